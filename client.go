@@ -1,0 +1,422 @@
+package openrouter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Client calls the OpenRouter API. It is safe for concurrent use; create
+// one and reuse it, so that its connections, pacing and spending total are
+// shared.
+type Client struct {
+	cfg    config
+	cfgErr error  // the first bad option, returned by every call
+	apiKey string // never logged, never in an error
+	rc     *retryablehttp.Client
+	// header holds the headers every request carries. Requests share its
+	// one-element value slices: net/http never writes into them, and an
+	// Add by a transport appends past their capacity, into a new array.
+	header http.Header
+
+	now      func() time.Time
+	waitHook func(time.Duration) time.Duration // tests: observe and shorten retry waits
+}
+
+// NewClient returns a client that authenticates with apiKey. The key is
+// checked before each request, not here: an empty key, white space around
+// it, or a prefix other than "sk-or-" fail every call with
+// [ErrUnauthorized], and nothing is sent.
+//
+//	c := openrouter.NewClient(os.Getenv("OPENROUTER_API_KEY"),
+//		openrouter.WithAppInfo("https://example.com", "My App"))
+//	res, err := c.Chat(ctx, &openrouter.ChatRequest{
+//		Model:    "openai/gpt-4o-mini",
+//		Messages: []openrouter.Message{openrouter.UserMessage("Hello")},
+//	})
+func NewClient(apiKey string, opts ...Option) *Client {
+	c := &Client{cfg: defaultConfig(), apiKey: apiKey, now: time.Now}
+	for _, o := range opts {
+		if err := o(&c.cfg); err != nil && c.cfgErr == nil {
+			c.cfgErr = invalid("%v", err)
+		}
+	}
+	c.header = http.Header{"Authorization": {"Bearer " + apiKey}, "User-Agent": {c.cfg.userAgent}}
+	if c.cfg.referer != "" {
+		c.header["Http-Referer"] = []string{c.cfg.referer}
+	}
+	if c.cfg.title != "" {
+		c.header["X-Openrouter-Title"] = []string{c.cfg.title}
+		c.header["X-Title"] = []string{c.cfg.title}
+	}
+	hc := c.cfg.httpClient
+	if hc == nil {
+		hc = &http.Client{Transport: defaultTransport()}
+	}
+	c.rc = &retryablehttp.Client{
+		HTTPClient:   hc,
+		RetryWaitMin: c.cfg.minWait,
+		RetryWaitMax: c.cfg.maxWait,
+		RetryMax:     c.cfg.maxRetries,
+		CheckRetry:   c.checkRetry,
+		Backoff:      c.backoff,
+		ErrorHandler: func(resp *http.Response, err error, _ int) (*http.Response, error) { return resp, err },
+	}
+	return c
+}
+
+// NewClientFromEnv returns NewClient(os.Getenv("OPENROUTER_API_KEY"), opts...).
+func NewClientFromEnv(opts ...Option) *Client {
+	return NewClient(os.Getenv("OPENROUTER_API_KEY"), opts...)
+}
+
+// defaultTransport is a pooled transport that keeps enough idle
+// connections for a bulk run's workers.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 200
+	t.MaxIdleConnsPerHost = 100
+	return t
+}
+
+// checkKey refuses keys that cannot work, without saying what the key is.
+func checkKey(key, prefix string) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("%w: no API key (set OPENROUTER_API_KEY, or pass one to NewClient)", ErrUnauthorized)
+	case strings.TrimSpace(key) != key:
+		return fmt.Errorf("%w: the API key has white space before or after it", ErrUnauthorized)
+	case strings.ContainsAny(key, " \t\r\n"):
+		return fmt.Errorf("%w: the API key contains white space", ErrUnauthorized)
+	case prefix != "" && !strings.HasPrefix(key, prefix):
+		return fmt.Errorf("%w: the API key does not start with %q", ErrUnauthorized, prefix)
+	}
+	return nil
+}
+
+// callState follows one call through its attempts. It rides in the
+// request's context, where the retry hooks find it.
+type callState struct {
+	model    string
+	attempts int
+	last     *APIError // the error of the last attempt that got an answer
+}
+
+type stateKey struct{}
+
+// stateCtx carries a callState in one allocation, where
+// context.WithValue and a separate state would take two.
+type stateCtx struct {
+	context.Context
+	st *callState
+}
+
+func (c *stateCtx) Value(key any) any {
+	if key == (stateKey{}) {
+		return c.st
+	}
+	return c.Context.Value(key)
+}
+
+func stateOf(ctx context.Context) *callState {
+	st, _ := ctx.Value(stateKey{}).(*callState)
+	return st
+}
+
+// do sends one API call through the retry loop and returns the response
+// of a successful attempt (status < 400), whose body the caller closes, or
+// the typed error of the last attempt. body is replayed intact on each
+// attempt; model names the model for errors. The call's state is returned
+// too, for errors found later in the body.
+func (c *Client) do(ctx context.Context, method, path string, body []byte, model string) (*http.Response, *callState, error) {
+	sc := &stateCtx{st: &callState{model: model}}
+	resp, err := c.send(ctx, sc, method, path, body)
+	return resp, sc.st, err
+}
+
+func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, body []byte) (*http.Response, error) {
+	if ctx == nil {
+		return nil, invalid("nil context")
+	}
+	if c.cfgErr != nil {
+		return nil, c.cfgErr
+	}
+	if err := checkKey(c.apiKey, c.cfg.keyPrefix); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sc.Context, ctx = ctx, sc
+	st := sc.st
+	var raw any
+	if body != nil {
+		raw = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.cfg.baseURL+path, raw)
+	if err != nil {
+		return nil, invalid("%s %s: %v", method, path, err)
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header["Content-Type"] = jsonContentType
+	}
+
+	resp, err := c.rc.Do(req)
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			if st.last != nil {
+				return nil, fmt.Errorf("openrouter: %w after %d attempt(s); last answer: %v", cerr, st.attempts, st.last)
+			}
+			return nil, fmt.Errorf("openrouter: %s %s: %w", method, path, cerr)
+		}
+		return nil, fmt.Errorf("openrouter: %s %s failed after %d attempt(s): %w", method, path, st.attempts, err)
+	}
+	if resp.StatusCode >= 400 {
+		resp.Body.Close()
+		e := st.last
+		if e == nil { // the retry hook always parses errors; this is a safeguard
+			e = parseError(resp.StatusCode, resp.Header, nil, c.now())
+		}
+		e.Attempts = st.attempts
+		return nil, e
+	}
+	return resp, nil
+}
+
+var jsonContentType = []string{"application/json"}
+
+// maxErrorBody bounds how much of an error answer is read.
+const maxErrorBody = 1 << 20
+
+// checkRetry is the retry policy, called by go-retryablehttp after every
+// attempt: it parses an error answer once (keeping it for the caller) and
+// decides from its meaning whether another attempt may succeed.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	st := stateOf(ctx)
+	if st != nil {
+		st.attempts++
+	}
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil || resp == nil {
+		retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+		c.logRetry(ctx, retry, "transport error", err)
+		return retry, perr
+	}
+	if resp.StatusCode < 400 {
+		return false, nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	e := parseError(resp.StatusCode, resp.Header, b, c.now())
+	c.redact(e)
+	if st != nil {
+		e.Model = st.model
+		e.Attempts = st.attempts
+		st.last = e
+	}
+	if e.Is(ErrRateLimited) && e.RetryAfter > c.cfg.maxWait {
+		e.markQuota()
+	}
+	retry := e.Retryable()
+	c.logRetry(ctx, retry, "status", e)
+	return retry, nil
+}
+
+func (c *Client) logRetry(ctx context.Context, retry bool, what string, err error) {
+	if c.cfg.logger == nil {
+		return
+	}
+	if retry {
+		c.cfg.logger.DebugContext(ctx, "openrouter: retrying", "reason", what, "error", err)
+	} else if err != nil {
+		c.cfg.logger.DebugContext(ctx, "openrouter: not retrying", "reason", what, "error", err)
+	}
+}
+
+// backoff is the wait before a retry: the server's Retry-After when it
+// gave one (already checked against the maximum wait), otherwise
+// exponential backoff from minWait, doubled per attempt, with jitter.
+func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	var d time.Duration
+	if resp != nil && resp.Request != nil {
+		if st := stateOf(resp.Request.Context()); st != nil && st.last != nil {
+			d = st.last.RetryAfter
+		}
+	}
+	if d == 0 {
+		d = expBackoff(minWait, maxWait, attempt)
+	}
+	if d > maxWait {
+		d = maxWait
+	}
+	if c.waitHook != nil {
+		d = c.waitHook(d)
+	}
+	return d
+}
+
+// redact removes the API key from every text of an error the server sent,
+// in case a proxy echoed it.
+func (c *Client) redact(e *APIError) {
+	if len(c.apiKey) < 4 {
+		return
+	}
+	r := func(s string) string { return strings.ReplaceAll(s, c.apiKey, "[redacted]") }
+	e.Message, e.Metadata.Raw = r(e.Message), r(e.Metadata.Raw)
+	e.Metadata.ProviderMessage, e.Metadata.FlaggedInput = r(e.Metadata.ProviderMessage), r(e.Metadata.FlaggedInput)
+	e.Metadata.RemedyHint = r(e.Metadata.RemedyHint)
+	for k, v := range e.Metadata.Extra {
+		e.Metadata.Extra[k] = bytes.ReplaceAll(v, []byte(c.apiKey), []byte("[redacted]"))
+	}
+}
+
+// getJSON sends a GET and decodes the answer's JSON into out.
+func (c *Client) getJSON(ctx context.Context, path string, out any) error {
+	resp, st, err := c.do(ctx, http.MethodGet, path, nil, "")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return st.annotate(decodeBody(resp, out))
+}
+
+// annotate fills in the model and attempt count of an *APIError found in
+// a 200 answer, and returns err.
+func (st *callState) annotate(err error) error {
+	var e *APIError
+	if errors.As(err, &e) {
+		e.Model, e.Attempts = st.model, st.attempts
+	}
+	return err
+}
+
+// readBody reads a whole body, in one allocation when its length is
+// known (bytes.Buffer.ReadFrom would grow the buffer once more at the end).
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= 64<<20 {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// decodeBody reads a 2xx body into out. A body that is not the JSON
+// expected gives an [ErrServer] error with an excerpt, never a bare decode
+// error; a body that is an OpenRouter error object gives that error.
+func decodeBody(resp *http.Response, out any) error {
+	b, err := readBody(resp)
+	if err != nil {
+		return fmt.Errorf("openrouter: reading the answer: %w", err)
+	}
+	err = json.Unmarshal(b, out)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && strings.HasSuffix(te.Field, "message.content") {
+		err = decodeContentParts(b, out) // content sent as an array of parts
+	}
+	if err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) || errors.As(err, &te) || errors.Is(err, io.ErrUnexpectedEOF) {
+			e := parseError(resp.StatusCode, resp.Header, b, time.Now())
+			if e.StatusCode < 400 {
+				e.StatusCode = resp.StatusCode
+				e.kind = []error{ErrServer}
+				e.Message = "the answer is not the JSON expected: " + excerpt(b)
+			}
+			return e
+		}
+		return err
+	}
+	return nil
+}
+
+// Chat sends a chat completion and returns the answer. Errors match the
+// sentinels of this package: HTTP failures as *[APIError], an error inside
+// a 200 as *APIError with InStream set, and an answer with no content, no
+// image and no tool call as *[EmptyContentError] ([ErrEmptyContent]).
+func (c *Client) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error) {
+	body, model, err := c.encodeChat(req, false)
+	if err != nil {
+		return nil, err
+	}
+	resp, st, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ChatResponse
+		Error json.RawMessage `json:"error"`
+	}
+	if err := decodeBody(resp, &out); err != nil {
+		return nil, st.annotate(err)
+	}
+	r := &out.ChatResponse
+	if len(out.Error) > 0 && string(out.Error) != "null" {
+		e := errorFromObject(out.Error)
+		c.redact(e)
+		e.RequestID, e.Response = r.ID, r
+		return nil, st.annotate(e)
+	}
+	if err := checkAnswer(r, model); err != nil {
+		return nil, st.annotate(err)
+	}
+	return r, nil
+}
+
+// encodeChat validates a request and returns its body and model, with the
+// client's default model filled in (the caller's request is not changed).
+func (c *Client) encodeChat(req *ChatRequest, stream bool) ([]byte, string, error) {
+	if err := req.validate(); err != nil {
+		return nil, "", err
+	}
+	if req.Model == "" && len(req.Models) == 0 && c.cfg.defaultModel != "" {
+		cp := *req
+		cp.Model = c.cfg.defaultModel
+		req = &cp
+	}
+	body, err := req.encode(stream)
+	if err != nil {
+		return nil, "", invalid("%v", err)
+	}
+	model := req.Model
+	if model == "" && len(req.Models) > 0 {
+		model = req.Models[0]
+	}
+	return body, model, nil
+}
+
+// expBackoff is minWait doubled per attempt, capped at maxWait, with the
+// upper half jittered so that clients that failed together do not retry
+// together.
+func expBackoff(minWait, maxWait time.Duration, attempt int) time.Duration {
+	if minWait <= 0 {
+		return 0
+	}
+	d := minWait
+	for i := 0; i < attempt && d < maxWait; i++ {
+		d *= 2
+	}
+	if d > maxWait {
+		d = maxWait
+	}
+	return d/2 + rand.N(d/2+1)
+}

@@ -1,0 +1,84 @@
+package openrouter_test
+
+import (
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/openroutertest"
+)
+
+// sentinels lists every sentinel, to check that an error matches exactly
+// the ones it should.
+var sentinels = map[string]error{
+	"ErrUnauthorized": openrouter.ErrUnauthorized, "ErrInsufficientCredits": openrouter.ErrInsufficientCredits,
+	"ErrModelNotFound": openrouter.ErrModelNotFound, "ErrNoEndpoints": openrouter.ErrNoEndpoints,
+	"ErrNotFound": openrouter.ErrNotFound, "ErrRateLimited": openrouter.ErrRateLimited,
+	"ErrQuotaExhausted": openrouter.ErrQuotaExhausted, "ErrBadRequest": openrouter.ErrBadRequest,
+	"ErrContextLength": openrouter.ErrContextLength, "ErrModerated": openrouter.ErrModerated,
+	"ErrForbidden": openrouter.ErrForbidden, "ErrTimeout": openrouter.ErrTimeout, "ErrServer": openrouter.ErrServer,
+	"ErrUnparseable": openrouter.ErrUnparseable, "ErrEmptyContent": openrouter.ErrEmptyContent,
+	"ErrNoImage": openrouter.ErrNoImage, "ErrInvalidRequest": openrouter.ErrInvalidRequest,
+}
+
+// assertSentinels fails unless err matches exactly the named sentinels.
+func assertSentinels(t *testing.T, err error, want ...string) {
+	t.Helper()
+	var got []string
+	for name, s := range sentinels {
+		if errors.Is(err, s) {
+			got = append(got, name)
+		}
+	}
+	if diff := cmp.Diff(sortedCopy(want), sortedCopy(got)); diff != "" {
+		t.Errorf("sentinels matched by %v (-want +got):\n%s", err, diff)
+	}
+}
+
+func sortedCopy(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
+
+// waits records the retry waits a client asked for, without sleeping.
+type waits struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (w *waits) hook(d time.Duration) time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.d = append(w.d, d)
+	return 0
+}
+
+func (w *waits) all() []time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]time.Duration(nil), w.d...)
+}
+
+// setup starts a fake server and a client for it whose retries never
+// sleep; both are closed with the test.
+func setup(t *testing.T, srvOpts []openroutertest.Option, opts ...openrouter.Option) (*openroutertest.Server, *openrouter.Client, *waits) {
+	t.Helper()
+	srv := openroutertest.NewServer(srvOpts...)
+	t.Cleanup(srv.Close)
+	c := srv.Client(append([]openrouter.Option{openrouter.WithRetry(3, time.Millisecond, time.Minute)}, opts...)...)
+	w := &waits{}
+	openrouter.SetWaitHook(c, w.hook)
+	return srv, c, w
+}
+
+func hello() *openrouter.ChatRequest {
+	return &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", Messages: []openrouter.Message{openrouter.UserMessage("Hello")}}
+}

@@ -1,0 +1,382 @@
+package openroutertest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Request is a chat completion request as the server received it.
+type Request struct {
+	Model          string
+	Messages       []RequestMessage
+	ResponseFormat json.RawMessage // the response_format object, if sent
+	Modalities     []string
+	ImageConfig    map[string]any
+	Stream         bool
+	HasTools       bool
+	// Body is the whole JSON body, decoded.
+	Body map[string]any
+	// Raw is the body as sent.
+	Raw    []byte
+	Header http.Header
+}
+
+// RequestMessage is one message of a Request; Text joins its text parts.
+type RequestMessage struct {
+	Role string
+	Text string
+}
+
+// LastUserText returns the text of the last user message.
+func (r Request) LastUserText() string {
+	for i := len(r.Messages) - 1; i >= 0; i-- {
+		if r.Messages[i].Role == "user" {
+			return r.Messages[i].Text
+		}
+	}
+	return ""
+}
+
+// ResponseFormatType returns response_format.type ("json_object",
+// "json_schema") or "".
+func (r Request) ResponseFormatType() string {
+	var f struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(r.ResponseFormat, &f)
+	return f.Type
+}
+
+// WantsImage reports whether the request asked for image output.
+func (r Request) WantsImage() bool {
+	for _, m := range r.Modalities {
+		if m == "image" {
+			return true
+		}
+	}
+	return false
+}
+
+func parseRequest(raw []byte, h http.Header) (Request, error) {
+	req := Request{Raw: raw, Header: h.Clone()}
+	var w struct {
+		Model    string `json:"model"`
+		Messages []struct {
+			Role    string          `json:"role"`
+			Content json.RawMessage `json:"content"`
+		} `json:"messages"`
+		ResponseFormat json.RawMessage `json:"response_format"`
+		Modalities     []string        `json:"modalities"`
+		ImageConfig    map[string]any  `json:"image_config"`
+		Stream         bool            `json:"stream"`
+		Tools          []any           `json:"tools"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return req, err
+	}
+	_ = json.Unmarshal(raw, &req.Body)
+	req.Model, req.ResponseFormat, req.Modalities = w.Model, w.ResponseFormat, w.Modalities
+	req.ImageConfig, req.Stream, req.HasTools = w.ImageConfig, w.Stream, len(w.Tools) > 0
+	for _, m := range w.Messages {
+		rm := RequestMessage{Role: m.Role}
+		var s string
+		var parts []struct{ Type, Text string }
+		if json.Unmarshal(m.Content, &s) == nil {
+			rm.Text = s
+		} else if json.Unmarshal(m.Content, &parts) == nil {
+			for _, p := range parts {
+				rm.Text += p.Text
+			}
+		}
+		req.Messages = append(req.Messages, rm)
+	}
+	return req, nil
+}
+
+// Reply is how the server answers one chat completion. The zero value is
+// a 200 with an empty answer; set the fields for what to send.
+type Reply struct {
+	// Status is the HTTP status (default 200).
+	Status int
+	// Header is added to the answer (Retry-After, X-RateLimit-*, ...).
+	Header http.Header
+	// Body, when set, is sent as it is, whatever the other fields say: an
+	// HTML page from a proxy, a truncated body. RawReply sends an empty one.
+	Body string
+	raw  bool
+	// Error is OpenRouter's error object: the body of a Status >= 400, or
+	// a top-level "error" inside a 200 when Status is 0 or 200.
+	Error *ErrorBody
+	// ChoiceError makes a 200 whose choice finished with "error" after
+	// Content was produced.
+	ChoiceError *ErrorBody
+
+	Content            string   // the assistant's text
+	FinishReason       string   // default "stop"
+	NativeFinishReason string   // default FinishReason
+	Images             []string // image URLs (data URLs) in message.images
+	// Disconnect cuts the connection instead of answering, as a network
+	// fault.
+	Disconnect bool
+	// Cost overrides the cost computed from the model's pricing (USD).
+	Cost float64
+	// Times is how many requests this reply answers, for Enqueue (default 1).
+	Times int
+}
+
+// WithRetryAfter returns r with a Retry-After header.
+func (r Reply) WithRetryAfter(v string) Reply { return r.WithHeader("Retry-After", v) }
+
+// WithHeader returns r with one more header.
+func (r Reply) WithHeader(k, v string) Reply {
+	h := r.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Add(k, v)
+	r.Header = h
+	return r
+}
+
+// WithMetadata returns r with one more error.metadata entry.
+func (r Reply) WithMetadata(k string, v any) Reply {
+	if r.Error == nil {
+		return r
+	}
+	e := *r.Error
+	md := make(map[string]any, len(e.Metadata)+1)
+	for mk, mv := range e.Metadata {
+		md[mk] = mv
+	}
+	md[k] = v
+	e.Metadata = md
+	r.Error = &e
+	return r
+}
+
+// Repeat returns r answering n requests.
+func (r Reply) Repeat(n int) Reply { r.Times = n; return r }
+
+// ErrorReply is an HTTP error with OpenRouter's body.
+func ErrorReply(status int, message string) Reply {
+	return Reply{Status: status, Error: &ErrorBody{Code: status, Message: message}}
+}
+
+// RawReply sends status and body exactly as given, even an empty body.
+func RawReply(status int, body string) Reply { return Reply{Status: status, Body: body, raw: true} }
+
+// TextReply is a 200 whose answer is text (prose, fenced JSON, anything).
+func TextReply(content string) Reply { return Reply{Content: content} }
+
+// EmptyReply is a 200 with no content and the given finish reason
+// ("content_filter", "length", "stop").
+func EmptyReply(finishReason string) Reply { return Reply{FinishReason: finishReason} }
+
+// ImageReply is a 200 carrying text and images (data URLs; see PNG).
+func ImageReply(text string, dataURLs ...string) Reply {
+	return Reply{Content: text, Images: dataURLs}
+}
+
+func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.inFlight++
+	s.stats.PeakConcurrent = max(s.stats.PeakConcurrent, s.inFlight)
+	latency := s.latency
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
+
+	raw, _ := io.ReadAll(r.Body)
+	req, perr := parseRequest(raw, r.Header)
+	s.mu.Lock()
+	if s.record {
+		s.requests = append(s.requests, req)
+	}
+	var scripted *Reply
+	if len(s.script) > 0 {
+		scripted = &s.script[0]
+		s.script = s.script[1:]
+	}
+	s.mu.Unlock()
+
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if scripted != nil {
+		s.reply(w, req, *scripted)
+		return
+	}
+	if !s.authorized(w, r, s.Key, s.ManagementKey) {
+		return
+	}
+	if perr != nil {
+		writeError(w, 400, ErrorBody{Code: 400, Message: "Invalid JSON body: " + perr.Error()})
+		return
+	}
+	if len(req.Messages) == 0 {
+		writeError(w, 400, ErrorBody{Code: 400, Message: "Input required: specify \"messages\"", Metadata: map[string]any{"error_type": "invalid_request"}})
+		return
+	}
+	m, ok := s.lookup(req.Model)
+	if !ok {
+		writeError(w, 400, ErrorBody{Code: 400, Message: req.Model + " is not a valid model ID"})
+		return
+	}
+	req.Model = m.ID
+	if req.HasTools && !m.Supports("tools") {
+		writeError(w, 404, ErrorBody{Code: 404, Message: "No endpoints found that support tool use. To learn more about provider routing, visit: https://openrouter.ai/docs/guides/routing/provider-selection"})
+		return
+	}
+	s.mu.Lock()
+	broke := s.usage >= s.credits
+	s.mu.Unlock()
+	if broke {
+		writeError(w, 402, ErrorBody{Code: 402, Message: "Insufficient credits. Add more using https://openrouter.ai/settings/credits",
+			Metadata: map[string]any{"limit_source": "openrouter_credits"}})
+		return
+	}
+	respond := s.responder
+	if respond == nil {
+		respond = s.defaultReply
+	}
+	s.reply(w, req, respond(req))
+}
+
+// defaultReply echoes the last user message, answers JSON when JSON was
+// asked for, and adds an image when image output was asked for.
+func (s *Server) defaultReply(req Request) Reply {
+	text := req.LastUserText()
+	if len(text) > 200 {
+		text = text[:200]
+	}
+	if m, _ := s.lookup(req.Model); req.WantsImage() || (m.ID != "" && m.OutputsImage()) {
+		return ImageReply("Here is your image.", PNGDataURL)
+	}
+	if t := req.ResponseFormatType(); t == "json_object" || t == "json_schema" {
+		b, _ := json.Marshal(map[string]string{"answer": text})
+		return TextReply(string(b))
+	}
+	return TextReply("You said: " + text)
+}
+
+func (s *Server) reply(w http.ResponseWriter, req Request, rep Reply) {
+	if rep.Disconnect {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	for k, vs := range rep.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	status := rep.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	switch {
+	case rep.Body != "" || rep.raw:
+		ct := "application/json"
+		if strings.HasPrefix(strings.TrimSpace(rep.Body), "<") {
+			ct = "text/html; charset=utf-8"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, rep.Body)
+		return
+	case rep.Error != nil && status >= 400:
+		writeError(w, status, *rep.Error)
+		return
+	case status >= 400:
+		writeError(w, status, ErrorBody{Code: status, Message: http.StatusText(status)})
+		return
+	}
+	id := s.nextID()
+	w.Header().Set("X-Generation-Id", id)
+	if rep.Error != nil {
+		writeJSON(w, status, map[string]any{"id": id, "error": rep.Error, "user_id": "user_openroutertest"})
+		return
+	}
+	writeJSON(w, status, s.completion(id, req, rep))
+}
+
+// completion builds the JSON of a 200 answer and spends its cost.
+func (s *Server) completion(id string, req Request, rep Reply) map[string]any {
+	finish := rep.FinishReason
+	if finish == "" {
+		finish = "stop"
+	}
+	if rep.ChoiceError != nil {
+		finish = "error"
+	}
+	native := rep.NativeFinishReason
+	if native == "" {
+		native = finish
+	}
+	msg := map[string]any{"role": "assistant", "content": nil}
+	if rep.Content != "" {
+		msg["content"] = rep.Content
+	}
+	if len(rep.Images) > 0 {
+		imgs := make([]map[string]any, len(rep.Images))
+		for i, u := range rep.Images {
+			imgs[i] = map[string]any{"type": "image_url", "image_url": map[string]string{"url": u}}
+		}
+		msg["images"] = imgs
+	}
+	choice := map[string]any{"index": 0, "finish_reason": finish, "native_finish_reason": native, "message": msg}
+	if rep.ChoiceError != nil {
+		choice["error"] = rep.ChoiceError
+	}
+	prompt := 0
+	for _, m := range req.Messages {
+		prompt += tokens(m.Text)
+	}
+	completion := tokens(rep.Content) + 1290*len(rep.Images)
+	cost := rep.Cost
+	m, _ := s.lookup(req.Model)
+	if cost == 0 {
+		cost = m.cost(prompt, completion, len(rep.Images))
+	}
+	s.mu.Lock()
+	s.usage += cost
+	s.stats.Completions++
+	s.mu.Unlock()
+	model := req.Model
+	if model == "" {
+		model = m.ID
+	}
+	return map[string]any{
+		"id": id, "provider": "OpenRouterTest", "model": model, "object": "chat.completion",
+		"created": time.Now().Unix(), "choices": []any{choice},
+		"usage": map[string]any{"prompt_tokens": prompt, "completion_tokens": completion,
+			"total_tokens": prompt + completion, "cost": cost, "is_byok": false},
+	}
+}
+
+// tokens estimates a token count the usual way: four bytes a token.
+func tokens(s string) int { return (len(s) + 3) / 4 }
+
+func (s *Server) nextID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ids++
+	return fmt.Sprintf("gen-%d-%06d", time.Now().Unix(), s.ids)
+}

@@ -1,0 +1,144 @@
+package openrouter
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is OpenRouter's API root.
+const DefaultBaseURL = "https://openrouter.ai/api/v1"
+
+// Option configures a Client. Options are applied once, by NewClient; a
+// Client never changes afterwards. An option given a bad value makes every
+// call of the client fail with [ErrInvalidRequest], before anything is sent.
+type Option func(*config) error
+
+// config is everything the options set. Defaults live in defaultConfig.
+type config struct {
+	baseURL      string
+	httpClient   *http.Client
+	referer      string
+	title        string
+	userAgent    string
+	maxRetries   int
+	minWait      time.Duration
+	maxWait      time.Duration
+	logger       *slog.Logger
+	keyPrefix    string
+	defaultModel string
+}
+
+func defaultConfig() config {
+	return config{
+		baseURL:    DefaultBaseURL,
+		userAgent:  "routerkit-openrouter-go/" + Version,
+		maxRetries: 4,
+		minWait:    500 * time.Millisecond,
+		maxWait:    60 * time.Second,
+		keyPrefix:  "sk-or-",
+	}
+}
+
+// Version is this SDK's version, sent in the default User-Agent.
+const Version = "0.1.0"
+
+// WithBaseURL sets the API root (default [DefaultBaseURL]); use it to point
+// a client at an openroutertest server or a compatible gateway. The URL
+// must be absolute http or https; a trailing slash is ignored.
+func WithBaseURL(u string) Option {
+	return func(c *config) error {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return fmt.Errorf("WithBaseURL(%q): not an absolute http or https URL", u)
+		}
+		c.baseURL = strings.TrimRight(u, "/")
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client the requests go through (default: a
+// pooled client with no overall timeout; bound calls with their context).
+// The client given is never modified.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return fmt.Errorf("WithHTTPClient(nil)")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithAppInfo sets the attribution headers OpenRouter uses for app rankings:
+// HTTP-Referer (your app's URL) and the app's title, sent both as
+// X-OpenRouter-Title and as the older X-Title. Empty values are not sent.
+func WithAppInfo(referer, title string) Option {
+	return func(c *config) error {
+		if strings.ContainsAny(referer+title, "\r\n") {
+			return fmt.Errorf("WithAppInfo: values must not contain line breaks")
+		}
+		c.referer, c.title = referer, title
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header (default
+// "routerkit-openrouter-go/<Version>").
+func WithUserAgent(ua string) Option {
+	return func(c *config) error {
+		if strings.ContainsAny(ua, "\r\n") {
+			return fmt.Errorf("WithUserAgent: value must not contain line breaks")
+		}
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// WithRetry sets the retry policy: at most maxRetries retries after the
+// first attempt (default 4; 0 disables retries), waiting between minWait
+// (default 500ms) and maxWait (default 60s) with exponential backoff and
+// jitter. A server's Retry-After is honoured up to maxWait; a 429 whose
+// Retry-After is longer is not retried and matches [ErrQuotaExhausted].
+func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
+	return func(c *config) error {
+		if maxRetries < 0 || minWait < 0 || maxWait < minWait {
+			return fmt.Errorf("WithRetry(%d, %v, %v): need maxRetries >= 0 and 0 <= minWait <= maxWait", maxRetries, minWait, maxWait)
+		}
+		c.maxRetries, c.minWait, c.maxWait = maxRetries, minWait, maxWait
+		return nil
+	}
+}
+
+// WithLogger sets the logger for retries and warnings (default: none).
+// Nothing logged contains the API key.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		c.logger = l
+		return nil
+	}
+}
+
+// WithKeyPrefix sets the prefix an API key must have (default "sk-or-");
+// "" accepts any key, for compatible gateways and tests.
+func WithKeyPrefix(prefix string) Option {
+	return func(c *config) error {
+		c.keyPrefix = prefix
+		return nil
+	}
+}
+
+// WithDefaultModel sets the model used when a request names none (default:
+// none, so OpenRouter uses the account's default model).
+func WithDefaultModel(model string) Option {
+	return func(c *config) error {
+		if strings.ContainsAny(model, " \t\r\n") {
+			return fmt.Errorf("WithDefaultModel(%q): white space in a model ID", model)
+		}
+		c.defaultModel = model
+		return nil
+	}
+}

@@ -1,0 +1,182 @@
+package openrouter
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// ChatResponse is a chat completion.
+type ChatResponse struct {
+	ID                string   `json:"id"` // the generation ID ("gen-..."), for Client.Generation
+	Model             string   `json:"model"`
+	Provider          string   `json:"provider,omitempty"`
+	Object            string   `json:"object,omitempty"`
+	Created           int64    `json:"created,omitempty"` // Unix seconds
+	SystemFingerprint string   `json:"system_fingerprint,omitempty"`
+	Choices           []Choice `json:"choices"`
+	Usage             *Usage   `json:"usage,omitempty"`
+}
+
+// Choice is one completion choice.
+type Choice struct {
+	Index   int     `json:"index"`
+	Message Message `json:"message"`
+	// FinishReason is OpenRouter's normalized reason: "stop", "length",
+	// "tool_calls", "content_filter" or "error".
+	FinishReason string `json:"finish_reason,omitempty"`
+	// NativeFinishReason is the provider's own reason.
+	NativeFinishReason string `json:"native_finish_reason,omitempty"`
+	// Error is set when FinishReason is "error".
+	Error json.RawMessage `json:"error,omitempty"`
+}
+
+// Usage is the token and cost accounting of a completion.
+type Usage struct {
+	PromptTokens            int                      `json:"prompt_tokens"`
+	CompletionTokens        int                      `json:"completion_tokens"`
+	TotalTokens             int                      `json:"total_tokens"`
+	Cost                    float64                  `json:"cost"` // USD (credits)
+	IsBYOK                  bool                     `json:"is_byok,omitempty"`
+	PromptTokensDetails     *PromptTokensDetails     `json:"prompt_tokens_details,omitempty"`
+	CompletionTokensDetails *CompletionTokensDetails `json:"completion_tokens_details,omitempty"`
+}
+
+// PromptTokensDetails breaks the prompt tokens down.
+type PromptTokensDetails struct {
+	CachedTokens     int `json:"cached_tokens,omitempty"`
+	CacheWriteTokens int `json:"cache_write_tokens,omitempty"`
+	AudioTokens      int `json:"audio_tokens,omitempty"`
+}
+
+// CompletionTokensDetails breaks the completion tokens down.
+type CompletionTokensDetails struct {
+	ReasoningTokens int `json:"reasoning_tokens,omitempty"`
+	ImageTokens     int `json:"image_tokens,omitempty"`
+	AudioTokens     int `json:"audio_tokens,omitempty"`
+}
+
+// decodeContentParts finishes decoding an answer whose message content
+// came as an array of parts: encoding/json has filled in everything else
+// and stopped only at those arrays, which land in Message.Parts here.
+func decodeContentParts(body []byte, out any) error {
+	holder, ok := out.(interface{ chatResponse() *ChatResponse })
+	if !ok {
+		return &json.UnmarshalTypeError{Value: "array", Field: "message.content"}
+	}
+	var w struct {
+		Choices []struct {
+			Message struct {
+				Content json.RawMessage `json:"content"`
+			} `json:"message"`
+		} `json:"choices"`
+	}
+	if err := json.Unmarshal(body, &w); err != nil {
+		return err
+	}
+	r := holder.chatResponse()
+	for i, ch := range w.Choices {
+		c := ch.Message.Content
+		if len(c) == 0 || c[0] == '"' || string(c) == "null" || i >= len(r.Choices) {
+			continue
+		}
+		if c[0] != '[' {
+			return &json.UnmarshalTypeError{Value: string(c[:min(len(c), 20)]), Field: "message.content"}
+		}
+		if err := json.Unmarshal(c, &r.Choices[i].Message.Parts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *ChatResponse) chatResponse() *ChatResponse { return r }
+
+// Content returns the first choice's text, or "" when there is none.
+func (r *ChatResponse) Content() string {
+	if r == nil || len(r.Choices) == 0 {
+		return ""
+	}
+	return r.Choices[0].Message.Text()
+}
+
+// FinishReason returns the first choice's finish reason.
+func (r *ChatResponse) FinishReason() string {
+	if r == nil || len(r.Choices) == 0 {
+		return ""
+	}
+	return r.Choices[0].FinishReason
+}
+
+// Cost returns the cost the response reports, in USD; 0 when absent.
+func (r *ChatResponse) Cost() float64 {
+	if r == nil || r.Usage == nil {
+		return 0
+	}
+	return r.Usage.Cost
+}
+
+// EmptyContentError is returned, matching [ErrEmptyContent], for a 200
+// whose choices carry no content, no image and no tool call.
+type EmptyContentError struct {
+	Model              string
+	FinishReason       string
+	NativeFinishReason string
+	// Cause is the likely cause, from the finish reason.
+	Cause string
+	// Response is the answer as received (usage and cost included).
+	Response *ChatResponse
+}
+
+func (e *EmptyContentError) Error() string {
+	s := "openrouter: empty content from " + e.Model
+	if e.FinishReason != "" {
+		s += " (finish_reason " + e.FinishReason + ")"
+	}
+	return s + ": " + e.Cause
+}
+
+// Unwrap returns [ErrEmptyContent].
+func (e *EmptyContentError) Unwrap() error { return ErrEmptyContent }
+
+// emptyCause names the likely cause of an empty answer.
+func emptyCause(finish, native string, u *Usage) string {
+	switch {
+	case finish == "content_filter" || strings.Contains(strings.ToLower(native), "safety"):
+		return "the answer was withheld by moderation (content_filter)"
+	case finish == "length" && u != nil && u.CompletionTokensDetails != nil &&
+		u.CompletionTokensDetails.ReasoningTokens > 0 && u.CompletionTokensDetails.ReasoningTokens >= u.CompletionTokens:
+		return "max_tokens was spent on reasoning before any answer"
+	case finish == "length":
+		return "the prompt filled the context window or max_tokens is too low"
+	default:
+		return "the model returned nothing (moderation, a cold start, or a prompt too long for the model)"
+	}
+}
+
+// checkAnswer turns an error hidden in a 200 answer into a typed error: a
+// choice that finished with "error", or choices with nothing in them.
+func checkAnswer(r *ChatResponse, model string) error {
+	for i := range r.Choices {
+		ch := &r.Choices[i]
+		if ch.FinishReason == "error" || len(ch.Error) > 0 && string(ch.Error) != "null" {
+			e := errorFromObject(ch.Error)
+			e.Model, e.RequestID, e.Response = model, r.ID, r
+			return e
+		}
+	}
+	for i := range r.Choices {
+		m := &r.Choices[i].Message
+		if strings.TrimSpace(m.Text()) != "" || len(m.Images) > 0 || len(m.ToolCalls) > 0 {
+			return nil
+		}
+	}
+	e := &EmptyContentError{Model: r.Model, Response: r}
+	if e.Model == "" {
+		e.Model = model
+	}
+	if len(r.Choices) > 0 {
+		e.FinishReason, e.NativeFinishReason = r.Choices[0].FinishReason, r.Choices[0].NativeFinishReason
+	}
+	e.Cause = emptyCause(e.FinishReason, e.NativeFinishReason, r.Usage)
+	return e
+}
