@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -86,17 +85,23 @@ func BenchmarkChat(b *testing.B) {
 			}
 		}
 	})
-	b.Run("sdk", func(b *testing.B) {
-		c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(srv.URL))
-		b.ReportAllocs()
-		for b.Loop() {
-			res, err := c.Chat(ctx, &openrouter.ChatRequest{Model: "openai/gpt-4o-mini",
-				Messages: []openrouter.Message{openrouter.UserMessage("What does errors.Is do?")}})
-			if err != nil || res.Content() == "" {
-				b.Fatal(err)
+	for _, tc := range []struct {
+		name string
+		opts []openrouter.Option
+	}{
+		{"sdk", nil}, // the default client: pacing on
+		{"sdk-unpaced", []openrouter.Option{openrouter.WithLimiter(nil)}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			c := openrouter.NewClient(openroutertest.DefaultKey, append(tc.opts, openrouter.WithBaseURL(srv.URL))...)
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := c.Chat(ctx, &openrouter.ChatRequest{Model: "openai/gpt-4o-mini",
+					Messages: []openrouter.Message{openrouter.UserMessage("What does errors.Is do?")}})
+				if err != nil || res.Content() == "" {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }
-
-var _ = fmt.Sprint

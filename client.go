@@ -22,6 +22,7 @@ import (
 type Client struct {
 	cfg    config
 	cfgErr error  // the first bad option, returned by every call
+	keyErr error  // why the key cannot work; nil when it may
 	apiKey string // never logged, never in an error
 	rc     *retryablehttp.Client
 	// header holds the headers every request carries. Requests share its
@@ -51,6 +52,7 @@ func NewClient(apiKey string, opts ...Option) *Client {
 			c.cfgErr = invalid("%v", err)
 		}
 	}
+	c.keyErr = checkKey(apiKey, c.cfg.keyPrefix)
 	c.header = http.Header{"Authorization": {"Bearer " + apiKey}, "User-Agent": {c.cfg.userAgent}}
 	if c.cfg.referer != "" {
 		c.header["Http-Referer"] = []string{c.cfg.referer}
@@ -63,6 +65,15 @@ func NewClient(apiKey string, opts ...Option) *Client {
 	if hc == nil {
 		hc = &http.Client{Transport: defaultTransport()}
 	}
+	if c.cfg.limiter != nil {
+		paced := *hc // the caller's client is never modified
+		base := hc.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		paced.Transport = &limitTransport{base: base, lim: c.cfg.limiter}
+		hc = &paced
+	}
 	c.rc = &retryablehttp.Client{
 		HTTPClient:   hc,
 		RetryWaitMin: c.cfg.minWait,
@@ -74,6 +85,9 @@ func NewClient(apiKey string, opts ...Option) *Client {
 	}
 	return c
 }
+
+// Limiter returns the client's Limiter; nil when pacing is disabled.
+func (c *Client) Limiter() Limiter { return c.cfg.limiter }
 
 // NewClientFromEnv returns NewClient(os.Getenv("OPENROUTER_API_KEY"), opts...).
 func NewClientFromEnv(opts ...Option) *Client {
@@ -151,8 +165,8 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 	if c.cfgErr != nil {
 		return nil, c.cfgErr
 	}
-	if err := checkKey(c.apiKey, c.cfg.keyPrefix); err != nil {
-		return nil, err
+	if c.keyErr != nil {
+		return nil, c.keyErr
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -212,6 +226,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
+	if isLimiterError(err) {
+		return false, err
+	}
 	if err != nil || resp == nil {
 		retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 		c.logRetry(ctx, retry, "transport error", err)
@@ -230,7 +247,8 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		e.Attempts = st.attempts
 		st.last = e
 	}
-	if e.Is(ErrRateLimited) && e.RetryAfter > c.cfg.maxWait {
+	if e.Is(ErrRateLimited) && (e.RetryAfter > c.cfg.maxWait ||
+		e.RateLimit.Remaining == 0 && e.RateLimit.Reset.Sub(c.now()) > c.cfg.maxWait) {
 		e.markQuota()
 	}
 	retry := e.Retryable()

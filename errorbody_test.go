@@ -52,7 +52,7 @@ func TestUpstreamMessage(t *testing.T) {
 	t.Parallel()
 	for raw, want := range map[string]string{
 		`"{\"error\":{\"message\":\"must contain the word 'json'\",\"type\":\"invalid_request_error\"}}"`: "must contain the word 'json'",
-		`"{\n  \"error\": {\n    \"message\": \"pretty\"\n  }\n}"`:                                         "pretty",
+		`"{\n  \"error\": {\n    \"message\": \"pretty\"\n  }\n}"`:                                        "pretty",
 		`{"error":{"message":"nested object"}}`:                                                           "nested object",
 		`{"error":"bare string"}`:                                                                         "bare string",
 		`{"detail":"fastapi style"}`:                                                                      "fastapi style",

@@ -1,7 +1,47 @@
 package openrouter
 
-import "time"
+import (
+	"context"
+	"sync"
+	"time"
+)
 
 // SetWaitHook lets tests observe each retry wait and replace it (usually
 // by zero), so that retry tests never sleep.
 func SetWaitHook(c *Client, f func(time.Duration) time.Duration) { c.waitHook = f }
+
+// FakeClock is a clock whose Sleep moves Now forward at once, so pacing
+// tests run in microseconds. Sleeps records every wait.
+type FakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	Sleeps []time.Duration
+}
+
+func NewFakeClock() *FakeClock { return &FakeClock{now: time.Now()} }
+
+func (c *FakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *FakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	c.Sleeps = append(c.Sleeps, d)
+	return nil
+}
+
+func (c *FakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// SetClock gives a limiter a clock.
+func SetClock(l *AdaptiveLimiter, c *FakeClock) { l.clock = c }

@@ -68,12 +68,13 @@ func (w *waits) all() []time.Duration {
 }
 
 // setup starts a fake server and a client for it whose retries never
-// sleep; both are closed with the test.
+// sleep, with pacing off (pacing tests set a limiter with a fake clock);
+// both are closed with the test.
 func setup(t *testing.T, srvOpts []openroutertest.Option, opts ...openrouter.Option) (*openroutertest.Server, *openrouter.Client, *waits) {
 	t.Helper()
 	srv := openroutertest.NewServer(srvOpts...)
 	t.Cleanup(srv.Close)
-	c := srv.Client(append([]openrouter.Option{openrouter.WithRetry(3, time.Millisecond, time.Minute)}, opts...)...)
+	c := srv.Client(append([]openrouter.Option{openrouter.WithRetry(3, time.Millisecond, time.Minute), openrouter.WithLimiter(nil)}, opts...)...)
 	w := &waits{}
 	openrouter.SetWaitHook(c, w.hook)
 	return srv, c, w

@@ -30,6 +30,7 @@ type config struct {
 	logger       *slog.Logger
 	keyPrefix    string
 	defaultModel string
+	limiter      Limiter
 }
 
 func defaultConfig() config {
@@ -40,6 +41,7 @@ func defaultConfig() config {
 		minWait:    500 * time.Millisecond,
 		maxWait:    60 * time.Second,
 		keyPrefix:  "sk-or-",
+		limiter:    NewAdaptiveLimiter(),
 	}
 }
 
@@ -139,6 +141,17 @@ func WithDefaultModel(model string) Option {
 			return fmt.Errorf("WithDefaultModel(%q): white space in a model ID", model)
 		}
 		c.defaultModel = model
+		return nil
+	}
+}
+
+// WithLimiter sets the Limiter that paces every HTTP attempt (default: an
+// [AdaptiveLimiter] with 5 requests in flight and adaptive pacing). Give
+// one limiter to several clients that share a key, so they pace together;
+// nil disables pacing.
+func WithLimiter(l Limiter) Option {
+	return func(c *config) error {
+		c.limiter = l
 		return nil
 	}
 }

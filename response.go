@@ -10,7 +10,6 @@ type ChatResponse struct {
 	ID                string   `json:"id"` // the generation ID ("gen-..."), for Client.Generation
 	Model             string   `json:"model"`
 	Provider          string   `json:"provider,omitempty"`
-	Object            string   `json:"object,omitempty"`
 	Created           int64    `json:"created,omitempty"` // Unix seconds
 	SystemFingerprint string   `json:"system_fingerprint,omitempty"`
 	Choices           []Choice `json:"choices"`

@@ -206,6 +206,17 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
+	if scripted == nil {
+		if !s.authorized(w, r, s.Key, s.ManagementKey) {
+			return
+		}
+		s.mu.Lock()
+		limited := s.rateLimited(w, req.Model)
+		s.mu.Unlock()
+		if limited {
+			return
+		}
+	}
 	if latency > 0 {
 		t := time.NewTimer(latency)
 		select {
@@ -217,9 +228,6 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	if scripted != nil {
 		s.reply(w, req, *scripted)
-		return
-	}
-	if !s.authorized(w, r, s.Key, s.ManagementKey) {
 		return
 	}
 	if perr != nil {

@@ -53,6 +53,17 @@ type Server struct {
 	inFlight  int
 	record    bool
 	ids       int
+
+	bucket          *bucket
+	maxConcurrent   int
+	retryAfter      string
+	rlHeaders       bool
+	freePerMinute   int
+	freePerDay      int
+	freeMinute      time.Time
+	freeMinuteCount int
+	freeDay         time.Time
+	freeDayCount    int
 }
 
 // Stats counts what the server saw.
@@ -97,6 +108,7 @@ func NewServer(opts ...Option) *Server {
 		models:        DefaultModels(),
 		credits:       math.Inf(1),
 		record:        true,
+		retryAfter:    "1",
 		stats:         Stats{Status: map[int]int{}},
 	}
 	for _, o := range opts {

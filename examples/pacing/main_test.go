@@ -1,0 +1,24 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSmallRun runs the measurement on a small, fast set-up and checks
+// that no request failed.
+func TestSmallRun(t *testing.T) {
+	var out bytes.Buffer
+	cfg := config{requests: 120, rate: 400, burst: 5, maxConcurrent: 8, latency: time.Millisecond, workers: []int{10}}
+	if err := run(context.Background(), &out, cfg); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	cols := strings.Split(lines[len(lines)-1], "|")
+	if len(cols) < 7 || strings.TrimSpace(cols[1]) != "10" || strings.TrimSpace(cols[5]) != "0" {
+		t.Errorf("want a row for 10 goroutines with 0 failed:\n%s", out.String())
+	}
+}

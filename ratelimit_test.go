@@ -1,0 +1,299 @@
+package openrouter_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/routerkit/openrouter"
+	ort "github.com/routerkit/openrouter/openroutertest"
+)
+
+// simBucket is a server's token bucket on the fake clock.
+type simBucket struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+func (b *simBucket) take(now time.Time) bool {
+	if !b.last.IsZero() {
+		b.tokens = math.Min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true
+	}
+	return false
+}
+
+// TestLearnsRateUnderServer drives the limiter against a simulated token
+// bucket (50/s, burst 10) on a fake clock: after the first 429s it must
+// pace under the server's rate, close to it, with few 429s.
+func TestLearnsRateUnderServer(t *testing.T) {
+	t.Parallel()
+	clk := openrouter.NewFakeClock()
+	l := openrouter.NewAdaptiveLimiter()
+	openrouter.SetClock(l, clk)
+	srv := &simBucket{rate: 50, burst: 10, tokens: 10}
+	ctx := context.Background()
+	n429, n429Late := 0, 0
+	const requests = 3000
+	for i := 0; i < requests; i++ {
+		release, err := l.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status := http.StatusOK
+		if !srv.take(clk.Now()) {
+			status = http.StatusTooManyRequests
+			n429++
+			if i > requests/2 {
+				n429Late++
+			}
+		}
+		clk.Advance(time.Millisecond) // the request's latency
+		release(openrouter.Outcome{StatusCode: status, RetryAfter: time.Second})
+	}
+	got := l.LearnedRate()
+	if got >= 50 || got < 45 {
+		t.Errorf("learned rate = %.2f/s, want just under the server's 50/s", got)
+	}
+	if n429 > requests/100 {
+		t.Errorf("%d 429s in %d requests, want under 1 %%", n429, requests)
+	}
+	if n429Late > 2 {
+		t.Errorf("%d 429s in the second half: the rate see-saws", n429Late)
+	}
+}
+
+func TestConcurrencyCapNeverExceeded(t *testing.T) {
+	t.Parallel()
+	srv := ort.NewServer(ort.WithLatency(2*time.Millisecond), ort.WithoutRecording())
+	t.Cleanup(srv.Close)
+	c := srv.Client(openrouter.WithLimiter(openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(3))))
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 5; j++ {
+				if _, err := c.Chat(context.Background(), hello()); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	st := srv.Stats()
+	if st.PeakConcurrent > 3 || st.PeakConcurrent < 2 {
+		t.Errorf("server peak concurrency = %d, want 2..3 under a cap of 3", st.PeakConcurrent)
+	}
+	if st.Completions != 100 {
+		t.Errorf("%d completions, want 100", st.Completions)
+	}
+}
+
+func TestDailyQuotaIsNotRetried(t *testing.T) {
+	t.Parallel()
+	srv := ort.NewServer(ort.WithFreeModelLimits(0, 2))
+	t.Cleanup(srv.Close)
+	c := srv.Client()
+	req := hello()
+	req.Model = "meta-llama/llama-3.3-70b-instruct:free"
+	for i := 0; i < 2; i++ {
+		if _, err := c.Chat(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := c.Chat(context.Background(), req)
+	assertSentinels(t, err, "ErrQuotaExhausted", "ErrRateLimited")
+	var e *openrouter.APIError
+	if !errors.As(err, &e) || e.Attempts != 1 || e.RateLimit.Limit != 2 || e.RateLimit.Remaining != 0 || e.RateLimit.Reset.IsZero() {
+		t.Errorf("err = %#v", err)
+	}
+	if n := srv.Stats().Requests; n != 3 {
+		t.Errorf("server saw %d requests, want 3", n)
+	}
+}
+
+func TestCancelReleasesEverySlot(t *testing.T) {
+	t.Parallel()
+	arrived, unblock := make(chan struct{}, 2), make(chan struct{})
+	srv := ort.NewServer(ort.WithResponder(func(ort.Request) ort.Reply {
+		arrived <- struct{}{}
+		<-unblock
+		return ort.TextReply("late")
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(unblock) })
+	lim := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(2))
+	c := srv.Client(openrouter.WithLimiter(lim))
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 2)
+	for i := 0; i < 2; i++ {
+		go func() { _, err := c.Chat(ctx, hello()); errs <- err }()
+	}
+	<-arrived
+	<-arrived // both slots are held by requests the server is answering
+	cancel()
+	for i := 0; i < 2; i++ {
+		if err := <-errs; !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	}
+	// Both slots are free again: two acquisitions succeed without waiting.
+	bounded, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	for i := 0; i < 2; i++ {
+		release, err := lim.Acquire(bounded)
+		if err != nil {
+			t.Fatalf("slot %d still held after cancellation: %v", i, err)
+		}
+		defer release(openrouter.Outcome{})
+	}
+}
+
+func TestAcquireCancelledWhileWaitingForSlot(t *testing.T) {
+	t.Parallel()
+	l := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(1))
+	release, err := l.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := l.Acquire(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v", err)
+	}
+	release(openrouter.Outcome{StatusCode: 200})
+	if r2, err := l.Acquire(context.Background()); err != nil {
+		t.Error(err)
+	} else {
+		r2(openrouter.Outcome{})
+	}
+}
+
+func TestGate(t *testing.T) {
+	t.Parallel()
+	clk := openrouter.NewFakeClock()
+	l := openrouter.NewAdaptiveLimiter(openrouter.WithAdaptive(false))
+	openrouter.SetClock(l, clk)
+	ctx := context.Background()
+	acquire := func() {
+		t.Helper()
+		r, err := l.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r(openrouter.Outcome{StatusCode: 200, RateLimit: openrouter.RateLimitInfo{Remaining: -1}})
+	}
+	r, _ := l.Acquire(ctx)
+	r(openrouter.Outcome{StatusCode: 429, RetryAfter: 5 * time.Second})
+	acquire()
+	if len(clk.Sleeps) != 1 || clk.Sleeps[0] != 5*time.Second {
+		t.Errorf("after Retry-After: 5 the next request waited %v, want 5s", clk.Sleeps)
+	}
+	r, _ = l.Acquire(ctx)
+	r(openrouter.Outcome{StatusCode: 429, RetryAfter: time.Second}) // short: pacing's job, no gate
+	acquire()
+	if len(clk.Sleeps) != 1 {
+		t.Errorf("a 1s Retry-After closed the gate: waits %v", clk.Sleeps)
+	}
+	r, _ = l.Acquire(ctx)
+	r(openrouter.Outcome{StatusCode: 429, RateLimit: openrouter.RateLimitInfo{Limit: 20, Remaining: 0, Reset: clk.Now().Add(10 * time.Second)}})
+	acquire()
+	if len(clk.Sleeps) != 2 || clk.Sleeps[1] != 10*time.Second {
+		t.Errorf("X-RateLimit-Remaining: 0 did not hold requests until the reset: waits %v", clk.Sleeps)
+	}
+	r, _ = l.Acquire(ctx)
+	r(openrouter.Outcome{StatusCode: 429, RetryAfter: 2 * time.Hour}) // a quota: longer than the maximum gate
+	acquire()
+	if len(clk.Sleeps) != 2 {
+		t.Errorf("a 2h Retry-After held every request: waits %v", clk.Sleeps)
+	}
+}
+
+func TestGatePastDeadlineFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	clk := openrouter.NewFakeClock()
+	l := openrouter.NewAdaptiveLimiter()
+	openrouter.SetClock(l, clk)
+	r, _ := l.Acquire(context.Background())
+	r(openrouter.Outcome{StatusCode: 429, RetryAfter: 30 * time.Second})
+	ctx, cancel := context.WithDeadline(context.Background(), clk.Now().Add(time.Second))
+	defer cancel()
+	_, err := l.Acquire(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want DeadlineExceeded", err)
+	}
+	if len(clk.Sleeps) != 0 {
+		t.Errorf("waited %v before failing", clk.Sleeps)
+	}
+	if r, err := l.Acquire(context.Background()); err == nil { // the slot was given back
+		r(openrouter.Outcome{})
+	} else {
+		t.Error(err)
+	}
+}
+
+func TestRateLimitHeadersPace(t *testing.T) {
+	t.Parallel()
+	clk := openrouter.NewFakeClock()
+	l := openrouter.NewAdaptiveLimiter()
+	openrouter.SetClock(l, clk)
+	r, _ := l.Acquire(context.Background())
+	r(openrouter.Outcome{StatusCode: 200, RateLimit: openrouter.RateLimitInfo{Limit: 100, Remaining: 50, Reset: clk.Now().Add(10 * time.Second)}})
+	if got := l.LearnedRate(); got != 5 {
+		t.Errorf("50 remaining for 10s: learned %v/s, want 5/s", got)
+	}
+}
+
+func TestFixedRate(t *testing.T) {
+	t.Parallel()
+	clk := openrouter.NewFakeClock()
+	l := openrouter.NewAdaptiveLimiter(openrouter.WithRequestRate(10, 1), openrouter.WithMaxConcurrent(0))
+	openrouter.SetClock(l, clk)
+	start := clk.Now()
+	for i := 0; i < 11; i++ {
+		r, err := l.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r(openrouter.Outcome{StatusCode: 200})
+	}
+	if got := clk.Now().Sub(start); got < 990*time.Millisecond || got > 1010*time.Millisecond {
+		t.Errorf("11 requests at 10/s burst 1 took %v, want 1s", got)
+	}
+	if l.MaxConcurrent() != 0 || l.LearnedRate() != 0 {
+		t.Errorf("MaxConcurrent %d, LearnedRate %v", l.MaxConcurrent(), l.LearnedRate())
+	}
+}
+
+func TestSharedLimiterPacesClientsTogether(t *testing.T) {
+	t.Parallel()
+	srv := ort.NewServer(ort.WithLatency(2*time.Millisecond), ort.WithoutRecording())
+	t.Cleanup(srv.Close)
+	lim := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(2))
+	a, b := srv.Client(openrouter.WithLimiter(lim)), srv.Client(openrouter.WithLimiter(lim))
+	var wg sync.WaitGroup
+	for _, c := range []*openrouter.Client{a, b, a, b, a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 5; j++ {
+				if _, err := c.Chat(context.Background(), hello()); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if p := srv.Stats().PeakConcurrent; p > 2 {
+		t.Errorf("two clients sharing a limiter of 2 reached %d in flight", p)
+	}
+}

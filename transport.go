@@ -1,0 +1,72 @@
+package openrouter
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// limitTransport paces every HTTP attempt through a Limiter: Acquire
+// before sending, release when the answer's body is closed.
+type limitTransport struct {
+	base http.RoundTripper
+	lim  Limiter
+}
+
+// limiterError is a refusal by the Limiter (a wait past the context's
+// deadline, say). It is not retried.
+type limiterError struct{ err error }
+
+func (e *limiterError) Error() string { return e.err.Error() }
+func (e *limiterError) Unwrap() error { return e.err }
+
+func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	release, err := t.lim.Acquire(req.Context())
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, &limiterError{err}
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		release(Outcome{})
+		return nil, err
+	}
+	o := Outcome{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), RateLimit: RateLimitInfo{Remaining: -1}}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.Header.Get("X-RateLimit-Remaining") != "" {
+		o.RateLimit = parseRateLimit(resp.Header, nil)
+	}
+	resp.Body = &releaseBody{ReadCloser: resp.Body, release: release, outcome: o}
+	return resp, nil
+}
+
+// CloseIdleConnections closes the base transport's idle connections.
+func (t *limitTransport) CloseIdleConnections() {
+	if ci, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// releaseBody releases the limiter's slot when the body is closed, once.
+type releaseBody struct {
+	io.ReadCloser
+	release func(Outcome)
+	outcome Outcome
+	closed  atomic.Bool
+}
+
+func (b *releaseBody) Close() error {
+	err := b.ReadCloser.Close()
+	if b.closed.CompareAndSwap(false, true) {
+		b.release(b.outcome)
+	}
+	return err
+}
+
+func isLimiterError(err error) bool {
+	var le *limiterError
+	return errors.As(err, &le)
+}
