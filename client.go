@@ -25,6 +25,9 @@ type Client struct {
 	keyErr error  // why the key cannot work; nil when it may
 	apiKey string // never logged, never in an error
 	rc     *retryablehttp.Client
+
+	catalog *catalog
+	account account
 	// header holds the headers every request carries. Requests share its
 	// one-element value slices: net/http never writes into them, and an
 	// Add by a transport appends past their capacity, into a new array.
@@ -53,6 +56,7 @@ func NewClient(apiKey string, opts ...Option) *Client {
 		}
 	}
 	c.keyErr = checkKey(apiKey, c.cfg.keyPrefix)
+	c.catalog = newCatalog(c.cfg.catalogTTL)
 	c.header = http.Header{"Authorization": {"Bearer " + apiKey}, "User-Agent": {c.cfg.userAgent}}
 	if c.cfg.referer != "" {
 		c.header["Http-Referer"] = []string{c.cfg.referer}
@@ -371,13 +375,13 @@ func decodeBody(resp *http.Response, out any) error {
 // a 200 as *APIError with InStream set, and an answer with no content, no
 // image and no tool call as *[EmptyContentError] ([ErrEmptyContent]).
 func (c *Client) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error) {
-	body, model, err := c.encodeChat(req, false)
+	body, model, err := c.encodeChat(ctx, req, false)
 	if err != nil {
 		return nil, err
 	}
 	resp, st, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model)
 	if err != nil {
-		return nil, err
+		return nil, c.suggestModels(err, model)
 	}
 	defer resp.Body.Close()
 	var out struct {
@@ -388,6 +392,7 @@ func (c *Client) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, err
 		return nil, st.annotate(err)
 	}
 	r := &out.ChatResponse
+	c.account.spend(c, r.Cost())
 	if len(out.Error) > 0 && string(out.Error) != "null" {
 		e := errorFromObject(out.Error)
 		c.redact(e)
@@ -400,16 +405,41 @@ func (c *Client) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, err
 	return r, nil
 }
 
+// suggestModels attaches the closest catalogue IDs to an unknown-model
+// error, when the client has the catalogue (it is not fetched for this).
+func (c *Client) suggestModels(err error, model string) error {
+	var e *APIError
+	if model == "" || !errors.As(err, &e) || !e.Is(ErrModelNotFound) || e.Is(ErrNoEndpoints) {
+		return err
+	}
+	if models := c.catalog.cached(); models != nil {
+		e.Suggestions = suggest(catalogID(model), models)
+	}
+	return err
+}
+
 // encodeChat validates a request and returns its body and model, with the
-// client's default model filled in (the caller's request is not changed).
-func (c *Client) encodeChat(req *ChatRequest, stream bool) ([]byte, string, error) {
+// client's standard model filled in when the request names none (the
+// caller's request is not changed). With WithModelCheck, the models are
+// looked up in the catalogue first.
+func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) ([]byte, string, error) {
 	if err := req.validate(); err != nil {
 		return nil, "", err
 	}
-	if req.Model == "" && len(req.Models) == 0 && c.cfg.defaultModel != "" {
+	if req.Model == "" && len(req.Models) == 0 {
 		cp := *req
-		cp.Model = c.cfg.defaultModel
+		cp.Model = c.cfg.roles.Standard
 		req = &cp
+	}
+	if c.cfg.modelCheck && ctx != nil {
+		for _, m := range append([]string{req.Model}, req.Models...) {
+			if m == "" {
+				continue
+			}
+			if _, err := c.Model(ctx, m); err != nil {
+				return nil, "", err
+			}
+		}
 	}
 	body, err := req.encode(stream)
 	if err != nil {

@@ -59,7 +59,7 @@ func TestChat(t *testing.T) {
 
 func TestChatMultipartAndDefaultModel(t *testing.T) {
 	t.Parallel()
-	srv, c, _ := setup(t, nil, openrouter.WithDefaultModel("anthropic/claude-haiku-4.5"))
+	srv, c, _ := setup(t, nil, openrouter.WithRoles(openrouter.Roles{Standard: "anthropic/claude-haiku-4.5"}))
 	req := &openrouter.ChatRequest{Messages: []openrouter.Message{{Role: "user", Parts: []openrouter.ContentPart{
 		openrouter.TextPart("What is in "), openrouter.TextPart("this image?"), openrouter.ImageURLPart(ort.PNGDataURL)}}}}
 	if _, err := c.Chat(context.Background(), req); err != nil {
@@ -169,7 +169,8 @@ func TestBadOptionsFailEveryCall(t *testing.T) {
 		"retry waits": openrouter.WithRetry(1, time.Second, time.Millisecond),
 		"app info":    openrouter.WithAppInfo("https://x", "a\nb"),
 		"user agent":  openrouter.WithUserAgent("a\r\nb"),
-		"model":       openrouter.WithDefaultModel("a b"),
+		"roles":       openrouter.WithRoles(openrouter.Roles{Image: "a b"}),
+		"catalog TTL": openrouter.WithCatalogTTL(-time.Second),
 	} {
 		_, err := openrouter.NewClient(ort.DefaultKey, opt).Chat(context.Background(), hello())
 		if !errors.Is(err, openrouter.ErrInvalidRequest) {

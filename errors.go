@@ -69,6 +69,9 @@ var (
 	ErrEmptyContent = errors.New("openrouter: empty content")
 	// ErrNoImage: an image was asked for and the answer has none.
 	ErrNoImage = errors.New("openrouter: no image in the answer")
+	// ErrModelUnsuitable: the model exists but cannot do what its role
+	// needs (image output, structured outputs, a large context).
+	ErrModelUnsuitable = errors.New("openrouter: model unsuitable for its role")
 )
 
 // APIError is an error answered by OpenRouter: a non-2xx status, or an
@@ -107,6 +110,7 @@ type APIError struct {
 	Response *ChatResponse
 
 	kind []error // sentinels this error matches, most specific first
+	hint string  // a remediation more precise than the sentinel's, when known
 }
 
 // RateLimitInfo is what a 429 says about the limit through its
@@ -203,8 +207,13 @@ func Hint(err error) string {
 		return ""
 	}
 	var apiErr *APIError
-	if errors.As(err, &apiErr) && apiErr.Metadata.LimitSource == "openrouter_key_limit" {
-		return "This key has reached its spending limit: raise the key's limit in the OpenRouter settings, or use another key."
+	if errors.As(err, &apiErr) {
+		if apiErr.hint != "" {
+			return apiErr.hint
+		}
+		if apiErr.Metadata.LimitSource == "openrouter_key_limit" {
+			return "This key has reached its spending limit: raise the key's limit in the OpenRouter settings, or use another key."
+		}
 	}
 	for _, h := range hints {
 		if errors.Is(err, h.sentinel) {
@@ -234,5 +243,6 @@ var hints = []struct {
 	{ErrBadRequest, "The request was rejected as invalid: read the message (and the provider's reason) and fix the request."},
 	{ErrUnparseable, "The model did not return the JSON asked for: use a model that follows JSON reliably, avoid :online variants for rewriting, and avoid tiny context windows."},
 	{ErrEmptyContent, "The model returned nothing: moderation, or a prompt too long for the context window (or, on reasoning models, max_tokens spent on reasoning). Use a larger-context model, raise max_tokens, or split the text."},
+	{ErrModelUnsuitable, "The model cannot do this job: pick one whose catalogue entry has the capability (Client.Models with a ModelFilter)."},
 	{ErrNoImage, "The model returned no image: use a model whose output modalities include image (Client.Models with image output)."},
 }

@@ -97,3 +97,65 @@ func ExampleHint() {
 	fmt.Println(openrouter.Hint(err))
 	// Output: The model returned nothing: moderation, or a prompt too long for the context window (or, on reasoning models, max_tokens spent on reasoning). Use a larger-context model, raise max_tokens, or split the text.
 }
+
+func ExampleClient_Models() {
+	srv := openroutertest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+
+	models, err := c.Models(context.Background(), openrouter.ModelFilter{OutputModality: "image"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, m := range models {
+		fmt.Printf("%s: %d-token context, $%.2f per million prompt tokens\n", m.ID, m.ContextLength, m.Pricing.Prompt*1e6)
+	}
+	// Output: google/gemini-2.5-flash-image: 32768-token context, $0.30 per million prompt tokens
+}
+
+func ExampleClient_Model() {
+	srv := openroutertest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+
+	_, err := c.Model(context.Background(), "claude-haiku-4.5") // the vendor prefix is missing
+	var apiErr *openrouter.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(errors.Is(err, openrouter.ErrModelNotFound), apiErr.Suggestions[0])
+	}
+	// Output: true anthropic/claude-haiku-4.5
+}
+
+func ExampleClient_Key() {
+	srv := openroutertest.NewServer(openroutertest.WithCredits(25))
+	defer srv.Close()
+	c := srv.Client()
+
+	k, err := c.Key(context.Background()) // "test the key"
+	if err != nil {
+		fmt.Println("the key does not work:", openrouter.Hint(err))
+		return
+	}
+	fmt.Printf("limit $%.2f, remaining $%.2f, used today $%.2f\n", *k.Limit, *k.LimitRemaining, k.UsageDaily)
+	// Output: limit $25.00, remaining $25.00, used today $0.00
+}
+
+func ExampleClient_Credits() {
+	srv := openroutertest.NewServer(openroutertest.WithCredits(25))
+	defer srv.Close()
+
+	_, err := srv.Client().Credits(context.Background()) // an ordinary key
+	fmt.Println(errors.Is(err, openrouter.ErrForbidden))
+
+	mc := openrouter.NewClient(srv.ManagementKey, openrouter.WithBaseURL(srv.URL))
+	cr, err := mc.Credits(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("$%.2f remaining\n", cr.Remaining())
+	// Output:
+	// true
+	// $25.00 remaining
+}

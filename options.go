@@ -29,8 +29,12 @@ type config struct {
 	maxWait      time.Duration
 	logger       *slog.Logger
 	keyPrefix    string
-	defaultModel string
 	limiter      Limiter
+	roles        Roles
+	catalogTTL   time.Duration
+	modelCheck   bool
+	lowBalance   float64
+	onLowBalance func(float64)
 }
 
 func defaultConfig() config {
@@ -42,6 +46,8 @@ func defaultConfig() config {
 		maxWait:    60 * time.Second,
 		keyPrefix:  "sk-or-",
 		limiter:    NewAdaptiveLimiter(),
+		roles:      DefaultRoles(),
+		catalogTTL: 10 * time.Minute,
 	}
 }
 
@@ -133,14 +139,26 @@ func WithKeyPrefix(prefix string) Option {
 	}
 }
 
-// WithDefaultModel sets the model used when a request names none (default:
-// none, so OpenRouter uses the account's default model).
-func WithDefaultModel(model string) Option {
+// WithCatalogTTL sets how long the model catalogue is cached (default
+// 10 minutes); 0 fetches it on every call, still once for callers that
+// ask at the same time.
+func WithCatalogTTL(d time.Duration) Option {
 	return func(c *config) error {
-		if strings.ContainsAny(model, " \t\r\n") {
-			return fmt.Errorf("WithDefaultModel(%q): white space in a model ID", model)
+		if d < 0 {
+			return fmt.Errorf("WithCatalogTTL(%v): negative", d)
 		}
-		c.defaultModel = model
+		c.catalogTTL = d
+		return nil
+	}
+}
+
+// WithModelCheck makes every chat request's model (and fallback models)
+// checked against the catalogue before it is sent: an unknown one fails
+// with [ErrModelNotFound] and suggestions, and nothing is spent. The
+// catalogue is fetched (and cached) when needed.
+func WithModelCheck() Option {
+	return func(c *config) error {
+		c.modelCheck = true
 		return nil
 	}
 }

@@ -146,6 +146,9 @@ func (s *Server) lookup(id string) (Model, bool) {
 // output_modalities (default text; "all" for every model),
 // input_modalities and supported_parameters (comma lists, all required).
 func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.stats.ModelsRequests++
+	s.mu.Unlock()
 	q := r.URL.Query()
 	out := q.Get("output_modalities")
 	if out == "" {
@@ -220,4 +223,27 @@ func (s *Server) handleCredits(w http.ResponseWriter, r *http.Request) {
 		credits = 1000
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]float64{"total_credits": credits, "total_usage": usage}})
+}
+
+// handleGeneration serves GET /generation?id= for the completions the
+// server answered.
+func (s *Server) handleGeneration(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r, s.Key, s.ManagementKey) {
+		return
+	}
+	s.mu.Lock()
+	g, ok := s.gens[r.URL.Query().Get("id")]
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Generation not found"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": g})
+}
+
+// SetModels replaces the catalogue while the server runs.
+func (s *Server) SetModels(models ...Model) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.models = models
 }

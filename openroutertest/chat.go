@@ -363,14 +363,19 @@ func (s *Server) completion(id string, req Request, rep Reply) map[string]any {
 	if cost == 0 {
 		cost = m.cost(prompt, completion, len(rep.Images))
 	}
-	s.mu.Lock()
-	s.usage += cost
-	s.stats.Completions++
-	s.mu.Unlock()
 	model := req.Model
 	if model == "" {
 		model = m.ID
 	}
+	s.mu.Lock()
+	s.usage += cost
+	s.stats.Completions++
+	s.gens[id] = map[string]any{"id": id, "model": model, "provider_name": "OpenRouterTest", "total_cost": cost,
+		"tokens_prompt": prompt, "tokens_completion": completion, "native_tokens_prompt": prompt,
+		"native_tokens_completion": completion, "finish_reason": finish, "native_finish_reason": native,
+		"streamed": req.Stream, "cancelled": false, "latency": float64(s.latency.Milliseconds()) + 12,
+		"generation_time": float64(s.latency.Milliseconds()) + 40, "created_at": time.Now().UTC().Format(time.RFC3339Nano)}
+	s.mu.Unlock()
 	return map[string]any{
 		"id": id, "provider": "OpenRouterTest", "model": model, "object": "chat.completion",
 		"created": time.Now().Unix(), "choices": []any{choice},

@@ -53,6 +53,8 @@ type Server struct {
 	inFlight  int
 	record    bool
 	ids       int
+	gens      map[string]map[string]any // generation records by ID
+	modelsHit int                       // GET /models answered
 
 	bucket          *bucket
 	maxConcurrent   int
@@ -69,6 +71,7 @@ type Server struct {
 // Stats counts what the server saw.
 type Stats struct {
 	Requests       int // all requests, every path
+	ModelsRequests int // GET /models requests
 	Completions    int // chat completions answered 200
 	Status         map[int]int
 	RateLimited    int // answers with status 429
@@ -110,6 +113,7 @@ func NewServer(opts ...Option) *Server {
 		record:        true,
 		retryAfter:    "1",
 		stats:         Stats{Status: map[int]int{}},
+		gens:          map[string]map[string]any{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -119,6 +123,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /api/v1/models", s.handleModels)
 	mux.HandleFunc("GET /api/v1/key", s.handleKey)
 	mux.HandleFunc("GET /api/v1/credits", s.handleCredits)
+	mux.HandleFunc("GET /api/v1/generation", s.handleGeneration)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Not Found: " + r.Method + " " + r.URL.Path})
 	})

@@ -1,0 +1,230 @@
+package openrouter
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// KeyInfo describes the client's API key (GET /key). Money is in USD.
+type KeyInfo struct {
+	Label          string   `json:"label"`           // the key, masked ("sk-or-v1-au7...890")
+	Limit          *float64 `json:"limit"`           // the key's spending limit; nil when it has none
+	LimitRemaining *float64 `json:"limit_remaining"` // what is left of Limit; nil when it has none
+	LimitReset     string   `json:"limit_reset"`     // "daily", "weekly", "monthly", or "" for never
+	Usage          float64  `json:"usage"`           // all-time spending
+	UsageDaily     float64  `json:"usage_daily"`     // this UTC day
+	UsageWeekly    float64  `json:"usage_weekly"`    // this UTC week, from Monday
+	UsageMonthly   float64  `json:"usage_monthly"`
+	// IsFreeTier reports whether the account never bought credits.
+	IsFreeTier      bool      `json:"is_free_tier"`
+	IsManagementKey bool      `json:"is_management_key"`
+	ExpiresAt       time.Time `json:"-"` // zero when the key does not expire
+	// FreeModelDailyRequests is the daily quota of ":free" models, when
+	// the API reports it.
+	FreeModelDailyRequests *FreeModelRequests `json:"free_model_daily_requests"`
+}
+
+// FreeModelRequests is the daily quota of free-model requests.
+type FreeModelRequests struct {
+	Used      int `json:"used"`
+	Limit     int `json:"limit"`
+	Remaining int `json:"remaining"`
+}
+
+// Key tests the key: it returns what OpenRouter knows of it, or an error
+// matching [ErrUnauthorized] for a key that is missing, malformed or
+// revoked. The key's remaining limit, when it has one, updates the
+// balance the low-balance alert watches.
+func (c *Client) Key(ctx context.Context) (*KeyInfo, error) {
+	var w struct {
+		Data struct {
+			KeyInfo
+			ExpiresAt *time.Time `json:"expires_at"`
+		} `json:"data"`
+	}
+	err := c.getJSON(ctx, "/key", &w)
+	var e *APIError
+	if errors.As(err, &e) && e.StatusCode == 404 { // older deployments: the legacy path
+		err = c.getJSON(ctx, "/auth/key", &w)
+	}
+	if err != nil {
+		return nil, err
+	}
+	k := w.Data.KeyInfo
+	if w.Data.ExpiresAt != nil {
+		k.ExpiresAt = *w.Data.ExpiresAt
+	}
+	if k.LimitRemaining != nil {
+		c.account.setBalance(c, *k.LimitRemaining)
+	}
+	return &k, nil
+}
+
+// Credits is the account's balance (GET /credits), in USD.
+type Credits struct {
+	TotalCredits float64 `json:"total_credits"`
+	TotalUsage   float64 `json:"total_usage"`
+}
+
+// Remaining returns TotalCredits - TotalUsage.
+func (cr *Credits) Remaining() float64 { return cr.TotalCredits - cr.TotalUsage }
+
+// Credits returns the account's credits and usage, and updates the
+// balance the low-balance alert watches. OpenRouter answers it only for a
+// management key: with an ordinary key the error matches [ErrForbidden]
+// and its Hint says so, and points to Key for the key's own limit.
+func (c *Client) Credits(ctx context.Context) (*Credits, error) {
+	var w struct {
+		Data Credits `json:"data"`
+	}
+	if err := c.getJSON(ctx, "/credits", &w); err != nil {
+		var e *APIError
+		if errors.As(err, &e) && e.StatusCode == 403 {
+			e.hint = "Reading the account's credits needs a management key (create one in the OpenRouter settings); for this key's own limit and usage, use Client.Key."
+		}
+		return nil, err
+	}
+	c.account.setBalance(c, w.Data.Remaining())
+	return &w.Data, nil
+}
+
+// Generation is the record of a past request (GET /generation).
+type Generation struct {
+	ID                     string    `json:"id"`
+	Model                  string    `json:"model"`
+	ProviderName           string    `json:"provider_name"`
+	TotalCost              float64   `json:"total_cost"` // USD
+	TokensPrompt           int       `json:"tokens_prompt"`
+	TokensCompletion       int       `json:"tokens_completion"`
+	NativeTokensPrompt     int       `json:"native_tokens_prompt"`
+	NativeTokensCompletion int       `json:"native_tokens_completion"`
+	NativeTokensReasoning  int       `json:"native_tokens_reasoning"`
+	FinishReason           string    `json:"finish_reason"`
+	NativeFinishReason     string    `json:"native_finish_reason"`
+	Streamed               bool      `json:"streamed"`
+	Cancelled              bool      `json:"cancelled"`
+	CreatedAt              time.Time `json:"-"`
+	// Latency is the time to the first token; GenerationTime the time to
+	// the last.
+	Latency        time.Duration `json:"-"`
+	GenerationTime time.Duration `json:"-"`
+}
+
+// Generation returns the cost, tokens, latency and provider of a past
+// request, by the ID every response carries (ChatResponse.ID). A request
+// just finished may not be recorded yet: that answer matches
+// [ErrNotFound], and a retry a few seconds later finds it.
+func (c *Client) Generation(ctx context.Context, id string) (*Generation, error) {
+	if id == "" {
+		return nil, invalid("empty generation ID")
+	}
+	var w struct {
+		Data struct {
+			Generation
+			CreatedAt      string   `json:"created_at"`
+			Latency        *float64 `json:"latency"`
+			GenerationTime *float64 `json:"generation_time"`
+		} `json:"data"`
+	}
+	if err := c.getJSON(ctx, "/generation?id="+url.QueryEscape(id), &w); err != nil {
+		return nil, err
+	}
+	g := w.Data.Generation
+	g.CreatedAt, _ = time.Parse(time.RFC3339Nano, w.Data.CreatedAt)
+	ms := func(f *float64) time.Duration {
+		if f == nil {
+			return 0
+		}
+		return time.Duration(*f * float64(time.Millisecond))
+	}
+	g.Latency, g.GenerationTime = ms(w.Data.Latency), ms(w.Data.GenerationTime)
+	return &g, nil
+}
+
+// DefaultLowBalance is the low-balance alert's default threshold in USD:
+// OpenRouter advises keeping $1 to $2 so long jobs do not stop at zero.
+const DefaultLowBalance = 1.0
+
+// WithLowBalanceAlert calls alert, once each time the balance falls under
+// threshold USD (DefaultLowBalance when threshold <= 0). The balance is the
+// last one read by Key (the key's remaining limit) or Credits, less what
+// the client has spent since; nothing is known, and nothing fires, before
+// one of them is called. alert runs on the goroutine whose call crossed the
+// threshold; it must not block for long.
+func WithLowBalanceAlert(threshold float64, alert func(balance float64)) Option {
+	return func(c *config) error {
+		if threshold <= 0 {
+			threshold = DefaultLowBalance
+		}
+		c.lowBalance, c.onLowBalance = threshold, alert
+		return nil
+	}
+}
+
+// account tracks spending and the balance estimate.
+type account struct {
+	mu          sync.Mutex
+	spent       float64 // USD, all responses of this client
+	balance     float64 // last balance read
+	spentAtRead float64
+	known       bool
+	alerted     bool // the alert fired and the balance has not risen back since
+}
+
+// Spent returns what the client's requests have cost so far, in USD, from
+// the cost each response reports.
+func (c *Client) Spent() float64 {
+	c.account.mu.Lock()
+	defer c.account.mu.Unlock()
+	return c.account.spent
+}
+
+// Balance returns the estimated balance in USD (the last read by Key or
+// Credits, less spending since) and whether one is known.
+func (c *Client) Balance() (float64, bool) {
+	c.account.mu.Lock()
+	defer c.account.mu.Unlock()
+	return c.account.balance - (c.account.spent - c.account.spentAtRead), c.account.known
+}
+
+func (a *account) spend(c *Client, usd float64) {
+	if usd <= 0 {
+		return
+	}
+	a.mu.Lock()
+	a.spent += usd
+	a.mu.Unlock()
+	a.check(c)
+}
+
+func (a *account) setBalance(c *Client, usd float64) {
+	a.mu.Lock()
+	a.balance, a.spentAtRead, a.known = usd, a.spent, true
+	a.mu.Unlock()
+	a.check(c)
+}
+
+// check fires the alert once per crossing under the threshold, and re-arms
+// it when the balance is back above.
+func (a *account) check(c *Client) {
+	if c.cfg.onLowBalance == nil {
+		return
+	}
+	a.mu.Lock()
+	bal := a.balance - (a.spent - a.spentAtRead)
+	fire := false
+	switch {
+	case !a.known:
+	case bal < c.cfg.lowBalance && !a.alerted:
+		a.alerted, fire = true, true
+	case bal >= c.cfg.lowBalance:
+		a.alerted = false
+	}
+	a.mu.Unlock()
+	if fire {
+		c.cfg.onLowBalance(bal)
+	}
+}

@@ -1,0 +1,103 @@
+package openrouter
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// catalog caches GET /models answers per query for a TTL, with at most
+// one fetch in flight per query.
+type catalog struct {
+	ttl time.Duration
+
+	mu      sync.Mutex
+	entries map[string]*catEntry
+}
+
+type catEntry struct {
+	models  []Model // the last good copy; nil before the first
+	fetched time.Time
+	cur     *fetch // the fetch in flight; nil when none
+}
+
+// fetch is one GET /models; done is closed when models and err are set.
+type fetch struct {
+	done   chan struct{}
+	models []Model
+	err    error
+}
+
+func newCatalog(ttl time.Duration) *catalog {
+	return &catalog{ttl: ttl, entries: map[string]*catEntry{}}
+}
+
+// get returns the models for query: the cached copy while fresh, else the
+// result of the fetch in flight (joining it, or starting it). When the
+// fetch fails and a copy exists, the copy is returned and the failure
+// logged.
+func (k *catalog) get(ctx context.Context, c *Client, query string) ([]Model, error) {
+	for {
+		k.mu.Lock()
+		e := k.entries[query]
+		if e == nil {
+			e = &catEntry{}
+			k.entries[query] = e
+		}
+		if e.models != nil && c.now().Sub(e.fetched) < k.ttl {
+			k.mu.Unlock()
+			return e.models, nil
+		}
+		f, leader := e.cur, false
+		if f == nil {
+			f, leader = &fetch{done: make(chan struct{})}, true
+			e.cur = f
+		}
+		k.mu.Unlock()
+
+		if leader {
+			f.models, f.err = c.fetchModels(ctx, query)
+			k.mu.Lock()
+			e.cur = nil
+			if f.err == nil {
+				e.models, e.fetched = f.models, c.now()
+			}
+			k.mu.Unlock()
+			close(f.done)
+		} else {
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		switch {
+		case f.err == nil:
+			return f.models, nil
+		case !leader && ctx.Err() == nil && (errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded)):
+			continue // the leader's own context ended; fetch again
+		}
+		k.mu.Lock()
+		stale := e.models
+		k.mu.Unlock()
+		if stale != nil {
+			if c.cfg.logger != nil && leader {
+				c.cfg.logger.WarnContext(ctx, "openrouter: model catalogue refresh failed; serving the last good copy", "error", f.err)
+			}
+			return stale, nil
+		}
+		return nil, f.err
+	}
+}
+
+// cached returns the full catalogue if the client has fetched it, however
+// old, without fetching.
+func (k *catalog) cached() []Model {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if e := k.entries[ModelFilter{}.query()]; e != nil {
+		return e.models
+	}
+	return nil
+}

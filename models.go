@@ -1,0 +1,297 @@
+package openrouter
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Model is an entry of OpenRouter's model catalogue.
+type Model struct {
+	ID            string // "anthropic/claude-haiku-4.5", "x/y:free"
+	CanonicalSlug string
+	Name          string
+	Description   string
+	Created       time.Time
+	// ContextLength is the context window in tokens; 0 when unknown.
+	ContextLength    int
+	InputModalities  []string // "text", "image", "file", "audio", "video"
+	OutputModalities []string // "text", "image", ...
+	Tokenizer        string
+	Pricing          Pricing
+	// SupportedParameters lists the request parameters some provider of
+	// the model honours ("structured_outputs", "tools", ...).
+	SupportedParameters []string
+	TopProvider         TopProvider
+	// ExpirationDate is when the model is retired ("2026-01-31"); "" when
+	// none is announced.
+	ExpirationDate string
+}
+
+// Pricing is a model's price in USD per unit: per token for Prompt,
+// Completion, InternalReasoning and the cache prices; per request, image
+// and web search for the others. The API sends decimal strings; these are
+// numbers.
+type Pricing struct {
+	Prompt, Completion, Request, Image, WebSearch      float64
+	InternalReasoning, InputCacheRead, InputCacheWrite float64
+}
+
+// TopProvider is the limits of a model's main provider.
+type TopProvider struct {
+	ContextLength       int
+	MaxCompletionTokens int
+	IsModerated         bool
+}
+
+// Supports reports whether the model lists param among its supported
+// parameters.
+func (m *Model) Supports(param string) bool {
+	for _, p := range m.SupportedParameters {
+		if p == param {
+			return true
+		}
+	}
+	return false
+}
+
+// OutputsImage reports whether the model can answer with images.
+func (m *Model) OutputsImage() bool { return contains(m.OutputModalities, "image") }
+
+// SupportsStructuredOutputs reports whether the model accepts a
+// json_schema response format (supported parameter "structured_outputs").
+func (m *Model) SupportsStructuredOutputs() bool { return m.Supports("structured_outputs") }
+
+// Cost returns the price in USD of a request of promptTokens and
+// completionTokens tokens, the per-request price included.
+func (m *Model) Cost(promptTokens, completionTokens int) float64 {
+	return float64(promptTokens)*m.Pricing.Prompt + float64(completionTokens)*m.Pricing.Completion + m.Pricing.Request
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// UnmarshalJSON decodes the API's shape: modalities under architecture,
+// prices as strings (numbers are accepted too), nullable numbers.
+func (m *Model) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID            string   `json:"id"`
+		CanonicalSlug string   `json:"canonical_slug"`
+		Name          string   `json:"name"`
+		Description   string   `json:"description"`
+		Created       float64  `json:"created"`
+		ContextLength *float64 `json:"context_length"`
+		Architecture  struct {
+			InputModalities  []string `json:"input_modalities"`
+			OutputModalities []string `json:"output_modalities"`
+			Tokenizer        string   `json:"tokenizer"`
+		} `json:"architecture"`
+		Pricing             map[string]json.RawMessage `json:"pricing"`
+		SupportedParameters []string                   `json:"supported_parameters"`
+		TopProvider         struct {
+			ContextLength       *float64 `json:"context_length"`
+			MaxCompletionTokens *float64 `json:"max_completion_tokens"`
+			IsModerated         bool     `json:"is_moderated"`
+		} `json:"top_provider"`
+		ExpirationDate *string `json:"expiration_date"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	num := func(f *float64) int {
+		if f == nil {
+			return 0
+		}
+		return int(*f)
+	}
+	price := func(k string) float64 {
+		v := strings.Trim(string(w.Pricing[k]), `" `)
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return 0 // "-1" marks a variable price (routers): unknown
+		}
+		return f
+	}
+	*m = Model{
+		ID: w.ID, CanonicalSlug: w.CanonicalSlug, Name: w.Name, Description: w.Description,
+		ContextLength: num(w.ContextLength), InputModalities: w.Architecture.InputModalities,
+		OutputModalities: w.Architecture.OutputModalities, Tokenizer: w.Architecture.Tokenizer,
+		Pricing: Pricing{Prompt: price("prompt"), Completion: price("completion"), Request: price("request"),
+			Image: price("image"), WebSearch: price("web_search"), InternalReasoning: price("internal_reasoning"),
+			InputCacheRead: price("input_cache_read"), InputCacheWrite: price("input_cache_write")},
+		SupportedParameters: w.SupportedParameters,
+		TopProvider: TopProvider{ContextLength: num(w.TopProvider.ContextLength),
+			MaxCompletionTokens: num(w.TopProvider.MaxCompletionTokens), IsModerated: w.TopProvider.IsModerated},
+	}
+	if w.Created > 0 {
+		m.Created = time.Unix(int64(w.Created), 0)
+	}
+	if w.ExpirationDate != nil {
+		m.ExpirationDate = *w.ExpirationDate
+	}
+	return nil
+}
+
+// ModelFilter selects catalogue entries. The zero value selects every
+// model, whatever its output.
+type ModelFilter struct {
+	// OutputModality keeps models that can output it ("image"); sent as
+	// output_modalities.
+	OutputModality string
+	// SupportedParameters keeps models that support all of them
+	// ("structured_outputs", "tools"); sent as supported_parameters.
+	SupportedParameters []string
+	// MinContextLength keeps models whose context window is at least this
+	// many tokens (filtered here: the API has no such parameter).
+	MinContextLength int
+}
+
+func (f ModelFilter) query() string {
+	q := url.Values{}
+	out := f.OutputModality
+	if out == "" {
+		out = "all" // the API's default is text only
+	}
+	q.Set("output_modalities", out)
+	if len(f.SupportedParameters) > 0 {
+		q.Set("supported_parameters", strings.Join(f.SupportedParameters, ","))
+	}
+	return q.Encode()
+}
+
+// Models returns the catalogue entries that match f, from the client's
+// cache when it is fresh (see WithCatalogTTL): one fetch per TTL and
+// filter, however many goroutines ask at once, and the last good copy
+// when a refresh fails (the failure is logged).
+func (c *Client) Models(ctx context.Context, f ModelFilter) ([]Model, error) {
+	models, err := c.catalog.get(ctx, c, f.query())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Model, 0, len(models))
+	for _, m := range models {
+		if m.ContextLength >= f.MinContextLength {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// fetchModels reads GET /models?query.
+func (c *Client) fetchModels(ctx context.Context, query string) ([]Model, error) {
+	var out struct {
+		Data []Model `json:"data"`
+	}
+	if err := c.getJSON(ctx, "/models?"+query, &out); err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}
+
+// Catalogue variants name entries of their own; routing variants route
+// the base entry (see OpenRouter's model variants).
+var catalogVariants = map[string]bool{"free": true, "batch": true, "thinking": true, "extended": true}
+var routingVariants = map[string]bool{"nitro": true, "floor": true, "exacto": true, "online": true}
+
+// catalogID returns the catalogue entry an ID names: its catalogue
+// variant kept, routing variants dropped ("x/y:free:nitro" -> "x/y:free").
+func catalogID(id string) string {
+	base, rest, _ := strings.Cut(id, ":")
+	keep := ""
+	for _, v := range strings.Split(rest, ":") {
+		if catalogVariants[v] && keep == "" {
+			keep = ":" + v
+		} else if v != "" && !routingVariants[v] && !catalogVariants[v] {
+			return id // an unknown suffix: look the ID up as written
+		}
+	}
+	return base + keep
+}
+
+// Model returns the catalogue entry of id, with variant suffixes
+// understood (":free" is its own entry; ":nitro", ":floor", ":exacto" and
+// ":online" route the base model). An unknown id gives an *APIError
+// matching [ErrModelNotFound] whose Suggestions hold the closest IDs.
+func (c *Client) Model(ctx context.Context, id string) (*Model, error) {
+	models, err := c.catalog.get(ctx, c, ModelFilter{}.query())
+	if err != nil {
+		return nil, err
+	}
+	want := catalogID(id)
+	for i := range models {
+		if models[i].ID == want {
+			m := models[i]
+			return &m, nil
+		}
+	}
+	return nil, &APIError{StatusCode: 404, Message: id + " is not in the model catalogue", Model: id,
+		Suggestions: suggest(want, models), kind: []error{ErrModelNotFound}}
+}
+
+// suggest returns up to three catalogue IDs close to id: by edit distance
+// with "." and "-" treated alike, and against the ID without its vendor
+// prefix when id has none.
+func suggest(id string, models []Model) []string {
+	type cand struct {
+		id    string
+		score float64
+	}
+	norm := func(s string) string {
+		return strings.NewReplacer(".", "-", "_", "-", " ", "-").Replace(strings.ToLower(s))
+	}
+	q := norm(id)
+	var cands []cand
+	for _, m := range models {
+		full := norm(m.ID)
+		s := similarity(q, full)
+		if !strings.Contains(q, "/") {
+			if _, slug, ok := strings.Cut(full, "/"); ok {
+				s = max(s, similarity(q, slug))
+			}
+		}
+		if s >= 0.5 {
+			cands = append(cands, cand{m.ID, s})
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	var out []string
+	for i := 0; i < len(cands) && i < 3; i++ {
+		out = append(out, cands[i].id)
+	}
+	return out
+}
+
+// similarity is 1 - the edit distance over the longer length.
+func similarity(a, b string) float64 {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) == 0 && len(rb) == 0 {
+		return 1
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return 1 - float64(prev[len(rb)])/float64(max(len(ra), len(rb)))
+}

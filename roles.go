@@ -1,0 +1,98 @@
+package openrouter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Roles names the model the client uses for each kind of job.
+type Roles struct {
+	// Standard answers Chat requests that name no model.
+	Standard string
+	// Deep is for long inputs and hard questions: a large context.
+	Deep string
+	// Rewrite produces structured JSON (ChatJSON, Rewrite).
+	Rewrite string
+	// Image generates images (GenerateImage).
+	Image string
+}
+
+// DefaultRoles returns the roles a client starts with.
+func DefaultRoles() Roles {
+	return Roles{
+		Standard: "openai/gpt-4o-mini",
+		Deep:     "anthropic/claude-sonnet-4.5",
+		Rewrite:  "anthropic/claude-haiku-4.5",
+		Image:    "google/gemini-2.5-flash-image",
+	}
+}
+
+// DeepContextLength is the context window, in tokens, the Deep role needs.
+const DeepContextLength = 128_000
+
+// WithRoles sets the models of the roles; an empty field keeps the
+// default of DefaultRoles.
+func WithRoles(r Roles) Option {
+	return func(c *config) error {
+		d := DefaultRoles()
+		for _, f := range []struct {
+			dst *string
+			v   string
+		}{
+			{&d.Standard, r.Standard}, {&d.Deep, r.Deep}, {&d.Rewrite, r.Rewrite}, {&d.Image, r.Image},
+		} {
+			if strings.ContainsAny(f.v, " \t\r\n") {
+				return fmt.Errorf("WithRoles: model %q contains white space", f.v)
+			}
+			if f.v != "" {
+				*f.dst = f.v
+			}
+		}
+		c.roles = d
+		return nil
+	}
+}
+
+// Roles returns the client's roles.
+func (c *Client) Roles() Roles { return c.cfg.roles }
+
+// RoleCheck is the verdict on one role's model.
+type RoleCheck struct {
+	Role  string // "standard", "deep", "rewrite", "image"
+	Model string
+	// Err is nil when the model exists and can do the role; otherwise it
+	// matches ErrModelNotFound (with suggestions) or ErrModelUnsuitable.
+	Err error
+}
+
+// CheckRoles checks that each role's model exists and can do its role:
+// image output for Image, structured outputs for Rewrite, a context of at
+// least DeepContextLength tokens for Deep. The error is for a catalogue
+// that cannot be read; each role's verdict is in its RoleCheck.
+func (c *Client) CheckRoles(ctx context.Context) ([]RoleCheck, error) {
+	r := c.cfg.roles
+	checks := []RoleCheck{{Role: "standard", Model: r.Standard}, {Role: "deep", Model: r.Deep},
+		{Role: "rewrite", Model: r.Rewrite}, {Role: "image", Model: r.Image}}
+	for i := range checks {
+		ch := &checks[i]
+		m, err := c.Model(ctx, ch.Model)
+		if err != nil {
+			if !errors.Is(err, ErrModelNotFound) {
+				return nil, err
+			}
+			ch.Err = err
+			continue
+		}
+		switch {
+		case ch.Role == "image" && !m.OutputsImage():
+			ch.Err = fmt.Errorf("%w: %s cannot output images", ErrModelUnsuitable, m.ID)
+		case ch.Role == "rewrite" && !m.SupportsStructuredOutputs():
+			ch.Err = fmt.Errorf("%w: %s does not support structured outputs", ErrModelUnsuitable, m.ID)
+		case ch.Role == "deep" && m.ContextLength < DeepContextLength:
+			ch.Err = fmt.Errorf("%w: %s has a %d-token context, under the %d the deep role needs", ErrModelUnsuitable, m.ID, m.ContextLength, DeepContextLength)
+		}
+	}
+	return checks, nil
+}
