@@ -349,7 +349,12 @@ func decodeBody(resp *http.Response, out any) error {
 	if err != nil {
 		return fmt.Errorf("openrouter: reading the answer: %w", err)
 	}
-	err = json.Unmarshal(b, out)
+	return decodeJSON(resp, b, out)
+}
+
+// decodeJSON decodes the body b of resp into out; see decodeBody.
+func decodeJSON(resp *http.Response, b []byte, out any) error {
+	err := json.Unmarshal(b, out)
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && strings.HasSuffix(te.Field, "message.content") {
 		err = decodeContentParts(b, out) // content sent as an array of parts
@@ -375,21 +380,39 @@ func decodeBody(resp *http.Response, out any) error {
 // a 200 as *APIError with InStream set, and an answer with no content, no
 // image and no tool call as *[EmptyContentError] ([ErrEmptyContent]).
 func (c *Client) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error) {
-	body, model, err := c.encodeChat(ctx, req, false)
+	r, model, st, err := c.sendChat(ctx, req, decodeBody)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkAnswer(r, model); err != nil {
+		return nil, st.annotate(err)
+	}
+	return r, nil
+}
+
+// chatEnvelope is a 200 answer of /chat/completions: a completion, or an
+// error object.
+type chatEnvelope struct {
+	ChatResponse
+	Error json.RawMessage `json:"error"`
+}
+
+// sendChat sends a chat request and decodes the 200 answer with decode,
+// then adds its cost to the client's spending and turns an error object
+// in it into an *APIError. It is the one path of Chat and GenerateImage.
+func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*http.Response, any) error) (*ChatResponse, string, *callState, error) {
+	body, model, err := c.encodeChat(ctx, req, false)
+	if err != nil {
+		return nil, model, nil, err
+	}
 	resp, st, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model)
 	if err != nil {
-		return nil, c.suggestModels(err, model)
+		return nil, model, st, c.suggestModels(err, model)
 	}
 	defer resp.Body.Close()
-	var out struct {
-		ChatResponse
-		Error json.RawMessage `json:"error"`
-	}
-	if err := decodeBody(resp, &out); err != nil {
-		return nil, st.annotate(err)
+	var out chatEnvelope
+	if err := decode(resp, &out); err != nil {
+		return nil, model, st, st.annotate(err)
 	}
 	r := &out.ChatResponse
 	c.account.spend(c, r.Cost())
@@ -397,12 +420,9 @@ func (c *Client) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, err
 		e := errorFromObject(out.Error)
 		c.redact(e)
 		e.RequestID, e.Response = r.ID, r
-		return nil, st.annotate(e)
+		return nil, model, st, st.annotate(e)
 	}
-	if err := checkAnswer(r, model); err != nil {
-		return nil, st.annotate(err)
-	}
-	return r, nil
+	return r, model, st, nil
 }
 
 // suggestModels attaches the closest catalogue IDs to an unknown-model

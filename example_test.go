@@ -159,3 +159,26 @@ func ExampleClient_Credits() {
 	// true
 	// $25.00 remaining
 }
+
+func ExampleClient_GenerateImage() {
+	srv := openroutertest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+
+	res, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{
+		Prompt:      "A lighthouse at dawn, watercolour",
+		AspectRatio: "16:9",
+	})
+	var noImage *openrouter.NoImageError
+	switch {
+	case errors.As(err, &noImage):
+		fmt.Println("no image; the model said:", noImage.Text)
+		return
+	case err != nil:
+		fmt.Println(err)
+		return
+	}
+	img := res.Images[0]
+	fmt.Printf("%s %dx%d, %d bytes, save as cover%s\n", img.MIME, img.Width, img.Height, len(img.Data), img.Ext())
+	// Output: image/png 64x64, 302 bytes, save as cover.png
+}

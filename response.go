@@ -152,9 +152,8 @@ func emptyCause(finish, native string, u *Usage) string {
 	}
 }
 
-// checkAnswer turns an error hidden in a 200 answer into a typed error: a
-// choice that finished with "error", or choices with nothing in them.
-func checkAnswer(r *ChatResponse, model string) error {
+// choiceError returns the error of a choice that finished with "error".
+func choiceError(r *ChatResponse, model string) error {
 	for i := range r.Choices {
 		ch := &r.Choices[i]
 		if ch.FinishReason == "error" || len(ch.Error) > 0 && string(ch.Error) != "null" {
@@ -162,6 +161,15 @@ func checkAnswer(r *ChatResponse, model string) error {
 			e.Model, e.RequestID, e.Response = model, r.ID, r
 			return e
 		}
+	}
+	return nil
+}
+
+// checkAnswer turns an error hidden in a 200 answer into a typed error: a
+// choice that finished with "error", or choices with nothing in them.
+func checkAnswer(r *ChatResponse, model string) error {
+	if err := choiceError(r, model); err != nil {
+		return err
 	}
 	for i := range r.Choices {
 		m := &r.Choices[i].Message

@@ -264,14 +264,18 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 }
 
 // defaultReply echoes the last user message, answers JSON when JSON was
-// asked for, and adds an image when image output was asked for.
+// asked for, and draws an image when image output was asked of a model
+// that has it (a text model answers in text).
 func (s *Server) defaultReply(req Request) Reply {
 	text := req.LastUserText()
 	if len(text) > 200 {
 		text = text[:200]
 	}
-	if m, _ := s.lookup(req.Model); req.WantsImage() || (m.ID != "" && m.OutputsImage()) {
+	if m, _ := s.lookup(req.Model); req.WantsImage() && m.OutputsImage() {
 		return ImageReply("Here is your image.", PNGDataURL)
+	}
+	if req.WantsImage() {
+		return TextReply("I can only answer in text: " + text)
 	}
 	if t := req.ResponseFormatType(); t == "json_object" || t == "json_schema" {
 		b, _ := json.Marshal(map[string]string{"answer": text})

@@ -35,3 +35,25 @@ func makePNG(w, h int) []byte {
 	_ = png.Encode(&buf, img)
 	return buf.Bytes()
 }
+
+// LargePNG returns a real PNG of at least minBytes bytes: a square of
+// noise, stored without compression so that building it is quick. The
+// 8 MB image of the image benchmarks is LargePNG(8 << 20).
+func LargePNG(minBytes int) []byte {
+	side := 1
+	for side*side*4 < minBytes {
+		side++
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, side, side))
+	x := uint32(2463534242)
+	for i := range img.Pix {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		img.Pix[i] = byte(x)
+	}
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.NoCompression}
+	_ = enc.Encode(&buf, img)
+	return buf.Bytes()
+}

@@ -1,0 +1,311 @@
+package openrouter
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/routerkit/openrouter/internal/dataurl"
+)
+
+// ImageRequest asks a model for images (through chat completions with
+// image output).
+type ImageRequest struct {
+	// Prompt describes the image; required.
+	Prompt string
+	// Model is the image model; empty means the client's Roles.Image.
+	Model string
+	// AspectRatio is "1:1" (the models' default), "16:9", "3:2", ...
+	AspectRatio string
+	// Size is "1K" (default), "2K" or "4K", where the model supports it.
+	Size string
+	// Inputs are images to edit or draw from.
+	Inputs []ImageInput
+	// Modalities overrides the output modalities asked for. By default:
+	// ["image"] for a model the client's catalogue lists as image-only,
+	// ["image", "text"] otherwise.
+	Modalities []string
+	// MaxTokens bounds the answer; 0 means the model's default.
+	MaxTokens int
+	// SkipModelCheck sends the request even when the client's cached
+	// catalogue says the model has no image output.
+	SkipModelCheck bool
+}
+
+// ImageInput is an image given to the model: bytes (their type is read
+// from their signature) or a URL. Set exactly one.
+type ImageInput struct {
+	Data []byte
+	URL  string
+}
+
+// Image is an image from an answer.
+type Image struct {
+	// Data is the decoded image; nil when the model gave a URL instead.
+	Data []byte
+	// MIME is the type the bytes' own signature says ("image/png").
+	MIME string
+	// DeclaredMIME is the type the answer declared, when it differed from
+	// the bytes' signature (MIME is the one to trust).
+	DeclaredMIME string
+	// Width and Height in pixels; 0 when not cheap to read (WebP).
+	Width, Height int
+	// URL is set when the answer gave an https URL instead of data. It is
+	// never fetched by this package.
+	URL string
+}
+
+// ImageResult is the answer to an ImageRequest.
+type ImageResult struct {
+	Images []Image
+	// Text is what the model said besides the images.
+	Text         string
+	Model        string
+	FinishReason string
+	// ID is the generation ID, for Client.Generation.
+	ID    string
+	Usage *Usage
+	// Skipped lists the images of the answer that could not be decoded
+	// (a malformed data URL, bad base64, an unknown format), beside the
+	// good ones in Images.
+	Skipped []error
+}
+
+// Cost returns the cost the answer reports, in USD.
+func (r *ImageResult) Cost() float64 {
+	if r == nil || r.Usage == nil {
+		return 0
+	}
+	return r.Usage.Cost
+}
+
+// NoImageError is returned, matching [ErrNoImage], when an answer has no
+// usable image, or when the client's catalogue says the model cannot
+// output images (then nothing was sent).
+type NoImageError struct {
+	Model string
+	// Text is what the model said instead: often a refusal or a question.
+	Text         string
+	FinishReason string
+	// CatalogueKnown reports whether the client's catalogue had the
+	// model; CatalogueImageOutput whether it lists image output.
+	CatalogueKnown       bool
+	CatalogueImageOutput bool
+	// NotSent reports whether the request was refused before sending.
+	NotSent bool
+	// Broken holds why each image of the answer could not be decoded.
+	Broken []error
+	// Usage is the answer's usage (the request was billed); nil when
+	// nothing was sent.
+	Usage *Usage
+}
+
+func (e *NoImageError) Error() string {
+	var b strings.Builder
+	b.WriteString("openrouter: no image from " + e.Model)
+	switch {
+	case e.NotSent:
+		b.WriteString(": the model's catalogue entry has no image output (nothing was sent)")
+	case len(e.Broken) > 0:
+		fmt.Fprintf(&b, ": %d image(s) could not be decoded: %v", len(e.Broken), e.Broken[0])
+	case e.Text != "":
+		fmt.Fprintf(&b, "; it said: %q", clip(collapseSpace(e.Text), 200))
+	}
+	if e.FinishReason != "" && !e.NotSent {
+		b.WriteString(" (finish_reason " + e.FinishReason + ")")
+	}
+	if e.CatalogueKnown && !e.CatalogueImageOutput && !e.NotSent {
+		b.WriteString("; its catalogue entry lists no image output")
+	}
+	return b.String()
+}
+
+// Unwrap returns [ErrNoImage].
+func (e *NoImageError) Unwrap() error { return ErrNoImage }
+
+var (
+	aspectRatioRe = regexp.MustCompile(`^[1-9][0-9]*:[1-9][0-9]*$`)
+	imageSizeRe   = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?K$`)
+)
+
+func (r *ImageRequest) validate() error {
+	switch {
+	case strings.TrimSpace(r.Prompt) == "":
+		return invalid("image request with no prompt")
+	case r.AspectRatio != "" && !aspectRatioRe.MatchString(r.AspectRatio):
+		return invalid("aspect ratio %q is not W:H, like 16:9", r.AspectRatio)
+	case r.Size != "" && !imageSizeRe.MatchString(r.Size):
+		return invalid("image size %q is not like 1K, 2K or 4K", r.Size)
+	case r.MaxTokens < 0:
+		return invalid("max_tokens %d is negative", r.MaxTokens)
+	}
+	for i, in := range r.Inputs {
+		if (len(in.Data) > 0) == (in.URL != "") {
+			return invalid("inputs[%d]: set Data or URL, not both or neither", i)
+		}
+		if len(in.Data) > 0 && dataurl.Sniff(in.Data) == "" {
+			return invalid("inputs[%d]: the data is not a PNG, JPEG, GIF or WebP image", i)
+		}
+	}
+	return nil
+}
+
+// GenerateImage asks a model for images and returns them decoded. With no
+// usable image in the answer the error is a *[NoImageError] (matching
+// [ErrNoImage]) carrying what the model said instead. When the client's
+// cached catalogue lists the model without image output, the request is
+// refused the same way before anything is spent (SkipModelCheck sends it
+// anyway). Other failures are those of Chat.
+//
+// The answer is decoded as it streams in: an image's base64 text is never
+// held whole, so an 8 MB image costs about twice its size in memory.
+func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageResult, error) {
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	model := req.Model
+	if model == "" {
+		model = c.cfg.roles.Image
+	}
+	var entry *Model
+	for _, m := range c.catalog.cached() {
+		if m.ID == catalogID(model) {
+			entry = &m
+			break
+		}
+	}
+	if entry != nil && !entry.OutputsImage() && !req.SkipModelCheck {
+		return nil, &NoImageError{Model: model, CatalogueKnown: true, NotSent: true}
+	}
+	modalities := req.Modalities
+	if modalities == nil {
+		modalities = []string{"image", "text"}
+		if entry != nil && entry.OutputsImage() && !contains(entry.OutputModalities, "text") {
+			modalities = []string{"image"}
+		}
+	}
+	msg := Message{Role: "user", Content: req.Prompt}
+	if len(req.Inputs) > 0 {
+		msg = Message{Role: "user", Parts: []ContentPart{TextPart(req.Prompt)}}
+		for _, in := range req.Inputs {
+			u := in.URL
+			if u == "" {
+				u = "data:" + dataurl.Sniff(in.Data) + ";base64," + base64.StdEncoding.EncodeToString(in.Data)
+			}
+			msg.Parts = append(msg.Parts, ImageURLPart(u))
+		}
+	}
+	creq := &ChatRequest{Model: model, Messages: []Message{msg}, Modalities: modalities, MaxTokens: req.MaxTokens}
+	if req.AspectRatio != "" || req.Size != "" {
+		creq.ImageConfig = &ImageConfig{AspectRatio: req.AspectRatio, ImageSize: req.Size}
+	}
+
+	var extracted []dataurl.Extracted
+	decode := func(resp *http.Response, out any) error {
+		doc, imgs, err := dataurl.Extract(resp.Body)
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("openrouter: reading the answer: %w", err)
+		}
+		extracted = imgs
+		return decodeJSON(resp, doc, out)
+	}
+	r, model, st, err := c.sendChat(ctx, creq, decode)
+	if err != nil {
+		return nil, err
+	}
+	if err := choiceError(r, model); err != nil {
+		return nil, st.annotate(err)
+	}
+	res := &ImageResult{Model: r.Model, ID: r.ID, Usage: r.Usage, Text: r.Content(), FinishReason: r.FinishReason()}
+	for _, ch := range r.Choices {
+		for _, part := range ch.Message.Images {
+			img, err := imageFrom(part.ImageURL.URL, extracted)
+			if err != nil {
+				res.Skipped = append(res.Skipped, err)
+				continue
+			}
+			res.Images = append(res.Images, img)
+		}
+	}
+	if len(res.Images) == 0 {
+		e := &NoImageError{Model: res.Model, Text: res.Text, FinishReason: res.FinishReason, Broken: res.Skipped, Usage: r.Usage}
+		if e.Model == "" {
+			e.Model = model
+		}
+		if entry != nil {
+			e.CatalogueKnown, e.CatalogueImageOutput = true, entry.OutputsImage()
+		}
+		return nil, e
+	}
+	return res, nil
+}
+
+// imageFrom turns an image URL of the answer into an Image: a placeholder
+// for an image Extract decoded, a data URL, or an https URL kept as is.
+func imageFrom(u string, extracted []dataurl.Extracted) (Image, error) {
+	var d dataurl.Image
+	if i, ok := dataurl.Index(u); ok && i < len(extracted) {
+		if err := extracted[i].Err; err != nil {
+			return Image{}, fmt.Errorf("image %d: %w", i, err)
+		}
+		d = extracted[i].Image
+	} else if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return Image{URL: u}, nil
+	} else {
+		var err error
+		if d, err = dataurl.Decode(u); err != nil {
+			if errors.Is(err, dataurl.ErrNotDataURL) {
+				return Image{}, fmt.Errorf("image URL %q is neither a data URL nor http(s)", clip(u, 40))
+			}
+			return Image{}, err
+		}
+	}
+	return Image{Data: d.Data, MIME: d.MIME, DeclaredMIME: d.Declared, Width: d.Width, Height: d.Height}, nil
+}
+
+// Ext returns the file extension for the image's type (".png", ".jpg",
+// ".gif", ".webp"), or "" for an image given by URL.
+func (img *Image) Ext() string {
+	switch img.MIME {
+	case "image/png":
+		return ".png"
+	case "image/jpeg":
+		return ".jpg"
+	case "image/gif":
+		return ".gif"
+	case "image/webp":
+		return ".webp"
+	}
+	return ""
+}
+
+// WriteTo writes the image's bytes to w. An image given by URL has none:
+// that is an error, since this package never fetches URLs.
+func (img *Image) WriteTo(w io.Writer) (int64, error) {
+	if img.Data == nil {
+		return 0, fmt.Errorf("openrouter: the image is a URL (%s), not data; fetch it yourself if you trust it", clip(img.URL, 60))
+	}
+	n, err := w.Write(img.Data)
+	return int64(n), err
+}
+
+// WriteFile writes the image to base plus the extension of its type
+// ("cover" becomes "cover.png"; a base that already ends with it is kept)
+// and returns the path written.
+func (img *Image) WriteFile(base string) (string, error) {
+	if img.Data == nil {
+		_, err := img.WriteTo(io.Discard)
+		return "", err
+	}
+	path := base
+	if ext := img.Ext(); !strings.HasSuffix(strings.ToLower(base), ext) {
+		path += ext
+	}
+	return path, os.WriteFile(path, img.Data, 0o644)
+}

@@ -1,0 +1,215 @@
+package dataurl
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Placeholder is the prefix of the strings Extract puts where it took a
+// data URL out: Placeholder + the index of the image ("0", "1", ...).
+const Placeholder = "data:openrouter-extracted;index="
+
+// Extracted is one data URL taken out of a document: the image, or why it
+// could not be decoded.
+type Extracted struct {
+	Image Image
+	Err   error
+}
+
+// Extract reads a JSON document from r and returns it with every string
+// value of a "url" key that is a base64 data URL replaced by a
+// placeholder (see Placeholder), and the decoded images in order. The
+// base64 text is decoded as it is read, so an image is never held as text:
+// what Extract allocates is about twice the decoded size, plus the rest of
+// the document. A document that is not JSON is returned as read, for the
+// caller's decoder to reject; only a read error is an error.
+func Extract(r io.Reader) ([]byte, []Extracted, error) {
+	x := extractor{br: bufio.NewReaderSize(r, 64<<10)}
+	err := x.run()
+	return x.out.Bytes(), x.images, err
+}
+
+type extractor struct {
+	br     *bufio.Reader
+	out    bytes.Buffer
+	images []Extracted
+
+	lastString []byte // the last short string read, a key if ':' follows
+	stringEnd  bool   // the last token was a string
+	pendingKey string // the key whose value comes next
+}
+
+func (x *extractor) run() error {
+	for {
+		c, err := x.br.ReadByte()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch c {
+		case '"':
+			isURL := x.pendingKey == "url"
+			x.pendingKey = ""
+			if err := x.readString(isURL); err != nil {
+				return err
+			}
+			x.stringEnd = true
+			continue
+		case ':':
+			if x.stringEnd {
+				x.pendingKey = string(x.lastString)
+			}
+		case ' ', '\t', '\r', '\n':
+			x.out.WriteByte(c)
+			continue
+		default:
+			x.pendingKey = ""
+		}
+		x.stringEnd = false
+		x.out.WriteByte(c)
+	}
+}
+
+// readString handles a string whose opening quote was read. A url value
+// that starts with "data:" and declares base64 is decoded; every other
+// string is copied as it is.
+func (x *extractor) readString(isURL bool) error {
+	x.lastString = x.lastString[:0]
+	if isURL {
+		if p, _ := x.br.Peek(5); string(p) == "data:" {
+			return x.readDataURL()
+		}
+	}
+	x.out.WriteByte('"')
+	return x.copyString()
+}
+
+// copyString copies the rest of a string, its closing quote included,
+// keeping a short one for key detection.
+func (x *extractor) copyString() error {
+	for {
+		c, err := x.br.ReadByte()
+		if err != nil {
+			return eof(err)
+		}
+		x.out.WriteByte(c)
+		switch c {
+		case '"':
+			return nil
+		case '\\':
+			e, err := x.br.ReadByte()
+			if err != nil {
+				return eof(err)
+			}
+			x.out.WriteByte(e)
+			c = e
+		}
+		if len(x.lastString) < 16 {
+			x.lastString = append(x.lastString, c)
+		}
+	}
+}
+
+// readDataURL reads a data URL string: its header (at most 256 bytes, up
+// to the comma), then its base64 text into the decoder, unescaping what
+// JSON may escape in it. A header that is not base64 makes it an ordinary
+// string again.
+func (x *extractor) readDataURL() error {
+	var head []byte
+	for {
+		c, err := x.br.ReadByte()
+		if err != nil {
+			return eof(err)
+		}
+		if c == '\\' {
+			e, err := x.br.ReadByte()
+			if err != nil {
+				return eof(err)
+			}
+			if e != '/' { // only \/ is expected in a header; keep it verbatim
+				head = append(head, c)
+			}
+			c = e
+		}
+		if c == '"' || len(head) > 256 {
+			x.out.WriteByte('"')
+			x.out.Write(head)
+			if c == '"' {
+				x.out.WriteByte('"')
+				return nil
+			}
+			x.out.WriteByte(c)
+			return x.copyString()
+		}
+		if c == ',' {
+			break
+		}
+		head = append(head, c)
+	}
+	declared, herr := parseHeader(strings.TrimPrefix(string(head), "data:"))
+	if herr != nil {
+		// Not base64: an ordinary string, whatever it holds.
+		x.out.WriteByte('"')
+		x.out.Write(head)
+		x.out.WriteByte(',')
+		return x.copyString()
+	}
+	var d decoder
+	for {
+		c, err := x.br.ReadByte()
+		if err != nil {
+			return eof(err)
+		}
+		if c == '"' {
+			break
+		}
+		if c == '\\' {
+			e, err := x.br.ReadByte()
+			if err != nil {
+				return eof(err)
+			}
+			switch e {
+			case '/':
+				c = '/'
+			case 'n', 'r', 't':
+				continue
+			default:
+				d.fail(fmt.Sprintf("escape \\%c in base64", e))
+				continue
+			}
+		}
+		if d.err == nil {
+			d.feed(c)
+		}
+	}
+	img, derr := d.finish(declared)
+	x.images = append(x.images, Extracted{Image: img, Err: derr})
+	x.out.WriteString(strconv.Quote(Placeholder + strconv.Itoa(len(x.images)-1)))
+	return nil
+}
+
+// eof turns the end of the input inside a string into an error.
+func eof(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// Index returns the image index of a placeholder string, and whether s is
+// one.
+func Index(s string) (int, bool) {
+	rest, ok := strings.CutPrefix(s, Placeholder)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil && n >= 0
+}
