@@ -33,8 +33,9 @@ type Client struct {
 	// Add by a transport appends past their capacity, into a new array.
 	header http.Header
 
-	now      func() time.Time
-	waitHook func(time.Duration) time.Duration // tests: observe and shorten retry waits
+	now       func() time.Time
+	waitHook  func(time.Duration) time.Duration     // tests: observe and shorten retry waits
+	afterFunc func(time.Duration, func()) stopTimer // the stream watchdog's timers; tests replace it
 }
 
 // NewClient returns a client that authenticates with apiKey. The key is
@@ -49,7 +50,8 @@ type Client struct {
 //		Messages: []openrouter.Message{openrouter.UserMessage("Hello")},
 //	})
 func NewClient(apiKey string, opts ...Option) *Client {
-	c := &Client{cfg: defaultConfig(), apiKey: apiKey, now: time.Now}
+	c := &Client{cfg: defaultConfig(), apiKey: apiKey, now: time.Now,
+		afterFunc: func(d time.Duration, f func()) stopTimer { return time.AfterFunc(d, f) }}
 	for _, o := range opts {
 		if err := o(&c.cfg); err != nil && c.cfgErr == nil {
 			c.cfgErr = invalid("%v", err)

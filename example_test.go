@@ -182,3 +182,26 @@ func ExampleClient_GenerateImage() {
 	fmt.Printf("%s %dx%d, %d bytes, save as cover%s\n", img.MIME, img.Width, img.Height, len(img.Data), img.Ext())
 	// Output: image/png 64x64, 302 bytes, save as cover.png
 }
+
+func ExampleClient_ChatStream() {
+	srv := openroutertest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+
+	s := c.ChatStream(context.Background(), &openrouter.ChatRequest{
+		Model:    "openai/gpt-4o-mini",
+		Messages: []openrouter.Message{openrouter.UserMessage("Stream this, please")},
+	})
+	for chunk, err := range s.Chunks() {
+		if err != nil {
+			fmt.Println("\nstream failed:", err, "- received so far:", s.Response().Content())
+			return
+		}
+		fmt.Print(chunk.Content())
+	}
+	fmt.Println()
+	fmt.Println("finish_reason:", s.Response().FinishReason())
+	// Output:
+	// You said: Stream this, please
+	// finish_reason: stop
+}

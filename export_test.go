@@ -45,3 +45,19 @@ func (c *FakeClock) Advance(d time.Duration) {
 
 // SetClock gives a limiter a clock.
 func SetClock(l *AdaptiveLimiter, c *FakeClock) { l.clock = c }
+
+// ManualTimers replaces the stream watchdog's timers: each one created is
+// sent on the channel, and the test fires it by calling it.
+func ManualTimers(c *Client) <-chan func() {
+	ch := make(chan func(), 16)
+	c.afterFunc = func(d time.Duration, f func()) stopTimer {
+		ch <- f
+		return manualTimer{}
+	}
+	return ch
+}
+
+type manualTimer struct{}
+
+func (manualTimer) Stop() bool               { return true }
+func (manualTimer) Reset(time.Duration) bool { return true }

@@ -35,6 +35,8 @@ type config struct {
 	modelCheck   bool
 	lowBalance   float64
 	onLowBalance func(float64)
+	firstChunk   time.Duration
+	idle         time.Duration
 }
 
 func defaultConfig() config {

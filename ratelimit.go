@@ -141,6 +141,14 @@ func NewAdaptiveLimiter(opts ...LimiterOption) *AdaptiveLimiter {
 // MaxConcurrent returns the cap on requests in flight; 0 means none.
 func (l *AdaptiveLimiter) MaxConcurrent() int { return cap(l.slots) }
 
+// InFlight returns how many requests hold a slot now: sent, and their
+// answer not yet closed (a stream holds its slot until it ends).
+func (l *AdaptiveLimiter) InFlight() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.inFlight
+}
+
 // LearnedRate returns the rate adaptive pacing has settled on, in requests
 // per second; 0 before any 429.
 func (l *AdaptiveLimiter) LearnedRate() float64 {

@@ -122,6 +122,8 @@ type Reply struct {
 	// Disconnect cuts the connection instead of answering, as a network
 	// fault.
 	Disconnect bool
+	// Stream shapes the answer when the request asked for a stream.
+	Stream StreamScript
 	// Cost overrides the cost computed from the model's pricing (USD).
 	Cost float64
 	// Times is how many requests this reply answers, for Enqueue (default 1).
@@ -227,7 +229,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if scripted != nil {
-		s.reply(w, req, *scripted)
+		s.reply(w, r, req, *scripted)
 		return
 	}
 	if perr != nil {
@@ -260,7 +262,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if respond == nil {
 		respond = s.defaultReply
 	}
-	s.reply(w, req, respond(req))
+	s.reply(w, r, req, respond(req))
 }
 
 // defaultReply echoes the last user message, answers JSON when JSON was
@@ -284,7 +286,7 @@ func (s *Server) defaultReply(req Request) Reply {
 	return TextReply("You said: " + text)
 }
 
-func (s *Server) reply(w http.ResponseWriter, req Request, rep Reply) {
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, req Request, rep Reply) {
 	if rep.Disconnect {
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
@@ -321,6 +323,10 @@ func (s *Server) reply(w http.ResponseWriter, req Request, rep Reply) {
 		return
 	}
 	id := s.nextID()
+	if req.Stream {
+		s.streamReply(w, r, id, req, rep)
+		return
+	}
 	w.Header().Set("X-Generation-Id", id)
 	if rep.Error != nil {
 		writeJSON(w, status, map[string]any{"id": id, "error": rep.Error, "user_id": "user_openroutertest"})
@@ -347,15 +353,29 @@ func (s *Server) completion(id string, req Request, rep Reply) map[string]any {
 		msg["content"] = rep.Content
 	}
 	if len(rep.Images) > 0 {
-		imgs := make([]map[string]any, len(rep.Images))
-		for i, u := range rep.Images {
-			imgs[i] = map[string]any{"type": "image_url", "image_url": map[string]string{"url": u}}
-		}
-		msg["images"] = imgs
+		msg["images"] = imageParts(rep.Images)
 	}
 	choice := map[string]any{"index": 0, "finish_reason": finish, "native_finish_reason": native, "message": msg}
 	if rep.ChoiceError != nil {
 		choice["error"] = rep.ChoiceError
+	}
+	u := s.bill(id, req, rep)
+	model := req.Model
+	if m, ok := s.lookup(req.Model); ok && model == "" {
+		model = m.ID
+	}
+	return map[string]any{
+		"id": id, "provider": "OpenRouterTest", "model": model, "object": "chat.completion",
+		"created": time.Now().Unix(), "choices": []any{choice}, "usage": u,
+	}
+}
+
+// bill computes a completion's usage from the model's prices, spends its
+// cost and records the generation; it returns the usage object.
+func (s *Server) bill(id string, req Request, rep Reply) map[string]any {
+	finish := rep.FinishReason
+	if finish == "" {
+		finish = "stop"
 	}
 	prompt := 0
 	for _, m := range req.Messages {
@@ -376,16 +396,12 @@ func (s *Server) completion(id string, req Request, rep Reply) map[string]any {
 	s.stats.Completions++
 	s.gens[id] = map[string]any{"id": id, "model": model, "provider_name": "OpenRouterTest", "total_cost": cost,
 		"tokens_prompt": prompt, "tokens_completion": completion, "native_tokens_prompt": prompt,
-		"native_tokens_completion": completion, "finish_reason": finish, "native_finish_reason": native,
+		"native_tokens_completion": completion, "finish_reason": finish, "native_finish_reason": finish,
 		"streamed": req.Stream, "cancelled": false, "latency": float64(s.latency.Milliseconds()) + 12,
 		"generation_time": float64(s.latency.Milliseconds()) + 40, "created_at": time.Now().UTC().Format(time.RFC3339Nano)}
 	s.mu.Unlock()
-	return map[string]any{
-		"id": id, "provider": "OpenRouterTest", "model": model, "object": "chat.completion",
-		"created": time.Now().Unix(), "choices": []any{choice},
-		"usage": map[string]any{"prompt_tokens": prompt, "completion_tokens": completion,
-			"total_tokens": prompt + completion, "cost": cost, "is_byok": false},
-	}
+	return map[string]any{"prompt_tokens": prompt, "completion_tokens": completion,
+		"total_tokens": prompt + completion, "cost": cost, "is_byok": false}
 }
 
 // tokens estimates a token count the usual way: four bytes a token.
@@ -396,4 +412,13 @@ func (s *Server) nextID() string {
 	defer s.mu.Unlock()
 	s.ids++
 	return fmt.Sprintf("gen-%d-%06d", time.Now().Unix(), s.ids)
+}
+
+// imageParts is message.images (or delta.images) for image URLs.
+func imageParts(urls []string) []map[string]any {
+	parts := make([]map[string]any, len(urls))
+	for i, u := range urls {
+		parts[i] = map[string]any{"type": "image_url", "image_url": map[string]string{"url": u}}
+	}
+	return parts
 }

@@ -76,6 +76,7 @@ type Stats struct {
 	Status         map[int]int
 	RateLimited    int // answers with status 429
 	PeakConcurrent int // most chat requests in flight at once
+	StreamsAborted int // streams the client left before their end
 }
 
 // Option configures a Server.

@@ -1,0 +1,107 @@
+package openrouter
+
+import (
+	"sort"
+	"strings"
+)
+
+// Accumulator folds the chunks of a stream into the whole answer:
+// content, reasoning and refusal text, tool calls (their argument
+// fragments joined by index), images, finish reasons and usage. The usage
+// chunk may come after the finish chunk, with or without choices. The
+// zero value is ready to use; it is not safe for concurrent use.
+type Accumulator struct {
+	id, model, provider string
+	created             int64
+	choices             map[int]*accChoice
+	usage               *Usage
+}
+
+type accChoice struct {
+	role                        string
+	content, reasoning, refusal strings.Builder
+	toolCalls                   []ToolCall
+	images                      []ImagePart
+	finish, native              string
+}
+
+// Add folds one chunk in.
+func (a *Accumulator) Add(ch Chunk) {
+	if a.id == "" {
+		a.id, a.model, a.provider, a.created = ch.ID, ch.Model, ch.Provider, ch.Created
+	}
+	if ch.Usage != nil {
+		a.usage = ch.Usage
+	}
+	for _, c := range ch.Choices {
+		if a.choices == nil {
+			a.choices = map[int]*accChoice{}
+		}
+		ac := a.choices[c.Index]
+		if ac == nil {
+			ac = &accChoice{}
+			a.choices[c.Index] = ac
+		}
+		d := c.Delta
+		if d.Role != "" {
+			ac.role = d.Role
+		}
+		ac.content.WriteString(d.Content)
+		ac.reasoning.WriteString(d.Reasoning)
+		ac.refusal.WriteString(d.Refusal)
+		ac.images = append(ac.images, d.Images...)
+		for _, tc := range d.ToolCalls {
+			ac.addToolCall(tc)
+		}
+		if c.FinishReason != "" {
+			ac.finish = c.FinishReason
+		}
+		if c.NativeFinishReason != "" {
+			ac.native = c.NativeFinishReason
+		}
+	}
+}
+
+// addToolCall merges a tool-call delta into the call of the same index:
+// the first delta names it, later ones add argument text.
+func (ac *accChoice) addToolCall(tc ToolCall) {
+	for i := range ac.toolCalls {
+		if ac.toolCalls[i].Index == tc.Index {
+			t := &ac.toolCalls[i]
+			if tc.ID != "" {
+				t.ID = tc.ID
+			}
+			if tc.Type != "" {
+				t.Type = tc.Type
+			}
+			if tc.Function.Name != "" {
+				t.Function.Name = tc.Function.Name
+			}
+			t.Function.Arguments += tc.Function.Arguments
+			return
+		}
+	}
+	ac.toolCalls = append(ac.toolCalls, tc)
+}
+
+// Response returns the answer folded so far. It is a new value each call.
+func (a *Accumulator) Response() *ChatResponse {
+	r := &ChatResponse{ID: a.id, Model: a.model, Provider: a.provider, Created: a.created, Usage: a.usage}
+	idx := make([]int, 0, len(a.choices))
+	for i := range a.choices {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	for _, i := range idx {
+		ac := a.choices[i]
+		role := ac.role
+		if role == "" {
+			role = "assistant"
+		}
+		r.Choices = append(r.Choices, Choice{Index: i, FinishReason: ac.finish, NativeFinishReason: ac.native,
+			Message: Message{Role: role, Content: ac.content.String(), Reasoning: ac.reasoning.String(),
+				Refusal: ac.refusal.String(), ToolCalls: append([]ToolCall(nil), ac.toolCalls...),
+				Images: append([]ImagePart(nil), ac.images...)}})
+	}
+	return r
+}

@@ -1,0 +1,123 @@
+package sse
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func readAll(t *testing.T, r io.Reader) ([]string, error) {
+	t.Helper()
+	rd := NewReader(r)
+	var got []string
+	for {
+		d, err := rd.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return got, nil
+			}
+			return got, err
+		}
+		got = append(got, string(d))
+	}
+}
+
+func TestReader(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 200<<10) // far past bufio's and Scanner's 64 KiB
+	for name, tc := range map[string]struct {
+		in   string
+		want []string
+	}{
+		"LF":                     {"data: a\n\ndata: b\n\n", []string{"a", "b"}},
+		"CRLF":                   {"data: a\r\n\r\ndata: b\r\n\r\n", []string{"a", "b"}},
+		"comments anywhere":      {": OPENROUTER PROCESSING\n\ndata: a\n: keep-alive\ndata: b\n\n:x\n\n", []string{"a\nb"}},
+		"multi-line data":        {"data: {\"a\":\ndata: 1}\n\n", []string{"{\"a\":\n1}"}},
+		"no space after colon":   {"data:a\n\n", []string{"a"}},
+		"other fields ignored":   {"event: message\nid: 7\nretry: 10\ndata: a\n\n", []string{"a"}},
+		"only comments":          {": a\n\n: b\n\n", nil},
+		"last event cut":         {"data: a\n\ndata: b", []string{"a", "b"}},
+		"blank lines only":       {"\n\n\r\n", nil},
+		"empty data kept":        {"data:\n\n", []string{""}},
+		"a line past 64 KiB":     {"data: " + long + "\n\ndata: end\n\n", []string{long, "end"}},
+		"event with no data":     {"event: ping\n\ndata: a\n\n", []string{"a"}},
+		"field with no colon":    {"data\n\n", []string{""}}, // the spec: field "data", empty value
+		"DONE":                   {"data: x\n\ndata: [DONE]\n\n", []string{"x", "[DONE]"}},
+		"comment mid long event": {"data: " + long[:10] + "\n: c\ndata: y\n\n", []string{long[:10] + "\ny"}},
+	} {
+		got, err := readAll(t, strings.NewReader(tc.in))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", name, diff[:min(len(diff), 400)])
+		}
+	}
+}
+
+// pipeReader hands over bytes only as the test writes them.
+func TestEventHandedOverWhenComplete(t *testing.T) {
+	t.Parallel()
+	pr, pw := io.Pipe()
+	rd := NewReader(pr)
+	go func() {
+		_, _ = pw.Write([]byte(": c\n\ndata: first\n\n"))
+		// The reader must return "first" before anything more is written:
+		// the test reads it, then this goroutine writes the rest.
+	}()
+	d, err := rd.Next()
+	if err != nil || string(d) != "first" {
+		t.Fatalf("Next = %q, %v", d, err)
+	}
+	go func() {
+		_, _ = pw.Write([]byte("data: second\n\n"))
+		pw.Close()
+	}()
+	if d, err := rd.Next(); err != nil || string(d) != "second" {
+		t.Fatalf("Next = %q, %v", d, err)
+	}
+	if _, err := rd.Next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("Next at the end = %v", err)
+	}
+}
+
+func TestReadError(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("connection reset")
+	rd := NewReader(io.MultiReader(strings.NewReader("data: a\n\ndata: b"), errReader{boom}))
+	if d, _ := rd.Next(); string(d) != "a" {
+		t.Fatalf("first = %q", d)
+	}
+	if _, err := rd.Next(); !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the read error", err)
+	}
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+// FuzzReader: never panics, ends, and returns no more data than it read.
+// Seeds: testdata/fuzz/FuzzReader.
+func FuzzReader(f *testing.F) {
+	f.Add(": OPENROUTER PROCESSING\n\ndata: {\"choices\":[]}\r\n\r\ndata: [DONE]\n\n")
+	f.Add("data:\ndata:\n\n:\r\n")
+	f.Add("data: a\rdata: b\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		rd := NewReader(strings.NewReader(in))
+		total := 0
+		for i := 0; ; i++ {
+			d, err := rd.Next()
+			if err != nil {
+				break
+			}
+			total += len(d)
+			if total > len(in) || i > len(in) {
+				t.Fatalf("read %d bytes of data in %d events from %d bytes", total, i, len(in))
+			}
+		}
+	})
+}

@@ -1,0 +1,196 @@
+package openroutertest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+)
+
+// StreamScript shapes the answer to a streamed request ("stream": true).
+// The zero value streams Content in 8-byte pieces with keep-alive
+// comments before the first chunk and between chunks, a finish chunk, a
+// usage chunk (one choice repeating the finish reason) and [DONE].
+type StreamScript struct {
+	// Pieces replaces the default split of Content.
+	Pieces []string
+	// NoComments leaves the keep-alive comments out.
+	NoComments bool
+	// After is the number of content chunks sent before Cut, Stall or the
+	// reply's Error.
+	After int
+	// Cut cuts the connection after After chunks.
+	Cut bool
+	// Stall stops sending after After chunks, keep-alive comments aside
+	// (one every StallComments, when set), until the client goes away.
+	Stall         bool
+	StallComments time.Duration
+	// Delay is the pause before each chunk (a slow stream).
+	Delay time.Duration
+	// OnlyComments sends keep-alive comments and nothing else.
+	OnlyComments bool
+	// NoFinish leaves out the finish chunk; NoDone the final [DONE];
+	// NoUsage the usage chunk.
+	NoFinish, NoDone, NoUsage bool
+	// UsageWithoutChoices sends the usage chunk with an empty choices
+	// array, as older answers did.
+	UsageWithoutChoices bool
+	// CRLF ends lines with CRLF instead of LF.
+	CRLF bool
+	// BeforeChunk, when set, is called before content chunk i (from 0)
+	// is sent; a test can block in it.
+	BeforeChunk func(i int)
+}
+
+// streamReply answers a streamed request with server-sent events. A
+// reply's Error (with status 200) becomes an error event after
+// Stream.After chunks.
+func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, req Request, rep Reply) {
+	sc := rep.Stream
+	fl, _ := w.(http.Flusher)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Generation-Id", id)
+	w.WriteHeader(http.StatusOK)
+	eol := "\n"
+	if sc.CRLF {
+		eol = "\r\n"
+	}
+	send := func(line string) bool {
+		_, err := io.WriteString(w, line+eol+eol)
+		if fl != nil {
+			fl.Flush()
+		}
+		return err == nil
+	}
+	comment := func() bool { return sc.NoComments || send(": OPENROUTER PROCESSING") }
+	model := req.Model
+	if m, ok := s.lookup(req.Model); ok {
+		model = m.ID
+	}
+	event := func(choices []any, extra map[string]any) bool {
+		v := map[string]any{"id": id, "provider": "OpenRouterTest", "model": model, "object": "chat.completion.chunk",
+			"created": time.Now().Unix(), "choices": choices}
+		for k, x := range extra {
+			v[k] = x
+		}
+		b, _ := json.Marshal(v)
+		return send("data: " + string(b))
+	}
+	delta := func(d map[string]any, finish any) []any {
+		return []any{map[string]any{"index": 0, "delta": d, "finish_reason": finish, "native_finish_reason": finish}}
+	}
+	if !comment() {
+		return
+	}
+	if sc.OnlyComments {
+		comment()
+		return
+	}
+	pieces := sc.Pieces
+	if pieces == nil {
+		for c := rep.Content; c != ""; {
+			n := min(8, len(c))
+			pieces, c = append(pieces, c[:n]), c[n:]
+		}
+	}
+	for i := 0; ; i++ {
+		if i == sc.After {
+			switch {
+			case sc.Cut:
+				panic(http.ErrAbortHandler) // the connection is closed mid-body
+			case sc.Stall:
+				s.stall(r, sc.StallComments, comment)
+				return
+			case rep.Error != nil:
+				event(delta(map[string]any{"content": ""}, "error"), map[string]any{"error": rep.Error})
+				return
+			}
+		}
+		if i >= len(pieces) {
+			break
+		}
+		if sc.BeforeChunk != nil {
+			sc.BeforeChunk(i)
+		}
+		if sc.Delay > 0 && !pause(r, sc.Delay) {
+			s.noteAbort()
+			return
+		}
+		d := map[string]any{"content": pieces[i]}
+		if i == 0 {
+			d["role"] = "assistant"
+		}
+		if !event(delta(d, nil), nil) || !comment() {
+			s.noteAbort()
+			return
+		}
+	}
+	if len(rep.Images) > 0 {
+		event(delta(map[string]any{"images": imageParts(rep.Images)}, nil), nil)
+	}
+	finish := rep.FinishReason
+	if finish == "" {
+		finish = "stop"
+	}
+	if !sc.NoFinish {
+		event(delta(map[string]any{"content": "", "role": "assistant"}, finish), nil)
+	}
+	if !sc.NoUsage {
+		u := s.bill(id, req, rep)
+		choices := delta(map[string]any{"content": "", "role": "assistant"}, finish)
+		if sc.UsageWithoutChoices || sc.NoFinish {
+			choices = []any{}
+		}
+		event(choices, map[string]any{"usage": u})
+	}
+	if !sc.NoDone {
+		send("data: [DONE]")
+	}
+}
+
+// stall holds the stream open, sending only keep-alive comments, until
+// the client goes away (or a minute passes, so no test hangs forever).
+func (s *Server) stall(r *http.Request, every time.Duration, comment func() bool) {
+	deadline := time.NewTimer(time.Minute)
+	defer deadline.Stop()
+	var tick <-chan time.Time
+	if every > 0 {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-r.Context().Done():
+			s.noteAbort()
+			return
+		case <-deadline.C:
+			return
+		case <-tick:
+			if !comment() {
+				s.noteAbort()
+				return
+			}
+		}
+	}
+}
+
+func (s *Server) noteAbort() {
+	s.mu.Lock()
+	s.stats.StreamsAborted++
+	s.mu.Unlock()
+}
+
+// pause waits d, or reports false when the client goes away first.
+func pause(r *http.Request, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}

@@ -1,0 +1,403 @@
+package openrouter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"mime"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/routerkit/openrouter/internal/sse"
+)
+
+// Chunk is one event of a streamed chat completion.
+type Chunk struct {
+	ID       string        `json:"id"`
+	Model    string        `json:"model"`
+	Provider string        `json:"provider,omitempty"`
+	Created  int64         `json:"created,omitempty"`
+	Choices  []ChunkChoice `json:"choices"`
+	// Usage comes in the last chunk (after the finish reason).
+	Usage *Usage `json:"usage,omitempty"`
+}
+
+// ChunkChoice is one choice's part of a chunk.
+type ChunkChoice struct {
+	Index              int    `json:"index"`
+	Delta              Delta  `json:"delta"`
+	FinishReason       string `json:"finish_reason,omitempty"`
+	NativeFinishReason string `json:"native_finish_reason,omitempty"`
+}
+
+// Delta is what a chunk adds to a choice's message.
+type Delta struct {
+	Role      string      `json:"role,omitempty"`
+	Content   string      `json:"content,omitempty"`
+	Reasoning string      `json:"reasoning,omitempty"`
+	Refusal   string      `json:"refusal,omitempty"`
+	ToolCalls []ToolCall  `json:"tool_calls,omitempty"`
+	Images    []ImagePart `json:"images,omitempty"`
+}
+
+// Content returns the first choice's content delta.
+func (c Chunk) Content() string {
+	if len(c.Choices) == 0 {
+		return ""
+	}
+	return c.Choices[0].Delta.Content
+}
+
+// progress reports whether the chunk carries anything a reader waits for.
+func (c *Chunk) progress() bool {
+	for i := range c.Choices {
+		d := &c.Choices[i].Delta
+		if d.Content != "" || d.Reasoning != "" || d.Refusal != "" || len(d.ToolCalls) > 0 || len(d.Images) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// StreamError is a stream that failed without an error event from the
+// server: the connection was cut, the body ended before a finish reason,
+// a chunk was not JSON, the stall watchdog fired, or the caller's context
+// ended. It matches [ErrServer] (cut, truncated, malformed) or
+// [ErrTimeout] (stalled); a cancelled context matches context.Canceled
+// instead. Response holds what arrived before.
+type StreamError struct {
+	Model    string
+	Reason   string
+	Err      error // the cause, when there is one (io.ErrUnexpectedEOF, ctx.Err())
+	Chunks   int   // chunks received
+	Response *ChatResponse
+	kind     error
+}
+
+func (e *StreamError) Error() string {
+	s := fmt.Sprintf("openrouter: stream from %s failed after %d chunk(s): %s", e.Model, e.Chunks, e.Reason)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Is reports whether target is the sentinel of the failure.
+func (e *StreamError) Is(target error) bool { return e.kind != nil && target == e.kind }
+
+// Unwrap returns the cause.
+func (e *StreamError) Unwrap() error { return e.Err }
+
+// Stream is a chat completion being streamed; see Client.ChatStream.
+type Stream struct {
+	c    *Client
+	ctx  context.Context
+	req  *ChatRequest
+	acc  Accumulator
+	used atomic.Bool
+}
+
+// ChatStream streams a chat completion: range over Chunks for the chunks
+// as they arrive, then Response for the whole answer. Nothing is sent
+// until Chunks is ranged over.
+//
+//	s := c.ChatStream(ctx, req)
+//	for chunk, err := range s.Chunks() {
+//		if err != nil {
+//			return err // typed like Chat's; s.Response() has what came
+//		}
+//		fmt.Print(chunk.Content())
+//	}
+//	res := s.Response()
+//
+// Chunks is an iter.Seq2 rather than a Next/Close cursor so that leaving
+// the loop, by break, return or panic, always closes the connection: there
+// is no Close to forget.
+func (c *Client) ChatStream(ctx context.Context, req *ChatRequest) *Stream {
+	return &Stream{c: c, ctx: ctx, req: req}
+}
+
+// Response returns the answer accumulated from the chunks received so far:
+// the whole answer once Chunks has finished without error.
+func (s *Stream) Response() *ChatResponse { return s.acc.Response() }
+
+// Chunks sends the request and yields each chunk as soon as its event is
+// complete. It can be ranged over once. Errors end the iteration:
+//   - before the stream starts, the typed errors of Chat (retries happen
+//     only then, before the first chunk);
+//   - an error event in the stream, an *APIError matching the same
+//     sentinels (a mid-stream 429 is ErrRateLimited), its Response holding
+//     the answer so far;
+//   - a cut connection, a body that ends before a finish reason, or a
+//     stall, a *StreamError;
+//   - an answer with no content, image or tool call, ErrEmptyContent.
+//
+// Leaving the loop early closes the body and the connection, and frees
+// the limiter slot the stream held.
+func (s *Stream) Chunks() iter.Seq2[Chunk, error] {
+	return func(yield func(Chunk, error) bool) {
+		if s.used.Swap(true) {
+			yield(Chunk{}, invalid("a Stream's chunks can be ranged over once"))
+			return
+		}
+		s.run(yield)
+	}
+}
+
+func (s *Stream) run(yield func(Chunk, error) bool) {
+	c := s.c
+	if s.ctx == nil {
+		yield(Chunk{}, invalid("nil context"))
+		return
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	body, model, err := c.encodeChat(ctx, s.req, true)
+	if err != nil {
+		yield(Chunk{}, err)
+		return
+	}
+	wd := c.newWatchdog(cancel)
+	defer wd.stop()
+	defer func() { c.account.spend(c, s.acc.Response().Cost()) }()
+
+	fail := func(reason string, cause error, n int) {
+		e := &StreamError{Model: model, Reason: reason, Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
+		switch {
+		case wd.fired() != "":
+			e.Reason, e.Err, e.kind = wd.fired(), nil, ErrTimeout
+		case s.ctx.Err() != nil:
+			e.Reason, e.Err, e.kind = "the context ended", s.ctx.Err(), nil
+		}
+		yield(Chunk{}, e)
+	}
+
+	resp, _, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model)
+	if err != nil {
+		if wd.fired() != "" {
+			fail("", nil, 0)
+			return
+		}
+		yield(Chunk{}, c.suggestModels(err, model))
+		return
+	}
+	defer resp.Body.Close()
+	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct == "application/json" {
+		s.jsonAnswer(resp, model, yield)
+		return
+	}
+
+	rd := sse.NewReader(resp.Body)
+	n, finished := 0, false
+	var ev chunkWire // reused: its repeated strings are decoded once
+	for {
+		data, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			switch {
+			case n == 0:
+				fail("the stream ended without a chunk", nil, n)
+				return
+			case !finished:
+				fail("the stream ended before a finish reason", io.ErrUnexpectedEOF, n)
+				return
+			}
+			break
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			fail("the connection was cut", err, n)
+			return
+		}
+		if err != nil {
+			fail("reading the stream", err, n)
+			return
+		}
+		if string(bytes.TrimSpace(data)) == "[DONE]" {
+			if !finished && n == 0 {
+				fail("the stream ended without a chunk", nil, n)
+				return
+			}
+			break
+		}
+		chunk, evErr, err := ev.decode(data)
+		if err != nil {
+			fail("a chunk is not JSON: "+excerpt(data), err, n)
+			return
+		}
+		n++
+		s.acc.Add(chunk)
+		if len(evErr) > 0 && string(evErr) != "null" {
+			e := errorFromObject(evErr)
+			c.redact(e)
+			e.Model, e.RequestID, e.Response = model, chunk.ID, s.acc.Response()
+			yield(Chunk{}, e)
+			return
+		}
+		wd.chunk(chunk.progress())
+		for _, ch := range chunk.Choices {
+			if ch.FinishReason == "error" {
+				yield(Chunk{}, choiceError(s.acc.Response(), model))
+				return
+			}
+			if ch.FinishReason != "" {
+				finished = true
+			}
+		}
+		if !yield(chunk, nil) {
+			return
+		}
+	}
+	if err := checkAnswer(s.acc.Response(), model); err != nil {
+		yield(Chunk{}, err)
+	}
+}
+
+// chunkWire decodes the events of one stream. It is reused from event to
+// event so that the strings every chunk repeats (id, model, provider) are
+// allocated once, not once per chunk.
+type chunkWire struct {
+	ID       sameString      `json:"id"`
+	Model    sameString      `json:"model"`
+	Provider sameString      `json:"provider"`
+	Created  int64           `json:"created"`
+	Choices  []ChunkChoice   `json:"choices"`
+	Usage    *Usage          `json:"usage"`
+	Error    json.RawMessage `json:"error"`
+}
+
+// decode decodes one event's data into a new Chunk (its Choices are its
+// own, never reused) and the event's error object, if any.
+func (w *chunkWire) decode(data []byte) (Chunk, json.RawMessage, error) {
+	w.Created, w.Choices, w.Usage, w.Error = 0, nil, nil, nil
+	if err := json.Unmarshal(data, w); err != nil {
+		return Chunk{}, nil, err
+	}
+	return Chunk{ID: w.ID.s, Model: w.Model.s, Provider: w.Provider.s, Created: w.Created, Choices: w.Choices, Usage: w.Usage}, w.Error, nil
+}
+
+// sameString is a JSON string that keeps its previous value, without
+// allocating, when the new one is the same text.
+type sameString struct{ s string }
+
+func (v *sameString) UnmarshalJSON(b []byte) error {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && string(b[1:len(b)-1]) == v.s {
+		return nil
+	}
+	if string(b) == "null" {
+		v.s = ""
+		return nil
+	}
+	return json.Unmarshal(b, &v.s)
+}
+
+// jsonAnswer handles a 200 that is JSON rather than events: an error
+// object, or a whole completion, yielded as one chunk per choice.
+func (s *Stream) jsonAnswer(resp *http.Response, model string, yield func(Chunk, error) bool) {
+	var out chatEnvelope
+	if err := decodeBody(resp, &out); err != nil {
+		yield(Chunk{}, err)
+		return
+	}
+	if len(out.Error) > 0 && string(out.Error) != "null" {
+		e := errorFromObject(out.Error)
+		s.c.redact(e)
+		e.Model, e.RequestID = model, out.ID
+		yield(Chunk{}, e)
+		return
+	}
+	r := &out.ChatResponse
+	ch := Chunk{ID: r.ID, Model: r.Model, Provider: r.Provider, Created: r.Created, Usage: r.Usage}
+	for _, c := range r.Choices {
+		m := c.Message
+		ch.Choices = append(ch.Choices, ChunkChoice{Index: c.Index, FinishReason: c.FinishReason, NativeFinishReason: c.NativeFinishReason,
+			Delta: Delta{Role: m.Role, Content: m.Text(), Reasoning: m.Reasoning, Refusal: m.Refusal, ToolCalls: m.ToolCalls, Images: m.Images}})
+	}
+	s.acc.Add(ch)
+	if err := checkAnswer(s.acc.Response(), model); err != nil {
+		yield(Chunk{}, err)
+		return
+	}
+	yield(ch, nil)
+}
+
+// WithStreamTimeouts sets the stream stall watchdog (default: off): a
+// stream with no chunk within firstChunk of the request, or no content
+// (keep-alive comments and empty chunks do not count) for idle between
+// chunks, is ended with a *StreamError matching [ErrTimeout]. Zero turns
+// either off.
+func WithStreamTimeouts(firstChunk, idle time.Duration) Option {
+	return func(c *config) error {
+		if firstChunk < 0 || idle < 0 {
+			return fmt.Errorf("WithStreamTimeouts(%v, %v): negative", firstChunk, idle)
+		}
+		c.firstChunk, c.idle = firstChunk, idle
+		return nil
+	}
+}
+
+// watchdog ends a stalled stream by cancelling its request. Its one timer
+// runs first until the first chunk (when firstChunk is set), then, when
+// idle is set, from each chunk with content to the next.
+type watchdog struct {
+	c           *Client
+	first, idle time.Duration
+	timer       stopTimer
+	seen        atomic.Bool
+	reason      atomic.Value // string: why it fired; "" until then
+	cancel      context.CancelFunc
+}
+
+// stopTimer is what a watchdog needs of a *time.Timer.
+type stopTimer interface {
+	Stop() bool
+	Reset(time.Duration) bool
+}
+
+func (c *Client) newWatchdog(cancel context.CancelFunc) *watchdog {
+	w := &watchdog{c: c, first: c.cfg.firstChunk, idle: c.cfg.idle, cancel: cancel}
+	w.reason.Store("")
+	if w.first > 0 {
+		w.timer = c.afterFunc(w.first, w.fire)
+	}
+	return w
+}
+
+func (w *watchdog) fire() {
+	if w.seen.Load() {
+		w.reason.Store(fmt.Sprintf("no content for %v", w.idle))
+	} else {
+		w.reason.Store(fmt.Sprintf("no chunk within %v", w.first))
+	}
+	w.cancel()
+}
+
+// chunk notes a chunk: the first one ends the first-chunk wait, and one
+// with content (or the first) restarts the idle wait.
+func (w *watchdog) chunk(progress bool) {
+	first := !w.seen.Swap(true)
+	if !first && !progress {
+		return
+	}
+	switch {
+	case w.idle == 0:
+		if first && w.timer != nil {
+			w.timer.Stop()
+		}
+	case w.timer == nil:
+		w.timer = w.c.afterFunc(w.idle, w.fire)
+	default:
+		w.timer.Reset(w.idle)
+	}
+}
+
+func (w *watchdog) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}
+
+func (w *watchdog) fired() string { return w.reason.Load().(string) }
