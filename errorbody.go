@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 )
 
 // ErrorMetadata is OpenRouter's error.metadata, with the keys that matter
@@ -265,11 +264,14 @@ func collapseSpace(s string) string {
 
 // clip shortens s to at most n runes, marking the cut with "...".
 func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos] + "..."
+		}
+		i++
 	}
-	r := []rune(s)
-	return string(r[:n]) + "..."
+	return s
 }
 
 // normalize lower-cases s and folds punctuation and runs of space into

@@ -246,6 +246,13 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Model = m.ID
+	if name, strict, sch, ok := req.jsonSchema(); ok {
+		if msg := checkSchema(name, strict, sch); msg != "" {
+			raw, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": "invalid_request_error"}})
+			writeError(w, 400, ErrorBody{Code: 400, Message: "Provider returned error", Metadata: map[string]any{"raw": string(raw), "provider_name": "OpenAI"}})
+			return
+		}
+	}
 	if req.HasTools && !m.Supports("tools") {
 		writeError(w, 404, ErrorBody{Code: 404, Message: "No endpoints found that support tool use. To learn more about provider routing, visit: https://openrouter.ai/docs/guides/routing/provider-selection"})
 		return
@@ -280,8 +287,7 @@ func (s *Server) defaultReply(req Request) Reply {
 		return TextReply("I can only answer in text: " + text)
 	}
 	if t := req.ResponseFormatType(); t == "json_object" || t == "json_schema" {
-		b, _ := json.Marshal(map[string]string{"answer": text})
-		return TextReply(string(b))
+		return jsonReply(req)
 	}
 	return TextReply("You said: " + text)
 }

@@ -1,0 +1,393 @@
+// Package schema derives a JSON Schema from a Go type, in the strict form
+// structured outputs need, and validates decoded JSON against it with a
+// JSON-pointer path for each violation.
+//
+// Struct tags: `json` names the property (omitempty, or a pointer type,
+// makes it optional: nullable, and not required by Validate); `description`
+// describes it; `jsonschema` sets bounds, as a comma list:
+// enum=a|b|c, minimum=0, maximum=10, minLength=1, maxLength=160,
+// minItems=1, maxItems=5, format=date-time, pattern=^[a-z]+$ (pattern
+// last: it runs to the end of the tag).
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Schema is a JSON Schema node.
+type Schema struct {
+	Type                 any                `json:"type,omitempty"` // "string", or ["string","null"]
+	Description          string             `json:"description,omitempty"`
+	Properties           map[string]*Schema `json:"properties,omitempty"`
+	Required             []string           `json:"required,omitempty"`
+	AdditionalProperties any                `json:"additionalProperties,omitempty"` // false, or a *Schema for maps
+	Items                *Schema            `json:"items,omitempty"`
+	Enum                 []string           `json:"enum,omitempty"`
+	Minimum              *float64           `json:"minimum,omitempty"`
+	Maximum              *float64           `json:"maximum,omitempty"`
+	MinLength            *int               `json:"minLength,omitempty"`
+	MaxLength            *int               `json:"maxLength,omitempty"`
+	MinItems             *int               `json:"minItems,omitempty"`
+	MaxItems             *int               `json:"maxItems,omitempty"`
+	Pattern              string             `json:"pattern,omitempty"`
+	Format               string             `json:"format,omitempty"`
+
+	base     string           // the type without null
+	nullable bool             // null is allowed
+	needed   map[string]bool  // properties that must be present
+	fields   map[string][]int // property name -> Go field index path
+	pattern  *regexp.Regexp
+	// Strict reports whether the schema fits strict structured outputs
+	// (no maps and no free-form values anywhere below).
+	Strict bool `json:"-"`
+}
+
+// For returns the schema of t.
+func For(t reflect.Type) (*Schema, error) {
+	s, err := build(t, map[reflect.Type]bool{})
+	if err != nil {
+		return nil, err
+	}
+	s.Strict = strictAll(s)
+	return s, nil
+}
+
+var timeType = reflect.TypeOf(time.Time{})
+var rawType = reflect.TypeOf(json.RawMessage{})
+
+func build(t reflect.Type, seen map[reflect.Type]bool) (*Schema, error) {
+	if t.Kind() == reflect.Pointer {
+		s, err := build(t.Elem(), seen)
+		if err != nil {
+			return nil, err
+		}
+		s.nullable = true
+		s.Type = []string{s.base, "null"}
+		return s, nil
+	}
+	switch {
+	case t == timeType:
+		return leaf("string", "date-time"), nil
+	case t == rawType || t.Kind() == reflect.Interface:
+		return &Schema{}, nil // any value
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return leaf("boolean", ""), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return leaf("integer", ""), nil
+	case reflect.Float32, reflect.Float64:
+		return leaf("number", ""), nil
+	case reflect.String:
+		return leaf("string", ""), nil
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return leaf("string", ""), nil // []byte is base64 text
+		}
+		items, err := build(t.Elem(), seen)
+		if err != nil {
+			return nil, err
+		}
+		return &Schema{Type: "array", base: "array", Items: items}, nil
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			return nil, fmt.Errorf("map key %s is not a string", t.Key())
+		}
+		vals, err := build(t.Elem(), seen)
+		if err != nil {
+			return nil, err
+		}
+		return &Schema{Type: "object", base: "object", AdditionalProperties: vals}, nil
+	case reflect.Struct:
+		if seen[t] {
+			return nil, fmt.Errorf("%s refers to itself", t)
+		}
+		seen[t] = true
+		defer delete(seen, t)
+		s := &Schema{Type: "object", base: "object", Properties: map[string]*Schema{}, AdditionalProperties: false,
+			needed: map[string]bool{}, fields: map[string][]int{}}
+		if err := addFields(s, t, nil, seen); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("%s cannot be described in JSON Schema", t)
+}
+
+func leaf(typ, format string) *Schema { return &Schema{Type: typ, base: typ, Format: format} }
+
+func addFields(s *Schema, t reflect.Type, index []int, seen map[reflect.Type]bool) error {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		fi := append(append([]int(nil), index...), i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			if err := addFields(s, f.Type, fi, seen); err != nil { // embedded: flattened, as encoding/json does
+				return err
+			}
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		p, err := build(f.Type, seen)
+		if err != nil {
+			return fmt.Errorf("field %s: %w", f.Name, err)
+		}
+		p.Description = f.Tag.Get("description")
+		if err := p.applyTag(f.Tag.Get("jsonschema")); err != nil {
+			return fmt.Errorf("field %s: %w", f.Name, err)
+		}
+		optional := strings.Contains(","+opts+",", ",omitempty,") || f.Type.Kind() == reflect.Pointer
+		if optional && !p.nullable && p.base != "" {
+			p.nullable = true
+			p.Type = []string{p.base, "null"}
+		}
+		s.Properties[name] = p
+		s.Required = append(s.Required, name) // strict form: every property listed
+		s.needed[name] = !optional
+		s.fields[name] = fi
+	}
+	return nil
+}
+
+func (s *Schema) applyTag(tag string) error {
+	for tag != "" {
+		var item string
+		if strings.HasPrefix(tag, "pattern=") {
+			item, tag = tag, ""
+		} else {
+			item, tag, _ = strings.Cut(tag, ",")
+		}
+		k, v, ok := strings.Cut(item, "=")
+		if !ok {
+			return fmt.Errorf("jsonschema tag item %q is not key=value", item)
+		}
+		num := func() (*float64, error) {
+			f, err := strconv.ParseFloat(v, 64)
+			return &f, err
+		}
+		count := func() (*int, error) {
+			n, err := strconv.Atoi(v)
+			if n < 0 {
+				err = fmt.Errorf("negative")
+			}
+			return &n, err
+		}
+		var err error
+		switch k {
+		case "enum":
+			s.Enum = strings.Split(v, "|")
+		case "minimum":
+			s.Minimum, err = num()
+		case "maximum":
+			s.Maximum, err = num()
+		case "minLength":
+			s.MinLength, err = count()
+		case "maxLength":
+			s.MaxLength, err = count()
+		case "minItems":
+			s.MinItems, err = count()
+		case "maxItems":
+			s.MaxItems, err = count()
+		case "format":
+			s.Format = v
+		case "pattern":
+			s.Pattern = v
+			s.pattern, err = regexp.Compile(v)
+		default:
+			return fmt.Errorf("unknown jsonschema key %q", k)
+		}
+		if err != nil {
+			return fmt.Errorf("jsonschema %s=%q: %v", k, v, err)
+		}
+	}
+	return nil
+}
+
+func strictAll(s *Schema) bool {
+	if s.base == "" {
+		return false // a free-form value
+	}
+	if _, isMap := s.AdditionalProperties.(*Schema); isMap {
+		return false
+	}
+	for _, p := range s.Properties {
+		if !strictAll(p) {
+			return false
+		}
+	}
+	return s.Items == nil || strictAll(s.Items)
+}
+
+// Violation is one way a value breaks the schema.
+type Violation struct {
+	Pointer string // RFC 6901: "/sections/2/title"; "" for the root
+	Message string
+}
+
+func (v Violation) String() string {
+	p := v.Pointer
+	if p == "" {
+		p = "(root)"
+	}
+	return p + ": " + v.Message
+}
+
+// Validate checks v (decoded by json.Unmarshal into an any: numbers are
+// float64, so integers are exact up to 2^53) against the schema. With allowUnknown, properties the schema does not name are
+// accepted.
+func (s *Schema) Validate(v any, allowUnknown bool) []Violation {
+	var out []Violation
+	s.validate(v, "", allowUnknown, &out)
+	return out
+}
+
+func (s *Schema) validate(v any, ptr string, allowUnknown bool, out *[]Violation) {
+	add := func(format string, args ...any) { *out = append(*out, Violation{ptr, fmt.Sprintf(format, args...)}) }
+	if v == nil {
+		if !s.nullable && s.base != "" {
+			add("null where %s is required", s.base)
+		}
+		return
+	}
+	switch s.base {
+	case "":
+		return
+	case "string":
+		str, ok := v.(string)
+		if !ok {
+			add("want a string, got %s", kind(v))
+			return
+		}
+		n := utf8.RuneCountInString(str)
+		if s.MinLength != nil && n < *s.MinLength {
+			add("%d characters, under the minimum of %d", n, *s.MinLength)
+		}
+		if s.MaxLength != nil && n > *s.MaxLength {
+			add("%d characters, over the maximum of %d", n, *s.MaxLength)
+		}
+		if s.pattern != nil && !s.pattern.MatchString(str) {
+			add("%q does not match the pattern %s", clip(str), s.Pattern)
+		}
+		if len(s.Enum) > 0 && !contains(s.Enum, str) {
+			add("%q is not one of %s", clip(str), strings.Join(s.Enum, ", "))
+		}
+		if s.Format == "date-time" {
+			if _, err := time.Parse(time.RFC3339, str); err != nil {
+				add("%q is not an RFC 3339 date-time", clip(str))
+			}
+		}
+	case "integer", "number":
+		f, ok := v.(float64)
+		if !ok {
+			add("want a%s %s, got %s", map[bool]string{true: "n"}[s.base == "integer"], s.base, kind(v))
+			return
+		}
+		if s.base == "integer" && (f != math.Trunc(f) || math.Abs(f) > 1<<63) {
+			add("%v is not an integer", f)
+			return
+		}
+		if s.Minimum != nil && f < *s.Minimum {
+			add("%v is under the minimum of %v", f, *s.Minimum)
+		}
+		if s.Maximum != nil && f > *s.Maximum {
+			add("%v is over the maximum of %v", f, *s.Maximum)
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			add("want a boolean, got %s", kind(v))
+		}
+	case "array":
+		a, ok := v.([]any)
+		if !ok {
+			add("want an array, got %s", kind(v))
+			return
+		}
+		if s.MinItems != nil && len(a) < *s.MinItems {
+			add("%d items, under the minimum of %d", len(a), *s.MinItems)
+		}
+		if s.MaxItems != nil && len(a) > *s.MaxItems {
+			add("%d items, over the maximum of %d", len(a), *s.MaxItems)
+		}
+		for i, x := range a {
+			s.Items.validate(x, ptr+"/"+strconv.Itoa(i), allowUnknown, out)
+		}
+	case "object":
+		o, ok := v.(map[string]any)
+		if !ok {
+			add("want an object, got %s", kind(v))
+			return
+		}
+		if vals, isMap := s.AdditionalProperties.(*Schema); isMap {
+			for k, x := range o {
+				vals.validate(x, ptr+"/"+escape(k), allowUnknown, out)
+			}
+			return
+		}
+		for _, name := range s.Required {
+			if _, ok := o[name]; !ok && s.needed[name] {
+				*out = append(*out, Violation{ptr + "/" + escape(name), "missing required field"})
+			}
+		}
+		for k, x := range o {
+			p, known := s.Properties[k]
+			if !known {
+				if !allowUnknown {
+					*out = append(*out, Violation{ptr + "/" + escape(k), "unknown field"})
+				}
+				continue
+			}
+			p.validate(x, ptr+"/"+escape(k), allowUnknown, out)
+		}
+	}
+}
+
+func kind(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func escape(k string) string { return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1") }
+
+func clip(s string) string {
+	if utf8.RuneCountInString(s) > 40 {
+		return string([]rune(s)[:40]) + "..."
+	}
+	return s
+}

@@ -1,0 +1,323 @@
+package openrouter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/routerkit/openrouter/internal/jsonx"
+	"github.com/routerkit/openrouter/internal/schema"
+)
+
+// JSONOption configures ChatJSON and Rewrite.
+type JSONOption func(*jsonConfig)
+
+type jsonConfig struct {
+	repairs      int
+	fallbacks    []string
+	healing      bool
+	allowUnknown bool
+	allowOnline  bool
+}
+
+// WithRepair makes up to n more attempts when an answer is not valid: the
+// answer and its precise violations are sent back, and the model is asked
+// again (default 0: no repair).
+func WithRepair(n int) JSONOption { return func(c *jsonConfig) { c.repairs = max(n, 0) } }
+
+// WithFallbackModels tries these models, in order, when the first one
+// (and its repairs) gives no valid answer, or cannot serve the request
+// (unknown model, no endpoints, server errors).
+func WithFallbackModels(models ...string) JSONOption {
+	return func(c *jsonConfig) { c.fallbacks = append(c.fallbacks, models...) }
+}
+
+// WithResponseHealing adds OpenRouter's response-healing plugin, which
+// repairs malformed JSON server-side (not JSON cut by max_tokens).
+func WithResponseHealing() JSONOption { return func(c *jsonConfig) { c.healing = true } }
+
+// WithUnknownFields accepts properties the Go type does not have (by
+// default they are violations, as the schema sent forbids them).
+func WithUnknownFields() JSONOption { return func(c *jsonConfig) { c.allowUnknown = true } }
+
+// WithOnlineModels allows ":online" model variants, which attach web
+// search results and follow JSON instructions poorly (refused by default).
+func WithOnlineModels() JSONOption { return func(c *jsonConfig) { c.allowOnline = true } }
+
+// JSONResult tells how a valid value was obtained.
+type JSONResult struct {
+	// Response is the answer the value came from.
+	Response *ChatResponse
+	// Model is the model that produced it.
+	Model string
+	// Attempts counts the requests made, repairs and fallbacks included.
+	Attempts int
+	// Cost is the cost of all attempts, in USD.
+	Cost float64
+}
+
+// UnparseableError is returned, matching [ErrUnparseable], when the
+// answer is not a valid value of the type asked for.
+type UnparseableError struct {
+	Model string
+	// Reason says what is wrong, in one line.
+	Reason string
+	// Violations lists each schema violation with its JSON-pointer path.
+	Violations []schema.Violation
+	// Offset is the byte position in Raw of a syntax error; -1 otherwise.
+	Offset int64
+	// Raw is the answer's text, truncated to 2 KB.
+	Raw          string
+	FinishReason string
+	Usage        *Usage
+	// Attempts and Cost cover every attempt made.
+	Attempts int
+	Cost     float64
+}
+
+func (e *UnparseableError) Error() string {
+	s := fmt.Sprintf("openrouter: unparseable answer from %s: %s", e.Model, e.Reason)
+	for i, v := range e.Violations {
+		if i == 5 {
+			s += fmt.Sprintf("; and %d more", len(e.Violations)-5)
+			break
+		}
+		s += "; " + v.String()
+	}
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
+	}
+	return s
+}
+
+// Unwrap returns [ErrUnparseable].
+func (e *UnparseableError) Unwrap() error { return ErrUnparseable }
+
+// schemas caches the schema of each type asked for.
+var schemas sync.Map // reflect.Type -> *schema.Schema
+
+func schemaOf(t reflect.Type) (*schema.Schema, error) {
+	if s, ok := schemas.Load(t); ok {
+		return s.(*schema.Schema), nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil, invalid("ChatJSON needs a struct type, not %s", t)
+	}
+	s, err := schema.For(t)
+	if err != nil {
+		return nil, invalid("the schema of %s: %v", t, err)
+	}
+	schemas.Store(t, s)
+	return s, nil
+}
+
+var schemaNameRe = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
+
+// ChatJSON asks for JSON matching T and returns a valid value of T, or
+// says precisely why not. It sends response_format json_schema with the
+// strict schema of T (see package doc of the schema tags: description,
+// enum, bounds, lengths, patterns) and provider.require_parameters, so
+// only providers that honour it serve the request; for a model that the
+// client's cached catalogue lists without structured outputs it sends
+// json_object and the schema in a system message. The model is
+// req.Model, or the client's Roles.Rewrite.
+//
+// The answer's JSON is found inside code fences, prose, a byte-order mark
+// or a JSON string; decoded strictly (wrong types, missing required fields
+// and unknown fields are errors); validated against the schema; and passed
+// to T's Validate method when T has one. A failure is an
+// *[UnparseableError] with every violation's JSON pointer; an answer cut
+// by max_tokens says so. An empty answer is [ErrEmptyContent].
+func ChatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...JSONOption) (T, *JSONResult, error) {
+	var zero T
+	cfg := jsonConfig{}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := req.validate(); err != nil {
+		return zero, nil, err
+	}
+	typ := reflect.TypeOf((*T)(nil)).Elem()
+	sch, err := schemaOf(typ)
+	if err != nil {
+		return zero, nil, err
+	}
+	name := schemaNameRe.ReplaceAllString(typ.Name(), "_")
+	if name == "" {
+		name = "answer"
+	}
+	first := req.Model
+	if first == "" {
+		first = c.cfg.roles.Rewrite
+	}
+	models := append([]string{first}, cfg.fallbacks...)
+	for _, m := range models {
+		if strings.Contains(m, ":online") && !cfg.allowOnline {
+			return zero, nil, invalid("%s is an :online variant: web results make JSON answers unreliable (WithOnlineModels allows it)", m)
+		}
+	}
+	res := &JSONResult{}
+	var last error
+	for _, model := range models {
+		creq := c.jsonRequest(req, model, name, sch, cfg)
+		for try := 0; try <= cfg.repairs; try++ {
+			res.Attempts++
+			ans, err := c.Chat(ctx, creq)
+			res.Cost += costOf(ans, err)
+			if err != nil {
+				last = err
+				break // an API failure: no repair; maybe a fallback
+			}
+			var v T
+			perr := parseJSONAnswer(ans, sch, cfg.allowUnknown, &v)
+			if perr == nil {
+				res.Response, res.Model = ans, ans.Model
+				if res.Model == "" {
+					res.Model = model
+				}
+				return v, res, nil
+			}
+			perr.Attempts, perr.Cost = res.Attempts, res.Cost
+			last = perr
+			if try < cfg.repairs {
+				creq = repairRequest(creq, ans, perr)
+			}
+		}
+		if !fallsBack(last) {
+			break
+		}
+	}
+	var pe *UnparseableError
+	if errors.As(last, &pe) {
+		pe.Attempts, pe.Cost = res.Attempts, res.Cost
+	}
+	return zero, res, last
+}
+
+// fallsBack reports whether another model may succeed where this error
+// failed: not for account troubles, which every model shares.
+func fallsBack(err error) bool {
+	for _, s := range []error{ErrUnparseable, ErrEmptyContent, ErrModelNotFound, ErrServer, ErrTimeout, ErrContextLength} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// costOf returns what an attempt cost, whether it succeeded or not.
+func costOf(r *ChatResponse, err error) float64 {
+	if r != nil {
+		return r.Cost()
+	}
+	var ec *EmptyContentError
+	var ae *APIError
+	switch {
+	case errors.As(err, &ec):
+		return ec.Response.Cost()
+	case errors.As(err, &ae):
+		return ae.Response.Cost()
+	}
+	return 0
+}
+
+// jsonRequest copies req for model, asking for JSON matching sch.
+func (c *Client) jsonRequest(req *ChatRequest, model, name string, sch *schema.Schema, cfg jsonConfig) *ChatRequest {
+	cp := *req
+	cp.Model, cp.Models = model, nil
+	cp.Messages = append([]Message(nil), req.Messages...)
+	prefs := ProviderPrefs{}
+	if req.Provider != nil {
+		prefs = *req.Provider
+	}
+	prefs.RequireParameters = true
+	cp.Provider = &prefs
+	body, _ := json.Marshal(sch)
+	structured := true
+	for _, m := range c.catalog.cached() {
+		if m.ID == catalogID(model) {
+			structured = m.SupportsStructuredOutputs()
+		}
+	}
+	if structured {
+		cp.ResponseFormat = &ResponseFormat{Type: "json_schema", JSONSchema: &JSONSchema{Name: name[:min(len(name), 64)], Strict: sch.Strict, Schema: body}}
+	} else {
+		cp.ResponseFormat = &ResponseFormat{Type: "json_object"}
+		cp.Messages = append([]Message{SystemMessage("Answer with one JSON object, and nothing else, matching this JSON Schema:\n" + string(body))}, cp.Messages...)
+	}
+	if cfg.healing {
+		cp.Plugins = append(append([]Plugin(nil), req.Plugins...), Plugin{ID: "response-healing"})
+	}
+	return &cp
+}
+
+// repairRequest asks again, showing the model its answer and what is
+// wrong with it.
+func repairRequest(req *ChatRequest, ans *ChatResponse, perr *UnparseableError) *ChatRequest {
+	cp := *req
+	var b strings.Builder
+	b.WriteString("Your answer is not valid: " + perr.Reason + ".\n")
+	for _, v := range perr.Violations {
+		b.WriteString("- " + v.String() + "\n")
+	}
+	b.WriteString("Answer again with only the corrected JSON object.")
+	cp.Messages = append(append([]Message(nil), req.Messages...), AssistantMessage(ans.Content()), UserMessage(b.String()))
+	return &cp
+}
+
+// parseJSONAnswer fills out from the answer, or says why it cannot. The
+// JSON is decoded once, into generic values that are checked against the
+// schema and then stored in out.
+func parseJSONAnswer(ans *ChatResponse, sch *schema.Schema, allowUnknown bool, out any) *UnparseableError {
+	text := ans.Content()
+	// fail builds the error; a JSON that does not parse is blamed on
+	// max_tokens when the answer was cut there (truncatable).
+	fail := func(reason string, offset int64, truncatable bool) *UnparseableError {
+		e := &UnparseableError{Model: ans.Model, Raw: clip(text, 2048), FinishReason: ans.FinishReason(), Usage: ans.Usage, Offset: offset, Reason: reason}
+		if truncatable && e.FinishReason == "length" {
+			e.Reason = "the answer was cut at max_tokens (finish_reason \"length\") before its JSON ended: raise MaxTokens"
+		}
+		return e
+	}
+	raw, off, err := jsonx.Extract([]byte(text))
+	var se *jsonx.SyntaxError
+	switch {
+	case errors.Is(err, jsonx.ErrNoJSON):
+		return fail("the answer holds no JSON object (prose?)", -1, true)
+	case errors.Is(err, jsonx.ErrTruncated):
+		return fail("the JSON is cut off before its end", -1, true)
+	case errors.As(err, &se):
+		return fail(fmt.Sprintf("invalid JSON at byte %d: %s", se.Offset, se.Msg), se.Offset, true)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		var jse *json.SyntaxError
+		if errors.As(err, &jse) {
+			at := off + jse.Offset - 1
+			return fail(fmt.Sprintf("invalid JSON at byte %d: %v", at, err), at, true)
+		}
+		return fail(fmt.Sprintf("invalid JSON: %v", err), -1, true)
+	}
+	if vs := sch.Validate(v, allowUnknown); len(vs) > 0 {
+		e := fail(fmt.Sprintf("%d schema violation(s)", len(vs)), -1, false)
+		e.Violations = vs
+		return e
+	}
+	if err := sch.Assign(reflect.ValueOf(out).Elem(), v); err != nil {
+		return fail(err.Error(), -1, false)
+	}
+	if val, ok := out.(interface{ Validate() error }); ok {
+		if err := val.Validate(); err != nil {
+			return fail("Validate: "+err.Error(), -1, false)
+		}
+	}
+	return nil
+}
