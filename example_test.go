@@ -205,3 +205,49 @@ func ExampleClient_ChatStream() {
 	// You said: Stream this, please
 	// finish_reason: stop
 }
+
+func ExampleChatJSON() {
+	srv := openroutertest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+
+	type Summary struct {
+		Title    string   `json:"title" jsonschema:"maxLength=80"`
+		Keywords []string `json:"keywords" jsonschema:"minItems=1,maxItems=5"`
+		Level    string   `json:"level" jsonschema:"enum=beginner|expert"`
+	}
+	v, res, err := openrouter.ChatJSON[Summary](context.Background(), c, &openrouter.ChatRequest{
+		Messages: []openrouter.Message{openrouter.UserMessage("Summarise: <article>\n# Wrapping errors in Go\nUse %w.\n</article>")},
+	}, openrouter.WithRepair(1))
+	var bad *openrouter.UnparseableError
+	switch {
+	case errors.As(err, &bad):
+		fmt.Println("not valid:", bad.Reason, bad.Violations)
+		return
+	case err != nil:
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%q %d keyword(s), %s, in %d attempt(s)\n", v.Title, len(v.Keywords), v.Level, res.Attempts)
+	// Output: "Rewritten: Wrapping errors in Go" 1 keyword(s), beginner, in 1 attempt(s)
+}
+
+func ExampleClient_Rewrite() {
+	srv := openroutertest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+
+	res, err := c.Rewrite(context.Background(), openrouter.RewriteRequest{
+		Article:      "# Caching in Go\n\nA map and a mutex go a long way before you need a cache library.\n",
+		Instructions: "Friendlier, for beginners.",
+	})
+	if err != nil {
+		fmt.Println(err, "-", openrouter.Hint(err))
+		return
+	}
+	fmt.Println(res.Title)
+	fmt.Println(res.Format, res.Sections, "section(s)")
+	// Output:
+	// Rewritten: Caching in Go
+	// markdown 1 section(s)
+}

@@ -214,11 +214,13 @@ func TestChatJSONObjectForModelWithoutSchemas(t *testing.T) {
 	if _, err := c.Models(context.Background(), openrouter.ModelFilter{}); err != nil {
 		t.Fatal(err)
 	}
-	srv.Enqueue(ort.TextReply(goodJSON))
-	_, _, err := openrouter.ChatJSON[seoAnswer](context.Background(), c, &openrouter.ChatRequest{Model: "mistralai/mistral-nemo",
-		Messages: []openrouter.Message{openrouter.UserMessage("x")}})
+	v, _, err := openrouter.ChatJSON[seoAnswer](context.Background(), c, &openrouter.ChatRequest{Model: "mistralai/mistral-nemo",
+		Messages: []openrouter.Message{openrouter.UserMessage("Rewrite: <article>\n# Go errors\nWrap them.\n</article>")}})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatal(err) // the fake answers from the schema in the system message
+	}
+	if !strings.HasPrefix(v.Title, "Rewritten: Go errors") {
+		t.Errorf("value = %+v", v)
 	}
 	r := srv.Requests()[0]
 	if r.ResponseFormatType() != "json_object" || r.Messages[0].Role != "system" || !strings.Contains(r.Messages[0].Text, `"meta_description"`) {

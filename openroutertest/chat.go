@@ -272,6 +272,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, req, respond(req))
 }
 
+// Answer returns the reply the server gives by default, for a responder
+// (WithResponder) that changes only some answers.
+func (s *Server) Answer(req Request) Reply { return s.defaultReply(req) }
+
 // defaultReply echoes the last user message, answers JSON when JSON was
 // asked for, and draws an image when image output was asked of a model
 // that has it (a text model answers in text).

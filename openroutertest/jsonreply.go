@@ -77,12 +77,34 @@ func checkSchema(name string, strict bool, sch map[string]any) string {
 func jsonReply(req Request) Reply {
 	_, _, sch, ok := req.jsonSchema()
 	if !ok {
+		sch, ok = schemaInSystemMessage(req)
+	}
+	if !ok {
 		b, _ := json.Marshal(map[string]string{"answer": clipText(req.LastUserText(), 200)})
 		return TextReply(string(b))
 	}
 	article := articleOf(req.LastUserText())
 	b, _ := json.Marshal(sample(sch, "", article))
 	return TextReply(string(b))
+}
+
+// schemaInSystemMessage finds a JSON Schema a client put in a system
+// message for a json_object request (after the words "JSON Schema").
+func schemaInSystemMessage(req Request) (map[string]any, bool) {
+	for _, m := range req.Messages {
+		if m.Role != "system" {
+			continue
+		}
+		if _, rest, ok := strings.Cut(m.Text, "JSON Schema"); ok {
+			if i := strings.Index(rest, "{"); i >= 0 {
+				var sch map[string]any
+				if json.NewDecoder(strings.NewReader(rest[i:])).Decode(&sch) == nil {
+					return sch, true
+				}
+			}
+		}
+	}
+	return nil, false
 }
 
 // articleOf returns the text between <article> and </article>, or all of

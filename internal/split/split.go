@@ -1,0 +1,193 @@
+// Package split cuts a long article into sections under a size budget:
+// at headings first, then between paragraphs, never inside a fenced code
+// block (Markdown) or an HTML element. The sections, joined, give back the
+// article byte for byte.
+package split
+
+import (
+	"regexp"
+	"strings"
+)
+
+// unit is a piece that is never cut: a paragraph, a heading, a code
+// block, a top-level HTML element. heading marks one that starts a
+// section.
+type unit struct {
+	text    string
+	heading bool
+}
+
+// Sections cuts text (format "markdown", "html" or "text") into sections
+// of at most maxBytes each where it can: a single paragraph or block
+// larger than that stays whole.
+func Sections(text, format string, maxBytes int) []string {
+	var units []unit
+	switch format {
+	case "html":
+		units = htmlUnits(text)
+	default:
+		units = lineUnits(text, format == "markdown")
+	}
+	// Group the units into heading sections, then pack them under the budget.
+	var out []string
+	var cur strings.Builder
+	flush := func() {
+		if cur.Len() > 0 {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+	}
+	for i := 0; i < len(units); {
+		// The heading section starting at i: up to the next heading.
+		j := i + 1
+		for j < len(units) && !units[j].heading {
+			j++
+		}
+		size := 0
+		for _, u := range units[i:j] {
+			size += len(u.text)
+		}
+		switch {
+		case cur.Len()+size <= maxBytes:
+			for _, u := range units[i:j] {
+				cur.WriteString(u.text)
+			}
+		case size <= maxBytes:
+			flush()
+			for _, u := range units[i:j] {
+				cur.WriteString(u.text)
+			}
+		default: // a section too large for one request: cut between paragraphs
+			flush()
+			for _, u := range units[i:j] {
+				if cur.Len() > 0 && cur.Len()+len(u.text) > maxBytes {
+					flush()
+				}
+				cur.WriteString(u.text)
+			}
+		}
+		i = j
+	}
+	flush()
+	return out
+}
+
+// lineUnits cuts Markdown or plain text into paragraphs (blank-line
+// separated, the blank lines kept with the paragraph before), headings
+// and fenced code blocks.
+func lineUnits(text string, markdown bool) []unit {
+	lines := strings.SplitAfter(text, "\n")
+	var units []unit
+	var cur strings.Builder
+	curHeading := false
+	fence := ""
+	push := func() {
+		if cur.Len() > 0 {
+			units = append(units, unit{cur.String(), curHeading})
+			cur.Reset()
+		}
+		curHeading = false
+	}
+	prevBlank := true
+	for _, line := range lines {
+		trimmed := strings.TrimSpace(line)
+		if markdown && fence != "" { // inside a code block: nothing cuts it
+			cur.WriteString(line)
+			if strings.HasPrefix(trimmed, fence) {
+				fence = ""
+			}
+			continue
+		}
+		blank := trimmed == ""
+		isHeading := markdown && strings.HasPrefix(trimmed, "#") && strings.TrimLeft(trimmed, "#") != "" &&
+			strings.HasPrefix(strings.TrimLeft(trimmed, "#"), " ")
+		startsFence := markdown && (strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~"))
+		if !blank && (prevBlank || isHeading) {
+			push() // a new paragraph or a heading starts a unit
+			curHeading = isHeading
+		}
+		cur.WriteString(line)
+		if startsFence {
+			fence = trimmed[:3]
+		}
+		prevBlank = blank
+	}
+	push()
+	return units
+}
+
+var (
+	tagRe     = regexp.MustCompile(`^<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>`)
+	voidTags  = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true}
+	rawText   = map[string]bool{"script": true, "style": true, "pre": true, "textarea": true}
+	headingRe = regexp.MustCompile(`^h[1-6]$`)
+)
+
+// htmlUnits cuts HTML into top-level pieces: a unit ends when the depth
+// of open elements comes back to zero after an element; a top-level
+// heading starts one.
+func htmlUnits(text string) []unit {
+	var units []unit
+	start, depth := 0, 0
+	heading := false
+	push := func(end int) {
+		if end > start {
+			units = append(units, unit{text[start:end], heading})
+		}
+		start, heading = end, false
+	}
+	for i := 0; i < len(text); {
+		if text[i] != '<' {
+			i++
+			continue
+		}
+		if strings.HasPrefix(text[i:], "<!--") {
+			end := strings.Index(text[i:], "-->")
+			if end < 0 {
+				break
+			}
+			i += end + 3
+			continue
+		}
+		m := tagRe.FindStringSubmatch(text[i:])
+		if m == nil {
+			i++
+			continue
+		}
+		closing, name, self := m[1] == "/", strings.ToLower(m[2]), m[3] == "/"
+		switch {
+		case closing:
+			depth = max(depth-1, 0)
+			i += len(m[0])
+			if depth == 0 {
+				// Keep the white space after the element with it.
+				j := i
+				for j < len(text) && (text[j] == '\n' || text[j] == ' ' || text[j] == '\t' || text[j] == '\r') {
+					j++
+				}
+				push(j)
+				i = j
+			}
+			continue
+		case voidTags[name] || self:
+			i += len(m[0])
+			continue
+		}
+		if depth == 0 && headingRe.MatchString(name) {
+			push(i)
+			heading = true
+		}
+		depth++
+		i += len(m[0])
+		if rawText[name] { // skip to its end: its text may hold '<'
+			end := strings.Index(strings.ToLower(text[i:]), "</"+name)
+			if end < 0 {
+				break
+			}
+			i += end
+		}
+	}
+	start = min(start, len(text))
+	push(len(text))
+	return units
+}
