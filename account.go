@@ -190,10 +190,17 @@ func (c *Client) Balance() (float64, bool) {
 	return c.account.balance - (c.account.spent - c.account.spentAtRead), c.account.known
 }
 
-func (a *account) spend(c *Client, usd float64) {
+// spend adds the cost of a response to the client's total, and to the
+// bulk item whose context carries a cost counter.
+func (c *Client) spend(ctx context.Context, usd float64) {
 	if usd <= 0 {
 		return
 	}
+	addItemCost(ctx, usd)
+	c.account.spend(c, usd)
+}
+
+func (a *account) spend(c *Client, usd float64) {
 	a.mu.Lock()
 	a.spent += usd
 	a.mu.Unlock()

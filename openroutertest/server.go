@@ -186,6 +186,14 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
+// AddCredits adds usd to the account's credits (a top-up), so that a
+// test can resume a run stopped by 402.
+func (s *Server) AddCredits(usd float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.credits += usd
+}
+
 // Spent returns the credits spent so far, in USD.
 func (s *Server) Spent() float64 {
 	s.mu.Lock()

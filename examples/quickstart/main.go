@@ -27,8 +27,11 @@ func main() {
 }
 
 func run(ctx context.Context, out io.Writer, key string) error {
-	c, done := demo.Client(out, key, nil)
-	defer done()
+	srv := demo.Server(out, key)
+	if srv != nil {
+		defer srv.Close()
+	}
+	c := demo.Client(key, srv)
 
 	res, err := c.Chat(ctx, &openrouter.ChatRequest{
 		Model:     "openai/gpt-4o-mini",

@@ -1,6 +1,12 @@
 // Package demo starts the examples' client: the real OpenRouter API when
 // OPENROUTER_API_KEY is set, otherwise the embedded openroutertest server,
 // so that every example runs offline with no key.
+//
+//	srv := demo.Server(out, key) // nil with a key
+//	if srv != nil {
+//		defer srv.Close()
+//	}
+//	c := demo.Client(key, srv)
 package demo
 
 import (
@@ -11,16 +17,23 @@ import (
 	"github.com/routerkit/openrouter/openroutertest"
 )
 
-// Client returns a client for the real API when key is not empty, or for
-// a fake server started here (with srvOpts), saying so on out. The
-// returned function releases what was started.
-func Client(out io.Writer, key string, srvOpts []openroutertest.Option, opts ...openrouter.Option) (*openrouter.Client, func()) {
-	opts = append([]openrouter.Option{openrouter.WithAppInfo("https://github.com/routerkit/openrouter", "routerkit examples")}, opts...)
+// Server says on out which API the example uses, and starts the fake
+// server (with opts) when key is empty; with a key it returns nil.
+func Server(out io.Writer, key string, opts ...openroutertest.Option) *openroutertest.Server {
 	if key != "" {
 		fmt.Fprintln(out, "Using the OpenRouter API (OPENROUTER_API_KEY is set).")
-		return openrouter.NewClient(key, opts...), func() {}
+		return nil
 	}
 	fmt.Fprintln(out, "No OPENROUTER_API_KEY: running offline against the embedded openroutertest server.")
-	srv := openroutertest.NewServer(srvOpts...)
-	return srv.Client(opts...), srv.Close
+	return openroutertest.NewServer(opts...)
+}
+
+// Client returns a client for srv, or for the real API with key when srv
+// is nil.
+func Client(key string, srv *openroutertest.Server, opts ...openrouter.Option) *openrouter.Client {
+	opts = append([]openrouter.Option{openrouter.WithAppInfo("https://github.com/routerkit/openrouter", "routerkit examples")}, opts...)
+	if srv != nil {
+		return srv.Client(opts...)
+	}
+	return openrouter.NewClient(key, opts...)
 }
