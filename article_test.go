@@ -95,12 +95,11 @@ func TestRewriteLongArticleInSections(t *testing.T) {
 
 func TestRewriteSectionFailure(t *testing.T) {
 	t.Parallel()
-	var srv *ort.Server
-	srv, c, _ := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+	_, c, _ := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
 		if strings.Contains(r.LastUserText(), "## Section 9\n") {
 			return ort.TextReply("I would rather not.")
 		}
-		return srv.Answer(r)
+		return r.DefaultReply()
 	})}, openrouter.WithRoles(openrouter.Roles{Rewrite: "openai/gpt-4o-mini"}))
 	if _, err := c.Models(context.Background(), openrouter.ModelFilter{}); err != nil {
 		t.Fatal(err)

@@ -49,8 +49,7 @@ func TestBulkHelperProcess(t *testing.T) {
 func TestBulkResumesAfterKill(t *testing.T) {
 	t.Parallel()
 	var cnt counter
-	var srv *ort.Server
-	srv = ort.NewServer(ort.WithLatency(5*time.Millisecond), ort.WithResponder(cnt.responder(&srv, 0.01)))
+	srv := ort.NewServer(ort.WithLatency(5*time.Millisecond), ort.WithResponder(cnt.responder(0.01)))
 	t.Cleanup(srv.Close)
 	path := filepath.Join(t.TempDir(), "journal.jsonl")
 

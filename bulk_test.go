@@ -23,7 +23,7 @@ type counter struct {
 	n  map[string]int
 }
 
-func (c *counter) responder(srv **ort.Server, cost float64) func(ort.Request) ort.Reply {
+func (c *counter) responder(cost float64) func(ort.Request) ort.Reply {
 	return func(r ort.Request) ort.Reply {
 		c.mu.Lock()
 		if c.n == nil {
@@ -31,7 +31,7 @@ func (c *counter) responder(srv **ort.Server, cost float64) func(ort.Request) or
 		}
 		c.n[r.LastUserText()]++
 		c.mu.Unlock()
-		rep := (*srv).Answer(r)
+		rep := r.DefaultReply()
 		rep.Cost = cost
 		return rep
 	}
@@ -78,8 +78,7 @@ func checkCounts[T, R any](t *testing.T, rep *openrouter.Report[T, R], total int
 func TestBulkRun(t *testing.T) {
 	t.Parallel()
 	var cnt counter
-	var srv *ort.Server
-	srv, c, _ := setup(t, []ort.Option{ort.WithResponder(cnt.responder(&srv, 0.01))})
+	_, c, _ := setup(t, []ort.Option{ort.WithResponder(cnt.responder(0.01))})
 	in := items(40)
 	rep, err := openrouter.Bulk[string, string]{}.Run(context.Background(), c, in, chatItem(c))
 	if err != nil {
@@ -102,8 +101,7 @@ func TestBulkRun(t *testing.T) {
 func TestBulkStopsOn402AndResumes(t *testing.T) {
 	t.Parallel()
 	var cnt counter
-	var srv *ort.Server
-	srv, c, _ := setup(t, []ort.Option{ort.WithCredits(0.2), ort.WithResponder(cnt.responder(&srv, 0.01))})
+	srv, c, _ := setup(t, []ort.Option{ort.WithCredits(0.2), ort.WithResponder(cnt.responder(0.01))})
 	in := items(40)
 	b := openrouter.Bulk[string, string]{Workers: 1}
 	rep, err := b.Run(context.Background(), c, in, chatItem(c))
@@ -133,8 +131,7 @@ func TestBulkStopsOn402AndResumes(t *testing.T) {
 func TestBulkCancelledAndResumedWithJournal(t *testing.T) {
 	t.Parallel()
 	var cnt counter
-	var srv *ort.Server
-	srv, c, _ := setup(t, []ort.Option{ort.WithResponder(cnt.responder(&srv, 0.01))})
+	_, c, _ := setup(t, []ort.Option{ort.WithResponder(cnt.responder(0.01))})
 	path := filepath.Join(t.TempDir(), "journal.jsonl")
 	j, err := openrouter.OpenJSONLJournal(path)
 	if err != nil {
@@ -189,8 +186,7 @@ func TestBulkCancelledAndResumedWithJournal(t *testing.T) {
 func TestBulkSpendingCap(t *testing.T) {
 	t.Parallel()
 	var cnt counter
-	var srv *ort.Server
-	srv, c, _ := setup(t, []ort.Option{ort.WithResponder(cnt.responder(&srv, 0.01))})
+	_, c, _ := setup(t, []ort.Option{ort.WithResponder(cnt.responder(0.01))})
 	rep, err := openrouter.Bulk[string, string]{Workers: 2, SpendingCap: 0.095}.Run(context.Background(), c, items(30), chatItem(c))
 	if err != nil {
 		t.Fatal(err)

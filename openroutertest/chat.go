@@ -23,6 +23,8 @@ type Request struct {
 	// Raw is the body as sent.
 	Raw    []byte
 	Header http.Header
+
+	srv *Server
 }
 
 // RequestMessage is one message of a Request; Text joins its text parts.
@@ -197,6 +199,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 
 	raw, _ := io.ReadAll(r.Body)
 	req, perr := parseRequest(raw, r.Header)
+	req.srv = s
 	s.mu.Lock()
 	if s.record {
 		s.requests = append(s.requests, req)
@@ -272,9 +275,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, req, respond(req))
 }
 
-// Answer returns the reply the server gives by default, for a responder
-// (WithResponder) that changes only some answers.
-func (s *Server) Answer(req Request) Reply { return s.defaultReply(req) }
+// DefaultReply returns the reply the server gives this request by
+// default, for a responder (WithResponder) that changes only some answers.
+func (r Request) DefaultReply() Reply { return r.srv.defaultReply(r) }
 
 // defaultReply echoes the last user message, answers JSON when JSON was
 // asked for, and draws an image when image output was asked of a model

@@ -57,12 +57,11 @@ func main() {
 }
 
 func run(ctx context.Context, out io.Writer, key string, cfg config) error {
-	var srv *openroutertest.Server
-	srv = demo.Server(out, key,
+	srv := demo.Server(out, key,
 		openroutertest.WithRateLimit(cfg.rate, cfg.burst), openroutertest.WithMaxConcurrent(8),
 		openroutertest.WithLatency(cfg.latency), openroutertest.WithoutRecording(),
 		openroutertest.WithResponder(func(r openroutertest.Request) openroutertest.Reply {
-			rep := srv.Answer(r) // the default answer, priced like a small model's
+			rep := r.DefaultReply() // priced like a small model's answer
 			rep.Cost = 0.00002
 			return rep
 		}))
