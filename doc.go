@@ -1,8 +1,19 @@
 // Package openrouter is a client for the OpenRouter API (an HTTP gateway
 // to hundreds of language models) built for programs that run long jobs:
 // typed errors for every failure OpenRouter really returns, retries that
-// follow the server's hints, and a fake server (package openroutertest)
-// for testing offline.
+// follow the server's hints, pacing that learns the rate the server
+// allows, and a fake server (package openroutertest) for testing offline.
+//
+// What is where:
+//
+//   - [Client.Chat], [Client.ChatStream]: completions, whole or streamed.
+//   - [ChatJSON], [Client.Rewrite]: JSON answers as valid Go values, and
+//     article rewriting (long articles in sections).
+//   - [Client.GenerateImage]: images decoded to bytes, or [ErrNoImage].
+//   - [Bulk]: many items at the rate the server allows, resumable.
+//   - [Client.Models], [Client.Model], [Client.Key], [Client.Credits],
+//     [Client.Generation], [Client.CheckRoles]: catalogue and account.
+//   - [AdaptiveLimiter], [Limiter]: pacing, shared between clients.
 //
 // # Quick start
 //
@@ -35,21 +46,24 @@
 // status, OpenRouter's message, the upstream provider's own reason and the
 // attempts made; [Hint] gives the remediation to show a user.
 //
-//	Sentinel                status and message                          what to do
-//	ErrUnauthorized         401; an empty or malformed key (not sent)    check or replace the key
-//	ErrInsufficientCredits  402                                         top up, or lower max_tokens
+//	Sentinel                status and message                            what to do
+//	ErrUnauthorized         401; an empty or malformed key (not sent)     check or replace the key
+//	ErrInsufficientCredits  402                                           top up, or lower max_tokens
 //	ErrModelNotFound        400 "<id> is not a valid model ID"            pick an ID from the catalogue
-//	ErrNoEndpoints          404 "No endpoints found ..." (also ErrModelNotFound)  change provider or privacy settings
-//	ErrModerated            403 with moderation reasons                  reword the input
-//	ErrForbidden            other 403 (guardrail, management key)        see the message
-//	ErrRateLimited          429                                         slow down, lower concurrency
-//	ErrQuotaExhausted       429 daily quota (also ErrRateLimited)         wait for the reset
-//	ErrContextLength        400 context length (also ErrBadRequest)       shorter prompt, larger model
-//	ErrBadRequest           400, 412, 413, 422                           fix the request
-//	ErrTimeout              408                                         retry later
-//	ErrServer               5xx, or a provider failure inside a 200       retry in minutes
-//	ErrEmptyContent         200 with nothing in it                       see EmptyContentError.Cause
-//	ErrInvalidRequest       refused before sending                       fix the request
+//	ErrNoEndpoints          404 "No endpoints found" (+ErrModelNotFound)  change provider or privacy settings
+//	ErrModerated            403 with moderation reasons                   reword the input
+//	ErrForbidden            other 403 (guardrail, management key)         see the message
+//	ErrRateLimited          429                                           slow down, lower concurrency
+//	ErrQuotaExhausted       429 daily quota (+ErrRateLimited)             wait for the reset
+//	ErrContextLength        400 context length (+ErrBadRequest)           shorter prompt, larger model
+//	ErrBadRequest           400, 412, 413, 422                            fix the request
+//	ErrTimeout              408, a stalled stream                         retry later
+//	ErrServer               5xx, a provider failure inside a 200          retry in minutes
+//	ErrEmptyContent         200 with nothing in it                        see EmptyContentError.Cause
+//	ErrUnparseable          not the JSON asked for (ChatJSON)             see UnparseableError
+//	ErrNoImage              no image in the answer (GenerateImage)        a model with image output
+//	ErrModelUnsuitable      a role's model lacks a capability             see CheckRoles
+//	ErrInvalidRequest       refused before sending                        fix the request
 //
 // The API key never appears in an error, a log line or a panic.
 package openrouter

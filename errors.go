@@ -69,6 +69,10 @@ var (
 	ErrEmptyContent = errors.New("openrouter: empty content")
 	// ErrNoImage: an image was asked for and the answer has none.
 	ErrNoImage = errors.New("openrouter: no image in the answer")
+	// ErrInvalidRequest: refused before anything was sent, for a request
+	// or option the caller built wrong (no messages, a temperature out of
+	// range, an Extra key that names a typed field, ...).
+	ErrInvalidRequest = errors.New("openrouter: invalid request")
 	// ErrModelUnsuitable: the model exists but cannot do what its role
 	// needs (image output, structured outputs, a large context).
 	ErrModelUnsuitable = errors.New("openrouter: model unsuitable for its role")
@@ -244,5 +248,6 @@ var hints = []struct {
 	{ErrUnparseable, "The model did not return the JSON asked for: use a model that follows JSON reliably, avoid :online variants for rewriting, and avoid tiny context windows."},
 	{ErrEmptyContent, "The model returned nothing: moderation, or a prompt too long for the context window (or, on reasoning models, max_tokens spent on reasoning). Use a larger-context model, raise max_tokens, or split the text."},
 	{ErrModelUnsuitable, "The model cannot do this job: pick one whose catalogue entry has the capability (Client.Models with a ModelFilter)."},
+	{ErrInvalidRequest, "The request was refused before anything was sent: the error names the field or option to fix."},
 	{ErrNoImage, "The model returned no image: use a model whose output modalities include image (Client.Models with image output)."},
 }

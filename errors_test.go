@@ -186,9 +186,6 @@ func TestChoiceErrorKeepsPartialAnswer(t *testing.T) {
 func TestHintCoversEverySentinel(t *testing.T) {
 	t.Parallel()
 	for name, s := range sentinels {
-		if name == "ErrInvalidRequest" {
-			continue // the caller's own mistake: the error says what to fix
-		}
 		if openrouter.Hint(s) == "" {
 			t.Errorf("Hint(%s) is empty", name)
 		}

@@ -2,7 +2,6 @@ package openrouter
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -201,11 +200,6 @@ type ToolCall struct {
 // Ptr returns a pointer to v, for the optional fields of a request:
 // Temperature: openrouter.Ptr(0.2).
 func Ptr[T any](v T) *T { return &v }
-
-// ErrInvalidRequest is returned, before anything is sent, for a request
-// the caller built wrong (no messages, a temperature out of range, an
-// Extra key that names a typed field, ...).
-var ErrInvalidRequest = errors.New("openrouter: invalid request")
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidRequest, fmt.Sprintf(format, args...))

@@ -1,0 +1,97 @@
+// Command doctor checks that everything a long job needs works: the key,
+// the balance, each role's model, and one tiny request. It prints a
+// diagnosis with the fix for each problem it finds.
+//
+//	OPENROUTER_API_KEY=sk-or-... go run ./examples/doctor
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/examples/internal/demo"
+)
+
+func main() {
+	problems, err := run(context.Background(), os.Stdout, os.Getenv("OPENROUTER_API_KEY"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if problems > 0 {
+		os.Exit(2)
+	}
+}
+
+// run returns how many problems it found.
+func run(ctx context.Context, out io.Writer, key string) (int, error) {
+	srv := demo.Server(out, key)
+	if srv != nil {
+		defer srv.Close()
+	}
+	c := demo.Client(key, srv)
+	problems := 0
+	bad := func(what string, err error) {
+		problems++
+		fmt.Fprintf(out, "  PROBLEM %s: %v\n    fix: %s\n", what, err, openrouter.Hint(err))
+	}
+
+	fmt.Fprintln(out, "1. The key")
+	k, err := c.Key(ctx)
+	if err != nil {
+		bad("the key does not work", err)
+		fmt.Fprintln(out, "\nThe other checks need a working key.")
+		return problems, nil
+	}
+	fmt.Fprintf(out, "  ok: %s, used $%.2f today, $%.2f in all", k.Label, k.UsageDaily, k.Usage)
+	if k.LimitRemaining != nil {
+		fmt.Fprintf(out, ", $%.2f left of its limit", *k.LimitRemaining)
+	}
+	fmt.Fprintln(out)
+
+	fmt.Fprintln(out, "2. The balance")
+	if cr, err := c.Credits(ctx); err == nil {
+		fmt.Fprintf(out, "  ok: $%.2f remaining\n", cr.Remaining())
+		if cr.Remaining() < openrouter.DefaultLowBalance {
+			bad("the balance is low", openrouter.ErrInsufficientCredits)
+		}
+	} else if errors.Is(err, openrouter.ErrForbidden) {
+		fmt.Fprintln(out, "  skipped: the account balance needs a management key; the key's own limit is above")
+	} else {
+		bad("reading the balance", err)
+	}
+
+	fmt.Fprintln(out, "3. The models of each role")
+	checks, err := c.CheckRoles(ctx)
+	if err != nil {
+		bad("reading the model catalogue", err)
+	}
+	for _, ch := range checks {
+		if ch.Err != nil {
+			bad(ch.Role+" model "+ch.Model, ch.Err)
+		} else {
+			fmt.Fprintf(out, "  ok: %-8s %s\n", ch.Role, ch.Model)
+		}
+	}
+
+	fmt.Fprintln(out, "4. One tiny request")
+	start := time.Now()
+	res, err := c.Chat(ctx, &openrouter.ChatRequest{MaxTokens: 5, Messages: []openrouter.Message{openrouter.UserMessage("Say OK.")}})
+	if err != nil {
+		bad("a chat completion", err)
+	} else {
+		fmt.Fprintf(out, "  ok: %s answered in %v for $%.6f\n", res.Model, time.Since(start).Round(time.Millisecond), res.Cost())
+	}
+
+	if problems == 0 {
+		fmt.Fprintln(out, "\nDiagnosis: everything works.")
+	} else {
+		fmt.Fprintf(out, "\nDiagnosis: %d problem(s); fix them before a long run.\n", problems)
+	}
+	return problems, nil
+}

@@ -1,0 +1,252 @@
+// Command seo is the job this SDK exists for: it rewrites every Markdown
+// article of a folder into validated JSON (title, meta description,
+// content), generates a cover image for each, and writes the results to
+// an output folder, pacing its requests, showing a live progress line,
+// and ending with a report of what was done, what failed and why, what
+// was not attempted and how to resume, and what it cost.
+//
+// With no OPENROUTER_API_KEY it runs offline against the embedded
+// openroutertest server (plausible rewrites, small real PNGs); with a key
+// it uses the OpenRouter API and the client's role models.
+//
+//	go run ./examples/seo                         # the dozen sample articles, offline
+//	go run ./examples/seo -in ./posts -out ./site -cap 2.50
+//	OPENROUTER_API_KEY=sk-or-... go run ./examples/seo -journal seo.jsonl
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/examples/internal/demo"
+	"github.com/routerkit/openrouter/openroutertest"
+)
+
+//go:embed articles/*.md
+var samples embed.FS
+
+type config struct {
+	in, out        string
+	workers        int
+	rewriteModel   string
+	imageModel     string
+	cap            float64
+	journal        string
+	images         bool
+	progressWriter io.Writer // where the live line goes (the terminal)
+}
+
+func main() {
+	cfg := config{images: true, progressWriter: os.Stderr}
+	flag.StringVar(&cfg.in, "in", "", "folder of Markdown articles (default: the dozen samples shipped with this example)")
+	flag.StringVar(&cfg.out, "out", "seo-out", "output folder")
+	flag.IntVar(&cfg.workers, "workers", 0, "articles at once (default: the limiter's 5)")
+	flag.StringVar(&cfg.rewriteModel, "rewrite-model", "", "model for rewriting (default: the client's rewrite role)")
+	flag.StringVar(&cfg.imageModel, "image-model", "", "model for covers (default: the client's image role)")
+	flag.Float64Var(&cfg.cap, "cap", 0, "spending cap in USD (0: none)")
+	flag.StringVar(&cfg.journal, "journal", "", "JSON-lines journal: a rerun skips the articles already done")
+	flag.BoolVar(&cfg.images, "images", true, "generate a cover image for each article")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, os.Getenv("OPENROUTER_API_KEY"), cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "seo:", err, "\n"+openrouter.Hint(err))
+		os.Exit(1)
+	}
+}
+
+// article is one input file.
+type article struct {
+	Name string // file name without ".md"
+	Text string
+}
+
+// output is what an article became, kept in the journal.
+type output struct {
+	Title           string  `json:"title"`
+	MetaDescription string  `json:"meta_description"`
+	File            string  `json:"file"`
+	Cover           string  `json:"cover,omitempty"`
+	Sections        int     `json:"sections"`
+	Cost            float64 `json:"cost"`
+}
+
+func run(ctx context.Context, out io.Writer, key string, cfg config) error {
+	articles, err := readArticles(cfg.in)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return err
+	}
+	srv := demo.Server(out, key, openroutertest.WithLatency(30*time.Millisecond))
+	if srv != nil {
+		defer srv.Close()
+	}
+	var opts []openrouter.Option
+	if cfg.rewriteModel != "" || cfg.imageModel != "" {
+		opts = append(opts, openrouter.WithRoles(openrouter.Roles{Rewrite: cfg.rewriteModel, Image: cfg.imageModel}))
+	}
+	c := demo.Client(key, srv, opts...)
+	// The catalogue gives each model's context window, so long articles
+	// are split only when they must be, and refuses image models that
+	// cannot draw before anything is spent.
+	if _, err := c.Models(ctx, openrouter.ModelFilter{}); err != nil {
+		return fmt.Errorf("reading the model catalogue: %w", err)
+	}
+	fmt.Fprintf(out, "Rewriting %d articles with %s", len(articles), c.Roles().Rewrite)
+	if cfg.images {
+		fmt.Fprintf(out, ", covers by %s", c.Roles().Image)
+	}
+	fmt.Fprintf(out, "; results in %s\n", cfg.out)
+
+	b := openrouter.Bulk[article, output]{
+		Workers:     cfg.workers,
+		Key:         func(a article) string { return a.Name },
+		SpendingCap: cfg.cap,
+		Progress:    func(p openrouter.Progress) { fmt.Fprintf(cfg.progressWriter, "\r%-110s", p) },
+	}
+	if cfg.journal != "" {
+		j, err := openrouter.OpenJSONLJournal(cfg.journal)
+		if err != nil {
+			return err
+		}
+		defer j.Close()
+		b.Journal = j
+	}
+	rep, err := b.Run(ctx, c, articles, func(ctx context.Context, a article) (output, error) {
+		return process(ctx, c, cfg, a)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(cfg.progressWriter)
+	report(out, rep, cfg)
+	return nil
+}
+
+// process rewrites one article, draws its cover and writes both.
+func process(ctx context.Context, c *openrouter.Client, cfg config, a article) (output, error) {
+	res, err := c.Rewrite(ctx, openrouter.RewriteRequest{
+		Article:      a.Text,
+		Format:       "markdown",
+		Instructions: "Make it clearer and friendlier for a general audience; keep every fact, link and code block.",
+	}, openrouter.WithRepair(1))
+	if err != nil {
+		return output{}, err
+	}
+	o := output{Title: res.Title, MetaDescription: res.MetaDescription, Sections: res.Sections, Cost: res.Cost}
+	if cfg.images {
+		img, err := c.GenerateImage(ctx, openrouter.ImageRequest{
+			Prompt:      "A clean, modern cover illustration for a blog article titled: " + res.Title + ". No text in the image.",
+			AspectRatio: "16:9",
+		})
+		if err != nil {
+			return output{}, fmt.Errorf("cover: %w", err)
+		}
+		o.Cost += img.Cost()
+		if o.Cover, err = img.Images[0].WriteFile(filepath.Join(cfg.out, a.Name+"-cover")); err != nil {
+			return output{}, err
+		}
+	}
+	var md strings.Builder
+	fmt.Fprintf(&md, "---\ntitle: %q\ndescription: %q\n", res.Title, res.MetaDescription)
+	if o.Cover != "" {
+		fmt.Fprintf(&md, "cover: %q\n", filepath.Base(o.Cover))
+	}
+	md.WriteString("---\n\n" + res.Content + "\n")
+	o.File = filepath.Join(cfg.out, a.Name+".md")
+	return o, os.WriteFile(o.File, []byte(md.String()), 0o644)
+}
+
+// report prints what became of every article.
+func report(out io.Writer, rep *openrouter.Report[article, output], cfg config) {
+	fmt.Fprintf(out, "\n%d articles: %d done, %d failed, %d not attempted in %v; cost $%.4f\n",
+		len(rep.Results), rep.Done, rep.Failed, rep.NotAttempted, rep.Elapsed.Round(time.Millisecond), rep.Cost)
+	for _, r := range rep.Results {
+		switch r.Status {
+		case openrouter.Done:
+			note := ""
+			if r.Value.Sections > 1 {
+				note = fmt.Sprintf(" (rewritten in %d sections)", r.Value.Sections)
+			}
+			if r.Resumed {
+				note += " (from the journal)"
+			}
+			fmt.Fprintf(out, "  done    %-40s -> %s%s\n", r.Key, r.Value.Title, note)
+		case openrouter.Failed:
+			fmt.Fprintf(out, "  FAILED  %-40s %s\n          %v\n          what to do: %s\n", r.Key, sentinel(r.Err), r.Err, openrouter.Hint(r.Err))
+		}
+	}
+	if rep.Stopped != nil {
+		fmt.Fprintf(out, "\nStopped early: %v\n  what to do: %s\n", rep.Stopped, openrouter.Hint(rep.Stopped))
+		var names []string
+		for _, r := range rep.Results {
+			if r.Status == openrouter.NotAttempted {
+				names = append(names, r.Key)
+			}
+		}
+		fmt.Fprintf(out, "  not attempted (%d): %s\n", len(names), strings.Join(names, ", "))
+		fmt.Fprintln(out, "  to resume, fix the cause and run again with the same -journal file: done articles are skipped.")
+	}
+}
+
+// sentinel names the error's category, for the report.
+func sentinel(err error) string {
+	for _, s := range []struct {
+		name string
+		err  error
+	}{
+		{"ErrUnparseable", openrouter.ErrUnparseable}, {"ErrEmptyContent", openrouter.ErrEmptyContent},
+		{"ErrNoImage", openrouter.ErrNoImage}, {"ErrContextLength", openrouter.ErrContextLength},
+		{"ErrModelNotFound", openrouter.ErrModelNotFound}, {"ErrModerated", openrouter.ErrModerated},
+		{"ErrRateLimited", openrouter.ErrRateLimited}, {"ErrServer", openrouter.ErrServer},
+		{"ErrBadRequest", openrouter.ErrBadRequest},
+	} {
+		if errors.Is(err, s.err) {
+			return s.name
+		}
+	}
+	return "error"
+}
+
+// readArticles reads the .md files of dir, or the embedded samples.
+func readArticles(dir string) ([]article, error) {
+	var fsys fs.FS = os.DirFS(dir)
+	if dir == "" {
+		sub, err := fs.Sub(samples, "articles")
+		if err != nil {
+			return nil, err
+		}
+		fsys = sub
+	}
+	names, err := fs.Glob(fsys, "*.md")
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no .md files in %s", dir)
+	}
+	sort.Strings(names)
+	var out []article
+	for _, n := range names {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, article{Name: strings.TrimSuffix(n, ".md"), Text: string(b)})
+	}
+	return out, nil
+}

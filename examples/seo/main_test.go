@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestOffline runs the whole job on the shipped samples against the
+// embedded fake server and checks the report and the files written.
+func TestOffline(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	cfg := config{out: dir, images: true, progressWriter: io.Discard, journal: filepath.Join(dir, "journal.jsonl")}
+	if err := run(context.Background(), &out, "", cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"running offline", "12 articles: 12 done, 0 failed, 0 not attempted",
+		"done    12-complete-guide-technical-seo", "-> Rewritten: The complete guide to technical SEO"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "08-go-error-handling.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(md), "---\ntitle: \"Rewritten: Error handling in Go") || !strings.Contains(string(md), "cover: \"08-go-error-handling-cover.png\"") ||
+		!strings.Contains(string(md), "```go\nif errors.Is(err, fs.ErrNotExist)") {
+		t.Errorf("article file:\n%.400s", md)
+	}
+	png, err := os.ReadFile(filepath.Join(dir, "08-go-error-handling-cover.png"))
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("cover: %d bytes, %v", len(png), err)
+	}
+	// A second run with the same journal does nothing again.
+	out.Reset()
+	if err := run(context.Background(), &out, "", cfg); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(out.String(), "(from the journal)") != 12 || !strings.Contains(out.String(), "cost $0.0000") {
+		t.Errorf("rerun:\n%s", out.String())
+	}
+}
+
+func TestCapStopsAndSaysHowToResume(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	cfg := config{out: dir, images: true, progressWriter: io.Discard, cap: 0.0001, workers: 1}
+	if err := run(context.Background(), &out, "", cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Stopped early: openrouter: spending cap reached", "not attempted (", "to resume"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
