@@ -51,26 +51,47 @@ func ExampleClient_Chat() {
 	// Output: You said: Name a prime number. (finish_reason stop, 17 tokens)
 }
 
-// Errors are checked with errors.Is; Hint gives the sentence to show a
-// user.
+// Errors are checked with errors.Is, by what they mean; Hint gives the
+// sentence to show a user.
 func Example_errors() {
-	srv := openroutertest.NewServer(openroutertest.WithCredits(0))
+	srv := openroutertest.NewServer()
 	defer srv.Close()
-	c := srv.Client()
-
-	_, err := c.Chat(context.Background(), &openrouter.ChatRequest{
-		Model:    "openai/gpt-4o-mini",
-		Messages: []openrouter.Message{openrouter.UserMessage("Hello")},
-	})
-	switch {
-	case errors.Is(err, openrouter.ErrInsufficientCredits):
-		fmt.Println("out of credits:", openrouter.Hint(err))
-	case errors.Is(err, openrouter.ErrRateLimited):
-		fmt.Println("slow down")
-	case err != nil:
-		fmt.Println(err)
+	c := srv.Client(openrouter.WithRetry(0, 0, 0))
+	srv.Enqueue(
+		openroutertest.ErrorReply(401, "User not found."),
+		openroutertest.ErrorReply(402, "Insufficient credits"),
+		openroutertest.ErrorReply(400, "claude-sonnet-4-6 is not a valid model ID"),
+		openroutertest.ErrorReply(429, "Rate limit exceeded"),
+		openroutertest.ErrorReply(502, "Provider returned error"),
+		openroutertest.EmptyReply("content_filter"),
+	)
+	for i := 0; i < 6; i++ {
+		_, err := c.Chat(context.Background(), &openrouter.ChatRequest{
+			Model:    "openai/gpt-4o-mini",
+			Messages: []openrouter.Message{openrouter.UserMessage("Hello")},
+		})
+		switch {
+		case errors.Is(err, openrouter.ErrUnauthorized):
+			fmt.Println("the key: check it, or create a new one")
+		case errors.Is(err, openrouter.ErrInsufficientCredits):
+			fmt.Println("top up, then resume")
+		case errors.Is(err, openrouter.ErrModelNotFound):
+			fmt.Println("fix the model ID")
+		case errors.Is(err, openrouter.ErrRateLimited):
+			fmt.Println("slow down: already retried")
+		case errors.Is(err, openrouter.ErrServer):
+			fmt.Println("try again in a few minutes")
+		case errors.Is(err, openrouter.ErrEmptyContent):
+			fmt.Println("empty answer:", openrouter.Hint(err)[:36])
+		}
 	}
-	// Output: out of credits: The balance is too low for this request (OpenRouter checks credits against max_tokens, or the model's maximum output when max_tokens is unset): top up at https://openrouter.ai/settings/credits, or lower max_tokens.
+	// Output:
+	// the key: check it, or create a new one
+	// top up, then resume
+	// fix the model ID
+	// slow down: already retried
+	// try again in a few minutes
+	// empty answer: The model returned nothing: moderati
 }
 
 func ExampleAPIError() {

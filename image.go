@@ -246,6 +246,13 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageRes
 	return res, nil
 }
 
+// Decode decodes an image of an answer (message.images, or a streamed
+// answer's delta.images, as the Accumulator gathers them) with the same
+// checks as GenerateImage: its data URL's bytes, their type from their own
+// signature, and their dimensions; an https URL is kept as the Image's
+// URL, never fetched.
+func (p ImagePart) Decode() (Image, error) { return imageFrom(p.ImageURL.URL, nil) }
+
 // imageFrom turns an image URL of the answer into an Image: a placeholder
 // for an image Extract decoded, a data URL, or an https URL kept as is.
 func imageFrom(u string, extracted []dataurl.Extracted) (Image, error) {

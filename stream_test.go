@@ -67,7 +67,14 @@ func TestStreamImageInOneLongLine(t *testing.T) {
 	}
 	imgs := s.Response().Choices[0].Message.Images
 	if len(imgs) != 1 || imgs[0].ImageURL.URL != big {
-		t.Errorf("images = %d, first %d bytes", len(imgs), len(imgs[0].ImageURL.URL))
+		t.Fatalf("images = %d, first %d bytes", len(imgs), len(imgs[0].ImageURL.URL))
+	}
+	img, err := imgs[0].Decode() // the decoder GenerateImage uses
+	if err != nil || img.MIME != "image/png" || img.Width == 0 || len(img.Data) < 200<<10 {
+		t.Errorf("decoded %s %dx%d, %d bytes, %v", img.MIME, img.Width, img.Height, len(img.Data), err)
+	}
+	if _, err := (openrouter.ImagePart{ImageURL: openrouter.ImageURL{URL: "data:image/png;base64,@@"}}).Decode(); err == nil {
+		t.Error("a broken data URL decoded")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -247,4 +248,21 @@ func (w syncWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.Write(p)
+}
+
+func TestCloseLeavesNoGoroutine(t *testing.T) {
+	s := startRedis(t)
+	rdb := client(t, s)
+	l := New(rdb, "close", WithLeaseTTL(30*time.Millisecond))
+	r, err := l.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r(openrouter.Outcome{StatusCode: 200})
+	l.Close()
+	l.Close() // twice is fine
+	buf := make([]byte, 1<<20)
+	if stacks := string(buf[:runtime.Stack(buf, true)]); strings.Contains(stacks, "redislimiter.(*Limiter).renew") {
+		t.Errorf("the renewal goroutine outlived Close:\n%s", stacks)
+	}
 }
