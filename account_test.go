@@ -77,17 +77,7 @@ func TestGeneration(t *testing.T) {
 func TestSpendingUnderConcurrency(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := setup(t, nil)
-	var wg sync.WaitGroup
-	for i := 0; i < 50; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := c.Chat(context.Background(), hello()); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	chatConcurrently(t, []*openrouter.Client{c}, 50, 1)
 	if got, want := c.Spent(), srv.Spent(); want == 0 || math.Abs(got-want) > 1e-12 {
 		t.Errorf("client spent $%v, server charged $%v", got, want)
 	}

@@ -1,7 +1,9 @@
 package openrouter_test
 
 import (
+	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -82,4 +84,40 @@ func setup(t *testing.T, srvOpts []openroutertest.Option, opts ...openrouter.Opt
 
 func hello() *openrouter.ChatRequest {
 	return &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", Messages: []openrouter.Message{openrouter.UserMessage("Hello")}}
+}
+
+// chatConcurrently sends each client's requests from goroutines:
+// goroutines in all, taking the clients in turn, each sending n requests,
+// and fails the test on any error.
+func chatConcurrently(t *testing.T, clients []*openrouter.Client, goroutines, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := 0; i < goroutines; i++ {
+		c := clients[i%len(clients)]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < n; j++ {
+				if _, err := c.Chat(context.Background(), hello()); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// measure runs op in the benchmark loop and returns the allocations and
+// bytes allocated per op, from the runtime's counters, for metrics per
+// chunk or per image size.
+func measure(b *testing.B, op func()) (allocs, bytes float64) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	n := 0
+	for b.Loop() {
+		op()
+		n++
+	}
+	runtime.ReadMemStats(&after)
+	return float64(after.Mallocs-before.Mallocs) / float64(n), float64(after.TotalAlloc-before.TotalAlloc) / float64(n)
 }

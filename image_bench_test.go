@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,7 +50,7 @@ func BenchmarkGenerateImage8MB(b *testing.B) {
 		srv := serve(false)
 		hc := &http.Client{}
 		b.ReportAllocs()
-		measureImage(b, len(img), func() {
+		reportImage(b, len(img), func() {
 			resp, err := hc.Post(srv.URL+"/chat/completions", "application/json", strings.NewReader(`{}`))
 			if err != nil {
 				b.Fatal(err)
@@ -86,7 +85,7 @@ func BenchmarkGenerateImage8MB(b *testing.B) {
 			srv := serve(chunked)
 			c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(srv.URL))
 			b.ReportAllocs()
-			measureImage(b, len(img), func() {
+			reportImage(b, len(img), func() {
 				res, err := c.GenerateImage(ctx, openrouter.ImageRequest{Prompt: "x"})
 				if err != nil || len(res.Images[0].Data) != len(img) {
 					b.Fatal(err)
@@ -96,16 +95,9 @@ func BenchmarkGenerateImage8MB(b *testing.B) {
 	}
 }
 
-// measureImage runs op in the benchmark loop and reports x-image: the
+// reportImage runs op in the benchmark loop and reports x-image: the
 // bytes allocated per op (the B/op figure) over the image's size.
-func measureImage(b *testing.B, size int, op func()) {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	n := 0
-	for b.Loop() {
-		op()
-		n++
-	}
-	runtime.ReadMemStats(&after)
-	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(n)/float64(size), "x-image")
+func reportImage(b *testing.B, size int, op func()) {
+	_, bytes := measure(b, op)
+	b.ReportMetric(bytes/float64(size), "x-image")
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -76,19 +75,7 @@ func TestConcurrencyCapNeverExceeded(t *testing.T) {
 	srv := ort.NewServer(ort.WithLatency(2*time.Millisecond), ort.WithoutRecording())
 	t.Cleanup(srv.Close)
 	c := srv.Client(openrouter.WithLimiter(openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(3))))
-	var wg sync.WaitGroup
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := 0; j < 5; j++ {
-				if _, err := c.Chat(context.Background(), hello()); err != nil {
-					t.Error(err)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	chatConcurrently(t, []*openrouter.Client{c}, 20, 5)
 	st := srv.Stats()
 	if st.PeakConcurrent > 3 || st.PeakConcurrent < 2 {
 		t.Errorf("server peak concurrency = %d, want 2..3 under a cap of 3", st.PeakConcurrent)
@@ -280,19 +267,7 @@ func TestSharedLimiterPacesClientsTogether(t *testing.T) {
 	t.Cleanup(srv.Close)
 	lim := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(2))
 	a, b := srv.Client(openrouter.WithLimiter(lim)), srv.Client(openrouter.WithLimiter(lim))
-	var wg sync.WaitGroup
-	for _, c := range []*openrouter.Client{a, b, a, b, a, b} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := 0; j < 5; j++ {
-				if _, err := c.Chat(context.Background(), hello()); err != nil {
-					t.Error(err)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	chatConcurrently(t, []*openrouter.Client{a, b}, 6, 5)
 	if p := srv.Stats().PeakConcurrent; p > 2 {
 		t.Errorf("two clients sharing a limiter of 2 reached %d in flight", p)
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strconv"
 	"testing"
 
@@ -112,13 +111,6 @@ func BenchmarkStream(b *testing.B) {
 // perChunk runs op in the benchmark loop and reports allocs/chunk: the
 // allocations per op (the allocs/op figure) over the chunks per op.
 func perChunk(b *testing.B, chunks int, op func()) {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	n := 0
-	for b.Loop() {
-		op()
-		n++
-	}
-	runtime.ReadMemStats(&after)
-	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(n)/float64(chunks), "allocs/chunk")
+	allocs, _ := measure(b, op)
+	b.ReportMetric(allocs/float64(chunks), "allocs/chunk")
 }
