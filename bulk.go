@@ -295,6 +295,16 @@ func (r *runner[T, R]) pass(parent context.Context, queue []int) []int {
 		go func() {
 			defer wg.Done()
 			for i := range work {
+				r.mu.Lock()
+				stopped := r.stopErr
+				if stopped != nil { // the stop came while the item was being handed over
+					r.inFlight--
+					r.finishLocked(i, NotAttempted, stopped)
+				}
+				r.mu.Unlock()
+				if stopped != nil {
+					continue
+				}
 				if r.runItem(parent, i) {
 					lmu.Lock()
 					later = append(later, i)
