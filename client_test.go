@@ -353,3 +353,18 @@ func TestAnswerContentOfWrongType(t *testing.T) {
 	_, err := c.Chat(context.Background(), hello())
 	assertSentinels(t, err, "ErrServer")
 }
+
+func TestNewClientFromEnv(t *testing.T) { // not parallel: it sets the environment
+	srv := ort.NewServer()
+	t.Cleanup(srv.Close)
+	t.Setenv("OPENROUTER_API_KEY", srv.Key)
+	res, err := openrouter.NewClientFromEnv(openrouter.WithBaseURL(srv.URL)).Chat(context.Background(), hello())
+	if err != nil || res.Content() != "You said: Hello" {
+		t.Fatalf("with the key in the environment: %v", err)
+	}
+	t.Setenv("OPENROUTER_API_KEY", "")
+	_, err = openrouter.NewClientFromEnv(openrouter.WithBaseURL(srv.URL)).Chat(context.Background(), hello())
+	if !errors.Is(err, openrouter.ErrUnauthorized) || !strings.Contains(err.Error(), "set OPENROUTER_API_KEY") {
+		t.Errorf("with no key: %v", err)
+	}
+}
