@@ -128,16 +128,14 @@ func (c *Client) Rewrite(ctx context.Context, req RewriteRequest, opts ...JSONOp
 		req.Model = c.cfg.roles.Rewrite
 	}
 	ctxTokens, maxOut := defaultContextTokens, defaultMaxOutput
-	for _, m := range c.catalog.cached() {
-		if m.ID == catalogID(req.Model) {
-			if m.ContextLength > 0 {
-				ctxTokens = m.ContextLength
-			}
-			if m.TopProvider.MaxCompletionTokens > 0 {
-				maxOut = m.TopProvider.MaxCompletionTokens
-			} else {
-				maxOut = ctxTokens / 4
-			}
+	if m := c.catalog.entry(req.Model); m != nil {
+		if m.ContextLength > 0 {
+			ctxTokens = m.ContextLength
+		}
+		if m.TopProvider.MaxCompletionTokens > 0 {
+			maxOut = m.TopProvider.MaxCompletionTokens
+		} else {
+			maxOut = ctxTokens / 4
 		}
 	}
 	in := estimateTokens(req.Article)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/routerkit/openrouter/internal/dataurl"
@@ -173,20 +174,14 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageRes
 	if model == "" {
 		model = c.cfg.roles.Image
 	}
-	var entry *Model
-	for _, m := range c.catalog.cached() {
-		if m.ID == catalogID(model) {
-			entry = &m
-			break
-		}
-	}
+	entry := c.catalog.entry(model)
 	if entry != nil && !entry.OutputsImage() && !req.SkipModelCheck {
 		return nil, &NoImageError{Model: model, CatalogueKnown: true, NotSent: true}
 	}
 	modalities := req.Modalities
 	if modalities == nil {
 		modalities = []string{"image", "text"}
-		if entry != nil && entry.OutputsImage() && !contains(entry.OutputModalities, "text") {
+		if entry != nil && entry.OutputsImage() && !slices.Contains(entry.OutputModalities, "text") {
 			modalities = []string{"image"}
 		}
 	}

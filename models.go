@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,17 +51,10 @@ type TopProvider struct {
 
 // Supports reports whether the model lists param among its supported
 // parameters.
-func (m *Model) Supports(param string) bool {
-	for _, p := range m.SupportedParameters {
-		if p == param {
-			return true
-		}
-	}
-	return false
-}
+func (m *Model) Supports(param string) bool { return slices.Contains(m.SupportedParameters, param) }
 
 // OutputsImage reports whether the model can answer with images.
-func (m *Model) OutputsImage() bool { return contains(m.OutputModalities, "image") }
+func (m *Model) OutputsImage() bool { return slices.Contains(m.OutputModalities, "image") }
 
 // SupportsStructuredOutputs reports whether the model accepts a
 // json_schema response format (supported parameter "structured_outputs").
@@ -70,15 +64,6 @@ func (m *Model) SupportsStructuredOutputs() bool { return m.Supports("structured
 // completionTokens tokens, the per-request price included.
 func (m *Model) Cost(promptTokens, completionTokens int) float64 {
 	return float64(promptTokens)*m.Pricing.Prompt + float64(completionTokens)*m.Pricing.Completion + m.Pricing.Request
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // UnmarshalJSON decodes the API's shape: modalities under architecture,

@@ -2,6 +2,7 @@ package openroutertest
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -48,26 +49,10 @@ type TopProvider struct {
 }
 
 // Supports reports whether the model lists param in supported_parameters.
-func (m Model) Supports(param string) bool {
-	for _, p := range m.SupportedParameters {
-		if p == param {
-			return true
-		}
-	}
-	return false
-}
+func (m Model) Supports(param string) bool { return slices.Contains(m.SupportedParameters, param) }
 
 // OutputsImage reports whether the model can answer with images.
-func (m Model) OutputsImage() bool { return hasString(m.Architecture.OutputModalities, "image") }
-
-func hasString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+func (m Model) OutputsImage() bool { return slices.Contains(m.Architecture.OutputModalities, "image") }
 
 func (m Model) cost(prompt, completion, images int) float64 {
 	p := func(s string) float64 { f, _ := strconv.ParseFloat(s, 64); return f }
@@ -174,7 +159,7 @@ func matches(have []string, want string) bool {
 		return true
 	}
 	for _, v := range strings.Split(want, ",") {
-		if !hasString(have, strings.TrimSpace(v)) {
+		if !slices.Contains(have, strings.TrimSpace(v)) {
 			return false
 		}
 	}

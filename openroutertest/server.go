@@ -54,7 +54,6 @@ type Server struct {
 	record    bool
 	ids       int
 	gens      map[string]map[string]any // generation records by ID
-	modelsHit int                       // GET /models answered
 
 	bucket          *bucket
 	maxConcurrent   int

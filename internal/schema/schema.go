@@ -16,6 +16,7 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -285,7 +286,7 @@ func (s *Schema) validate(v any, ptr string, allowUnknown bool, out *[]Violation
 		if s.pattern != nil && !s.pattern.MatchString(str) {
 			add("%q does not match the pattern %s", clip(str), s.Pattern)
 		}
-		if len(s.Enum) > 0 && !contains(s.Enum, str) {
+		if len(s.Enum) > 0 && !slices.Contains(s.Enum, str) {
 			add("%q is not one of %s", clip(str), strings.Join(s.Enum, ", "))
 		}
 		if s.Format == "date-time" {
@@ -372,15 +373,6 @@ func kind(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func escape(k string) string { return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1") }
