@@ -45,10 +45,10 @@ func (c *Client) Key(ctx context.Context) (*KeyInfo, error) {
 			ExpiresAt *time.Time `json:"expires_at"`
 		} `json:"data"`
 	}
-	err := c.getJSON(ctx, "/key", &w)
+	err := c.getJSON(ctx, "/key", &w, nil)
 	var e *APIError
 	if errors.As(err, &e) && e.StatusCode == 404 { // older deployments: the legacy path
-		err = c.getJSON(ctx, "/auth/key", &w)
+		err = c.getJSON(ctx, "/auth/key", &w, nil)
 	}
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func (c *Client) Credits(ctx context.Context) (*Credits, error) {
 	var w struct {
 		Data Credits `json:"data"`
 	}
-	if err := c.getJSON(ctx, "/credits", &w); err != nil {
+	if err := c.getJSON(ctx, "/credits", &w, nil); err != nil {
 		var e *APIError
 		if errors.As(err, &e) && e.StatusCode == 403 {
 			e.hint = "Reading the account's credits needs a management key (create one in the OpenRouter settings); for this key's own limit and usage, use Client.Key."
@@ -129,7 +129,7 @@ func (c *Client) Generation(ctx context.Context, id string) (*Generation, error)
 			GenerationTime *float64 `json:"generation_time"`
 		} `json:"data"`
 	}
-	if err := c.getJSON(ctx, "/generation?id="+url.QueryEscape(id), &w); err != nil {
+	if err := c.getJSON(ctx, "/generation?id="+url.QueryEscape(id), &w, nil); err != nil {
 		return nil, err
 	}
 	g := w.Data.Generation

@@ -158,8 +158,11 @@ func stateOf(ctx context.Context) *callState {
 // the typed error of the last attempt. body is replayed intact on each
 // attempt; model names the model for errors. The call's state is returned
 // too, for errors found later in the body.
-func (c *Client) do(ctx context.Context, method, path string, body []byte, model string) (*http.Response, *callState, error) {
+func (c *Client) do(ctx context.Context, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc := &stateCtx{st: &callState{model: model}}
+	if _, err := newCallConfig(opts); err != nil {
+		return nil, sc.st, err
+	}
 	resp, err := c.send(ctx, sc, method, path, body)
 	return resp, sc.st, err
 }
@@ -311,8 +314,8 @@ func (c *Client) redact(e *APIError) {
 }
 
 // getJSON sends a GET and decodes the answer's JSON into out.
-func (c *Client) getJSON(ctx context.Context, path string, out any) error {
-	resp, st, err := c.do(ctx, http.MethodGet, path, nil, "")
+func (c *Client) getJSON(ctx context.Context, path string, out any, opts []CallOption) error {
+	resp, st, err := c.do(ctx, http.MethodGet, path, nil, "", opts)
 	if err != nil {
 		return err
 	}
@@ -407,7 +410,7 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 	if err != nil {
 		return nil, model, nil, err
 	}
-	resp, st, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model)
+	resp, st, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model, nil)
 	if err != nil {
 		return nil, model, st, c.suggestModels(err, model)
 	}

@@ -76,6 +76,18 @@ var (
 	// ErrModelUnsuitable: the model exists but cannot do what its role
 	// needs (image output, structured outputs, a large context).
 	ErrModelUnsuitable = errors.New("openrouter: model unsuitable for its role")
+	// ErrUnreachable: OpenRouter could not be reached at all (DNS failure,
+	// connection refused, network down, TLS handshake failure): nothing
+	// was sent, so nothing was billed.
+	ErrUnreachable = errors.New("openrouter: cannot reach the server")
+	// ErrMaybeBilled: the request reached the server and its answer was
+	// lost (a timeout, a deadline, a connection cut after the request was
+	// written): it may have been processed and billed. The SDK does not
+	// send it again on its own; retrying is the caller's decision.
+	ErrMaybeBilled = errors.New("openrouter: request may have been processed and billed")
+	// ErrTooLarge: an answer, an SSE line or event, or a decompressed body
+	// passed the client's size bounds (see WithAnswerLimits).
+	ErrTooLarge = errors.New("openrouter: answer too large")
 )
 
 // APIError is an error answered by OpenRouter: a non-2xx status, or an
@@ -249,5 +261,8 @@ var hints = []struct {
 	{ErrEmptyContent, "The model returned nothing: moderation, or a prompt too long for the context window (or, on reasoning models, max_tokens spent on reasoning). Use a larger-context model, raise max_tokens, or split the text."},
 	{ErrModelUnsuitable, "The model cannot do this job: pick one whose catalogue entry has the capability (Client.Models with a ModelFilter)."},
 	{ErrInvalidRequest, "The request was refused before anything was sent: the error names the field or option to fix."},
+	{ErrUnreachable, "OpenRouter could not be reached: check the network connection, any proxy (HTTPS_PROXY) and the base URL; see https://status.openrouter.ai for outages."},
+	{ErrMaybeBilled, "The request reached OpenRouter but its answer was lost, so it may have been processed and billed: check the activity or generation records before sending it again, or give the call more time."},
+	{ErrTooLarge, "The answer was larger than the client's bounds: raise them with WithAnswerLimits if the answer is expected to be that large, or lower max_tokens."},
 	{ErrNoImage, "The model returned no image: use a model whose output modalities include image (Client.Models with image output)."},
 }

@@ -177,7 +177,7 @@ func (c *Client) fetchModels(ctx context.Context, query string) ([]Model, error)
 	var out struct {
 		Data []Model `json:"data"`
 	}
-	if err := c.getJSON(ctx, "/models?"+query, &out); err != nil {
+	if err := c.getJSON(ctx, "/models?"+query, &out, nil); err != nil {
 		return nil, err
 	}
 	return out.Data, nil

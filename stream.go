@@ -177,7 +177,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		yield(Chunk{}, e)
 	}
 
-	resp, _, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model)
+	resp, _, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model, nil)
 	if err != nil {
 		if wd.fired() != "" {
 			fail("", nil, 0)
