@@ -165,7 +165,8 @@ func (r *ImageRequest) validate() error {
 // anyway). Other failures are those of Chat.
 //
 // The answer is decoded as it streams in: an image's base64 text is never
-// held whole, so an 8 MB image costs about twice its size in memory.
+// held whole. With the answer's length known, an 8 MB image costs about
+// its own size in memory; a chunked answer, about twice.
 func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageResult, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
@@ -203,7 +204,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageRes
 
 	var extracted []dataurl.Extracted
 	decode := func(resp *http.Response, out any) error {
-		doc, imgs, err := dataurl.Extract(resp.Body)
+		doc, imgs, err := dataurl.ExtractSized(resp.Body, resp.ContentLength)
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return fmt.Errorf("openrouter: reading the answer: %w", err)
 		}
