@@ -54,6 +54,7 @@ type Server struct {
 	record    bool
 	ids       int
 	gens      map[string]map[string]any // generation records by ID
+	ext       *extra                    // the endpoints beyond chat (extra.go)
 
 	bucket          *bucket
 	maxConcurrent   int
@@ -114,6 +115,7 @@ func NewServer(opts ...Option) *Server {
 		retryAfter:    "1",
 		stats:         Stats{Status: map[int]int{}},
 		gens:          map[string]map[string]any{},
+		ext:           newExtra(),
 	}
 	for _, o := range opts {
 		o(s)
@@ -124,6 +126,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /api/v1/key", s.handleKey)
 	mux.HandleFunc("GET /api/v1/credits", s.handleCredits)
 	mux.HandleFunc("GET /api/v1/generation", s.handleGeneration)
+	s.registerExtra(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Not Found: " + r.Method + " " + r.URL.Path})
 	})
