@@ -220,3 +220,12 @@ func Sniff(b []byte) string {
 	}
 	return ""
 }
+
+// Identify returns the image of decoded bytes: their type from their own
+// signature (declared is the type the answer gave), and their dimensions.
+func Identify(data []byte, declared string) (Image, error) {
+	if len(data) == 0 {
+		return Image{}, errors.New("empty image data")
+	}
+	return identify(data, declared)
+}
