@@ -94,15 +94,21 @@ func TestKeysInvalid(t *testing.T) {
 	ctx := context.Background()
 	neg, empty, bad := -1.0, "", "hourly"
 	for name, err := range map[string]error{
-		"no name":      func() error { _, err := c.CreateKey(ctx, openrouter.NewKey{}); return err }(),
-		"neg limit":    func() error { _, err := c.CreateKey(ctx, openrouter.NewKey{Name: "x", Limit: -1}); return err }(),
-		"bad reset":    func() error { _, err := c.CreateKey(ctx, openrouter.NewKey{Name: "x", LimitReset: "hourly"}); return err }(),
-		"no hash":      func() error { _, err := c.GetKey(ctx, ""); return err }(),
-		"no change":    func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{}); return err }(),
-		"upd neg":      func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{Limit: &neg}); return err }(),
-		"upd name":     func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{Name: &empty}); return err }(),
-		"upd reset":    func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{LimitReset: &bad}); return err }(),
-		"upd both":     func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{Limit: &neg, RemoveLimit: true}); return err }(),
+		"no name":   func() error { _, err := c.CreateKey(ctx, openrouter.NewKey{}); return err }(),
+		"neg limit": func() error { _, err := c.CreateKey(ctx, openrouter.NewKey{Name: "x", Limit: -1}); return err }(),
+		"bad reset": func() error {
+			_, err := c.CreateKey(ctx, openrouter.NewKey{Name: "x", LimitReset: "hourly"})
+			return err
+		}(),
+		"no hash":   func() error { _, err := c.GetKey(ctx, ""); return err }(),
+		"no change": func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{}); return err }(),
+		"upd neg":   func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{Limit: &neg}); return err }(),
+		"upd name":  func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{Name: &empty}); return err }(),
+		"upd reset": func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{LimitReset: &bad}); return err }(),
+		"upd both": func() error {
+			_, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{Limit: &neg, RemoveLimit: true})
+			return err
+		}(),
 		"delete empty": c.DeleteKey(ctx, ""),
 	} {
 		if !errors.Is(err, openrouter.ErrInvalidRequest) {

@@ -16,10 +16,10 @@ import (
 // Image-only models (FLUX, Seedream, Recraft, ...) are listed there and
 // not in Models' catalogue.
 type ImageModel struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Created     time.Time
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Description  string `json:"description"`
+	Created      time.Time
 	Architecture struct {
 		InputModalities  []string `json:"input_modalities"`
 		OutputModalities []string `json:"output_modalities"`
