@@ -1,7 +1,9 @@
 // Package openroutertest is a fake OpenRouter API for tests, examples and
 // offline runs. It serves /chat/completions, /models, /key and /credits with
 // OpenRouter's real shapes and error bodies, from a catalogue, a credit
-// balance and a queue of scripted replies:
+// balance and a queue of scripted replies; and beyond chat /embeddings,
+// /images, /keys, /activity, the models' endpoints, /providers,
+// /models/user and /models/count (see extra.go):
 //
 //	srv := openroutertest.NewServer()
 //	defer srv.Close()
