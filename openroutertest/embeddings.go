@@ -26,7 +26,7 @@ func nowUTC() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 // DefaultEmbeddingModels returns the embedding catalogue of
 // GET /embeddings/models.
 func DefaultEmbeddingModels() []Model {
-	small := textModel("openai/text-embedding-3-small", "OpenAI: Text Embedding 3 Small", 8192, 0, "0.00000002", "0", []string{"dimensions"})
+	small := textModel("openai/text-embedding-3-small", "OpenAI: Text Embedding 3 Small", 8192, 0, "0.00000002", "0", []string{})
 	small.Architecture = Architecture{Modality: "text->embeddings", InputModalities: []string{"text"},
 		OutputModalities: []string{"embeddings"}, Tokenizer: "GPT"}
 	large := small
@@ -64,7 +64,7 @@ func (s *Server) handleEmbeddingModels(w http.ResponseWriter, r *http.Request) {
 	s.ext.mu.Lock()
 	models := append([]Model(nil), s.ext.embeddingModels...)
 	s.ext.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"data": modelsJSON(models)})
+	writeJSON(w, http.StatusOK, modelList(models))
 }
 
 // handleEmbeddings serves POST /embeddings. Its vectors are hashed bags

@@ -109,7 +109,7 @@ func (s *Server) handleUserModels(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.ext.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"data": modelsJSON(data)})
+	writeJSON(w, http.StatusOK, modelList(data))
 }
 
 // handleModelCount serves GET /models/count, with the output_modalities

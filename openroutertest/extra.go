@@ -69,12 +69,14 @@ func modelJSON(m Model) map[string]any {
 	return out
 }
 
-func modelsJSON(models []Model) []map[string]any {
-	out := make([]map[string]any, 0, len(models))
+// modelList is a ModelsListResponse: the entries, their count, and the
+// pagination links (one page: next is null).
+func modelList(models []Model) map[string]any {
+	data := make([]map[string]any, 0, len(models))
 	for _, m := range models {
-		out = append(out, modelJSON(m))
+		data = append(data, modelJSON(m))
 	}
-	return out
+	return map[string]any{"data": data, "total_count": len(data), "links": map[string]any{"next": nil}}
 }
 
 // charge spends usd of the account's credits and records a generation,
