@@ -144,6 +144,25 @@ func TestEmbedPartialFailureKeepsWhatWasBilled(t *testing.T) {
 	if res.Vectors[0] == nil || res.Vectors[1] != nil || res.Usage.Cost != 0.5 || c.Spent() != 0.5 {
 		t.Errorf("vectors %v, cost %v, spent %v", res.Vectors, res.Usage.Cost, c.Spent())
 	}
+	if got := n.Load(); got != 2 {
+		t.Errorf("%d requests: the parts after a failure were sent", got)
+	}
+}
+
+func TestEmbedCancelledAndOutOfCredits(t *testing.T) {
+	srv := openroutertest.NewServer(openroutertest.WithCredits(0))
+	defer srv.Close()
+	c := srv.Client()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Embed(ctx, &openrouter.EmbeddingRequest{Model: embedModel, Input: []string{"a", "b"}, BatchInputs: 1}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests after the context ended", n)
+	}
+	_, err := c.Embed(context.Background(), &openrouter.EmbeddingRequest{Model: embedModel, Input: []string{"a"}})
+	assertSentinels(t, err, "ErrInsufficientCredits")
 }
 
 func TestEmbedMalformedAnswer(t *testing.T) {
