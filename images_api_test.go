@@ -3,6 +3,8 @@ package openrouter_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/routerkit/openrouter"
@@ -73,8 +75,27 @@ func TestImageModelsAndEndpoints(t *testing.T) {
 }
 
 func TestImageAPIBadAnswer(t *testing.T) {
-	srv, c, _ := setup(t, []ort.Option{ort.WithImageModels(ort.DefaultImageModels()[0])})
-	_ = srv
+	_, c, _ := setup(t, []ort.Option{ort.WithImageModels(ort.DefaultImageModels()[0])})
 	_, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{Model: "black-forest-labs/flux.2-pro", Prompt: "x", Size: "8K"})
 	assertSentinels(t, err, "ErrBadRequest")
+}
+
+// TestImageAPIUndecodable checks that an /images answer with no usable
+// image is a NoImageError that keeps why, and what was billed.
+func TestImageAPIUndecodable(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /images/models", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"data":[{"id":"x/draw","name":"Draw","description":"","created":1,"architecture":{"input_modalities":["text"],"output_modalities":["image"]},"supported_parameters":{},"supports_streaming":false,"endpoints":""}]}`))
+	})
+	mux.HandleFunc("POST /images", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"created":1,"data":[{"b64_json":"!!"},{"b64_json":"aGVsbG8="}],"usage":{"prompt_tokens":0,"completion_tokens":1,"total_tokens":1,"cost":0.04}}`))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(srv.URL))
+	_, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{Model: "x/draw", Prompt: "p"})
+	var ne *openrouter.NoImageError
+	if !errors.As(err, &ne) || len(ne.Broken) != 2 || ne.Usage == nil || ne.Usage.Cost != 0.04 || c.Spent() != 0.04 {
+		t.Fatalf("%v", err)
+	}
 }
