@@ -69,6 +69,10 @@ func run(ctx context.Context, out io.Writer, key string) (int, error) {
 		if cr.Remaining() < openrouter.DefaultLowBalance {
 			bad("the balance is low", openrouter.ErrInsufficientCredits)
 		}
+		yesterday := time.Now().UTC().AddDate(0, 0, -1)
+		if act, err := c.Activity(ctx, openrouter.ActivityFilter{Date: yesterday}); err == nil {
+			fmt.Fprintf(out, "  billed yesterday (%s): $%.2f over %d model(s)\n", yesterday.Format("2006-01-02"), act.Total(), len(act.ByModel()))
+		}
 	} else if errors.Is(err, openrouter.ErrForbidden) {
 		fmt.Fprintln(out, "  skipped: the account balance needs a management key; the key's own limit is above")
 	} else {
