@@ -2,6 +2,7 @@ package openrouter_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -188,5 +189,27 @@ func TestEmbeddingModels(t *testing.T) {
 	ms, err := srv.Client().EmbeddingModels(context.Background())
 	if err != nil || len(ms) == 0 || ms[0].ID != embedModel || !slices.Contains(ms[0].OutputModalities, "embeddings") {
 		t.Fatalf("%v, %+v", err, ms)
+	}
+}
+
+// TestEmbedSendsEveryField checks the request body: nothing the caller
+// set is dropped, and the split bounds are not sent.
+func TestEmbedSendsEveryField(t *testing.T) {
+	var body map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		_, _ = w.Write([]byte(`{"object":"list","model":"m/e","data":[{"object":"embedding","index":0,"embedding":"AACAPw=="}]}`))
+	}))
+	defer srv.Close()
+	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(srv.URL))
+	res, err := c.Embed(context.Background(), &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a"}, Dimensions: 1,
+		EncodingFormat: "base64", InputType: "search_document", User: "u1", Provider: &openrouter.ProviderPrefs{Order: []string{"openai"}},
+		BatchInputs: 10, BatchTokens: 100, Concurrency: 2})
+	if err != nil || len(res.Vectors[0]) != 1 || res.Vectors[0][0] != 1 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	want := `{"dimensions":1,"encoding_format":"base64","input":["a"],"input_type":"search_document","model":"m/e","provider":{"order":["openai"]},"user":"u1"}`
+	if got, _ := json.Marshal(body); string(got) != want {
+		t.Errorf("body %s\nwant %s", got, want)
 	}
 }
