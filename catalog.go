@@ -57,7 +57,7 @@ func (k *catalog) get(ctx context.Context, c *Client, query string) ([]Model, er
 		k.mu.Unlock()
 
 		if leader {
-			f.models, f.err = c.fetchModels(ctx, query)
+			f.models, f.err = c.fetchCatalog(ctx, query)
 			k.mu.Lock()
 			e.cur = nil
 			if f.err == nil {

@@ -461,7 +461,7 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 			if m == "" {
 				continue
 			}
-			if _, err := c.Model(ctx, m); err != nil {
+			if _, err := c.usableModel(ctx, m); err != nil {
 				return nil, "", err
 			}
 		}

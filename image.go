@@ -37,6 +37,10 @@ type ImageRequest struct {
 	// SkipModelCheck sends the request even when the client's cached
 	// catalogue says the model has no image output.
 	SkipModelCheck bool
+	// N is how many images to ask for, for models of the image API
+	// (POST /images); 0 means one. Chat-completion image models make one
+	// answer, so N > 1 is refused for them.
+	N int
 }
 
 // ImageInput is an image given to the model: bytes (their type is read
@@ -145,6 +149,8 @@ func (r *ImageRequest) validate() error {
 		return invalid("image size %q is not like 1K, 2K or 4K", r.Size)
 	case r.MaxTokens < 0:
 		return invalid("max_tokens %d is negative", r.MaxTokens)
+	case r.N < 0:
+		return invalid("n %d is negative", r.N)
 	}
 	for i, in := range r.Inputs {
 		if (len(in.Data) > 0) == (in.URL != "") {
@@ -164,8 +170,15 @@ func (r *ImageRequest) validate() error {
 // refused the same way before anything is spent (SkipModelCheck sends it
 // anyway). Other failures are those of Chat.
 //
+// The path follows the model: a model of the chat catalogue is asked
+// through chat completions; an image-only model, listed only by the image
+// API (see ImageModels), through POST /images. When the client's cached
+// catalogue lacks the model, the image API's catalogue is read (once per
+// catalogue TTL) to decide.
+//
 // The answer is decoded as it streams in: an image's base64 text is never
-// held whole, so an 8 MB image costs about twice its size in memory.
+// held whole. With the answer's length known, an 8 MB image costs about
+// its own size in memory; a chunked answer, about twice.
 func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageResult, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
@@ -175,6 +188,14 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageRes
 		model = c.cfg.roles.Image
 	}
 	entry := c.catalog.entry(model)
+	if entry == nil && ctx != nil {
+		if m := c.imageAPIModel(ctx, model); m != nil {
+			return c.generateWithImageAPI(ctx, req, model, nil) // the call's options, once GenerateImage takes them
+		}
+	}
+	if req.N > 1 {
+		return nil, invalid("%s answers through chat completions, one image set per request: N %d is for models of the image API", model, req.N)
+	}
 	if entry != nil && !entry.OutputsImage() && !req.SkipModelCheck {
 		return nil, &NoImageError{Model: model, CatalogueKnown: true, NotSent: true}
 	}
@@ -203,7 +224,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageRes
 
 	var extracted []dataurl.Extracted
 	decode := func(resp *http.Response, out any) error {
-		doc, imgs, err := dataurl.Extract(resp.Body)
+		doc, imgs, err := dataurl.ExtractSized(resp.Body, resp.ContentLength)
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return fmt.Errorf("openrouter: reading the answer: %w", err)
 		}

@@ -31,6 +31,10 @@ type Model struct {
 	// ExpirationDate is when the model is retired ("2026-01-31"); "" when
 	// none is announced.
 	ExpirationDate string
+	// ImageAPIOnly reports an image model served only by the dedicated
+	// image API (POST /images), absent from /models: GenerateImage sends
+	// it there.
+	ImageAPIOnly bool
 }
 
 // Pricing is a model's price in USD per unit: per token for Prompt,
@@ -205,8 +209,10 @@ func catalogID(id string) string {
 
 // Model returns the catalogue entry of id, with variant suffixes
 // understood (":free" is its own entry; ":nitro", ":floor", ":exacto" and
-// ":online" route the base model). An unknown id gives an *APIError
-// matching [ErrModelNotFound] whose Suggestions hold the closest IDs.
+// ":online" route the base model). A model absent from /models but served
+// by the image API is returned with ImageAPIOnly set. An unknown id gives
+// an *APIError matching [ErrModelNotFound] whose Suggestions hold the
+// closest IDs.
 func (c *Client) Model(ctx context.Context, id string) (*Model, error) {
 	models, err := c.catalog.get(ctx, c, ModelFilter{}.query())
 	if err != nil {
@@ -218,6 +224,9 @@ func (c *Client) Model(ctx context.Context, id string) (*Model, error) {
 			m := models[i]
 			return &m, nil
 		}
+	}
+	if m := c.imageAPIModel(ctx, want); m != nil {
+		return m, nil
 	}
 	return nil, &APIError{StatusCode: 404, Message: id + " is not in the model catalogue", Model: id,
 		Suggestions: suggest(want, models), kind: []error{ErrModelNotFound}}

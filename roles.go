@@ -77,9 +77,9 @@ func (c *Client) CheckRoles(ctx context.Context) ([]RoleCheck, error) {
 		{Role: "rewrite", Model: r.Rewrite}, {Role: "image", Model: r.Image}}
 	for i := range checks {
 		ch := &checks[i]
-		m, err := c.Model(ctx, ch.Model)
+		m, err := c.usableModel(ctx, ch.Model)
 		if err != nil {
-			if !errors.Is(err, ErrModelNotFound) {
+			if !errors.Is(err, ErrModelNotFound) && !errors.Is(err, ErrModelUnsuitable) {
 				return nil, err
 			}
 			ch.Err = err

@@ -1,7 +1,9 @@
 // Package openroutertest is a fake OpenRouter API for tests, examples and
 // offline runs. It serves /chat/completions, /models, /key and /credits with
 // OpenRouter's real shapes and error bodies, from a catalogue, a credit
-// balance and a queue of scripted replies:
+// balance and a queue of scripted replies; and beyond chat /embeddings,
+// /images, /keys, /activity, the models' endpoints, /providers,
+// /models/user and /models/count (see extra.go):
 //
 //	srv := openroutertest.NewServer()
 //	defer srv.Close()
@@ -54,6 +56,7 @@ type Server struct {
 	record    bool
 	ids       int
 	gens      map[string]map[string]any // generation records by ID
+	ext       *extra                    // the endpoints beyond chat (extra.go)
 
 	bucket          *bucket
 	maxConcurrent   int
@@ -114,6 +117,7 @@ func NewServer(opts ...Option) *Server {
 		retryAfter:    "1",
 		stats:         Stats{Status: map[int]int{}},
 		gens:          map[string]map[string]any{},
+		ext:           newExtra(),
 	}
 	for _, o := range opts {
 		o(s)
@@ -124,6 +128,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /api/v1/key", s.handleKey)
 	mux.HandleFunc("GET /api/v1/credits", s.handleCredits)
 	mux.HandleFunc("GET /api/v1/generation", s.handleGeneration)
+	s.registerExtra(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Not Found: " + r.Method + " " + r.URL.Path})
 	})

@@ -53,12 +53,25 @@ func run(ctx context.Context, out io.Writer, key string) (int, error) {
 		fmt.Fprintf(out, ", $%.2f left of its limit", *k.LimitRemaining)
 	}
 	fmt.Fprintln(out)
+	if k.Limit != nil {
+		reset := k.LimitReset
+		if reset == "" {
+			reset = "never"
+		}
+		fmt.Fprintf(out, "  limit: $%.2f, reset %s (OpenRouter enforces it across processes)\n", *k.Limit, reset)
+	} else {
+		fmt.Fprintln(out, "  limit: none (a job can cap its spending with a key of its own: Client.CreateKey)")
+	}
 
 	fmt.Fprintln(out, "2. The balance")
 	if cr, err := c.Credits(ctx); err == nil {
 		fmt.Fprintf(out, "  ok: $%.2f remaining\n", cr.Remaining())
 		if cr.Remaining() < openrouter.DefaultLowBalance {
 			bad("the balance is low", openrouter.ErrInsufficientCredits)
+		}
+		yesterday := time.Now().UTC().AddDate(0, 0, -1)
+		if act, err := c.Activity(ctx, openrouter.ActivityFilter{Date: yesterday}); err == nil {
+			fmt.Fprintf(out, "  billed yesterday (%s): $%.2f over %d model(s)\n", yesterday.Format("2006-01-02"), act.Total(), len(act.ByModel()))
 		}
 	} else if errors.Is(err, openrouter.ErrForbidden) {
 		fmt.Fprintln(out, "  skipped: the account balance needs a management key; the key's own limit is above")
@@ -79,7 +92,41 @@ func run(ctx context.Context, out io.Writer, key string) (int, error) {
 		}
 	}
 
-	fmt.Fprintln(out, "4. One tiny request")
+	fmt.Fprintln(out, "4. The providers of each role's model")
+	for _, ch := range checks {
+		if ch.Err != nil {
+			continue
+		}
+		m, err := c.Model(ctx, ch.Model)
+		if err == nil && m.ImageAPIOnly {
+			fmt.Fprintf(out, "  %-8s %s: served by the image API\n", ch.Role, ch.Model)
+			continue
+		}
+		eps, err := c.ModelEndpoints(ctx, ch.Model)
+		if err != nil {
+			bad("the providers of "+ch.Model, err)
+			continue
+		}
+		fmt.Fprintf(out, "  %-8s %s: %d provider(s)", ch.Role, ch.Model, len(eps.Endpoints))
+		for _, e := range eps.Endpoints {
+			fmt.Fprintf(out, "; %s %s $%.2f/M in, up %.1f%%", e.ProviderName, e.Quantization, e.Pricing.Prompt*1e6, e.UptimeLast30m)
+		}
+		fmt.Fprintln(out)
+		if len(eps.Endpoints) == 0 {
+			bad(ch.Model+" has no provider", openrouter.ErrNoEndpoints)
+		}
+	}
+
+	fmt.Fprintln(out, "5. Image-only models (the image API)")
+	if ims, err := c.ImageModels(ctx); err != nil {
+		fmt.Fprintf(out, "  skipped: %v\n", err)
+	} else {
+		for _, m := range ims {
+			fmt.Fprintf(out, "  %s (%s)\n", m.ID, m.Name)
+		}
+	}
+
+	fmt.Fprintln(out, "6. One tiny request")
 	start := time.Now()
 	res, err := c.Chat(ctx, &openrouter.ChatRequest{MaxTokens: 5, Messages: []openrouter.Message{openrouter.UserMessage("Say OK.")}})
 	if err != nil {

@@ -43,7 +43,7 @@ func Decode(s string) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
-	var d decoder
+	d := decoder{cur: make([]byte, 0, len(payload)/4*3+3)}
 	for i := 0; i < len(payload) && d.err == nil; i++ {
 		d.feed(payload[i])
 	}
@@ -70,18 +70,25 @@ func clip(s string) string {
 	return s
 }
 
-// blockSize is the size of the blocks decoded bytes are gathered in
-// before the one copy into an exact-size slice.
+// blockSize is the size of the blocks decoded bytes are gathered in,
+// when their total is not known in advance, before the one copy into an
+// exact-size slice.
 const blockSize = 1 << 20
+
+// maxPresize bounds the buffer a size hint may allocate up front.
+const maxPresize = 256 << 20
 
 // decoder turns base64 text, fed one byte at a time, into bytes. It
 // accepts the standard and URL-safe alphabets, missing padding, and
 // skips white space; anything else is an error with its position.
 type decoder struct {
-	quad   [4]byte
-	nq     int
-	pad    int // '=' seen; only '=' may follow
-	pos    int // base64 characters fed
+	quad [4]byte
+	nq   int
+	pad  int // '=' seen; only '=' may follow
+	pos  int // base64 characters fed
+	// cur is the buffer being filled: sized up front when the length of
+	// the text is known (then blocks stays empty and cur is the result),
+	// otherwise the last of the 1 MiB blocks.
 	blocks [][]byte
 	cur    []byte
 	err    error
@@ -168,6 +175,12 @@ func (d *decoder) finish(declared string) (Image, error) {
 	if n == 0 {
 		return Image{}, errors.New("empty image data")
 	}
+	if len(d.blocks) == 0 && cap(d.cur)-n <= n/64+4096 {
+		// Sized up front and filled (nearly) exactly: no copy.
+		data := d.cur[:n:n]
+		d.cur = nil
+		return identify(data, declared)
+	}
 	data := make([]byte, 0, n)
 	for _, b := range d.blocks {
 		data = append(data, b...)
@@ -206,4 +219,13 @@ func Sniff(b []byte) string {
 		return "image/webp"
 	}
 	return ""
+}
+
+// Identify returns the image of decoded bytes: their type from their own
+// signature (declared is the type the answer gave), and their dimensions.
+func Identify(data []byte, declared string) (Image, error) {
+	if len(data) == 0 {
+		return Image{}, errors.New("empty image data")
+	}
+	return identify(data, declared)
 }

@@ -1,0 +1,348 @@
+package openrouter
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// Defaults of the split of a large EmbeddingRequest into requests.
+const (
+	// DefaultEmbeddingBatchInputs is how many inputs one request carries
+	// at most, unless EmbeddingRequest.BatchInputs says otherwise.
+	DefaultEmbeddingBatchInputs = 256
+	// DefaultEmbeddingBatchTokens is the estimated tokens one request
+	// carries at most (four bytes a token), unless BatchTokens says
+	// otherwise. An input larger than this goes alone.
+	DefaultEmbeddingBatchTokens = 100_000
+	// DefaultEmbeddingConcurrency is how many requests are in flight at
+	// once, unless Concurrency says otherwise.
+	DefaultEmbeddingConcurrency = 4
+)
+
+// EmbeddingRequest asks a model for the embeddings of texts, or of token
+// arrays (set Input or Tokens, not both). A request larger than one
+// request's bounds (BatchInputs, BatchTokens) is split into several, sent
+// concurrently through the client's limiter; the results come back in
+// input order.
+type EmbeddingRequest struct {
+	// Model is the embedding model ("openai/text-embedding-3-small");
+	// required. See Client.EmbeddingModels.
+	Model string
+	// Input holds the texts to embed: one or many, none empty.
+	Input []string
+	// Tokens holds token arrays to embed instead of texts.
+	Tokens [][]int
+	// Dimensions asks for vectors of this size, for models that can
+	// shorten them; 0 means the model's size.
+	Dimensions int
+	// EncodingFormat is how the vectors travel: "float" (the default) or
+	// "base64" (smaller answers). Either way they are decoded into
+	// Embeddings.Vectors.
+	EncodingFormat string
+	// InputType tells models that distinguish them what the inputs are
+	// ("search_query", "search_document").
+	InputType string
+	// Provider holds routing preferences.
+	Provider *ProviderPrefs
+	// User identifies the end user to OpenRouter.
+	User string
+
+	// BatchInputs, BatchTokens and Concurrency bound the split (they are
+	// not sent): inputs per request, estimated tokens per request, and
+	// requests in flight. Zero means DefaultEmbeddingBatchInputs,
+	// DefaultEmbeddingBatchTokens and DefaultEmbeddingConcurrency.
+	BatchInputs, BatchTokens, Concurrency int
+}
+
+// Embeddings is the answer to an EmbeddingRequest.
+type Embeddings struct {
+	// Vectors holds one vector per input, in input order. After a failed
+	// request of a split one, the inputs it carried have nil vectors.
+	Vectors [][]float32
+	// Model is the model that answered; ID the last answer's ID.
+	Model, ID string
+	// Usage sums the usage of every request sent.
+	Usage EmbeddingUsage
+	// Requests is how many requests answered.
+	Requests int
+}
+
+// EmbeddingUsage is the tokens and cost of embeddings.
+type EmbeddingUsage struct {
+	PromptTokens int     `json:"prompt_tokens"`
+	TotalTokens  int     `json:"total_tokens"`
+	Cost         float64 `json:"cost"` // USD
+	IsBYOK       bool    `json:"is_byok,omitempty"`
+}
+
+// Cost returns the cost the answers report, in USD.
+func (e *Embeddings) Cost() float64 {
+	if e == nil {
+		return 0
+	}
+	return e.Usage.Cost
+}
+
+// embeddingBody is the JSON of one request.
+type embeddingBody struct {
+	Model          string         `json:"model"`
+	Input          any            `json:"input"`
+	Dimensions     int            `json:"dimensions,omitempty"`
+	EncodingFormat string         `json:"encoding_format,omitempty"`
+	InputType      string         `json:"input_type,omitempty"`
+	Provider       *ProviderPrefs `json:"provider,omitempty"`
+	User           string         `json:"user,omitempty"`
+}
+
+func (r *EmbeddingRequest) validate() error {
+	switch {
+	case r == nil:
+		return invalid("nil EmbeddingRequest")
+	case strings.TrimSpace(r.Model) == "":
+		return invalid("embedding request with no model")
+	case len(r.Input) > 0 && len(r.Tokens) > 0:
+		return invalid("embedding request with both Input and Tokens; set one")
+	case len(r.Input) == 0 && len(r.Tokens) == 0:
+		return invalid("embedding request with no input")
+	case r.Dimensions < 0:
+		return invalid("dimensions %d is negative", r.Dimensions)
+	case r.EncodingFormat != "" && r.EncodingFormat != "float" && r.EncodingFormat != "base64":
+		return invalid("encoding format %q is neither float nor base64", r.EncodingFormat)
+	case r.BatchInputs < 0 || r.BatchTokens < 0 || r.Concurrency < 0:
+		return invalid("negative BatchInputs, BatchTokens or Concurrency")
+	}
+	for i, s := range r.Input {
+		if s == "" {
+			return invalid("input[%d] is empty", i)
+		}
+	}
+	for i, t := range r.Tokens {
+		if len(t) == 0 {
+			return invalid("tokens[%d] is empty", i)
+		}
+	}
+	return nil
+}
+
+// batches splits the inputs into [start, end) ranges within the bounds.
+func (r *EmbeddingRequest) batches() [][2]int {
+	maxIn, maxTok := r.BatchInputs, r.BatchTokens
+	if maxIn == 0 {
+		maxIn = DefaultEmbeddingBatchInputs
+	}
+	if maxTok == 0 {
+		maxTok = DefaultEmbeddingBatchTokens
+	}
+	n := max(len(r.Input), len(r.Tokens))
+	var out [][2]int
+	start, tok := 0, 0
+	for i := 0; i < n; i++ {
+		var t int
+		if len(r.Input) > 0 {
+			t = (len(r.Input[i]) + 3) / 4
+		} else {
+			t = len(r.Tokens[i])
+		}
+		if i > start && (i-start >= maxIn || tok+t > maxTok) {
+			out = append(out, [2]int{start, i})
+			start, tok = i, 0
+		}
+		tok += t
+	}
+	return append(out, [2]int{start, n})
+}
+
+// embeddingAnswer is the 200 answer of /embeddings.
+type embeddingAnswer struct {
+	ID    string `json:"id"`
+	Model string `json:"model"`
+	Data  []struct {
+		Index     *int            `json:"index"`
+		Embedding json.RawMessage `json:"embedding"`
+	} `json:"data"`
+	Usage *EmbeddingUsage `json:"usage"`
+}
+
+// Embed returns the embeddings of the request's inputs, one vector per
+// input in input order, decoded into float32 whichever encoding
+// travelled. A large request is split (see EmbeddingRequest) and its
+// parts sent concurrently; each answer's cost is added to the client's
+// spending as it arrives. When a part fails, Embed returns the first
+// error together with the Embeddings of the parts that answered (their
+// cost was billed): the inputs of a failed part have nil vectors.
+func (c *Client) Embed(ctx context.Context, req *EmbeddingRequest, opts ...CallOption) (*Embeddings, error) {
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	batches := req.batches()
+	n := max(len(req.Input), len(req.Tokens))
+	res := &Embeddings{Vectors: make([][]float32, n)}
+	workers := req.Concurrency
+	if workers == 0 {
+		workers = DefaultEmbeddingConcurrency
+	}
+	workers = min(workers, len(batches))
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		next     = make(chan [2]int)
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range next {
+				ans, vecs, err := c.embedBatch(ctx, req, b[0], b[1], opts)
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil {
+						firstErr = err
+						cancel()
+					}
+				} else {
+					copy(res.Vectors[b[0]:b[1]], vecs)
+					res.Requests++
+					res.ID = ans.ID
+					if res.Model == "" {
+						res.Model = ans.Model
+					}
+					if u := ans.Usage; u != nil {
+						res.Usage.PromptTokens += u.PromptTokens
+						res.Usage.TotalTokens += u.TotalTokens
+						res.Usage.Cost += u.Cost
+						res.Usage.IsBYOK = res.Usage.IsBYOK || u.IsBYOK
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, b := range batches {
+		mu.Lock()
+		stop := firstErr != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+		select {
+		case next <- b:
+		case <-ctx.Done():
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		if res.Requests == 0 {
+			return nil, firstErr
+		}
+		return res, firstErr
+	}
+	if err := ctx.Err(); err != nil { // the caller's context ended before every part was sent
+		return res, err
+	}
+	return res, nil
+}
+
+// embedBatch sends inputs [from, to) and returns their vectors in order.
+func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to int, opts []CallOption) (*embeddingAnswer, [][]float32, error) {
+	body := embeddingBody{Model: req.Model, Dimensions: req.Dimensions, EncodingFormat: req.EncodingFormat,
+		InputType: req.InputType, Provider: req.Provider, User: req.User}
+	if len(req.Input) > 0 {
+		body.Input = req.Input[from:to]
+	} else {
+		body.Input = req.Tokens[from:to]
+	}
+	var ans embeddingAnswer
+	if err := c.sendJSON(ctx, http.MethodPost, "/embeddings", body, &ans, req.Model, opts); err != nil {
+		return nil, nil, err
+	}
+	if ans.Usage != nil {
+		c.spend(ctx, ans.Usage.Cost)
+	}
+	want := to - from
+	if len(ans.Data) != want {
+		return nil, nil, malformed(req.Model, "%d embeddings for %d inputs", len(ans.Data), want)
+	}
+	vecs := make([][]float32, want)
+	for i, d := range ans.Data {
+		idx := i
+		if d.Index != nil {
+			idx = *d.Index
+		}
+		if idx < 0 || idx >= want || vecs[idx] != nil {
+			return nil, nil, malformed(req.Model, "embedding index %d out of range or repeated", idx)
+		}
+		v, err := decodeVector(d.Embedding)
+		if err != nil {
+			return nil, nil, malformed(req.Model, "embedding %d: %v", idx, err)
+		}
+		vecs[idx] = v
+	}
+	return &ans, vecs, nil
+}
+
+// decodeVector decodes an embedding sent as an array of numbers or as
+// base64 of little-endian float32s.
+func decodeVector(raw json.RawMessage) ([]float32, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("bad base64: %v", err)
+		}
+		if len(b) == 0 || len(b)%4 != 0 {
+			return nil, fmt.Errorf("%d bytes of base64 is not a float32 vector", len(b))
+		}
+		v := make([]float32, len(b)/4)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		return v, nil
+	}
+	var v []float32
+	if err := json.Unmarshal(raw, &v); err != nil || len(v) == 0 {
+		return nil, fmt.Errorf("neither a number array nor base64: %s", clip(string(raw), 40))
+	}
+	return v, nil
+}
+
+// EmbeddingModels returns the embedding models (GET /embeddings/models),
+// which the chat catalogue of Models does not list.
+func (c *Client) EmbeddingModels(ctx context.Context, opts ...CallOption) ([]Model, error) {
+	var out struct {
+		Data []Model `json:"data"`
+	}
+	if err := c.getJSON(ctx, "/embeddings/models", &out, opts); err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}
+
+// Cosine returns the cosine similarity of two vectors of the same length
+// (0 when either is zero or their lengths differ).
+func Cosine(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return 0
+	}
+	var dot, na, nb float64
+	for i := range a {
+		dot += float64(a[i]) * float64(b[i])
+		na += float64(a[i]) * float64(a[i])
+		nb += float64(b[i]) * float64(b[i])
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
+}

@@ -1,0 +1,118 @@
+// Command embed finds which articles should link to each other: it embeds
+// every article with one Embed call (split into requests and sent
+// concurrently as the model accepts) and prints the most similar pairs.
+// With no key it runs offline against the embedded fake server, whose
+// vectors are hashed bags of words: articles that share words come out
+// close, as real embeddings put articles on one topic close.
+//
+//	go run ./examples/embed                       # the sample articles of examples/seo, offline
+//	go run ./examples/embed -in ./posts -top 10   # your own Markdown folder
+//	OPENROUTER_API_KEY=sk-or-... go run ./examples/embed
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/examples/internal/demo"
+)
+
+type config struct {
+	in    string // folder of .md files; "" finds examples/seo/articles
+	model string
+	top   int
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.in, "in", "", "folder of Markdown articles (default: the samples of examples/seo)")
+	flag.StringVar(&cfg.model, "model", "openai/text-embedding-3-small", "embedding model")
+	flag.IntVar(&cfg.top, "top", 5, "pairs to print")
+	flag.Parse()
+	if err := run(context.Background(), os.Stdout, os.Getenv("OPENROUTER_API_KEY"), cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+type article struct{ name, text string }
+
+// readArticles reads the .md files of dir, in name order.
+func readArticles(dir string) ([]article, error) {
+	if dir == "" {
+		for _, d := range []string{"examples/seo/articles", "../seo/articles"} { // from the module root, or from this folder
+			if _, err := os.Stat(d); err == nil {
+				dir = d
+				break
+			}
+		}
+		if dir == "" {
+			return nil, errors.New("no -in folder, and the samples of examples/seo are not here: run from the module root")
+		}
+	}
+	paths, err := filepath.Glob(filepath.Join(dir, "*.md"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	var out []article
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, article{name: strings.TrimSuffix(filepath.Base(p), ".md"), text: string(b)})
+	}
+	if len(out) < 2 {
+		return nil, fmt.Errorf("%s: %d article(s); pairs need two", dir, len(out))
+	}
+	return out, nil
+}
+
+func run(ctx context.Context, out io.Writer, key string, cfg config) error {
+	articles, err := readArticles(cfg.in)
+	if err != nil {
+		return err
+	}
+	srv := demo.Server(out, key)
+	if srv != nil {
+		defer srv.Close()
+	}
+	c := demo.Client(key, srv)
+
+	texts := make([]string, len(articles))
+	for i, a := range articles {
+		texts[i] = a.text
+	}
+	res, err := c.Embed(ctx, &openrouter.EmbeddingRequest{Model: cfg.model, Input: texts})
+	if err != nil {
+		return fmt.Errorf("embedding: %w (%s)", err, openrouter.Hint(err))
+	}
+	fmt.Fprintf(out, "Embedded %d articles with %s in %d request(s): %d tokens, $%.6f\n",
+		len(articles), res.Model, res.Requests, res.Usage.TotalTokens, res.Cost())
+
+	type pair struct {
+		a, b int
+		sim  float64
+	}
+	var pairs []pair
+	for i := range articles {
+		for j := i + 1; j < len(articles); j++ {
+			pairs = append(pairs, pair{i, j, openrouter.Cosine(res.Vectors[i], res.Vectors[j])})
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool { return pairs[i].sim > pairs[j].sim })
+	fmt.Fprintf(out, "\nThe %d most similar pairs (link them to each other):\n", min(cfg.top, len(pairs)))
+	for _, p := range pairs[:min(cfg.top, len(pairs))] {
+		fmt.Fprintf(out, "  %.3f  %s <-> %s\n", p.sim, articles[p.a].name, articles[p.b].name)
+	}
+	return nil
+}

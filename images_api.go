@@ -1,0 +1,257 @@
+package openrouter
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/routerkit/openrouter/internal/dataurl"
+)
+
+// ImageModel is a model of the dedicated image API (GET /images/models).
+// Image-only models (FLUX, Seedream, Recraft, ...) are listed there and
+// not in Models' catalogue.
+type ImageModel struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Description  string `json:"description"`
+	Created      time.Time
+	Architecture struct {
+		InputModalities  []string `json:"input_modalities"`
+		OutputModalities []string `json:"output_modalities"`
+	} `json:"architecture"`
+	// SupportedParameters maps each parameter the model accepts
+	// ("resolution", "aspect_ratio", ...) to what it accepts.
+	SupportedParameters map[string]ImageCapability `json:"supported_parameters"`
+	SupportsStreaming   bool                       `json:"supports_streaming"`
+	// Endpoints is the path of the model's per-provider records.
+	Endpoints string `json:"endpoints"`
+}
+
+// ImageCapability is what an image model accepts for a parameter: one of
+// Values ("enum"), a number from Min to Max ("range"), or a flag
+// ("boolean").
+type ImageCapability struct {
+	Type   string   `json:"type"`
+	Values []string `json:"values,omitempty"`
+	Min    float64  `json:"min,omitempty"`
+	Max    float64  `json:"max,omitempty"`
+}
+
+// UnmarshalJSON decodes created as Unix seconds.
+func (m *ImageModel) UnmarshalJSON(b []byte) error {
+	type plain ImageModel
+	var w struct {
+		plain
+		Created float64 `json:"created"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*m = ImageModel(w.plain)
+	if w.Created > 0 {
+		m.Created = time.Unix(int64(w.Created), 0)
+	}
+	return nil
+}
+
+// asModel is the catalogue entry an image model stands for, so that
+// Model, CheckRoles and the model check know image-only models.
+func (m *ImageModel) asModel() Model {
+	out := slices.Clone(m.Architecture.OutputModalities)
+	if !slices.Contains(out, "image") {
+		out = append(out, "image")
+	}
+	return Model{ID: m.ID, CanonicalSlug: m.ID, Name: m.Name, Description: m.Description, Created: m.Created,
+		InputModalities: m.Architecture.InputModalities, OutputModalities: out, ImageAPIOnly: true}
+}
+
+// ImageModels returns the models of the dedicated image API.
+func (c *Client) ImageModels(ctx context.Context, opts ...CallOption) ([]ImageModel, error) {
+	var out struct {
+		Data []ImageModel `json:"data"`
+	}
+	if err := c.getJSON(ctx, "/images/models", &out, opts); err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}
+
+// ImageEndpoint is one provider's offer of an image model.
+type ImageEndpoint struct {
+	ProviderName        string                     `json:"provider_name"`
+	ProviderSlug        string                     `json:"provider_slug"`
+	ProviderTag         string                     `json:"provider_tag"`
+	SupportedParameters map[string]ImageCapability `json:"supported_parameters"`
+	// AllowedPassthroughParameters are provider parameters sent through.
+	AllowedPassthroughParameters []string       `json:"allowed_passthrough_parameters"`
+	SupportsStreaming            bool           `json:"supports_streaming"`
+	Pricing                      []ImagePricing `json:"pricing"`
+}
+
+// ImagePricing is one price of an image endpoint: CostUSD per Unit
+// ("image", "megapixel", "token") of Billable ("output_image", ...).
+type ImagePricing struct {
+	Billable string  `json:"billable"`
+	Unit     string  `json:"unit"`
+	CostUSD  float64 `json:"cost_usd"`
+	Variant  string  `json:"variant,omitempty"`
+}
+
+// ImageModelEndpoints returns the provider endpoints of an image model:
+// their parameters and prices.
+func (c *Client) ImageModelEndpoints(ctx context.Context, id string, opts ...CallOption) ([]ImageEndpoint, error) {
+	path, err := modelPath(id)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Endpoints []ImageEndpoint `json:"endpoints"`
+	}
+	if err := c.getJSON(ctx, "/images/models/"+path+"/endpoints", &out, opts); err != nil {
+		return nil, err
+	}
+	return out.Endpoints, nil
+}
+
+// imagesBody is the JSON of POST /images.
+type imagesBody struct {
+	Model           string           `json:"model"`
+	Prompt          string           `json:"prompt"`
+	N               int              `json:"n,omitempty"`
+	AspectRatio     string           `json:"aspect_ratio,omitempty"`
+	Resolution      string           `json:"resolution,omitempty"`
+	InputReferences []imageReference `json:"input_references,omitempty"`
+}
+
+type imageReference struct {
+	Type     string `json:"type"`
+	ImageURL struct {
+		URL string `json:"url"`
+	} `json:"image_url"`
+}
+
+// generateWithImageAPI sends req to POST /images, for a model only the
+// image API serves.
+func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, model string, opts []CallOption) (*ImageResult, error) {
+	switch {
+	case req.Modalities != nil:
+		return nil, invalid("%s is served by the image API, which takes no modalities", model)
+	case req.MaxTokens != 0:
+		return nil, invalid("%s is served by the image API, which takes no max_tokens", model)
+	}
+	body := imagesBody{Model: model, Prompt: req.Prompt, N: req.N, AspectRatio: req.AspectRatio, Resolution: req.Size}
+	for _, in := range req.Inputs {
+		u := in.URL
+		if u == "" {
+			u = "data:" + dataurl.Sniff(in.Data) + ";base64," + base64.StdEncoding.EncodeToString(in.Data)
+		}
+		ref := imageReference{Type: "image_url"}
+		ref.ImageURL.URL = u
+		body.InputReferences = append(body.InputReferences, ref)
+	}
+	var out struct {
+		Data []struct {
+			B64JSON   string `json:"b64_json"`
+			MediaType string `json:"media_type"`
+		} `json:"data"`
+		Usage *Usage `json:"usage"`
+	}
+	if err := c.sendJSON(ctx, http.MethodPost, "/images", body, &out, model, opts); err != nil {
+		return nil, c.suggestModels(err, model)
+	}
+	if out.Usage != nil {
+		c.spend(ctx, out.Usage.Cost)
+	}
+	res := &ImageResult{Model: model, Usage: out.Usage}
+	for i, d := range out.Data {
+		data, err := base64.StdEncoding.DecodeString(d.B64JSON)
+		if err != nil || len(data) == 0 {
+			res.Skipped = append(res.Skipped, fmt.Errorf("image %d: bad base64 in b64_json", i))
+			continue
+		}
+		img, err := dataurl.Identify(data, d.MediaType)
+		if err != nil {
+			res.Skipped = append(res.Skipped, fmt.Errorf("image %d: %w", i, err))
+			continue
+		}
+		res.Images = append(res.Images, Image{Data: img.Data, MIME: img.MIME, DeclaredMIME: img.Declared, Width: img.Width, Height: img.Height})
+	}
+	if len(res.Images) == 0 {
+		return nil, &NoImageError{Model: model, Broken: res.Skipped, Usage: out.Usage, CatalogueKnown: true, CatalogueImageOutput: true}
+	}
+	return res, nil
+}
+
+// Keys of the client's catalogue cache beside /models queries: the image
+// API's models and the account's usable models.
+const (
+	imageCatalogQuery = "\x00images/models"
+	userCatalogQuery  = "\x00models/user"
+)
+
+// fetchCatalog reads the catalogue a cache key names.
+func (c *Client) fetchCatalog(ctx context.Context, query string) ([]Model, error) {
+	switch query {
+	case imageCatalogQuery:
+		ims, err := c.ImageModels(ctx)
+		if err != nil {
+			return nil, err
+		}
+		models := make([]Model, len(ims))
+		for i := range ims {
+			models[i] = ims[i].asModel()
+		}
+		return models, nil
+	case userCatalogQuery:
+		return c.UserModels(ctx)
+	}
+	return c.fetchModels(ctx, query)
+}
+
+// cachedLookup returns the entry of id in the cached catalogue of query
+// (fetched once per TTL), or nil when it lacks the model or cannot be
+// read; a failure is logged, not returned: these catalogues refine the
+// answer of /models, they do not replace it.
+func (c *Client) cachedLookup(ctx context.Context, query, id string) (*Model, bool) {
+	models, err := c.catalog.get(ctx, c, query)
+	if err != nil {
+		if c.cfg.logger != nil {
+			c.cfg.logger.DebugContext(ctx, "openrouter: catalogue not available", "catalogue", query[1:], "error", err)
+		}
+		return nil, false
+	}
+	for i := range models {
+		if models[i].ID == id {
+			m := models[i]
+			return &m, true
+		}
+	}
+	return nil, true
+}
+
+// imageAPIModel returns the image API's entry of id, or nil.
+func (c *Client) imageAPIModel(ctx context.Context, id string) *Model {
+	m, _ := c.cachedLookup(ctx, imageCatalogQuery, id)
+	return m
+}
+
+// usableModel is Model, and then the account's view: a model that
+// /models lists but /models/user leaves out (the account's privacy or
+// provider settings exclude every provider of it) gives an error matching
+// [ErrModelUnsuitable]. When /models/user cannot be read, Model's answer
+// stands.
+func (c *Client) usableModel(ctx context.Context, id string) (*Model, error) {
+	m, err := c.Model(ctx, id)
+	if err != nil || m.ImageAPIOnly {
+		return m, err
+	}
+	if u, read := c.cachedLookup(ctx, userCatalogQuery, m.ID); read && u == nil {
+		return nil, fmt.Errorf("%w: %s is in the catalogue, but this account's privacy or provider settings exclude it (it is not in /models/user)", ErrModelUnsuitable, m.ID)
+	}
+	return m, nil
+}
