@@ -54,6 +54,8 @@ type Server struct {
 	record    bool
 	ids       int
 	gens      map[string]map[string]any // generation records by ID
+	now       func() time.Time          // the clock of the batches (WithClock)
+	batch     batchState
 
 	bucket          *bucket
 	maxConcurrent   int
@@ -124,6 +126,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /api/v1/key", s.handleKey)
 	mux.HandleFunc("GET /api/v1/credits", s.handleCredits)
 	mux.HandleFunc("GET /api/v1/generation", s.handleGeneration)
+	s.routeBatches(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Not Found: " + r.Method + " " + r.URL.Path})
 	})
