@@ -607,3 +607,71 @@ func TestBatchResultShapes(t *testing.T) {
 		}
 	}
 }
+
+func TestListBatchesPagesAndFilters(t *testing.T) {
+	_, clock, c := batchServer(t)
+	var ids []string
+	for i := range 5 {
+		b, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"a": fmt.Sprint(i)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, b.ID)
+		clock.Advance(time.Second)
+	}
+	var got []string
+	o := openrouter.BatchListOptions{Limit: 2}
+	for page := 0; ; page++ {
+		l, err := c.ListBatches(context.Background(), o)
+		if err != nil || page > 5 {
+			t.Fatalf("page %d: %v", page, err)
+		}
+		for _, b := range l.Data {
+			got = append(got, b.ID)
+		}
+		if !l.HasMore {
+			break
+		}
+		o.After = l.LastID
+	}
+	want := []string{ids[4], ids[3], ids[2], ids[1], ids[0]}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("listed %v, want newest first %v", got, want)
+	}
+	clock.Advance(time.Hour)
+	l, err := c.ListBatches(context.Background(), openrouter.BatchListOptions{Status: []openrouter.BatchStatus{openrouter.BatchInProgress}})
+	if err != nil || len(l.Data) != 0 {
+		t.Errorf("in_progress after an hour: %d, %v", len(l.Data), err)
+	}
+	l, err = c.ListBatches(context.Background(), openrouter.BatchListOptions{Status: []openrouter.BatchStatus{openrouter.BatchCompleted}})
+	if err != nil || len(l.Data) != 5 || l.Data[0].Results != nil {
+		t.Errorf("completed: %d, %v (listed batches carry no results)", len(l.Data), err)
+	}
+	if _, err := c.ListBatches(context.Background(), openrouter.BatchListOptions{Limit: 101}); !errors.Is(err, openrouter.ErrInvalidRequest) {
+		t.Errorf("limit 101: %v", err)
+	}
+	if _, err := c.FindBatch(context.Background(), openrouter.BatchMarker{}); !errors.Is(err, openrouter.ErrInvalidRequest) {
+		t.Errorf("empty marker: %v", err)
+	}
+}
+
+func TestWithBatchPath(t *testing.T) {
+	paths := make(chan string, 1)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths <- r.URL.Path
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"batch_1","object":"batch","status":"completed"}`)
+	}))
+	defer hs.Close()
+	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(hs.URL+"/api"), openrouter.WithBatchPath("/beta/batches"))
+	if b, err := c.GetBatch(context.Background(), "batch_1"); err != nil || !b.Status.Terminal() {
+		t.Fatalf("%v %v", b, err)
+	}
+	if path := <-paths; path != "/api/beta/batches/batch_1" {
+		t.Errorf("path %q", path)
+	}
+	bad := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBatchPath("batches?x"))
+	if _, err := bad.GetBatch(context.Background(), "b"); !errors.Is(err, openrouter.ErrInvalidRequest) {
+		t.Errorf("bad path: %v", err)
+	}
+}

@@ -1,7 +1,8 @@
 // Package openroutertest is a fake OpenRouter API for tests, examples and
-// offline runs. It serves /chat/completions, /models, /key and /credits with
-// OpenRouter's real shapes and error bodies, from a catalogue, a credit
-// balance and a queue of scripted replies:
+// offline runs. It serves /chat/completions, /models, /key, /credits and the
+// Batch API (/batches, see WithClock) with OpenRouter's real shapes and
+// error bodies, from a catalogue, a credit balance and a queue of scripted
+// replies:
 //
 //	srv := openroutertest.NewServer()
 //	defer srv.Close()
