@@ -163,6 +163,9 @@ func (c *Client) encodeBatch(req *BatchRequest) ([]byte, BatchMarker, error) {
 	if model == "" || strings.ContainsAny(model, " \t\r\n") {
 		return nil, m, invalid("batch model %q: set BatchRequest.Model", model)
 	}
+	if strings.HasSuffix(model, ":online") {
+		return nil, m, invalid("web search (%s) is not available in a batch; send it with Chat", model)
+	}
 	if len(req.Requests) == 0 {
 		return nil, m, invalid("a batch needs at least one request")
 	}

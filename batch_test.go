@@ -165,6 +165,9 @@ func TestBatchLifecycleHalfPriceResultsByCustomID(t *testing.T) {
 	if fmt.Sprint(seen) != fmt.Sprint(want) {
 		t.Errorf("statuses seen %v, want %v", seen, want)
 	}
+	if final.Provider != "OpenRouterTest" || final.FinalizedAt <= final.CreatedAt || final.ExpiresAt == 0 {
+		t.Errorf("provider %q, created %d, finalized %d, expires %d", final.Provider, final.CreatedAt, final.FinalizedAt, final.ExpiresAt)
+	}
 	if final.Err() != nil || final.RequestCounts != (openrouter.BatchRequestCounts{Total: 3, Completed: 3}) || final.Usage == nil {
 		t.Fatalf("final batch = %+v, err %v", final, final.Err())
 	}
@@ -483,6 +486,7 @@ func TestSubmitBatchRefusedBeforeSending(t *testing.T) {
 		"other model":    {Model: batchModel, Requests: []openrouter.BatchItem{{CustomID: "a", Body: other}}},
 		"http callback":  {Model: batchModel, CallbackURL: "http://example.com", Requests: []openrouter.BatchItem{{CustomID: "a", Body: text("1")}}},
 		"window":         {Model: batchModel, CompletionWindow: "1h", Requests: []openrouter.BatchItem{{CustomID: "a", Body: text("1")}}},
+		"online model":   {Model: batchModel + ":online", Requests: []openrouter.BatchItem{{CustomID: "a", Body: text("1")}}},
 		"endpoint":       {Model: batchModel, Endpoint: "/v1/embeddings", Requests: []openrouter.BatchItem{{CustomID: "a", Body: text("1")}}},
 		"empty message":  {Model: batchModel, Requests: []openrouter.BatchItem{{CustomID: "a", Body: &openrouter.ChatRequest{}}}},
 		"request routes": {Model: batchModel, Requests: []openrouter.BatchItem{{CustomID: "a", Body: &openrouter.ChatRequest{Provider: &openrouter.ProviderPrefs{}, Messages: text("x").Messages}}}},
@@ -673,5 +677,40 @@ func TestWithBatchPath(t *testing.T) {
 	bad := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBatchPath("batches?x"))
 	if _, err := bad.GetBatch(context.Background(), "b"); !errors.Is(err, openrouter.ErrInvalidRequest) {
 		t.Errorf("bad path: %v", err)
+	}
+}
+
+func TestWaitBatchToleratesSomePollFailures(t *testing.T) {
+	var mu sync.Mutex
+	gets := 0
+	answers := []int{503, 503, 200, 503, 503, 503}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		s := answers[min(gets, len(answers)-1)]
+		gets++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(s)
+		if s != 200 {
+			io.WriteString(w, `{"error":{"code":503,"message":"Service Unavailable"}}`)
+			return
+		}
+		io.WriteString(w, `{"id":"batch_1","object":"batch","status":"in_progress","request_counts":{"total":1,"completed":0,"failed":0}}`)
+	}))
+	defer hs.Close()
+	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(hs.URL), openrouter.WithLimiter(nil),
+		openrouter.WithRetry(0, time.Millisecond, time.Millisecond)) // one attempt a poll
+	var sleeps int
+	w := openrouter.WithBatchSleep(openrouter.BatchWait{MaxPollErrors: 3}, func(ctx context.Context, d time.Duration, _ <-chan struct{}) (bool, error) {
+		sleeps++
+		return false, nil
+	})
+	_, err := c.WaitBatch(context.Background(), "batch_1", w)
+	mu.Lock()
+	defer mu.Unlock()
+	// 503, 503 (two failures), 200 (reset), 503, 503, 503: the third
+	// failure in a row ends the wait.
+	if !errors.Is(err, openrouter.ErrServer) || gets != 6 || sleeps != 5 {
+		t.Errorf("err %v after %d polls and %d sleeps; want ErrServer after 6 polls", err, gets, sleeps)
 	}
 }
