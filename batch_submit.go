@@ -145,27 +145,11 @@ func CheckBatchable(req *ChatRequest) error {
 // requests: the server reads the body as a stream and refuses it
 // otherwise.
 func (c *Client) encodeBatch(req *BatchRequest) ([]byte, BatchMarker, error) {
-	var m BatchMarker
-	if req == nil {
-		return nil, m, invalid("nil *BatchRequest")
+	m, err := c.batchMarker(req)
+	if err != nil {
+		return nil, m, err
 	}
-	endpoint := req.Endpoint
-	if endpoint == "" {
-		endpoint = BatchChatCompletions
-	}
-	if endpoint != BatchChatCompletions {
-		return nil, m, invalid("batch endpoint %q: this SDK builds %s batches only", endpoint, BatchChatCompletions)
-	}
-	model := req.Model
-	if model == "" {
-		model = c.cfg.roles.Standard
-	}
-	if model == "" || strings.ContainsAny(model, " \t\r\n") {
-		return nil, m, invalid("batch model %q: set BatchRequest.Model", model)
-	}
-	if strings.HasSuffix(model, ":online") {
-		return nil, m, invalid("web search (%s) is not available in a batch; send it with Chat", model)
-	}
+	endpoint, model, token := m.Endpoint, m.Model, m.Token
 	if len(req.Requests) == 0 {
 		return nil, m, invalid("a batch needs at least one request")
 	}
@@ -174,12 +158,6 @@ func (c *Client) encodeBatch(req *BatchRequest) ([]byte, BatchMarker, error) {
 	}
 	if p := req.Provider; p != nil && slices.Contains(p.Only, "") {
 		return nil, m, invalid("an empty provider name in BatchRequest.Provider.Only")
-	}
-	token := req.Token
-	if token == "" {
-		var r [12]byte
-		_, _ = rand.Read(r[:])
-		token = "orb-" + hex.EncodeToString(r[:])
 	}
 	var b bytes.Buffer
 	b.WriteString(`{"endpoint":`)
@@ -238,9 +216,54 @@ func (c *Client) encodeBatch(req *BatchRequest) ([]byte, BatchMarker, error) {
 		b.WriteByte('}')
 	}
 	b.WriteString("]}")
-	m = BatchMarker{Token: token, Endpoint: endpoint, Model: model, Requests: len(req.Requests),
-		NotBefore: c.now().Add(-batchClockSkew).UTC().Truncate(time.Second)}
 	return b.Bytes(), m, nil
+}
+
+// BatchMarker returns the marker of a submission of req, to record (in a
+// journal, say) before calling SubmitBatch, so that a process that dies
+// before the answer can look the batch up with FindBatch rather than
+// submit it again. It draws req.Token when it is empty, so that the
+// submission that follows carries the same token.
+func (c *Client) BatchMarker(req *BatchRequest) (BatchMarker, error) {
+	m, err := c.batchMarker(req)
+	if err == nil && req.Token == "" {
+		req.Token = m.Token
+	}
+	return m, err
+}
+
+// batchMarker checks a batch's endpoint and model and returns its marker,
+// dated now less the clock skew allowed.
+func (c *Client) batchMarker(req *BatchRequest) (BatchMarker, error) {
+	var m BatchMarker
+	if req == nil {
+		return m, invalid("nil *BatchRequest")
+	}
+	endpoint := req.Endpoint
+	if endpoint == "" {
+		endpoint = BatchChatCompletions
+	}
+	if endpoint != BatchChatCompletions {
+		return m, invalid("batch endpoint %q: this SDK builds %s batches only", endpoint, BatchChatCompletions)
+	}
+	model := req.Model
+	if model == "" {
+		model = c.cfg.roles.Standard
+	}
+	if model == "" || strings.ContainsAny(model, " \t\r\n") {
+		return m, invalid("batch model %q: set BatchRequest.Model", model)
+	}
+	if strings.HasSuffix(model, ":online") {
+		return m, invalid("web search (%s) is not available in a batch; send it with Chat", model)
+	}
+	token := req.Token
+	if token == "" {
+		var r [12]byte
+		_, _ = rand.Read(r[:])
+		token = "orb-" + hex.EncodeToString(r[:])
+	}
+	return BatchMarker{Token: token, Endpoint: endpoint, Model: model, Requests: len(req.Requests),
+		NotBefore: c.now().Add(-batchClockSkew).UTC().Truncate(time.Second)}, nil
 }
 
 // writeJSONValue appends v's JSON; v is a string or a plain struct, which
