@@ -85,7 +85,7 @@ func NewClient(apiKey string, opts ...Option) *Client {
 		RetryWaitMin: c.cfg.minWait,
 		RetryWaitMax: c.cfg.maxWait,
 		RetryMax:     c.cfg.maxRetries,
-		CheckRetry:   c.checkRetry,
+		CheckRetry:   c.checkResend,
 		Backoff:      c.backoff,
 		ErrorHandler: func(resp *http.Response, err error, _ int) (*http.Response, error) { return resp, err },
 	}
@@ -130,6 +130,9 @@ type callState struct {
 	model    string
 	attempts int
 	last     *APIError // the error of the last attempt that got an answer
+	// noResend: a call that may not be sent twice (a batch submission):
+	// retried only when the first attempt surely did not reach the server.
+	noResend bool
 }
 
 type stateKey struct{}

@@ -66,4 +66,15 @@
 //	ErrInvalidRequest       refused before sending                        fix the request
 //
 // The API key never appears in an error, a log line or a panic.
+//
+// # Batches
+//
+// [Client.SubmitBatch] sends many chat completions to run in the
+// background at about half price; [Client.WaitBatch] polls until the batch
+// ends, and [Client.BatchResultMap] gives each request's result by custom
+// ID, whose [BatchResult.Chat] returns the completion or the error a Chat
+// call would have. A submission is never resent blindly: when its answer
+// is lost the client looks the batch up ([Client.FindBatch]). Before a
+// job, [Client.EstimateCost] bounds its cost and [Client.CheckFunds]
+// refuses one the account cannot pay.
 package openrouter

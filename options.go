@@ -37,6 +37,7 @@ type config struct {
 	onLowBalance func(float64)
 	firstChunk   time.Duration
 	idle         time.Duration
+	batchPath    string // the Batch API's path under baseURL; "" is "/batches"
 }
 
 func defaultConfig() config {

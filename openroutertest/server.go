@@ -1,9 +1,10 @@
 // Package openroutertest is a fake OpenRouter API for tests, examples and
 // offline runs. It serves /chat/completions, /models, /key and /credits with
 // OpenRouter's real shapes and error bodies, from a catalogue, a credit
-// balance and a queue of scripted replies; and beyond chat /embeddings,
+// balance and a queue of scripted replies; beyond chat, /embeddings,
 // /images, /keys, /activity, the models' endpoints, /providers,
-// /models/user and /models/count (see extra.go):
+// /models/user and /models/count (see extra.go), and the Batch API
+// (/batches, see WithClock):
 //
 //	srv := openroutertest.NewServer()
 //	defer srv.Close()
@@ -57,6 +58,8 @@ type Server struct {
 	ids       int
 	gens      map[string]map[string]any // generation records by ID
 	ext       *extra                    // the endpoints beyond chat (extra.go)
+	now       func() time.Time          // the clock of the batches (WithClock)
+	batch     batchState
 
 	bucket          *bucket
 	maxConcurrent   int
@@ -129,6 +132,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /api/v1/credits", s.handleCredits)
 	mux.HandleFunc("GET /api/v1/generation", s.handleGeneration)
 	s.registerExtra(mux)
+	s.routeBatches(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Not Found: " + r.Method + " " + r.URL.Path})
 	})

@@ -1,0 +1,205 @@
+package openrouter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// BatchResult is what one request of a batch got: exactly one of
+// Response and Error is set. Match it to its request by CustomID.
+type BatchResult struct {
+	ID       string         `json:"id"`
+	CustomID string         `json:"custom_id"`
+	Response *BatchResponse `json:"response"`
+	// Error is the request's error object as sent, when it has no
+	// response (expired or cancelled before it ran, say).
+	Error json.RawMessage `json:"error"`
+
+	redact func(*APIError) // the client's key redaction, when it decoded the result
+}
+
+// BatchResponse is the answer a batch request got, as the sync endpoint
+// would have given it.
+type BatchResponse struct {
+	StatusCode int             `json:"status_code"`
+	RequestID  string          `json:"request_id"`
+	Body       json.RawMessage `json:"body"`
+}
+
+// Chat returns the request's chat completion, or the error a Chat call
+// would have returned for the same answer: an *[APIError] matching the
+// same sentinels (a 402 is [ErrInsufficientCredits], a 429
+// [ErrRateLimited]), or an *[EmptyContentError].
+func (r *BatchResult) Chat() (*ChatResponse, error) {
+	if hasJSON(r.Error) {
+		e := errorFromObject(r.Error)
+		e.RequestID = r.ID
+		return nil, r.finish(e)
+	}
+	if r.Response == nil {
+		return nil, r.finish(&APIError{kind: []error{ErrServer}, RequestID: r.ID,
+			Message: fmt.Sprintf("batch result %q has neither a response nor an error", r.CustomID)})
+	}
+	status := r.Response.StatusCode
+	if status >= 400 {
+		e := parseError(status, nil, r.Response.Body, time.Now())
+		if e.RequestID == "" {
+			e.RequestID = r.Response.RequestID
+		}
+		return nil, r.finish(e)
+	}
+	var env chatEnvelope
+	if err := decodeJSON(&http.Response{StatusCode: max(status, 200)}, r.Response.Body, &env); err != nil {
+		var e *APIError
+		if errors.As(err, &e) {
+			return nil, r.finish(e)
+		}
+		return nil, err
+	}
+	res := &env.ChatResponse
+	if hasJSON(env.Error) {
+		e := errorFromObject(env.Error)
+		e.RequestID, e.Response = res.ID, res
+		return nil, r.finish(e)
+	}
+	if err := checkAnswer(res, res.Model); err != nil {
+		var e *APIError
+		if errors.As(err, &e) {
+			r.finish(e)
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// Err returns the result's error, or nil when it holds a usable chat
+// completion. See Chat.
+func (r *BatchResult) Err() error {
+	_, err := r.Chat()
+	return err
+}
+
+func (r *BatchResult) finish(e *APIError) *APIError {
+	if r.redact != nil {
+		r.redact(e)
+	}
+	return e
+}
+
+func hasJSON(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
+
+// batchResultsPage is a page of GET /batches/{id}/results.
+type batchResultsPage struct {
+	Data       []BatchResult `json:"data"`
+	HasMore    bool          `json:"has_more"`
+	NextCursor *string       `json:"next_cursor"`
+}
+
+// batchResultsPageSize is how many results each page asks for (the API
+// serves 1 to 1000).
+const batchResultsPageSize = 500
+
+// BatchResults iterates over a finished batch's results, page by page
+// (GET /batches/{id}/results, cursor-paginated). A server that answers
+// that path with 404 or 405 serves the older shape, where the finished
+// batch carries its results inline: they are read from GetBatch instead.
+// An error ends the iteration; it is yielded with a nil result.
+//
+//	for r, err := range c.BatchResults(ctx, id) {
+//		if err != nil { return err }
+//		res, err := r.Chat() // the completion, or the typed error of this request
+//		...
+//	}
+func (c *Client) BatchResults(ctx context.Context, id string, opts ...CallOption) iter.Seq2[*BatchResult, error] {
+	return func(yield func(*BatchResult, error) bool) {
+		base, err := c.batchIDPath(id, "/results")
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		cursor := ""
+		seen := map[string]bool{}
+		for first := true; ; first = false {
+			q := url.Values{"limit": {fmt.Sprint(batchResultsPageSize)}}
+			if cursor != "" {
+				q.Set("cursor", cursor)
+			}
+			var page batchResultsPage
+			err := c.getJSON(ctx, base+"?"+q.Encode(), &page, opts)
+			var e *APIError
+			if first && errors.As(err, &e) && (e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusMethodNotAllowed) {
+				c.inlineResults(ctx, id, opts, yield)
+				return
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for i := range page.Data {
+				r := &page.Data[i]
+				r.redact = c.redactError
+				if !yield(r, nil) {
+					return
+				}
+			}
+			next := ""
+			if page.NextCursor != nil {
+				next = *page.NextCursor
+			}
+			if !page.HasMore {
+				return
+			}
+			if next == "" || seen[next] {
+				yield(nil, &APIError{kind: []error{ErrServer}, Message: fmt.Sprintf("batch %s: the results say there are more, but give no new cursor", id)})
+				return
+			}
+			seen[next], cursor = true, next
+		}
+	}
+}
+
+// inlineResults yields the results a finished batch carries inline.
+func (c *Client) inlineResults(ctx context.Context, id string, opts []CallOption, yield func(*BatchResult, error) bool) {
+	b, err := c.GetBatch(ctx, id, opts...)
+	if err != nil {
+		yield(nil, err)
+		return
+	}
+	if b.Results == nil {
+		yield(nil, &APIError{StatusCode: http.StatusNotFound, kind: []error{ErrNotFound},
+			Message: fmt.Sprintf("batch %s (%s) has no results to read", id, b.Status)})
+		return
+	}
+	for i := range b.Results {
+		r := &b.Results[i]
+		r.redact = c.redactError
+		if !yield(r, nil) {
+			return
+		}
+	}
+}
+
+func (c *Client) redactError(e *APIError) { c.redact(e) }
+
+// BatchResultMap reads all of a batch's results into a map by custom ID.
+// A custom ID the server sends twice is an error ([ErrServer]): neither
+// result is dropped silently.
+func (c *Client) BatchResultMap(ctx context.Context, id string, opts ...CallOption) (map[string]*BatchResult, error) {
+	m := map[string]*BatchResult{}
+	for r, err := range c.BatchResults(ctx, id, opts...) {
+		if err != nil {
+			return m, err
+		}
+		if _, dup := m[r.CustomID]; dup {
+			return m, &APIError{kind: []error{ErrServer}, Message: fmt.Sprintf("batch %s: custom ID %q has two results", id, r.CustomID)}
+		}
+		m[r.CustomID] = r
+	}
+	return m, nil
+}

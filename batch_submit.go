@@ -1,0 +1,428 @@
+package openrouter
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// BatchRequest is a batch to submit: chat completions, each under a
+// custom ID of the caller's, run on one model.
+type BatchRequest struct {
+	// Endpoint is the shape of every request; "" means
+	// [BatchChatCompletions], the only one this SDK builds.
+	Endpoint string
+	// Model runs every request; "" means the client's standard model. A
+	// request's Body may name the same model or none.
+	Model string
+	// Requests are the batch's requests; custom IDs must be unique, and
+	// results are matched to them by custom ID, never by position.
+	Requests []BatchItem
+	// CallbackURL is an HTTPS URL that receives a webhook when the batch
+	// ends (batch.completed, .failed, .cancelled, .expired). The client
+	// adds the query parameter "openrouter_batch_token" with Token, so the
+	// receiver can tell its submissions apart.
+	CallbackURL string
+	// CompletionWindow is "" or "24h", the only window offered.
+	CompletionWindow string
+	// Provider restricts the providers that may run the batch.
+	Provider *BatchProvider
+	// Token marks this submission, for the caller's own records (write it
+	// in a journal before submitting) and the callback URL. "" lets
+	// SubmitBatch draw a random one.
+	Token string
+}
+
+// BatchItem is one request of a batch.
+type BatchItem struct {
+	CustomID string
+	Body     *ChatRequest // encoded exactly as Chat encodes it
+}
+
+// BatchProvider is the provider routing a batch accepts: only these
+// providers, and whether others may take over.
+type BatchProvider struct {
+	Only           []string `json:"only,omitempty"`
+	AllowFallbacks *bool    `json:"allow_fallbacks,omitempty"`
+}
+
+// BatchMarker identifies a submission whose answer was lost, so the
+// batch can be looked up (FindBatch) instead of submitted again. The API
+// has no metadata field, so the batch is recognised by what it must be:
+// endpoint, model, request count, created after NotBefore. It is plain
+// data, to keep in a journal.
+type BatchMarker struct {
+	Token     string    `json:"token"`
+	Endpoint  string    `json:"endpoint"`
+	Model     string    `json:"model"`
+	Requests  int       `json:"requests"`
+	NotBefore time.Time `json:"not_before"`
+}
+
+// batchClockSkew is how far the server's clock may be behind ours when a
+// batch is looked up by creation time.
+const batchClockSkew = 5 * time.Minute
+
+// BatchSubmitError reports a submission that may have reached the server
+// but whose answer was lost, and that no lookup could settle: the batch
+// may exist and run (and be billed). It matches [ErrMaybeBilled] and the
+// cause. Do not submit it again blindly: call FindBatch with Marker
+// later, or check the batches listed in Candidates.
+type BatchSubmitError struct {
+	Marker     BatchMarker
+	Candidates []string // IDs of the batches that match Marker, when several do
+	Err        error    // what happened to the submission
+	LookupErr  error    // why the lookup failed, if it did
+}
+
+// Error says what was lost and what to do, with the cause.
+func (e *BatchSubmitError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "openrouter: the answer to a batch submission (%d requests on %s) was lost: %v; ", e.Marker.Requests, e.Marker.Model, e.Err)
+	switch {
+	case e.LookupErr != nil:
+		fmt.Fprintf(&b, "looking the batch up failed too (%v)", e.LookupErr)
+	case len(e.Candidates) > 1:
+		fmt.Fprintf(&b, "%d batches match it (%s)", len(e.Candidates), strings.Join(e.Candidates, ", "))
+	default:
+		b.WriteString("no batch matching it is listed yet")
+	}
+	b.WriteString("; it may exist: look it up with FindBatch before submitting again")
+	return b.String()
+}
+
+// Unwrap returns ErrMaybeBilled and the cause.
+func (e *BatchSubmitError) Unwrap() []error { return []error{ErrMaybeBilled, e.Err} }
+
+// CheckBatchable returns nil when req may go in a batch of chat
+// completions, and otherwise an [ErrInvalidRequest] error that says why
+// (send such a request with Chat): batches are text only (no image, audio
+// or file input, no image output), take no fallback models and no web
+// search, and route providers at the batch level only.
+func CheckBatchable(req *ChatRequest) error {
+	if err := req.validate(); err != nil {
+		return err
+	}
+	if len(req.Models) > 0 {
+		return invalid("fallback models (Models) are not available in a batch; the batch's model runs every request")
+	}
+	if slices.Contains(req.Modalities, "image") || req.ImageConfig != nil {
+		return invalid("image output is not available in a batch; send it with Chat")
+	}
+	for i, m := range req.Messages {
+		for _, p := range m.Parts {
+			if p.Type != "text" {
+				return invalid("messages[%d] has a %s part: batches are text only; send it with Chat", i, p.Type)
+			}
+		}
+	}
+	for _, p := range req.Plugins {
+		if p.ID == "web" {
+			return invalid("web search is not available in a batch; send it with Chat")
+		}
+	}
+	if strings.HasSuffix(req.Model, ":online") {
+		return invalid("web search (%s) is not available in a batch; send it with Chat", req.Model)
+	}
+	if req.Provider != nil {
+		return invalid("provider preferences go on the batch (BatchRequest.Provider: only, allow_fallbacks), not on a request")
+	}
+	return nil
+}
+
+// encodeBatch validates a batch and returns its body, with endpoint,
+// model, callback_url, completion_window and provider written before
+// requests: the server reads the body as a stream and refuses it
+// otherwise.
+func (c *Client) encodeBatch(req *BatchRequest) ([]byte, BatchMarker, error) {
+	m, err := c.batchMarker(req)
+	if err != nil {
+		return nil, m, err
+	}
+	endpoint, model, token := m.Endpoint, m.Model, m.Token
+	if len(req.Requests) == 0 {
+		return nil, m, invalid("a batch needs at least one request")
+	}
+	if w := req.CompletionWindow; w != "" && w != "24h" {
+		return nil, m, invalid("completion window %q: only \"24h\" is offered", w)
+	}
+	if p := req.Provider; p != nil && slices.Contains(p.Only, "") {
+		return nil, m, invalid("an empty provider name in BatchRequest.Provider.Only")
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"endpoint":`)
+	writeJSONValue(&b, endpoint)
+	b.WriteString(`,"model":`)
+	writeJSONValue(&b, model)
+	if req.CallbackURL != "" {
+		u, err := url.Parse(req.CallbackURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return nil, m, invalid("callback URL %q: an absolute https URL is required", req.CallbackURL)
+		}
+		q := u.Query()
+		q.Set("openrouter_batch_token", token)
+		u.RawQuery = q.Encode()
+		b.WriteString(`,"callback_url":`)
+		writeJSONValue(&b, u.String())
+	}
+	if req.CompletionWindow != "" {
+		b.WriteString(`,"completion_window":`)
+		writeJSONValue(&b, req.CompletionWindow)
+	}
+	if req.Provider != nil {
+		b.WriteString(`,"provider":`)
+		writeJSONValue(&b, req.Provider)
+	}
+	b.WriteString(`,"requests":[`)
+	seen := make(map[string]bool, len(req.Requests))
+	for i, it := range req.Requests {
+		if it.CustomID == "" {
+			return nil, m, invalid("requests[%d]: empty custom ID", i)
+		}
+		if seen[it.CustomID] {
+			return nil, m, invalid("requests[%d]: custom ID %q is used twice; results are matched by custom ID", i, it.CustomID)
+		}
+		seen[it.CustomID] = true
+		if it.Body == nil {
+			return nil, m, invalid("requests[%d] (%s): nil Body", i, it.CustomID)
+		}
+		if err := CheckBatchable(it.Body); err != nil {
+			return nil, m, fmt.Errorf("requests[%d] (%s): %w", i, it.CustomID, err)
+		}
+		if it.Body.Model != "" && it.Body.Model != model {
+			return nil, m, invalid("requests[%d] (%s): model %q differs from the batch's %q", i, it.CustomID, it.Body.Model, model)
+		}
+		body, err := it.Body.encode(false)
+		if err != nil {
+			return nil, m, invalid("requests[%d] (%s): %v", i, it.CustomID, err)
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"custom_id":`)
+		writeJSONValue(&b, it.CustomID)
+		b.WriteString(`,"body":`)
+		b.Write(body)
+		b.WriteByte('}')
+	}
+	b.WriteString("]}")
+	return b.Bytes(), m, nil
+}
+
+// BatchMarker returns the marker of a submission of req, to record (in a
+// journal, say) before calling SubmitBatch, so that a process that dies
+// before the answer can look the batch up with FindBatch rather than
+// submit it again. It draws req.Token when it is empty, so that the
+// submission that follows carries the same token.
+func (c *Client) BatchMarker(req *BatchRequest) (BatchMarker, error) {
+	m, err := c.batchMarker(req)
+	if err == nil && req.Token == "" {
+		req.Token = m.Token
+	}
+	return m, err
+}
+
+// batchMarker checks a batch's endpoint and model and returns its marker,
+// dated now less the clock skew allowed.
+func (c *Client) batchMarker(req *BatchRequest) (BatchMarker, error) {
+	var m BatchMarker
+	if req == nil {
+		return m, invalid("nil *BatchRequest")
+	}
+	endpoint := req.Endpoint
+	if endpoint == "" {
+		endpoint = BatchChatCompletions
+	}
+	if endpoint != BatchChatCompletions {
+		return m, invalid("batch endpoint %q: this SDK builds %s batches only", endpoint, BatchChatCompletions)
+	}
+	model := req.Model
+	if model == "" {
+		model = c.cfg.roles.Standard
+	}
+	if model == "" || strings.ContainsAny(model, " \t\r\n") {
+		return m, invalid("batch model %q: set BatchRequest.Model", model)
+	}
+	if strings.HasSuffix(model, ":online") {
+		return m, invalid("web search (%s) is not available in a batch; send it with Chat", model)
+	}
+	token := req.Token
+	if token == "" {
+		var r [12]byte
+		_, _ = rand.Read(r[:])
+		token = "orb-" + hex.EncodeToString(r[:])
+	}
+	return BatchMarker{Token: token, Endpoint: endpoint, Model: model, Requests: len(req.Requests),
+		NotBefore: c.now().Add(-batchClockSkew).UTC().Truncate(time.Second)}, nil
+}
+
+// writeJSONValue appends v's JSON; v is a string or a plain struct, which
+// always encode.
+func writeJSONValue(b *bytes.Buffer, v any) {
+	j, _ := json.Marshal(v)
+	b.Write(j)
+}
+
+// SubmitBatch submits a batch (POST /batches) and returns it, usually
+// validating: a 202 means stored, not valid (a batch whose validation
+// fails ends as failed, with Error set).
+//
+// A submission is never sent twice blindly. It is retried only when
+// nothing reached the server (connection refused, DNS) or the server
+// refused it unprocessed (429). When the answer is lost after the
+// request may have arrived (a cut connection, a timeout, a 5xx), the
+// client looks the batch up (FindBatch) and returns it when exactly one
+// matches; otherwise it returns a *[BatchSubmitError] ([ErrMaybeBilled])
+// carrying the marker to look it up with later.
+func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...CallOption) (*Batch, error) {
+	body, marker, err := c.encodeBatch(req)
+	if err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		return nil, invalid("nil context")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b, err := c.submitOnce(ctx, body, marker.Model, opts)
+	if err == nil {
+		return b, nil
+	}
+	if !maybeStored(err) {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, &BatchSubmitError{Marker: marker, Err: err}
+	}
+	found, lerr := c.FindBatch(ctx, marker, opts...)
+	if lerr == nil && len(found) == 1 {
+		return &found[0], nil
+	}
+	se := &BatchSubmitError{Marker: marker, Err: err, LookupErr: lerr}
+	for _, f := range found {
+		se.Candidates = append(se.Candidates, f.ID)
+	}
+	return nil, se
+}
+
+// submitOnce sends the submission with resending forbidden (see
+// checkResend) and decodes the batch it answers.
+func (c *Client) submitOnce(ctx context.Context, body []byte, model string, opts []CallOption) (*Batch, error) {
+	sc := &stateCtx{st: &callState{model: model, noResend: true}}
+	if _, err := newCallConfig(opts); err != nil {
+		return nil, err
+	}
+	resp, err := c.send(ctx, sc, http.MethodPost, c.batchPath(), body)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var b Batch
+	if err := decodeBody(resp, &b); err != nil {
+		return nil, sc.st.annotate(err)
+	}
+	if b.ID == "" {
+		return nil, &APIError{StatusCode: resp.StatusCode, kind: []error{ErrServer}, Model: model,
+			Message: "the submission's answer carries no batch ID"}
+	}
+	return &b, nil
+}
+
+// maybeStored reports whether a failed submission may have been stored:
+// anything but a refusal the server explained (4xx other than 408) or a
+// failure before anything was sent.
+func maybeStored(err error) bool {
+	if errors.Is(err, ErrInvalidRequest) || errors.Is(err, ErrUnreachable) || nothingSent(err) {
+		return false
+	}
+	var e *APIError
+	if errors.As(err, &e) && e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != http.StatusRequestTimeout {
+		return false
+	}
+	var ke *APIError
+	if errors.Is(err, ErrUnauthorized) && !errors.As(err, &ke) { // the key was refused before sending
+		return false
+	}
+	return true
+}
+
+// nothingSent reports whether a transport error happened before the
+// request could reach the server: a refused connection, a DNS failure.
+func nothingSent(err error) bool {
+	if errors.Is(err, ErrUnreachable) {
+		return true
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// checkResend is the retry policy: checkRetry's, except that a call
+// marked noResend is retried only when its attempt surely was not
+// processed (nothing sent, or a 429).
+func (c *Client) checkResend(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	retry, perr := c.checkRetry(ctx, resp, err)
+	if st := stateOf(ctx); retry && st != nil && st.noResend {
+		unprocessed := err == nil && resp != nil && resp.StatusCode == http.StatusTooManyRequests || err != nil && nothingSent(err)
+		if !unprocessed {
+			return false, perr
+		}
+	}
+	return retry, perr
+}
+
+// FindBatch lists the batches that may be the submission m describes:
+// same endpoint and model, created after m.NotBefore, with m.Requests
+// requests (or not yet counted while validating). Newest first. Use it
+// after a lost submission answer, or when resuming a job whose journal
+// holds a marker but no batch ID: one match is the batch; none means it
+// was not stored (or is not listed yet); several cannot be told apart
+// by this API.
+func (c *Client) FindBatch(ctx context.Context, m BatchMarker, opts ...CallOption) ([]Batch, error) {
+	if m.Model == "" || m.Requests <= 0 || m.NotBefore.IsZero() {
+		return nil, invalid("a BatchMarker needs Model, Requests and NotBefore")
+	}
+	endpoint := m.Endpoint
+	if endpoint == "" {
+		endpoint = BatchChatCompletions
+	}
+	var found []Batch
+	o := BatchListOptions{Limit: 100, CreatedAfter: m.NotBefore}
+	for range maxListPages {
+		page, err := c.ListBatches(ctx, o, opts...)
+		if err != nil {
+			return found, err
+		}
+		for _, b := range page.Data {
+			if b.Endpoint != endpoint || b.Model != m.Model || b.CreatedAt != 0 && b.CreatedAt < m.NotBefore.Unix() {
+				continue
+			}
+			n := b.RequestCounts.Total
+			if n == m.Requests || n == 0 && b.Status == BatchValidating {
+				found = append(found, b)
+			}
+		}
+		if !page.HasMore || page.LastID == "" || page.LastID == o.After {
+			return found, nil
+		}
+		o.After = page.LastID
+	}
+	return found, nil
+}
+
+// maxListPages bounds FindBatch's walk through the list.
+const maxListPages = 50

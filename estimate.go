@@ -1,0 +1,196 @@
+package openrouter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// BatchDiscount is the share of the per-token price a batch request
+// typically pays (OpenRouter bills batches at about half price; web search
+// and some caching components are not discounted).
+const BatchDiscount = 0.5
+
+// imagePartTokens is the prompt tokens an input image is counted as: a
+// high-detail image is about a thousand on most models.
+const imagePartTokens = 1000
+
+// messageOverheadTokens is the tokens each message adds around its text.
+const messageOverheadTokens = 4
+
+// EstimateOptions configures EstimateCost.
+type EstimateOptions struct {
+	// Batch prices the per-token part at the batch price
+	// (BatchDiscount of the sync price).
+	Batch bool
+}
+
+// CostEstimate is what a set of chat requests may cost, before they are
+// sent. Tokens are estimated from the messages' text (three bytes a token,
+// which overcounts most text); the answers are counted at their bound
+// (max_tokens, or the model's maximum output), so Cost is an upper bound,
+// not a forecast.
+type CostEstimate struct {
+	Requests         int
+	PromptTokens     int     // estimated
+	CompletionTokens int     // the bound: max_tokens, or the model's maximum output
+	Cost             float64 // USD, upper bound
+	Batch            bool    // priced at the batch price
+}
+
+// EstimateCost estimates what reqs may cost at most, from the catalogue's
+// prices (a request with fallback models is priced at its dearest
+// model). A model missing from the catalogue is an error
+// ([ErrModelNotFound]): it cannot be priced.
+func (c *Client) EstimateCost(ctx context.Context, reqs []*ChatRequest, o EstimateOptions) (*CostEstimate, error) {
+	est := &CostEstimate{Requests: len(reqs), Batch: o.Batch}
+	models := map[string]*Model{}
+	for i, req := range reqs {
+		if err := req.validate(); err != nil {
+			return nil, fmt.Errorf("requests[%d]: %w", i, err)
+		}
+		ids := append([]string{req.Model}, req.Models...)
+		if ids[0] == "" {
+			ids[0] = c.cfg.roles.Standard
+		}
+		prompt := promptTokens(req)
+		var cost float64
+		out := 0
+		for _, id := range ids {
+			if id == "" {
+				return nil, invalid("requests[%d]: no model, and the client has no standard model", i)
+			}
+			m, ok := models[id]
+			if !ok {
+				var err error
+				if m, err = c.Model(ctx, id); err != nil {
+					return nil, fmt.Errorf("requests[%d]: pricing %s: %w", i, id, err)
+				}
+				models[id] = m
+			}
+			n := completionBound(req, m, prompt)
+			tokens := float64(prompt)*m.Pricing.Prompt + float64(n)*m.Pricing.Completion
+			if o.Batch {
+				tokens *= BatchDiscount
+			}
+			if c := tokens + m.Pricing.Request; c >= cost {
+				cost, out = c, n
+			}
+		}
+		est.PromptTokens += prompt
+		est.CompletionTokens += out
+		est.Cost += cost
+	}
+	return est, nil
+}
+
+// promptTokens estimates a request's prompt tokens from its messages.
+func promptTokens(req *ChatRequest) int {
+	n := 0
+	for _, m := range req.Messages {
+		n += messageOverheadTokens + estimateTokens(m.Content)
+		for _, p := range m.Parts {
+			if p.Type == "text" {
+				n += estimateTokens(p.Text)
+			} else {
+				n += imagePartTokens
+			}
+		}
+	}
+	return n
+}
+
+// completionBound is the most completion tokens a request may be billed:
+// max_tokens, else the model's maximum output, else what its context
+// leaves after the prompt.
+func completionBound(req *ChatRequest, m *Model, prompt int) int {
+	switch {
+	case req.MaxTokens > 0:
+		return req.MaxTokens
+	case m.TopProvider.MaxCompletionTokens > 0:
+		return m.TopProvider.MaxCompletionTokens
+	case m.ContextLength > prompt:
+		return m.ContextLength - prompt
+	}
+	return 0
+}
+
+// Funds is what the account may spend: the credits left and the key's
+// remaining limit, each nil when unknown (the credits need a management
+// key; a key without a limit has no remaining limit).
+type Funds struct {
+	Credits      *float64 // total credits less total usage, USD
+	KeyRemaining *float64 // the key's limit_remaining, USD
+}
+
+// Available returns the smaller of the known figures, and false when
+// neither is known.
+func (f *Funds) Available() (float64, bool) {
+	switch {
+	case f.Credits != nil && f.KeyRemaining != nil:
+		return min(*f.Credits, *f.KeyRemaining), true
+	case f.Credits != nil:
+		return *f.Credits, true
+	case f.KeyRemaining != nil:
+		return *f.KeyRemaining, true
+	}
+	return 0, false
+}
+
+// InsufficientFundsError refuses a job whose estimate the account cannot
+// cover. It matches [ErrInsufficientCredits]; nothing was sent.
+type InsufficientFundsError struct {
+	Estimate *CostEstimate
+	Funds    Funds
+}
+
+// Error gives the estimate and both figures of the funds.
+func (e *InsufficientFundsError) Error() string {
+	avail, _ := e.Funds.Available()
+	s := fmt.Sprintf("openrouter: insufficient credits: the job may cost up to $%.4f (%d requests", e.Estimate.Cost, e.Estimate.Requests)
+	if e.Estimate.Batch {
+		s += ", batch price"
+	}
+	s += fmt.Sprintf(") but $%.4f is available (credits left: %s; key limit left: %s)", avail, usd(e.Funds.Credits), usd(e.Funds.KeyRemaining))
+	return s
+}
+
+// Unwrap returns ErrInsufficientCredits.
+func (e *InsufficientFundsError) Unwrap() error { return ErrInsufficientCredits }
+
+func usd(v *float64) string {
+	if v == nil {
+		return "unknown"
+	}
+	return fmt.Sprintf("$%.4f", *v)
+}
+
+// CheckFunds reads the key's remaining limit (Key) and the credits left
+// (Credits, which needs a management key: a 403 leaves them unknown) and
+// returns an *[InsufficientFundsError] when the smaller known figure is
+// below est.Cost. When neither figure is known, it returns the empty
+// Funds and no error: nothing says the job cannot be paid.
+func (c *Client) CheckFunds(ctx context.Context, est *CostEstimate) (*Funds, error) {
+	if est == nil {
+		return nil, invalid("nil *CostEstimate")
+	}
+	f := &Funds{}
+	k, err := c.Key(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.KeyRemaining = k.LimitRemaining
+	cr, err := c.Credits(ctx)
+	switch {
+	case err == nil:
+		left := cr.Remaining()
+		f.Credits = &left
+	case errors.Is(err, ErrForbidden):
+	default:
+		return nil, err
+	}
+	if avail, ok := f.Available(); ok && avail < est.Cost {
+		return f, &InsufficientFundsError{Estimate: est, Funds: *f}
+	}
+	return f, nil
+}

@@ -1,0 +1,80 @@
+package openrouter_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/openroutertest"
+)
+
+func TestEstimateCost(t *testing.T) {
+	srv := openroutertest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+	msg := []openrouter.Message{openrouter.UserMessage("abcdefghi")} // 3 tokens + 4 for the message
+	reqs := []*openrouter.ChatRequest{
+		{Model: "openai/gpt-4o-mini", MaxTokens: 100, Messages: msg},
+		{Model: "openai/gpt-4o-mini", Messages: msg},                                                                  // bounded by the model's 16384
+		{Model: "openai/gpt-4o-mini", Models: []string{"anthropic/claude-sonnet-4.5"}, MaxTokens: 100, Messages: msg}, // the dearer fallback
+	}
+	want := 7*0.15e-6 + 100*0.6e-6 + 7*0.15e-6 + 16384*0.6e-6 + 7*3e-6 + 100*15e-6
+	est, err := c.EstimateCost(context.Background(), reqs, openrouter.EstimateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est.Requests != 3 || est.PromptTokens != 21 || est.CompletionTokens != 16584 || math.Abs(est.Cost-want) > 1e-12 {
+		t.Errorf("estimate %+v, want cost %v", est, want)
+	}
+	batch, err := c.EstimateCost(context.Background(), reqs, openrouter.EstimateOptions{Batch: true})
+	if err != nil || math.Abs(batch.Cost-want/2) > 1e-12 || !batch.Batch {
+		t.Errorf("batch estimate %+v %v, want %v", batch, err, want/2)
+	}
+	_, err = c.EstimateCost(context.Background(), []*openrouter.ChatRequest{{Model: "no/such-model", Messages: msg}}, openrouter.EstimateOptions{})
+	if !errors.Is(err, openrouter.ErrModelNotFound) {
+		t.Errorf("unknown model: %v", err)
+	}
+	if _, err := c.EstimateCost(context.Background(), []*openrouter.ChatRequest{{}}, openrouter.EstimateOptions{}); !errors.Is(err, openrouter.ErrInvalidRequest) {
+		t.Errorf("empty request: %v", err)
+	}
+}
+
+func TestCheckFunds(t *testing.T) {
+	srv := openroutertest.NewServer(openroutertest.WithCredits(0.001))
+	defer srv.Close()
+	est := &openrouter.CostEstimate{Requests: 10, Cost: 0.003, Batch: true}
+	for _, tc := range []struct {
+		key, credits string
+	}{{srv.Key, "credits left: unknown"}, {srv.ManagementKey, "credits left: $0.0010"}} {
+		c := openrouter.NewClient(tc.key, openrouter.WithBaseURL(srv.URL))
+		f, err := c.CheckFunds(context.Background(), est)
+		var ie *openrouter.InsufficientFundsError
+		if !errors.As(err, &ie) || !errors.Is(err, openrouter.ErrInsufficientCredits) {
+			t.Fatalf("CheckFunds: %v", err)
+		}
+		msg := err.Error()
+		for _, s := range []string{"$0.0030", "$0.0010 is available", tc.credits, "key limit left: $0.0010"} {
+			if !strings.Contains(msg, s) {
+				t.Errorf("%q does not say %q", msg, s)
+			}
+		}
+		if f == nil || f.KeyRemaining == nil || *f.KeyRemaining != 0.001 {
+			t.Errorf("funds %+v", f)
+		}
+		if openrouter.Hint(err) == "" {
+			t.Error("no hint")
+		}
+		if _, err := c.CheckFunds(context.Background(), &openrouter.CostEstimate{Cost: 0.0005}); err != nil {
+			t.Errorf("an estimate the funds cover: %v", err)
+		}
+	}
+	unlimited := openroutertest.NewServer()
+	defer unlimited.Close()
+	f, err := unlimited.Client().CheckFunds(context.Background(), est)
+	if _, known := f.Available(); err != nil || known {
+		t.Errorf("no limit and no management key: %+v %v; want unknown funds and no refusal", f, err)
+	}
+}
