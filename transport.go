@@ -9,10 +9,13 @@ import (
 )
 
 // limitTransport paces every HTTP attempt through a Limiter: Acquire
-// before sending, release when the answer's body is closed.
+// before sending, release when the answer's body is closed (the client
+// closes every body it does not hand over, on every path). An answer that
+// says to wait past the client's maxWait is a quota: its Outcome says so.
 type limitTransport struct {
-	base http.RoundTripper
-	lim  Limiter
+	base    http.RoundTripper
+	lim     Limiter
+	maxWait time.Duration
 }
 
 // limiterError is a refusal by the Limiter (a wait past the context's
@@ -35,10 +38,12 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		release(Outcome{})
 		return nil, err
 	}
-	o := Outcome{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), RateLimit: RateLimitInfo{Remaining: -1}}
+	now := time.Now()
+	o := Outcome{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now), RateLimit: RateLimitInfo{Remaining: -1}}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.Header.Get("X-RateLimit-Remaining") != "" {
 		o.RateLimit = parseRateLimit(resp.Header, nil)
 	}
+	o.Quota = resp.StatusCode == http.StatusTooManyRequests && pastMaxWait(o.RetryAfter, o.RateLimit, now, t.maxWait)
 	resp.Body = &releaseBody{ReadCloser: resp.Body, release: release, outcome: o}
 	return resp, nil
 }
