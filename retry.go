@@ -2,6 +2,7 @@ package openrouter
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -56,7 +57,8 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 	case !connected:
 		te := st.failure(req, cause, "cannot reach the server")
 		te.unreachable = st.maybeBilled == 0
-		return te, true
+		var badCert *tls.CertificateVerificationError
+		return te, !errors.As(cause, &badCert) // a certificate does not mend by itself
 	case written:
 		return st.failure(req, cause, "no answer"), true
 	}
