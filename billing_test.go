@@ -177,6 +177,9 @@ func TestRetryWaitPastDeadlineFailsAtOnce(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &e) || e.StatusCode != 429 {
 		t.Errorf("err = %v, want the deadline and the 429", err)
 	}
+	if !strings.Contains(err.Error(), "would pass the context's deadline") {
+		t.Errorf("err = %v, want it to say the wait was not begun", err)
+	}
 	if n := srv.Stats().Requests; n != 1 {
 		t.Errorf("server saw %d requests, want 1", n)
 	}

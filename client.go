@@ -132,8 +132,8 @@ func checkKey(key, prefix string) error {
 	return nil
 }
 
-// callState follows one call through its attempts. It rides in the
-// request's context (see stateCtx).
+// callState follows one call through its attempts. It lives in the
+// call's context (see stateCtx).
 type callState struct {
 	model       string
 	attempts    int
@@ -149,11 +149,9 @@ type callState struct {
 	body     attemptBody // the first attempt's body
 }
 
-type stateKey struct{}
-
-// stateCtx carries a call's state, and answers for its httptrace hooks,
-// in one allocation, where context.WithValue, httptrace.WithClientTrace
-// and a separate state would take three.
+// stateCtx is a call's context: it holds the call's state and answers
+// for its httptrace hooks, in one allocation, where a separate state and
+// httptrace.WithClientTrace would take two.
 type stateCtx struct {
 	context.Context
 	st        callState
@@ -161,18 +159,10 @@ type stateCtx struct {
 }
 
 func (c *stateCtx) Value(key any) any {
-	switch {
-	case key == (stateKey{}):
-		return &c.st
-	case c.withTrace && key == traceKey:
+	if c.withTrace && key == traceKey {
 		return &c.st.trace
 	}
 	return c.Context.Value(key)
-}
-
-func stateOf(ctx context.Context) *callState {
-	st, _ := ctx.Value(stateKey{}).(*callState)
-	return st
 }
 
 // do sends one API call through the retry loop and returns the response

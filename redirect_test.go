@@ -89,9 +89,13 @@ func TestRedirectChangingTheMethodIsRefused(t *testing.T) {
 			_, _ = io.WriteString(w, completion700)
 		}))
 		t.Cleanup(srv.Close)
-		c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(srv.URL+"/api/v1"), openrouter.WithLimiter(nil))
+		lim := openrouter.NewAdaptiveLimiter()
+		c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(srv.URL+"/api/v1"), openrouter.WithLimiter(lim))
 		openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
 		res, err := c.Chat(context.Background(), hello())
+		if n := lim.InFlight(); n != 0 {
+			t.Errorf("%d: InFlight = %d after a refused redirect", status, n)
+		}
 		if err == nil || res != nil || !strings.Contains(err.Error(), "as a GET") {
 			t.Errorf("%d: res = %v, err = %v, want a refused redirect", status, res, err)
 		}

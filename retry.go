@@ -67,8 +67,7 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 
 // failure is the error that ends the call after its last attempt.
 func (st *callState) failure(req *http.Request, err error, what string) *TransportError {
-	path, _, _ := strings.Cut(req.URL.Path, "?")
-	return &TransportError{Method: req.Method, Path: apiPath(path), Attempts: st.attempts,
+	return &TransportError{Method: req.Method, Path: apiPath(req.URL.Path), Attempts: st.attempts,
 		MaybeBilled: st.maybeBilled, Err: err, Last: st.last, what: what}
 }
 
