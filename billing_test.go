@@ -52,7 +52,7 @@ func TestClientTimeoutStartsOneGeneration(t *testing.T) {
 	if !errors.As(err, &te) || te.Attempts != 1 || te.MaybeBilled != 1 || te.Method != "POST" || te.Path != "/chat/completions" {
 		t.Errorf("err = %#v", err)
 	}
-	if !strings.Contains(err.Error(), "may have been billed") && !strings.Contains(err.Error(), "billed") {
+	if !strings.Contains(err.Error(), "1 may have been billed") {
 		t.Errorf("err = %v, want it to say the request may have been billed", err)
 	}
 	if h := openrouter.Hint(err); !strings.Contains(h, "billed") {
@@ -104,6 +104,9 @@ func TestCutAfterSendingIsCounted(t *testing.T) {
 	}
 	if !errors.Is(err, openrouter.ErrMaybeBilled) || !errors.Is(err, openrouter.ErrServer) {
 		t.Errorf("err = %v, want ErrMaybeBilled and ErrServer", err)
+	}
+	if !strings.Contains(err.Error(), "1 may have been billed") {
+		t.Errorf("err = %v, want it to say how many attempts may have been billed", err)
 	}
 	if h := openrouter.Hint(err); !strings.Contains(h, "billed") {
 		t.Errorf("Hint = %q, want the maybe-billed hint", h)

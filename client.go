@@ -222,7 +222,7 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 		st.wrote.Store(false)
 		st.bodyRead.Store(false)
 		resp, err := c.hc.Do(req)
-		resp, err, retry := c.checkRetry(ctx, st, req, resp, err)
+		resp, retry, err := c.checkRetry(ctx, st, req, resp, err)
 		if !retry || st.attempts > c.cfg.maxRetries {
 			return resp, err
 		}
@@ -251,27 +251,27 @@ var jsonContentType = []string{"application/json"}
 const maxErrorBody = 1 << 20
 
 // checkRetry is the retry policy, applied after every attempt. It returns
-// the response to hand to the caller (a 2xx), or the error this attempt
-// ends the call with, and whether another attempt may be made. An error
+// the response to hand to the caller (a 2xx), whether another attempt may
+// be made, and the error this attempt would end the call with. An error
 // answer is parsed once and kept in st; every body it does not return is
 // closed.
-func (c *Client) checkRetry(ctx context.Context, st *callState, req *http.Request, resp *http.Response, err error) (*http.Response, error, bool) {
+func (c *Client) checkRetry(ctx context.Context, st *callState, req *http.Request, resp *http.Response, err error) (*http.Response, bool, error) {
 	if err != nil {
 		if resp != nil { // a refused redirect: net/http closed its body already
 			resp.Body.Close()
 		}
 		te, retry := c.judgeFailure(ctx, st, req, err)
 		c.logRetry(ctx, retry, "transport error", te)
-		return nil, te, retry
+		return nil, retry, te
 	}
 	if resp.StatusCode < 300 {
-		return resp, nil, false
+		return resp, false, nil
 	}
 	if resp.StatusCode < 400 { // a redirect net/http did not follow (no Location, say)
 		resp.Body.Close()
 		te := st.failure(req, &redirectError{status: resp.StatusCode, why: "a redirect the client cannot follow"}, "redirect not followed")
 		te.hint = redirectHint
-		return nil, te, false
+		return nil, false, te
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := parseError(resp.StatusCode, resp.Header, b, c.now())
@@ -287,7 +287,7 @@ func (c *Client) checkRetry(ctx context.Context, st *callState, req *http.Reques
 	st.last = e
 	retry := e.Retryable()
 	c.logRetry(ctx, retry, "status", e)
-	return nil, e, retry
+	return nil, retry, e
 }
 
 func (c *Client) logRetry(ctx context.Context, retry bool, what string, err error) {

@@ -175,7 +175,11 @@ func (e *APIError) Error() string {
 		b.WriteByte('?')
 	}
 	if e.Attempts > 1 {
-		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+		fmt.Fprintf(&b, " (after %d attempts", e.Attempts)
+		if e.MaybeBilled > 0 {
+			fmt.Fprintf(&b, ", %d may have been billed", e.MaybeBilled)
+		}
+		b.WriteByte(')')
 	}
 	return b.String()
 }

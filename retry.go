@@ -45,15 +45,15 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 	switch {
 	case ctx.Err() != nil:
 		if written && billable {
-			return st.failure(req, ctx.Err(), "the context ended after the request was sent, before its answer: it may have been processed and billed"), false
+			return st.failure(req, ctx.Err(), "the context ended after the request was sent, before its answer"), false
 		}
 		return st.failure(req, ctx.Err(), "the context ended"), false
 	case written && billable && isTimeout(cause):
 		// The generation may still be running: a second one would be
 		// billed too.
-		return st.failure(req, cause, "no answer in time after the request was sent: it may still be running and billed, so it was not sent again"), false
+		return st.failure(req, cause, "no answer before the timeout, after the request was sent: it may still be running, so it was not sent again"), false
 	case written && billable:
-		return st.failure(req, cause, "the connection was cut after the request was sent: it may have been processed and billed"), true
+		return st.failure(req, cause, "the connection was cut after the request was sent"), true
 	case !connected:
 		te := st.failure(req, cause, "cannot reach the server")
 		te.unreachable = st.maybeBilled == 0

@@ -36,18 +36,18 @@ type TransportError struct {
 }
 
 // Error returns one line: "openrouter: <method> <path>: <what>: <cause>
-// (after N attempt(s), M of them may have been billed); last answer: ...".
+// (after N attempt(s), M may have been billed); last answer: ...".
 // It never contains the API key.
 func (e *TransportError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "openrouter: %s %s: %s", e.Method, e.Path, e.what)
 	if e.Err != nil {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(strings.TrimPrefix(e.Err.Error(), "openrouter: "))
 	}
 	fmt.Fprintf(&b, " (after %d attempt(s)", e.Attempts)
 	if e.MaybeBilled > 0 {
-		fmt.Fprintf(&b, ", %d of them sent and unanswered: may have been billed", e.MaybeBilled)
+		fmt.Fprintf(&b, ", %d may have been billed", e.MaybeBilled)
 	}
 	b.WriteByte(')')
 	if e.Last != nil {
