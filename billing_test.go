@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -185,5 +188,68 @@ func TestRetryWaitPastDeadlineFailsAtOnce(t *testing.T) {
 	}
 	if n := srv.Stats().Requests; n != 1 {
 		t.Errorf("server saw %d requests, want 1", n)
+	}
+}
+
+// TestCallerTraceIsKept: a caller's own httptrace hooks still run, and
+// the client still knows the request was written.
+func TestCallerTraceIsKept(t *testing.T) {
+	t.Parallel()
+	srv, n := slowGeneration(t)
+	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	var wrote atomic.Int32
+	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Add(1) },
+	})
+	ctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err := c.Chat(ctx, hello())
+	if !errors.Is(err, openrouter.ErrMaybeBilled) || n.Load() != 1 {
+		t.Errorf("err = %v after %d generations, want ErrMaybeBilled after 1", err, n.Load())
+	}
+	if wrote.Load() != 1 {
+		t.Errorf("the caller's WroteRequest hook ran %d times, want 1", wrote.Load())
+	}
+}
+
+// roundTripFunc is a transport that is not net/http's: it reports
+// nothing through httptrace.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestTransportWithoutTraceIsJudgedByItsBody: with a transport that does
+// not report httptrace events, a request whose body was read whole counts
+// as sent (not sent again after a timeout); one whose body was not read
+// was not sent, and is sent again.
+func TestTransportWithoutTraceIsJudgedByItsBody(t *testing.T) {
+	t.Parallel()
+	timeout := &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+	for _, tc := range []struct {
+		name     string
+		readBody bool
+		attempts int32
+		billed   bool
+	}{
+		{"body read", true, 1, true},
+		{"body not read", false, 4, false},
+	} {
+		var n atomic.Int32
+		hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			n.Add(1)
+			if tc.readBody {
+				_, _ = io.Copy(io.Discard, r.Body)
+			}
+			return nil, timeout
+		})}
+		c := openrouter.NewClient(ort.DefaultKey, openrouter.WithHTTPClient(hc), openrouter.WithLimiter(nil),
+			openrouter.WithRetry(3, 0, 0))
+		_, err := c.Chat(context.Background(), hello())
+		if got := n.Load(); got != tc.attempts {
+			t.Errorf("%s: %d attempts, want %d", tc.name, got, tc.attempts)
+		}
+		if errors.Is(err, openrouter.ErrMaybeBilled) != tc.billed {
+			t.Errorf("%s: err = %v, want ErrMaybeBilled %v", tc.name, err, tc.billed)
+		}
 	}
 }
