@@ -54,11 +54,13 @@
 //     was written; the client knows from net/http/httptrace) is sent
 //     again freely; when it never gets through, the error matches
 //     [ErrUnreachable];
-//   - GET requests (catalogue, account) are sent again freely;
-//   - a POST that was written and got no answer before a timeout (the
-//     http.Client's Timeout, a connection deadline) or the context's end
-//     is never sent again, since its generation may still be running: the
-//     error matches [ErrMaybeBilled] (and the context's error, if any);
+//   - GET requests (catalogue, account), and the other idempotent methods
+//     (PUT, DELETE), are sent again freely;
+//   - a POST (or PATCH) that was written and got no answer before a
+//     timeout (the http.Client's Timeout, a connection deadline) or the
+//     context's end is never sent again, since its generation may still
+//     be running: the error matches [ErrMaybeBilled] (and the context's
+//     error, if any);
 //   - a POST whose connection was cut after it was written lost its answer
 //     either way, and is retried, but counted: [TransportError] and
 //     [APIError] say in MaybeBilled how many attempts may have been

@@ -21,7 +21,7 @@ import (
 // sent again while its generation may still be running (a timeout, the
 // context's end), and is counted as maybe billed when it is (a connection
 // cut after the request was written); what provably never reached the
-// server, and every GET, may be sent again freely.
+// server, and every idempotent request (GET), may be sent again freely.
 func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Request, err error) (*TransportError, bool) {
 	cause := err
 	var ue *url.Error
@@ -38,7 +38,7 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 		return st.failure(req, cause, "not sent"), false
 	}
 	written, connected := st.reached()
-	billable := req.Method == http.MethodPost
+	billable := !idempotent(req.Method)
 	if written && billable {
 		st.maybeBilled++
 	}
@@ -63,6 +63,17 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 		return st.failure(req, cause, "no answer"), true
 	}
 	return st.failure(req, cause, "the connection failed before the request was sent"), true
+}
+
+// idempotent reports whether sending a request of this method twice has
+// the effect of sending it once (RFC 9110): such requests are resent
+// freely. POST (a generation) and PATCH are not.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
 }
 
 // failure is the error that ends the call after its last attempt.
@@ -141,7 +152,7 @@ func (c *Client) pause(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	if dl, ok := ctx.Deadline(); ok && dl.Sub(c.now()) < d {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 		return fmt.Errorf("the wait of %v before the next attempt would pass the context's deadline: %w", d.Round(time.Millisecond), context.DeadlineExceeded)
 	}
 	t := time.NewTimer(d)
