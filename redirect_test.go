@@ -130,10 +130,18 @@ func TestSameOriginRedirectIsFollowed(t *testing.T) {
 		}))
 		t.Cleanup(srv.Close)
 		hc := &http.Client{}
-		c := openrouter.NewClient(api.Key, openrouter.WithBaseURL(srv.URL+"/old"), openrouter.WithHTTPClient(hc), openrouter.WithLimiter(nil))
-		res, err := c.Chat(context.Background(), hello())
+		// One slot: following the redirect must not wait for the slot the
+		// redirect answer held.
+		lim := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(1))
+		c := openrouter.NewClient(api.Key, openrouter.WithBaseURL(srv.URL+"/old"), openrouter.WithHTTPClient(hc), openrouter.WithLimiter(lim))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // bounds a failure only
+		res, err := c.Chat(ctx, hello())
+		cancel()
 		if err != nil || res.Content() != "moved" {
 			t.Fatalf("%d: res = %v, err = %v", status, res, err)
+		}
+		if n := lim.InFlight(); n != 0 {
+			t.Errorf("%d: InFlight = %d", status, n)
 		}
 		reqs, bodies := rec.all()
 		if len(reqs) != 2 || reqs[1].Method != "POST" || reqs[1].URL.Path != "/new/chat/completions" ||
