@@ -146,8 +146,13 @@ type callState struct {
 	wrote    atomic.Bool // ... and the whole request was written to it
 	bodyRead atomic.Bool // the request's body was read to its end
 	trace    httptrace.ClientTrace
-	body     attemptBody // the first attempt's body
+	body     attemptBody  // the first attempt's body
+	held     *releaseBody // the limiter's hold on the last answer, to mark a quota
 }
+
+// stateKey finds a call's state in its context, for the limiter's
+// transport.
+type stateKey struct{}
 
 // stateCtx is a call's context: it holds the call's state and answers
 // for its httptrace hooks, in one allocation, where a separate state and
@@ -159,7 +164,10 @@ type stateCtx struct {
 }
 
 func (c *stateCtx) Value(key any) any {
-	if c.withTrace && key == traceKey {
+	switch {
+	case key == (stateKey{}):
+		return &c.st
+	case c.withTrace && key == traceKey:
 		return &c.st.trace
 	}
 	return c.Context.Value(key)
@@ -221,6 +229,7 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 		st.traced.Store(false)
 		st.wrote.Store(false)
 		st.bodyRead.Store(false)
+		st.held = nil
 		resp, err := c.hc.Do(req)
 		resp, retry, err := c.checkRetry(ctx, st, req, resp, err)
 		if !retry || st.attempts > c.cfg.maxRetries {
@@ -280,8 +289,8 @@ func (c *Client) checkRetry(ctx context.Context, st *callState, req *http.Reques
 	if e.Is(ErrRateLimited) && pastMaxWait(e.RetryAfter, e.RateLimit, c.now(), c.cfg.maxWait) {
 		e.markQuota()
 	}
-	if rb, ok := resp.Body.(*releaseBody); ok && e.Is(ErrQuotaExhausted) {
-		rb.outcome.Quota = true // the limiter must not learn from it
+	if st.held != nil && e.Is(ErrQuotaExhausted) {
+		st.held.outcome.Quota = true // the limiter must not learn from it
 	}
 	resp.Body.Close()
 	st.last = e

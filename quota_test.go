@@ -3,6 +3,8 @@ package openrouter_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +27,8 @@ func TestQuota429DoesNotSlowTheClient(t *testing.T) {
 		{"retry-after 3600", ort.ErrorReply(429, "Rate limit exceeded").WithRetryAfter("3600"), false},
 		{"retry-after 3600, shared limiter", ort.ErrorReply(429, "Rate limit exceeded").WithRetryAfter("3600"), true},
 		{"daily quota", ort.ErrorReply(429, "Rate limit exceeded: free-models-per-day. Add credits to unlock 1000 free model requests per day"), true},
+		// An http.Client with a Timeout wraps each answer's body.
+		{"daily quota, client timeout", ort.ErrorReply(429, "Rate limit exceeded: free-models-per-day. Add credits to unlock 1000 free model requests per day"), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -32,6 +36,9 @@ func TestQuota429DoesNotSlowTheClient(t *testing.T) {
 			var opts []openrouter.Option
 			if tc.shared {
 				opts = append(opts, openrouter.WithLimiter(openrouter.NewAdaptiveLimiter()))
+			}
+			if strings.HasSuffix(tc.name, "client timeout") {
+				opts = append(opts, openrouter.WithHTTPClient(&http.Client{Timeout: time.Hour}))
 			}
 			srv := ort.NewServer()
 			t.Cleanup(srv.Close)

@@ -44,7 +44,11 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		o.RateLimit = parseRateLimit(resp.Header, nil)
 	}
 	o.Quota = resp.StatusCode == http.StatusTooManyRequests && pastMaxWait(o.RetryAfter, o.RateLimit, now, t.maxWait)
-	resp.Body = &releaseBody{ReadCloser: resp.Body, release: release, outcome: o}
+	rb := &releaseBody{ReadCloser: resp.Body, release: release, outcome: o}
+	if st, ok := req.Context().Value(stateKey{}).(*callState); ok {
+		st.held = rb // the client marks a quota in it before closing
+	}
+	resp.Body = rb
 	return resp, nil
 }
 
