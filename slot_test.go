@@ -3,6 +3,7 @@ package openrouter_test
 import (
 	"context"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,4 +75,36 @@ func TestContextEndingAfterHeadersReleasesTheSlot(t *testing.T) {
 func chatErr(c *openrouter.Client, ctx context.Context) error {
 	_, err := c.Chat(ctx, hello())
 	return err
+}
+
+// TestTightDeadlinesLeakNoSlot sends calls and streams whose deadlines
+// end at every point of their life (before sending, during the answer's
+// headers, while reading), and checks that every slot came back.
+func TestTightDeadlinesLeakNoSlot(t *testing.T) {
+	t.Parallel()
+	srv := ort.NewServer(ort.WithLatency(time.Millisecond), ort.WithoutRecording())
+	t.Cleanup(srv.Close)
+	lim := openrouter.NewAdaptiveLimiter(openrouter.WithAdaptive(false))
+	c := srv.Client(openrouter.WithLimiter(lim))
+	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 40; i++ {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%8)*300*time.Microsecond)
+				if i%2 == 0 {
+					_, _ = c.Chat(ctx, hello())
+				} else {
+					_, _ = collect(c.ChatStream(ctx, hello()))
+				}
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	if n := lim.InFlight(); n != 0 {
+		t.Errorf("InFlight = %d after every call returned: slots leaked", n)
+	}
 }
