@@ -104,7 +104,7 @@ func (c *Client) httpClient(defaultLimiter Limiter) *http.Client {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	hc.Transport = &limitTransport{base: base, lim: c.cfg.limiter, maxWait: c.cfg.maxWait}
+	hc.Transport = &limitTransport{base: base, lim: c.cfg.limiter}
 	return hc
 }
 

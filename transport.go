@@ -10,12 +10,11 @@ import (
 
 // limitTransport paces every HTTP attempt through a Limiter: Acquire
 // before sending, release when the answer's body is closed (the client
-// closes every body it does not hand over, on every path). An answer that
-// says to wait past the client's maxWait is a quota: its Outcome says so.
+// closes every body it does not hand over, on every path, and marks a
+// quota 429's Outcome before).
 type limitTransport struct {
-	base    http.RoundTripper
-	lim     Limiter
-	maxWait time.Duration
+	base http.RoundTripper
+	lim  Limiter
 }
 
 // limiterError is a refusal by the Limiter (a wait past the context's
@@ -38,12 +37,10 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		release(Outcome{})
 		return nil, err
 	}
-	now := time.Now()
-	o := Outcome{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now), RateLimit: RateLimitInfo{Remaining: -1}}
+	o := Outcome{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), RateLimit: RateLimitInfo{Remaining: -1}}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.Header.Get("X-RateLimit-Remaining") != "" {
 		o.RateLimit = parseRateLimit(resp.Header, nil)
 	}
-	o.Quota = resp.StatusCode == http.StatusTooManyRequests && pastMaxWait(o.RetryAfter, o.RateLimit, now, t.maxWait)
 	rb := &releaseBody{ReadCloser: resp.Body, release: release, outcome: o}
 	if st, ok := req.Context().Value(stateKey{}).(*callState); ok {
 		st.held = rb // the client marks a quota in it before closing
