@@ -114,6 +114,13 @@ func TestCutAfterSendingIsCounted(t *testing.T) {
 	if h := openrouter.Hint(err); !strings.Contains(h, "billed") {
 		t.Errorf("Hint = %q, want the maybe-billed hint", h)
 	}
+
+	// An error inside the 200 that follows a cut says so too.
+	srv.Enqueue(ort.Reply{Disconnect: true}, ort.RawReply(200, `{"error":{"code":502,"message":"Provider disconnected"}}`))
+	_, err = c.Chat(context.Background(), hello())
+	if !errors.As(err, &e) || !e.InStream || e.Attempts != 2 || e.MaybeBilled != 1 || !errors.Is(err, openrouter.ErrMaybeBilled) {
+		t.Errorf("after a cut and an error inside a 200: err = %#v", err)
+	}
 }
 
 // TestGETIsResentAfterTimeout: a GET is idempotent and free: after the

@@ -358,7 +358,7 @@ func (c *Client) getJSON(ctx context.Context, path string, out any, opts []CallO
 func (st *callState) annotate(err error) error {
 	var e *APIError
 	if errors.As(err, &e) {
-		e.Model, e.Attempts = st.model, st.attempts
+		e.Model, e.Attempts, e.MaybeBilled = st.model, st.attempts, st.maybeBilled
 	}
 	return err
 }
