@@ -317,9 +317,10 @@ func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...Cal
 }
 
 // submitOnce sends the submission with resending forbidden (see
-// checkResend) and decodes the batch it answers.
+// callState.unprocessed) and decodes the batch it answers.
 func (c *Client) submitOnce(ctx context.Context, body []byte, model string, opts []CallOption) (*Batch, error) {
-	sc := &stateCtx{st: &callState{model: model, noResend: true}}
+	sc := &stateCtx{}
+	sc.st.model, sc.st.noResend = model, true
 	if _, err := newCallConfig(opts); err != nil {
 		return nil, err
 	}
@@ -371,18 +372,15 @@ func nothingSent(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
-// checkResend is the retry policy: checkRetry's, except that a call
-// marked noResend is retried only when its attempt surely was not
-// processed (nothing sent, or a 429).
-func (c *Client) checkResend(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	retry, perr := c.checkRetry(ctx, resp, err)
-	if st := stateOf(ctx); retry && st != nil && st.noResend {
-		unprocessed := err == nil && resp != nil && resp.StatusCode == http.StatusTooManyRequests || err != nil && nothingSent(err)
-		if !unprocessed {
-			return false, perr
-		}
+// unprocessed reports whether the attempt that ended with err surely
+// was not processed: it was answered 429, or never written whole.
+func (st *callState) unprocessed(err error) bool {
+	var e *APIError
+	if errors.As(err, &e) {
+		return e.StatusCode == http.StatusTooManyRequests
 	}
-	return retry, perr
+	written, _ := st.reached()
+	return !written
 }
 
 // FindBatch lists the batches that may be the submission m describes:

@@ -9,11 +9,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // Client calls the OpenRouter API. It is safe for concurrent use; create
@@ -21,10 +21,10 @@ import (
 // shared.
 type Client struct {
 	cfg    config
-	cfgErr error  // the first bad option, returned by every call
-	keyErr error  // why the key cannot work; nil when it may
-	apiKey string // never logged, never in an error
-	rc     *retryablehttp.Client
+	cfgErr error        // the first bad option, returned by every call
+	keyErr error        // why the key cannot work; nil when it may
+	apiKey string       // never logged, never in an error
+	hc     *http.Client // a copy of the caller's, with the redirect policy and the limiter
 
 	catalog *catalog
 	account account
@@ -52,6 +52,7 @@ type Client struct {
 func NewClient(apiKey string, opts ...Option) *Client {
 	c := &Client{cfg: defaultConfig(), apiKey: apiKey, now: time.Now,
 		afterFunc: func(d time.Duration, f func()) stopTimer { return time.AfterFunc(d, f) }}
+	defaultLimiter := c.cfg.limiter
 	for _, o := range opts {
 		if err := o(&c.cfg); err != nil && c.cfgErr == nil {
 			c.cfgErr = invalid("%v", err)
@@ -67,28 +68,7 @@ func NewClient(apiKey string, opts ...Option) *Client {
 		c.header["X-Openrouter-Title"] = []string{c.cfg.title}
 		c.header["X-Title"] = []string{c.cfg.title}
 	}
-	hc := c.cfg.httpClient
-	if hc == nil {
-		hc = &http.Client{Transport: defaultTransport()}
-	}
-	if c.cfg.limiter != nil {
-		paced := *hc // the caller's client is never modified
-		base := hc.Transport
-		if base == nil {
-			base = http.DefaultTransport
-		}
-		paced.Transport = &limitTransport{base: base, lim: c.cfg.limiter}
-		hc = &paced
-	}
-	c.rc = &retryablehttp.Client{
-		HTTPClient:   hc,
-		RetryWaitMin: c.cfg.minWait,
-		RetryWaitMax: c.cfg.maxWait,
-		RetryMax:     c.cfg.maxRetries,
-		CheckRetry:   c.checkResend,
-		Backoff:      c.backoff,
-		ErrorHandler: func(resp *http.Response, err error, _ int) (*http.Response, error) { return resp, err },
-	}
+	c.hc = c.httpClient(defaultLimiter)
 	return c
 }
 
@@ -98,6 +78,34 @@ func (c *Client) Limiter() Limiter { return c.cfg.limiter }
 // NewClientFromEnv returns NewClient(os.Getenv("OPENROUTER_API_KEY"), opts...).
 func NewClientFromEnv(opts ...Option) *Client {
 	return NewClient(os.Getenv("OPENROUTER_API_KEY"), opts...)
+}
+
+// httpClient returns the client's copy of the caller's http.Client (the
+// caller's is never modified), with the API's redirect policy and, when
+// pacing is on, the limiter around its transport. The default limiter's
+// gate lasts at most the client's maximum wait, the one threshold between
+// a rate limit and a quota.
+func (c *Client) httpClient(defaultLimiter Limiter) *http.Client {
+	var hc *http.Client
+	if c.cfg.httpClient != nil {
+		cp := *c.cfg.httpClient
+		hc = &cp
+	} else {
+		hc = &http.Client{Transport: defaultTransport()}
+	}
+	hc.CheckRedirect = checkRedirect(hc.CheckRedirect)
+	if c.cfg.limiter == nil {
+		return hc
+	}
+	if l, ok := c.cfg.limiter.(*AdaptiveLimiter); ok && c.cfg.limiter == defaultLimiter {
+		l.maxGate = c.cfg.maxWait // the client's own limiter, shared with no one
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc.Transport = &limitTransport{base: base, lim: c.cfg.limiter}
+	return hc
 }
 
 // defaultTransport is a pooled transport that keeps enough idle
@@ -124,52 +132,69 @@ func checkKey(key, prefix string) error {
 	return nil
 }
 
-// callState follows one call through its attempts. It rides in the
-// request's context, where the retry hooks find it.
+// callState follows one call through its attempts. It lives in the
+// call's context (see stateCtx).
 type callState struct {
-	model    string
-	attempts int
-	last     *APIError // the error of the last attempt that got an answer
-	// noResend: a call that may not be sent twice (a batch submission):
-	// retried only when the first attempt surely did not reach the server.
+	model       string
+	attempts    int
+	maybeBilled int       // attempts sent in full whose answer was lost: each may have been billed
+	last        *APIError // the error of the last attempt that got an answer
+
+	// What the current attempt reached, reported from the transport's
+	// goroutines by the trace and the body.
+	traced   atomic.Bool // httptrace's WroteRequest fired: a connection was obtained
+	wrote    atomic.Bool // ... and the whole request was written to it
+	bodyRead atomic.Bool // the request's body was read to its end
+	trace    httptrace.ClientTrace
+	body     attemptBody  // the first attempt's body
+	held     *releaseBody // the limiter's hold on the last answer, to mark a quota
+
+	// noResend marks a call that may not be sent twice (a batch
+	// submission): retried only when its attempt surely was not processed.
 	noResend bool
 }
 
+// stateKey finds a call's state in its context, for the limiter's
+// transport.
 type stateKey struct{}
 
-// stateCtx carries a callState in one allocation, where
-// context.WithValue and a separate state would take two.
+// stateCtx is a call's context: it holds the call's state and answers
+// for its httptrace hooks, in one allocation, where a separate state and
+// httptrace.WithClientTrace would take two.
 type stateCtx struct {
 	context.Context
-	st *callState
+	st        callState
+	withTrace bool // Value answers httptrace's key with st.trace
 }
 
 func (c *stateCtx) Value(key any) any {
-	if key == (stateKey{}) {
-		return c.st
+	switch {
+	case key == (stateKey{}):
+		return &c.st
+	case c.withTrace && key == traceKey:
+		return &c.st.trace
 	}
 	return c.Context.Value(key)
 }
 
-func stateOf(ctx context.Context) *callState {
-	st, _ := ctx.Value(stateKey{}).(*callState)
-	return st
-}
-
 // do sends one API call through the retry loop and returns the response
-// of a successful attempt (status < 400), whose body the caller closes, or
+// of a successful attempt (status < 300), whose body the caller closes, or
 // the typed error of the last attempt. body is replayed intact on each
 // attempt; model names the model for errors. The call's state is returned
 // too, for errors found later in the body.
 func (c *Client) do(ctx context.Context, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
-	sc := &stateCtx{st: &callState{model: model}}
+	sc := &stateCtx{}
+	sc.st.model = model
 	if _, err := newCallConfig(opts); err != nil {
-		return nil, sc.st, err
+		return nil, &sc.st, err
 	}
 	resp, err := c.send(ctx, sc, method, path, body)
-	return resp, sc.st, err
+	return resp, &sc.st, err
 }
 
+// send is the retry loop (see the package doc's Retries section). Every
+// response it does not return has its body closed, which releases the
+// limiter's slot, on every path.
 func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, body []byte) (*http.Response, error) {
 	if ctx == nil {
 		return nil, invalid("nil context")
@@ -183,13 +208,15 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	sc.Context, ctx = ctx, sc
-	st := sc.st
-	var raw any
-	if body != nil {
-		raw = body
+	st := &sc.st
+	sc.Context = ctx
+	st.trace.WroteRequest = st.wroteRequest
+	if traceKey != nil && httptrace.ContextClientTrace(ctx) == nil {
+		sc.withTrace, ctx = true, sc
+	} else { // the caller traces too: compose the two
+		ctx = httptrace.WithClientTrace(sc, &st.trace)
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.cfg.baseURL+path, raw)
+	req, err := http.NewRequestWithContext(ctx, method, c.cfg.baseURL+path, nil)
 	if err != nil {
 		return nil, invalid("%s %s: %v", method, path, err)
 	}
@@ -198,28 +225,40 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 	}
 	if body != nil {
 		req.Header["Content-Type"] = jsonContentType
+		st.body = attemptBody{b: body, st: st}
+		req.Body, req.ContentLength, req.GetBody = &st.body, int64(len(body)), st.newBody
 	}
-
-	resp, err := c.rc.Do(req)
-	if err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			if st.last != nil {
-				return nil, fmt.Errorf("openrouter: %w after %d attempt(s); last answer: %v", cerr, st.attempts, st.last)
-			}
-			return nil, fmt.Errorf("openrouter: %s %s: %w", method, path, cerr)
+	for {
+		st.attempts++
+		st.traced.Store(false)
+		st.wrote.Store(false)
+		st.bodyRead.Store(false)
+		st.held = nil
+		resp, err := c.hc.Do(req)
+		resp, retry, err := c.checkRetry(ctx, st, req, resp, err)
+		if retry && st.noResend && !st.unprocessed(err) {
+			retry = false
 		}
-		return nil, fmt.Errorf("openrouter: %s %s failed after %d attempt(s): %w", method, path, st.attempts, err)
-	}
-	if resp.StatusCode >= 400 {
-		resp.Body.Close()
-		e := st.last
-		if e == nil { // the retry hook always parses errors; this is a safeguard
-			e = parseError(resp.StatusCode, resp.Header, nil, c.now())
+		if !retry || st.attempts > c.cfg.maxRetries {
+			return resp, err
 		}
-		e.Attempts = st.attempts
-		return nil, e
+		var retryAfter time.Duration
+		if e, ok := err.(*APIError); ok {
+			retryAfter = e.RetryAfter
+		}
+		if werr := c.pause(ctx, c.backoff(retryAfter, st.attempts-1)); werr != nil {
+			te := st.failure(req, werr, "the context ended while waiting to retry")
+			te.unreachable = errors.Is(err, ErrUnreachable)
+			return nil, te
+		}
+		// A new request value: the transport may still hold the last one
+		// (and read its body) after an error.
+		next := *req
+		if body != nil {
+			next.Body, _ = st.newBody()
+		}
+		req = &next
 	}
-	return resp, nil
 }
 
 var jsonContentType = []string{"application/json"}
@@ -227,45 +266,44 @@ var jsonContentType = []string{"application/json"}
 // maxErrorBody bounds how much of an error answer is read.
 const maxErrorBody = 1 << 20
 
-// checkRetry is the retry policy, called by go-retryablehttp after every
-// attempt: it parses an error answer once (keeping it for the caller) and
-// decides from its meaning whether another attempt may succeed.
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	st := stateOf(ctx)
-	if st != nil {
-		st.attempts++
+// checkRetry is the retry policy, applied after every attempt. It returns
+// the response to hand to the caller (a 2xx), whether another attempt may
+// be made, and the error this attempt would end the call with. An error
+// answer is parsed once and kept in st; every body it does not return is
+// closed.
+func (c *Client) checkRetry(ctx context.Context, st *callState, req *http.Request, resp *http.Response, err error) (*http.Response, bool, error) {
+	if err != nil {
+		if resp != nil { // a refused redirect: net/http closed its body already
+			resp.Body.Close()
+		}
+		te, retry := c.judgeFailure(ctx, st, req, err)
+		c.logRetry(ctx, retry, "transport error", te)
+		return nil, retry, te
 	}
-	if ctx.Err() != nil {
-		return false, ctx.Err()
+	if resp.StatusCode < 300 {
+		return resp, false, nil
 	}
-	if isLimiterError(err) {
-		return false, err
-	}
-	if err != nil || resp == nil {
-		retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
-		c.logRetry(ctx, retry, "transport error", err)
-		return retry, perr
-	}
-	if resp.StatusCode < 400 {
-		return false, nil
+	if resp.StatusCode < 400 { // a redirect net/http did not follow (no Location, say)
+		resp.Body.Close()
+		te := st.failure(req, &redirectError{status: resp.StatusCode, why: "a redirect the client cannot follow"}, "redirect not followed")
+		te.hint = redirectHint
+		return nil, false, te
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(b))
 	e := parseError(resp.StatusCode, resp.Header, b, c.now())
 	c.redact(e)
-	if st != nil {
-		e.Model = st.model
-		e.Attempts = st.attempts
-		st.last = e
-	}
-	if e.Is(ErrRateLimited) && (e.RetryAfter > c.cfg.maxWait ||
-		e.RateLimit.Remaining == 0 && e.RateLimit.Reset.Sub(c.now()) > c.cfg.maxWait) {
+	e.Model, e.Attempts, e.MaybeBilled = st.model, st.attempts, st.maybeBilled
+	if e.Is(ErrRateLimited) && pastMaxWait(e.RetryAfter, e.RateLimit, c.now(), c.cfg.maxWait) {
 		e.markQuota()
 	}
+	if st.held != nil && e.Is(ErrQuotaExhausted) {
+		st.held.outcome.Quota = true // the limiter must not learn from it
+	}
+	resp.Body.Close()
+	st.last = e
 	retry := e.Retryable()
 	c.logRetry(ctx, retry, "status", e)
-	return retry, nil
+	return nil, retry, e
 }
 
 func (c *Client) logRetry(ctx context.Context, retry bool, what string, err error) {
@@ -279,21 +317,17 @@ func (c *Client) logRetry(ctx context.Context, retry bool, what string, err erro
 	}
 }
 
-// backoff is the wait before a retry: the server's Retry-After when it
-// gave one (already checked against the maximum wait), otherwise
-// exponential backoff from minWait, doubled per attempt, with jitter.
-func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	var d time.Duration
-	if resp != nil && resp.Request != nil {
-		if st := stateOf(resp.Request.Context()); st != nil && st.last != nil {
-			d = st.last.RetryAfter
-		}
-	}
+// backoff is the wait before retry number attempt+1: the server's
+// Retry-After when it gave one (a longer one than the maximum wait made
+// the answer a quota, not retried), otherwise exponential backoff from
+// minWait, doubled per attempt, with jitter.
+func (c *Client) backoff(retryAfter time.Duration, attempt int) time.Duration {
+	d := retryAfter
 	if d == 0 {
-		d = expBackoff(minWait, maxWait, attempt)
+		d = expBackoff(c.cfg.minWait, c.cfg.maxWait, attempt)
 	}
-	if d > maxWait {
-		d = maxWait
+	if d > c.cfg.maxWait {
+		d = c.cfg.maxWait
 	}
 	if c.waitHook != nil {
 		d = c.waitHook(d)
@@ -331,7 +365,7 @@ func (c *Client) getJSON(ctx context.Context, path string, out any, opts []CallO
 func (st *callState) annotate(err error) error {
 	var e *APIError
 	if errors.As(err, &e) {
-		e.Model, e.Attempts = st.model, st.attempts
+		e.Model, e.Attempts, e.MaybeBilled = st.model, st.attempts, st.maybeBilled
 	}
 	return err
 }

@@ -300,7 +300,7 @@ func TestConnectionCutsExhaustRetries(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "after 2 attempt(s)") {
 		t.Errorf("err = %v", err)
 	}
-	assertSentinels(t, err)
+	assertSentinels(t, err, "ErrMaybeBilled")
 }
 
 func TestUnknownModelFromServer(t *testing.T) {

@@ -31,14 +31,50 @@
 //
 // # Retries
 //
-// A request is retried on 408, 429, 5xx (52x included), connection
-// errors, and a 402 that carries Retry-After (the in-flight budget); never
-// on 400, 401, 403, 404 or another 402. The wait is the server's
-// Retry-After when it sends one (up to the maximum wait, beyond which a 429
-// is returned at once as [ErrQuotaExhausted]), otherwise exponential
-// backoff with jitter; see [WithRetry]. Errors inside a 200 (an "error"
-// object, a choice that finished with "error") are typed like HTTP errors
-// and not retried.
+// A request is retried on 408, 429, 5xx (52x included), and a 402 that
+// carries Retry-After (the in-flight budget); never on 400, 401, 403, 404
+// or another 402. The wait is the server's Retry-After when it sends one
+// (decimal seconds or an HTTP date; anything else is ignored), otherwise
+// exponential backoff with jitter; see [WithRetry]. A wait that would
+// pass the context's deadline is not begun. Errors inside a 200 (an
+// "error" object, a choice that finished with "error") are typed like HTTP
+// errors and not retried.
+//
+// The client's maximum wait is the one line between a rate limit and a
+// quota: a 429 that asks for a longer wait, or a daily quota, is returned
+// at once as [ErrQuotaExhausted], and the limiter neither slows nor holds
+// the other requests for it.
+//
+// OpenRouter has no idempotency key, and every generation it starts is
+// billed, so a failure without an answer is retried only when it cannot
+// cost twice:
+//
+//   - what provably never reached the server (DNS failure, connection
+//     refused, TLS handshake failure, a connection lost before the request
+//     was written; the client knows from net/http/httptrace) is sent
+//     again freely; when it never gets through, the error matches
+//     [ErrUnreachable];
+//   - GET requests (catalogue, account), and the other idempotent methods
+//     (PUT, DELETE), are sent again freely;
+//   - a POST (or PATCH) that was written and got no answer before a
+//     timeout (the http.Client's Timeout, a connection deadline) or the
+//     context's end is never sent again, since its generation may still
+//     be running: the error matches [ErrMaybeBilled] (and the context's
+//     error, if any);
+//   - a POST whose connection was cut after it was written lost its answer
+//     either way, and is retried, but counted: [TransportError] and
+//     [APIError] say in MaybeBilled how many attempts may have been
+//     billed, and match [ErrMaybeBilled] when any may.
+//
+// A call that fails without an HTTP answer returns a *[TransportError]
+// (method, path, attempts, the cause). When the context ends during a
+// wait, the error matches the context's error and still carries the last
+// answer: [errors.As] with *[APIError] and [Hint] reach it.
+//
+// Redirects are followed only to the same origin (scheme, host and port)
+// and without a change of method (a 307 or 308, whose body is replayed): a
+// redirect elsewhere would send the API key there, and a 301, 302 or 303
+// would turn the POST into a GET. Both are refused with an error.
 //
 // # Errors
 //

@@ -400,25 +400,48 @@ func statusForErrorType(errorType, code string) int {
 	return 500
 }
 
-// parseRetryAfter reads a Retry-After value in seconds or HTTP-date form.
-// Negative, unparseable and past values give 0.
+// parseRetryAfter reads a Retry-After value: decimal seconds (digits,
+// with a fraction accepted) or an HTTP date. Anything else (a sign, NaN,
+// Inf, an exponent, a hex float) is ignored: 0. Waits past maxRetryAfter
+// are cut to it, which still makes them a quota.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 || secs > 1e7 {
+	if decimalSeconds(v) {
+		secs, err := strconv.ParseFloat(v, 64)
+		if err != nil || secs <= 0 {
 			return 0
 		}
-		return time.Duration(secs * float64(time.Second))
+		return time.Duration(min(secs, maxRetryAfter.Seconds()) * float64(time.Second))
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0
+}
+
+// maxRetryAfter bounds a Retry-After, far past any client's maximum wait.
+const maxRetryAfter = 1000 * time.Hour
+
+// decimalSeconds reports whether v is digits, with at most one dot among
+// or after them ("30", "1.5"), as delta-seconds are.
+func decimalSeconds(v string) bool {
+	digits, dots := 0, 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && digits > 0:
+			dots++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots <= 1
 }
 
 // parseRateLimit reads X-RateLimit-Limit, -Remaining and -Reset from the

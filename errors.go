@@ -115,6 +115,10 @@ type APIError struct {
 	Model string
 	// Attempts is how many HTTP attempts were made, retries included.
 	Attempts int
+	// MaybeBilled is how many earlier attempts were sent in full and lost
+	// their answer (a connection cut): each may have been processed and
+	// billed. When it is not zero the error also matches [ErrMaybeBilled].
+	MaybeBilled int
 	// Suggestions holds the closest existing model IDs when the model was
 	// not found and the client knows the catalogue.
 	Suggestions []string
@@ -171,7 +175,11 @@ func (e *APIError) Error() string {
 		b.WriteByte('?')
 	}
 	if e.Attempts > 1 {
-		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+		fmt.Fprintf(&b, " (after %d attempts", e.Attempts)
+		if e.MaybeBilled > 0 {
+			fmt.Fprintf(&b, ", %d may have been billed", e.MaybeBilled)
+		}
+		b.WriteByte(')')
 	}
 	return b.String()
 }
@@ -190,8 +198,12 @@ func (e *APIError) category() string {
 // Is reports whether target is one of the sentinels this error stands for:
 // a 401 is [ErrUnauthorized], a 400 "is not a valid model ID" is
 // [ErrModelNotFound] and [ErrBadRequest], a 429 is [ErrRateLimited], and
-// so on. It is false for every other sentinel.
+// so on; it is [ErrMaybeBilled] too when MaybeBilled is not zero. It is
+// false for every other sentinel.
 func (e *APIError) Is(target error) bool {
+	if target == ErrMaybeBilled {
+		return e.MaybeBilled > 0
+	}
 	for _, k := range e.kind {
 		if k == target {
 			return true
@@ -222,8 +234,14 @@ func Hint(err error) string {
 	if err == nil {
 		return ""
 	}
+	if h := transportHint(err); h != "" {
+		return h
+	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
+		if apiErr.MaybeBilled > 0 {
+			return hintOf(ErrMaybeBilled)
+		}
 		if apiErr.hint != "" {
 			return apiErr.hint
 		}

@@ -25,6 +25,7 @@ var sentinels = map[string]error{
 	"ErrForbidden": openrouter.ErrForbidden, "ErrTimeout": openrouter.ErrTimeout, "ErrServer": openrouter.ErrServer,
 	"ErrUnparseable": openrouter.ErrUnparseable, "ErrEmptyContent": openrouter.ErrEmptyContent,
 	"ErrNoImage": openrouter.ErrNoImage, "ErrInvalidRequest": openrouter.ErrInvalidRequest,
+	"ErrUnreachable": openrouter.ErrUnreachable, "ErrMaybeBilled": openrouter.ErrMaybeBilled,
 }
 
 // assertSentinels fails unless err matches exactly the named sentinels.

@@ -73,7 +73,19 @@ func WithBaseURL(u string) Option {
 
 // WithHTTPClient sets the HTTP client the requests go through (default: a
 // pooled client with no overall timeout; bound calls with their context).
-// The client given is never modified.
+// The client given is never modified: the client uses a copy, with its own
+// redirect policy (same origin and method only, before hc.CheckRedirect)
+// and the limiter around hc.Transport.
+//
+// Mind hc.Timeout: it bounds each attempt, generation included, and a
+// generation that outlives it may still be running and billed. Such a
+// POST is not sent again: the call fails with [ErrMaybeBilled] (see the
+// package doc's Retries section); so does one cut off by the context's
+// deadline. Leave Timeout zero and give each call a context deadline long
+// enough for its answer: it bounds the whole call, retries included. The client learns
+// whether a request was written from net/http/httptrace; a transport not
+// built on net/http's Transport is judged by whether it read the whole
+// body.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -113,7 +125,11 @@ func WithUserAgent(ua string) Option {
 // first attempt (default 4; 0 disables retries), waiting between minWait
 // (default 500ms) and maxWait (default 60s) with exponential backoff and
 // jitter. A server's Retry-After is honoured up to maxWait; a 429 whose
-// Retry-After is longer is not retried and matches [ErrQuotaExhausted].
+// Retry-After (or X-RateLimit-Reset with nothing remaining) is further
+// away is a quota: it is not retried, matches [ErrQuotaExhausted], and
+// does not slow the client's other requests. maxWait is also how long the
+// client's own limiter may hold every request after a 429. Requests that
+// may have been billed are not retried at all (see the package doc).
 func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 	return func(c *config) error {
 		if maxRetries < 0 || minWait < 0 || maxWait < minWait {

@@ -30,6 +30,11 @@ type Outcome struct {
 	RetryAfter time.Duration
 	// RateLimit holds the answer's X-RateLimit-* headers.
 	RateLimit RateLimitInfo
+	// Quota reports a 429 the client returns at once as
+	// [ErrQuotaExhausted] (a daily quota, or a wait past the client's
+	// maximum wait): it says nothing about the rate the server accepts,
+	// and must neither slow nor hold the other requests.
+	Quota bool
 }
 
 // AdaptiveLimiter is the default Limiter. It combines four parts, each set
@@ -45,8 +50,9 @@ type Outcome struct {
 //   - a shared gate: a 429 whose Retry-After is long (over 2s), or an
 //     answer saying X-RateLimit-Remaining: 0 until X-RateLimit-Reset, holds
 //     every request until then, instead of letting each collect its own
-//     429. A gate longer than the maximum (WithMaxGate, default 60s) is
-//     not kept: such a 429 is a quota, which the client returns at once.
+//     429. A quota 429 (Outcome.Quota: a wait past the client's maximum
+//     wait) neither gates nor slows anything: the client returns it at
+//     once as ErrQuotaExhausted.
 //
 // Its zero value is not usable; create one with NewAdaptiveLimiter. It is
 // safe for concurrent use, starts no goroutine, and its waits end as soon
@@ -105,7 +111,9 @@ func WithRequestRate(perSecond float64, burst int) LimiterOption {
 func WithAdaptive(on bool) LimiterOption { return func(l *AdaptiveLimiter) { l.adaptive = on } }
 
 // WithMaxGate sets the longest pause the shared gate imposes on every
-// request (default 60s).
+// request (default 60s). A client's own default limiter gates up to the
+// client's maximum wait (WithRetry) instead, the one threshold past which
+// a 429 is a quota; give a shared limiter the same value as its clients.
 func WithMaxGate(d time.Duration) LimiterOption { return func(l *AdaptiveLimiter) { l.maxGate = d } }
 
 // Pacing constants. A long Retry-After means a window is exhausted; a
@@ -247,7 +255,7 @@ func (l *AdaptiveLimiter) done(o Outcome) {
 	if stale {
 		l.stale--
 	}
-	if o.StatusCode == 0 {
+	if o.StatusCode == 0 || o.Quota {
 		return
 	}
 	l.gateByHeaders(now, o.RateLimit)

@@ -9,7 +9,9 @@ import (
 )
 
 // limitTransport paces every HTTP attempt through a Limiter: Acquire
-// before sending, release when the answer's body is closed.
+// before sending, release when the answer's body is closed (the client
+// closes every body it does not hand over, on every path, and marks a
+// quota 429's Outcome before).
 type limitTransport struct {
 	base http.RoundTripper
 	lim  Limiter
@@ -39,7 +41,11 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode == http.StatusTooManyRequests || resp.Header.Get("X-RateLimit-Remaining") != "" {
 		o.RateLimit = parseRateLimit(resp.Header, nil)
 	}
-	resp.Body = &releaseBody{ReadCloser: resp.Body, release: release, outcome: o}
+	rb := &releaseBody{ReadCloser: resp.Body, release: release, outcome: o}
+	if st, ok := req.Context().Value(stateKey{}).(*callState); ok {
+		st.held = rb // the client marks a quota in it before closing
+	}
+	resp.Body = rb
 	return resp, nil
 }
 

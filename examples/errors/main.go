@@ -37,6 +37,7 @@ var sentinels = []struct {
 	{"ErrContextLength", openrouter.ErrContextLength}, {"ErrBadRequest", openrouter.ErrBadRequest},
 	{"ErrTimeout", openrouter.ErrTimeout}, {"ErrServer", openrouter.ErrServer},
 	{"ErrEmptyContent", openrouter.ErrEmptyContent}, {"ErrInvalidRequest", openrouter.ErrInvalidRequest},
+	{"ErrUnreachable", openrouter.ErrUnreachable}, {"ErrMaybeBilled", openrouter.ErrMaybeBilled},
 }
 
 // name returns the first sentinel err matches.
@@ -81,14 +82,20 @@ func run(ctx context.Context, out io.Writer, key string) error {
 		{"502 HTML page from the proxy", ort.RawReply(502, "<html><title>502 Bad Gateway</title></html>")},
 		{"200 with an error inside", ort.RawReply(200, `{"error":{"code":"server_error","message":"Provider disconnected"}}`)},
 		{"200 with empty content (content_filter)", ort.EmptyReply("content_filter")},
+		{"connection cut after the request was sent", ort.Reply{Disconnect: true}},
 	} {
 		srv.Enqueue(tc.reply)
 		_, err := c.Chat(ctx, req())
 		show(out, tc.what, err)
 	}
+	gone := ort.NewServer()
+	gone.Close() // nothing listens there any more
+	_, err := gone.Client(openrouter.WithRetry(0, 0, 0)).Chat(ctx, req())
+	show(out, "nothing listening", err)
+
 	bad := req()
 	bad.Temperature = openrouter.Ptr(3.0)
-	_, err := c.Chat(ctx, bad)
+	_, err = c.Chat(ctx, bad)
 	show(out, "temperature 3 (refused before sending)", err)
 
 	if key == "" {

@@ -14,7 +14,8 @@ func TestOffline(t *testing.T) {
 	}
 	for _, want := range []string{"-> ErrUnauthorized", "-> ErrInsufficientCredits", "-> ErrModelNotFound", "-> ErrNoEndpoints",
 		"-> ErrModerated", "-> ErrForbidden", "-> ErrQuotaExhausted", "-> ErrRateLimited", "-> ErrContextLength", "-> ErrBadRequest",
-		"(OpenAI: Invalid value for 'temperature')", "-> ErrTimeout", "-> ErrServer", "-> ErrEmptyContent", "-> ErrInvalidRequest"} {
+		"(OpenAI: Invalid value for 'temperature')", "-> ErrTimeout", "-> ErrServer", "-> ErrEmptyContent", "-> ErrInvalidRequest",
+		"-> ErrMaybeBilled", "-> ErrUnreachable"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}

@@ -1,0 +1,212 @@
+package openrouter
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// judgeFailure decides, after an attempt that got no answer, whether the
+// call may be sent again, and returns the error it ends with otherwise.
+// The rule is money's: a POST that may have reached the server is never
+// sent again while its generation may still be running (a timeout, the
+// context's end), and is counted as maybe billed when it is (a connection
+// cut after the request was written); what provably never reached the
+// server, and every idempotent request (GET), may be sent again freely.
+func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Request, err error) (*TransportError, bool) {
+	cause := err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		cause = ue.Err // its text repeats the URL
+	}
+	var re *redirectError
+	if errors.As(cause, &re) {
+		te := st.failure(req, re, "redirect not followed")
+		te.hint = redirectHint
+		return te, false
+	}
+	if isLimiterError(cause) {
+		return st.failure(req, cause, "not sent"), false
+	}
+	written, connected := st.reached()
+	billable := !idempotent(req.Method)
+	if written && billable {
+		st.maybeBilled++
+	}
+	switch {
+	case ctx.Err() != nil:
+		if written && billable {
+			return st.failure(req, ctx.Err(), "the context ended after the request was sent, before its answer"), false
+		}
+		return st.failure(req, ctx.Err(), "the context ended"), false
+	case written && billable && isTimeout(cause):
+		// The generation may still be running: a second one would be
+		// billed too.
+		return st.failure(req, cause, "no answer before the timeout, after the request was sent: it may still be running, so it was not sent again"), false
+	case written && billable:
+		return st.failure(req, cause, "the connection was cut after the request was sent"), true
+	case !connected:
+		te := st.failure(req, cause, "cannot reach the server")
+		te.unreachable = st.maybeBilled == 0
+		var badCert *tls.CertificateVerificationError
+		return te, !errors.As(cause, &badCert) // a certificate does not mend by itself
+	case written:
+		return st.failure(req, cause, "no answer"), true
+	}
+	return st.failure(req, cause, "the connection failed before the request was sent"), true
+}
+
+// idempotent reports whether sending a request of this method twice has
+// the effect of sending it once (RFC 9110): such requests are resent
+// freely. POST (a generation) and PATCH are not.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// failure is the error that ends the call after its last attempt.
+func (st *callState) failure(req *http.Request, err error, what string) *TransportError {
+	return &TransportError{Method: req.Method, Path: apiPath(req.URL.Path), Attempts: st.attempts,
+		MaybeBilled: st.maybeBilled, Err: err, Last: st.last, what: what}
+}
+
+// apiPath is the part of a request path after the base URL's "/v1", so
+// that errors say "/chat/completions" whatever the base URL.
+func apiPath(p string) string {
+	if i := strings.LastIndex(p, "/v1/"); i >= 0 {
+		return p[i+3:]
+	}
+	return p
+}
+
+// reached reports what the current attempt got to: written, the whole
+// request was written to a connection (httptrace's WroteRequest, or, for
+// a transport that does not report it, the body read to its end);
+// connected, a connection was obtained.
+func (st *callState) reached() (written, connected bool) {
+	if st.traced.Load() {
+		return st.wrote.Load(), true
+	}
+	w := st.bodyRead.Load()
+	return w, w
+}
+
+// wroteRequest is the call's httptrace hook. It fires once a connection
+// was obtained and the request written to it, or the write failed.
+func (st *callState) wroteRequest(info httptrace.WroteRequestInfo) {
+	st.traced.Store(true)
+	if info.Err == nil {
+		st.wrote.Store(true)
+	}
+}
+
+// newBody returns a fresh body for another attempt or a followed 307/308.
+func (st *callState) newBody() (io.ReadCloser, error) {
+	return &attemptBody{b: st.body.b, st: st}, nil
+}
+
+// attemptBody is one attempt's request body. Read to its end, it records
+// that the request was handed whole to a connection: a backstop for
+// transports that do not report httptrace's WroteRequest.
+type attemptBody struct {
+	b   []byte
+	off int
+	st  *callState
+}
+
+func (r *attemptBody) Read(p []byte) (int, error) {
+	if r.off >= len(r.b) {
+		r.st.bodyRead.Store(true)
+		return 0, io.EOF
+	}
+	n := copy(p, r.b[r.off:])
+	r.off += n
+	return n, nil
+}
+
+func (r *attemptBody) Close() error { return nil }
+
+// isTimeout reports whether err is a timeout: the http.Client's, a
+// deadline, a connection's read deadline.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		errors.As(err, &ne) && ne.Timeout()
+}
+
+// pause waits d before the next attempt. It fails at once when ctx ends,
+// or when its deadline comes before d is over (waiting would be in vain).
+func (c *Client) pause(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return fmt.Errorf("the wait of %v before the next attempt would pass the context's deadline: %w", d.Round(time.Millisecond), context.DeadlineExceeded)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// pastMaxWait reports whether an answer says to wait longer than maxWait
+// (a Retry-After, or nothing remaining until a reset): such a 429 is a
+// quota, returned at once, and the limiter learns nothing from it. It is
+// the one threshold between a rate limit and a quota.
+func pastMaxWait(retryAfter time.Duration, rl RateLimitInfo, now time.Time, maxWait time.Duration) bool {
+	return retryAfter > maxWait || rl.Remaining == 0 && !rl.Reset.IsZero() && rl.Reset.Sub(now) > maxWait
+}
+
+// traceKey is the context key under which net/http/httptrace looks for a
+// ClientTrace, learned once by asking httptrace through a context that
+// records the key it is asked for. With it, a call's stateCtx answers for
+// its trace itself, one allocation less per call than
+// httptrace.WithClientTrace. It is nil if that did not work (httptrace
+// then gets a context of its own).
+var traceKey = func() any {
+	spy := &keySpy{Context: context.Background()}
+	httptrace.ContextClientTrace(spy)
+	if spy.key == nil {
+		return nil
+	}
+	probe := &httptrace.ClientTrace{}
+	check := &keySpy{Context: context.Background(), answer: probe, key: spy.key}
+	if httptrace.ContextClientTrace(check) != probe {
+		return nil
+	}
+	return spy.key
+}()
+
+// keySpy records the key it is asked for, or answers answer for key.
+type keySpy struct {
+	context.Context
+	key    any
+	answer any
+}
+
+func (s *keySpy) Value(key any) any {
+	if s.answer != nil {
+		if key == s.key {
+			return s.answer
+		}
+		return nil
+	}
+	s.key = key
+	return nil
+}
