@@ -85,7 +85,7 @@ func NewClient(apiKey string, opts ...Option) *Client {
 		RetryWaitMin: c.cfg.minWait,
 		RetryWaitMax: c.cfg.maxWait,
 		RetryMax:     c.cfg.maxRetries,
-		CheckRetry:   c.checkRetry,
+		CheckRetry:   c.checkRetryCall,
 		Backoff:      c.backoff,
 		ErrorHandler: func(resp *http.Response, err error, _ int) (*http.Response, error) { return resp, err },
 	}
@@ -127,9 +127,16 @@ func checkKey(key, prefix string) error {
 // callState follows one call through its attempts. It rides in the
 // request's context, where the retry hooks find it.
 type callState struct {
-	model    string
-	attempts int
-	last     *APIError // the error of the last attempt that got an answer
+	model       string
+	attempts    int
+	maybeBilled int       // attempts that reached the server and lost their answer
+	last        *APIError // the error of the last attempt that got an answer
+
+	// The call's options (nil without any) and the last answer's status
+	// and headers, for ResponseInfo and APIError.Header.
+	call   *callConfig
+	status int
+	header http.Header
 }
 
 type stateKey struct{}
@@ -160,10 +167,13 @@ func stateOf(ctx context.Context) *callState {
 // too, for errors found later in the body.
 func (c *Client) do(ctx context.Context, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc := &stateCtx{st: &callState{model: model}}
-	if _, err := newCallConfig(opts); err != nil {
-		return nil, sc.st, err
+	if len(opts) > 0 {
+		return c.doWith(ctx, sc, method, path, body, opts)
 	}
 	resp, err := c.send(ctx, sc, method, path, body)
+	if err != nil {
+		setErrorHeader(err, sc.st)
+	}
 	return resp, sc.st, err
 }
 
@@ -192,6 +202,11 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 	}
 	for k, v := range c.header {
 		req.Header[k] = v
+	}
+	if st.call != nil {
+		for k, v := range st.call.header {
+			req.Header[k] = v
+		}
 	}
 	if body != nil {
 		req.Header["Content-Type"] = jsonContentType
@@ -384,8 +399,8 @@ func decodeJSON(resp *http.Response, b []byte, out any) error {
 // sentinels of this package: HTTP failures as *[APIError], an error inside
 // a 200 as *APIError with InStream set, and an answer with no content, no
 // image and no tool call as *[EmptyContentError] ([ErrEmptyContent]).
-func (c *Client) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error) {
-	r, model, st, err := c.sendChat(ctx, req, decodeBody)
+func (c *Client) Chat(ctx context.Context, req *ChatRequest, opts ...CallOption) (*ChatResponse, error) {
+	r, model, st, err := c.sendChat(ctx, req, decodeBody, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -405,12 +420,12 @@ type chatEnvelope struct {
 // sendChat sends a chat request and decodes the 200 answer with decode,
 // then adds its cost to the client's spending and turns an error object
 // in it into an *APIError. It is the one path of Chat and GenerateImage.
-func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*http.Response, any) error) (*ChatResponse, string, *callState, error) {
+func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*http.Response, any) error, opts []CallOption) (*ChatResponse, string, *callState, error) {
 	body, model, err := c.encodeChat(ctx, req, false)
 	if err != nil {
 		return nil, model, nil, err
 	}
-	resp, st, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model, nil)
+	resp, st, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model, opts)
 	if err != nil {
 		return nil, model, st, c.suggestModels(err, model)
 	}
@@ -421,6 +436,9 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 	}
 	r := &out.ChatResponse
 	c.spend(ctx, r.Cost())
+	if st.call != nil {
+		st.call.answered(r)
+	}
 	if len(out.Error) > 0 && string(out.Error) != "null" {
 		e := errorFromObject(out.Error)
 		c.redact(e)

@@ -11,7 +11,7 @@
 //     article rewriting (long articles in sections).
 //   - [Client.GenerateImage]: images decoded to bytes, or [ErrNoImage].
 //   - [Bulk]: many items at the rate the server allows, resumable.
-//   - [Client.Models], [Client.Model], [Client.Key], [Client.Credits],
+//   - [Client.Models], [Client.Model], [Client.CheckKey], [Client.Credits],
 //     [Client.Generation], [Client.CheckRoles]: catalogue and account.
 //   - [AdaptiveLimiter], [Limiter]: pacing, shared between clients.
 //

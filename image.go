@@ -166,7 +166,7 @@ func (r *ImageRequest) validate() error {
 //
 // The answer is decoded as it streams in: an image's base64 text is never
 // held whole, so an 8 MB image costs about twice its size in memory.
-func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageResult, error) {
+func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...CallOption) (*ImageResult, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageRes
 		extracted = imgs
 		return decodeJSON(resp, doc, out)
 	}
-	r, model, st, err := c.sendChat(ctx, creq, decode)
+	r, model, st, err := c.sendChat(ctx, creq, decode, opts)
 	if err != nil {
 		return nil, err
 	}
