@@ -219,7 +219,10 @@ func TestEveryMethodTakesCallOptions(t *testing.T) {
 			_, err := c.GenerateImage(ctx, openrouter.ImageRequest{Prompt: "a cat"}, o...)
 			return err
 		},
-		"Models":     func(o ...openrouter.CallOption) error { _, err := c.Models(ctx, openrouter.ModelFilter{}, o...); return err },
+		"Models": func(o ...openrouter.CallOption) error {
+			_, err := c.Models(ctx, openrouter.ModelFilter{}, o...)
+			return err
+		},
 		"Model":      func(o ...openrouter.CallOption) error { _, err := c.Model(ctx, "openai/gpt-4o-mini", o...); return err },
 		"CheckRoles": func(o ...openrouter.CallOption) error { _, err := c.CheckRoles(ctx, o...); return err },
 		"CheckKey":   func(o ...openrouter.CallOption) error { _, err := c.CheckKey(ctx, o...); return err },
