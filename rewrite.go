@@ -132,7 +132,7 @@ func schemaOf(t reflect.Type) (*schema.Schema, error) {
 		t = t.Elem()
 	}
 	if t.Kind() != reflect.Struct {
-		return nil, invalid("ChatJSON needs a struct type, not %s", t)
+		return nil, invalid("a schema is derived from a struct type, not %s", t)
 	}
 	s, err := schema.For(t)
 	if err != nil {
