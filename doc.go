@@ -13,6 +13,10 @@
 //   - [Bulk]: many items at the rate the server allows, resumable.
 //   - [Client.Models], [Client.Model], [Client.CheckKey], [Client.Credits],
 //     [Client.Generation], [Client.CheckRoles]: catalogue and account.
+//   - [Client.RunTools], [NewTool], [SchemaFor]: a tool-calling loop with
+//     typed, validated arguments.
+//   - [CallOption]: per-call headers, timeout, retries and answer
+//     metadata ([CallResponseInto], [ResponseInfo]), on every method.
 //   - [AdaptiveLimiter], [Limiter]: pacing, shared between clients.
 //
 // # Quick start

@@ -344,7 +344,7 @@ func parseJSONAnswer(ans *ChatResponse, sch *schema.Schema, allowUnknown bool, o
 	return nil
 }
 
-// withCallOptions returns opts with its CallOptions replaced by call (the
+// withCallOptions returns opts with its call options replaced by call (the
 // call's options, prepared once for all its requests).
 func withCallOptions(opts []JSONOption, call []CallOption) []JSONOption {
 	out := make([]JSONOption, 0, len(opts)+len(call))
