@@ -159,6 +159,10 @@ var schemaNameRe = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
 // to T's Validate method when T has one. A failure is an
 // *[UnparseableError] with every violation's JSON pointer; an answer cut
 // by max_tokens says so. An empty answer is [ErrEmptyContent].
+//
+// opts are JSON options (JSONRepair, JSONFallbackModels, ...) and call
+// options ([CallOption]), which apply to every request sent: a
+// CallResponseInto counts them all, a CallTimeout bounds them together.
 func ChatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...JSONOption) (T, *JSONResult, error) {
 	var zero T
 	cfg, err := newJSONConfig(opts)
