@@ -33,7 +33,9 @@ type ResponseInfo struct {
 	// RateLimit holds the X-RateLimit-* headers of the last answer, when
 	// sent (Remaining is -1 when unknown).
 	RateLimit RateLimitInfo
-	// Requests counts the API requests the call sent (1 for most methods).
+	// Requests counts the API requests the call sent: 1 for most
+	// methods, 0 when the answer came from the client's own cache
+	// (Models, Model, CheckRoles within the catalogue's TTL).
 	Requests int
 	// Attempts counts the HTTP attempts of all those requests, retries
 	// included.

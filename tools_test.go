@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -237,5 +238,33 @@ func TestSchemaFor(t *testing.T) {
 	}
 	if _, err := openrouter.SchemaFor[[]string](); !errors.Is(err, openrouter.ErrInvalidRequest) {
 		t.Errorf("SchemaFor of a slice: err = %v", err)
+	}
+}
+
+// TestRunToolsCarriesReasoningDetails checks that the assistant turn goes
+// back with its reasoning_details unmodified, as OpenRouter's reasoning
+// docs require. It runs once Message models reasoning_details.
+func TestRunToolsCarriesReasoningDetails(t *testing.T) {
+	t.Parallel()
+	if _, ok := reflect.TypeOf(openrouter.Message{}).FieldByName("ReasoningDetails"); !ok {
+		t.Skip("Message does not model reasoning_details yet")
+	}
+	srv, c, _ := setup(t, nil)
+	details := `[{"type":"reasoning.encrypted","data":"opaque==","id":"r1","format":"anthropic-claude-v1","index":0}]`
+	srv.Enqueue(ort.RawReply(200, `{"id":"gen-1","model":"anthropic/claude-sonnet-4","provider":"Anthropic","object":"chat.completion","created":1,
+		"choices":[{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant","content":null,"reasoning":"think",
+		"reasoning_details":`+details+`,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"weather","arguments":"{\"city\":\"Paris\"}"}}]}}],
+		"usage":{"prompt_tokens":5,"completion_tokens":5,"total_tokens":10,"cost":0.001}}`), ort.TextReply("Sunny."))
+	weather := openrouter.NewTool("weather", "", func(ctx context.Context, a weatherArgs) (string, error) { return "sunny", nil })
+	if _, err := c.RunTools(context.Background(), weatherRequest(), openrouter.ToolLoop{Tools: []*openrouter.FuncTool{weather}}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := requestMessages(t, srv.Requests()[1])
+	got, _ := json.Marshal(msgs[1]["reasoning_details"])
+	var want any
+	_ = json.Unmarshal([]byte(details), &want)
+	wantJSON, _ := json.Marshal(want)
+	if string(got) != string(wantJSON) {
+		t.Errorf("reasoning_details sent back: %s, want %s", got, wantJSON)
 	}
 }
