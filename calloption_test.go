@@ -275,3 +275,29 @@ func TestCallOptionsInChatJSON(t *testing.T) {
 // A CallOption is a JSONOption; a JSONOption is not a CallOption (the
 // compiler refuses c.Chat(ctx, req, openrouter.JSONRepair(1))).
 var _ openrouter.JSONOption = openrouter.CallTimeout(time.Second)
+
+// TestCallOptionsInRewriteSections checks that a rewrite in concurrent
+// sections sends the call's header with every request and counts them
+// all in one ResponseInfo (run with -race: the sections record at once).
+func TestCallOptionsInRewriteSections(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil, openrouter.WithRoles(openrouter.Roles{Rewrite: "openai/gpt-4o-mini"}))
+	if _, err := c.Models(context.Background(), openrouter.ModelFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	var info openrouter.ResponseInfo
+	res, err := c.Rewrite(context.Background(), openrouter.RewriteRequest{Article: longMarkdown(12000)},
+		openrouter.CallResponseInto(&info), openrouter.CallHeader("X-Job", "rewrite"), openrouter.JSONRepair(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	if res.Sections < 2 || info.Requests != len(reqs) || info.Attempts != len(reqs) || info.StatusCode != 200 {
+		t.Errorf("%d sections, %d requests, info %+v", res.Sections, len(reqs), info)
+	}
+	for i, r := range reqs {
+		if r.Header.Get("X-Job") != "rewrite" {
+			t.Errorf("request %d lacks the call's header", i)
+		}
+	}
+}
