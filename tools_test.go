@@ -268,3 +268,24 @@ func TestRunToolsCarriesReasoningDetails(t *testing.T) {
 		t.Errorf("reasoning_details sent back: %s, want %s", got, wantJSON)
 	}
 }
+
+// TestToolCallReplyStreams checks the fake's streamed tool calls, which
+// arrive in pieces that the Accumulator puts back together.
+func TestToolCallReplyStreams(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	srv.Enqueue(ort.ToolCallReply(ort.ToolCall{ID: "call_x", Name: "weather", Arguments: `{"city":"Paris"}`},
+		ort.ToolCall{Name: "weather", Arguments: `{"city":"Oslo"}`}))
+	s := c.ChatStream(context.Background(), weatherRequest())
+	for _, err := range s.Chunks() {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := s.Response()
+	tcs := r.Choices[0].Message.ToolCalls
+	if len(tcs) != 2 || tcs[0].ID != "call_x" || tcs[0].Function.Name != "weather" || tcs[0].Function.Arguments != `{"city":"Paris"}` ||
+		tcs[1].ID != "call_1" || tcs[1].Function.Arguments != `{"city":"Oslo"}` || r.FinishReason() != "tool_calls" {
+		t.Errorf("tool calls %+v, finish %q", tcs, r.FinishReason())
+	}
+}

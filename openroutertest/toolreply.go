@@ -32,3 +32,20 @@ func toolCallsJSON(calls []ToolCall) []map[string]any {
 	}
 	return out
 }
+
+// toolCallDeltas streams tool calls as OpenAI-style deltas: per call, a
+// first delta with its index, ID and name and the first half of its
+// arguments, then one with the rest of the arguments and the index only.
+func toolCallDeltas(calls []ToolCall) []map[string]any {
+	var out []map[string]any
+	for i, c := range toolCallsJSON(calls) {
+		args := calls[i].Arguments
+		half := len(args) / 2
+		fn := c["function"].(map[string]any)
+		out = append(out,
+			map[string]any{"tool_calls": []any{map[string]any{"index": i, "id": c["id"], "type": "function",
+				"function": map[string]any{"name": fn["name"], "arguments": args[:half]}}}},
+			map[string]any{"tool_calls": []any{map[string]any{"index": i, "function": map[string]any{"arguments": args[half:]}}}})
+	}
+	return out
+}
