@@ -34,24 +34,30 @@ type FreeModelRequests struct {
 	Remaining int `json:"remaining"`
 }
 
-// Key tests the key: it returns what OpenRouter knows of it, or an error
-// matching [ErrUnauthorized] for a key that is missing, malformed or
-// revoked. The key's remaining limit, when it has one, updates the
-// balance the low-balance alert watches.
-func (c *Client) Key(ctx context.Context) (*KeyInfo, error) {
+// CheckKey tests the client's API key against OpenRouter (GET /key): it
+// returns what OpenRouter knows of the key, or an error matching
+// [ErrUnauthorized] for a key that is missing, malformed or revoked. The
+// key's remaining limit, when it has one, updates the balance the
+// low-balance alert watches.
+func (c *Client) CheckKey(ctx context.Context, opts ...CallOption) (*KeyInfo, error) {
+	ctx, cancel, opts, err := prepareCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	var w struct {
 		Data struct {
 			KeyInfo
 			ExpiresAt *time.Time `json:"expires_at"`
 		} `json:"data"`
 	}
-	err := c.getJSON(ctx, "/key", &w, nil)
+	err = c.getJSON(ctx, "/key", &w, opts)
 	var e *APIError
 	if errors.As(err, &e) && e.StatusCode == 404 { // older deployments: the legacy path
-		err = c.getJSON(ctx, "/auth/key", &w, nil)
+		err = c.getJSON(ctx, "/auth/key", &w, opts)
 	}
 	if err != nil {
-		return nil, err
+		return nil, timeoutError(ctx, err)
 	}
 	k := w.Data.KeyInfo
 	if w.Data.ExpiresAt != nil {
@@ -75,15 +81,15 @@ func (cr *Credits) Remaining() float64 { return cr.TotalCredits - cr.TotalUsage 
 // Credits returns the account's credits and usage, and updates the
 // balance the low-balance alert watches. OpenRouter answers it only for a
 // management key: with an ordinary key the error matches [ErrForbidden]
-// and its Hint says so, and points to Key for the key's own limit.
-func (c *Client) Credits(ctx context.Context) (*Credits, error) {
+// and its Hint says so, and points to CheckKey for the key's own limit.
+func (c *Client) Credits(ctx context.Context, opts ...CallOption) (*Credits, error) {
 	var w struct {
 		Data Credits `json:"data"`
 	}
-	if err := c.getJSON(ctx, "/credits", &w, nil); err != nil {
+	if err := c.getJSON(ctx, "/credits", &w, opts); err != nil {
 		var e *APIError
 		if errors.As(err, &e) && e.StatusCode == 403 {
-			e.hint = "Reading the account's credits needs a management key (create one in the OpenRouter settings); for this key's own limit and usage, use Client.Key."
+			e.hint = "Reading the account's credits needs a management key (create one in the OpenRouter settings); for this key's own limit and usage, use Client.CheckKey."
 		}
 		return nil, err
 	}
@@ -117,7 +123,7 @@ type Generation struct {
 // request, by the ID every response carries (ChatResponse.ID). A request
 // just finished may not be recorded yet: that answer matches
 // [ErrNotFound], and a retry a few seconds later finds it.
-func (c *Client) Generation(ctx context.Context, id string) (*Generation, error) {
+func (c *Client) Generation(ctx context.Context, id string, opts ...CallOption) (*Generation, error) {
 	if id == "" {
 		return nil, invalid("empty generation ID")
 	}
@@ -129,7 +135,7 @@ func (c *Client) Generation(ctx context.Context, id string) (*Generation, error)
 			GenerationTime *float64 `json:"generation_time"`
 		} `json:"data"`
 	}
-	if err := c.getJSON(ctx, "/generation?id="+url.QueryEscape(id), &w, nil); err != nil {
+	if err := c.getJSON(ctx, "/generation?id="+url.QueryEscape(id), &w, opts); err != nil {
 		return nil, err
 	}
 	g := w.Data.Generation
@@ -150,7 +156,7 @@ const DefaultLowBalance = 1.0
 
 // WithLowBalanceAlert calls alert, once each time the balance falls under
 // threshold USD (DefaultLowBalance when threshold <= 0). The balance is the
-// last one read by Key (the key's remaining limit) or Credits, less what
+// last one read by CheckKey (the key's remaining limit) or Credits, less what
 // the client has spent since; nothing is known, and nothing fires, before
 // one of them is called. alert runs on the goroutine whose call crossed the
 // threshold; it must not block for long.
@@ -182,7 +188,7 @@ func (c *Client) Spent() float64 {
 	return c.account.spent
 }
 
-// Balance returns the estimated balance in USD (the last read by Key or
+// Balance returns the estimated balance in USD (the last read by CheckKey or
 // Credits, less spending since) and whether one is known.
 func (c *Client) Balance() (float64, bool) {
 	c.account.mu.Lock()

@@ -19,7 +19,7 @@ func TestKey(t *testing.T) {
 	if _, err := c.Chat(context.Background(), hello()); err != nil {
 		t.Fatal(err)
 	}
-	k, err := c.Key(context.Background())
+	k, err := c.CheckKey(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestKey(t *testing.T) {
 		!strings.HasPrefix(k.Label, "sk-or-v1-") || strings.Contains(k.Label, srv.Key) {
 		t.Errorf("key = %+v", k)
 	}
-	_, err = openrouter.NewClient("sk-or-v1-revoked", openrouter.WithBaseURL(srv.URL)).Key(context.Background())
+	_, err = openrouter.NewClient("sk-or-v1-revoked", openrouter.WithBaseURL(srv.URL)).CheckKey(context.Background())
 	assertSentinels(t, err, "ErrUnauthorized")
 }
 
@@ -37,7 +37,7 @@ func TestCreditsNeedsManagementKey(t *testing.T) {
 	srv, c, _ := setup(t, []ort.Option{ort.WithCredits(20)})
 	_, err := c.Credits(context.Background())
 	assertSentinels(t, err, "ErrForbidden")
-	if h := openrouter.Hint(err); !strings.Contains(h, "management key") || !strings.Contains(h, "Client.Key") {
+	if h := openrouter.Hint(err); !strings.Contains(h, "management key") || !strings.Contains(h, "Client.CheckKey") {
 		t.Errorf("hint = %q", h)
 	}
 	mc := openrouter.NewClient(srv.ManagementKey, openrouter.WithBaseURL(srv.URL))
@@ -99,13 +99,13 @@ func TestLowBalanceAlertFiresOnceOnCrossing(t *testing.T) {
 		}
 	}
 	chat() // the balance is not known yet: nothing can fire
-	if _, err := c.Key(context.Background()); err != nil {
+	if _, err := c.CheckKey(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5; i++ {
 		chat() // 1.1, 0.9 (crosses $1), 0.7, 0.5, 0.3
 	}
-	if _, err := c.Key(context.Background()); err != nil { // re-read: still under
+	if _, err := c.CheckKey(context.Background()); err != nil { // re-read: still under
 		t.Fatal(err)
 	}
 	mu.Lock()

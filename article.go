@@ -111,6 +111,16 @@ func estimateTokens(s string) int { return (len(s) + 2) / 3 }
 // and put back in order; a section that fails fails the rewrite with a
 // *[SectionError] naming it. ":online" models are refused before sending.
 func (c *Client) Rewrite(ctx context.Context, req RewriteRequest, opts ...JSONOption) (*RewriteResult, error) {
+	cfg, err := newJSONConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel, callOpts, err := prepareCall(ctx, cfg.call)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	opts = withCallOptions(opts, callOpts)
 	if strings.TrimSpace(req.Article) == "" {
 		return nil, invalid("rewrite of an empty article")
 	}

@@ -139,9 +139,9 @@ func TestRewriteRefusals(t *testing.T) {
 	if srv.Stats().Requests != 0 {
 		t.Error("a request was sent")
 	}
-	// WithOnlineModels lets an :online variant through.
+	// JSONOnlineModels lets an :online variant through.
 	if _, err := c.Rewrite(context.Background(), openrouter.RewriteRequest{Article: "Some text long enough to summarise in a line.", Model: "openai/gpt-4o-mini:online"},
-		openrouter.WithOnlineModels()); err != nil {
-		t.Errorf("with WithOnlineModels: %v", err)
+		openrouter.JSONOnlineModels()); err != nil {
+		t.Errorf("with JSONOnlineModels: %v", err)
 	}
 }

@@ -1,23 +1,76 @@
 package openrouter
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
 // CallOption configures one call of a Client method, without a second
 // Client (which would get a limiter and spending total of its own). Every
-// method that sends a request takes ...CallOption last.
+// method that sends a request takes ...CallOption last; the constructors'
+// names start with Call (CallHeader, CallTimeout, CallMaxRetries,
+// CallResponseInto, ...), where a Client's options ([Option]) start with
+// With.
+//
+// A CallOption is also a [JSONOption], so that ChatJSON and Rewrite take
+// both kinds in one list.
 type CallOption interface {
+	JSONOption
 	applyCall(*callConfig) error
 }
 
 // callConfig is what a call's options set; the zero value is the client's
 // behaviour.
-type callConfig struct{}
+type callConfig struct {
+	header     http.Header   // added to the request, replacing the client's of the same name
+	timeout    time.Duration // 0: none
+	maxRetries int           // -1: the client's
+	info       *ResponseInfo // filled in after each request, when set
+	infoMu     *sync.Mutex   // guards info when a call's requests run at once (Rewrite's sections)
+}
+
+// record notes a request's outcome in the call's ResponseInfo, if any.
+func (c *callConfig) record(st *callState, resp *http.Response, err error) {
+	if c.info == nil {
+		return
+	}
+	c.infoMu.Lock()
+	defer c.infoMu.Unlock()
+	c.info.record(st, resp, err)
+}
+
+// answered completes the call's ResponseInfo, if any, from a chat answer.
+func (c *callConfig) answered(r *ChatResponse) {
+	if c.info == nil {
+		return
+	}
+	c.infoMu.Lock()
+	defer c.infoMu.Unlock()
+	c.info.answered(r)
+}
+
+// callOption is the one implementation of CallOption.
+type callOption func(*callConfig) error
+
+func (f callOption) applyCall(c *callConfig) error { return f(c) }
+
+// applyJSON hands the option to each request ChatJSON and Rewrite send.
+func (f callOption) applyJSON(c *jsonConfig) { c.call = append(c.call, f) }
 
 // newCallConfig applies opts in order; the first error refuses the call
-// before anything is sent.
+// before anything is sent. It returns nil when there are no options, so
+// that a call without them costs nothing.
 func newCallConfig(opts []CallOption) (*callConfig, error) {
 	if len(opts) == 0 {
 		return nil, nil
 	}
-	cc := &callConfig{}
+	cc := &callConfig{maxRetries: -1}
 	for _, o := range opts {
 		if o == nil {
 			return nil, invalid("nil CallOption")
@@ -28,3 +81,206 @@ func newCallConfig(opts []CallOption) (*callConfig, error) {
 	}
 	return cc, nil
 }
+
+// refusedHeaders are the headers a call may not set: the key, and what
+// frames the request.
+var refusedHeaders = map[string]bool{
+	"Authorization": true, "Proxy-Authorization": true, "Host": true, "Content-Length": true,
+	"Content-Type": true, "Transfer-Encoding": true, "Connection": true, "Te": true, "Trailer": true, "Upgrade": true,
+}
+
+// CallHeader sends the header name: value with this call, replacing the
+// client's header of the same name (User-Agent, X-Title, ...) and an
+// earlier CallHeader of that name. Headers that carry the key or frame the
+// request (Authorization, Host, Content-Type, Content-Length, ...) are
+// refused, as are names that are not HTTP tokens and values with line
+// breaks: the call then fails with [ErrInvalidRequest] before sending.
+func CallHeader(name, value string) CallOption {
+	key := http.CanonicalHeaderKey(name)
+	return callOption(func(c *callConfig) error {
+		switch {
+		case !isToken(name):
+			return fmt.Errorf("CallHeader(%q): not a valid header name", name)
+		case refusedHeaders[key]:
+			return fmt.Errorf("CallHeader(%q): this header is set by the client and cannot be replaced", name)
+		case strings.ContainsAny(value, "\r\n\x00"):
+			return fmt.Errorf("CallHeader(%q): the value contains a line break or NUL", name)
+		}
+		if c.header == nil {
+			c.header = make(http.Header, 2)
+		}
+		c.header[key] = []string{value}
+		return nil
+	})
+}
+
+// isToken reports whether s is a non-empty HTTP token (RFC 9110).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		ok := 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// CallResponseCache turns on OpenRouter's response cache for this call
+// (header X-OpenRouter-Cache: true): an identical request within ttl is
+// answered from the cache, at no cost, with usage reported as zero. ttl
+// is whole seconds from 1s to 24h; 0 keeps OpenRouter's default (5
+// minutes). [ResponseInfo].CacheStatus tells whether the answer was a HIT
+// or a MISS.
+func CallResponseCache(ttl time.Duration) CallOption {
+	return callOption(func(c *callConfig) error {
+		if ttl != 0 && (ttl < time.Second || ttl > 24*time.Hour || ttl%time.Second != 0) {
+			return fmt.Errorf("CallResponseCache(%v): the TTL is whole seconds from 1s to 24h", ttl)
+		}
+		if err := CallHeader("X-OpenRouter-Cache", "true").applyCall(c); err != nil {
+			return err
+		}
+		if ttl > 0 {
+			return CallHeader("X-OpenRouter-Cache-TTL", strconv.Itoa(int(ttl/time.Second))).applyCall(c)
+		}
+		return nil
+	})
+}
+
+// CallProviderMetadata asks OpenRouter to describe how the request was
+// routed (header X-OpenRouter-Metadata: enabled): the answer then carries
+// an openrouter_metadata object naming the provider that served it.
+func CallProviderMetadata() CallOption { return CallHeader("X-OpenRouter-Metadata", "enabled") }
+
+// CallCategories sends the app's marketplace categories with this call
+// (header X-OpenRouter-Categories, comma-separated). A category may not be
+// empty or contain a comma.
+func CallCategories(categories ...string) CallOption {
+	return callOption(func(c *callConfig) error {
+		if len(categories) == 0 {
+			return fmt.Errorf("CallCategories(): no category")
+		}
+		for _, s := range categories {
+			if strings.TrimSpace(s) == "" || strings.Contains(s, ",") {
+				return fmt.Errorf("CallCategories: %q is empty or contains a comma", s)
+			}
+		}
+		return CallHeader("X-OpenRouter-Categories", strings.Join(categories, ",")).applyCall(c)
+	})
+}
+
+// CallTimeout bounds the whole call, retries and the reading of the
+// answer included (a stream's too), as a context deadline would. When it
+// passes, the error wraps [context.DeadlineExceeded] and names the
+// timeout. For ChatJSON, Rewrite and RunTools it bounds all their
+// requests together. d must be positive.
+func CallTimeout(d time.Duration) CallOption {
+	return callOption(func(c *callConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("CallTimeout(%v): not positive", d)
+		}
+		c.timeout = d
+		return nil
+	})
+}
+
+// CallMaxRetries lowers the number of retries for this call to n (0: no
+// retry), under the client's maximum set by [WithRetry]; the rules of
+// which answers are retried stay the client's. n above the client's
+// maximum fails the call with [ErrInvalidRequest], as does a negative n.
+func CallMaxRetries(n int) CallOption {
+	return callOption(func(c *callConfig) error {
+		if n < 0 {
+			return fmt.Errorf("CallMaxRetries(%d): negative", n)
+		}
+		c.maxRetries = n
+		return nil
+	})
+}
+
+// CallResponseInto fills *info with what the HTTP answer said (status,
+// headers, generation ID, rate limits, provider, cache status) and how
+// the call went (attempts, attempts that may have been billed), after the
+// call, whether it succeeded or failed. *info is reset when the call
+// starts. info must not be nil.
+//
+//	var info openrouter.ResponseInfo
+//	res, err := c.Chat(ctx, req, openrouter.CallResponseInto(&info))
+//	log.Println(info.RequestID, info.Attempts, info.Header.Get("X-OpenRouter-Cache-Status"))
+func CallResponseInto(info *ResponseInfo) CallOption {
+	return callOption(func(c *callConfig) error {
+		if info == nil {
+			return errors.New("CallResponseInto(nil)")
+		}
+		*info = ResponseInfo{}
+		c.info, c.infoMu = info, new(sync.Mutex)
+		return nil
+	})
+}
+
+// prepared is a call's options already applied, handed to each request
+// of a call that sends several (ChatJSON, Rewrite, RunTools): ResponseInfo
+// is reset once, for the whole call, and the timeout is applied once, by
+// the call.
+type prepared struct{ cc *callConfig }
+
+func (p prepared) applyCall(c *callConfig) error {
+	*c = *p.cc
+	c.timeout = 0
+	return nil
+}
+
+func (p prepared) applyJSON(c *jsonConfig) { c.call = append(c.call, p) }
+
+// prepareCall applies opts once for a call that sends several requests:
+// it returns the context bounded by the call's timeout (cancel releases
+// it) and the options to pass to each request. Errors are the options'.
+func prepareCall(ctx context.Context, opts []CallOption) (context.Context, context.CancelFunc, []CallOption, error) {
+	cc, err := newCallConfig(opts)
+	if err != nil || cc == nil {
+		return ctx, func() {}, nil, err
+	}
+	cancel := context.CancelFunc(func() {})
+	if cc.timeout > 0 && ctx != nil {
+		ctx, cancel = withCallTimeout(ctx, cc.timeout)
+	}
+	return ctx, cancel, []CallOption{prepared{cc}}, nil
+}
+
+// callTimeoutKey marks a context whose deadline is a CallTimeout's.
+type callTimeoutKey struct{}
+
+// withCallTimeout is context.WithTimeout, remembering d for the error.
+func withCallTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	return context.WithValue(ctx, callTimeoutKey{}, d), cancel
+}
+
+// timeoutError names the CallTimeout when it is why err happened.
+func timeoutError(ctx context.Context, err error) error {
+	d, ok := ctx.Value(callTimeoutKey{}).(time.Duration)
+	if !ok || err == nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return err
+	}
+	return &callTimeoutError{d: d, err: err}
+}
+
+// callTimeoutError is a call ended by its CallTimeout. It wraps the
+// error the call failed with, which matches [context.DeadlineExceeded].
+type callTimeoutError struct {
+	d   time.Duration
+	err error
+}
+
+func (e *callTimeoutError) Error() string {
+	return fmt.Sprintf("openrouter: the call's timeout (CallTimeout(%v)) passed: %v", e.d, e.err)
+}
+
+func (e *callTimeoutError) Unwrap() error { return e.err }
+
+// Is makes the error match context.DeadlineExceeded even when the error
+// it wraps does not say so.
+func (e *callTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }

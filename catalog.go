@@ -37,7 +37,7 @@ func newCatalog(ttl time.Duration) *catalog {
 // result of the fetch in flight (joining it, or starting it). When the
 // fetch fails and a copy exists, the copy is returned and the failure
 // logged.
-func (k *catalog) get(ctx context.Context, c *Client, query string) ([]Model, error) {
+func (k *catalog) get(ctx context.Context, c *Client, query string, opts []CallOption) ([]Model, error) {
 	for {
 		k.mu.Lock()
 		e := k.entries[query]
@@ -57,7 +57,7 @@ func (k *catalog) get(ctx context.Context, c *Client, query string) ([]Model, er
 		k.mu.Unlock()
 
 		if leader {
-			f.models, f.err = c.fetchCatalog(ctx, query)
+			f.models, f.err = c.fetchCatalog(ctx, query, opts)
 			k.mu.Lock()
 			e.cur = nil
 			if f.err == nil {

@@ -152,6 +152,12 @@ type callState struct {
 	// noResend marks a call that may not be sent twice (a batch
 	// submission): retried only when its attempt surely was not processed.
 	noResend bool
+
+	// The call's options (nil without any) and the last answer's status
+	// and headers, for ResponseInfo and APIError.Header.
+	call   *callConfig
+	status int
+	header http.Header
 }
 
 // stateKey finds a call's state in its context, for the limiter's
@@ -185,10 +191,13 @@ func (c *stateCtx) Value(key any) any {
 func (c *Client) do(ctx context.Context, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc := &stateCtx{}
 	sc.st.model = model
-	if _, err := newCallConfig(opts); err != nil {
-		return nil, &sc.st, err
+	if len(opts) > 0 {
+		return c.doWith(ctx, sc, method, path, body, opts)
 	}
 	resp, err := c.send(ctx, sc, method, path, body)
+	if err != nil {
+		setErrorHeader(err, &sc.st)
+	}
 	return resp, &sc.st, err
 }
 
@@ -223,6 +232,11 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 	for k, v := range c.header {
 		req.Header[k] = v
 	}
+	if st.call != nil {
+		for k, v := range st.call.header {
+			req.Header[k] = v
+		}
+	}
 	if body != nil {
 		req.Header["Content-Type"] = jsonContentType
 		st.body = attemptBody{b: body, st: st}
@@ -235,8 +249,11 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 		st.bodyRead.Store(false)
 		st.held = nil
 		resp, err := c.hc.Do(req)
+		if resp != nil {
+			st.status, st.header = resp.StatusCode, resp.Header
+		}
 		resp, retry, err := c.checkRetry(ctx, st, req, resp, err)
-		if retry && st.noResend && !st.unprocessed(err) {
+		if retry && (st.noResend && !st.unprocessed(err) || st.call.retriesSpent(st.attempts)) {
 			retry = false
 		}
 		if !retry || st.attempts > c.cfg.maxRetries {
@@ -421,8 +438,8 @@ func decodeJSON(resp *http.Response, b []byte, out any) error {
 // sentinels of this package: HTTP failures as *[APIError], an error inside
 // a 200 as *APIError with InStream set, and an answer with no content, no
 // image and no tool call as *[EmptyContentError] ([ErrEmptyContent]).
-func (c *Client) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error) {
-	r, model, st, err := c.sendChat(ctx, req, decodeBody)
+func (c *Client) Chat(ctx context.Context, req *ChatRequest, opts ...CallOption) (*ChatResponse, error) {
+	r, model, st, err := c.sendChat(ctx, req, decodeBody, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -442,12 +459,12 @@ type chatEnvelope struct {
 // sendChat sends a chat request and decodes the 200 answer with decode,
 // then adds its cost to the client's spending and turns an error object
 // in it into an *APIError. It is the one path of Chat and GenerateImage.
-func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*http.Response, any) error) (*ChatResponse, string, *callState, error) {
+func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*http.Response, any) error, opts []CallOption) (*ChatResponse, string, *callState, error) {
 	body, model, err := c.encodeChat(ctx, req, false)
 	if err != nil {
 		return nil, model, nil, err
 	}
-	resp, st, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model, nil)
+	resp, st, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model, opts)
 	if err != nil {
 		return nil, model, st, c.suggestModels(err, model)
 	}
@@ -458,6 +475,9 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 	}
 	r := &out.ChatResponse
 	c.spend(ctx, r.Cost())
+	if st.call != nil {
+		st.call.answered(r)
+	}
 	if len(out.Error) > 0 && string(out.Error) != "null" {
 		e := errorFromObject(out.Error)
 		c.redact(e)
@@ -498,7 +518,7 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 			if m == "" {
 				continue
 			}
-			if _, err := c.usableModel(ctx, m); err != nil {
+			if _, err := c.usableModel(ctx, m, nil); err != nil {
 				return nil, "", err
 			}
 		}

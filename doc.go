@@ -11,8 +11,12 @@
 //     article rewriting (long articles in sections).
 //   - [Client.GenerateImage]: images decoded to bytes, or [ErrNoImage].
 //   - [Bulk]: many items at the rate the server allows, resumable.
-//   - [Client.Models], [Client.Model], [Client.Key], [Client.Credits],
+//   - [Client.Models], [Client.Model], [Client.CheckKey], [Client.Credits],
 //     [Client.Generation], [Client.CheckRoles]: catalogue and account.
+//   - [Client.RunTools], [NewTool], [SchemaFor]: a tool-calling loop with
+//     typed, validated arguments.
+//   - [CallOption]: per-call headers, timeout, retries and answer
+//     metadata ([CallResponseInto], [ResponseInfo]), on every method.
 //   - [AdaptiveLimiter], [Limiter]: pacing, shared between clients.
 //
 // # Quick start

@@ -111,6 +111,10 @@ type APIError struct {
 	// RequestID is the generation ID (X-Generation-Id or the body's id)
 	// when the server gave one.
 	RequestID string
+	// Header holds the headers of the HTTP answer the error came from;
+	// nil for an error that came inside a 200 body or a stream (the
+	// call's ResponseInfo has that answer's headers).
+	Header http.Header
 	// Model is the model the request asked for.
 	Model string
 	// Attempts is how many HTTP attempts were made, retries included.

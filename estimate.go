@@ -175,7 +175,7 @@ func (c *Client) CheckFunds(ctx context.Context, est *CostEstimate) (*Funds, err
 		return nil, invalid("nil *CostEstimate")
 	}
 	f := &Funds{}
-	k, err := c.Key(ctx)
+	k, err := c.CheckKey(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -148,12 +148,12 @@ func ExampleClient_Model() {
 	// Output: true anthropic/claude-haiku-4.5
 }
 
-func ExampleClient_Key() {
+func ExampleClient_CheckKey() {
 	srv := openroutertest.NewServer(openroutertest.WithCredits(25))
 	defer srv.Close()
 	c := srv.Client()
 
-	k, err := c.Key(context.Background()) // "test the key"
+	k, err := c.CheckKey(context.Background()) // "test the key"
 	if err != nil {
 		fmt.Println("the key does not work:", openrouter.Hint(err))
 		return
@@ -239,7 +239,7 @@ func ExampleChatJSON() {
 	}
 	v, res, err := openrouter.ChatJSON[Summary](context.Background(), c, &openrouter.ChatRequest{
 		Messages: []openrouter.Message{openrouter.UserMessage("Summarise: <article>\n# Wrapping errors in Go\nUse %w.\n</article>")},
-	}, openrouter.WithRepair(1))
+	}, openrouter.JSONRepair(1))
 	var bad *openrouter.UnparseableError
 	switch {
 	case errors.As(err, &bad):

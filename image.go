@@ -179,7 +179,7 @@ func (r *ImageRequest) validate() error {
 // The answer is decoded as it streams in: an image's base64 text is never
 // held whole. With the answer's length known, an 8 MB image costs about
 // its own size in memory; a chunked answer, about twice.
-func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageResult, error) {
+func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...CallOption) (*ImageResult, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
@@ -189,8 +189,8 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageRes
 	}
 	entry := c.catalog.entry(model)
 	if entry == nil && ctx != nil {
-		if m := c.imageAPIModel(ctx, model); m != nil {
-			return c.generateWithImageAPI(ctx, req, model, nil) // the call's options, once GenerateImage takes them
+		if m := c.imageAPIModel(ctx, model, opts); m != nil {
+			return c.generateWithImageAPI(ctx, req, model, opts)
 		}
 	}
 	if req.N > 1 {
@@ -231,7 +231,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageRes
 		extracted = imgs
 		return decodeJSON(resp, doc, out)
 	}
-	r, model, st, err := c.sendChat(ctx, creq, decode)
+	r, model, st, err := c.sendChat(ctx, creq, decode, opts)
 	if err != nil {
 		return nil, err
 	}

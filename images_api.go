@@ -195,10 +195,10 @@ const (
 )
 
 // fetchCatalog reads the catalogue a cache key names.
-func (c *Client) fetchCatalog(ctx context.Context, query string) ([]Model, error) {
+func (c *Client) fetchCatalog(ctx context.Context, query string, opts []CallOption) ([]Model, error) {
 	switch query {
 	case imageCatalogQuery:
-		ims, err := c.ImageModels(ctx)
+		ims, err := c.ImageModels(ctx, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -208,17 +208,17 @@ func (c *Client) fetchCatalog(ctx context.Context, query string) ([]Model, error
 		}
 		return models, nil
 	case userCatalogQuery:
-		return c.UserModels(ctx)
+		return c.UserModels(ctx, opts...)
 	}
-	return c.fetchModels(ctx, query)
+	return c.fetchModels(ctx, query, opts)
 }
 
 // cachedLookup returns the entry of id in the cached catalogue of query
 // (fetched once per TTL), or nil when it lacks the model or cannot be
 // read; a failure is logged, not returned: these catalogues refine the
 // answer of /models, they do not replace it.
-func (c *Client) cachedLookup(ctx context.Context, query, id string) (*Model, bool) {
-	models, err := c.catalog.get(ctx, c, query)
+func (c *Client) cachedLookup(ctx context.Context, query, id string, opts []CallOption) (*Model, bool) {
+	models, err := c.catalog.get(ctx, c, query, opts)
 	if err != nil {
 		if c.cfg.logger != nil {
 			c.cfg.logger.DebugContext(ctx, "openrouter: catalogue not available", "catalogue", query[1:], "error", err)
@@ -235,8 +235,8 @@ func (c *Client) cachedLookup(ctx context.Context, query, id string) (*Model, bo
 }
 
 // imageAPIModel returns the image API's entry of id, or nil.
-func (c *Client) imageAPIModel(ctx context.Context, id string) *Model {
-	m, _ := c.cachedLookup(ctx, imageCatalogQuery, id)
+func (c *Client) imageAPIModel(ctx context.Context, id string, opts []CallOption) *Model {
+	m, _ := c.cachedLookup(ctx, imageCatalogQuery, id, opts)
 	return m
 }
 
@@ -245,12 +245,12 @@ func (c *Client) imageAPIModel(ctx context.Context, id string) *Model {
 // provider settings exclude every provider of it) gives an error matching
 // [ErrModelUnsuitable]. When /models/user cannot be read, Model's answer
 // stands.
-func (c *Client) usableModel(ctx context.Context, id string) (*Model, error) {
-	m, err := c.Model(ctx, id)
+func (c *Client) usableModel(ctx context.Context, id string, opts []CallOption) (*Model, error) {
+	m, err := c.Model(ctx, id, opts...)
 	if err != nil || m.ImageAPIOnly {
 		return m, err
 	}
-	if u, read := c.cachedLookup(ctx, userCatalogQuery, m.ID); read && u == nil {
+	if u, read := c.cachedLookup(ctx, userCatalogQuery, m.ID, opts); read && u == nil {
 		return nil, fmt.Errorf("%w: %s is in the catalogue, but this account's privacy or provider settings exclude it (it is not in /models/user)", ErrModelUnsuitable, m.ID)
 	}
 	return m, nil

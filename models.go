@@ -162,8 +162,8 @@ func (f ModelFilter) query() string {
 // cache when it is fresh (see WithCatalogTTL): one fetch per TTL and
 // filter, however many goroutines ask at once, and the last good copy
 // when a refresh fails (the failure is logged).
-func (c *Client) Models(ctx context.Context, f ModelFilter) ([]Model, error) {
-	models, err := c.catalog.get(ctx, c, f.query())
+func (c *Client) Models(ctx context.Context, f ModelFilter, opts ...CallOption) ([]Model, error) {
+	models, err := c.catalog.get(ctx, c, f.query(), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -177,11 +177,11 @@ func (c *Client) Models(ctx context.Context, f ModelFilter) ([]Model, error) {
 }
 
 // fetchModels reads GET /models?query.
-func (c *Client) fetchModels(ctx context.Context, query string) ([]Model, error) {
+func (c *Client) fetchModels(ctx context.Context, query string, opts []CallOption) ([]Model, error) {
 	var out struct {
 		Data []Model `json:"data"`
 	}
-	if err := c.getJSON(ctx, "/models?"+query, &out, nil); err != nil {
+	if err := c.getJSON(ctx, "/models?"+query, &out, opts); err != nil {
 		return nil, err
 	}
 	return out.Data, nil
@@ -213,8 +213,8 @@ func catalogID(id string) string {
 // by the image API is returned with ImageAPIOnly set. An unknown id gives
 // an *APIError matching [ErrModelNotFound] whose Suggestions hold the
 // closest IDs.
-func (c *Client) Model(ctx context.Context, id string) (*Model, error) {
-	models, err := c.catalog.get(ctx, c, ModelFilter{}.query())
+func (c *Client) Model(ctx context.Context, id string, opts ...CallOption) (*Model, error) {
+	models, err := c.catalog.get(ctx, c, ModelFilter{}.query(), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func (c *Client) Model(ctx context.Context, id string) (*Model, error) {
 			return &m, nil
 		}
 	}
-	if m := c.imageAPIModel(ctx, want); m != nil {
+	if m := c.imageAPIModel(ctx, want, opts); m != nil {
 		return m, nil
 	}
 	return nil, &APIError{StatusCode: 404, Message: id + " is not in the model catalogue", Model: id,

@@ -12,9 +12,15 @@ import (
 // DefaultBaseURL is OpenRouter's API root.
 const DefaultBaseURL = "https://openrouter.ai/api/v1"
 
-// Option configures a Client. Options are applied once, by NewClient; a
-// Client never changes afterwards. An option given a bad value makes every
-// call of the client fail with [ErrInvalidRequest], before anything is sent.
+// Option configures a Client; its constructors' names start with With.
+// Options are applied once, by NewClient; a Client never changes
+// afterwards. An option given a bad value makes every call of the client
+// fail with [ErrInvalidRequest], before anything is sent.
+//
+// The package's other options are distinct types, so that one cannot be
+// passed where another is meant: [CallOption] (Call...) configures one
+// call of a method, [JSONOption] (JSON...) one ChatJSON or Rewrite, and
+// [LimiterOption] an [AdaptiveLimiter].
 type Option func(*config) error
 
 // config is everything the options set. Defaults live in defaultConfig.

@@ -13,9 +13,10 @@ import (
 // is a real value (temperature 0). Fields the SDK does not know yet go in
 // Extra.
 type ChatRequest struct {
-	// Model is the model ID ("openai/gpt-4o-mini", "x/y:free"). Empty
-	// means the client's default model (WithDefaultModel), or the
-	// account's default when the client has none.
+	// Model is the model ID ("openai/gpt-4o-mini", "x/y:free"). Empty,
+	// with no Models either, means the client's standard model
+	// (Roles.Standard, see WithRoles), or the account's default when that
+	// is empty too.
 	Model string `json:"model,omitempty"`
 	// Models lists fallback models, tried in order when Model's providers
 	// all fail.
@@ -32,7 +33,7 @@ type ChatRequest struct {
 	PresencePenalty   *float64          `json:"presence_penalty,omitempty"`
 	ResponseFormat    *ResponseFormat   `json:"response_format,omitempty"`
 	Tools             []Tool            `json:"tools,omitempty"`
-	ToolChoice        any               `json:"tool_choice,omitempty"` // "auto", "none", "required", or a ToolChoiceFunction
+	ToolChoice        any               `json:"tool_choice,omitempty"` // "auto", "none", "required", or {"type": "function", "function": {"name": ...}}
 	Provider          *ProviderPrefs    `json:"provider,omitempty"`
 	Plugins           []Plugin          `json:"plugins,omitempty"`
 	Reasoning         *Reasoning        `json:"reasoning,omitempty"`

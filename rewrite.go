@@ -14,8 +14,18 @@ import (
 	"github.com/routerkit/openrouter/internal/schema"
 )
 
-// JSONOption configures ChatJSON and Rewrite.
-type JSONOption func(*jsonConfig)
+// JSONOption configures ChatJSON and Rewrite. The constructors' names
+// start with JSON (JSONRepair, JSONFallbackModels, ...); every
+// [CallOption] is a JSONOption too, applied to each request the call
+// sends.
+type JSONOption interface {
+	applyJSON(*jsonConfig)
+}
+
+// jsonOption is the JSONOption of the JSON... constructors.
+type jsonOption func(*jsonConfig)
+
+func (f jsonOption) applyJSON(c *jsonConfig) { f(c) }
 
 type jsonConfig struct {
 	repairs      int
@@ -23,31 +33,44 @@ type jsonConfig struct {
 	healing      bool
 	allowUnknown bool
 	allowOnline  bool
+	call         []CallOption // the call's options, for each request
 }
 
-// WithRepair makes up to n more attempts when an answer is not valid: the
+// JSONRepair makes up to n more attempts when an answer is not valid: the
 // answer and its precise violations are sent back, and the model is asked
 // again (default 0: no repair).
-func WithRepair(n int) JSONOption { return func(c *jsonConfig) { c.repairs = max(n, 0) } }
+func JSONRepair(n int) JSONOption { return jsonOption(func(c *jsonConfig) { c.repairs = max(n, 0) }) }
 
-// WithFallbackModels tries these models, in order, when the first one
+// JSONFallbackModels tries these models, in order, when the first one
 // (and its repairs) gives no valid answer, or cannot serve the request
 // (unknown model, no endpoints, server errors).
-func WithFallbackModels(models ...string) JSONOption {
-	return func(c *jsonConfig) { c.fallbacks = append(c.fallbacks, models...) }
+func JSONFallbackModels(models ...string) JSONOption {
+	return jsonOption(func(c *jsonConfig) { c.fallbacks = append(c.fallbacks, models...) })
 }
 
-// WithResponseHealing adds OpenRouter's response-healing plugin, which
+// JSONResponseHealing adds OpenRouter's response-healing plugin, which
 // repairs malformed JSON server-side (not JSON cut by max_tokens).
-func WithResponseHealing() JSONOption { return func(c *jsonConfig) { c.healing = true } }
+func JSONResponseHealing() JSONOption { return jsonOption(func(c *jsonConfig) { c.healing = true }) }
 
-// WithUnknownFields accepts properties the Go type does not have (by
+// JSONUnknownFields accepts properties the Go type does not have (by
 // default they are violations, as the schema sent forbids them).
-func WithUnknownFields() JSONOption { return func(c *jsonConfig) { c.allowUnknown = true } }
+func JSONUnknownFields() JSONOption { return jsonOption(func(c *jsonConfig) { c.allowUnknown = true }) }
 
-// WithOnlineModels allows ":online" model variants, which attach web
+// JSONOnlineModels allows ":online" model variants, which attach web
 // search results and follow JSON instructions poorly (refused by default).
-func WithOnlineModels() JSONOption { return func(c *jsonConfig) { c.allowOnline = true } }
+func JSONOnlineModels() JSONOption { return jsonOption(func(c *jsonConfig) { c.allowOnline = true }) }
+
+// newJSONConfig applies opts in order; a nil option is refused.
+func newJSONConfig(opts []JSONOption) (jsonConfig, error) {
+	cfg := jsonConfig{}
+	for _, o := range opts {
+		if o == nil {
+			return cfg, invalid("nil JSONOption")
+		}
+		o.applyJSON(&cfg)
+	}
+	return cfg, nil
+}
 
 // JSONResult tells how a valid value was obtained.
 type JSONResult struct {
@@ -109,7 +132,7 @@ func schemaOf(t reflect.Type) (*schema.Schema, error) {
 		t = t.Elem()
 	}
 	if t.Kind() != reflect.Struct {
-		return nil, invalid("ChatJSON needs a struct type, not %s", t)
+		return nil, invalid("a schema is derived from a struct type, not %s", t)
 	}
 	s, err := schema.For(t)
 	if err != nil {
@@ -136,15 +159,24 @@ var schemaNameRe = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
 // to T's Validate method when T has one. A failure is an
 // *[UnparseableError] with every violation's JSON pointer; an answer cut
 // by max_tokens says so. An empty answer is [ErrEmptyContent].
+//
+// opts are JSON options (JSONRepair, JSONFallbackModels, ...) and call
+// options ([CallOption]), which apply to every request sent: a
+// CallResponseInto counts them all, a CallTimeout bounds them together.
 func ChatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...JSONOption) (T, *JSONResult, error) {
 	var zero T
-	cfg := jsonConfig{}
-	for _, o := range opts {
-		o(&cfg)
+	cfg, err := newJSONConfig(opts)
+	if err != nil {
+		return zero, nil, err
 	}
 	if err := req.validate(); err != nil {
 		return zero, nil, err
 	}
+	ctx, cancel, callOpts, err := prepareCall(ctx, cfg.call)
+	if err != nil {
+		return zero, nil, err
+	}
+	defer cancel()
 	typ := reflect.TypeOf((*T)(nil)).Elem()
 	sch, err := schemaOf(typ)
 	if err != nil {
@@ -161,7 +193,7 @@ func ChatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...J
 	models := append([]string{first}, cfg.fallbacks...)
 	for _, m := range models {
 		if strings.Contains(m, ":online") && !cfg.allowOnline {
-			return zero, nil, invalid("%s is an :online variant: web results make JSON answers unreliable (WithOnlineModels allows it)", m)
+			return zero, nil, invalid("%s is an :online variant: web results make JSON answers unreliable (JSONOnlineModels allows it)", m)
 		}
 	}
 	res := &JSONResult{}
@@ -170,7 +202,7 @@ func ChatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...J
 		creq := c.jsonRequest(req, model, name, sch, cfg)
 		for try := 0; try <= cfg.repairs; try++ {
 			res.Attempts++
-			ans, err := c.Chat(ctx, creq)
+			ans, err := c.Chat(ctx, creq, callOpts...)
 			res.Cost += costOf(ans, err)
 			if err != nil {
 				last = err
@@ -199,7 +231,7 @@ func ChatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...J
 	if errors.As(last, &pe) {
 		pe.Attempts, pe.Cost = res.Attempts, res.Cost
 	}
-	return zero, res, last
+	return zero, res, timeoutError(ctx, last)
 }
 
 // fallsBack reports whether another model may succeed where this error
@@ -314,4 +346,19 @@ func parseJSONAnswer(ans *ChatResponse, sch *schema.Schema, allowUnknown bool, o
 		}
 	}
 	return nil
+}
+
+// withCallOptions returns opts with its call options replaced by call (the
+// call's options, prepared once for all its requests).
+func withCallOptions(opts []JSONOption, call []CallOption) []JSONOption {
+	out := make([]JSONOption, 0, len(opts)+len(call))
+	for _, o := range opts {
+		if _, isCall := o.(CallOption); !isCall {
+			out = append(out, o)
+		}
+	}
+	for _, o := range call {
+		out = append(out, o)
+	}
+	return out
 }

@@ -55,7 +55,7 @@ func TestChatJSONExtracts(t *testing.T) {
 func TestChatJSONRequest(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := setup(t, nil)
-	v, _, err := askSEO(t, c, openrouter.WithResponseHealing()) // the default responder answers the schema
+	v, _, err := askSEO(t, c, openrouter.JSONResponseHealing()) // the default responder answers the schema
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestChatJSONUnknownFieldsAllowed(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := setup(t, nil)
 	srv.Enqueue(ort.TextReply(`{"title":"A good title","meta_description":"x","content":"y","score":1,"slug":"s","author":"me"}`))
-	if _, _, err := askSEO(t, c, openrouter.WithUnknownFields()); err != nil {
+	if _, _, err := askSEO(t, c, openrouter.JSONUnknownFields()); err != nil {
 		t.Error(err)
 	}
 }
@@ -152,7 +152,7 @@ func TestChatJSONRepair(t *testing.T) {
 	srv, c, _ := setup(t, nil)
 	srv.Enqueue(ort.Reply{Content: `{"title":"A good title","meta_description":"x","content":"y","score":"ten","slug":"s"}`, Cost: 0.01},
 		ort.Reply{Content: goodJSON, Cost: 0.02})
-	v, res, err := askSEO(t, c, openrouter.WithRepair(2))
+	v, res, err := askSEO(t, c, openrouter.JSONRepair(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestChatJSONRepairsExhausted(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := setup(t, nil)
 	srv.Enqueue(ort.TextReply("prose").Repeat(3))
-	_, res, err := askSEO(t, c, openrouter.WithRepair(2))
+	_, res, err := askSEO(t, c, openrouter.JSONRepair(2))
 	var e *openrouter.UnparseableError
 	if !errors.As(err, &e) || e.Attempts != 3 || res.Attempts != 3 || !strings.Contains(err.Error(), "after 3 attempts") {
 		t.Errorf("err = %v, result %+v", err, res)
@@ -181,7 +181,7 @@ func TestChatJSONFallback(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := setup(t, nil)
 	srv.Enqueue(ort.TextReply("prose").Repeat(2), ort.TextReply(goodJSON))
-	v, res, err := askSEO(t, c, openrouter.WithRepair(1), openrouter.WithFallbackModels("anthropic/claude-haiku-4.5"))
+	v, res, err := askSEO(t, c, openrouter.JSONRepair(1), openrouter.JSONFallbackModels("anthropic/claude-haiku-4.5"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestChatJSONFallback(t *testing.T) {
 	}
 	// Account trouble is not worth a fallback.
 	srv.Enqueue(ort.ErrorReply(402, "Insufficient credits"))
-	_, res, err = askSEO(t, c, openrouter.WithFallbackModels("anthropic/claude-haiku-4.5"))
+	_, res, err = askSEO(t, c, openrouter.JSONFallbackModels("anthropic/claude-haiku-4.5"))
 	if !errors.Is(err, openrouter.ErrInsufficientCredits) || res.Attempts != 1 {
 		t.Errorf("402: err = %v, %d attempts", err, res.Attempts)
 	}

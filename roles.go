@@ -71,13 +71,18 @@ type RoleCheck struct {
 // image output for Image, structured outputs for Rewrite, a context of at
 // least DeepContextLength tokens for Deep. The error is for a catalogue
 // that cannot be read; each role's verdict is in its RoleCheck.
-func (c *Client) CheckRoles(ctx context.Context) ([]RoleCheck, error) {
+func (c *Client) CheckRoles(ctx context.Context, opts ...CallOption) ([]RoleCheck, error) {
+	ctx, cancel, opts, err := prepareCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	r := c.cfg.roles
 	checks := []RoleCheck{{Role: "standard", Model: r.Standard}, {Role: "deep", Model: r.Deep},
 		{Role: "rewrite", Model: r.Rewrite}, {Role: "image", Model: r.Image}}
 	for i := range checks {
 		ch := &checks[i]
-		m, err := c.usableModel(ctx, ch.Model)
+		m, err := c.usableModel(ctx, ch.Model, opts)
 		if err != nil {
 			if !errors.Is(err, ErrModelNotFound) && !errors.Is(err, ErrModelUnsuitable) {
 				return nil, err

@@ -98,6 +98,7 @@ type Stream struct {
 	c    *Client
 	ctx  context.Context
 	req  *ChatRequest
+	opts []CallOption
 	acc  Accumulator
 	used atomic.Bool
 }
@@ -118,8 +119,8 @@ type Stream struct {
 // Chunks is an iter.Seq2 rather than a Next/Close cursor so that leaving
 // the loop, by break, return or panic, always closes the connection: there
 // is no Close to forget.
-func (c *Client) ChatStream(ctx context.Context, req *ChatRequest) *Stream {
-	return &Stream{c: c, ctx: ctx, req: req}
+func (c *Client) ChatStream(ctx context.Context, req *ChatRequest, opts ...CallOption) *Stream {
+	return &Stream{c: c, ctx: ctx, req: req, opts: opts}
 }
 
 // Response returns the answer accumulated from the chunks received so far:
@@ -177,7 +178,10 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		yield(Chunk{}, e)
 	}
 
-	resp, _, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model, nil)
+	resp, st, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model, s.opts)
+	if st.call != nil {
+		defer func() { st.call.answered(s.acc.Response()) }()
+	}
 	if err != nil {
 		if wd.fired() != "" {
 			fail("", nil, 0)

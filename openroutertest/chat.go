@@ -121,6 +121,9 @@ type Reply struct {
 	FinishReason       string   // default "stop"
 	NativeFinishReason string   // default FinishReason
 	Images             []string // image URLs (data URLs) in message.images
+	// ToolCalls are the function calls the assistant asks for (see
+	// ToolCallReply).
+	ToolCalls []ToolCall
 	// Disconnect cuts the connection instead of answering, as a network
 	// fault.
 	Disconnect bool
@@ -367,6 +370,9 @@ func (s *Server) completion(id string, req Request, rep Reply) map[string]any {
 	}
 	if len(rep.Images) > 0 {
 		msg["images"] = imageParts(rep.Images)
+	}
+	if len(rep.ToolCalls) > 0 {
+		msg["tool_calls"] = toolCallsJSON(rep.ToolCalls)
 	}
 	choice := map[string]any{"index": 0, "finish_reason": finish, "native_finish_reason": native, "message": msg}
 	if rep.ChoiceError != nil {

@@ -130,6 +130,9 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 	if len(rep.Images) > 0 {
 		event(delta(map[string]any{"images": imageParts(rep.Images)}, nil), nil)
 	}
+	for _, d := range toolCallDeltas(rep.ToolCalls) {
+		event(delta(d, nil), nil)
+	}
 	finish := rep.FinishReason
 	if finish == "" {
 		finish = "stop"

@@ -42,7 +42,7 @@ func run(ctx context.Context, out io.Writer, key string) (int, error) {
 	}
 
 	fmt.Fprintln(out, "1. The key")
-	k, err := c.Key(ctx)
+	k, err := c.CheckKey(ctx)
 	if err != nil {
 		bad("the key does not work", err)
 		fmt.Fprintln(out, "\nThe other checks need a working key.")

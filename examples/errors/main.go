@@ -102,7 +102,7 @@ func run(ctx context.Context, out io.Writer, key string) error {
 		return nil
 	}
 	fmt.Fprintln(out, "\nAgainst the OpenRouter API:")
-	_, err = demo.Client("sk-or-v1-this-key-was-revoked", nil).Key(ctx)
+	_, err = demo.Client("sk-or-v1-this-key-was-revoked", nil).CheckKey(ctx)
 	show(out, "a revoked key", err)
 	real := demo.Client(key, nil)
 	typo := req()

@@ -43,7 +43,7 @@ func run(ctx context.Context, out io.Writer, key, text string) error {
 		defer srv.Close()
 	}
 	c := demo.Client(key, srv)
-	res, err := c.Rewrite(ctx, openrouter.RewriteRequest{Article: text, Instructions: "Friendlier, for beginners."}, openrouter.WithRepair(1))
+	res, err := c.Rewrite(ctx, openrouter.RewriteRequest{Article: text, Instructions: "Friendlier, for beginners."}, openrouter.JSONRepair(1))
 	var bad *openrouter.UnparseableError
 	switch {
 	case errors.As(err, &bad):

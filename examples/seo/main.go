@@ -143,7 +143,7 @@ func process(ctx context.Context, c *openrouter.Client, cfg config, a article) (
 		Article:      a.Text,
 		Format:       "markdown",
 		Instructions: "Make it clearer and friendlier for a general audience; keep every fact, link and code block.",
-	}, openrouter.WithRepair(1))
+	}, openrouter.JSONRepair(1))
 	if err != nil {
 		return output{}, err
 	}
