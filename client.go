@@ -377,6 +377,9 @@ func decodeJSON(resp *http.Response, b []byte, out any) error {
 		}
 		return err
 	}
+	if k, ok := out.(interface{ keepRaw([]byte) }); ok {
+		k.keepRaw(b) // the answer's own bytes, for ChatResponse.Raw
+	}
 	return nil
 }
 

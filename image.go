@@ -2,7 +2,6 @@ package openrouter
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -78,12 +77,12 @@ type ImageResult struct {
 	Skipped []error
 }
 
-// Cost returns the cost the answer reports, in USD.
+// Cost returns what the answer cost in all, in USD (see Usage.TotalCost).
 func (r *ImageResult) Cost() float64 {
-	if r == nil || r.Usage == nil {
+	if r == nil {
 		return 0
 	}
-	return r.Usage.Cost
+	return r.Usage.TotalCost()
 }
 
 // NoImageError is returned, matching [ErrNoImage], when an answer has no
@@ -189,10 +188,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageRes
 	if len(req.Inputs) > 0 {
 		msg = Message{Role: "user", Parts: []ContentPart{TextPart(req.Prompt)}}
 		for _, in := range req.Inputs {
-			u := in.URL
-			if u == "" {
-				u = "data:" + dataurl.Sniff(in.Data) + ";base64," + base64.StdEncoding.EncodeToString(in.Data)
-			}
+			u, _ := in.dataURL() // validated above
 			msg.Parts = append(msg.Parts, ImageURLPart(u))
 		}
 	}

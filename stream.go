@@ -24,7 +24,10 @@ type Chunk struct {
 	Created  int64         `json:"created,omitempty"`
 	Choices  []ChunkChoice `json:"choices"`
 	// Usage comes in the last chunk (after the finish reason).
-	Usage *Usage `json:"usage,omitempty"`
+	Usage             *Usage          `json:"usage,omitempty"`
+	SystemFingerprint string          `json:"system_fingerprint,omitempty"`
+	ServiceTier       string          `json:"service_tier,omitempty"`
+	RouterMetadata    *RouterMetadata `json:"openrouter_metadata,omitempty"`
 }
 
 // ChunkChoice is one choice's part of a chunk.
@@ -33,6 +36,8 @@ type ChunkChoice struct {
 	Delta              Delta  `json:"delta"`
 	FinishReason       string `json:"finish_reason,omitempty"`
 	NativeFinishReason string `json:"native_finish_reason,omitempty"`
+	// Logprobs are the log probabilities of this chunk's tokens.
+	Logprobs *Logprobs `json:"logprobs,omitempty"`
 }
 
 // Delta is what a chunk adds to a choice's message.
@@ -43,6 +48,10 @@ type Delta struct {
 	Refusal   string      `json:"refusal,omitempty"`
 	ToolCalls []ToolCall  `json:"tool_calls,omitempty"`
 	Images    []ImagePart `json:"images,omitempty"`
+	// ReasoningDetails are reasoning blocks, or pieces of them, in the
+	// order they come (the Accumulator keeps them all, in that order).
+	ReasoningDetails []json.RawMessage `json:"reasoning_details,omitempty"`
+	Annotations      []Annotation      `json:"annotations,omitempty"`
 }
 
 // Content returns the first choice's content delta.
