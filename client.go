@@ -423,7 +423,7 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 		return nil, model, st, st.annotate(err)
 	}
 	r := &out.ChatResponse
-	c.spend(ctx, r.Cost())
+	c.spend(ctx, r.Usage)
 	if len(out.Error) > 0 && string(out.Error) != "null" {
 		e := errorFromObject(out.Error)
 		c.redact(e)

@@ -173,7 +173,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	}
 	wd := c.newWatchdog(cancel)
 	defer wd.stop()
-	defer func() { c.spend(ctx, s.acc.Response().Cost()) }()
+	defer func() { c.spend(ctx, s.acc.Response().Usage) }()
 
 	fail := func(reason string, cause error, n int) {
 		e := &StreamError{Model: model, Reason: reason, Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
