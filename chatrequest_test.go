@@ -169,7 +169,7 @@ func TestExtraReachesNestedPaths(t *testing.T) {
 		"/top_n":                               3,
 		"/provider/max_price/video":            "0.5",
 		"/messages/0/content/1/cache_control":  map[string]string{"type": "ephemeral"},
-		"/tools/-":                             map[string]string{"type": "openrouter:new_tool"},
+		"/tools/-":                             map[string]string{"type": "openrouter:subagent"},
 		"/trace/custom~1key":                   "v",
 		"/prompt_cache_options/retention/kind": "long",
 	}
@@ -177,7 +177,7 @@ func TestExtraReachesNestedPaths(t *testing.T) {
 	want := jsonOf(t, `{"model":"openai/gpt-4o-mini",
 		"messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b","cache_control":{"type":"ephemeral"}}]}],
 		"provider":{"max_price":{"prompt":"1","video":"0.5"}},
-		"tools":[{"type":"openrouter:datetime"},{"type":"openrouter:new_tool"}],
+		"tools":[{"type":"openrouter:datetime"},{"type":"openrouter:subagent"}],
 		"trace":{"trace_id":"t","custom/key":"v"},
 		"prompt_cache_options":{"retention":{"kind":"long"}},
 		"top_n":3}`)
