@@ -202,7 +202,7 @@ func (s *Server) handleKey(w http.ResponseWriter, r *http.Request) {
 		"usage": usage, "usage_daily": usage, "usage_weekly": usage, "usage_monthly": usage,
 		"is_free_tier": false, "is_management_key": key == s.ManagementKey, "expires_at": nil,
 		"free_model_daily_requests": map[string]int{"used": 0, "limit": 1000, "remaining": 1000},
-		"byok_usage": 0.0, "byok_usage_daily": 0.0, "byok_usage_weekly": 0.0, "byok_usage_monthly": 0.0,
+		"byok_usage":                0.0, "byok_usage_daily": 0.0, "byok_usage_weekly": 0.0, "byok_usage_monthly": 0.0,
 		"is_provisioning_key": false, "creator_user_id": "user_openroutertest",
 		"rate_limit": map[string]any{"interval": "10s", "requests": -1, "note": "This field is deprecated and safe to ignore."},
 	}})
