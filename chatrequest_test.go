@@ -303,3 +303,20 @@ func TestImageInputPartRefusesBadInput(t *testing.T) {
 		t.Errorf("URL input: %+v, %v", p, err)
 	}
 }
+
+func TestChatJSONHealingPluginSentOnce(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	req := &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", Messages: []openrouter.Message{openrouter.UserMessage("Rewrite: x")},
+		Plugins: []openrouter.Plugin{{ID: "response-healing"}, openrouter.FileParserPlugin(openrouter.PDFEngineNative)}}
+	type answer struct {
+		Answer string `json:"answer"`
+	}
+	if _, _, err := openrouter.ChatJSON[answer](context.Background(), c, req, openrouter.WithResponseHealing()); err != nil {
+		t.Fatal(err)
+	}
+	want := jsonOf(t, `[{"id":"response-healing"},{"id":"file-parser","pdf":{"engine":"native"}}]`)
+	if diff := cmp.Diff(want, srv.Requests()[0].Body["plugins"]); diff != "" {
+		t.Errorf("plugins sent (-want +got):\n%s", diff)
+	}
+}
