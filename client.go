@@ -471,6 +471,9 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 	}
 	body, err := req.encode(stream)
 	if err != nil {
+		if errors.Is(err, ErrInvalidRequest) {
+			return nil, "", err
+		}
 		return nil, "", invalid("%v", err)
 	}
 	model := req.Model
