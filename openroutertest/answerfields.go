@@ -56,18 +56,29 @@ func (r Request) WantsMetadata() bool {
 // message and choice: reasoning, citations, log probabilities.
 func addAnswerFields(req Request, text string, msg, choice map[string]any) {
 	if req.WantsReasoning() {
-		r := "The user wrote something; I will answer it."
-		msg["reasoning"] = r
-		msg["reasoning_details"] = []any{map[string]any{"type": "reasoning.text", "text": r, "format": "unknown", "index": 0}}
+		msg["reasoning"], msg["reasoning_details"] = fakeReasoning, reasoningDetails()
 	}
 	if req.WantsWebSearch() {
-		msg["annotations"] = []any{map[string]any{"type": "url_citation", "url_citation": map[string]any{
-			"url": "https://example.com/openroutertest", "title": "openroutertest result",
-			"content": "A search result of the fake server.", "start_index": 0, "end_index": len(text)}}}
+		msg["annotations"] = citations(text)
 	}
 	if on, n := req.WantsLogprobs(); on {
 		choice["logprobs"] = map[string]any{"content": logprobs(text, n), "refusal": nil}
 	}
+}
+
+// fakeReasoning is the reasoning text of the server's answers.
+const fakeReasoning = "The user wrote something; I will answer it."
+
+// reasoningDetails is message.reasoning_details for fakeReasoning.
+func reasoningDetails() []any {
+	return []any{map[string]any{"type": "reasoning.text", "text": fakeReasoning, "format": "unknown", "index": 0}}
+}
+
+// citations is message.annotations: one web search result citing text.
+func citations(text string) []any {
+	return []any{map[string]any{"type": "url_citation", "url_citation": map[string]any{
+		"url": "https://example.com/openroutertest", "title": "openroutertest result",
+		"content": "A search result of the fake server.", "start_index": 0, "end_index": len(text)}}}
 }
 
 // logprobs gives each word of text (with its leading space) a log

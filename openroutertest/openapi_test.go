@@ -43,6 +43,19 @@ var openAPI = sync.OnceValues(func() (any, error) {
 // responseSchema compiles the schema of the 200 answer of method path.
 func responseSchema(t *testing.T, method, path string) *jsonschema.Schema {
 	t.Helper()
+	esc := strings.NewReplacer("~", "~0", "/", "~1").Replace
+	return compileAt(t, "/paths/"+esc(path)+"/"+strings.ToLower(method)+"/responses/200/content/application~1json/schema")
+}
+
+// componentSchema compiles the component schema of the given name.
+func componentSchema(t *testing.T, name string) *jsonschema.Schema {
+	t.Helper()
+	return compileAt(t, "/components/schemas/"+name)
+}
+
+// compileAt compiles the schema at a JSON Pointer into the document.
+func compileAt(t *testing.T, pointer string) *jsonschema.Schema {
+	t.Helper()
 	doc, err := openAPI()
 	if err != nil {
 		t.Fatalf("reading the OpenAPI document: %v", err)
@@ -52,11 +65,9 @@ func responseSchema(t *testing.T, method, path string) *jsonschema.Schema {
 	if err := c.AddResource("https://openrouter.ai/openapi.json", doc); err != nil {
 		t.Fatal(err)
 	}
-	esc := strings.NewReplacer("~", "~0", "/", "~1").Replace
-	loc := "https://openrouter.ai/openapi.json#/paths/" + esc(path) + "/" + strings.ToLower(method) + "/responses/200/content/application~1json/schema"
-	sch, err := c.Compile(loc)
+	sch, err := c.Compile("https://openrouter.ai/openapi.json#" + pointer)
 	if err != nil {
-		t.Fatalf("compiling the schema of %s %s: %v", method, path, err)
+		t.Fatalf("compiling the schema at %s: %v", pointer, err)
 	}
 	return sch
 }
@@ -178,4 +189,41 @@ func postChat(t *testing.T, srv *openroutertest.Server, body string, h http.Head
 		t.Fatalf("chat: status %d, %s", status, ans)
 	}
 	return r.ID
+}
+
+func TestStreamChunksMatchOpenAPI(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	sch := componentSchema(t, "ChatStreamChunk")
+	for name, body := range map[string]string{
+		"plain": `{"model":"openai/gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hello there"}]}`,
+		"everything asked": `{"model":"openai/gpt-4o-mini","stream":true,"logprobs":true,"top_logprobs":1,"reasoning":{"enabled":true},
+			"plugins":[{"id":"web"}],"messages":[{"role":"user","content":"Hello there"}]}`,
+		"image": `{"model":"google/gemini-2.5-flash-image","stream":true,"modalities":["image","text"],"messages":[{"role":"user","content":"A cat"}]}`,
+	} {
+		status, ans := send(t, srv, "POST", "/chat/completions", body, srv.Key, http.Header{"X-OpenRouter-Metadata": {"enabled"}})
+		if status != 200 {
+			t.Fatalf("%s: %d %s", name, status, ans)
+		}
+		n := 0
+		for _, line := range strings.Split(ans, "\n") {
+			data, ok := strings.CutPrefix(line, "data: ")
+			if !ok || data == "[DONE]" {
+				continue
+			}
+			n++
+			checkAgainst(t, sch, data)
+		}
+		if n < 3 {
+			t.Errorf("%s: %d chunks", name, n)
+		}
+		if name == "everything asked" {
+			for _, want := range []string{`"logprobs":{"content":[{`, `"reasoning_details":[{`, `"annotations":[{`, `"openrouter_metadata":{`, `"system_fingerprint":"` + openroutertest.Fingerprint} {
+				if !strings.Contains(ans, want) {
+					t.Errorf("%s: the stream lacks %s", name, want)
+				}
+			}
+		}
+	}
 }

@@ -71,7 +71,7 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 	}
 	event := func(choices []any, extra map[string]any) bool {
 		v := map[string]any{"id": id, "provider": "OpenRouterTest", "model": model, "object": "chat.completion.chunk",
-			"created": time.Now().Unix(), "choices": choices}
+			"created": time.Now().Unix(), "choices": choices, "system_fingerprint": Fingerprint}
 		for k, x := range extra {
 			v[k] = x
 		}
@@ -87,6 +87,14 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 	if sc.OnlyComments {
 		comment()
 		return
+	}
+	wantLogprobs, topLogprobs := req.WantsLogprobs()
+	if req.WantsReasoning() {
+		d := map[string]any{"role": "assistant", "content": "", "reasoning": fakeReasoning, "reasoning_details": reasoningDetails()}
+		if !event(delta(d, nil), nil) {
+			s.noteAbort()
+			return
+		}
 	}
 	pieces := sc.Pieces
 	if pieces == nil {
@@ -122,13 +130,20 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 		if i == 0 {
 			d["role"] = "assistant"
 		}
-		if !event(delta(d, nil), nil) || !comment() {
+		choices := delta(d, nil)
+		if wantLogprobs {
+			choices[0].(map[string]any)["logprobs"] = map[string]any{"content": logprobs(pieces[i], topLogprobs), "refusal": nil}
+		}
+		if !event(choices, nil) || !comment() {
 			s.noteAbort()
 			return
 		}
 	}
 	if len(rep.Images) > 0 {
 		event(delta(map[string]any{"images": imageParts(rep.Images)}, nil), nil)
+	}
+	if req.WantsWebSearch() {
+		event(delta(map[string]any{"content": "", "annotations": citations(rep.Content)}, nil), nil)
 	}
 	finish := rep.FinishReason
 	if finish == "" {
@@ -143,7 +158,11 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 		if sc.UsageWithoutChoices || sc.NoFinish {
 			choices = []any{}
 		}
-		event(choices, map[string]any{"usage": u})
+		extra := map[string]any{"usage": u}
+		if req.WantsMetadata() {
+			extra["openrouter_metadata"] = routerMetadata(model)
+		}
+		event(choices, extra)
 	}
 	if !sc.NoDone {
 		send("data: [DONE]")
