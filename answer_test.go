@@ -183,3 +183,49 @@ func TestAccumulatorFoldsAnswerFields(t *testing.T) {
 		t.Errorf("Raw() of a folded answer = %s, want nil", r.Raw())
 	}
 }
+
+func TestStreamedAnswerKeepsAskedFields(t *testing.T) {
+	t.Parallel()
+	_, c, _ := setup(t, nil)
+	req := hello()
+	req.Logprobs, req.TopLogprobs = true, 1
+	req.Reasoning = &openrouter.Reasoning{Effort: "low"}
+	req.Tools = []openrouter.Tool{openrouter.ServerTool(openrouter.ServerToolWebSearch, nil)}
+	s := c.ChatStream(context.Background(), req)
+	if _, err := collect(s); err != nil {
+		t.Fatal(err)
+	}
+	r := s.Response()
+	m := r.Choices[0].Message
+	if r.SystemFingerprint != openroutertest.Fingerprint || m.Content != "You said: Hello" {
+		t.Errorf("fingerprint %q, content %q", r.SystemFingerprint, m.Content)
+	}
+	if len(m.ReasoningDetails) != 1 || !strings.Contains(string(m.ReasoningDetails[0]), `"type":"reasoning.text"`) || m.Reasoning == "" {
+		t.Errorf("reasoning %q, details %s", m.Reasoning, m.ReasoningDetails)
+	}
+	if len(m.Annotations) != 1 || m.Annotations[0].URLCitation == nil {
+		t.Errorf("annotations %+v", m.Annotations)
+	}
+	if lp := r.Choices[0].Logprobs; lp == nil || len(lp.Content) == 0 || len(lp.Content[0].TopLogprobs) != 1 {
+		t.Errorf("logprobs %+v", lp)
+	}
+	if u := r.Usage; u == nil || u.ServerToolUse == nil || u.ServerToolUse.WebSearchRequests != 1 || u.CostDetails == nil {
+		t.Errorf("usage %+v", u)
+	}
+}
+
+func TestStreamAnsweredWithJSONKeepsFields(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	srv.Enqueue(openroutertest.RawReply(200, fullAnswer))
+	s := c.ChatStream(context.Background(), hello())
+	if _, err := collect(s); err != nil {
+		t.Fatal(err)
+	}
+	r := s.Response()
+	m := r.Choices[0].Message
+	if r.SystemFingerprint != "fp_44709d6fcb" || r.ServiceTier != "default" || r.RouterMetadata.SelectedProvider() != "Anthropic" ||
+		len(m.ReasoningDetails) != 2 || len(m.Annotations) != 1 || r.Choices[0].Logprobs == nil || math.Abs(r.Cost()-0.00105) > 1e-12 {
+		t.Errorf("answer folded from a JSON answer lost fields: %+v", r)
+	}
+}

@@ -276,16 +276,21 @@ type chunkWire struct {
 	Choices  []ChunkChoice   `json:"choices"`
 	Usage    *Usage          `json:"usage"`
 	Error    json.RawMessage `json:"error"`
+	// The answer-level fields OpenRouter adds to some chunks.
+	SystemFingerprint sameString      `json:"system_fingerprint"`
+	ServiceTier       sameString      `json:"service_tier"`
+	RouterMetadata    *RouterMetadata `json:"openrouter_metadata"`
 }
 
 // decode decodes one event's data into a new Chunk (its Choices are its
 // own, never reused) and the event's error object, if any.
 func (w *chunkWire) decode(data []byte) (Chunk, json.RawMessage, error) {
-	w.Created, w.Choices, w.Usage, w.Error = 0, nil, nil, nil
+	w.Created, w.Choices, w.Usage, w.Error, w.RouterMetadata = 0, nil, nil, nil, nil
 	if err := json.Unmarshal(data, w); err != nil {
 		return Chunk{}, nil, err
 	}
-	return Chunk{ID: w.ID.s, Model: w.Model.s, Provider: w.Provider.s, Created: w.Created, Choices: w.Choices, Usage: w.Usage}, w.Error, nil
+	return Chunk{ID: w.ID.s, Model: w.Model.s, Provider: w.Provider.s, Created: w.Created, Choices: w.Choices, Usage: w.Usage,
+		SystemFingerprint: w.SystemFingerprint.s, ServiceTier: w.ServiceTier.s, RouterMetadata: w.RouterMetadata}, w.Error, nil
 }
 
 // sameString is a JSON string that keeps its previous value, without
@@ -319,11 +324,13 @@ func (s *Stream) jsonAnswer(resp *http.Response, model string, yield func(Chunk,
 		return
 	}
 	r := &out.ChatResponse
-	ch := Chunk{ID: r.ID, Model: r.Model, Provider: r.Provider, Created: r.Created, Usage: r.Usage}
+	ch := Chunk{ID: r.ID, Model: r.Model, Provider: r.Provider, Created: r.Created, Usage: r.Usage,
+		SystemFingerprint: r.SystemFingerprint, ServiceTier: r.ServiceTier, RouterMetadata: r.RouterMetadata}
 	for _, c := range r.Choices {
 		m := c.Message
 		ch.Choices = append(ch.Choices, ChunkChoice{Index: c.Index, FinishReason: c.FinishReason, NativeFinishReason: c.NativeFinishReason,
-			Delta: Delta{Role: m.Role, Content: m.Text(), Reasoning: m.Reasoning, Refusal: m.Refusal, ToolCalls: m.ToolCalls, Images: m.Images}})
+			Logprobs: c.Logprobs, Delta: Delta{Role: m.Role, Content: m.Text(), Reasoning: m.Reasoning, Refusal: m.Refusal, ToolCalls: m.ToolCalls,
+				Images: m.Images, ReasoningDetails: m.ReasoningDetails, Annotations: m.Annotations}})
 	}
 	s.acc.Add(ch)
 	if err := checkAnswer(s.acc.Response(), model); err != nil {
