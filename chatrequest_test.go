@@ -109,17 +109,20 @@ func TestServerToolsOnTheWire(t *testing.T) {
 	req := hello()
 	req.Tools = []openrouter.Tool{
 		openrouter.FunctionTool("get_weather", "Weather", json.RawMessage(`{"type":"object"}`)),
-		openrouter.ServerTool(openrouter.ServerToolWebSearch, map[string]any{"max_results": 3}),
+		openrouter.ServerTool(openrouter.ServerToolWebSearch, openrouter.WebSearchParams{MaxResults: 3, Engine: "exa",
+			AllowedDomains: []string{"go.dev"}, UserLocation: &openrouter.UserLocation{Type: "approximate", Country: "FR"}}),
 		openrouter.ServerTool(openrouter.ServerToolWebFetch, nil),
-		openrouter.ServerTool(openrouter.ServerToolDatetime, map[string]string{"timezone": "Europe/Paris"}),
+		openrouter.ServerTool(openrouter.ServerToolDatetime, openrouter.DatetimeParams{Timezone: "Europe/Paris"}),
+		openrouter.ServerTool(openrouter.ServerToolWebFetch, openrouter.WebFetchParams{MaxUses: 2}),
 	}
 	req.StopServerToolsWhen = []openrouter.StopCondition{openrouter.StopAfterSteps(5), openrouter.StopAfterCost(0.5),
 		openrouter.StopOnToolCall("finalize"), openrouter.StopAfterTokens(10000), openrouter.StopOnFinishReason("length")}
 	body := sentBody(t, req)
 	want := jsonOf(t, `[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object"}}},
-		{"type":"openrouter:web_search","parameters":{"max_results":3}},
+		{"type":"openrouter:web_search","parameters":{"max_results":3,"engine":"exa","allowed_domains":["go.dev"],"user_location":{"type":"approximate","country":"FR"}}},
 		{"type":"openrouter:web_fetch"},
-		{"type":"openrouter:datetime","parameters":{"timezone":"Europe/Paris"}}]`)
+		{"type":"openrouter:datetime","parameters":{"timezone":"Europe/Paris"}},
+		{"type":"openrouter:web_fetch","parameters":{"max_uses":2}}]`)
 	if diff := cmp.Diff(want, body["tools"]); diff != "" {
 		t.Errorf("tools sent (-want +got):\n%s", diff)
 	}

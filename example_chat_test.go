@@ -74,7 +74,7 @@ func ExampleServerTool() {
 	res, err := c.Chat(context.Background(), &openrouter.ChatRequest{
 		Model:               "openai/gpt-4o-mini",
 		Messages:            []openrouter.Message{openrouter.UserMessage("Go news")},
-		Tools:               []openrouter.Tool{openrouter.ServerTool(openrouter.ServerToolWebSearch, map[string]any{"max_results": 3})},
+		Tools:               []openrouter.Tool{openrouter.ServerTool(openrouter.ServerToolWebSearch, openrouter.WebSearchParams{MaxResults: 3})},
 		StopServerToolsWhen: []openrouter.StopCondition{openrouter.StopAfterSteps(3), openrouter.StopAfterCost(0.05)},
 	})
 	if err != nil {

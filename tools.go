@@ -26,8 +26,9 @@ const (
 type Tool struct {
 	Type     string
 	Function ToolFunction
-	// Parameters configures a server tool ({"max_results": 5} for web
-	// search, {"timezone": "Europe/Paris"} for datetime); nil sends none.
+	// Parameters configures a server tool: WebSearchParams,
+	// WebFetchParams, DatetimeParams, or any value that marshals to the
+	// tool's parameters object; nil sends none.
 	Parameters any
 	// CacheControl marks a prompt-cache breakpoint after this tool's
 	// definition (function tools).
