@@ -93,20 +93,31 @@ func (c *Client) Credits(ctx context.Context) (*Credits, error) {
 
 // Generation is the record of a past request (GET /generation).
 type Generation struct {
-	ID                     string    `json:"id"`
-	Model                  string    `json:"model"`
-	ProviderName           string    `json:"provider_name"`
-	TotalCost              float64   `json:"total_cost"` // USD
-	TokensPrompt           int       `json:"tokens_prompt"`
-	TokensCompletion       int       `json:"tokens_completion"`
-	NativeTokensPrompt     int       `json:"native_tokens_prompt"`
-	NativeTokensCompletion int       `json:"native_tokens_completion"`
-	NativeTokensReasoning  int       `json:"native_tokens_reasoning"`
-	FinishReason           string    `json:"finish_reason"`
-	NativeFinishReason     string    `json:"native_finish_reason"`
-	Streamed               bool      `json:"streamed"`
-	Cancelled              bool      `json:"cancelled"`
-	CreatedAt              time.Time `json:"-"`
+	ID                     string  `json:"id"`
+	Model                  string  `json:"model"`
+	ProviderName           string  `json:"provider_name"`
+	TotalCost              float64 `json:"total_cost"` // USD
+	TokensPrompt           int     `json:"tokens_prompt"`
+	TokensCompletion       int     `json:"tokens_completion"`
+	NativeTokensPrompt     int     `json:"native_tokens_prompt"`
+	NativeTokensCompletion int     `json:"native_tokens_completion"`
+	NativeTokensReasoning  int     `json:"native_tokens_reasoning"`
+	FinishReason           string  `json:"finish_reason"`
+	NativeFinishReason     string  `json:"native_finish_reason"`
+	NativeTokensCached     int     `json:"native_tokens_cached"`
+	Streamed               bool    `json:"streamed"`
+	Cancelled              bool    `json:"cancelled"`
+	// IsBYOK reports a request served on the caller's own provider key;
+	// UpstreamInferenceCost is then what that provider charged (USD),
+	// beside TotalCost, OpenRouter's charge.
+	IsBYOK                bool     `json:"is_byok"`
+	UpstreamInferenceCost *float64 `json:"upstream_inference_cost"`
+	// CacheDiscount is what prompt caching saved (USD), when reported.
+	CacheDiscount *float64 `json:"cache_discount"`
+	// UpstreamID is the provider's own ID of the completion.
+	UpstreamID  string    `json:"upstream_id"`
+	ServiceTier string    `json:"service_tier"`
+	CreatedAt   time.Time `json:"-"`
 	// Latency is the time to the first token; GenerationTime the time to
 	// the last.
 	Latency        time.Duration `json:"-"`

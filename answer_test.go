@@ -229,3 +229,29 @@ func TestStreamAnsweredWithJSONKeepsFields(t *testing.T) {
 		t.Errorf("answer folded from a JSON answer lost fields: %+v", r)
 	}
 }
+
+func TestSpentCountsBYOKFromTheFake(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	srv.Enqueue(openroutertest.Reply{Content: "Hi", Cost: 0.001, UpstreamCost: 0.02, CachedTokens: 3})
+	res, err := c.Chat(context.Background(), hello())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := res.Usage
+	if !u.IsBYOK || u.CostDetails == nil || u.CostDetails.UpstreamInferenceCost == nil || *u.CostDetails.UpstreamInferenceCost != 0.02 ||
+		u.PromptTokensDetails == nil || u.PromptTokensDetails.CachedTokens != 3 {
+		t.Errorf("usage %+v", u)
+	}
+	if got := c.Spent(); math.Abs(got-0.021) > 1e-12 {
+		t.Errorf("Spent() = %v, want 0.021", got)
+	}
+	g, err := c.Generation(context.Background(), res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.TotalCost != 0.001 || !g.IsBYOK || g.UpstreamInferenceCost == nil || *g.UpstreamInferenceCost != 0.02 ||
+		g.NativeTokensCached != 3 || g.UpstreamID == "" {
+		t.Errorf("generation %+v", g)
+	}
+}

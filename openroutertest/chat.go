@@ -128,6 +128,14 @@ type Reply struct {
 	Stream StreamScript
 	// Cost overrides the cost computed from the model's pricing (USD).
 	Cost float64
+	// UpstreamCost, when set, makes the answer a BYOK one: usage.is_byok
+	// is true and cost_details.upstream_inference_cost is UpstreamCost
+	// (USD, charged to the caller's own provider key), beside Cost,
+	// OpenRouter's fee.
+	UpstreamCost float64
+	// CachedTokens is usage.prompt_tokens_details.cached_tokens: prompt
+	// tokens read from the prompt cache.
+	CachedTokens int
 	// Times is how many requests this reply answers, for Enqueue (default 1).
 	Times int
 }
@@ -424,17 +432,24 @@ func (s *Server) bill(id string, req Request, rep Reply) map[string]any {
 	if req.WantsReasoning() {
 		reasoning = 12
 	}
-	s.gens[id] = generation(id, model, req, finish, cost, prompt, completion, reasoning, searches, len(rep.Images), s.latency.Milliseconds())
+	g := generation(id, model, req, finish, cost, prompt, completion, reasoning, searches, len(rep.Images), s.latency.Milliseconds())
+	var upstream any
+	if rep.UpstreamCost > 0 {
+		upstream = rep.UpstreamCost
+		g["is_byok"], g["upstream_inference_cost"] = true, rep.UpstreamCost
+	}
+	g["native_tokens_cached"] = rep.CachedTokens
+	s.gens[id] = g
 	s.mu.Unlock()
 	promptCost := 0.0
 	if prompt+completion > 0 {
 		promptCost = cost * float64(prompt) / float64(prompt+completion)
 	}
 	u := map[string]any{"prompt_tokens": prompt, "completion_tokens": completion,
-		"total_tokens": prompt + completion, "cost": cost, "is_byok": false,
-		"prompt_tokens_details":     map[string]any{"cached_tokens": 0, "cache_write_tokens": 0, "audio_tokens": 0, "video_tokens": 0},
+		"total_tokens": prompt + completion, "cost": cost, "is_byok": upstream != nil,
+		"prompt_tokens_details":     map[string]any{"cached_tokens": rep.CachedTokens, "cache_write_tokens": 0, "audio_tokens": 0, "video_tokens": 0},
 		"completion_tokens_details": map[string]any{"reasoning_tokens": reasoning, "audio_tokens": 0, "image_tokens": 1290 * len(rep.Images)},
-		"cost_details":              map[string]any{"upstream_inference_cost": nil, "upstream_inference_prompt_cost": promptCost, "upstream_inference_completions_cost": cost - promptCost},
+		"cost_details":              map[string]any{"upstream_inference_cost": upstream, "upstream_inference_prompt_cost": promptCost, "upstream_inference_completions_cost": cost - promptCost},
 	}
 	if searches > 0 {
 		u["server_tool_use_details"] = map[string]any{"web_search_requests": searches}
