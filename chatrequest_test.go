@@ -146,7 +146,6 @@ func TestRemainingRequestFieldsOnTheWire(t *testing.T) {
 	req.CacheControl = openrouter.EphemeralCache("")
 	req.PromptCacheKey = "k1"
 	req.Trace = &openrouter.Trace{TraceID: "t1", SpanName: "s"}
-	req.Debug = &openrouter.Debug{EchoUpstreamBody: true}
 	req.Reasoning = &openrouter.Reasoning{MaxTokens: 2000, Exclude: true, Enabled: openrouter.Ptr(true), Summary: "concise"}
 	body := sentBody(t, req)
 	delete(body, "messages")
@@ -154,7 +153,6 @@ func TestRemainingRequestFieldsOnTheWire(t *testing.T) {
 		"logit_bias":{"50256":-100},"logprobs":true,"top_logprobs":5,"max_completion_tokens":100,
 		"prediction":{"type":"content","content":"Hello"},"verbosity":"low","service_tier":"flex",
 		"cache_control":{"type":"ephemeral"},"prompt_cache_key":"k1","trace":{"trace_id":"t1","span_name":"s"},
-		"debug":{"echo_upstream_body":true},
 		"reasoning":{"max_tokens":2000,"exclude":true,"enabled":true,"summary":"concise"}}`)
 	if diff := cmp.Diff(want, any(body)); diff != "" {
 		t.Errorf("body sent (-want +got):\n%s", diff)
@@ -321,5 +319,34 @@ func TestChatJSONHealingPluginSentOnce(t *testing.T) {
 	want := jsonOf(t, `[{"id":"response-healing"},{"id":"file-parser","pdf":{"engine":"native"}}]`)
 	if diff := cmp.Diff(want, srv.Requests()[0].Body["plugins"]); diff != "" {
 		t.Errorf("plugins sent (-want +got):\n%s", diff)
+	}
+}
+
+func TestDebugEchoesTheUpstreamBodyInStreamsOnly(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	req := hello()
+	req.Debug = &openrouter.Debug{EchoUpstreamBody: true}
+	if _, err := c.Chat(context.Background(), req); !errors.Is(err, openrouter.ErrInvalidRequest) || !strings.Contains(err.Error(), "debug") {
+		t.Errorf("Chat with Debug: err = %v, want ErrInvalidRequest naming debug", err)
+	}
+	s := c.ChatStream(context.Background(), req)
+	var debug json.RawMessage
+	for ch, err := range s.Chunks() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch.Debug != nil {
+			debug = ch.Debug
+		}
+	}
+	if !strings.Contains(string(debug), `"echo_upstream_body":{`) || !strings.Contains(string(debug), `"model":"openai/gpt-4o-mini"`) {
+		t.Errorf("debug chunk = %s", debug)
+	}
+	if got := srv.Requests()[0].Body["debug"]; !cmp.Equal(got, jsonOf(t, `{"echo_upstream_body":true}`)) {
+		t.Errorf("debug sent as %v", got)
+	}
+	if s.Response().Content() != "You said: Hello" {
+		t.Errorf("content %q", s.Response().Content())
 	}
 }

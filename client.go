@@ -454,6 +454,9 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 	if err := req.validate(); err != nil {
 		return nil, "", err
 	}
+	if !stream && req.Debug != nil {
+		return nil, "", invalid("debug: the upstream body is echoed in a stream only; use ChatStream")
+	}
 	if req.Model == "" && len(req.Models) == 0 {
 		cp := *req
 		cp.Model = c.cfg.roles.Standard

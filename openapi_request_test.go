@@ -87,7 +87,7 @@ func TestRequestsMatchOpenAPI(t *testing.T) {
 		Modalities:   []string{"text"},
 		CacheControl: openrouter.EphemeralCache("1h"), PromptCacheKey: "k",
 		User: "u1", SessionID: "s1", Metadata: map[string]string{"a": "b"},
-		Trace: &openrouter.Trace{TraceID: "t", TraceName: "n"}, Debug: &openrouter.Debug{EchoUpstreamBody: true},
+		Trace: &openrouter.Trace{TraceID: "t", TraceName: "n"},
 	}
 	plainSort := *full
 	plainSort.Provider = &openrouter.ProviderPrefs{Sort: "throughput"}
@@ -107,9 +107,22 @@ func TestRequestsMatchOpenAPI(t *testing.T) {
 			t.Errorf("%s: the body does not match ChatRequest: %v\nbody: %s", name, err, raw)
 		}
 	}
+	streamed := hello()
+	streamed.Debug = &openrouter.Debug{EchoUpstreamBody: true}
+	if _, err := collect(c.ChatStream(context.Background(), streamed)); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(reqs[len(reqs)-1].Raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(v); err != nil {
+		t.Errorf("streamed with debug: the body does not match ChatRequest: %v", err)
+	}
 	// The check can fail: an unknown provider key is refused by the
 	// document (additionalProperties: false).
-	v, _ := jsonschema.UnmarshalJSON(strings.NewReader(`{"messages":[{"role":"user","content":"x"}],"provider":{"sort_by":"price"}}`))
+	v, _ = jsonschema.UnmarshalJSON(strings.NewReader(`{"messages":[{"role":"user","content":"x"}],"provider":{"sort_by":"price"}}`))
 	if sch.Validate(v) == nil {
 		t.Error("a body with an unknown provider key validated")
 	}

@@ -80,7 +80,8 @@ type ChatRequest struct {
 	// Trace is observability metadata passed to the account's broadcast
 	// destinations.
 	Trace *Trace `json:"trace,omitempty"`
-	// Debug asks for debugging output (streaming only).
+	// Debug asks for debugging output: with ChatStream only, in the first
+	// chunk (Chunk.Debug); Chat refuses it.
 	Debug *Debug `json:"debug,omitempty"`
 
 	// Extra holds body fields the SDK does not model yet, keyed by JSON

@@ -28,6 +28,10 @@ type Chunk struct {
 	SystemFingerprint string          `json:"system_fingerprint,omitempty"`
 	ServiceTier       string          `json:"service_tier,omitempty"`
 	RouterMetadata    *RouterMetadata `json:"openrouter_metadata,omitempty"`
+	// Debug is the debug object of the first chunk when the request set
+	// Debug.EchoUpstreamBody: {"echo_upstream_body": {...the body sent to
+	// the provider...}}.
+	Debug json.RawMessage `json:"debug,omitempty"`
 }
 
 // ChunkChoice is one choice's part of a chunk.
@@ -280,17 +284,18 @@ type chunkWire struct {
 	SystemFingerprint sameString      `json:"system_fingerprint"`
 	ServiceTier       sameString      `json:"service_tier"`
 	RouterMetadata    *RouterMetadata `json:"openrouter_metadata"`
+	Debug             json.RawMessage `json:"debug"`
 }
 
 // decode decodes one event's data into a new Chunk (its Choices are its
 // own, never reused) and the event's error object, if any.
 func (w *chunkWire) decode(data []byte) (Chunk, json.RawMessage, error) {
-	w.Created, w.Choices, w.Usage, w.Error, w.RouterMetadata = 0, nil, nil, nil, nil
+	w.Created, w.Choices, w.Usage, w.Error, w.RouterMetadata, w.Debug = 0, nil, nil, nil, nil, nil
 	if err := json.Unmarshal(data, w); err != nil {
 		return Chunk{}, nil, err
 	}
 	return Chunk{ID: w.ID.s, Model: w.Model.s, Provider: w.Provider.s, Created: w.Created, Choices: w.Choices, Usage: w.Usage,
-		SystemFingerprint: w.SystemFingerprint.s, ServiceTier: w.ServiceTier.s, RouterMetadata: w.RouterMetadata}, w.Error, nil
+		SystemFingerprint: w.SystemFingerprint.s, ServiceTier: w.ServiceTier.s, RouterMetadata: w.RouterMetadata, Debug: w.Debug}, w.Error, nil
 }
 
 // sameString is a JSON string that keeps its previous value, without

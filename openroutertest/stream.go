@@ -88,6 +88,18 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 		comment()
 		return
 	}
+	if d, _ := req.Body["debug"].(map[string]any); d["echo_upstream_body"] == true {
+		upstream := make(map[string]any, len(req.Body))
+		for k, v := range req.Body {
+			if k != "debug" {
+				upstream[k] = v
+			}
+		}
+		if !event([]any{}, map[string]any{"debug": map[string]any{"echo_upstream_body": upstream}}) {
+			s.noteAbort()
+			return
+		}
+	}
 	wantLogprobs, topLogprobs := req.WantsLogprobs()
 	if req.WantsReasoning() {
 		d := map[string]any{"role": "assistant", "content": "", "reasoning": fakeReasoning, "reasoning_details": reasoningDetails()}
