@@ -236,6 +236,8 @@ func TestNewFieldsValidatedBeforeSending(t *testing.T) {
 		req   openrouter.ChatRequest
 		field string // named in the error
 	}{
+		"models":            {openrouter.ChatRequest{Messages: msgs, Models: []string{"a/b", "c d"}}, "models[1]"},
+		"modality":          {openrouter.ChatRequest{Messages: msgs, Modalities: []string{"video"}}, "modalities[0]"},
 		"temperature NaN":   {openrouter.ChatRequest{Messages: msgs, Temperature: &nan}, "temperature"},
 		"top_p Inf":         {openrouter.ChatRequest{Messages: msgs, TopP: openrouter.Ptr(math.Inf(1))}, "top_p"},
 		"top_k":             {openrouter.ChatRequest{Messages: msgs, TopK: openrouter.Ptr(-1)}, "top_k"},

@@ -17,8 +17,18 @@ func (r *ChatRequest) validate() error {
 	if strings.ContainsAny(r.Model, " \t\r\n") {
 		return invalid("model %q contains white space", r.Model)
 	}
+	for i, m := range r.Models {
+		if m == "" || strings.ContainsAny(m, " \t\r\n") {
+			return invalid("models[%d] %q is empty or contains white space", i, m)
+		}
+	}
 	if len(r.Messages) == 0 {
 		return invalid("no messages")
+	}
+	for i, m := range r.Modalities {
+		if !oneOf(m, "text", "image", "audio") {
+			return invalid("modalities[%d] %q is not text, image or audio", i, m)
+		}
 	}
 	for i := range r.Messages {
 		if err := r.Messages[i].validate(i); err != nil {
