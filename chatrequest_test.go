@@ -238,6 +238,8 @@ func TestNewFieldsValidatedBeforeSending(t *testing.T) {
 	}{
 		"models":            {openrouter.ChatRequest{Messages: msgs, Models: []string{"a/b", "c d"}}, "models[1]"},
 		"modality":          {openrouter.ChatRequest{Messages: msgs, Modalities: []string{"video"}}, "modalities[0]"},
+		"plugin id":         {openrouter.ChatRequest{Messages: msgs, Plugins: []openrouter.Plugin{{}}}, "plugins[0]: no ID"},
+		"plugin option id":  {openrouter.ChatRequest{Messages: msgs, Plugins: []openrouter.Plugin{{ID: "web", Options: map[string]any{"id": "x"}}}}, "plugins[0]"},
 		"temperature NaN":   {openrouter.ChatRequest{Messages: msgs, Temperature: &nan}, "temperature"},
 		"top_p Inf":         {openrouter.ChatRequest{Messages: msgs, TopP: openrouter.Ptr(math.Inf(1))}, "top_p"},
 		"top_k":             {openrouter.ChatRequest{Messages: msgs, TopK: openrouter.Ptr(-1)}, "top_k"},

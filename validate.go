@@ -62,7 +62,15 @@ func (r *ChatRequest) validate() error {
 			return err
 		}
 	}
-	if p := r.Provider; p != nil {
+	for i, p := range r.Plugins {
+		if p.ID == "" {
+			return invalid("plugins[%d]: no ID", i)
+		}
+		if _, ok := p.Options["id"]; ok {
+			return invalid("plugins[%d]: Options has an \"id\"; the plugin's id is ID", i)
+		}
+	}
+		if p := r.Provider; p != nil {
 		if err := p.validate(); err != nil {
 			return err
 		}
