@@ -70,7 +70,7 @@ func (r *ChatRequest) validate() error {
 			return invalid("plugins[%d]: Options has an \"id\"; the plugin's id is ID", i)
 		}
 	}
-		if p := r.Provider; p != nil {
+	if p := r.Provider; p != nil {
 		if err := p.validate(); err != nil {
 			return err
 		}
