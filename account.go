@@ -99,20 +99,31 @@ func (c *Client) Credits(ctx context.Context, opts ...CallOption) (*Credits, err
 
 // Generation is the record of a past request (GET /generation).
 type Generation struct {
-	ID                     string    `json:"id"`
-	Model                  string    `json:"model"`
-	ProviderName           string    `json:"provider_name"`
-	TotalCost              float64   `json:"total_cost"` // USD
-	TokensPrompt           int       `json:"tokens_prompt"`
-	TokensCompletion       int       `json:"tokens_completion"`
-	NativeTokensPrompt     int       `json:"native_tokens_prompt"`
-	NativeTokensCompletion int       `json:"native_tokens_completion"`
-	NativeTokensReasoning  int       `json:"native_tokens_reasoning"`
-	FinishReason           string    `json:"finish_reason"`
-	NativeFinishReason     string    `json:"native_finish_reason"`
-	Streamed               bool      `json:"streamed"`
-	Cancelled              bool      `json:"cancelled"`
-	CreatedAt              time.Time `json:"-"`
+	ID                     string  `json:"id"`
+	Model                  string  `json:"model"`
+	ProviderName           string  `json:"provider_name"`
+	TotalCost              float64 `json:"total_cost"` // USD
+	TokensPrompt           int     `json:"tokens_prompt"`
+	TokensCompletion       int     `json:"tokens_completion"`
+	NativeTokensPrompt     int     `json:"native_tokens_prompt"`
+	NativeTokensCompletion int     `json:"native_tokens_completion"`
+	NativeTokensReasoning  int     `json:"native_tokens_reasoning"`
+	FinishReason           string  `json:"finish_reason"`
+	NativeFinishReason     string  `json:"native_finish_reason"`
+	NativeTokensCached     int     `json:"native_tokens_cached"`
+	Streamed               bool    `json:"streamed"`
+	Cancelled              bool    `json:"cancelled"`
+	// IsBYOK reports a request served on the caller's own provider key;
+	// UpstreamInferenceCost is then what that provider charged (USD),
+	// beside TotalCost, OpenRouter's charge.
+	IsBYOK                bool     `json:"is_byok"`
+	UpstreamInferenceCost *float64 `json:"upstream_inference_cost"`
+	// CacheDiscount is what prompt caching saved (USD), when reported.
+	CacheDiscount *float64 `json:"cache_discount"`
+	// UpstreamID is the provider's own ID of the completion.
+	UpstreamID  string    `json:"upstream_id"`
+	ServiceTier string    `json:"service_tier"`
+	CreatedAt   time.Time `json:"-"`
 	// Latency is the time to the first token; GenerationTime the time to
 	// the last.
 	Latency        time.Duration `json:"-"`
@@ -172,50 +183,57 @@ func WithLowBalanceAlert(threshold float64, alert func(balance float64)) Option 
 
 // account tracks spending and the balance estimate.
 type account struct {
-	mu          sync.Mutex
-	spent       float64 // USD, all responses of this client
-	balance     float64 // last balance read
-	spentAtRead float64
-	known       bool
-	alerted     bool // the alert fired and the balance has not risen back since
+	mu            sync.Mutex
+	spent         float64 // USD, all responses of this client, BYOK upstream charges included
+	credits       float64 // USD, the part of spent paid from OpenRouter credits
+	balance       float64 // last balance read
+	creditsAtRead float64
+	known         bool
+	alerted       bool // the alert fired and the balance has not risen back since
 }
 
 // Spent returns what the client's requests have cost so far, in USD, from
-// the cost each response reports.
+// the cost each response reports: OpenRouter's charges and, for BYOK
+// requests, the upstream provider's charges to the caller's own key (see
+// Usage.TotalCost).
 func (c *Client) Spent() float64 {
 	c.account.mu.Lock()
 	defer c.account.mu.Unlock()
 	return c.account.spent
 }
 
-// Balance returns the estimated balance in USD (the last read by CheckKey or
-// Credits, less spending since) and whether one is known.
+// Balance returns the estimated balance in USD (the last read by CheckKey
+// or Credits, less the credits spent since: BYOK upstream charges are not
+// taken from it) and whether one is known.
 func (c *Client) Balance() (float64, bool) {
 	c.account.mu.Lock()
 	defer c.account.mu.Unlock()
-	return c.account.balance - (c.account.spent - c.account.spentAtRead), c.account.known
+	return c.account.balance - (c.account.credits - c.account.creditsAtRead), c.account.known
 }
 
-// spend adds the cost of a response to the client's total, and to the
-// bulk item whose context carries a cost counter.
-func (c *Client) spend(ctx context.Context, usd float64) {
+// spend adds the cost of a response to the client's total (and the
+// credits part of it to the balance estimate), and to the bulk item whose
+// context carries a cost counter.
+func (c *Client) spend(ctx context.Context, u *Usage) {
+	usd := u.TotalCost()
 	if usd <= 0 {
 		return
 	}
 	addItemCost(ctx, usd)
-	c.account.spend(c, usd)
+	c.account.spend(c, usd, max(u.Cost, 0))
 }
 
-func (a *account) spend(c *Client, usd float64) {
+func (a *account) spend(c *Client, usd, credits float64) {
 	a.mu.Lock()
 	a.spent += usd
+	a.credits += credits
 	a.mu.Unlock()
 	a.check(c)
 }
 
 func (a *account) setBalance(c *Client, usd float64) {
 	a.mu.Lock()
-	a.balance, a.spentAtRead, a.known = usd, a.spent, true
+	a.balance, a.creditsAtRead, a.known = usd, a.credits, true
 	a.mu.Unlock()
 	a.check(c)
 }
@@ -227,7 +245,7 @@ func (a *account) check(c *Client) {
 		return
 	}
 	a.mu.Lock()
-	bal := a.balance - (a.spent - a.spentAtRead)
+	bal := a.balance - (a.credits - a.creditsAtRead)
 	fire := false
 	switch {
 	case !a.known:

@@ -1,6 +1,7 @@
 package openrouter
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 )
@@ -15,6 +16,8 @@ type Accumulator struct {
 	created             int64
 	choices             map[int]*accChoice
 	usage               *Usage
+	fingerprint, tier   string
+	routing             *RouterMetadata
 }
 
 type accChoice struct {
@@ -23,6 +26,9 @@ type accChoice struct {
 	toolCalls                   []ToolCall
 	images                      []ImagePart
 	finish, native              string
+	details                     []json.RawMessage
+	annotations                 []Annotation
+	logprobs                    *Logprobs
 }
 
 // Add folds one chunk in.
@@ -33,6 +39,7 @@ func (a *Accumulator) Add(ch Chunk) {
 	if ch.Usage != nil {
 		a.usage = ch.Usage
 	}
+	a.foldMeta(&ch)
 	for _, c := range ch.Choices {
 		if a.choices == nil {
 			a.choices = map[int]*accChoice{}
@@ -59,6 +66,7 @@ func (a *Accumulator) Add(ch Chunk) {
 		if c.NativeFinishReason != "" {
 			ac.native = c.NativeFinishReason
 		}
+		ac.foldMore(&c)
 	}
 }
 
@@ -86,7 +94,8 @@ func (ac *accChoice) addToolCall(tc ToolCall) {
 
 // Response returns the answer folded so far. It is a new value each call.
 func (a *Accumulator) Response() *ChatResponse {
-	r := &ChatResponse{ID: a.id, Model: a.model, Provider: a.provider, Created: a.created, Usage: a.usage}
+	r := &ChatResponse{ID: a.id, Model: a.model, Provider: a.provider, Created: a.created, Usage: a.usage,
+		SystemFingerprint: a.fingerprint, ServiceTier: a.tier, RouterMetadata: a.routing}
 	idx := make([]int, 0, len(a.choices))
 	for i := range a.choices {
 		idx = append(idx, i)
@@ -101,7 +110,45 @@ func (a *Accumulator) Response() *ChatResponse {
 		r.Choices = append(r.Choices, Choice{Index: i, FinishReason: ac.finish, NativeFinishReason: ac.native,
 			Message: Message{Role: role, Content: ac.content.String(), Reasoning: ac.reasoning.String(),
 				Refusal: ac.refusal.String(), ToolCalls: append([]ToolCall(nil), ac.toolCalls...),
-				Images: append([]ImagePart(nil), ac.images...)}})
+				Images: append([]ImagePart(nil), ac.images...), ReasoningDetails: append([]json.RawMessage(nil), ac.details...),
+				Annotations: append([]Annotation(nil), ac.annotations...)}, Logprobs: ac.logprobs.clone()})
 	}
 	return r
+}
+
+// foldMeta keeps the answer-level fields of a chunk: the last one sent
+// wins.
+func (a *Accumulator) foldMeta(ch *Chunk) {
+	if ch.SystemFingerprint != "" {
+		a.fingerprint = ch.SystemFingerprint
+	}
+	if ch.ServiceTier != "" {
+		a.tier = ch.ServiceTier
+	}
+	if ch.RouterMetadata != nil {
+		a.routing = ch.RouterMetadata
+	}
+}
+
+// foldMore adds a choice's reasoning details, annotations and log
+// probabilities.
+func (ac *accChoice) foldMore(c *ChunkChoice) {
+	d := &c.Delta
+	ac.details = append(ac.details, d.ReasoningDetails...)
+	ac.annotations = append(ac.annotations, d.Annotations...)
+	if lp := c.Logprobs; lp != nil {
+		if ac.logprobs == nil {
+			ac.logprobs = &Logprobs{}
+		}
+		ac.logprobs.Content = append(ac.logprobs.Content, lp.Content...)
+		ac.logprobs.Refusal = append(ac.logprobs.Refusal, lp.Refusal...)
+	}
+}
+
+// clone returns a copy of l whose slices the Accumulator does not share.
+func (l *Logprobs) clone() *Logprobs {
+	if l == nil {
+		return nil
+	}
+	return &Logprobs{Content: append([]TokenLogprob(nil), l.Content...), Refusal: append([]TokenLogprob(nil), l.Refusal...)}
 }

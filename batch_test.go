@@ -91,7 +91,7 @@ func TestSubmitBatchBodyOrderAndChatEncoding(t *testing.T) {
 	defer hs.Close()
 	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(hs.URL))
 	body := &openrouter.ChatRequest{Model: batchModel, Temperature: openrouter.Ptr(0.2), MaxTokens: 50,
-		ResponseFormat: &openrouter.ResponseFormat{Type: "json_object"}, Extra: map[string]any{"top_k": 4},
+		ResponseFormat: &openrouter.ResponseFormat{Type: "json_object"}, Extra: map[string]any{"/top_k": 4},
 		Messages: []openrouter.Message{openrouter.SystemMessage("Be brief."), openrouter.UserMessage("Hello \"there\"")}}
 	if _, err := c.Chat(context.Background(), body); err != nil {
 		t.Fatal(err)

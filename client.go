@@ -431,6 +431,9 @@ func decodeJSON(resp *http.Response, b []byte, out any) error {
 		}
 		return err
 	}
+	if k, ok := out.(interface{ keepRaw([]byte) }); ok {
+		k.keepRaw(b) // the answer's own bytes, for ChatResponse.Raw
+	}
 	return nil
 }
 
@@ -474,7 +477,7 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 		return nil, model, st, st.annotate(err)
 	}
 	r := &out.ChatResponse
-	c.spend(ctx, r.Cost())
+	c.spend(ctx, r.Usage)
 	if st.call != nil {
 		st.call.answered(r)
 	}
@@ -508,6 +511,9 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 	if err := req.validate(); err != nil {
 		return nil, "", err
 	}
+	if !stream && req.Debug != nil {
+		return nil, "", invalid("debug: the upstream body is echoed in a stream only; use ChatStream")
+	}
 	if req.Model == "" && len(req.Models) == 0 {
 		cp := *req
 		cp.Model = c.cfg.roles.Standard
@@ -525,6 +531,9 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 	}
 	body, err := req.encode(stream)
 	if err != nil {
+		if errors.Is(err, ErrInvalidRequest) {
+			return nil, "", err
+		}
 		return nil, "", invalid("%v", err)
 	}
 	model := req.Model

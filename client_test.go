@@ -22,7 +22,8 @@ func TestChat(t *testing.T) {
 		Temperature: openrouter.Ptr(0.0),
 		MaxTokens:   64,
 		Provider:    &openrouter.ProviderPrefs{Order: []string{"openai"}, RequireParameters: true},
-		Extra:       map[string]any{"top_k": 40, "service_tier": "flex"},
+		TopK:        openrouter.Ptr(40),
+		ServiceTier: "flex",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -142,9 +143,9 @@ func TestInvalidRequestsSendNothing(t *testing.T) {
 		"model space":     {Model: "openai/gpt 4o", Messages: msgs},
 		"schema":          {Messages: msgs, ResponseFormat: &openrouter.ResponseFormat{Type: "json_schema"}},
 		"format":          {Messages: msgs, ResponseFormat: &openrouter.ResponseFormat{Type: "yaml"}},
-		"extra collision": {Messages: msgs, Extra: map[string]any{"temperature": 1}},
-		"extra stream":    {Messages: msgs, Extra: map[string]any{"stream": true}},
-		"extra not JSON":  {Messages: msgs, Extra: map[string]any{"x": func() {}}},
+		"extra collision": {Messages: msgs, Temperature: openrouter.Ptr(0.5), Extra: map[string]any{"/temperature": 1}},
+		"extra stream":    {Messages: msgs, Extra: map[string]any{"/stream": true}},
+		"extra not JSON":  {Messages: msgs, Extra: map[string]any{"/x": func() {}}},
 	} {
 		_, err := c.Chat(context.Background(), req)
 		if !errors.Is(err, openrouter.ErrInvalidRequest) {

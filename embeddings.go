@@ -268,7 +268,7 @@ func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to
 		return nil, nil, err
 	}
 	if ans.Usage != nil {
-		c.spend(ctx, ans.Usage.Cost)
+		c.spend(ctx, &Usage{Cost: ans.Usage.Cost})
 	}
 	want := to - from
 	if len(ans.Data) != want {

@@ -2,7 +2,6 @@ package openrouter
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -82,12 +81,12 @@ type ImageResult struct {
 	Skipped []error
 }
 
-// Cost returns the cost the answer reports, in USD.
+// Cost returns what the answer cost in all, in USD (see Usage.TotalCost).
 func (r *ImageResult) Cost() float64 {
-	if r == nil || r.Usage == nil {
+	if r == nil {
 		return 0
 	}
-	return r.Usage.Cost
+	return r.Usage.TotalCost()
 }
 
 // NoImageError is returned, matching [ErrNoImage], when an answer has no
@@ -183,6 +182,11 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
+	ctx, cancel, opts, err := prepareCall(ctx, opts) // a catalogue read may come first
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	model := req.Model
 	if model == "" {
 		model = c.cfg.roles.Image
@@ -210,10 +214,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 	if len(req.Inputs) > 0 {
 		msg = Message{Role: "user", Parts: []ContentPart{TextPart(req.Prompt)}}
 		for _, in := range req.Inputs {
-			u := in.URL
-			if u == "" {
-				u = "data:" + dataurl.Sniff(in.Data) + ";base64," + base64.StdEncoding.EncodeToString(in.Data)
-			}
+			u, _ := in.dataURL() // validated above
 			msg.Parts = append(msg.Parts, ImageURLPart(u))
 		}
 	}

@@ -165,7 +165,7 @@ func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, mod
 		return nil, c.suggestModels(err, model)
 	}
 	if out.Usage != nil {
-		c.spend(ctx, out.Usage.Cost)
+		c.spend(ctx, out.Usage)
 	}
 	res := &ImageResult{Model: model, Usage: out.Usage}
 	for i, d := range out.Data {

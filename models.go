@@ -214,6 +214,11 @@ func catalogID(id string) string {
 // an *APIError matching [ErrModelNotFound] whose Suggestions hold the
 // closest IDs.
 func (c *Client) Model(ctx context.Context, id string, opts ...CallOption) (*Model, error) {
+	ctx, cancel, opts, err := prepareCall(ctx, opts) // the image API's catalogue may be read too
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	models, err := c.catalog.get(ctx, c, ModelFilter{}.query(), opts)
 	if err != nil {
 		return nil, err

@@ -3,14 +3,12 @@ package openrouter
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
-	"sort"
 	"strings"
 )
 
 // ChatRequest is a chat completion request (POST /chat/completions). The
 // zero value of a field means "not set"; pointers are used only where zero
-// is a real value (temperature 0). Fields the SDK does not know yet go in
+// is a real value (temperature 0). Fields the SDK does not model yet go in
 // Extra.
 type ChatRequest struct {
 	// Model is the model ID ("openai/gpt-4o-mini", "x/y:free"). Empty,
@@ -24,37 +22,110 @@ type ChatRequest struct {
 	// Messages is the conversation; at least one is required.
 	Messages []Message `json:"messages"`
 
-	Temperature       *float64          `json:"temperature,omitempty"` // 0 to 2
-	TopP              *float64          `json:"top_p,omitempty"`       // 0 to 1
-	MaxTokens         int               `json:"max_tokens,omitempty"`  // completion tokens at most; 0 means unset
-	Seed              *int              `json:"seed,omitempty"`
-	Stop              []string          `json:"stop,omitempty"` // up to 4
-	FrequencyPenalty  *float64          `json:"frequency_penalty,omitempty"`
-	PresencePenalty   *float64          `json:"presence_penalty,omitempty"`
-	ResponseFormat    *ResponseFormat   `json:"response_format,omitempty"`
-	Tools             []Tool            `json:"tools,omitempty"`
-	ToolChoice        any               `json:"tool_choice,omitempty"` // "auto", "none", "required", or {"type": "function", "function": {"name": ...}}
-	Provider          *ProviderPrefs    `json:"provider,omitempty"`
-	Plugins           []Plugin          `json:"plugins,omitempty"`
-	Reasoning         *Reasoning        `json:"reasoning,omitempty"`
-	Modalities        []string          `json:"modalities,omitempty"` // ["image","text"] for image output
-	ImageConfig       *ImageConfig      `json:"image_config,omitempty"`
-	Usage             *UsageOptions     `json:"usage,omitempty"`
-	User              string            `json:"user,omitempty"`
-	SessionID         string            `json:"session_id,omitempty"`
-	Metadata          map[string]string `json:"metadata,omitempty"`
-	ParallelToolCalls *bool             `json:"parallel_tool_calls,omitempty"`
+	Temperature *float64 `json:"temperature,omitempty"` // 0 to 2
+	TopP        *float64 `json:"top_p,omitempty"`       // 0 to 1
+	TopK        *int     `json:"top_k,omitempty"`       // 0 or more
+	MinP        *float64 `json:"min_p,omitempty"`       // 0 to 1
+	TopA        *float64 `json:"top_a,omitempty"`       // 0 to 1
+	// MaxTokens bounds the completion (the API's older name); 0 means
+	// unset. Set it or MaxCompletionTokens, not both.
+	MaxTokens int `json:"max_tokens,omitempty"`
+	// MaxCompletionTokens bounds the completion; 0 means unset.
+	MaxCompletionTokens int      `json:"max_completion_tokens,omitempty"`
+	Seed                *int     `json:"seed,omitempty"`
+	Stop                []string `json:"stop,omitempty"`              // up to 4
+	FrequencyPenalty    *float64 `json:"frequency_penalty,omitempty"` // -2 to 2
+	PresencePenalty     *float64 `json:"presence_penalty,omitempty"`  // -2 to 2
+	// RepetitionPenalty is above 0 and at most 2; 1 means no penalty.
+	RepetitionPenalty *float64 `json:"repetition_penalty,omitempty"`
+	// LogitBias maps token IDs (as strings) to a bias from -100 to 100.
+	LogitBias map[string]float64 `json:"logit_bias,omitempty"`
+	// Logprobs asks for the log probabilities of the answer's tokens
+	// (Choice.Logprobs); TopLogprobs (0 to 20, needs Logprobs) for that
+	// many alternatives per token.
+	Logprobs    bool `json:"logprobs,omitempty"`
+	TopLogprobs int  `json:"top_logprobs,omitempty"`
+	// Prediction is the answer's expected text, which lets supported
+	// models answer faster when most of it is known.
+	Prediction     *Prediction     `json:"prediction,omitempty"`
+	ResponseFormat *ResponseFormat `json:"response_format,omitempty"`
+	// Tools holds function tools and OpenRouter server tools.
+	Tools []Tool `json:"tools,omitempty"`
+	// ToolChoice is "auto", "none", "required", or an object naming one
+	// function: {"type":"function","function":{"name":"get_weather"}}.
+	ToolChoice        any   `json:"tool_choice,omitempty"`
+	ParallelToolCalls *bool `json:"parallel_tool_calls,omitempty"`
+	// StopServerToolsWhen ends the server-tool loop (any condition stops
+	// it).
+	StopServerToolsWhen []StopCondition `json:"stop_server_tools_when,omitempty"`
+	Provider            *ProviderPrefs  `json:"provider,omitempty"`
+	Plugins             []Plugin        `json:"plugins,omitempty"`
+	Reasoning           *Reasoning      `json:"reasoning,omitempty"`
+	// Verbosity is "low", "medium" or "high": how long the answer is,
+	// for the models that take it.
+	Verbosity string `json:"verbosity,omitempty"`
+	// ServiceTier is "auto", "default", "fast", "flex", "priority" or
+	// "scale".
+	ServiceTier string       `json:"service_tier,omitempty"`
+	Modalities  []string     `json:"modalities,omitempty"` // ["image","text"] for image output
+	ImageConfig *ImageConfig `json:"image_config,omitempty"`
+	// CacheControl turns on automatic prompt caching: the provider puts a
+	// cache breakpoint on the last cacheable block.
+	CacheControl *CacheControl `json:"cache_control,omitempty"`
+	// PromptCacheKey groups requests that share a prompt prefix, for the
+	// providers that route on it.
+	PromptCacheKey string            `json:"prompt_cache_key,omitempty"`
+	Usage          *UsageOptions     `json:"usage,omitempty"`
+	User           string            `json:"user,omitempty"`
+	SessionID      string            `json:"session_id,omitempty"` // at most 256 characters
+	Metadata       map[string]string `json:"metadata,omitempty"`   // at most 16 pairs
+	// Trace is observability metadata passed to the account's broadcast
+	// destinations.
+	Trace *Trace `json:"trace,omitempty"`
+	// Debug asks for debugging output: with ChatStream only, in the first
+	// chunk (Chunk.Debug); Chat refuses it.
+	Debug *Debug `json:"debug,omitempty"`
 
-	// Extra holds body fields the SDK does not model yet, sent as given
-	// (top_k, min_p, service_tier, ...). A key that names a typed field is
-	// refused, so nothing is sent twice or silently replaced.
+	// Extra holds body fields the SDK does not model yet, keyed by JSON
+	// Pointer (RFC 6901) into the encoded body: "/top_n" adds a top-level
+	// field, "/provider/max_price/video" a nested one (objects on the way
+	// are created, or merged into when the SDK produced them),
+	// "/messages/0/content/1/cache_control" a field of one content part,
+	// "/tools/-" an element appended to an array. A path whose value the
+	// typed fields already set, or that overlaps another path of Extra, is
+	// refused with [ErrInvalidRequest]: nothing is sent twice or silently
+	// replaced.
 	Extra map[string]any `json:"-"`
 }
 
+// Prediction is a predicted output: {"type":"content","content":...}.
+type Prediction struct {
+	Type    string `json:"type"` // "content"
+	Content string `json:"content"`
+}
+
+// Trace is observability metadata; known keys have their fields, more go
+// in Extra ("/trace/custom_key").
+type Trace struct {
+	TraceID        string `json:"trace_id,omitempty"`
+	TraceName      string `json:"trace_name,omitempty"`
+	SpanName       string `json:"span_name,omitempty"`
+	GenerationName string `json:"generation_name,omitempty"`
+	ParentSpanID   string `json:"parent_span_id,omitempty"`
+}
+
+// Debug holds debugging switches: EchoUpstreamBody puts the body sent to
+// the provider in the first chunk of a stream.
+type Debug struct {
+	EchoUpstreamBody bool `json:"echo_upstream_body,omitempty"`
+}
+
 // Message is one chat message. Content holds plain text; Parts holds
-// multi-part content (text and images) and, when set, Content must be empty.
-// In an answer, content sent as an array of parts lands in Parts (Text
-// joins their text).
+// multi-part content (text, images, files, audio, video) and, when set,
+// Content must be empty. In an answer, content sent as an array of parts
+// lands in Parts (Text joins their text). An assistant Message taken from
+// an answer can be sent back as it is on the next turn: its
+// ReasoningDetails go back unmodified, as reasoning models require.
 type Message struct {
 	Role       string        `json:"role"`
 	Content    string        `json:"content"`
@@ -64,23 +135,19 @@ type Message struct {
 	ToolCalls  []ToolCall    `json:"tool_calls,omitempty"`
 	// Reasoning is the model's reasoning text, in answers.
 	Reasoning string `json:"reasoning,omitempty"`
+	// ReasoningDetails are the model's reasoning blocks
+	// ({"type":"reasoning.text"|"reasoning.summary"|"reasoning.encrypted",
+	// ...}), kept byte for byte so that they can be sent back.
+	ReasoningDetails []json.RawMessage `json:"reasoning_details,omitempty"`
 	// Refusal is the model's refusal, in answers.
 	Refusal string `json:"refusal,omitempty"`
 	// Images are the images an answer carries (data URLs).
 	Images []ImagePart `json:"images,omitempty"`
-}
-
-// ContentPart is one part of a multi-part message: text or an image.
-type ContentPart struct {
-	Type     string    `json:"type"` // "text" or "image_url"
-	Text     string    `json:"text,omitempty"`
-	ImageURL *ImageURL `json:"image_url,omitempty"`
-}
-
-// ImageURL is an image given by URL or data URL.
-type ImageURL struct {
-	URL    string `json:"url"`
-	Detail string `json:"detail,omitempty"` // "auto", "low", "high"
+	// Annotations are the answer's citations (web search results); they
+	// are not sent back.
+	Annotations []Annotation `json:"annotations,omitempty"`
+	// Audio is the answer's audio output; it is not sent back.
+	Audio *AudioOutput `json:"audio,omitempty"`
 }
 
 // ImagePart is an image in an answer: message.images[].
@@ -99,14 +166,6 @@ func UserMessage(text string) Message { return Message{Role: "user", Content: te
 // last message it acts as a prefill.
 func AssistantMessage(text string) Message { return Message{Role: "assistant", Content: text} }
 
-// TextPart returns a text content part.
-func TextPart(text string) ContentPart { return ContentPart{Type: "text", Text: text} }
-
-// ImageURLPart returns an image content part for a URL or a data URL.
-func ImageURLPart(url string) ContentPart {
-	return ContentPart{Type: "image_url", ImageURL: &ImageURL{URL: url}}
-}
-
 // ResponseFormat asks for JSON: Type "json_object", or "json_schema" with
 // JSONSchema set.
 type ResponseFormat struct {
@@ -120,19 +179,6 @@ type JSONSchema struct {
 	Description string          `json:"description,omitempty"`
 	Strict      bool            `json:"strict,omitempty"`
 	Schema      json.RawMessage `json:"schema"`
-}
-
-// ProviderPrefs are routing preferences (the request's "provider" object).
-type ProviderPrefs struct {
-	Order             []string `json:"order,omitempty"`
-	AllowFallbacks    *bool    `json:"allow_fallbacks,omitempty"`
-	RequireParameters bool     `json:"require_parameters,omitempty"`
-	DataCollection    string   `json:"data_collection,omitempty"` // "allow" or "deny"
-	ZDR               bool     `json:"zdr,omitempty"`
-	Only              []string `json:"only,omitempty"`
-	Ignore            []string `json:"ignore,omitempty"`
-	Quantizations     []string `json:"quantizations,omitempty"`
-	Sort              string   `json:"sort,omitempty"` // "price", "throughput", "latency"
 }
 
 // Plugin enables an OpenRouter plugin: ID "response-healing", "web",
@@ -154,10 +200,33 @@ func (p Plugin) MarshalJSON() ([]byte, error) {
 
 // Reasoning configures reasoning tokens: Effort or MaxTokens, not both.
 type Reasoning struct {
-	Effort    string `json:"effort,omitempty"` // "high", "medium", "low", ...
-	MaxTokens int    `json:"max_tokens,omitempty"`
-	Exclude   bool   `json:"exclude,omitempty"`
-	Enabled   *bool  `json:"enabled,omitempty"`
+	// Effort is "max", "xhigh", "high", "medium", "low", "minimal" or
+	// "none".
+	Effort string `json:"effort,omitempty"`
+	// MaxTokens is a reasoning token budget.
+	MaxTokens int `json:"max_tokens,omitempty"`
+	// Exclude hides the reasoning text from the answer; the model still
+	// reasons (and the tokens are billed).
+	Exclude bool `json:"exclude,omitempty"`
+	// Enabled true turns reasoning on at the default effort; false off.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Summary asks for a reasoning summary: "auto", "concise" or
+	// "detailed".
+	Summary string `json:"summary,omitempty"`
+}
+
+// PDF engines of the file-parser plugin.
+const (
+	PDFEngineMistralOCR   = "mistral-ocr"   // OCR, for scans; billed per page
+	PDFEngineNative       = "native"        // the model reads the PDF itself
+	PDFEngineCloudflareAI = "cloudflare-ai" // text extraction, free
+	PDFEnginePDFText      = "pdf-text"      // text extraction, free (older name)
+)
+
+// FileParserPlugin returns the file-parser plugin that reads the PDFs of
+// file parts with the given engine (PDFEngineMistralOCR, ...).
+func FileParserPlugin(pdfEngine string) Plugin {
+	return Plugin{ID: "file-parser", Options: map[string]any{"pdf": map[string]string{"engine": pdfEngine}}}
 }
 
 // ImageConfig sets image output: AspectRatio ("16:9") and ImageSize ("1K",
@@ -173,31 +242,6 @@ type UsageOptions struct {
 	Include bool `json:"include"`
 }
 
-// Tool is a function the model may call.
-type Tool struct {
-	Type     string       `json:"type"` // "function"
-	Function ToolFunction `json:"function"`
-}
-
-// ToolFunction describes a callable function.
-type ToolFunction struct {
-	Name        string          `json:"name"`
-	Description string          `json:"description,omitempty"`
-	Parameters  json.RawMessage `json:"parameters,omitempty"`
-	Strict      bool            `json:"strict,omitempty"`
-}
-
-// ToolCall is a function call made by the model; Arguments is a JSON text.
-type ToolCall struct {
-	Index    int    `json:"index,omitempty"`
-	ID       string `json:"id,omitempty"`
-	Type     string `json:"type,omitempty"`
-	Function struct {
-		Name      string `json:"name,omitempty"`
-		Arguments string `json:"arguments,omitempty"`
-	} `json:"function"`
-}
-
 // Ptr returns a pointer to v, for the optional fields of a request:
 // Temperature: openrouter.Ptr(0.2).
 func Ptr[T any](v T) *T { return &v }
@@ -206,91 +250,17 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidRequest, fmt.Sprintf(format, args...))
 }
 
-var validRoles = map[string]bool{"system": true, "developer": true, "user": true, "assistant": true, "tool": true}
-
-// validate checks the request before it is sent.
-func (r *ChatRequest) validate() error {
-	if r == nil {
-		return invalid("nil *ChatRequest")
-	}
-	if strings.ContainsAny(r.Model, " \t\r\n") {
-		return invalid("model %q contains white space", r.Model)
-	}
-	if len(r.Messages) == 0 {
-		return invalid("no messages")
-	}
-	for i, m := range r.Messages {
-		if !validRoles[m.Role] {
-			return invalid("messages[%d]: role %q is not system, developer, user, assistant or tool", i, m.Role)
-		}
-		if m.Content != "" && len(m.Parts) > 0 {
-			return invalid("messages[%d]: both Content and Parts are set; use one", i)
-		}
-		if m.Content == "" && len(m.Parts) == 0 && len(m.ToolCalls) == 0 {
-			return invalid("messages[%d]: no content", i)
-		}
-		for j, p := range m.Parts {
-			textOK := p.Type == "text" && p.Text != "" && p.ImageURL == nil
-			imageOK := p.Type == "image_url" && p.Text == "" && p.ImageURL != nil && p.ImageURL.URL != ""
-			if !textOK && !imageOK {
-				return invalid("messages[%d].parts[%d]: a part is type \"text\" with Text, or \"image_url\" with an ImageURL", i, j)
-			}
-		}
-	}
-	if t := r.Temperature; t != nil && (*t < 0 || *t > 2) {
-		return invalid("temperature %v is outside 0..2", *t)
-	}
-	if p := r.TopP; p != nil && (*p < 0 || *p > 1) {
-		return invalid("top_p %v is outside 0..1", *p)
-	}
-	if r.MaxTokens < 0 {
-		return invalid("max_tokens %d is negative", r.MaxTokens)
-	}
-	if len(r.Stop) > 4 {
-		return invalid("%d stop sequences; at most 4", len(r.Stop))
-	}
-	if f := r.ResponseFormat; f != nil {
-		switch f.Type {
-		case "json_object", "text":
-		case "json_schema":
-			if f.JSONSchema == nil || f.JSONSchema.Name == "" || len(f.JSONSchema.Schema) == 0 {
-				return invalid("response_format json_schema needs JSONSchema with a Name and a Schema")
-			}
-		default:
-			return invalid("response_format type %q is not json_object, json_schema or text", f.Type)
-		}
-	}
-	for k := range r.Extra {
-		if chatFields[k] || k == "stream" {
-			return invalid("Extra[%q] names a typed field of ChatRequest; set that field instead", k)
-		}
-	}
-	return nil
-}
-
-// chatFields is the set of JSON names of ChatRequest's typed fields.
-var chatFields = func() map[string]bool {
-	m := map[string]bool{}
-	t := reflect.TypeOf(ChatRequest{})
-	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			m[name] = true
-		}
-	}
-	return m
-}()
-
 // wireMessage is the JSON form of a Message: content is a string or parts.
 type wireMessage struct {
-	Role       string      `json:"role"`
-	Content    any         `json:"content"`
-	Name       string      `json:"name,omitempty"`
-	ToolCallID string      `json:"tool_call_id,omitempty"`
-	ToolCalls  []ToolCall  `json:"tool_calls,omitempty"`
-	Reasoning  string      `json:"reasoning,omitempty"`
-	Refusal    string      `json:"refusal,omitempty"`
-	Images     []ImagePart `json:"images,omitempty"`
+	Role       string            `json:"role"`
+	Content    any               `json:"content"`
+	Name       string            `json:"name,omitempty"`
+	ToolCallID string            `json:"tool_call_id,omitempty"`
+	ToolCalls  []ToolCall        `json:"tool_calls,omitempty"`
+	Reasoning  string            `json:"reasoning,omitempty"`
+	Details    []json.RawMessage `json:"reasoning_details,omitempty"`
+	Refusal    string            `json:"refusal,omitempty"`
+	Images     []ImagePart       `json:"images,omitempty"`
 }
 
 // MarshalJSON writes content as a string, as an array of parts, or as null
@@ -299,7 +269,7 @@ func (m Message) MarshalJSON() ([]byte, error) { return json.Marshal(m.wire()) }
 
 func (m *Message) wire() wireMessage {
 	w := wireMessage{Role: m.Role, Name: m.Name, ToolCallID: m.ToolCallID, ToolCalls: m.ToolCalls,
-		Reasoning: m.Reasoning, Refusal: m.Refusal, Images: m.Images}
+		Reasoning: m.Reasoning, Details: m.ReasoningDetails, Refusal: m.Refusal, Images: m.Images}
 	switch {
 	case len(m.Parts) > 0:
 		w.Content = m.Parts
@@ -340,19 +310,5 @@ func (r *ChatRequest) encode(stream bool) ([]byte, error) {
 	if err != nil || len(r.Extra) == 0 {
 		return body, err
 	}
-	keys := make([]string, 0, len(r.Extra))
-	for k := range r.Extra {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	body = body[:len(body)-1] // drop the closing brace
-	for _, k := range keys {
-		v, err := json.Marshal(r.Extra[k])
-		if err != nil {
-			return nil, invalid("Extra[%q]: %v", k, err)
-		}
-		kq, _ := json.Marshal(k)
-		body = append(append(append(append(body, ','), kq...), ':'), v...)
-	}
-	return append(body, '}'), nil
+	return mergeExtra(body, r.Extra)
 }

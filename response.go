@@ -14,7 +14,27 @@ type ChatResponse struct {
 	SystemFingerprint string   `json:"system_fingerprint,omitempty"`
 	Choices           []Choice `json:"choices"`
 	Usage             *Usage   `json:"usage,omitempty"`
+	// ServiceTier is the tier the provider served the request in.
+	ServiceTier string `json:"service_tier,omitempty"`
+	// RouterMetadata is how OpenRouter routed the request, sent when the
+	// request carried X-OpenRouter-Metadata: enabled.
+	RouterMetadata *RouterMetadata `json:"openrouter_metadata,omitempty"`
+
+	raw []byte
 }
+
+// Raw returns the answer's JSON body as received, for fields the SDK does
+// not model; nil for an answer folded from a stream. The caller must not
+// modify it.
+func (r *ChatResponse) Raw() json.RawMessage {
+	if r == nil {
+		return nil
+	}
+	return r.raw
+}
+
+// keepRaw keeps the body an answer was decoded from (see decodeJSON).
+func (r *ChatResponse) keepRaw(b []byte) { r.raw = b }
 
 // Choice is one completion choice.
 type Choice struct {
@@ -25,33 +45,59 @@ type Choice struct {
 	FinishReason string `json:"finish_reason,omitempty"`
 	// NativeFinishReason is the provider's own reason.
 	NativeFinishReason string `json:"native_finish_reason,omitempty"`
+	// Logprobs are the tokens' log probabilities, when asked for.
+	Logprobs *Logprobs `json:"logprobs,omitempty"`
 	// Error is set when FinishReason is "error".
 	Error json.RawMessage `json:"error,omitempty"`
 }
 
 // Usage is the token and cost accounting of a completion.
 type Usage struct {
-	PromptTokens            int                      `json:"prompt_tokens"`
-	CompletionTokens        int                      `json:"completion_tokens"`
-	TotalTokens             int                      `json:"total_tokens"`
-	Cost                    float64                  `json:"cost"` // USD (credits)
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+	// Cost is what OpenRouter charged the account's credits, in USD. For a
+	// BYOK request it is OpenRouter's fee only: the provider billed the
+	// caller's own key CostDetails.UpstreamInferenceCost more. TotalCost
+	// adds both.
+	Cost                    float64                  `json:"cost"`
 	IsBYOK                  bool                     `json:"is_byok,omitempty"`
 	PromptTokensDetails     *PromptTokensDetails     `json:"prompt_tokens_details,omitempty"`
 	CompletionTokensDetails *CompletionTokensDetails `json:"completion_tokens_details,omitempty"`
+	CostDetails             *CostDetails             `json:"cost_details,omitempty"`
+	// ServerToolUse counts the server tools used (web searches, ...).
+	ServerToolUse *ServerToolUse `json:"server_tool_use_details,omitempty"`
 }
 
-// PromptTokensDetails breaks the prompt tokens down.
+// TotalCost returns what the completion cost in all, in USD: Cost, plus
+// for a BYOK request the upstream provider's charge to the caller's key.
+func (u *Usage) TotalCost() float64 {
+	if u == nil {
+		return 0
+	}
+	c := u.Cost
+	if d := u.CostDetails; u.IsBYOK && d != nil && d.UpstreamInferenceCost != nil {
+		c += *d.UpstreamInferenceCost
+	}
+	return c
+}
+
+// PromptTokensDetails breaks the prompt tokens down: CachedTokens were
+// read from the prompt cache, CacheWriteTokens written to it.
 type PromptTokensDetails struct {
 	CachedTokens     int `json:"cached_tokens,omitempty"`
 	CacheWriteTokens int `json:"cache_write_tokens,omitempty"`
 	AudioTokens      int `json:"audio_tokens,omitempty"`
+	VideoTokens      int `json:"video_tokens,omitempty"`
 }
 
 // CompletionTokensDetails breaks the completion tokens down.
 type CompletionTokensDetails struct {
-	ReasoningTokens int `json:"reasoning_tokens,omitempty"`
-	ImageTokens     int `json:"image_tokens,omitempty"`
-	AudioTokens     int `json:"audio_tokens,omitempty"`
+	ReasoningTokens          int `json:"reasoning_tokens,omitempty"`
+	ImageTokens              int `json:"image_tokens,omitempty"`
+	AudioTokens              int `json:"audio_tokens,omitempty"`
+	AcceptedPredictionTokens int `json:"accepted_prediction_tokens,omitempty"`
+	RejectedPredictionTokens int `json:"rejected_prediction_tokens,omitempty"`
 }
 
 // decodeContentParts finishes decoding an answer whose message content
@@ -106,12 +152,14 @@ func (r *ChatResponse) FinishReason() string {
 	return r.Choices[0].FinishReason
 }
 
-// Cost returns the cost the response reports, in USD; 0 when absent.
+// Cost returns what the completion cost in all, in USD (Usage.TotalCost:
+// OpenRouter's charge plus, for BYOK, the provider's charge to the
+// caller's key); 0 when the answer reports no usage.
 func (r *ChatResponse) Cost() float64 {
-	if r == nil || r.Usage == nil {
+	if r == nil {
 		return 0
 	}
-	return r.Usage.Cost
+	return r.Usage.TotalCost()
 }
 
 // EmptyContentError is returned, matching [ErrEmptyContent], for a 200

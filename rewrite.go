@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -279,7 +280,7 @@ func (c *Client) jsonRequest(req *ChatRequest, model, name string, sch *schema.S
 		cp.ResponseFormat = &ResponseFormat{Type: "json_object"}
 		cp.Messages = append([]Message{SystemMessage("Answer with one JSON object, and nothing else, matching this JSON Schema:\n" + string(body))}, cp.Messages...)
 	}
-	if cfg.healing {
+	if cfg.healing && !slices.ContainsFunc(req.Plugins, func(p Plugin) bool { return p.ID == "response-healing" }) {
 		cp.Plugins = append(append([]Plugin(nil), req.Plugins...), Plugin{ID: "response-healing"})
 	}
 	return &cp

@@ -24,7 +24,14 @@ type Chunk struct {
 	Created  int64         `json:"created,omitempty"`
 	Choices  []ChunkChoice `json:"choices"`
 	// Usage comes in the last chunk (after the finish reason).
-	Usage *Usage `json:"usage,omitempty"`
+	Usage             *Usage          `json:"usage,omitempty"`
+	SystemFingerprint string          `json:"system_fingerprint,omitempty"`
+	ServiceTier       string          `json:"service_tier,omitempty"`
+	RouterMetadata    *RouterMetadata `json:"openrouter_metadata,omitempty"`
+	// Debug is the debug object of the first chunk when the request set
+	// Debug.EchoUpstreamBody: {"echo_upstream_body": {...the body sent to
+	// the provider...}}.
+	Debug json.RawMessage `json:"debug,omitempty"`
 }
 
 // ChunkChoice is one choice's part of a chunk.
@@ -33,6 +40,8 @@ type ChunkChoice struct {
 	Delta              Delta  `json:"delta"`
 	FinishReason       string `json:"finish_reason,omitempty"`
 	NativeFinishReason string `json:"native_finish_reason,omitempty"`
+	// Logprobs are the log probabilities of this chunk's tokens.
+	Logprobs *Logprobs `json:"logprobs,omitempty"`
 }
 
 // Delta is what a chunk adds to a choice's message.
@@ -43,6 +52,10 @@ type Delta struct {
 	Refusal   string      `json:"refusal,omitempty"`
 	ToolCalls []ToolCall  `json:"tool_calls,omitempty"`
 	Images    []ImagePart `json:"images,omitempty"`
+	// ReasoningDetails are reasoning blocks, or pieces of them, in the
+	// order they come (the Accumulator keeps them all, in that order).
+	ReasoningDetails []json.RawMessage `json:"reasoning_details,omitempty"`
+	Annotations      []Annotation      `json:"annotations,omitempty"`
 }
 
 // Content returns the first choice's content delta.
@@ -165,7 +178,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	}
 	wd := c.newWatchdog(cancel)
 	defer wd.stop()
-	defer func() { c.spend(ctx, s.acc.Response().Cost()) }()
+	defer func() { c.spend(ctx, s.acc.Response().Usage) }()
 
 	fail := func(reason string, cause error, n int) {
 		e := &StreamError{Model: model, Reason: reason, Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
@@ -271,16 +284,22 @@ type chunkWire struct {
 	Choices  []ChunkChoice   `json:"choices"`
 	Usage    *Usage          `json:"usage"`
 	Error    json.RawMessage `json:"error"`
+	// The answer-level fields OpenRouter adds to some chunks.
+	SystemFingerprint sameString      `json:"system_fingerprint"`
+	ServiceTier       sameString      `json:"service_tier"`
+	RouterMetadata    *RouterMetadata `json:"openrouter_metadata"`
+	Debug             json.RawMessage `json:"debug"`
 }
 
 // decode decodes one event's data into a new Chunk (its Choices are its
 // own, never reused) and the event's error object, if any.
 func (w *chunkWire) decode(data []byte) (Chunk, json.RawMessage, error) {
-	w.Created, w.Choices, w.Usage, w.Error = 0, nil, nil, nil
+	w.Created, w.Choices, w.Usage, w.Error, w.RouterMetadata, w.Debug = 0, nil, nil, nil, nil, nil
 	if err := json.Unmarshal(data, w); err != nil {
 		return Chunk{}, nil, err
 	}
-	return Chunk{ID: w.ID.s, Model: w.Model.s, Provider: w.Provider.s, Created: w.Created, Choices: w.Choices, Usage: w.Usage}, w.Error, nil
+	return Chunk{ID: w.ID.s, Model: w.Model.s, Provider: w.Provider.s, Created: w.Created, Choices: w.Choices, Usage: w.Usage,
+		SystemFingerprint: w.SystemFingerprint.s, ServiceTier: w.ServiceTier.s, RouterMetadata: w.RouterMetadata, Debug: w.Debug}, w.Error, nil
 }
 
 // sameString is a JSON string that keeps its previous value, without
@@ -314,11 +333,13 @@ func (s *Stream) jsonAnswer(resp *http.Response, model string, yield func(Chunk,
 		return
 	}
 	r := &out.ChatResponse
-	ch := Chunk{ID: r.ID, Model: r.Model, Provider: r.Provider, Created: r.Created, Usage: r.Usage}
+	ch := Chunk{ID: r.ID, Model: r.Model, Provider: r.Provider, Created: r.Created, Usage: r.Usage,
+		SystemFingerprint: r.SystemFingerprint, ServiceTier: r.ServiceTier, RouterMetadata: r.RouterMetadata}
 	for _, c := range r.Choices {
 		m := c.Message
 		ch.Choices = append(ch.Choices, ChunkChoice{Index: c.Index, FinishReason: c.FinishReason, NativeFinishReason: c.NativeFinishReason,
-			Delta: Delta{Role: m.Role, Content: m.Text(), Reasoning: m.Reasoning, Refusal: m.Refusal, ToolCalls: m.ToolCalls, Images: m.Images}})
+			Logprobs: c.Logprobs, Delta: Delta{Role: m.Role, Content: m.Text(), Reasoning: m.Reasoning, Refusal: m.Refusal, ToolCalls: m.ToolCalls,
+				Images: m.Images, ReasoningDetails: m.ReasoningDetails, Annotations: m.Annotations}})
 	}
 	s.acc.Add(ch)
 	if err := checkAnswer(s.acc.Response(), model); err != nil {

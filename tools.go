@@ -1,309 +1,167 @@
 package openrouter
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"reflect"
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
-	"sync"
-
-	"github.com/routerkit/openrouter/internal/schema"
 )
 
-// SchemaFor returns the JSON Schema of T, derived as ChatJSON derives the
-// schema of its answers (see the schema tags: description, enum, bounds,
-// lengths, patterns), for a tool's parameters or a response format. T
-// must be a struct type; anything else is an [ErrInvalidRequest] error.
-func SchemaFor[T any]() (json.RawMessage, error) {
-	sch, err := schemaOf(reflect.TypeOf((*T)(nil)).Elem())
-	if err != nil {
-		return nil, err
+// Tool types of OpenRouter's server tools: tools that OpenRouter runs
+// itself, during the request, beside the function tools the caller runs.
+const (
+	ToolFunctionType      = "function"
+	ServerToolWebSearch   = "openrouter:web_search"
+	ServerToolWebFetch    = "openrouter:web_fetch"
+	ServerToolDatetime    = "openrouter:datetime"
+	ServerToolImageGen    = "openrouter:image_generation"
+	ServerToolSearchModel = "openrouter:experimental__search_models"
+)
+
+// Tool is a tool the model may call: a function (Type "function" with
+// Function) that the caller runs, or an OpenRouter server tool (Type
+// "openrouter:web_search", ... with optional Parameters) that OpenRouter
+// runs. Build them with FunctionTool and ServerTool.
+type Tool struct {
+	Type     string
+	Function ToolFunction
+	// Parameters configures a server tool: WebSearchParams,
+	// WebFetchParams, DatetimeParams, or any value that marshals to the
+	// tool's parameters object; nil sends none.
+	Parameters any
+	// CacheControl marks a prompt-cache breakpoint after this tool's
+	// definition (function tools).
+	CacheControl *CacheControl
+}
+
+// FunctionTool returns a function tool; parameters is its JSON Schema.
+func FunctionTool(name, description string, parameters json.RawMessage) Tool {
+	return Tool{Type: ToolFunctionType, Function: ToolFunction{Name: name, Description: description, Parameters: parameters}}
+}
+
+// ServerTool returns an OpenRouter server tool of the given type
+// (ServerToolWebSearch, ...) with its parameters (nil for none).
+func ServerTool(typ string, parameters any) Tool { return Tool{Type: typ, Parameters: parameters} }
+
+// MarshalJSON writes {"type":"function","function":{...}} for a function
+// tool and {"type":..., "parameters":{...}} for a server tool.
+func (t Tool) MarshalJSON() ([]byte, error) {
+	if t.Type == ToolFunctionType {
+		return json.Marshal(struct {
+			Type         string        `json:"type"`
+			Function     ToolFunction  `json:"function"`
+			CacheControl *CacheControl `json:"cache_control,omitempty"`
+		}{t.Type, t.Function, t.CacheControl})
 	}
-	return json.Marshal(sch)
+	return json.Marshal(struct {
+		Type       string `json:"type"`
+		Parameters any    `json:"parameters,omitempty"`
+	}{t.Type, t.Parameters})
 }
 
-// FuncTool is a Go function the model may call during [Client.RunTools]:
-// its definition (name, description, parameters' schema) and the code
-// that runs it. Build one with [NewTool].
-type FuncTool struct {
-	def Tool
-	sch *schema.Schema
-	run func(ctx context.Context, args any) (string, error) // args: decoded, valid against sch
-	err error                                               // why the tool cannot be used, from NewTool
+// ToolFunction describes a callable function.
+type ToolFunction struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Parameters  json.RawMessage `json:"parameters,omitempty"`
+	Strict      bool            `json:"strict,omitempty"`
 }
 
-// NewTool returns a tool named name that runs fn with the model's
-// arguments decoded into Args, a struct whose schema ([SchemaFor]) is the
-// tool's parameters. Arguments that are not valid JSON or violate the
-// schema never reach fn: the violations are sent back to the model as the
-// call's result, so it can correct them. A function that returns "" is
-// sent as "(no output)", as a message needs content. A bad name (not 1 to 64 of
-// [a-zA-Z0-9_-]) or an Args that is not a struct make RunTools fail with
-// [ErrInvalidRequest] before anything is sent.
-func NewTool[Args any](name, description string, fn func(ctx context.Context, args Args) (string, error)) *FuncTool {
-	t := &FuncTool{def: Tool{Type: "function", Function: ToolFunction{Name: name, Description: description}}}
+// ToolCall is a function call made by the model; Arguments is a JSON text.
+type ToolCall struct {
+	Index    int    `json:"index,omitempty"`
+	ID       string `json:"id,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Function struct {
+		Name      string `json:"name,omitempty"`
+		Arguments string `json:"arguments,omitempty"`
+	} `json:"function"`
+}
+
+// StopCondition ends OpenRouter's server-tool loop (the request's
+// stop_server_tools_when, any condition firing stops it). Build them with
+// StopAfterSteps, StopOnToolCall, StopAfterTokens, StopAfterCost and
+// StopOnFinishReason.
+type StopCondition struct {
+	Type             string  `json:"type"`
+	StepCount        int     `json:"step_count,omitempty"`
+	ToolName         string  `json:"tool_name,omitempty"`
+	MaxTokens        int     `json:"max_tokens,omitempty"`
+	MaxCostInDollars float64 `json:"max_cost_in_dollars,omitempty"`
+	Reason           string  `json:"reason,omitempty"`
+}
+
+// StopAfterSteps stops the server-tool loop after n steps.
+func StopAfterSteps(n int) StopCondition { return StopCondition{Type: "step_count_is", StepCount: n} }
+
+// StopOnToolCall stops the server-tool loop when the model calls the
+// named tool.
+func StopOnToolCall(name string) StopCondition {
+	return StopCondition{Type: "has_tool_call", ToolName: name}
+}
+
+// StopAfterTokens stops the server-tool loop once n tokens are used.
+func StopAfterTokens(n int) StopCondition {
+	return StopCondition{Type: "max_tokens_used", MaxTokens: n}
+}
+
+// StopAfterCost stops the server-tool loop once it has cost usd.
+func StopAfterCost(usd float64) StopCondition {
+	return StopCondition{Type: "max_cost", MaxCostInDollars: usd}
+}
+
+// StopOnFinishReason stops the server-tool loop when a step finishes with
+// the given reason ("length", ...).
+func StopOnFinishReason(reason string) StopCondition {
+	return StopCondition{Type: "finish_reason_is", Reason: reason}
+}
+
+func (s *StopCondition) validate(i int) error {
+	ok := false
+	switch s.Type {
+	case "step_count_is":
+		ok = s.StepCount > 0
+	case "has_tool_call":
+		ok = s.ToolName != ""
+	case "max_tokens_used":
+		ok = s.MaxTokens > 0
+	case "max_cost":
+		ok = s.MaxCostInDollars > 0 && !math.IsInf(s.MaxCostInDollars, 0)
+	case "finish_reason_is":
+		ok = s.Reason != ""
+	default:
+		return invalid("stop_server_tools_when[%d].type %q is not step_count_is, has_tool_call, max_tokens_used, max_cost or finish_reason_is", i, s.Type)
+	}
+	if !ok {
+		return invalid("stop_server_tools_when[%d]: a %q condition needs its positive limit or its name", i, s.Type)
+	}
+	return nil
+}
+
+var toolName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+func (t *Tool) validate(i int) error {
 	switch {
-	case len(name) == 0 || len(name) > 64 || schemaNameRe.MatchString(name):
-		t.err = invalid("tool name %q: want 1 to 64 of a-z, A-Z, 0-9, _ and -", name)
-		return t
-	case fn == nil:
-		t.err = invalid("tool %q has a nil function", name)
-		return t
-	}
-	sch, err := schemaOf(reflect.TypeOf((*Args)(nil)).Elem())
-	if err != nil {
-		t.err = fmt.Errorf("tool %q: %w", name, err)
-		return t
-	}
-	body, err := json.Marshal(sch)
-	if err != nil {
-		t.err = invalid("tool %q: %v", name, err)
-		return t
-	}
-	t.sch, t.def.Function.Parameters, t.def.Function.Strict = sch, body, sch.Strict
-	t.run = func(ctx context.Context, v any) (string, error) {
-		var args Args
-		if err := sch.Assign(reflect.ValueOf(&args).Elem(), v); err != nil {
-			return "", &argsError{err.Error()}
+	case t.Type == ToolFunctionType:
+		if !toolName.MatchString(t.Function.Name) {
+			return invalid("tools[%d].function.name %q is not 1 to 64 of a-z, A-Z, 0-9, _ and -", i, t.Function.Name)
 		}
-		return fn(ctx, args)
-	}
-	return t
-}
-
-// Definition returns the tool as a request declares it.
-func (t *FuncTool) Definition() Tool { return t.def }
-
-// argsError is arguments the model sent that do not fit the tool.
-type argsError struct{ reason string }
-
-func (e *argsError) Error() string { return "invalid arguments: " + e.reason }
-
-// call decodes and validates the model's arguments, then runs the tool.
-func (t *FuncTool) call(ctx context.Context, arguments string) (string, error) {
-	if strings.TrimSpace(arguments) == "" {
-		arguments = "{}"
-	}
-	var v any
-	if err := json.Unmarshal([]byte(arguments), &v); err != nil {
-		return "", &argsError{"not JSON: " + err.Error()}
-	}
-	if vs := t.sch.Validate(v, false); len(vs) > 0 {
-		s := make([]string, len(vs))
-		for i, x := range vs {
-			s[i] = x.String()
+		if t.Parameters != nil {
+			return invalid("tools[%d]: Parameters is for server tools; a function's schema goes in Function.Parameters", i)
 		}
-		return "", &argsError{strings.Join(s, "; ")}
-	}
-	return t.run(ctx, v)
-}
-
-// ToolLoop configures [Client.RunTools].
-type ToolLoop struct {
-	// Tools are the functions the model may call. Their definitions are
-	// added to the request's own Tools; a name may not appear twice.
-	Tools []*FuncTool
-	// MaxRounds bounds the requests sent (default 10). A model still
-	// asking for tools after the last round ends the loop with a
-	// *[ToolRoundsError].
-	MaxRounds int
-}
-
-// emptyToolResult is what is sent for a tool that returned "" (a message
-// needs content).
-const emptyToolResult = "(no output)"
-
-// DefaultToolRounds is the round limit of a ToolLoop without MaxRounds.
-const DefaultToolRounds = 10
-
-// ToolCallRecord is one tool call made during RunTools.
-type ToolCallRecord struct {
-	Round     int    // the round (1 for the first request) whose answer asked for it
-	ID        string // the model's tool call ID
-	Name      string
-	Arguments string // as the model sent them
-	// Result is what was sent back to the model: the tool's output, or
-	// "error: ..." when the arguments were invalid, the tool is unknown,
-	// or the function failed (Err says which).
-	Result string
-	Err    error
-}
-
-// ToolsResult is the outcome of RunTools: the final answer, and every
-// step that led to it.
-type ToolsResult struct {
-	// Response is the final answer (one with no tool call); nil when the
-	// loop did not finish.
-	Response *ChatResponse
-	// Messages is the whole conversation: the request's messages, each
-	// assistant turn as returned, each tool result, and the final answer;
-	// send it again, with a new user message, to continue.
-	Messages []Message
-	// Responses holds every round's answer, in order.
-	Responses []*ChatResponse
-	// Calls holds every tool call, in the order the model asked for them.
-	Calls []ToolCallRecord
-	// Rounds counts the requests sent.
-	Rounds int
-	// Cost is what all rounds cost, in USD.
-	Cost float64
-}
-
-// Content returns the final answer's text; "" when there is none.
-func (r *ToolsResult) Content() string {
-	if r == nil {
-		return ""
-	}
-	return r.Response.Content()
-}
-
-// ToolRoundsError is returned when the model still asks for tools after
-// the loop's last round. Result holds everything done so far.
-type ToolRoundsError struct {
-	Rounds int
-	Result *ToolsResult
-}
-
-func (e *ToolRoundsError) Error() string {
-	return fmt.Sprintf("openrouter: the model still asked for tools after %d round(s) (ToolLoop.MaxRounds)", e.Rounds)
-}
-
-// RunTools runs a tool-calling conversation: it sends req with the
-// loop's tools; while the answer asks for tool calls, it runs them (at
-// once, each in its own goroutine, when the model asks for several),
-// sends their results back with the assistant's turn as returned
-// (reasoning included), and asks again; it returns when the model
-// answers without a tool call, or after loop.MaxRounds requests.
-//
-// Each round is a Chat call: paced by the client's limiter, retried and
-// counted in Spent like any other; the result adds up the rounds' cost.
-// req.ToolChoice applies to the first round only (later rounds let the
-// model choose, so that it can answer). A function's error, an unknown
-// tool and invalid arguments are sent back to the model as the call's
-// result ("error: ...") and recorded in ToolsResult.Calls; a panic in a
-// function is raised again in the caller's goroutine. On error the
-// result holds what was done so far.
-func (c *Client) RunTools(ctx context.Context, req *ChatRequest, loop ToolLoop, opts ...CallOption) (*ToolsResult, error) {
-	if err := req.validate(); err != nil {
-		return nil, err
-	}
-	byName := make(map[string]*FuncTool, len(loop.Tools))
-	for _, t := range req.Tools {
-		byName[t.Function.Name] = nil
-	}
-	creq := *req
-	creq.Tools = append([]Tool(nil), req.Tools...)
-	for i, t := range loop.Tools {
-		switch {
-		case t == nil:
-			return nil, invalid("ToolLoop.Tools[%d] is nil", i)
-		case t.err != nil:
-			return nil, t.err
+		if p := t.Function.Parameters; len(p) > 0 && !json.Valid(p) {
+			return invalid("tools[%d].function.parameters is not valid JSON", i)
 		}
-		if _, dup := byName[t.def.Function.Name]; dup {
-			return nil, invalid("two tools are named %q", t.def.Function.Name)
+	case strings.HasPrefix(t.Type, "openrouter:") || strings.HasPrefix(t.Type, "web_search"):
+		if t.Function.Name != "" || t.CacheControl != nil {
+			return invalid("tools[%d]: a %q server tool takes Parameters, not Function or CacheControl", i, t.Type)
 		}
-		byName[t.def.Function.Name] = t
-		creq.Tools = append(creq.Tools, t.def)
+	default:
+		return invalid("tools[%d].type %q is not \"function\" or an OpenRouter server tool (\"openrouter:...\")", i, t.Type)
 	}
-	if len(loop.Tools) == 0 {
-		return nil, invalid("ToolLoop has no tools")
+	if t.CacheControl != nil {
+		return t.CacheControl.validate("tools[" + strconv.Itoa(i) + "].cache_control")
 	}
-	rounds := loop.MaxRounds
-	if rounds <= 0 {
-		rounds = DefaultToolRounds
-	}
-	ctx, cancel, callOpts, err := prepareCall(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer cancel()
-
-	res := &ToolsResult{Messages: append([]Message(nil), req.Messages...)}
-	for round := 1; round <= rounds; round++ {
-		if round > 1 {
-			creq.ToolChoice = nil
-		}
-		creq.Messages = res.Messages
-		ans, err := c.Chat(ctx, &creq, callOpts...)
-		res.Cost += costOf(ans, err)
-		if err != nil {
-			return res, timeoutError(ctx, err)
-		}
-		res.Rounds = round
-		res.Responses = append(res.Responses, ans)
-		msg := ans.Choices[0].Message // checkAnswer made sure there is content, an image or a tool call
-		if msg.Role == "" {
-			msg.Role = "assistant"
-		}
-		res.Messages = append(res.Messages, msg)
-		if len(msg.ToolCalls) == 0 {
-			res.Response = ans
-			return res, nil
-		}
-		calls := runToolCalls(ctx, byName, msg.ToolCalls, round)
-		for _, rec := range calls {
-			text := rec.Result
-			if text == "" {
-				text = emptyToolResult
-			}
-			res.Messages = append(res.Messages, Message{Role: "tool", ToolCallID: rec.ID, Content: text})
-		}
-		res.Calls = append(res.Calls, calls...)
-	}
-	return res, &ToolRoundsError{Rounds: rounds, Result: res}
-}
-
-// runToolCalls runs one answer's tool calls, each in its own goroutine,
-// and returns their records in the order asked. A panic in a function is
-// raised again here, after every call has ended.
-func runToolCalls(ctx context.Context, byName map[string]*FuncTool, tcs []ToolCall, round int) []ToolCallRecord {
-	recs := make([]ToolCallRecord, len(tcs))
-	var (
-		wg       sync.WaitGroup
-		panicked any
-		panicMu  sync.Mutex
-	)
-	for i, tc := range tcs {
-		rec := &recs[i]
-		*rec = ToolCallRecord{Round: round, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments}
-		t := byName[tc.Function.Name]
-		if t == nil {
-			rec.Err = fmt.Errorf("no tool named %q", tc.Function.Name)
-			rec.Result = "error: " + rec.Err.Error()
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if p := recover(); p != nil {
-					panicMu.Lock()
-					if panicked == nil {
-						panicked = p
-					}
-					panicMu.Unlock()
-				}
-			}()
-			out, err := t.call(ctx, tc.Function.Arguments)
-			rec.Result, rec.Err = out, err
-			if err != nil {
-				rec.Result = "error: " + err.Error()
-			}
-		}()
-	}
-	wg.Wait()
-	if panicked != nil {
-		panic(panicked)
-	}
-	return recs
-}
-
-// IsToolArgumentsError reports whether err, from a ToolCallRecord, says
-// the model's arguments did not fit the tool's parameters.
-func IsToolArgumentsError(err error) bool {
-	var ae *argsError
-	return errors.As(err, &ae)
+	return nil
 }

@@ -22,6 +22,17 @@ type Model struct {
 	SupportedParameters []string     `json:"supported_parameters"`
 	DefaultParameters   any          `json:"default_parameters"`
 	ExpirationDate      *string      `json:"expiration_date"`
+	// SupportedVoices lists a text-to-speech model's voices; nil (sent as
+	// null) for the others.
+	SupportedVoices []string `json:"supported_voices"`
+	// Links.Details is filled in from the ID when empty.
+	Links ModelLinks `json:"links"`
+}
+
+// ModelLinks are a catalogue entry's links: Details is the path of its
+// endpoints list.
+type ModelLinks struct {
+	Details string `json:"details"`
 }
 
 // Architecture is a model's modalities.
@@ -146,10 +157,13 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 	for _, m := range models {
 		if matches(m.Architecture.OutputModalities, out) && matches(m.Architecture.InputModalities, q.Get("input_modalities")) &&
 			matches(m.SupportedParameters, q.Get("supported_parameters")) {
+			if m.Links.Details == "" {
+				m.Links.Details = "/api/v1/models/" + m.ID + "/endpoints"
+			}
 			data = append(data, m)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": data, "total_count": len(data)})
+	writeJSON(w, http.StatusOK, map[string]any{"data": data, "total_count": len(data), "links": map[string]any{"next": nil}})
 }
 
 // matches reports whether have holds every item of the comma list want
@@ -188,6 +202,9 @@ func (s *Server) handleKey(w http.ResponseWriter, r *http.Request) {
 		"usage": usage, "usage_daily": usage, "usage_weekly": usage, "usage_monthly": usage,
 		"is_free_tier": false, "is_management_key": key == s.ManagementKey, "expires_at": nil,
 		"free_model_daily_requests": map[string]int{"used": 0, "limit": 1000, "remaining": 1000},
+		"byok_usage":                0.0, "byok_usage_daily": 0.0, "byok_usage_weekly": 0.0, "byok_usage_monthly": 0.0,
+		"is_provisioning_key": false, "creator_user_id": "user_openroutertest",
+		"rate_limit": map[string]any{"interval": "10s", "requests": -1, "note": "This field is deprecated and safe to ignore."},
 	}})
 }
 

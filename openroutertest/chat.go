@@ -131,6 +131,14 @@ type Reply struct {
 	Stream StreamScript
 	// Cost overrides the cost computed from the model's pricing (USD).
 	Cost float64
+	// UpstreamCost, when set, makes the answer a BYOK one: usage.is_byok
+	// is true and cost_details.upstream_inference_cost is UpstreamCost
+	// (USD, charged to the caller's own provider key), beside Cost,
+	// OpenRouter's fee.
+	UpstreamCost float64
+	// CachedTokens is usage.prompt_tokens_details.cached_tokens: prompt
+	// tokens read from the prompt cache.
+	CachedTokens int
 	// Times is how many requests this reply answers, for Enqueue (default 1).
 	Times int
 }
@@ -240,6 +248,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	if perr != nil {
 		writeError(w, 400, ErrorBody{Code: 400, Message: "Invalid JSON body: " + perr.Error()})
+		return
+	}
+	if msg := checkRequest(raw); msg != "" {
+		writeError(w, 400, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "invalid_request"}})
 		return
 	}
 	if len(req.Messages) == 0 {
@@ -375,6 +387,7 @@ func (s *Server) completion(id string, req Request, rep Reply) map[string]any {
 		msg["tool_calls"] = toolCallsJSON(rep.ToolCalls)
 	}
 	choice := map[string]any{"index": 0, "finish_reason": finish, "native_finish_reason": native, "message": msg}
+	addAnswerFields(req, rep.Content, msg, choice)
 	if rep.ChoiceError != nil {
 		choice["error"] = rep.ChoiceError
 	}
@@ -383,10 +396,14 @@ func (s *Server) completion(id string, req Request, rep Reply) map[string]any {
 	if m, ok := s.lookup(req.Model); ok && model == "" {
 		model = m.ID
 	}
-	return map[string]any{
+	ans := map[string]any{
 		"id": id, "provider": "OpenRouterTest", "model": model, "object": "chat.completion",
-		"created": time.Now().Unix(), "choices": []any{choice}, "usage": u,
+		"created": time.Now().Unix(), "choices": []any{choice}, "usage": u, "system_fingerprint": Fingerprint,
 	}
+	if req.WantsMetadata() {
+		ans["openrouter_metadata"] = routerMetadata(model)
+	}
+	return ans
 }
 
 // bill computes a completion's usage from the model's prices, spends its
@@ -413,14 +430,67 @@ func (s *Server) bill(id string, req Request, rep Reply) map[string]any {
 	s.mu.Lock()
 	s.usage += cost
 	s.stats.Completions++
-	s.gens[id] = map[string]any{"id": id, "model": model, "provider_name": "OpenRouterTest", "total_cost": cost,
-		"tokens_prompt": prompt, "tokens_completion": completion, "native_tokens_prompt": prompt,
-		"native_tokens_completion": completion, "finish_reason": finish, "native_finish_reason": finish,
-		"streamed": req.Stream, "cancelled": false, "latency": float64(s.latency.Milliseconds()) + 12,
-		"generation_time": float64(s.latency.Milliseconds()) + 40, "created_at": time.Now().UTC().Format(time.RFC3339Nano)}
+	searches := 0
+	if req.WantsWebSearch() {
+		searches = 1
+	}
+	reasoning := 0
+	if req.WantsReasoning() {
+		reasoning = 12
+	}
+	g := generation(id, model, req, finish, cost, prompt, completion, reasoning, searches, len(rep.Images), s.latency.Milliseconds())
+	var upstream any
+	if rep.UpstreamCost > 0 {
+		upstream = rep.UpstreamCost
+		g["is_byok"], g["upstream_inference_cost"] = true, rep.UpstreamCost
+	}
+	g["native_tokens_cached"] = rep.CachedTokens
+	s.gens[id] = g
 	s.mu.Unlock()
-	return map[string]any{"prompt_tokens": prompt, "completion_tokens": completion,
-		"total_tokens": prompt + completion, "cost": cost, "is_byok": false}
+	promptCost := 0.0
+	if prompt+completion > 0 {
+		promptCost = cost * float64(prompt) / float64(prompt+completion)
+	}
+	u := map[string]any{"prompt_tokens": prompt, "completion_tokens": completion,
+		"total_tokens": prompt + completion, "cost": cost, "is_byok": upstream != nil,
+		"prompt_tokens_details":     map[string]any{"cached_tokens": rep.CachedTokens, "cache_write_tokens": 0, "audio_tokens": 0, "video_tokens": 0},
+		"completion_tokens_details": map[string]any{"reasoning_tokens": reasoning, "audio_tokens": 0, "image_tokens": 1290 * len(rep.Images)},
+		"cost_details":              map[string]any{"upstream_inference_cost": upstream, "upstream_inference_prompt_cost": promptCost, "upstream_inference_completions_cost": cost - promptCost},
+	}
+	if searches > 0 {
+		u["server_tool_use_details"] = map[string]any{"web_search_requests": searches}
+	}
+	return u
+}
+
+// generation is the /generation record of a completion, with every key
+// the API document marks required.
+func generation(id, model string, req Request, finish string, cost float64, prompt, completion, reasoning, searches, images int, latencyMS int64) map[string]any {
+	engine := any(nil)
+	if searches > 0 {
+		engine = "exa"
+	}
+	return map[string]any{"id": id, "model": model, "provider_name": "OpenRouterTest", "total_cost": cost, "usage": cost,
+		"upstream_id": "chatcmpl-" + id, "upstream_inference_cost": nil, "cache_discount": nil, "is_byok": false,
+		"tokens_prompt": prompt, "tokens_completion": completion, "native_tokens_prompt": prompt,
+		"native_tokens_completion": completion, "native_tokens_reasoning": reasoning, "native_tokens_cached": 0,
+		"native_tokens_completion_images": 1290 * images, "num_media_prompt": 0, "num_input_audio_prompt": 0,
+		"num_media_completion": images, "num_search_results": 5 * searches, "num_fetches": 0, "web_search_engine": engine,
+		"finish_reason": finish, "native_finish_reason": finish, "streamed": req.Stream, "cancelled": false,
+		"latency": float64(latencyMS) + 12, "moderation_latency": nil, "generation_time": float64(latencyMS) + 40,
+		"created_at": time.Now().UTC().Format(time.RFC3339Nano), "app_id": nil, "service_tier": nil,
+		"origin": req.Header.Get("HTTP-Referer"), "external_user": nilIfEmpty(req.Body["user"]), "api_type": "completions",
+		"preset_id": nil, "router": nil, "provider_responses": nil, "user_agent": req.Header.Get("User-Agent"),
+		"http_referer": nilIfEmpty(req.Header.Get("HTTP-Referer")), "data_region": "global", "workspace_id": nil,
+		"request_id": "req-" + id, "session_id": nilIfEmpty(req.Body["session_id"])}
+}
+
+// nilIfEmpty is v, or nil (JSON null) for "" and nil.
+func nilIfEmpty(v any) any {
+	if v == nil || v == "" {
+		return nil
+	}
+	return v
 }
 
 // tokens estimates a token count the usual way: four bytes a token.

@@ -71,7 +71,7 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 	}
 	event := func(choices []any, extra map[string]any) bool {
 		v := map[string]any{"id": id, "provider": "OpenRouterTest", "model": model, "object": "chat.completion.chunk",
-			"created": time.Now().Unix(), "choices": choices}
+			"created": time.Now().Unix(), "choices": choices, "system_fingerprint": Fingerprint}
 		for k, x := range extra {
 			v[k] = x
 		}
@@ -87,6 +87,26 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 	if sc.OnlyComments {
 		comment()
 		return
+	}
+	if d, _ := req.Body["debug"].(map[string]any); d["echo_upstream_body"] == true {
+		upstream := make(map[string]any, len(req.Body))
+		for k, v := range req.Body {
+			if k != "debug" {
+				upstream[k] = v
+			}
+		}
+		if !event([]any{}, map[string]any{"debug": map[string]any{"echo_upstream_body": upstream}}) {
+			s.noteAbort()
+			return
+		}
+	}
+	wantLogprobs, topLogprobs := req.WantsLogprobs()
+	if req.WantsReasoning() {
+		d := map[string]any{"role": "assistant", "content": "", "reasoning": fakeReasoning, "reasoning_details": reasoningDetails()}
+		if !event(delta(d, nil), nil) {
+			s.noteAbort()
+			return
+		}
 	}
 	pieces := sc.Pieces
 	if pieces == nil {
@@ -122,7 +142,11 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 		if i == 0 {
 			d["role"] = "assistant"
 		}
-		if !event(delta(d, nil), nil) || !comment() {
+		choices := delta(d, nil)
+		if wantLogprobs {
+			choices[0].(map[string]any)["logprobs"] = map[string]any{"content": logprobs(pieces[i], topLogprobs), "refusal": nil}
+		}
+		if !event(choices, nil) || !comment() {
 			s.noteAbort()
 			return
 		}
@@ -132,6 +156,9 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 	}
 	for _, d := range toolCallDeltas(rep.ToolCalls) {
 		event(delta(d, nil), nil)
+	}
+	if req.WantsWebSearch() {
+		event(delta(map[string]any{"content": "", "annotations": citations(rep.Content)}, nil), nil)
 	}
 	finish := rep.FinishReason
 	if finish == "" {
@@ -146,7 +173,11 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 		if sc.UsageWithoutChoices || sc.NoFinish {
 			choices = []any{}
 		}
-		event(choices, map[string]any{"usage": u})
+		extra := map[string]any{"usage": u}
+		if req.WantsMetadata() {
+			extra["openrouter_metadata"] = routerMetadata(model)
+		}
+		event(choices, extra)
 	}
 	if !sc.NoDone {
 		send("data: [DONE]")
