@@ -190,13 +190,13 @@ func (c *Client) Balance() (float64, bool) {
 	return c.account.balance - (c.account.spent - c.account.spentAtRead), c.account.known
 }
 
-// spend adds the cost of a response to the client's total, and to the
-// bulk item whose context carries a cost counter.
+// spend adds the cost of a response to the client's total, and to every
+// CostMeter in ctx.
 func (c *Client) spend(ctx context.Context, usd float64) {
 	if usd <= 0 {
 		return
 	}
-	addItemCost(ctx, usd)
+	addCost(ctx, usd)
 	c.account.spend(c, usd)
 }
 

@@ -61,9 +61,3 @@ type manualTimer struct{}
 
 func (manualTimer) Stop() bool               { return true }
 func (manualTimer) Reset(time.Duration) bool { return true }
-
-// NoPassWait makes a bulk run start its later passes at once.
-func NoPassWait[T, R any](b Bulk[T, R]) Bulk[T, R] {
-	b.sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
-	return b
-}

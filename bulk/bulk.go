@@ -1,4 +1,4 @@
-package openrouter
+package bulk
 
 import (
 	"context"
@@ -9,27 +9,22 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/routerkit/openrouter"
 )
 
-// Bulk runs one function over many items through a client, at the rate
-// the server allows, and accounts for every item: each ends Done, Failed
-// (with its error) or NotAttempted, and the three counts add up to the
-// number of items. Its zero value runs with the defaults below.
-//
-//	report, err := openrouter.Bulk[Article, *openrouter.RewriteResult]{
-//		Key:      func(a Article) string { return a.Path },
-//		Journal:  journal, // resume after a crash without paying twice
-//		Progress: func(p openrouter.Progress) { log.Println(p) },
-//	}.Run(ctx, c, articles, func(ctx context.Context, a Article) (*openrouter.RewriteResult, error) {
-//		return c.Rewrite(ctx, openrouter.RewriteRequest{Article: a.Text})
-//	})
-//	// report.Stopped says why the run stopped early (401, 402, a daily
-//	// quota, the spending cap, ctx); report.Remaining() are the items to
-//	// run again once that is fixed.
-type Bulk[T, R any] struct {
-	// Workers is how many items run at once; default the client limiter's
-	// MaxConcurrent, or 5.
+// Runner runs one function over many items, at the rate the server
+// allows, and accounts for every item: each ends Done, Failed (with its
+// error) or NotAttempted, and the three counts add up to the number of
+// items. Its zero value runs with the defaults below. See the package
+// documentation for an example.
+type Runner[T, R any] struct {
+	// Workers is how many items run at once; default Limiter's cap on
+	// requests in flight when it has one (a MaxConcurrent method), else 5.
 	Workers int
+	// Limiter, when set, gives Workers its default: pass the client's
+	// (Client.Limiter). It paces nothing itself: the client does.
+	Limiter openrouter.Limiter
 	// Key names an item in the journal and the report; default its index
 	// in the input, which is stable only if the input is.
 	Key func(T) string
@@ -53,130 +48,32 @@ type Bulk[T, R any] struct {
 	sleep func(context.Context, time.Duration) error // tests: the wait between passes
 }
 
-// Status is what became of an item.
-type Status int
-
-const (
-	// NotAttempted: the run stopped before the item started, or the item
-	// failed with what stopped the run (a 402, say): run it again.
-	NotAttempted Status = iota
-	// Done: the item has its value.
-	Done
-	// Failed: the item has its error, which another try would not fix.
-	Failed
-)
-
-func (s Status) String() string {
-	return [...]string{"not attempted", "done", "failed"}[s]
-}
-
-// Result is one item's outcome.
-type Result[T, R any] struct {
-	Item   T
-	Key    string
-	Status Status
-	Value  R
-	// Err is why the item failed, or what stopped it for NotAttempted.
-	Err error
-	// Attempts counts the passes the item was run in.
-	Attempts int
-	// Cost is what the item's requests cost, in USD.
-	Cost float64
-	// Resumed reports whether the value came from the journal.
-	Resumed bool
-}
-
-// Report is the outcome of a run.
-type Report[T, R any] struct {
-	// Results are in the order of the input items.
-	Results                    []Result[T, R]
-	Done, Failed, NotAttempted int
-	Cost                       float64 // USD
-	Elapsed                    time.Duration
-	// Stopped is what stopped the run early (matching ErrUnauthorized,
-	// ErrInsufficientCredits, ErrQuotaExhausted, ErrSpendingCap, or a
-	// context error); nil when every item was tried.
-	Stopped error
-}
-
-// Remaining returns the items that were not attempted, in input order: the
-// ones to run again once what stopped the run is fixed.
-func (r *Report[T, R]) Remaining() []T {
-	var out []T
-	for _, res := range r.Results {
-		if res.Status == NotAttempted {
-			out = append(out, res.Item)
-		}
-	}
-	return out
-}
-
-// Progress is a run's state, for a progress line.
-type Progress struct {
-	Done, Failed, NotAttempted, Total int
-	// Rate is items finished per second so far; ETA the time the rest
-	// would take at that rate (0 when unknown).
-	Rate float64
-	ETA  time.Duration
-	// Cost so far, in USD.
-	Cost float64
-}
-
-func (p Progress) String() string {
-	eta := "?"
-	if p.ETA > 0 || p.Done+p.Failed+p.NotAttempted == p.Total {
-		eta = p.ETA.Round(time.Second).String()
-	}
-	return fmt.Sprintf("%d/%d done, %d failed, %d not attempted, %.1f/s, ETA %s, $%.4f",
-		p.Done, p.Total, p.Failed, p.NotAttempted, p.Rate, eta, p.Cost)
-}
-
-// ErrSpendingCap is what stops a run at its SpendingCap.
-var ErrSpendingCap = errors.New("openrouter: spending cap reached")
-
-// itemCost collects the cost of one item's requests: the client adds to
-// it (see account.spend) when the item's context carries it.
-type itemCost struct {
-	mu  sync.Mutex
-	usd float64
-}
-
-type itemCostKey struct{}
-
-func addItemCost(ctx context.Context, usd float64) {
-	if ic, ok := ctx.Value(itemCostKey{}).(*itemCost); ok {
-		ic.mu.Lock()
-		ic.usd += usd
-		ic.mu.Unlock()
-	}
-}
-
 // stops reports whether err will fail every item: the run stops on it.
 func stops(err error) bool {
-	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrInsufficientCredits) || errors.Is(err, ErrQuotaExhausted) ||
+	return errors.Is(err, openrouter.ErrUnauthorized) || errors.Is(err, openrouter.ErrInsufficientCredits) || errors.Is(err, openrouter.ErrQuotaExhausted) ||
 		errors.Is(err, ErrSpendingCap)
 }
 
 // passes reports whether err may pass if the item is tried again later.
 func passes(err error) bool {
 	var ne net.Error
-	var se *StreamError
-	return (errors.Is(err, ErrRateLimited) && !errors.Is(err, ErrQuotaExhausted)) || errors.Is(err, ErrServer) ||
-		errors.Is(err, ErrTimeout) || errors.As(err, &se) || errors.As(err, &ne)
+	var se *openrouter.StreamError
+	return (errors.Is(err, openrouter.ErrRateLimited) && !errors.Is(err, openrouter.ErrQuotaExhausted)) || errors.Is(err, openrouter.ErrServer) ||
+		errors.Is(err, openrouter.ErrTimeout) || errors.As(err, &se) || errors.As(err, &ne)
 }
 
-// Run runs fn over items. fn's requests through c are paced by c's
-// limiter and their cost is counted for the item. When ctx ends or an
+// Run runs fn over items. The cost of each item's requests is counted
+// by an openrouter.CostMeter in the item's context. When ctx ends or an
 // error stops the run, no new item starts, and the items in flight finish
 // (their context is not cancelled): their work is paid for, so it is kept
 // and recorded rather than lost and paid for again on resume. The error is
 // for a run that cannot start (nil fn, a journal that cannot be read); how
 // the run went is in the Report.
-func (b Bulk[T, R]) Run(ctx context.Context, c *Client, items []T, fn func(ctx context.Context, item T) (R, error)) (*Report[T, R], error) {
-	if fn == nil || c == nil || ctx == nil {
-		return nil, invalid("Bulk.Run needs a context, a client and a function")
+func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Context, item T) (R, error)) (*Report[T, R], error) {
+	if fn == nil || ctx == nil {
+		return nil, fmt.Errorf("%w: bulk.Runner.Run needs a context and a function", openrouter.ErrInvalidRequest)
 	}
-	r := &runner[T, R]{b: b, c: c, fn: fn, start: time.Now(), rep: &Report[T, R]{Results: make([]Result[T, R], len(items))}}
+	r := &runner[T, R]{b: b, fn: fn, start: time.Now(), rep: &Report[T, R]{Results: make([]Result[T, R], len(items))}}
 	r.setDefaults()
 	if err := r.load(items); err != nil {
 		return nil, err
@@ -214,8 +111,7 @@ func (b Bulk[T, R]) Run(ctx context.Context, c *Client, items []T, fn func(ctx c
 
 // runner is one run's state.
 type runner[T, R any] struct {
-	b      Bulk[T, R]
-	c      *Client
+	b      Runner[T, R]
 	fn     func(context.Context, T) (R, error)
 	start  time.Time
 	stopCh chan struct{} // closed when the run stops
@@ -231,7 +127,7 @@ type runner[T, R any] struct {
 func (r *runner[T, R]) setDefaults() {
 	if r.b.Workers <= 0 {
 		r.b.Workers = 5
-		if l, ok := r.c.Limiter().(interface{ MaxConcurrent() int }); ok && l.MaxConcurrent() > 0 {
+		if l, ok := r.b.Limiter.(interface{ MaxConcurrent() int }); ok && l.MaxConcurrent() > 0 {
 			r.b.Workers = l.MaxConcurrent()
 		}
 	}
@@ -242,7 +138,7 @@ func (r *runner[T, R]) setDefaults() {
 		r.b.RetryFor = 10 * time.Minute
 	}
 	if r.b.sleep == nil {
-		r.b.sleep = realClock{}.Sleep
+		r.b.sleep = sleep
 	}
 }
 
@@ -252,7 +148,7 @@ func (r *runner[T, R]) load(items []T) error {
 	if r.b.Journal != nil {
 		var err error
 		if saved, err = r.b.Journal.Load(); err != nil {
-			return fmt.Errorf("openrouter: reading the bulk journal: %w", err)
+			return fmt.Errorf("bulk: reading the journal: %w", err)
 		}
 	}
 	for i, it := range items {
@@ -372,11 +268,9 @@ func (r *runner[T, R]) admit(parent context.Context) error {
 // item's context keeps the caller's values but not its cancellation: see
 // Run.
 func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
-	ic := &itemCost{}
-	v, err := r.fn(context.WithValue(context.WithoutCancel(parent), itemCostKey{}, ic), r.rep.Results[i].Item)
-	ic.mu.Lock()
-	cost := ic.usd
-	ic.mu.Unlock()
+	ctx, meter := openrouter.TrackCost(context.WithoutCancel(parent))
+	v, err := r.fn(ctx, r.rep.Results[i].Item)
+	cost := meter.USD()
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -396,7 +290,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 			}
 			if jerr != nil {
 				// Not recorded means it could be paid for again: stop.
-				r.stopLocked(fmt.Errorf("openrouter: recording %q in the bulk journal: %w", res.Key, jerr))
+				r.stopLocked(fmt.Errorf("bulk: recording %q in the journal: %w", res.Key, jerr))
 			}
 		}
 		r.finishLocked(i, Done, nil)
@@ -493,4 +387,16 @@ func (r *runner[T, R]) startProgress() func() {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// sleep waits for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -1,4 +1,4 @@
-package openrouter
+package bulk
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 // Journal records the items a bulk run has done, so that a run given the
 // same journal skips them: a job killed at item 3,000 restarts at 3,001
 // without paying again. Back it with a database by implementing it;
-// JSONLJournal is a file. Record is called from several goroutines.
+// JSONLJournal (OpenJournal) is a file. Record is called from several goroutines.
 type Journal interface {
 	// Load returns the results recorded so far, by item key.
 	Load() (map[string]json.RawMessage, error)
@@ -39,11 +39,11 @@ type journalLine struct {
 	At     time.Time       `json:"at"`
 }
 
-// OpenJSONLJournal opens (creating it if needed) the journal file at path.
-func OpenJSONLJournal(path string) (*JSONLJournal, error) {
+// OpenJournal opens (creating it if needed) the journal file at path.
+func OpenJournal(path string) (*JSONLJournal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("openrouter: opening the journal: %w", err)
+		return nil, fmt.Errorf("bulk: opening the journal: %w", err)
 	}
 	if _, err := f.Seek(0, io.SeekEnd); err != nil { // Record appends, even before Load
 		f.Close()
