@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -256,45 +255,6 @@ func TestBulkRetryTimeRunsOut(t *testing.T) {
 	rep, _ := bulk.Runner[string, string]{Workers: 1, RetryFor: -1}.Run(context.Background(), items(2), chatItem(c))
 	if rep.Failed != 2 || !errors.Is(rep.Results[0].Err, openrouter.ErrServer) {
 		t.Errorf("failed %d, err %v", rep.Failed, rep.Results[0].Err)
-	}
-}
-
-func TestJournalTornLine(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "j.jsonl")
-	good := `{"key":"a","result":"\"A\"","at":"2026-11-25T00:00:00Z"}` + "\n"
-	for name, tail := range map[string]string{
-		"no newline":        `{"key":"b","resu`,
-		"torn with newline": "{\"key\":\"b\",\"re\n",
-	} {
-		if err := os.WriteFile(path, []byte(good+tail), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		j, err := bulk.OpenJournal(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := j.Load()
-		if err != nil || len(m) != 1 || string(m["a"]) != `"\"A\""` {
-			t.Errorf("%s: loaded %v, %v", name, m, err)
-		}
-		if err := j.Record("c", []byte(`"C"`)); err != nil {
-			t.Fatal(err)
-		}
-		j.Close()
-		b, _ := os.ReadFile(path)
-		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-		if len(lines) != 2 || !strings.HasPrefix(lines[1], `{"key":"c"`) {
-			t.Errorf("%s: after a record the file is %q", name, b)
-		}
-	}
-	if err := os.WriteFile(path, []byte("garbage\n"+good), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	j, _ := bulk.OpenJournal(path)
-	defer j.Close()
-	if _, err := j.Load(); err == nil {
-		t.Error("a damaged line in the middle was accepted")
 	}
 }
 
