@@ -44,9 +44,34 @@ type Runner[T, R any] struct {
 	// pass it, judged from the average cost of the items so far; 0 means
 	// no cap.
 	SpendingCap float64
+	// RequeueMaybeBilled, when set, puts back in the queue the items whose
+	// error says they may have been billed (openrouter.ErrMaybeBilled), as
+	// RetryFor allows; they may then be paid twice, and Report.MaybePaidTwice
+	// counts them. By default such items end Failed, and are not run again.
+	RequeueMaybeBilled bool
+	// DrainFor bounds how long, once the run stops (its context ended, or
+	// an error stopped it), the items in flight may take to finish
+	// (default 3 minutes). After it their contexts are cancelled, and those
+	// that fail end Failed with an error matching openrouter.ErrMaybeBilled:
+	// their requests reached the server and may have been paid for.
+	DrainFor time.Duration
 
 	sleep func(context.Context, time.Duration) error // tests: the wait between passes
+	now   func() time.Time                           // tests: the clock of Elapsed and Progress
 }
+
+// billedState says whether an item's attempt failed with an error saying
+// it may have been billed, and whether its run again was counted.
+type billedState uint8
+
+const (
+	notBilled billedState = iota
+	billedOnce
+	billedCounted
+)
+
+// errDrained is the cause of the item contexts' end when DrainFor runs out.
+var errDrained = errors.New("bulk: the run stopped and its items in flight did not finish within DrainFor")
 
 // stops reports whether err will fail every item: the run stops on it.
 func stops(err error) bool {
@@ -65,25 +90,31 @@ func passes(err error) bool {
 // Run runs fn over items. The cost of each item's requests is counted
 // by an openrouter.CostMeter in the item's context. When ctx ends or an
 // error stops the run, no new item starts, and the items in flight finish
-// (their context is not cancelled): their work is paid for, so it is kept
-// and recorded rather than lost and paid for again on resume. The error is
-// for a run that cannot start (nil fn, a journal that cannot be read); how
-// the run went is in the Report.
+// (their context is not cancelled at once, but after DrainFor, and its
+// deadline is ctx's plus DrainFor): their work is paid for, so it is kept
+// and recorded rather than lost and paid for again on resume. fn must
+// return soon after its context ends. The error is for a run that cannot
+// start (nil fn, two items with the same key, a journal that cannot be
+// read or holds a result that does not decode into R); how the run went
+// is in the Report.
 func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Context, item T) (R, error)) (*Report[T, R], error) {
 	if fn == nil || ctx == nil {
 		return nil, fmt.Errorf("%w: bulk.Runner.Run needs a context and a function", openrouter.ErrInvalidRequest)
 	}
-	r := &runner[T, R]{b: b, fn: fn, start: time.Now(), rep: &Report[T, R]{Results: make([]Result[T, R], len(items))}}
+	r := &runner[T, R]{b: b, fn: fn, rep: &Report[T, R]{Results: make([]Result[T, R], len(items))}, billed: make([]billedState, len(items))}
 	r.setDefaults()
+	r.start = r.b.now()
 	if err := r.load(items); err != nil {
 		return nil, err
 	}
 	r.stopCh = make(chan struct{})
+	stopDrain := r.startDrain(ctx)
+	defer stopDrain()
 	stopTicker := r.startProgress()
 	queue := r.pending()
 	for pass := 0; len(queue) > 0; pass++ {
 		if pass > 0 {
-			if r.stopped() != nil || r.b.RetryFor < 0 || time.Since(r.start) > r.b.RetryFor {
+			if r.stopped() != nil || r.b.RetryFor < 0 || r.b.now().Sub(r.start) > r.b.RetryFor {
 				break
 			}
 			if err := r.b.sleep(ctx, min(time.Duration(pass)*5*time.Second, time.Minute)); err != nil {
@@ -101,7 +132,7 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 		}
 	}
 	stopTicker()
-	r.rep.Elapsed = time.Since(r.start)
+	r.rep.Elapsed = r.b.now().Sub(r.start)
 	r.rep.Stopped = r.stopped()
 	if r.b.Progress != nil {
 		r.b.Progress(r.progress())
@@ -116,9 +147,13 @@ type runner[T, R any] struct {
 	start  time.Time
 	stopCh chan struct{} // closed when the run stops
 
+	items  context.Context // the base of the item contexts: ctx without its cancellation, until the drain ends
+	billed []billedState   // by item
+
 	mu       sync.Mutex
 	rep      *Report[T, R]
 	finished int // items done, failed or not attempted
+	resumed  int // items whose result came from the journal
 	costDone int // items whose cost is known (done or failed)
 	inFlight int
 	stopErr  error
@@ -140,6 +175,12 @@ func (r *runner[T, R]) setDefaults() {
 	if r.b.sleep == nil {
 		r.b.sleep = sleep
 	}
+	if r.b.now == nil {
+		r.b.now = time.Now
+	}
+	if r.b.DrainFor <= 0 {
+		r.b.DrainFor = 3 * time.Minute
+	}
 }
 
 // load fills in the items, and those the journal already holds as done.
@@ -151,19 +192,29 @@ func (r *runner[T, R]) load(items []T) error {
 			return fmt.Errorf("bulk: reading the journal: %w", err)
 		}
 	}
+	seen := make(map[string]int, len(items))
 	for i, it := range items {
 		key := strconv.Itoa(i)
 		if r.b.Key != nil {
 			key = r.b.Key(it)
 		}
+		if first, dup := seen[key]; dup {
+			return fmt.Errorf("%w: bulk: items %d and %d have the same key %q: each item needs its own, or they take each other's results from the journal",
+				openrouter.ErrInvalidRequest, first, i, key)
+		}
+		seen[key] = i
 		res := &r.rep.Results[i]
 		res.Item, res.Key = it, key
 		if raw, ok := saved[key]; ok {
-			if err := json.Unmarshal(raw, &res.Value); err == nil {
-				res.Status, res.Resumed = Done, true
-				r.rep.Done++
-				r.finished++
+			if err := json.Unmarshal(raw, &res.Value); err != nil {
+				// It was paid for: running it again must be the caller's choice.
+				return fmt.Errorf("bulk: the journal's result for item %d (key %q) does not decode into %T (%v): was the result type changed? "+
+					"Use the type it was recorded with, or another journal to run the items again (and pay for them again)", i, key, res.Value, err)
 			}
+			res.Status, res.Resumed = Done, true
+			r.rep.Done++
+			r.finished++
+			r.resumed++
 		}
 	}
 	return nil
@@ -268,9 +319,19 @@ func (r *runner[T, R]) admit(parent context.Context) error {
 // item's context keeps the caller's values but not its cancellation: see
 // Run.
 func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
-	ctx, meter := openrouter.TrackCost(context.WithoutCancel(parent))
+	ctx, meter := openrouter.TrackCost(r.items)
+	r.mu.Lock()
+	if r.billed[i] == billedOnce {
+		r.billed[i] = billedCounted
+		r.rep.MaybePaidTwice++ // run again after an attempt that may have been billed
+	}
+	r.mu.Unlock()
 	v, err := r.fn(ctx, r.rep.Results[i].Item)
 	cost := meter.USD()
+	drained := err != nil && ctx.Err() != nil // only the drain's end cancels the item contexts
+	if drained && !errors.Is(err, openrouter.ErrMaybeBilled) {
+		err = fmt.Errorf("%w: %w (its context was cancelled %v after the run stopped, with requests perhaps in flight)", openrouter.ErrMaybeBilled, err, r.b.DrainFor)
+	}
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -294,10 +355,17 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 			}
 		}
 		r.finishLocked(i, Done, nil)
+	case drained, errors.Is(err, openrouter.ErrMaybeBilled) && !r.b.RequeueMaybeBilled:
+		// Never run again silently: it may have been paid for.
+		r.costDone++
+		r.finishLocked(i, Failed, err)
 	case stops(err):
 		r.stopLocked(err)
 		r.finishLocked(i, NotAttempted, err)
-	case passes(err):
+	case errors.Is(err, openrouter.ErrMaybeBilled), passes(err):
+		if errors.Is(err, openrouter.ErrMaybeBilled) && r.billed[i] == notBilled {
+			r.billed[i] = billedOnce
+		}
 		r.costDone++
 		res.Err = err
 		return true
@@ -322,6 +390,9 @@ func (r *runner[T, R]) finishLocked(i int, s Status, err error) {
 		r.rep.Done++
 	case Failed:
 		r.rep.Failed++
+		if errors.Is(err, openrouter.ErrMaybeBilled) {
+			r.rep.MaybeBilled++
+		}
 	case NotAttempted:
 		r.rep.NotAttempted++
 	}
@@ -353,13 +424,51 @@ func (r *runner[T, R]) progress() Progress {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p := Progress{Done: r.rep.Done, Failed: r.rep.Failed, NotAttempted: r.rep.NotAttempted, Total: len(r.rep.Results), Cost: r.rep.Cost}
-	if el := time.Since(r.start).Seconds(); el > 0 {
-		p.Rate = float64(p.Done+p.Failed) / el
+	if el := r.b.now().Sub(r.start).Seconds(); el > 0 {
+		p.Rate = float64(p.Done+p.Failed-r.resumed) / el // this run's work only
 	}
 	if p.Rate > 0 {
 		p.ETA = time.Duration(float64(p.Total-r.finished) / p.Rate * float64(time.Second))
 	}
 	return p
+}
+
+// startDrain sets the base of the item contexts: ctx's values, and its
+// deadline plus DrainFor, but not its cancellation. Once ctx ends or the
+// run stops, it cancels them after DrainFor. Call the returned function
+// at the end of the run.
+func (r *runner[T, R]) startDrain(ctx context.Context) func() {
+	base, cancelDeadline := context.WithoutCancel(ctx), context.CancelFunc(func() {})
+	if dl, ok := ctx.Deadline(); ok {
+		base, cancelDeadline = context.WithDeadline(base, dl.Add(r.b.DrainFor))
+	}
+	items, cancel := context.WithCancelCause(base)
+	r.items = items
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		case <-r.stopCh:
+		}
+		t := time.NewTimer(r.b.DrainFor)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+			cancel(errDrained)
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+		cancel(nil)
+		cancelDeadline()
+	}
 }
 
 // startProgress calls Progress every ProgressEvery until the returned

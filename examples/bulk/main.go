@@ -110,6 +110,9 @@ func report(out io.Writer, rep *bulk.Report[string, string], cfg config, srv *op
 		fmt.Fprintf(out, "server: %d requests, %d answered 429 (%.2f %%); wall %.3fx the minimum of %v\n", st.Requests, st.RateLimited,
 			100*float64(st.RateLimited)/float64(max(st.Requests, 1)), rep.Elapsed.Seconds()/min.Seconds(), min.Round(time.Millisecond))
 	}
+	if rep.MaybeBilled > 0 || rep.MaybePaidTwice > 0 {
+		fmt.Fprintf(out, "%d items may have been billed without an answer, %d may have been paid twice: check the account's activity\n", rep.MaybeBilled, rep.MaybePaidTwice)
+	}
 	shown := 0
 	for _, r := range rep.Results {
 		if r.Status == bulk.Failed && shown < 5 {
