@@ -58,7 +58,6 @@ type AdaptiveLimiter struct {
 	adaptive bool
 	maxGate  time.Duration
 	clock    clock
-	release  func(Outcome) // l.done, bound once: Acquire allocates nothing for it
 
 	mu        sync.Mutex
 	pace      *rate.Limiter // the learned rate; Inf until the first 429
@@ -71,8 +70,8 @@ type AdaptiveLimiter struct {
 	winN      int64     // accepted in the window, from requests sent after it began
 	last429   time.Time
 	lastProbe time.Time
-	inFlight  int // requests sent and not yet released
-	stale     int // outcomes still due from requests sent before the last rate cut
+	inFlight  int    // requests sent and not yet released
+	epoch     uint64 // rate cuts so far: a request sent under an older epoch says nothing of the current rate
 	n429      int64
 }
 
@@ -134,7 +133,6 @@ func NewAdaptiveLimiter(opts ...LimiterOption) *AdaptiveLimiter {
 	for _, o := range opts {
 		o(l)
 	}
-	l.release = l.done
 	return l
 }
 
@@ -168,16 +166,19 @@ func (l *AdaptiveLimiter) Acquire(ctx context.Context) (func(Outcome), error) {
 			return nil, ctx.Err()
 		}
 	}
-	if err := l.wait(ctx); err != nil {
+	epoch, err := l.wait(ctx)
+	if err != nil {
 		if l.slots != nil {
 			<-l.slots
 		}
 		return nil, err
 	}
-	return l.release, nil
+	return func(o Outcome) { l.done(o, epoch) }, nil
 }
 
-func (l *AdaptiveLimiter) wait(ctx context.Context) error {
+// wait waits for the gate and the rates, and returns the epoch the
+// request is sent under.
+func (l *AdaptiveLimiter) wait(ctx context.Context) (uint64, error) {
 	now := l.clock.Now()
 	l.mu.Lock()
 	if l.startAt.IsZero() {
@@ -188,23 +189,23 @@ func (l *AdaptiveLimiter) wait(ctx context.Context) error {
 	l.mu.Unlock()
 	if d := gate.Sub(now); d > 0 {
 		if err := l.sleep(ctx, d); err != nil {
-			return err
+			return 0, err
 		}
 		now = l.clock.Now()
 	}
 	var err error
 	if now, err = l.reserve(ctx, l.fixed, now); err != nil {
-		return err
+		return 0, err
 	}
 	if l.adaptive {
 		if _, err = l.reserve(ctx, pace, now); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.inFlight++
-	l.mu.Unlock()
-	return nil
+	return l.epoch, nil
 }
 
 // reserve waits for one token of lim (nil or unlimited: no wait) and
@@ -234,8 +235,9 @@ func (l *AdaptiveLimiter) sleep(ctx context.Context, d time.Duration) error {
 	return l.clock.Sleep(ctx, d)
 }
 
-// done frees the slot and learns from the outcome.
-func (l *AdaptiveLimiter) done(o Outcome) {
+// done frees the slot and learns from the outcome of a request sent under
+// epoch.
+func (l *AdaptiveLimiter) done(o Outcome, epoch uint64) {
 	if l.slots != nil {
 		<-l.slots
 	}
@@ -243,10 +245,7 @@ func (l *AdaptiveLimiter) done(o Outcome) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inFlight--
-	stale := l.stale > 0
-	if stale {
-		l.stale--
-	}
+	stale := epoch != l.epoch // sent before the last rate cut
 	if o.StatusCode == 0 {
 		return
 	}
@@ -306,12 +305,12 @@ func (l *AdaptiveLimiter) probe(now time.Time) float64 {
 }
 
 // cut sets a new rate after a 429, starts a new measurement window, and
-// marks the requests in flight as sent under the old rate.
+// starts a new epoch: the requests in flight were sent under the old rate.
 func (l *AdaptiveLimiter) cut(now time.Time, perSec, measured float64) {
 	l.winStart, l.winN, l.last429 = now, 0, now
 	l.measured = measured
 	l.setRate(now, math.Max(perSec, 0.1))
-	l.stale = l.inFlight
+	l.epoch++
 }
 
 // gateByHeaders holds every request until X-RateLimit-Reset when the
