@@ -22,3 +22,18 @@ func TestSmallRun(t *testing.T) {
 		t.Errorf("want a row for 10 goroutines with 0 failed:\n%s", out.String())
 	}
 }
+
+// TestSmallRunUnderLoad runs it beside every kind of background load.
+func TestSmallRunUnderLoad(t *testing.T) {
+	var out bytes.Buffer
+	cfg := config{requests: 60, rate: 400, burst: 5, maxConcurrent: 8, latency: time.Millisecond, workers: []int{5}, load: "cpu,alloc,io", loadN: 1}
+	if err := run(context.Background(), &out, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "background load in this process: 1 goroutines each of cpu,alloc,io") || !strings.Contains(out.String(), "| 5 |") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	if err := run(context.Background(), &out, config{load: "gpu", loadN: 1}); err == nil {
+		t.Error("an unknown load kind was accepted")
+	}
+}
