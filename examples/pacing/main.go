@@ -9,10 +9,11 @@
 //	go run ./examples/pacing -requests 500 -workers 20
 //	go run ./examples/pacing -load cpu,alloc,io     # the same beside background load
 //
-// -load starts, in this process, -load-goroutines goroutines of each kind
-// named: cpu (spinning), alloc (garbage with a large live heap, so the
-// collector runs often) and io (writing and syncing a file). Each row
-// ends with the system's load average when the run ended.
+// -load starts -load-goroutines loads of each kind named: cpu (a
+// spinning child process), io (a child process writing and syncing a
+// file) and alloc (a goroutine of this process churning garbage with a
+// large live heap, so the collector runs often). Each row ends with the
+// system's load average when the run ended.
 package main
 
 import (
@@ -43,6 +44,10 @@ type config struct {
 }
 
 func main() {
+	if kind := os.Getenv(burnEnv); kind != "" {
+		burn(kind) // a child process of -load
+		return
+	}
 	cfg := config{}
 	var workers string
 	flag.IntVar(&cfg.requests, "requests", 2000, "requests per run")
@@ -51,8 +56,8 @@ func main() {
 	flag.IntVar(&cfg.maxConcurrent, "max-concurrent", 8, "server concurrency cap")
 	flag.DurationVar(&cfg.latency, "latency", 20*time.Millisecond, "server latency per request")
 	flag.StringVar(&workers, "workers", "5,20,100", "goroutine counts, comma-separated")
-	flag.StringVar(&cfg.load, "load", "", "background load in this process: cpu, alloc, io, comma-separated")
-	flag.IntVar(&cfg.loadN, "load-goroutines", 2, "goroutines of each -load kind")
+	flag.StringVar(&cfg.load, "load", "", "background load: cpu, alloc, io, comma-separated")
+	flag.IntVar(&cfg.loadN, "load-goroutines", 2, "processes (cpu, io) or goroutines (alloc) of each -load kind")
 	flag.Parse()
 	for _, w := range strings.Split(workers, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(w))
@@ -81,7 +86,7 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 	fmt.Fprintf(out, "%d requests; server: %.0f req/s, burst %d, at most %d concurrent, %v latency, 429 with Retry-After: 1\n",
 		cfg.requests, cfg.rate, cfg.burst, cfg.maxConcurrent, cfg.latency)
 	if cfg.load != "" {
-		fmt.Fprintf(out, "background load in this process: %d goroutines each of %s\n", cfg.loadN, cfg.load)
+		fmt.Fprintf(out, "background load: %d each of %s\n", cfg.loadN, cfg.load)
 	}
 	stopLoad, err := startLoad(cfg.load, cfg.loadN)
 	if err != nil {
