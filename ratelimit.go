@@ -70,8 +70,9 @@ type AdaptiveLimiter struct {
 	winN      int64     // accepted in the window, from requests sent after it began
 	last429   time.Time
 	lastProbe time.Time
-	inFlight  int    // requests sent and not yet released
-	epoch     uint64 // rate cuts so far: a request sent under an older epoch says nothing of the current rate
+	inFlight  int       // requests sent and not yet released
+	lastPaced time.Time // the last request the learned rate held back
+	epoch     uint64    // rate cuts so far: a request sent under an older epoch says nothing of the current rate
 	n429      int64
 }
 
@@ -112,9 +113,11 @@ func WithMaxGate(d time.Duration) LimiterOption { return func(l *AdaptiveLimiter
 const (
 	gateThreshold = 2 * time.Second
 	paceMargin    = 0.98             // pace this far under the measured rate
-	probeEvery    = time.Second      // how often pacing may step up,
-	probeMeasured = 1.01             // by this factor from a measured rate,
-	probeGuessed  = 1.05             // and by this one from a guess
+	probeEvery    = time.Second      // how often pacing may step up from a measured rate,
+	probeMeasured = 1.01             // by this factor,
+	probeGuessed  = 1.05             // and by this one from a guess,
+	probeGuessing = time.Second / 4  // as often as this
+	guessSettle   = 2 * time.Second  // once this long has passed without a 429
 	measureReset  = 30 * time.Second // after this long without a 429, probe past the measured rate
 	minAccepted   = 20               // requests a measurement window needs
 	stepDown      = 0.85             // the cut when a window is too short to measure
@@ -197,14 +200,20 @@ func (l *AdaptiveLimiter) wait(ctx context.Context) (uint64, error) {
 	if now, err = l.reserve(ctx, l.fixed, now); err != nil {
 		return 0, err
 	}
+	paced := false
 	if l.adaptive {
-		if _, err = l.reserve(ctx, pace, now); err != nil {
+		var sent time.Time
+		if sent, err = l.reserve(ctx, pace, now); err != nil {
 			return 0, err
 		}
+		paced = sent.After(now)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inFlight++
+	if paced {
+		l.lastPaced = now
+	}
 	return l.epoch, nil
 }
 
@@ -255,7 +264,20 @@ func (l *AdaptiveLimiter) done(o Outcome, epoch uint64) {
 		if !stale {
 			l.winN++
 		}
-		if l.learned > 0 && now.Sub(l.lastProbe) >= probeEvery {
+		// A guess (the first 429's is made from what the client
+		// managed to send, which is little when the machine is busy)
+		// climbs in small steps, often, once guessSettle has passed
+		// without a 429: it finds the server's rate in seconds,
+		// overshooting it by a step at most, and the window before
+		// the next 429 is long enough to measure.
+		every := probeEvery
+		if l.measured == 0 && now.Sub(l.last429) >= guessSettle {
+			every = probeGuessing
+		}
+		// The rate steps up only while it holds requests back: a
+		// client that could not use it (a busy machine) has not
+		// shown the server accepts more.
+		if l.learned > 0 && now.Sub(l.lastProbe) >= every && now.Sub(l.lastPaced) <= every {
 			l.lastProbe = now
 			l.setRate(now, l.probe(now))
 		}
@@ -280,7 +302,7 @@ func (l *AdaptiveLimiter) done(o Outcome, epoch uint64) {
 		// since the window's 429 is its refill rate, less any tokens its
 		// full bucket threw away while we sent slower: a lower bound.
 		// The rate this 429 was met at bounds it from above, about.
-		est := float64(n) / now.Sub(l.winStart).Seconds()
+		est := float64(n-1) / now.Sub(l.winStart).Seconds() // the bucket may have held a token at the start
 		est = math.Max(est, l.learned*0.95)
 		l.cut(now, est*paceMargin, est)
 	default:

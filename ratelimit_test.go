@@ -362,3 +362,59 @@ func TestStale429DoesNotCut(t *testing.T) {
 		t.Errorf("after a fresh cut, a stale 429 moved the rate from %.2f/s to %.2f/s", cut, after)
 	}
 }
+
+// TestGuessClimbsQuickly: the first 429's guess is low when the client
+// could send little (a busy machine); while requests succeed it climbs
+// back within seconds, not tens of seconds.
+func TestGuessClimbsQuickly(t *testing.T) {
+	t.Parallel()
+	l := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(0))
+	clk := openrouter.NewFakeClock()
+	openrouter.SetClock(l, clk)
+	ctx := context.Background()
+	send := func(status int) {
+		t.Helper()
+		rel, err := l.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(20 * time.Millisecond)
+		rel(openrouter.Outcome{StatusCode: status})
+	}
+	for range 5 { // 5 accepted in 0.1s, then a 429: a guess of about 25/s
+		send(http.StatusOK)
+	}
+	send(http.StatusTooManyRequests)
+	guess := l.LearnedRate()
+	if guess == 0 || guess > 30 {
+		t.Fatalf("first guess %.1f/s", guess)
+	}
+	start := clk.Now()
+	for clk.Now().Sub(start) < 6*time.Second {
+		send(http.StatusOK)
+	}
+	if got := l.LearnedRate(); got < 2*guess {
+		t.Errorf("6s of successes took the rate from %.1f/s to %.1f/s only", guess, got)
+	}
+}
+
+// TestRateDoesNotClimbWhileUnused: a client sending slower than its
+// learned rate (starved by a busy machine, or idle) has not shown that the
+// server accepts more, so the rate does not step up.
+func TestRateDoesNotClimbWhileUnused(t *testing.T) {
+	t.Parallel()
+	l, clk, old := epochScenario(t, 0)
+	defer old(openrouter.Outcome{StatusCode: http.StatusOK})
+	before := l.LearnedRate()
+	for range 20 {
+		clk.Advance(time.Second) // one request a second, at ~48/s allowed
+		rel, err := l.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel(openrouter.Outcome{StatusCode: http.StatusOK})
+	}
+	if after := l.LearnedRate(); after != before {
+		t.Errorf("20 s of unused rate moved it from %.2f/s to %.2f/s", before, after)
+	}
+}
