@@ -212,14 +212,14 @@ func (c *Client) Balance() (float64, bool) {
 }
 
 // spend adds the cost of a response to the client's total (and the
-// credits part of it to the balance estimate), and to the bulk item whose
-// context carries a cost counter.
+// credits part of it to the balance estimate), and to every CostMeter in
+// ctx.
 func (c *Client) spend(ctx context.Context, u *Usage) {
 	usd := u.TotalCost()
 	if usd <= 0 {
 		return
 	}
-	addItemCost(ctx, usd)
+	addCost(ctx, usd)
 	c.account.spend(c, usd, max(u.Cost, 0))
 }
 

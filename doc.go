@@ -10,7 +10,8 @@
 //   - [ChatJSON], [Client.Rewrite]: JSON answers as valid Go values, and
 //     article rewriting (long articles in sections).
 //   - [Client.GenerateImage]: images decoded to bytes, or [ErrNoImage].
-//   - [Bulk]: many items at the rate the server allows, resumable.
+//   - package bulk: many items at the rate the server allows, resumable;
+//     [TrackCost] counts what a context's requests cost.
 //   - [Client.Models], [Client.Model], [Client.CheckKey], [Client.Credits],
 //     [Client.Generation], [Client.CheckRoles]: catalogue and account.
 //   - [Client.RunTools], [NewTool], [SchemaFor]: a tool-calling loop with

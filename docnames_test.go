@@ -101,7 +101,7 @@ var externalDocNames = map[string]bool{
 	"GitHub": true, "PostgreSQL": true, "DeepSeek": true, "MiniMax": true, "GoDoc": true, "MarshalJSON": true,
 	"UnmarshalJSON": true, "ReadAll": true, "RoundTrip": true, "CloseIdleConnections": true, "AfterFunc": true,
 	"NewRequestWithContext": true, "WroteRequest": true, "WithClientTrace": true, "ClientTrace": true,
-	"CheckRedirect": true, "Transport": true, "Timeout": true, "NaN": true, "DeepInfra": true, "ModelsListResponse": true, "ReadFull": true, "T.Validate": true, "a.Path": true, "a.City": true, "DefaultTransport": true, "DefaultRetryPolicy": true,
+	"CheckRedirect": true, "Transport": true, "Timeout": true, "NaN": true, "DeepInfra": true, "ModelsListResponse": true, "LockFileEx": true, "ReadFull": true, "T.Validate": true, "a.Path": true, "a.City": true, "DefaultTransport": true, "DefaultRetryPolicy": true,
 }
 
 // receivers are the variable names the docs give the main types.
@@ -146,6 +146,10 @@ func TestDocNamesExist(t *testing.T) {
 	for n := range rlNames {
 		names["rl:"+n] = true
 	}
+	bulkNames, bulkComments := declared(t, "bulk")
+	for n := range bulkNames {
+		names["bulk:"+n] = true
+	}
 	check := func(where, name string, home string) {
 		name = strings.TrimPrefix(name, "*")
 		if pkg, rest, ok := strings.Cut(name, "."); ok {
@@ -154,6 +158,8 @@ func TestDocNamesExist(t *testing.T) {
 				name = "ort:" + rest
 			case pkg == "redislimiter":
 				name = "rl:" + rest
+			case pkg == "bulk":
+				name = "bulk:" + rest
 			case pkg == "openrouter":
 				name = rest
 			case externalPackages[pkg]:
@@ -170,7 +176,7 @@ func TestDocNamesExist(t *testing.T) {
 			return
 		}
 		if typ, member, ok := strings.Cut(name, "."); ok && !strings.Contains(member, ".") {
-			if names[home+typ] || home == "" && names[typ] || strings.HasPrefix(typ, "ort:") || strings.HasPrefix(typ, "rl:") {
+			if names[home+typ] || home == "" && names[typ] || strings.HasPrefix(typ, "ort:") || strings.HasPrefix(typ, "rl:") || strings.HasPrefix(typ, "bulk:") {
 				t.Errorf("%s names %s, which does not exist", where, name)
 				return
 			}
@@ -186,7 +192,7 @@ func TestDocNamesExist(t *testing.T) {
 	for _, set := range []struct {
 		home     string
 		comments []*ast.CommentGroup
-	}{{"", comments}, {"ort:", ortComments}, {"rl:", rlComments}} {
+	}{{"", comments}, {"ort:", ortComments}, {"rl:", rlComments}, {"bulk:", bulkComments}} {
 		for _, cg := range set.comments {
 			text := cg.Text()
 			where := "a doc comment (" + clipLine(text) + ")"

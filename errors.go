@@ -253,6 +253,10 @@ func Hint(err error) string {
 			return "This key has reached its spending limit: raise the key's limit in the OpenRouter settings, or use another key."
 		}
 	}
+	var hinted interface{ Hint() string } // errors of other packages (bulk.ErrSpendingCap)
+	if errors.As(err, &hinted) {
+		return hinted.Hint()
+	}
 	for _, h := range hints {
 		if errors.Is(err, h.sentinel) {
 			return h.text

@@ -62,12 +62,6 @@ type manualTimer struct{}
 func (manualTimer) Stop() bool               { return true }
 func (manualTimer) Reset(time.Duration) bool { return true }
 
-// NoPassWait makes a bulk run start its later passes at once.
-func NoPassWait[T, R any](b Bulk[T, R]) Bulk[T, R] {
-	b.sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
-	return b
-}
-
 // WithBatchSleep replaces WaitBatch's waits, so that a test can move a
 // fake clock instead of sleeping.
 func WithBatchSleep(w BatchWait, f func(ctx context.Context, d time.Duration, notify <-chan struct{}) (bool, error)) BatchWait {

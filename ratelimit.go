@@ -64,7 +64,6 @@ type AdaptiveLimiter struct {
 	adaptive bool
 	maxGate  time.Duration
 	clock    clock
-	release  func(Outcome) // l.done, bound once: Acquire allocates nothing for it
 
 	mu        sync.Mutex
 	pace      *rate.Limiter // the learned rate; Inf until the first 429
@@ -77,8 +76,9 @@ type AdaptiveLimiter struct {
 	winN      int64     // accepted in the window, from requests sent after it began
 	last429   time.Time
 	lastProbe time.Time
-	inFlight  int // requests sent and not yet released
-	stale     int // outcomes still due from requests sent before the last rate cut
+	inFlight  int       // requests sent and not yet released
+	lastPaced time.Time // the last request the learned rate held back
+	epoch     uint64    // rate cuts so far: a request sent under an older epoch says nothing of the current rate
 	n429      int64
 }
 
@@ -121,9 +121,11 @@ func WithMaxGate(d time.Duration) LimiterOption { return func(l *AdaptiveLimiter
 const (
 	gateThreshold = 2 * time.Second
 	paceMargin    = 0.98             // pace this far under the measured rate
-	probeEvery    = time.Second      // how often pacing may step up,
-	probeMeasured = 1.01             // by this factor from a measured rate,
-	probeGuessed  = 1.05             // and by this one from a guess
+	probeEvery    = time.Second      // how often pacing may step up from a measured rate,
+	probeMeasured = 1.01             // by this factor,
+	probeGuessed  = 1.05             // and by this one from a guess,
+	probeGuessing = time.Second / 4  // as often as this
+	guessSettle   = 2 * time.Second  // once this long has passed without a 429
 	measureReset  = 30 * time.Second // after this long without a 429, probe past the measured rate
 	minAccepted   = 20               // requests a measurement window needs
 	stepDown      = 0.85             // the cut when a window is too short to measure
@@ -142,7 +144,6 @@ func NewAdaptiveLimiter(opts ...LimiterOption) *AdaptiveLimiter {
 	for _, o := range opts {
 		o(l)
 	}
-	l.release = l.done
 	return l
 }
 
@@ -176,16 +177,19 @@ func (l *AdaptiveLimiter) Acquire(ctx context.Context) (func(Outcome), error) {
 			return nil, ctx.Err()
 		}
 	}
-	if err := l.wait(ctx); err != nil {
+	epoch, err := l.wait(ctx)
+	if err != nil {
 		if l.slots != nil {
 			<-l.slots
 		}
 		return nil, err
 	}
-	return l.release, nil
+	return func(o Outcome) { l.done(o, epoch) }, nil
 }
 
-func (l *AdaptiveLimiter) wait(ctx context.Context) error {
+// wait waits for the gate and the rates, and returns the epoch the
+// request is sent under.
+func (l *AdaptiveLimiter) wait(ctx context.Context) (uint64, error) {
 	now := l.clock.Now()
 	l.mu.Lock()
 	if l.startAt.IsZero() {
@@ -196,23 +200,29 @@ func (l *AdaptiveLimiter) wait(ctx context.Context) error {
 	l.mu.Unlock()
 	if d := gate.Sub(now); d > 0 {
 		if err := l.sleep(ctx, d); err != nil {
-			return err
+			return 0, err
 		}
 		now = l.clock.Now()
 	}
 	var err error
 	if now, err = l.reserve(ctx, l.fixed, now); err != nil {
-		return err
+		return 0, err
 	}
+	paced := false
 	if l.adaptive {
-		if _, err = l.reserve(ctx, pace, now); err != nil {
-			return err
+		var sent time.Time
+		if sent, err = l.reserve(ctx, pace, now); err != nil {
+			return 0, err
 		}
+		paced = sent.After(now)
 	}
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.inFlight++
-	l.mu.Unlock()
-	return nil
+	if paced {
+		l.lastPaced = now
+	}
+	return l.epoch, nil
 }
 
 // reserve waits for one token of lim (nil or unlimited: no wait) and
@@ -242,8 +252,9 @@ func (l *AdaptiveLimiter) sleep(ctx context.Context, d time.Duration) error {
 	return l.clock.Sleep(ctx, d)
 }
 
-// done frees the slot and learns from the outcome.
-func (l *AdaptiveLimiter) done(o Outcome) {
+// done frees the slot and learns from the outcome of a request sent under
+// epoch.
+func (l *AdaptiveLimiter) done(o Outcome, epoch uint64) {
 	if l.slots != nil {
 		<-l.slots
 	}
@@ -251,10 +262,7 @@ func (l *AdaptiveLimiter) done(o Outcome) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inFlight--
-	stale := l.stale > 0
-	if stale {
-		l.stale--
-	}
+	stale := epoch != l.epoch // sent before the last rate cut
 	if o.StatusCode == 0 || o.Quota {
 		return
 	}
@@ -264,7 +272,20 @@ func (l *AdaptiveLimiter) done(o Outcome) {
 		if !stale {
 			l.winN++
 		}
-		if l.learned > 0 && now.Sub(l.lastProbe) >= probeEvery {
+		// A guess (the first 429's is made from what the client
+		// managed to send, which is little when the machine is busy)
+		// climbs in small steps, often, once guessSettle has passed
+		// without a 429: it finds the server's rate in seconds,
+		// overshooting it by a step at most, and the window before
+		// the next 429 is long enough to measure.
+		every := probeEvery
+		if l.measured == 0 && now.Sub(l.last429) >= guessSettle {
+			every = probeGuessing
+		}
+		// The rate steps up only while it holds requests back: a
+		// client that could not use it (a busy machine) has not
+		// shown the server accepts more.
+		if l.learned > 0 && now.Sub(l.lastProbe) >= every && now.Sub(l.lastPaced) <= every {
 			l.lastProbe = now
 			l.setRate(now, l.probe(now))
 		}
@@ -289,7 +310,7 @@ func (l *AdaptiveLimiter) done(o Outcome) {
 		// since the window's 429 is its refill rate, less any tokens its
 		// full bucket threw away while we sent slower: a lower bound.
 		// The rate this 429 was met at bounds it from above, about.
-		est := float64(n) / now.Sub(l.winStart).Seconds()
+		est := float64(n-1) / now.Sub(l.winStart).Seconds() // the bucket may have held a token at the start
 		est = math.Max(est, l.learned*0.95)
 		l.cut(now, est*paceMargin, est)
 	default:
@@ -314,12 +335,12 @@ func (l *AdaptiveLimiter) probe(now time.Time) float64 {
 }
 
 // cut sets a new rate after a 429, starts a new measurement window, and
-// marks the requests in flight as sent under the old rate.
+// starts a new epoch: the requests in flight were sent under the old rate.
 func (l *AdaptiveLimiter) cut(now time.Time, perSec, measured float64) {
 	l.winStart, l.winN, l.last429 = now, 0, now
 	l.measured = measured
 	l.setRate(now, math.Max(perSec, 0.1))
-	l.stale = l.inFlight
+	l.epoch++
 }
 
 // gateByHeaders holds every request until X-RateLimit-Reset when the

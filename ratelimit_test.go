@@ -272,3 +272,149 @@ func TestSharedLimiterPacesClientsTogether(t *testing.T) {
 		t.Errorf("two clients sharing a limiter of 2 reached %d in flight", p)
 	}
 }
+
+// epochScenario sets a limiter on a fake clock up to its first rate cut
+// while request old, sent before the cut, is still out (a long stream),
+// then sends okAfter requests that succeed after the cut.
+func epochScenario(t *testing.T, okAfter int) (l *openrouter.AdaptiveLimiter, clk *openrouter.FakeClock, old func(openrouter.Outcome)) {
+	t.Helper()
+	l = openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(0))
+	clk = openrouter.NewFakeClock()
+	openrouter.SetClock(l, clk)
+	ctx := context.Background()
+	send := func(status int) {
+		t.Helper()
+		rel, err := l.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(10 * time.Millisecond)
+		rel(openrouter.Outcome{StatusCode: status})
+	}
+	old, err := l.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 30 {
+		send(http.StatusOK)
+	}
+	send(http.StatusTooManyRequests) // the first cut
+	if l.LearnedRate() == 0 {
+		t.Fatal("the first 429 set no rate")
+	}
+	for range okAfter {
+		send(http.StatusOK)
+	}
+	return l, clk, old
+}
+
+// TestFresh429CutsWhileOldRequestOut is issue 19's reproduction: a 429 to
+// a request sent after the last cut cuts the rate, even while a request
+// sent before it is still out.
+func TestFresh429CutsWhileOldRequestOut(t *testing.T) {
+	t.Parallel()
+	for _, okAfter := range []int{0, 5} {
+		l, clk, old := epochScenario(t, okAfter)
+		before := l.LearnedRate()
+		rel, err := l.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(10 * time.Millisecond)
+		rel(openrouter.Outcome{StatusCode: http.StatusTooManyRequests})
+		cut := l.LearnedRate()
+		if cut >= before {
+			t.Errorf("%d successes after the cut: a fresh 429 left the rate at %.2f/s (was %.2f/s)", okAfter, cut, before)
+		}
+		// The old request's outcome, when it comes, is not fresh: it
+		// neither cuts nor counts in the new measurement window.
+		clk.Advance(10 * time.Millisecond)
+		old(openrouter.Outcome{StatusCode: http.StatusTooManyRequests})
+		if after := l.LearnedRate(); after != cut {
+			t.Errorf("%d successes after the cut: the old request's 429 moved the rate from %.2f/s to %.2f/s", okAfter, cut, after)
+		}
+	}
+}
+
+// TestStale429DoesNotCut: the outcome of a request sent before the last
+// cut says nothing about the new rate: its 429 does not cut again.
+func TestStale429DoesNotCut(t *testing.T) {
+	t.Parallel()
+	l, clk, old := epochScenario(t, 5)
+	before := l.LearnedRate()
+	clk.Advance(10 * time.Millisecond)
+	old(openrouter.Outcome{StatusCode: http.StatusTooManyRequests})
+	if after := l.LearnedRate(); after != before {
+		t.Errorf("a stale 429 moved the rate from %.2f/s to %.2f/s", before, after)
+	}
+	// Once a fresh 429 has come and gone, an even older outcome is still stale.
+	l2, clk2, old2 := epochScenario(t, 5)
+	rel, err := l2.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk2.Advance(10 * time.Millisecond)
+	rel(openrouter.Outcome{StatusCode: http.StatusTooManyRequests})
+	cut := l2.LearnedRate()
+	clk2.Advance(10 * time.Millisecond)
+	old2(openrouter.Outcome{StatusCode: http.StatusTooManyRequests})
+	if after := l2.LearnedRate(); after != cut {
+		t.Errorf("after a fresh cut, a stale 429 moved the rate from %.2f/s to %.2f/s", cut, after)
+	}
+}
+
+// TestGuessClimbsQuickly: the first 429's guess is low when the client
+// could send little (a busy machine); while requests succeed it climbs
+// back within seconds, not tens of seconds.
+func TestGuessClimbsQuickly(t *testing.T) {
+	t.Parallel()
+	l := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(0))
+	clk := openrouter.NewFakeClock()
+	openrouter.SetClock(l, clk)
+	ctx := context.Background()
+	send := func(status int) {
+		t.Helper()
+		rel, err := l.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(20 * time.Millisecond)
+		rel(openrouter.Outcome{StatusCode: status})
+	}
+	for range 5 { // 5 accepted in 0.1s, then a 429: a guess of about 25/s
+		send(http.StatusOK)
+	}
+	send(http.StatusTooManyRequests)
+	guess := l.LearnedRate()
+	if guess == 0 || guess > 30 {
+		t.Fatalf("first guess %.1f/s", guess)
+	}
+	start := clk.Now()
+	for clk.Now().Sub(start) < 6*time.Second {
+		send(http.StatusOK)
+	}
+	if got := l.LearnedRate(); got < 2*guess {
+		t.Errorf("6s of successes took the rate from %.1f/s to %.1f/s only", guess, got)
+	}
+}
+
+// TestRateDoesNotClimbWhileUnused: a client sending slower than its
+// learned rate (starved by a busy machine, or idle) has not shown that the
+// server accepts more, so the rate does not step up.
+func TestRateDoesNotClimbWhileUnused(t *testing.T) {
+	t.Parallel()
+	l, clk, old := epochScenario(t, 0)
+	defer old(openrouter.Outcome{StatusCode: http.StatusOK})
+	before := l.LearnedRate()
+	for range 20 {
+		clk.Advance(time.Second) // one request a second, at ~48/s allowed
+		rel, err := l.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel(openrouter.Outcome{StatusCode: http.StatusOK})
+	}
+	if after := l.LearnedRate(); after != before {
+		t.Errorf("20 s of unused rate moved it from %.2f/s to %.2f/s", before, after)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
 	"github.com/routerkit/openrouter/examples/internal/demo"
 	"github.com/routerkit/openrouter/openroutertest"
 )
@@ -74,17 +75,17 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 	for i := range items {
 		items[i] = fmt.Sprintf("Give one synonym for word number %d.", i)
 	}
-	b := openrouter.Bulk[string, string]{Workers: cfg.workers, SpendingCap: cfg.cap, Key: func(s string) string { return s },
-		Progress: func(p openrouter.Progress) { fmt.Fprintf(out, "\r%-100s", p) }}
+	b := bulk.Runner[string, string]{Workers: cfg.workers, Limiter: c.Limiter(), SpendingCap: cfg.cap, Key: func(s string) string { return s },
+		Progress: func(p bulk.Progress) { fmt.Fprintf(out, "\r%-100s", p) }}
 	if cfg.journal != "" {
-		j, err := openrouter.OpenJSONLJournal(cfg.journal)
+		j, err := bulk.OpenJournal(cfg.journal)
 		if err != nil {
 			return err
 		}
 		defer j.Close()
 		b.Journal = j
 	}
-	rep, err := b.Run(ctx, c, items, func(ctx context.Context, it string) (string, error) {
+	rep, err := b.Run(ctx, items, func(ctx context.Context, it string) (string, error) {
 		res, err := c.Chat(ctx, &openrouter.ChatRequest{Model: cfg.model, MaxTokens: 20, Messages: []openrouter.Message{openrouter.UserMessage(it)}})
 		if err != nil {
 			return "", err
@@ -100,7 +101,7 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 }
 
 // report prints what became of the items.
-func report(out io.Writer, rep *openrouter.Report[string, string], cfg config, srv *openroutertest.Server) {
+func report(out io.Writer, rep *bulk.Report[string, string], cfg config, srv *openroutertest.Server) {
 	fmt.Fprintf(out, "\n%d items: %d done, %d failed, %d not attempted, in %v, $%.4f\n",
 		len(rep.Results), rep.Done, rep.Failed, rep.NotAttempted, rep.Elapsed.Round(time.Millisecond), rep.Cost)
 	if srv != nil {
@@ -109,9 +110,12 @@ func report(out io.Writer, rep *openrouter.Report[string, string], cfg config, s
 		fmt.Fprintf(out, "server: %d requests, %d answered 429 (%.2f %%); wall %.3fx the minimum of %v\n", st.Requests, st.RateLimited,
 			100*float64(st.RateLimited)/float64(max(st.Requests, 1)), rep.Elapsed.Seconds()/min.Seconds(), min.Round(time.Millisecond))
 	}
+	if rep.MaybeBilled > 0 || rep.MaybePaidTwice > 0 {
+		fmt.Fprintf(out, "%d items may have been billed without an answer, %d may have been paid twice: check the account's activity\n", rep.MaybeBilled, rep.MaybePaidTwice)
+	}
 	shown := 0
 	for _, r := range rep.Results {
-		if r.Status == openrouter.Failed && shown < 5 {
+		if r.Status == bulk.Failed && shown < 5 {
 			fmt.Fprintf(out, "failed %q: %v\n  what to do: %s\n", r.Key, r.Err, openrouter.Hint(r.Err))
 			shown++
 		}

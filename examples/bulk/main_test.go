@@ -27,7 +27,7 @@ func TestOfflineCapStops(t *testing.T) {
 	if err := run(context.Background(), &out, "", cfg); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"stopped early: openrouter: spending cap reached", "not attempted: run again with -journal"} {
+	for _, want := range []string{"stopped early: bulk: spending cap reached", "not attempted: run again with -journal"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -7,6 +7,13 @@
 //
 //	go run ./examples/pacing                        # the bar of the pacing issue
 //	go run ./examples/pacing -requests 500 -workers 20
+//	go run ./examples/pacing -load cpu,alloc,io     # the same beside background load
+//
+// -load starts -load-goroutines loads of each kind named: cpu (a
+// spinning child process), io (a child process writing and syncing a
+// file) and alloc (a goroutine of this process churning garbage with a
+// large live heap, so the collector runs often). Each row ends with the
+// system's load average when the run ended.
 package main
 
 import (
@@ -32,9 +39,15 @@ type config struct {
 	maxConcurrent int
 	latency       time.Duration
 	workers       []int
+	load          string // kinds of background load, comma-separated
+	loadN         int    // goroutines of each kind
 }
 
 func main() {
+	if kind := os.Getenv(burnEnv); kind != "" {
+		burn(kind) // a child process of -load
+		return
+	}
 	cfg := config{}
 	var workers string
 	flag.IntVar(&cfg.requests, "requests", 2000, "requests per run")
@@ -43,6 +56,8 @@ func main() {
 	flag.IntVar(&cfg.maxConcurrent, "max-concurrent", 8, "server concurrency cap")
 	flag.DurationVar(&cfg.latency, "latency", 20*time.Millisecond, "server latency per request")
 	flag.StringVar(&workers, "workers", "5,20,100", "goroutine counts, comma-separated")
+	flag.StringVar(&cfg.load, "load", "", "background load: cpu, alloc, io, comma-separated")
+	flag.IntVar(&cfg.loadN, "load-goroutines", 2, "processes (cpu, io) or goroutines (alloc) of each -load kind")
 	flag.Parse()
 	for _, w := range strings.Split(workers, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(w))
@@ -68,17 +83,26 @@ type result struct {
 }
 
 func run(ctx context.Context, out io.Writer, cfg config) error {
-	fmt.Fprintf(out, "%d requests; server: %.0f req/s, burst %d, at most %d concurrent, %v latency, 429 with Retry-After: 1\n\n",
+	fmt.Fprintf(out, "%d requests; server: %.0f req/s, burst %d, at most %d concurrent, %v latency, 429 with Retry-After: 1\n",
 		cfg.requests, cfg.rate, cfg.burst, cfg.maxConcurrent, cfg.latency)
-	fmt.Fprintln(out, "| goroutines | wall | minimum | wall/minimum | failed | 429s | 429 % | learned rate | server peak concurrency |")
-	fmt.Fprintln(out, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	if cfg.load != "" {
+		fmt.Fprintf(out, "background load: %d each of %s\n", cfg.loadN, cfg.load)
+	}
+	stopLoad, err := startLoad(cfg.load, cfg.loadN)
+	if err != nil {
+		return err
+	}
+	defer stopLoad()
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "| goroutines | wall | minimum | wall/minimum | failed | 429s | 429 % | learned rate | server peak concurrency | load average |")
+	fmt.Fprintln(out, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, w := range cfg.workers {
 		r, err := once(ctx, cfg, w)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "| %d | %.2fs | %.2fs | %.3f | %d | %d | %.2f %% | %.1f/s | %d |\n", r.workers, r.wall.Seconds(), r.min.Seconds(),
-			r.wall.Seconds()/r.min.Seconds(), r.failed, r.n429, 100*float64(r.n429)/float64(cfg.requests), r.learned, r.peak)
+		fmt.Fprintf(out, "| %d | %.2fs | %.2fs | %.3f | %d | %d | %.2f %% | %.1f/s | %d | %s |\n", r.workers, r.wall.Seconds(), r.min.Seconds(),
+			r.wall.Seconds()/r.min.Seconds(), r.failed, r.n429, 100*float64(r.n429)/float64(cfg.requests), r.learned, r.peak, loadAverage())
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,15 @@ import (
 
 // TestSmallRun runs the measurement on a small, fast set-up and checks
 // that no request failed.
+// TestMain lets the test binary be the child process of -load cpu and io.
+func TestMain(m *testing.M) {
+	if kind := os.Getenv(burnEnv); kind != "" {
+		burn(kind)
+		return
+	}
+	os.Exit(m.Run())
+}
+
 func TestSmallRun(t *testing.T) {
 	var out bytes.Buffer
 	cfg := config{requests: 120, rate: 400, burst: 5, maxConcurrent: 8, latency: time.Millisecond, workers: []int{10}}
@@ -21,4 +31,29 @@ func TestSmallRun(t *testing.T) {
 	if len(cols) < 7 || strings.TrimSpace(cols[1]) != "10" || strings.TrimSpace(cols[5]) != "0" {
 		t.Errorf("want a row for 10 goroutines with 0 failed:\n%s", out.String())
 	}
+}
+
+// TestSmallRunUnderLoad runs it beside allocation load (the kinds run in
+// child processes need the example's own binary: see TestMain).
+func TestSmallRunUnderLoad(t *testing.T) {
+	var out bytes.Buffer
+	cfg := config{requests: 60, rate: 400, burst: 5, maxConcurrent: 8, latency: time.Millisecond, workers: []int{5}, load: "alloc", loadN: 1}
+	if err := run(context.Background(), &out, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "background load: 1 each of alloc") || !strings.Contains(out.String(), "| 5 |") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	if err := run(context.Background(), &out, config{load: "gpu", loadN: 1}); err == nil {
+		t.Error("an unknown load kind was accepted")
+	}
+}
+
+// TestLoadChildren starts and stops the child-process loads.
+func TestLoadChildren(t *testing.T) {
+	stop, err := startLoad("cpu,io", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop() // returns only once both children have ended
 }

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
 	"github.com/routerkit/openrouter/examples/internal/demo"
 	"github.com/routerkit/openrouter/openroutertest"
 )
@@ -112,21 +113,22 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 	}
 	fmt.Fprintf(out, "; results in %s\n", cfg.out)
 
-	b := openrouter.Bulk[article, output]{
+	b := bulk.Runner[article, output]{
 		Workers:     cfg.workers,
+		Limiter:     c.Limiter(),
 		Key:         func(a article) string { return a.Name },
 		SpendingCap: cfg.cap,
-		Progress:    func(p openrouter.Progress) { fmt.Fprintf(cfg.progressWriter, "\r%-110s", p) },
+		Progress:    func(p bulk.Progress) { fmt.Fprintf(cfg.progressWriter, "\r%-110s", p) },
 	}
 	if cfg.journal != "" {
-		j, err := openrouter.OpenJSONLJournal(cfg.journal)
+		j, err := bulk.OpenJournal(cfg.journal)
 		if err != nil {
 			return err
 		}
 		defer j.Close()
 		b.Journal = j
 	}
-	rep, err := b.Run(ctx, c, articles, func(ctx context.Context, a article) (output, error) {
+	rep, err := b.Run(ctx, articles, func(ctx context.Context, a article) (output, error) {
 		return process(ctx, c, cfg, a)
 	})
 	if err != nil {
@@ -172,12 +174,12 @@ func process(ctx context.Context, c *openrouter.Client, cfg config, a article) (
 }
 
 // report prints what became of every article.
-func report(out io.Writer, rep *openrouter.Report[article, output], cfg config) {
+func report(out io.Writer, rep *bulk.Report[article, output], cfg config) {
 	fmt.Fprintf(out, "\n%d articles: %d done, %d failed, %d not attempted in %v; cost $%.4f\n",
 		len(rep.Results), rep.Done, rep.Failed, rep.NotAttempted, rep.Elapsed.Round(time.Millisecond), rep.Cost)
 	for _, r := range rep.Results {
 		switch r.Status {
-		case openrouter.Done:
+		case bulk.Done:
 			note := ""
 			if r.Value.Sections > 1 {
 				note = fmt.Sprintf(" (rewritten in %d sections)", r.Value.Sections)
@@ -186,7 +188,7 @@ func report(out io.Writer, rep *openrouter.Report[article, output], cfg config) 
 				note += " (from the journal)"
 			}
 			fmt.Fprintf(out, "  done    %-40s -> %s%s\n", r.Key, r.Value.Title, note)
-		case openrouter.Failed:
+		case bulk.Failed:
 			fmt.Fprintf(out, "  FAILED  %-40s %s\n          %v\n          what to do: %s\n", r.Key, sentinel(r.Err), r.Err, openrouter.Hint(r.Err))
 		}
 	}
@@ -194,7 +196,7 @@ func report(out io.Writer, rep *openrouter.Report[article, output], cfg config) 
 		fmt.Fprintf(out, "\nStopped early: %v\n  what to do: %s\n", rep.Stopped, openrouter.Hint(rep.Stopped))
 		var names []string
 		for _, r := range rep.Results {
-			if r.Status == openrouter.NotAttempted {
+			if r.Status == bulk.NotAttempted {
 				names = append(names, r.Key)
 			}
 		}

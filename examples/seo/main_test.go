@@ -54,7 +54,7 @@ func TestCapStopsAndSaysHowToResume(t *testing.T) {
 	if err := run(context.Background(), &out, "", cfg); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Stopped early: openrouter: spending cap reached", "not attempted (", "to resume"} {
+	for _, want := range []string{"Stopped early: bulk: spending cap reached", "not attempted (", "to resume"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

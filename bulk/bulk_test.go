@@ -1,11 +1,10 @@
-package openrouter_test
+package bulk_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
 	ort "github.com/routerkit/openrouter/openroutertest"
 )
 
@@ -61,16 +61,16 @@ func chatItem(c *openrouter.Client) func(context.Context, string) (string, error
 	}
 }
 
-func checkCounts[T, R any](t *testing.T, rep *openrouter.Report[T, R], total int) {
+func checkCounts[T, R any](t *testing.T, rep *bulk.Report[T, R], total int) {
 	t.Helper()
 	if rep.Done+rep.Failed+rep.NotAttempted != total || len(rep.Results) != total {
 		t.Errorf("done %d + failed %d + not attempted %d != %d", rep.Done, rep.Failed, rep.NotAttempted, total)
 	}
-	counts := map[openrouter.Status]int{}
+	counts := map[bulk.Status]int{}
 	for _, r := range rep.Results {
 		counts[r.Status]++
 	}
-	if counts[openrouter.Done] != rep.Done || counts[openrouter.Failed] != rep.Failed || counts[openrouter.NotAttempted] != rep.NotAttempted {
+	if counts[bulk.Done] != rep.Done || counts[bulk.Failed] != rep.Failed || counts[bulk.NotAttempted] != rep.NotAttempted {
 		t.Errorf("statuses %v disagree with the counts", counts)
 	}
 }
@@ -78,9 +78,9 @@ func checkCounts[T, R any](t *testing.T, rep *openrouter.Report[T, R], total int
 func TestBulkRun(t *testing.T) {
 	t.Parallel()
 	var cnt counter
-	_, c, _ := setup(t, []ort.Option{ort.WithResponder(cnt.responder(0.01))})
+	_, c := setup(t, []ort.Option{ort.WithResponder(cnt.responder(0.01))})
 	in := items(40)
-	rep, err := openrouter.Bulk[string, string]{}.Run(context.Background(), c, in, chatItem(c))
+	rep, err := bulk.Runner[string, string]{}.Run(context.Background(), in, chatItem(c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,10 +101,10 @@ func TestBulkRun(t *testing.T) {
 func TestBulkStopsOn402AndResumes(t *testing.T) {
 	t.Parallel()
 	var cnt counter
-	srv, c, _ := setup(t, []ort.Option{ort.WithCredits(0.2), ort.WithResponder(cnt.responder(0.01))})
+	srv, c := setup(t, []ort.Option{ort.WithCredits(0.2), ort.WithResponder(cnt.responder(0.01))})
 	in := items(40)
-	b := openrouter.Bulk[string, string]{Workers: 1}
-	rep, err := b.Run(context.Background(), c, in, chatItem(c))
+	b := bulk.Runner[string, string]{Workers: 1}
+	rep, err := b.Run(context.Background(), in, chatItem(c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestBulkStopsOn402AndResumes(t *testing.T) {
 		t.Fatalf("remaining = %v", left)
 	}
 	srv.AddCredits(1) // the user tops up, then resumes with the remaining items
-	rep2, err := b.Run(context.Background(), c, left, chatItem(c))
+	rep2, err := b.Run(context.Background(), left, chatItem(c))
 	if err != nil || rep2.Done != 20 || rep2.Stopped != nil {
 		t.Fatalf("resume: %+v, %v", rep2, err)
 	}
@@ -131,9 +131,9 @@ func TestBulkStopsOn402AndResumes(t *testing.T) {
 func TestBulkCancelledAndResumedWithJournal(t *testing.T) {
 	t.Parallel()
 	var cnt counter
-	_, c, _ := setup(t, []ort.Option{ort.WithResponder(cnt.responder(0.01))})
+	_, c := setup(t, []ort.Option{ort.WithResponder(cnt.responder(0.01))})
 	path := filepath.Join(t.TempDir(), "journal.jsonl")
-	j, err := openrouter.OpenJSONLJournal(path)
+	j, err := bulk.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,8 +147,8 @@ func TestBulkCancelledAndResumedWithJournal(t *testing.T) {
 		}
 		return chatItem(c)(ctx, it)
 	}
-	b := openrouter.Bulk[string, string]{Workers: 3, Journal: j, Key: func(s string) string { return s }}
-	rep, err := b.Run(ctx, c, in, fn)
+	b := bulk.Runner[string, string]{Workers: 3, Journal: j, Key: func(s string) string { return s }}
+	rep, err := b.Run(ctx, in, fn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,10 +157,10 @@ func TestBulkCancelledAndResumedWithJournal(t *testing.T) {
 		t.Fatalf("report: done %d failed %d not attempted %d, stopped %v", rep.Done, rep.Failed, rep.NotAttempted, rep.Stopped)
 	}
 	j.Close()
-	j, _ = openrouter.OpenJSONLJournal(path)
+	j, _ = bulk.OpenJournal(path)
 	defer j.Close()
 	b.Journal = j
-	rep2, err := b.Run(context.Background(), c, in, chatItem(c))
+	rep2, err := b.Run(context.Background(), in, chatItem(c))
 	if err != nil || rep2.Done != 30 {
 		t.Fatalf("resume: done %d, %v", rep2.Done, err)
 	}
@@ -186,27 +186,27 @@ func TestBulkCancelledAndResumedWithJournal(t *testing.T) {
 func TestBulkSpendingCap(t *testing.T) {
 	t.Parallel()
 	var cnt counter
-	_, c, _ := setup(t, []ort.Option{ort.WithResponder(cnt.responder(0.01))})
-	rep, err := openrouter.Bulk[string, string]{Workers: 2, SpendingCap: 0.095}.Run(context.Background(), c, items(30), chatItem(c))
+	_, c := setup(t, []ort.Option{ort.WithResponder(cnt.responder(0.01))})
+	rep, err := bulk.Runner[string, string]{Workers: 2, SpendingCap: 0.095}.Run(context.Background(), items(30), chatItem(c))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkCounts(t, rep, 30)
-	if !errors.Is(rep.Stopped, openrouter.ErrSpendingCap) || rep.Cost > 0.095 || rep.Done < 7 || rep.NotAttempted != 30-rep.Done {
+	if !errors.Is(rep.Stopped, bulk.ErrSpendingCap) || rep.Cost > 0.095 || rep.Done < 7 || rep.NotAttempted != 30-rep.Done {
 		t.Errorf("report: done %d, cost %v, stopped %v", rep.Done, rep.Cost, rep.Stopped)
 	}
 }
 
 func TestBulkProgressReaches100PercentOnce(t *testing.T) {
 	t.Parallel()
-	_, c, _ := setup(t, []ort.Option{ort.WithLatency(2 * time.Millisecond)})
+	_, c := setup(t, []ort.Option{ort.WithLatency(2 * time.Millisecond)})
 	var mu sync.Mutex
-	var calls []openrouter.Progress
-	rep, err := openrouter.Bulk[string, string]{Workers: 2, ProgressEvery: time.Millisecond, Progress: func(p openrouter.Progress) {
+	var calls []bulk.Progress
+	rep, err := bulk.Runner[string, string]{Workers: 2, ProgressEvery: time.Millisecond, Progress: func(p bulk.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		calls = append(calls, p)
-	}}.Run(context.Background(), c, items(40), chatItem(c))
+	}}.Run(context.Background(), items(40), chatItem(c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,18 +229,18 @@ func TestBulkProgressReaches100PercentOnce(t *testing.T) {
 
 func TestBulkRequeuesRetryableFailures(t *testing.T) {
 	t.Parallel()
-	srv, c, _ := setup(t, nil, openrouter.WithRetry(1, time.Millisecond, time.Millisecond))
+	srv, c := setup(t, nil, openrouter.WithRetry(1, time.Millisecond, time.Millisecond))
 	srv.Enqueue(ort.ErrorReply(503, "Service temporarily unavailable").Repeat(2), ort.ErrorReply(400, "Bad thing"))
-	rep, err := openrouter.NoPassWait(openrouter.Bulk[string, string]{Workers: 1}).Run(context.Background(), c, items(3), chatItem(c))
+	rep, err := bulk.NoPassWait(bulk.Runner[string, string]{Workers: 1}).Run(context.Background(), items(3), chatItem(c))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkCounts(t, rep, 3)
 	r0 := rep.Results[0]
-	if r0.Status != openrouter.Done || r0.Attempts != 2 {
+	if r0.Status != bulk.Done || r0.Attempts != 2 {
 		t.Errorf("item 0 (503 twice, then fine on the next pass) = %+v", r0)
 	}
-	if r1 := rep.Results[1]; r1.Status != openrouter.Failed || !errors.Is(r1.Err, openrouter.ErrBadRequest) {
+	if r1 := rep.Results[1]; r1.Status != bulk.Failed || !errors.Is(r1.Err, openrouter.ErrBadRequest) {
 		t.Errorf("item 1 (400) = %+v", r1)
 	}
 	if rep.Done != 2 || rep.Failed != 1 {
@@ -250,49 +250,18 @@ func TestBulkRequeuesRetryableFailures(t *testing.T) {
 
 func TestBulkRetryTimeRunsOut(t *testing.T) {
 	t.Parallel()
-	srv, c, _ := setup(t, nil, openrouter.WithRetry(0, 0, 0))
+	srv, c := setup(t, nil, openrouter.WithRetry(0, 0, 0))
 	srv.Enqueue(ort.ErrorReply(503, "down").Repeat(100))
-	rep, _ := openrouter.Bulk[string, string]{Workers: 1, RetryFor: -1}.Run(context.Background(), c, items(2), chatItem(c))
+	rep, _ := bulk.Runner[string, string]{Workers: 1, RetryFor: -1}.Run(context.Background(), items(2), chatItem(c))
 	if rep.Failed != 2 || !errors.Is(rep.Results[0].Err, openrouter.ErrServer) {
 		t.Errorf("failed %d, err %v", rep.Failed, rep.Results[0].Err)
 	}
 }
 
-func TestJournalTornLine(t *testing.T) {
+func TestSpendingCapHint(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "j.jsonl")
-	good := `{"key":"a","result":"\"A\"","at":"2026-11-25T00:00:00Z"}` + "\n"
-	for name, tail := range map[string]string{
-		"no newline":        `{"key":"b","resu`,
-		"torn with newline": "{\"key\":\"b\",\"re\n",
-	} {
-		if err := os.WriteFile(path, []byte(good+tail), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		j, err := openrouter.OpenJSONLJournal(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := j.Load()
-		if err != nil || len(m) != 1 || string(m["a"]) != `"\"A\""` {
-			t.Errorf("%s: loaded %v, %v", name, m, err)
-		}
-		if err := j.Record("c", []byte(`"C"`)); err != nil {
-			t.Fatal(err)
-		}
-		j.Close()
-		b, _ := os.ReadFile(path)
-		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-		if len(lines) != 2 || !strings.HasPrefix(lines[1], `{"key":"c"`) {
-			t.Errorf("%s: after a record the file is %q", name, b)
-		}
-	}
-	if err := os.WriteFile(path, []byte("garbage\n"+good), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	j, _ := openrouter.OpenJSONLJournal(path)
-	defer j.Close()
-	if _, err := j.Load(); err == nil {
-		t.Error("a damaged line in the middle was accepted")
+	err := fmt.Errorf("%w: $1 spent", bulk.ErrSpendingCap)
+	if h := openrouter.Hint(err); !strings.Contains(h, "SpendingCap") {
+		t.Errorf("Hint(%v) = %q", err, h)
 	}
 }

@@ -1,4 +1,4 @@
-package openrouter_test
+package bulk_test
 
 import (
 	"bufio"
@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
 	ort "github.com/routerkit/openrouter/openroutertest"
 )
 
 // printingJournal tells the parent test each key it recorded.
-type printingJournal struct{ *openrouter.JSONLJournal }
+type printingJournal struct{ *bulk.JSONLJournal }
 
 func (j printingJournal) Record(key string, result json.RawMessage) error {
 	if err := j.JSONLJournal.Record(key, result); err != nil {
@@ -33,13 +34,13 @@ func TestBulkHelperProcess(t *testing.T) {
 	if os.Getenv("BULK_HELPER") != "1" {
 		t.Skip("run by TestBulkResumesAfterKill")
 	}
-	j, err := openrouter.OpenJSONLJournal(os.Getenv("BULK_JOURNAL"))
+	j, err := bulk.OpenJournal(os.Getenv("BULK_JOURNAL"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := openrouter.NewClient(os.Getenv("BULK_KEY"), openrouter.WithBaseURL(os.Getenv("BULK_URL")))
-	_, _ = openrouter.Bulk[string, string]{Workers: 4, Journal: printingJournal{j}, Key: func(s string) string { return s }}.
-		Run(context.Background(), c, items(60), chatItem(c))
+	_, _ = bulk.Runner[string, string]{Workers: 4, Journal: printingJournal{j}, Key: func(s string) string { return s }}.
+		Run(context.Background(), items(60), chatItem(c))
 }
 
 // TestBulkResumesAfterKill runs a bulk job in a helper process, kills it
@@ -77,14 +78,14 @@ func TestBulkResumesAfterKill(t *testing.T) {
 		t.Fatalf("the helper recorded %d items before it ended", len(recorded))
 	}
 
-	j, err := openrouter.OpenJSONLJournal(path)
+	j, err := bulk.OpenJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer j.Close()
 	c := srv.Client()
-	rep, err := openrouter.Bulk[string, string]{Workers: 4, Journal: j, Key: func(s string) string { return s }}.
-		Run(context.Background(), c, items(60), chatItem(c))
+	rep, err := bulk.Runner[string, string]{Workers: 4, Journal: j, Key: func(s string) string { return s }}.
+		Run(context.Background(), items(60), chatItem(c))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package openrouter
+package bulk
 
 import (
 	"context"
@@ -9,27 +9,22 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/routerkit/openrouter"
 )
 
-// Bulk runs one function over many items through a client, at the rate
-// the server allows, and accounts for every item: each ends Done, Failed
-// (with its error) or NotAttempted, and the three counts add up to the
-// number of items. Its zero value runs with the defaults below.
-//
-//	report, err := openrouter.Bulk[Article, *openrouter.RewriteResult]{
-//		Key:      func(a Article) string { return a.Path },
-//		Journal:  journal, // resume after a crash without paying twice
-//		Progress: func(p openrouter.Progress) { log.Println(p) },
-//	}.Run(ctx, c, articles, func(ctx context.Context, a Article) (*openrouter.RewriteResult, error) {
-//		return c.Rewrite(ctx, openrouter.RewriteRequest{Article: a.Text})
-//	})
-//	// report.Stopped says why the run stopped early (401, 402, a daily
-//	// quota, the spending cap, ctx); report.Remaining() are the items to
-//	// run again once that is fixed.
-type Bulk[T, R any] struct {
-	// Workers is how many items run at once; default the client limiter's
-	// MaxConcurrent, or 5.
+// Runner runs one function over many items, at the rate the server
+// allows, and accounts for every item: each ends Done, Failed (with its
+// error) or NotAttempted, and the three counts add up to the number of
+// items. Its zero value runs with the defaults below. See the package
+// documentation for an example.
+type Runner[T, R any] struct {
+	// Workers is how many items run at once; default Limiter's cap on
+	// requests in flight when it has one (a MaxConcurrent method), else 5.
 	Workers int
+	// Limiter, when set, gives Workers its default: pass the client's
+	// (Client.Limiter). It paces nothing itself: the client does.
+	Limiter openrouter.Limiter
 	// Key names an item in the journal and the report; default its index
 	// in the input, which is stable only if the input is.
 	Key func(T) string
@@ -49,144 +44,77 @@ type Bulk[T, R any] struct {
 	// pass it, judged from the average cost of the items so far; 0 means
 	// no cap.
 	SpendingCap float64
+	// RequeueMaybeBilled, when set, puts back in the queue the items whose
+	// error says they may have been billed (openrouter.ErrMaybeBilled), as
+	// RetryFor allows; they may then be paid twice, and Report.MaybePaidTwice
+	// counts them. By default such items end Failed, and are not run again.
+	RequeueMaybeBilled bool
+	// DrainFor bounds how long, once the run stops (its context ended, or
+	// an error stopped it), the items in flight may take to finish
+	// (default 3 minutes). After it their contexts are cancelled, and those
+	// that fail end Failed with an error matching openrouter.ErrMaybeBilled:
+	// their requests reached the server and may have been paid for.
+	DrainFor time.Duration
 
 	sleep func(context.Context, time.Duration) error // tests: the wait between passes
+	now   func() time.Time                           // tests: the clock of Elapsed and Progress
 }
 
-// Status is what became of an item.
-type Status int
+// billedState says whether an item's attempt failed with an error saying
+// it may have been billed, and whether its run again was counted.
+type billedState uint8
 
 const (
-	// NotAttempted: the run stopped before the item started, or the item
-	// failed with what stopped the run (a 402, say): run it again.
-	NotAttempted Status = iota
-	// Done: the item has its value.
-	Done
-	// Failed: the item has its error, which another try would not fix.
-	Failed
+	notBilled billedState = iota
+	billedOnce
+	billedCounted
 )
 
-func (s Status) String() string {
-	return [...]string{"not attempted", "done", "failed"}[s]
-}
-
-// Result is one item's outcome.
-type Result[T, R any] struct {
-	Item   T
-	Key    string
-	Status Status
-	Value  R
-	// Err is why the item failed, or what stopped it for NotAttempted.
-	Err error
-	// Attempts counts the passes the item was run in.
-	Attempts int
-	// Cost is what the item's requests cost, in USD.
-	Cost float64
-	// Resumed reports whether the value came from the journal.
-	Resumed bool
-}
-
-// Report is the outcome of a run.
-type Report[T, R any] struct {
-	// Results are in the order of the input items.
-	Results                    []Result[T, R]
-	Done, Failed, NotAttempted int
-	Cost                       float64 // USD
-	Elapsed                    time.Duration
-	// Stopped is what stopped the run early (matching ErrUnauthorized,
-	// ErrInsufficientCredits, ErrQuotaExhausted, ErrSpendingCap, or a
-	// context error); nil when every item was tried.
-	Stopped error
-}
-
-// Remaining returns the items that were not attempted, in input order: the
-// ones to run again once what stopped the run is fixed.
-func (r *Report[T, R]) Remaining() []T {
-	var out []T
-	for _, res := range r.Results {
-		if res.Status == NotAttempted {
-			out = append(out, res.Item)
-		}
-	}
-	return out
-}
-
-// Progress is a run's state, for a progress line.
-type Progress struct {
-	Done, Failed, NotAttempted, Total int
-	// Rate is items finished per second so far; ETA the time the rest
-	// would take at that rate (0 when unknown).
-	Rate float64
-	ETA  time.Duration
-	// Cost so far, in USD.
-	Cost float64
-}
-
-func (p Progress) String() string {
-	eta := "?"
-	if p.ETA > 0 || p.Done+p.Failed+p.NotAttempted == p.Total {
-		eta = p.ETA.Round(time.Second).String()
-	}
-	return fmt.Sprintf("%d/%d done, %d failed, %d not attempted, %.1f/s, ETA %s, $%.4f",
-		p.Done, p.Total, p.Failed, p.NotAttempted, p.Rate, eta, p.Cost)
-}
-
-// ErrSpendingCap is what stops a run at its SpendingCap.
-var ErrSpendingCap = errors.New("openrouter: spending cap reached")
-
-// itemCost collects the cost of one item's requests: the client adds to
-// it (see account.spend) when the item's context carries it.
-type itemCost struct {
-	mu  sync.Mutex
-	usd float64
-}
-
-type itemCostKey struct{}
-
-func addItemCost(ctx context.Context, usd float64) {
-	if ic, ok := ctx.Value(itemCostKey{}).(*itemCost); ok {
-		ic.mu.Lock()
-		ic.usd += usd
-		ic.mu.Unlock()
-	}
-}
+// errDrained is the cause of the item contexts' end when DrainFor runs out.
+var errDrained = errors.New("bulk: the run stopped and its items in flight did not finish within DrainFor")
 
 // stops reports whether err will fail every item: the run stops on it.
 func stops(err error) bool {
-	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrInsufficientCredits) || errors.Is(err, ErrQuotaExhausted) ||
+	return errors.Is(err, openrouter.ErrUnauthorized) || errors.Is(err, openrouter.ErrInsufficientCredits) || errors.Is(err, openrouter.ErrQuotaExhausted) ||
 		errors.Is(err, ErrSpendingCap)
 }
 
 // passes reports whether err may pass if the item is tried again later.
 func passes(err error) bool {
 	var ne net.Error
-	var se *StreamError
-	return (errors.Is(err, ErrRateLimited) && !errors.Is(err, ErrQuotaExhausted)) || errors.Is(err, ErrServer) ||
-		errors.Is(err, ErrTimeout) || errors.As(err, &se) || errors.As(err, &ne)
+	var se *openrouter.StreamError
+	return (errors.Is(err, openrouter.ErrRateLimited) && !errors.Is(err, openrouter.ErrQuotaExhausted)) || errors.Is(err, openrouter.ErrServer) ||
+		errors.Is(err, openrouter.ErrTimeout) || errors.As(err, &se) || errors.As(err, &ne)
 }
 
-// Run runs fn over items. fn's requests through c are paced by c's
-// limiter and their cost is counted for the item. When ctx ends or an
+// Run runs fn over items. The cost of each item's requests is counted
+// by an openrouter.CostMeter in the item's context. When ctx ends or an
 // error stops the run, no new item starts, and the items in flight finish
-// (their context is not cancelled): their work is paid for, so it is kept
-// and recorded rather than lost and paid for again on resume. The error is
-// for a run that cannot start (nil fn, a journal that cannot be read); how
-// the run went is in the Report.
-func (b Bulk[T, R]) Run(ctx context.Context, c *Client, items []T, fn func(ctx context.Context, item T) (R, error)) (*Report[T, R], error) {
-	if fn == nil || c == nil || ctx == nil {
-		return nil, invalid("Bulk.Run needs a context, a client and a function")
+// (their context is not cancelled at once, but after DrainFor, and its
+// deadline is ctx's plus DrainFor): their work is paid for, so it is kept
+// and recorded rather than lost and paid for again on resume. fn must
+// return soon after its context ends. The error is for a run that cannot
+// start (nil fn, two items with the same key, a journal that cannot be
+// read or holds a result that does not decode into R); how the run went
+// is in the Report.
+func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Context, item T) (R, error)) (*Report[T, R], error) {
+	if fn == nil || ctx == nil {
+		return nil, fmt.Errorf("%w: bulk.Runner.Run needs a context and a function", openrouter.ErrInvalidRequest)
 	}
-	r := &runner[T, R]{b: b, c: c, fn: fn, start: time.Now(), rep: &Report[T, R]{Results: make([]Result[T, R], len(items))}}
+	r := &runner[T, R]{b: b, fn: fn, rep: &Report[T, R]{Results: make([]Result[T, R], len(items))}, billed: make([]billedState, len(items))}
 	r.setDefaults()
+	r.start = r.b.now()
 	if err := r.load(items); err != nil {
 		return nil, err
 	}
 	r.stopCh = make(chan struct{})
+	stopDrain := r.startDrain(ctx)
+	defer stopDrain()
 	stopTicker := r.startProgress()
 	queue := r.pending()
 	for pass := 0; len(queue) > 0; pass++ {
 		if pass > 0 {
-			if r.stopped() != nil || r.b.RetryFor < 0 || time.Since(r.start) > r.b.RetryFor {
+			if r.stopped() != nil || r.b.RetryFor < 0 || r.b.now().Sub(r.start) > r.b.RetryFor {
 				break
 			}
 			if err := r.b.sleep(ctx, min(time.Duration(pass)*5*time.Second, time.Minute)); err != nil {
@@ -204,7 +132,7 @@ func (b Bulk[T, R]) Run(ctx context.Context, c *Client, items []T, fn func(ctx c
 		}
 	}
 	stopTicker()
-	r.rep.Elapsed = time.Since(r.start)
+	r.rep.Elapsed = r.b.now().Sub(r.start)
 	r.rep.Stopped = r.stopped()
 	if r.b.Progress != nil {
 		r.b.Progress(r.progress())
@@ -214,15 +142,18 @@ func (b Bulk[T, R]) Run(ctx context.Context, c *Client, items []T, fn func(ctx c
 
 // runner is one run's state.
 type runner[T, R any] struct {
-	b      Bulk[T, R]
-	c      *Client
+	b      Runner[T, R]
 	fn     func(context.Context, T) (R, error)
 	start  time.Time
 	stopCh chan struct{} // closed when the run stops
 
+	items  context.Context // the base of the item contexts: ctx without its cancellation, until the drain ends
+	billed []billedState   // by item
+
 	mu       sync.Mutex
 	rep      *Report[T, R]
 	finished int // items done, failed or not attempted
+	resumed  int // items whose result came from the journal
 	costDone int // items whose cost is known (done or failed)
 	inFlight int
 	stopErr  error
@@ -231,7 +162,7 @@ type runner[T, R any] struct {
 func (r *runner[T, R]) setDefaults() {
 	if r.b.Workers <= 0 {
 		r.b.Workers = 5
-		if l, ok := r.c.Limiter().(interface{ MaxConcurrent() int }); ok && l.MaxConcurrent() > 0 {
+		if l, ok := r.b.Limiter.(interface{ MaxConcurrent() int }); ok && l.MaxConcurrent() > 0 {
 			r.b.Workers = l.MaxConcurrent()
 		}
 	}
@@ -242,7 +173,13 @@ func (r *runner[T, R]) setDefaults() {
 		r.b.RetryFor = 10 * time.Minute
 	}
 	if r.b.sleep == nil {
-		r.b.sleep = realClock{}.Sleep
+		r.b.sleep = sleep
+	}
+	if r.b.now == nil {
+		r.b.now = time.Now
+	}
+	if r.b.DrainFor <= 0 {
+		r.b.DrainFor = 3 * time.Minute
 	}
 }
 
@@ -252,22 +189,32 @@ func (r *runner[T, R]) load(items []T) error {
 	if r.b.Journal != nil {
 		var err error
 		if saved, err = r.b.Journal.Load(); err != nil {
-			return fmt.Errorf("openrouter: reading the bulk journal: %w", err)
+			return fmt.Errorf("bulk: reading the journal: %w", err)
 		}
 	}
+	seen := make(map[string]int, len(items))
 	for i, it := range items {
 		key := strconv.Itoa(i)
 		if r.b.Key != nil {
 			key = r.b.Key(it)
 		}
+		if first, dup := seen[key]; dup {
+			return fmt.Errorf("%w: bulk: items %d and %d have the same key %q: each item needs its own, or they take each other's results from the journal",
+				openrouter.ErrInvalidRequest, first, i, key)
+		}
+		seen[key] = i
 		res := &r.rep.Results[i]
 		res.Item, res.Key = it, key
 		if raw, ok := saved[key]; ok {
-			if err := json.Unmarshal(raw, &res.Value); err == nil {
-				res.Status, res.Resumed = Done, true
-				r.rep.Done++
-				r.finished++
+			if err := json.Unmarshal(raw, &res.Value); err != nil {
+				// It was paid for: running it again must be the caller's choice.
+				return fmt.Errorf("bulk: the journal's result for item %d (key %q) does not decode into %T (%v): was the result type changed? "+
+					"Use the type it was recorded with, or another journal to run the items again (and pay for them again)", i, key, res.Value, err)
 			}
+			res.Status, res.Resumed = Done, true
+			r.rep.Done++
+			r.finished++
+			r.resumed++
 		}
 	}
 	return nil
@@ -372,11 +319,19 @@ func (r *runner[T, R]) admit(parent context.Context) error {
 // item's context keeps the caller's values but not its cancellation: see
 // Run.
 func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
-	ic := &itemCost{}
-	v, err := r.fn(context.WithValue(context.WithoutCancel(parent), itemCostKey{}, ic), r.rep.Results[i].Item)
-	ic.mu.Lock()
-	cost := ic.usd
-	ic.mu.Unlock()
+	ctx, meter := openrouter.TrackCost(r.items)
+	r.mu.Lock()
+	if r.billed[i] == billedOnce {
+		r.billed[i] = billedCounted
+		r.rep.MaybePaidTwice++ // run again after an attempt that may have been billed
+	}
+	r.mu.Unlock()
+	v, err := r.fn(ctx, r.rep.Results[i].Item)
+	cost := meter.USD()
+	drained := err != nil && ctx.Err() != nil // only the drain's end cancels the item contexts
+	if drained && !errors.Is(err, openrouter.ErrMaybeBilled) {
+		err = fmt.Errorf("%w: %w (its context was cancelled %v after the run stopped, with requests perhaps in flight)", openrouter.ErrMaybeBilled, err, r.b.DrainFor)
+	}
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -396,14 +351,21 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 			}
 			if jerr != nil {
 				// Not recorded means it could be paid for again: stop.
-				r.stopLocked(fmt.Errorf("openrouter: recording %q in the bulk journal: %w", res.Key, jerr))
+				r.stopLocked(fmt.Errorf("bulk: recording %q in the journal: %w", res.Key, jerr))
 			}
 		}
 		r.finishLocked(i, Done, nil)
+	case drained, errors.Is(err, openrouter.ErrMaybeBilled) && !r.b.RequeueMaybeBilled:
+		// Never run again silently: it may have been paid for.
+		r.costDone++
+		r.finishLocked(i, Failed, err)
 	case stops(err):
 		r.stopLocked(err)
 		r.finishLocked(i, NotAttempted, err)
-	case passes(err):
+	case errors.Is(err, openrouter.ErrMaybeBilled), passes(err):
+		if errors.Is(err, openrouter.ErrMaybeBilled) && r.billed[i] == notBilled {
+			r.billed[i] = billedOnce
+		}
 		r.costDone++
 		res.Err = err
 		return true
@@ -428,6 +390,9 @@ func (r *runner[T, R]) finishLocked(i int, s Status, err error) {
 		r.rep.Done++
 	case Failed:
 		r.rep.Failed++
+		if errors.Is(err, openrouter.ErrMaybeBilled) {
+			r.rep.MaybeBilled++
+		}
 	case NotAttempted:
 		r.rep.NotAttempted++
 	}
@@ -459,13 +424,51 @@ func (r *runner[T, R]) progress() Progress {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p := Progress{Done: r.rep.Done, Failed: r.rep.Failed, NotAttempted: r.rep.NotAttempted, Total: len(r.rep.Results), Cost: r.rep.Cost}
-	if el := time.Since(r.start).Seconds(); el > 0 {
-		p.Rate = float64(p.Done+p.Failed) / el
+	if el := r.b.now().Sub(r.start).Seconds(); el > 0 {
+		p.Rate = float64(p.Done+p.Failed-r.resumed) / el // this run's work only
 	}
 	if p.Rate > 0 {
 		p.ETA = time.Duration(float64(p.Total-r.finished) / p.Rate * float64(time.Second))
 	}
 	return p
+}
+
+// startDrain sets the base of the item contexts: ctx's values, and its
+// deadline plus DrainFor, but not its cancellation. Once ctx ends or the
+// run stops, it cancels them after DrainFor. Call the returned function
+// at the end of the run.
+func (r *runner[T, R]) startDrain(ctx context.Context) func() {
+	base, cancelDeadline := context.WithoutCancel(ctx), context.CancelFunc(func() {})
+	if dl, ok := ctx.Deadline(); ok {
+		base, cancelDeadline = context.WithDeadline(base, dl.Add(r.b.DrainFor))
+	}
+	items, cancel := context.WithCancelCause(base)
+	r.items = items
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		case <-r.stopCh:
+		}
+		t := time.NewTimer(r.b.DrainFor)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+			cancel(errDrained)
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+		cancel(nil)
+		cancelDeadline()
+	}
 }
 
 // startProgress calls Progress every ProgressEvery until the returned
@@ -493,4 +496,16 @@ func (r *runner[T, R]) startProgress() func() {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// sleep waits for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -1,0 +1,104 @@
+package bulk
+
+import (
+	"fmt"
+	"time"
+)
+
+// Status is what became of an item.
+type Status int
+
+const (
+	// NotAttempted: the run stopped before the item started, or the item
+	// failed with what stopped the run (a 402, say): run it again.
+	NotAttempted Status = iota
+	// Done: the item has its value.
+	Done
+	// Failed: the item has its error, which another try would not fix.
+	Failed
+)
+
+// String returns the status in words.
+func (s Status) String() string {
+	switch s {
+	case NotAttempted:
+		return "not attempted"
+	case Done:
+		return "done"
+	case Failed:
+		return "failed"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// Result is one item's outcome.
+type Result[T, R any] struct {
+	Item   T
+	Key    string
+	Status Status
+	Value  R
+	// Err is why the item failed, or what stopped it for NotAttempted.
+	Err error
+	// Attempts counts the passes the item was run in.
+	Attempts int
+	// Cost is what the item's requests cost, in USD.
+	Cost float64
+	// Resumed reports whether the value came from the journal.
+	Resumed bool
+}
+
+// Report is the outcome of a run.
+type Report[T, R any] struct {
+	// Results are in the order of the input items.
+	Results                    []Result[T, R]
+	Done, Failed, NotAttempted int
+	// MaybeBilled counts the items that failed with an error matching
+	// openrouter.ErrMaybeBilled: their requests reached the server, and
+	// may have been paid for without an answer. Check the account's
+	// activity before running them again.
+	MaybeBilled int
+	// MaybePaidTwice counts the items run again after an attempt that may
+	// have been billed (only with Runner.RequeueMaybeBilled).
+	MaybePaidTwice int
+	Cost           float64 // USD
+	Elapsed        time.Duration
+	// Stopped is what stopped the run early (matching
+	// openrouter.ErrUnauthorized, ErrInsufficientCredits,
+	// ErrQuotaExhausted, this package's ErrSpendingCap, or a context
+	// error); nil when every item was tried.
+	Stopped error
+}
+
+// Remaining returns the items that were not attempted, in input order: the
+// ones to run again once what stopped the run is fixed.
+func (r *Report[T, R]) Remaining() []T {
+	var out []T
+	for _, res := range r.Results {
+		if res.Status == NotAttempted {
+			out = append(out, res.Item)
+		}
+	}
+	return out
+}
+
+// Progress is a run's state, for a progress line.
+type Progress struct {
+	Done, Failed, NotAttempted, Total int
+	// Rate is items finished per second by this run (items taken from the
+	// journal are not its work); ETA the time the rest would take at that
+	// rate (0 when unknown).
+	Rate float64
+	ETA  time.Duration
+	// Cost so far, in USD.
+	Cost float64
+}
+
+// String formats the progress as one line.
+func (p Progress) String() string {
+	eta := "?"
+	if p.ETA > 0 || p.Done+p.Failed+p.NotAttempted == p.Total {
+		eta = p.ETA.Round(time.Second).String()
+	}
+	return fmt.Sprintf("%d/%d done, %d failed, %d not attempted, %.1f/s, ETA %s, $%.4f",
+		p.Done, p.Total, p.Failed, p.NotAttempted, p.Rate, eta, p.Cost)
+}

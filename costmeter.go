@@ -1,0 +1,50 @@
+package openrouter
+
+import (
+	"context"
+	"sync"
+)
+
+// CostMeter adds up what the requests made with a context cost, in USD:
+// every request a Client makes with a context returned by TrackCost (or
+// one derived from it) adds its cost to the meter once its answer is read.
+// Meters nest: a request adds to every meter in its context, so a job's
+// meter and each item's meter both see the item's requests. It is safe
+// for concurrent use.
+type CostMeter struct {
+	mu     sync.Mutex
+	usd    float64
+	parent *CostMeter // the meter of the context TrackCost was given
+}
+
+type costMeterKey struct{}
+
+// TrackCost returns a context derived from ctx that carries a new
+// CostMeter, and the meter: pass the context to the calls whose cost to
+// count, then read the meter.
+//
+//	ctx, meter := openrouter.TrackCost(ctx)
+//	res, err := c.Chat(ctx, req)
+//	fmt.Printf("$%.4f\n", meter.USD())
+func TrackCost(ctx context.Context) (context.Context, *CostMeter) {
+	m := &CostMeter{}
+	m.parent, _ = ctx.Value(costMeterKey{}).(*CostMeter)
+	return context.WithValue(ctx, costMeterKey{}, m), m
+}
+
+// USD returns the cost counted so far, in USD.
+func (m *CostMeter) USD() float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.usd
+}
+
+// addCost adds usd to every meter in ctx.
+func addCost(ctx context.Context, usd float64) {
+	m, _ := ctx.Value(costMeterKey{}).(*CostMeter)
+	for ; m != nil; m = m.parent {
+		m.mu.Lock()
+		m.usd += usd
+		m.mu.Unlock()
+	}
+}

@@ -1,0 +1,27 @@
+package openrouter_test
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/routerkit/openrouter"
+	ort "github.com/routerkit/openrouter/openroutertest"
+)
+
+func TestTrackCostNested(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	srv.Enqueue(ort.Reply{Content: "a", Cost: 0.25}, ort.Reply{Content: "b", Cost: 0.5})
+	job, jobMeter := openrouter.TrackCost(context.Background())
+	item, itemMeter := openrouter.TrackCost(job)
+	if _, err := c.Chat(item, hello()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Chat(job, hello()); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(itemMeter.USD()-0.25) > 1e-12 || math.Abs(jobMeter.USD()-0.75) > 1e-12 {
+		t.Errorf("item meter %v (want 0.25), job meter %v (want 0.75)", itemMeter.USD(), jobMeter.USD())
+	}
+}
