@@ -36,7 +36,7 @@ type Outcome struct {
 // or disabled by a LimiterOption:
 //
 //   - a cap on requests in flight (default 5, OpenRouter's advice);
-//   - an optional fixed request rate with a burst (WithRequestRate);
+//   - an optional fixed request rate with a burst (LimitRate);
 //   - adaptive pacing (on by default): it sends freely until the first
 //     429, then paces every request to the rate the server was accepting,
 //     measured between 429s, just under it, and probes upward slowly while
@@ -45,7 +45,7 @@ type Outcome struct {
 //   - a shared gate: a 429 whose Retry-After is long (over 2s), or an
 //     answer saying X-RateLimit-Remaining: 0 until X-RateLimit-Reset, holds
 //     every request until then, instead of letting each collect its own
-//     429. A gate longer than the maximum (WithMaxGate, default 60s) is
+//     429. A gate longer than the maximum (LimitMaxGate, default 60s) is
 //     not kept: such a 429 is a quota, which the client returns at once.
 //
 // Its zero value is not usable; create one with NewAdaptiveLimiter. It is
@@ -76,12 +76,14 @@ type AdaptiveLimiter struct {
 	n429      int64
 }
 
-// LimiterOption configures an AdaptiveLimiter.
+// LimiterOption configures an AdaptiveLimiter. Their names start with
+// Limit, apart from the client's With... Options; redislimiter uses the
+// same names for the same settings.
 type LimiterOption func(*AdaptiveLimiter)
 
-// WithMaxConcurrent sets how many requests may be in flight at once
-// (default 5); 0 or less removes the cap.
-func WithMaxConcurrent(n int) LimiterOption {
+// LimitInFlight sets how many requests may be in flight at once (default
+// 5); 0 or less removes the cap.
+func LimitInFlight(n int) LimiterOption {
 	return func(l *AdaptiveLimiter) {
 		l.slots = nil
 		if n > 0 {
@@ -90,9 +92,9 @@ func WithMaxConcurrent(n int) LimiterOption {
 	}
 }
 
-// WithRequestRate sets a fixed rate, in requests per second, with a burst
+// LimitRate sets a fixed rate, in requests per second, with a burst
 // (default: none). perSecond <= 0 removes it.
-func WithRequestRate(perSecond float64, burst int) LimiterOption {
+func LimitRate(perSecond float64, burst int) LimiterOption {
 	return func(l *AdaptiveLimiter) {
 		l.fixed = nil
 		if perSecond > 0 {
@@ -101,12 +103,12 @@ func WithRequestRate(perSecond float64, burst int) LimiterOption {
 	}
 }
 
-// WithAdaptive turns adaptive pacing on or off (default on).
-func WithAdaptive(on bool) LimiterOption { return func(l *AdaptiveLimiter) { l.adaptive = on } }
+// LimitAdaptive turns adaptive pacing on or off (default on).
+func LimitAdaptive(on bool) LimiterOption { return func(l *AdaptiveLimiter) { l.adaptive = on } }
 
-// WithMaxGate sets the longest pause the shared gate imposes on every
+// LimitMaxGate sets the longest pause the shared gate imposes on every
 // request (default 60s).
-func WithMaxGate(d time.Duration) LimiterOption { return func(l *AdaptiveLimiter) { l.maxGate = d } }
+func LimitMaxGate(d time.Duration) LimiterOption { return func(l *AdaptiveLimiter) { l.maxGate = d } }
 
 // Pacing constants. A long Retry-After means a window is exhausted; a
 // short one is a token bucket's, for which pacing is the better answer.
