@@ -268,6 +268,9 @@ func (l *AdaptiveLimiter) done(o Outcome) {
 	if o.RetryAfter >= gateThreshold && o.RetryAfter <= l.maxGate {
 		l.gateUntil = later(l.gateUntil, now.Add(o.RetryAfter))
 	}
+	if o.RetryAfter > l.maxGate {
+		return // a quota (a wait past the longest gate): it says nothing of the rate
+	}
 	if !l.adaptive || stale {
 		return // sent before the last cut: it says nothing about the new rate
 	}

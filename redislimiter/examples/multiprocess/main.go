@@ -119,7 +119,11 @@ func runChild(workers, n int) int {
 	if os.Getenv("MP_SHARED") == "true" {
 		rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("MP_REDIS")})
 		defer rdb.Close()
-		rl := redislimiter.New(rdb, os.Getenv("MP_NAME"))
+		rl, err := redislimiter.New(rdb, os.Getenv("MP_NAME"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			return 1
+		}
 		defer rl.Close()
 		lim = rl
 	}
