@@ -57,7 +57,7 @@ type Limiter struct {
 	// pacing sleep, and a hook called each time Acquire is told to wait.
 	now      func() time.Time
 	sleep    func(ctx context.Context, d time.Duration) error
-	waitHook func()
+	waitHook func(id string)
 
 	// leaseMu orders the registering of held leases (Lock) after the
 	// releases (RLock): a released lease is never registered again.
@@ -195,7 +195,7 @@ func (l *Limiter) Acquire(ctx context.Context) (func(openrouter.Outcome), error)
 			return func(o openrouter.Outcome) { l.release(id, o) }, nil
 		}
 		if l.waitHook != nil {
-			l.waitHook()
+			l.waitHook(id)
 		}
 		if err := l.sleep(ctx, l.deadlineCheck(ctx, wait)); err != nil {
 			l.drop(id) // leave the queue
