@@ -109,7 +109,7 @@ func New(rdb redis.UniversalClient, name string, opts ...Option) (*Limiter, erro
 	p := "{" + name + "}:" // one hash slot, for Redis Cluster
 	l := &Limiter{
 		rdb: rdb, cfg: cfg, held: map[string]lease{}, orphans: map[string]bool{},
-		keys: []string{p + "leases", p + "tat", p + "gate", p + "learn", p + "queue", p + "qalive", p + "qseq", p + "inst"},
+		keys: []string{p + "leases", p + "fixed", p + "gate", p + "learn", p + "queue", p + "qalive", p + "qseq", p + "inst"},
 		fallback: openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(cfg.maxInFlight),
 			openrouter.LimitRate(cfg.rate, cfg.burst), openrouter.LimitAdaptive(cfg.adaptive), openrouter.LimitMaxGate(cfg.maxGate)),
 		sleep: sleepReal,
@@ -163,7 +163,7 @@ func (l *Limiter) Acquire(ctx context.Context) (func(openrouter.Outcome), error)
 		inst := l.inst
 		l.mu.Unlock()
 		res, err := l.run(ctx, acquireScript, l.keys, id, l.cfg.maxInFlight, l.cfg.leaseTTL.Milliseconds(), l.cfg.rate, l.cfg.burst,
-			l.scriptNow(), inst, newID(), l.cfg.queueAlive.Milliseconds(), l.grace().Milliseconds())
+			l.scriptNow(), inst, newID(), l.cfg.queueAlive.Milliseconds(), l.grace().Milliseconds(), l.adaptiveArg())
 		if err != nil {
 			// The script may have run and its reply been lost: the
 			// lease or the place in the queue may be ours. Give it back.
@@ -241,12 +241,8 @@ func (l *Limiter) release(id string, o openrouter.Outcome) {
 	if !o.RateLimit.Reset.IsZero() {
 		reset = o.RateLimit.Reset.UnixMilli()
 	}
-	adaptive := "0"
-	if l.cfg.adaptive {
-		adaptive = "1"
-	}
 	res, err := l.run(context.Background(), releaseScript, l.keys, id, o.StatusCode, o.RetryAfter.Milliseconds(), l.cfg.gateThreshold.Milliseconds(),
-		l.cfg.maxGate.Milliseconds(), o.RateLimit.Remaining, reset, adaptive, ls.cut, l.scriptNow())
+		l.cfg.maxGate.Milliseconds(), o.RateLimit.Remaining, reset, l.adaptiveArg(), ls.cut, l.scriptNow())
 	if err != nil {
 		l.mu.Lock()
 		l.orphans[id] = true // removed when Redis answers; else its TTL ends it
@@ -372,6 +368,13 @@ func (l *Limiter) run(ctx context.Context, s *redis.Script, keys []string, args 
 	case <-ctx.Done():
 		return nil, fmt.Errorf("redislimiter: Redis did not answer: %w", ctx.Err())
 	}
+}
+
+func (l *Limiter) adaptiveArg() string {
+	if l.cfg.adaptive {
+		return "1"
+	}
+	return "0"
 }
 
 // scriptNow is the time the scripts use, in ms since the epoch; 0 makes

@@ -5,11 +5,12 @@ import "github.com/redis/go-redis/v9"
 // The shared state, under the keys of one name (KEYS, in order):
 //
 //	1 leases    a sorted set: lease ID -> expiry (ms); the requests in flight
-//	2 tat       GCRA's theoretical arrival time (ms) for the request rate
+//	2 fixed     the fixed rate's token bucket: a hash of tokens, last (ms)
 //	3 gate      the time (ms) until which every request waits
 //	4 learn     a hash: rate (requests/s, 0 = none yet), measured, accepted,
 //	            win_start, win_n, epoch (counts the cuts), last_429,
-//	            last_probe, start
+//	            last_probe, start, and the learned rate's token bucket
+//	            (burst 1): p_tokens, p_last (ms)
 //	5 queue     a sorted set: waiter ID -> ticket; served in ticket order
 //	6 qalive    a sorted set: waiter ID -> when it is dropped unless it asks
 //	            again (a waiter whose process died)
@@ -33,6 +34,7 @@ local function clock(arg)
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local day = 86400000
+local function num(x) return string.format('%.17g', x) end
 `
 
 // acquireScript takes a place in the queue, then a slot and a place in
@@ -40,7 +42,7 @@ local day = 86400000
 // (ms), 4 fixed rate (requests/s, 0: none), 5 burst, 6 now, 7 the state's
 // token the caller knows ("" at first), 8 a new token, 9 how long (ms) a
 // waiter keeps its place past its next call, 10 the grace (ms) after a
-// state loss. It returns {status, wait ms, epoch, token}: status 1 =
+// state loss, 11 adaptive (1/0). It returns {status, wait ms, epoch, token}: status 1 =
 // acquired (wait: how long to sleep before sending, for the rate); 0 =
 // wait and ask again; 2 = the state is not the one the caller knows:
 // register the leases held, then ask again. The epoch counts the rate's
@@ -98,19 +100,30 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), id)
 redis.call('PEXPIRE', KEYS[1], day)
 redis.call('HSETNX', KEYS[4], 'start', now)
 redis.call('PEXPIRE', KEYS[4], day)
-local rate = tonumber(ARGV[4])
-local learned = tonumber(redis.call('HGET', KEYS[4], 'rate') or '0')
-if learned > 0 and (rate == 0 or learned < rate) then rate = learned end
 local epoch = redis.call('HGET', KEYS[4], 'epoch') or '0'
-if rate <= 0 then return {1, 0, epoch, inst} end
-local interval = 1000 / rate
-local burst = math.max(tonumber(ARGV[5]), 1)
-if learned > 0 and rate == learned then burst = 1 end
-local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tat < now then tat = now end
-local wait = tat - (burst - 1) * interval - now
-if wait < 0 then wait = 0 end
-redis.call('SET', KEYS[2], tat + interval, 'PX', 60000 + math.ceil(interval * burst))
+-- wait (ratelimit.go): the fixed rate's bucket, then the learned rate's,
+-- each a token bucket as golang.org/x/time/rate keeps it.
+local t, wait = now, 0
+local fixed, burst = tonumber(ARGV[4]), tonumber(ARGV[5])
+if fixed > 0 then
+  local tk = tonumber(redis.call('HGET', KEYS[2], 'tokens') or burst)
+  local last = tonumber(redis.call('HGET', KEYS[2], 'last') or t)
+  if t < last then last = t end
+  tk = math.min(tk + (t - last) / 1000 * fixed, burst) - 1
+  if tk < 0 then wait = -tk / fixed * 1000 end
+  redis.call('HSET', KEYS[2], 'tokens', num(tk), 'last', num(t))
+  redis.call('PEXPIRE', KEYS[2], 60000 + math.ceil(burst * 1000 / fixed))
+  t = t + wait
+end
+local learned = tonumber(redis.call('HGET', KEYS[4], 'rate') or '0')
+if ARGV[11] == '1' and learned > 0 then
+  local tk = tonumber(redis.call('HGET', KEYS[4], 'p_tokens') or '1')
+  local last = tonumber(redis.call('HGET', KEYS[4], 'p_last') or t)
+  if t < last then last = t end
+  tk = math.min(tk + (t - last) / 1000 * learned, 1) - 1
+  if tk < 0 then wait = wait - tk / learned * 1000 end
+  redis.call('HSET', KEYS[4], 'p_tokens', num(tk), 'p_last', num(t))
+end
 return {1, math.floor(wait), epoch, inst}
 `)
 
@@ -136,6 +149,18 @@ local function gateto(untilms)
 end
 local rate = tonumber(redis.call('HGET', h, 'rate') or '0')
 redis.call('PEXPIRE', h, day)
+-- setRate: the learned rate's bucket fills at the old rate until now
+-- (from none, it starts full), then at the new one.
+local function setrate(nr)
+  local tk = 1
+  if rate > 0 then
+    local last = tonumber(redis.call('HGET', h, 'p_last') or now)
+    if now < last then last = now end
+    tk = math.min(tonumber(redis.call('HGET', h, 'p_tokens') or '1') + (now - last) / 1000 * rate, 1)
+  end
+  redis.call('HSET', h, 'rate', num(nr), 'p_tokens', num(tk), 'p_last', num(now))
+  rate = nr
+end
 -- gateByHeaders: hold every request until the reset when nothing
 -- remains, and pace to what remains otherwise.
 if reset > 0 and rem >= 0 and reset > now and reset - now <= maxg then
@@ -144,8 +169,8 @@ if reset > 0 and rem >= 0 and reset > now and reset - now <= maxg then
   else
     local ps = rem / ((reset - now) / 1000)
     if adaptive and (rate == 0 or ps < rate) then
-      redis.call('HSET', h, 'rate', tostring(ps), 'last_probe', now)
-      rate = ps
+      setrate(ps)
+      redis.call('HSET', h, 'last_probe', now)
     end
   end
 end
@@ -164,14 +189,14 @@ if status ~= 429 then
       if now - tonumber(redis.call('HGET', h, 'last_429') or '0') > 30000 then ceiling = 2 * measured end
       nr = math.max(rate, math.min(rate * 1.01, ceiling))
     end
-    redis.call('HSET', h, 'rate', tostring(nr), 'last_probe', now)
-    rate = nr
+    setrate(nr)
+    redis.call('HSET', h, 'last_probe', now)
   end
-  return tostring(rate)
+  return num(rate)
 end
 if ra >= thr and ra <= maxg then gateto(now + ra) end
-if ra > maxg then return tostring(rate) end -- a quota: it says nothing of the rate
-if not adaptive or stale then return tostring(rate) end
+if ra > maxg then return num(rate) end -- a quota: it says nothing of the rate
+if not adaptive or stale then return num(rate) end
 local acc = tonumber(redis.call('HGET', h, 'accepted') or '0')
 local winn = tonumber(redis.call('HGET', h, 'win_n') or '0')
 local ws = tonumber(redis.call('HGET', h, 'win_start') or '0')
@@ -189,9 +214,9 @@ else
 end
 nr = math.max(nr, 0.1)
 redis.call('HINCRBY', h, 'epoch', 1)
-redis.call('HSET', h, 'rate', tostring(nr), 'measured', tostring(meas), 'win_start', now, 'win_n', 0,
-  'last_probe', now, 'last_429', now)
-return tostring(nr)
+setrate(nr)
+redis.call('HSET', h, 'measured', num(meas), 'win_start', now, 'win_n', 0, 'last_probe', now, 'last_429', now)
+return num(nr)
 `)
 
 // registerScript puts the leases a process holds in the set with a fresh
