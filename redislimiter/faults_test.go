@@ -3,6 +3,7 @@ package redislimiter
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -57,7 +58,8 @@ func TestHungRedisFallsBack(t *testing.T) {
 	p := newProxy(t, s.addr())
 	l := newLimiter(t, client(t, p.addr()), "hung", quiet(), WithRedisTimeout(100*time.Millisecond))
 	p.muted.Store(true)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// The Redis client's own read timeout is 3s; the caller allows 1s.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	r, err := l.Acquire(ctx)
 	if err != nil {
@@ -91,39 +93,53 @@ func TestStoppedRedisServerFallsBack(t *testing.T) {
 
 // Item 2: the acquire script ran but its reply was lost: the lease is
 // given back when Redis answers again, instead of blocking its slot for
-// the lease's TTL.
+// the lease's TTL. With FailClosed no fallback lease comes in between.
 func TestLostReplyGivesTheLeaseBack(t *testing.T) {
-	s := startRedis(t)
-	p := newProxy(t, s.addr())
-	direct := client(t, s.addr())
-	l := newLimiter(t, client(t, p.addr()), "lost", quiet(), LimitInFlight(1), WithRedisTimeout(100*time.Millisecond))
-	l.cfg.retryRedis = time.Hour
-	r, err := l.Acquire(context.Background()) // Redis answers
-	if err != nil {
-		t.Fatal(err)
+	for _, failClosed := range []bool{false, true} {
+		t.Run(fmt.Sprint("FailClosed=", failClosed), func(t *testing.T) {
+			s := startRedis(t)
+			p := newProxy(t, s.addr())
+			direct := client(t, s.addr())
+			opts := []Option{quiet(), LimitInFlight(1), WithRedisTimeout(100 * time.Millisecond)}
+			if failClosed {
+				opts = append(opts, FailClosed())
+			}
+			rdb := client(t, p.addr())
+			rdb.Options().ReadTimeout = 300 * time.Millisecond // the abandoned call ends sooner
+			l := newLimiter(t, rdb, "lost", opts...)
+			l.cfg.retryRedis = time.Hour
+			r, err := l.Acquire(context.Background()) // Redis answers
+			if err != nil {
+				t.Fatal(err)
+			}
+			r(openrouter.Outcome{StatusCode: 200})
+			p.muted.Store(true)
+			r, err = l.Acquire(context.Background()) // the script runs; its reply is lost
+			switch {
+			case failClosed && !errors.Is(err, ErrUnavailable):
+				t.Fatalf("err = %v, want ErrUnavailable", err)
+			case !failClosed && err != nil:
+				t.Fatal(err)
+			case !failClosed:
+				r(openrouter.Outcome{StatusCode: 200})
+			}
+			if n := direct.ZCard(context.Background(), l.keys[0]).Val(); n != 1 {
+				t.Fatalf("%d leases in Redis, want the one whose reply was lost", n)
+			}
+			l.calls.Wait()
+			p.muted.Store(false)
+			l.mu.Lock()
+			l.downUntil = time.Time{} // Redis is tried again
+			l.mu.Unlock()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			r, err = l.Acquire(ctx)
+			if err != nil {
+				t.Fatalf("the lost reply's lease still holds the only slot: %v", err)
+			}
+			r(openrouter.Outcome{StatusCode: 200})
+		})
 	}
-	r(openrouter.Outcome{StatusCode: 200})
-	p.muted.Store(true)
-	r, err = l.Acquire(context.Background()) // the script runs; its reply is lost
-	if err != nil {
-		t.Fatal(err)
-	}
-	r(openrouter.Outcome{StatusCode: 200})
-	if n := direct.ZCard(context.Background(), l.keys[0]).Val(); n != 1 {
-		t.Fatalf("%d leases in Redis, want the one whose reply was lost", n)
-	}
-	l.calls.Wait()
-	p.muted.Store(false)
-	l.mu.Lock()
-	l.downUntil = time.Time{} // Redis is tried again
-	l.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	r, err = l.Acquire(ctx)
-	if err != nil {
-		t.Fatalf("the lost reply's lease still holds the only slot: %v", err)
-	}
-	r(openrouter.Outcome{StatusCode: 200})
 }
 
 // Item 2: a caller that gives up while queued leaves the queue at once.
@@ -192,21 +208,29 @@ func testCapHeldAfterLoss(t *testing.T, addr string, lose func()) {
 		}
 		held = append(held, r)
 	}
-	lose()
-	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	// Another process, idle, that knew the state before the loss.
+	rdbB := client(t, addr)
+	rdbB.Options().MaxRetries = 3
+	b := newLimiter(t, rdbB, "loss", quiet(), LimitInFlight(2))
+	before, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := a.Acquire(short); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("a third slot after the loss: err = %v, want a wait past the deadline", err)
+	if _, err := b.Acquire(before); !errors.Is(err, context.DeadlineExceeded) { // a holds both slots
+		t.Fatalf("a third slot: err = %v", err)
+	}
+	lose()
+	// b asks first, before a has registered its two requests: it must
+	// not get a slot (the grace), nor a afterwards (the cap).
+	for _, l := range []*Limiter{b, a} {
+		short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		_, err := l.Acquire(short)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a third slot after the loss: err = %v, want a wait past the deadline", err)
+		}
 	}
 	direct := client(t, addr)
 	if n := direct.ZCard(context.Background(), a.keys[0]).Val(); n != 2 {
 		t.Errorf("%d leases in Redis after the loss, want the 2 held", n)
-	}
-	b := newLimiter(t, client(t, addr), "loss", quiet(), LimitInFlight(2))
-	short2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel2()
-	if _, err := b.Acquire(short2); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("another process took a slot over the cap: err = %v", err)
 	}
 	held[0](openrouter.Outcome{StatusCode: 200})
 	r, err := b.Acquire(context.Background())
