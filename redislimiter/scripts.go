@@ -85,12 +85,13 @@ if gate > now then return later(gate - now) end
 if maxf > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
   local free = maxf - redis.call('ZCARD', KEYS[1])
-  if free <= 0 or redis.call('ZRANK', KEYS[5], id) >= free then
+  local rank = redis.call('ZRANK', KEYS[5], id)
+  if free <= 0 or rank >= free then
+    -- the next in line ask often: a slot waits for them alone
     local wait = 20
-    if free <= 0 then
-      local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-      if first[2] then wait = math.min(math.max(tonumber(first[2]) - now, 1), 20) end
-    end
+    if rank < maxf then wait = 5 end
+    local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    if first[2] then wait = math.min(math.max(tonumber(first[2]) - now, 1), wait) end
     return later(wait)
   end
   redis.call('ZREM', KEYS[5], id)
