@@ -115,7 +115,7 @@ func New(rdb redis.UniversalClient, name string, opts ...Option) (*Limiter, erro
 		sleep: sleepReal,
 		stop:  make(chan struct{}), done: make(chan struct{}),
 	}
-	go l.renew()
+	go l.renew(cfg.renewEvery())
 	return l, nil
 }
 
@@ -318,9 +318,9 @@ func (l *Limiter) register(ctx context.Context) error {
 
 // renew registers the leases this process holds, every renewal period,
 // so that they outlive neither the process nor a loss of Redis's state.
-func (l *Limiter) renew() {
+func (l *Limiter) renew(every time.Duration) {
 	defer close(l.done)
-	t := time.NewTicker(l.cfg.renewEvery())
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
