@@ -212,7 +212,7 @@ func testCapHeldAfterLoss(t *testing.T, addr string, lose func()) {
 	rdbB := client(t, addr)
 	rdbB.Options().MaxRetries = 3
 	b := newLimiter(t, rdbB, "loss", quiet(), LimitInFlight(2))
-	before, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	before, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	if _, err := b.Acquire(before); !errors.Is(err, context.DeadlineExceeded) { // a holds both slots
 		t.Fatalf("a third slot: err = %v", err)
@@ -221,7 +221,7 @@ func testCapHeldAfterLoss(t *testing.T, addr string, lose func()) {
 	// b asks first, before a has registered its two requests: it must
 	// not get a slot (the grace), nor a afterwards (the cap).
 	for _, l := range []*Limiter{b, a} {
-		short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		_, err := l.Acquire(short)
 		cancel()
 		if !errors.Is(err, context.DeadlineExceeded) {
@@ -261,7 +261,7 @@ func TestFallbackSlotsCountedWhenRedisReturns(t *testing.T) {
 	l.downUntil = time.Time{} // Redis is back
 	l.mu.Unlock()
 	for _, lim := range []*Limiter{l, newLimiter(t, client(t, s.addr()), "back", LimitInFlight(2))} {
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		_, err := lim.Acquire(ctx)
 		cancel()
 		if !errors.Is(err, context.DeadlineExceeded) {
