@@ -22,7 +22,11 @@
 // FailClosed, refuses requests instead). The requests the fallback let
 // through are counted in Redis before Redis grants a slot again, and after
 // Redis loses its state (a restart, a flush) every process registers the
-// requests it has in flight before new ones are let through.
+// requests it has in flight before new ones are let through: the first
+// process that knew the old state and asks again closes the gate for a
+// grace of one renewal period (at most 500ms) plus the Redis timeout. A
+// process started after the loss that asks before any of them is not
+// held by it.
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
 //	lim, err := redislimiter.New(rdb, "openrouter:team-a")
