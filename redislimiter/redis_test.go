@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -140,26 +139,13 @@ func (s *redisServer) start() {
 
 func (s *redisServer) stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGCONT) // a stopped process dies only once resumed
+		s.resume() // a stopped process dies only once resumed
 		_ = s.cmd.Process.Kill()
 		_ = s.cmd.Wait()
 		s.cmd = nil
 	}
 }
 
-// pause hangs the server (SIGSTOP) until resume or the test's end.
-func (s *redisServer) pause() {
-	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-		s.t.Fatal(err)
-	}
-	s.t.Cleanup(s.resume)
-}
-
-func (s *redisServer) resume() {
-	if s.cmd != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGCONT)
-	}
-}
 
 func client(t *testing.T, addr string) *redis.Client {
 	t.Helper()
