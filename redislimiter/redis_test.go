@@ -146,7 +146,6 @@ func (s *redisServer) stop() {
 	}
 }
 
-
 func client(t *testing.T, addr string) *redis.Client {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
