@@ -41,7 +41,7 @@ type Outcome struct {
 // or disabled by a LimiterOption:
 //
 //   - a cap on requests in flight (default 5, OpenRouter's advice);
-//   - an optional fixed request rate with a burst (WithRequestRate);
+//   - an optional fixed request rate with a burst (LimitRate);
 //   - adaptive pacing (on by default): it sends freely until the first
 //     429, then paces every request to the rate the server was accepting,
 //     measured between 429s, just under it, and probes upward slowly while
@@ -52,7 +52,8 @@ type Outcome struct {
 //     every request until then, instead of letting each collect its own
 //     429. A quota 429 (Outcome.Quota: a wait past the client's maximum
 //     wait) neither gates nor slows anything: the client returns it at
-//     once as ErrQuotaExhausted.
+//     once as ErrQuotaExhausted. A gate longer than the maximum
+//     (LimitMaxGate) is not kept either.
 //
 // Its zero value is not usable; create one with NewAdaptiveLimiter. It is
 // safe for concurrent use, starts no goroutine, and its waits end as soon
@@ -82,12 +83,14 @@ type AdaptiveLimiter struct {
 	n429      int64
 }
 
-// LimiterOption configures an AdaptiveLimiter.
+// LimiterOption configures an AdaptiveLimiter. Their names start with
+// Limit, apart from the client's With... Options; redislimiter uses the
+// same names for the same settings.
 type LimiterOption func(*AdaptiveLimiter)
 
-// WithMaxConcurrent sets how many requests may be in flight at once
-// (default 5); 0 or less removes the cap.
-func WithMaxConcurrent(n int) LimiterOption {
+// LimitInFlight sets how many requests may be in flight at once (default
+// 5); 0 or less removes the cap.
+func LimitInFlight(n int) LimiterOption {
 	return func(l *AdaptiveLimiter) {
 		l.slots = nil
 		if n > 0 {
@@ -96,9 +99,9 @@ func WithMaxConcurrent(n int) LimiterOption {
 	}
 }
 
-// WithRequestRate sets a fixed rate, in requests per second, with a burst
+// LimitRate sets a fixed rate, in requests per second, with a burst
 // (default: none). perSecond <= 0 removes it.
-func WithRequestRate(perSecond float64, burst int) LimiterOption {
+func LimitRate(perSecond float64, burst int) LimiterOption {
 	return func(l *AdaptiveLimiter) {
 		l.fixed = nil
 		if perSecond > 0 {
@@ -107,14 +110,14 @@ func WithRequestRate(perSecond float64, burst int) LimiterOption {
 	}
 }
 
-// WithAdaptive turns adaptive pacing on or off (default on).
-func WithAdaptive(on bool) LimiterOption { return func(l *AdaptiveLimiter) { l.adaptive = on } }
+// LimitAdaptive turns adaptive pacing on or off (default on).
+func LimitAdaptive(on bool) LimiterOption { return func(l *AdaptiveLimiter) { l.adaptive = on } }
 
-// WithMaxGate sets the longest pause the shared gate imposes on every
+// LimitMaxGate sets the longest pause the shared gate imposes on every
 // request (default 60s). A client's own default limiter gates up to the
 // client's maximum wait (WithRetry) instead, the one threshold past which
 // a 429 is a quota; give a shared limiter the same value as its clients.
-func WithMaxGate(d time.Duration) LimiterOption { return func(l *AdaptiveLimiter) { l.maxGate = d } }
+func LimitMaxGate(d time.Duration) LimiterOption { return func(l *AdaptiveLimiter) { l.maxGate = d } }
 
 // Pacing constants. A long Retry-After means a window is exhausted; a
 // short one is a token bucket's, for which pacing is the better answer.
@@ -294,6 +297,9 @@ func (l *AdaptiveLimiter) done(o Outcome, epoch uint64) {
 	l.n429++
 	if o.RetryAfter >= gateThreshold && o.RetryAfter <= l.maxGate {
 		l.gateUntil = later(l.gateUntil, now.Add(o.RetryAfter))
+	}
+	if o.RetryAfter > l.maxGate {
+		return // a quota (a wait past the longest gate): it says nothing of the rate
 	}
 	if !l.adaptive || stale {
 		return // sent before the last cut: it says nothing about the new rate

@@ -74,7 +74,7 @@ func TestConcurrencyCapNeverExceeded(t *testing.T) {
 	t.Parallel()
 	srv := ort.NewServer(ort.WithLatency(2*time.Millisecond), ort.WithoutRecording())
 	t.Cleanup(srv.Close)
-	c := srv.Client(openrouter.WithLimiter(openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(3))))
+	c := srv.Client(openrouter.WithLimiter(openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(3))))
 	chatConcurrently(t, []*openrouter.Client{c}, 20, 5)
 	st := srv.Stats()
 	if st.PeakConcurrent > 3 || st.PeakConcurrent < 2 {
@@ -118,7 +118,7 @@ func TestCancelReleasesEverySlot(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(unblock) })
-	lim := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(2))
+	lim := openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(2))
 	c := srv.Client(openrouter.WithLimiter(lim))
 	ctx, cancel := context.WithCancel(context.Background())
 	errs := make(chan error, 2)
@@ -147,7 +147,7 @@ func TestCancelReleasesEverySlot(t *testing.T) {
 
 func TestAcquireCancelledWhileWaitingForSlot(t *testing.T) {
 	t.Parallel()
-	l := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(1))
+	l := openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(1))
 	release, err := l.Acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +168,7 @@ func TestAcquireCancelledWhileWaitingForSlot(t *testing.T) {
 func TestGate(t *testing.T) {
 	t.Parallel()
 	clk := openrouter.NewFakeClock()
-	l := openrouter.NewAdaptiveLimiter(openrouter.WithAdaptive(false))
+	l := openrouter.NewAdaptiveLimiter(openrouter.LimitAdaptive(false))
 	openrouter.SetClock(l, clk)
 	ctx := context.Background()
 	acquire := func() {
@@ -243,7 +243,7 @@ func TestRateLimitHeadersPace(t *testing.T) {
 func TestFixedRate(t *testing.T) {
 	t.Parallel()
 	clk := openrouter.NewFakeClock()
-	l := openrouter.NewAdaptiveLimiter(openrouter.WithRequestRate(10, 1), openrouter.WithMaxConcurrent(0))
+	l := openrouter.NewAdaptiveLimiter(openrouter.LimitRate(10, 1), openrouter.LimitInFlight(0))
 	openrouter.SetClock(l, clk)
 	start := clk.Now()
 	for i := 0; i < 11; i++ {
@@ -265,7 +265,7 @@ func TestSharedLimiterPacesClientsTogether(t *testing.T) {
 	t.Parallel()
 	srv := ort.NewServer(ort.WithLatency(2*time.Millisecond), ort.WithoutRecording())
 	t.Cleanup(srv.Close)
-	lim := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(2))
+	lim := openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(2))
 	a, b := srv.Client(openrouter.WithLimiter(lim)), srv.Client(openrouter.WithLimiter(lim))
 	chatConcurrently(t, []*openrouter.Client{a, b}, 6, 5)
 	if p := srv.Stats().PeakConcurrent; p > 2 {
@@ -278,7 +278,7 @@ func TestSharedLimiterPacesClientsTogether(t *testing.T) {
 // then sends okAfter requests that succeed after the cut.
 func epochScenario(t *testing.T, okAfter int) (l *openrouter.AdaptiveLimiter, clk *openrouter.FakeClock, old func(openrouter.Outcome)) {
 	t.Helper()
-	l = openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(0))
+	l = openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(0))
 	clk = openrouter.NewFakeClock()
 	openrouter.SetClock(l, clk)
 	ctx := context.Background()
@@ -368,7 +368,7 @@ func TestStale429DoesNotCut(t *testing.T) {
 // back within seconds, not tens of seconds.
 func TestGuessClimbsQuickly(t *testing.T) {
 	t.Parallel()
-	l := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(0))
+	l := openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(0))
 	clk := openrouter.NewFakeClock()
 	openrouter.SetClock(l, clk)
 	ctx := context.Background()

@@ -132,7 +132,7 @@ func TestSameOriginRedirectIsFollowed(t *testing.T) {
 		hc := &http.Client{}
 		// One slot: following the redirect must not wait for the slot the
 		// redirect answer held.
-		lim := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(1))
+		lim := openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(1))
 		c := openrouter.NewClient(api.Key, openrouter.WithBaseURL(srv.URL+"/old"), openrouter.WithHTTPClient(hc), openrouter.WithLimiter(lim))
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // bounds a failure only
 		res, err := c.Chat(ctx, hello())

@@ -47,7 +47,7 @@ func TestContextEndingAfterHeadersReleasesTheSlot(t *testing.T) {
 			t.Parallel()
 			srv := ort.NewServer()
 			t.Cleanup(srv.Close)
-			lim := openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(1), openrouter.WithAdaptive(false))
+			lim := openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(1), openrouter.LimitAdaptive(false))
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			hc := &http.Client{Transport: cancelAfterHeaders{base: http.DefaultTransport, cancel: cancel}}
@@ -84,7 +84,7 @@ func TestTightDeadlinesLeakNoSlot(t *testing.T) {
 	t.Parallel()
 	srv := ort.NewServer(ort.WithLatency(time.Millisecond), ort.WithoutRecording())
 	t.Cleanup(srv.Close)
-	lim := openrouter.NewAdaptiveLimiter(openrouter.WithAdaptive(false))
+	lim := openrouter.NewAdaptiveLimiter(openrouter.LimitAdaptive(false))
 	c := srv.Client(openrouter.WithLimiter(lim))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
 	var wg sync.WaitGroup

@@ -5,18 +5,32 @@
 //
 //   - the cap on requests in flight, as leases that expire (and are
 //     renewed while held), so that a crashed process does not keep its
-//     slots;
+//     slots; waiters are served in the order they came, across processes;
 //   - the request rate, as GCRA reservations in an atomic script;
 //   - the 429 gate: a long Retry-After seen by one process pauses all;
-//   - the learned rate, measured between 429s as openrouter's
-//     AdaptiveLimiter does.
+//   - the learned rate, measured between 429s by the same algorithm as
+//     openrouter's AdaptiveLimiter.
 //
-// When Redis cannot be reached it falls back to in-process pacing, with a
+// Its settings have the names of the AdaptiveLimiter's (LimitInFlight,
+// LimitRate, LimitAdaptive, LimitMaxGate) and mean the same, across all
+// processes.
+//
+// Every Redis call is bounded by the caller's context and by a short
+// timeout of its own (WithRedisTimeout). When Redis cannot be reached, or
+// does not answer in time, it falls back to in-process pacing, with a
 // logged warning, and goes back to Redis when it answers again (or, with
-// FailClosed, refuses requests instead).
+// FailClosed, refuses requests instead). The requests the fallback let
+// through are counted in Redis before Redis grants a slot again, and after
+// Redis loses its state (a restart, a flush) every process registers the
+// requests it has in flight before new ones are let through: the first
+// process that knew the old state and asks again closes the gate for a
+// grace of one renewal period (at most 500ms) plus the Redis timeout. A
+// process started after the loss that asks before any of them is not
+// held by it.
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
-//	lim := redislimiter.New(rdb, "openrouter:team-a")
+//	lim, err := redislimiter.New(rdb, "openrouter:team-a")
+//	if err != nil { ... }
 //	defer lim.Close()
 //	c := openrouter.NewClient(key, openrouter.WithLimiter(lim))
 package redislimiter
@@ -27,7 +41,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"sync"
 	"time"
@@ -40,89 +53,79 @@ import (
 // use; create it with New and Close it when done.
 type Limiter struct {
 	rdb      redis.UniversalClient
-	keys     []string
+	keys     []string // see scripts.go
 	cfg      config
 	fallback *openrouter.AdaptiveLimiter
 
+	// Test seams: the time given to the scripts (nil: Redis's TIME), the
+	// pacing sleep, and a hook called each time Acquire is told to wait.
+	now      func() time.Time
+	sleep    func(ctx context.Context, d time.Duration) error
+	waitHook func(id string)
+
+	// leaseMu orders the registering of held leases (Lock) after the
+	// releases (RLock): a released lease is never registered again.
+	leaseMu sync.RWMutex
+
 	mu        sync.Mutex
-	held      map[string]string // lease ID -> last cut seen at acquire
-	downUntil time.Time         // Redis failed: use the fallback until then
+	held      map[string]lease // lease ID -> lease
+	orphans   map[string]bool  // IDs to remove from Redis when it answers
+	resync    bool             // register the held leases before acquiring
+	inst      string           // the token of Redis's state as last seen
+	downUntil time.Time        // Redis failed: use the fallback until then
 	warned    bool
 	learned   float64
 
-	stop chan struct{}
-	done chan struct{}
+	calls sync.WaitGroup // Redis calls, including those a timeout gave up on
+	stop  chan struct{}
+	done  chan struct{}
 }
 
-type config struct {
-	maxInFlight   int
-	rate          float64
-	burst         int
-	leaseTTL      time.Duration
-	adaptive      bool
-	maxGate       time.Duration
-	gateThreshold time.Duration
-	failClosed    bool
-	retryRedis    time.Duration
-	logger        *slog.Logger
+// lease is one request this process has in flight.
+type lease struct {
+	cut      string // the learned rate's last cut when it was acquired
+	fallback bool   // acquired from the in-process fallback
 }
-
-// Option configures a Limiter.
-type Option func(*config)
-
-// WithMaxInFlight sets the cap on requests in flight across all processes
-// (default 5); 0 removes it.
-func WithMaxInFlight(n int) Option { return func(c *config) { c.maxInFlight = max(n, 0) } }
-
-// WithRate sets a fixed request rate across all processes, per second,
-// with a burst (default: none, the learned rate only).
-func WithRate(perSecond float64, burst int) Option {
-	return func(c *config) { c.rate, c.burst = max(perSecond, 0), max(burst, 1) }
-}
-
-// WithLeaseTTL sets how long a slot outlives a process that stops renewing
-// it (default 30s); held slots are renewed every third of it.
-func WithLeaseTTL(d time.Duration) Option { return func(c *config) { c.leaseTTL = d } }
-
-// WithAdaptive turns the shared learned rate on or off (default on).
-func WithAdaptive(on bool) Option { return func(c *config) { c.adaptive = on } }
-
-// WithMaxGate sets the longest pause the shared 429 gate imposes (default
-// 60s); a longer Retry-After is a quota, not a pause.
-func WithMaxGate(d time.Duration) Option { return func(c *config) { c.maxGate = d } }
-
-// FailClosed makes Acquire fail while Redis cannot be reached, instead of
-// pacing in-process.
-func FailClosed() Option { return func(c *config) { c.failClosed = true } }
-
-// WithLogger sets where the fallback warnings go (default: slog's default
-// logger).
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
 // ErrUnavailable is returned by Acquire with FailClosed while Redis cannot
 // be reached.
 var ErrUnavailable = errors.New("redislimiter: Redis is unreachable")
 
-// New returns a Limiter keeping its state in rdb under name.
-func New(rdb redis.UniversalClient, name string, opts ...Option) *Limiter {
-	cfg := config{maxInFlight: 5, leaseTTL: 30 * time.Second, adaptive: true, maxGate: 60 * time.Second,
-		gateThreshold: 2 * time.Second, retryRedis: 2 * time.Second, burst: 1, logger: slog.Default()}
+// New returns a Limiter keeping its state in rdb under name. It fails,
+// with an error wrapping openrouter.ErrInvalidRequest, when rdb is nil,
+// name is empty, or an option's value cannot be honoured.
+func New(rdb redis.UniversalClient, name string, opts ...Option) (*Limiter, error) {
+	if rdb == nil {
+		return nil, fmt.Errorf("redislimiter: New: nil Redis client: %w", openrouter.ErrInvalidRequest)
+	}
+	if name == "" {
+		return nil, fmt.Errorf("redislimiter: New: empty name: %w", openrouter.ErrInvalidRequest)
+	}
+	cfg := defaultConfig()
 	for _, o := range opts {
-		o(&cfg)
+		if o == nil {
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			return nil, fmt.Errorf("redislimiter: %w: %w", err, openrouter.ErrInvalidRequest)
+		}
 	}
 	p := "{" + name + "}:" // one hash slot, for Redis Cluster
 	l := &Limiter{
-		rdb: rdb, cfg: cfg, held: map[string]string{},
-		keys: []string{p + "leases", p + "tat", p + "gate", p + "learn"},
-		fallback: openrouter.NewAdaptiveLimiter(openrouter.WithMaxConcurrent(cfg.maxInFlight),
-			openrouter.WithRequestRate(cfg.rate, cfg.burst), openrouter.WithAdaptive(cfg.adaptive), openrouter.WithMaxGate(cfg.maxGate)),
-		stop: make(chan struct{}), done: make(chan struct{}),
+		rdb: rdb, cfg: cfg, held: map[string]lease{}, orphans: map[string]bool{},
+		keys: []string{p + "leases", p + "fixed", p + "gate", p + "learn", p + "queue", p + "qalive", p + "qseq", p + "inst"},
+		fallback: openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(cfg.maxInFlight),
+			openrouter.LimitRate(cfg.rate, cfg.burst), openrouter.LimitAdaptive(cfg.adaptive), openrouter.LimitMaxGate(cfg.maxGate)),
+		sleep: sleepReal,
+		stop:  make(chan struct{}), done: make(chan struct{}),
 	}
-	go l.renew()
-	return l
+	go l.renew(cfg.renewEvery())
+	return l, nil
 }
 
-// Close stops renewing leases; the slots this process still holds expire.
+// Close stops renewing leases (the slots this process still holds expire)
+// and waits for the Redis calls under way, including those a timeout gave
+// up on: they end at the Redis client's own read timeout.
 func (l *Limiter) Close() error {
 	select {
 	case <-l.stop:
@@ -130,6 +133,7 @@ func (l *Limiter) Close() error {
 		close(l.stop)
 	}
 	<-l.done
+	l.calls.Wait()
 	return nil
 }
 
@@ -144,78 +148,187 @@ func (l *Limiter) LearnedRate() float64 {
 // MaxConcurrent returns the cap on requests in flight (for Bulk workers).
 func (l *Limiter) MaxConcurrent() int { return l.cfg.maxInFlight }
 
-// Acquire waits until the shared state lets a request go.
+// Acquire waits until the shared state lets a request go, its turn among
+// the waiters of every process come.
 func (l *Limiter) Acquire(ctx context.Context) (func(openrouter.Outcome), error) {
+	id := newID() // one ID for the whole wait: it is the place in the queue, then the lease
 	for {
 		if l.redisDown() {
-			if l.cfg.failClosed {
-				return nil, ErrUnavailable
-			}
-			return l.fallback.Acquire(ctx)
+			return l.acquireFallback(ctx, id)
 		}
-		id := newID()
-		res, err := acquireScript.Run(ctx, l.rdb, l.keys, id, l.cfg.maxInFlight, l.cfg.leaseTTL.Milliseconds(), l.cfg.rate, l.cfg.burst).Slice()
-		if err != nil {
+		if err := l.sync(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			l.markDown(err)
-			if l.cfg.failClosed {
-				return nil, ErrUnavailable
+			return l.acquireFallback(ctx, id)
+		}
+		l.mu.Lock()
+		inst := l.inst
+		l.mu.Unlock()
+		res, err := l.run(ctx, acquireScript, l.keys, id, l.cfg.maxInFlight, l.cfg.leaseTTL.Milliseconds(), l.cfg.rate, l.cfg.burst,
+			l.scriptNow(), inst, newID(), l.cfg.queueAlive.Milliseconds(), l.grace().Milliseconds(), l.adaptiveArg())
+		if err != nil {
+			// The script may have run and its reply been lost: the
+			// lease or the place in the queue may be ours. Give it back.
+			if ctx.Err() != nil {
+				l.drop(id)
+				return nil, ctx.Err()
 			}
-			return l.fallback.Acquire(ctx)
+			l.markDown(err)
+			l.drop(id)
+			return l.acquireFallback(ctx, id)
 		}
 		l.markUp()
-		status, wait, cut := toInt(res, 0), time.Duration(toInt(res, 1))*time.Millisecond, toStr(res, 2)
-		if status == 1 {
+		r, _ := res.([]any)
+		status, wait, cut := toInt(r, 0), time.Duration(toInt(r, 1))*time.Millisecond, toStr(r, 2)
+		switch status {
+		case 2: // Redis's state is new (a restart, a flush): register ours first
 			l.mu.Lock()
-			l.held[id] = cut
+			l.inst, l.resync = toStr(r, 3), true
 			l.mu.Unlock()
-			if err := sleep(ctx, wait); err != nil {
+			continue
+		case 1:
+			l.mu.Lock()
+			l.held[id] = lease{cut: cut}
+			l.mu.Unlock()
+			if err := l.sleep(ctx, l.deadlineCheck(ctx, wait)); err != nil {
 				l.release(id, openrouter.Outcome{})
 				return nil, err
 			}
 			return func(o openrouter.Outcome) { l.release(id, o) }, nil
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if l.waitHook != nil {
+			l.waitHook(id)
+		}
+		if err := l.sleep(ctx, l.deadlineCheck(ctx, wait)); err != nil {
+			l.drop(id) // leave the queue
 			return nil, err
 		}
 	}
 }
 
-// release frees the lease and tells Redis the outcome.
-func (l *Limiter) release(id string, o openrouter.Outcome) {
+// acquireFallback paces in-process while Redis cannot be reached. Its
+// leases are held under id, to be counted in Redis when it answers again.
+func (l *Limiter) acquireFallback(ctx context.Context, id string) (func(openrouter.Outcome), error) {
+	if l.cfg.failClosed {
+		return nil, ErrUnavailable
+	}
+	rel, err := l.fallback.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
 	l.mu.Lock()
-	cut := l.held[id]
+	l.held[id] = lease{fallback: true}
+	l.resync = true
+	l.mu.Unlock()
+	return func(o openrouter.Outcome) {
+		rel(o)
+		l.release(id, o)
+	}, nil
+}
+
+// release frees the lease and, for a lease Redis granted, tells Redis the
+// outcome.
+func (l *Limiter) release(id string, o openrouter.Outcome) {
+	l.leaseMu.RLock()
+	defer l.leaseMu.RUnlock()
+	l.mu.Lock()
+	ls := l.held[id]
 	delete(l.held, id)
 	l.mu.Unlock()
+	if ls.fallback {
+		l.drop(id) // counted in Redis if it answered since
+		return
+	}
 	var reset int64
 	if !o.RateLimit.Reset.IsZero() {
 		reset = o.RateLimit.Reset.UnixMilli()
 	}
-	adaptive := "0"
-	if l.cfg.adaptive {
-		adaptive = "1"
+	status := o.StatusCode
+	if o.Quota {
+		status = 0 // a quota 429 teaches nothing, as in the core's limiter
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	rate, err := releaseScript.Run(ctx, l.rdb, l.keys, id, o.StatusCode, o.RetryAfter.Milliseconds(), l.cfg.gateThreshold.Milliseconds(),
-		l.cfg.maxGate.Milliseconds(), o.RateLimit.Remaining, reset, adaptive, cut).Text()
+	res, err := l.run(context.Background(), releaseScript, l.keys, id, status, o.RetryAfter.Milliseconds(), l.cfg.gateThreshold.Milliseconds(),
+		l.cfg.maxGate.Milliseconds(), o.RateLimit.Remaining, reset, l.adaptiveArg(), ls.cut, l.scriptNow())
 	if err != nil {
-		l.markDown(err) // the lease expires by itself
+		l.mu.Lock()
+		l.orphans[id] = true // removed when Redis answers; else its TTL ends it
+		l.mu.Unlock()
+		l.markDown(err)
 		return
 	}
-	if f, err := strconv.ParseFloat(rate, 64); err == nil {
+	if f, err := strconv.ParseFloat(fmt.Sprint(res), 64); err == nil {
 		l.mu.Lock()
 		l.learned = f
 		l.mu.Unlock()
 	}
 }
 
-// renew extends the leases this process holds, every third of their TTL.
-func (l *Limiter) renew() {
+// drop removes id from Redis (a lease, a place in the queue), best
+// effort and without waiting: while Redis cannot be reached it is kept for
+// later.
+func (l *Limiter) drop(id string) {
+	l.calls.Add(1)
+	go func() {
+		defer l.calls.Done()
+		if !l.redisDown() {
+			if _, err := l.run(context.Background(), dropScript, l.keys, id); err == nil {
+				return
+			}
+		}
+		l.mu.Lock()
+		l.orphans[id] = true
+		l.mu.Unlock()
+	}()
+}
+
+// sync registers the leases this process holds (those of the fallback
+// too) when Redis may not count them, and removes the orphans, before
+// Acquire asks Redis for a slot.
+func (l *Limiter) sync(ctx context.Context) error {
+	l.mu.Lock()
+	need := l.resync || len(l.orphans) > 0
+	l.mu.Unlock()
+	if !need {
+		return nil
+	}
+	return l.register(ctx)
+}
+
+// register puts every held lease in Redis with a fresh TTL and removes
+// the orphans.
+func (l *Limiter) register(ctx context.Context) error {
+	l.leaseMu.Lock()
+	defer l.leaseMu.Unlock()
+	l.mu.Lock()
+	args := []any{l.cfg.leaseTTL.Milliseconds(), l.scriptNow(), len(l.held)}
+	for id := range l.held {
+		args = append(args, id)
+	}
+	var orphans []string
+	for id := range l.orphans {
+		args = append(args, id)
+		orphans = append(orphans, id)
+	}
+	l.mu.Unlock()
+	if _, err := l.run(ctx, registerScript, l.keys, args...); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.resync = false
+	for _, id := range orphans {
+		delete(l.orphans, id)
+	}
+	l.mu.Unlock()
+	return nil
+}
+
+// renew registers the leases this process holds, every renewal period,
+// so that they outlive neither the process nor a loss of Redis's state.
+func (l *Limiter) renew(every time.Duration) {
 	defer close(l.done)
-	t := time.NewTicker(l.cfg.leaseTTL / 3)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -224,20 +337,68 @@ func (l *Limiter) renew() {
 		case <-t.C:
 		}
 		l.mu.Lock()
-		args := []any{l.cfg.leaseTTL.Milliseconds()}
-		for id := range l.held {
-			args = append(args, id)
-		}
+		idle := len(l.held) == 0 && len(l.orphans) == 0
 		l.mu.Unlock()
-		if len(args) == 1 || l.redisDown() {
+		if idle || l.redisDown() {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		if err := renewScript.Run(ctx, l.rdb, l.keys[:1], args...).Err(); err != nil {
+		if err := l.register(context.Background()); err != nil {
 			l.markDown(err)
 		}
-		cancel()
 	}
+}
+
+// grace is how long Redis grants no slot after it lost its state, for
+// every live process to register the requests it has in flight.
+func (l *Limiter) grace() time.Duration { return l.cfg.renewEvery() + l.cfg.callTimeout }
+
+// run runs a script, bounded by ctx and the call timeout. The Redis
+// client may not heed the context while its connection hangs: a call
+// still running at the timeout is left to finish (at the client's own
+// read timeout) in its goroutine, which Close waits for.
+func (l *Limiter) run(ctx context.Context, s *redis.Script, keys []string, args ...any) (any, error) {
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.callTimeout)
+	defer cancel()
+	type result struct {
+		v   any
+		err error
+	}
+	ch := make(chan result, 1)
+	l.calls.Add(1)
+	go func() {
+		defer l.calls.Done()
+		v, err := s.Run(ctx, l.rdb, keys, args...).Result()
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("redislimiter: Redis did not answer: %w", ctx.Err())
+	}
+}
+
+func (l *Limiter) adaptiveArg() string {
+	if l.cfg.adaptive {
+		return "1"
+	}
+	return "0"
+}
+
+// scriptNow is the time the scripts use, in ms since the epoch; 0 makes
+// them read Redis's clock, which every process shares.
+func (l *Limiter) scriptNow() int64 {
+	if l.now == nil {
+		return 0
+	}
+	return l.now().UnixMilli()
+}
+
+func (l *Limiter) clock() time.Time {
+	if l.now == nil {
+		return time.Now()
+	}
+	return l.now()
 }
 
 func (l *Limiter) redisDown() bool {
@@ -247,11 +408,13 @@ func (l *Limiter) redisDown() bool {
 }
 
 // markDown switches to the fallback for a while, with one warning per
-// outage.
+// outage. Redis may have lost the leases meanwhile: they are registered
+// again before the next acquisition.
 func (l *Limiter) markDown(err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.downUntil = time.Now().Add(l.cfg.retryRedis)
+	l.resync = true
 	if !l.warned {
 		l.warned = true
 		mode := "pacing in-process until it answers"
@@ -271,12 +434,30 @@ func (l *Limiter) markUp() {
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+// errPastDeadline marks a wait longer than the context's deadline allows.
+type errPastDeadline struct{ d time.Duration }
+
+func (e errPastDeadline) Error() string {
+	return fmt.Sprintf("redislimiter: a wait of %v would pass the context deadline", e.d)
+}
+
+func (e errPastDeadline) Unwrap() error { return context.DeadlineExceeded }
+
+// deadlineCheck returns d, or -1 when waiting d would pass ctx's deadline.
+func (l *Limiter) deadlineCheck(ctx context.Context, d time.Duration) time.Duration {
+	if dl, ok := ctx.Deadline(); ok && d > 0 && dl.Sub(l.clock()) < d {
+		return -d
 	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return fmt.Errorf("redislimiter: a wait of %v would pass the context deadline: %w", d, context.DeadlineExceeded)
+	return d
+}
+
+// sleepReal waits d; a negative d is a wait the deadline does not allow.
+func sleepReal(ctx context.Context, d time.Duration) error {
+	if d < 0 {
+		return errPastDeadline{-d}
+	}
+	if d == 0 {
+		return ctx.Err()
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()

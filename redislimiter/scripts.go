@@ -5,90 +5,199 @@ import "github.com/redis/go-redis/v9"
 // The shared state, under the keys of one name (KEYS, in order):
 //
 //	1 leases    a sorted set: lease ID -> expiry (ms); the requests in flight
-//	2 tat       GCRA's theoretical arrival time (ms) for the request rate
+//	2 fixed     the fixed rate's token bucket: a hash of tokens, last (ms)
 //	3 gate      the time (ms) until which every request waits
 //	4 learn     a hash: rate (requests/s, 0 = none yet), measured, accepted,
-//	            win_start, win_acc, last_cut, last_probe, start
+//	            win_start, win_n, epoch (counts the cuts), last_429,
+//	            last_probe, start, and the learned rate's token bucket
+//	            (burst 1): p_tokens, p_last (ms)
+//	5 queue     a sorted set: waiter ID -> ticket; served in ticket order
+//	6 qalive    a sorted set: waiter ID -> when it is dropped unless it asks
+//	            again (a waiter whose process died)
+//	7 qseq      the last ticket
+//	8 inst      a token for this state: when it is gone, Redis lost the
+//	            state (a restart, a flush) and every process registers the
+//	            requests it has in flight again
 //
 // Every script reads the time from Redis, so that the processes' clocks
-// need not agree.
-
-// acquireScript takes a slot and a place in the rate. ARGV: lease ID,
-// max in flight (0: no cap), lease TTL (ms), fixed rate (requests/s, 0:
-// none), burst. It returns {status, wait ms, last cut}: status 1 =
-// acquired (wait: how long to sleep before sending, for the rate); 0 = no
-// slot or the gate is closed (wait: when to try again). The last cut is
-// the time of the last rate cut, for telling stale 429s at release.
-var acquireScript = redis.NewScript(`
-local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local gate = tonumber(redis.call('GET', KEYS[3]) or '0')
-if gate > now then return {0, gate - now} end
-local maxf = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if maxf > 0 and redis.call('ZCARD', KEYS[1]) >= maxf then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  local wait = 20
-  if first[2] then wait = math.min(math.max(tonumber(first[2]) - now, 1), 50) end
-  return {0, wait}
+// need not agree; tests give it instead (a "now" argument, ms, 0: Redis's
+// TIME). Every write slides the keys' expiry: the state of a name unused
+// for a day goes.
+//
+// The algorithm is openrouter.AdaptiveLimiter's (ratelimit.go), step for
+// step: the comments name its functions.
+const clockLua = `
+local function clock(arg)
+  local n = tonumber(arg)
+  if n and n > 0 then return n end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-if redis.call('HSETNX', KEYS[4], 'start', now) == 1 then redis.call('PEXPIRE', KEYS[4], 86400000) end
-local rate = tonumber(ARGV[4])
+local day = 86400000
+local function num(x) return string.format('%.17g', x) end
+`
+
+// acquireScript takes a place in the queue, then a slot and a place in
+// the rate. ARGV: 1 lease ID, 2 max in flight (0: no cap), 3 lease TTL
+// (ms), 4 fixed rate (requests/s, 0: none), 5 burst, 6 now, 7 the state's
+// token the caller knows ("" at first), 8 a new token, 9 how long (ms) a
+// waiter keeps its place past its next call, 10 the grace (ms) after a
+// state loss, 11 adaptive (1/0). It returns {status, wait ms, epoch, token}: status 1 =
+// acquired (wait: how long to sleep before sending, for the rate); 0 =
+// wait and ask again; 2 = the state is not the one the caller knows:
+// register the leases held, then ask again. The epoch counts the rate's
+// cuts, for telling stale 429s at release.
+var acquireScript = redis.NewScript(clockLua + `
+local now = clock(ARGV[6])
+local inst = redis.call('GET', KEYS[8])
+if not inst then
+  inst = ARGV[8]
+  redis.call('SET', KEYS[8], inst, 'PX', day)
+end
+if inst ~= ARGV[7] then
+  if ARGV[7] ~= '' then
+    -- the state was lost: no slot until every live process registered its own
+    local g = tonumber(redis.call('GET', KEYS[3]) or '0')
+    local u = now + tonumber(ARGV[10])
+    if u > g then redis.call('SET', KEYS[3], u, 'PX', tonumber(ARGV[10])) end
+  end
+  return {2, 0, '0', inst}
+end
+redis.call('PEXPIRE', KEYS[8], day)
+local id, maxf, alive = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[9])
+local function later(ms)
+  if maxf > 0 then redis.call('ZADD', KEYS[6], now + ms + alive, id) end
+  return {0, ms, '0', inst}
+end
+if maxf > 0 then
+  local dead = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now)
+  for i = 1, #dead do redis.call('ZREM', KEYS[5], dead[i]) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
+  if not redis.call('ZSCORE', KEYS[5], id) then
+    redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[7]), id)
+  end
+  redis.call('PEXPIRE', KEYS[5], day)
+  redis.call('PEXPIRE', KEYS[6], day)
+  redis.call('PEXPIRE', KEYS[7], day)
+end
+local gate = tonumber(redis.call('GET', KEYS[3]) or '0')
+if gate > now then return later(gate - now) end
+if maxf > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+  local free = maxf - redis.call('ZCARD', KEYS[1])
+  local rank = redis.call('ZRANK', KEYS[5], id)
+  if free <= 0 or rank >= free then
+    -- the next in line ask often: a slot waits for them alone
+    local wait = 20
+    if rank < maxf then wait = 5 end
+    local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    if first[2] then wait = math.min(math.max(tonumber(first[2]) - now, 1), wait) end
+    return later(wait)
+  end
+  redis.call('ZREM', KEYS[5], id)
+  redis.call('ZREM', KEYS[6], id)
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), id)
+redis.call('PEXPIRE', KEYS[1], day)
+redis.call('HSETNX', KEYS[4], 'start', now)
+redis.call('PEXPIRE', KEYS[4], day)
+local epoch = redis.call('HGET', KEYS[4], 'epoch') or '0'
+-- wait (ratelimit.go): the fixed rate's bucket, then the learned rate's,
+-- each a token bucket as golang.org/x/time/rate keeps it.
+local t, wait = now, 0
+local fixed, burst = tonumber(ARGV[4]), tonumber(ARGV[5])
+if fixed > 0 then
+  local tk = tonumber(redis.call('HGET', KEYS[2], 'tokens') or burst)
+  local last = tonumber(redis.call('HGET', KEYS[2], 'last') or t)
+  if t < last then last = t end
+  tk = math.min(tk + (t - last) / 1000 * fixed, burst) - 1
+  if tk < 0 then wait = -tk / fixed * 1000 end
+  redis.call('HSET', KEYS[2], 'tokens', num(tk), 'last', num(t))
+  redis.call('PEXPIRE', KEYS[2], 60000 + math.ceil(burst * 1000 / fixed))
+  t = t + wait
+end
 local learned = tonumber(redis.call('HGET', KEYS[4], 'rate') or '0')
-if learned > 0 and (rate == 0 or learned < rate) then rate = learned end
-local cut = redis.call('HGET', KEYS[4], 'last_cut') or '0'
-if rate <= 0 then return {1, 0, cut} end
-local interval = 1000 / rate
-local burst = math.max(tonumber(ARGV[5]), 1)
-if learned > 0 and rate == learned then burst = 1 end
-local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tat < now then tat = now end
-local wait = tat - (burst - 1) * interval - now
-if wait < 0 then wait = 0 end
-redis.call('SET', KEYS[2], tat + interval, 'PX', 60000 + math.ceil(interval * burst))
-return {1, math.floor(wait), cut}
+if ARGV[11] == '1' and learned > 0 then
+  local tk = tonumber(redis.call('HGET', KEYS[4], 'p_tokens') or '1')
+  local last = tonumber(redis.call('HGET', KEYS[4], 'p_last') or t)
+  if t < last then last = t end
+  tk = math.min(tk + (t - last) / 1000 * learned, 1) - 1
+  if tk < 0 then wait = wait - tk / learned * 1000 end
+  redis.call('HSET', KEYS[4], 'p_tokens', num(tk), 'p_last', num(t))
+end
+return {1, math.floor(wait), epoch, inst}
 `)
 
-// releaseScript frees a slot and learns from the outcome. ARGV: lease ID,
-// status, retry-after (ms), gate threshold (ms), max gate (ms),
-// rate-limit remaining (-1: unknown), reset (ms since the epoch; 0:
-// unknown), adaptive (1/0), the last cut seen at acquire (a 429 from a
-// request sent before a later cut is stale: it says nothing of the new
-// rate). It returns the learned rate (as a string).
-var releaseScript = redis.NewScript(`
-local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
+// releaseScript frees a slot and learns from the outcome (done in
+// ratelimit.go). ARGV: 1 lease ID, 2 status, 3 retry-after (ms), 4 gate
+// threshold (ms), 5 max gate (ms), 6 rate-limit remaining (-1: unknown),
+// 7 reset (ms since the epoch; 0: unknown), 8 adaptive (1/0), 9 the epoch
+// seen at acquire (a 429 from a request sent before a later cut is stale:
+// it says nothing of the new rate), 10 now. It returns the learned rate
+// (as a string).
+var releaseScript = redis.NewScript(clockLua + `
+local now = clock(ARGV[10])
+local h = KEYS[4]
 redis.call('ZREM', KEYS[1], ARGV[1])
 local status = tonumber(ARGV[2])
+if status == 0 then return redis.call('HGET', h, 'rate') or '0' end
 local ra, thr, maxg = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local rem, reset = tonumber(ARGV[6]), tonumber(ARGV[7])
+local adaptive = ARGV[8] == '1'
 local function gateto(untilms)
   local g = tonumber(redis.call('GET', KEYS[3]) or '0')
   if untilms > g then redis.call('SET', KEYS[3], untilms, 'PX', math.max(untilms - now, 1)) end
 end
-if rem == 0 and reset > now and reset - now <= maxg then gateto(reset) end
-if status == 0 then return redis.call('HGET', KEYS[4], 'rate') or '0' end
-local h = KEYS[4]
-local stale = (redis.call('HGET', h, 'last_cut') or '0') ~= ARGV[9]
 local rate = tonumber(redis.call('HGET', h, 'rate') or '0')
-local measured = tonumber(redis.call('HGET', h, 'measured') or '0')
-if status ~= 429 then
-  local acc = redis.call('HINCRBY', h, 'accepted', 1)
-  if not stale then redis.call('HINCRBY', h, 'win_n', 1) end
-  if rate > 0 and ARGV[8] == '1' then
-    local lp = tonumber(redis.call('HGET', h, 'last_probe') or '0')
-    if now - lp >= 1000 then
-      local nr = rate * 1.05
-      if measured > 0 then nr = math.max(rate, math.min(rate * 1.01, measured)) end
-      redis.call('HSET', h, 'rate', tostring(nr), 'last_probe', now)
-      rate = nr
+redis.call('PEXPIRE', h, day)
+-- setRate: the learned rate's bucket fills at the old rate until now
+-- (from none, it starts full), then at the new one.
+local function setrate(nr)
+  local tk = 1
+  if rate > 0 then
+    local last = tonumber(redis.call('HGET', h, 'p_last') or now)
+    if now < last then last = now end
+    tk = math.min(tonumber(redis.call('HGET', h, 'p_tokens') or '1') + (now - last) / 1000 * rate, 1)
+  end
+  redis.call('HSET', h, 'rate', num(nr), 'p_tokens', num(tk), 'p_last', num(now))
+  rate = nr
+end
+-- gateByHeaders: hold every request until the reset when nothing
+-- remains, and pace to what remains otherwise.
+if reset > 0 and rem >= 0 and reset > now and reset - now <= maxg then
+  if rem == 0 then
+    gateto(reset)
+  else
+    local ps = rem / ((reset - now) / 1000)
+    if adaptive and (rate == 0 or ps < rate) then
+      setrate(ps)
+      redis.call('HSET', h, 'last_probe', now)
     end
   end
-  return tostring(rate)
+end
+local stale = (redis.call('HGET', h, 'epoch') or '0') ~= ARGV[9]
+if status ~= 429 then
+  redis.call('HINCRBY', h, 'accepted', 1)
+  if not stale then redis.call('HINCRBY', h, 'win_n', 1) end
+  local lp = tonumber(redis.call('HGET', h, 'last_probe') or '0')
+  if rate > 0 and now - lp >= 1000 then
+    -- probe: a guess climbs quickly; a measured rate climbs back to what
+    -- was measured, and past it (to twice it) after 30s without a 429.
+    local measured = tonumber(redis.call('HGET', h, 'measured') or '0')
+    local nr = rate * 1.05
+    if measured > 0 then
+      local ceiling = measured
+      if now - tonumber(redis.call('HGET', h, 'last_429') or '0') > 30000 then ceiling = 2 * measured end
+      nr = math.max(rate, math.min(rate * 1.01, ceiling))
+    end
+    setrate(nr)
+    redis.call('HSET', h, 'last_probe', now)
+  end
+  return num(rate)
 end
 if ra >= thr and ra <= maxg then gateto(now + ra) end
-if ARGV[8] ~= '1' or stale then return tostring(rate) end
+if ra > maxg then return num(rate) end -- a quota: it says nothing of the rate
+if not adaptive or stale then return num(rate) end
 local acc = tonumber(redis.call('HGET', h, 'accepted') or '0')
 local winn = tonumber(redis.call('HGET', h, 'win_n') or '0')
 local ws = tonumber(redis.call('HGET', h, 'win_start') or '0')
@@ -97,24 +206,41 @@ if rate == 0 then
   local start = tonumber(redis.call('HGET', h, 'start') or now)
   local el = math.max((now - start) / 1000, 0.05)
   nr, meas = math.max(acc / el * 0.5, 1), 0
-elseif winn >= 20 and now > ws then
-  local est = winn / ((now - ws) / 1000)
+elseif winn >= 20 then
+  local est = winn / (math.max(now - ws, 1) / 1000)
   est = math.max(est, rate * 0.95)
   nr, meas = est * 0.98, est
 else
-  nr, meas = math.max(rate * 0.85, 0.1), 0
+  nr, meas = rate * 0.85, 0
 end
-redis.call('HSET', h, 'rate', tostring(nr), 'measured', tostring(meas), 'win_start', now, 'win_n', 0, 'last_probe', now, 'last_cut', now)
-return tostring(nr)
+nr = math.max(nr, 0.1)
+redis.call('HINCRBY', h, 'epoch', 1)
+setrate(nr)
+redis.call('HSET', h, 'measured', num(meas), 'win_start', now, 'win_n', 0, 'last_probe', now, 'last_429', now)
+return num(nr)
 `)
 
-// renewScript extends the leases this process holds. ARGV: TTL (ms),
-// then the lease IDs.
-var renewScript = redis.NewScript(`
-local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
-for i = 2, #ARGV do
-  redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i])
+// registerScript puts the leases a process holds in the set with a fresh
+// expiry (again, after Redis lost them, or those of the fallback), and
+// removes the IDs it gave up. ARGV: 1 TTL (ms), 2 now, 3 the number n of
+// held IDs, then the n held IDs, then the IDs to remove.
+var registerScript = redis.NewScript(clockLua + `
+local now = clock(ARGV[2])
+local ttl, n = tonumber(ARGV[1]), tonumber(ARGV[3])
+for i = 4, 3 + n do redis.call('ZADD', KEYS[1], now + ttl, ARGV[i]) end
+for i = 4 + n, #ARGV do
+  redis.call('ZREM', KEYS[1], ARGV[i])
+  redis.call('ZREM', KEYS[5], ARGV[i])
+  redis.call('ZREM', KEYS[6], ARGV[i])
 end
-return #ARGV - 1
+if n > 0 then redis.call('PEXPIRE', KEYS[1], day) end
+return n
+`)
+
+// dropScript removes an ID from the leases and the queue. ARGV: the ID.
+var dropScript = redis.NewScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+redis.call('ZREM', KEYS[6], ARGV[1])
+return 1
 `)

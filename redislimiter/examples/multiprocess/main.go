@@ -14,6 +14,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -34,12 +35,11 @@ func main() {
 	workers := flag.Int("workers", 10, "goroutines per process")
 	total := flag.Int("requests", 2000, "requests in all")
 	redisAddr := flag.String("redis", "", "a Redis to use (default: start redis-server on a free port)")
-	child := flag.Bool("child", false, "internal: run as one of the processes")
 	flag.Parse()
-	if *child {
-		os.Exit(runChild(*workers, *total))
+	if os.Getenv("MP_CHILD") == "1" {
+		os.Exit(runChild())
 	}
-	if err := runParent(*procs, *workers, *total, *redisAddr); err != nil {
+	if _, err := runParent(os.Stdout, os.Args[0], *procs, *workers, *total, *redisAddr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -47,19 +47,30 @@ func main() {
 
 const rate, burst = 100.0, 10
 
-func runParent(procs, workers, total int, redisAddr string) error {
+// result is one run's row of the table.
+type result struct {
+	shared                bool
+	wall                  time.Duration
+	failed, completions   int64
+	rateLimited, peakConc int64
+}
+
+// runParent runs the job twice, as procs processes of exe, and prints the
+// table to w.
+func runParent(w io.Writer, exe string, procs, workers, total int, redisAddr string) ([]result, error) {
 	if redisAddr == "" {
 		addr, stop, err := startRedis()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer stop()
 		redisAddr = addr
 	}
-	fmt.Printf("%d processes x %d goroutines, %d requests; server: %.0f req/s, burst %d, at most 8 in flight, 20ms, 429 with Retry-After: 1\n\n",
+	var results []result
+	fmt.Fprintf(w, "%d processes x %d goroutines, %d requests; server: %.0f req/s, burst %d, at most 8 in flight, 20ms, 429 with Retry-After: 1\n\n",
 		procs, workers, total, rate, burst)
-	fmt.Println("| limiter | wall | minimum | wall/minimum | failed | 429s | 429 % | server peak in flight |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Fprintln(w, "| limiter | wall | minimum | wall/minimum | failed | 429s | 429 % | server peak in flight |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, shared := range []bool{true, false} {
 		srv := openroutertest.NewServer(openroutertest.WithRateLimit(rate, burst), openroutertest.WithMaxConcurrent(8),
 			openroutertest.WithLatency(20*time.Millisecond), openroutertest.WithRetryAfter("1"), openroutertest.WithoutRecording())
@@ -70,13 +81,17 @@ func runParent(procs, workers, total int, redisAddr string) error {
 		var errs []error
 		var emu sync.Mutex
 		for p := 0; p < procs; p++ {
-			cmd := exec.Command(os.Args[0], "-child", "-workers", strconv.Itoa(workers), "-requests", strconv.Itoa(total/procs))
-			cmd.Env = append(os.Environ(), "MP_URL="+srv.URL, "MP_KEY="+srv.Key, "MP_REDIS="+redisAddr, "MP_NAME="+name,
+			n := total / procs
+			if p < total%procs {
+				n++
+			}
+			cmd := exec.Command(exe)
+			cmd.Env = append(os.Environ(), "MP_CHILD=1", "MP_WORKERS="+strconv.Itoa(workers), "MP_REQUESTS="+strconv.Itoa(n), "MP_URL="+srv.URL, "MP_KEY="+srv.Key, "MP_REDIS="+redisAddr, "MP_NAME="+name,
 				"MP_SHARED="+strconv.FormatBool(shared))
 			out, _ := cmd.StdoutPipe()
 			cmd.Stderr = os.Stderr
 			if err := cmd.Start(); err != nil {
-				return err
+				return nil, err
 			}
 			wg.Add(1)
 			go func() {
@@ -100,26 +115,34 @@ func runParent(procs, workers, total int, redisAddr string) error {
 		st := srv.Stats()
 		srv.Close()
 		if len(errs) > 0 {
-			return fmt.Errorf("a process failed: %v", errs[0])
+			return nil, fmt.Errorf("a process failed: %v", errs[0])
 		}
 		min := time.Duration(float64(total-burst) / rate * float64(time.Second))
 		label := "each process alone (AdaptiveLimiter)"
 		if shared {
 			label = "shared (redislimiter)"
 		}
-		fmt.Printf("| %s | %.2fs | %.2fs | %.3f | %d | %d | %.2f %% | %d |\n", label, wall.Seconds(), min.Seconds(),
+		results = append(results, result{shared: shared, wall: wall, failed: failed.Load(), completions: int64(st.Completions),
+			rateLimited: int64(st.RateLimited), peakConc: int64(st.PeakConcurrent)})
+		fmt.Fprintf(w, "| %s | %.2fs | %.2fs | %.3f | %d | %d | %.2f %% | %d |\n", label, wall.Seconds(), min.Seconds(),
 			wall.Seconds()/min.Seconds(), failed.Load(), st.RateLimited, 100*float64(st.RateLimited)/float64(total), st.PeakConcurrent)
 	}
-	return nil
+	return results, nil
 }
 
 // runChild sends its share of the requests and prints how many failed.
-func runChild(workers, n int) int {
+func runChild() int {
+	workers, _ := strconv.Atoi(os.Getenv("MP_WORKERS"))
+	n, _ := strconv.Atoi(os.Getenv("MP_REQUESTS"))
 	var lim openrouter.Limiter = openrouter.NewAdaptiveLimiter()
 	if os.Getenv("MP_SHARED") == "true" {
 		rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("MP_REDIS")})
 		defer rdb.Close()
-		rl := redislimiter.New(rdb, os.Getenv("MP_NAME"))
+		rl, err := redislimiter.New(rdb, os.Getenv("MP_NAME"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			return 1
+		}
 		defer rl.Close()
 		lim = rl
 	}

@@ -1,0 +1,184 @@
+package redislimiter
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/internal/limiterclock"
+)
+
+// fakeClock moves forward only when told, or by the sleeps it is asked
+// for, which it adds up.
+type fakeClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	slept time.Duration
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d < 0 {
+		return errPastDeadline{-d}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	c.slept += d
+	return ctx.Err()
+}
+
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// took returns the time slept since the last call.
+func (c *fakeClock) took() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.slept
+	c.slept = 0
+	return d
+}
+
+// step is one request: the time before it, and what it got.
+type step struct {
+	idle       time.Duration
+	status     int
+	retryAfter time.Duration
+	remaining  int
+	resetIn    time.Duration // X-RateLimit-Reset, from the answer
+	quota      bool          // the client marked the 429 a quota (Outcome.Quota)
+}
+
+func oks(n int, idle time.Duration) []step {
+	s := make([]step, n)
+	for i := range s {
+		s[i] = step{idle: idle, status: 200, remaining: -1}
+	}
+	return s
+}
+
+func tooMany(retryAfter time.Duration) step {
+	return step{status: 429, retryAfter: retryAfter, remaining: -1}
+}
+
+func seq(parts ...any) []step {
+	var out []step
+	for _, p := range parts {
+		switch p := p.(type) {
+		case step:
+			out = append(out, p)
+		case []step:
+			out = append(out, p...)
+		}
+	}
+	return out
+}
+
+// Item 7: one algorithm. The same requests, with the same outcomes at the
+// same times, go through openrouter's AdaptiveLimiter and through this
+// limiter (its scripts given the time): before each request both wait as
+// long, and after each answer both have learned the same rate.
+func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
+	const latency = 5 * time.Millisecond
+	ms := 10 * time.Millisecond
+	for _, tc := range []struct {
+		name  string
+		opts  []Option
+		steps []step
+	}{
+		{"the first 429 halves what was accepted, then paces", nil,
+			seq(oks(30, ms), tooMany(time.Second), oks(10, 0))},
+		{"a measured window sets the rate just under it", nil,
+			seq(oks(30, ms), tooMany(time.Second), oks(25, 0), tooMany(time.Second), oks(20, 0))},
+		{"too short a window steps down", nil,
+			seq(oks(30, ms), tooMany(time.Second), oks(5, 0), tooMany(time.Second), oks(3, 0))},
+		{"probing climbs to the measured rate, past it after 30s without a 429", nil,
+			seq(oks(30, ms), tooMany(time.Second), oks(25, 0), tooMany(time.Second), oks(8, 1100*time.Millisecond),
+				step{idle: 31 * time.Second, status: 200, remaining: -1}, oks(8, 1100*time.Millisecond))},
+		{"X-RateLimit-Remaining paces to what remains", nil,
+			seq(oks(3, ms), step{status: 200, remaining: 10, resetIn: 2 * time.Second}, oks(4, 0))},
+		{"X-RateLimit-Remaining: 0 gates until the reset", nil,
+			seq(oks(3, ms), step{status: 200, remaining: 0, resetIn: 3 * time.Second}, oks(2, 0))},
+		{"a long Retry-After gates every request", nil,
+			seq(oks(5, ms), tooMany(5*time.Second), oks(3, 0))},
+		{"a quota's 429 says nothing of the rate", nil,
+			seq(oks(5, ms), tooMany(2*time.Hour), oks(3, 0))},
+		{"a 429 the client marked a quota teaches nothing", nil,
+			seq(oks(5, ms), step{status: 429, retryAfter: time.Second, remaining: -1, quota: true}, oks(3, 0))},
+		{"no answer teaches nothing", nil,
+			seq(oks(5, ms), step{status: 0, remaining: -1}, tooMany(time.Second), step{status: 0, remaining: -1}, oks(3, 0))},
+		{"adaptive off", []Option{LimitAdaptive(false)},
+			seq(oks(5, ms), tooMany(time.Second), oks(3, 0), tooMany(3*time.Second), oks(2, 0))},
+		{"a fixed rate with a burst, and a learned rate under it", []Option{LimitRate(20, 3)},
+			seq(oks(30, 0), tooMany(time.Second), oks(25, 0), tooMany(time.Second), oks(10, 0))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startRedis(t)
+			start := time.UnixMilli(1_800_000_000_000)
+			cc, rc := &fakeClock{now: start}, &fakeClock{now: start}
+			// The same settings, by the same names, for the AdaptiveLimiter.
+			cfg := defaultConfig()
+			for _, o := range tc.opts {
+				_ = o(&cfg)
+			}
+			core := openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(cfg.maxInFlight), openrouter.LimitRate(cfg.rate, cfg.burst),
+				openrouter.LimitAdaptive(cfg.adaptive), openrouter.LimitMaxGate(cfg.maxGate))
+			limiterclock.Set(core, cc)
+			rl := newLimiter(t, client(t, s.addr()), "algo", tc.opts...)
+			rl.now, rl.sleep = rc.Now, rc.Sleep
+			ctx := context.Background()
+			for i, st := range tc.steps {
+				at := cc.Now().Add(st.idle)
+				cc.set(at)
+				rc.set(at)
+				relCore, err := core.Acquire(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				relRedis, err := rl.Acquire(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wc, wr := cc.took(), rc.took()
+				if d := wc - wr; d > 2*time.Millisecond || d < -2*time.Millisecond {
+					t.Fatalf("request %d: AdaptiveLimiter waited %v, redislimiter %v", i, wc, wr)
+				}
+				// Both answers come at the same whole millisecond (Redis
+				// counts in ms).
+				done := cc.Now().Add(latency).Truncate(time.Millisecond).Add(time.Millisecond)
+				cc.set(done)
+				rc.set(done)
+				o := openrouter.Outcome{StatusCode: st.status, RetryAfter: st.retryAfter, Quota: st.quota,
+					RateLimit: openrouter.RateLimitInfo{Remaining: st.remaining}}
+				if st.resetIn > 0 {
+					o.RateLimit.Reset = done.Add(st.resetIn)
+				}
+				relCore(o)
+				relRedis(o)
+				if a, b := core.LearnedRate(), rl.LearnedRate(); math.Abs(a-b) > 1e-9*math.Max(1, a) {
+					t.Fatalf("after request %d (%s): AdaptiveLimiter learned %v/s, redislimiter %v/s", i, describe(st), a, b)
+				}
+			}
+			if tc.name == "a measured window sets the rate just under it" && core.LearnedRate() == 0 {
+				t.Error("nothing learned: the comparison compared nothing")
+			}
+		})
+	}
+}
+
+func describe(s step) string {
+	return fmt.Sprintf("status %d, Retry-After %v, remaining %d, reset in %v", s.status, s.retryAfter, s.remaining, s.resetIn)
+}
