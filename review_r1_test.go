@@ -1,0 +1,170 @@
+package openrouter_test
+
+// Tests from a hostile review of the Batch API client and the endpoints
+// beyond chat: each one answered garbage, or fed bad input, and failed
+// before its fix.
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/openroutertest"
+)
+
+// hostile starts an httptest server answering every request with h, and
+// a client for it.
+func hostile(t *testing.T, h http.HandlerFunc) *openrouter.Client {
+	t.Helper()
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(hs.URL), openrouter.WithLimiter(nil))
+}
+
+func TestEmbedNilContextIsRefused(t *testing.T) {
+	var n atomic.Int32
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) { n.Add(1) })
+	var ctx context.Context // nil
+	res, err := c.Embed(ctx, &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a"}})
+	if !errors.Is(err, openrouter.ErrInvalidRequest) || res != nil {
+		t.Errorf("nil context: %v, %v; want ErrInvalidRequest", res, err)
+	}
+	if n.Load() != 0 {
+		t.Errorf("%d requests sent", n.Load())
+	}
+}
+
+func b64Floats(fs ...float32) string {
+	b := make([]byte, 4*len(fs))
+	for i, f := range fs {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func TestEmbedRefusesNonFiniteAndMisSizedVectors(t *testing.T) {
+	for name, tc := range map[string]struct {
+		vec  string
+		dims int
+	}{
+		"nan":        {`"` + b64Floats(1, float32(math.NaN())) + `"`, 0},
+		"inf":        {`"` + b64Floats(float32(math.Inf(1)), 1) + `"`, 0},
+		"dimensions": {`[1,2,3]`, 2},
+	} {
+		body := `{"model":"m/e","data":[{"index":0,"embedding":` + tc.vec + `}],"usage":{"prompt_tokens":1,"total_tokens":1,"cost":0.5}}`
+		c := hostile(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) })
+		_, err := c.Embed(context.Background(), &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a"}, Dimensions: tc.dims})
+		if !errors.Is(err, openrouter.ErrServer) {
+			t.Errorf("%s: %v, want ErrServer", name, err)
+		}
+	}
+}
+
+// TestEmbedMalformedAnswerKeepsItsCost: an answer that was billed but is
+// unusable still counts in Usage, beside the part that answered well.
+func TestEmbedMalformedAnswerKeepsItsCost(t *testing.T) {
+	var n atomic.Int32
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			io.WriteString(w, `{"model":"m/e","data":[{"index":0,"embedding":[1,2]}],"usage":{"prompt_tokens":1,"total_tokens":1,"cost":0.25}}`)
+			return
+		}
+		io.WriteString(w, `{"model":"m/e","data":[],"usage":{"prompt_tokens":1,"total_tokens":1,"cost":0.5}}`)
+	})
+	res, err := c.Embed(context.Background(), &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a", "b"}, BatchInputs: 1, Concurrency: 1})
+	if !errors.Is(err, openrouter.ErrServer) {
+		t.Fatalf("%v, want ErrServer", err)
+	}
+	if res == nil || res.Usage.Cost != 0.75 || res.Vectors[0] == nil || res.Vectors[1] != nil {
+		t.Errorf("result %+v: want both answers' cost (0.75), the first vector and no second", res)
+	}
+	if got := c.Spent(); got != 0.75 {
+		t.Errorf("client spent %v, want 0.75", got)
+	}
+}
+
+func TestCreateKeyGarbledAnswerHidesTheSecret(t *testing.T) {
+	const secret = "sk-or-v1-0123456789abcdef0123456789abcdef"
+	for name, body := range map[string]string{
+		"type":      `{"data":"oops","key":"` + secret + `"}`,
+		"truncated": `{"key":"` + secret + `","data":{"hash":"h`,
+		"nohash":    `{"key":"` + secret + `","data":{}}`,
+	} {
+		c := hostile(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) })
+		_, err := c.CreateKey(context.Background(), openrouter.NewKey{Name: "job"})
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+			if strings.Contains(s, secret[10:30]) {
+				t.Errorf("%s: the new key's secret is in the error: %s", name, s)
+			}
+		}
+	}
+}
+
+// TestEstimateBatchPriceOnlyForBatchableRequests: a request that cannot
+// go in a batch (an image input, fallback models) runs sync, at the sync
+// price.
+func TestEstimateBatchPriceOnlyForBatchableRequests(t *testing.T) {
+	srv := openroutertest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+	img := &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", MaxTokens: 100, Messages: []openrouter.Message{
+		{Role: "user", Parts: []openrouter.ContentPart{openrouter.TextPart("what is it?"), openrouter.ImageURLPart("https://example.com/a.png")}}}}
+	sync, err := c.EstimateCost(context.Background(), []*openrouter.ChatRequest{img}, openrouter.EstimateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := c.EstimateCost(context.Background(), []*openrouter.ChatRequest{img}, openrouter.EstimateOptions{Batch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if batch.Cost != sync.Cost {
+		t.Errorf("an image request in batch mode estimated at %v, want the sync price %v (it cannot go in a batch)", batch.Cost, sync.Cost)
+	}
+}
+
+// TestBatchResultsEmptyPagesDoNotLoopForever: a server whose pages are
+// empty but always say there is more, each with a new cursor.
+func TestBatchResultsEmptyPagesDoNotLoopForever(t *testing.T) {
+	var n atomic.Int32
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		i := n.Add(1)
+		if i > 1000 {
+			http.Error(w, `{"error":{"code":400,"message":"the client looped"}}`, http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, `{"data":[],"has_more":true,"next_cursor":"c%d"}`, i)
+	})
+	_, err := c.BatchResultMap(context.Background(), "batch_1")
+	if !errors.Is(err, openrouter.ErrServer) {
+		t.Errorf("%v, want ErrServer", err)
+	}
+	if got := n.Load(); got > 10 {
+		t.Errorf("%d empty pages read", got)
+	}
+}
+
+// TestBatchResultMapRefusesResultWithoutCustomID: a result that names no
+// request cannot be matched; it is not filed under "".
+func TestBatchResultMapRefusesResultWithoutCustomID(t *testing.T) {
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"data":[{"id":"r1","custom_id":"","response":{"status_code":200,"body":{}}}],"has_more":false}`)
+	})
+	m, err := c.BatchResultMap(context.Background(), "batch_1")
+	if !errors.Is(err, openrouter.ErrServer) {
+		t.Errorf("%v (map %v), want ErrServer", err, m)
+	}
+}
