@@ -21,7 +21,9 @@ const messageOverheadTokens = 4
 // EstimateOptions configures EstimateCost.
 type EstimateOptions struct {
 	// Batch prices the per-token part at the batch price
-	// (BatchDiscount of the sync price).
+	// (BatchDiscount of the sync price), for the requests that can go in
+	// a batch (see CheckBatchable); the others run sync, at the sync
+	// price.
 	Batch bool
 }
 
@@ -54,6 +56,7 @@ func (c *Client) EstimateCost(ctx context.Context, reqs []*ChatRequest, o Estima
 			ids[0] = c.cfg.roles.Standard
 		}
 		prompt := promptTokens(req)
+		discount := o.Batch && CheckBatchable(req) == nil
 		var cost float64
 		out := 0
 		for _, id := range ids {
@@ -70,7 +73,7 @@ func (c *Client) EstimateCost(ctx context.Context, reqs []*ChatRequest, o Estima
 			}
 			n := completionBound(req, m, prompt)
 			tokens := float64(prompt)*m.Pricing.Prompt + float64(n)*m.Pricing.Completion
-			if o.Batch {
+			if discount {
 				tokens *= BatchDiscount
 			}
 			if c := tokens + m.Pricing.Request; c >= cost {
