@@ -278,9 +278,15 @@ func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to
 	if ans.Usage != nil {
 		c.spend(ctx, ans.Usage.Cost)
 	}
-	want := to - from
+	vecs, err := ans.vectors(req.Model, to-from, req.Dimensions)
+	return &ans, vecs, err
+}
+
+// vectors returns the answer's want vectors in input order, checking
+// that each input has exactly one, of dims values when dims > 0.
+func (ans *embeddingAnswer) vectors(model string, want, dims int) ([][]float32, error) {
 	if len(ans.Data) != want {
-		return &ans, nil, malformed(req.Model, "%d embeddings for %d inputs", len(ans.Data), want)
+		return nil, malformed(model, "%d embeddings for %d inputs", len(ans.Data), want)
 	}
 	vecs := make([][]float32, want)
 	for i, d := range ans.Data {
@@ -289,18 +295,18 @@ func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to
 			idx = *d.Index
 		}
 		if idx < 0 || idx >= want || vecs[idx] != nil {
-			return &ans, nil, malformed(req.Model, "embedding index %d out of range or repeated", idx)
+			return nil, malformed(model, "embedding index %d out of range or repeated", idx)
 		}
 		v, err := decodeVector(d.Embedding)
 		if err != nil {
-			return &ans, nil, malformed(req.Model, "embedding %d: %v", idx, err)
+			return nil, malformed(model, "embedding %d: %v", idx, err)
 		}
-		if req.Dimensions > 0 && len(v) != req.Dimensions {
-			return &ans, nil, malformed(req.Model, "embedding %d has %d dimensions, %d were asked for", idx, len(v), req.Dimensions)
+		if dims > 0 && len(v) != dims {
+			return nil, malformed(model, "embedding %d has %d dimensions, %d were asked for", idx, len(v), dims)
 		}
 		vecs[idx] = v
 	}
-	return &ans, vecs, nil
+	return vecs, nil
 }
 
 // decodeVector decodes an embedding sent as an array of numbers or as
