@@ -199,12 +199,14 @@ func (e *BatchStatusError) Error() string {
 	return s + fmt.Sprintf(" (%d of %d requests finished; the others were not done)", n, e.Counts.Total)
 }
 
-// batchIDPath returns the path of one batch, refusing an empty ID.
+// batchIDPath returns the path of one batch, refusing an empty ID or a
+// dot segment.
 func (c *Client) batchIDPath(id string, suffix string) (string, error) {
-	if id == "" {
-		return "", invalid("empty batch ID")
+	seg, err := pathSegment("batch ID", id)
+	if err != nil {
+		return "", err
 	}
-	return c.batchPath() + "/" + url.PathEscape(id) + suffix, nil
+	return c.batchPath() + "/" + seg + suffix, nil
 }
 
 // GetBatch returns a batch's state (GET /batches/{id}). It is a read: the

@@ -251,10 +251,11 @@ func (c *Client) ListKeys(ctx context.Context, o KeyListOptions, opts ...CallOpt
 }
 
 func keyPath(hash string) (string, error) {
-	if hash == "" {
-		return "", invalid("empty key hash")
+	seg, err := pathSegment("key hash", hash)
+	if err != nil {
+		return "", err
 	}
-	return "/keys/" + url.PathEscape(hash), nil
+	return "/keys/" + seg, nil
 }
 
 // GetKey returns the key of this hash (GET /keys/{hash}); it needs a

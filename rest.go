@@ -45,8 +45,20 @@ func malformed(model, format string, args ...any) error {
 // ErrInvalidRequest error for an ID that is not author/slug.
 func modelPath(id string) (string, error) {
 	author, slug, ok := strings.Cut(id, "/")
-	if !ok || author == "" || slug == "" || strings.Contains(slug, "/") {
+	if !ok || author == "" || slug == "" || strings.Contains(slug, "/") || dotSegment(author) || dotSegment(slug) {
 		return "", invalid("model ID %q is not author/slug", id)
 	}
 	return url.PathEscape(author) + "/" + url.PathEscape(slug), nil
 }
+
+// pathSegment returns an ID escaped for one URL path segment, or an
+// ErrInvalidRequest error for an empty ID or a dot segment ("." or
+// ".."), which a server or proxy would clean into another endpoint's path.
+func pathSegment(what, id string) (string, error) {
+	if id == "" || dotSegment(id) {
+		return "", invalid("%s %q is not an ID", what, id)
+	}
+	return url.PathEscape(id), nil
+}
+
+func dotSegment(s string) bool { return s == "." || s == ".." }

@@ -168,3 +168,27 @@ func TestBatchResultMapRefusesResultWithoutCustomID(t *testing.T) {
 		t.Errorf("%v (map %v), want ErrServer", err, m)
 	}
 }
+
+// TestDotSegmentIDsAreRefused: an ID of "." or ".." would make a path
+// that a server or proxy cleans into another endpoint's
+// ("/keys/.." is "/"; "/models/../keys/endpoints" is "/keys/endpoints").
+func TestDotSegmentIDsAreRefused(t *testing.T) {
+	var n atomic.Int32
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) { n.Add(1) })
+	ctx := context.Background()
+	for name, call := range map[string]func() error{
+		"DeleteKey":           func() error { return c.DeleteKey(ctx, "..") },
+		"GetKey":              func() error { _, err := c.GetKey(ctx, "."); return err },
+		"DeleteBatch":         func() error { _, err := c.DeleteBatch(ctx, ".."); return err },
+		"CancelBatch":         func() error { _, err := c.CancelBatch(ctx, "."); return err },
+		"ModelEndpoints":      func() error { _, err := c.ModelEndpoints(ctx, "../keys"); return err },
+		"ImageModelEndpoints": func() error { _, err := c.ImageModelEndpoints(ctx, "a/.."); return err },
+	} {
+		if err := call(); !errors.Is(err, openrouter.ErrInvalidRequest) {
+			t.Errorf("%s: %v, want ErrInvalidRequest", name, err)
+		}
+	}
+	if n.Load() != 0 {
+		t.Errorf("%d requests sent", n.Load())
+	}
+}
