@@ -319,7 +319,7 @@ func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...Cal
 // submitOnce sends the submission with resending forbidden (see
 // checkResend) and decodes the batch it answers.
 func (c *Client) submitOnce(ctx context.Context, body []byte, model string, opts []CallOption) (*Batch, error) {
-	sc := &stateCtx{st: &callState{model: model, noResend: true}}
+	sc := &stateCtx{st: &callState{model: model, noResend: true, redact: c.redact}}
 	if _, err := newCallConfig(opts); err != nil {
 		return nil, err
 	}

@@ -133,6 +133,9 @@ type callState struct {
 	// noResend: a call that may not be sent twice (a batch submission):
 	// retried only when the first attempt surely did not reach the server.
 	noResend bool
+	// redact removes the key from an error found in a 200 answer, which
+	// quotes the answer (the client's redact).
+	redact func(*APIError)
 }
 
 type stateKey struct{}
@@ -162,7 +165,7 @@ func stateOf(ctx context.Context) *callState {
 // attempt; model names the model for errors. The call's state is returned
 // too, for errors found later in the body.
 func (c *Client) do(ctx context.Context, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
-	sc := &stateCtx{st: &callState{model: model}}
+	sc := &stateCtx{st: &callState{model: model, redact: c.redact}}
 	if _, err := newCallConfig(opts); err != nil {
 		return nil, sc.st, err
 	}
@@ -327,11 +330,15 @@ func (c *Client) getJSON(ctx context.Context, path string, out any, opts []CallO
 }
 
 // annotate fills in the model and attempt count of an *APIError found in
-// a 200 answer, and returns err.
+// a 200 answer, removes the key from it (the answer may echo it), and
+// returns err.
 func (st *callState) annotate(err error) error {
 	var e *APIError
 	if errors.As(err, &e) {
 		e.Model, e.Attempts = st.model, st.attempts
+		if st.redact != nil {
+			st.redact(e)
+		}
 	}
 	return err
 }

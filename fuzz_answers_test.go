@@ -16,8 +16,14 @@ import (
 // error may show it.
 const fuzzKey = "sk-or-v1-fuzz0123456789abcdef0123456789abcdef"
 
+// fuzzClient is the client whose key the answers echo.
+var fuzzClient = NewClient(fuzzKey)
+
+// decode200 decodes a 200 answer as getJSON does: decodeBody, then the
+// call state's annotation (which redacts the key).
 func decode200(b []byte, out any) error {
-	return decodeJSON(&http.Response{StatusCode: http.StatusOK, Header: http.Header{}}, b, out)
+	st := &callState{redact: fuzzClient.redact}
+	return st.annotate(decodeJSON(&http.Response{StatusCode: http.StatusOK, Header: http.Header{}}, b, out))
 }
 
 // FuzzBatchResultsPage decodes a page of batch results, and a batch, as
@@ -34,7 +40,7 @@ func FuzzBatchResultsPage(f *testing.F) {
 	f.Add([]byte(`{"id":"batch_1","status":"completed","created_at":"2026-11-26T00:00:00Z","finalized_at":1e300,"expires_at":null,"provider":null,"request_counts":{"total":-5,"completed":9e18,"failed":1},"usage":{"cost":-1},"results":[{"custom_id":"a","error":{"message":"x"}}]}`))
 	f.Add([]byte(`{"data":null}`))
 	f.Add([]byte(`{"data":[null, {"custom_id":null}]}`))
-	c := NewClient(fuzzKey)
+	c := fuzzClient
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var page batchResultsPage
 		if err := decode200(body, &page); err != nil {

@@ -192,3 +192,37 @@ func TestDotSegmentIDsAreRefused(t *testing.T) {
 		t.Errorf("%d requests sent", n.Load())
 	}
 }
+
+// TestGarbled200EchoingTheKeyIsRedacted: a 200 answer that is not the
+// JSON expected is quoted in the error; a proxy that echoed the key
+// must not put it there (found by FuzzBatchResultsPage).
+func TestGarbled200EchoingTheKeyIsRedacted(t *testing.T) {
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<html>Authorization: Bearer "+openroutertest.DefaultKey+"</html>")
+	})
+	ctx := context.Background()
+	for name, call := range map[string]func() error{
+		"GetBatch":    func() error { _, err := c.GetBatch(ctx, "b1"); return err },
+		"CancelBatch": func() error { _, err := c.CancelBatch(ctx, "b1"); return err },
+		"Activity":    func() error { _, err := c.Activity(ctx, openrouter.ActivityFilter{}); return err },
+		"Embed": func() error {
+			_, err := c.Embed(ctx, &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a"}})
+			return err
+		},
+		"Chat": func() error {
+			_, err := c.Chat(ctx, &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage("hi")}})
+			return err
+		},
+	} {
+		err := call()
+		if !errors.Is(err, openrouter.ErrServer) {
+			t.Errorf("%s: %v, want ErrServer", name, err)
+			continue
+		}
+		for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+			if strings.Contains(s, openroutertest.DefaultKey) {
+				t.Errorf("%s: the key is in the error: %s", name, s)
+			}
+		}
+	}
+}
