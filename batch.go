@@ -220,7 +220,19 @@ func (c *Client) GetBatch(ctx context.Context, id string, opts ...CallOption) (*
 	if err := c.getJSON(ctx, path, &b, opts); err != nil {
 		return nil, err
 	}
+	if err := b.check(); err != nil {
+		return nil, err
+	}
 	return &b, nil
+}
+
+// check returns an [ErrServer] error for an answer that is no batch (null,
+// {}): without an ID and a status, WaitBatch would poll it for ever.
+func (b *Batch) check() error {
+	if b.ID == "" || b.Status == "" {
+		return malformed(b.Model, "the batch has no ID or no status")
+	}
+	return nil
 }
 
 // CancelBatch asks the server to stop a batch (POST /batches/{id}/cancel)
@@ -240,6 +252,9 @@ func (c *Client) CancelBatch(ctx context.Context, id string, opts ...CallOption)
 	var b Batch
 	if err := decodeBody(resp, &b); err != nil {
 		return nil, st.annotate(err)
+	}
+	if err := b.check(); err != nil {
+		return nil, err
 	}
 	return &b, nil
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/openroutertest"
@@ -223,6 +224,32 @@ func TestGarbled200EchoingTheKeyIsRedacted(t *testing.T) {
 			if strings.Contains(s, openroutertest.DefaultKey) {
 				t.Errorf("%s: the key is in the error: %s", name, s)
 			}
+		}
+	}
+}
+
+// TestBatchAnswerWithoutIDOrStatusIsAnError: a poll answered with null
+// or {} is no batch; WaitBatch would poll it until its context ended.
+func TestBatchAnswerWithoutIDOrStatusIsAnError(t *testing.T) {
+	for _, body := range []string{`null`, `{}`, `{"id":"b1"}`, `{"status":"completed"}`} {
+		var n atomic.Int32
+		c := hostile(t, func(w http.ResponseWriter, r *http.Request) { n.Add(1); io.WriteString(w, body) })
+		if _, err := c.GetBatch(context.Background(), "b1"); !errors.Is(err, openrouter.ErrServer) {
+			t.Errorf("GetBatch of %s: %v, want ErrServer", body, err)
+		}
+		if _, err := c.CancelBatch(context.Background(), "b1"); !errors.Is(err, openrouter.ErrServer) {
+			t.Errorf("CancelBatch of %s: %v, want ErrServer", body, err)
+		}
+		n.Store(0)
+		w := openrouter.WithBatchSleep(openrouter.BatchWait{MaxPollErrors: 3}, func(ctx context.Context, d time.Duration, _ <-chan struct{}) (bool, error) {
+			if n.Load() > 100 {
+				return false, errors.New("polled for ever")
+			}
+			return false, nil
+		})
+		_, err := c.WaitBatch(context.Background(), "b1", w)
+		if !errors.Is(err, openrouter.ErrServer) || n.Load() > 3*4 {
+			t.Errorf("WaitBatch of %s: %v after %d requests, want ErrServer after at most 3 polls", body, err, n.Load())
 		}
 	}
 }
