@@ -253,3 +253,20 @@ func TestBatchAnswerWithoutIDOrStatusIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorObjectIn200IsTheError: a 200 whose body is an error object
+// gives that error (typed as a Chat call types it), not "malformed".
+func TestErrorObjectIn200IsTheError(t *testing.T) {
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"error":{"code":402,"message":"Insufficient credits: add more"}}`)
+	})
+	ctx := context.Background()
+	_, err := c.Embed(ctx, &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a"}})
+	if !errors.Is(err, openrouter.ErrInsufficientCredits) || !strings.Contains(err.Error(), "add more") {
+		t.Errorf("Embed: %v, want ErrInsufficientCredits with the server's message", err)
+	}
+	_, err = c.UpdateKey(ctx, "h", openrouter.KeyUpdate{Disabled: new(bool)})
+	if !errors.Is(err, openrouter.ErrInsufficientCredits) {
+		t.Errorf("UpdateKey: %v, want ErrInsufficientCredits", err)
+	}
+}
