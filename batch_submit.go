@@ -275,7 +275,8 @@ func writeJSONValue(b *bytes.Buffer, v any) {
 
 // SubmitBatch submits a batch (POST /batches) and returns it, usually
 // validating: a 202 means stored, not valid (a batch whose validation
-// fails ends as failed, with Error set).
+// fails ends as failed, with Error set). With [WithModelCheck], the
+// batch's model is checked first, as for Chat.
 //
 // A submission is never sent twice blindly. It is retried only when
 // nothing reached the server (connection refused, DNS) or the server
@@ -294,6 +295,11 @@ func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...Cal
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if c.cfg.modelCheck { // as Chat does: an unknown model is refused before anything is sent
+		if _, err := c.usableModel(ctx, marker.Model); err != nil {
+			return nil, err
+		}
 	}
 	b, err := c.submitOnce(ctx, body, marker.Model, opts)
 	if err == nil {

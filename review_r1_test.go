@@ -270,3 +270,19 @@ func TestErrorObjectIn200IsTheError(t *testing.T) {
 		t.Errorf("UpdateKey: %v, want ErrInsufficientCredits", err)
 	}
 }
+
+// TestSubmitBatchHonoursModelCheck: with WithModelCheck, a batch on an
+// unknown model is refused before it is submitted, as a Chat would be.
+func TestSubmitBatchHonoursModelCheck(t *testing.T) {
+	srv := openroutertest.NewServer()
+	defer srv.Close()
+	c := srv.Client(openrouter.WithModelCheck(), openrouter.WithLimiter(nil))
+	_, err := c.SubmitBatch(context.Background(), &openrouter.BatchRequest{Model: "no/such-model", Requests: []openrouter.BatchItem{
+		{CustomID: "a", Body: &openrouter.ChatRequest{Messages: []openrouter.Message{openrouter.UserMessage("hi")}}}}})
+	if !errors.Is(err, openrouter.ErrModelNotFound) {
+		t.Errorf("%v, want ErrModelNotFound", err)
+	}
+	if l, err := c.ListBatches(context.Background(), openrouter.BatchListOptions{}); err != nil || len(l.Data) != 0 {
+		t.Errorf("batches stored: %+v %v", l, err)
+	}
+}
