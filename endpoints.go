@@ -3,6 +3,7 @@ package openrouter
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -56,12 +57,13 @@ type Percentiles struct {
 	P99 float64 `json:"p99"`
 }
 
-// parsePrices reads the API's decimal-string prices; unknown and
-// negative (variable) prices are 0.
+// parsePrices reads the API's decimal-string prices (numbers are
+// accepted too); unknown, negative (variable) and non-finite ("NaN",
+// "Inf") prices are 0.
 func parsePrices(p map[string]json.RawMessage) Pricing {
 	price := func(k string) float64 {
 		f, err := strconv.ParseFloat(strings.Trim(string(p[k]), `" `), 64)
-		if err != nil || f < 0 {
+		if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
 			return 0
 		}
 		return f

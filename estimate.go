@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 )
 
 // BatchDiscount is the share of the per-token price a batch request
@@ -176,6 +177,9 @@ func usd(v *float64) string {
 func (c *Client) CheckFunds(ctx context.Context, est *CostEstimate) (*Funds, error) {
 	if est == nil {
 		return nil, invalid("nil *CostEstimate")
+	}
+	if est.Cost < 0 || math.IsNaN(est.Cost) || math.IsInf(est.Cost, 0) {
+		return nil, invalid("estimated cost %v is not an amount", est.Cost)
 	}
 	f := &Funds{}
 	k, err := c.Key(ctx)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -158,8 +159,8 @@ func (c *Client) CreateKey(ctx context.Context, k NewKey, opts ...CallOption) (*
 	switch {
 	case k.Name == "":
 		return nil, invalid("a new key needs a name")
-	case k.Limit < 0:
-		return nil, invalid("key limit %v is negative", k.Limit)
+	case k.Limit < 0 || math.IsNaN(k.Limit) || math.IsInf(k.Limit, 0):
+		return nil, invalid("key limit %v is not a positive amount (0 for none)", k.Limit)
 	case !validReset(k.LimitReset):
 		return nil, invalid("limit reset %q is not daily, weekly or monthly", k.LimitReset)
 	}
@@ -288,8 +289,8 @@ func (c *Client) UpdateKey(ctx context.Context, hash string, u KeyUpdate, opts .
 		return nil, invalid("a key's name cannot be empty")
 	case u.Limit != nil && u.RemoveLimit:
 		return nil, invalid("set Limit or RemoveLimit, not both")
-	case u.Limit != nil && *u.Limit < 0:
-		return nil, invalid("key limit %v is negative", *u.Limit)
+	case u.Limit != nil && (*u.Limit < 0 || math.IsNaN(*u.Limit) || math.IsInf(*u.Limit, 0)):
+		return nil, invalid("key limit %v is not an amount", *u.Limit)
 	case u.LimitReset != nil && !validReset(*u.LimitReset):
 		return nil, invalid("limit reset %q is not daily, weekly or monthly", *u.LimitReset)
 	}

@@ -286,3 +286,52 @@ func TestSubmitBatchHonoursModelCheck(t *testing.T) {
 		t.Errorf("batches stored: %+v %v", l, err)
 	}
 }
+
+// TestCreateKeyRefusesNonFiniteLimit: a NaN budget was dropped silently,
+// creating a key with no limit at all.
+func TestCreateKeyRefusesNonFiniteLimit(t *testing.T) {
+	var n atomic.Int32
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) { n.Add(1) })
+	for _, l := range []float64{math.NaN(), math.Inf(1)} {
+		if _, err := c.CreateKey(context.Background(), openrouter.NewKey{Name: "job", Limit: l}); !errors.Is(err, openrouter.ErrInvalidRequest) {
+			t.Errorf("CreateKey with limit %v: %v, want ErrInvalidRequest", l, err)
+		}
+		if _, err := c.UpdateKey(context.Background(), "h", openrouter.KeyUpdate{Limit: &l}); !errors.Is(err, openrouter.ErrInvalidRequest) {
+			t.Errorf("UpdateKey with limit %v: %v, want ErrInvalidRequest", l, err)
+		}
+	}
+	if n.Load() != 0 {
+		t.Errorf("%d requests sent", n.Load())
+	}
+}
+
+// TestNonFinitePricesAreUnknown: a catalogue price of "NaN" made every
+// estimate NaN, which CheckFunds let through whatever the balance.
+func TestNonFinitePricesAreUnknown(t *testing.T) {
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/endpoints"):
+			io.WriteString(w, `{"data":{"id":"m/x","endpoints":[{"name":"e","pricing":{"prompt":"NaN","completion":"Infinity"}}]}}`)
+		default:
+			io.WriteString(w, `{"data":[{"id":"m/x","context_length":1000,"pricing":{"prompt":"NaN","completion":"+Inf","request":"0"}}]}`)
+		}
+	})
+	m, err := c.Model(context.Background(), "m/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := m.Pricing; math.IsNaN(p.Prompt) || math.IsInf(p.Completion, 0) {
+		t.Errorf("model prices %+v", p)
+	}
+	me, err := c.ModelEndpoints(context.Background(), "m/x")
+	if err != nil || len(me.Endpoints) != 1 {
+		t.Fatal(me, err)
+	}
+	if p := me.Endpoints[0].Pricing; math.IsNaN(p.Prompt) || math.IsInf(p.Completion, 0) {
+		t.Errorf("endpoint prices %+v", p)
+	}
+	est := &openrouter.CostEstimate{Cost: math.NaN()}
+	if _, err := c.CheckFunds(context.Background(), est); !errors.Is(err, openrouter.ErrInvalidRequest) {
+		t.Errorf("CheckFunds of a NaN estimate: %v, want ErrInvalidRequest", err)
+	}
+}
