@@ -202,13 +202,26 @@ func (c *Client) inlineResults(ctx context.Context, id string, opts []CallOption
 func (c *Client) redactError(e *APIError) { c.redact(e) }
 
 // BatchResultMap reads all of a batch's results into a map by custom ID.
-// A custom ID the server sends twice, or a result without one, is an
-// error ([ErrServer]): no result is dropped or filed silently.
+// A custom ID the server sends twice, a result without one, or more
+// results than the batch has requests (read past the first page) is an
+// error ([ErrServer]): no result is dropped or filed silently, and a
+// server paging out results for ever cannot fill memory.
 func (c *Client) BatchResultMap(ctx context.Context, id string, opts ...CallOption) (map[string]*BatchResult, error) {
 	m := map[string]*BatchResult{}
+	total := -1 // the batch's request count, read once past the first page
 	for r, err := range c.BatchResults(ctx, id, opts...) {
 		if err != nil {
 			return m, err
+		}
+		if len(m) == batchResultsPageSize {
+			b, err := c.GetBatch(ctx, id, opts...)
+			if err != nil {
+				return m, err
+			}
+			total = b.RequestCounts.Total
+		}
+		if total > 0 && len(m) >= total {
+			return m, &APIError{kind: []error{ErrServer}, Message: fmt.Sprintf("batch %s: more results than its %d requests", id, total)}
 		}
 		if r.CustomID == "" {
 			return m, &APIError{kind: []error{ErrServer}, RequestID: r.ID, Message: fmt.Sprintf("batch %s: result %q has no custom ID: it cannot be matched to its request", id, r.ID)}

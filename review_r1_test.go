@@ -335,3 +335,36 @@ func TestNonFinitePricesAreUnknown(t *testing.T) {
 		t.Errorf("CheckFunds of a NaN estimate: %v, want ErrInvalidRequest", err)
 	}
 }
+
+// TestBatchResultMapStopsPastTheRequestCount: a server paging out fresh
+// results for ever is refused once it has sent more results than the
+// batch has requests, instead of filling memory.
+func TestBatchResultMapStopsPastTheRequestCount(t *testing.T) {
+	var n atomic.Int32
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/results") {
+			io.WriteString(w, `{"id":"batch_1","status":"completed","request_counts":{"total":2,"completed":2,"failed":0}}`)
+			return
+		}
+		i := n.Add(1)
+		if i > 1000 {
+			http.Error(w, `{"error":{"code":400,"message":"the client looped"}}`, http.StatusBadRequest)
+			return
+		}
+		var b strings.Builder
+		for j := range 300 {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"r%d.%d","custom_id":"c%d.%d","response":{"status_code":200,"body":{}}}`, i, j, i, j)
+		}
+		fmt.Fprintf(w, `{"data":[%s],"has_more":true,"next_cursor":"k%d"}`, b.String(), i)
+	})
+	m, err := c.BatchResultMap(context.Background(), "batch_1")
+	if !errors.Is(err, openrouter.ErrServer) {
+		t.Errorf("%v, want ErrServer", err)
+	}
+	if n.Load() > 3 || len(m) > 600 {
+		t.Errorf("%d pages read, %d results kept", n.Load(), len(m))
+	}
+}
