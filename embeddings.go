@@ -283,7 +283,8 @@ func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to
 }
 
 // vectors returns the answer's want vectors in input order, checking
-// that each input has exactly one, of dims values when dims > 0.
+// that each input has exactly one, all of one size: dims values when
+// dims > 0.
 func (ans *embeddingAnswer) vectors(model string, want, dims int) ([][]float32, error) {
 	if len(ans.Data) != want {
 		return nil, malformed(model, "%d embeddings for %d inputs", len(ans.Data), want)
@@ -303,6 +304,9 @@ func (ans *embeddingAnswer) vectors(model string, want, dims int) ([][]float32, 
 		}
 		if dims > 0 && len(v) != dims {
 			return nil, malformed(model, "embedding %d has %d dimensions, %d were asked for", idx, len(v), dims)
+		}
+		if dims == 0 {
+			dims = len(v) // the others must have as many
 		}
 		vecs[idx] = v
 	}

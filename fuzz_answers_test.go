@@ -139,7 +139,7 @@ func FuzzEmbeddingAnswer(f *testing.F) {
 			t.Fatalf("%d vectors for %d inputs", len(vecs), want)
 		}
 		for i, v := range vecs {
-			if len(v) == 0 || dims > 0 && len(v) != dims {
+			if len(v) == 0 || dims > 0 && len(v) != dims || len(v) != len(vecs[0]) {
 				t.Fatalf("vector %d has %d values (dims %d)", i, len(v), dims)
 			}
 			for _, x := range v {

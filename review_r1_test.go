@@ -368,3 +368,15 @@ func TestBatchResultMapStopsPastTheRequestCount(t *testing.T) {
 		t.Errorf("%d pages read, %d results kept", n.Load(), len(m))
 	}
 }
+
+// TestEmbedRefusesVectorsOfDifferentSizes: vectors of one model differ
+// in size only when the answer is broken; Cosine would quietly give 0.
+func TestEmbedRefusesVectorsOfDifferentSizes(t *testing.T) {
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"model":"m/e","data":[{"index":0,"embedding":[1,2,3]},{"index":1,"embedding":[1,2]}]}`)
+	})
+	_, err := c.Embed(context.Background(), &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a", "b"}})
+	if !errors.Is(err, openrouter.ErrServer) {
+		t.Errorf("%v, want ErrServer", err)
+	}
+}
