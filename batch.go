@@ -223,6 +223,7 @@ func (c *Client) GetBatch(ctx context.Context, id string, opts ...CallOption) (*
 	if err := b.check(); err != nil {
 		return nil, err
 	}
+	c.redactResults(&b)
 	return &b, nil
 }
 
@@ -233,6 +234,14 @@ func (b *Batch) check() error {
 		return malformed(b.Model, "the batch has no ID or no status")
 	}
 	return nil
+}
+
+// redactResults gives the results a batch carries inline the client's
+// key redaction, as BatchResults gives it to the results it reads.
+func (c *Client) redactResults(b *Batch) {
+	for i := range b.Results {
+		b.Results[i].redact = c.redactError
+	}
 }
 
 // CancelBatch asks the server to stop a batch (POST /batches/{id}/cancel)
@@ -256,6 +265,7 @@ func (c *Client) CancelBatch(ctx context.Context, id string, opts ...CallOption)
 	if err := b.check(); err != nil {
 		return nil, err
 	}
+	c.redactResults(&b)
 	return &b, nil
 }
 
@@ -334,6 +344,9 @@ func (c *Client) ListBatches(ctx context.Context, o BatchListOptions, opts ...Ca
 	var l BatchList
 	if err := c.getJSON(ctx, path, &l, opts); err != nil {
 		return nil, err
+	}
+	for i := range l.Data {
+		c.redactResults(&l.Data[i])
 	}
 	return &l, nil
 }

@@ -380,3 +380,23 @@ func TestEmbedRefusesVectorsOfDifferentSizes(t *testing.T) {
 		t.Errorf("%v, want ErrServer", err)
 	}
 }
+
+// TestInlineResultsOfGetBatchAreRedacted: the results a batch carries
+// inline (the older shape) are read from GetBatch's answer directly; a
+// key echoed in their errors is redacted as BatchResults redacts it.
+func TestInlineResultsOfGetBatchAreRedacted(t *testing.T) {
+	key := openroutertest.DefaultKey
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"id":"b1","status":"completed","results":[{"id":"r","custom_id":"a","response":{"status_code":401,"body":{"error":{"code":401,"message":"bad key `+key+`"}}}},{"id":"s","custom_id":"b","error":{"code":"expired","message":"`+key+`"}}]}`)
+	})
+	b, err := c.GetBatch(context.Background(), "b1")
+	if err != nil || len(b.Results) != 2 {
+		t.Fatal(b, err)
+	}
+	for _, r := range b.Results {
+		err := r.Err()
+		if err == nil || strings.Contains(err.Error(), key) {
+			t.Errorf("result %s: %v", r.CustomID, err)
+		}
+	}
+}
