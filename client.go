@@ -310,13 +310,29 @@ func (c *Client) redact(e *APIError) {
 	if len(c.apiKey) < 4 {
 		return
 	}
-	r := func(s string) string { return strings.ReplaceAll(s, c.apiKey, "[redacted]") }
+	r := func(s string) string { return redactKey(s, c.apiKey) }
 	e.Message, e.Metadata.Raw = r(e.Message), r(e.Metadata.Raw)
 	e.Metadata.ProviderMessage, e.Metadata.FlaggedInput = r(e.Metadata.ProviderMessage), r(e.Metadata.FlaggedInput)
 	e.Metadata.RemedyHint = r(e.Metadata.RemedyHint)
 	for k, v := range e.Metadata.Extra {
 		e.Metadata.Extra[k] = bytes.ReplaceAll(v, []byte(c.apiKey), []byte("[redacted]"))
 	}
+}
+
+// redactKey replaces key in s, and the start of key where an excerpt
+// cut it off ("sk-or-v1-0123..."), with "[redacted]".
+func redactKey(s, key string) string {
+	s = strings.ReplaceAll(s, key, "[redacted]")
+	body, cut := strings.CutSuffix(s, "...")
+	if !cut {
+		return s
+	}
+	for n := min(len(key)-1, len(body)); n >= 8; n-- {
+		if strings.HasSuffix(body, key[:n]) {
+			return body[:len(body)-n] + "[redacted]..."
+		}
+	}
+	return s
 }
 
 // getJSON sends a GET and decodes the answer's JSON into out.

@@ -29,7 +29,9 @@ func hostile(t *testing.T, h http.HandlerFunc) *openrouter.Client {
 	t.Helper()
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
-	return openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(hs.URL), openrouter.WithLimiter(nil))
+	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(hs.URL), openrouter.WithLimiter(nil))
+	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 }) // retries never sleep
+	return c
 }
 
 func TestEmbedNilContextIsRefused(t *testing.T) {
@@ -397,6 +399,25 @@ func TestInlineResultsOfGetBatchAreRedacted(t *testing.T) {
 		err := r.Err()
 		if err == nil || strings.Contains(err.Error(), key) {
 			t.Errorf("result %s: %v", r.CustomID, err)
+		}
+	}
+}
+
+// TestKeyCutByTheExcerptIsRedacted: an error quotes at most 200
+// characters of the answer; a key that straddles the cut was left
+// half-shown (48 of its 73 characters).
+func TestKeyCutByTheExcerptIsRedacted(t *testing.T) {
+	key := openroutertest.DefaultKey
+	for _, status := range []int{200, 502} {
+		for _, pad := range []int{140, 150, 170, 185} {
+			c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(status)
+				io.WriteString(w, "<p>"+strings.Repeat("x", pad)+" "+key+"</p>")
+			})
+			_, err := c.GetBatch(context.Background(), "b1")
+			if err == nil || strings.Contains(err.Error(), key[:len("sk-or-v1-")+8]) {
+				t.Errorf("status %d, pad %d: %v", status, pad, err)
+			}
 		}
 	}
 }
