@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -320,6 +321,12 @@ type BatchList struct {
 func (c *Client) ListBatches(ctx context.Context, o BatchListOptions, opts ...CallOption) (*BatchList, error) {
 	if o.Limit < 0 || o.Limit > 100 {
 		return nil, invalid("batch list limit %d is outside 1..100", o.Limit)
+	}
+	if !o.CreatedAfter.IsZero() && !o.CreatedBefore.IsZero() && !o.CreatedAfter.Before(o.CreatedBefore) {
+		return nil, invalid("batch list window: CreatedAfter %v is not before CreatedBefore %v", o.CreatedAfter, o.CreatedBefore)
+	}
+	if slices.Contains(o.Status, "") {
+		return nil, invalid("an empty status in the batch list filter")
 	}
 	q := url.Values{}
 	if o.Limit > 0 {

@@ -421,3 +421,73 @@ func TestKeyCutByTheExcerptIsRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestNilContextNeverPanics calls every method of the review's scope
+// with a nil context: each refuses it (ErrInvalidRequest), sending
+// nothing.
+func TestNilContextNeverPanics(t *testing.T) {
+	var n atomic.Int32
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) { n.Add(1) })
+	var ctx context.Context
+	msg := []openrouter.Message{openrouter.UserMessage("hi")}
+	calls := map[string]func() error{
+		"Embed":           func() error { _, err := c.Embed(ctx, &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a"}}); return err },
+		"EmbeddingModels": func() error { _, err := c.EmbeddingModels(ctx); return err },
+		"ImageModels":     func() error { _, err := c.ImageModels(ctx); return err },
+		"CreateKey":       func() error { _, err := c.CreateKey(ctx, openrouter.NewKey{Name: "k"}); return err },
+		"ListKeys":        func() error { _, err := c.ListKeys(ctx, openrouter.KeyListOptions{}); return err },
+		"Activity":        func() error { _, err := c.Activity(ctx, openrouter.ActivityFilter{}); return err },
+		"ModelEndpoints":  func() error { _, err := c.ModelEndpoints(ctx, "a/b"); return err },
+		"Providers":       func() error { _, err := c.Providers(ctx); return err },
+		"ModelCount":      func() error { _, err := c.ModelCount(ctx, ""); return err },
+		"GetBatch":        func() error { _, err := c.GetBatch(ctx, "b"); return err },
+		"ListBatches":     func() error { _, err := c.ListBatches(ctx, openrouter.BatchListOptions{}); return err },
+		"WaitBatch":       func() error { _, err := c.WaitBatch(ctx, "b", openrouter.BatchWait{}); return err },
+		"BatchResultMap":  func() error { _, err := c.BatchResultMap(ctx, "b"); return err },
+		"SubmitBatch": func() error {
+			_, err := c.SubmitBatch(ctx, &openrouter.BatchRequest{Model: "m/x", Requests: []openrouter.BatchItem{{CustomID: "a", Body: &openrouter.ChatRequest{Messages: msg}}}})
+			return err
+		},
+		"FindBatch": func() error {
+			_, err := c.FindBatch(ctx, openrouter.BatchMarker{Model: "m/x", Requests: 1, NotBefore: time.Now()})
+			return err
+		},
+		"EstimateCost": func() error {
+			_, err := c.EstimateCost(ctx, []*openrouter.ChatRequest{{Model: "m/x", Messages: msg}}, openrouter.EstimateOptions{})
+			return err
+		},
+		"CheckFunds": func() error { _, err := c.CheckFunds(ctx, &openrouter.CostEstimate{}); return err },
+	}
+	for name, call := range calls {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("%s panicked: %v", name, p)
+				}
+			}()
+			if err := call(); !errors.Is(err, openrouter.ErrInvalidRequest) {
+				t.Errorf("%s: %v, want ErrInvalidRequest", name, err)
+			}
+		}()
+	}
+	if n.Load() != 0 {
+		t.Errorf("%d requests sent", n.Load())
+	}
+}
+
+func TestListBatchesRefusesContradictoryFilters(t *testing.T) {
+	var n atomic.Int32
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) { n.Add(1) })
+	now := time.Now()
+	for name, o := range map[string]openrouter.BatchListOptions{
+		"window":       {CreatedAfter: now, CreatedBefore: now.Add(-time.Hour)},
+		"empty status": {Status: []openrouter.BatchStatus{""}},
+	} {
+		if _, err := c.ListBatches(context.Background(), o); !errors.Is(err, openrouter.ErrInvalidRequest) {
+			t.Errorf("%s: %v, want ErrInvalidRequest", name, err)
+		}
+	}
+	if n.Load() != 0 {
+		t.Errorf("%d requests sent", n.Load())
+	}
+}
