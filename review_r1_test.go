@@ -431,7 +431,10 @@ func TestNilContextNeverPanics(t *testing.T) {
 	var ctx context.Context
 	msg := []openrouter.Message{openrouter.UserMessage("hi")}
 	calls := map[string]func() error{
-		"Embed":           func() error { _, err := c.Embed(ctx, &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a"}}); return err },
+		"Embed": func() error {
+			_, err := c.Embed(ctx, &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a"}})
+			return err
+		},
 		"EmbeddingModels": func() error { _, err := c.EmbeddingModels(ctx); return err },
 		"ImageModels":     func() error { _, err := c.ImageModels(ctx); return err },
 		"CreateKey":       func() error { _, err := c.CreateKey(ctx, openrouter.NewKey{Name: "k"}); return err },
