@@ -494,3 +494,26 @@ func TestListBatchesRefusesContradictoryFilters(t *testing.T) {
 		t.Errorf("%d requests sent", n.Load())
 	}
 }
+
+// TestCheckBatchableSeesThroughExtra: the escape hatch carried what
+// CheckBatchable refuses in the typed fields (provider routing per
+// request, fallback models, web search, streaming, image output) into a
+// batch.
+func TestCheckBatchableSeesThroughExtra(t *testing.T) {
+	msg := []openrouter.Message{openrouter.UserMessage("hi")}
+	for _, extra := range []map[string]any{
+		{"provider": map[string]any{"only": []string{"openai"}}},
+		{"models": []string{"a/b"}},
+		{"plugins": []map[string]any{{"id": "web"}}},
+		{"stream": true},
+		{"modalities": []string{"image", "text"}},
+	} {
+		err := openrouter.CheckBatchable(&openrouter.ChatRequest{Messages: msg, Extra: extra})
+		if !errors.Is(err, openrouter.ErrInvalidRequest) {
+			t.Errorf("Extra %v: %v, want ErrInvalidRequest", extra, err)
+		}
+	}
+	if err := openrouter.CheckBatchable(&openrouter.ChatRequest{Messages: msg, Extra: map[string]any{"top_k": 3}}); err != nil {
+		t.Errorf("an ordinary Extra parameter: %v", err)
+	}
+}
