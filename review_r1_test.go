@@ -517,3 +517,37 @@ func TestCheckBatchableSeesThroughExtra(t *testing.T) {
 		t.Errorf("an ordinary Extra parameter: %v", err)
 	}
 }
+
+// TestWaitBatchNotificationFloodIsPaced: the webhook that feeds Notify
+// is reachable from outside; a flood of notifications made WaitBatch
+// poll back to back. Now a notified poll is followed by at least
+// MinInterval without polling.
+func TestWaitBatchNotificationFloodIsPaced(t *testing.T) {
+	var polls atomic.Int32
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		polls.Add(1)
+		io.WriteString(w, `{"id":"b1","status":"in_progress"}`)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var quiet time.Duration // time slept with notifications ignored
+	w := openrouter.WithBatchSleep(openrouter.BatchWait{MinInterval: time.Second, Notify: make(chan struct{})},
+		func(ctx context.Context, d time.Duration, notify <-chan struct{}) (bool, error) {
+			if polls.Load() >= 20 {
+				cancel()
+				return false, ctx.Err()
+			}
+			if notify == nil {
+				quiet += d
+				return false, nil
+			}
+			return true, nil // the flood: a notification is always waiting
+		})
+	_, err := c.WaitBatch(ctx, "b1", w)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("%v", err)
+	}
+	if n := polls.Load(); quiet < time.Duration(n-2)*time.Second {
+		t.Errorf("%d polls in %v of enforced quiet; want at most one poll a second", n, quiet)
+	}
+}
