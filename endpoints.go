@@ -58,19 +58,25 @@ type Percentiles struct {
 }
 
 // parsePrices reads the API's decimal-string prices (numbers are
-// accepted too); unknown, negative (variable) and non-finite ("NaN",
-// "Inf") prices are 0.
+// accepted too); unknown, negative (variable: Pricing.Variable is set)
+// and non-finite ("NaN", "Inf") prices are 0.
 func parsePrices(p map[string]json.RawMessage) Pricing {
+	variable := false
 	price := func(k string) float64 {
 		f, err := strconv.ParseFloat(strings.Trim(string(p[k]), `" `), 64)
+		if err == nil && f < 0 {
+			variable = true
+		}
 		if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
 			return 0
 		}
 		return f
 	}
-	return Pricing{Prompt: price("prompt"), Completion: price("completion"), Request: price("request"),
+	pr := Pricing{Prompt: price("prompt"), Completion: price("completion"), Request: price("request"),
 		Image: price("image"), WebSearch: price("web_search"), InternalReasoning: price("internal_reasoning"),
 		InputCacheRead: price("input_cache_read"), InputCacheWrite: price("input_cache_write")}
+	pr.Variable = variable
+	return pr
 }
 
 // UnmarshalJSON decodes the API's shape: prices as strings, nullable

@@ -44,7 +44,8 @@ type CostEstimate struct {
 // EstimateCost estimates what reqs may cost at most, from the catalogue's
 // prices (a request with fallback models is priced at its dearest
 // model). A model missing from the catalogue is an error
-// ([ErrModelNotFound]): it cannot be priced.
+// ([ErrModelNotFound]), and one with a variable price (a router such as
+// openrouter/auto) an [ErrInvalidRequest] error: neither can be bounded.
 func (c *Client) EstimateCost(ctx context.Context, reqs []*ChatRequest, o EstimateOptions) (*CostEstimate, error) {
 	est := &CostEstimate{Requests: len(reqs), Batch: o.Batch}
 	models := map[string]*Model{}
@@ -71,6 +72,9 @@ func (c *Client) EstimateCost(ctx context.Context, reqs []*ChatRequest, o Estima
 					return nil, fmt.Errorf("requests[%d]: pricing %s: %w", i, id, err)
 				}
 				models[id] = m
+			}
+			if m.Pricing.Variable {
+				return nil, invalid("requests[%d]: %s has a variable price (a router): no upper bound can be given; name the model it would pick", i, id)
 			}
 			n := completionBound(req, m, prompt)
 			tokens := float64(prompt)*m.Pricing.Prompt + float64(n)*m.Pricing.Completion

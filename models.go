@@ -43,6 +43,10 @@ type Model struct {
 type Pricing struct {
 	Prompt, Completion, Request, Image, WebSearch      float64
 	InternalReasoning, InputCacheRead, InputCacheWrite float64
+	// Variable reports a price the catalogue gives as variable ("-1": a
+	// router such as openrouter/auto, priced by the model it picks); the
+	// variable prices read as 0.
+	Variable bool
 }
 
 // TopProvider is the limits of a model's main provider.

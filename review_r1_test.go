@@ -551,3 +551,24 @@ func TestWaitBatchNotificationFloodIsPaced(t *testing.T) {
 		t.Errorf("%d polls in %v of enforced quiet; want at most one poll a second", n, quiet)
 	}
 }
+
+// TestEstimateRefusesVariablePrices: a router's price is "-1"
+// (variable); it read as 0, so the upper bound of a job on
+// openrouter/auto was $0 and CheckFunds let it start on any balance.
+func TestEstimateRefusesVariablePrices(t *testing.T) {
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"data":[{"id":"openrouter/auto","context_length":2000000,"pricing":{"prompt":"-1","completion":"-1"}}]}`)
+	})
+	m, err := c.Model(context.Background(), "openrouter/auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Pricing.Variable {
+		t.Errorf("pricing %+v: want Variable", m.Pricing)
+	}
+	est, err := c.EstimateCost(context.Background(), []*openrouter.ChatRequest{{Model: "openrouter/auto", MaxTokens: 10,
+		Messages: []openrouter.Message{openrouter.UserMessage("hi")}}}, openrouter.EstimateOptions{})
+	if !errors.Is(err, openrouter.ErrInvalidRequest) {
+		t.Errorf("estimate %+v, %v; want ErrInvalidRequest (a variable price cannot be bounded)", est, err)
+	}
+}
