@@ -21,10 +21,10 @@ const messageOverheadTokens = 4
 
 // EstimateOptions configures EstimateCost.
 type EstimateOptions struct {
-	// Batch prices the per-token part at the batch price
-	// (BatchDiscount of the sync price), for the requests that can go in
-	// a batch (see CheckBatchable); the others run sync, at the sync
-	// price.
+	// Batch prices the per-token part at the batch price (the
+	// catalogue's ":batch" entry of the model, else BatchDiscount of the
+	// sync price), for the requests that can go in a batch (see
+	// CheckBatchable); the others run sync, at the sync price.
 	Batch bool
 }
 
@@ -49,6 +49,7 @@ type CostEstimate struct {
 func (c *Client) EstimateCost(ctx context.Context, reqs []*ChatRequest, o EstimateOptions) (*CostEstimate, error) {
 	est := &CostEstimate{Requests: len(reqs), Batch: o.Batch}
 	models := map[string]*Model{}
+	batchModels := map[string]*Model{} // the ":batch" entries, nil when none
 	for i, req := range reqs {
 		if err := req.validate(); err != nil {
 			return nil, fmt.Errorf("requests[%d]: %w", i, err)
@@ -77,10 +78,23 @@ func (c *Client) EstimateCost(ctx context.Context, reqs []*ChatRequest, o Estima
 				return nil, invalid("requests[%d]: %s has a variable price (a router): no upper bound can be given; name the model it would pick", i, id)
 			}
 			n := completionBound(req, m, prompt)
-			tokens := float64(prompt)*m.Pricing.Prompt + float64(n)*m.Pricing.Completion
+			p, factor := m.Pricing, 1.0
 			if discount {
-				tokens *= BatchDiscount
+				bm, ok := batchModels[id]
+				if !ok {
+					var err error
+					if bm, err = c.Model(ctx, id+":batch"); err != nil && !errors.Is(err, ErrModelNotFound) {
+						return nil, fmt.Errorf("requests[%d]: pricing %s in a batch: %w", i, id, err)
+					}
+					batchModels[id] = bm
+				}
+				if bm != nil && !bm.Pricing.Variable {
+					p = bm.Pricing // the catalogue's batch price
+				} else {
+					factor = BatchDiscount
+				}
 			}
+			tokens := (float64(prompt)*p.Prompt + float64(n)*p.Completion) * factor
 			if c := tokens + m.Pricing.Request; c >= cost {
 				cost, out = c, n
 			}

@@ -572,3 +572,21 @@ func TestEstimateRefusesVariablePrices(t *testing.T) {
 		t.Errorf("estimate %+v, %v; want ErrInvalidRequest (a variable price cannot be bounded)", est, err)
 	}
 }
+
+// TestEstimateUsesTheCatalogueBatchPrice: the catalogue lists a
+// model's batch price as its own ":batch" entry; the estimate uses it
+// rather than assume half the sync price.
+func TestEstimateUsesTheCatalogueBatchPrice(t *testing.T) {
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"data":[{"id":"m/x","context_length":1000,"pricing":{"prompt":"0.000001","completion":"0.000002"}},`+
+			`{"id":"m/x:batch","context_length":1000,"pricing":{"prompt":"0.0000003","completion":"0.0000006"}}]}`)
+	})
+	est, err := c.EstimateCost(context.Background(), []*openrouter.ChatRequest{{Model: "m/x", MaxTokens: 100,
+		Messages: []openrouter.Message{openrouter.UserMessage("abcdefghi")}}}, openrouter.EstimateOptions{Batch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 7*0.3e-6 + 100*0.6e-6; math.Abs(est.Cost-want) > 1e-12 {
+		t.Errorf("batch estimate %v, want %v (the :batch entry's prices)", est.Cost, want)
+	}
+}
