@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -199,12 +200,14 @@ func (e *BatchStatusError) Error() string {
 	return s + fmt.Sprintf(" (%d of %d requests finished; the others were not done)", n, e.Counts.Total)
 }
 
-// batchIDPath returns the path of one batch, refusing an empty ID.
+// batchIDPath returns the path of one batch, refusing an empty ID or a
+// dot segment.
 func (c *Client) batchIDPath(id string, suffix string) (string, error) {
-	if id == "" {
-		return "", invalid("empty batch ID")
+	seg, err := pathSegment("batch ID", id)
+	if err != nil {
+		return "", err
 	}
-	return c.batchPath() + "/" + url.PathEscape(id) + suffix, nil
+	return c.batchPath() + "/" + seg + suffix, nil
 }
 
 // GetBatch returns a batch's state (GET /batches/{id}). It is a read: the
@@ -218,7 +221,28 @@ func (c *Client) GetBatch(ctx context.Context, id string, opts ...CallOption) (*
 	if err := c.getJSON(ctx, path, &b, opts); err != nil {
 		return nil, err
 	}
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	c.redactResults(&b)
 	return &b, nil
+}
+
+// check returns an [ErrServer] error for an answer that is no batch (null,
+// {}): without an ID and a status, WaitBatch would poll it for ever.
+func (b *Batch) check() error {
+	if b.ID == "" || b.Status == "" {
+		return malformed(b.Model, "the batch has no ID or no status")
+	}
+	return nil
+}
+
+// redactResults gives the results a batch carries inline the client's
+// key redaction, as BatchResults gives it to the results it reads.
+func (c *Client) redactResults(b *Batch) {
+	for i := range b.Results {
+		b.Results[i].redact = c.redactError
+	}
 }
 
 // CancelBatch asks the server to stop a batch (POST /batches/{id}/cancel)
@@ -239,6 +263,10 @@ func (c *Client) CancelBatch(ctx context.Context, id string, opts ...CallOption)
 	if err := decodeBody(resp, &b); err != nil {
 		return nil, st.annotate(err)
 	}
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	c.redactResults(&b)
 	return &b, nil
 }
 
@@ -294,6 +322,12 @@ func (c *Client) ListBatches(ctx context.Context, o BatchListOptions, opts ...Ca
 	if o.Limit < 0 || o.Limit > 100 {
 		return nil, invalid("batch list limit %d is outside 1..100", o.Limit)
 	}
+	if !o.CreatedAfter.IsZero() && !o.CreatedBefore.IsZero() && !o.CreatedAfter.Before(o.CreatedBefore) {
+		return nil, invalid("batch list window: CreatedAfter %v is not before CreatedBefore %v", o.CreatedAfter, o.CreatedBefore)
+	}
+	if slices.Contains(o.Status, "") {
+		return nil, invalid("an empty status in the batch list filter")
+	}
 	q := url.Values{}
 	if o.Limit > 0 {
 		q.Set("limit", strconv.Itoa(o.Limit))
@@ -317,6 +351,9 @@ func (c *Client) ListBatches(ctx context.Context, o BatchListOptions, opts ...Ca
 	var l BatchList
 	if err := c.getJSON(ctx, path, &l, opts); err != nil {
 		return nil, err
+	}
+	for i := range l.Data {
+		c.redactResults(&l.Data[i])
 	}
 	return &l, nil
 }

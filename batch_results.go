@@ -101,6 +101,12 @@ type batchResultsPage struct {
 	NextCursor *string       `json:"next_cursor"`
 }
 
+// maxEmptyResultPages is how many empty result pages in a row that say
+// there are more BatchResults reads before it calls the server broken:
+// without a bound, a server handing out new cursors forever would keep
+// it looping.
+const maxEmptyResultPages = 3
+
 // batchResultsPageSize is how many results each page asks for (the API
 // serves 1 to 1000).
 const batchResultsPageSize = 500
@@ -125,6 +131,7 @@ func (c *Client) BatchResults(ctx context.Context, id string, opts ...CallOption
 		}
 		cursor := ""
 		seen := map[string]bool{}
+		empty := 0 // pages in a row that held nothing but said there is more
 		for first := true; ; first = false {
 			q := url.Values{"limit": {fmt.Sprint(batchResultsPageSize)}}
 			if cursor != "" {
@@ -159,6 +166,13 @@ func (c *Client) BatchResults(ctx context.Context, id string, opts ...CallOption
 				yield(nil, &APIError{kind: []error{ErrServer}, Message: fmt.Sprintf("batch %s: the results say there are more, but give no new cursor", id)})
 				return
 			}
+			if empty = empty + 1; len(page.Data) > 0 {
+				empty = 0
+			}
+			if empty > maxEmptyResultPages {
+				yield(nil, &APIError{kind: []error{ErrServer}, Message: fmt.Sprintf("batch %s: %d result pages in a row were empty but said there are more", id, empty)})
+				return
+			}
 			seen[next], cursor = true, next
 		}
 	}
@@ -188,13 +202,29 @@ func (c *Client) inlineResults(ctx context.Context, id string, opts []CallOption
 func (c *Client) redactError(e *APIError) { c.redact(e) }
 
 // BatchResultMap reads all of a batch's results into a map by custom ID.
-// A custom ID the server sends twice is an error ([ErrServer]): neither
-// result is dropped silently.
+// A custom ID the server sends twice, a result without one, or more
+// results than the batch has requests (read past the first page) is an
+// error ([ErrServer]): no result is dropped or filed silently, and a
+// server paging out results for ever cannot fill memory.
 func (c *Client) BatchResultMap(ctx context.Context, id string, opts ...CallOption) (map[string]*BatchResult, error) {
 	m := map[string]*BatchResult{}
+	total := -1 // the batch's request count, read once past the first page
 	for r, err := range c.BatchResults(ctx, id, opts...) {
 		if err != nil {
 			return m, err
+		}
+		if len(m) == batchResultsPageSize {
+			b, err := c.GetBatch(ctx, id, opts...)
+			if err != nil {
+				return m, err
+			}
+			total = b.RequestCounts.Total
+		}
+		if total > 0 && len(m) >= total {
+			return m, &APIError{kind: []error{ErrServer}, Message: fmt.Sprintf("batch %s: more results than its %d requests", id, total)}
+		}
+		if r.CustomID == "" {
+			return m, &APIError{kind: []error{ErrServer}, RequestID: r.ID, Message: fmt.Sprintf("batch %s: result %q has no custom ID: it cannot be matched to its request", id, r.ID)}
 		}
 		if _, dup := m[r.CustomID]; dup {
 			return m, &APIError{kind: []error{ErrServer}, Message: fmt.Sprintf("batch %s: custom ID %q has two results", id, r.CustomID)}

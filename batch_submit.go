@@ -275,7 +275,8 @@ func writeJSONValue(b *bytes.Buffer, v any) {
 
 // SubmitBatch submits a batch (POST /batches) and returns it, usually
 // validating: a 202 means stored, not valid (a batch whose validation
-// fails ends as failed, with Error set).
+// fails ends as failed, with Error set). With [WithModelCheck], the
+// batch's model is checked first, as for Chat.
 //
 // A submission is never sent twice blindly. It is retried only when
 // nothing reached the server (connection refused, DNS) or the server
@@ -294,6 +295,11 @@ func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...Cal
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if c.cfg.modelCheck { // as Chat does: an unknown model is refused before anything is sent
+		if _, err := c.usableModel(ctx, marker.Model, opts); err != nil {
+			return nil, err
+		}
 	}
 	b, err := c.submitOnce(ctx, body, marker.Model, opts)
 	if err == nil {
@@ -320,7 +326,7 @@ func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...Cal
 // callState.unprocessed) and decodes the batch it answers.
 func (c *Client) submitOnce(ctx context.Context, body []byte, model string, opts []CallOption) (*Batch, error) {
 	sc := &stateCtx{}
-	sc.st.model, sc.st.noResend = model, true
+	sc.st.model, sc.st.noResend, sc.st.client = model, true, c
 	if _, err := newCallConfig(opts); err != nil {
 		return nil, err
 	}

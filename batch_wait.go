@@ -15,7 +15,8 @@ type BatchWait struct {
 	MinInterval, MaxInterval time.Duration
 	// Notify, when set, makes WaitBatch poll at once each time it
 	// receives (from the callback_url webhook handler, say), between the
-	// polls of the backoff. A closed channel is ignored from then on.
+	// polls of the backoff, but not sooner than MinInterval after the
+	// previous notified poll. A closed channel is ignored from then on.
 	Notify <-chan struct{}
 	// OnPoll, when set, sees each state the batch was polled in.
 	OnPoll func(*Batch)
@@ -46,6 +47,7 @@ func (c *Client) WaitBatch(ctx context.Context, id string, w BatchWait, opts ...
 		sleep = sleepOrNotify
 	}
 	failures := 0
+	notified := false // the last wait ended with a notification
 	for attempt := 0; ; {
 		b, err := c.GetBatch(ctx, id, opts...)
 		switch {
@@ -67,7 +69,16 @@ func (c *Client) WaitBatch(ctx context.Context, id string, w BatchWait, opts ...
 				return nil, err
 			}
 		}
-		notified, serr := sleep(ctx, expBackoff(w.MinInterval, w.MaxInterval, attempt), w.Notify)
+		if notified {
+			// The webhook feeding Notify can be reached from outside: after a
+			// notified poll, wait MinInterval deaf to notifications, so a
+			// flood of them polls at most once per MinInterval.
+			if _, serr := sleep(ctx, w.MinInterval, nil); serr != nil {
+				return nil, serr
+			}
+		}
+		var serr error
+		notified, serr = sleep(ctx, expBackoff(w.MinInterval, w.MaxInterval, attempt), w.Notify)
 		if serr != nil {
 			return nil, serr
 		}

@@ -261,6 +261,9 @@ func withCallTimeout(ctx context.Context, d time.Duration) (context.Context, con
 
 // timeoutError names the CallTimeout when it is why err happened.
 func timeoutError(ctx context.Context, err error) error {
+	if ctx == nil || err == nil {
+		return err
+	}
 	d, ok := ctx.Value(callTimeoutKey{}).(time.Duration)
 	if !ok || err == nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return err

@@ -158,6 +158,10 @@ type callState struct {
 	call   *callConfig
 	status int
 	header http.Header
+
+	// client redacts the key from an error found in a 200 answer, which
+	// quotes the answer.
+	client *Client
 }
 
 // stateKey finds a call's state in its context, for the limiter's
@@ -190,7 +194,7 @@ func (c *stateCtx) Value(key any) any {
 // too, for errors found later in the body.
 func (c *Client) do(ctx context.Context, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc := &stateCtx{}
-	sc.st.model = model
+	sc.st.model, sc.st.client = model, c
 	if len(opts) > 0 {
 		return c.doWith(ctx, sc, method, path, body, opts)
 	}
@@ -358,13 +362,29 @@ func (c *Client) redact(e *APIError) {
 	if len(c.apiKey) < 4 {
 		return
 	}
-	r := func(s string) string { return strings.ReplaceAll(s, c.apiKey, "[redacted]") }
+	r := func(s string) string { return redactKey(s, c.apiKey) }
 	e.Message, e.Metadata.Raw = r(e.Message), r(e.Metadata.Raw)
 	e.Metadata.ProviderMessage, e.Metadata.FlaggedInput = r(e.Metadata.ProviderMessage), r(e.Metadata.FlaggedInput)
 	e.Metadata.RemedyHint = r(e.Metadata.RemedyHint)
 	for k, v := range e.Metadata.Extra {
 		e.Metadata.Extra[k] = bytes.ReplaceAll(v, []byte(c.apiKey), []byte("[redacted]"))
 	}
+}
+
+// redactKey replaces key in s, and the start of key where an excerpt
+// cut it off ("sk-or-v1-0123..."), with "[redacted]".
+func redactKey(s, key string) string {
+	s = strings.ReplaceAll(s, key, "[redacted]")
+	body, cut := strings.CutSuffix(s, "...")
+	if !cut {
+		return s
+	}
+	for n := min(len(key)-1, len(body)); n >= 8; n-- {
+		if strings.HasSuffix(body, key[:n]) {
+			return body[:len(body)-n] + "[redacted]..."
+		}
+	}
+	return s
 }
 
 // getJSON sends a GET and decodes the answer's JSON into out.
@@ -378,11 +398,15 @@ func (c *Client) getJSON(ctx context.Context, path string, out any, opts []CallO
 }
 
 // annotate fills in the model and attempt count of an *APIError found in
-// a 200 answer, and returns err.
+// a 200 answer, removes the key from it (the answer may echo it), and
+// returns err.
 func (st *callState) annotate(err error) error {
 	var e *APIError
 	if errors.As(err, &e) {
 		e.Model, e.Attempts, e.MaybeBilled = st.model, st.attempts, st.maybeBilled
+		if st.client != nil {
+			st.client.redact(e)
+		}
 	}
 	return err
 }

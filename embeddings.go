@@ -70,7 +70,8 @@ type Embeddings struct {
 	Model, ID string
 	// Usage sums the usage of every request sent.
 	Usage EmbeddingUsage
-	// Requests is how many requests answered.
+	// Requests is how many requests answered (and were billed), an
+	// unusable answer included.
 	Requests int
 }
 
@@ -178,6 +179,9 @@ type embeddingAnswer struct {
 // error together with the Embeddings of the parts that answered (their
 // cost was billed): the inputs of a failed part have nil vectors.
 func (c *Client) Embed(ctx context.Context, req *EmbeddingRequest, opts ...CallOption) (*Embeddings, error) {
+	if ctx == nil {
+		return nil, invalid("nil context")
+	}
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
@@ -205,13 +209,7 @@ func (c *Client) Embed(ctx context.Context, req *EmbeddingRequest, opts ...CallO
 			for b := range next {
 				ans, vecs, err := c.embedBatch(ctx, req, b[0], b[1], opts)
 				mu.Lock()
-				if err != nil {
-					if firstErr == nil {
-						firstErr = err
-						cancel()
-					}
-				} else {
-					copy(res.Vectors[b[0]:b[1]], vecs)
+				if ans != nil { // answered, so billed, even when unusable
 					res.Requests++
 					res.ID = ans.ID
 					if res.Model == "" {
@@ -223,6 +221,14 @@ func (c *Client) Embed(ctx context.Context, req *EmbeddingRequest, opts ...CallO
 						res.Usage.Cost += u.Cost
 						res.Usage.IsBYOK = res.Usage.IsBYOK || u.IsBYOK
 					}
+				}
+				if err != nil {
+					if firstErr == nil {
+						firstErr = err
+						cancel()
+					}
+				} else {
+					copy(res.Vectors[b[0]:b[1]], vecs)
 				}
 				mu.Unlock()
 			}
@@ -255,6 +261,8 @@ func (c *Client) Embed(ctx context.Context, req *EmbeddingRequest, opts ...CallO
 }
 
 // embedBatch sends inputs [from, to) and returns their vectors in order.
+// An answer that arrived but is unusable is returned with the error, so
+// that its cost is counted.
 func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to int, opts []CallOption) (*embeddingAnswer, [][]float32, error) {
 	body := embeddingBody{Model: req.Model, Dimensions: req.Dimensions, EncodingFormat: req.EncodingFormat,
 		InputType: req.InputType, Provider: req.Provider, User: req.User}
@@ -270,9 +278,16 @@ func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to
 	if ans.Usage != nil {
 		c.spend(ctx, &Usage{Cost: ans.Usage.Cost})
 	}
-	want := to - from
+	vecs, err := ans.vectors(req.Model, to-from, req.Dimensions)
+	return &ans, vecs, err
+}
+
+// vectors returns the answer's want vectors in input order, checking
+// that each input has exactly one, all of one size: dims values when
+// dims > 0.
+func (ans *embeddingAnswer) vectors(model string, want, dims int) ([][]float32, error) {
 	if len(ans.Data) != want {
-		return nil, nil, malformed(req.Model, "%d embeddings for %d inputs", len(ans.Data), want)
+		return nil, malformed(model, "%d embeddings for %d inputs", len(ans.Data), want)
 	}
 	vecs := make([][]float32, want)
 	for i, d := range ans.Data {
@@ -281,15 +296,21 @@ func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to
 			idx = *d.Index
 		}
 		if idx < 0 || idx >= want || vecs[idx] != nil {
-			return nil, nil, malformed(req.Model, "embedding index %d out of range or repeated", idx)
+			return nil, malformed(model, "embedding index %d out of range or repeated", idx)
 		}
 		v, err := decodeVector(d.Embedding)
 		if err != nil {
-			return nil, nil, malformed(req.Model, "embedding %d: %v", idx, err)
+			return nil, malformed(model, "embedding %d: %v", idx, err)
+		}
+		if dims > 0 && len(v) != dims {
+			return nil, malformed(model, "embedding %d has %d dimensions, %d were asked for", idx, len(v), dims)
+		}
+		if dims == 0 {
+			dims = len(v) // the others must have as many
 		}
 		vecs[idx] = v
 	}
-	return &ans, vecs, nil
+	return vecs, nil
 }
 
 // decodeVector decodes an embedding sent as an array of numbers or as
@@ -306,7 +327,11 @@ func decodeVector(raw json.RawMessage) ([]float32, error) {
 		}
 		v := make([]float32, len(b)/4)
 		for i := range v {
-			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+			f := math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+			if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+				return nil, fmt.Errorf("value %d of the base64 vector is %v", i, f)
+			}
+			v[i] = f
 		}
 		return v, nil
 	}

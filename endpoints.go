@@ -3,6 +3,7 @@ package openrouter
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -56,19 +57,26 @@ type Percentiles struct {
 	P99 float64 `json:"p99"`
 }
 
-// parsePrices reads the API's decimal-string prices; unknown and
-// negative (variable) prices are 0.
+// parsePrices reads the API's decimal-string prices (numbers are
+// accepted too); unknown, negative (variable: Pricing.Variable is set)
+// and non-finite ("NaN", "Inf") prices are 0.
 func parsePrices(p map[string]json.RawMessage) Pricing {
+	variable := false
 	price := func(k string) float64 {
 		f, err := strconv.ParseFloat(strings.Trim(string(p[k]), `" `), 64)
-		if err != nil || f < 0 {
+		if err == nil && f < 0 {
+			variable = true
+		}
+		if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
 			return 0
 		}
 		return f
 	}
-	return Pricing{Prompt: price("prompt"), Completion: price("completion"), Request: price("request"),
+	pr := Pricing{Prompt: price("prompt"), Completion: price("completion"), Request: price("request"),
 		Image: price("image"), WebSearch: price("web_search"), InternalReasoning: price("internal_reasoning"),
 		InputCacheRead: price("input_cache_read"), InputCacheWrite: price("input_cache_write")}
+	pr.Variable = variable
+	return pr
 }
 
 // UnmarshalJSON decodes the API's shape: prices as strings, nullable

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 )
 
 // BatchDiscount is the share of the per-token price a batch request
@@ -20,8 +21,10 @@ const messageOverheadTokens = 4
 
 // EstimateOptions configures EstimateCost.
 type EstimateOptions struct {
-	// Batch prices the per-token part at the batch price
-	// (BatchDiscount of the sync price).
+	// Batch prices the per-token part at the batch price (the
+	// catalogue's ":batch" entry of the model, else BatchDiscount of the
+	// sync price), for the requests that can go in a batch (see
+	// CheckBatchable); the others run sync, at the sync price.
 	Batch bool
 }
 
@@ -41,10 +44,12 @@ type CostEstimate struct {
 // EstimateCost estimates what reqs may cost at most, from the catalogue's
 // prices (a request with fallback models is priced at its dearest
 // model). A model missing from the catalogue is an error
-// ([ErrModelNotFound]): it cannot be priced.
+// ([ErrModelNotFound]), and one with a variable price (a router such as
+// openrouter/auto) an [ErrInvalidRequest] error: neither can be bounded.
 func (c *Client) EstimateCost(ctx context.Context, reqs []*ChatRequest, o EstimateOptions) (*CostEstimate, error) {
 	est := &CostEstimate{Requests: len(reqs), Batch: o.Batch}
 	models := map[string]*Model{}
+	batchModels := map[string]*Model{} // the ":batch" entries, nil when none
 	for i, req := range reqs {
 		if err := req.validate(); err != nil {
 			return nil, fmt.Errorf("requests[%d]: %w", i, err)
@@ -54,6 +59,7 @@ func (c *Client) EstimateCost(ctx context.Context, reqs []*ChatRequest, o Estima
 			ids[0] = c.cfg.roles.Standard
 		}
 		prompt := promptTokens(req)
+		discount := o.Batch && CheckBatchable(req) == nil
 		var cost float64
 		out := 0
 		for _, id := range ids {
@@ -68,11 +74,27 @@ func (c *Client) EstimateCost(ctx context.Context, reqs []*ChatRequest, o Estima
 				}
 				models[id] = m
 			}
-			n := completionBound(req, m, prompt)
-			tokens := float64(prompt)*m.Pricing.Prompt + float64(n)*m.Pricing.Completion
-			if o.Batch {
-				tokens *= BatchDiscount
+			if m.Pricing.Variable {
+				return nil, invalid("requests[%d]: %s has a variable price (a router): no upper bound can be given; name the model it would pick", i, id)
 			}
+			n := completionBound(req, m, prompt)
+			p, factor := m.Pricing, 1.0
+			if discount {
+				bm, ok := batchModels[id]
+				if !ok {
+					var err error
+					if bm, err = c.Model(ctx, id+":batch"); err != nil && !errors.Is(err, ErrModelNotFound) {
+						return nil, fmt.Errorf("requests[%d]: pricing %s in a batch: %w", i, id, err)
+					}
+					batchModels[id] = bm
+				}
+				if bm != nil && !bm.Pricing.Variable {
+					p = bm.Pricing // the catalogue's batch price
+				} else {
+					factor = BatchDiscount
+				}
+			}
+			tokens := (float64(prompt)*p.Prompt + float64(n)*p.Completion) * factor
 			if c := tokens + m.Pricing.Request; c >= cost {
 				cost, out = c, n
 			}
@@ -173,6 +195,9 @@ func usd(v *float64) string {
 func (c *Client) CheckFunds(ctx context.Context, est *CostEstimate) (*Funds, error) {
 	if est == nil {
 		return nil, invalid("nil *CostEstimate")
+	}
+	if est.Cost < 0 || math.IsNaN(est.Cost) || math.IsInf(est.Cost, 0) {
+		return nil, invalid("estimated cost %v is not an amount", est.Cost)
 	}
 	f := &Funds{}
 	k, err := c.CheckKey(ctx)

@@ -154,19 +154,28 @@ func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, mod
 		ref.ImageURL.URL = u
 		body.InputReferences = append(body.InputReferences, ref)
 	}
-	var out struct {
-		Data []struct {
-			B64JSON   string `json:"b64_json"`
-			MediaType string `json:"media_type"`
-		} `json:"data"`
-		Usage *Usage `json:"usage"`
-	}
+	var out imagesAnswer
 	if err := c.sendJSON(ctx, http.MethodPost, "/images", body, &out, model, opts); err != nil {
 		return nil, c.suggestModels(err, model)
 	}
 	if out.Usage != nil {
 		c.spend(ctx, out.Usage)
 	}
+	return out.result(model)
+}
+
+// imagesAnswer is the 200 answer of POST /images.
+type imagesAnswer struct {
+	Data []struct {
+		B64JSON   string `json:"b64_json"`
+		MediaType string `json:"media_type"`
+	} `json:"data"`
+	Usage *Usage `json:"usage"`
+}
+
+// result decodes the answer's images; an answer with none usable is a
+// *NoImageError.
+func (out *imagesAnswer) result(model string) (*ImageResult, error) {
 	res := &ImageResult{Model: model, Usage: out.Usage}
 	for i, d := range out.Data {
 		data, err := base64.StdEncoding.DecodeString(d.B64JSON)

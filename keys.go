@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -152,13 +153,14 @@ func managementHint(err error, what string) error {
 // CreateKey creates an API key (POST /keys), with a spending limit when
 // k.Limit is set. It needs a management key: other keys get an error
 // whose Hint says so. The secret is in the result's Secret, redacted
-// wherever it is printed.
+// wherever it is printed; an answer with a secret but no hash returns
+// the key together with an [ErrServer] error, so the secret is not lost.
 func (c *Client) CreateKey(ctx context.Context, k NewKey, opts ...CallOption) (*CreatedKey, error) {
 	switch {
 	case k.Name == "":
 		return nil, invalid("a new key needs a name")
-	case k.Limit < 0:
-		return nil, invalid("key limit %v is negative", k.Limit)
+	case k.Limit < 0 || math.IsNaN(k.Limit) || math.IsInf(k.Limit, 0):
+		return nil, invalid("key limit %v is not a positive amount (0 for none)", k.Limit)
 	case !validReset(k.LimitReset):
 		return nil, invalid("limit reset %q is not daily, weekly or monthly", k.LimitReset)
 	}
@@ -172,17 +174,45 @@ func (c *Client) CreateKey(ctx context.Context, k NewKey, opts ...CallOption) (*
 	if !k.ExpiresAt.IsZero() {
 		body["expires_at"] = k.ExpiresAt.UTC().Format(time.RFC3339)
 	}
+	in, err := json.Marshal(body)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	resp, _, err := c.do(ctx, http.MethodPost, "/keys", in, "", opts)
+	if err != nil {
+		return nil, managementHint(err, "Creating a key")
+	}
+	defer resp.Body.Close()
+	// Decoded here, not by decodeBody: the error of an answer that is not
+	// the JSON expected quotes the answer, which holds the new secret.
+	raw, err := readBody(resp)
+	if err != nil {
+		return nil, fmt.Errorf("openrouter: reading the created key: %w (the key may exist: look for it with ListKeys)", err)
+	}
 	var out struct {
 		Data ManagedKey `json:"data"`
 		Key  string     `json:"key"`
 	}
-	if err := c.sendJSON(ctx, http.MethodPost, "/keys", body, &out, "", opts); err != nil {
-		return nil, managementHint(err, "Creating a key")
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, malformed("", "the created key's answer does not decode (%s); the key may exist: look for it with ListKeys", jsonErrorKind(err))
 	}
-	if out.Key == "" || out.Data.Hash == "" {
-		return nil, malformed("", "the created key has no secret or hash")
+	if out.Key == "" {
+		return nil, malformed("", "the created key has no secret; the key may exist: look for it with ListKeys")
 	}
-	return &CreatedKey{ManagedKey: out.Data, Secret: KeySecret{out.Key}}, nil
+	ck := &CreatedKey{ManagedKey: out.Data, Secret: KeySecret{out.Key}}
+	if out.Data.Hash == "" { // the key exists: keep its secret
+		return ck, malformed("", "the created key has no hash")
+	}
+	return ck, nil
+}
+
+// jsonErrorKind describes a decode error without quoting the input.
+func jsonErrorKind(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s is a JSON %s", te.Field, te.Value)
+	}
+	return "not JSON"
 }
 
 // KeyListOptions filters ListKeys.
@@ -222,10 +252,11 @@ func (c *Client) ListKeys(ctx context.Context, o KeyListOptions, opts ...CallOpt
 }
 
 func keyPath(hash string) (string, error) {
-	if hash == "" {
-		return "", invalid("empty key hash")
+	seg, err := pathSegment("key hash", hash)
+	if err != nil {
+		return "", err
 	}
-	return "/keys/" + url.PathEscape(hash), nil
+	return "/keys/" + seg, nil
 }
 
 // GetKey returns the key of this hash (GET /keys/{hash}); it needs a
@@ -258,8 +289,8 @@ func (c *Client) UpdateKey(ctx context.Context, hash string, u KeyUpdate, opts .
 		return nil, invalid("a key's name cannot be empty")
 	case u.Limit != nil && u.RemoveLimit:
 		return nil, invalid("set Limit or RemoveLimit, not both")
-	case u.Limit != nil && *u.Limit < 0:
-		return nil, invalid("key limit %v is negative", *u.Limit)
+	case u.Limit != nil && (*u.Limit < 0 || math.IsNaN(*u.Limit) || math.IsInf(*u.Limit, 0)):
+		return nil, invalid("key limit %v is not an amount", *u.Limit)
 	case u.LimitReset != nil && !validReset(*u.LimitReset):
 		return nil, invalid("limit reset %q is not daily, weekly or monthly", *u.LimitReset)
 	}

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -44,6 +43,10 @@ type Model struct {
 type Pricing struct {
 	Prompt, Completion, Request, Image, WebSearch      float64
 	InternalReasoning, InputCacheRead, InputCacheWrite float64
+	// Variable reports a price the catalogue gives as variable ("-1": a
+	// router such as openrouter/auto, priced by the model it picks); the
+	// variable prices read as 0.
+	Variable bool
 }
 
 // TopProvider is the limits of a model's main provider.
@@ -103,21 +106,11 @@ func (m *Model) UnmarshalJSON(b []byte) error {
 		}
 		return int(*f)
 	}
-	price := func(k string) float64 {
-		v := strings.Trim(string(w.Pricing[k]), `" `)
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 {
-			return 0 // "-1" marks a variable price (routers): unknown
-		}
-		return f
-	}
 	*m = Model{
 		ID: w.ID, CanonicalSlug: w.CanonicalSlug, Name: w.Name, Description: w.Description,
 		ContextLength: num(w.ContextLength), InputModalities: w.Architecture.InputModalities,
 		OutputModalities: w.Architecture.OutputModalities, Tokenizer: w.Architecture.Tokenizer,
-		Pricing: Pricing{Prompt: price("prompt"), Completion: price("completion"), Request: price("request"),
-			Image: price("image"), WebSearch: price("web_search"), InternalReasoning: price("internal_reasoning"),
-			InputCacheRead: price("input_cache_read"), InputCacheWrite: price("input_cache_write")},
+		Pricing:             parsePrices(w.Pricing), // "-1" marks a variable price (routers): unknown, 0
 		SupportedParameters: w.SupportedParameters,
 		TopProvider: TopProvider{ContextLength: num(w.TopProvider.ContextLength),
 			MaxCompletionTokens: num(w.TopProvider.MaxCompletionTokens), IsModerated: w.TopProvider.IsModerated},

@@ -1,6 +1,7 @@
 package openrouter
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -30,7 +31,31 @@ func (c *Client) sendJSON(ctx context.Context, method, path string, in, out any,
 		var discard json.RawMessage
 		out = &discard
 	}
-	return st.annotate(decodeBody(resp, out))
+	return st.annotate(decodeAnswer(resp, out))
+}
+
+// decodeAnswer is decodeBody, and then, as Chat does, the error of a 200
+// whose body is an error object ({"error": {...}}), so that it is not
+// taken for an empty answer. Not for answers where "error" is a field
+// (a failed batch).
+func decodeAnswer(resp *http.Response, out any) error {
+	b, err := readBody(resp)
+	if err != nil {
+		return fmt.Errorf("openrouter: reading the answer: %w", err)
+	}
+	if err := decodeJSON(resp, b, out); err != nil {
+		return err
+	}
+	if !bytes.Contains(b, []byte(`"error"`)) {
+		return nil
+	}
+	var env struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(b, &env) == nil && len(env.Error) > 0 && env.Error[0] == '{' {
+		return errorFromObject(env.Error)
+	}
+	return nil
 }
 
 // malformed is the error of a 200 answer whose JSON decodes but does not
@@ -45,8 +70,20 @@ func malformed(model, format string, args ...any) error {
 // ErrInvalidRequest error for an ID that is not author/slug.
 func modelPath(id string) (string, error) {
 	author, slug, ok := strings.Cut(id, "/")
-	if !ok || author == "" || slug == "" || strings.Contains(slug, "/") {
+	if !ok || author == "" || slug == "" || strings.Contains(slug, "/") || dotSegment(author) || dotSegment(slug) {
 		return "", invalid("model ID %q is not author/slug", id)
 	}
 	return url.PathEscape(author) + "/" + url.PathEscape(slug), nil
 }
+
+// pathSegment returns an ID escaped for one URL path segment, or an
+// ErrInvalidRequest error for an empty ID or a dot segment ("." or
+// ".."), which a server or proxy would clean into another endpoint's path.
+func pathSegment(what, id string) (string, error) {
+	if id == "" || dotSegment(id) {
+		return "", invalid("%s %q is not an ID", what, id)
+	}
+	return url.PathEscape(id), nil
+}
+
+func dotSegment(s string) bool { return s == "." || s == ".." }
