@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -193,5 +194,23 @@ func TestProgressRateCountsThisRunOnly(t *testing.T) {
 	}
 	if last.Rate != 1 || rep.Elapsed != 10*time.Second {
 		t.Errorf("rate %v/s (want 1), elapsed %v", last.Rate, rep.Elapsed)
+	}
+}
+
+// TestRunLeavesNoGoroutine: the progress ticker and the drain watcher end
+// with the run, however it ends.
+func TestRunLeavesNoGoroutine(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	b := bulk.Runner[string, string]{Workers: 2, ProgressEvery: time.Millisecond, Progress: func(bulk.Progress) {}}
+	if _, err := b.Run(context.Background(), items(5), func(ctx context.Context, s string) (string, error) { return s, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Run(ctx, items(5), func(ctx context.Context, s string) (string, error) { cancel(); return s, nil }); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	if strings.Contains(string(buf), "openrouter/bulk.(*runner") {
+		t.Errorf("a runner goroutine is left:\n%s", buf)
 	}
 }
