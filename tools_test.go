@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -243,12 +242,9 @@ func TestSchemaFor(t *testing.T) {
 
 // TestRunToolsCarriesReasoningDetails checks that the assistant turn goes
 // back with its reasoning_details unmodified, as OpenRouter's reasoning
-// docs require. It runs once Message models reasoning_details.
+// docs require.
 func TestRunToolsCarriesReasoningDetails(t *testing.T) {
 	t.Parallel()
-	if _, ok := reflect.TypeOf(openrouter.Message{}).FieldByName("ReasoningDetails"); !ok {
-		t.Skip("Message does not model reasoning_details yet")
-	}
 	srv, c, _ := setup(t, nil)
 	details := `[{"type":"reasoning.encrypted","data":"opaque==","id":"r1","format":"anthropic-claude-v1","index":0}]`
 	srv.Enqueue(ort.RawReply(200, `{"id":"gen-1","model":"anthropic/claude-sonnet-4","provider":"Anthropic","object":"chat.completion","created":1,
