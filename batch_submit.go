@@ -325,19 +325,14 @@ func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...Cal
 // submitOnce sends the submission with resending forbidden (see
 // callState.unprocessed) and decodes the batch it answers.
 func (c *Client) submitOnce(ctx context.Context, body []byte, model string, opts []CallOption) (*Batch, error) {
-	sc := &stateCtx{}
-	sc.st.model, sc.st.noResend, sc.st.client = model, true, c
-	if _, err := newCallConfig(opts); err != nil {
-		return nil, err
-	}
-	resp, err := c.send(ctx, sc, http.MethodPost, c.batchPath(), body)
+	resp, st, err := c.doOnce(ctx, http.MethodPost, c.batchPath(), body, model, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	var b Batch
 	if err := decodeBody(resp, &b); err != nil {
-		return nil, sc.st.annotate(err)
+		return nil, st.annotate(err)
 	}
 	if b.ID == "" {
 		return nil, &APIError{StatusCode: resp.StatusCode, kind: []error{ErrServer}, Model: model,

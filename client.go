@@ -193,7 +193,20 @@ func (c *stateCtx) Value(key any) any {
 // attempt; model names the model for errors. The call's state is returned
 // too, for errors found later in the body.
 func (c *Client) do(ctx context.Context, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
+	return c.doCall(ctx, &stateCtx{}, method, path, body, model, opts)
+}
+
+// doOnce is do for a request that must not be sent twice even after an
+// error answer (a batch submission, a key's creation: each may have been
+// stored): it is retried only when an attempt surely was not processed
+// (see callState.unprocessed).
+func (c *Client) doOnce(ctx context.Context, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc := &stateCtx{}
+	sc.st.noResend = true
+	return c.doCall(ctx, sc, method, path, body, model, opts)
+}
+
+func (c *Client) doCall(ctx context.Context, sc *stateCtx, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc.st.model, sc.st.client = model, c
 	if len(opts) > 0 {
 		return c.doWith(ctx, sc, method, path, body, opts)

@@ -6,8 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,5 +198,25 @@ func TestModelCheckUsesUserModels(t *testing.T) {
 	checks, err := c.CheckRoles(context.Background())
 	if err != nil || !errors.Is(checks[0].Err, openrouter.ErrModelUnsuitable) || checks[1].Err != nil {
 		t.Errorf("%v %+v", err, checks)
+	}
+}
+
+// TestCreateKeyIsNotResentAfterAnErrorAnswer checks that a key's creation
+// is sent once even when its answer is a 502: the key may exist already,
+// and a second one would have a budget of its own.
+func TestCreateKeyIsNotResentAfterAnErrorAnswer(t *testing.T) {
+	var posts atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadGateway)
+		io.WriteString(w, `{"error":{"code":502,"message":"Bad gateway"}}`)
+	}))
+	defer hs.Close()
+	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(hs.URL), openrouter.WithLimiter(nil))
+	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
+	_, err := c.CreateKey(context.Background(), openrouter.NewKey{Name: "job", Limit: 5})
+	if !errors.Is(err, openrouter.ErrServer) || posts.Load() != 1 {
+		t.Errorf("CreateKey after a 502: %v, %d POSTs; want ErrServer and one POST", err, posts.Load())
 	}
 }

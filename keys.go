@@ -178,7 +178,7 @@ func (c *Client) CreateKey(ctx context.Context, k NewKey, opts ...CallOption) (*
 	if err != nil {
 		return nil, invalid("%v", err)
 	}
-	resp, _, err := c.do(ctx, http.MethodPost, "/keys", in, "", opts)
+	resp, _, err := c.doOnce(ctx, http.MethodPost, "/keys", in, "", opts) // a second key would have a budget of its own
 	if err != nil {
 		return nil, managementHint(err, "Creating a key")
 	}
