@@ -94,7 +94,20 @@ func TestStoppedRedisFallsBack(t *testing.T) {
 	if !l.redisDown() {
 		t.Error("a hung Redis is not marked down")
 	}
-	s.resume()
+	s.resume() // what it held is answered now
+	l.mu.Lock()
+	l.downUntil = time.Time{} // Redis is tried again
+	l.mu.Unlock()
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	r, err = l.Acquire(ctx)
+	if err != nil {
+		t.Fatalf("after Redis resumed: %v", err)
+	}
+	r(openrouter.Outcome{StatusCode: 200})
+	if l.redisDown() {
+		t.Error("Redis answers again but is still marked down")
+	}
 }
 
 // Item 2: the acquire script ran but its reply was lost: the lease is
