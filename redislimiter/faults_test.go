@@ -69,11 +69,14 @@ func TestHungRedisFallsBack(t *testing.T) {
 	if !l.redisDown() {
 		t.Error("a hung Redis is not marked down")
 	}
+	p.close() // the abandoned call ends now, not at the client's read timeout
 }
 
-// Item 1 on the reference server: SIGSTOP, and a 1s deadline.
-func TestStoppedRedisServerFallsBack(t *testing.T) {
-	s := needRedisServer(t)
+// Item 1 with a hung process (SIGSTOP on redis-server, a frozen proxy
+// elsewhere): the connection stays open and nothing answers; a 1s
+// deadline.
+func TestStoppedRedisFallsBack(t *testing.T) {
+	s := startHangableRedis(t)
 	l := newLimiter(t, client(t, s.addr()), "stopped", quiet())
 	r, err := l.Acquire(context.Background())
 	if err != nil {
@@ -85,10 +88,26 @@ func TestStoppedRedisServerFallsBack(t *testing.T) {
 	defer cancel()
 	r, err = l.Acquire(ctx)
 	if err != nil {
-		t.Fatalf("with redis-server stopped: %v, want the fallback", err)
+		t.Fatalf("with Redis hung: %v, want the fallback", err)
 	}
 	r(openrouter.Outcome{StatusCode: 200})
-	s.resume()
+	if !l.redisDown() {
+		t.Error("a hung Redis is not marked down")
+	}
+	s.resume() // what it held is answered now
+	l.mu.Lock()
+	l.downUntil = time.Time{} // Redis is tried again
+	l.mu.Unlock()
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	r, err = l.Acquire(ctx)
+	if err != nil {
+		t.Fatalf("after Redis resumed: %v", err)
+	}
+	r(openrouter.Outcome{StatusCode: 200})
+	if l.redisDown() {
+		t.Error("Redis answers again but is still marked down")
+	}
 }
 
 // Item 2: the acquire script ran but its reply was lost: the lease is
@@ -187,11 +206,16 @@ func TestLearnedRateExpirySlides(t *testing.T) {
 func TestCapHeldAfterStateLoss(t *testing.T) {
 	s := startRedis(t)
 	direct := client(t, s.addr())
-	testCapHeldAfterLoss(t, s.addr(), func() { direct.FlushAll(context.Background()) })
+	testCapHeldAfterLoss(t, s.addr(), func() {
+		t.Log("state lost: FLUSHALL")
+		direct.FlushAll(context.Background())
+	})
 }
 
-func TestCapHeldAfterRedisServerRestart(t *testing.T) {
-	s := needRedisServer(t)
+// Item 6 with a restart: the connections drop, the data and the scripts
+// are lost.
+func TestCapHeldAfterRedisRestart(t *testing.T) {
+	s := startRedis(t)
 	testCapHeldAfterLoss(t, s.addr(), func() { s.stop(); s.start() })
 }
 

@@ -3,13 +3,10 @@ package redislimiter
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,9 +17,10 @@ import (
 // The tests run against redis-server when it is installed (the
 // reference; CI installs it) and against miniredis, an in-process Redis
 // that runs Lua, when it is not, or when REDISLIMITER_TEST_REDIS is
-// "miniredis". The fault tests that need a real process to kill, restart
-// or hang (SIGSTOP) use redis-server whenever it is installed; without
-// it they fail when CI is "true" and skip, saying so, elsewhere.
+// "miniredis". Without redis-server they fail when CI is "true". The
+// faults run on both: a killed Redis (stop, start), one that restarts
+// empty (stop, start) and one that hangs (pause, resume); each test logs
+// which backend and which stand-in for the fault it used.
 var backend string
 
 func TestMain(m *testing.M) {
@@ -44,57 +42,105 @@ func TestMain(m *testing.M) {
 
 // testRedis is the Redis one test uses, on a free loopback port.
 type testRedis struct {
-	t    *testing.T
-	real *redisServer // nil with miniredis
-	mini *miniredis.Miniredis
+	t     *testing.T
+	real  *redisServer // nil with miniredis
+	mini  *miniredis.Miniredis
+	front *proxy // in front of Redis, to hang it, when the process cannot be stopped
 }
 
 func startRedis(t *testing.T) *testRedis {
 	t.Helper()
+	t.Logf("Redis backend: %s", backend)
 	if backend == "redis-server" {
 		return &testRedis{t: t, real: startRedisServer(t)}
 	}
 	return &testRedis{t: t, mini: miniredis.RunT(t)}
 }
 
+// startHangableRedis is startRedis for a test that hangs Redis (pause):
+// redis-server gets SIGSTOP where there is one (Unix); elsewhere, and for
+// miniredis, the clients talk to Redis through a proxy that can freeze.
+func startHangableRedis(t *testing.T) *testRedis {
+	t.Helper()
+	r := startRedis(t)
+	if r.real != nil && canStopProcess {
+		t.Log("hung Redis: redis-server stopped with SIGSTOP")
+		return r
+	}
+	r.front = newProxy(t, r.serverAddr())
+	t.Logf("hung Redis: a proxy in front of %s that accepts and reads but forwards nothing", backend)
+	return r
+}
+
+// addr is where the clients reach Redis.
 func (r *testRedis) addr() string {
+	if r.front != nil {
+		return r.front.addr()
+	}
+	return r.serverAddr()
+}
+
+func (r *testRedis) serverAddr() string {
 	if r.real != nil {
 		return r.real.addr()
 	}
 	return r.mini.Addr()
 }
 
-// stop makes Redis unreachable; start brings it back (redis-server loses
-// its state, miniredis keeps it).
+// stop kills Redis: its connections drop and new ones are refused. start
+// brings back an empty Redis on the same address: its data and its
+// scripts are lost (the test servers keep nothing on disk).
 func (r *testRedis) stop() {
+	r.t.Helper()
 	if r.real != nil {
+		r.t.Log("Redis down: redis-server killed")
 		r.real.stop()
 		return
 	}
+	r.t.Log("Redis down: miniredis closed (connections dropped, new ones refused)")
 	r.mini.Close()
 }
 
 func (r *testRedis) start() {
+	r.t.Helper()
 	if r.real != nil {
+		r.t.Log("Redis back: a new redis-server, empty")
 		r.real.start()
 		return
 	}
+	r.t.Log("Redis back: miniredis restarted on the same address, its data and scripts flushed")
+	r.mini.FlushAll()
 	if err := r.mini.Restart(); err != nil {
+		r.t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: r.mini.Addr()})
+	defer rdb.Close()
+	if err := rdb.ScriptFlush(context.Background()).Err(); err != nil {
 		r.t.Fatal(err)
 	}
 }
 
-// needRedisServer returns a redis-server for the tests that kill, restart
-// or hang it.
-func needRedisServer(t *testing.T) *redisServer {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("this fault test needs redis-server, which CI must install (Debian package redis-server)")
-		}
-		t.Skip("SKIPPED: this fault test needs redis-server (Debian package redis-server), which is not installed")
+// pause hangs Redis until resume or the test's end: the clients'
+// connections stay open and nothing answers.
+func (r *testRedis) pause() {
+	r.t.Helper()
+	if r.front != nil {
+		r.front.freeze()
+		r.t.Cleanup(r.front.thaw)
+		return
 	}
-	return startRedisServer(t)
+	if r.real == nil || !canStopProcess {
+		r.t.Fatal("pause needs startHangableRedis")
+	}
+	r.real.pause()
+}
+
+func (r *testRedis) resume() {
+	if r.front != nil {
+		r.front.thaw()
+		return
+	}
+	r.real.resume()
 }
 
 // redisServer is a redis-server the tests start on a free loopback port.
@@ -161,76 +207,4 @@ func newLimiter(t *testing.T, rdb redis.UniversalClient, name string, opts ...Op
 	}
 	t.Cleanup(func() { l.Close() })
 	return l
-}
-
-// proxy stands between a limiter and Redis; while muted it forwards the
-// requests and throws the replies away: a reply lost, or, as seen from
-// the client, a Redis that hangs.
-type proxy struct {
-	ln    net.Listener
-	to    string
-	muted atomic.Bool
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func newProxy(t *testing.T, to string) *proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, to: to}
-	p.wg.Add(1)
-	go p.serve()
-	t.Cleanup(p.close)
-	return p
-}
-
-func (p *proxy) addr() string { return p.ln.Addr().String() }
-
-func (p *proxy) serve() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		s, err := net.Dial("tcp", p.to)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, s)
-		p.mu.Unlock()
-		p.wg.Add(2)
-		go func() { defer p.wg.Done(); _, _ = io.Copy(s, c) }()
-		go func() {
-			defer p.wg.Done()
-			buf := make([]byte, 4096)
-			for {
-				n, err := s.Read(buf)
-				if n > 0 && !p.muted.Load() {
-					if _, werr := c.Write(buf[:n]); werr != nil {
-						return
-					}
-				}
-				if err != nil {
-					return
-				}
-			}
-		}()
-	}
-}
-
-func (p *proxy) close() {
-	p.ln.Close()
-	p.mu.Lock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.mu.Unlock()
-	p.wg.Wait()
 }

@@ -4,6 +4,9 @@ package redislimiter
 
 import "syscall"
 
+// canStopProcess: a hung redis-server is one stopped with SIGSTOP.
+const canStopProcess = true
+
 // pause hangs the server (SIGSTOP) until resume or the test's end.
 func (s *redisServer) pause() {
 	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
