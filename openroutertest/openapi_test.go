@@ -108,6 +108,23 @@ func TestAnswersMatchOpenAPI(t *testing.T) {
 			id := postChat(t, srv, `{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"Hi"}]}`, http.Header{})
 			return "/generation?id=" + id
 		}},
+		// The endpoints beyond chat.
+		{name: "embeddings", method: "POST", url: "/embeddings", schemaPath: "/embeddings",
+			body: `{"model":"openai/text-embedding-3-small","input":["a cat","a dog"]}`},
+		{name: "embeddings base64", method: "POST", url: "/embeddings", schemaPath: "/embeddings",
+			body: `{"model":"openai/text-embedding-3-small","input":"a cat","encoding_format":"base64"}`},
+		{name: "embedding models", method: "GET", url: "/embeddings/models", schemaPath: "/embeddings/models"},
+		{name: "images", method: "POST", url: "/images", schemaPath: "/images",
+			body: `{"model":"black-forest-labs/flux.2-pro","prompt":"A lighthouse"}`},
+		{name: "image models", method: "GET", url: "/images/models", schemaPath: "/images/models"},
+		{name: "image model endpoints", method: "GET", url: "/images/models/black-forest-labs/flux.2-pro/endpoints",
+			schemaPath: "/images/models/{author}/{slug}/endpoints"},
+		{name: "keys", method: "GET", url: "/keys", schemaPath: "/keys", key: "management"},
+		{name: "activity", method: "GET", url: "/activity", schemaPath: "/activity", key: "management"},
+		{name: "model endpoints", method: "GET", url: "/models/openai/gpt-4o-mini/endpoints", schemaPath: "/models/{author}/{slug}/endpoints"},
+		{name: "providers", method: "GET", url: "/providers", schemaPath: "/providers"},
+		{name: "user models", method: "GET", url: "/models/user", schemaPath: "/models/user"},
+		{name: "model count", method: "GET", url: "/models/count", schemaPath: "/models/count"},
 	}
 	srv := openroutertest.NewServer()
 	t.Cleanup(srv.Close)
