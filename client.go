@@ -24,6 +24,8 @@ type Client struct {
 	cfgErr error  // the first bad option, returned by every call
 	keyErr error  // why the key cannot work; nil when it may
 	apiKey string // never logged, never in an error
+	// redactor takes the key out of every text built from an answer.
+	redactor *redactor
 	rc     *retryablehttp.Client
 
 	catalog *catalog
@@ -58,6 +60,7 @@ func NewClient(apiKey string, opts ...Option) *Client {
 		}
 	}
 	c.keyErr = checkKey(apiKey, c.cfg.keyPrefix)
+	c.redactor = newRedactor(apiKey)
 	c.catalog = newCatalog(c.cfg.catalogTTL)
 	c.header = http.Header{"Authorization": {"Bearer " + apiKey}, "User-Agent": {c.cfg.userAgent}}
 	if c.cfg.referer != "" {
@@ -298,29 +301,27 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 	return d
 }
 
-// redact removes the API key from every text of an error the server sent,
-// in case a proxy echoed it.
-func (c *Client) redact(e *APIError) {
-	if len(c.apiKey) < 4 {
-		return
-	}
-	r := func(s string) string { return strings.ReplaceAll(s, c.apiKey, "[redacted]") }
-	e.Message, e.Metadata.Raw = r(e.Message), r(e.Metadata.Raw)
-	e.Metadata.ProviderMessage, e.Metadata.FlaggedInput = r(e.Metadata.ProviderMessage), r(e.Metadata.FlaggedInput)
-	e.Metadata.RemedyHint = r(e.Metadata.RemedyHint)
-	for k, v := range e.Metadata.Extra {
-		e.Metadata.Extra[k] = bytes.ReplaceAll(v, []byte(c.apiKey), []byte("[redacted]"))
-	}
-}
-
-// getJSON sends a GET and decodes the answer's JSON into out.
+// getJSON sends a GET and decodes the answer's JSON into out. An error
+// object in the 200 answer is returned as that error, as for Chat.
 func (c *Client) getJSON(ctx context.Context, path string, out any, opts []CallOption) error {
 	resp, st, err := c.do(ctx, http.MethodGet, path, nil, "", opts)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	return st.annotate(decodeBody(resp, out))
+	b, err := readBody(resp, c.cfg.limits.JSON)
+	if err != nil {
+		return fmt.Errorf("openrouter: reading the answer: %w", err)
+	}
+	var env struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(b, &env) == nil {
+		if e := c.answerError(env.Error); e != nil {
+			return st.annotate(e)
+		}
+	}
+	return st.annotate(c.redactErr(decodeJSON(resp, b, out)))
 }
 
 // annotate fills in the model and attempt count of an *APIError found in
@@ -333,24 +334,11 @@ func (st *callState) annotate(err error) error {
 	return err
 }
 
-// readBody reads a whole body, in one allocation when its length is
-// known (bytes.Buffer.ReadFrom would grow the buffer once more at the end).
-func readBody(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n > 0 && n <= 64<<20 {
-		b := make([]byte, n)
-		if _, err := io.ReadFull(resp.Body, b); err != nil {
-			return nil, err
-		}
-		return b, nil
-	}
-	return io.ReadAll(resp.Body)
-}
-
-// decodeBody reads a 2xx body into out. A body that is not the JSON
+// decodeBody reads a 2xx body into out, within the client's JSON bound. A body that is not the JSON
 // expected gives an [ErrServer] error with an excerpt, never a bare decode
 // error; a body that is an OpenRouter error object gives that error.
-func decodeBody(resp *http.Response, out any) error {
-	b, err := readBody(resp)
+func (c *Client) decodeBody(resp *http.Response, out any) error {
+	b, err := readBody(resp, c.cfg.limits.JSON)
 	if err != nil {
 		return fmt.Errorf("openrouter: reading the answer: %w", err)
 	}
@@ -385,7 +373,7 @@ func decodeJSON(resp *http.Response, b []byte, out any) error {
 // a 200 as *APIError with InStream set, and an answer with no content, no
 // image and no tool call as *[EmptyContentError] ([ErrEmptyContent]).
 func (c *Client) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error) {
-	r, model, st, err := c.sendChat(ctx, req, decodeBody)
+	r, model, st, err := c.sendChat(ctx, req, c.decodeBody)
 	if err != nil {
 		return nil, err
 	}
@@ -417,17 +405,27 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 	defer resp.Body.Close()
 	var out chatEnvelope
 	if err := decode(resp, &out); err != nil {
-		return nil, model, st, st.annotate(err)
+		return nil, model, st, st.annotate(c.redactErr(err))
 	}
 	r := &out.ChatResponse
 	c.spend(ctx, r.Cost())
-	if len(out.Error) > 0 && string(out.Error) != "null" {
-		e := errorFromObject(out.Error)
-		c.redact(e)
+	if e := c.answerError(out.Error); e != nil {
 		e.RequestID, e.Response = r.ID, r
 		return nil, model, st, st.annotate(e)
 	}
 	return r, model, st, nil
+}
+
+// answerError is the one check of an answer's "error" member, for every
+// endpoint, a 200 body and a stream event alike: nil when there is none,
+// else the *APIError it stands for, without the key.
+func (c *Client) answerError(obj json.RawMessage) *APIError {
+	if len(obj) == 0 || string(obj) == "null" {
+		return nil
+	}
+	e := errorFromObject(obj)
+	c.redact(e)
+	return e
 }
 
 // suggestModels attaches the closest catalogue IDs to an unknown-model

@@ -203,7 +203,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageRes
 
 	var extracted []dataurl.Extracted
 	decode := func(resp *http.Response, out any) error {
-		doc, imgs, err := dataurl.Extract(resp.Body)
+		doc, imgs, err := dataurl.Extract(newLimitedBody(resp.Body, c.cfg.limits.JSON, "the answer"))
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return fmt.Errorf("openrouter: reading the answer: %w", err)
 		}

@@ -37,6 +37,7 @@ type config struct {
 	onLowBalance func(float64)
 	firstChunk   time.Duration
 	idle         time.Duration
+	limits       AnswerLimits
 }
 
 func defaultConfig() config {
@@ -50,6 +51,7 @@ func defaultConfig() config {
 		limiter:    NewAdaptiveLimiter(),
 		roles:      DefaultRoles(),
 		catalogTTL: 10 * time.Minute,
+		limits:     DefaultAnswerLimits,
 	}
 }
 

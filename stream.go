@@ -1,6 +1,7 @@
 package openrouter
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,6 +11,8 @@ import (
 	"iter"
 	"mime"
 	"net/http"
+	"net/http/httptrace"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -165,14 +168,19 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	wd := c.newWatchdog(cancel)
 	defer wd.stop()
 	defer func() { c.spend(ctx, s.acc.Response().Cost()) }()
+	// The first-chunk wait starts when the request is written, not before
+	// the limiter's gate or a retry's wait: each attempt restarts it.
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wd.sent() }})
 
 	fail := func(reason string, cause error, n int) {
-		e := &StreamError{Model: model, Reason: reason, Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
+		e := &StreamError{Model: model, Reason: c.redactor.String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
 		switch {
 		case wd.fired() != "":
 			e.Reason, e.Err, e.kind = wd.fired(), nil, ErrTimeout
 		case s.ctx.Err() != nil:
 			e.Reason, e.Err, e.kind = "the context ended", s.ctx.Err(), nil
+		case errors.Is(cause, ErrTooLarge):
+			e.kind = ErrTooLarge
 		}
 		yield(Chunk{}, e)
 	}
@@ -187,12 +195,19 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		return
 	}
 	defer resp.Body.Close()
-	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct == "application/json" {
-		s.jsonAnswer(resp, model, yield)
-		return
+	lim := c.cfg.limits
+	br := bufio.NewReaderSize(newLimitedBody(resp.Body, lim.Stream, "the stream"), sseBuffer)
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if ct != "text/event-stream" {
+		// A server may answer a stream request with a whole JSON answer,
+		// labelled as JSON or not: read it as one.
+		if b, err := br.Peek(1); ct == "application/json" || err == nil && (b[0] == '{' || b[0] == '[') {
+			s.jsonAnswer(resp, br, model, yield)
+			return
+		}
 	}
 
-	rd := sse.NewReader(resp.Body)
+	rd := sse.NewReaderLimit(br, lim.SSEEvent) // reuses br: same buffer size
 	n, finished := 0, false
 	var ev chunkWire // reused: its repeated strings are decoded once
 	for {
@@ -212,13 +227,21 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 			fail("the connection was cut", err, n)
 			return
 		}
+		if errors.Is(err, sse.ErrTooLong) {
+			fail("an event is too large", tooLarge("an event", int64(lim.SSEEvent)), n)
+			return
+		}
 		if err != nil {
 			fail("reading the stream", err, n)
 			return
 		}
 		if string(bytes.TrimSpace(data)) == "[DONE]" {
-			if !finished && n == 0 {
+			switch {
+			case n == 0:
 				fail("the stream ended without a chunk", nil, n)
+				return
+			case !finished:
+				fail("the stream ended ([DONE]) before a finish reason", io.ErrUnexpectedEOF, n)
 				return
 			}
 			break
@@ -230,9 +253,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		}
 		n++
 		s.acc.Add(chunk)
-		if len(evErr) > 0 && string(evErr) != "null" {
-			e := errorFromObject(evErr)
-			c.redact(e)
+		if e := c.answerError(evErr); e != nil {
 			e.Model, e.RequestID, e.Response = model, chunk.ID, s.acc.Response()
 			yield(Chunk{}, e)
 			return
@@ -255,6 +276,10 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		yield(Chunk{}, err)
 	}
 }
+
+// sseBuffer is the stream's read buffer: the SSE reader's own size, so
+// that it uses the stream's bufio.Reader rather than wrapping it.
+const sseBuffer = 32 << 10
 
 // chunkWire decodes the events of one stream. It is reused from event to
 // event so that the strings every chunk repeats (id, model, provider) are
@@ -296,15 +321,17 @@ func (v *sameString) UnmarshalJSON(b []byte) error {
 
 // jsonAnswer handles a 200 that is JSON rather than events: an error
 // object, or a whole completion, yielded as one chunk per choice.
-func (s *Stream) jsonAnswer(resp *http.Response, model string, yield func(Chunk, error) bool) {
+func (s *Stream) jsonAnswer(resp *http.Response, body io.Reader, model string, yield func(Chunk, error) bool) {
 	var out chatEnvelope
-	if err := decodeBody(resp, &out); err != nil {
-		yield(Chunk{}, err)
+	b, err := readAll(body, s.c.cfg.limits.JSON)
+	if err == nil {
+		err = decodeJSON(resp, b, &out)
+	}
+	if err != nil {
+		yield(Chunk{}, s.c.redactErr(err))
 		return
 	}
-	if len(out.Error) > 0 && string(out.Error) != "null" {
-		e := errorFromObject(out.Error)
-		s.c.redact(e)
+	if e := s.c.answerError(out.Error); e != nil {
 		e.Model, e.RequestID = model, out.ID
 		yield(Chunk{}, e)
 		return
@@ -340,13 +367,17 @@ func WithStreamTimeouts(firstChunk, idle time.Duration) Option {
 }
 
 // watchdog ends a stalled stream by cancelling its request. Its one timer
-// runs first until the first chunk (when firstChunk is set), then, when
-// idle is set, from each chunk with content to the next.
+// runs first from the request's writing to the first chunk (when
+// firstChunk is set), then, when idle is set, from each chunk with
+// content to the next. The transport's trace calls sent, on its own
+// goroutine, hence the mutex.
 type watchdog struct {
 	c           *Client
 	first, idle time.Duration
+	mu          sync.Mutex
 	timer       stopTimer
-	seen        atomic.Bool
+	seen        bool
+	stopped     bool
 	reason      atomic.Value // string: why it fired; "" until then
 	cancel      context.CancelFunc
 }
@@ -360,14 +391,29 @@ type stopTimer interface {
 func (c *Client) newWatchdog(cancel context.CancelFunc) *watchdog {
 	w := &watchdog{c: c, first: c.cfg.firstChunk, idle: c.cfg.idle, cancel: cancel}
 	w.reason.Store("")
-	if w.first > 0 {
-		w.timer = c.afterFunc(w.first, w.fire)
-	}
 	return w
 }
 
+// sent starts (or, for a retry, restarts) the first-chunk wait: the
+// request has just been written.
+func (w *watchdog) sent() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.first <= 0 || w.seen || w.stopped {
+		return
+	}
+	if w.timer == nil {
+		w.timer = w.c.afterFunc(w.first, w.fire)
+	} else {
+		w.timer.Reset(w.first)
+	}
+}
+
 func (w *watchdog) fire() {
-	if w.seen.Load() {
+	w.mu.Lock()
+	seen := w.seen
+	w.mu.Unlock()
+	if seen {
 		w.reason.Store(fmt.Sprintf("no content for %v", w.idle))
 	} else {
 		w.reason.Store(fmt.Sprintf("no chunk within %v", w.first))
@@ -378,7 +424,10 @@ func (w *watchdog) fire() {
 // chunk notes a chunk: the first one ends the first-chunk wait, and one
 // with content (or the first) restarts the idle wait.
 func (w *watchdog) chunk(progress bool) {
-	first := !w.seen.Swap(true)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	first := !w.seen
+	w.seen = true
 	if !first && !progress {
 		return
 	}
@@ -395,6 +444,9 @@ func (w *watchdog) chunk(progress bool) {
 }
 
 func (w *watchdog) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopped = true
 	if w.timer != nil {
 		w.timer.Stop()
 	}
