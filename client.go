@@ -26,7 +26,7 @@ type Client struct {
 	apiKey string // never logged, never in an error
 	// redactor takes the key out of every text built from an answer.
 	redactor *redactor
-	rc     *retryablehttp.Client
+	rc       *retryablehttp.Client
 
 	catalog *catalog
 	account account
