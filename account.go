@@ -40,7 +40,7 @@ type FreeModelRequests struct {
 // balance the low-balance alert watches.
 func (c *Client) Key(ctx context.Context) (*KeyInfo, error) {
 	var w struct {
-		Data struct {
+		Data *struct {
 			KeyInfo
 			ExpiresAt *time.Time `json:"expires_at"`
 		} `json:"data"`
@@ -52,6 +52,9 @@ func (c *Client) Key(ctx context.Context) (*KeyInfo, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if w.Data == nil {
+		return nil, noData("/key")
 	}
 	k := w.Data.KeyInfo
 	if w.Data.ExpiresAt != nil {
@@ -78,7 +81,7 @@ func (cr *Credits) Remaining() float64 { return cr.TotalCredits - cr.TotalUsage 
 // and its Hint says so, and points to Key for the key's own limit.
 func (c *Client) Credits(ctx context.Context) (*Credits, error) {
 	var w struct {
-		Data Credits `json:"data"`
+		Data *Credits `json:"data"`
 	}
 	if err := c.getJSON(ctx, "/credits", &w, nil); err != nil {
 		var e *APIError
@@ -87,8 +90,11 @@ func (c *Client) Credits(ctx context.Context) (*Credits, error) {
 		}
 		return nil, err
 	}
+	if w.Data == nil { // a balance never read is not a balance of $0
+		return nil, noData("/credits")
+	}
 	c.account.setBalance(c, w.Data.Remaining())
-	return &w.Data, nil
+	return w.Data, nil
 }
 
 // Generation is the record of a past request (GET /generation).
@@ -122,7 +128,7 @@ func (c *Client) Generation(ctx context.Context, id string) (*Generation, error)
 		return nil, invalid("empty generation ID")
 	}
 	var w struct {
-		Data struct {
+		Data *struct {
 			Generation
 			CreatedAt      string   `json:"created_at"`
 			Latency        *float64 `json:"latency"`
@@ -131,6 +137,9 @@ func (c *Client) Generation(ctx context.Context, id string) (*Generation, error)
 	}
 	if err := c.getJSON(ctx, "/generation?id="+url.QueryEscape(id), &w, nil); err != nil {
 		return nil, err
+	}
+	if w.Data == nil {
+		return nil, noData("/generation")
 	}
 	g := w.Data.Generation
 	g.CreatedAt, _ = time.Parse(time.RFC3339Nano, w.Data.CreatedAt)
@@ -234,4 +243,10 @@ func (a *account) check(c *Client) {
 	if fire {
 		c.cfg.onLowBalance(bal)
 	}
+}
+
+// noData is the error of a 200 answer without its "data" member: nothing
+// is known, which must not read as zeros.
+func noData(path string) error {
+	return &APIError{StatusCode: 200, Message: "the answer of " + path + " has no data", kind: []error{ErrServer}}
 }

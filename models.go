@@ -180,6 +180,9 @@ func (c *Client) fetchModels(ctx context.Context, query string) ([]Model, error)
 	if err := c.getJSON(ctx, "/models?"+query, &out, nil); err != nil {
 		return nil, err
 	}
+	if out.Data == nil {
+		return nil, noData("/models")
+	}
 	return out.Data, nil
 }
 
