@@ -325,17 +325,29 @@ func (m Message) Text() string {
 // encode returns the request's JSON body with Extra merged in, keys sorted,
 // and "stream": true when stream is set. Messages are converted to their
 // wire form here, once, rather than through a MarshalJSON call each.
+// streamOptions is the stream_options of a streamed request.
+type streamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
+}
+
 func (r *ChatRequest) encode(stream bool) ([]byte, error) {
 	type wire ChatRequest
 	msgs := make([]wireMessage, len(r.Messages))
 	for i := range r.Messages {
 		msgs[i] = r.Messages[i].wire()
 	}
+	// A stream asks for its usage: OpenAI-compatible servers send it only
+	// then (OpenRouter always does, and accepts the field).
+	var so *streamOptions
+	if _, set := r.Extra["stream_options"]; stream && !set {
+		so = &streamOptions{IncludeUsage: true}
+	}
 	body, err := json.Marshal(struct {
 		*wire
-		Messages []wireMessage `json:"messages"`
-		Stream   bool          `json:"stream,omitempty"`
-	}{(*wire)(r), msgs, stream})
+		Messages      []wireMessage  `json:"messages"`
+		Stream        bool           `json:"stream,omitempty"`
+		StreamOptions *streamOptions `json:"stream_options,omitempty"`
+	}{(*wire)(r), msgs, stream, so})
 	if err != nil || len(r.Extra) == 0 {
 		return body, err
 	}

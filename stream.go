@@ -205,6 +205,13 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 			s.jsonAnswer(resp, br, model, yield)
 			return
 		}
+		// Anything else that is not events (an HTML page from a proxy)
+		// is said as it is, not as an empty stream.
+		if b, _ := br.Peek(5); len(b) > 0 && !looksLikeSSE(b) {
+			head, _ := br.Peek(4 << 10)
+			fail("the answer is not an event stream ("+ct+"): "+excerpt(head), nil, 0)
+			return
+		}
 	}
 
 	rd := sse.NewReaderLimit(br, lim.SSEEvent) // reuses br: same buffer size
@@ -275,6 +282,17 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	if err := checkAnswer(s.acc.Response(), model); err != nil {
 		yield(Chunk{}, err)
 	}
+}
+
+// looksLikeSSE reports whether a body's first bytes can start an event
+// stream: a field, a comment or a blank line.
+func looksLikeSSE(b []byte) bool {
+	for _, f := range []string{"data", ":", "event", "id", "retry", "\n", "\r"} {
+		if bytes.HasPrefix(b, []byte(f)) || bytes.HasPrefix([]byte(f), b) {
+			return true
+		}
+	}
+	return false
 }
 
 // sseBuffer is the stream's read buffer: the SSE reader's own size, so
