@@ -132,7 +132,8 @@ func (p Progress) String() string {
 }
 
 // ErrSpendingCap is what stops a run at its SpendingCap.
-var ErrSpendingCap = errors.New("openrouter: spending cap reached")
+var ErrSpendingCap error = &hintedError{"openrouter: spending cap reached",
+	"The run stopped at its SpendingCap: raise the cap if the spending so far is expected, or lower the cost per item (a cheaper model, a lower max_tokens); Remaining lists the items not attempted."}
 
 // itemCost collects the cost of one item's requests: the client adds to
 // it (see account.spend) when the item's context carries it.

@@ -163,6 +163,9 @@ func stateOf(ctx context.Context) *callState {
 // too, for errors found later in the body.
 func (c *Client) do(ctx context.Context, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc := &stateCtx{st: &callState{model: model}}
+	if c == nil {
+		return nil, sc.st, invalid("nil *Client")
+	}
 	if _, err := newCallConfig(opts); err != nil {
 		return nil, sc.st, err
 	}
@@ -446,6 +449,9 @@ func (c *Client) suggestModels(err error, model string) error {
 // caller's request is not changed). With WithModelCheck, the models are
 // looked up in the catalogue first.
 func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) ([]byte, string, error) {
+	if c == nil {
+		return nil, "", invalid("nil *Client")
+	}
 	if err := req.validate(); err != nil {
 		return nil, "", err
 	}
@@ -465,8 +471,11 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 		}
 	}
 	body, err := req.encode(stream)
+	if err != nil && !errors.Is(err, ErrInvalidRequest) {
+		err = invalid("%v", err)
+	}
 	if err != nil {
-		return nil, "", invalid("%v", err)
+		return nil, "", err
 	}
 	model := req.Model
 	if model == "" && len(req.Models) > 0 {

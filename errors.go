@@ -217,7 +217,9 @@ func (e *APIError) Retryable() bool {
 
 // Hint returns what the program should tell its user to do about err, or
 // "" when err is nil or not an OpenRouter error. It works on every
-// sentinel of this package, wrapped or not.
+// sentinel of this package and its subpackages, wrapped or not: an error
+// in err's chain with a method Hint() string gives its own hint (that is
+// how a sentinel defined elsewhere brings one).
 func Hint(err error) string {
 	if err == nil {
 		return ""
@@ -229,6 +231,12 @@ func Hint(err error) string {
 		}
 		if apiErr.Metadata.LimitSource == "openrouter_key_limit" {
 			return "This key has reached its spending limit: raise the key's limit in the OpenRouter settings, or use another key."
+		}
+	}
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		if s := h.Hint(); s != "" {
+			return s
 		}
 	}
 	for _, h := range hints {
@@ -266,3 +274,12 @@ var hints = []struct {
 	{ErrTooLarge, "The answer was larger than the client's bounds: raise them with WithAnswerLimits if the answer is expected to be that large, or lower max_tokens."},
 	{ErrNoImage, "The model returned no image: use a model whose output modalities include image (Client.Models with image output)."},
 }
+
+// hintedError is a sentinel that carries its own hint (see Hint), for the
+// sentinels defined outside errors.go's table.
+type hintedError struct{ msg, hint string }
+
+func (e *hintedError) Error() string { return e.msg }
+
+// Hint returns the sentinel's hint.
+func (e *hintedError) Hint() string { return e.hint }

@@ -159,6 +159,9 @@ func (f ModelFilter) query() string {
 // filter, however many goroutines ask at once, and the last good copy
 // when a refresh fails (the failure is logged).
 func (c *Client) Models(ctx context.Context, f ModelFilter) ([]Model, error) {
+	if c == nil {
+		return nil, invalid("nil *Client")
+	}
 	models, err := c.catalog.get(ctx, c, f.query())
 	if err != nil {
 		return nil, err
@@ -211,6 +214,9 @@ func catalogID(id string) string {
 // ":online" route the base model). An unknown id gives an *APIError
 // matching [ErrModelNotFound] whose Suggestions hold the closest IDs.
 func (c *Client) Model(ctx context.Context, id string) (*Model, error) {
+	if c == nil {
+		return nil, invalid("nil *Client")
+	}
 	models, err := c.catalog.get(ctx, c, ModelFilter{}.query())
 	if err != nil {
 		return nil, err

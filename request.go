@@ -3,6 +3,7 @@ package openrouter
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strings"
@@ -236,6 +237,9 @@ func (r *ChatRequest) validate() error {
 			}
 		}
 	}
+	if err := checkFinite(reflect.ValueOf(r).Elem(), ""); err != nil {
+		return err
+	}
 	if t := r.Temperature; t != nil && (*t < 0 || *t > 2) {
 		return invalid("temperature %v is outside 0..2", *t)
 	}
@@ -265,6 +269,59 @@ func (r *ChatRequest) validate() error {
 		}
 	}
 	return nil
+}
+
+// checkFinite refuses a NaN or infinite number in the request's fields
+// (structs and pointers followed), naming the field: JSON has no such
+// numbers, and the encoder's own error names none.
+func checkFinite(v reflect.Value, path string) error {
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
+			return invalid("%s is %v; a number must be finite", path, f)
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return checkFinite(v.Elem(), path)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() || !hasFloat(f.Type) {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				name = f.Name
+			}
+			if path != "" {
+				name = path + "." + name
+			}
+			if err := checkFinite(v.Field(i), name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// hasFloat reports whether checkFinite has anything to check in a value
+// of type t; it keeps the walk off the fields that cannot hold a float.
+func hasFloat(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		return true
+	case reflect.Pointer:
+		return hasFloat(t.Elem())
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if t.Field(i).Type != t && hasFloat(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // chatFields is the set of JSON names of ChatRequest's typed fields.
@@ -322,14 +379,14 @@ func (m Message) Text() string {
 	return b.String()
 }
 
-// encode returns the request's JSON body with Extra merged in, keys sorted,
-// and "stream": true when stream is set. Messages are converted to their
-// wire form here, once, rather than through a MarshalJSON call each.
 // streamOptions is the stream_options of a streamed request.
 type streamOptions struct {
 	IncludeUsage bool `json:"include_usage"`
 }
 
+// encode returns the request's JSON body with Extra merged in, keys sorted,
+// and "stream": true when stream is set. Messages are converted to their
+// wire form here, once, rather than through a MarshalJSON call each.
 func (r *ChatRequest) encode(stream bool) ([]byte, error) {
 	type wire ChatRequest
 	msgs := make([]wireMessage, len(r.Messages))

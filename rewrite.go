@@ -138,6 +138,9 @@ var schemaNameRe = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
 // by max_tokens says so. An empty answer is [ErrEmptyContent].
 func ChatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...JSONOption) (T, *JSONResult, error) {
 	var zero T
+	if c == nil {
+		return zero, nil, invalid("nil *Client")
+	}
 	cfg := jsonConfig{}
 	for _, o := range opts {
 		o(&cfg)

@@ -1,0 +1,85 @@
+package openrouter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+// TestNilClient: a nil *Client gives ErrInvalidRequest, not a panic.
+func TestNilClient(t *testing.T) {
+	t.Parallel()
+	var c *Client
+	ctx := context.Background()
+	_, _, err := ChatJSON[struct{ A int }](ctx, c, chatReq())
+	if !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("ChatJSON: %v", err)
+	}
+	if _, err := c.Chat(ctx, chatReq()); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("Chat: %v", err)
+	}
+	if err := streamErr(c); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("ChatStream: %v", err)
+	}
+	if _, err := c.Models(ctx, ModelFilter{}); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("Models: %v", err)
+	}
+	if _, err := c.Key(ctx); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("Key: %v", err)
+	}
+}
+
+// TestNonFiniteNumbers: NaN and infinities are refused before sending,
+// the error naming the field.
+func TestNonFiniteNumbers(t *testing.T) {
+	t.Parallel()
+	for name, set := range map[string]func(r *ChatRequest){
+		"temperature":       func(r *ChatRequest) { r.Temperature = Ptr(math.NaN()) },
+		"top_p":             func(r *ChatRequest) { r.TopP = Ptr(math.Inf(1)) },
+		"frequency_penalty": func(r *ChatRequest) { r.FrequencyPenalty = Ptr(math.Inf(-1)) },
+		"presence_penalty":  func(r *ChatRequest) { r.PresencePenalty = Ptr(math.NaN()) },
+	} {
+		r := chatReq()
+		set(r)
+		err := r.validate()
+		if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := chatReq().validate(); err != nil {
+		t.Errorf("a request with no numbers: %v", err)
+	}
+}
+
+// TestExtraErrorPrefixOnce: a bad Extra value's error says "invalid
+// request" once, and names the key.
+func TestExtraErrorPrefixOnce(t *testing.T) {
+	t.Parallel()
+	c := NewClient(testKey)
+	r := chatReq()
+	r.Extra = map[string]any{"bad": math.NaN()}
+	_, _, err := c.encodeChat(context.Background(), r, false)
+	if !errors.Is(err, ErrInvalidRequest) || strings.Count(err.Error(), ErrInvalidRequest.Error()) != 1 || !strings.Contains(err.Error(), `Extra["bad"]`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestHintEverySentinel: Hint has a text for the spending cap, however
+// wrapped, and for any error that brings its own Hint method.
+func TestHintEverySentinel(t *testing.T) {
+	t.Parallel()
+	wrapped := fmt.Errorf("%w: $1 spent", ErrSpendingCap)
+	if h := Hint(wrapped); !strings.Contains(h, "SpendingCap") {
+		t.Errorf("Hint(ErrSpendingCap) = %q", h)
+	}
+	if !errors.Is(wrapped, ErrSpendingCap) || ErrSpendingCap.Error() != "openrouter: spending cap reached" {
+		t.Errorf("ErrSpendingCap is no longer a plain sentinel")
+	}
+	own := &hintedError{"elsewhere", "do this"}
+	if Hint(fmt.Errorf("x: %w", own)) != "do this" {
+		t.Errorf("an error's own Hint is not used")
+	}
+}
