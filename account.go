@@ -136,6 +136,10 @@ func (c *Client) Generation(ctx context.Context, id string) (*Generation, error)
 		} `json:"data"`
 	}
 	if err := c.getJSON(ctx, "/generation?id="+url.QueryEscape(id), &w, nil); err != nil {
+		var e *APIError
+		if errors.As(err, &e) && e.Is(ErrNotFound) {
+			e.hint = "OpenRouter records a generation a few seconds after it ends: retry in a few seconds, and check the ID (ChatResponse.ID)."
+		}
 		return nil, err
 	}
 	if w.Data == nil {

@@ -462,7 +462,7 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 	}
 	if c.cfg.modelCheck && ctx != nil {
 		for _, m := range append([]string{req.Model}, req.Models...) {
-			if m == "" {
+			if m == "" || uncheckable(m) {
 				continue
 			}
 			if _, err := c.Model(ctx, m); err != nil {

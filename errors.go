@@ -256,7 +256,7 @@ var hints = []struct {
 	{ErrInsufficientCredits, "The balance is too low for this request (OpenRouter checks credits against max_tokens, or the model's maximum output when max_tokens is unset): top up at https://openrouter.ai/settings/credits, or lower max_tokens."},
 	{ErrNoEndpoints, "No provider may serve this model for this request: the account's data policy or provider settings exclude every provider, or none supports a feature the request uses (tools, tool_choice, cache control). Change the privacy or provider settings, drop the feature, or pick another model."},
 	{ErrModelNotFound, "The model ID does not exist (a typo, or a retired model): pick one from the live catalogue (Client.Models)."},
-	{ErrNotFound, "The resource does not exist (for a generation ID, it may not be available yet): check the ID, or retry in a few seconds."},
+	{ErrNotFound, "The server has no such resource: check the ID, and the base URL (WithBaseURL) when the server is not OpenRouter."},
 	{ErrModerated, "The input was flagged by moderation (the reasons and flagged excerpt say why): reword it, or use another model."},
 	{ErrForbidden, "The request was refused: a guardrail blocked it, a budget limit was reached, or the route needs a management key."},
 	{ErrQuotaExhausted, "A rate quota is exhausted (for example the daily limit on free models): wait until it resets, add credits to raise the free-model quota, or use a paid model."},

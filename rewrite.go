@@ -244,7 +244,7 @@ func (c *Client) jsonRequest(req *ChatRequest, model, name string, sch *schema.S
 	prefs.RequireParameters = true
 	cp.Provider = &prefs
 	body, _ := json.Marshal(sch)
-	if m := c.catalog.entry(model); m == nil || m.SupportsStructuredOutputs() {
+	if m := c.catalog.entry(model); m == nil || !m.ParametersKnown() || m.SupportsStructuredOutputs() {
 		cp.ResponseFormat = &ResponseFormat{Type: "json_schema", JSONSchema: &JSONSchema{Name: name[:min(len(name), 64)], Strict: sch.Strict, Schema: body}}
 	} else {
 		cp.ResponseFormat = &ResponseFormat{Type: "json_object"}

@@ -77,6 +77,9 @@ func (c *Client) CheckRoles(ctx context.Context) ([]RoleCheck, error) {
 		{Role: "rewrite", Model: r.Rewrite}, {Role: "image", Model: r.Image}}
 	for i := range checks {
 		ch := &checks[i]
+		if uncheckable(ch.Model) {
+			continue // a preset or an alias: the catalogue cannot say
+		}
 		m, err := c.Model(ctx, ch.Model)
 		if err != nil {
 			if !errors.Is(err, ErrModelNotFound) {
@@ -86,11 +89,14 @@ func (c *Client) CheckRoles(ctx context.Context) ([]RoleCheck, error) {
 			continue
 		}
 		switch {
-		case ch.Role == "image" && !m.OutputsImage():
+		// What the catalogue does not say (no modalities, no parameters,
+		// no context length: OpenAI-compatible servers) is unknown, not
+		// a lack.
+		case ch.Role == "image" && len(m.OutputModalities) > 0 && !m.OutputsImage():
 			ch.Err = fmt.Errorf("%w: %s cannot output images", ErrModelUnsuitable, m.ID)
-		case ch.Role == "rewrite" && !m.SupportsStructuredOutputs():
+		case ch.Role == "rewrite" && m.ParametersKnown() && !m.SupportsStructuredOutputs():
 			ch.Err = fmt.Errorf("%w: %s does not support structured outputs", ErrModelUnsuitable, m.ID)
-		case ch.Role == "deep" && m.ContextLength < DeepContextLength:
+		case ch.Role == "deep" && m.ContextLength > 0 && m.ContextLength < DeepContextLength:
 			ch.Err = fmt.Errorf("%w: %s has a %d-token context, under the %d the deep role needs", ErrModelUnsuitable, m.ID, m.ContextLength, DeepContextLength)
 		}
 	}
