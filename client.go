@@ -381,7 +381,7 @@ func (c *Client) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, err
 		return nil, err
 	}
 	if err := checkAnswer(r, model); err != nil {
-		return nil, st.annotate(err)
+		return nil, st.annotate(c.redactErr(err))
 	}
 	return r, nil
 }

@@ -215,7 +215,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest) (*ImageRes
 		return nil, err
 	}
 	if err := choiceError(r, model); err != nil {
-		return nil, st.annotate(err)
+		return nil, st.annotate(c.redactErr(err))
 	}
 	res := &ImageResult{Model: r.Model, ID: r.ID, Usage: r.Usage, Text: r.Content(), FinishReason: r.FinishReason()}
 	for _, ch := range r.Choices {

@@ -109,6 +109,8 @@ func TestKeyEchoRedacted(t *testing.T) {
 		{"error event", "text/event-stream", "data: " + errObj + "\n\n", 200, true},
 		{"chunk not JSON", "text/event-stream", "data: {not json CUT}\n\n", 200, true},
 		{"JSON error as text/plain", "text/plain", errObj, 200, true},
+		{"choice error", "application/json", `{"id":"g","choices":[{"index":0,"finish_reason":"error","error":{"code":502,"message":"upstream said KEY"},"message":{"role":"assistant","content":""}}]}`, 200, false},
+		{"choice error event", "text/event-stream", `data: {"id":"g","choices":[{"index":0,"finish_reason":"error","error":{"code":502,"message":"upstream said CUT"},"delta":{}}]}` + "\n\n", 200, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

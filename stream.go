@@ -268,7 +268,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		wd.chunk(chunk.progress())
 		for _, ch := range chunk.Choices {
 			if ch.FinishReason == "error" {
-				yield(Chunk{}, choiceError(s.acc.Response(), model))
+				yield(Chunk{}, c.redactErr(choiceError(s.acc.Response(), model)))
 				return
 			}
 			if ch.FinishReason != "" {
@@ -280,7 +280,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		}
 	}
 	if err := checkAnswer(s.acc.Response(), model); err != nil {
-		yield(Chunk{}, err)
+		yield(Chunk{}, c.redactErr(err))
 	}
 }
 
@@ -363,7 +363,7 @@ func (s *Stream) jsonAnswer(resp *http.Response, body io.Reader, model string, y
 	}
 	s.acc.Add(ch)
 	if err := checkAnswer(s.acc.Response(), model); err != nil {
-		yield(Chunk{}, err)
+		yield(Chunk{}, s.c.redactErr(err))
 		return
 	}
 	yield(ch, nil)
