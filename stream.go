@@ -68,9 +68,11 @@ func (c *Chunk) progress() bool {
 }
 
 // StreamError is a stream that failed without an error event from the
-// server: the connection was cut, the body ended before a finish reason,
-// a chunk was not JSON, the stall watchdog fired, or the caller's context
-// ended. It matches [ErrServer] (cut, truncated, malformed) or
+// server: the connection was cut, the body ended (or sent [DONE]) before
+// a finish reason, a chunk was not JSON, the answer was not an event
+// stream, an event or the stream passed the client's AnswerLimits, the
+// stall watchdog fired, or the caller's context ended. It matches
+// [ErrServer] (cut, truncated, malformed), [ErrTooLarge] (past a bound) or
 // [ErrTimeout] (stalled); a cancelled context matches context.Canceled
 // instead. Response holds what arrived before.
 type StreamError struct {
@@ -136,8 +138,10 @@ func (s *Stream) Response() *ChatResponse { return s.acc.Response() }
 //   - an error event in the stream, an *APIError matching the same
 //     sentinels (a mid-stream 429 is ErrRateLimited), its Response holding
 //     the answer so far;
-//   - a cut connection, a body that ends before a finish reason, or a
-//     stall, a *StreamError;
+//   - a cut connection, a body that ends (or sends [DONE]) before a
+//     finish reason, an answer that is not an event stream, a stall, or
+//     an event or stream past the client's AnswerLimits ([ErrTooLarge]),
+//     a *StreamError, its Response holding what arrived;
 //   - an answer with no content, image or tool call, ErrEmptyContent.
 //
 // Leaving the loop early closes the body and the connection, and frees
@@ -370,10 +374,11 @@ func (s *Stream) jsonAnswer(resp *http.Response, body io.Reader, model string, y
 }
 
 // WithStreamTimeouts sets the stream stall watchdog (default: off): a
-// stream with no chunk within firstChunk of the request, or no content
-// (keep-alive comments and empty chunks do not count) for idle between
-// chunks, is ended with a *StreamError matching [ErrTimeout]. Zero turns
-// either off.
+// stream with no chunk within firstChunk of the request being written
+// (time waiting at the limiter or between retries does not count), or no
+// content (keep-alive comments and empty chunks do not count) for idle
+// between chunks, is ended with a *StreamError matching [ErrTimeout].
+// Zero turns either off.
 func WithStreamTimeouts(firstChunk, idle time.Duration) Option {
 	return func(c *config) error {
 		if firstChunk < 0 || idle < 0 {
