@@ -174,7 +174,13 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	defer func() { c.spend(ctx, s.acc.Response().Cost()) }()
 	// The first-chunk wait starts when the request is written, not before
 	// the limiter's gate or a retry's wait: each attempt restarts it.
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wd.sent() }})
+	// It pauses when an attempt's answer starts (a 429 is then retried
+	// after a wait that must not count) and resumes once the answer is
+	// the stream's.
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest:         func(httptrace.WroteRequestInfo) { wd.sent() },
+		GotFirstResponseByte: wd.answered,
+	})
 
 	fail := func(reason string, cause error, n int) {
 		e := &StreamError{Model: model, Reason: c.redactor.String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
@@ -199,6 +205,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		return
 	}
 	defer resp.Body.Close()
+	wd.resume()
 	lim := c.cfg.limits
 	br := bufio.NewReaderSize(newLimitedBody(resp.Body, lim.Stream, "the stream"), sseBuffer)
 	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
@@ -401,6 +408,7 @@ type watchdog struct {
 	timer       stopTimer
 	seen        bool
 	stopped     bool
+	wroteAt     time.Time    // when the last attempt was written
 	reason      atomic.Value // string: why it fired; "" until then
 	cancel      context.CancelFunc
 }
@@ -425,10 +433,31 @@ func (w *watchdog) sent() {
 	if w.first <= 0 || w.seen || w.stopped {
 		return
 	}
+	w.wroteAt = w.c.now()
 	if w.timer == nil {
 		w.timer = w.c.afterFunc(w.first, w.fire)
 	} else {
 		w.timer.Reset(w.first)
+	}
+}
+
+// answered pauses the first-chunk wait: an attempt's answer has begun,
+// and may be one that is retried after a wait.
+func (w *watchdog) answered() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.first > 0 && !w.seen && w.timer != nil {
+		w.timer.Stop()
+	}
+}
+
+// resume restarts the first-chunk wait once the answer is the stream's,
+// for what is left of it since the request was written.
+func (w *watchdog) resume() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.first > 0 && !w.seen && !w.stopped && w.timer != nil {
+		w.timer.Reset(max(w.first-w.c.now().Sub(w.wroteAt), 0))
 	}
 }
 
