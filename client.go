@@ -319,7 +319,9 @@ func (c *Client) getJSON(ctx context.Context, path string, out any, opts []CallO
 	var env struct {
 		Error json.RawMessage `json:"error"`
 	}
-	if json.Unmarshal(b, &env) == nil {
+	// The catalogue is a megabyte: decode it twice only when it may hold
+	// an error member.
+	if bytes.Contains(b, []byte(`"error"`)) && json.Unmarshal(b, &env) == nil {
 		if e := c.answerError(env.Error); e != nil {
 			return st.annotate(e)
 		}
