@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ChatRequest is a chat completion request (POST /chat/completions). The
@@ -237,7 +238,7 @@ func (r *ChatRequest) validate() error {
 			}
 		}
 	}
-	if err := checkFinite(reflect.ValueOf(r).Elem(), ""); err != nil {
+	if err := checkFinite(r); err != nil {
 		return err
 	}
 	if t := r.Temperature; t != nil && (*t < 0 || *t > 2) {
@@ -273,55 +274,83 @@ func (r *ChatRequest) validate() error {
 
 // checkFinite refuses a NaN or infinite number in the request's fields
 // (structs and pointers followed), naming the field: JSON has no such
-// numbers, and the encoder's own error names none.
-func checkFinite(v reflect.Value, path string) error {
-	switch v.Kind() {
-	case reflect.Float32, reflect.Float64:
+// numbers, and the encoder's own error names none. The fields to look at
+// are found once per type, so a call costs a few field reads.
+func checkFinite(r *ChatRequest) error {
+	root := reflect.ValueOf(r).Elem()
+next:
+	for _, ff := range chatFloats() {
+		v := root
+		for _, i := range ff.index {
+			for v.Kind() == reflect.Pointer {
+				if v.IsNil() {
+					continue next
+				}
+				v = v.Elem()
+			}
+			v = v.Field(i)
+		}
+		for v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				continue next
+			}
+			v = v.Elem()
+		}
 		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
-			return invalid("%s is %v; a number must be finite", path, f)
-		}
-	case reflect.Pointer:
-		if !v.IsNil() {
-			return checkFinite(v.Elem(), path)
-		}
-	case reflect.Struct:
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() || !hasFloat(f.Type) {
-				continue
-			}
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "" || name == "-" {
-				name = f.Name
-			}
-			if path != "" {
-				name = path + "." + name
-			}
-			if err := checkFinite(v.Field(i), name); err != nil {
-				return err
-			}
+			return invalid("%s is %v; a number must be finite", ff.name, f)
 		}
 	}
 	return nil
 }
 
-// hasFloat reports whether checkFinite has anything to check in a value
-// of type t; it keeps the walk off the fields that cannot hold a float.
-func hasFloat(t reflect.Type) bool {
-	switch t.Kind() {
-	case reflect.Float32, reflect.Float64:
-		return true
-	case reflect.Pointer:
-		return hasFloat(t.Elem())
-	case reflect.Struct:
-		for i := 0; i < t.NumField(); i++ {
-			if t.Field(i).Type != t && hasFloat(t.Field(i).Type) {
-				return true
-			}
+// floatField is the place of a float in a request: the field indexes
+// from the top (pointers followed), and its JSON path.
+type floatField struct {
+	index []int
+	name  string
+}
+
+var chatFloats = sync.OnceValue(func() []floatField {
+	return floatFields(reflect.TypeOf(ChatRequest{}), nil, "", map[reflect.Type]bool{})
+})
+
+// floatFields lists the float fields of struct type t and of the structs
+// it holds (directly or by pointer).
+func floatFields(t reflect.Type, index []int, path string, seen map[reflect.Type]bool) []floatField {
+	if seen[t] {
+		return nil
+	}
+	seen[t] = true
+	defer delete(seen, t)
+	var out []floatField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if path != "" {
+			name = path + "." + name
+		}
+		idx := append(append([]int(nil), index...), i)
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch ft.Kind() {
+		case reflect.Float32, reflect.Float64:
+			out = append(out, floatField{idx, name})
+		case reflect.Struct:
+			out = append(out, floatFields(ft, idx, name, seen)...)
 		}
 	}
-	return false
+	return out
 }
 
 // chatFields is the set of JSON names of ChatRequest's typed fields.
