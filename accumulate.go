@@ -1,6 +1,7 @@
 package openrouter
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 )
@@ -24,6 +25,7 @@ type accChoice struct {
 	toolCalls                   []ToolCall
 	images                      []ImagePart
 	finish, native              string
+	err                         json.RawMessage
 }
 
 // Add folds one chunk in.
@@ -59,6 +61,9 @@ func (a *Accumulator) Add(ch Chunk) {
 		}
 		if c.NativeFinishReason != "" {
 			ac.native = c.NativeFinishReason
+		}
+		if len(c.Error) > 0 {
+			ac.err = c.Error
 		}
 	}
 }
@@ -119,7 +124,7 @@ func (a *Accumulator) Response() *ChatResponse {
 		if role == "" {
 			role = "assistant"
 		}
-		r.Choices = append(r.Choices, Choice{Index: i, FinishReason: ac.finish, NativeFinishReason: ac.native,
+		r.Choices = append(r.Choices, Choice{Index: i, FinishReason: ac.finish, NativeFinishReason: ac.native, Error: ac.err,
 			Message: Message{Role: role, Content: ac.content.String(), Reasoning: ac.reasoning.String(),
 				Refusal: ac.refusal.String(), ToolCalls: append([]ToolCall(nil), ac.toolCalls...),
 				Images: append([]ImagePart(nil), ac.images...)}})

@@ -36,6 +36,8 @@ type ChunkChoice struct {
 	Delta              Delta  `json:"delta"`
 	FinishReason       string `json:"finish_reason,omitempty"`
 	NativeFinishReason string `json:"native_finish_reason,omitempty"`
+	// Error is the provider's error when FinishReason is "error".
+	Error json.RawMessage `json:"error,omitempty"`
 }
 
 // Delta is what a chunk adds to a choice's message.

@@ -168,3 +168,19 @@ func TestStreamFirstChunkTimerStartsAtSend(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestStreamChoiceErrorKept: a streamed choice that finishes with
+// "error" gives the provider's error, not a generic one.
+func TestStreamChoiceErrorKept(t *testing.T) {
+	t.Parallel()
+	c, _ := streamServer(t, "text/event-stream", contentChunk+
+		`data: {"id":"g","choices":[{"index":0,"delta":{},"finish_reason":"error","error":{"code":502,"message":"Upstream overloaded"}}]}`+"\n\n")
+	err := streamErr(c)
+	var e *APIError
+	if !errors.As(err, &e) || e.Message != "Upstream overloaded" || !errors.Is(err, ErrServer) {
+		t.Errorf("err = %v", err)
+	}
+	if e != nil && (e.Response == nil || e.Response.Content() != "half an ans") {
+		t.Errorf("the text so far is lost")
+	}
+}
