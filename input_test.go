@@ -36,6 +36,7 @@ func TestNilClient(t *testing.T) {
 // the error naming the field.
 func TestNonFiniteNumbers(t *testing.T) {
 	t.Parallel()
+	c := NewClient(testKey)
 	for name, set := range map[string]func(r *ChatRequest){
 		"temperature":       func(r *ChatRequest) { r.Temperature = Ptr(math.NaN()) },
 		"top_p":             func(r *ChatRequest) { r.TopP = Ptr(math.Inf(1)) },
@@ -44,12 +45,12 @@ func TestNonFiniteNumbers(t *testing.T) {
 	} {
 		r := chatReq()
 		set(r)
-		err := r.validate()
-		if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), name) {
+		_, _, err := c.encodeChat(context.Background(), r, false)
+		if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), name) || strings.Count(err.Error(), "invalid request") != 1 {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if err := chatReq().validate(); err != nil {
+	if _, _, err := c.encodeChat(context.Background(), chatReq(), false); err != nil {
 		t.Errorf("a request with no numbers: %v", err)
 	}
 }

@@ -238,9 +238,6 @@ func (r *ChatRequest) validate() error {
 			}
 		}
 	}
-	if err := checkFinite(r); err != nil {
-		return err
-	}
 	if t := r.Temperature; t != nil && (*t < 0 || *t > 2) {
 		return invalid("temperature %v is outside 0..2", *t)
 	}
@@ -428,14 +425,22 @@ func (r *ChatRequest) encode(stream bool) ([]byte, error) {
 	if _, set := r.Extra["stream_options"]; stream && !set {
 		so = &streamOptions{IncludeUsage: true}
 	}
+	// NaN and infinities are found by the encoder, on the error path only
+	// (checkFinite then names the field): the hot path pays nothing.
 	body, err := json.Marshal(struct {
 		*wire
 		Messages      []wireMessage  `json:"messages"`
 		Stream        bool           `json:"stream,omitempty"`
 		StreamOptions *streamOptions `json:"stream_options,omitempty"`
 	}{(*wire)(r), msgs, stream, so})
-	if err != nil || len(r.Extra) == 0 {
-		return body, err
+	if err != nil {
+		if ferr := checkFinite(r); ferr != nil {
+			return nil, ferr
+		}
+		return nil, err
+	}
+	if len(r.Extra) == 0 {
+		return body, nil
 	}
 	keys := make([]string, 0, len(r.Extra))
 	for k := range r.Extra {
