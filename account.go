@@ -46,7 +46,7 @@ func (c *Client) CheckKey(ctx context.Context, opts ...CallOption) (*KeyInfo, er
 	}
 	defer cancel()
 	var w struct {
-		Data struct {
+		Data *struct {
 			KeyInfo
 			ExpiresAt *time.Time `json:"expires_at"`
 		} `json:"data"`
@@ -58,6 +58,9 @@ func (c *Client) CheckKey(ctx context.Context, opts ...CallOption) (*KeyInfo, er
 	}
 	if err != nil {
 		return nil, timeoutError(ctx, err)
+	}
+	if w.Data == nil {
+		return nil, noData("/key")
 	}
 	k := w.Data.KeyInfo
 	if w.Data.ExpiresAt != nil {
@@ -84,7 +87,7 @@ func (cr *Credits) Remaining() float64 { return cr.TotalCredits - cr.TotalUsage 
 // and its Hint says so, and points to CheckKey for the key's own limit.
 func (c *Client) Credits(ctx context.Context, opts ...CallOption) (*Credits, error) {
 	var w struct {
-		Data Credits `json:"data"`
+		Data *Credits `json:"data"`
 	}
 	if err := c.getJSON(ctx, "/credits", &w, opts); err != nil {
 		var e *APIError
@@ -93,8 +96,11 @@ func (c *Client) Credits(ctx context.Context, opts ...CallOption) (*Credits, err
 		}
 		return nil, err
 	}
+	if w.Data == nil { // a balance never read is not a balance of $0
+		return nil, noData("/credits")
+	}
 	c.account.setBalance(c, w.Data.Remaining())
-	return &w.Data, nil
+	return w.Data, nil
 }
 
 // Generation is the record of a past request (GET /generation).
@@ -139,7 +145,7 @@ func (c *Client) Generation(ctx context.Context, id string, opts ...CallOption) 
 		return nil, invalid("empty generation ID")
 	}
 	var w struct {
-		Data struct {
+		Data *struct {
 			Generation
 			CreatedAt      string   `json:"created_at"`
 			Latency        *float64 `json:"latency"`
@@ -147,7 +153,14 @@ func (c *Client) Generation(ctx context.Context, id string, opts ...CallOption) 
 		} `json:"data"`
 	}
 	if err := c.getJSON(ctx, "/generation?id="+url.QueryEscape(id), &w, opts); err != nil {
+		var e *APIError
+		if errors.As(err, &e) && e.Is(ErrNotFound) {
+			e.hint = "OpenRouter records a generation a few seconds after it ends: retry in a few seconds, and check the ID (ChatResponse.ID)."
+		}
 		return nil, err
+	}
+	if w.Data == nil {
+		return nil, noData("/generation")
 	}
 	g := w.Data.Generation
 	g.CreatedAt, _ = time.Parse(time.RFC3339Nano, w.Data.CreatedAt)
@@ -258,4 +271,10 @@ func (a *account) check(c *Client) {
 	if fire {
 		c.cfg.onLowBalance(bal)
 	}
+}
+
+// noData is the error of a 200 answer without its "data" member: nothing
+// is known, which must not read as zeros.
+func noData(path string) error {
+	return &APIError{StatusCode: 200, Message: "the answer of " + path + " has no data", kind: []error{ErrServer}}
 }

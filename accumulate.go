@@ -8,7 +8,8 @@ import (
 
 // Accumulator folds the chunks of a stream into the whole answer:
 // content, reasoning and refusal text, tool calls (their argument
-// fragments joined by index), images, finish reasons and usage. The usage
+// fragments joined by ID, or by index when they have none), images,
+// finish reasons and usage. The usage
 // chunk may come after the finish chunk, with or without choices. The
 // zero value is ready to use; it is not safe for concurrent use.
 type Accumulator struct {
@@ -29,6 +30,7 @@ type accChoice struct {
 	details                     []json.RawMessage
 	annotations                 []Annotation
 	logprobs                    *Logprobs
+	err                         json.RawMessage
 }
 
 // Add folds one chunk in.
@@ -67,29 +69,52 @@ func (a *Accumulator) Add(ch Chunk) {
 			ac.native = c.NativeFinishReason
 		}
 		ac.foldMore(&c)
+		if len(c.Error) > 0 {
+			ac.err = c.Error
+		}
 	}
 }
 
-// addToolCall merges a tool-call delta into the call of the same index:
-// the first delta names it, later ones add argument text.
+// addToolCall merges a tool-call delta into its call: the call of the
+// same ID when the delta has one (providers that send no index give every
+// call index 0, and tell calls apart by ID alone), else the last call of
+// the same index (later fragments carry only the index). A delta whose ID
+// is new starts a call, unless the last call of its index has no ID yet.
 func (ac *accChoice) addToolCall(tc ToolCall) {
-	for i := range ac.toolCalls {
-		if ac.toolCalls[i].Index == tc.Index {
-			t := &ac.toolCalls[i]
-			if tc.ID != "" {
-				t.ID = tc.ID
+	t := ac.toolCallFor(tc)
+	if t == nil {
+		ac.toolCalls = append(ac.toolCalls, tc)
+		return
+	}
+	if tc.ID != "" {
+		t.ID = tc.ID
+	}
+	if tc.Type != "" {
+		t.Type = tc.Type
+	}
+	if tc.Function.Name != "" {
+		t.Function.Name = tc.Function.Name
+	}
+	t.Function.Arguments += tc.Function.Arguments
+}
+
+func (ac *accChoice) toolCallFor(tc ToolCall) *ToolCall {
+	if tc.ID != "" {
+		for i := range ac.toolCalls {
+			if ac.toolCalls[i].ID == tc.ID {
+				return &ac.toolCalls[i]
 			}
-			if tc.Type != "" {
-				t.Type = tc.Type
-			}
-			if tc.Function.Name != "" {
-				t.Function.Name = tc.Function.Name
-			}
-			t.Function.Arguments += tc.Function.Arguments
-			return
 		}
 	}
-	ac.toolCalls = append(ac.toolCalls, tc)
+	for i := len(ac.toolCalls) - 1; i >= 0; i-- {
+		if t := &ac.toolCalls[i]; t.Index == tc.Index {
+			if tc.ID != "" && t.ID != "" {
+				return nil // another call at the same index
+			}
+			return t
+		}
+	}
+	return nil
 }
 
 // Response returns the answer folded so far. It is a new value each call.
@@ -107,7 +132,7 @@ func (a *Accumulator) Response() *ChatResponse {
 		if role == "" {
 			role = "assistant"
 		}
-		r.Choices = append(r.Choices, Choice{Index: i, FinishReason: ac.finish, NativeFinishReason: ac.native,
+		r.Choices = append(r.Choices, Choice{Index: i, FinishReason: ac.finish, NativeFinishReason: ac.native, Error: ac.err,
 			Message: Message{Role: role, Content: ac.content.String(), Reasoning: ac.reasoning.String(),
 				Refusal: ac.refusal.String(), ToolCalls: append([]ToolCall(nil), ac.toolCalls...),
 				Images: append([]ImagePart(nil), ac.images...), ReasoningDetails: append([]json.RawMessage(nil), ac.details...),

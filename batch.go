@@ -218,7 +218,7 @@ func (c *Client) GetBatch(ctx context.Context, id string, opts ...CallOption) (*
 		return nil, err
 	}
 	var b Batch
-	if err := c.getJSON(ctx, path, &b, opts); err != nil {
+	if err := c.getWith(ctx, path, &b, opts, c.decodeBody); err != nil { // a failed batch has an "error" of its own
 		return nil, err
 	}
 	if err := b.check(); err != nil {
@@ -260,7 +260,7 @@ func (c *Client) CancelBatch(ctx context.Context, id string, opts ...CallOption)
 	}
 	defer resp.Body.Close()
 	var b Batch
-	if err := decodeBody(resp, &b); err != nil {
+	if err := c.decodeBody(resp, &b); err != nil {
 		return nil, st.annotate(err)
 	}
 	if err := b.check(); err != nil {
@@ -292,7 +292,7 @@ func (c *Client) DeleteBatch(ctx context.Context, id string, opts ...CallOption)
 	}
 	defer resp.Body.Close()
 	var d BatchDeletion
-	if err := decodeBody(resp, &d); err != nil {
+	if err := c.decodeBody(resp, &d); err != nil {
 		return nil, st.annotate(err)
 	}
 	return &d, nil

@@ -331,7 +331,7 @@ func (c *Client) submitOnce(ctx context.Context, body []byte, model string, opts
 	}
 	defer resp.Body.Close()
 	var b Batch
-	if err := decodeBody(resp, &b); err != nil {
+	if err := c.decodeBody(resp, &b); err != nil {
 		return nil, st.annotate(err)
 	}
 	if b.ID == "" {

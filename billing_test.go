@@ -141,13 +141,13 @@ func TestGETIsResentAfterTimeout(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 	c := openrouter.NewClient(api.Key, openrouter.WithBaseURL(front.URL+u.Path),
-		openrouter.WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond}), openrouter.WithLimiter(nil))
+		openrouter.WithHTTPClient(&http.Client{Timeout: 200 * time.Millisecond}), openrouter.WithLimiter(nil))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
 	if _, err := c.Models(context.Background(), openrouter.ModelFilter{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := n.Load(); got != 2 {
-		t.Errorf("the server saw %d requests, want 2", got)
+	if got := n.Load(); got < 2 { // more when a loaded machine also times out the second
+		t.Errorf("the server saw %d requests, want a second one", got)
 	}
 }
 

@@ -94,15 +94,7 @@ func (k *catalog) get(ctx context.Context, c *Client, query string, opts []CallO
 // entry returns the cached catalogue entry of a model ID (variant
 // suffixes understood), or nil when the client has not fetched the
 // catalogue or it lacks the model. It never fetches.
-func (k *catalog) entry(id string) *Model {
-	want := catalogID(id)
-	for _, m := range k.cached() {
-		if m.ID == want {
-			return &m
-		}
-	}
-	return nil
-}
+func (k *catalog) entry(id string) *Model { return lookup(k.cached(), id) }
 
 // cached returns the full catalogue if the client has fetched it, however
 // old, without fetching.

@@ -25,6 +25,8 @@ type Client struct {
 	keyErr error        // why the key cannot work; nil when it may
 	apiKey string       // never logged, never in an error
 	hc     *http.Client // a copy of the caller's, with the redirect policy and the limiter
+	// redactor takes the key out of every text built from an answer.
+	redactor *redactor
 
 	catalog *catalog
 	account account
@@ -59,6 +61,7 @@ func NewClient(apiKey string, opts ...Option) *Client {
 		}
 	}
 	c.keyErr = checkKey(apiKey, c.cfg.keyPrefix)
+	c.redactor = newRedactor(apiKey)
 	c.catalog = newCatalog(c.cfg.catalogTTL)
 	c.header = http.Header{"Authorization": {"Bearer " + apiKey}, "User-Agent": {c.cfg.userAgent}}
 	if c.cfg.referer != "" {
@@ -208,6 +211,9 @@ func (c *Client) doOnce(ctx context.Context, method, path string, body []byte, m
 
 func (c *Client) doCall(ctx context.Context, sc *stateCtx, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc.st.model, sc.st.client = model, c
+	if c == nil {
+		return nil, &sc.st, invalid("nil *Client")
+	}
 	if len(opts) > 0 {
 		return c.doWith(ctx, sc, method, path, body, opts)
 	}
@@ -369,45 +375,46 @@ func (c *Client) backoff(retryAfter time.Duration, attempt int) time.Duration {
 	return d
 }
 
-// redact removes the API key from every text of an error the server sent,
-// in case a proxy echoed it.
-func (c *Client) redact(e *APIError) {
-	if len(c.apiKey) < 4 {
-		return
-	}
-	r := func(s string) string { return redactKey(s, c.apiKey) }
-	e.Message, e.Metadata.Raw = r(e.Message), r(e.Metadata.Raw)
-	e.Metadata.ProviderMessage, e.Metadata.FlaggedInput = r(e.Metadata.ProviderMessage), r(e.Metadata.FlaggedInput)
-	e.Metadata.RemedyHint = r(e.Metadata.RemedyHint)
-	for k, v := range e.Metadata.Extra {
-		e.Metadata.Extra[k] = bytes.ReplaceAll(v, []byte(c.apiKey), []byte("[redacted]"))
-	}
-}
-
-// redactKey replaces key in s, and the start of key where an excerpt
-// cut it off ("sk-or-v1-0123..."), with "[redacted]".
-func redactKey(s, key string) string {
-	s = strings.ReplaceAll(s, key, "[redacted]")
-	body, cut := strings.CutSuffix(s, "...")
-	if !cut {
-		return s
-	}
-	for n := min(len(key)-1, len(body)); n >= 8; n-- {
-		if strings.HasSuffix(body, key[:n]) {
-			return body[:len(body)-n] + "[redacted]..."
-		}
-	}
-	return s
-}
-
-// getJSON sends a GET and decodes the answer's JSON into out.
+// getJSON sends a GET and decodes the answer's JSON into out. An error
+// object in the 200 answer is returned as that error, as for Chat.
 func (c *Client) getJSON(ctx context.Context, path string, out any, opts []CallOption) error {
+	return c.getWith(ctx, path, out, opts, c.decodeAnswer)
+}
+
+// getWith sends a GET and decodes the answer with decode: decodeAnswer,
+// or decodeBody for an answer whose "error" is a field of its own (a
+// failed batch).
+func (c *Client) getWith(ctx context.Context, path string, out any, opts []CallOption, decode func(*http.Response, any) error) error {
 	resp, st, err := c.do(ctx, http.MethodGet, path, nil, "", opts)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	return st.annotate(decodeBody(resp, out))
+	return st.annotate(decode(resp, out))
+}
+
+// decodeAnswer is decodeBody for answers that may be an OpenRouter error
+// object ({"error": {...}} in a 200): that error is returned, so that it
+// is not taken for an empty answer. Not for answers where "error" is a
+// field of their own (a failed batch).
+func (c *Client) decodeAnswer(resp *http.Response, out any) error {
+	b, err := readBody(resp, c.cfg.limits.JSON)
+	if err != nil {
+		return fmt.Errorf("openrouter: reading the answer: %w", err)
+	}
+	// The catalogue is a megabyte: decode it twice only when it may hold
+	// an error member.
+	if bytes.Contains(b, []byte(`"error"`)) {
+		var env struct {
+			Error json.RawMessage `json:"error"`
+		}
+		if json.Unmarshal(b, &env) == nil {
+			if e := c.answerError(env.Error); e != nil {
+				return e
+			}
+		}
+	}
+	return c.redactErr(decodeJSON(resp, b, out))
 }
 
 // annotate fills in the model and attempt count of an *APIError found in
@@ -424,24 +431,11 @@ func (st *callState) annotate(err error) error {
 	return err
 }
 
-// readBody reads a whole body, in one allocation when its length is
-// known (bytes.Buffer.ReadFrom would grow the buffer once more at the end).
-func readBody(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n > 0 && n <= 64<<20 {
-		b := make([]byte, n)
-		if _, err := io.ReadFull(resp.Body, b); err != nil {
-			return nil, err
-		}
-		return b, nil
-	}
-	return io.ReadAll(resp.Body)
-}
-
-// decodeBody reads a 2xx body into out. A body that is not the JSON
+// decodeBody reads a 2xx body into out, within the client's JSON bound. A body that is not the JSON
 // expected gives an [ErrServer] error with an excerpt, never a bare decode
 // error; a body that is an OpenRouter error object gives that error.
-func decodeBody(resp *http.Response, out any) error {
-	b, err := readBody(resp)
+func (c *Client) decodeBody(resp *http.Response, out any) error {
+	b, err := readBody(resp, c.cfg.limits.JSON)
 	if err != nil {
 		return fmt.Errorf("openrouter: reading the answer: %w", err)
 	}
@@ -479,12 +473,12 @@ func decodeJSON(resp *http.Response, b []byte, out any) error {
 // a 200 as *APIError with InStream set, and an answer with no content, no
 // image and no tool call as *[EmptyContentError] ([ErrEmptyContent]).
 func (c *Client) Chat(ctx context.Context, req *ChatRequest, opts ...CallOption) (*ChatResponse, error) {
-	r, model, st, err := c.sendChat(ctx, req, decodeBody, opts)
+	r, model, st, err := c.sendChat(ctx, req, c.decodeBody, opts)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkAnswer(r, model); err != nil {
-		return nil, st.annotate(err)
+		return nil, st.annotate(c.redactErr(err))
 	}
 	return r, nil
 }
@@ -511,20 +505,30 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 	defer resp.Body.Close()
 	var out chatEnvelope
 	if err := decode(resp, &out); err != nil {
-		return nil, model, st, st.annotate(err)
+		return nil, model, st, st.annotate(c.redactErr(err))
 	}
 	r := &out.ChatResponse
 	c.spend(ctx, r.Usage)
 	if st.call != nil {
 		st.call.answered(r)
 	}
-	if len(out.Error) > 0 && string(out.Error) != "null" {
-		e := errorFromObject(out.Error)
-		c.redact(e)
+	if e := c.answerError(out.Error); e != nil {
 		e.RequestID, e.Response = r.ID, r
 		return nil, model, st, st.annotate(e)
 	}
 	return r, model, st, nil
+}
+
+// answerError is the one check of an answer's "error" member, for every
+// endpoint, a 200 body and a stream event alike: nil when there is none,
+// else the *APIError it stands for, without the key.
+func (c *Client) answerError(obj json.RawMessage) *APIError {
+	if len(obj) == 0 || string(obj) == "null" {
+		return nil
+	}
+	e := errorFromObject(obj)
+	c.redact(e)
+	return e
 }
 
 // suggestModels attaches the closest catalogue IDs to an unknown-model
@@ -545,6 +549,9 @@ func (c *Client) suggestModels(err error, model string) error {
 // caller's request is not changed). With WithModelCheck, the models are
 // looked up in the catalogue first.
 func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) ([]byte, string, error) {
+	if c == nil {
+		return nil, "", invalid("nil *Client")
+	}
 	if err := req.validate(); err != nil {
 		return nil, "", err
 	}
@@ -558,7 +565,7 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 	}
 	if c.cfg.modelCheck && ctx != nil {
 		for _, m := range append([]string{req.Model}, req.Models...) {
-			if m == "" {
+			if m == "" || uncheckable(m) {
 				continue
 			}
 			if _, err := c.usableModel(ctx, m, nil); err != nil {
@@ -567,6 +574,9 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 		}
 	}
 	body, err := req.encode(stream)
+	if err != nil && !errors.Is(err, ErrInvalidRequest) {
+		err = invalid("%v", err)
+	}
 	if err != nil {
 		if errors.Is(err, ErrInvalidRequest) {
 			return nil, "", err

@@ -101,7 +101,7 @@ var externalDocNames = map[string]bool{
 	"GitHub": true, "PostgreSQL": true, "DeepSeek": true, "MiniMax": true, "GoDoc": true, "MarshalJSON": true,
 	"UnmarshalJSON": true, "ReadAll": true, "RoundTrip": true, "CloseIdleConnections": true, "AfterFunc": true,
 	"NewRequestWithContext": true, "WroteRequest": true, "WithClientTrace": true, "ClientTrace": true,
-	"CheckRedirect": true, "Transport": true, "Timeout": true, "NaN": true, "DeepInfra": true, "ModelsListResponse": true, "LockFileEx": true, "ReadFull": true, "T.Validate": true, "a.Path": true, "a.City": true, "DefaultTransport": true, "DefaultRetryPolicy": true,
+	"CheckRedirect": true, "Transport": true, "Timeout": true, "NaN": true, "DeepInfra": true, "ModelsListResponse": true, "LockFileEx": true, "MiB": true, "ReadFull": true, "T.Validate": true, "a.Path": true, "a.City": true, "DefaultTransport": true, "DefaultRetryPolicy": true,
 }
 
 // receivers are the variable names the docs give the main types.

@@ -231,7 +231,9 @@ func plainMessage(body []byte) string {
 // text with tags dropped and white space folded.
 func excerpt(body []byte) string {
 	s := string(body)
-	low := strings.ToLower(s)
+	// asciiLower keeps every byte where it is (strings.ToLower would turn
+	// each invalid byte into a 3-byte U+FFFD and shift the positions).
+	low := asciiLower(s)
 	if i := strings.Index(low, "<title>"); i >= 0 {
 		if j := strings.Index(low[i:], "</title>"); j > 0 {
 			if t := collapseSpace(s[i+len("<title>") : i+j]); t != "" {
@@ -256,6 +258,18 @@ func excerpt(body []byte) string {
 		}
 	}
 	return clip(collapseSpace(b.String()), maxExcerpt)
+}
+
+// asciiLower lower-cases the ASCII letters of s and leaves every other
+// byte as it is, so that positions in the result are positions in s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }
 
 func collapseSpace(s string) string {

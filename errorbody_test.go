@@ -121,3 +121,18 @@ func FuzzParseError(f *testing.F) {
 		}
 	})
 }
+
+// TestExcerptInvalidUTF8Title: a Windows-1252 page's title (bytes that are
+// not UTF-8) used to shift the positions found in the lower-cased copy and
+// panic with "slice bounds out of range".
+func TestExcerptInvalidUTF8Title(t *testing.T) {
+	t.Parallel()
+	body := []byte("<html><head>\xc0\xc1\xc2\xc3\xe9\xe9<TITLE>Caf\xe9 \xe9\xe9\xe9 down</TITLE></head></html>")
+	if got, want := excerpt(body), "Caf\uFFFD \uFFFD down"; got != want {
+		t.Errorf("excerpt = %q, want %q", got, want)
+	}
+	e := parseError(502, nil, body, time.Now())
+	if !strings.Contains(e.Message, "down") {
+		t.Errorf("parseError message %q", e.Message)
+	}
+}

@@ -233,7 +233,9 @@ func (e *APIError) Retryable() bool {
 
 // Hint returns what the program should tell its user to do about err, or
 // "" when err is nil or not an OpenRouter error. It works on every
-// sentinel of this package, wrapped or not.
+// sentinel of this package and its subpackages, wrapped or not: an error
+// in err's chain with a method Hint() string gives its own hint (that is
+// how a sentinel defined elsewhere brings one).
 func Hint(err error) string {
 	if err == nil {
 		return ""
@@ -253,9 +255,11 @@ func Hint(err error) string {
 			return "This key has reached its spending limit: raise the key's limit in the OpenRouter settings, or use another key."
 		}
 	}
-	var hinted interface{ Hint() string } // errors of other packages (bulk.ErrSpendingCap)
-	if errors.As(err, &hinted) {
-		return hinted.Hint()
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		if s := h.Hint(); s != "" {
+			return s
+		}
 	}
 	for _, h := range hints {
 		if errors.Is(err, h.sentinel) {
@@ -274,7 +278,7 @@ var hints = []struct {
 	{ErrInsufficientCredits, "The balance is too low for this request (OpenRouter checks credits against max_tokens, or the model's maximum output when max_tokens is unset): top up at https://openrouter.ai/settings/credits, or lower max_tokens."},
 	{ErrNoEndpoints, "No provider may serve this model for this request: the account's data policy or provider settings exclude every provider, or none supports a feature the request uses (tools, tool_choice, cache control). Change the privacy or provider settings, drop the feature, or pick another model."},
 	{ErrModelNotFound, "The model ID does not exist (a typo, or a retired model): pick one from the live catalogue (Client.Models)."},
-	{ErrNotFound, "The resource does not exist (for a generation ID, it may not be available yet): check the ID, or retry in a few seconds."},
+	{ErrNotFound, "The server has no such resource: check the ID, and the base URL (WithBaseURL) when the server is not OpenRouter."},
 	{ErrModerated, "The input was flagged by moderation (the reasons and flagged excerpt say why): reword it, or use another model."},
 	{ErrForbidden, "The request was refused: a guardrail blocked it, a budget limit was reached, or the route needs a management key."},
 	{ErrQuotaExhausted, "A rate quota is exhausted (for example the daily limit on free models): wait until it resets, add credits to raise the free-model quota, or use a paid model."},

@@ -225,7 +225,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 
 	var extracted []dataurl.Extracted
 	decode := func(resp *http.Response, out any) error {
-		doc, imgs, err := dataurl.ExtractSized(resp.Body, resp.ContentLength)
+		doc, imgs, err := dataurl.ExtractSized(newLimitedBody(resp.Body, c.cfg.limits.JSON, "the answer"), resp.ContentLength)
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return fmt.Errorf("openrouter: reading the answer: %w", err)
 		}
@@ -237,7 +237,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 		return nil, err
 	}
 	if err := choiceError(r, model); err != nil {
-		return nil, st.annotate(err)
+		return nil, st.annotate(c.redactErr(err))
 	}
 	res := &ImageResult{Model: r.Model, ID: r.ID, Usage: r.Usage, Text: r.Content(), FinishReason: r.FinishReason()}
 	for _, ch := range r.Choices {

@@ -185,7 +185,7 @@ func (c *Client) CreateKey(ctx context.Context, k NewKey, opts ...CallOption) (*
 	defer resp.Body.Close()
 	// Decoded here, not by decodeBody: the error of an answer that is not
 	// the JSON expected quotes the answer, which holds the new secret.
-	raw, err := readBody(resp)
+	raw, err := readBody(resp, c.cfg.limits.JSON)
 	if err != nil {
 		return nil, fmt.Errorf("openrouter: reading the created key: %w (the key may exist: look for it with ListKeys)", err)
 	}

@@ -24,7 +24,9 @@ type Model struct {
 	Tokenizer        string
 	Pricing          Pricing
 	// SupportedParameters lists the request parameters some provider of
-	// the model honours ("structured_outputs", "tools", ...).
+	// the model honours ("structured_outputs", "tools", ...). It is nil
+	// when the catalogue does not say (OpenAI-compatible servers list
+	// none): unknown, not "none" (see ParametersKnown).
 	SupportedParameters []string
 	TopProvider         TopProvider
 	// ExpirationDate is when the model is retired ("2026-01-31"); "" when
@@ -59,6 +61,12 @@ type TopProvider struct {
 // Supports reports whether the model lists param among its supported
 // parameters.
 func (m *Model) Supports(param string) bool { return slices.Contains(m.SupportedParameters, param) }
+
+// ParametersKnown reports whether the catalogue listed the model's
+// supported parameters (an empty list included). When it did not,
+// Supports reports false for every parameter, and the client does not
+// take that as a refusal: ChatJSON keeps the strict json_schema mode.
+func (m *Model) ParametersKnown() bool { return m.SupportedParameters != nil }
 
 // OutputsImage reports whether the model can answer with images.
 func (m *Model) OutputsImage() bool { return slices.Contains(m.OutputModalities, "image") }
@@ -156,6 +164,9 @@ func (f ModelFilter) query() string {
 // filter, however many goroutines ask at once, and the last good copy
 // when a refresh fails (the failure is logged).
 func (c *Client) Models(ctx context.Context, f ModelFilter, opts ...CallOption) ([]Model, error) {
+	if c == nil {
+		return nil, invalid("nil *Client")
+	}
 	models, err := c.catalog.get(ctx, c, f.query(), opts)
 	if err != nil {
 		return nil, err
@@ -176,6 +187,9 @@ func (c *Client) fetchModels(ctx context.Context, query string, opts []CallOptio
 	}
 	if err := c.getJSON(ctx, "/models?"+query, &out, opts); err != nil {
 		return nil, err
+	}
+	if out.Data == nil {
+		return nil, noData("/models")
 	}
 	return out.Data, nil
 }
@@ -207,6 +221,9 @@ func catalogID(id string) string {
 // an *APIError matching [ErrModelNotFound] whose Suggestions hold the
 // closest IDs.
 func (c *Client) Model(ctx context.Context, id string, opts ...CallOption) (*Model, error) {
+	if c == nil {
+		return nil, invalid("nil *Client")
+	}
 	ctx, cancel, opts, err := prepareCall(ctx, opts) // the image API's catalogue may be read too
 	if err != nil {
 		return nil, err
@@ -216,19 +233,44 @@ func (c *Client) Model(ctx context.Context, id string, opts ...CallOption) (*Mod
 	if err != nil {
 		return nil, err
 	}
-	want := catalogID(id)
-	for i := range models {
-		if models[i].ID == want {
-			m := models[i]
-			return &m, nil
-		}
+	if m := lookup(models, id); m != nil {
+		return m, nil
 	}
-	if m := c.imageAPIModel(ctx, want, opts); m != nil {
+	if m := c.imageAPIModel(ctx, catalogID(id), opts); m != nil {
 		return m, nil
 	}
 	return nil, &APIError{StatusCode: 404, Message: id + " is not in the model catalogue", Model: id,
-		Suggestions: suggest(want, models), kind: []error{ErrModelNotFound}}
+		Suggestions: suggest(catalogID(id), models), kind: []error{ErrModelNotFound}}
 }
+
+// lookup finds the catalogue entry of id: by its catalogue ID (variant
+// suffixes understood), or, for servers whose IDs carry a tag
+// ("tiny:latest"), by the ID with the default tag added or dropped.
+func lookup(models []Model, id string) *Model {
+	want := catalogID(id)
+	alt := want + ":latest"
+	if base, ok := strings.CutSuffix(want, ":latest"); ok {
+		alt = base
+	}
+	var found *Model
+	for i := range models {
+		switch models[i].ID {
+		case want:
+			m := models[i]
+			return &m
+		case alt:
+			if found == nil {
+				m := models[i]
+				found = &m
+			}
+		}
+	}
+	return found
+}
+
+// uncheckable reports whether a model ID is one the catalogue never lists
+// but the server routes: a preset ("@preset/name") or an alias ("~...").
+func uncheckable(id string) bool { return strings.HasPrefix(id, "@") || strings.HasPrefix(id, "~") }
 
 // suggest returns up to three catalogue IDs close to id: by edit distance
 // with "." and "-" treated alike, and against the ID without its vendor
@@ -243,6 +285,7 @@ func suggest(id string, models []Model) []string {
 	}
 	q := norm(id)
 	var cands []cand
+	untagged := func(s string) string { base, _, _ := strings.Cut(s, ":"); return base }
 	for _, m := range models {
 		full := norm(m.ID)
 		s := similarity(q, full)
@@ -250,6 +293,9 @@ func suggest(id string, models []Model) []string {
 			if _, slug, ok := strings.Cut(full, "/"); ok {
 				s = max(s, similarity(q, slug))
 			}
+		}
+		if strings.Contains(full, ":") { // name:tag IDs: compare the names too
+			s = max(s, 0.95*similarity(untagged(q), untagged(full)))
 		}
 		if s >= 0.5 {
 			cands = append(cands, cand{m.ID, s})

@@ -44,6 +44,7 @@ type config struct {
 	firstChunk   time.Duration
 	idle         time.Duration
 	batchPath    string // the Batch API's path under baseURL; "" is "/batches"
+	limits       AnswerLimits
 }
 
 func defaultConfig() config {
@@ -57,6 +58,7 @@ func defaultConfig() config {
 		limiter:    NewAdaptiveLimiter(),
 		roles:      DefaultRoles(),
 		catalogTTL: 10 * time.Minute,
+		limits:     DefaultAnswerLimits,
 	}
 }
 

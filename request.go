@@ -3,7 +3,10 @@ package openrouter
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"reflect"
 	"strings"
+	"sync"
 )
 
 // ChatRequest is a chat completion request (POST /chat/completions). The
@@ -250,6 +253,87 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidRequest, fmt.Sprintf(format, args...))
 }
 
+// checkFinite refuses a NaN or infinite number in the request's fields
+// (structs and pointers followed), naming the field: JSON has no such
+// numbers, and the encoder's own error names none. The fields to look at
+// are found once per type, so a call costs a few field reads.
+func checkFinite(r *ChatRequest) error {
+	root := reflect.ValueOf(r).Elem()
+next:
+	for _, ff := range chatFloats() {
+		v := root
+		for _, i := range ff.index {
+			for v.Kind() == reflect.Pointer {
+				if v.IsNil() {
+					continue next
+				}
+				v = v.Elem()
+			}
+			v = v.Field(i)
+		}
+		for v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				continue next
+			}
+			v = v.Elem()
+		}
+		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
+			return invalid("%s is %v; a number must be finite", ff.name, f)
+		}
+	}
+	return nil
+}
+
+// floatField is the place of a float in a request: the field indexes
+// from the top (pointers followed), and its JSON path.
+type floatField struct {
+	index []int
+	name  string
+}
+
+var chatFloats = sync.OnceValue(func() []floatField {
+	return floatFields(reflect.TypeOf(ChatRequest{}), nil, "", map[reflect.Type]bool{})
+})
+
+// floatFields lists the float fields of struct type t and of the structs
+// it holds (directly or by pointer).
+func floatFields(t reflect.Type, index []int, path string, seen map[reflect.Type]bool) []floatField {
+	if seen[t] {
+		return nil
+	}
+	seen[t] = true
+	defer delete(seen, t)
+	var out []floatField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if path != "" {
+			name = path + "." + name
+		}
+		idx := append(append([]int(nil), index...), i)
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch ft.Kind() {
+		case reflect.Float32, reflect.Float64:
+			out = append(out, floatField{idx, name})
+		case reflect.Struct:
+			out = append(out, floatFields(ft, idx, name, seen)...)
+		}
+	}
+	return out
+}
+
 // wireMessage is the JSON form of a Message: content is a string or parts.
 type wireMessage struct {
 	Role       string            `json:"role"`
@@ -293,6 +377,22 @@ func (m Message) Text() string {
 	return b.String()
 }
 
+// extraSets reports whether Extra sets the field at pointer, or a field
+// inside it.
+func (r *ChatRequest) extraSets(pointer string) bool {
+	for k := range r.Extra {
+		if k == pointer || strings.HasPrefix(k, pointer+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// streamOptions is the stream_options of a streamed request.
+type streamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
+}
+
 // encode returns the request's JSON body with Extra merged in, keys sorted,
 // and "stream": true when stream is set. Messages are converted to their
 // wire form here, once, rather than through a MarshalJSON call each.
@@ -302,13 +402,28 @@ func (r *ChatRequest) encode(stream bool) ([]byte, error) {
 	for i := range r.Messages {
 		msgs[i] = r.Messages[i].wire()
 	}
+	// A stream asks for its usage: OpenAI-compatible servers send it only
+	// then (OpenRouter always does, and accepts the field).
+	var so *streamOptions
+	if stream && !r.extraSets("/stream_options") {
+		so = &streamOptions{IncludeUsage: true}
+	}
+	// NaN and infinities are found by the encoder, on the error path only
+	// (checkFinite then names the field): the hot path pays nothing.
 	body, err := json.Marshal(struct {
 		*wire
-		Messages []wireMessage `json:"messages"`
-		Stream   bool          `json:"stream,omitempty"`
-	}{(*wire)(r), msgs, stream})
-	if err != nil || len(r.Extra) == 0 {
-		return body, err
+		Messages      []wireMessage  `json:"messages"`
+		Stream        bool           `json:"stream,omitempty"`
+		StreamOptions *streamOptions `json:"stream_options,omitempty"`
+	}{(*wire)(r), msgs, stream, so})
+	if err != nil {
+		if ferr := checkFinite(r); ferr != nil {
+			return nil, ferr
+		}
+		return nil, err
+	}
+	if len(r.Extra) == 0 {
+		return body, nil
 	}
 	return mergeExtra(body, r.Extra)
 }

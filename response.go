@@ -185,9 +185,12 @@ func (e *EmptyContentError) Error() string {
 // Unwrap returns [ErrEmptyContent].
 func (e *EmptyContentError) Unwrap() error { return ErrEmptyContent }
 
-// emptyCause names the likely cause of an empty answer.
-func emptyCause(finish, native string, u *Usage) string {
+// emptyCause names the likely cause of an empty answer, from what the
+// answer says; it guesses only when the answer says nothing.
+func emptyCause(choices int, finish, native string, u *Usage) string {
 	switch {
+	case choices == 0:
+		return "the answer has no choices"
 	case finish == "content_filter" || strings.Contains(strings.ToLower(native), "safety"):
 		return "the answer was withheld by moderation (content_filter)"
 	case finish == "length" && u != nil && u.CompletionTokensDetails != nil &&
@@ -195,6 +198,12 @@ func emptyCause(finish, native string, u *Usage) string {
 		return "max_tokens was spent on reasoning before any answer"
 	case finish == "length":
 		return "the prompt filled the context window or max_tokens is too low"
+	case finish == "stop" || finish == "end_turn":
+		return "the model ended its answer (" + finish + ") without writing anything"
+	case finish == "tool_calls":
+		return "the finish reason says tool calls, but none came"
+	case finish != "":
+		return "the model finished (" + finish + ") without writing anything"
 	default:
 		return "the model returned nothing (moderation, a cold start, or a prompt too long for the model)"
 	}
@@ -232,6 +241,6 @@ func checkAnswer(r *ChatResponse, model string) error {
 	if len(r.Choices) > 0 {
 		e.FinishReason, e.NativeFinishReason = r.Choices[0].FinishReason, r.Choices[0].NativeFinishReason
 	}
-	e.Cause = emptyCause(e.FinishReason, e.NativeFinishReason, r.Usage)
+	e.Cause = emptyCause(len(r.Choices), e.FinishReason, e.NativeFinishReason, r.Usage)
 	return e
 }

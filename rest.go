@@ -1,7 +1,6 @@
 package openrouter
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -31,31 +30,7 @@ func (c *Client) sendJSON(ctx context.Context, method, path string, in, out any,
 		var discard json.RawMessage
 		out = &discard
 	}
-	return st.annotate(decodeAnswer(resp, out))
-}
-
-// decodeAnswer is decodeBody, and then, as Chat does, the error of a 200
-// whose body is an error object ({"error": {...}}), so that it is not
-// taken for an empty answer. Not for answers where "error" is a field
-// (a failed batch).
-func decodeAnswer(resp *http.Response, out any) error {
-	b, err := readBody(resp)
-	if err != nil {
-		return fmt.Errorf("openrouter: reading the answer: %w", err)
-	}
-	if err := decodeJSON(resp, b, out); err != nil {
-		return err
-	}
-	if !bytes.Contains(b, []byte(`"error"`)) {
-		return nil
-	}
-	var env struct {
-		Error json.RawMessage `json:"error"`
-	}
-	if json.Unmarshal(b, &env) == nil && len(env.Error) > 0 && env.Error[0] == '{' {
-		return errorFromObject(env.Error)
-	}
-	return nil
+	return st.annotate(c.decodeAnswer(resp, out))
 }
 
 // malformed is the error of a 200 answer whose JSON decodes but does not

@@ -166,6 +166,9 @@ var schemaNameRe = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
 // CallResponseInto counts them all, a CallTimeout bounds them together.
 func ChatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...JSONOption) (T, *JSONResult, error) {
 	var zero T
+	if c == nil {
+		return zero, nil, invalid("nil *Client")
+	}
 	cfg, err := newJSONConfig(opts)
 	if err != nil {
 		return zero, nil, err
@@ -274,7 +277,7 @@ func (c *Client) jsonRequest(req *ChatRequest, model, name string, sch *schema.S
 	prefs.RequireParameters = true
 	cp.Provider = &prefs
 	body, _ := json.Marshal(sch)
-	if m := c.catalog.entry(model); m == nil || m.SupportsStructuredOutputs() {
+	if m := c.catalog.entry(model); m == nil || !m.ParametersKnown() || m.SupportsStructuredOutputs() {
 		cp.ResponseFormat = &ResponseFormat{Type: "json_schema", JSONSchema: &JSONSchema{Name: name[:min(len(name), 64)], Strict: sch.Strict, Schema: body}}
 	} else {
 		cp.ResponseFormat = &ResponseFormat{Type: "json_object"}

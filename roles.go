@@ -82,6 +82,9 @@ func (c *Client) CheckRoles(ctx context.Context, opts ...CallOption) ([]RoleChec
 		{Role: "rewrite", Model: r.Rewrite}, {Role: "image", Model: r.Image}}
 	for i := range checks {
 		ch := &checks[i]
+		if uncheckable(ch.Model) {
+			continue // a preset or an alias: the catalogue cannot say
+		}
 		m, err := c.usableModel(ctx, ch.Model, opts)
 		if err != nil {
 			if !errors.Is(err, ErrModelNotFound) && !errors.Is(err, ErrModelUnsuitable) {
@@ -91,11 +94,14 @@ func (c *Client) CheckRoles(ctx context.Context, opts ...CallOption) ([]RoleChec
 			continue
 		}
 		switch {
-		case ch.Role == "image" && !m.OutputsImage():
+		// What the catalogue does not say (no modalities, no parameters,
+		// no context length: OpenAI-compatible servers) is unknown, not
+		// a lack.
+		case ch.Role == "image" && len(m.OutputModalities) > 0 && !m.OutputsImage():
 			ch.Err = fmt.Errorf("%w: %s cannot output images", ErrModelUnsuitable, m.ID)
-		case ch.Role == "rewrite" && !m.SupportsStructuredOutputs():
+		case ch.Role == "rewrite" && m.ParametersKnown() && !m.SupportsStructuredOutputs():
 			ch.Err = fmt.Errorf("%w: %s does not support structured outputs", ErrModelUnsuitable, m.ID)
-		case ch.Role == "deep" && m.ContextLength < DeepContextLength:
+		case ch.Role == "deep" && m.ContextLength > 0 && m.ContextLength < DeepContextLength:
 			ch.Err = fmt.Errorf("%w: %s has a %d-token context, under the %d the deep role needs", ErrModelUnsuitable, m.ID, m.ContextLength, DeepContextLength)
 		}
 	}

@@ -1,6 +1,7 @@
 package openrouter
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,6 +11,8 @@ import (
 	"iter"
 	"mime"
 	"net/http"
+	"net/http/httptrace"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +45,8 @@ type ChunkChoice struct {
 	NativeFinishReason string `json:"native_finish_reason,omitempty"`
 	// Logprobs are the log probabilities of this chunk's tokens.
 	Logprobs *Logprobs `json:"logprobs,omitempty"`
+	// Error is the provider's error when FinishReason is "error".
+	Error json.RawMessage `json:"error,omitempty"`
 }
 
 // Delta is what a chunk adds to a choice's message.
@@ -78,9 +83,11 @@ func (c *Chunk) progress() bool {
 }
 
 // StreamError is a stream that failed without an error event from the
-// server: the connection was cut, the body ended before a finish reason,
-// a chunk was not JSON, the stall watchdog fired, or the caller's context
-// ended. It matches [ErrServer] (cut, truncated, malformed) or
+// server: the connection was cut, the body ended (or sent [DONE]) before
+// a finish reason, a chunk was not JSON, the answer was not an event
+// stream, an event or the stream passed the client's AnswerLimits, the
+// stall watchdog fired, or the caller's context ended. It matches
+// [ErrServer] (cut, truncated, malformed), [ErrTooLarge] (past a bound) or
 // [ErrTimeout] (stalled); a cancelled context matches context.Canceled
 // instead. Response holds what arrived before.
 type StreamError struct {
@@ -147,8 +154,10 @@ func (s *Stream) Response() *ChatResponse { return s.acc.Response() }
 //   - an error event in the stream, an *APIError matching the same
 //     sentinels (a mid-stream 429 is ErrRateLimited), its Response holding
 //     the answer so far;
-//   - a cut connection, a body that ends before a finish reason, or a
-//     stall, a *StreamError;
+//   - a cut connection, a body that ends (or sends [DONE]) before a
+//     finish reason, an answer that is not an event stream, a stall, or
+//     an event or stream past the client's AnswerLimits ([ErrTooLarge]),
+//     a *StreamError, its Response holding what arrived;
 //   - an answer with no content, image or tool call, ErrEmptyContent.
 //
 // Leaving the loop early closes the body and the connection, and frees
@@ -179,14 +188,25 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	wd := c.newWatchdog(cancel)
 	defer wd.stop()
 	defer func() { c.spend(ctx, s.acc.Response().Usage) }()
+	// The first-chunk wait starts when the request is written, not before
+	// the limiter's gate or a retry's wait: each attempt restarts it.
+	// It pauses when an attempt's answer starts (a 429 is then retried
+	// after a wait that must not count) and resumes once the answer is
+	// the stream's.
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest:         func(httptrace.WroteRequestInfo) { wd.sent() },
+		GotFirstResponseByte: wd.answered,
+	})
 
 	fail := func(reason string, cause error, n int) {
-		e := &StreamError{Model: model, Reason: reason, Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
+		e := &StreamError{Model: model, Reason: c.redactor.String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
 		switch {
 		case wd.fired() != "":
 			e.Reason, e.Err, e.kind = wd.fired(), nil, ErrTimeout
 		case s.ctx.Err() != nil:
 			e.Reason, e.Err, e.kind = "the context ended", s.ctx.Err(), nil
+		case errors.Is(cause, ErrTooLarge):
+			e.kind = ErrTooLarge
 		}
 		yield(Chunk{}, e)
 	}
@@ -204,12 +224,27 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		return
 	}
 	defer resp.Body.Close()
-	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct == "application/json" {
-		s.jsonAnswer(resp, model, yield)
-		return
+	wd.resume()
+	lim := c.cfg.limits
+	br := bufio.NewReaderSize(newLimitedBody(resp.Body, lim.Stream, "the stream"), sseBuffer)
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if ct != "text/event-stream" {
+		// A server may answer a stream request with a whole JSON answer,
+		// labelled as JSON or not: read it as one.
+		if b, err := br.Peek(1); ct == "application/json" || err == nil && (b[0] == '{' || b[0] == '[') {
+			s.jsonAnswer(resp, br, model, yield)
+			return
+		}
+		// Anything else that is not events (an HTML page from a proxy)
+		// is said as it is, not as an empty stream.
+		if b, _ := br.Peek(5); len(b) > 0 && !looksLikeSSE(b) {
+			head, _ := br.Peek(4 << 10)
+			fail("the answer is not an event stream ("+ct+"): "+excerpt(head), nil, 0)
+			return
+		}
 	}
 
-	rd := sse.NewReader(resp.Body)
+	rd := sse.NewReaderLimit(br, lim.SSEEvent) // reuses br: same buffer size
 	n, finished := 0, false
 	var ev chunkWire // reused: its repeated strings are decoded once
 	for {
@@ -229,13 +264,21 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 			fail("the connection was cut", err, n)
 			return
 		}
+		if errors.Is(err, sse.ErrTooLong) {
+			fail("an event is too large", tooLarge("an event", int64(lim.SSEEvent)), n)
+			return
+		}
 		if err != nil {
 			fail("reading the stream", err, n)
 			return
 		}
 		if string(bytes.TrimSpace(data)) == "[DONE]" {
-			if !finished && n == 0 {
+			switch {
+			case n == 0:
 				fail("the stream ended without a chunk", nil, n)
+				return
+			case !finished:
+				fail("the stream ended ([DONE]) before a finish reason", io.ErrUnexpectedEOF, n)
 				return
 			}
 			break
@@ -247,9 +290,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		}
 		n++
 		s.acc.Add(chunk)
-		if len(evErr) > 0 && string(evErr) != "null" {
-			e := errorFromObject(evErr)
-			c.redact(e)
+		if e := c.answerError(evErr); e != nil {
 			e.Model, e.RequestID, e.Response = model, chunk.ID, s.acc.Response()
 			yield(Chunk{}, e)
 			return
@@ -257,7 +298,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		wd.chunk(chunk.progress())
 		for _, ch := range chunk.Choices {
 			if ch.FinishReason == "error" {
-				yield(Chunk{}, choiceError(s.acc.Response(), model))
+				yield(Chunk{}, c.redactErr(choiceError(s.acc.Response(), model)))
 				return
 			}
 			if ch.FinishReason != "" {
@@ -269,9 +310,24 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		}
 	}
 	if err := checkAnswer(s.acc.Response(), model); err != nil {
-		yield(Chunk{}, err)
+		yield(Chunk{}, c.redactErr(err))
 	}
 }
+
+// looksLikeSSE reports whether a body's first bytes can start an event
+// stream: a field, a comment or a blank line.
+func looksLikeSSE(b []byte) bool {
+	for _, f := range []string{"data", ":", "event", "id", "retry", "\n", "\r"} {
+		if bytes.HasPrefix(b, []byte(f)) || bytes.HasPrefix([]byte(f), b) {
+			return true
+		}
+	}
+	return false
+}
+
+// sseBuffer is the stream's read buffer: the SSE reader's own size, so
+// that it uses the stream's bufio.Reader rather than wrapping it.
+const sseBuffer = 32 << 10
 
 // chunkWire decodes the events of one stream. It is reused from event to
 // event so that the strings every chunk repeats (id, model, provider) are
@@ -319,15 +375,17 @@ func (v *sameString) UnmarshalJSON(b []byte) error {
 
 // jsonAnswer handles a 200 that is JSON rather than events: an error
 // object, or a whole completion, yielded as one chunk per choice.
-func (s *Stream) jsonAnswer(resp *http.Response, model string, yield func(Chunk, error) bool) {
+func (s *Stream) jsonAnswer(resp *http.Response, body io.Reader, model string, yield func(Chunk, error) bool) {
 	var out chatEnvelope
-	if err := decodeBody(resp, &out); err != nil {
-		yield(Chunk{}, err)
+	b, err := readAll(body, s.c.cfg.limits.JSON)
+	if err == nil {
+		err = decodeJSON(resp, b, &out)
+	}
+	if err != nil {
+		yield(Chunk{}, s.c.redactErr(err))
 		return
 	}
-	if len(out.Error) > 0 && string(out.Error) != "null" {
-		e := errorFromObject(out.Error)
-		s.c.redact(e)
+	if e := s.c.answerError(out.Error); e != nil {
 		e.Model, e.RequestID = model, out.ID
 		yield(Chunk{}, e)
 		return
@@ -343,17 +401,18 @@ func (s *Stream) jsonAnswer(resp *http.Response, model string, yield func(Chunk,
 	}
 	s.acc.Add(ch)
 	if err := checkAnswer(s.acc.Response(), model); err != nil {
-		yield(Chunk{}, err)
+		yield(Chunk{}, s.c.redactErr(err))
 		return
 	}
 	yield(ch, nil)
 }
 
 // WithStreamTimeouts sets the stream stall watchdog (default: off): a
-// stream with no chunk within firstChunk of the request, or no content
-// (keep-alive comments and empty chunks do not count) for idle between
-// chunks, is ended with a *StreamError matching [ErrTimeout]. Zero turns
-// either off.
+// stream with no chunk within firstChunk of the request being written
+// (time waiting at the limiter or between retries does not count), or no
+// content (keep-alive comments and empty chunks do not count) for idle
+// between chunks, is ended with a *StreamError matching [ErrTimeout].
+// Zero turns either off.
 func WithStreamTimeouts(firstChunk, idle time.Duration) Option {
 	return func(c *config) error {
 		if firstChunk < 0 || idle < 0 {
@@ -365,13 +424,18 @@ func WithStreamTimeouts(firstChunk, idle time.Duration) Option {
 }
 
 // watchdog ends a stalled stream by cancelling its request. Its one timer
-// runs first until the first chunk (when firstChunk is set), then, when
-// idle is set, from each chunk with content to the next.
+// runs first from the request's writing to the first chunk (when
+// firstChunk is set), then, when idle is set, from each chunk with
+// content to the next. The transport's trace calls sent, on its own
+// goroutine, hence the mutex.
 type watchdog struct {
 	c           *Client
 	first, idle time.Duration
+	mu          sync.Mutex
 	timer       stopTimer
-	seen        atomic.Bool
+	seen        bool
+	stopped     bool
+	wroteAt     time.Time    // when the last attempt was written
 	reason      atomic.Value // string: why it fired; "" until then
 	cancel      context.CancelFunc
 }
@@ -385,14 +449,50 @@ type stopTimer interface {
 func (c *Client) newWatchdog(cancel context.CancelFunc) *watchdog {
 	w := &watchdog{c: c, first: c.cfg.firstChunk, idle: c.cfg.idle, cancel: cancel}
 	w.reason.Store("")
-	if w.first > 0 {
-		w.timer = c.afterFunc(w.first, w.fire)
-	}
 	return w
 }
 
+// sent starts (or, for a retry, restarts) the first-chunk wait: the
+// request has just been written.
+func (w *watchdog) sent() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.first <= 0 || w.seen || w.stopped {
+		return
+	}
+	w.wroteAt = w.c.now()
+	if w.timer == nil {
+		w.timer = w.c.afterFunc(w.first, w.fire)
+	} else {
+		w.timer.Reset(w.first)
+	}
+}
+
+// answered pauses the first-chunk wait: an attempt's answer has begun,
+// and may be one that is retried after a wait.
+func (w *watchdog) answered() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.first > 0 && !w.seen && w.timer != nil {
+		w.timer.Stop()
+	}
+}
+
+// resume restarts the first-chunk wait once the answer is the stream's,
+// for what is left of it since the request was written.
+func (w *watchdog) resume() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.first > 0 && !w.seen && !w.stopped && w.timer != nil {
+		w.timer.Reset(max(w.first-w.c.now().Sub(w.wroteAt), 0))
+	}
+}
+
 func (w *watchdog) fire() {
-	if w.seen.Load() {
+	w.mu.Lock()
+	seen := w.seen
+	w.mu.Unlock()
+	if seen {
 		w.reason.Store(fmt.Sprintf("no content for %v", w.idle))
 	} else {
 		w.reason.Store(fmt.Sprintf("no chunk within %v", w.first))
@@ -403,7 +503,10 @@ func (w *watchdog) fire() {
 // chunk notes a chunk: the first one ends the first-chunk wait, and one
 // with content (or the first) restarts the idle wait.
 func (w *watchdog) chunk(progress bool) {
-	first := !w.seen.Swap(true)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	first := !w.seen
+	w.seen = true
 	if !first && !progress {
 		return
 	}
@@ -420,6 +523,9 @@ func (w *watchdog) chunk(progress bool) {
 }
 
 func (w *watchdog) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopped = true
 	if w.timer != nil {
 		w.timer.Stop()
 	}

@@ -11,18 +11,33 @@ import (
 	"io"
 )
 
+// ErrTooLong is returned by Next when a line or an event's data passes
+// the Reader's bound.
+var ErrTooLong = errors.New("sse: event longer than the limit")
+
 // Reader reads the data of events from a stream.
 type Reader struct {
 	br   *bufio.Reader
 	data []byte // the current event's data
 	long []byte // a line longer than the buffer, assembled
 	eof  bool
+	max  int // the most bytes of a line or of an event's data; 0: no bound
 }
 
 // NewReader returns a Reader of r. It reads no further than the event it
 // returns: each event is handed over as soon as its blank line arrives.
+// Lines and events may be of any length; see NewReaderLimit.
 func NewReader(r io.Reader) *Reader {
 	return &Reader{br: bufio.NewReaderSize(r, 32<<10)}
+}
+
+// NewReaderLimit is NewReader with a bound: a line, or an event's data,
+// longer than max bytes makes Next return ErrTooLong, having held at most
+// about max bytes of it. max <= 0 means no bound.
+func NewReaderLimit(r io.Reader, max int) *Reader {
+	rd := NewReader(r)
+	rd.max = max
+	return rd
 }
 
 // Next returns the data of the next event that has any; io.EOF at the
@@ -54,6 +69,9 @@ func (r *Reader) Next() ([]byte, error) {
 			value = value[1:]
 		}
 		if string(field) == "data" {
+			if r.max > 0 && len(r.data)+len(value)+1 > r.max {
+				return nil, ErrTooLong
+			}
 			if has {
 				r.data = append(r.data, '\n')
 			}
@@ -80,6 +98,9 @@ func (r *Reader) line() ([]byte, error) {
 			}
 			return trimEOL(frag), nil
 		case errors.Is(err, bufio.ErrBufferFull):
+			if r.max > 0 && len(r.long)+len(frag) > r.max+2 { // +2: the line's end
+				return nil, ErrTooLong
+			}
 			r.long = append(r.long, frag...)
 		case errors.Is(err, io.EOF):
 			r.eof = true

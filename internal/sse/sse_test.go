@@ -3,6 +3,7 @@ package sse
 import (
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -120,4 +121,52 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLimit: a line or an event past the bound is refused without being
+// held whole; events within it pass.
+func TestLimit(t *testing.T) {
+	t.Parallel()
+	long := "data: " + strings.Repeat("x", 200<<10) + "\n\n"
+	rd := NewReaderLimit(strings.NewReader("data: ok\n\n"+long), 100<<10)
+	if d, err := rd.Next(); err != nil || string(d) != "ok" {
+		t.Fatalf("first = %q, %v", d, err)
+	}
+	if _, err := rd.Next(); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("a 200 KiB line under a 100 KiB bound: %v", err)
+	}
+	// Many short data lines that make one long event.
+	many := strings.Repeat("data: "+strings.Repeat("y", 1000)+"\n", 200) + "\n"
+	if _, err := NewReaderLimit(strings.NewReader(many), 100<<10).Next(); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("a 200 KB event of short lines: %v", err)
+	}
+	if d, err := NewReaderLimit(strings.NewReader(many), 300<<10).Next(); err != nil || len(d) < 200000 {
+		t.Fatalf("under the bound: %d bytes, %v", len(d), err)
+	}
+}
+
+// TestLimitMemory: a 64 MiB line under a 1 MiB bound costs about the
+// bound, not the line.
+func TestLimitMemory(t *testing.T) {
+	r := io.MultiReader(strings.NewReader("data: "), endless{})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := NewReaderLimit(r, 1<<20).Next()
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrTooLong) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 8<<20 {
+		t.Errorf("allocated %d bytes for a 1 MiB bound", n)
+	}
+}
+
+// endless is a body that never ends.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'z'
+	}
+	return len(p), nil
 }

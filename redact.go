@@ -1,0 +1,149 @@
+package openrouter
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// redactRun is the length of the shortest piece of the key's secret part
+// that is redacted wherever it appears: an echo of the key with its end
+// (or start) cut off is still caught.
+const redactRun = 12
+
+// redactor removes the API key from texts: the whole key, and any run of
+// redactRun characters of its secret part (what follows the "sk-or-v1-"
+// style prefix). It is the one redaction of the package: errors, excerpts
+// and stream failures all go through it.
+type redactor struct {
+	key     string
+	windows map[string]struct{} // every redactRun-long run of the secret
+}
+
+func newRedactor(key string) *redactor {
+	r := &redactor{key: key}
+	secret := secretPart(key)
+	if len(secret) >= redactRun {
+		r.windows = make(map[string]struct{}, len(secret)-redactRun+1)
+		for i := 0; i+redactRun <= len(secret); i++ {
+			r.windows[secret[i:i+redactRun]] = struct{}{}
+		}
+	}
+	return r
+}
+
+// secretPart returns the key without its "sk-or-v1-" style prefix: what
+// follows the last '-' when that is long enough, otherwise the whole key.
+func secretPart(key string) string {
+	if i := strings.LastIndexByte(key, '-'); i >= 0 && len(key)-i-1 >= redactRun {
+		return key[i+1:]
+	}
+	return key
+}
+
+// String returns s with the key and every redactRun-long run of its
+// secret replaced by "[redacted]".
+func (r *redactor) String(s string) string {
+	if r == nil || len(r.key) < 4 || len(s) < min(len(r.key), redactRun) {
+		return s
+	}
+	s = strings.ReplaceAll(s, r.key, "[redacted]")
+	if r.windows == nil || len(s) < redactRun {
+		return s
+	}
+	var b strings.Builder
+	last := 0 // s[:last] is written
+	for i := 0; i+redactRun <= len(s); {
+		if _, ok := r.windows[s[i:i+redactRun]]; !ok {
+			i++
+			continue
+		}
+		end := i + redactRun
+		for end < len(s) {
+			if _, ok := r.windows[s[end-redactRun+1:end+1]]; !ok {
+				break
+			}
+			end++
+		}
+		b.WriteString(s[last:i])
+		b.WriteString("[redacted]")
+		last, i = end, end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// Bytes is String for raw JSON and other byte texts.
+func (r *redactor) Bytes(v []byte) []byte {
+	if s := r.String(string(v)); s != string(v) {
+		return []byte(s)
+	}
+	return v
+}
+
+// redact removes the API key from every text of an error the server sent,
+// in case a proxy or provider echoed it.
+func (c *Client) redact(e *APIError) {
+	r := c.redactor
+	e.Message, e.Code = r.String(e.Message), r.String(e.Code)
+	md := &e.Metadata
+	md.Raw, md.ProviderMessage = r.String(md.Raw), r.String(md.ProviderMessage)
+	md.FlaggedInput, md.RemedyHint = r.String(md.FlaggedInput), r.String(md.RemedyHint)
+	md.ProviderName, md.ErrorType, md.ProviderCode = r.String(md.ProviderName), r.String(md.ErrorType), r.String(md.ProviderCode)
+	md.LimitSource, md.Reason = r.String(md.LimitSource), r.String(md.Reason)
+	for i, s := range md.Reasons {
+		md.Reasons[i] = r.String(s)
+	}
+	for k, v := range md.Extra {
+		md.Extra[k] = r.Bytes(v)
+	}
+}
+
+// redactErr removes the key from the texts of err when it is an error the
+// SDK builds from an answer (*APIError, *StreamError), and returns it.
+func (c *Client) redactErr(err error) error {
+	switch e := err.(type) {
+	case *APIError:
+		c.redact(e)
+	case *StreamError:
+		e.Reason = c.redactor.String(e.Reason)
+	}
+	return err
+}
+
+// String describes the client without its key: its base URL and whether
+// a key is set.
+func (c *Client) String() string {
+	if c == nil {
+		return "openrouter.Client(nil)"
+	}
+	key := "none"
+	if c.apiKey != "" {
+		key = "[redacted]"
+	}
+	return fmt.Sprintf("openrouter.Client{BaseURL: %q, Key: %s}", c.cfg.baseURL, key)
+}
+
+// GoString is String: %#v never prints the key or the shared headers.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb (%v, %+v, %#v, %s, %q...), so that
+// no verb reaches the fields that hold the key.
+func (c *Client) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", c.String())
+		return
+	}
+	fmt.Fprint(f, c.String())
+}
+
+// LogValue logs the client as its base URL, without the key.
+func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("openrouter.Client(nil)")
+	}
+	return slog.GroupValue(slog.String("base_url", c.cfg.baseURL), slog.Bool("has_key", c.apiKey != ""))
+}
