@@ -9,7 +9,10 @@ import "context"
 
 // JSONRequest returns the request ChatJSON(ctx, c, req, opts...) sends
 // first, asking for JSON matching T: to put in a batch. Pass the answer
-// it gets to ChatJSONFrom with the same req and opts.
+// it gets to ChatJSONFrom with the same req and opts. Unlike ChatJSON's,
+// it sets no provider preferences when req has none (a batch routes
+// providers as a whole, so require_parameters cannot go on one of its
+// requests): CheckBatchable accepts it.
 func JSONRequest[T any](c *Client, req *ChatRequest, opts ...JSONOption) (*ChatRequest, error) {
 	cfg, err := newJSONConfig(opts)
 	if err != nil {
@@ -25,7 +28,13 @@ func JSONRequest[T any](c *Client, req *ChatRequest, opts ...JSONOption) (*ChatR
 	if err != nil {
 		return nil, err
 	}
-	return c.jsonRequest(req, models[0], name, sch, cfg), nil
+	out := c.jsonRequest(req, models[0], name, sch, cfg)
+	if req.Provider == nil {
+		// A batch routes providers as a whole: require_parameters cannot
+		// go on one of its requests.
+		out.Provider = nil
+	}
+	return out, nil
 }
 
 // ChatJSONFrom does what ChatJSON does, from ans, the answer that the
