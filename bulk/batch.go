@@ -321,7 +321,11 @@ func (br *batchRun[T, R]) adopt(ctx context.Context, ch *chunk) bool {
 		}
 		return true
 	case err == nil && len(found) == 0 && br.m.now().After(ch.rec.Marker.NotBefore.Add(resubmitAfter)):
-		return false // not stored: its items go in a new batch
+		ch.rec.Closed = true // not stored: its items go in a new batch
+		if jerr := br.record(ch.rec); jerr != nil {
+			r.stop(jerr)
+		}
+		return false
 	}
 	var serr error
 	switch {

@@ -43,8 +43,10 @@ func textMode(c *openrouter.Client, clock *ort.Clock) bulk.BatchMode[job, string
 			}
 			return req, nil
 		},
-		Result: func(_ context.Context, _ job, ans *openrouter.ChatResponse) (string, error) { return ans.Content(), nil },
-		Wait:   pollAdvancing(clock),
+		Result: func(_ context.Context, _ job, ans *openrouter.ChatResponse) (string, error) {
+			return ans.Content(), nil
+		},
+		Wait: pollAdvancing(clock),
 	}
 }
 
