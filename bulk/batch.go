@@ -529,7 +529,7 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 	r := br.r
 	item := r.rep.Results[i].Item
 	ans, err := res.Chat()
-	cost := 0.0
+	cost, syncCost := 0.0, 0.0 // the batch result's, and that of the requests Result sent
 	if ans != nil {
 		cost = ans.Cost()
 	} else if ae := (*openrouter.APIError)(nil); errors.As(err, &ae) && ae.Response != nil {
@@ -539,16 +539,17 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 	if err == nil {
 		mctx, meter := openrouter.TrackCost(ctx)
 		v, err = br.m.Result(mctx, item, ans)
-		cost += meter.USD()
+		syncCost = meter.USD()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := &r.rep.Results[i]
 	out.Attempts++
 	out.Batch = batchID
-	out.Cost += cost
-	r.rep.Cost += cost
+	out.Cost += cost + syncCost
+	r.rep.Cost += cost + syncCost
 	r.rep.BatchCost += cost
+	r.rep.SyncCost += syncCost
 	r.costDone++
 	var ae *openrouter.APIError
 	switch {

@@ -75,7 +75,9 @@ type Report[T, R any] struct {
 
 	// InBatch and InSync count the items this run ran in a batch and
 	// sync (RunBatch; Run runs every item sync); Batches are the IDs of
-	// the batches it submitted, BatchCost and SyncCost split Cost.
+	// the batches it submitted. BatchCost and SyncCost split Cost: what
+	// the batch results cost, at the batch price, and what the requests
+	// sent sync cost (BatchMode.Result's repairs among them).
 	InBatch, InSync     int
 	Batches             []string
 	BatchCost, SyncCost float64
