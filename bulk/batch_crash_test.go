@@ -41,11 +41,16 @@ func TestBatchHelperProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := openrouter.NewClient(os.Getenv("BULK_KEY"), openrouter.WithBaseURL(os.Getenv("BULK_URL")))
+	n, chunk := 60, 20
+	if os.Getenv("BULK_BATCH_N") != "" {
+		n, chunk = 5000, 1000
+	}
 	m := textMode(c, nil)
-	m.ChunkSize = 20
+	m.ChunkSize = chunk
 	// The server's batch clock stands still: this process polls until it is killed.
-	m.Wait = openrouter.BatchWait{MinInterval: time.Millisecond, MaxInterval: time.Millisecond}
-	_, _ = bulk.Runner[job, string]{Key: jobKey, Journal: batchPrintingJournal{j}}.RunBatch(context.Background(), jobs(60, ""), m)
+	m.Wait = openrouter.BatchWait{MinInterval: time.Millisecond, MaxInterval: time.Millisecond,
+		OnPoll: func(b *openrouter.Batch) { fmt.Printf("polled %s\n", b.ID) }}
+	_, _ = bulk.Runner[job, string]{Key: jobKey, Journal: batchPrintingJournal{j}}.RunBatch(context.Background(), jobs(n, ""), m)
 }
 
 // TestRunBatchResumesAfterKill submits a job's batches in a helper
@@ -67,10 +72,12 @@ func TestRunBatchResumesAfterKill(t *testing.T) {
 	}
 	submitted := map[string]bool{}
 	sc := bufio.NewScanner(out)
-	for len(submitted) < 3 && sc.Scan() {
+	polled := false // the kill comes while the helper waits: after its first poll
+	for (len(submitted) < 3 || !polled) && sc.Scan() {
 		if id, ok := strings.CutPrefix(sc.Text(), "batch "); ok {
 			submitted[id] = true
 		}
+		polled = polled || strings.HasPrefix(sc.Text(), "polled ")
 	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
