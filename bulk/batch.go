@@ -259,6 +259,7 @@ func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Repor
 			}
 		}
 	}
+	stopTicker := r.startProgress()
 	if len(syncItems) > 0 {
 		br.runSync(ctx, syncItems)
 	}
@@ -289,6 +290,7 @@ func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Repor
 	if len(retry) > 0 {
 		br.runSync(ctx, retry)
 	}
+	stopTicker()
 	r.rep.Elapsed = r.b.now().Sub(r.start)
 	r.rep.Stopped = r.stopped()
 	for _, res := range r.rep.Results {
@@ -492,13 +494,15 @@ func (br *batchRun[T, R]) collect(ctx context.Context, ch *chunk) (retry []int) 
 		results, err = c.BatchResultMap(ctx, ch.rec.ID)
 	}
 	if err != nil {
-		// The batch runs on: a run with the same journal collects it.
-		err = fmt.Errorf("bulk: batch %s not collected (%w): run again with the same journal to collect its results without submitting it again", ch.rec.ID, err)
+		// The batch runs on, and is billed: a run with the same journal
+		// collects it; running its items otherwise would pay them twice.
+		err = fmt.Errorf("%w: bulk: batch %s not collected (%w): run again with the same journal to collect its results without submitting it again",
+			openrouter.ErrMaybeBilled, ch.rec.ID, err)
 		if ctx.Err() != nil {
 			r.stop(ctx.Err())
 		}
 		for _, i := range ch.items {
-			r.finish(i, NotAttempted, err)
+			r.finish(i, Failed, err)
 		}
 		return nil
 	}
@@ -594,15 +598,6 @@ func (br *batchRun[T, R]) runSync(ctx context.Context, idx []int) {
 		r.mu.Lock()
 		sub.SpendingCap = max(limit-r.rep.Cost-br.est, 1e-12)
 		r.mu.Unlock()
-	}
-	if r.b.Progress != nil {
-		sub.Progress = func(p Progress) {
-			q := r.progress()
-			q.Done, q.Failed, q.NotAttempted, q.Cost = q.Done+p.Done, q.Failed+p.Failed, q.NotAttempted+p.NotAttempted, q.Cost+p.Cost
-			if p.Done+p.Failed+p.NotAttempted < p.Total {
-				r.b.Progress(q)
-			}
-		}
 	}
 	items := r.rep.Results
 	rep, err := sub.Run(ctx, idx, func(ctx context.Context, i int) (R, error) { return br.m.Sync(ctx, items[i].Item) })

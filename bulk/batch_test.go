@@ -197,8 +197,10 @@ func TestRunBatchJournalSkipsDoneAndCollectsOpenBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Done != 0 || rep.NotAttempted != 8 || !strings.Contains(rep.Results[0].Err.Error(), "run again with the same journal") {
-		t.Fatalf("first run: done %d, not attempted %d, %v", rep.Done, rep.NotAttempted, rep.Results[0].Err)
+	// Its items may be billed: they are not left to run again (Remaining).
+	if rep.Done != 0 || rep.Failed != 8 || rep.MaybeBilled != 8 || len(rep.Remaining()) != 0 ||
+		!errors.Is(rep.Results[0].Err, openrouter.ErrMaybeBilled) || !strings.Contains(rep.Results[0].Err.Error(), "run again with the same journal") {
+		t.Fatalf("first run: done %d, failed %d, maybe billed %d, %v", rep.Done, rep.Failed, rep.MaybeBilled, rep.Results[0].Err)
 	}
 	rep, err = bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), jobs(8, ""), textMode(c, clock))
 	if err != nil {
@@ -309,3 +311,24 @@ func TestBillInSyncMode(t *testing.T) {
 }
 
 var _ = json.Marshal
+
+func TestRunBatchSpendingCapAndProgress(t *testing.T) {
+	var cnt counter
+	srv, c, clock := batchSetup(t, &cnt)
+	var last bulk.Progress
+	m := textMode(c, clock)
+	m.ChunkSize = 5
+	// Each batch of 5 may cost up to about $0.00015 (100 output tokens each at half price): the cap lets two pass.
+	rep, err := bulk.Runner[job, string]{Key: jobKey, SpendingCap: 0.0004, Progress: func(p bulk.Progress) { last = p }}.
+		RunBatch(context.Background(), jobs(20, "openai/gpt-4o-mini"), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, rep, 20)
+	if !errors.Is(rep.Stopped, bulk.ErrSpendingCap) || srv.BatchStats().Submits != 2 || rep.Done != 10 || rep.NotAttempted != 10 {
+		t.Fatalf("stopped %v after %d submits: done %d, not attempted %d; want the cap after 2 batches", rep.Stopped, srv.BatchStats().Submits, rep.Done, rep.NotAttempted)
+	}
+	if last.Total != 20 || last.Done != 10 || last.NotAttempted != 10 || !near(last.Cost, rep.Cost) {
+		t.Errorf("last progress %+v", last)
+	}
+}
