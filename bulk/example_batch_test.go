@@ -29,7 +29,9 @@ func ExampleRunner_RunBatch() {
 			}
 			return req, nil
 		},
-		Result: func(_ context.Context, _ string, ans *openrouter.ChatResponse) (string, error) { return ans.Content(), nil },
+		Result: func(_ context.Context, _ string, ans *openrouter.ChatResponse) (string, error) {
+			return ans.Content(), nil
+		},
 		Wait: openrouter.BatchWait{MinInterval: time.Nanosecond, MaxInterval: time.Nanosecond,
 			OnPoll: func(*openrouter.Batch) { clock.Advance(time.Minute) }},
 	})
