@@ -91,3 +91,39 @@ func TestRunBatchResubmitsALostMarkerOnlyAfterTheWindow(t *testing.T) {
 		t.Fatalf("after the window: done %d, submits %d; want 3, 1", rep.Done, srv.BatchStats().Submits)
 	}
 }
+
+func TestRunBatchNeverResubmitsAmbiguousMarker(t *testing.T) {
+	var cnt counter
+	srv, c, clock := batchSetup(t, &cnt)
+	j, err := bulk.OpenJournal(filepath.Join(t.TempDir(), "j.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	in := jobs(2, "openai/gpt-4o-mini")
+	m := textMode(c, clock)
+	breq := &openrouter.BatchRequest{Model: "openai/gpt-4o-mini"}
+	for _, it := range in {
+		req, _ := m.Request(it)
+		breq.Requests = append(breq.Requests, openrouter.BatchItem{CustomID: it.Text, Body: req})
+	}
+	marker, err := c.BatchMarker(breq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeMarker(t, j, marker, []string{in[0].Text, in[1].Text})
+	for range 2 { // two batches match the marker: which is ours cannot be told
+		breq.Token = ""
+		if _, err := c.SubmitBatch(context.Background(), breq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), in, bulk.WithBatchClock(m, func() time.Time { return marker.NotBefore.Add(time.Hour) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var se *openrouter.BatchSubmitError
+	if rep.Failed != 2 || srv.BatchStats().Submits != 2 || !errors.As(rep.Results[0].Err, &se) || len(se.Candidates) != 2 || len(rep.Remaining()) != 0 {
+		t.Fatalf("failed %d, submits %d, %v; want both failed naming the 2 candidates, nothing resubmitted", rep.Failed, srv.BatchStats().Submits, rep.Results[0].Err)
+	}
+}
