@@ -213,9 +213,7 @@ func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Repor
 		waiting = append(waiting, ch)
 	}
 
-	var syncItems []int
-	groups := map[string][]int{}
-	var order []string
+	var syncItems, batchItems []int
 	for i := range r.rep.Results {
 		if r.rep.Results[i].Resumed || taken[i] || r.rep.Results[i].Status != NotAttempted || r.rep.Results[i].Err != nil {
 			continue
@@ -233,59 +231,24 @@ func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Repor
 			continue
 		}
 		br.reqs[i] = req
-		model := req.Model
-		if model == "" {
-			model = br.m.Client.Roles().Standard
-		}
+		model := br.model(req)
 		if openrouter.CheckBatchable(req) != nil || br.m.Batchable != nil && !br.m.Batchable(model) {
 			syncItems = append(syncItems, i)
 			continue
 		}
-		g := model
-		if strings.HasPrefix(model, "google/") && req.ResponseFormat != nil {
-			f, _ := json.Marshal(req.ResponseFormat)
-			g += "\x00" + string(f)
-		}
-		if _, ok := groups[g]; !ok {
-			order = append(order, g)
-		}
-		groups[g] = append(groups[g], i)
+		batchItems = append(batchItems, i)
 	}
-	for _, g := range order {
-		model, _, _ := strings.Cut(g, "\x00")
-		for c := range slices.Chunk(groups[g], br.m.ChunkSize) {
-			if ch := br.submit(ctx, model, c); ch != nil {
-				waiting = append(waiting, ch)
-			}
-		}
-	}
+	waiting = append(waiting, br.submitAll(ctx, batchItems)...)
 	stopTicker := r.startProgress()
 	if len(syncItems) > 0 {
 		br.runSync(ctx, syncItems)
 	}
 	retry := br.waitAll(ctx, waiting)
 	if len(retry) > 0 && br.m.RetryInBatch && r.stopped() == nil {
-		var again []*chunk
 		for _, i := range retry {
 			r.rep.Results[i].Err = nil
 		}
-		groups := map[string][]int{}
-		order = order[:0]
-		for _, i := range retry {
-			g := br.reqs[i].Model
-			if _, ok := groups[g]; !ok {
-				order = append(order, g)
-			}
-			groups[g] = append(groups[g], i)
-		}
-		for _, g := range order {
-			for c := range slices.Chunk(groups[g], br.m.ChunkSize) {
-				if ch := br.submit(ctx, g, c); ch != nil {
-					again = append(again, ch)
-				}
-			}
-		}
-		retry = br.waitAll(ctx, again)
+		retry = br.waitAll(ctx, br.submitAll(ctx, retry))
 	}
 	if len(retry) > 0 {
 		br.runSync(ctx, retry)
@@ -306,6 +269,44 @@ func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Repor
 		r.b.Progress(r.progress())
 	}
 	return r.rep
+}
+
+// model is the model a request runs on.
+func (br *batchRun[T, R]) model(req *openrouter.ChatRequest) string {
+	if req.Model != "" {
+		return req.Model
+	}
+	return br.m.Client.Roles().Standard
+}
+
+// submitAll submits the items in batches of at most ChunkSize, grouped
+// by model and, on Google models, by response format; it returns the
+// batches submitted.
+func (br *batchRun[T, R]) submitAll(ctx context.Context, items []int) []*chunk {
+	groups := map[string][]int{}
+	var order []string
+	for _, i := range items {
+		req := br.reqs[i]
+		g := br.model(req)
+		if strings.HasPrefix(g, "google/") && req.ResponseFormat != nil {
+			f, _ := json.Marshal(req.ResponseFormat)
+			g += "\x00" + string(f)
+		}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	var out []*chunk
+	for _, g := range order {
+		model, _, _ := strings.Cut(g, "\x00")
+		for c := range slices.Chunk(groups[g], br.m.ChunkSize) {
+			if ch := br.submit(ctx, model, c); ch != nil {
+				out = append(out, ch)
+			}
+		}
+	}
+	return out
 }
 
 // adopt settles a recorded submission without a batch ID: it reports
@@ -569,7 +570,10 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 			}
 		}
 		r.finishLocked(i, Done, nil)
-	case errors.As(err, &ae) && ae.Retryable() && !stops(err):
+	case stops(err): // a 402, say: the next items would fail the same way
+		r.stopLocked(err)
+		r.finishLocked(i, NotAttempted, err)
+	case errors.As(err, &ae) && ae.Retryable():
 		out.Err = err
 		return true
 	default:

@@ -332,3 +332,19 @@ func TestRunBatchSpendingCapAndProgress(t *testing.T) {
 		t.Errorf("last progress %+v", last)
 	}
 }
+
+func TestRunBatchInsufficientCreditsResultStopsTheRun(t *testing.T) {
+	var cnt counter
+	srv, c, clock := batchSetup(t, &cnt)
+	srv.FailBatchRequest("item 001", ort.BatchFailure{Status: 402, Message: "Insufficient credits"})
+	srv.FailBatchRequest("item 002", ort.BatchFailure{Status: 503, Message: "overloaded"}) // would run again sync
+	rep, err := bulk.Runner[job, string]{Key: jobKey}.RunBatch(context.Background(), jobs(3, ""), textMode(c, clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, rep, 3)
+	if !errors.Is(rep.Stopped, openrouter.ErrInsufficientCredits) || rep.Results[1].Status != bulk.NotAttempted ||
+		rep.Results[2].Status != bulk.NotAttempted || cnt.get("item 002") != 0 || rep.Done != 1 {
+		t.Fatalf("stopped %v; statuses %v %v %v", rep.Stopped, rep.Results[0].Status, rep.Results[1].Status, rep.Results[2].Status)
+	}
+}

@@ -19,7 +19,9 @@ type Bill[T any] struct {
 	Client *openrouter.Client
 	// Request builds an item's chat request. In RunBatch, nil means
 	// BatchMode.Request; in Run it is required. An item whose request
-	// cannot be built is left out of the estimate.
+	// cannot be built is left out of the estimate, and so is one whose
+	// Request returns ErrSync in RunBatch (its sync path is the caller's:
+	// a long article RewriteMode rewrites in sections, say).
 	Request func(item T) (*openrouter.ChatRequest, error)
 	// RequireFunds refuses to start, with an
 	// *openrouter.InsufficientFundsError (matching
