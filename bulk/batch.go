@@ -213,6 +213,7 @@ func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Repor
 		waiting = append(waiting, ch)
 	}
 
+	stopTicker := r.startProgress()
 	var syncItems, batchItems []int
 	for i := range r.rep.Results {
 		if r.rep.Results[i].Resumed || taken[i] || r.rep.Results[i].Status != NotAttempted || r.rep.Results[i].Err != nil {
@@ -239,16 +240,25 @@ func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Repor
 		batchItems = append(batchItems, i)
 	}
 	waiting = append(waiting, br.submitAll(ctx, batchItems)...)
-	stopTicker := r.startProgress()
 	if len(syncItems) > 0 {
 		br.runSync(ctx, syncItems)
 	}
 	retry := br.waitAll(ctx, waiting)
 	if len(retry) > 0 && br.m.RetryInBatch && r.stopped() == nil {
+		var again, unbatchable []int
 		for _, i := range retry {
 			r.rep.Results[i].Err = nil
+			if br.reqs[i] == nil { // from a batch resumed from the journal
+				req, err := br.m.Request(r.rep.Results[i].Item)
+				if err != nil || req == nil || openrouter.CheckBatchable(req) != nil {
+					unbatchable = append(unbatchable, i)
+					continue
+				}
+				br.reqs[i] = req
+			}
+			again = append(again, i)
 		}
-		retry = br.waitAll(ctx, br.submitAll(ctx, retry))
+		retry = append(br.waitAll(ctx, br.submitAll(ctx, again)), unbatchable...)
 	}
 	if len(retry) > 0 {
 		br.runSync(ctx, retry)

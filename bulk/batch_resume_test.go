@@ -11,6 +11,7 @@ import (
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
+	ort "github.com/routerkit/openrouter/openroutertest"
 )
 
 // writeMarker records a batch's marker and custom IDs without its ID, as
@@ -125,5 +126,32 @@ func TestRunBatchNeverResubmitsAmbiguousMarker(t *testing.T) {
 	var se *openrouter.BatchSubmitError
 	if rep.Failed != 2 || srv.BatchStats().Submits != 2 || !errors.As(rep.Results[0].Err, &se) || len(se.Candidates) != 2 || len(rep.Remaining()) != 0 {
 		t.Fatalf("failed %d, submits %d, %v; want both failed naming the 2 candidates, nothing resubmitted", rep.Failed, srv.BatchStats().Submits, rep.Results[0].Err)
+	}
+}
+
+func TestRunBatchResumedBatchRetriesInAFollowUpBatch(t *testing.T) {
+	var cnt counter
+	srv, c, clock := batchSetup(t, &cnt)
+	j, err := bulk.OpenJournal(filepath.Join(t.TempDir(), "j.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	m := textMode(c, clock)
+	m.Wait.OnPoll = func(*openrouter.Batch) { cancel() } // the first run stops waiting
+	if _, err := (bulk.Runner[job, string]{Key: jobKey, Journal: j}).RunBatch(ctx, jobs(3, ""), m); err != nil {
+		t.Fatal(err)
+	}
+	srv.FailBatchRequest("item 001", ort.BatchFailure{Status: 503, Message: "overloaded"})
+	m = textMode(c, clock)
+	m.RetryInBatch = true
+	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), jobs(3, ""), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The failure is scripted by custom ID: the follow-up batch fails it too, and the sync path runs it.
+	if r := rep.Results[1]; rep.Done != 3 || srv.BatchStats().Submits != 2 || len(rep.Batches) != 1 || r.Attempts != 3 || r.Batch != "" {
+		t.Fatalf("done %d, submits %d, item 001: attempts %d, batch %q; want a follow-up batch, then sync", rep.Done, srv.BatchStats().Submits, r.Attempts, r.Batch)
 	}
 }
