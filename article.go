@@ -121,6 +121,28 @@ func (c *Client) Rewrite(ctx context.Context, req RewriteRequest, opts ...JSONOp
 	}
 	defer cancel()
 	opts = withCallOptions(opts, callOpts)
+	plan, err := c.planRewrite(req)
+	if err != nil {
+		return nil, err
+	}
+	if plan.sections == nil {
+		return c.rewriteWhole(ctx, plan.req, plan.chat, nil, opts)
+	}
+	return c.rewriteSections(ctx, plan.req, plan.sections, plan.maxOut, opts)
+}
+
+// rewritePlan is how a rewrite is done: in one request (chat), or in
+// sections.
+type rewritePlan struct {
+	req      RewriteRequest // with its format and model filled in
+	chat     *ChatRequest   // the request of a rewrite in one piece
+	sections []string       // the sections of a long article, nil otherwise
+	maxOut   int
+}
+
+// planRewrite checks req and decides whether the article is rewritten
+// in one request or in sections.
+func (c *Client) planRewrite(req RewriteRequest) (*rewritePlan, error) {
 	if strings.TrimSpace(req.Article) == "" {
 		return nil, invalid("rewrite of an empty article")
 	}
@@ -153,17 +175,20 @@ func (c *Client) Rewrite(ctx context.Context, req RewriteRequest, opts ...JSONOp
 	if req.TargetWords > 0 {
 		out = req.TargetWords * 2
 	}
+	p := &rewritePlan{req: req, maxOut: maxOut}
 	if in+out+promptOverhead <= ctxTokens && out <= maxOut {
-		return c.rewriteWhole(ctx, req, out, maxOut, opts)
+		p.chat = rewriteChat(req, req.Article, "Return JSON with title, meta_description (at most 160 characters) and content (the whole rewritten article).", maxTokensFor(req, out, maxOut))
+		return p, nil
 	}
 	budget := min((ctxTokens-promptOverhead)*5/11, maxOut*5/6) // tokens of article per request
-	sections := split.Sections(req.Article, req.Format, max(budget, 500)*3)
-	return c.rewriteSections(ctx, req, sections, maxOut, opts)
+	p.sections = split.Sections(req.Article, req.Format, max(budget, 500)*3)
+	return p, nil
 }
 
-func (c *Client) rewriteWhole(ctx context.Context, req RewriteRequest, out, maxOut int, opts []JSONOption) (*RewriteResult, error) {
-	creq := rewriteChat(req, req.Article, "Return JSON with title, meta_description (at most 160 characters) and content (the whole rewritten article).", maxTokensFor(req, out, maxOut))
-	v, res, err := ChatJSON[rewriteAnswer](ctx, c, creq, opts...)
+// rewriteWhole rewrites an article in one request; first, when set, is
+// the answer to it obtained elsewhere (a batch).
+func (c *Client) rewriteWhole(ctx context.Context, req RewriteRequest, creq *ChatRequest, first *ChatResponse, opts []JSONOption) (*RewriteResult, error) {
+	v, res, err := chatJSON[rewriteAnswer](ctx, c, creq, first, opts)
 	if err != nil {
 		return nil, err
 	}

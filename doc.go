@@ -117,5 +117,9 @@
 // call would have. A submission is never resent blindly: when its answer
 // is lost the client looks the batch up ([Client.FindBatch]). Before a
 // job, [Client.EstimateCost] bounds its cost and [Client.CheckFunds]
-// refuses one the account cannot pay.
+// refuses one the account cannot pay. [JSONRequest] and [ChatJSONFrom]
+// ([Client.RewriteChat] and [Client.RewriteFrom]) put ChatJSON's (Rewrite's)
+// request in a batch and validate and repair its answer as ChatJSON does.
+// A whole job in batch mode, with its journal, sync fallback and bill, is
+// the bulk package's Runner.RunBatch.
 package openrouter

@@ -165,6 +165,13 @@ var schemaNameRe = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
 // options ([CallOption]), which apply to every request sent: a
 // CallResponseInto counts them all, a CallTimeout bounds them together.
 func ChatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...JSONOption) (T, *JSONResult, error) {
+	return chatJSON[T](ctx, c, req, nil, opts)
+}
+
+// chatJSON is ChatJSON; first, when set, is the answer to the first
+// request, obtained elsewhere (a batch): it is validated as if Chat had
+// returned it, and only repairs and fallbacks are sent.
+func chatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, first *ChatResponse, opts []JSONOption) (T, *JSONResult, error) {
 	var zero T
 	if c == nil {
 		return zero, nil, invalid("nil *Client")
@@ -181,24 +188,9 @@ func ChatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...J
 		return zero, nil, err
 	}
 	defer cancel()
-	typ := reflect.TypeOf((*T)(nil)).Elem()
-	sch, err := schemaOf(typ)
+	models, name, sch, err := jsonPlan[T](c, req, cfg)
 	if err != nil {
 		return zero, nil, err
-	}
-	name := schemaNameRe.ReplaceAllString(typ.Name(), "_")
-	if name == "" {
-		name = "answer"
-	}
-	first := req.Model
-	if first == "" {
-		first = c.cfg.roles.Rewrite
-	}
-	models := append([]string{first}, cfg.fallbacks...)
-	for _, m := range models {
-		if strings.Contains(m, ":online") && !cfg.allowOnline {
-			return zero, nil, invalid("%s is an :online variant: web results make JSON answers unreliable (JSONOnlineModels allows it)", m)
-		}
 	}
 	res := &JSONResult{}
 	var last error
@@ -206,7 +198,11 @@ func ChatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...J
 		creq := c.jsonRequest(req, model, name, sch, cfg)
 		for try := 0; try <= cfg.repairs; try++ {
 			res.Attempts++
-			ans, err := c.Chat(ctx, creq, callOpts...)
+			ans, err := first, error(nil)
+			if first == nil {
+				ans, err = c.Chat(ctx, creq, callOpts...)
+			}
+			first = nil
 			res.Cost += costOf(ans, err)
 			if err != nil {
 				last = err
@@ -236,6 +232,31 @@ func ChatJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...J
 		pe.Attempts, pe.Cost = res.Attempts, res.Cost
 	}
 	return zero, res, timeoutError(ctx, last)
+}
+
+// jsonPlan returns the models ChatJSON tries for req, in order, and the
+// name and schema of T it asks for.
+func jsonPlan[T any](c *Client, req *ChatRequest, cfg jsonConfig) ([]string, string, *schema.Schema, error) {
+	typ := reflect.TypeOf((*T)(nil)).Elem()
+	sch, err := schemaOf(typ)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	name := schemaNameRe.ReplaceAllString(typ.Name(), "_")
+	if name == "" {
+		name = "answer"
+	}
+	first := req.Model
+	if first == "" {
+		first = c.cfg.roles.Rewrite
+	}
+	models := append([]string{first}, cfg.fallbacks...)
+	for _, m := range models {
+		if strings.Contains(m, ":online") && !cfg.allowOnline {
+			return nil, "", nil, invalid("%s is an :online variant: web results make JSON answers unreliable (JSONOnlineModels allows it)", m)
+		}
+	}
+	return models, name, sch, nil
 }
 
 // fallsBack reports whether another model may succeed where this error

@@ -55,6 +55,9 @@ type Runner[T, R any] struct {
 	// that fail end Failed with an error matching openrouter.ErrMaybeBilled:
 	// their requests reached the server and may have been paid for.
 	DrainFor time.Duration
+	// Bill, when set, estimates the job's cost before it starts, and
+	// refuses to start one the account cannot pay when asked (see Bill).
+	Bill *Bill[T]
 
 	sleep func(context.Context, time.Duration) error // tests: the wait between passes
 	now   func() time.Time                           // tests: the clock of Elapsed and Progress
@@ -107,6 +110,9 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 	if err := r.load(items); err != nil {
 		return nil, err
 	}
+	if err := r.checkBill(ctx, items, nil); err != nil {
+		return nil, err
+	}
 	r.stopCh = make(chan struct{})
 	stopDrain := r.startDrain(ctx)
 	defer stopDrain()
@@ -132,6 +138,11 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 		}
 	}
 	stopTicker()
+	for _, res := range r.rep.Results {
+		if res.Attempts > 0 {
+			r.rep.InSync++
+		}
+	}
 	r.rep.Elapsed = r.b.now().Sub(r.start)
 	r.rep.Stopped = r.stopped()
 	if r.b.Progress != nil {
@@ -340,6 +351,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	res.Attempts++
 	res.Cost += cost
 	r.rep.Cost += cost
+	r.rep.SyncCost += cost
 	switch {
 	case err == nil:
 		res.Value = v

@@ -11,6 +11,27 @@
 //		return c.Rewrite(ctx, openrouter.RewriteRequest{Article: a.Text})
 //	})
 //
+// # Batch mode
+//
+// Runner.RunBatch runs the items through the Batch API (BatchMode), at
+// about half the sync price: in chunks (BatchMode.ChunkSize), grouped by
+// model and, on Google models, by response format; what cannot go in a
+// batch runs sync in the same run. The journal keeps, beside the items
+// done, a record of each batch under a key starting "#batch:" (item keys
+// may not): its marker and custom IDs before it is submitted, its ID
+// before it is waited for, and a closing record once its results are
+// recorded. A run killed while waiting therefore resumes by polling the
+// same batch. ChatJSONMode and RewriteMode are batch modes for
+// openrouter.ChatJSON and Rewrite.
+//
+// # Knowing the bill first
+//
+// Runner.Bill estimates a job's cost before it starts, in either mode
+// (openrouter.Client.EstimateCost, at the batch price for what goes in a
+// batch), refuses to start one the account cannot pay when asked
+// (openrouter.Client.CheckFunds), and sets the estimate beside the cost
+// in the Report.
+//
 // # Why a package of its own
 //
 // The runner, its journal and their vocabulary (Status, Done, Failed,

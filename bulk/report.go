@@ -3,6 +3,8 @@ package bulk
 import (
 	"fmt"
 	"time"
+
+	"github.com/routerkit/openrouter"
 )
 
 // Status is what became of an item.
@@ -45,6 +47,9 @@ type Result[T, R any] struct {
 	Cost float64
 	// Resumed reports whether the value came from the journal.
 	Resumed bool
+	// Batch is the ID of the batch the item ran in (RunBatch), "" when it
+	// ran sync.
+	Batch string
 }
 
 // Report is the outcome of a run.
@@ -67,6 +72,20 @@ type Report[T, R any] struct {
 	// ErrQuotaExhausted, this package's ErrSpendingCap, or a context
 	// error); nil when every item was tried.
 	Stopped error
+
+	// InBatch and InSync count the items this run ran in a batch and
+	// sync (RunBatch; Run runs every item sync); Batches are the IDs of
+	// the batches it submitted. BatchCost and SyncCost split Cost: what
+	// the batch results cost, at the batch price, and what the requests
+	// sent sync cost (BatchMode.Result's repairs among them).
+	InBatch, InSync     int
+	Batches             []string
+	BatchCost, SyncCost float64
+	// Estimate is what the items were estimated to cost at most before
+	// the run started, and Funds what the account had then (with
+	// Runner.Bill; nil otherwise): set them beside Cost.
+	Estimate *openrouter.CostEstimate
+	Funds    *openrouter.Funds
 }
 
 // Remaining returns the items that were not attempted, in input order: the

@@ -12,6 +12,13 @@
 //	go run ./examples/seo                         # the dozen sample articles, offline
 //	go run ./examples/seo -in ./posts -out ./site -cap 2.50
 //	OPENROUTER_API_KEY=sk-or-... go run ./examples/seo -journal seo.jsonl
+//	go run ./examples/seo -batch                  # rewrites through the Batch API, at about half price
+//
+// With -batch the rewrites go through the Batch API (bulk.RewriteMode):
+// each batch's ID is journaled before the wait, so a run killed while
+// waiting resumes, with the same -journal, by polling the same batch. The
+// covers are drawn through the sync API as each rewrite comes back, and
+// the report sets the cost beside what the same work costs in sync mode.
 package main
 
 import (
@@ -46,6 +53,7 @@ type config struct {
 	cap            float64
 	journal        string
 	images         bool
+	batch          bool
 	progressWriter io.Writer // where the live line goes (the terminal)
 }
 
@@ -59,6 +67,7 @@ func main() {
 	flag.Float64Var(&cfg.cap, "cap", 0, "spending cap in USD (0: none)")
 	flag.StringVar(&cfg.journal, "journal", "", "JSON-lines journal: a rerun skips the articles already done")
 	flag.BoolVar(&cfg.images, "images", true, "generate a cover image for each article")
+	flag.BoolVar(&cfg.batch, "batch", false, "rewrite through the Batch API (about half price, results within 24 h)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -92,7 +101,10 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 		return err
 	}
-	srv := demo.Server(out, key, openroutertest.WithLatency(30*time.Millisecond))
+	// Offline, the fake's batches progress on a clock that each poll moves
+	// a minute on, so a batch of a "24 h" window is done in milliseconds.
+	clock := openroutertest.NewClock(time.Now())
+	srv := demo.Server(out, key, openroutertest.WithLatency(30*time.Millisecond), openroutertest.WithClock(clock.Now))
 	if srv != nil {
 		defer srv.Close()
 	}
@@ -128,9 +140,32 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 		defer j.Close()
 		b.Journal = j
 	}
-	rep, err := b.Run(ctx, articles, func(ctx context.Context, a article) (output, error) {
-		return process(ctx, c, cfg, a)
-	})
+	rm := bulk.RewriteMode(c, rewriteRequest, openrouter.JSONRepair(1))
+	b.Bill = &bulk.Bill[article]{Client: c, Request: rm.Request}
+	var rep *bulk.Report[article, output]
+	if cfg.batch {
+		m := bulk.BatchMode[article, output]{
+			Client:  c,
+			Request: rm.Request,
+			Result: func(ctx context.Context, a article, ans *openrouter.ChatResponse) (output, error) {
+				res, err := rm.Result(ctx, a, ans)
+				if err != nil {
+					return output{}, err
+				}
+				return finish(ctx, c, cfg, a, res)
+			},
+			Sync: func(ctx context.Context, a article) (output, error) { return process(ctx, c, cfg, a) },
+		}
+		if srv != nil {
+			m.Wait = openrouter.BatchWait{MinInterval: time.Millisecond, MaxInterval: time.Millisecond,
+				OnPoll: func(*openrouter.Batch) { clock.Advance(time.Minute) }}
+		}
+		rep, err = b.RunBatch(ctx, articles, m)
+	} else {
+		rep, err = b.Run(ctx, articles, func(ctx context.Context, a article) (output, error) {
+			return process(ctx, c, cfg, a)
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -139,16 +174,26 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 	return nil
 }
 
-// process rewrites one article, draws its cover and writes both.
-func process(ctx context.Context, c *openrouter.Client, cfg config, a article) (output, error) {
-	res, err := c.Rewrite(ctx, openrouter.RewriteRequest{
+// rewriteRequest is how an article is rewritten.
+func rewriteRequest(a article) openrouter.RewriteRequest {
+	return openrouter.RewriteRequest{
 		Article:      a.Text,
 		Format:       "markdown",
 		Instructions: "Make it clearer and friendlier for a general audience; keep every fact, link and code block.",
-	}, openrouter.JSONRepair(1))
+	}
+}
+
+// process rewrites one article, draws its cover and writes both.
+func process(ctx context.Context, c *openrouter.Client, cfg config, a article) (output, error) {
+	res, err := c.Rewrite(ctx, rewriteRequest(a), openrouter.JSONRepair(1))
 	if err != nil {
 		return output{}, err
 	}
+	return finish(ctx, c, cfg, a, res)
+}
+
+// finish draws the cover of a rewritten article (sync) and writes both.
+func finish(ctx context.Context, c *openrouter.Client, cfg config, a article, res *openrouter.RewriteResult) (output, error) {
 	o := output{Title: res.Title, MetaDescription: res.MetaDescription, Sections: res.Sections, Cost: res.Cost}
 	if cfg.images {
 		img, err := c.GenerateImage(ctx, openrouter.ImageRequest{
@@ -177,6 +222,17 @@ func process(ctx context.Context, c *openrouter.Client, cfg config, a article) (
 func report(out io.Writer, rep *bulk.Report[article, output], cfg config) {
 	fmt.Fprintf(out, "\n%d articles: %d done, %d failed, %d not attempted in %v; cost $%.4f\n",
 		len(rep.Results), rep.Done, rep.Failed, rep.NotAttempted, rep.Elapsed.Round(time.Millisecond), rep.Cost)
+	if cfg.batch {
+		// The batch results were billed at the batch price; the same
+		// tokens sync cost that divided by the discount.
+		fmt.Fprintf(out, "  %d rewrites in %d batch(es) ($%.4f at the batch price), %d articles sync; covers sync ($%.4f)\n",
+			rep.InBatch, len(rep.Batches), rep.BatchCost, rep.InSync, rep.SyncCost)
+		fmt.Fprintf(out, "  the same work in sync mode: $%.4f (this run paid %.2fx)\n",
+			rep.BatchCost/openrouter.BatchDiscount+rep.SyncCost, ratio(rep.Cost, rep.BatchCost/openrouter.BatchDiscount+rep.SyncCost))
+	}
+	if rep.Estimate != nil {
+		fmt.Fprintf(out, "  estimated before the run: at most $%.4f for the rewrites (%d requests); spent $%.4f\n", rep.Estimate.Cost, rep.Estimate.Requests, rep.Cost)
+	}
 	for _, r := range rep.Results {
 		switch r.Status {
 		case bulk.Done:
@@ -203,6 +259,13 @@ func report(out io.Writer, rep *bulk.Report[article, output], cfg config) {
 		fmt.Fprintf(out, "  not attempted (%d): %s\n", len(names), strings.Join(names, ", "))
 		fmt.Fprintln(out, "  to resume, fix the cause and run again with the same -journal file: done articles are skipped.")
 	}
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
 }
 
 // sentinel names the error's category, for the report.

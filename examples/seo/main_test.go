@@ -60,3 +60,25 @@ func TestCapStopsAndSaysHowToResume(t *testing.T) {
 		}
 	}
 }
+
+// TestOfflineBatch runs the job with -batch: the rewrites go through the
+// fake's Batch API, the covers sync, and the report sets the cost beside
+// the same work's sync cost.
+func TestOfflineBatch(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	cfg := config{out: dir, images: true, batch: true, progressWriter: io.Discard, journal: filepath.Join(dir, "journal.jsonl")}
+	if err := run(context.Background(), &out, "", cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"12 articles: 12 done, 0 failed, 0 not attempted", "12 rewrites in 1 batch(es)",
+		"the same work in sync mode: $", "estimated before the run: at most $", "done    08-go-error-handling"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	png, err := os.ReadFile(filepath.Join(dir, "08-go-error-handling-cover.png"))
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("cover: %d bytes, %v", len(png), err)
+	}
+}
