@@ -8,6 +8,7 @@
 //	go run ./examples/pacing                        # the bar of the pacing issue
 //	go run ./examples/pacing -requests 500 -workers 20
 //	go run ./examples/pacing -load cpu,alloc,io     # the same beside background load
+//	go run ./examples/pacing -server-process        # the fake server in a process of its own
 //
 // -load starts -load-goroutines loads of each kind named: cpu (a
 // spinning child process), io (a child process writing and syncing a
@@ -41,11 +42,16 @@ type config struct {
 	workers       []int
 	load          string // kinds of background load, comma-separated
 	loadN         int    // goroutines of each kind
+	serverProcess bool   // run the fake server in a child process
 }
 
 func main() {
 	if kind := os.Getenv(burnEnv); kind != "" {
 		burn(kind) // a child process of -load
+		return
+	}
+	if settings := os.Getenv(serverEnv); settings != "" {
+		serveChild(settings) // the child process of -server-process
 		return
 	}
 	cfg := config{}
@@ -58,6 +64,7 @@ func main() {
 	flag.StringVar(&workers, "workers", "5,20,100", "goroutine counts, comma-separated")
 	flag.StringVar(&cfg.load, "load", "", "background load: cpu, alloc, io, comma-separated")
 	flag.IntVar(&cfg.loadN, "load-goroutines", 2, "processes (cpu, io) or goroutines (alloc) of each -load kind")
+	flag.BoolVar(&cfg.serverProcess, "server-process", false, "run the fake server in a child process, apart from the client's")
 	flag.Parse()
 	for _, w := range strings.Split(workers, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(w))
@@ -85,6 +92,9 @@ type result struct {
 func run(ctx context.Context, out io.Writer, cfg config) error {
 	fmt.Fprintf(out, "%d requests; server: %.0f req/s, burst %d, at most %d concurrent, %v latency, 429 with Retry-After: 1\n",
 		cfg.requests, cfg.rate, cfg.burst, cfg.maxConcurrent, cfg.latency)
+	if cfg.serverProcess {
+		fmt.Fprintln(out, "the fake server runs in a child process")
+	}
 	if cfg.load != "" {
 		fmt.Fprintf(out, "background load: %d each of %s\n", cfg.loadN, cfg.load)
 	}
@@ -108,16 +118,23 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 }
 
 func once(ctx context.Context, cfg config, workers int) (result, error) {
-	srv := openroutertest.NewServer(
-		openroutertest.WithRateLimit(cfg.rate, cfg.burst),
-		openroutertest.WithMaxConcurrent(cfg.maxConcurrent),
-		openroutertest.WithLatency(cfg.latency),
-		openroutertest.WithRetryAfter("1"),
-		openroutertest.WithoutRecording(),
-	)
-	defer srv.Close()
+	settings := serverSettings{Rate: cfg.rate, Burst: cfg.burst, MaxConcurrent: cfg.maxConcurrent, Latency: cfg.latency}
+	url, stats := "", func() (openroutertest.Stats, error) { return openroutertest.Stats{}, nil }
+	if cfg.serverProcess {
+		srv, err := startChildServer(settings)
+		if err != nil {
+			return result{}, err
+		}
+		defer srv.Close()
+		url, stats = srv.URL, srv.Stats
+	} else {
+		srv := newFakeServer(settings)
+		defer srv.Close()
+		url = srv.URL
+		stats = func() (openroutertest.Stats, error) { return srv.Stats(), nil }
+	}
 	lim := openrouter.NewAdaptiveLimiter() // the default, named here to read its learned rate
-	c := srv.Client(openrouter.WithLimiter(lim))
+	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(url), openrouter.WithLimiter(lim))
 
 	var next, failed atomic.Int64
 	var wg sync.WaitGroup
@@ -137,7 +154,10 @@ func once(ctx context.Context, cfg config, workers int) (result, error) {
 	}
 	wg.Wait()
 	wall := time.Since(start)
-	st := srv.Stats()
+	st, err := stats()
+	if err != nil {
+		return result{}, err
+	}
 	minimum := time.Duration(float64(cfg.requests-cfg.burst) / cfg.rate * float64(time.Second))
 	return result{workers: workers, wall: wall, min: minimum, failed: int(failed.Load()), n429: st.RateLimited,
 		peak: st.PeakConcurrent, learned: lim.LearnedRate()}, nil
