@@ -78,7 +78,7 @@ type AdaptiveLimiter struct {
 	last429   time.Time
 	lastProbe time.Time
 	inFlight  int       // requests sent and not yet released
-	lastPaced time.Time // the last request the learned rate held back
+	lastPaced time.Time // when the last request the learned rate held back was let go
 	epoch     uint64    // rate cuts so far: a request sent under an older epoch says nothing of the current rate
 	n429      int64
 }
@@ -211,19 +211,17 @@ func (l *AdaptiveLimiter) wait(ctx context.Context) (uint64, error) {
 	if now, err = l.reserve(ctx, l.fixed, now); err != nil {
 		return 0, err
 	}
-	paced := false
+	var sent time.Time
 	if l.adaptive {
-		var sent time.Time
 		if sent, err = l.reserve(ctx, pace, now); err != nil {
 			return 0, err
 		}
-		paced = sent.After(now)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inFlight++
-	if paced {
-		l.lastPaced = now
+	if sent.After(now) && sent.After(l.lastPaced) {
+		l.lastPaced = sent
 	}
 	return l.epoch, nil
 }
@@ -285,10 +283,13 @@ func (l *AdaptiveLimiter) done(o Outcome, epoch uint64) {
 		if l.measured == 0 && now.Sub(l.last429) >= guessSettle {
 			every = probeGuessing
 		}
-		// The rate steps up only while it holds requests back: a
-		// client that could not use it (a busy machine) has not
-		// shown the server accepts more.
-		if l.learned > 0 && now.Sub(l.lastProbe) >= every && now.Sub(l.lastPaced) <= every {
+		// The rate steps up only while it holds requests back, once
+		// one was since the last step: a client that could not use it
+		// (a busy machine) has not shown the server accepts more.
+		// (Since the last step, not within the last interval: below
+		// one request an interval every wait is longer than it, and
+		// the rate could never climb back.)
+		if l.learned > 0 && now.Sub(l.lastProbe) >= every && l.lastPaced.After(l.lastProbe) {
 			l.lastProbe = now
 			l.setRate(now, l.probe(now))
 		}

@@ -113,9 +113,9 @@ func climbs(r []learnedAt) []time.Time {
 // What the AdaptiveLimiter keeps in its one process, the Redis limiter
 // keeps in Redis, shared by every process using the name: the learned
 // rate and its token bucket, the measurement window, the count of cuts
-// (epoch), the last 429, the last probe, and the last time the learned
-// rate held a request back (lastPaced: the rate binds, so it may step
-// up; in any process, since the rate is theirs together). Per request,
+// (epoch), the last 429, the last probe, and when the last request the
+// learned rate held back was let go (lastPaced: the rate binds, so it may
+// step up; in any process, since the rate is theirs together). Per request,
 // as in the core: the epoch a request was sent under, which the process
 // keeps with its lease and gives back at release (a 429 sent before a
 // later cut is stale). Per process: nothing of the algorithm, only the
@@ -191,6 +191,17 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 				// then back to back: held back, it climbs again
 				if n := len(climbs(r[70:])); n == 0 {
 					t.Error("the rate did not rise once requests were held back again")
+				}
+			}},
+		{"a low rate climbs though each wait is longer than a step's interval", nil,
+			seq(tooMany(time.Second), oks(12, 0)),
+			func(t *testing.T, r []learnedAt) {
+				// nothing accepted before the 429: 1/s; each request then waits a second
+				if r[0].rate != 1 {
+					t.Fatalf("first guess %v/s, want 1/s", r[0].rate)
+				}
+				if n := len(climbs(r)); n < 5 {
+					t.Errorf("the rate rose %d times in 12 requests held back, want at least 5", n)
 				}
 			}},
 		{"X-RateLimit-Remaining paces to what remains", nil,

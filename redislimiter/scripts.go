@@ -9,8 +9,8 @@ import "github.com/redis/go-redis/v9"
 //	3 gate      the time (ms) until which every request waits
 //	4 learn     a hash: rate (requests/s, 0 = none yet), measured, accepted,
 //	            win_start, win_n, epoch (counts the cuts), last_429,
-//	            last_probe, last_paced (the last time the learned rate held
-//	            a request back, in any process), start, and the learned
+//	            last_probe, last_paced (when the last request the learned
+//	            rate held back, in any process, was let go), start, and the learned
 //	            rate's token bucket (burst 1): p_tokens, p_last (ms)
 //	5 queue     a sorted set: waiter ID -> ticket; served in ticket order
 //	6 qalive    a sorted set: waiter ID -> when it is dropped unless it asks
@@ -126,8 +126,11 @@ if ARGV[11] == '1' and learned > 0 then
   if tk < 0 then
     wait = wait - tk / learned * 1000
     -- the learned rate holds this request back: it binds, and may step
-    -- up (lastPaced)
-    redis.call('HSET', KEYS[4], 'last_paced', num(t))
+    -- up (lastPaced: when the request goes)
+    local sent = now + wait
+    if sent > tonumber(redis.call('HGET', KEYS[4], 'last_paced') or '0') then
+      redis.call('HSET', KEYS[4], 'last_paced', num(sent))
+    end
   end
   redis.call('HSET', KEYS[4], 'p_tokens', num(tk), 'p_last', num(t))
 end
@@ -193,11 +196,11 @@ if status ~= 429 then
   -- (probeEvery)
   local every = 1000
   if measured == 0 and now - l429 >= 2000 then every = 250 end
-  -- the rate steps up only while it holds requests back (lastPaced): a
-  -- limiter whose requests could not use it has not shown the server
-  -- accepts more
-  local paced = tonumber(redis.call('HGET', h, 'last_paced') or '')
-  if rate > 0 and now - lp >= every and paced and now - paced <= every then
+  -- the rate steps up only while it holds requests back, once one was
+  -- since the last step (lastPaced): a limiter whose requests could not
+  -- use it has not shown the server accepts more
+  local paced = tonumber(redis.call('HGET', h, 'last_paced') or '0')
+  if rate > 0 and now - lp >= every and paced > lp then
     -- probe: a guess climbs by 5%; a measured rate climbs back to what
     -- was measured, and past it (to twice it) after 30s without a 429.
     local nr = rate * 1.05
