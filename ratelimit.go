@@ -309,9 +309,12 @@ func (l *AdaptiveLimiter) done(o Outcome, epoch uint64) {
 	switch n := l.winN; {
 	case l.learned == 0:
 		// The first 429: all there is to go by is what was accepted since
-		// the start, inflated by any burst; halve it.
+		// the start, inflated by any burst; halve it. The requests still
+		// in flight count as accepted: a 429 comes back at once, a
+		// success after the model's answer, so the first 429 often comes
+		// before any success (and counting none would guess 1/s).
 		elapsed := math.Max(now.Sub(l.startAt).Seconds(), 0.05)
-		l.cut(now, math.Max(float64(l.accepted)/elapsed*0.5, 1), 0)
+		l.cut(now, math.Max(float64(l.accepted+int64(l.inFlight))/elapsed*0.5, 1), 0)
 	case n >= minAccepted:
 		// At each 429 the server's bucket is empty, so what it accepted
 		// since the window's 429 is its refill rate, less any tokens its

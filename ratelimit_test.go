@@ -398,6 +398,34 @@ func TestGuessClimbsQuickly(t *testing.T) {
 	}
 }
 
+// TestFirstGuessCountsInFlight: a 429 comes back at once and a success
+// only after the model's answer, so the first 429 often comes before any
+// success; the requests still in flight then count as accepted, instead
+// of a guess of 1/s.
+func TestFirstGuessCountsInFlight(t *testing.T) {
+	t.Parallel()
+	l := openrouter.NewAdaptiveLimiter()
+	clk := openrouter.NewFakeClock()
+	openrouter.SetClock(l, clk)
+	var rels []func(openrouter.Outcome)
+	for range 5 {
+		rel, err := l.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rels = append(rels, rel)
+	}
+	clk.Advance(100 * time.Millisecond)
+	rels[0](openrouter.Outcome{StatusCode: http.StatusTooManyRequests})
+	// 4 in flight in 0.1 s, halved
+	if got := l.LearnedRate(); math.Abs(got-20) > 1e-9 {
+		t.Errorf("first guess %.2f/s, want 20/s", got)
+	}
+	for _, rel := range rels[1:] {
+		rel(openrouter.Outcome{StatusCode: http.StatusOK})
+	}
+}
+
 // TestLowRateClimbs: a rate so low that every wait is longer than the
 // interval between steps (a first 429 before any success guesses 1/s)
 // binds all the same, and climbs while the server accepts.

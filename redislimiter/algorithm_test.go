@@ -283,3 +283,49 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 func describe(s step) string {
 	return fmt.Sprintf("status %d, Retry-After %v, remaining %d, reset in %v", s.status, s.retryAfter, s.remaining, s.resetIn)
 }
+
+// The first 429 often comes before any success (a 429 comes back at once,
+// a success after the model's answer): both limiters count the requests
+// still in flight as accepted, this one those of every process.
+func TestFirstGuessCountsInFlightAsAdaptiveLimiter(t *testing.T) {
+	s := startRedis(t)
+	start := time.UnixMilli(1_800_000_000_000)
+	cc, rc := &fakeClock{now: start}, &fakeClock{now: start}
+	core := openrouter.NewAdaptiveLimiter()
+	limiterclock.Set(core, cc)
+	rl := newLimiter(t, client(t, s.addr()), "first")
+	rl.now, rl.sleep = rc.Now, rc.Sleep
+	other := newLimiter(t, client(t, s.addr()), "first") // another process
+	other.now, other.sleep = rc.Now, rc.Sleep
+	ctx := context.Background()
+	var relCore, relRedis []func(openrouter.Outcome)
+	for i := range 5 {
+		rel, err := core.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		relCore = append(relCore, rel)
+		lim := rl
+		if i >= 3 {
+			lim = other
+		}
+		if rel, err = lim.Acquire(ctx); err != nil {
+			t.Fatal(err)
+		}
+		relRedis = append(relRedis, rel)
+	}
+	at := start.Add(100 * time.Millisecond)
+	cc.set(at)
+	rc.set(at)
+	o := openrouter.Outcome{StatusCode: 429, RetryAfter: time.Second, RateLimit: openrouter.RateLimitInfo{Remaining: -1}}
+	relCore[0](o)
+	relRedis[0](o)
+	if a, b := core.LearnedRate(), rl.LearnedRate(); a != 20 || math.Abs(a-b) > 1e-9 {
+		t.Errorf("first guess: AdaptiveLimiter %v/s, redislimiter %v/s, want 20/s (4 in flight in 0.1 s, halved)", a, b)
+	}
+	ok := openrouter.Outcome{StatusCode: 200, RateLimit: openrouter.RateLimitInfo{Remaining: -1}}
+	for i := 1; i < 5; i++ {
+		relCore[i](ok)
+		relRedis[i](ok)
+	}
+}

@@ -222,9 +222,12 @@ local winn = tonumber(redis.call('HGET', h, 'win_n') or '0')
 local ws = tonumber(redis.call('HGET', h, 'win_start') or '0')
 local nr, meas
 if rate == 0 then
+  -- the first 429: what was accepted, and what is still in flight (in
+  -- every process: this lease is gone), halved
   local start = tonumber(redis.call('HGET', h, 'start') or now)
   local el = math.max((now - start) / 1000, 0.05)
-  nr, meas = math.max(acc / el * 0.5, 1), 0
+  local inflight = redis.call('ZCOUNT', KEYS[1], now, '+inf')
+  nr, meas = math.max((acc + inflight) / el * 0.5, 1), 0
 elseif winn >= 20 then
   -- (n-1)/window: the bucket may have held a token at the window's start,
   -- so this is a true lower bound of the server's rate
