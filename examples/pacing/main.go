@@ -9,6 +9,7 @@
 //	go run ./examples/pacing -requests 500 -workers 20
 //	go run ./examples/pacing -load cpu,alloc,io     # the same beside background load
 //	go run ./examples/pacing -server-process        # the fake server in a process of its own
+//	go run ./examples/pacing -rate-log 2>rates.txt  # every 429 and change of the learned rate
 //
 // -load starts -load-goroutines loads of each kind named: cpu (a
 // spinning child process), io (a child process writing and syncing a
@@ -40,9 +41,10 @@ type config struct {
 	maxConcurrent int
 	latency       time.Duration
 	workers       []int
-	load          string // kinds of background load, comma-separated
-	loadN         int    // goroutines of each kind
-	serverProcess bool   // run the fake server in a child process
+	load          string    // kinds of background load, comma-separated
+	loadN         int       // goroutines of each kind
+	serverProcess bool      // run the fake server in a child process
+	rateLog       io.Writer // nil, or where to log 429s and changes of the learned rate
 }
 
 func main() {
@@ -65,7 +67,11 @@ func main() {
 	flag.StringVar(&cfg.load, "load", "", "background load: cpu, alloc, io, comma-separated")
 	flag.IntVar(&cfg.loadN, "load-goroutines", 2, "processes (cpu, io) or goroutines (alloc) of each -load kind")
 	flag.BoolVar(&cfg.serverProcess, "server-process", false, "run the fake server in a child process, apart from the client's")
+	logRate := flag.Bool("rate-log", false, "log every 429 and every change of the learned rate to stderr")
 	flag.Parse()
+	if *logRate {
+		cfg.rateLog = os.Stderr
+	}
 	for _, w := range strings.Split(workers, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(w))
 		if err != nil || n < 1 {
@@ -134,7 +140,12 @@ func once(ctx context.Context, cfg config, workers int) (result, error) {
 		stats = func() (openroutertest.Stats, error) { return srv.Stats(), nil }
 	}
 	lim := openrouter.NewAdaptiveLimiter() // the default, named here to read its learned rate
-	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(url), openrouter.WithLimiter(lim))
+	var limiter openrouter.Limiter = lim
+	if cfg.rateLog != nil {
+		fmt.Fprintf(cfg.rateLog, "%d goroutines:\n", workers)
+		limiter = &rateLog{AdaptiveLimiter: lim, start: time.Now(), out: cfg.rateLog}
+	}
+	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(url), openrouter.WithLimiter(limiter))
 
 	var next, failed atomic.Int64
 	var wg sync.WaitGroup

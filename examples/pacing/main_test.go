@@ -55,6 +55,20 @@ func TestSmallRunServerProcess(t *testing.T) {
 	}
 }
 
+// TestRateLog checks -rate-log: five requests at once against a burst of
+// one get 429s, and the first 429 sets the learned rate.
+func TestRateLog(t *testing.T) {
+	var out, log bytes.Buffer
+	cfg := config{requests: 20, rate: 50, burst: 1, maxConcurrent: 8, latency: time.Millisecond, workers: []int{5}, rateLog: &log}
+	if err := run(context.Background(), &out, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "5 goroutines:\n") || !strings.Contains(log.String(), "status 429") ||
+		!strings.Contains(log.String(), "rate 0.0/s -> ") {
+		t.Errorf("want the 429s and the first learned rate in the log:\n%s", log.String())
+	}
+}
+
 // TestSmallRunUnderLoad runs it beside allocation load (the kinds run in
 // child processes need the example's own binary: see TestMain).
 func TestSmallRunUnderLoad(t *testing.T) {
