@@ -78,7 +78,7 @@ type AdaptiveLimiter struct {
 	last429   time.Time
 	lastProbe time.Time
 	inFlight  int       // requests sent and not yet released
-	lastPaced time.Time // the last request the learned rate held back
+	lastPaced time.Time // when the last request the learned rate held back was let go
 	epoch     uint64    // rate cuts so far: a request sent under an older epoch says nothing of the current rate
 	n429      int64
 }
@@ -211,19 +211,17 @@ func (l *AdaptiveLimiter) wait(ctx context.Context) (uint64, error) {
 	if now, err = l.reserve(ctx, l.fixed, now); err != nil {
 		return 0, err
 	}
-	paced := false
+	var sent time.Time
 	if l.adaptive {
-		var sent time.Time
 		if sent, err = l.reserve(ctx, pace, now); err != nil {
 			return 0, err
 		}
-		paced = sent.After(now)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inFlight++
-	if paced {
-		l.lastPaced = now
+	if sent.After(now) && sent.After(l.lastPaced) {
+		l.lastPaced = sent
 	}
 	return l.epoch, nil
 }
@@ -285,10 +283,13 @@ func (l *AdaptiveLimiter) done(o Outcome, epoch uint64) {
 		if l.measured == 0 && now.Sub(l.last429) >= guessSettle {
 			every = probeGuessing
 		}
-		// The rate steps up only while it holds requests back: a
-		// client that could not use it (a busy machine) has not
-		// shown the server accepts more.
-		if l.learned > 0 && now.Sub(l.lastProbe) >= every && now.Sub(l.lastPaced) <= every {
+		// The rate steps up only while it holds requests back, once
+		// one was since the last step: a client that could not use it
+		// (a busy machine) has not shown the server accepts more.
+		// (Since the last step, not within the last interval: below
+		// one request an interval every wait is longer than it, and
+		// the rate could never climb back.)
+		if l.learned > 0 && now.Sub(l.lastProbe) >= every && l.lastPaced.After(l.lastProbe) {
 			l.lastProbe = now
 			l.setRate(now, l.probe(now))
 		}
@@ -308,9 +309,12 @@ func (l *AdaptiveLimiter) done(o Outcome, epoch uint64) {
 	switch n := l.winN; {
 	case l.learned == 0:
 		// The first 429: all there is to go by is what was accepted since
-		// the start, inflated by any burst; halve it.
+		// the start, inflated by any burst; halve it. The requests still
+		// in flight count as accepted: a 429 comes back at once, a
+		// success after the model's answer, so the first 429 often comes
+		// before any success (and counting none would guess 1/s).
 		elapsed := math.Max(now.Sub(l.startAt).Seconds(), 0.05)
-		l.cut(now, math.Max(float64(l.accepted)/elapsed*0.5, 1), 0)
+		l.cut(now, math.Max(float64(l.accepted+int64(l.inFlight))/elapsed*0.5, 1), 0)
 	case n >= minAccepted:
 		// At each 429 the server's bucket is empty, so what it accepted
 		// since the window's 429 is its refill rate, less any tokens its

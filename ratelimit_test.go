@@ -398,6 +398,66 @@ func TestGuessClimbsQuickly(t *testing.T) {
 	}
 }
 
+// TestFirstGuessCountsInFlight: a 429 comes back at once and a success
+// only after the model's answer, so the first 429 often comes before any
+// success; the requests still in flight then count as accepted, instead
+// of a guess of 1/s.
+func TestFirstGuessCountsInFlight(t *testing.T) {
+	t.Parallel()
+	l := openrouter.NewAdaptiveLimiter()
+	clk := openrouter.NewFakeClock()
+	openrouter.SetClock(l, clk)
+	var rels []func(openrouter.Outcome)
+	for range 5 {
+		rel, err := l.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rels = append(rels, rel)
+	}
+	clk.Advance(100 * time.Millisecond)
+	rels[0](openrouter.Outcome{StatusCode: http.StatusTooManyRequests})
+	// 4 in flight in 0.1 s, halved
+	if got := l.LearnedRate(); math.Abs(got-20) > 1e-9 {
+		t.Errorf("first guess %.2f/s, want 20/s", got)
+	}
+	for _, rel := range rels[1:] {
+		rel(openrouter.Outcome{StatusCode: http.StatusOK})
+	}
+}
+
+// TestLowRateClimbs: a rate so low that every wait is longer than the
+// interval between steps (a first 429 before any success guesses 1/s)
+// binds all the same, and climbs while the server accepts.
+func TestLowRateClimbs(t *testing.T) {
+	t.Parallel()
+	l := openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(0))
+	clk := openrouter.NewFakeClock()
+	openrouter.SetClock(l, clk)
+	ctx := context.Background()
+	send := func(status int) {
+		t.Helper()
+		rel, err := l.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(20 * time.Millisecond)
+		rel(openrouter.Outcome{StatusCode: status})
+	}
+	send(http.StatusTooManyRequests) // nothing accepted yet: the lowest guess
+	guess := l.LearnedRate()
+	if guess == 0 || guess > 1 {
+		t.Fatalf("first guess %.2f/s, want 1/s", guess)
+	}
+	start := clk.Now()
+	for clk.Now().Sub(start) < 10*time.Second {
+		send(http.StatusOK) // each held back about a second
+	}
+	if got := l.LearnedRate(); got < 1.5*guess {
+		t.Errorf("10 s of requests held back took the rate from %.2f/s to %.2f/s only", guess, got)
+	}
+}
+
 // TestRateDoesNotClimbWhileUnused: a client sending slower than its
 // learned rate (starved by a busy machine, or idle) has not shown that the
 // server accepts more, so the rate does not step up.

@@ -87,10 +87,40 @@ func seq(parts ...any) []step {
 	return out
 }
 
+// learnedAt is the rate the AdaptiveLimiter had learned after a request's
+// answer, and when.
+type learnedAt struct {
+	at   time.Time
+	rate float64
+}
+
+// climbs returns the times at which the learned rate rose.
+func climbs(r []learnedAt) []time.Time {
+	var out []time.Time
+	for i := 1; i < len(r); i++ {
+		if r[i].rate > r[i-1].rate && r[i-1].rate > 0 {
+			out = append(out, r[i].at)
+		}
+	}
+	return out
+}
+
 // Item 7: one algorithm. The same requests, with the same outcomes at the
 // same times, go through openrouter's AdaptiveLimiter and through this
 // limiter (its scripts given the time): before each request both wait as
 // long, and after each answer both have learned the same rate.
+//
+// What the AdaptiveLimiter keeps in its one process, the Redis limiter
+// keeps in Redis, shared by every process using the name: the learned
+// rate and its token bucket, the measurement window, the count of cuts
+// (epoch), the last 429, the last probe, and when the last request the
+// learned rate held back was let go (lastPaced: the rate binds, so it may
+// step up; in any process, since the rate is theirs together). Per request,
+// as in the core: the epoch a request was sent under, which the process
+// keeps with its lease and gives back at release (a 429 sent before a
+// later cut is stale). Per process: nothing of the algorithm, only the
+// rate last seen (LearnedRate) and the in-process fallback used while
+// Redis cannot be reached.
 func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 	const latency = 5 * time.Millisecond
 	ms := 10 * time.Millisecond
@@ -98,32 +128,98 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 		name  string
 		opts  []Option
 		steps []step
+		// check, when set, says what the AdaptiveLimiter must have done,
+		// so that a case tests the behaviour it names.
+		check func(t *testing.T, r []learnedAt)
 	}{
 		{"the first 429 halves what was accepted, then paces", nil,
-			seq(oks(30, ms), tooMany(time.Second), oks(10, 0))},
+			seq(oks(30, ms), tooMany(time.Second), oks(10, 0)), nil},
 		{"a measured window sets the rate just under it", nil,
-			seq(oks(30, ms), tooMany(time.Second), oks(25, 0), tooMany(time.Second), oks(20, 0))},
+			seq(oks(30, ms), tooMany(time.Second), oks(25, 0), tooMany(time.Second), oks(20, 0)), nil},
 		{"too short a window steps down", nil,
-			seq(oks(30, ms), tooMany(time.Second), oks(5, 0), tooMany(time.Second), oks(3, 0))},
+			seq(oks(30, ms), tooMany(time.Second), oks(5, 0), tooMany(time.Second), oks(3, 0)), nil},
 		{"probing climbs to the measured rate, past it after 30s without a 429", nil,
-			seq(oks(30, ms), tooMany(time.Second), oks(25, 0), tooMany(time.Second), oks(8, 1100*time.Millisecond),
-				step{idle: 31 * time.Second, status: 200, remaining: -1}, oks(8, 1100*time.Millisecond))},
+			seq(oks(30, ms), tooMany(time.Second), oks(25, 0), tooMany(time.Second), oks(80, 0),
+				step{idle: 31 * time.Second, status: 200, remaining: -1}, oks(80, 0)),
+			func(t *testing.T, r []learnedAt) {
+				// once a second while measured; past the measured rate after 30s
+				c := climbs(r)
+				if len(c) < 4 {
+					t.Errorf("the rate rose %d times, want at least 4", len(c))
+				}
+				for i := 1; i < len(c); i++ {
+					if d := c[i].Sub(c[i-1]); d < time.Second {
+						t.Errorf("a measured rate rose %v after the previous step, want 1s apart at least", d)
+					}
+				}
+				last := r[len(r)-1].rate
+				if peak := r[56].rate / 0.98; last <= peak { // the second 429 paced at 0.98 of what it measured
+					t.Errorf("after 30s without a 429 the rate is %v/s, want past the measured %v/s", last, peak)
+				}
+			}},
+		{"a guess climbs every 250ms once 2s passed without a 429", nil,
+			seq(oks(30, ms), tooMany(time.Second), oks(150, 0)),
+			func(t *testing.T, r []learnedAt) {
+				at429 := r[30].at
+				var settled []time.Time
+				for _, c := range climbs(r) {
+					switch d := c.Sub(at429); {
+					case d < time.Second:
+						t.Errorf("the guess rose %v after the 429, want none before 1s", d)
+					case d >= 2*time.Second:
+						settled = append(settled, c)
+					}
+				}
+				if len(settled) < 5 {
+					t.Fatalf("the guess rose %d times once 2s had passed, want at least 5", len(settled))
+				}
+				for i := 1; i < len(settled); i++ {
+					if d := settled[i].Sub(settled[i-1]); d < 250*time.Millisecond || d > 400*time.Millisecond {
+						t.Errorf("the guess rose %v after its previous step, want every 250ms (a request's time more at most)", d)
+					}
+				}
+			}},
+		{"no climb while the rate does not bind", nil,
+			seq(oks(30, ms), tooMany(time.Second), oks(40, 100*time.Millisecond), oks(40, 0)),
+			func(t *testing.T, r []learnedAt) {
+				// 100ms apart, under the ~30/s guessed: nothing held back
+				for _, c := range climbs(r) {
+					if c.Before(r[70].at) {
+						t.Errorf("the rate rose at %v after the 429 while no request was held back", c.Sub(r[30].at))
+					}
+				}
+				// then back to back: held back, it climbs again
+				if n := len(climbs(r[70:])); n == 0 {
+					t.Error("the rate did not rise once requests were held back again")
+				}
+			}},
+		{"a low rate climbs though each wait is longer than a step's interval", nil,
+			seq(tooMany(time.Second), oks(12, 0)),
+			func(t *testing.T, r []learnedAt) {
+				// nothing accepted before the 429: 1/s; each request then waits a second
+				if r[0].rate != 1 {
+					t.Fatalf("first guess %v/s, want 1/s", r[0].rate)
+				}
+				if n := len(climbs(r)); n < 5 {
+					t.Errorf("the rate rose %d times in 12 requests held back, want at least 5", n)
+				}
+			}},
 		{"X-RateLimit-Remaining paces to what remains", nil,
-			seq(oks(3, ms), step{status: 200, remaining: 10, resetIn: 2 * time.Second}, oks(4, 0))},
+			seq(oks(3, ms), step{status: 200, remaining: 10, resetIn: 2 * time.Second}, oks(4, 0)), nil},
 		{"X-RateLimit-Remaining: 0 gates until the reset", nil,
-			seq(oks(3, ms), step{status: 200, remaining: 0, resetIn: 3 * time.Second}, oks(2, 0))},
+			seq(oks(3, ms), step{status: 200, remaining: 0, resetIn: 3 * time.Second}, oks(2, 0)), nil},
 		{"a long Retry-After gates every request", nil,
-			seq(oks(5, ms), tooMany(5*time.Second), oks(3, 0))},
+			seq(oks(5, ms), tooMany(5*time.Second), oks(3, 0)), nil},
 		{"a quota's 429 says nothing of the rate", nil,
-			seq(oks(5, ms), tooMany(2*time.Hour), oks(3, 0))},
+			seq(oks(5, ms), tooMany(2*time.Hour), oks(3, 0)), nil},
 		{"a 429 the client marked a quota teaches nothing", nil,
-			seq(oks(5, ms), step{status: 429, retryAfter: time.Second, remaining: -1, quota: true}, oks(3, 0))},
+			seq(oks(5, ms), step{status: 429, retryAfter: time.Second, remaining: -1, quota: true}, oks(3, 0)), nil},
 		{"no answer teaches nothing", nil,
-			seq(oks(5, ms), step{status: 0, remaining: -1}, tooMany(time.Second), step{status: 0, remaining: -1}, oks(3, 0))},
+			seq(oks(5, ms), step{status: 0, remaining: -1}, tooMany(time.Second), step{status: 0, remaining: -1}, oks(3, 0)), nil},
 		{"adaptive off", []Option{LimitAdaptive(false)},
-			seq(oks(5, ms), tooMany(time.Second), oks(3, 0), tooMany(3*time.Second), oks(2, 0))},
+			seq(oks(5, ms), tooMany(time.Second), oks(3, 0), tooMany(3*time.Second), oks(2, 0)), nil},
 		{"a fixed rate with a burst, and a learned rate under it", []Option{LimitRate(20, 3)},
-			seq(oks(30, 0), tooMany(time.Second), oks(25, 0), tooMany(time.Second), oks(10, 0))},
+			seq(oks(30, 0), tooMany(time.Second), oks(25, 0), tooMany(time.Second), oks(10, 0)), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startRedis(t)
@@ -140,6 +236,7 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 			rl := newLimiter(t, client(t, s.addr()), "algo", tc.opts...)
 			rl.now, rl.sleep = rc.Now, rc.Sleep
 			ctx := context.Background()
+			var learned []learnedAt
 			for i, st := range tc.steps {
 				at := cc.Now().Add(st.idle)
 				cc.set(at)
@@ -171,6 +268,10 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 				if a, b := core.LearnedRate(), rl.LearnedRate(); math.Abs(a-b) > 1e-9*math.Max(1, a) {
 					t.Fatalf("after request %d (%s): AdaptiveLimiter learned %v/s, redislimiter %v/s", i, describe(st), a, b)
 				}
+				learned = append(learned, learnedAt{done, core.LearnedRate()})
+			}
+			if tc.check != nil {
+				tc.check(t, learned)
 			}
 			if tc.name == "a measured window sets the rate just under it" && core.LearnedRate() == 0 {
 				t.Error("nothing learned: the comparison compared nothing")
@@ -181,4 +282,50 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 
 func describe(s step) string {
 	return fmt.Sprintf("status %d, Retry-After %v, remaining %d, reset in %v", s.status, s.retryAfter, s.remaining, s.resetIn)
+}
+
+// The first 429 often comes before any success (a 429 comes back at once,
+// a success after the model's answer): both limiters count the requests
+// still in flight as accepted, this one those of every process.
+func TestFirstGuessCountsInFlightAsAdaptiveLimiter(t *testing.T) {
+	s := startRedis(t)
+	start := time.UnixMilli(1_800_000_000_000)
+	cc, rc := &fakeClock{now: start}, &fakeClock{now: start}
+	core := openrouter.NewAdaptiveLimiter()
+	limiterclock.Set(core, cc)
+	rl := newLimiter(t, client(t, s.addr()), "first")
+	rl.now, rl.sleep = rc.Now, rc.Sleep
+	other := newLimiter(t, client(t, s.addr()), "first") // another process
+	other.now, other.sleep = rc.Now, rc.Sleep
+	ctx := context.Background()
+	var relCore, relRedis []func(openrouter.Outcome)
+	for i := range 5 {
+		rel, err := core.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		relCore = append(relCore, rel)
+		lim := rl
+		if i >= 3 {
+			lim = other
+		}
+		if rel, err = lim.Acquire(ctx); err != nil {
+			t.Fatal(err)
+		}
+		relRedis = append(relRedis, rel)
+	}
+	at := start.Add(100 * time.Millisecond)
+	cc.set(at)
+	rc.set(at)
+	o := openrouter.Outcome{StatusCode: 429, RetryAfter: time.Second, RateLimit: openrouter.RateLimitInfo{Remaining: -1}}
+	relCore[0](o)
+	relRedis[0](o)
+	if a, b := core.LearnedRate(), rl.LearnedRate(); a != 20 || math.Abs(a-b) > 1e-9 {
+		t.Errorf("first guess: AdaptiveLimiter %v/s, redislimiter %v/s, want 20/s (4 in flight in 0.1 s, halved)", a, b)
+	}
+	ok := openrouter.Outcome{StatusCode: 200, RateLimit: openrouter.RateLimitInfo{Remaining: -1}}
+	for i := 1; i < 5; i++ {
+		relCore[i](ok)
+		relRedis[i](ok)
+	}
 }

@@ -9,8 +9,9 @@ import "github.com/redis/go-redis/v9"
 //	3 gate      the time (ms) until which every request waits
 //	4 learn     a hash: rate (requests/s, 0 = none yet), measured, accepted,
 //	            win_start, win_n, epoch (counts the cuts), last_429,
-//	            last_probe, start, and the learned rate's token bucket
-//	            (burst 1): p_tokens, p_last (ms)
+//	            last_probe, last_paced (when the last request the learned
+//	            rate held back, in any process, was let go), start, and the learned
+//	            rate's token bucket (burst 1): p_tokens, p_last (ms)
 //	5 queue     a sorted set: waiter ID -> ticket; served in ticket order
 //	6 qalive    a sorted set: waiter ID -> when it is dropped unless it asks
 //	            again (a waiter whose process died)
@@ -122,7 +123,15 @@ if ARGV[11] == '1' and learned > 0 then
   local last = tonumber(redis.call('HGET', KEYS[4], 'p_last') or t)
   if t < last then last = t end
   tk = math.min(tk + (t - last) / 1000 * learned, 1) - 1
-  if tk < 0 then wait = wait - tk / learned * 1000 end
+  if tk < 0 then
+    wait = wait - tk / learned * 1000
+    -- the learned rate holds this request back: it binds, and may step
+    -- up (lastPaced: when the request goes)
+    local sent = now + wait
+    if sent > tonumber(redis.call('HGET', KEYS[4], 'last_paced') or '0') then
+      redis.call('HSET', KEYS[4], 'last_paced', num(sent))
+    end
+  end
   redis.call('HSET', KEYS[4], 'p_tokens', num(tk), 'p_last', num(t))
 end
 return {1, math.floor(wait), epoch, inst}
@@ -180,14 +189,24 @@ if status ~= 429 then
   redis.call('HINCRBY', h, 'accepted', 1)
   if not stale then redis.call('HINCRBY', h, 'win_n', 1) end
   local lp = tonumber(redis.call('HGET', h, 'last_probe') or '0')
-  if rate > 0 and now - lp >= 1000 then
-    -- probe: a guess climbs quickly; a measured rate climbs back to what
+  local measured = tonumber(redis.call('HGET', h, 'measured') or '0')
+  local l429 = tonumber(redis.call('HGET', h, 'last_429') or '0')
+  -- a guess climbs in small steps, often (probeGuessing), once
+  -- guessSettle has passed without a 429; a measured rate once a second
+  -- (probeEvery)
+  local every = 1000
+  if measured == 0 and now - l429 >= 2000 then every = 250 end
+  -- the rate steps up only while it holds requests back, once one was
+  -- since the last step (lastPaced): a limiter whose requests could not
+  -- use it has not shown the server accepts more
+  local paced = tonumber(redis.call('HGET', h, 'last_paced') or '0')
+  if rate > 0 and now - lp >= every and paced > lp then
+    -- probe: a guess climbs by 5%; a measured rate climbs back to what
     -- was measured, and past it (to twice it) after 30s without a 429.
-    local measured = tonumber(redis.call('HGET', h, 'measured') or '0')
     local nr = rate * 1.05
     if measured > 0 then
       local ceiling = measured
-      if now - tonumber(redis.call('HGET', h, 'last_429') or '0') > 30000 then ceiling = 2 * measured end
+      if now - l429 > 30000 then ceiling = 2 * measured end
       nr = math.max(rate, math.min(rate * 1.01, ceiling))
     end
     setrate(nr)
@@ -203,11 +222,16 @@ local winn = tonumber(redis.call('HGET', h, 'win_n') or '0')
 local ws = tonumber(redis.call('HGET', h, 'win_start') or '0')
 local nr, meas
 if rate == 0 then
+  -- the first 429: what was accepted, and what is still in flight (in
+  -- every process: this lease is gone), halved
   local start = tonumber(redis.call('HGET', h, 'start') or now)
   local el = math.max((now - start) / 1000, 0.05)
-  nr, meas = math.max(acc / el * 0.5, 1), 0
+  local inflight = redis.call('ZCOUNT', KEYS[1], now, '+inf')
+  nr, meas = math.max((acc + inflight) / el * 0.5, 1), 0
 elseif winn >= 20 then
-  local est = winn / (math.max(now - ws, 1) / 1000)
+  -- (n-1)/window: the bucket may have held a token at the window's start,
+  -- so this is a true lower bound of the server's rate
+  local est = (winn - 1) / (math.max(now - ws, 1) / 1000)
   est = math.max(est, rate * 0.95)
   nr, meas = est * 0.98, est
 else

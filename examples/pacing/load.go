@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,6 +71,9 @@ func allocate(ctx context.Context) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+	// Without a read of window the compiler may drop the stores into it
+	// and nothing would stay alive.
+	runtime.KeepAlive(window)
 }
 
 // startLoad starts n loads of each kind named in kinds (comma-separated:

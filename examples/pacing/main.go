@@ -8,6 +8,8 @@
 //	go run ./examples/pacing                        # the bar of the pacing issue
 //	go run ./examples/pacing -requests 500 -workers 20
 //	go run ./examples/pacing -load cpu,alloc,io     # the same beside background load
+//	go run ./examples/pacing -server-process        # the fake server in a process of its own
+//	go run ./examples/pacing -rate-log 2>rates.txt  # every 429 and change of the learned rate
 //
 // -load starts -load-goroutines loads of each kind named: cpu (a
 // spinning child process), io (a child process writing and syncing a
@@ -39,13 +41,19 @@ type config struct {
 	maxConcurrent int
 	latency       time.Duration
 	workers       []int
-	load          string // kinds of background load, comma-separated
-	loadN         int    // goroutines of each kind
+	load          string    // kinds of background load, comma-separated
+	loadN         int       // goroutines of each kind
+	serverProcess bool      // run the fake server in a child process
+	rateLog       io.Writer // nil, or where to log 429s and changes of the learned rate
 }
 
 func main() {
 	if kind := os.Getenv(burnEnv); kind != "" {
 		burn(kind) // a child process of -load
+		return
+	}
+	if settings := os.Getenv(serverEnv); settings != "" {
+		serveChild(settings) // the child process of -server-process
 		return
 	}
 	cfg := config{}
@@ -58,7 +66,12 @@ func main() {
 	flag.StringVar(&workers, "workers", "5,20,100", "goroutine counts, comma-separated")
 	flag.StringVar(&cfg.load, "load", "", "background load: cpu, alloc, io, comma-separated")
 	flag.IntVar(&cfg.loadN, "load-goroutines", 2, "processes (cpu, io) or goroutines (alloc) of each -load kind")
+	flag.BoolVar(&cfg.serverProcess, "server-process", false, "run the fake server in a child process, apart from the client's")
+	logRate := flag.Bool("rate-log", false, "log every 429 and every change of the learned rate to stderr")
 	flag.Parse()
+	if *logRate {
+		cfg.rateLog = os.Stderr
+	}
 	for _, w := range strings.Split(workers, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(w))
 		if err != nil || n < 1 {
@@ -85,6 +98,9 @@ type result struct {
 func run(ctx context.Context, out io.Writer, cfg config) error {
 	fmt.Fprintf(out, "%d requests; server: %.0f req/s, burst %d, at most %d concurrent, %v latency, 429 with Retry-After: 1\n",
 		cfg.requests, cfg.rate, cfg.burst, cfg.maxConcurrent, cfg.latency)
+	if cfg.serverProcess {
+		fmt.Fprintln(out, "the fake server runs in a child process")
+	}
 	if cfg.load != "" {
 		fmt.Fprintf(out, "background load: %d each of %s\n", cfg.loadN, cfg.load)
 	}
@@ -108,16 +124,28 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 }
 
 func once(ctx context.Context, cfg config, workers int) (result, error) {
-	srv := openroutertest.NewServer(
-		openroutertest.WithRateLimit(cfg.rate, cfg.burst),
-		openroutertest.WithMaxConcurrent(cfg.maxConcurrent),
-		openroutertest.WithLatency(cfg.latency),
-		openroutertest.WithRetryAfter("1"),
-		openroutertest.WithoutRecording(),
-	)
-	defer srv.Close()
+	settings := serverSettings{Rate: cfg.rate, Burst: cfg.burst, MaxConcurrent: cfg.maxConcurrent, Latency: cfg.latency}
+	url, stats := "", func() (openroutertest.Stats, error) { return openroutertest.Stats{}, nil }
+	if cfg.serverProcess {
+		srv, err := startChildServer(settings)
+		if err != nil {
+			return result{}, err
+		}
+		defer srv.Close()
+		url, stats = srv.URL, srv.Stats
+	} else {
+		srv := newFakeServer(settings)
+		defer srv.Close()
+		url = srv.URL
+		stats = func() (openroutertest.Stats, error) { return srv.Stats(), nil }
+	}
 	lim := openrouter.NewAdaptiveLimiter() // the default, named here to read its learned rate
-	c := srv.Client(openrouter.WithLimiter(lim))
+	var limiter openrouter.Limiter = lim
+	if cfg.rateLog != nil {
+		fmt.Fprintf(cfg.rateLog, "%d goroutines:\n", workers)
+		limiter = &rateLog{AdaptiveLimiter: lim, start: time.Now(), out: cfg.rateLog}
+	}
+	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(url), openrouter.WithLimiter(limiter))
 
 	var next, failed atomic.Int64
 	var wg sync.WaitGroup
@@ -137,7 +165,10 @@ func once(ctx context.Context, cfg config, workers int) (result, error) {
 	}
 	wg.Wait()
 	wall := time.Since(start)
-	st := srv.Stats()
+	st, err := stats()
+	if err != nil {
+		return result{}, err
+	}
 	minimum := time.Duration(float64(cfg.requests-cfg.burst) / cfg.rate * float64(time.Second))
 	return result{workers: workers, wall: wall, min: minimum, failed: int(failed.Load()), n429: st.RateLimited,
 		peak: st.PeakConcurrent, learned: lim.LearnedRate()}, nil
