@@ -55,10 +55,12 @@ type SectionError struct {
 	Cost float64
 }
 
+// Error names the section that failed and the cause.
 func (e *SectionError) Error() string {
 	return fmt.Sprintf("openrouter: rewriting section %d of %d (%q): %v", e.Index+1, e.Sections, clip(e.Heading, 60), e.Err)
 }
 
+// Unwrap returns the section's cause, for errors.Is and errors.As.
 func (e *SectionError) Unwrap() error { return e.Err }
 
 type rewriteAnswer struct {

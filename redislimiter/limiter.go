@@ -145,7 +145,8 @@ func (l *Limiter) LearnedRate() float64 {
 	return l.learned
 }
 
-// MaxConcurrent returns the cap on requests in flight (for Bulk workers).
+// MaxConcurrent returns the cap on requests in flight; bulk.Runner takes
+// it as its default number of workers.
 func (l *Limiter) MaxConcurrent() int { return l.cfg.maxInFlight }
 
 // Acquire waits until the shared state lets a request go, its turn among
