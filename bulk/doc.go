@@ -27,8 +27,8 @@
 //
 // # The journal
 //
-// OpenJournal opens a JSONL file, appended to one record per write and
-// locked against a second run (ErrJournalInUse); a torn last line is cut
+// OpenJournal opens a file of JSON lines, appended to one record a write,
+// locked against a second run ([ErrJournalInUse]); a torn last line is cut
 // off. Items it holds are not run again: their result comes from it. A
 // run whose items share a key is refused before it starts.
 //
