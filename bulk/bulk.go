@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/internal/wait"
 )
 
 // Runner runs one function over many items, at the rate the server
@@ -511,13 +512,4 @@ func (r *runner[T, R]) startProgress() func() {
 }
 
 // sleep waits for d, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func sleep(ctx context.Context, d time.Duration) error { return wait.Sleep(ctx, d) }

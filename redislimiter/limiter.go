@@ -47,6 +47,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/internal/wait"
 )
 
 // Limiter is a Redis-backed openrouter.Limiter. It is safe for concurrent
@@ -457,17 +458,7 @@ func sleepReal(ctx context.Context, d time.Duration) error {
 	if d < 0 {
 		return errPastDeadline{-d}
 	}
-	if d == 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Sleep(ctx, d)
 }
 
 func newID() string {
