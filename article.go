@@ -55,10 +55,12 @@ type SectionError struct {
 	Cost float64
 }
 
+// Error names the section that failed and the cause.
 func (e *SectionError) Error() string {
 	return fmt.Sprintf("openrouter: rewriting section %d of %d (%q): %v", e.Index+1, e.Sections, clip(e.Heading, 60), e.Err)
 }
 
+// Unwrap returns the section's cause, for errors.Is and errors.As.
 func (e *SectionError) Unwrap() error { return e.Err }
 
 type rewriteAnswer struct {
@@ -111,24 +113,36 @@ func estimateTokens(s string) int { return (len(s) + 2) / 3 }
 // and put back in order; a section that fails fails the rewrite with a
 // *[SectionError] naming it. ":online" models are refused before sending.
 func (c *Client) Rewrite(ctx context.Context, req RewriteRequest, opts ...JSONOption) (*RewriteResult, error) {
-	cfg, err := newJSONConfig(opts)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel, callOpts, err := prepareCall(ctx, cfg.call)
+	ctx, cancel, opts, plan, err := c.startRewrite(ctx, req, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer cancel()
-	opts = withCallOptions(opts, callOpts)
-	plan, err := c.planRewrite(req)
-	if err != nil {
-		return nil, err
-	}
 	if plan.sections == nil {
 		return c.rewriteWhole(ctx, plan.req, plan.chat, nil, opts)
 	}
 	return c.rewriteSections(ctx, plan.req, plan.sections, plan.maxOut, opts)
+}
+
+// startRewrite begins a Rewrite or RewriteFrom call: it checks the
+// options, gives the call's context (call cancel when done; on an error
+// there is nothing to cancel), folds the call options into opts, and plans
+// the rewrite.
+func (c *Client) startRewrite(ctx context.Context, req RewriteRequest, opts []JSONOption) (context.Context, context.CancelFunc, []JSONOption, *rewritePlan, error) {
+	cfg, err := newJSONConfig(opts)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	ctx, cancel, callOpts, err := prepareCall(ctx, cfg.call)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	plan, err := c.planRewrite(req)
+	if err != nil {
+		cancel()
+		return nil, nil, nil, nil, err
+	}
+	return ctx, cancel, withCallOptions(opts, callOpts), plan, nil
 }
 
 // rewritePlan is how a rewrite is done: in one request (chat), or in

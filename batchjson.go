@@ -72,20 +72,11 @@ func (c *Client) RewriteFrom(ctx context.Context, req RewriteRequest, ans *ChatR
 	if ans == nil {
 		return nil, invalid("RewriteFrom needs the answer (nil *ChatResponse)")
 	}
-	cfg, err := newJSONConfig(opts)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel, callOpts, err := prepareCall(ctx, cfg.call)
+	ctx, cancel, opts, plan, err := c.startRewrite(ctx, req, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer cancel()
-	opts = withCallOptions(opts, callOpts)
-	plan, err := c.planRewrite(req)
-	if err != nil {
-		return nil, err
-	}
 	if plan.sections != nil {
 		return nil, invalid("the article is rewritten in %d sections, not in one request: rewrite it with Rewrite", len(plan.sections))
 	}

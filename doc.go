@@ -18,7 +18,16 @@
 //     typed, validated arguments.
 //   - [CallOption]: per-call headers, timeout, retries and answer
 //     metadata ([CallResponseInto], [ResponseInfo]), on every method.
-//   - [AdaptiveLimiter], [Limiter]: pacing, shared between clients.
+//   - [AdaptiveLimiter], [Limiter]: pacing, shared between clients
+//     (module redislimiter: across processes, through Redis).
+//   - [Client.SubmitBatch], [Client.WaitBatch], [Client.EstimateCost]:
+//     the Batch API at about half price, and the bill before paying it.
+//   - [Client.Embed], [Cosine]: embeddings, split into requests the model
+//     accepts.
+//   - [Client.ImageModels], [Client.ModelEndpoints], [Client.Providers],
+//     [Client.UserModels]: the catalogue in depth.
+//   - [Client.CreateKey], [Client.ListKeys], [Client.Activity]: keys with
+//     limits and billed activity (management key).
 //
 // # Quick start
 //
@@ -92,6 +101,7 @@
 //	ErrInsufficientCredits  402                                           top up, or lower max_tokens
 //	ErrModelNotFound        400 "<id> is not a valid model ID"            pick an ID from the catalogue
 //	ErrNoEndpoints          404 "No endpoints found" (+ErrModelNotFound)  change provider or privacy settings
+//	ErrNotFound             other 404 (generation, batch, key)            check the ID and the base URL
 //	ErrModerated            403 with moderation reasons                   reword the input
 //	ErrForbidden            other 403 (guardrail, management key)         see the message
 //	ErrRateLimited          429                                           slow down, lower concurrency
@@ -100,6 +110,9 @@
 //	ErrBadRequest           400, 412, 413, 422                            fix the request
 //	ErrTimeout              408, a stalled stream                         retry later
 //	ErrServer               5xx, a provider failure inside a 200          retry in minutes
+//	ErrUnreachable          DNS, refused, TLS handshake (nothing sent)    check network, proxy, base URL
+//	ErrMaybeBilled          sent, answer lost (timeout, cut)              check the activity, then resend
+//	ErrTooLarge             answer past the bounds (WithAnswerLimits)     raise the bounds, ask for less
 //	ErrEmptyContent         200 with nothing in it                        see EmptyContentError.Cause
 //	ErrUnparseable          not the JSON asked for (ChatJSON)             see UnparseableError
 //	ErrNoImage              no image in the answer (GenerateImage)        a model with image output
@@ -107,6 +120,54 @@
 //	ErrInvalidRequest       refused before sending                        fix the request
 //
 // The API key never appears in an error, a log line or a panic.
+//
+// Typed errors give more: *[APIError] (an HTTP answer), *[TransportError]
+// (no HTTP answer), *[StreamError] (mid-stream, with the text so far),
+// *[UnparseableError], *[EmptyContentError], *[BatchSubmitError],
+// *[BatchStatusError], *[InsufficientFundsError], *[ToolRoundsError].
+//
+// # Options
+//
+// Four kinds of options, each with its own prefix, so that a name says
+// where it goes:
+//
+//   - [Option] (With...): the client's settings, given to [NewClient]:
+//     [WithBaseURL], [WithRetry], [WithLimiter], [WithAnswerLimits],
+//     [WithStreamTimeouts], [WithModelCheck], ...
+//   - [LimiterOption] (Limit...): an [AdaptiveLimiter]'s settings:
+//     [LimitInFlight], [LimitRate], [LimitAdaptive], [LimitMaxGate]; the
+//     Redis limiter takes the same names.
+//   - [JSONOption] (JSON...): one [ChatJSON] or [Client.Rewrite] call:
+//     [JSONRepair], [JSONFallbackModels], [JSONResponseHealing],
+//     [JSONUnknownFields], [JSONOnlineModels].
+//   - [CallOption] (Call...): any one call that sends a request, taken
+//     last by every such method: [CallTimeout], [CallMaxRetries],
+//     [CallHeader], [CallResponseCache], [CallProviderMetadata],
+//     [CallCategories], [CallResponseInto] (the answer's [ResponseInfo],
+//     filled on success and failure).
+//
+// A bad client option fails every call of that client, and a bad JSON or
+// call option its call, with [ErrInvalidRequest] before anything is sent.
+//
+// # Bounds
+//
+// Nothing the server sends can make the client hold unbounded memory: a
+// JSON answer, one server-sent event and a whole stream are bounded after
+// decompression ([DefaultAnswerLimits]: 64 MiB, 32 MiB, 256 MiB; see
+// [WithAnswerLimits]); past one, the error matches [ErrTooLarge]. Images
+// are decoded from the answer as it streams in, into one buffer sized from
+// its length.
+//
+// # Streaming
+//
+// [Client.ChatStream] returns a [Stream] whose Chunks method is an
+// iterator of typed chunks; leaving the loop closes the connection. The
+// chunks are folded into a whole [ChatResponse] as they arrive, so
+// Stream.Response holds what arrived even after an error. An error event
+// from the server is typed like Chat's errors; a stream that is cut, ends
+// without a finish reason or stalls fails with a *[StreamError].
+// [WithStreamTimeouts] sets a watchdog for the first chunk and for a
+// stall between chunks.
 //
 // # Batches
 //
@@ -122,4 +183,13 @@
 // request in a batch and validate and repair its answer as ChatJSON does.
 // A whole job in batch mode, with its journal, sync fallback and bill, is
 // the bulk package's Runner.RunBatch.
+//
+// # Bulk jobs
+//
+// Package github.com/routerkit/openrouter/bulk runs one function over
+// many items at the rate the limiter allows, accounts for every item
+// (done, failed with its error, not attempted), stops on errors that no
+// retry can fix, and resumes a killed job from a journal without paying
+// twice. It counts each item's cost with a [CostMeter] in the item's
+// context ([TrackCost]); any caller can do the same.
 package openrouter

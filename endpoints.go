@@ -103,12 +103,6 @@ func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	num := func(f *float64) int {
-		if f == nil {
-			return 0
-		}
-		return int(*f)
-	}
 	pct := func(f *float64) float64 {
 		if f == nil {
 			return -1
@@ -119,8 +113,8 @@ func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	if d, ok := w.Pricing["discount"]; ok {
 		_ = json.Unmarshal(d, &discount)
 	}
-	*e = Endpoint{Name: w.Name, ProviderName: w.ProviderName, Tag: w.Tag, ContextLength: num(w.ContextLength),
-		MaxCompletionTokens: num(w.MaxCompletionTokens), MaxPromptTokens: num(w.MaxPromptTokens),
+	*e = Endpoint{Name: w.Name, ProviderName: w.ProviderName, Tag: w.Tag, ContextLength: intOrZero(w.ContextLength),
+		MaxCompletionTokens: intOrZero(w.MaxCompletionTokens), MaxPromptTokens: intOrZero(w.MaxPromptTokens),
 		Pricing: parsePrices(w.Pricing), Discount: discount, Status: w.Status, SupportedParameters: w.SupportedParameters,
 		SupportsImplicitCaching: w.SupportsImplicitCaching, UptimeLast5m: pct(w.Uptime5m), UptimeLast30m: pct(w.Uptime30m),
 		UptimeLast1d: pct(w.Uptime1d), LatencyLast30m: w.Latency, ThroughputLast30m: w.Throughput}

@@ -110,6 +110,7 @@ type NoImageError struct {
 	Usage *Usage
 }
 
+// Error says that the answer had no image, and what it had instead.
 func (e *NoImageError) Error() string {
 	var b strings.Builder
 	b.WriteString("openrouter: no image from " + e.Model)

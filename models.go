@@ -108,20 +108,14 @@ func (m *Model) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	num := func(f *float64) int {
-		if f == nil {
-			return 0
-		}
-		return int(*f)
-	}
 	*m = Model{
 		ID: w.ID, CanonicalSlug: w.CanonicalSlug, Name: w.Name, Description: w.Description,
-		ContextLength: num(w.ContextLength), InputModalities: w.Architecture.InputModalities,
+		ContextLength: intOrZero(w.ContextLength), InputModalities: w.Architecture.InputModalities,
 		OutputModalities: w.Architecture.OutputModalities, Tokenizer: w.Architecture.Tokenizer,
 		Pricing:             parsePrices(w.Pricing), // "-1" marks a variable price (routers): unknown, 0
 		SupportedParameters: w.SupportedParameters,
-		TopProvider: TopProvider{ContextLength: num(w.TopProvider.ContextLength),
-			MaxCompletionTokens: num(w.TopProvider.MaxCompletionTokens), IsModerated: w.TopProvider.IsModerated},
+		TopProvider: TopProvider{ContextLength: intOrZero(w.TopProvider.ContextLength),
+			MaxCompletionTokens: intOrZero(w.TopProvider.MaxCompletionTokens), IsModerated: w.TopProvider.IsModerated},
 	}
 	if w.Created > 0 {
 		m.Created = time.Unix(int64(w.Created), 0)
@@ -332,4 +326,13 @@ func similarity(a, b string) float64 {
 		prev, cur = cur, prev
 	}
 	return 1 - float64(prev[len(rb)])/float64(max(len(ra), len(rb)))
+}
+
+// intOrZero is a catalogue count (a context length, a token limit), 0
+// when the catalogue leaves it out or sends null.
+func intOrZero(f *float64) int {
+	if f == nil {
+		return 0
+	}
+	return int(*f)
 }

@@ -174,6 +174,7 @@ type EmptyContentError struct {
 	Response *ChatResponse
 }
 
+// Error says that the answer was empty, and its likely cause.
 func (e *EmptyContentError) Error() string {
 	s := "openrouter: empty content from " + e.Model
 	if e.FinishReason != "" {

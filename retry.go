@@ -13,6 +13,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/routerkit/openrouter/internal/wait"
 )
 
 // judgeFailure decides, after an attempt that got no answer, whether the
@@ -149,20 +151,10 @@ func isTimeout(err error) bool {
 // pause waits d before the next attempt. It fails at once when ctx ends,
 // or when its deadline comes before d is over (waiting would be in vain).
 func (c *Client) pause(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+	if dl, ok := ctx.Deadline(); ok && d > 0 && time.Until(dl) < d {
 		return fmt.Errorf("the wait of %v before the next attempt would pass the context's deadline: %w", d.Round(time.Millisecond), context.DeadlineExceeded)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Sleep(ctx, d)
 }
 
 // pastMaxWait reports whether an answer says to wait longer than maxWait

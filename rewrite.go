@@ -104,6 +104,8 @@ type UnparseableError struct {
 	Cost     float64
 }
 
+// Error says why the answer is not the JSON asked for, with the
+// first five violations.
 func (e *UnparseableError) Error() string {
 	s := fmt.Sprintf("openrouter: unparseable answer from %s: %s", e.Model, e.Reason)
 	for i, v := range e.Violations {

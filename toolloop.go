@@ -166,6 +166,7 @@ type ToolRoundsError struct {
 	Result *ToolsResult
 }
 
+// Error says that the tool loop reached its round limit.
 func (e *ToolRoundsError) Error() string {
 	return fmt.Sprintf("openrouter: the model still asked for tools after %d round(s) (ToolLoop.MaxRounds)", e.Rounds)
 }

@@ -570,15 +570,7 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 	switch {
 	case err == nil:
 		out.Value = v
-		if r.b.Journal != nil {
-			raw, jerr := json.Marshal(v)
-			if jerr == nil {
-				jerr = r.b.Journal.Record(out.Key, raw)
-			}
-			if jerr != nil {
-				r.stopLocked(fmt.Errorf("bulk: recording %q in the journal: %w", out.Key, jerr))
-			}
-		}
+		r.recordLocked(out.Key, v)
 		r.finishLocked(i, Done, nil)
 	case stops(err): // a 402, say: the next items would fail the same way
 		r.stopLocked(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/internal/wait"
 )
 
 // Runner runs one function over many items, at the rate the server
@@ -356,16 +357,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	case err == nil:
 		res.Value = v
 		r.costDone++
-		if r.b.Journal != nil {
-			raw, jerr := json.Marshal(v)
-			if jerr == nil {
-				jerr = r.b.Journal.Record(res.Key, raw)
-			}
-			if jerr != nil {
-				// Not recorded means it could be paid for again: stop.
-				r.stopLocked(fmt.Errorf("bulk: recording %q in the journal: %w", res.Key, jerr))
-			}
-		}
+		r.recordLocked(res.Key, v)
 		r.finishLocked(i, Done, nil)
 	case drained, errors.Is(err, openrouter.ErrMaybeBilled) && !r.b.RequeueMaybeBilled:
 		// Never run again silently: it may have been paid for.
@@ -510,14 +502,20 @@ func (r *runner[T, R]) startProgress() func() {
 	return func() { close(done); wg.Wait() }
 }
 
-// sleep waits for d, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+// recordLocked journals the value of the item named key, when there is a
+// journal. A value not recorded could be paid for again: the run stops.
+func (r *runner[T, R]) recordLocked(key string, v R) {
+	if r.b.Journal == nil {
+		return
+	}
+	raw, err := json.Marshal(v)
+	if err == nil {
+		err = r.b.Journal.Record(key, raw)
+	}
+	if err != nil {
+		r.stopLocked(fmt.Errorf("bulk: recording %q in the journal: %w", key, err))
 	}
 }
+
+// sleep waits for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error { return wait.Sleep(ctx, d) }

@@ -11,6 +11,27 @@
 //		return c.Rewrite(ctx, openrouter.RewriteRequest{Article: a.Text})
 //	})
 //
+// # What stops a run, what is run again
+//
+// Each item ends Done, Failed with its error, or NotAttempted; the
+// Report says which, and Report.Remaining gives back the items to run
+// later. An error that would fail every item (openrouter.ErrUnauthorized,
+// openrouter.ErrInsufficientCredits, openrouter.ErrQuotaExhausted,
+// [ErrSpendingCap]) or the end of the run's context stops the run: the items in flight may finish, for at
+// most DrainFor, and are kept. Items whose error may pass (429, 5xx,
+// timeouts, cut connections) are put back in the queue, after the
+// client's own retries, for RetryFor. An item whose request may have been
+// billed (openrouter.ErrMaybeBilled) ends Failed and is not run again
+// unless RequeueMaybeBilled is set; Report.MaybeBilled and
+// Report.MaybePaidTwice count them.
+//
+// # The journal
+//
+// OpenJournal opens a file of JSON lines, appended to one record a write,
+// locked against a second run ([ErrJournalInUse]); a torn last line is cut
+// off. Items it holds are not run again: their result comes from it. A
+// run whose items share a key is refused before it starts.
+//
 // # Batch mode
 //
 // Runner.RunBatch runs the items through the Batch API (BatchMode), at

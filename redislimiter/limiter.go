@@ -47,6 +47,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/internal/wait"
 )
 
 // Limiter is a Redis-backed openrouter.Limiter. It is safe for concurrent
@@ -145,7 +146,8 @@ func (l *Limiter) LearnedRate() float64 {
 	return l.learned
 }
 
-// MaxConcurrent returns the cap on requests in flight (for Bulk workers).
+// MaxConcurrent returns the cap on requests in flight; bulk.Runner takes
+// it as its default number of workers.
 func (l *Limiter) MaxConcurrent() int { return l.cfg.maxInFlight }
 
 // Acquire waits until the shared state lets a request go, its turn among
@@ -456,17 +458,7 @@ func sleepReal(ctx context.Context, d time.Duration) error {
 	if d < 0 {
 		return errPastDeadline{-d}
 	}
-	if d == 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Sleep(ctx, d)
 }
 
 func newID() string {
