@@ -22,16 +22,34 @@ import (
 
 // slowGeneration is a server whose generations never end on their own:
 // each request is counted, then held until the client goes away.
-func slowGeneration(t *testing.T) (*httptest.Server, *atomic.Int32) {
+func slowGeneration(t *testing.T) (*httptest.Server, *slowCount) {
 	t.Helper()
-	var n atomic.Int32
+	sc := &slowCount{started: make(chan struct{}, 16)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
-		n.Add(1)
+		sc.n.Add(1)
+		sc.started <- struct{}{}
 		<-r.Context().Done()
 	}))
 	t.Cleanup(srv.Close)
-	return srv, &n
+	return srv, sc
+}
+
+// slowCount counts the generations a slowGeneration server started.
+type slowCount struct {
+	n       atomic.Int32
+	started chan struct{}
+}
+
+// Load returns the count once the server has started a first generation:
+// a loaded machine may run the handler after the client gave up.
+func (sc *slowCount) Load() int32 {
+	select {
+	case <-sc.started:
+		sc.started <- struct{}{} // put it back for the next Load
+	case <-time.After(10 * time.Second):
+	}
+	return sc.n.Load()
 }
 
 // TestClientTimeoutStartsOneGeneration is the case: an
@@ -42,7 +60,7 @@ func TestClientTimeoutStartsOneGeneration(t *testing.T) {
 	t.Parallel()
 	srv, n := slowGeneration(t)
 	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(srv.URL),
-		openrouter.WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond}), openrouter.WithLimiter(nil))
+		openrouter.WithHTTPClient(&http.Client{Timeout: 300 * time.Millisecond}), openrouter.WithLimiter(nil))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
 	_, err := c.Chat(context.Background(), hello())
 	if got := n.Load(); got != 1 {
@@ -74,7 +92,7 @@ func TestDeadlineAfterSendingIsNotResent(t *testing.T) {
 	srv, n := slowGeneration(t)
 	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	_, err := c.Chat(ctx, hello())
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, openrouter.ErrMaybeBilled) {
@@ -208,7 +226,7 @@ func TestCallerTraceIsKept(t *testing.T) {
 	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Add(1) },
 	})
-	ctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	_, err := c.Chat(ctx, hello())
 	if !errors.Is(err, openrouter.ErrMaybeBilled) || n.Load() != 1 {

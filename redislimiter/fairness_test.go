@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/routerkit/openrouter"
 )
@@ -15,8 +16,10 @@ import (
 // one at a time.
 func TestWaitersServedInOrder(t *testing.T) {
 	s := startRedis(t)
-	a := newLimiter(t, client(t, s.addr()), "fair", LimitInFlight(1))
-	b := newLimiter(t, client(t, s.addr()), "fair", LimitInFlight(1))
+	// A long Redis timeout: on a loaded machine a slow answer must not
+	// send a waiter to the in-process fallback, which keeps no order.
+	a := newLimiter(t, client(t, s.addr()), "fair", LimitInFlight(1), WithRedisTimeout(10*time.Second))
+	b := newLimiter(t, client(t, s.addr()), "fair", LimitInFlight(1), WithRedisTimeout(10*time.Second))
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	queued := make(chan struct{}, 1)
