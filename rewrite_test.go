@@ -102,6 +102,8 @@ func TestChatJSONFailures(t *testing.T) {
 		"out of bounds": {ort.TextReply(`{"title":"Tiny","meta_description":"x","content":"y","score":11,"slug":"Not A Slug","tone":"angry"}`),
 			[]string{"/title: 4 characters, under the minimum of 5", "/score: 11 is over the maximum of 10", "/slug:", "does not match", "/tone: \"angry\" is not one of formal, casual"}},
 		"syntax": {ort.TextReply(`Here: {"title": "A good title",, "content": "y"}`), []string{"invalid JSON", "byte"}},
+		"number too large": {ort.TextReply(`{"title":"A good title","meta_description":"x","content":"y","score":1e400,"slug":"s"}`),
+			[]string{"number 1e400", "float64"}},
 	} {
 		srv, c, _ := setup(t, nil)
 		srv.Enqueue(tc.reply)
