@@ -296,6 +296,13 @@ func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...Cal
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// One call: the model check, the submission and its lookup share a
+	// timeout and add up in one ResponseInfo.
+	ctx, cancel, opts, err := prepareCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	if c.cfg.modelCheck { // as Chat does: an unknown model is refused before anything is sent
 		if _, err := c.usableModel(ctx, marker.Model, opts); err != nil {
 			return nil, err
@@ -399,6 +406,11 @@ func (c *Client) FindBatch(ctx context.Context, m BatchMarker, opts ...CallOptio
 	if endpoint == "" {
 		endpoint = BatchChatCompletions
 	}
+	ctx, cancel, opts, err := prepareCall(ctx, opts) // one call across the pages
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	var found []Batch
 	o := BatchListOptions{Limit: 100, CreatedAfter: m.NotBefore}
 	for range maxListPages {

@@ -28,3 +28,18 @@ func TestReviewR2EmbedResponseIntoCountsEveryPart(t *testing.T) {
 		t.Errorf("Embed sent %d requests; ResponseInfo says Requests %d Attempts %d, want 4 and 4", res.Requests, info.Requests, info.Attempts)
 	}
 }
+
+// SubmitBatch's lost answer, then its lookup, are one call: the info
+// keeps the maybe-billed submission (the lookup used to reset it).
+func TestReviewR2SubmitBatchResponseIntoKeepsMaybeBilled(t *testing.T) {
+	srv, _, c := batchServer(t)
+	srv.LoseBatchSubmits(1)
+	var info openrouter.ResponseInfo
+	if _, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"a": "1"}), openrouter.CallResponseInto(&info)); err != nil {
+		t.Fatal(err)
+	}
+	lists := srv.BatchStats().Lists
+	if info.MaybeBilled != 1 || info.Requests != 1+lists {
+		t.Errorf("ResponseInfo %+v; want MaybeBilled 1 and Requests %d (the submission and %d lookups)", info, 1+lists, lists)
+	}
+}
