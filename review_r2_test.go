@@ -2,8 +2,14 @@ package openrouter_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/openroutertest"
@@ -41,5 +47,38 @@ func TestReviewR2SubmitBatchResponseIntoKeepsMaybeBilled(t *testing.T) {
 	lists := srv.BatchStats().Lists
 	if info.MaybeBilled != 1 || info.Requests != 1+lists {
 		t.Errorf("ResponseInfo %+v; want MaybeBilled 1 and Requests %d (the submission and %d lookups)", info, 1+lists, lists)
+	}
+}
+
+// A stream whose first attempt was cut after being sent (so retried,
+// maybe billed) and whose second attempt breaks off mid-stream: the
+// StreamError says the earlier attempt may have been billed too.
+func TestReviewR2StreamErrorCarriesMaybeBilled(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if n.Add(1) == 1 {
+			panic(http.ErrAbortHandler) // the connection is cut after the request was read
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, `data: {"id":"gen-1","model":"m/x","choices":[{"index":0,"delta":{"content":"hi"}}]}`+"\n\n")
+	}))
+	defer srv.Close()
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
+	s := c.ChatStream(context.Background(), &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage("hi")}})
+	var err error
+	for _, e := range s.Chunks() {
+		if e != nil {
+			err = e
+		}
+	}
+	var se *openrouter.StreamError
+	if !errors.As(err, &se) {
+		t.Fatalf("err = %v, want a StreamError", err)
+	}
+	if n.Load() != 2 || se.Attempts != 2 || se.MaybeBilled != 1 || !errors.Is(err, openrouter.ErrMaybeBilled) {
+		t.Errorf("%d attempts sent; StreamError Attempts %d MaybeBilled %d, Is(ErrMaybeBilled) %v; want 2, 1, true",
+			n.Load(), se.Attempts, se.MaybeBilled, errors.Is(err, openrouter.ErrMaybeBilled))
 	}
 }
