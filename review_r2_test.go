@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -80,5 +81,38 @@ func TestReviewR2StreamErrorCarriesMaybeBilled(t *testing.T) {
 	if n.Load() != 2 || se.Attempts != 2 || se.MaybeBilled != 1 || !errors.Is(err, openrouter.ErrMaybeBilled) {
 		t.Errorf("%d attempts sent; StreamError Attempts %d MaybeBilled %d, Is(ErrMaybeBilled) %v; want 2, 1, true",
 			n.Load(), se.Attempts, se.MaybeBilled, errors.Is(err, openrouter.ErrMaybeBilled))
+	}
+}
+
+// JSON Pointer edge cases of ChatRequest.Extra: a bare ~ hidden by a
+// following ~0 or ~1 is refused; an overlap is found even when another
+// key sorts between the two.
+func TestReviewR2ExtraPointerEdges(t *testing.T) {
+	srv, c, _ := setup(t, nil)
+	for name, tc := range map[string]struct {
+		extra map[string]any
+		want  string
+	}{
+		"bare ~ before ~01": {map[string]any{"/a~~01": 1}, `escaped`},
+		"bare ~ before ~1":  {map[string]any{"/a~~1": 1}, `escaped`},
+		"overlap past a-x":  {map[string]any{"/a": map[string]any{}, "/a-x": 1, "/a/b": 1}, `overlap`},
+	} {
+		r := hello()
+		r.Extra = tc.extra
+		_, err := c.Chat(context.Background(), r)
+		if !errors.Is(err, openrouter.ErrInvalidRequest) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want ErrInvalidRequest with %q", name, err, tc.want)
+		}
+	}
+	// Escapes that are valid reach the body unescaped.
+	r := hello()
+	r.Extra = map[string]any{"/x~1y": 1, "/p~0q~01": 2}
+	if _, err := c.Chat(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	body := reqs[len(reqs)-1].Body
+	if body["x/y"] == nil || body["p~q~1"] == nil {
+		t.Errorf("body %v: want the keys x/y and p~q~1", body)
 	}
 }
