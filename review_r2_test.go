@@ -116,3 +116,32 @@ func TestReviewR2ExtraPointerEdges(t *testing.T) {
 		t.Errorf("body %v: want the keys x/y and p~q~1", body)
 	}
 }
+
+// A chat answer cut after its headers lost a generation that was
+// processed: the error says it may have been billed, and so does the
+// ResponseInfo; nothing is sent again.
+func TestReviewR2ChatBodyCutIsMaybeBilled(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		n.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "500")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, `{"id":"gen-1","model":"m/x","choices":[{"index":0,"message":{"role":"assistant","content":"hel`)
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler)
+	}))
+	defer srv.Close()
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
+	var info openrouter.ResponseInfo
+	_, err := c.Chat(context.Background(), &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage("hi")}},
+		openrouter.CallResponseInto(&info))
+	if err == nil || n.Load() != 1 {
+		t.Fatalf("err = %v after %d requests; want an error after 1", err, n.Load())
+	}
+	if !errors.Is(err, openrouter.ErrMaybeBilled) || info.MaybeBilled != 1 {
+		t.Errorf("err = %v (Is ErrMaybeBilled %v), info.MaybeBilled %d; want true and 1", err, errors.Is(err, openrouter.ErrMaybeBilled), info.MaybeBilled)
+	}
+}
