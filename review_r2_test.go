@@ -145,3 +145,57 @@ func TestReviewR2ChatBodyCutIsMaybeBilled(t *testing.T) {
 		t.Errorf("err = %v (Is ErrMaybeBilled %v), info.MaybeBilled %d; want true and 1", err, errors.Is(err, openrouter.ErrMaybeBilled), info.MaybeBilled)
 	}
 }
+
+// Answers that echo the key, in every shape a broken server may send,
+// never put it in the error.
+func TestReviewR2KeyEchoedNeverInErrors(t *testing.T) {
+	const key = "sk-or-v1-0123456789abcdef0123456789abcdef"
+	bodies := map[string]struct {
+		status int
+		ctype  string
+		body   string
+		loc    string
+	}{
+		"html 200":        {200, "text/html", "<html>your key " + key + "</html>", ""},
+		"truncated json":  {200, "application/json", `{"id":"` + key, ""},
+		"wrong type":      {200, "application/json", `{"id":1,"choices":"` + key + `"}`, ""},
+		"error object":    {200, "application/json", `{"error":{"code":401,"message":"bad key ` + key + `"}}`, ""},
+		"html 502":        {502, "text/html", "<h1>" + key + "</h1>", ""},
+		"redirect w/ key": {302, "", "", "http://evil.example/?key=" + key},
+		"sse":             {200, "text/event-stream", "data: {\"error\":{\"code\":500,\"message\":\"" + key + "\"}}\n\n", ""},
+	}
+	for name, b := range bodies {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			if b.loc != "" {
+				w.Header().Set("Location", b.loc)
+			}
+			if b.ctype != "" {
+				w.Header().Set("Content-Type", b.ctype)
+			}
+			w.WriteHeader(b.status)
+			_, _ = io.WriteString(w, b.body)
+		}))
+		c := openrouter.NewClient(key, openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil), openrouter.WithRetry(0, time.Millisecond, time.Millisecond))
+		req := &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage("hi")}}
+		_, err := c.Chat(context.Background(), req)
+		var serr error
+		for _, e := range c.ChatStream(context.Background(), req).Chunks() {
+			if e != nil {
+				serr = e
+			}
+		}
+		srv.Close()
+		for which, e := range map[string]error{"Chat": err, "ChatStream": serr} {
+			if e == nil {
+				t.Errorf("%s %s: no error", name, which)
+				continue
+			}
+			for _, s := range []string{e.Error(), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e), openrouter.Hint(e)} {
+				if strings.Contains(s, key) || strings.Contains(s, key[10:]) {
+					t.Errorf("%s %s: the key is in %q", name, which, s)
+				}
+			}
+		}
+	}
+}
