@@ -199,3 +199,70 @@ func TestReviewR2KeyEchoedNeverInErrors(t *testing.T) {
 		}
 	}
 }
+
+// Odd Retry-After values on 429s: no panic, no hang, every wait bounded.
+func TestReviewR2OddRetryAfter(t *testing.T) {
+	for _, ra := range []string{"99999999999999999999", "-5", "1e9", "Thu, 01 Jan 1970 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT", "NaN", "", "0x10", " 3 ", "9223372036"} {
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			n.Add(1)
+			w.Header().Set("Retry-After", ra)
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"error":{"code":429,"message":"slow down"}}`)
+		}))
+		c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+		var waits []time.Duration
+		openrouter.SetWaitHook(c, func(d time.Duration) time.Duration { waits = append(waits, d); return 0 })
+		_, err := c.Chat(context.Background(), &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage("hi")}})
+		srv.Close()
+		if !errors.Is(err, openrouter.ErrRateLimited) {
+			t.Errorf("Retry-After %q: err = %v", ra, err)
+		}
+		for _, d := range waits {
+			if d < 0 || d > 10*time.Minute {
+				t.Errorf("Retry-After %q: a wait of %v", ra, d)
+			}
+		}
+	}
+}
+
+// SSE framings the specification allows: CRLF, no space after "data:",
+// comments, a final event without its blank line. (Bare CR line ends are
+// not read: internal/sse documents CRLF or LF.)
+func TestReviewR2SSEFramings(t *testing.T) {
+	ev := func(content, finish string) string {
+		f := "null"
+		if finish != "" {
+			f = `"` + finish + `"`
+		}
+		return `{"id":"gen-1","model":"m/x","choices":[{"index":0,"delta":{"content":"` + content + `"},"finish_reason":` + f + `}]}`
+	}
+	for name, body := range map[string]string{
+		"crlf":     ": hi\r\n\r\ndata: " + ev("a", "") + "\r\n\r\ndata: " + ev("b", "stop") + "\r\n\r\ndata: [DONE]\r\n\r\n",
+		"nospace":  "data:" + ev("a", "") + "\n\ndata:" + ev("b", "stop") + "\n\n",
+		"no final": "data: " + ev("a", "") + "\n\ndata: " + ev("b", "stop"),
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "text/event-stream")
+			_, _ = io.WriteString(w, body)
+		}))
+		c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+		s := c.ChatStream(context.Background(), &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage("hi")}})
+		var err error
+		for _, e := range s.Chunks() {
+			if e != nil {
+				err = e
+			}
+		}
+		srv.Close()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if r := s.Response(); r == nil || r.Content() != "ab" {
+			t.Errorf("%s: response %+v, want content ab", name, r)
+		}
+	}
+}
