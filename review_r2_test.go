@@ -266,3 +266,50 @@ func TestReviewR2SSEFramings(t *testing.T) {
 		}
 	}
 }
+
+// Faults after the headers leave no limiter slot held: a cut JSON body,
+// a cut stream, a stream the caller leaves after one chunk, a cut
+// embedding part.
+func TestReviewR2FaultsLeakNoSlot(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		switch r.URL.Path {
+		case "/stream/chat/completions", "/leave/chat/completions":
+			w.Header().Set("Content-Type", "text/event-stream")
+			for i := 0; i < 3; i++ {
+				_, _ = io.WriteString(w, `data: {"id":"g","model":"m/x","choices":[{"index":0,"delta":{"content":"a"}}]}`+"\n\n")
+			}
+			w.(http.Flusher).Flush()
+			panic(http.ErrAbortHandler)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", "400")
+			_, _ = io.WriteString(w, `{"id":"g","choices":[`)
+			w.(http.Flusher).Flush()
+			panic(http.ErrAbortHandler)
+		}
+	}))
+	defer srv.Close()
+	lim := openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(2), openrouter.LimitAdaptive(false))
+	client := func(prefix string) *openrouter.Client {
+		c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL+prefix), openrouter.WithLimiter(lim))
+		openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
+		return c
+	}
+	req := &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage("hi")}}
+	if _, err := client("/json").Chat(context.Background(), req); err == nil {
+		t.Error("cut JSON: no error")
+	}
+	for _, err := range client("/stream").ChatStream(context.Background(), req).Chunks() {
+		_ = err
+	}
+	for range client("/leave").ChatStream(context.Background(), req).Chunks() {
+		break
+	}
+	if _, err := client("/json").Embed(context.Background(), &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a", "b", "c"}, BatchInputs: 1}); err == nil {
+		t.Error("cut embeddings: no error")
+	}
+	if n := lim.InFlight(); n != 0 {
+		t.Errorf("InFlight = %d after the calls, want 0", n)
+	}
+}
