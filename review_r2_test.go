@@ -313,3 +313,28 @@ func TestReviewR2FaultsLeakNoSlot(t *testing.T) {
 		t.Errorf("InFlight = %d after the calls, want 0", n)
 	}
 }
+
+// A conversation carries the assistant's answers back as they came: an
+// answer that was only a refusal, only images or only audio is valid
+// history, and so is a tool's empty result.
+func TestReviewR2HistoryOfAnswersWithoutContentIsValid(t *testing.T) {
+	srv, c, _ := setup(t, nil)
+	for name, m := range map[string]openrouter.Message{
+		"refusal only": {Role: "assistant", Refusal: "I can't help with that."},
+		"images only":  {Role: "assistant", Images: []openrouter.ImagePart{{Type: "image_url", ImageURL: openrouter.ImageURL{URL: "data:image/png;base64,iVBORw0KGgo="}}}},
+		"audio only":   {Role: "assistant", Audio: &openrouter.AudioOutput{ID: "audio_1"}},
+		"empty tool":   {Role: "tool", ToolCallID: "call_1"},
+	} {
+		r := hello()
+		if m.Role == "tool" {
+			tc := openrouter.ToolCall{ID: "call_1", Type: "function"}
+			tc.Function.Name, tc.Function.Arguments = "f", "{}"
+			r.Messages = append(r.Messages, openrouter.Message{Role: "assistant", ToolCalls: []openrouter.ToolCall{tc}})
+		}
+		r.Messages = append(r.Messages, m, openrouter.UserMessage("and now?"))
+		if _, err := c.Chat(context.Background(), r); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	_ = srv
+}
