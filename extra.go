@@ -113,6 +113,9 @@ func setPath(node any, toks []string, v json.RawMessage, key string, depth int) 
 		}
 		if !ok {
 			child = map[string]any{}
+			if toks[depth+1] == "-" { // append to an array not there yet
+				child = []any{}
+			}
 		}
 		c, err := setPath(child, toks, v, key, depth+1)
 		if err != nil {

@@ -338,3 +338,19 @@ func TestReviewR2HistoryOfAnswersWithoutContentIsValid(t *testing.T) {
 	}
 	_ = srv
 }
+
+// "-" appends to an array the request does not have yet: it creates the
+// array, not an object with a member named "-".
+func TestReviewR2ExtraAppendCreatesArray(t *testing.T) {
+	srv, c, _ := setup(t, nil)
+	r := hello()
+	r.Extra = map[string]any{"/transforms/-": "middle-out"}
+	if _, err := c.Chat(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	got, ok := reqs[len(reqs)-1].Body["transforms"].([]any)
+	if !ok || len(got) != 1 || got[0] != "middle-out" {
+		t.Errorf("transforms = %#v, want [\"middle-out\"]", reqs[len(reqs)-1].Body["transforms"])
+	}
+}
