@@ -352,6 +352,9 @@ func (c *Client) submitOnce(ctx context.Context, body []byte, model string, opts
 // anything but a refusal the server explained (4xx other than 408) or a
 // failure before anything was sent.
 func maybeStored(err error) bool {
+	if errors.Is(err, ErrMaybeBilled) { // whatever earlier answer it carries
+		return true
+	}
 	if errors.Is(err, ErrInvalidRequest) || errors.Is(err, ErrUnreachable) || nothingSent(err) {
 		return false
 	}
@@ -383,8 +386,9 @@ func nothingSent(err error) bool {
 // unprocessed reports whether the attempt that ended with err surely
 // was not processed: it was answered 429, or never written whole.
 func (st *callState) unprocessed(err error) bool {
-	var e *APIError
-	if errors.As(err, &e) {
+	// This attempt's own answer only: a TransportError carries an earlier
+	// attempt's 429 in Last, which says nothing of this one.
+	if e, ok := err.(*APIError); ok {
 		return e.StatusCode == http.StatusTooManyRequests
 	}
 	written, _ := st.reached()

@@ -354,3 +354,35 @@ func TestReviewR2ExtraAppendCreatesArray(t *testing.T) {
 		t.Errorf("transforms = %#v, want [\"middle-out\"]", reqs[len(reqs)-1].Body["transforms"])
 	}
 }
+
+// A submission refused once with a 429 (surely not stored, so resent)
+// whose second attempt is cut after being sent may be stored: SubmitBatch
+// looks it up and says so, instead of returning the bare error because
+// the earlier 429 was a 4xx.
+func TestReviewR2SubmitBatchCutAfter429IsLookedUp(t *testing.T) {
+	var posts, lists atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if r.Method == http.MethodGet {
+			lists.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"object":"list","data":[],"has_more":false}`)
+			return
+		}
+		if posts.Add(1) == 1 {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"error":{"code":429,"message":"slow down"}}`)
+			return
+		}
+		panic(http.ErrAbortHandler)
+	}))
+	defer srv.Close()
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
+	_, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"a": "1"}))
+	var se *openrouter.BatchSubmitError
+	if !errors.As(err, &se) || !errors.Is(err, openrouter.ErrMaybeBilled) || posts.Load() != 2 || lists.Load() == 0 {
+		t.Errorf("err = %v after %d submissions and %d lookups; want a BatchSubmitError after 2 submissions and a lookup", err, posts.Load(), lists.Load())
+	}
+}
