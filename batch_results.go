@@ -129,6 +129,12 @@ func (c *Client) BatchResults(ctx context.Context, id string, opts ...CallOption
 			yield(nil, err)
 			return
 		}
+		ctx, cancel, opts, err := prepareCall(ctx, opts) // one call across the pages
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		defer cancel()
 		cursor := ""
 		seen := map[string]bool{}
 		empty := 0 // pages in a row that held nothing but said there is more
@@ -207,6 +213,11 @@ func (c *Client) redactError(e *APIError) { c.redact(e) }
 // error ([ErrServer]): no result is dropped or filed silently, and a
 // server paging out results for ever cannot fill memory.
 func (c *Client) BatchResultMap(ctx context.Context, id string, opts ...CallOption) (map[string]*BatchResult, error) {
+	ctx, cancel, opts, err := prepareCall(ctx, opts) // one call across the pages and the count
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	m := map[string]*BatchResult{}
 	total := -1 // the batch's request count, read once past the first page
 	for r, err := range c.BatchResults(ctx, id, opts...) {

@@ -296,6 +296,13 @@ func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...Cal
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// One call: the model check, the submission and its lookup share a
+	// timeout and add up in one ResponseInfo.
+	ctx, cancel, opts, err := prepareCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	if c.cfg.modelCheck { // as Chat does: an unknown model is refused before anything is sent
 		if _, err := c.usableModel(ctx, marker.Model, opts); err != nil {
 			return nil, err
@@ -345,6 +352,9 @@ func (c *Client) submitOnce(ctx context.Context, body []byte, model string, opts
 // anything but a refusal the server explained (4xx other than 408) or a
 // failure before anything was sent.
 func maybeStored(err error) bool {
+	if errors.Is(err, ErrMaybeBilled) { // whatever earlier answer it carries
+		return true
+	}
 	if errors.Is(err, ErrInvalidRequest) || errors.Is(err, ErrUnreachable) || nothingSent(err) {
 		return false
 	}
@@ -376,8 +386,9 @@ func nothingSent(err error) bool {
 // unprocessed reports whether the attempt that ended with err surely
 // was not processed: it was answered 429, or never written whole.
 func (st *callState) unprocessed(err error) bool {
-	var e *APIError
-	if errors.As(err, &e) {
+	// This attempt's own answer only: a TransportError carries an earlier
+	// attempt's 429 in Last, which says nothing of this one.
+	if e, ok := err.(*APIError); ok {
 		return e.StatusCode == http.StatusTooManyRequests
 	}
 	written, _ := st.reached()
@@ -399,6 +410,11 @@ func (c *Client) FindBatch(ctx context.Context, m BatchMarker, opts ...CallOptio
 	if endpoint == "" {
 		endpoint = BatchChatCompletions
 	}
+	ctx, cancel, opts, err := prepareCall(ctx, opts) // one call across the pages
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	var found []Batch
 	o := BatchListOptions{Limit: 100, CreatedAfter: m.NotBefore}
 	for range maxListPages {

@@ -46,6 +46,17 @@ func (c *callConfig) record(st *callState, resp *http.Response, err error) {
 }
 
 // answered completes the call's ResponseInfo, if any, from a chat answer.
+// lostAnswer counts, in the call's ResponseInfo, an answer lost after
+// its headers were recorded.
+func (c *callConfig) lostAnswer() {
+	if c == nil || c.info == nil {
+		return
+	}
+	c.infoMu.Lock()
+	defer c.infoMu.Unlock()
+	c.info.MaybeBilled++
+}
+
 func (c *callConfig) answered(r *ChatResponse) {
 	if c.info == nil {
 		return

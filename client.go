@@ -140,8 +140,9 @@ func checkKey(key, prefix string) error {
 type callState struct {
 	model       string
 	attempts    int
-	maybeBilled int       // attempts sent in full whose answer was lost: each may have been billed
-	last        *APIError // the error of the last attempt that got an answer
+	maybeBilled int           // attempts sent in full whose answer was lost: each may have been billed
+	req         *http.Request // the last attempt's request
+	last        *APIError     // the error of the last attempt that got an answer
 
 	// What the current attempt reached, reported from the transport's
 	// goroutines by the trace and the body.
@@ -271,6 +272,7 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 		st.wrote.Store(false)
 		st.bodyRead.Store(false)
 		st.held = nil
+		st.req = req
 		resp, err := c.hc.Do(req)
 		if resp != nil {
 			st.status, st.header = resp.StatusCode, resp.Header
@@ -400,7 +402,7 @@ func (c *Client) getWith(ctx context.Context, path string, out any, opts []CallO
 func (c *Client) decodeAnswer(resp *http.Response, out any) error {
 	b, err := readBody(resp, c.cfg.limits.JSON)
 	if err != nil {
-		return fmt.Errorf("openrouter: reading the answer: %w", err)
+		return readFailure(err)
 	}
 	// The catalogue is a megabyte: decode it twice only when it may hold
 	// an error member.
@@ -421,6 +423,14 @@ func (c *Client) decodeAnswer(resp *http.Response, out any) error {
 // a 200 answer, removes the key from it (the answer may echo it), and
 // returns err.
 func (st *callState) annotate(err error) error {
+	var cut *answerCutError
+	if errors.As(err, &cut) && st.req != nil && !idempotent(st.req.Method) {
+		// The request was processed (its answer began): counted, never
+		// resent.
+		st.maybeBilled++
+		st.call.lostAnswer()
+		return st.failure(st.req, cut.err, "the answer was cut off after its headers")
+	}
 	var e *APIError
 	if errors.As(err, &e) {
 		e.Model, e.Attempts, e.MaybeBilled = st.model, st.attempts, st.maybeBilled
@@ -431,13 +441,28 @@ func (st *callState) annotate(err error) error {
 	return err
 }
 
+// answerCutError is a 2xx answer whose body broke off before its end.
+type answerCutError struct{ err error }
+
+func (e *answerCutError) Error() string { return "openrouter: reading the answer: " + e.err.Error() }
+
+func (e *answerCutError) Unwrap() error { return e.err }
+
+// readFailure is the error of a 2xx answer's body that could not be read.
+func readFailure(err error) error {
+	if errors.Is(err, ErrTooLarge) {
+		return fmt.Errorf("openrouter: reading the answer: %w", err)
+	}
+	return &answerCutError{err: err}
+}
+
 // decodeBody reads a 2xx body into out, within the client's JSON bound. A body that is not the JSON
 // expected gives an [ErrServer] error with an excerpt, never a bare decode
 // error; a body that is an OpenRouter error object gives that error.
 func (c *Client) decodeBody(resp *http.Response, out any) error {
 	b, err := readBody(resp, c.cfg.limits.JSON)
 	if err != nil {
-		return fmt.Errorf("openrouter: reading the answer: %w", err)
+		return readFailure(err)
 	}
 	return decodeJSON(resp, b, out)
 }

@@ -185,6 +185,12 @@ func (c *Client) Embed(ctx context.Context, req *EmbeddingRequest, opts ...CallO
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
+	// One call: one timeout for all parts, one ResponseInfo adding them up.
+	ctx, cancelCall, opts, err := prepareCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer cancelCall()
 	batches := req.batches()
 	n := max(len(req.Input), len(req.Tokens))
 	res := &Embeddings{Vectors: make([][]float32, n)}

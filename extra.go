@@ -16,7 +16,7 @@ func validateExtra(extra map[string]any) error {
 		return nil
 	}
 	keys := sortedKeys(extra)
-	for i, k := range keys {
+	for _, k := range keys {
 		toks, err := pointerTokens(k)
 		if err != nil {
 			return err
@@ -24,8 +24,15 @@ func validateExtra(extra map[string]any) error {
 		if toks[0] == "stream" {
 			return invalid("Extra[%q]: stream is set by the method called (Chat or ChatStream)", k)
 		}
-		if i > 0 && strings.HasPrefix(k, keys[i-1]+"/") {
-			return invalid("Extra[%q] and Extra[%q] overlap; set the inner field inside the outer value", keys[i-1], k)
+		// An outer key may sort apart from its inner one ("/a", "/a-x",
+		// "/a/b"): look each proper prefix up.
+		for j := 1; j < len(k); j++ {
+			if k[j] != '/' {
+				continue
+			}
+			if _, outer := extra[k[:j]]; outer {
+				return invalid("Extra[%q] and Extra[%q] overlap; set the inner field inside the outer value", k[:j], k)
+			}
 		}
 	}
 	return nil
@@ -41,8 +48,13 @@ func pointerTokens(p string) ([]string, error) {
 		if t == "" {
 			return nil, invalid("Extra[%q]: empty path segment", p)
 		}
-		if strings.Contains(strings.ReplaceAll(strings.ReplaceAll(t, "~0", ""), "~1", ""), "~") {
-			return nil, invalid("Extra[%q]: ~ is escaped as ~0 and / as ~1", p)
+		for j := 0; j < len(t); j++ { // each ~ starts an escape: ~0 or ~1
+			if t[j] == '~' {
+				if j+1 == len(t) || t[j+1] != '0' && t[j+1] != '1' {
+					return nil, invalid("Extra[%q]: ~ is escaped as ~0 and / as ~1", p)
+				}
+				j++
+			}
 		}
 		toks[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
 	}
@@ -101,6 +113,9 @@ func setPath(node any, toks []string, v json.RawMessage, key string, depth int) 
 		}
 		if !ok {
 			child = map[string]any{}
+			if toks[depth+1] == "-" { // append to an array not there yet
+				child = []any{}
+			}
 		}
 		c, err := setPath(child, toks, v, key, depth+1)
 		if err != nil {

@@ -89,14 +89,22 @@ func (c *Chunk) progress() bool {
 // stall watchdog fired, or the caller's context ended. It matches
 // [ErrServer] (cut, truncated, malformed), [ErrTooLarge] (past a bound) or
 // [ErrTimeout] (stalled); a cancelled context matches context.Canceled
-// instead. Response holds what arrived before.
+// instead. Response holds what arrived before. It matches
+// [ErrMaybeBilled] too when an attempt of the request was sent and got no
+// answer (MaybeBilled): an earlier attempt cut off, or this one timed out
+// before its headers.
 type StreamError struct {
 	Model    string
 	Reason   string
 	Err      error // the cause, when there is one (io.ErrUnexpectedEOF, ctx.Err())
 	Chunks   int   // chunks received
 	Response *ChatResponse
-	kind     error
+	// Attempts counts the HTTP attempts of the request, retries included.
+	Attempts int
+	// MaybeBilled counts the attempts that were sent and got no answer:
+	// each may have been billed, besides a stream that began.
+	MaybeBilled int
+	kind        error
 }
 
 func (e *StreamError) Error() string {
@@ -108,7 +116,9 @@ func (e *StreamError) Error() string {
 }
 
 // Is reports whether target is the sentinel of the failure.
-func (e *StreamError) Is(target error) bool { return e.kind != nil && target == e.kind }
+func (e *StreamError) Is(target error) bool {
+	return e.kind != nil && target == e.kind || target == ErrMaybeBilled && e.MaybeBilled > 0
+}
 
 // Unwrap returns the cause.
 func (e *StreamError) Unwrap() error { return e.Err }
@@ -198,8 +208,12 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		GotFirstResponseByte: wd.answered,
 	})
 
+	var st *callState // set once the request was sent
 	fail := func(reason string, cause error, n int) {
 		e := &StreamError{Model: model, Reason: c.redactor.String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
+		if st != nil {
+			e.Attempts, e.MaybeBilled = st.attempts, st.maybeBilled
+		}
 		switch {
 		case wd.fired() != "":
 			e.Reason, e.Err, e.kind = wd.fired(), nil, ErrTimeout
@@ -211,7 +225,8 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		yield(Chunk{}, e)
 	}
 
-	resp, st, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model, s.opts)
+	resp, st0, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model, s.opts)
+	st = st0
 	if st.call != nil {
 		defer func() { st.call.answered(s.acc.Response()) }()
 	}

@@ -169,7 +169,7 @@ func (m *Message) validate(i int) error {
 	if m.Content != "" && len(m.Parts) > 0 {
 		return invalid("messages[%d]: both Content and Parts are set; use one", i)
 	}
-	if m.Content == "" && len(m.Parts) == 0 && len(m.ToolCalls) == 0 {
+	if m.Content == "" && len(m.Parts) == 0 && len(m.ToolCalls) == 0 && !m.answerOnly() && !(m.Role == "tool" && m.ToolCallID != "") {
 		return invalid("messages[%d]: no content", i)
 	}
 	for j := range m.Parts {
@@ -178,6 +178,13 @@ func (m *Message) validate(i int) error {
 		}
 	}
 	return nil
+}
+
+// answerOnly reports whether m is an assistant's answer carried back in
+// the conversation with something other than content: a refusal, images,
+// audio or reasoning.
+func (m *Message) answerOnly() bool {
+	return m.Role == "assistant" && (m.Refusal != "" || len(m.Images) > 0 || m.Audio != nil || m.Reasoning != "" || len(m.ReasoningDetails) > 0)
 }
 
 func (r *Reasoning) validate() error {
