@@ -18,7 +18,7 @@ import (
 
 // Embed's split requests are one call: CallResponseInto counts them all
 // (each part used to reset the info, and the parts raced on it).
-func TestReviewR2EmbedResponseIntoCountsEveryPart(t *testing.T) {
+func TestHostileEmbedResponseIntoCountsEveryPart(t *testing.T) {
 	srv := openroutertest.NewServer()
 	defer srv.Close()
 	texts := make([]string, 12)
@@ -38,7 +38,7 @@ func TestReviewR2EmbedResponseIntoCountsEveryPart(t *testing.T) {
 
 // SubmitBatch's lost answer, then its lookup, are one call: the info
 // keeps the maybe-billed submission (the lookup used to reset it).
-func TestReviewR2SubmitBatchResponseIntoKeepsMaybeBilled(t *testing.T) {
+func TestHostileSubmitBatchResponseIntoKeepsMaybeBilled(t *testing.T) {
 	srv, _, c := batchServer(t)
 	srv.LoseBatchSubmits(1)
 	var info openrouter.ResponseInfo
@@ -54,7 +54,7 @@ func TestReviewR2SubmitBatchResponseIntoKeepsMaybeBilled(t *testing.T) {
 // A stream whose first attempt was cut after being sent (so retried,
 // maybe billed) and whose second attempt breaks off mid-stream: the
 // StreamError says the earlier attempt may have been billed too.
-func TestReviewR2StreamErrorCarriesMaybeBilled(t *testing.T) {
+func TestHostileStreamErrorCarriesMaybeBilled(t *testing.T) {
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -87,7 +87,7 @@ func TestReviewR2StreamErrorCarriesMaybeBilled(t *testing.T) {
 // JSON Pointer edge cases of ChatRequest.Extra: a bare ~ hidden by a
 // following ~0 or ~1 is refused; an overlap is found even when another
 // key sorts between the two.
-func TestReviewR2ExtraPointerEdges(t *testing.T) {
+func TestHostileExtraPointerEdges(t *testing.T) {
 	srv, c, _ := setup(t, nil)
 	for name, tc := range map[string]struct {
 		extra map[string]any
@@ -120,7 +120,7 @@ func TestReviewR2ExtraPointerEdges(t *testing.T) {
 // A chat answer cut after its headers lost a generation that was
 // processed: the error says it may have been billed, and so does the
 // ResponseInfo; nothing is sent again.
-func TestReviewR2ChatBodyCutIsMaybeBilled(t *testing.T) {
+func TestHostileChatBodyCutIsMaybeBilled(t *testing.T) {
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -148,7 +148,7 @@ func TestReviewR2ChatBodyCutIsMaybeBilled(t *testing.T) {
 
 // Answers that echo the key, in every shape a broken server may send,
 // never put it in the error.
-func TestReviewR2KeyEchoedNeverInErrors(t *testing.T) {
+func TestHostileKeyEchoedNeverInErrors(t *testing.T) {
 	const key = "sk-or-v1-0123456789abcdef0123456789abcdef"
 	bodies := map[string]struct {
 		status int
@@ -201,7 +201,7 @@ func TestReviewR2KeyEchoedNeverInErrors(t *testing.T) {
 }
 
 // Odd Retry-After values on 429s: no panic, no hang, every wait bounded.
-func TestReviewR2OddRetryAfter(t *testing.T) {
+func TestHostileOddRetryAfter(t *testing.T) {
 	for _, ra := range []string{"99999999999999999999", "-5", "1e9", "Thu, 01 Jan 1970 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT", "NaN", "", "0x10", " 3 ", "9223372036"} {
 		var n atomic.Int32
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -230,7 +230,7 @@ func TestReviewR2OddRetryAfter(t *testing.T) {
 // SSE framings the specification allows: CRLF, no space after "data:",
 // comments, a final event without its blank line. (Bare CR line ends are
 // not read: internal/sse documents CRLF or LF.)
-func TestReviewR2SSEFramings(t *testing.T) {
+func TestHostileSSEFramings(t *testing.T) {
 	ev := func(content, finish string) string {
 		f := "null"
 		if finish != "" {
@@ -270,7 +270,7 @@ func TestReviewR2SSEFramings(t *testing.T) {
 // Faults after the headers leave no limiter slot held: a cut JSON body,
 // a cut stream, a stream the caller leaves after one chunk, a cut
 // embedding part.
-func TestReviewR2FaultsLeakNoSlot(t *testing.T) {
+func TestHostileFaultsLeakNoSlot(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		switch r.URL.Path {
@@ -317,7 +317,7 @@ func TestReviewR2FaultsLeakNoSlot(t *testing.T) {
 // A conversation carries the assistant's answers back as they came: an
 // answer that was only a refusal, only images or only audio is valid
 // history, and so is a tool's empty result.
-func TestReviewR2HistoryOfAnswersWithoutContentIsValid(t *testing.T) {
+func TestHostileHistoryOfAnswersWithoutContentIsValid(t *testing.T) {
 	srv, c, _ := setup(t, nil)
 	for name, m := range map[string]openrouter.Message{
 		"refusal only": {Role: "assistant", Refusal: "I can't help with that."},
@@ -341,7 +341,7 @@ func TestReviewR2HistoryOfAnswersWithoutContentIsValid(t *testing.T) {
 
 // "-" appends to an array the request does not have yet: it creates the
 // array, not an object with a member named "-".
-func TestReviewR2ExtraAppendCreatesArray(t *testing.T) {
+func TestHostileExtraAppendCreatesArray(t *testing.T) {
 	srv, c, _ := setup(t, nil)
 	r := hello()
 	r.Extra = map[string]any{"/transforms/-": "middle-out"}
@@ -359,7 +359,7 @@ func TestReviewR2ExtraAppendCreatesArray(t *testing.T) {
 // whose second attempt is cut after being sent may be stored: SubmitBatch
 // looks it up and says so, instead of returning the bare error because
 // the earlier 429 was a 4xx.
-func TestReviewR2SubmitBatchCutAfter429IsLookedUp(t *testing.T) {
+func TestHostileSubmitBatchCutAfter429IsLookedUp(t *testing.T) {
 	var posts, lists atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
