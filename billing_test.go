@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -131,6 +132,20 @@ func TestCutAfterSendingIsCounted(t *testing.T) {
 	}
 	if h := openrouter.Hint(err); !strings.Contains(h, "billed") {
 		t.Errorf("Hint = %q, want the maybe-billed hint", h)
+	}
+
+	// A success after a cut says the cut attempt may have been billed too,
+	// and the log warns of the second send.
+	var logs strings.Builder
+	srv2, c2, _ := setup(t, nil, openrouter.WithRetry(2, time.Millisecond, time.Millisecond),
+		openrouter.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	srv2.Enqueue(ort.Reply{Disconnect: true})
+	res, err := c2.Chat(context.Background(), hello())
+	if err != nil || res.MaybeBilled != 1 {
+		t.Errorf("a success after a cut: MaybeBilled %v, err %v; want 1", res, err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "may have been billed") {
+		t.Errorf("no warning of the second send: %q", logs.String())
 	}
 
 	// An error inside the 200 that follows a cut says so too.

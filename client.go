@@ -352,7 +352,9 @@ func (c *Client) logRetry(ctx context.Context, retry bool, what string, err erro
 	if c.cfg.logger == nil {
 		return
 	}
-	if retry {
+	if retry && errors.Is(err, ErrMaybeBilled) {
+		c.cfg.logger.WarnContext(ctx, "openrouter: sending again a request that may have been billed (its answer was lost after it was sent)", "reason", what, "error", err)
+	} else if retry {
 		c.cfg.logger.DebugContext(ctx, "openrouter: retrying", "reason", what, "error", err)
 	} else if err != nil {
 		c.cfg.logger.DebugContext(ctx, "openrouter: not retrying", "reason", what, "error", err)
@@ -541,6 +543,7 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 		e.RequestID, e.Response = r.ID, r
 		return nil, model, st, st.annotate(e)
 	}
+	r.MaybeBilled = st.maybeBilled
 	return r, model, st, nil
 }
 

@@ -79,6 +79,9 @@ type ImageResult struct {
 	// (a malformed data URL, bad base64, an unknown format), beside the
 	// good ones in Images.
 	Skipped []error
+	// MaybeBilled counts earlier attempts that may have been billed
+	// besides this answer (see ChatResponse.MaybeBilled).
+	MaybeBilled int
 }
 
 // Cost returns what the answer cost in all, in USD (see Usage.TotalCost).
@@ -240,7 +243,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 	if err := choiceError(r, model); err != nil {
 		return nil, st.annotate(c.redactErr(err))
 	}
-	res := &ImageResult{Model: r.Model, ID: r.ID, Usage: r.Usage, Text: r.Content(), FinishReason: r.FinishReason()}
+	res := &ImageResult{Model: r.Model, ID: r.ID, Usage: r.Usage, Text: r.Content(), FinishReason: r.FinishReason(), MaybeBilled: r.MaybeBilled}
 	for _, ch := range r.Choices {
 		for _, part := range ch.Message.Images {
 			img, err := imageFrom(part.ImageURL.URL, extracted)

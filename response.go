@@ -20,6 +20,13 @@ type ChatResponse struct {
 	// request carried X-OpenRouter-Metadata: enabled.
 	RouterMetadata *RouterMetadata `json:"openrouter_metadata,omitempty"`
 
+	// MaybeBilled counts the earlier attempts of this call that reached
+	// the server and lost their answer (a connection cut after the
+	// request was written): each may have been billed besides this
+	// answer. It is set by the client, not sent by the API; 0 is the
+	// usual case.
+	MaybeBilled int `json:"-"`
+
 	raw []byte
 }
 
