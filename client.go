@@ -429,7 +429,7 @@ func (st *callState) annotate(err error) error {
 	if errors.As(err, &cut) && st.req != nil && !idempotent(st.req.Method) {
 		// The request was processed (its answer began): counted, never
 		// resent.
-		st.maybeBilled++
+		st.countMaybeBilled(st.req.Context())
 		st.call.lostAnswer()
 		return st.failure(st.req, cut.err, "the answer was cut off after its headers")
 	}

@@ -12,9 +12,10 @@ import (
 // meter and each item's meter both see the item's requests. It is safe
 // for concurrent use.
 type CostMeter struct {
-	mu     sync.Mutex
-	usd    float64
-	parent *CostMeter // the meter of the context TrackCost was given
+	mu          sync.Mutex
+	usd         float64
+	maybeBilled int
+	parent      *CostMeter // the meter of the context TrackCost was given
 }
 
 type costMeterKey struct{}
@@ -37,6 +38,27 @@ func (m *CostMeter) USD() float64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.usd
+}
+
+// MaybeBilled returns how many attempts of the context's requests reached
+// the server and lost their answer: each may have been billed, whether
+// the call then failed (ErrMaybeBilled) or succeeded on a retry
+// (ChatResponse.MaybeBilled). Their cost is not in USD.
+func (m *CostMeter) MaybeBilled() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.maybeBilled
+}
+
+// addMaybeBilled adds n attempts that may have been billed to every meter
+// in ctx.
+func addMaybeBilled(ctx context.Context, n int) {
+	m, _ := ctx.Value(costMeterKey{}).(*CostMeter)
+	for ; m != nil; m = m.parent {
+		m.mu.Lock()
+		m.maybeBilled += n
+		m.mu.Unlock()
+	}
 }
 
 // addCost adds usd to every meter in ctx.

@@ -25,3 +25,17 @@ func TestTrackCostNested(t *testing.T) {
 		t.Errorf("item meter %v (want 0.25), job meter %v (want 0.75)", itemMeter.USD(), jobMeter.USD())
 	}
 }
+
+// TestTrackCostCountsMaybeBilled: an attempt cut after its request was
+// written is counted in the context's meters, whether the call then
+// succeeds on a retry or fails.
+func TestTrackCostCountsMaybeBilled(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	srv.Enqueue(ort.Reply{Disconnect: true}, ort.TextReply("second send"))
+	ctx, meter := openrouter.TrackCost(context.Background())
+	res, err := c.Chat(ctx, hello())
+	if err != nil || res.MaybeBilled != 1 || meter.MaybeBilled() != 1 {
+		t.Errorf("after a cut and a success: err %v, meter %d, want 1", err, meter.MaybeBilled())
+	}
+}

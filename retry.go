@@ -42,7 +42,7 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 	written, connected := st.reached()
 	billable := !idempotent(req.Method)
 	if written && billable {
-		st.maybeBilled++
+		st.countMaybeBilled(ctx)
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -76,6 +76,13 @@ func idempotent(method string) bool {
 		return true
 	}
 	return false
+}
+
+// countMaybeBilled counts an attempt that reached the server and lost its
+// answer, in the call's state and in every CostMeter of its context.
+func (st *callState) countMaybeBilled(ctx context.Context) {
+	st.maybeBilled++
+	addMaybeBilled(ctx, 1)
 }
 
 // failure is the error that ends the call after its last attempt.

@@ -339,7 +339,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	}
 	r.mu.Unlock()
 	v, err := r.fn(ctx, r.rep.Results[i].Item)
-	cost := meter.USD()
+	cost, cut := meter.USD(), meter.MaybeBilled()
 	drained := err != nil && ctx.Err() != nil // only the drain's end cancels the item contexts
 	if drained && !errors.Is(err, openrouter.ErrMaybeBilled) {
 		err = fmt.Errorf("%w: %w (its context was cancelled %v after the run stopped, with requests perhaps in flight)", openrouter.ErrMaybeBilled, err, r.b.DrainFor)
@@ -355,6 +355,10 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	r.rep.SyncCost += cost
 	switch {
 	case err == nil:
+		if cut > 0 && r.billed[i] != billedCounted {
+			r.billed[i] = billedCounted
+			r.rep.MaybePaidTwice++ // the client sent a request again after a cut
+		}
 		res.Value = v
 		r.costDone++
 		r.recordLocked(res.Key, v)

@@ -62,8 +62,11 @@ type Report[T, R any] struct {
 	// may have been paid for without an answer. Check the account's
 	// activity before running them again.
 	MaybeBilled int
-	// MaybePaidTwice counts the items run again after an attempt that may
-	// have been billed (only with Runner.RequeueMaybeBilled).
+	// MaybePaidTwice counts the items done after an attempt that may have
+	// been billed: run again by the runner (only with
+	// Runner.RequeueMaybeBilled), or sent again by the client after a
+	// connection cut once the request was written (see
+	// openrouter.ChatResponse.MaybeBilled).
 	MaybePaidTwice int
 	Cost           float64 // USD
 	Elapsed        time.Duration

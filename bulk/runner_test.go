@@ -17,6 +17,7 @@ import (
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
+	"github.com/routerkit/openrouter/openroutertest"
 )
 
 func TestRunRefusesDuplicateKeys(t *testing.T) {
@@ -212,5 +213,26 @@ func TestRunLeavesNoGoroutine(t *testing.T) {
 	buf = buf[:runtime.Stack(buf, true)]
 	if strings.Contains(string(buf), "openrouter/bulk.(*runner") {
 		t.Errorf("a runner goroutine is left:\n%s", buf)
+	}
+}
+
+// TestRunCountsClientResendsAsMaybePaidTwice: an item whose request the
+// client sent again after a cut counts as maybe paid twice, though it is
+// done.
+func TestRunCountsClientResendsAsMaybePaidTwice(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	c := srv.Client(openrouter.WithRetry(2, 0, 0))
+	srv.Enqueue(openroutertest.Reply{Disconnect: true}, openroutertest.TextReply("a"))
+	rep, err := bulk.Runner[string, string]{Workers: 1}.Run(context.Background(), []string{"a"}, func(ctx context.Context, s string) (string, error) {
+		res, err := c.Chat(ctx, &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", Messages: []openrouter.Message{openrouter.UserMessage(s)}})
+		if err != nil {
+			return "", err
+		}
+		return res.Content(), nil
+	})
+	if err != nil || rep.Done != 1 || rep.MaybePaidTwice != 1 || rep.MaybeBilled != 0 {
+		t.Errorf("err %v, done %d, maybe paid twice %d, maybe billed %d; want 1, 1, 0", err, rep.Done, rep.MaybePaidTwice, rep.MaybeBilled)
 	}
 }
