@@ -209,10 +209,17 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	})
 
 	var st *callState // set once the request was sent
+	answered := false // the answer's headers came
 	fail := func(reason string, cause error, n int) {
 		e := &StreamError{Model: model, Reason: c.redactor.String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
 		if st != nil {
 			e.Attempts, e.MaybeBilled = st.attempts, st.maybeBilled
+		}
+		if answered && n == 0 && wd.fired() != "" {
+			// No chunk in time after the answer began: this attempt
+			// may be billed too, as when the wait ends before the
+			// headers (counted by the retry policy then).
+			e.MaybeBilled++
 		}
 		switch {
 		case wd.fired() != "":
@@ -239,6 +246,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		return
 	}
 	defer resp.Body.Close()
+	answered = true
 	wd.resume()
 	lim := c.cfg.limits
 	br := bufio.NewReaderSize(newLimitedBody(resp.Body, lim.Stream, "the stream"), sseBuffer)
