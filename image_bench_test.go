@@ -32,6 +32,13 @@ func BenchmarkGenerateImage8MB(b *testing.B) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
 			w.Header().Set("Content-Type", "application/json")
+			if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
+				// GenerateImage asks the image API's catalogue whether the
+				// model is image-only: this one is not there.
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = io.WriteString(w, `{"error":{"code":404,"message":"Not Found"}}`)
+				return
+			}
 			if !chunked {
 				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 				_, _ = w.Write(body)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -208,6 +209,13 @@ func (c *Client) fetchCatalog(ctx context.Context, query string, opts []CallOpti
 	switch query {
 	case imageCatalogQuery:
 		ims, err := c.ImageModels(ctx, opts...)
+		var e *APIError
+		if errors.As(err, &e) && e.StatusCode == http.StatusNotFound {
+			// A server without the image API (an OpenAI-compatible
+			// gateway) has no image-only models: cached as such, not
+			// asked again at every image request.
+			return []Model{}, nil
+		}
 		if err != nil {
 			return nil, err
 		}

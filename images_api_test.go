@@ -3,8 +3,10 @@ package openrouter_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/routerkit/openrouter"
@@ -97,5 +99,34 @@ func TestImageAPIUndecodable(t *testing.T) {
 	var ne *openrouter.NoImageError
 	if !errors.As(err, &ne) || len(ne.Broken) != 2 || ne.Usage == nil || ne.Usage.Cost != 0.04 || c.Spent() != 0.04 {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestNoImageAPIIsAskedOnce: against a server without the image API (a
+// 404 for /images/models), GenerateImage asks once per catalogue TTL, not
+// before every image.
+func TestNoImageAPIIsAskedOnce(t *testing.T) {
+	t.Parallel()
+	var catalogue atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path != "/chat/completions" {
+			catalogue.Add(1)
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"error":{"code":404,"message":"Not Found"}}`)
+			return
+		}
+		io.WriteString(w, `{"id":"gen-1","model":"m/image","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"",`+
+			`"images":[{"type":"image_url","image_url":{"url":"`+ort.PNGDataURL+`"}}]}}]}`)
+	}))
+	t.Cleanup(hs.Close)
+	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(hs.URL), openrouter.WithLimiter(nil))
+	for range 3 {
+		if _, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{Model: "m/image", Prompt: "a cat"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := catalogue.Load(); n != 1 {
+		t.Errorf("the image API's catalogue was asked %d times for 3 images, want once", n)
 	}
 }
