@@ -17,7 +17,9 @@ import (
 )
 
 // The fake server's answers are checked against OpenRouter's OpenAPI
-// document (testdata/openapi.yaml): every 200 it serves must validate
+// document (MIT, as of August 2026). testdata/openapi.yaml holds the part
+// of it this fake serves: those operations and the components they
+// reference, unchanged. Every 200 the fake serves must validate
 // against the schema the document gives that operation's 200 answer,
 // $refs to components resolved. A new endpoint of the fake adds rows to
 // the table of TestAnswersMatchOpenAPI.
