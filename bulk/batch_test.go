@@ -59,7 +59,7 @@ func pollAdvancing(clock *ort.Clock) openrouter.BatchWait {
 
 func batchSetup(t *testing.T, cnt *counter, opts ...ort.Option) (*ort.Server, *openrouter.Client, *ort.Clock) {
 	t.Helper()
-	clock := ort.NewClock(time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC))
+	clock := ort.NewClock(time.Now().UTC().Truncate(time.Second)) // the client dates its batch lookups by its own clock
 	srv, c := setup(t, append([]ort.Option{ort.WithClock(clock.Now), ort.WithResponder(cnt.responder(0.01))}, opts...))
 	return srv, c, clock
 }
@@ -236,7 +236,7 @@ type answer struct {
 }
 
 func TestChatJSONModeValidatesAndRepairsSync(t *testing.T) {
-	clock := ort.NewClock(time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC))
+	clock := ort.NewClock(time.Now().UTC().Truncate(time.Second)) // the client dates its batch lookups by its own clock
 	srv, c := setup(t, []ort.Option{ort.WithClock(clock.Now), ort.WithResponder(func(r ort.Request) ort.Reply {
 		rep := r.DefaultReply()
 		rep.Content = `{"title":"ok"}`

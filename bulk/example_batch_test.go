@@ -12,7 +12,7 @@ import (
 
 func ExampleRunner_RunBatch() {
 	// The fake's batches progress on a clock each poll moves on.
-	clock := openroutertest.NewClock(time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC))
+	clock := openroutertest.NewClock(time.Now().UTC().Truncate(time.Second)) // the client dates its batch lookups by its own clock
 	srv := openroutertest.NewServer(openroutertest.WithClock(clock.Now), openroutertest.WithResponder(func(r openroutertest.Request) openroutertest.Reply {
 		return openroutertest.Reply{Content: "re: " + r.LastUserText(), Cost: 0.002}
 	}))
