@@ -52,14 +52,14 @@ func (m *CostMeter) MaybeBilled() int {
 
 // addMaybeBilled adds n attempts that may have been billed to every meter
 // in ctx.
-func addMaybeBilled(ctx context.Context, n int) { meter(ctx, 0, n) }
+func addMaybeBilled(ctx context.Context, n int) { addToMeters(ctx, 0, n) }
 
 // addCost adds usd to every meter in ctx.
-func addCost(ctx context.Context, usd float64) { meter(ctx, usd, 0) }
+func addCost(ctx context.Context, usd float64) { addToMeters(ctx, usd, 0) }
 
-// meter adds usd and maybeBilled to every meter in ctx, the innermost
+// addToMeters adds usd and maybeBilled to every meter in ctx, the innermost
 // first.
-func meter(ctx context.Context, usd float64, maybeBilled int) {
+func addToMeters(ctx context.Context, usd float64, maybeBilled int) {
 	m, _ := ctx.Value(costMeterKey{}).(*CostMeter)
 	for ; m != nil; m = m.parent {
 		m.mu.Lock()
