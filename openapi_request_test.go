@@ -4,43 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"gopkg.in/yaml.v3"
 
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/internal/openapischema"
 	"github.com/routerkit/openrouter/openroutertest"
 )
 
 // chatRequestSchema is the OpenAPI document's ChatRequest schema, compiled
 // once (the document is the fake server's test data).
 var chatRequestSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	b, err := os.ReadFile("openroutertest/testdata/openapi.yaml")
-	if err != nil {
-		return nil, err
-	}
-	var doc any
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, err
-	}
-	j, err := json.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(j))
-	if err != nil {
-		return nil, err
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	if err := c.AddResource("https://openrouter.ai/openapi.json", v); err != nil {
-		return nil, err
-	}
-	return c.Compile("https://openrouter.ai/openapi.json#/components/schemas/ChatRequest")
+	return openapischema.Compile("openroutertest/testdata/openapi.yaml", "/components/schemas/ChatRequest")
 })
 
 // TestRequestsMatchOpenAPI checks the bodies the SDK sends, with every

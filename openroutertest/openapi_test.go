@@ -1,18 +1,15 @@
 package openroutertest_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"gopkg.in/yaml.v3"
 
+	"github.com/routerkit/openrouter/internal/openapischema"
 	"github.com/routerkit/openrouter/openroutertest"
 )
 
@@ -23,24 +20,6 @@ import (
 // against the schema the document gives that operation's 200 answer,
 // $refs to components resolved. A new endpoint of the fake adds rows to
 // the table of TestAnswersMatchOpenAPI.
-
-// openAPI is the document, decoded once.
-var openAPI = sync.OnceValues(func() (any, error) {
-	b, err := os.ReadFile("testdata/openapi.yaml")
-	if err != nil {
-		return nil, err
-	}
-	var doc any
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, err
-	}
-	// Through JSON, so that the validator sees JSON types only.
-	j, err := json.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	return jsonschema.UnmarshalJSON(bytes.NewReader(j))
-})
 
 // responseSchema compiles the schema of the 200 answer of method path.
 func responseSchema(t *testing.T, method, path string) *jsonschema.Schema {
@@ -58,16 +37,7 @@ func componentSchema(t *testing.T, name string) *jsonschema.Schema {
 // compileAt compiles the schema at a JSON Pointer into the document.
 func compileAt(t *testing.T, pointer string) *jsonschema.Schema {
 	t.Helper()
-	doc, err := openAPI()
-	if err != nil {
-		t.Fatalf("reading the OpenAPI document: %v", err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	if err := c.AddResource("https://openrouter.ai/openapi.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile("https://openrouter.ai/openapi.json#" + pointer)
+	sch, err := openapischema.Compile("testdata/openapi.yaml", pointer)
 	if err != nil {
 		t.Fatalf("compiling the schema at %s: %v", pointer, err)
 	}
