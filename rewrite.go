@@ -350,8 +350,8 @@ func parseJSONAnswer(ans *ChatResponse, sch *schema.Schema, allowUnknown bool, o
 	case errors.As(err, &se):
 		return fail(fmt.Sprintf("invalid JSON at byte %d: %s", se.Offset, se.Msg), se.Offset, true)
 	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, err := schema.Decode(raw)
+	if err != nil {
 		var jse *json.SyntaxError
 		if errors.As(err, &jse) {
 			at := off + jse.Offset - 1

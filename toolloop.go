@@ -86,8 +86,8 @@ func (t *FuncTool) call(ctx context.Context, arguments string) (string, error) {
 	if strings.TrimSpace(arguments) == "" {
 		arguments = "{}"
 	}
-	var v any
-	if err := json.Unmarshal([]byte(arguments), &v); err != nil {
+	v, err := schema.Decode([]byte(arguments))
+	if err != nil {
 		return "", &argsError{"not JSON: " + err.Error()}
 	}
 	if vs := t.sch.Validate(v, false); len(vs) > 0 {

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Assign stores v, a value decoded by json.Unmarshal into an any and
+// Assign stores v, a value decoded by [Decode] (or json.Unmarshal into an any) and
 // valid against s, in dst, as encoding/json would have decoded the same text:
 // one decode serves both validation and the typed value.
 func (s *Schema) Assign(dst reflect.Value, v any) error {
@@ -33,7 +33,7 @@ func (s *Schema) assign(dst reflect.Value, v any, ptr string) error {
 	}
 	if dst.Type() == rawType || dst.Kind() == reflect.Interface {
 		if dst.Kind() == reflect.Interface {
-			dst.Set(reflect.ValueOf(v))
+			dst.Set(reflect.ValueOf(plain(v)))
 			return nil
 		}
 		b, err := json.Marshal(v)
@@ -66,20 +66,23 @@ func (s *Schema) assign(dst reflect.Value, v any, ptr string) error {
 		}
 		dst.SetString(str)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		f, ok := v.(float64)
-		if !ok || f != math.Trunc(f) || math.Abs(f) >= 1<<63 || dst.OverflowInt(int64(f)) {
+		n, ok := number(v)
+		i, exact := asInt(n)
+		if !ok || !exact || dst.OverflowInt(i) {
 			return fail("%v does not fit %s", v, dst.Type())
 		}
-		dst.SetInt(int64(f))
+		dst.SetInt(i)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		f, ok := v.(float64)
-		if !ok || f < 0 || f != math.Trunc(f) || f >= 1<<64 || dst.OverflowUint(uint64(f)) {
+		n, ok := number(v)
+		u, exact := asUint(n)
+		if !ok || !exact || dst.OverflowUint(u) {
 			return fail("%v does not fit %s", v, dst.Type())
 		}
-		dst.SetUint(uint64(f))
+		dst.SetUint(u)
 	case reflect.Float32, reflect.Float64:
-		f, ok := v.(float64)
-		if !ok || dst.OverflowFloat(f) {
+		n, ok := number(v)
+		f, finite := asFloat(n)
+		if !ok || !finite || math.IsInf(f, 0) || dst.OverflowFloat(f) {
 			return fail("%v does not fit %s", v, dst.Type())
 		}
 		dst.SetFloat(f)

@@ -250,8 +250,8 @@ func (v Violation) String() string {
 	return p + ": " + v.Message
 }
 
-// Validate checks v (decoded by json.Unmarshal into an any: numbers are
-// float64, so integers are exact up to 2^53) against the schema. With allowUnknown, properties the schema does not name are
+// Validate checks v (decoded by [Decode], or by json.Unmarshal into an
+// any) against the schema. With allowUnknown, properties the schema does not name are
 // accepted.
 func (s *Schema) Validate(v any, allowUnknown bool) []Violation {
 	var out []Violation
@@ -295,20 +295,25 @@ func (s *Schema) validate(v any, ptr string, allowUnknown bool, out *[]Violation
 			}
 		}
 	case "integer", "number":
-		f, ok := v.(float64)
+		n, ok := number(v)
 		if !ok {
 			add("want a%s %s, got %s", map[bool]string{true: "n"}[s.base == "integer"], s.base, kind(v))
 			return
 		}
-		if s.base == "integer" && (f != math.Trunc(f) || math.Abs(f) > 1<<63) {
-			add("%v is not an integer", f)
+		f, _ := asFloat(n)
+		if math.IsInf(f, 0) {
+			add("number %v does not fit a float64", n)
+			return
+		}
+		if s.base == "integer" && !isInteger(n) {
+			add("%v is not an integer", n)
 			return
 		}
 		if s.Minimum != nil && f < *s.Minimum {
-			add("%v is under the minimum of %v", f, *s.Minimum)
+			add("%v is under the minimum of %v", n, *s.Minimum)
 		}
 		if s.Maximum != nil && f > *s.Maximum {
-			add("%v is over the maximum of %v", f, *s.Maximum)
+			add("%v is over the maximum of %v", n, *s.Maximum)
 		}
 	case "boolean":
 		if _, ok := v.(bool); !ok {
@@ -363,7 +368,7 @@ func kind(v any) string {
 	switch v.(type) {
 	case string:
 		return "a string"
-	case float64:
+	case float64, json.Number:
 		return "a number"
 	case bool:
 		return "a boolean"
