@@ -1,9 +1,13 @@
 package openrouter
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+
+	"github.com/routerkit/openrouter/internal/blocks"
 )
 
 // AnswerLimits bounds what a client reads of an answer, so that a broken
@@ -73,13 +77,19 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	return readAll(resp.Body, limit)
 }
 
-// readAll reads r to its end, refusing more than limit bytes.
+// readAll reads r to its end, refusing more than limit bytes. It reads
+// into blocks that double in size, so that an answer refused for its
+// size has cost about the bound (io.ReadAll's growing slice costs five
+// times), and one that fits a block is handed over without a copy.
 func readAll(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err == nil && int64(len(b)) > limit {
-		return nil, tooLarge("the answer", limit)
+	buf := blocks.Buffer{Limit: int(min(limit, math.MaxInt))}
+	if _, err := buf.ReadFrom(r); err != nil {
+		if errors.Is(err, blocks.ErrTooLong) {
+			return nil, tooLarge("the answer", limit)
+		}
+		return nil, err
 	}
-	return b, err
+	return buf.AppendTo(nil), nil
 }
 
 // limitedBody is a body that fails with ErrTooLarge past its bound,

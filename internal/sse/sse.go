@@ -9,6 +9,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
+
+	"github.com/routerkit/openrouter/internal/blocks"
 )
 
 // ErrTooLong is returned by Next when a line or an event's data passes
@@ -17,11 +20,12 @@ var ErrTooLong = errors.New("sse: event longer than the limit")
 
 // Reader reads the data of events from a stream.
 type Reader struct {
-	br   *bufio.Reader
-	data []byte // the current event's data
-	long []byte // a line longer than the buffer, assembled
-	eof  bool
-	max  int // the most bytes of a line or of an event's data; 0: no bound
+	br    *bufio.Reader
+	data  []byte        // the current event's data
+	long  []byte        // a line longer than the buffer, assembled
+	parts blocks.Buffer // the pieces of a long line as they arrive
+	eof   bool
+	max   int // the most bytes of a line or of an event's data; 0: no bound
 }
 
 // NewReader returns a Reader of r. It reads no further than the event it
@@ -37,6 +41,9 @@ func NewReader(r io.Reader) *Reader {
 func NewReaderLimit(r io.Reader, max int) *Reader {
 	rd := NewReader(r)
 	rd.max = max
+	if max > 0 {
+		rd.parts.Limit = max + 2 // +2: the line's end
+	}
 	return rd
 }
 
@@ -48,7 +55,7 @@ func (r *Reader) Next() ([]byte, error) {
 	r.data = r.data[:0]
 	has := false
 	for {
-		line, err := r.line()
+		line, owned, err := r.line()
 		if err != nil {
 			if errors.Is(err, io.EOF) && has {
 				return r.data, nil
@@ -68,51 +75,96 @@ func (r *Reader) Next() ([]byte, error) {
 		if found && len(value) > 0 && value[0] == ' ' {
 			value = value[1:]
 		}
-		if string(field) == "data" {
-			if r.max > 0 && len(r.data)+len(value)+1 > r.max {
-				return nil, ErrTooLong
-			}
-			if has {
-				r.data = append(r.data, '\n')
-			}
-			r.data = append(r.data, value...)
-			has = true
+		if string(field) != "data" {
+			continue // event:, id:, retry: and unknown fields carry nothing we use.
 		}
-		// event:, id:, retry: and unknown fields carry nothing we use.
+		if err := r.addData(value, owned, has); err != nil {
+			return nil, err
+		}
+		has = true
 	}
 }
 
-// line returns the next line without its end, however long.
-func (r *Reader) line() ([]byte, error) {
-	if r.eof {
-		return nil, io.EOF
+// addData adds a data line's value to the event's data. The first line
+// of an event, when it is the Reader's own assembled long line, becomes
+// the data without a copy (a streamed image is one such line).
+func (r *Reader) addData(value []byte, owned, has bool) error {
+	n := len(value)
+	if has {
+		n += len(r.data) + 1
 	}
-	r.long = r.long[:0]
+	if r.max > 0 && n > r.max {
+		return ErrTooLong
+	}
+	if !has && owned {
+		r.data, r.long = value, r.data[:0] // the line's buffer is the data's now
+		return nil
+	}
+	if n > cap(r.data) {
+		// Grow by doubling, never past the bound: json-sized growth
+		// (1.25x) would allocate five times the bound before refusing.
+		r.data = slices.Grow(r.data, grown(cap(r.data), n, r.max)-len(r.data))
+	}
+	if has {
+		r.data = append(r.data, '\n')
+	}
+	r.data = append(r.data, value...)
+	return nil
+}
+
+// grown is the capacity a buffer of capacity c grows to so as to hold n
+// bytes: twice c at least, at most limit when there is one.
+func grown(c, n, limit int) int {
+	g := max(2*c, n, 512)
+	if limit > 0 && g > limit {
+		g = max(limit, n)
+	}
+	return g
+}
+
+// line returns the next line without its end, however long. owned
+// reports that the line is in the Reader's own buffer (a line longer than
+// bufio's), which the next long line reuses; otherwise it is bufio's,
+// valid until the next read.
+func (r *Reader) line() ([]byte, bool, error) {
+	if r.eof {
+		return nil, false, io.EOF
+	}
+	r.parts.Reset()
 	for {
 		frag, err := r.br.ReadSlice('\n')
+		if r.max > 0 && r.parts.Len()+len(frag) > r.max+2 { // +2: the line's end
+			return nil, false, ErrTooLong
+		}
 		switch {
+		case err == nil && r.parts.Len() == 0:
+			return trimEOL(frag), false, nil
 		case err == nil:
-			if len(r.long) > 0 {
-				r.long = append(r.long, frag...)
-				frag = r.long
-			}
-			return trimEOL(frag), nil
+			r.parts.Write(frag)
+			return trimEOL(r.assemble()), true, nil
 		case errors.Is(err, bufio.ErrBufferFull):
-			if r.max > 0 && len(r.long)+len(frag) > r.max+2 { // +2: the line's end
-				return nil, ErrTooLong
-			}
-			r.long = append(r.long, frag...)
+			r.parts.Write(frag)
 		case errors.Is(err, io.EOF):
 			r.eof = true
-			r.long = append(r.long, frag...)
-			if len(r.long) == 0 {
-				return nil, io.EOF
+			if r.parts.Len() == 0 {
+				if len(frag) == 0 {
+					return nil, false, io.EOF
+				}
+				return trimEOL(frag), false, nil
 			}
-			return trimEOL(r.long), nil
+			r.parts.Write(frag)
+			return trimEOL(r.assemble()), true, nil
 		default:
-			return nil, err
+			return nil, false, err
 		}
 	}
+}
+
+// assemble hands over the parts of a long line as one slice, r.long.
+func (r *Reader) assemble() []byte {
+	r.long = r.parts.AppendTo(r.long[:0])
+	r.parts.Reset()
+	return r.long
 }
 
 func trimEOL(b []byte) []byte {

@@ -147,17 +147,46 @@ func TestLimit(t *testing.T) {
 
 // TestLimitMemory: a 64 MiB line under a 1 MiB bound costs about the
 // bound, not the line.
+// TestLimitMemory: an event refused for its size has cost about the
+// bound, whether it is one endless line or many lines that add up (a
+// slice grown by append costs five times what it holds).
 func TestLimitMemory(t *testing.T) {
-	r := io.MultiReader(strings.NewReader("data: "), endless{})
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	_, err := NewReaderLimit(r, 1<<20).Next()
-	runtime.ReadMemStats(&after)
-	if !errors.Is(err, ErrTooLong) {
-		t.Fatalf("err = %v", err)
+	const bound = 1 << 20
+	for _, c := range []struct {
+		name string
+		body io.Reader
+		most float64 // bytes allocated, in bounds
+	}{
+		{"one endless line", io.MultiReader(strings.NewReader("data: "), endless{}), 1.15},
+		{"many lines", strings.NewReader(strings.Repeat("data: "+strings.Repeat("y", 1000)+"\n", 3000)), 2.15},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := NewReaderLimit(c.body, bound).Next()
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrTooLong) {
+			t.Fatalf("%s: err = %v", c.name, err)
+		}
+		if n := float64(after.TotalAlloc-before.TotalAlloc) / bound; n > c.most {
+			t.Errorf("%s: allocated %.2f times the bound, want at most %.2f", c.name, n, c.most)
+		}
 	}
-	if n := after.TotalAlloc - before.TotalAlloc; n > 8<<20 {
-		t.Errorf("allocated %d bytes for a 1 MiB bound", n)
+}
+
+// TestLongLineHandedOver: a long single-line event (a streamed image) is
+// returned whole, and the next long line does not overwrite it until Next
+// is called again.
+func TestLongLineHandedOver(t *testing.T) {
+	a, b := strings.Repeat("a", 100<<10), strings.Repeat("b", 90<<10)
+	r := NewReader(strings.NewReader("data: " + a + "\n\ndata: " + b + "\ndata: c\n\ndata: " + a + "\n\n"))
+	for i, want := range []string{a, b + "\nc", a} {
+		got, err := r.Next()
+		if err != nil || string(got) != want {
+			t.Fatalf("event %d: %d bytes, %v", i, len(got), err)
+		}
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Errorf("end: %v", err)
 	}
 }
 
