@@ -158,6 +158,34 @@
 // are decoded from the answer as it streams in, into one buffer sized from
 // its length.
 //
+// # Schema tags
+//
+// [ChatJSON], [Client.Rewrite], [NewTool] and [SchemaFor] derive a JSON
+// Schema from a Go struct. The `json` tag names a property; omitempty, or
+// a pointer type, makes it optional (null is allowed). The `description`
+// tag describes it to the model. The `jsonschema` tag sets bounds, as a
+// comma list of key=value:
+//
+//	type Article struct {
+//		Title    string    `json:"title" description:"the page title" jsonschema:"minLength=10,maxLength=60"`
+//		Tone     string    `json:"tone" jsonschema:"enum=plain|friendly|formal"`
+//		Score    int       `json:"score" jsonschema:"minimum=0,maximum=10"`
+//		Tags     []string  `json:"tags" jsonschema:"minItems=1,maxItems=5"`
+//		Slug     string    `json:"slug" jsonschema:"pattern=^[a-z0-9-]+$"`
+//		Updated  time.Time `json:"updated"` // format date-time
+//		Subtitle *string   `json:"subtitle"` // optional
+//	}
+//
+// The keys are enum (values split by |), minimum, maximum, minLength,
+// maxLength (in characters), minItems, maxItems, format and pattern (last:
+// it runs to the end of the tag). Any other key is an error, and so is a
+// tag that only another library reads (validate, binding) or a key
+// written as a tag of its own (`maxLength:"160"`): ChatJSON would check
+// no such bound, so the schema is refused with [ErrInvalidRequest] naming
+// the field. Answers are checked against every bound; integers keep their
+// exact value past 2^53. A violation is a [Violation] with its JSON
+// pointer, in [UnparseableError].Violations.
+//
 // # Streaming
 //
 // [Client.ChatStream] returns a [Stream] whose Chunks method is an

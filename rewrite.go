@@ -92,7 +92,7 @@ type UnparseableError struct {
 	// Reason says what is wrong, in one line.
 	Reason string
 	// Violations lists each schema violation with its JSON-pointer path.
-	Violations []schema.Violation
+	Violations []Violation
 	// Offset is the byte position in Raw of a syntax error; -1 otherwise.
 	Offset int64
 	// Raw is the answer's text, truncated to 2 KB.
@@ -103,6 +103,18 @@ type UnparseableError struct {
 	Attempts int
 	Cost     float64
 }
+
+// Violation is one way an answer breaks the schema asked for.
+type Violation struct {
+	// Pointer is the JSON pointer (RFC 6901) of the value at fault:
+	// "/sections/2/title"; "" for the whole answer.
+	Pointer string
+	// Message says what is wrong with it.
+	Message string
+}
+
+// String returns "pointer: message", with "(root)" for the whole answer.
+func (v Violation) String() string { return schema.Violation(v).String() }
 
 // Error says why the answer is not the JSON asked for, with the
 // first five violations.
@@ -149,8 +161,8 @@ var schemaNameRe = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
 
 // ChatJSON asks for JSON matching T and returns a valid value of T, or
 // says precisely why not. It sends response_format json_schema with the
-// strict schema of T (see package doc of the schema tags: description,
-// enum, bounds, lengths, patterns) and provider.require_parameters, so
+// strict schema of T (see the package doc's Schema tags section:
+// description, enum, bounds, lengths, patterns) and provider.require_parameters, so
 // only providers that honour it serve the request; for a model that the
 // client's cached catalogue lists without structured outputs it sends
 // json_object and the schema in a system message. The model is
@@ -361,7 +373,10 @@ func parseJSONAnswer(ans *ChatResponse, sch *schema.Schema, allowUnknown bool, o
 	}
 	if vs := sch.Validate(v, allowUnknown); len(vs) > 0 {
 		e := fail(fmt.Sprintf("%d schema violation(s)", len(vs)), -1, false)
-		e.Violations = vs
+		e.Violations = make([]Violation, len(vs))
+		for i, v := range vs {
+			e.Violations[i] = Violation(v)
+		}
 		return e
 	}
 	if err := sch.Assign(reflect.ValueOf(out).Elem(), v); err != nil {

@@ -13,9 +13,15 @@ import (
 )
 
 // SchemaFor returns the JSON Schema of T, derived as ChatJSON derives the
-// schema of its answers (see the schema tags: description, enum, bounds,
-// lengths, patterns), for a tool's parameters or a response format. T
+// schema of its answers, for a tool's parameters or a response format. T
 // must be a struct type; anything else is an [ErrInvalidRequest] error.
+//
+// Tags (the package doc's Schema tags section has an example): `json`
+// names a property, `description` describes it, and `jsonschema` bounds
+// it with enum=a|b, minimum=, maximum=, minLength=, maxLength=,
+// minItems=, maxItems=, format= and pattern= (last). An unknown key, or a
+// tag of another library (validate, binding, a bare maxLength), is an
+// [ErrInvalidRequest] error naming the field, never ignored.
 func SchemaFor[T any]() (json.RawMessage, error) {
 	sch, err := schemaOf(reflect.TypeOf((*T)(nil)).Elem())
 	if err != nil {

@@ -151,6 +151,9 @@ func addFields(s *Schema, t reflect.Type, index []int, seen map[reflect.Type]boo
 			return fmt.Errorf("field %s: %w", f.Name, err)
 		}
 		p.Description = f.Tag.Get("description")
+		if err := foreignTag(f.Tag); err != nil {
+			return fmt.Errorf("field %s: %w", f.Name, err)
+		}
 		if err := p.applyTag(f.Tag.Get("jsonschema")); err != nil {
 			return fmt.Errorf("field %s: %w", f.Name, err)
 		}
@@ -163,6 +166,22 @@ func addFields(s *Schema, t reflect.Type, index []int, seen map[reflect.Type]boo
 		s.Required = append(s.Required, name) // strict form: every property listed
 		s.needed[name] = !optional
 		s.fields[name] = fi
+	}
+	return nil
+}
+
+// foreignKeys are tags that look like bounds but that only other
+// libraries read (go-playground/validator's validate, gin's binding), or
+// a key of the jsonschema tag written as a tag of its own: a bound a
+// reader believes is checked, and is not, is refused.
+var foreignKeys = []string{"validate", "binding", "jsonschema_extras",
+	"enum", "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems", "format", "pattern"}
+
+func foreignTag(tag reflect.StructTag) error {
+	for _, k := range foreignKeys {
+		if v, ok := tag.Lookup(k); ok {
+			return fmt.Errorf("the tag %s:%q is not read: bounds go in the jsonschema tag, as jsonschema:\"maxLength=160,minLength=1\" (keys: enum, minimum, maximum, minLength, maxLength, minItems, maxItems, format, pattern)", k, v)
+		}
 	}
 	return nil
 }
@@ -212,7 +231,7 @@ func (s *Schema) applyTag(tag string) error {
 			s.Pattern = v
 			s.pattern, err = regexp.Compile(v)
 		default:
-			return fmt.Errorf("unknown jsonschema key %q", k)
+			return fmt.Errorf("unknown jsonschema key %q (keys: enum, minimum, maximum, minLength, maxLength, minItems, maxItems, format, pattern)", k)
 		}
 		if err != nil {
 			return fmt.Errorf("jsonschema %s=%q: %v", k, v, err)
