@@ -24,7 +24,6 @@ package main
 import (
 	"context"
 	"embed"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -245,7 +244,7 @@ func report(out io.Writer, rep *bulk.Report[article, output], cfg config) {
 			}
 			fmt.Fprintf(out, "  done    %-40s -> %s%s\n", r.Key, r.Value.Title, note)
 		case bulk.Failed:
-			fmt.Fprintf(out, "  FAILED  %-40s %s\n          %v\n          what to do: %s\n", r.Key, sentinel(r.Err), r.Err, openrouter.Hint(r.Err))
+			fmt.Fprintf(out, "  FAILED  %-40s %s\n          %v\n          what to do: %s\n", r.Key, openrouter.ErrorName(r.Err), r.Err, openrouter.Hint(r.Err))
 		}
 	}
 	if rep.Stopped != nil {
@@ -266,25 +265,6 @@ func ratio(a, b float64) float64 {
 		return 0
 	}
 	return a / b
-}
-
-// sentinel names the error's category, for the report.
-func sentinel(err error) string {
-	for _, s := range []struct {
-		name string
-		err  error
-	}{
-		{"ErrUnparseable", openrouter.ErrUnparseable}, {"ErrEmptyContent", openrouter.ErrEmptyContent},
-		{"ErrNoImage", openrouter.ErrNoImage}, {"ErrContextLength", openrouter.ErrContextLength},
-		{"ErrModelNotFound", openrouter.ErrModelNotFound}, {"ErrModerated", openrouter.ErrModerated},
-		{"ErrRateLimited", openrouter.ErrRateLimited}, {"ErrServer", openrouter.ErrServer},
-		{"ErrBadRequest", openrouter.ErrBadRequest},
-	} {
-		if errors.Is(err, s.err) {
-			return s.name
-		}
-	}
-	return "error"
 }
 
 // readArticles reads the .md files of dir, or the embedded samples.
