@@ -171,7 +171,7 @@ func (c *Client) planRewrite(req RewriteRequest) (*rewritePlan, error) {
 		return nil, invalid("negative TargetWords or MaxTokens")
 	}
 	if req.Model == "" {
-		req.Model = c.cfg.roles.Rewrite
+		req.Model = c.Roles().Rewrite
 	}
 	ctxTokens, maxOut := defaultContextTokens, defaultMaxOutput
 	if m := c.catalog.entry(req.Model); m != nil {

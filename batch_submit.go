@@ -248,7 +248,7 @@ func (c *Client) batchMarker(req *BatchRequest) (BatchMarker, error) {
 	}
 	model := req.Model
 	if model == "" {
-		model = c.cfg.roles.Standard
+		model = c.Roles().Standard
 	}
 	if model == "" || strings.ContainsAny(model, " \t\r\n") {
 		return m, invalid("batch model %q: set BatchRequest.Model", model)

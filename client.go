@@ -30,6 +30,7 @@ type Client struct {
 
 	catalog *catalog
 	account account
+	roles   atomic.Pointer[Roles] // the config's, then SetRoles'; see Client.Roles
 	// header holds the headers every request carries. Requests share its
 	// one-element value slices: net/http never writes into them, and an
 	// Add by a transport appends past their capacity, into a new array.
@@ -61,6 +62,7 @@ func NewClient(apiKey string, opts ...Option) *Client {
 		}
 	}
 	c.keyErr = checkKey(apiKey, c.cfg.keyPrefix)
+	c.roles.Store(&c.cfg.roles)
 	c.redactor = newRedactor(apiKey)
 	c.catalog = newCatalog(c.cfg.catalogTTL)
 	c.header = http.Header{"Authorization": {"Bearer " + apiKey}, "User-Agent": {c.cfg.userAgent}}
@@ -588,7 +590,7 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 	}
 	if req.Model == "" && len(req.Models) == 0 {
 		cp := *req
-		cp.Model = c.cfg.roles.Standard
+		cp.Model = c.Roles().Standard
 		req = &cp
 	}
 	if c.cfg.modelCheck && ctx != nil {

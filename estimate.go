@@ -56,7 +56,7 @@ func (c *Client) EstimateCost(ctx context.Context, reqs []*ChatRequest, o Estima
 		}
 		ids := append([]string{req.Model}, req.Models...)
 		if ids[0] == "" {
-			ids[0] = c.cfg.roles.Standard
+			ids[0] = c.Roles().Standard
 		}
 		prompt := promptTokens(req)
 		discount := o.Batch && CheckBatchable(req) == nil

@@ -193,7 +193,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 	defer cancel()
 	model := req.Model
 	if model == "" {
-		model = c.cfg.roles.Image
+		model = c.Roles().Image
 	}
 	entry := c.catalog.entry(model)
 	if entry == nil && ctx != nil {

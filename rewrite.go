@@ -262,7 +262,7 @@ func jsonPlan[T any](c *Client, req *ChatRequest, cfg jsonConfig) ([]string, str
 	}
 	first := req.Model
 	if first == "" {
-		first = c.cfg.roles.Rewrite
+		first = c.Roles().Rewrite
 	}
 	models := append([]string{first}, cfg.fallbacks...)
 	for _, m := range models {

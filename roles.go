@@ -19,7 +19,16 @@ type Roles struct {
 	Image string
 }
 
-// DefaultRoles returns the roles a client starts with.
+// DefaultRoles returns the roles a client starts with:
+//
+//	Standard  openai/gpt-4o-mini               (Chat with no model)
+//	Deep      anthropic/claude-sonnet-4.5      (long inputs, hard questions)
+//	Rewrite   anthropic/claude-haiku-4.5       (ChatJSON, Rewrite)
+//	Image     google/gemini-2.5-flash-image    (GenerateImage)
+//
+// Change them with [WithRoles] at [NewClient], or on a live client with
+// [Client.SetRoles]; [Client.CheckRoles] checks them against the
+// catalogue.
 func DefaultRoles() Roles {
 	return Roles{
 		Standard: "openai/gpt-4o-mini",
@@ -36,27 +45,54 @@ const DeepContextLength = 128_000
 // default of DefaultRoles.
 func WithRoles(r Roles) Option {
 	return func(c *config) error {
-		d := DefaultRoles()
-		for _, f := range []struct {
-			dst *string
-			v   string
-		}{
-			{&d.Standard, r.Standard}, {&d.Deep, r.Deep}, {&d.Rewrite, r.Rewrite}, {&d.Image, r.Image},
-		} {
-			if strings.ContainsAny(f.v, " \t\r\n") {
-				return fmt.Errorf("WithRoles: model %q contains white space", f.v)
-			}
-			if f.v != "" {
-				*f.dst = f.v
-			}
+		d, err := withDefaults(r)
+		if err != nil {
+			return fmt.Errorf("WithRoles: %v", err)
 		}
 		c.roles = d
 		return nil
 	}
 }
 
+// withDefaults returns r with DefaultRoles' model in each empty field,
+// or an error for a model ID with white space in it.
+func withDefaults(r Roles) (Roles, error) {
+	d := DefaultRoles()
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{
+		{&d.Standard, r.Standard}, {&d.Deep, r.Deep}, {&d.Rewrite, r.Rewrite}, {&d.Image, r.Image},
+	} {
+		if strings.ContainsAny(f.v, " \t\r\n") {
+			return Roles{}, fmt.Errorf("model %q contains white space", f.v)
+		}
+		if f.v != "" {
+			*f.dst = f.v
+		}
+	}
+	return d, nil
+}
+
 // Roles returns the client's roles.
-func (c *Client) Roles() Roles { return c.cfg.roles }
+func (c *Client) Roles() Roles { return *c.roles.Load() }
+
+// SetRoles changes the client's roles, as [WithRoles] sets them, for the
+// calls that start after it returns; calls under way keep the model they
+// started with. The client keeps all it knows: its connections, pacing,
+// catalogue, balance and spending. A bad model ID is [ErrInvalidRequest]
+// and changes nothing.
+//
+//	checks, _ := c.CheckRoles(ctx)          // say the user picks others
+//	err := c.SetRoles(openrouter.Roles{Rewrite: picked})
+func (c *Client) SetRoles(r Roles) error {
+	d, err := withDefaults(r)
+	if err != nil {
+		return invalid("SetRoles: %v", err)
+	}
+	c.roles.Store(&d)
+	return nil
+}
 
 // RoleCheck is the verdict on one role's model.
 type RoleCheck struct {
@@ -77,7 +113,7 @@ func (c *Client) CheckRoles(ctx context.Context, opts ...CallOption) ([]RoleChec
 		return nil, err
 	}
 	defer cancel()
-	r := c.cfg.roles
+	r := c.Roles()
 	checks := []RoleCheck{{Role: "standard", Model: r.Standard}, {Role: "deep", Model: r.Deep},
 		{Role: "rewrite", Model: r.Rewrite}, {Role: "image", Model: r.Image}}
 	for i := range checks {
