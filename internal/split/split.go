@@ -21,6 +21,16 @@ type unit struct {
 // of at most maxBytes each where it can: a single paragraph or block
 // larger than that stays whole.
 func Sections(text, format string, maxBytes int) []string {
+	return SectionsBy(text, format, maxBytes, func(s string) int { return len(s) })
+}
+
+// Words counts the words of s: runs of letters, digits and other
+// characters between white space.
+func Words(s string) int { return len(strings.Fields(s)) }
+
+// SectionsBy is Sections with another measure than bytes: sections of at
+// most limit by size (Words, say).
+func SectionsBy(text, format string, limit int, size func(string) int) []string {
 	var units []unit
 	switch format {
 	case "html":
@@ -31,10 +41,16 @@ func Sections(text, format string, maxBytes int) []string {
 	// Group the units into heading sections, then pack them under the budget.
 	var out []string
 	var cur strings.Builder
+	curSize := 0
+	add := func(u unit) {
+		cur.WriteString(u.text)
+		curSize += size(u.text)
+	}
 	flush := func() {
 		if cur.Len() > 0 {
 			out = append(out, cur.String())
 			cur.Reset()
+			curSize = 0
 		}
 	}
 	for i := 0; i < len(units); {
@@ -43,28 +59,27 @@ func Sections(text, format string, maxBytes int) []string {
 		for j < len(units) && !units[j].heading {
 			j++
 		}
-		size := 0
+		sec := 0
 		for _, u := range units[i:j] {
-			size += len(u.text)
+			sec += size(u.text)
 		}
 		switch {
-		case cur.Len()+size <= maxBytes:
-			for _, u := range units[i:j] {
-				cur.WriteString(u.text)
-			}
-		case size <= maxBytes:
+		case curSize+sec <= limit:
+		case sec <= limit:
 			flush()
-			for _, u := range units[i:j] {
-				cur.WriteString(u.text)
-			}
 		default: // a section too large for one request: cut between paragraphs
 			flush()
 			for _, u := range units[i:j] {
-				if cur.Len() > 0 && cur.Len()+len(u.text) > maxBytes {
+				if cur.Len() > 0 && curSize+size(u.text) > limit {
 					flush()
 				}
-				cur.WriteString(u.text)
+				add(u)
 			}
+			i = j
+			continue
+		}
+		for _, u := range units[i:j] {
+			add(u)
 		}
 		i = j
 	}
