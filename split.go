@@ -61,10 +61,17 @@ type SplitJSON[T any] struct {
 // it; the parts that succeeded were paid for, and the error's Cost, like
 // the result's, counts every part.
 //
-//	page, res, err := openrouter.ChatJSONSplit(ctx, c, openrouter.SplitJSON[Page]{
+//	type page struct{ Sections []string `json:"sections"` }
+//	p, res, err := openrouter.ChatJSONSplit(ctx, c, openrouter.SplitJSON[page]{
 //		Text:    article,
 //		Request: func(part string, i, n int) *openrouter.ChatRequest { return rewriteRequest(part, i, n) },
-//		Merge:   func(parts []Page) (Page, error) { return joinPages(parts), nil },
+//		Merge: func(parts []page) (page, error) {
+//			var all page
+//			for _, p := range parts {
+//				all.Sections = append(all.Sections, p.Sections...)
+//			}
+//			return all, nil
+//		},
 //	})
 func ChatJSONSplit[T any](ctx context.Context, c *Client, s SplitJSON[T], opts ...JSONOption) (T, *JSONResult, error) {
 	var zero T
