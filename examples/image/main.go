@@ -1,5 +1,6 @@
 // Command image generates one image and writes it as a file with the
-// extension of its type.
+// extension of its type: by default in the system's temporary directory
+// (it prints where), not in the working directory.
 //
 //	go run ./examples/image -prompt "a lighthouse at dawn" -out cover
 package main
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/examples/internal/demo"
@@ -18,7 +20,7 @@ import (
 
 func main() {
 	prompt := flag.String("prompt", "A lighthouse at dawn, watercolour", "what to draw")
-	base := flag.String("out", "image", "output file, without extension")
+	base := flag.String("out", filepath.Join(os.TempDir(), "openrouter-example-image"), "output file, without extension")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, os.Getenv("OPENROUTER_API_KEY"), *prompt, *base); err != nil {
 		fmt.Fprintln(os.Stderr, err)
