@@ -563,7 +563,7 @@ func (c *Client) answerError(obj json.RawMessage) *APIError {
 // error, when the client has the catalogue (it is not fetched for this).
 func (c *Client) suggestModels(err error, model string) error {
 	var e *APIError
-	if model == "" || !errors.As(err, &e) || !e.Is(ErrModelNotFound) || e.Is(ErrNoEndpoints) {
+	if model == "" || !errors.As(err, &e) || !e.Is(ErrModelNotFound) || e.Is(ErrNoEndpoints) || len(e.Suggestions) > 0 {
 		return err
 	}
 	if models := c.catalog.cached(); models != nil {

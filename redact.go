@@ -100,6 +100,11 @@ func (c *Client) redact(e *APIError) {
 	for k, v := range md.Extra {
 		md.Extra[k] = r.Bytes(v)
 	}
+	e.ErrorType, e.hint = r.String(e.ErrorType), r.String(e.hint)
+	e.Availability.redact(r)
+	for i, s := range e.Suggestions {
+		e.Suggestions[i] = r.String(s)
+	}
 }
 
 // redactErr removes the key from the texts of err when it is an error the

@@ -255,9 +255,15 @@ func (w *statusWriter) Flush() {
 // Code is usually the status number; a string is allowed, as some
 // answers send one.
 type ErrorBody struct {
-	Code     any            `json:"code"`
-	Message  string         `json:"message"`
-	Metadata map[string]any `json:"metadata,omitempty"`
+	Code    any    `json:"code,omitempty"`
+	Message string `json:"message"`
+	// ErrorType, HTTPStatus and Availability make the envelope of
+	// OpenRouter's model-availability errors (2026-08-19), which has no
+	// code: see AvailabilityError.
+	ErrorType    string         `json:"error_type,omitempty"`
+	HTTPStatus   int            `json:"http_status,omitempty"`
+	Availability *Availability  `json:"availability,omitempty"`
+	Metadata     map[string]any `json:"metadata,omitempty"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
