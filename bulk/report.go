@@ -72,8 +72,11 @@ type Report[T, R any] struct {
 	Elapsed        time.Duration
 	// Stopped is what stopped the run early (matching
 	// openrouter.ErrUnauthorized, ErrInsufficientCredits,
-	// ErrQuotaExhausted, this package's ErrSpendingCap, or a context
-	// error); nil when every item was tried.
+	// ErrQuotaExhausted, ErrBudgetExceeded, this package's
+	// ErrSpendingCap, or a context error; or an *openrouter.APIError
+	// whose Availability says the model cannot be served, its text
+	// naming the code, "[model_deprecated]"); nil when every item was
+	// tried.
 	Stopped error
 
 	// InBatch and InSync count the items this run ran in a batch and
