@@ -62,6 +62,9 @@ func NewClient(apiKey string, opts ...Option) *Client {
 	}
 	c.keyErr = checkKey(apiKey, c.cfg.keyPrefix)
 	c.redactor = newRedactor(apiKey)
+	if c.cfg.mgmtKey != "" {
+		c.redactor.also = newRedactor(c.cfg.mgmtKey)
+	}
 	c.catalog = newCatalog(c.cfg.catalogTTL)
 	c.header = http.Header{"Authorization": {"Bearer " + apiKey}, "User-Agent": {c.cfg.userAgent}}
 	if c.cfg.referer != "" {
@@ -255,6 +258,9 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 	}
 	for k, v := range c.header {
 		req.Header[k] = v
+	}
+	if c.cfg.mgmtKey != "" && managementPath(path) {
+		req.Header["Authorization"] = []string{"Bearer " + c.cfg.mgmtKey}
 	}
 	if st.call != nil {
 		for k, v := range st.call.header {

@@ -46,8 +46,9 @@ type Server struct {
 
 	mu        sync.Mutex
 	models    []Model
-	credits   float64 // total credits; +Inf when unlimited
-	usage     float64 // total spent
+	credits   float64  // total credits; +Inf when unlimited
+	keyLimit  *float64 // the ordinary key's spending limit; nil when it has none (keys.go)
+	usage     float64  // total spent
 	script    []Reply
 	responder func(Request) Reply
 	latency   time.Duration
@@ -95,6 +96,8 @@ func WithModels(models ...Model) Option { return func(s *Server) { s.models = mo
 
 // WithCredits sets the account's credits in USD (default unlimited). Each
 // completion spends its cost; once they are spent, completions get 402.
+// It gives the key no spending limit: /key reports "limit": null, as
+// OpenRouter does for a key without one (see WithKeyLimit).
 func WithCredits(usd float64) Option { return func(s *Server) { s.credits = usd } }
 
 // WithLatency makes each chat completion take d before answering.
@@ -136,7 +139,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Not Found: " + r.Method + " " + r.URL.Path})
 	})
-	s.srv = httptest.NewServer(s.count(mux))
+	s.srv = httptest.NewServer(s.count(s.inferenceGuard(mux)))
 	s.URL = s.srv.URL + "/api/v1"
 	return s
 }
