@@ -145,3 +145,51 @@ func TestBulkBudget(t *testing.T) {
 	}
 	checkCounts(t, rep, total)
 }
+
+// TestBulkFallbackModel checks that with FallbackModel a retired model
+// does not stop the run: the failed items and the next ones run with the
+// fallback (read through bulk.Model), after at most Workers requests to
+// the retired model; a fallback retired too stops the run.
+func TestBulkFallbackModel(t *testing.T) {
+	t.Parallel()
+	const workers, total = 3, 30
+	const retired, successor = "openai/gpt-4o-mini", "anthropic/claude-haiku-4.5"
+	var toRetired atomic.Int32
+	dead := map[string]bool{retired: true}
+	_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+		if dead[r.Model] {
+			if r.Model == retired {
+				toRetired.Add(1)
+			}
+			return ort.AvailabilityReply("model_deprecated", r.Model, successor)
+		}
+		return ort.TextReply(r.Model)
+	})})
+	fn := func(ctx context.Context, it string) (string, error) {
+		res, err := c.Chat(ctx, &openrouter.ChatRequest{Model: bulk.Model(ctx, retired), Messages: []openrouter.Message{openrouter.UserMessage(it)}})
+		if err != nil {
+			return "", err
+		}
+		return res.Content(), nil
+	}
+	run := bulk.NoPassWait(bulk.Runner[string, string]{Workers: workers, FallbackModel: successor})
+	rep, err := run.Run(context.Background(), items(total), fn)
+	if err != nil || rep.Stopped != nil || rep.Done != total {
+		t.Fatalf("done %d, stopped %v, err %v; want every item done with the fallback", rep.Done, rep.Stopped, err)
+	}
+	for _, res := range rep.Results {
+		if res.Value != successor {
+			t.Fatalf("item %s answered by %q, want %s", res.Key, res.Value, successor)
+		}
+	}
+	var ae *openrouter.APIError
+	if !errors.As(rep.FellBack, &ae) || ae.Availability.Code != "model_deprecated" || int(toRetired.Load()) > workers {
+		t.Errorf("FellBack = %v after %d requests to the retired model, want model_deprecated after at most %d", rep.FellBack, toRetired.Load(), workers)
+	}
+
+	dead[successor] = true // read by the responder only after this write: the run above is over
+	rep, _ = run.Run(context.Background(), items(total), fn)
+	if !errors.As(rep.Stopped, &ae) || ae.Availability.Code != "model_deprecated" || rep.Done != 0 {
+		t.Errorf("a retired fallback: stopped %v, done %d, want a stop", rep.Stopped, rep.Done)
+	}
+}

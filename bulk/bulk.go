@@ -66,6 +66,13 @@ type Runner[T, R any] struct {
 	// unknown model, an ended free variant, a region or data-policy
 	// restriction).
 	WaitForBudgetReset time.Duration
+	// FallbackModel, when set, keeps a run going when OpenRouter says its
+	// model cannot be served (a retired model, an ended free variant, ...;
+	// see openrouter.Availability.Permanent): the items are run again,
+	// and the next ones run, with this model, which fn reads with Model.
+	// Report.FellBack is the error that switched the run. A fallback that
+	// fails the same way stops the run.
+	FallbackModel string
 
 	sleep func(context.Context, time.Duration) error // tests: the wait between passes
 	now   func() time.Time                           // tests: the clock of Elapsed and Progress
@@ -189,6 +196,7 @@ type runner[T, R any] struct {
 	paused      bool
 	resumeAt    time.Time // the reset the pause waits for
 	waitedUntil time.Time // the last reset waited for
+	fellBack    bool      // the items run with FallbackModel (fallback.go)
 }
 
 func (r *runner[T, R]) setDefaults() {
@@ -359,6 +367,7 @@ func (r *runner[T, R]) admit(parent context.Context) error {
 // Run.
 func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	ctx, meter := openrouter.TrackCost(r.items)
+	ctx, usedFallback := r.withModel(ctx)
 	r.mu.Lock()
 	if r.billed[i] == billedOnce {
 		r.billed[i] = billedCounted
@@ -394,7 +403,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 		// Never run again silently: it may have been paid for.
 		r.costDone++
 		r.finishLocked(i, Failed, err)
-	case r.pauseForBudget(err):
+	case r.pauseForBudget(err), r.fallBack(err, usedFallback):
 		res.Err = err
 		return true
 	case stops(err):

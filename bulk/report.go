@@ -78,6 +78,9 @@ type Report[T, R any] struct {
 	// naming the code, "[model_deprecated]"); nil when every item was
 	// tried.
 	Stopped error
+	// FellBack is the availability error that switched the run to its
+	// FallbackModel; nil when it did not.
+	FellBack error
 
 	// InBatch and InSync count the items this run ran in a batch and
 	// sync (RunBatch; Run runs every item sync); Batches are the IDs of
