@@ -210,3 +210,21 @@ func drain(s *openrouter.Stream) (*openrouter.ChatResponse, error) {
 	}
 	return s.Response(), nil
 }
+
+// TestAvailabilityLongWaitIsQuota checks that a capacity_exhausted whose
+// retry_after passes the client's maximum wait is ErrQuotaExhausted (not
+// retried) over HTTP and inside a stream alike.
+func TestAvailabilityLongWaitIsQuota(t *testing.T) {
+	t.Parallel()
+	body := docsError(t, docsCapacityExhausted) // retry_after 40
+	for name, reply := range map[string]ort.Reply{"http": {Status: 429, Error: body}, "stream": ort.Reply{Error: body}.MidStream()} {
+		srv, c, _ := setup(t, nil, openrouter.WithRetry(2, time.Millisecond, 10*time.Second))
+		srv.Enqueue(reply, ort.TextReply("ok"))
+		_, err := drain(c.ChatStream(context.Background(), hello()))
+		assertSentinels(t, err, "ErrQuotaExhausted", "ErrRateLimited")
+		var e *openrouter.APIError
+		if errors.As(err, &e) && e.Retryable() {
+			t.Errorf("%s: a 40 s wait past a 10 s maximum is retryable", name)
+		}
+	}
+}

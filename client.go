@@ -562,6 +562,9 @@ func (c *Client) answerError(obj json.RawMessage) *APIError {
 	}
 	e := errorFromObject(obj)
 	c.redact(e)
+	if e.Is(ErrRateLimited) && pastMaxWait(e.RetryAfter, e.RateLimit, c.now(), c.cfg.maxWait) {
+		e.markQuota() // as over HTTP: a wait past the client's maximum is a quota
+	}
 	return e
 }
 
