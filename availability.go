@@ -200,29 +200,6 @@ func (e *APIError) availabilityHint() string {
 	return h
 }
 
-// budgetSources are the limit_source values of a 403 budget block.
-var budgetSources = map[string]bool{
-	"openrouter_workspace_budget": true,
-	"openrouter_guardrail_budget": true,
-	"openrouter_key_limit":        true,
-}
-
-// parseResetsAt reads metadata.resets_at: an RFC 3339 time, or Unix
-// seconds or milliseconds.
-func parseResetsAt(v json.RawMessage) time.Time {
-	s := textOf(v)
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && n < 1e14 {
-		if n > 1e11 {
-			return time.UnixMilli(n)
-		}
-		return time.Unix(n, 0)
-	}
-	return time.Time{}
-}
-
 // statusForErrorType maps an error inside a 200 to the status it stands
 // for, from OpenRouter's error_type or a word code.
 func statusForErrorType(errorType, code string) int {

@@ -75,6 +75,9 @@ func parseError(status int, header http.Header, body []byte, now time.Time) *API
 	}
 	e.RateLimit = parseRateLimit(header, e.Metadata.Extra["headers"])
 	e.classify()
+	if e.Is(ErrBudgetExceeded) && e.Metadata.ResetsAt.IsZero() {
+		e.Metadata.ResetsAt = budgetReset(e.Message, now)
+	}
 	return e
 }
 
@@ -374,7 +377,7 @@ func (e *APIError) classify() {
 	case s == 403:
 		if len(e.Metadata.Reasons) > 0 || e.Metadata.FlaggedInput != "" || et == "content_policy_violation" {
 			e.kind = []error{ErrModerated}
-		} else if budgetSources[e.Metadata.LimitSource] {
+		} else if budgetSources[e.Metadata.LimitSource] || budgetMessage(msg) {
 			e.kind = []error{ErrBudgetExceeded, ErrForbidden}
 		} else {
 			e.kind = []error{ErrForbidden}

@@ -193,13 +193,16 @@ func (e *APIError) Error() string {
 		b.WriteByte(']')
 	}
 	if e.Is(ErrBudgetExceeded) {
-		b.WriteString(" [")
-		b.WriteString(e.Metadata.LimitSource)
-		if !e.Metadata.ResetsAt.IsZero() {
-			b.WriteString(", resets at ")
-			b.WriteString(e.Metadata.ResetsAt.UTC().Format(time.RFC3339))
+		var parts []string
+		if e.Metadata.LimitSource != "" {
+			parts = append(parts, e.Metadata.LimitSource)
 		}
-		b.WriteByte(']')
+		if !e.Metadata.ResetsAt.IsZero() {
+			parts = append(parts, "resets at "+e.Metadata.ResetsAt.UTC().Format(time.RFC3339))
+		}
+		if len(parts) > 0 {
+			b.WriteString(" [" + strings.Join(parts, ", ") + "]")
+		}
 	}
 	if len(e.Metadata.Reasons) > 0 {
 		b.WriteString(" [reasons: ")
@@ -345,6 +348,9 @@ func budgetHint(e *APIError) string {
 		"openrouter_guardrail_budget": "A guardrail's budget",
 		"openrouter_key_limit":        "This key's spending limit",
 	}[e.Metadata.LimitSource]
+	if what == "" {
+		what = "A budget"
+	}
 	h := what + " is spent: "
 	if !e.Metadata.ResetsAt.IsZero() {
 		h += "it resets at " + e.Metadata.ResetsAt.UTC().Format(time.RFC3339) + "; wait until then, or "

@@ -115,9 +115,11 @@ const (
 
 // BudgetReply is the 403 of a spent budget: a workspace's monthly budget,
 // a guardrail's, or the key's limit (source, one of the constants
-// above), of limitUSD, starting again at resetsAt (not sent when zero).
-// The message is OpenRouter's ("Workspace monthly budget of $500.00
-// exceeded"); limit_source and resets_at are in error.metadata.
+// above), of limitUSD. The message is the one OpenRouter's workspace
+// budgets guide quotes ("Workspace monthly budget of $500.00 exceeded.
+// Contact your org admin."). error.metadata carries limit_source and,
+// unless resetsAt is zero, resets_at: the guide does not show them, the
+// SDK's issue 25 reports them; a client must cope with their absence.
 func BudgetReply(source string, limitUSD float64, resetsAt time.Time) Reply {
 	what := map[string]string{WorkspaceBudget: "Workspace monthly budget", GuardrailBudget: "Guardrail budget", KeyLimit: "Key limit"}[source]
 	if what == "" {
@@ -128,5 +130,5 @@ func BudgetReply(source string, limitUSD float64, resetsAt time.Time) Reply {
 		md["resets_at"] = resetsAt.UTC().Format(time.RFC3339)
 	}
 	return Reply{Status: http.StatusForbidden, Error: &ErrorBody{Code: 403,
-		Message: fmt.Sprintf("%s of $%.2f exceeded", what, limitUSD), Metadata: md}}
+		Message: fmt.Sprintf("%s of $%.2f exceeded. Contact your org admin.", what, limitUSD), Metadata: md}}
 }

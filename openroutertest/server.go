@@ -97,7 +97,10 @@ func WithModels(models ...Model) Option { return func(s *Server) { s.models = mo
 // WithCredits sets the account's credits in USD (default unlimited). Each
 // completion spends its cost; once they are spent, completions get 402.
 // It gives the key no spending limit: /key reports "limit": null, as
-// OpenRouter does for a key without one (see WithKeyLimit).
+// OpenRouter's GET /key does for a key without one ("Get current API
+// key": limit and limit_remaining are null when the key has no limit;
+// see WithKeyLimit). The account's credits are read with GET /credits,
+// by the management key only.
 func WithCredits(usd float64) Option { return func(s *Server) { s.credits = usd } }
 
 // WithLatency makes each chat completion take d before answering.
