@@ -78,7 +78,8 @@ func availabilityCases() []availabilityCase {
 
 // TestAvailabilitySentinels serves every availability code (the docs'
 // example payloads verbatim, the other codes as the docs' table says)
-// over HTTP, inside a 200 body and inside a stream, and checks that each
+// over HTTP (to a plain and a streaming request), inside a 200 body and
+// inside a stream, and checks that each
 // transport gives the same sentinels, retry verdict, Availability and
 // Suggestions.
 func TestAvailabilitySentinels(t *testing.T) {
@@ -98,6 +99,10 @@ func TestAvailabilitySentinels(t *testing.T) {
 				}},
 				{"200 body", ort.Reply{Error: body}.MidStream(), func(c *openrouter.Client) error {
 					_, err := c.Chat(context.Background(), hello())
+					return err
+				}},
+				{"stream, before it starts", ort.Reply{Status: body.HTTPStatus, Error: body}, func(c *openrouter.Client) error {
+					_, err := drain(c.ChatStream(context.Background(), hello()))
 					return err
 				}},
 				{"stream", ort.Reply{Error: body}.MidStream(), func(c *openrouter.Client) error {
@@ -126,7 +131,7 @@ func TestAvailabilitySentinels(t *testing.T) {
 				if !strings.Contains(err.Error(), "["+body.Availability.Code+"]") {
 					t.Errorf("%s: %q does not name the code", tr.name, err)
 				}
-				if tr.name != "http" && e.StatusCode != body.HTTPStatus {
+				if e.StatusCode != body.HTTPStatus {
 					t.Errorf("%s: StatusCode = %d, want the error's own http_status %d", tr.name, e.StatusCode, body.HTTPStatus)
 				}
 			}
