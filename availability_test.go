@@ -79,9 +79,8 @@ func availabilityCases() []availabilityCase {
 // TestAvailabilitySentinels serves every availability code (the docs'
 // example payloads verbatim, the other codes as the docs' table says)
 // over HTTP (to a plain and a streaming request), inside a 200 body and
-// inside a stream, and checks that each
-// transport gives the same sentinels, retry verdict, Availability and
-// Suggestions.
+// inside a stream, and checks that each transport gives the same
+// sentinels, retry verdict, status, Availability and Suggestions.
 func TestAvailabilitySentinels(t *testing.T) {
 	t.Parallel()
 	for _, tc := range availabilityCases() {
