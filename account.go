@@ -3,10 +3,40 @@ package openrouter
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
+
+// WithManagementKey gives the client a management key beside its API key:
+// the account routes (Credits, the keys API, Activity) are sent with it,
+// and everything else, inference first, with the API key (OpenRouter
+// refuses inference to a management key, and account routes to an
+// ordinary key). It is redacted from every error, log line and formatted
+// value, as the API key is.
+func WithManagementKey(key string) Option {
+	return func(c *config) error {
+		if key == "" || strings.TrimSpace(key) != key || strings.ContainsAny(key, "\r\n\x00") {
+			return errors.New("WithManagementKey: the key is empty, or has spaces or line breaks around or in it")
+		}
+		c.mgmtKey = key
+		return nil
+	}
+}
+
+// managementPath reports whether a request path is an account route that
+// needs a management key.
+func managementPath(path string) bool {
+	path, _, _ = strings.Cut(path, "?")
+	for _, p := range []string{"/credits", "/keys", "/activity", "/guardrails", "/workspaces", "/analytics"} {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
 
 // KeyInfo describes the client's API key (GET /key). Money is in USD.
 type KeyInfo struct {
@@ -83,8 +113,10 @@ func (cr *Credits) Remaining() float64 { return cr.TotalCredits - cr.TotalUsage 
 
 // Credits returns the account's credits and usage, and updates the
 // balance the low-balance alert watches. OpenRouter answers it only for a
-// management key: with an ordinary key the error matches [ErrForbidden]
-// and its Hint says so, and points to CheckKey for the key's own limit.
+// management key (GET /credits: "Management key required"): give the
+// client one with [WithManagementKey], or create the client with it.
+// With an ordinary key the error matches [ErrForbidden] and its Hint
+// says so, and points to CheckKey for the key's own limit.
 func (c *Client) Credits(ctx context.Context, opts ...CallOption) (*Credits, error) {
 	var w struct {
 		Data *Credits `json:"data"`
@@ -174,6 +206,56 @@ func (c *Client) Generation(ctx context.Context, id string, opts ...CallOption) 
 	return &g, nil
 }
 
+// BalanceSource says where the balance the low-balance alert watches
+// comes from (see ReadBalance).
+type BalanceSource int
+
+const (
+	// BalanceUnknown: the key has no spending limit and the client no
+	// management key, so no balance can be read: the alert cannot fire.
+	BalanceUnknown BalanceSource = iota
+	// BalanceKeyLimit: what is left of the key's own limit (GET /key).
+	BalanceKeyLimit
+	// BalanceCredits: the account's credits, read with the management
+	// key (GET /credits).
+	BalanceCredits
+)
+
+// String says the source in a sentence fit for a report.
+func (s BalanceSource) String() string {
+	switch s {
+	case BalanceKeyLimit:
+		return "the key's remaining limit (GET /key)"
+	case BalanceCredits:
+		return "the account's credits (GET /credits, with the management key)"
+	}
+	return "unknown: the key has no spending limit and the client has no management key (WithManagementKey), so the balance cannot be read"
+}
+
+// ReadBalance reads the balance the low-balance alert watches, and says
+// where it came from: what is left of the key's limit when the key has
+// one (GET /key); else the account's credits, when the client has a
+// management key (GET /credits); else nothing can be known, and it
+// returns BalanceUnknown and no error. An ordinary key can never read the
+// account's credits.
+func (c *Client) ReadBalance(ctx context.Context, opts ...CallOption) (float64, BalanceSource, error) {
+	k, err := c.CheckKey(ctx, opts...)
+	if err != nil {
+		return 0, BalanceUnknown, err
+	}
+	if k.LimitRemaining != nil && k.Limit != nil {
+		return *k.LimitRemaining, BalanceKeyLimit, nil // CheckKey set it
+	}
+	if c == nil || c.cfg.mgmtKey == "" {
+		return 0, BalanceUnknown, nil
+	}
+	cr, err := c.Credits(ctx, opts...)
+	if err != nil {
+		return 0, BalanceUnknown, fmt.Errorf("reading the account's credits with the management key: %w", err)
+	}
+	return cr.Remaining(), BalanceCredits, nil
+}
+
 // DefaultLowBalance is the low-balance alert's default threshold in USD:
 // OpenRouter advises keeping $1 to $2 so long jobs do not stop at zero.
 const DefaultLowBalance = 1.0
@@ -182,7 +264,8 @@ const DefaultLowBalance = 1.0
 // threshold USD (DefaultLowBalance when threshold <= 0). The balance is the
 // last one read by CheckKey (the key's remaining limit) or Credits, less what
 // the client has spent since; nothing is known, and nothing fires, before
-// one of them is called. alert runs on the goroutine whose call crossed the
+// one of them is called. ReadBalance reads the right one and says when
+// none can be read (a key without a limit, and no management key). alert runs on the goroutine whose call crossed the
 // threshold; it must not block for long.
 func WithLowBalanceAlert(threshold float64, alert func(balance float64)) Option {
 	return func(c *config) error {

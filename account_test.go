@@ -14,7 +14,7 @@ import (
 
 func TestKey(t *testing.T) {
 	t.Parallel()
-	srv, c, _ := setup(t, []ort.Option{ort.WithCredits(10)})
+	srv, c, _ := setup(t, []ort.Option{ort.WithCredits(10), ort.WithKeyLimit(10)})
 	srv.Enqueue(ort.Reply{Content: "x", Cost: 2.5})
 	if _, err := c.Chat(context.Background(), hello()); err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ func TestLowBalanceAlertFiresOnceOnCrossing(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var fired []float64
-	srv, c, _ := setup(t, []ort.Option{ort.WithCredits(1.5)}, openrouter.WithLowBalanceAlert(0, func(b float64) {
+	srv, c, _ := setup(t, []ort.Option{ort.WithCredits(100), ort.WithKeyLimit(1.5)}, openrouter.WithLowBalanceAlert(0, func(b float64) {
 		mu.Lock()
 		defer mu.Unlock()
 		fired = append(fired, b)

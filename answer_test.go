@@ -33,7 +33,7 @@ const fullAnswer = `{"id":"gen-1","provider":"Anthropic","model":"anthropic/clau
 
 func TestAnswerKeepsEveryDocumentedField(t *testing.T) {
 	t.Parallel()
-	srv, c, _ := setup(t, []openroutertest.Option{openroutertest.WithCredits(10)})
+	srv, c, _ := setup(t, []openroutertest.Option{openroutertest.WithCredits(10), openroutertest.WithKeyLimit(10)})
 	if _, err := c.CheckKey(context.Background()); err != nil { // reads the balance
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func ExampleClient_SubmitBatch() {
 // Before a job: what it may cost at most, at the batch price, and
 // whether the key can pay for it.
 func ExampleClient_EstimateCost() {
-	srv := openroutertest.NewServer(openroutertest.WithCredits(0.001))
+	srv := openroutertest.NewServer(openroutertest.WithCredits(0.001), openroutertest.WithKeyLimit(0.001))
 	defer srv.Close()
 	c := srv.Client()
 	ctx := context.Background()

@@ -190,7 +190,7 @@ func TestEveryMethodTakesCallOptions(t *testing.T) {
 	srv := ort.NewServer()
 	defer srv.Close()
 	log := &headerLog{}
-	c := openrouter.NewClient(srv.ManagementKey, openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil),
+	c := openrouter.NewClient(srv.Key, openrouter.WithManagementKey(srv.ManagementKey), openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil),
 		openrouter.WithHTTPClient(&http.Client{Transport: log}), openrouter.WithCatalogTTL(0))
 	ctx := context.Background()
 	res, err := c.Chat(ctx, hello())

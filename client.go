@@ -64,6 +64,9 @@ func NewClient(apiKey string, opts ...Option) *Client {
 	c.keyErr = checkKey(apiKey, c.cfg.keyPrefix)
 	c.roles.Store(&c.cfg.roles)
 	c.redactor = newRedactor(apiKey)
+	if c.cfg.mgmtKey != "" {
+		c.redactor.also = newRedactor(c.cfg.mgmtKey)
+	}
 	c.catalog = newCatalog(c.cfg.catalogTTL)
 	c.header = http.Header{"Authorization": {"Bearer " + apiKey}, "User-Agent": {c.cfg.userAgent}}
 	if c.cfg.referer != "" {
@@ -257,6 +260,9 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 	}
 	for k, v := range c.header {
 		req.Header[k] = v
+	}
+	if c.cfg.mgmtKey != "" && managementPath(path) {
+		req.Header["Authorization"] = []string{"Bearer " + c.cfg.mgmtKey}
 	}
 	if st.call != nil {
 		for k, v := range st.call.header {
@@ -558,6 +564,9 @@ func (c *Client) answerError(obj json.RawMessage) *APIError {
 	}
 	e := errorFromObject(obj)
 	c.redact(e)
+	if e.Is(ErrRateLimited) && pastMaxWait(e.RetryAfter, e.RateLimit, c.now(), c.cfg.maxWait) {
+		e.markQuota() // as over HTTP: a wait past the client's maximum is a quota
+	}
 	return e
 }
 
@@ -565,7 +574,7 @@ func (c *Client) answerError(obj json.RawMessage) *APIError {
 // error, when the client has the catalogue (it is not fetched for this).
 func (c *Client) suggestModels(err error, model string) error {
 	var e *APIError
-	if model == "" || !errors.As(err, &e) || !e.Is(ErrModelNotFound) || e.Is(ErrNoEndpoints) {
+	if model == "" || !errors.As(err, &e) || !e.Is(ErrModelNotFound) || e.Is(ErrNoEndpoints) || len(e.Suggestions) > 0 {
 		return err
 	}
 	if models := c.catalog.cached(); models != nil {

@@ -100,9 +100,11 @@
 //	ErrUnauthorized         401; an empty or malformed key (not sent)     check or replace the key
 //	ErrInsufficientCredits  402                                           top up, or lower max_tokens
 //	ErrModelNotFound        400 "<id> is not a valid model ID"            pick an ID from the catalogue
+//	ErrModelDeprecated      model_deprecated (+ErrModelNotFound)          move to APIError.Suggestions
 //	ErrNoEndpoints          404 "No endpoints found" (+ErrModelNotFound)  change provider or privacy settings
 //	ErrNotFound             other 404 (generation, batch, key)            check the ID and the base URL
 //	ErrModerated            403 with moderation reasons                   reword the input
+//	ErrBudgetExceeded       403 budget (+ErrForbidden; resets_at)         wait for the reset, raise it
 //	ErrForbidden            other 403 (guardrail, management key)         see the message
 //	ErrRateLimited          429                                           slow down, lower concurrency
 //	ErrQuotaExhausted       429 daily quota (+ErrRateLimited)             wait for the reset
@@ -118,6 +120,11 @@
 //	ErrNoImage              no image in the answer (GenerateImage)        a model with image output
 //	ErrModelUnsuitable      a role's model lacks a capability             see CheckRoles
 //	ErrInvalidRequest       refused before sending                        fix the request
+//
+// An error that carries OpenRouter's error.availability (a model that
+// cannot be served) is classified by its code, the same over HTTP and
+// inside a stream, and retried as its retryable flag says: see
+// [Availability] and the Availability* codes.
 //
 // The API key never appears in an error, a log line or a panic.
 //

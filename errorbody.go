@@ -36,6 +36,9 @@ type ErrorMetadata struct {
 	Reason string
 	// RemedyHint is OpenRouter's own advice, when it sent one.
 	RemedyHint string
+	// ResetsAt is when the budget a 403 hit starts again (resets_at);
+	// zero when not sent.
+	ResetsAt time.Time
 	// Extra holds every other metadata key as raw JSON.
 	Extra map[string]json.RawMessage
 }
@@ -72,6 +75,9 @@ func parseError(status int, header http.Header, body []byte, now time.Time) *API
 	}
 	e.RateLimit = parseRateLimit(header, e.Metadata.Extra["headers"])
 	e.classify()
+	if e.Is(ErrBudgetExceeded) && e.Metadata.ResetsAt.IsZero() {
+		e.Metadata.ResetsAt = budgetReset(e.Message, now)
+	}
 	return e
 }
 
@@ -85,30 +91,45 @@ func errorFromObject(obj json.RawMessage) *APIError {
 	}
 	e.RateLimit = parseRateLimit(nil, e.Metadata.Extra["headers"])
 	if e.StatusCode == 0 {
-		e.StatusCode = statusForErrorType(e.Metadata.ErrorType, e.Code)
+		e.StatusCode = statusForErrorType(e.ErrorType, e.Code)
 	}
 	e.classify()
 	return e
 }
 
 // fillFrom decodes an OpenRouter error object: {"code", "message",
-// "metadata"}. A bare string is taken as the message.
+// "metadata"}, or the 2026 envelope {"message", "error_type",
+// "http_status", "availability", "metadata"}. A bare string is taken as
+// the message. Inside a 200 the error's own status (code, else
+// http_status) is the StatusCode.
 func (e *APIError) fillFrom(obj json.RawMessage) {
 	var o struct {
-		Code     json.RawMessage            `json:"code"`
-		Message  json.RawMessage            `json:"message"`
-		Metadata map[string]json.RawMessage `json:"metadata"`
+		Code         json.RawMessage            `json:"code"`
+		HTTPStatus   json.RawMessage            `json:"http_status"`
+		ErrorType    json.RawMessage            `json:"error_type"`
+		Message      json.RawMessage            `json:"message"`
+		Availability json.RawMessage            `json:"availability"`
+		Metadata     map[string]json.RawMessage `json:"metadata"`
 	}
 	if err := json.Unmarshal(obj, &o); err != nil {
 		e.Message = textOf(obj)
 		return
 	}
 	e.Code = textOf(o.Code)
-	if n, err := strconv.Atoi(e.Code); err == nil && e.StatusCode == 0 && n >= 100 && n <= 599 {
-		e.StatusCode = n
+	for _, c := range []string{e.Code, textOf(o.HTTPStatus)} {
+		if n, err := strconv.Atoi(c); err == nil && e.StatusCode == 0 && n >= 100 && n <= 599 {
+			e.StatusCode = n
+		}
 	}
 	e.Message = textOf(o.Message)
 	e.Metadata = decodeMetadata(o.Metadata)
+	e.ErrorType = textOf(o.ErrorType)
+	if e.ErrorType == "" {
+		e.ErrorType = e.Metadata.ErrorType
+	}
+	if e.Availability = decodeAvailability(o.Availability); e.Availability != nil {
+		e.Suggestions = e.Availability.FallbackModels
+	}
 }
 
 func decodeMetadata(m map[string]json.RawMessage) ErrorMetadata {
@@ -136,6 +157,8 @@ func decodeMetadata(m map[string]json.RawMessage) ErrorMetadata {
 			md.Reason = textOf(v)
 		case "remedy_hint":
 			md.RemedyHint = textOf(v)
+		case "resets_at":
+			md.ResetsAt = parseResetsAt(v)
 		default:
 			if md.Extra == nil {
 				md.Extra = make(map[string]json.RawMessage)
@@ -305,6 +328,18 @@ func normalize(s string) string {
 	return strings.TrimSpace(b.String())
 }
 
+// modelMissingText reports whether a normalized message says the model
+// does not exist, in the words of chat ("<id> is not a valid model ID"),
+// embeddings ("Model <id> does not exist") and images ("<id> is not a
+// valid image model ID").
+func modelMissingText(msg string) bool {
+	if containsAny(msg, "not a valid model id", "not a valid image model id", "invalid model specified", "model not found", "no such model") {
+		return true
+	}
+	i := strings.Index(msg, "model ")
+	return i >= 0 && containsAny(msg[i:], "does not exist", "do not exist")
+}
+
 func containsAny(s string, subs ...string) bool {
 	for _, sub := range subs {
 		if strings.Contains(s, sub) {
@@ -315,11 +350,22 @@ func containsAny(s string, subs ...string) bool {
 }
 
 // classify sets the sentinels the error matches, from what the answer
-// means: the status first, refined by the message and metadata.
+// means: an availability code first (the same whatever the transport),
+// else the status, refined by the message and metadata.
 func (e *APIError) classify() {
+	if a := e.Availability; a != nil {
+		if e.RetryAfter == 0 {
+			e.RetryAfter = a.RetryAfter
+		}
+		if e.kind = a.kinds(); e.kind != nil {
+			e.hint = e.availabilityHint()
+			return
+		}
+		defer func() { e.hint = e.availabilityHint() }()
+	}
 	msg := normalize(e.Message + " " + e.Metadata.ProviderMessage)
-	et := e.Metadata.ErrorType
-	modelMissing := containsAny(msg, "not a valid model id", "invalid model specified", "model not found", "model does not exist") || et == "model_not_found"
+	et := e.ErrorType
+	modelMissing := modelMissingText(msg) || et == "model_not_found"
 	contextLong := containsAny(et, "context_length_exceeded", "max_tokens_exceeded", "token_limit_exceeded") ||
 		containsAny(msg, "maximum context length", "context length exceeded", "context window", "prompt is too long", "too many tokens")
 	s := e.StatusCode
@@ -331,6 +377,8 @@ func (e *APIError) classify() {
 	case s == 403:
 		if len(e.Metadata.Reasons) > 0 || e.Metadata.FlaggedInput != "" || et == "content_policy_violation" {
 			e.kind = []error{ErrModerated}
+		} else if budgetSources[e.Metadata.LimitSource] || budgetMessage(msg) {
+			e.kind = []error{ErrBudgetExceeded, ErrForbidden}
 		} else {
 			e.kind = []error{ErrForbidden}
 		}
@@ -375,43 +423,6 @@ func (e *APIError) markQuota() {
 	if e.Is(ErrRateLimited) && !e.Is(ErrQuotaExhausted) {
 		e.kind = append([]error{ErrQuotaExhausted}, e.kind...)
 	}
-}
-
-// statusForErrorType maps an error inside a 200 to the status it stands
-// for, from OpenRouter's error_type or a word code.
-func statusForErrorType(errorType, code string) int {
-	for _, k := range []string{errorType, code} {
-		switch k {
-		case "authentication":
-			return 401
-		case "payment_required":
-			return 402
-		case "permission_denied", "content_policy_violation", "refusal":
-			return 403
-		case "not_found", "model_not_found":
-			return 404
-		case "timeout":
-			return 408
-		case "rate_limit_exceeded", "rate_limited", "rate_limit_error":
-			return 429
-		case "invalid_request", "invalid_prompt", "context_length_exceeded", "max_tokens_exceeded",
-			"token_limit_exceeded", "string_too_long", "invalid_image", "image_too_large",
-			"image_too_small", "unsupported_image_format", "image_not_found", "image_download_failed",
-			"invalid_request_error":
-			return 400
-		case "precondition_failed":
-			return 412
-		case "payload_too_large":
-			return 413
-		case "unprocessable":
-			return 422
-		case "provider_unavailable":
-			return 502
-		case "provider_overloaded":
-			return 503
-		}
-	}
-	return 500
 }
 
 // parseRetryAfter reads a Retry-After value: decimal seconds (digits,

@@ -99,6 +99,8 @@ func FuzzParseError(f *testing.F) {
 	f.Add(200, []byte(`{"error":{"code":"server_error","message":"boom"}}`))
 	f.Add(403, []byte(`{"error":{"code":403,"message":"flagged","metadata":{"reasons":"violence","flagged_input":null}}}`))
 	f.Add(500, []byte(`{"error":`))
+	f.Add(200, []byte(`{"error":{"message":"m","error_type":"not_found","http_status":404,"availability":{"code":"model_deprecated","retryable":false,"retry_after":40,"requested_models":["a"],"fallback_models":["b",1],"constraint":{"field":"x"},"docs_url":"u"}}}`))
+	f.Add(403, []byte(`{"error":{"code":403,"message":"m","metadata":{"limit_source":"openrouter_workspace_budget","resets_at":"2027-01-01T00:00:00Z"}}}`))
 	f.Add(0, []byte{})
 	now := time.Unix(1788825600, 0)
 	f.Fuzz(func(t *testing.T, status int, body []byte) {

@@ -25,6 +25,10 @@ var (
 	// "<id> is not a valid model ID"), or nothing may serve it
 	// ([ErrNoEndpoints] matches it too).
 	ErrModelNotFound = errors.New("openrouter: model not found")
+	// ErrModelDeprecated: the model was retired (availability code
+	// model_deprecated); APIError.Suggestions names its successor when
+	// OpenRouter gave one. It also matches [ErrModelNotFound].
+	ErrModelDeprecated = errors.New("openrouter: model deprecated")
 	// ErrNoEndpoints: HTTP 404 "No endpoints found ..." or "No allowed
 	// providers ...": the model exists, but the account's data policy,
 	// provider settings or the request's features (tools, tool_choice,
@@ -55,6 +59,12 @@ var (
 	// ErrForbidden: every other 403: a guardrail block, a route that needs
 	// a management key, a budget block.
 	ErrForbidden = errors.New("openrouter: forbidden")
+	// ErrBudgetExceeded: a 403 from a budget: a workspace's, a
+	// guardrail's, or the key's own limit (metadata.limit_source says
+	// which, Metadata.ResetsAt until when). It also matches
+	// [ErrForbidden]. Every request fails until the reset: a bulk run
+	// stops on it.
+	ErrBudgetExceeded = errors.New("openrouter: budget exceeded")
 	// ErrTimeout: HTTP 408, or a stream that stalled (see the stream
 	// options).
 	ErrTimeout = errors.New("openrouter: timed out")
@@ -104,6 +114,14 @@ type APIError struct {
 	Message string
 	// Metadata is error.metadata, decoded.
 	Metadata ErrorMetadata
+	// ErrorType is OpenRouter's typed error code: error.error_type, or
+	// error.metadata.error_type ("rate_limit_exceeded", "not_found").
+	ErrorType string
+	// Availability is error.availability: why the model cannot be served
+	// (its Code is one of the Availability* constants); nil when absent.
+	// It decides the sentinels and the retries, over HTTP and in streams
+	// alike.
+	Availability *Availability
 	// RetryAfter is the server's Retry-After, zero when absent.
 	RetryAfter time.Duration
 	// RateLimit holds the X-RateLimit-* values of a 429, when sent.
@@ -123,8 +141,9 @@ type APIError struct {
 	// their answer (a connection cut): each may have been processed and
 	// billed. When it is not zero the error also matches [ErrMaybeBilled].
 	MaybeBilled int
-	// Suggestions holds the closest existing model IDs when the model was
-	// not found and the client knows the catalogue.
+	// Suggestions holds OpenRouter's fallback_models when it sent some,
+	// else the closest existing model IDs when the model was not found
+	// and the client knows the catalogue.
 	Suggestions []string
 	// InStream reports whether the error arrived inside a 200 answer (a
 	// body or a stream) rather than as an HTTP status.
@@ -167,6 +186,23 @@ func (e *APIError) Error() string {
 		}
 		b.WriteString(up)
 		b.WriteByte(')')
+	}
+	if e.Availability != nil {
+		b.WriteString(" [")
+		b.WriteString(e.Availability.Code)
+		b.WriteByte(']')
+	}
+	if e.Is(ErrBudgetExceeded) {
+		var parts []string
+		if e.Metadata.LimitSource != "" {
+			parts = append(parts, e.Metadata.LimitSource)
+		}
+		if !e.Metadata.ResetsAt.IsZero() {
+			parts = append(parts, "resets at "+e.Metadata.ResetsAt.UTC().Format(time.RFC3339))
+		}
+		if len(parts) > 0 {
+			b.WriteString(" [" + strings.Join(parts, ", ") + "]")
+		}
 	}
 	if len(e.Metadata.Reasons) > 0 {
 		b.WriteString(" [reasons: ")
@@ -217,12 +253,15 @@ func (e *APIError) Is(target error) bool {
 }
 
 // Retryable reports whether sending the same request again may succeed:
-// 408, 429 (unless the quota is exhausted), 5xx, and a 402 that carries
+// as error.availability's retryable says when it was sent; else 408, 429
+// (unless the quota is exhausted), 5xx, and a 402 that carries
 // Retry-After (the in-flight budget).
 func (e *APIError) Retryable() bool {
 	switch {
 	case e.Is(ErrQuotaExhausted):
 		return false
+	case e.Availability != nil:
+		return e.Availability.Retryable
 	case e.StatusCode == http.StatusPaymentRequired:
 		return e.RetryAfter > 0 && e.Metadata.Reason != "weight_exceeds_budget"
 	case e.Is(ErrRateLimited), e.Is(ErrServer), e.Is(ErrTimeout):
@@ -251,6 +290,9 @@ func Hint(err error) string {
 		if apiErr.hint != "" {
 			return apiErr.hint
 		}
+		if apiErr.Is(ErrBudgetExceeded) {
+			return budgetHint(apiErr)
+		}
 		if apiErr.Metadata.LimitSource == "openrouter_key_limit" {
 			return "This key has reached its spending limit: raise the key's limit in the OpenRouter settings, or use another key."
 		}
@@ -277,9 +319,11 @@ var hints = []struct {
 	{ErrUnauthorized, "The API key is missing, malformed or revoked: check that it has no leading or trailing spaces and starts with sk-or-, test it, or create a new one at https://openrouter.ai/settings/keys."},
 	{ErrInsufficientCredits, "The balance is too low for this request (OpenRouter checks credits against max_tokens, or the model's maximum output when max_tokens is unset): top up at https://openrouter.ai/settings/credits, or lower max_tokens."},
 	{ErrNoEndpoints, "No provider may serve this model for this request: the account's data policy or provider settings exclude every provider, or none supports a feature the request uses (tools, tool_choice, cache control). Change the privacy or provider settings, drop the feature, or pick another model."},
+	{ErrModelDeprecated, "The model was retired: move to its successor (APIError.Suggestions when OpenRouter named one)."},
 	{ErrModelNotFound, "The model ID does not exist (a typo, or a retired model): pick one from the live catalogue (Client.Models)."},
 	{ErrNotFound, "The server has no such resource: check the ID, and the base URL (WithBaseURL) when the server is not OpenRouter."},
 	{ErrModerated, "The input was flagged by moderation (the reasons and flagged excerpt say why): reword it, or use another model."},
+	{ErrBudgetExceeded, "A budget was reached (the workspace's, a guardrail's or the key's limit): wait for its reset, or raise it in the OpenRouter settings."},
 	{ErrForbidden, "The request was refused: a guardrail blocked it, a budget limit was reached, or the route needs a management key."},
 	{ErrQuotaExhausted, "A rate quota is exhausted (for example the daily limit on free models): wait until it resets, add credits to raise the free-model quota, or use a paid model."},
 	{ErrRateLimited, "Too many requests: wait about 30 seconds, lower the concurrency, or switch to a less loaded model."},
@@ -295,4 +339,21 @@ var hints = []struct {
 	{ErrMaybeBilled, "The request reached OpenRouter but its answer was lost, so it may have been processed and billed: check the activity or generation records before sending it again, or give the call more time."},
 	{ErrTooLarge, "The answer was larger than the client's bounds: raise them with WithAnswerLimits if the answer is expected to be that large, or lower max_tokens."},
 	{ErrNoImage, "The model returned no image: use a model whose output modalities include image (Client.Models with image output)."},
+}
+
+// budgetHint names the budget a 403 hit and when it resets.
+func budgetHint(e *APIError) string {
+	what := map[string]string{
+		"openrouter_workspace_budget": "The workspace's budget",
+		"openrouter_guardrail_budget": "A guardrail's budget",
+		"openrouter_key_limit":        "This key's spending limit",
+	}[e.Metadata.LimitSource]
+	if what == "" {
+		what = "A budget"
+	}
+	h := what + " is spent: "
+	if !e.Metadata.ResetsAt.IsZero() {
+		h += "it resets at " + e.Metadata.ResetsAt.UTC().Format(time.RFC3339) + "; wait until then, or "
+	}
+	return h + "raise it in the OpenRouter settings (a workspace or guardrail budget needs its administrator)."
 }

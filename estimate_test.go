@@ -44,13 +44,14 @@ func TestEstimateCost(t *testing.T) {
 }
 
 func TestCheckFunds(t *testing.T) {
-	srv := openroutertest.NewServer(openroutertest.WithCredits(0.001))
+	srv := openroutertest.NewServer(openroutertest.WithCredits(0.001), openroutertest.WithKeyLimit(0.001))
 	defer srv.Close()
 	est := &openrouter.CostEstimate{Requests: 10, Cost: 0.003, Batch: true}
 	for _, tc := range []struct {
-		key, credits string
-	}{{srv.Key, "credits left: unknown"}, {srv.ManagementKey, "credits left: $0.0010"}} {
-		c := openrouter.NewClient(tc.key, openrouter.WithBaseURL(srv.URL))
+		mgmt    []openrouter.Option
+		credits string
+	}{{nil, "credits left: unknown"}, {[]openrouter.Option{openrouter.WithManagementKey(srv.ManagementKey)}, "credits left: $0.0010"}} {
+		c := openrouter.NewClient(srv.Key, append(tc.mgmt, openrouter.WithBaseURL(srv.URL))...)
 		f, err := c.CheckFunds(context.Background(), est)
 		var ie *openrouter.InsufficientFundsError
 		if !errors.As(err, &ie) || !errors.Is(err, openrouter.ErrInsufficientCredits) {

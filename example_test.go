@@ -149,7 +149,7 @@ func ExampleClient_Model() {
 }
 
 func ExampleClient_CheckKey() {
-	srv := openroutertest.NewServer(openroutertest.WithCredits(25))
+	srv := openroutertest.NewServer(openroutertest.WithKeyLimit(25))
 	defer srv.Close()
 	c := srv.Client()
 

@@ -26,6 +26,7 @@ var sentinels = map[string]error{
 	"ErrUnparseable": openrouter.ErrUnparseable, "ErrEmptyContent": openrouter.ErrEmptyContent,
 	"ErrNoImage": openrouter.ErrNoImage, "ErrInvalidRequest": openrouter.ErrInvalidRequest,
 	"ErrUnreachable": openrouter.ErrUnreachable, "ErrMaybeBilled": openrouter.ErrMaybeBilled,
+	"ErrModelDeprecated": openrouter.ErrModelDeprecated, "ErrBudgetExceeded": openrouter.ErrBudgetExceeded,
 }
 
 // assertSentinels fails unless err matches exactly the named sentinels.

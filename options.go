@@ -45,6 +45,7 @@ type config struct {
 	idle         time.Duration
 	batchPath    string // the Batch API's path under baseURL; "" is "/batches"
 	limits       AnswerLimits
+	mgmtKey      string // the management key of the account routes (account.go); never logged
 }
 
 func defaultConfig() config {

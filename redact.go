@@ -18,6 +18,7 @@ const redactRun = 12
 type redactor struct {
 	key     string
 	windows map[string]struct{} // every redactRun-long run of the secret
+	also    *redactor           // the management key's, redacted the same way
 }
 
 func newRedactor(key string) *redactor {
@@ -44,6 +45,9 @@ func secretPart(key string) string {
 // String returns s with the key and every redactRun-long run of its
 // secret replaced by "[redacted]".
 func (r *redactor) String(s string) string {
+	if r != nil && r.also != nil {
+		s = r.also.String(s)
+	}
 	if r == nil || len(r.key) < 4 || len(s) < min(len(r.key), redactRun) {
 		return s
 	}
@@ -99,6 +103,11 @@ func (c *Client) redact(e *APIError) {
 	}
 	for k, v := range md.Extra {
 		md.Extra[k] = r.Bytes(v)
+	}
+	e.ErrorType, e.hint = r.String(e.ErrorType), r.String(e.hint)
+	e.Availability.redact(r)
+	for i, s := range e.Suggestions {
+		e.Suggestions[i] = r.String(s)
 	}
 }
 

@@ -267,7 +267,7 @@ func TestChatJSONModeValidatesAndRepairsSync(t *testing.T) {
 
 func TestBillEstimatesAndRefusesShortFunds(t *testing.T) {
 	var cnt counter
-	srv, c, clock := batchSetup(t, &cnt, ort.WithCredits(0.0001))
+	srv, c, clock := batchSetup(t, &cnt, ort.WithCredits(0.0001), ort.WithKeyLimit(0.0001))
 	m := textMode(c, clock)
 	b := bulk.Runner[job, string]{Key: jobKey, Bill: &bulk.Bill[job]{Client: c, RequireFunds: true}}
 	_, err := b.RunBatch(context.Background(), jobs(20, "openai/gpt-4o-mini"), m)
@@ -283,6 +283,7 @@ func TestBillEstimatesAndRefusesShortFunds(t *testing.T) {
 		t.Errorf("estimate %+v", ife.Estimate)
 	}
 	srv.AddCredits(10)
+	srv.SetKeyLimit(10)
 	rep, err := b.RunBatch(context.Background(), jobs(20, "openai/gpt-4o-mini"), m)
 	if err != nil {
 		t.Fatal(err)

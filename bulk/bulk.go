@@ -59,6 +59,20 @@ type Runner[T, R any] struct {
 	// Bill, when set, estimates the job's cost before it starts, and
 	// refuses to start one the account cannot pay when asked (see Bill).
 	Bill *Bill[T]
+	// WaitForBudgetReset, when positive, makes a run that meets a spent
+	// budget (openrouter.ErrBudgetExceeded) whose resets_at is at most
+	// this far away pause until then, and go on; otherwise the run stops
+	// on it, as on a model OpenRouter will not serve (a retired or
+	// unknown model, an ended free variant, a region or data-policy
+	// restriction).
+	WaitForBudgetReset time.Duration
+	// FallbackModel, when set, keeps a run going when OpenRouter says its
+	// model cannot be served (a retired model, an ended free variant, ...;
+	// see openrouter.Availability.Permanent): the items are run again,
+	// and the next ones run, with this model, which fn reads with Model.
+	// Report.FellBack is the error that switched the run. A fallback that
+	// fails the same way stops the run.
+	FallbackModel string
 
 	sleep func(context.Context, time.Duration) error // tests: the wait between passes
 	now   func() time.Time                           // tests: the clock of Elapsed and Progress
@@ -80,11 +94,14 @@ var errDrained = errors.New("bulk: the run stopped and its items in flight did n
 // stops reports whether err will fail every item: the run stops on it.
 func stops(err error) bool {
 	return errors.Is(err, openrouter.ErrUnauthorized) || errors.Is(err, openrouter.ErrInsufficientCredits) || errors.Is(err, openrouter.ErrQuotaExhausted) ||
-		errors.Is(err, ErrSpendingCap)
+		errors.Is(err, ErrSpendingCap) || permanentForModel(err)
 }
 
 // passes reports whether err may pass if the item is tried again later.
 func passes(err error) bool {
+	if retryable, known := availabilityRetryable(err); known {
+		return retryable
+	}
 	var ne net.Error
 	var se *openrouter.StreamError
 	return (errors.Is(err, openrouter.ErrRateLimited) && !errors.Is(err, openrouter.ErrQuotaExhausted)) || errors.Is(err, openrouter.ErrServer) ||
@@ -114,13 +131,18 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 	if err := r.checkBill(ctx, items, nil); err != nil {
 		return nil, err
 	}
-	r.stopCh = make(chan struct{})
+	r.stopCh, r.pauseCh = make(chan struct{}), make(chan struct{})
 	stopDrain := r.startDrain(ctx)
 	defer stopDrain()
 	stopTicker := r.startProgress()
 	queue := r.pending()
 	for pass := 0; len(queue) > 0; pass++ {
-		if pass > 0 {
+		if waited, err := r.waitBudget(ctx); waited && r.stopped() == nil {
+			if err != nil {
+				r.stop(ctx.Err())
+				break
+			}
+		} else if pass > 0 {
 			if r.stopped() != nil || r.b.RetryFor < 0 || r.b.now().Sub(r.start) > r.b.RetryFor {
 				break
 			}
@@ -169,6 +191,12 @@ type runner[T, R any] struct {
 	costDone int // items whose cost is known (done or failed)
 	inFlight int
 	stopErr  error
+
+	pauseCh     chan struct{} // closed when a budget pause begins (budget.go)
+	paused      bool
+	resumeAt    time.Time // the reset the pause waits for
+	waitedUntil time.Time // the last reset waited for
+	fellBack    bool      // the items run with FallbackModel (fallback.go)
 }
 
 func (r *runner[T, R]) setDefaults() {
@@ -274,6 +302,9 @@ func (r *runner[T, R]) pass(parent context.Context, queue []int) []int {
 	}
 	handed := 0
 	for _, i := range queue {
+		if r.isPaused() {
+			break
+		}
 		if err := r.admit(parent); err != nil {
 			r.stop(err)
 			break
@@ -284,6 +315,7 @@ func (r *runner[T, R]) pass(parent context.Context, queue []int) []int {
 			handed++
 			sent = true
 		case <-r.stopCh:
+		case <-r.pauseCh:
 		case <-parent.Done():
 			r.stop(parent.Err())
 		}
@@ -300,6 +332,9 @@ func (r *runner[T, R]) pass(parent context.Context, queue []int) []int {
 	// them out in order, so they are the tail of the queue).
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.paused && r.stopErr == nil { // they start after the budget's reset
+		return append(later, queue[handed:]...)
+	}
 	for _, i := range queue[handed:] {
 		r.finishLocked(i, NotAttempted, r.stopErr)
 	}
@@ -332,6 +367,7 @@ func (r *runner[T, R]) admit(parent context.Context) error {
 // Run.
 func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	ctx, meter := openrouter.TrackCost(r.items)
+	ctx, usedFallback := r.withModel(ctx)
 	r.mu.Lock()
 	if r.billed[i] == billedOnce {
 		r.billed[i] = billedCounted
@@ -367,6 +403,9 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 		// Never run again silently: it may have been paid for.
 		r.costDone++
 		r.finishLocked(i, Failed, err)
+	case r.pauseForBudget(err), r.fallBack(err, usedFallback):
+		res.Err = err
+		return true
 	case stops(err):
 		r.stopLocked(err)
 		r.finishLocked(i, NotAttempted, err)

@@ -17,6 +17,8 @@
 // Report says which, and Report.Remaining gives back the items to run
 // later. An error that would fail every item (openrouter.ErrUnauthorized,
 // openrouter.ErrInsufficientCredits, openrouter.ErrQuotaExhausted,
+// openrouter.ErrBudgetExceeded unless WaitForBudgetReset waits for it,
+// a model OpenRouter will not serve unless FallbackModel replaces it,
 // [ErrSpendingCap]) or the end of the run's context stops the run: the items in flight may finish, for at
 // most DrainFor, and are kept. Items whose error may pass (429, 5xx,
 // timeouts, cut connections) are put back in the queue, after the

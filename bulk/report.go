@@ -72,9 +72,15 @@ type Report[T, R any] struct {
 	Elapsed        time.Duration
 	// Stopped is what stopped the run early (matching
 	// openrouter.ErrUnauthorized, ErrInsufficientCredits,
-	// ErrQuotaExhausted, this package's ErrSpendingCap, or a context
-	// error); nil when every item was tried.
+	// ErrQuotaExhausted, ErrBudgetExceeded, this package's
+	// ErrSpendingCap, or a context error; or an *openrouter.APIError
+	// whose Availability says the model cannot be served, its text
+	// naming the code, "[model_deprecated]"); nil when every item was
+	// tried.
 	Stopped error
+	// FellBack is the availability error that switched the run to its
+	// FallbackModel; nil when it did not.
+	FellBack error
 
 	// InBatch and InSync count the items this run ran in a batch and
 	// sync (RunBatch; Run runs every item sync); Batches are the IDs of

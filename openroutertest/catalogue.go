@@ -180,53 +180,6 @@ func matches(have []string, want string) bool {
 	return true
 }
 
-// handleKey serves GET /key for the server's keys.
-func (s *Server) handleKey(w http.ResponseWriter, r *http.Request) {
-	if !s.authorized(w, r, s.Key, s.ManagementKey) {
-		return
-	}
-	s.mu.Lock()
-	usage, credits := s.usage, s.credits
-	s.mu.Unlock()
-	var limit, remaining any
-	if credits < 1e300 {
-		limit, remaining = credits, credits-usage
-	}
-	key := s.Key
-	if strings.HasSuffix(r.Header.Get("Authorization"), s.ManagementKey) {
-		key = s.ManagementKey
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
-		"label": key[:min(len(key), 12)] + "..." + key[max(len(key)-3, 0):],
-		"limit": limit, "limit_remaining": remaining, "limit_reset": nil, "include_byok_in_limit": false,
-		"usage": usage, "usage_daily": usage, "usage_weekly": usage, "usage_monthly": usage,
-		"is_free_tier": false, "is_management_key": key == s.ManagementKey, "expires_at": nil,
-		"free_model_daily_requests": map[string]int{"used": 0, "limit": 1000, "remaining": 1000},
-		"byok_usage":                0.0, "byok_usage_daily": 0.0, "byok_usage_weekly": 0.0, "byok_usage_monthly": 0.0,
-		"is_provisioning_key": false, "creator_user_id": "user_openroutertest",
-		"rate_limit": map[string]any{"interval": "10s", "requests": -1, "note": "This field is deprecated and safe to ignore."},
-	}})
-}
-
-// handleCredits serves GET /credits, which needs a management key, as the
-// current API does.
-func (s *Server) handleCredits(w http.ResponseWriter, r *http.Request) {
-	if !s.authorized(w, r, s.Key, s.ManagementKey) {
-		return
-	}
-	if !strings.HasSuffix(r.Header.Get("Authorization"), " "+s.ManagementKey) {
-		writeError(w, http.StatusForbidden, ErrorBody{Code: 403, Message: "Only management keys can perform this operation"})
-		return
-	}
-	s.mu.Lock()
-	usage, credits := s.usage, s.credits
-	s.mu.Unlock()
-	if credits > 1e300 {
-		credits = 1000
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]float64{"total_credits": credits, "total_usage": usage}})
-}
-
 // handleGeneration serves GET /generation?id= for the completions the
 // server answered.
 func (s *Server) handleGeneration(w http.ResponseWriter, r *http.Request) {

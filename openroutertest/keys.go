@@ -8,6 +8,111 @@ import (
 	"time"
 )
 
+// WithKeyLimit gives the server's ordinary key a spending limit of usd:
+// /key reports it as "limit", and what the completions have not spent of
+// it as "limit_remaining" (OpenRouter's GET /key, "Get current API key");
+// once it is spent, inference answers 403 with limit_source
+// openrouter_key_limit (OpenRouter's 2026 budget blocks). It is apart
+// from the account's credits (WithCredits).
+func WithKeyLimit(usd float64) Option { return func(s *Server) { s.keyLimit = &usd } }
+
+// SetKeyLimit changes the ordinary key's spending limit (see
+// WithKeyLimit), as a raise in the OpenRouter settings does.
+func (s *Server) SetKeyLimit(usd float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keyLimit = &usd
+}
+
+// WithManagementKey sets the management key the server accepts (default
+// a fixed one, in Server.ManagementKey). It may call the account routes
+// (/credits, /keys, /activity) but not inference: OpenRouter's
+// "Management API keys" page says "Management keys cannot be used to make
+// API calls to OpenRouter's completion endpoints".
+func WithManagementKey(key string) Option { return func(s *Server) { s.ManagementKey = key } }
+
+// inferencePaths are the routes that run a model: a management key gets
+// 403 on them, and a spent key limit blocks them.
+var inferencePaths = map[string]bool{
+	"/api/v1/chat/completions": true,
+	"/api/v1/embeddings":       true,
+	"/api/v1/images":           true,
+}
+
+// inferenceGuard refuses inference to the management key (the
+// "Management API keys" page: they "cannot be used to make API calls to
+// OpenRouter's completion endpoints") and to the ordinary key once its
+// limit (WithKeyLimit) is spent, before any script or check.
+func (s *Server) inferenceGuard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || !inferencePaths[r.URL.Path] {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.Header.Get("Authorization") == "Bearer "+s.ManagementKey {
+			writeError(w, http.StatusForbidden, ErrorBody{Code: 403, Message: "Management keys cannot be used for inference: use an ordinary API key",
+				Metadata: map[string]any{"error_type": "permission_denied"}})
+			return
+		}
+		s.mu.Lock()
+		spent := s.keyLimit != nil && s.usage >= *s.keyLimit
+		limit := s.keyLimit
+		s.mu.Unlock()
+		if spent {
+			rep := BudgetReply(KeyLimit, *limit, time.Time{})
+			writeError(w, rep.Status, *rep.Error)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// handleKey serves GET /key: the calling key's own limit (null when it
+// has none, as OpenRouter answers for a key without a limit, whatever the
+// account's credits) and usage.
+func (s *Server) handleKey(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r, s.Key, s.ManagementKey) {
+		return
+	}
+	key := s.Key
+	if r.Header.Get("Authorization") == "Bearer "+s.ManagementKey {
+		key = s.ManagementKey
+	}
+	s.mu.Lock()
+	usage := s.usage
+	var limit, remaining any
+	if s.keyLimit != nil && key == s.Key {
+		limit, remaining = *s.keyLimit, max(*s.keyLimit-usage, 0)
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
+		"label": key[:min(len(key), 12)] + "..." + key[max(len(key)-3, 0):],
+		"limit": limit, "limit_remaining": remaining, "limit_reset": nil, "include_byok_in_limit": false,
+		"usage": usage, "usage_daily": usage, "usage_weekly": usage, "usage_monthly": usage,
+		"is_free_tier": false, "is_management_key": key == s.ManagementKey, "expires_at": nil,
+		"free_model_daily_requests": map[string]int{"used": 0, "limit": 1000, "remaining": 1000},
+		"byok_usage":                0.0, "byok_usage_daily": 0.0, "byok_usage_weekly": 0.0, "byok_usage_monthly": 0.0,
+		"is_provisioning_key": false, "creator_user_id": "user_openroutertest",
+		"rate_limit": map[string]any{"interval": "10s", "requests": -1, "note": "This field is deprecated and safe to ignore."},
+	}})
+}
+
+// handleCredits serves GET /credits. OpenRouter's API reference ("Get
+// remaining credits", GET /credits) says "Management key required": an
+// ordinary key gets 403 "Only management keys can perform this operation".
+func (s *Server) handleCredits(w http.ResponseWriter, r *http.Request) {
+	if !s.managementOnly(w, r) {
+		return
+	}
+	s.mu.Lock()
+	usage, credits := s.usage, s.credits
+	s.mu.Unlock()
+	if credits > 1e300 {
+		credits = 1000
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]float64{"total_credits": credits, "total_usage": usage}})
+}
+
 // managedKey is a key of the keys API.
 type managedKey struct {
 	secret, hash, name, created, updated string

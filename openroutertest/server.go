@@ -46,8 +46,9 @@ type Server struct {
 
 	mu        sync.Mutex
 	models    []Model
-	credits   float64 // total credits; +Inf when unlimited
-	usage     float64 // total spent
+	credits   float64  // total credits; +Inf when unlimited
+	keyLimit  *float64 // the ordinary key's spending limit; nil when it has none (keys.go)
+	usage     float64  // total spent
 	script    []Reply
 	responder func(Request) Reply
 	latency   time.Duration
@@ -95,6 +96,11 @@ func WithModels(models ...Model) Option { return func(s *Server) { s.models = mo
 
 // WithCredits sets the account's credits in USD (default unlimited). Each
 // completion spends its cost; once they are spent, completions get 402.
+// It gives the key no spending limit: /key reports "limit": null, as
+// OpenRouter's GET /key does for a key without one ("Get current API
+// key": limit and limit_remaining are null when the key has no limit;
+// see WithKeyLimit). The account's credits are read with GET /credits,
+// by the management key only.
 func WithCredits(usd float64) Option { return func(s *Server) { s.credits = usd } }
 
 // WithLatency makes each chat completion take d before answering.
@@ -136,7 +142,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Not Found: " + r.Method + " " + r.URL.Path})
 	})
-	s.srv = httptest.NewServer(s.count(mux))
+	s.srv = httptest.NewServer(s.count(s.inferenceGuard(mux)))
 	s.URL = s.srv.URL + "/api/v1"
 	return s
 }
@@ -255,9 +261,15 @@ func (w *statusWriter) Flush() {
 // Code is usually the status number; a string is allowed, as some
 // answers send one.
 type ErrorBody struct {
-	Code     any            `json:"code"`
-	Message  string         `json:"message"`
-	Metadata map[string]any `json:"metadata,omitempty"`
+	Code    any    `json:"code,omitempty"`
+	Message string `json:"message"`
+	// ErrorType, HTTPStatus and Availability make the envelope of
+	// OpenRouter's model-availability errors (2026-08-19), which has no
+	// code: see AvailabilityError.
+	ErrorType    string         `json:"error_type,omitempty"`
+	HTTPStatus   int            `json:"http_status,omitempty"`
+	Availability *Availability  `json:"availability,omitempty"`
+	Metadata     map[string]any `json:"metadata,omitempty"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -3,11 +3,15 @@
 // diagnosis with the fix for each problem it finds.
 //
 //	OPENROUTER_API_KEY=sk-or-... go run ./examples/doctor
+//
+// The account's balance needs a management key (OpenRouter answers
+// GET /credits to no other key): set OPENROUTER_MANAGEMENT_KEY too, or the
+// doctor reads only the key's own limit, and says when it cannot know
+// the balance at all.
 package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +22,7 @@ import (
 )
 
 func main() {
-	problems, err := run(context.Background(), os.Stdout, os.Getenv("OPENROUTER_API_KEY"))
+	problems, err := run(context.Background(), os.Stdout, os.Getenv("OPENROUTER_API_KEY"), os.Getenv("OPENROUTER_MANAGEMENT_KEY"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -28,13 +32,21 @@ func main() {
 	}
 }
 
-// run returns how many problems it found.
-func run(ctx context.Context, out io.Writer, key string) (int, error) {
+// run returns how many problems it found. Offline (no key), any
+// management key stands for the embedded server's.
+func run(ctx context.Context, out io.Writer, key, mgmtKey string) (int, error) {
 	srv := demo.Server(out, key)
 	if srv != nil {
 		defer srv.Close()
+		if mgmtKey != "" {
+			mgmtKey = srv.ManagementKey
+		}
 	}
-	c := demo.Client(key, srv)
+	var opts []openrouter.Option
+	if mgmtKey != "" {
+		opts = append(opts, openrouter.WithManagementKey(mgmtKey))
+	}
+	c := demo.Client(key, srv, opts...)
 	problems := 0
 	bad := func(what string, err error) {
 		problems++
@@ -63,20 +75,24 @@ func run(ctx context.Context, out io.Writer, key string) (int, error) {
 		fmt.Fprintln(out, "  limit: none (a job can cap its spending with a key of its own: Client.CreateKey)")
 	}
 
-	fmt.Fprintln(out, "2. The balance")
-	if cr, err := c.Credits(ctx); err == nil {
-		fmt.Fprintf(out, "  ok: $%.2f remaining\n", cr.Remaining())
-		if cr.Remaining() < openrouter.DefaultLowBalance {
+	fmt.Fprintln(out, "2. The balance (what the low-balance alert watches)")
+	usd, src, err := c.ReadBalance(ctx)
+	switch {
+	case err != nil:
+		bad("reading the balance", err)
+	case src == openrouter.BalanceUnknown:
+		fmt.Fprintf(out, "  %s; set OPENROUTER_MANAGEMENT_KEY to read the account's credits\n", src)
+	default:
+		fmt.Fprintf(out, "  ok: $%.2f remaining, from %s\n", usd, src)
+		if usd < openrouter.DefaultLowBalance {
 			bad("the balance is low", openrouter.ErrInsufficientCredits)
 		}
+	}
+	if mgmtKey != "" {
 		yesterday := time.Now().UTC().AddDate(0, 0, -1)
 		if act, err := c.Activity(ctx, openrouter.ActivityFilter{Date: yesterday}); err == nil {
 			fmt.Fprintf(out, "  billed yesterday (%s): $%.2f over %d model(s)\n", yesterday.Format("2006-01-02"), act.Total(), len(act.ByModel()))
 		}
-	} else if errors.Is(err, openrouter.ErrForbidden) {
-		fmt.Fprintln(out, "  skipped: the account balance needs a management key; the key's own limit is above")
-	} else {
-		bad("reading the balance", err)
 	}
 
 	fmt.Fprintln(out, "3. The models of each role")

@@ -1,0 +1,75 @@
+package bulk
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/routerkit/openrouter"
+)
+
+// permanentForModel reports whether err says the model cannot be served
+// to any item (retired, unknown, gone upstream, its free variant ended,
+// the account's region or data policy excludes it), or a budget is spent:
+// every other item would fail the same way, one request each.
+func permanentForModel(err error) bool {
+	var ae *openrouter.APIError
+	return errors.Is(err, openrouter.ErrBudgetExceeded) || errors.As(err, &ae) && ae.Availability.Permanent()
+}
+
+// availabilityRetryable reports, for an error carrying OpenRouter's
+// availability object, whether it may pass later (its retryable flag);
+// known is false for other errors.
+func availabilityRetryable(err error) (retryable, known bool) {
+	var ae *openrouter.APIError
+	if errors.As(err, &ae) && ae.Availability != nil {
+		return ae.Availability.Retryable, true
+	}
+	return false, false
+}
+
+// pauseForBudget, with r.mu held, decides whether a budget block is waited
+// out (WaitForBudgetReset allows the wait to its resets_at): then the run
+// pauses until the reset, no new item starts before it, and the item is
+// tried again after it.
+func (r *runner[T, R]) pauseForBudget(err error) bool {
+	var ae *openrouter.APIError
+	if r.b.WaitForBudgetReset <= 0 || !errors.Is(err, openrouter.ErrBudgetExceeded) || !errors.As(err, &ae) {
+		return false
+	}
+	until := ae.Metadata.ResetsAt
+	if until.IsZero() || until.Sub(r.b.now()) > r.b.WaitForBudgetReset || !until.After(r.waitedUntil) {
+		return false // too far, unknown, or already waited for: the run stops
+	}
+	if until.After(r.resumeAt) {
+		r.resumeAt = until
+	}
+	if !r.paused {
+		r.paused = true
+		close(r.pauseCh)
+	}
+	return true
+}
+
+// isPaused reports whether a budget pause stops the feeding of this pass.
+func (r *runner[T, R]) isPaused() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.paused
+}
+
+// waitBudget waits, between passes, until the budget a pause waits for
+// resets; waited is false when no pause is pending.
+func (r *runner[T, R]) waitBudget(ctx context.Context) (waited bool, err error) {
+	r.mu.Lock()
+	until, paused := r.resumeAt, r.paused
+	r.resumeAt, r.paused, r.pauseCh = time.Time{}, false, make(chan struct{})
+	if paused {
+		r.waitedUntil = until
+	}
+	r.mu.Unlock()
+	if !paused {
+		return false, nil
+	}
+	return true, r.b.sleep(ctx, max(until.Sub(r.b.now()), 0))
+}
