@@ -43,4 +43,5 @@ var sentinelNames = map[error]string{
 	ErrEmptyContent: "ErrEmptyContent", ErrModelUnsuitable: "ErrModelUnsuitable",
 	ErrInvalidRequest: "ErrInvalidRequest", ErrUnreachable: "ErrUnreachable",
 	ErrMaybeBilled: "ErrMaybeBilled", ErrTooLarge: "ErrTooLarge", ErrNoImage: "ErrNoImage",
+	ErrModelDeprecated: "ErrModelDeprecated", ErrBudgetExceeded: "ErrBudgetExceeded",
 }
