@@ -532,7 +532,12 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 	defer resp.Body.Close()
 	var out chatEnvelope
 	if err := decode(resp, &out); err != nil {
-		return nil, model, st, st.annotate(c.redactErr(err))
+		resp.Body.Close() // frees the limiter's slot for a recovery's lookups
+		r, err := c.recoverChat(ctx, st, req, resp.Header.Get("X-Generation-Id"), st.annotate(c.redactErr(err)))
+		if err != nil {
+			return nil, model, st, err
+		}
+		out.ChatResponse = *r // read back from its generation (recover.go)
 	}
 	r := &out.ChatResponse
 	c.spend(ctx, r.Usage)

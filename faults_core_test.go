@@ -65,7 +65,9 @@ func TestHostileStreamErrorCarriesMaybeBilled(t *testing.T) {
 		_, _ = io.WriteString(w, `data: {"id":"gen-1","model":"m/x","choices":[{"index":0,"delta":{"content":"hi"}}]}`+"\n\n")
 	}))
 	defer srv.Close()
-	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	// Without recovery: this server answers every path with the stream,
+	// and the test counts the chat attempts.
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil), openrouter.WithAnswerRecovery(false))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
 	s := c.ChatStream(context.Background(), &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage("hi")}})
 	var err error

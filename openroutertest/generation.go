@@ -4,14 +4,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // The generation records of the fake: GET /generation (catalogue.go)
 // answers for every completion the server billed, and GET
 // /generation/content reads back the stored prompt and completion when
 // the account logs them. Shapes: the OpenAPI document's getGeneration and
-// listGenerationContent operations (GenerationResponse,
-// GenerationContentResponse).
+// listGenerationContent operations (#/components/schemas/ of each).
 
 // generationStore is the server's state for generation lookups. Its zero
 // value is an account without Input & Output Logging and generations
@@ -19,7 +19,7 @@ import (
 type generationStore struct {
 	logging bool                      // the account's Input & Output Logging is on
 	lag     int                       // lookups of a generation answered 404 before it is found
-	content map[string]map[string]any // GenerationContentData by generation ID
+	content map[string]map[string]any // the stored content (#/components/schemas/GenerationContentData) by ID
 	lookups map[string]int            // lookups per generation ID, both endpoints
 	total   int                       // all lookups, both endpoints
 }
@@ -60,7 +60,8 @@ func (g *generationStore) found(id string) bool {
 }
 
 // keep stores the content of a completion when the account logs it, in
-// the shape of GenerationContentData. s.mu is held.
+// the document's shape (#/components/schemas/GenerationContentData).
+// s.mu is held.
 func (g *generationStore) keep(id string, req Request, rep Reply) {
 	if !g.logging {
 		return
@@ -123,13 +124,32 @@ func (s *Server) handleGenerationContent(w http.ResponseWriter, r *http.Request)
 // (its X-Generation-Id header and the chunks' id name the generation), a
 // whole answer after its headers and half its body. The generation is
 // billed and recorded all the same (GET /generation), with its content
-// when the account logs it (WithContentLogging). (Docs: streaming page,
-// "Cancellation": for most providers the full response is billed; the
-// X-Generation-Id header is sent on all inference endpoints.)
+// when the account logs it (WithContentLogging). (Docs:
+// api_reference/streaming.mdx, "Stream cancellation": providers that
+// cannot cancel run and bill the whole answer; the X-Generation-Id
+// header is sent on all inference endpoints.)
 func (r Reply) CutAfter(chunks int) Reply {
 	r.lost = true
 	r.Stream.After = max(chunks, 0)
 	return r
+}
+
+// cancelGeneration records the generation of a stream cut by its
+// script (StreamScript.Cut) as cancelled, billed for the pieces sent: the
+// provider stopped when the client went away (docs: api_reference/streaming.mdx,
+// "Stream cancellation"; the record's "cancelled"). A reply made by
+// CutAfter was recorded whole already.
+func (s *Server) cancelGeneration(id string, req Request, rep Reply, sent []string) {
+	if rep.lost {
+		return
+	}
+	rep.Content = strings.Join(sent, "")
+	rep.Images, rep.ToolCalls = nil, nil
+	s.bill(id, req, rep)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.gens[id]
+	g["cancelled"], g["finish_reason"], g["native_finish_reason"] = true, nil, nil
 }
 
 // loseAnswer answers a reply made by CutAfter: it bills and records the
