@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,7 +91,7 @@ func (l lostGeneration) note() string {
 		case g.FinishReason == "":
 			state = "no finish reason"
 		}
-		fmt.Fprintf(&b, " (%s, cost $%g)", state, g.TotalCost)
+		fmt.Fprintf(&b, " (%s, cost $%s)", state, strconv.FormatFloat(math.Round(g.TotalCost*1e8)/1e8, 'f', -1, 64))
 	}
 	if l.why != "" {
 		b.WriteString(": not recovered: ")
@@ -211,7 +213,7 @@ func (s *Stream) recoverCut(st *callState, id, model string, try bool, body io.C
 	}
 	s.acc.Add(ch)
 	s.recovered = true
-	st.call.recovered(false) // the cut stream was not counted as maybe billed
+	st.call.recovered(false) // not counted as maybe billed yet (see Stream.run's fail)
 	s.c.logRecovered(s.ctx, id)
 	if yield(ch, nil) {
 		if err := checkAnswer(s.acc.Response(), model); err != nil {

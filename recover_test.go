@@ -1,0 +1,255 @@
+package openrouter_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/routerkit/openrouter"
+	ort "github.com/routerkit/openrouter/openroutertest"
+)
+
+const wholeAnswer = "The whole answer, which is longer than two chunks of eight bytes."
+
+// recoverySetup is setup with the recovery's waits recorded instead of
+// slept.
+func recoverySetup(t *testing.T, srvOpts ...ort.Option) (*ort.Server, *openrouter.Client, *recoverWaits) {
+	t.Helper()
+	srv, c, _ := setup(t, srvOpts)
+	w := &recoverWaits{}
+	openrouter.SetRecoverSleep(c, w.add)
+	return srv, c, w
+}
+
+type recoverWaits struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (w *recoverWaits) add(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.d = append(w.d, d)
+}
+
+func (w *recoverWaits) list() []time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]time.Duration(nil), w.d...)
+}
+
+// A stream cut after two chunks, its content stored: the rest of the
+// answer comes as one more chunk, the response is whole and says it was
+// recovered, its cost is counted once (as the server billed it), and the
+// request was sent once.
+func TestRecoverCutStream(t *testing.T) {
+	t.Parallel()
+	srv, c, w := recoverySetup(t, ort.WithContentLogging())
+	srv.Enqueue(ort.TextReply(wholeAnswer).CutAfter(2))
+	ctx, meter := openrouter.TrackCost(context.Background())
+	var info openrouter.ResponseInfo
+	s := c.ChatStream(ctx, hello(), openrouter.CallResponseInto(&info))
+	chunks, err := collect(s)
+	if err != nil {
+		t.Fatalf("err = %v, want the answer recovered", err)
+	}
+	res := s.Response()
+	if got := strings.Join(chunks, ""); got != wholeAnswer || res.Content() != wholeAnswer || len(chunks) != 3 {
+		t.Errorf("chunks %q (%d), response %q: want the whole answer, the last chunk recovered", got, len(chunks), res.Content())
+	}
+	if !res.Recovered || !info.Recovered || info.MaybeBilled != 0 || res.FinishReason() != "stop" {
+		t.Errorf("Recovered %v, info %+v, finish %q: want recovered, nothing maybe billed, stop", res.Recovered, info, res.FinishReason())
+	}
+	if n := len(srv.Requests()); n != 1 || srv.Stats().Completions != 1 {
+		t.Errorf("%d chat requests, %d completions: want the request sent once", n, srv.Stats().Completions)
+	}
+	if spent := srv.Spent(); spent <= 0 || c.Spent() != spent || meter.USD() != spent || meter.MaybeBilled() != 0 {
+		t.Errorf("server billed %v; client spent %v, meter %v (maybe billed %d): want the cost counted once", spent, c.Spent(), meter.USD(), meter.MaybeBilled())
+	}
+	if res.Usage == nil || res.Usage.CompletionTokens == 0 || info.RequestID != res.ID || len(w.list()) != 0 {
+		t.Errorf("usage %+v, info ID %q vs %q, waits %v", res.Usage, info.RequestID, res.ID, w.list())
+	}
+}
+
+// A whole answer cut after its headers, its content stored: Chat returns
+// it via X-Generation-Id, recovered, its cost counted once.
+func TestRecoverCutBody(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := recoverySetup(t, ort.WithContentLogging())
+	srv.Enqueue(ort.TextReply(wholeAnswer).CutAfter(0))
+	ctx, meter := openrouter.TrackCost(context.Background())
+	var info openrouter.ResponseInfo
+	res, err := c.Chat(ctx, hello(), openrouter.CallResponseInto(&info))
+	if err != nil {
+		t.Fatalf("err = %v, want the answer recovered", err)
+	}
+	if res.Content() != wholeAnswer || !res.Recovered || !info.Recovered || info.MaybeBilled != 0 || res.MaybeBilled != 0 {
+		t.Errorf("content %q, Recovered %v, info %+v, MaybeBilled %d", res.Content(), res.Recovered, info, res.MaybeBilled)
+	}
+	if spent := srv.Spent(); len(srv.Requests()) != 1 || spent <= 0 || c.Spent() != spent || meter.USD() != spent || meter.MaybeBilled() != 0 {
+		t.Errorf("%d requests; server billed %v, client %v, meter %v (maybe %d)", len(srv.Requests()), spent, c.Spent(), meter.USD(), meter.MaybeBilled())
+	}
+}
+
+// Without Input & Output Logging the answer cannot be read back: the
+// error matches ErrMaybeBilled and carries the generation's ID and
+// record (finished, its cost), nothing is counted in USD, and nothing is
+// sent again.
+func TestRecoverContentNotStored(t *testing.T) {
+	t.Parallel()
+	for _, stream := range []bool{true, false} {
+		srv, c, _ := recoverySetup(t)
+		srv.Enqueue(ort.TextReply(wholeAnswer).CutAfter(2))
+		ctx, meter := openrouter.TrackCost(context.Background())
+		var err error
+		if stream {
+			_, err = collect(c.ChatStream(ctx, hello()))
+		} else {
+			_, err = c.Chat(ctx, hello())
+		}
+		id, g := lostGeneration(t, err)
+		if !errors.Is(err, openrouter.ErrMaybeBilled) || id == "" || g == nil {
+			t.Fatalf("stream=%v: err = %v, want ErrMaybeBilled with the generation", stream, err)
+		}
+		if g.ID != id || g.FinishReason != "stop" || g.TotalCost != srv.Spent() || g.TotalCost <= 0 {
+			t.Errorf("stream=%v: generation %+v, server billed %v", stream, g, srv.Spent())
+		}
+		if msg := err.Error(); !strings.Contains(msg, id) || !strings.Contains(msg, "not stored") || strings.Contains(msg, srv.Key) {
+			t.Errorf("stream=%v: error %q: want the ID and why, never the key", stream, msg)
+		}
+		if len(srv.Requests()) != 1 || c.Spent() != 0 || meter.MaybeBilled() != 1 {
+			t.Errorf("stream=%v: %d requests, spent %v, maybe billed %d: want 1, 0, 1", stream, len(srv.Requests()), c.Spent(), meter.MaybeBilled())
+		}
+		if _, err := c.Generation(context.Background(), id); err != nil {
+			t.Errorf("stream=%v: the ID in the error is not a generation: %v", stream, err)
+		}
+	}
+}
+
+// lostGeneration returns the generation ID and record a lost answer's
+// error carries.
+func lostGeneration(t *testing.T, err error) (string, *openrouter.Generation) {
+	t.Helper()
+	var se *openrouter.StreamError
+	var te *openrouter.TransportError
+	switch {
+	case errors.As(err, &se):
+		return se.GenerationID, se.Generation
+	case errors.As(err, &te):
+		return te.GenerationID, te.Generation
+	}
+	t.Fatalf("err = %v (%T), want a StreamError or a TransportError", err, err)
+	return "", nil
+}
+
+// A generation OpenRouter has not recorded yet (404): the client looks
+// again after each of its waits, a bounded number of times, and then
+// fails with the ID; one recorded within them is recovered.
+func TestRecoverWaitsBoundedForTheGeneration(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		lag       int
+		recovered bool
+		lookups   int
+	}{
+		{lag: 2, recovered: true, lookups: 4}, // /generation 404, 404, found; then the content
+		{lag: 1000, recovered: false, lookups: 3},
+	} {
+		srv, c, w := recoverySetup(t, ort.WithContentLogging(), ort.WithGenerationLag(tc.lag))
+		srv.Enqueue(ort.TextReply(wholeAnswer).CutAfter(1))
+		s := c.ChatStream(context.Background(), hello())
+		_, err := collect(s)
+		if (err == nil) != tc.recovered || srv.GenerationLookups() != tc.lookups || len(srv.Requests()) != 1 {
+			t.Errorf("lag %d: err = %v, %d lookups, %d requests; want recovered %v, %d lookups, 1 request",
+				tc.lag, err, srv.GenerationLookups(), len(srv.Requests()), tc.recovered, tc.lookups)
+		}
+		if got := w.list(); len(got) != 2 || got[0] != time.Second || got[1] != 2*time.Second {
+			t.Errorf("lag %d: waits %v, want 1s then 2s", tc.lag, got)
+		}
+		if !tc.recovered {
+			if id, _ := lostGeneration(t, err); id == "" || !strings.Contains(err.Error(), "not found") {
+				t.Errorf("lag %d: err = %v, want the ID and that the generation was not found", tc.lag, err)
+			}
+		}
+	}
+}
+
+// The recovered answer goes through ChatJSON's checks like a live one:
+// decoded into T, no repair sent.
+func TestRecoverChatJSON(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := recoverySetup(t, ort.WithContentLogging())
+	srv.Enqueue(ort.TextReply(`{"city":"Paris","population":2102650}`).CutAfter(0))
+	type city struct {
+		City       string `json:"city"`
+		Population int    `json:"population"`
+	}
+	var info openrouter.ResponseInfo
+	got, _, err := openrouter.ChatJSON[city](context.Background(), c, hello(), openrouter.CallResponseInto(&info))
+	if err != nil || got.City != "Paris" || got.Population != 2102650 || !info.Recovered {
+		t.Errorf("ChatJSON = %+v, %v, recovered %v: want the stored answer decoded", got, err, info.Recovered)
+	}
+	if len(srv.Requests()) != 1 {
+		t.Errorf("%d requests, want 1", len(srv.Requests()))
+	}
+}
+
+// With recovery off (client or call), nothing is looked up; the error
+// still names the generation.
+func TestRecoverOff(t *testing.T) {
+	t.Parallel()
+	for name, opt := range map[string]struct {
+		client []openrouter.Option
+		call   []openrouter.CallOption
+	}{
+		"client": {client: []openrouter.Option{openrouter.WithAnswerRecovery(false)}},
+		"call":   {call: []openrouter.CallOption{openrouter.CallAnswerRecovery(false)}},
+	} {
+		srv, c, _ := setup(t, []ort.Option{ort.WithContentLogging()}, opt.client...)
+		srv.Enqueue(ort.TextReply(wholeAnswer).CutAfter(0))
+		_, err := c.Chat(context.Background(), hello(), opt.call...)
+		id, g := lostGeneration(t, err)
+		if !errors.Is(err, openrouter.ErrMaybeBilled) || id == "" || g != nil || srv.GenerationLookups() != 0 {
+			t.Errorf("%s: err = %v, %d lookups: want ErrMaybeBilled with the ID, nothing looked up", name, err, srv.GenerationLookups())
+		}
+	}
+	// A call may turn on what the client turned off.
+	srv, c, _ := setup(t, []ort.Option{ort.WithContentLogging()}, openrouter.WithAnswerRecovery(false))
+	srv.Enqueue(ort.TextReply(wholeAnswer).CutAfter(0))
+	if res, err := c.Chat(context.Background(), hello(), openrouter.CallAnswerRecovery(true)); err != nil || !res.Recovered {
+		t.Errorf("CallAnswerRecovery(true) = %v: want the answer recovered", err)
+	}
+}
+
+// A stream its provider cancelled when the connection was cut: the
+// record says so at the first lookup, and the error says it.
+func TestRecoverCancelledGeneration(t *testing.T) {
+	t.Parallel()
+	srv, c, w := recoverySetup(t, ort.WithContentLogging())
+	srv.Enqueue(ort.Reply{Content: wholeAnswer, Stream: ort.StreamScript{After: 2, Cut: true}})
+	_, err := collect(c.ChatStream(context.Background(), hello()))
+	id, g := lostGeneration(t, err)
+	if id == "" || g == nil || !g.Cancelled || !strings.Contains(err.Error(), "cancelled") {
+		t.Errorf("err = %v, generation %+v: want the cancelled generation", err, g)
+	}
+	if srv.GenerationLookups() != 1 || len(w.list()) != 0 {
+		t.Errorf("%d lookups, waits %v: want one lookup and no wait", srv.GenerationLookups(), w.list())
+	}
+}
+
+// An image request's answer cannot be read back (the stored content
+// holds no images): not recovered, and its content not even read.
+func TestRecoverNotForImages(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := recoverySetup(t, ort.WithContentLogging())
+	srv.Enqueue(ort.TextReply("Here is your image.").CutAfter(0))
+	req := hello()
+	req.Model, req.Modalities = "google/gemini-2.5-flash-image", []string{"image", "text"}
+	_, err := c.Chat(context.Background(), req)
+	if id, _ := lostGeneration(t, err); id == "" || !strings.Contains(err.Error(), "images") || srv.GenerationLookups() != 1 {
+		t.Errorf("err = %v, %d lookups: want not recovered, one lookup", err, srv.GenerationLookups())
+	}
+}
