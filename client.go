@@ -431,7 +431,9 @@ func (st *callState) annotate(err error) error {
 		// resent.
 		st.countMaybeBilled(st.req.Context())
 		st.call.lostAnswer()
-		return st.failure(st.req, cut.err, "the answer was cut off after its headers")
+		te := st.failure(st.req, cut.err, "the answer was cut off after its headers")
+		te.GenerationID = st.header.Get("X-Generation-Id") // for a lookup, or a recovery (recover.go)
+		return te
 	}
 	var e *APIError
 	if errors.As(err, &e) {
@@ -533,7 +535,7 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 	var out chatEnvelope
 	if err := decode(resp, &out); err != nil {
 		resp.Body.Close() // frees the limiter's slot for a recovery's lookups
-		r, err := c.recoverChat(ctx, st, req, resp.Header.Get("X-Generation-Id"), st.annotate(c.redactErr(err)))
+		r, err := c.recoverChat(ctx, st, req, st.annotate(c.redactErr(err)))
 		if err != nil {
 			return nil, model, st, err
 		}

@@ -164,16 +164,16 @@ func (c *Client) lookupOptions() []CallOption {
 	return []CallOption{CallMaxRetries(min(1, c.cfg.maxRetries))}
 }
 
-// recoverChat is called when a chat answer was lost after its headers
-// (err, from callState.annotate). It returns the answer read back from
-// the generation, or err carrying the generation's ID and what the
-// lookup found.
-func (c *Client) recoverChat(ctx context.Context, st *callState, req *ChatRequest, id string, err error) (*ChatResponse, error) {
+// recoverChat is called when a chat answer could not be read (err, from
+// callState.annotate). When it was lost after its headers and its
+// generation is known, it returns the answer read back from the
+// generation; otherwise err, carrying what the lookup found.
+func (c *Client) recoverChat(ctx context.Context, st *callState, req *ChatRequest, err error) (*ChatResponse, error) {
 	var te *TransportError
-	if id == "" || !errors.As(err, &te) || !errors.Is(err, ErrMaybeBilled) {
+	if !errors.As(err, &te) || te.GenerationID == "" || !errors.Is(err, ErrMaybeBilled) {
 		return nil, err
 	}
-	te.GenerationID = id
+	id := te.GenerationID
 	if !c.recoveryOn(st.call) || ctx.Err() != nil {
 		return nil, err
 	}

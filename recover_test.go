@@ -253,3 +253,35 @@ func TestRecoverNotForImages(t *testing.T) {
 		t.Errorf("err = %v, %d lookups: want not recovered, one lookup", err, srv.GenerationLookups())
 	}
 }
+
+// GenerationContent reads back a completion's stored prompt and answer;
+// without Input & Output Logging it is ErrNotFound, with a hint that
+// says why.
+func TestGenerationContent(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, []ort.Option{ort.WithContentLogging()})
+	res, err := c.Chat(context.Background(), hello())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc, err := c.GenerationContent(context.Background(), res.ID)
+	if err != nil || !gc.HasCompletion || gc.Completion != res.Content() || len(gc.Messages) != 1 || gc.Failure != nil {
+		t.Fatalf("GenerationContent = %+v, %v: want the answer %q and one message", gc, err, res.Content())
+	}
+	if _, err := c.GenerationContent(context.Background(), ""); !errors.Is(err, openrouter.ErrInvalidRequest) {
+		t.Errorf("empty ID: %v, want ErrInvalidRequest", err)
+	}
+	if n := srv.GenerationLookups(); n != 1 {
+		t.Errorf("%d lookups, want 1 (an empty ID is refused before sending)", n)
+	}
+
+	_, c2, _ := setup(t, nil)
+	res, err = c2.Chat(context.Background(), hello())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c2.GenerationContent(context.Background(), res.ID)
+	if !errors.Is(err, openrouter.ErrNotFound) || !strings.Contains(openrouter.Hint(err), "Input & Output Logging") {
+		t.Errorf("without logging: %v (hint %q), want ErrNotFound naming Input & Output Logging", err, openrouter.Hint(err))
+	}
+}

@@ -91,8 +91,9 @@ func (c *Chunk) progress() bool {
 // [ErrTimeout] (stalled); a cancelled context matches context.Canceled
 // instead. Response holds what arrived before. It matches
 // [ErrMaybeBilled] too when an attempt of the request was sent and got no
-// answer (MaybeBilled): an earlier attempt cut off, or this one timed out
-// before its headers.
+// answer (MaybeBilled): an earlier attempt cut off, this one timed out
+// before its headers, or its stream broke off or ended early (unless the
+// answer was read back: see [WithAnswerRecovery]).
 type StreamError struct {
 	Model    string
 	Reason   string
