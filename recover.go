@@ -174,7 +174,10 @@ func (c *Client) recoverChat(ctx context.Context, st *callState, req *ChatReques
 		return nil, err
 	}
 	id := te.GenerationID
-	if !c.recoveryOn(st.call) || ctx.Err() != nil {
+	// After a timeout (the call's, the http.Client's) the caller's time
+	// is up, and the generation may still be running: the ID is for a
+	// lookup later.
+	if !c.recoveryOn(st.call) || ctx.Err() != nil || isTimeout(te.Err) || errors.Is(te.Err, context.Canceled) {
 		return nil, err
 	}
 	r, g, why := c.recoverAnswer(ctx, id, req.wantsImage())

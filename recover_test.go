@@ -3,8 +3,12 @@ package openrouter_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -283,5 +287,65 @@ func TestGenerationContent(t *testing.T) {
 	_, err = c2.GenerationContent(context.Background(), res.ID)
 	if !errors.Is(err, openrouter.ErrNotFound) || !strings.Contains(openrouter.Hint(err), "Input & Output Logging") {
 		t.Errorf("without logging: %v (hint %q), want ErrNotFound naming Input & Output Logging", err, openrouter.Hint(err))
+	}
+}
+
+// An answer whose body stalls after its headers until the call's
+// timeout: the caller's time is up, so nothing is looked up, and the
+// error carries the generation's ID for later.
+func TestRecoverNotAfterATimeout(t *testing.T) {
+	t.Parallel()
+	var lookups atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			lookups.Add(1)
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Generation-Id", "gen-stalled")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, "\n") // OpenRouter's keep-alive padding
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	openrouter.SetRecoverSleep(c, func(time.Duration) {})
+	_, err := c.Chat(context.Background(), hello(), openrouter.CallTimeout(20*time.Millisecond))
+	var te *openrouter.TransportError
+	if !errors.As(err, &te) || te.GenerationID != "gen-stalled" || !errors.Is(err, openrouter.ErrMaybeBilled) || lookups.Load() != 0 {
+		t.Errorf("err = %v, %d lookups: want ErrMaybeBilled with the ID, nothing looked up", err, lookups.Load())
+	}
+}
+
+// With one request in flight allowed, the lookups do not wait for the
+// slot the lost answer held: it is freed first.
+func TestRecoverWithOneSlot(t *testing.T) {
+	t.Parallel()
+	for _, stream := range []bool{true, false} {
+		srv := ort.NewServer(ort.WithContentLogging())
+		t.Cleanup(srv.Close)
+		c := srv.Client(openrouter.WithLimiter(openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(1))))
+		openrouter.SetRecoverSleep(c, func(time.Duration) {})
+		srv.Enqueue(ort.TextReply(wholeAnswer).CutAfter(1))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a deadlock fails, not hangs
+		var content string
+		var err error
+		if stream {
+			s := c.ChatStream(ctx, hello())
+			_, err = collect(s)
+			content = s.Response().Content()
+		} else {
+			var res *openrouter.ChatResponse
+			if res, err = c.Chat(ctx, hello()); err == nil {
+				content = res.Content()
+			}
+		}
+		cancel()
+		if err != nil || content != wholeAnswer {
+			t.Errorf("stream=%v: %q, %v: want the answer recovered", stream, content, err)
+		}
 	}
 }
