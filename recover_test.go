@@ -349,3 +349,43 @@ func TestRecoverWithOneSlot(t *testing.T) {
 		}
 	}
 }
+
+// Stored content that does not continue the chunks received is not
+// stitched onto them: the stream fails with the ID and says why.
+func TestRecoverStoredContentMustContinueTheStream(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := recoverySetup(t, ort.WithContentLogging())
+	srv.Enqueue(ort.Reply{Content: wholeAnswer, Stream: ort.StreamScript{Pieces: []string{"Something ", "else"}}}.CutAfter(1))
+	s := c.ChatStream(context.Background(), hello())
+	_, err := collect(s)
+	if id, _ := lostGeneration(t, err); id == "" || !strings.Contains(err.Error(), "does not continue") || s.Response().Recovered {
+		t.Errorf("err = %v, recovered %v: want not recovered, saying why", err, s.Response().Recovered)
+	}
+}
+
+// A stream without an X-Generation-Id header is looked up by its chunks'
+// id.
+func TestRecoverStreamIDFromChunks(t *testing.T) {
+	t.Parallel()
+	var looked atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			looked.Store(r.URL.Query().Get("id"))
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"error":{"code":404,"message":"Generation not found"}}`)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, `data: {"id":"gen-from-chunk","model":"m/x","choices":[{"index":0,"delta":{"content":"hi"}}]}`+"\n\n")
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler) // cut
+	}))
+	t.Cleanup(srv.Close)
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	openrouter.SetRecoverSleep(c, func(time.Duration) {})
+	_, err := collect(c.ChatStream(context.Background(), hello()))
+	if id, _ := lostGeneration(t, err); id != "gen-from-chunk" || looked.Load() != "gen-from-chunk" || !errors.Is(err, openrouter.ErrMaybeBilled) {
+		t.Errorf("err = %v, looked up %v: want gen-from-chunk looked up and in the error", err, looked.Load())
+	}
+}

@@ -115,3 +115,25 @@ func TestCutAfterRecordsTheGeneration(t *testing.T) {
 		}
 	}
 }
+
+// A stream its script cuts records a cancelled generation, in the
+// document's shape.
+func TestCancelledGenerationMatchesOpenAPI(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.Enqueue(openroutertest.Reply{Content: "Some text that is cut.", Stream: openroutertest.StreamScript{After: 1, Cut: true}})
+	req, _ := http.NewRequest("POST", srv.URL+"/chat/completions", strings.NewReader(`{"model":"openai/gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hi"}]}`))
+	req.Header.Set("Authorization", "Bearer "+srv.Key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	status, ans := send(t, srv, "GET", "/generation?id="+resp.Header.Get("X-Generation-Id"), "", srv.Key, nil)
+	if status != 200 || !strings.Contains(ans, `"cancelled":true`) || !strings.Contains(ans, `"finish_reason":null`) {
+		t.Fatalf("status %d: %s: want a cancelled generation", status, ans)
+	}
+	checkAgainst(t, responseSchema(t, "GET", "/generation"), ans)
+}
