@@ -194,36 +194,56 @@ func (c *Client) recoverChat(ctx context.Context, st *callState, req *ChatReques
 	return r, nil
 }
 
-// recoverCut is called when a stream was cut (try) after its answer
-// began; body is that answer's. When the answer is read back, it yields the rest of it as one
-// chunk, with the usage (counted by the stream once), and reports true.
-// Otherwise it returns what the StreamError will say of the generation.
-func (s *Stream) recoverCut(st *callState, id, model string, try bool, body io.Closer, yield func(Chunk, error) bool) (lostGeneration, bool) {
+// recoverCut is called when a stream fails; cut when its answer began
+// and then broke off or ended early (see streamCut); id is the answer's
+// X-Generation-Id, when it came, and body its body. When the answer is
+// read back, it yields the rest of it as one chunk, with the usage
+// (counted by the stream once), and reports true. Otherwise it counts a
+// cut answer as maybe billed and returns what the StreamError will say
+// of the generation.
+func (s *Stream) recoverCut(st *callState, id, model string, cut bool, body io.Closer, yield func(Chunk, error) bool) (lostGeneration, bool) {
+	if id == "" {
+		id = s.acc.Response().ID // the chunks' id
+	}
 	lost := lostGeneration{id: id}
-	if !try || id == "" || st == nil || !s.c.recoveryOn(st.call) || s.ctx.Err() != nil {
+	if !cut || st == nil {
 		return lost, false
 	}
-	body.Close() // the cut body holds a limiter slot the lookups may need
-	r, g, why := s.c.recoverAnswer(s.ctx, id, s.req.wantsImage())
+	if id != "" && s.c.recoveryOn(st.call) {
+		body.Close() // the cut body holds a limiter slot the lookups may need
+		if s.readBack(st, &lost, model, yield) {
+			return lost, true
+		}
+	}
+	// The answer began and was lost: processed, its cost unknown.
+	st.countMaybeBilled(s.ctx)
+	st.call.lostAnswer()
+	return lost, false
+}
+
+// readBack reads a cut stream's answer back from its generation and
+// yields the rest of it; false, with why in lost, when it cannot.
+func (s *Stream) readBack(st *callState, lost *lostGeneration, model string, yield func(Chunk, error) bool) bool {
+	r, g, why := s.c.recoverAnswer(s.ctx, lost.id, s.req.wantsImage())
 	lost.gen, lost.why = g, why
 	if r == nil {
-		return lost, false
+		return false
 	}
 	ch, ok := continuation(s.acc.Response(), r)
 	if !ok {
 		lost.why = "the stored completion does not continue the chunks received"
-		return lost, false
+		return false
 	}
 	s.acc.Add(ch)
 	s.recovered = true
-	st.call.recovered(false) // not counted as maybe billed yet (see Stream.run's fail)
-	s.c.logRecovered(s.ctx, id)
+	st.call.recovered(false) // not counted as maybe billed (recoverCut counts only a loss)
+	s.c.logRecovered(s.ctx, lost.id)
 	if yield(ch, nil) {
 		if err := checkAnswer(s.acc.Response(), model); err != nil {
 			yield(Chunk{}, s.c.redactErr(err))
 		}
 	}
-	return lost, true
+	return true
 }
 
 // continuation is the chunk that completes a stream's partial answer

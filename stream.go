@@ -226,21 +226,13 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	genID := ""              // the answer's X-Generation-Id
 	var answerBody io.Closer // the answer's body, once it came
 	fail := func(reason string, cause error, n int) {
-		if genID == "" {
-			genID = s.acc.Response().ID
-		}
-		cut := streamCut(s.ctx, answered, cause, wd)
-		lost, done := s.recoverCut(st, genID, model, cut, answerBody, yield)
+		lost, done := s.recoverCut(st, genID, model, streamCut(s.ctx, answered, cause, wd), answerBody, yield)
 		if done {
 			return
 		}
 		e := &StreamError{Model: model, Reason: c.redactor.String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer,
 			GenerationID: lost.id, Generation: lost.gen, notRecovered: lost.why}
 		if st != nil {
-			if cut { // the answer began and was lost: processed, its cost unknown
-				st.countMaybeBilled(s.ctx)
-				st.call.lostAnswer()
-			}
 			e.Attempts, e.MaybeBilled = st.attempts, st.maybeBilled
 		}
 		if answered && n == 0 && wd.fired() != "" {
