@@ -158,10 +158,12 @@ func (c *Client) awaitGeneration(ctx context.Context, id string) (*Generation, e
 	}
 }
 
-// lookupOptions bound the retries of a recovery lookup to one: a lost
-// answer's caller is already waiting.
+// lookupOptions turn off the retries of a recovery lookup: a lost
+// answer's caller is already waiting, and a 429's Retry-After could be
+// long. Only a 404 (not recorded yet) is looked up again, after
+// recoverWaits.
 func (c *Client) lookupOptions() []CallOption {
-	return []CallOption{CallMaxRetries(min(1, c.cfg.maxRetries))}
+	return []CallOption{CallMaxRetries(0)}
 }
 
 // recoverChat is called when a chat answer could not be read (err, from

@@ -389,3 +389,33 @@ func TestRecoverStreamIDFromChunks(t *testing.T) {
 		t.Errorf("err = %v, looked up %v: want gen-from-chunk looked up and in the error", err, looked.Load())
 	}
 }
+
+// A lookup answered 429 is not retried (its Retry-After could be long):
+// the error says why the answer was not read back.
+func TestRecoverLookupNotRetried(t *testing.T) {
+	t.Parallel()
+	var gets atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			gets.Add(1)
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"error":{"code":429,"message":"Rate limit exceeded"}}`)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("X-Generation-Id", "gen-busy")
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "100")
+		_, _ = io.WriteString(w, `{"id":"gen-busy","choices":[`) // cut
+	}))
+	t.Cleanup(srv.Close)
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	waited := false
+	openrouter.SetWaitHook(c, func(d time.Duration) time.Duration { waited = true; return 0 })
+	openrouter.SetRecoverSleep(c, func(time.Duration) { waited = true })
+	_, err := c.Chat(context.Background(), hello())
+	if id, _ := lostGeneration(t, err); id != "gen-busy" || gets.Load() != 1 || waited || !strings.Contains(err.Error(), "Rate limit") {
+		t.Errorf("err = %v, %d lookups, waited %v: want one lookup, no wait, the reason", err, gets.Load(), waited)
+	}
+}

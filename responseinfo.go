@@ -46,7 +46,8 @@ type ResponseInfo struct {
 	// Recovered reports that an answer of the call was lost on the way
 	// and read back from OpenRouter's stored generation instead (see
 	// [WithAnswerRecovery]): its cost is counted once, in the answer's
-	// Usage, and its attempt is not counted in MaybeBilled.
+	// Usage, and its attempt is not counted in MaybeBilled. The lookups
+	// that read it back are not counted in Requests.
 	Recovered bool
 }
 
