@@ -37,7 +37,8 @@ func WithContentLogging() Option { return func(s *Server) { s.gen.logging = true
 // WithGenerationLag makes each generation answer 404 to its first n
 // lookups (GET /generation and GET /generation/content together), as
 // OpenRouter records a generation shortly after it ends and an immediate
-// lookup can miss it (API reference, getGeneration: 404 "Not Found").
+// lookup can miss it (docs: openapi/openapi.yaml, getGeneration's 404
+// "Not Found - Resource does not exist"; the wait is not documented).
 func WithGenerationLag(n int) Option { return func(s *Server) { s.gen.lag = max(n, 0) } }
 
 // GenerationLookups returns how many requests GET /generation and GET
@@ -89,9 +90,10 @@ func (g *generationStore) keep(id string, req Request, rep Reply) {
 		"output": map[string]any{"completion": completion, "reasoning": reasoning}, "error": failure}
 }
 
-// handleGenerationContent serves GET /generation/content?id= (API
-// reference, listGenerationContent): the stored prompt and completion of
-// a generation, 404 when there is none. The ordinary key and the
+// handleGenerationContent serves GET /generation/content?id= (docs:
+// openapi/openapi.yaml, listGenerationContent; its 200 is
+// #/components/schemas/GenerationContentResponse): the stored prompt and
+// completion of a generation, 404 when there is none. The ordinary key and the
 // management key may both read it: the document lists a 403 for keys
 // without the permission but does not say which keys those are.
 func (s *Server) handleGenerationContent(w http.ResponseWriter, r *http.Request) {
