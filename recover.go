@@ -28,7 +28,9 @@ import (
 // the generation up, waiting a few seconds at most for OpenRouter to
 // record it, and returns the stored answer as if it had arrived:
 // ResponseInfo.Recovered and ChatResponse.Recovered say so, and its cost
-// is counted once. The lookups are GET requests, which OpenRouter does
+// is counted once. It holds what OpenRouter stores, the text and the
+// reasoning, without log probabilities, annotations or reasoning
+// details. The lookups are GET requests, which OpenRouter does
 // not bill, and they happen only after an answer was lost. Where the
 // answer cannot be read back (Input & Output Logging off, a generation
 // cancelled or not finished, an image or tool-call answer), the error
