@@ -419,3 +419,45 @@ func TestRecoverLookupNotRetried(t *testing.T) {
 		t.Errorf("err = %v, %d lookups, waited %v: want one lookup, no wait, the reason", err, gets.Load(), waited)
 	}
 }
+
+// Hostile lookup answers: the call fails with the ID and a reason, never
+// panics, never recovers a made-up answer.
+func TestRecoverHostileLookups(t *testing.T) {
+	t.Parallel()
+	okGen := `{"data":{"id":"gen-h","model":"m/x","total_cost":0.01,"finish_reason":"stop","cancelled":false}}`
+	for name, tc := range map[string]struct{ gen, content string }{
+		"generation without data":   {`{}`, ``},
+		"generation is HTML":        {`<html>oops</html>`, ``},
+		"generation error in a 200": {`{"error":{"code":500,"message":"boom"}}`, ``},
+		"content without data":      {okGen, `{}`},
+		"content completion number": {okGen, `{"data":{"input":{"messages":[]},"output":{"completion":42,"reasoning":null},"error":null}}`},
+		"content completion null":   {okGen, `{"data":{"input":{"messages":[]},"output":{"completion":null,"reasoning":null},"error":null}}`},
+		"content is not JSON":       {okGen, `data: [DONE]`},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			switch r.URL.Path {
+			case "/generation":
+				_, _ = io.WriteString(w, tc.gen)
+			case "/generation/content":
+				_, _ = io.WriteString(w, tc.content)
+			default:
+				_, _ = io.Copy(io.Discard, r.Body)
+				w.Header().Set("X-Generation-Id", "gen-h")
+				w.Header().Set("Content-Length", "100")
+				_, _ = io.WriteString(w, `{"id":"gen-h","choices":[`) // cut
+			}
+		}))
+		c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+		openrouter.SetRecoverSleep(c, func(time.Duration) {})
+		res, err := c.Chat(context.Background(), hello())
+		srv.Close()
+		if res != nil || err == nil {
+			t.Errorf("%s: recovered %+v, want an error", name, res)
+			continue
+		}
+		if id, _ := lostGeneration(t, err); id != "gen-h" || !strings.Contains(err.Error(), "not recovered: ") || !errors.Is(err, openrouter.ErrMaybeBilled) {
+			t.Errorf("%s: err = %v, want ErrMaybeBilled naming gen-h and why", name, err)
+		}
+	}
+}
