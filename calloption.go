@@ -33,6 +33,7 @@ type callConfig struct {
 	maxRetries int           // -1: the client's
 	info       *ResponseInfo // filled in after each request, when set
 	infoMu     *sync.Mutex   // guards info when a call's requests run at once (Rewrite's sections)
+	recovery   int8          // CallAnswerRecovery: 1 on, -1 off, 0 the client's
 }
 
 // record notes a request's outcome in the call's ResponseInfo, if any.

@@ -439,7 +439,9 @@ func (st *callState) annotate(err error) error {
 		// resent.
 		st.countMaybeBilled(st.req.Context())
 		st.call.lostAnswer()
-		return st.failure(st.req, cut.err, "the answer was cut off after its headers")
+		te := st.failure(st.req, cut.err, "the answer was cut off after its headers")
+		te.GenerationID = st.header.Get("X-Generation-Id") // for a lookup, or a recovery (recover.go)
+		return te
 	}
 	var e *APIError
 	if errors.As(err, &e) {
@@ -540,7 +542,12 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 	defer resp.Body.Close()
 	var out chatEnvelope
 	if err := decode(resp, &out); err != nil {
-		return nil, model, st, st.annotate(c.redactErr(err))
+		resp.Body.Close() // frees the limiter's slot for a recovery's lookups
+		r, err := c.recoverChat(ctx, st, req, st.annotate(c.redactErr(err)))
+		if err != nil {
+			return nil, model, st, err
+		}
+		out.ChatResponse = *r // read back from its generation (recover.go)
 	}
 	r := &out.ChatResponse
 	c.spend(ctx, r.Usage)

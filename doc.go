@@ -80,6 +80,12 @@
 //     [APIError] say in MaybeBilled how many attempts may have been
 //     billed, and match [ErrMaybeBilled] when any may.
 //
+// A chat answer lost after OpenRouter began it (a stream cut mid-way, a
+// body cut after its headers) is read back from its generation instead
+// of being sent again, where the account stores content (Input & Output
+// Logging): see [WithAnswerRecovery]. Otherwise the error carries the
+// generation's ID and record.
+//
 // A call that fails without an HTTP answer returns a *[TransportError]
 // (method, path, attempts, the cause). When the context ends during a
 // wait, the error matches the context's error and still carries the last

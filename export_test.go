@@ -68,3 +68,12 @@ func WithBatchSleep(w BatchWait, f func(ctx context.Context, d time.Duration, no
 	w.sleep = f
 	return w
 }
+
+// SetRecoverSleep replaces the waits between the lookups of a lost
+// answer's generation: f sees each wait, and nothing sleeps.
+func SetRecoverSleep(c *Client, f func(time.Duration)) {
+	c.cfg.recoverSleep = func(ctx context.Context, d time.Duration) error {
+		f(d)
+		return ctx.Err()
+	}
+}

@@ -53,7 +53,7 @@ func TestHostileSubmitBatchResponseIntoKeepsMaybeBilled(t *testing.T) {
 
 // A stream whose first attempt was cut after being sent (so retried,
 // maybe billed) and whose second attempt breaks off mid-stream: the
-// StreamError says the earlier attempt may have been billed too.
+// StreamError says both attempts may have been billed.
 func TestHostileStreamErrorCarriesMaybeBilled(t *testing.T) {
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +65,9 @@ func TestHostileStreamErrorCarriesMaybeBilled(t *testing.T) {
 		_, _ = io.WriteString(w, `data: {"id":"gen-1","model":"m/x","choices":[{"index":0,"delta":{"content":"hi"}}]}`+"\n\n")
 	}))
 	defer srv.Close()
-	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	// Without recovery: this server answers every path with the stream,
+	// and the test counts the chat attempts.
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil), openrouter.WithAnswerRecovery(false))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
 	s := c.ChatStream(context.Background(), &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage("hi")}})
 	var err error
@@ -78,8 +80,8 @@ func TestHostileStreamErrorCarriesMaybeBilled(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Fatalf("err = %v, want a StreamError", err)
 	}
-	if n.Load() != 2 || se.Attempts != 2 || se.MaybeBilled != 1 || !errors.Is(err, openrouter.ErrMaybeBilled) {
-		t.Errorf("%d attempts sent; StreamError Attempts %d MaybeBilled %d, Is(ErrMaybeBilled) %v; want 2, 1, true",
+	if n.Load() != 2 || se.Attempts != 2 || se.MaybeBilled != 2 || !errors.Is(err, openrouter.ErrMaybeBilled) {
+		t.Errorf("%d attempts sent; StreamError Attempts %d MaybeBilled %d, Is(ErrMaybeBilled) %v; want 2, 2, true",
 			n.Load(), se.Attempts, se.MaybeBilled, errors.Is(err, openrouter.ErrMaybeBilled))
 	}
 }

@@ -1,6 +1,7 @@
 package openrouter
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -45,7 +46,9 @@ type config struct {
 	idle         time.Duration
 	batchPath    string // the Batch API's path under baseURL; "" is "/batches"
 	limits       AnswerLimits
-	mgmtKey      string // the management key of the account routes (account.go); never logged
+	mgmtKey      string                                     // the management key of the account routes (account.go); never logged
+	noRecovery   bool                                       // WithAnswerRecovery(false)
+	recoverSleep func(context.Context, time.Duration) error // tests: the waits between generation lookups
 }
 
 func defaultConfig() config {

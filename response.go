@@ -26,6 +26,10 @@ type ChatResponse struct {
 	// answer. It is set by the client, not sent by the API; 0 is the
 	// usual case.
 	MaybeBilled int `json:"-"`
+	// Recovered reports an answer lost on the way and read back from
+	// OpenRouter's stored generation (see [WithAnswerRecovery]); set by
+	// the client.
+	Recovered bool `json:"-"`
 
 	raw []byte
 }

@@ -43,6 +43,12 @@ type ResponseInfo struct {
 	// MaybeBilled counts the attempts that reached the server without an
 	// answer coming back: each may have been processed and billed.
 	MaybeBilled int
+	// Recovered reports that an answer of the call was lost on the way
+	// and read back from OpenRouter's stored generation instead (see
+	// [WithAnswerRecovery]): its cost is counted once, in the answer's
+	// Usage, and its attempt is not counted in MaybeBilled. The lookups
+	// that read it back are not counted in Requests.
+	Recovered bool
 }
 
 // record notes one request's outcome in info: the answer fields from the

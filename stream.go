@@ -91,8 +91,9 @@ func (c *Chunk) progress() bool {
 // [ErrTimeout] (stalled); a cancelled context matches context.Canceled
 // instead. Response holds what arrived before. It matches
 // [ErrMaybeBilled] too when an attempt of the request was sent and got no
-// answer (MaybeBilled): an earlier attempt cut off, or this one timed out
-// before its headers.
+// answer (MaybeBilled): an earlier attempt cut off, this one timed out
+// before its headers, or its stream broke off or ended early (unless the
+// answer was read back: see [WithAnswerRecovery]).
 type StreamError struct {
 	Model    string
 	Reason   string
@@ -104,7 +105,13 @@ type StreamError struct {
 	// MaybeBilled counts the attempts that were sent and got no answer:
 	// each may have been billed, besides a stream that began.
 	MaybeBilled int
-	kind        error
+	// GenerationID is the stream's generation (X-Generation-Id, or the
+	// chunks' id); "" when none is known. Generation is its record when
+	// the client looked it up after a cut (see [WithAnswerRecovery]).
+	GenerationID string
+	Generation   *Generation
+	notRecovered string // why a cut answer was not read back
+	kind         error
 }
 
 func (e *StreamError) Error() string {
@@ -112,7 +119,7 @@ func (e *StreamError) Error() string {
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
-	return s
+	return s + lostGeneration{e.GenerationID, e.Generation, e.notRecovered}.note()
 }
 
 // Is reports whether target is the sentinel of the failure.
@@ -131,6 +138,8 @@ type Stream struct {
 	opts []CallOption
 	acc  Accumulator
 	used atomic.Bool
+	// recovered: a cut answer was completed from its stored generation.
+	recovered bool
 }
 
 // ChatStream streams a chat completion: range over Chunks for the chunks
@@ -155,7 +164,11 @@ func (c *Client) ChatStream(ctx context.Context, req *ChatRequest, opts ...CallO
 
 // Response returns the answer accumulated from the chunks received so far:
 // the whole answer once Chunks has finished without error.
-func (s *Stream) Response() *ChatResponse { return s.acc.Response() }
+func (s *Stream) Response() *ChatResponse {
+	r := s.acc.Response()
+	r.Recovered = s.recovered
+	return r
+}
 
 // Chunks sends the request and yields each chunk as soon as its event is
 // complete. It can be ranged over once. Errors end the iteration:
@@ -208,10 +221,17 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		GotFirstResponseByte: wd.answered,
 	})
 
-	var st *callState // set once the request was sent
-	answered := false // the answer's headers came
+	var st *callState        // set once the request was sent
+	answered := false        // the answer's headers came
+	genID := ""              // the answer's X-Generation-Id
+	var answerBody io.Closer // the answer's body, once it came
 	fail := func(reason string, cause error, n int) {
-		e := &StreamError{Model: model, Reason: c.redactor.String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
+		lost, done := s.recoverCut(st, genID, model, streamCut(s.ctx, answered, cause, wd), answerBody, yield)
+		if done {
+			return
+		}
+		e := &StreamError{Model: model, Reason: c.redactor.String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer,
+			GenerationID: lost.id, Generation: lost.gen, notRecovered: lost.why}
 		if st != nil {
 			e.Attempts, e.MaybeBilled = st.attempts, st.maybeBilled
 		}
@@ -246,7 +266,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		return
 	}
 	defer resp.Body.Close()
-	answered = true
+	answered, genID, answerBody = true, resp.Header.Get("X-Generation-Id"), resp.Body
 	wd.resume()
 	lim := c.cfg.limits
 	br := bufio.NewReaderSize(newLimitedBody(resp.Body, lim.Stream, "the stream"), sseBuffer)

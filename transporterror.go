@@ -29,6 +29,14 @@ type TransportError struct {
 	// Last is the last error answer the server gave an earlier attempt
 	// (a 503 before the context ended, say); nil when there was none.
 	Last *APIError
+	// GenerationID is the generation of an answer lost after its headers
+	// (X-Generation-Id), for Client.Generation and
+	// Client.GenerationContent; "" when none is known. Generation is its
+	// record when the client looked it up (see [WithAnswerRecovery]) and
+	// found it: whether it finished, and what it cost.
+	GenerationID string
+	Generation   *Generation
+	notRecovered string // why the lost answer was not read back
 
 	what        string // what went wrong, in words, for Error
 	unreachable bool   // the last attempt got no connection and nothing may have been billed
@@ -54,6 +62,7 @@ func (e *TransportError) Error() string {
 		b.WriteString("; last answer: ")
 		b.WriteString(strings.TrimPrefix(e.Last.Error(), "openrouter: "))
 	}
+	b.WriteString(lostGeneration{e.GenerationID, e.Generation, e.notRecovered}.note())
 	return b.String()
 }
 

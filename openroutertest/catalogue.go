@@ -188,6 +188,7 @@ func (s *Server) handleGeneration(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	g, ok := s.gens[r.URL.Query().Get("id")]
+	ok = s.gen.found(r.URL.Query().Get("id")) && ok // WithGenerationLag
 	s.mu.Unlock()
 	if !ok {
 		writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Generation not found"})

@@ -141,6 +141,7 @@ type Reply struct {
 	CachedTokens int
 	// Times is how many requests this reply answers, for Enqueue (default 1).
 	Times int
+	lost  bool // CutAfter: the answer is lost, the generation recorded
 }
 
 // WithRetryAfter returns r with a Retry-After header.
@@ -351,6 +352,10 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, req Request, rep 
 		return
 	}
 	id := s.nextID()
+	if rep.lost {
+		s.loseAnswer(w, r, id, req, rep)
+		return
+	}
 	if req.Stream {
 		s.streamReply(w, r, id, req, rep)
 		return
@@ -445,6 +450,7 @@ func (s *Server) bill(id string, req Request, rep Reply) map[string]any {
 		g["is_byok"], g["upstream_inference_cost"] = true, rep.UpstreamCost
 	}
 	g["native_tokens_cached"] = rep.CachedTokens
+	s.gen.keep(id, req, rep)
 	s.gens[id] = g
 	s.mu.Unlock()
 	promptCost := 0.0

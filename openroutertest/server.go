@@ -58,6 +58,7 @@ type Server struct {
 	record    bool
 	ids       int
 	gens      map[string]map[string]any // generation records by ID
+	gen       generationStore           // content logging and lookups (generation.go)
 	ext       *extra                    // the endpoints beyond chat (extra.go)
 	now       func() time.Time          // the clock of the batches (WithClock)
 	batch     batchState
@@ -137,6 +138,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /api/v1/key", s.handleKey)
 	mux.HandleFunc("GET /api/v1/credits", s.handleCredits)
 	mux.HandleFunc("GET /api/v1/generation", s.handleGeneration)
+	mux.HandleFunc("GET /api/v1/generation/content", s.handleGenerationContent)
 	s.registerExtra(mux)
 	s.routeBatches(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -119,6 +119,7 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 		if i == sc.After {
 			switch {
 			case sc.Cut:
+				s.cancelGeneration(id, req, rep, pieces[:min(i, len(pieces))])
 				panic(http.ErrAbortHandler) // the connection is closed mid-body
 			case sc.Stall:
 				s.stall(r, sc.StallComments, comment)
@@ -178,6 +179,8 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 			extra["openrouter_metadata"] = routerMetadata(model)
 		}
 		event(choices, extra)
+	} else if !rep.lost {
+		s.bill(id, req, rep) // billed and recorded all the same
 	}
 	if !sc.NoDone {
 		send("data: [DONE]")
