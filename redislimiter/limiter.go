@@ -19,8 +19,11 @@
 // timeout of its own (WithRedisTimeout). When Redis cannot be reached, or
 // does not answer in time, it falls back to in-process pacing, with a
 // logged warning, and goes back to Redis when it answers again (or, with
-// FailClosed, refuses requests instead). The requests the fallback let
-// through are counted in Redis before Redis grants a slot again, and after
+// FailClosed, refuses requests instead). The fallback's cap on requests
+// in flight counts the slots the process still holds from Redis. The
+// requests the fallback let through and still in flight are counted in
+// Redis before Redis grants a slot again (those it served meanwhile leave
+// nothing there), and after
 // Redis loses its state (a restart, a flush) every process registers the
 // requests it has in flight before new ones are let through: the first
 // process that knew the old state and asks again closes the gate for a
@@ -64,13 +67,10 @@ type Limiter struct {
 	sleep    func(ctx context.Context, d time.Duration) error
 	waitHook func(id string)
 
-	// leaseMu orders the registering of held leases (Lock) after the
-	// releases (RLock): a released lease is never registered again.
-	leaseMu sync.RWMutex
-
 	mu        sync.Mutex
-	held      map[string]lease // lease ID -> lease
-	orphans   map[string]bool  // IDs to remove from Redis when it answers
+	held      map[string]lease // lease ID -> lease, from Redis or the fallback
+	freed     chan struct{}    // closed, and replaced, when a held lease goes
+	orphans   map[string]bool  // IDs to remove from Redis when it answers (at most maxOrphans)
 	resync    bool             // register the held leases before acquiring
 	inst      string           // the token of Redis's state as last seen
 	downUntil time.Time        // Redis failed: use the fallback until then
@@ -84,9 +84,17 @@ type Limiter struct {
 
 // lease is one request this process has in flight.
 type lease struct {
-	cut      string // the learned rate's last cut when it was acquired
-	fallback bool   // acquired from the in-process fallback
+	cut        string // the learned rate's last cut when it was acquired
+	fallback   bool   // acquired from the in-process fallback
+	registered bool   // a fallback lease Redis was told of: remove it there at release
 }
+
+// maxOrphans bounds the IDs kept for removal while Redis cannot be
+// reached. Past it an ID is left to its TTL (a lease) or to the queue's
+// expiry (a waiter). Only leases Redis knew become orphans (a fallback
+// lease released before Redis answered again never does), so the bound is
+// reached only after many outages in a row.
+const maxOrphans = 1024
 
 // ErrUnavailable is returned by Acquire with FailClosed while Redis cannot
 // be reached.
@@ -113,9 +121,11 @@ func New(rdb redis.UniversalClient, name string, opts ...Option) (*Limiter, erro
 	}
 	p := "{" + name + "}:" // one hash slot, for Redis Cluster
 	l := &Limiter{
-		rdb: rdb, cfg: cfg, held: map[string]lease{}, orphans: map[string]bool{},
+		rdb: rdb, cfg: cfg, held: map[string]lease{}, orphans: map[string]bool{}, freed: make(chan struct{}),
 		keys: []string{p + "leases", p + "fixed", p + "gate", p + "learn", p + "queue", p + "qalive", p + "qseq", p + "inst"},
-		fallback: openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(cfg.maxInFlight),
+		// The fallback paces; the cap is counted here, over the leases held
+		// from Redis too.
+		fallback: openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(0),
 			openrouter.LimitRate(cfg.rate, cfg.burst), openrouter.LimitAdaptive(cfg.adaptive), openrouter.LimitMaxGate(cfg.maxGate)),
 		sleep: sleepReal,
 		stop:  make(chan struct{}), done: make(chan struct{}),
@@ -151,35 +161,57 @@ func (l *Limiter) LearnedRate() float64 {
 func (l *Limiter) MaxConcurrent() int { return l.cfg.maxInFlight }
 
 // Acquire waits until the shared state lets a request go, its turn among
-// the waiters of every process come.
+// the waiters of every process come. Each time it asks Redis (registering
+// the leases held first when needed, and again after Redis lost its
+// state), the Redis calls share one timeout (WithRedisTimeout): past it,
+// the request goes through the fallback.
 func (l *Limiter) Acquire(ctx context.Context) (func(openrouter.Outcome), error) {
 	id := newID() // one ID for the whole wait: it is the place in the queue, then the lease
 	for {
 		if l.redisDown() {
 			return l.acquireFallback(ctx, id)
 		}
-		if err := l.sync(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
+		rel, wait, err := l.ask(ctx, id)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err != nil:
 			l.markDown(err)
 			return l.acquireFallback(ctx, id)
+		case rel != nil:
+			return rel, nil
+		}
+		if l.waitHook != nil {
+			l.waitHook(id)
+		}
+		if err := l.sleep(ctx, l.deadlineCheck(ctx, wait)); err != nil {
+			l.drop(id) // leave the queue
+			return nil, err
+		}
+	}
+}
+
+// ask asks Redis once for a slot, within one Redis timeout for all the
+// calls it takes. It returns the release function when a slot was
+// granted, or how long to wait before asking again; an error when Redis
+// did not answer in time (or ctx ended).
+func (l *Limiter) ask(ctx context.Context, id string) (func(openrouter.Outcome), time.Duration, error) {
+	rctx, cancel := context.WithTimeout(ctx, l.cfg.callTimeout)
+	defer cancel()
+	for {
+		if err := l.sync(rctx); err != nil {
+			return nil, 0, err
 		}
 		l.mu.Lock()
 		inst := l.inst
 		l.mu.Unlock()
-		res, err := l.run(ctx, acquireScript, l.keys, id, l.cfg.maxInFlight, l.cfg.leaseTTL.Milliseconds(), l.cfg.rate, l.cfg.burst,
+		res, err := l.run(rctx, acquireScript, l.keys, id, l.cfg.maxInFlight, l.cfg.leaseTTL.Milliseconds(), l.cfg.rate, l.cfg.burst,
 			l.scriptNow(), inst, newID(), l.cfg.queueAlive.Milliseconds(), l.grace().Milliseconds(), l.adaptiveArg())
 		if err != nil {
 			// The script may have run and its reply been lost: the
 			// lease or the place in the queue may be ours. Give it back.
-			if ctx.Err() != nil {
-				l.drop(id)
-				return nil, ctx.Err()
-			}
-			l.markDown(err)
 			l.drop(id)
-			return l.acquireFallback(ctx, id)
+			return nil, 0, err
 		}
 		l.markUp()
 		r, _ := res.([]any)
@@ -196,51 +228,77 @@ func (l *Limiter) Acquire(ctx context.Context) (func(openrouter.Outcome), error)
 			l.mu.Unlock()
 			if err := l.sleep(ctx, l.deadlineCheck(ctx, wait)); err != nil {
 				l.release(id, openrouter.Outcome{})
-				return nil, err
+				return nil, 0, err
 			}
-			return func(o openrouter.Outcome) { l.release(id, o) }, nil
+			return func(o openrouter.Outcome) { l.release(id, o) }, 0, nil
 		}
-		if l.waitHook != nil {
-			l.waitHook(id)
-		}
-		if err := l.sleep(ctx, l.deadlineCheck(ctx, wait)); err != nil {
-			l.drop(id) // leave the queue
-			return nil, err
-		}
+		return nil, wait, nil
 	}
 }
 
-// acquireFallback paces in-process while Redis cannot be reached. Its
-// leases are held under id, to be counted in Redis when it answers again.
+// acquireFallback paces in-process while Redis cannot be reached. The cap
+// counts every lease this process holds, those Redis granted before it
+// stopped answering too. Its leases are held under id, to be counted in
+// Redis if it answers again while they are in flight.
 func (l *Limiter) acquireFallback(ctx context.Context, id string) (func(openrouter.Outcome), error) {
 	if l.cfg.failClosed {
 		return nil, ErrUnavailable
 	}
-	rel, err := l.fallback.Acquire(ctx)
-	if err != nil {
+	if err := l.holdLocal(ctx, id); err != nil {
 		return nil, err
 	}
-	l.mu.Lock()
-	l.held[id] = lease{fallback: true}
-	l.resync = true
-	l.mu.Unlock()
+	rel, err := l.fallback.Acquire(ctx)
+	if err != nil {
+		l.forget(id)
+		return nil, err
+	}
 	return func(o openrouter.Outcome) {
 		rel(o)
 		l.release(id, o)
 	}, nil
 }
 
+// holdLocal waits until this process holds fewer leases than the cap, and
+// holds one under id.
+func (l *Limiter) holdLocal(ctx context.Context, id string) error {
+	for {
+		l.mu.Lock()
+		if l.cfg.maxInFlight == 0 || len(l.held) < l.cfg.maxInFlight {
+			l.held[id] = lease{fallback: true}
+			l.resync = true
+			l.mu.Unlock()
+			return nil
+		}
+		freed := l.freed
+		l.mu.Unlock()
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// forget removes a held lease and wakes the fallback's waiters. It
+// returns the lease.
+func (l *Limiter) forget(id string) lease {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ls := l.held[id]
+	delete(l.held, id)
+	close(l.freed)
+	l.freed = make(chan struct{})
+	return ls
+}
+
 // release frees the lease and, for a lease Redis granted, tells Redis the
 // outcome.
 func (l *Limiter) release(id string, o openrouter.Outcome) {
-	l.leaseMu.RLock()
-	defer l.leaseMu.RUnlock()
-	l.mu.Lock()
-	ls := l.held[id]
-	delete(l.held, id)
-	l.mu.Unlock()
+	ls := l.forget(id)
 	if ls.fallback {
-		l.drop(id) // counted in Redis if it answered since
+		if ls.registered {
+			l.drop(id) // Redis answered while it was in flight and counts it
+		}
 		return
 	}
 	var reset int64
@@ -254,9 +312,7 @@ func (l *Limiter) release(id string, o openrouter.Outcome) {
 	res, err := l.run(context.Background(), releaseScript, l.keys, id, status, o.RetryAfter.Milliseconds(), l.cfg.gateThreshold.Milliseconds(),
 		l.cfg.maxGate.Milliseconds(), o.RateLimit.Remaining, reset, l.adaptiveArg(), ls.cut, l.scriptNow())
 	if err != nil {
-		l.mu.Lock()
-		l.orphans[id] = true // removed when Redis answers; else its TTL ends it
-		l.mu.Unlock()
+		l.orphan(id) // removed when Redis answers; else its TTL ends it
 		l.markDown(err)
 		return
 	}
@@ -264,6 +320,16 @@ func (l *Limiter) release(id string, o openrouter.Outcome) {
 		l.mu.Lock()
 		l.learned = f
 		l.mu.Unlock()
+	}
+}
+
+// orphan keeps id for removal from Redis when it answers again, up to
+// maxOrphans.
+func (l *Limiter) orphan(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.orphans) < maxOrphans {
+		l.orphans[id] = true
 	}
 }
 
@@ -279,9 +345,7 @@ func (l *Limiter) drop(id string) {
 				return
 			}
 		}
-		l.mu.Lock()
-		l.orphans[id] = true
-		l.mu.Unlock()
+		l.orphan(id)
 	}()
 }
 
@@ -299,14 +363,15 @@ func (l *Limiter) sync(ctx context.Context) error {
 }
 
 // register puts every held lease in Redis with a fresh TTL and removes
-// the orphans.
+// the orphans. A lease released while the call ran may have been put
+// back after its release removed it: it is removed again.
 func (l *Limiter) register(ctx context.Context) error {
-	l.leaseMu.Lock()
-	defer l.leaseMu.Unlock()
 	l.mu.Lock()
 	args := []any{l.cfg.leaseTTL.Milliseconds(), l.scriptNow(), len(l.held)}
+	sent := make([]string, 0, len(l.held))
 	for id := range l.held {
 		args = append(args, id)
+		sent = append(sent, id)
 	}
 	var orphans []string
 	for id := range l.orphans {
@@ -317,12 +382,26 @@ func (l *Limiter) register(ctx context.Context) error {
 	if _, err := l.run(ctx, registerScript, l.keys, args...); err != nil {
 		return err
 	}
+	var gone []string
 	l.mu.Lock()
-	l.resync = false
 	for _, id := range orphans {
 		delete(l.orphans, id)
 	}
+	for _, id := range sent {
+		ls, ok := l.held[id]
+		if !ok {
+			gone = append(gone, id)
+			continue
+		}
+		ls.registered = true
+		l.held[id] = ls
+	}
+	// A lease taken while the call ran is not in Redis yet.
+	l.resync = len(l.held) > len(sent)-len(gone)
 	l.mu.Unlock()
+	for _, id := range gone {
+		l.drop(id)
+	}
 	return nil
 }
 
