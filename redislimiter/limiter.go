@@ -57,7 +57,8 @@ import (
 // use; create it with New and Close it when done.
 type Limiter struct {
 	rdb      redis.UniversalClient
-	keys     []string // see scripts.go
+	prefix   string   // "{name}:"
+	keys     []string // see scripts.go; a model's two keys follow (modelKeys)
 	cfg      config
 	fallback *openrouter.AdaptiveLimiter
 
@@ -76,6 +77,7 @@ type Limiter struct {
 	downUntil time.Time        // Redis failed: use the fallback until then
 	warned    bool
 	learned   float64
+	modelRate map[string]float64 // each model's learned rate as last seen (at most maxModels)
 
 	calls sync.WaitGroup // Redis calls, including those a timeout gave up on
 	stop  chan struct{}
@@ -84,7 +86,9 @@ type Limiter struct {
 
 // lease is one request this process has in flight.
 type lease struct {
+	model      string // the request's model ("" when none)
 	cut        string // the learned rate's last cut when it was acquired
+	mcut       string // the model's learned rate's last cut then
 	fallback   bool   // acquired from the in-process fallback
 	registered bool   // a fallback lease Redis was told of: remove it there at release
 }
@@ -121,8 +125,9 @@ func New(rdb redis.UniversalClient, name string, opts ...Option) (*Limiter, erro
 	}
 	p := "{" + name + "}:" // one hash slot, for Redis Cluster
 	l := &Limiter{
-		rdb: rdb, cfg: cfg, held: map[string]lease{}, orphans: map[string]bool{}, freed: make(chan struct{}),
-		keys: []string{p + "leases", p + "fixed", p + "gate", p + "learn", p + "queue", p + "qalive", p + "qseq", p + "inst"},
+		rdb: rdb, cfg: cfg, prefix: p, held: map[string]lease{}, orphans: map[string]bool{}, freed: make(chan struct{}),
+		modelRate: map[string]float64{},
+		keys:      []string{p + "leases", p + "fixed", p + "gate", p + "learn", p + "queue", p + "qalive", p + "qseq", p + "inst"},
 		// The fallback paces; the cap is counted here, over the leases held
 		// from Redis too.
 		fallback: openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(0),
@@ -156,6 +161,32 @@ func (l *Limiter) LearnedRate() float64 {
 	return l.learned
 }
 
+// ModelRate returns model's shared learned rate as last seen, from the
+// 429s scoped to it, in requests per second; 0 before any.
+func (l *Limiter) ModelRate(model string) float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.modelRate[model]
+}
+
+// maxModels bounds the models whose rate ModelRate keeps in memory
+// (Redis keeps every model's, for a day after its last request).
+const maxModels = 256
+
+// modelKeys returns the keys of a call for model: the name's keys, then
+// the model's hash and lease set ("" names none: the scripts leave them
+// alone).
+func (l *Limiter) modelKeys(model string) []string {
+	return append(l.keys[:len(l.keys):len(l.keys)], l.prefix+"model:"+model, l.prefix+"mleases:"+model)
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
 // MaxConcurrent returns the cap on requests in flight; bulk.Runner takes
 // it as its default number of workers.
 func (l *Limiter) MaxConcurrent() int { return l.cfg.maxInFlight }
@@ -167,11 +198,12 @@ func (l *Limiter) MaxConcurrent() int { return l.cfg.maxInFlight }
 // the request goes through the fallback.
 func (l *Limiter) Acquire(ctx context.Context) (func(openrouter.Outcome), error) {
 	id := newID() // one ID for the whole wait: it is the place in the queue, then the lease
+	model := openrouter.ModelFromContext(ctx)
 	for {
 		if l.redisDown() {
 			return l.acquireFallback(ctx, id)
 		}
-		rel, wait, err := l.ask(ctx, id)
+		rel, wait, err := l.ask(ctx, id, model)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil, ctx.Err()
@@ -195,7 +227,7 @@ func (l *Limiter) Acquire(ctx context.Context) (func(openrouter.Outcome), error)
 // calls it takes. It returns the release function when a slot was
 // granted, or how long to wait before asking again; an error when Redis
 // did not answer in time (or ctx ended).
-func (l *Limiter) ask(ctx context.Context, id string) (func(openrouter.Outcome), time.Duration, error) {
+func (l *Limiter) ask(ctx context.Context, id, model string) (func(openrouter.Outcome), time.Duration, error) {
 	rctx, cancel := context.WithTimeout(ctx, l.cfg.callTimeout)
 	defer cancel()
 	for {
@@ -205,8 +237,8 @@ func (l *Limiter) ask(ctx context.Context, id string) (func(openrouter.Outcome),
 		l.mu.Lock()
 		inst := l.inst
 		l.mu.Unlock()
-		res, err := l.run(rctx, acquireScript, l.keys, id, l.cfg.maxInFlight, l.cfg.leaseTTL.Milliseconds(), l.cfg.rate, l.cfg.burst,
-			l.scriptNow(), inst, newID(), l.cfg.queueAlive.Milliseconds(), l.grace().Milliseconds(), l.adaptiveArg())
+		res, err := l.run(rctx, acquireScript, l.modelKeys(model), id, l.cfg.maxInFlight, l.cfg.leaseTTL.Milliseconds(), l.cfg.rate, l.cfg.burst,
+			l.scriptNow(), inst, newID(), l.cfg.queueAlive.Milliseconds(), l.grace().Milliseconds(), l.adaptiveArg(), flag(model != ""))
 		if err != nil {
 			// The script may have run and its reply been lost: the
 			// lease or the place in the queue may be ours. Give it back.
@@ -224,7 +256,7 @@ func (l *Limiter) ask(ctx context.Context, id string) (func(openrouter.Outcome),
 			continue
 		case 1:
 			l.mu.Lock()
-			l.held[id] = lease{cut: cut}
+			l.held[id] = lease{model: model, cut: cut, mcut: toStr(r, 4)}
 			l.mu.Unlock()
 			if err := l.sleep(ctx, l.deadlineCheck(ctx, wait)); err != nil {
 				l.release(id, openrouter.Outcome{})
@@ -309,18 +341,40 @@ func (l *Limiter) release(id string, o openrouter.Outcome) {
 	if o.Quota {
 		status = 0 // a quota 429 teaches nothing, as in the core's limiter
 	}
-	res, err := l.run(context.Background(), releaseScript, l.keys, id, status, o.RetryAfter.Milliseconds(), l.cfg.gateThreshold.Milliseconds(),
-		l.cfg.maxGate.Milliseconds(), o.RateLimit.Remaining, reset, l.adaptiveArg(), ls.cut, l.scriptNow())
+	res, err := l.run(context.Background(), releaseScript, l.modelKeys(ls.model), id, status, o.RetryAfter.Milliseconds(), l.cfg.gateThreshold.Milliseconds(),
+		l.cfg.maxGate.Milliseconds(), o.RateLimit.Remaining, reset, l.adaptiveArg(), ls.cut, l.scriptNow(),
+		flag(ls.model != ""), flag(o.ModelScoped), ls.mcut)
 	if err != nil {
 		l.orphan(id) // removed when Redis answers; else its TTL ends it
 		l.markDown(err)
 		return
 	}
-	if f, err := strconv.ParseFloat(fmt.Sprint(res), 64); err == nil {
-		l.mu.Lock()
+	l.noteRates(res, ls.model)
+}
+
+// noteRates keeps the learned rates a release returned: the account's,
+// and the model's.
+func (l *Limiter) noteRates(res any, model string) {
+	r, _ := res.([]any)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if f, err := strconv.ParseFloat(toStr(r, 0), 64); err == nil {
 		l.learned = f
-		l.mu.Unlock()
 	}
+	if model == "" {
+		return
+	}
+	f, err := strconv.ParseFloat(toStr(r, 1), 64)
+	if err != nil {
+		return
+	}
+	if _, ok := l.modelRate[model]; !ok && len(l.modelRate) >= maxModels {
+		for m := range l.modelRate { // forget one
+			delete(l.modelRate, m)
+			break
+		}
+	}
+	l.modelRate[model] = f
 }
 
 // orphan keeps id for removal from Redis when it answers again, up to
