@@ -150,3 +150,33 @@ func TestOneAcquireWaitsOnRedisAtMostItsTimeout(t *testing.T) {
 	p.slow.Store(0)
 	l.calls.Wait()
 }
+
+// Issue 22 item 11, across processes: each process's fallback counts only
+// its own requests. WithFallbackInFlight gives each its share of the
+// shared cap for an outage: here 1 of 2, taken by the slot it still holds
+// from Redis.
+func TestFallbackInFlightShare(t *testing.T) {
+	s := startRedis(t)
+	l := newLimiter(t, client(t, s.addr()), "share", quiet(), LimitInFlight(2), WithFallbackInFlight(1))
+	r, err := l.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.mu.Lock()
+	l.downUntil = time.Now().Add(time.Hour)
+	l.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if r2, err := l.Acquire(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		if err == nil {
+			r2(openrouter.Outcome{})
+		}
+		t.Fatalf("a second slot from the fallback, its share 1 held from Redis: err = %v", err)
+	}
+	r(openrouter.Outcome{StatusCode: 200})
+	r, err = l.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r(openrouter.Outcome{StatusCode: 200})
+}

@@ -15,21 +15,28 @@
 // LimitRate, LimitAdaptive, LimitMaxGate) and mean the same, across all
 // processes.
 //
-// Every Redis call is bounded by the caller's context and by a short
-// timeout of its own (WithRedisTimeout). When Redis cannot be reached, or
-// does not answer in time, it falls back to in-process pacing, with a
-// logged warning, and goes back to Redis when it answers again (or, with
-// FailClosed, refuses requests instead). The fallback's cap on requests
-// in flight counts the slots the process still holds from Redis. The
-// requests the fallback let through and still in flight are counted in
-// Redis before Redis grants a slot again (those it served meanwhile leave
-// nothing there), and after
-// Redis loses its state (a restart, a flush) every process registers the
-// requests it has in flight before new ones are let through: the first
-// process that knew the old state and asks again closes the gate for a
-// grace of one renewal period (at most 500ms) plus the Redis timeout. A
-// process started after the loss that asks before any of them is not
-// held by it.
+// A 429 scoped to one model (openrouter.Outcome.ModelScoped: its
+// providers are full) slows and gates that model's requests only, in
+// every process: each model's learned rate and gate are kept in Redis
+// too, by the same algorithm.
+//
+// Every Redis call is bounded by the caller's context, and the calls one
+// Acquire makes before Redis grants a slot or says to wait (registering
+// the leases held, asking again after Redis lost its state) share one
+// short timeout (WithRedisTimeout). When Redis cannot be reached, or does
+// not answer in time, it falls back to in-process pacing, with a logged
+// warning, and goes back to Redis when it answers again (or, with
+// FailClosed, refuses requests instead). The fallback's cap on requests in
+// flight (WithFallbackInFlight: each process's share of the shared cap,
+// LimitInFlight's by default) counts the slots the process still holds
+// from Redis. The requests the fallback let through and still in flight
+// are counted in Redis before Redis grants a slot again; those it served
+// meanwhile leave nothing there. After Redis loses its state (a restart,
+// a flush) every process registers the requests it has in flight before
+// new ones are let through: the first process that knew the old state and
+// asks again closes the gate for a grace of one renewal period (at most
+// 500ms) plus the Redis timeout. A process started after the loss that
+// asks before any of them is not held by it.
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
 //	lim, err := redislimiter.New(rdb, "openrouter:team-a")
@@ -290,12 +297,12 @@ func (l *Limiter) acquireFallback(ctx context.Context, id string) (func(openrout
 	}, nil
 }
 
-// holdLocal waits until this process holds fewer leases than the cap, and
-// holds one under id.
+// holdLocal waits until this process holds fewer leases than the
+// fallback's cap (WithFallbackInFlight), and holds one under id.
 func (l *Limiter) holdLocal(ctx context.Context, id string) error {
 	for {
 		l.mu.Lock()
-		if l.cfg.maxInFlight == 0 || len(l.held) < l.cfg.maxInFlight {
+		if n := l.cfg.fallbackInFlight(); n == 0 || len(l.held) < n {
 			l.held[id] = lease{fallback: true}
 			l.resync = true
 			l.mu.Unlock()
