@@ -325,7 +325,9 @@ func (l *AdaptiveLimiter) done(o Outcome, ep epochs) {
 	if o.StatusCode == 0 || o.Quota {
 		return
 	}
-	scoped429 := o.StatusCode == http.StatusTooManyRequests && o.ModelScoped
+	// A 429 scoped to a model the limiter keeps no rate for (none named,
+	// or past maxModels) slows every request, as the account's does.
+	scoped429 := o.StatusCode == http.StatusTooManyRequests && o.ModelScoped && ep.model != nil
 	if !scoped429 {
 		l.all.gateByHeaders(now, o.RateLimit, l.maxGate, l.adaptive)
 		l.all.learn(now, o, ep.all, l.maxGate, l.adaptive)

@@ -173,3 +173,20 @@ func TestModelScoped429SlowsOnlyItsModel(t *testing.T) {
 		t.Error("the account's 429 did not set the account's rate")
 	}
 }
+
+// A 429 marked scoped for a request that names no model slows every
+// request, as the account's does: it is not lost.
+func TestModelScoped429WithoutModelSlowsAll(t *testing.T) {
+	clk := &stepClock{now: time.Unix(1_800_000_000, 0)}
+	l := NewAdaptiveLimiter(LimitInFlight(0))
+	l.clock = clk
+	rel, err := l.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(10 * time.Millisecond)
+	rel(Outcome{StatusCode: 429, RetryAfter: time.Second, ModelScoped: true, RateLimit: RateLimitInfo{Remaining: -1}})
+	if l.LearnedRate() == 0 {
+		t.Error("a scoped 429 without a model was lost: nothing slows")
+	}
+}

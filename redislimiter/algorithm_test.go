@@ -287,6 +287,8 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 			seq(alternate(15, ms, "a/busy", "b/free"), tooMany(time.Second), full("a/busy", time.Second),
 				alternate(25, 0, "a/busy", "b/free"), step{status: 429, retryAfter: time.Second, remaining: -1, model: "b/free"},
 				full("a/busy", time.Second), alternate(5, 0, "a/busy", "b/free"), oks(3, 0)), nil},
+		{"a 429 scoped to no model slows every request", nil,
+			seq(oks(30, ms), step{status: 429, retryAfter: time.Second, remaining: -1, scoped: true}, oks(10, 0)), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startRedis(t)

@@ -178,7 +178,9 @@ return {1, math.floor(wait), epoch, inst, mepoch}
 var releaseScript = redis.NewScript(clockLua + `
 local now = clock(ARGV[10])
 local status = tonumber(ARGV[2])
-local model, scoped = ARGV[11] == '1', ARGV[12] == '1' and status == 429
+local model = ARGV[11] == '1'
+-- a 429 scoped to no model slows every request, as the account's does
+local scoped = model and ARGV[12] == '1' and status == 429
 redis.call('ZREM', KEYS[1], ARGV[1])
 if model then redis.call('ZREM', KEYS[10], ARGV[1]) end
 local function rateof(h) return num(tonumber(redis.call('HGET', h, 'rate') or '0')) end
