@@ -16,8 +16,10 @@ import (
 // HTTP attempt (retries included) and the release function it returns
 // once the attempt is over (its body closed, so a stream holds its slot
 // until it ends), with what the server answered. Acquire blocks until the
-// request may go, and fails when ctx ends first. Implementations must be
-// safe for concurrent use; release is called exactly once.
+// request may go, and fails when ctx ends first. ModelFromContext(ctx)
+// names the request's model, for a limiter that paces models apart.
+// Implementations must be safe for concurrent use; release is called
+// exactly once.
 type Limiter interface {
 	Acquire(ctx context.Context) (release func(Outcome), err error)
 }
