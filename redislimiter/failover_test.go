@@ -3,9 +3,12 @@ package redislimiter
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/routerkit/openrouter"
 )
 
@@ -179,4 +182,55 @@ func TestFallbackInFlightShare(t *testing.T) {
 		t.Fatal(err)
 	}
 	r(openrouter.Outcome{StatusCode: 200})
+}
+
+// releaseDuringRegister releases a lease when the register script is
+// about to run, once armed: the release's removal reaches Redis before
+// the register puts the lease back.
+type releaseDuringRegister struct {
+	armed   atomic.Bool
+	release func()
+}
+
+func (h *releaseDuringRegister) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *releaseDuringRegister) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func (h *releaseDuringRegister) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if args := cmd.Args(); len(args) > 1 && fmt.Sprint(args[1]) == registerScript.Hash() && h.armed.CompareAndSwap(true, false) {
+			h.release()
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// Registering the held leases no longer waits for the releases under way
+// (an Acquire waited behind them, past its timeout): a lease released
+// while the register call runs, and put back by it, is removed again.
+func TestLeaseReleasedDuringRegisterIsRemoved(t *testing.T) {
+	s := startRedis(t)
+	direct := client(t, s.addr())
+	rdb := client(t, s.addr())
+	hook := &releaseDuringRegister{}
+	rdb.AddHook(hook)
+	l := newLimiter(t, rdb, "race", quiet(), LimitInFlight(2))
+	r, err := l.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook.release = func() { r(openrouter.Outcome{StatusCode: 200}) }
+	hook.armed.Store(true)
+	if err := l.register(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if hook.armed.Load() {
+		t.Fatal("the register script did not run")
+	}
+	l.calls.Wait()
+	if n := direct.ZCard(context.Background(), l.keys[0]).Val(); n != 0 {
+		t.Errorf("%d leases in Redis after the only one was released, want 0", n)
+	}
 }
