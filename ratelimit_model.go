@@ -23,16 +23,15 @@ func ContextWithModel(ctx context.Context, model string) context.Context {
 }
 
 // ModelFromContext returns the model of the request a Limiter's Acquire
-// is called for: the client's call's model, or what ContextWithModel
-// set; "" when the request names none (a listing, a key's management).
+// is called for: the model of the client's call it is sent for (whatever
+// the caller's context named), else what ContextWithModel set; "" when
+// the request names none (a listing, a key's management).
 func ModelFromContext(ctx context.Context) string {
-	if m, ok := ctx.Value(modelKey{}).(string); ok {
-		return m
-	}
 	if st, ok := ctx.Value(stateKey{}).(*callState); ok {
-		return st.model
+		return st.model // the client's own call: the model it sends
 	}
-	return ""
+	m, _ := ctx.Value(modelKey{}).(string)
+	return m
 }
 
 // pacerFor returns model's pacer, created at its first request; nil for

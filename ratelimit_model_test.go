@@ -75,7 +75,9 @@ func TestClientReportsModelScoped429(t *testing.T) {
 	defer srv.Close()
 	rec := &recordingLimiter{}
 	c := NewClient(testKey, WithBaseURL(srv.URL), WithRetry(0, 0, 0), WithLimiter(rec))
-	_, err := c.Chat(context.Background(), &ChatRequest{Model: "a/busy", Messages: []Message{UserMessage("hi")}})
+	// The call's own model wins over one the caller's context names.
+	ctx := ContextWithModel(context.Background(), "other/model")
+	_, err := c.Chat(ctx, &ChatRequest{Model: "a/busy", Messages: []Message{UserMessage("hi")}})
 	if err == nil {
 		t.Fatal("no error from a 429")
 	}
