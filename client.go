@@ -349,6 +349,9 @@ func (c *Client) checkRetry(ctx context.Context, st *callState, req *http.Reques
 	if st.held != nil && e.Is(ErrQuotaExhausted) {
 		st.held.outcome.Quota = true // the limiter must not learn from it
 	}
+	if st.held != nil {
+		st.held.outcome.ModelScoped = modelScoped(e) // it slows only this model's requests
+	}
 	resp.Body.Close()
 	st.last = e
 	retry := e.Retryable()

@@ -3,7 +3,6 @@ package openrouter
 import (
 	"context"
 	"fmt"
-	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -17,8 +16,10 @@ import (
 // HTTP attempt (retries included) and the release function it returns
 // once the attempt is over (its body closed, so a stream holds its slot
 // until it ends), with what the server answered. Acquire blocks until the
-// request may go, and fails when ctx ends first. Implementations must be
-// safe for concurrent use; release is called exactly once.
+// request may go, and fails when ctx ends first. ModelFromContext(ctx)
+// names the request's model, for a limiter that paces models apart.
+// Implementations must be safe for concurrent use; release is called
+// exactly once.
 type Limiter interface {
 	Acquire(ctx context.Context) (release func(Outcome), err error)
 }
@@ -37,6 +38,13 @@ type Outcome struct {
 	// maximum wait): it says nothing about the rate the server accepts,
 	// and must neither slow nor hold the other requests.
 	Quota bool
+	// Model is the model the request asked for ("" when none); the
+	// same as ModelFromContext gave Acquire.
+	Model string
+	// ModelScoped reports a 429 that concerns only the request's model
+	// (its providers are at capacity), not the account: it must slow
+	// only that model's requests.
+	ModelScoped bool
 }
 
 // AdaptiveLimiter is the default Limiter. It combines four parts, each set
@@ -57,6 +65,12 @@ type Outcome struct {
 //     once as ErrQuotaExhausted. A gate longer than the maximum
 //     (LimitMaxGate) is not kept either.
 //
+// A 429 scoped to one model (Outcome.ModelScoped: its providers are full)
+// slows and gates only that model's requests: the pacing and the gate are
+// learned per model too, by the same algorithm, from that model's answers.
+// Requests of other models keep their rate. The model comes from the
+// request's context (ModelFromContext).
+//
 // Its zero value is not usable; create one with NewAdaptiveLimiter. It is
 // safe for concurrent use, starts no goroutine, and its waits end as soon
 // as the caller's context does: a wait that cannot end before the
@@ -68,21 +82,9 @@ type AdaptiveLimiter struct {
 	maxGate  time.Duration
 	clock    clock
 
-	mu        sync.Mutex
-	pace      *rate.Limiter // the learned rate; Inf until the first 429
-	learned   float64       // requests per second; 0 until the first 429
-	measured  float64       // the last rate measured between 429s; 0 while guessing
-	gateUntil time.Time
-	accepted  int64     // answers other than 429: requests the server let through
-	startAt   time.Time // first request
-	winStart  time.Time // start of the current measurement window (a 429)
-	winN      int64     // accepted in the window, from requests sent after it began
-	last429   time.Time
-	lastProbe time.Time
-	inFlight  int       // requests sent and not yet released
-	lastPaced time.Time // when the last request the learned rate held back was let go
-	epoch     uint64    // rate cuts so far: a request sent under an older epoch says nothing of the current rate
-	n429      int64
+	mu     sync.Mutex
+	all    *pacer            // what every request goes through: the account's rate
+	models map[string]*pacer // one model's rate, learned from 429s scoped to it
 }
 
 // LimiterOption configures an AdaptiveLimiter. Their names start with
@@ -144,7 +146,8 @@ func NewAdaptiveLimiter(opts ...LimiterOption) *AdaptiveLimiter {
 		adaptive: true,
 		maxGate:  60 * time.Second,
 		clock:    realClock{},
-		pace:     rate.NewLimiter(rate.Inf, 1),
+		all:      newPacer(),
+		models:   map[string]*pacer{},
 	}
 	for _, o := range opts {
 		o(l)
@@ -160,7 +163,7 @@ func (l *AdaptiveLimiter) MaxConcurrent() int { return cap(l.slots) }
 func (l *AdaptiveLimiter) InFlight() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.inFlight
+	return l.all.inFlight
 }
 
 // LearnedRate returns the rate adaptive pacing has settled on, in requests
@@ -168,12 +171,23 @@ func (l *AdaptiveLimiter) InFlight() int {
 func (l *AdaptiveLimiter) LearnedRate() float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.learned
+	return l.all.learned
 }
 
-// Acquire waits for a slot, the gate, the fixed rate and the learned rate,
-// in that order, and returns the function to call when the attempt is
-// over.
+// ModelRate returns the rate adaptive pacing has settled on for model's
+// requests, from 429s scoped to it, in requests per second; 0 before any.
+func (l *AdaptiveLimiter) ModelRate(model string) float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p := l.models[model]; p != nil {
+		return p.learned
+	}
+	return 0
+}
+
+// Acquire waits for a slot, the gate, the fixed rate and the learned
+// rate, the model's gate and rate after the account's, in that order, and
+// returns the function to call when the attempt is over.
 func (l *AdaptiveLimiter) Acquire(ctx context.Context) (func(Outcome), error) {
 	if l.slots != nil {
 		select {
@@ -182,50 +196,90 @@ func (l *AdaptiveLimiter) Acquire(ctx context.Context) (func(Outcome), error) {
 			return nil, ctx.Err()
 		}
 	}
-	epoch, err := l.wait(ctx)
+	model := ModelFromContext(ctx)
+	ep, err := l.wait(ctx, model)
 	if err != nil {
 		if l.slots != nil {
 			<-l.slots
 		}
 		return nil, err
 	}
-	return func(o Outcome) { l.done(o, epoch) }, nil
+	return func(o Outcome) { l.done(o, ep) }, nil
 }
 
-// wait waits for the gate and the rates, and returns the epoch the
+// epochs is what a request was sent under: the pacers it went through
+// and their counts of rate cuts then.
+type epochs struct {
+	model     *pacer // nil: no model, or more models than tracked
+	all, mine uint64
+}
+
+// wait waits for the gates and the rates, and returns the epochs the
 // request is sent under.
-func (l *AdaptiveLimiter) wait(ctx context.Context) (uint64, error) {
+func (l *AdaptiveLimiter) wait(ctx context.Context, model string) (epochs, error) {
 	now := l.clock.Now()
 	l.mu.Lock()
-	if l.startAt.IsZero() {
-		l.startAt = now
+	mp := l.pacerFor(model)
+	l.all.start(now)
+	gate, pace := l.all.gateUntil, l.all.pace
+	var mpace *rate.Limiter
+	if mp != nil {
+		mp.start(now)
+		gate, mpace = later(gate, mp.gateUntil), mp.pace
+		mp.refs++ // a model's pacer is not dropped while a request uses it
 	}
-	gate := l.gateUntil
-	pace := l.pace
 	l.mu.Unlock()
+	sent, msent, err := l.waitFor(ctx, now, gate, pace, mpace)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		if mp != nil {
+			mp.refs--
+		}
+		return epochs{}, err
+	}
+	l.all.inFlight++
+	l.all.paced(sent.at, sent.held)
+	ep := epochs{all: l.all.epoch}
+	if mp != nil {
+		mp.inFlight++
+		mp.paced(msent.at, msent.held)
+		ep.model, ep.mine = mp, mp.epoch
+	}
+	return ep, nil
+}
+
+// pacedAt is when a rate let a request go, and whether it held it back.
+type pacedAt struct {
+	at   time.Time
+	held bool
+}
+
+// waitFor sleeps until gate, then reserves the fixed rate, the account's
+// learned rate, and the model's (nil: none), each after the other.
+func (l *AdaptiveLimiter) waitFor(ctx context.Context, now, gate time.Time, pace, mpace *rate.Limiter) (sent, msent pacedAt, err error) {
 	if d := gate.Sub(now); d > 0 {
 		if err := l.sleep(ctx, d); err != nil {
-			return 0, err
+			return sent, msent, err
 		}
 		now = l.clock.Now()
 	}
-	var err error
-	if now, err = l.reserve(ctx, l.fixed, now); err != nil {
-		return 0, err
+	if now, err = l.reserve(ctx, l.fixed, now); err != nil || !l.adaptive {
+		return sent, msent, err
 	}
-	var sent time.Time
-	if l.adaptive {
-		if sent, err = l.reserve(ctx, pace, now); err != nil {
-			return 0, err
+	at, err := l.reserve(ctx, pace, now)
+	if err != nil {
+		return sent, msent, err
+	}
+	sent = pacedAt{at, at.After(now)}
+	if mpace != nil {
+		mat, err := l.reserve(ctx, mpace, at)
+		if err != nil {
+			return sent, msent, err
 		}
+		msent = pacedAt{mat, mat.After(at)}
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.inFlight++
-	if sent.After(now) && sent.After(l.lastPaced) {
-		l.lastPaced = sent
-	}
-	return l.epoch, nil
+	return sent, msent, nil
 }
 
 // reserve waits for one token of lim (nil or unlimited: no wait) and
@@ -256,128 +310,33 @@ func (l *AdaptiveLimiter) sleep(ctx context.Context, d time.Duration) error {
 }
 
 // done frees the slot and learns from the outcome of a request sent under
-// epoch.
-func (l *AdaptiveLimiter) done(o Outcome, epoch uint64) {
+// ep: the account's pacer from every answer but a 429 scoped to the
+// model, the model's from every answer but a 429 that is not.
+func (l *AdaptiveLimiter) done(o Outcome, ep epochs) {
 	if l.slots != nil {
 		<-l.slots
 	}
 	now := l.clock.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.inFlight--
-	stale := epoch != l.epoch // sent before the last rate cut
+	l.all.inFlight--
+	if ep.model != nil {
+		ep.model.inFlight--
+		ep.model.refs--
+	}
 	if o.StatusCode == 0 || o.Quota {
 		return
 	}
-	l.gateByHeaders(now, o.RateLimit)
-	if o.StatusCode != http.StatusTooManyRequests {
-		l.accepted++
-		if !stale {
-			l.winN++
-		}
-		// A guess (the first 429's is made from what the client
-		// managed to send, which is little when the machine is busy)
-		// climbs in small steps, often, once guessSettle has passed
-		// without a 429: it finds the server's rate in seconds,
-		// overshooting it by a step at most, and the window before
-		// the next 429 is long enough to measure.
-		every := probeEvery
-		if l.measured == 0 && now.Sub(l.last429) >= guessSettle {
-			every = probeGuessing
-		}
-		// The rate steps up only while it holds requests back, once
-		// one was since the last step: a client that could not use it
-		// (a busy machine) has not shown the server accepts more.
-		// (Since the last step, not within the last interval: below
-		// one request an interval every wait is longer than it, and
-		// the rate could never climb back.)
-		if l.learned > 0 && now.Sub(l.lastProbe) >= every && l.lastPaced.After(l.lastProbe) {
-			l.lastProbe = now
-			l.setRate(now, l.probe(now))
-		}
-		return
+	// A 429 scoped to a model the limiter keeps no rate for (none named,
+	// or past maxModels) slows every request, as the account's does.
+	scoped429 := o.StatusCode == http.StatusTooManyRequests && o.ModelScoped && ep.model != nil
+	if !scoped429 {
+		l.all.gateByHeaders(now, o.RateLimit, l.maxGate, l.adaptive)
+		l.all.learn(now, o, ep.all, l.maxGate, l.adaptive)
 	}
-	l.n429++
-	if o.RetryAfter >= gateThreshold && o.RetryAfter <= l.maxGate {
-		l.gateUntil = later(l.gateUntil, now.Add(o.RetryAfter))
+	if ep.model != nil && (o.StatusCode != http.StatusTooManyRequests || scoped429) {
+		ep.model.learn(now, o, ep.mine, l.maxGate, l.adaptive)
 	}
-	if o.RetryAfter > l.maxGate {
-		return // a quota (a wait past the longest gate): it says nothing of the rate
-	}
-	if !l.adaptive || stale {
-		return // sent before the last cut: it says nothing about the new rate
-	}
-	l.lastProbe = now
-	switch n := l.winN; {
-	case l.learned == 0:
-		// The first 429: all there is to go by is what was accepted since
-		// the start, inflated by any burst; halve it. The requests still
-		// in flight count as accepted: a 429 comes back at once, a
-		// success after the model's answer, so the first 429 often comes
-		// before any success (and counting none would guess 1/s).
-		elapsed := math.Max(now.Sub(l.startAt).Seconds(), 0.05)
-		l.cut(now, math.Max(float64(l.accepted+int64(l.inFlight))/elapsed*0.5, 1), 0)
-	case n >= minAccepted:
-		// At each 429 the server's bucket is empty, so what it accepted
-		// since the window's 429 is its refill rate, less any tokens its
-		// full bucket threw away while we sent slower: a lower bound.
-		// The rate this 429 was met at bounds it from above, about.
-		est := float64(n-1) / now.Sub(l.winStart).Seconds() // the bucket may have held a token at the start
-		est = math.Max(est, l.learned*0.95)
-		l.cut(now, est*paceMargin, est)
-	default:
-		// Too few requests since the last 429 to measure: step down.
-		l.cut(now, l.learned*stepDown, 0)
-	}
-}
-
-// probe returns the next rate while requests succeed: a guess climbs
-// quickly; a measured rate climbs back to what was measured, and past it
-// (to twice it at most) only after measureReset without a 429, in case the
-// server's limit has risen.
-func (l *AdaptiveLimiter) probe(now time.Time) float64 {
-	if l.measured == 0 {
-		return l.learned * probeGuessed
-	}
-	ceiling := l.measured
-	if now.Sub(l.last429) > measureReset {
-		ceiling = 2 * l.measured
-	}
-	return math.Max(l.learned, math.Min(l.learned*probeMeasured, ceiling))
-}
-
-// cut sets a new rate after a 429, starts a new measurement window, and
-// starts a new epoch: the requests in flight were sent under the old rate.
-func (l *AdaptiveLimiter) cut(now time.Time, perSec, measured float64) {
-	l.winStart, l.winN, l.last429 = now, 0, now
-	l.measured = measured
-	l.setRate(now, math.Max(perSec, 0.1))
-	l.epoch++
-}
-
-// gateByHeaders holds every request until X-RateLimit-Reset when the
-// server says nothing remains, and paces to what remains otherwise.
-func (l *AdaptiveLimiter) gateByHeaders(now time.Time, rl RateLimitInfo) {
-	if rl.Reset.IsZero() || rl.Remaining < 0 {
-		return
-	}
-	until := rl.Reset.Sub(now)
-	if until <= 0 || until > l.maxGate {
-		return
-	}
-	if rl.Remaining == 0 {
-		l.gateUntil = later(l.gateUntil, rl.Reset)
-		return
-	}
-	if perSec := float64(rl.Remaining) / until.Seconds(); l.adaptive && (l.learned == 0 || perSec < l.learned) {
-		l.setRate(now, perSec)
-		l.lastProbe = now
-	}
-}
-
-func (l *AdaptiveLimiter) setRate(now time.Time, perSec float64) {
-	l.learned = perSec
-	l.pace.SetLimitAt(now, rate.Limit(perSec))
 }
 
 func later(a, b time.Time) time.Time {

@@ -37,7 +37,8 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		release(Outcome{})
 		return nil, err
 	}
-	o := Outcome{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), RateLimit: RateLimitInfo{Remaining: -1}}
+	o := Outcome{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), RateLimit: RateLimitInfo{Remaining: -1},
+		Model: ModelFromContext(req.Context())}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.Header.Get("X-RateLimit-Remaining") != "" {
 		o.RateLimit = parseRateLimit(resp.Header, nil)
 	}

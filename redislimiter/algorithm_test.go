@@ -60,6 +60,33 @@ type step struct {
 	remaining  int
 	resetIn    time.Duration // X-RateLimit-Reset, from the answer
 	quota      bool          // the client marked the 429 a quota (Outcome.Quota)
+	model      string        // the request's model ("" when none)
+	scoped     bool          // a 429 scoped to the model (Outcome.ModelScoped)
+}
+
+// alternate returns n successes, idle apart, for each of models in turn.
+func alternate(n int, idle time.Duration, models ...string) []step {
+	var out []step
+	for range n {
+		for _, m := range models {
+			out = append(out, step{idle: idle, status: 200, remaining: -1, model: m})
+		}
+	}
+	return out
+}
+
+// full is a 429 scoped to model: its providers are at capacity.
+func full(model string, retryAfter time.Duration) step {
+	return step{status: 429, retryAfter: retryAfter, remaining: -1, model: model, scoped: true}
+}
+
+// as gives steps the model m.
+func as(m string, s []step) []step {
+	out := append([]step(nil), s...)
+	for i := range out {
+		out[i].model = m
+	}
+	return out
 }
 
 func oks(n int, idle time.Duration) []step {
@@ -90,8 +117,11 @@ func seq(parts ...any) []step {
 // learnedAt is the rate the AdaptiveLimiter had learned after a request's
 // answer, and when.
 type learnedAt struct {
-	at   time.Time
-	rate float64
+	at        time.Time
+	rate      float64
+	model     string
+	modelRate float64       // the model's rate, after the answer
+	wait      time.Duration // how long the request waited
 }
 
 // climbs returns the times at which the learned rate rose.
@@ -220,6 +250,45 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 			seq(oks(5, ms), tooMany(time.Second), oks(3, 0), tooMany(3*time.Second), oks(2, 0)), nil},
 		{"a fixed rate with a burst, and a learned rate under it", []Option{LimitRate(20, 3)},
 			seq(oks(30, 0), tooMany(time.Second), oks(25, 0), tooMany(time.Second), oks(10, 0)), nil},
+		// Issue 25 item 4: the learned rate per model.
+		{"a 429 scoped to a model slows that model only", nil,
+			seq(alternate(15, ms, "a/busy", "b/free"), full("a/busy", time.Second), alternate(25, 0, "a/busy", "b/free"),
+				full("a/busy", time.Second), alternate(10, 0, "a/busy", "b/free")),
+			func(t *testing.T, r []learnedAt) {
+				var waitA, waitB time.Duration
+				for _, x := range r {
+					if x.rate != 0 {
+						t.Fatalf("the account's rate is %v/s after 429s scoped to a model, want none", x.rate)
+					}
+					if x.model == "b/free" {
+						waitB += x.wait
+					} else {
+						waitA += x.wait
+					}
+				}
+				if last := r[len(r)-2]; last.model != "a/busy" || last.modelRate == 0 {
+					t.Errorf("model A learned nothing: %+v", last)
+				}
+				if waitB != 0 || waitA == 0 {
+					t.Errorf("A's requests waited %v, B's %v: want A's only paced", waitA, waitB)
+				}
+			}},
+		{"a model's rate is measured and probed as the account's", nil,
+			seq(as("a/busy", oks(30, ms)), full("a/busy", time.Second), as("a/busy", oks(25, 0)), full("a/busy", time.Second),
+				as("a/busy", oks(80, 0)), step{idle: 31 * time.Second, status: 200, remaining: -1, model: "a/busy"}, as("a/busy", oks(40, 0))), nil},
+		{"a long Retry-After scoped to a model gates that model only", nil,
+			seq(alternate(5, ms, "a/busy", "b/free"), full("a/busy", 5*time.Second), as("b/free", oks(3, 0)), as("a/busy", oks(2, 0))),
+			func(t *testing.T, r []learnedAt) {
+				if r[11].wait != 0 || r[14].wait < 4*time.Second {
+					t.Errorf("B waited %v, then A %v: want B at once, A gated", r[11].wait, r[14].wait)
+				}
+			}},
+		{"the account's 429 slows every model, a model's 429 its own", nil,
+			seq(alternate(15, ms, "a/busy", "b/free"), tooMany(time.Second), full("a/busy", time.Second),
+				alternate(25, 0, "a/busy", "b/free"), step{status: 429, retryAfter: time.Second, remaining: -1, model: "b/free"},
+				full("a/busy", time.Second), alternate(5, 0, "a/busy", "b/free"), oks(3, 0)), nil},
+		{"a 429 scoped to no model slows every request", nil,
+			seq(oks(30, ms), step{status: 429, retryAfter: time.Second, remaining: -1, scoped: true}, oks(10, 0)), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startRedis(t)
@@ -241,11 +310,15 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 				at := cc.Now().Add(st.idle)
 				cc.set(at)
 				rc.set(at)
-				relCore, err := core.Acquire(ctx)
+				sctx := ctx
+				if st.model != "" {
+					sctx = openrouter.ContextWithModel(ctx, st.model)
+				}
+				relCore, err := core.Acquire(sctx)
 				if err != nil {
 					t.Fatal(err)
 				}
-				relRedis, err := rl.Acquire(ctx)
+				relRedis, err := rl.Acquire(sctx)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -259,7 +332,7 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 				cc.set(done)
 				rc.set(done)
 				o := openrouter.Outcome{StatusCode: st.status, RetryAfter: st.retryAfter, Quota: st.quota,
-					RateLimit: openrouter.RateLimitInfo{Remaining: st.remaining}}
+					RateLimit: openrouter.RateLimitInfo{Remaining: st.remaining}, Model: st.model, ModelScoped: st.scoped}
 				if st.resetIn > 0 {
 					o.RateLimit.Reset = done.Add(st.resetIn)
 				}
@@ -268,7 +341,10 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 				if a, b := core.LearnedRate(), rl.LearnedRate(); math.Abs(a-b) > 1e-9*math.Max(1, a) {
 					t.Fatalf("after request %d (%s): AdaptiveLimiter learned %v/s, redislimiter %v/s", i, describe(st), a, b)
 				}
-				learned = append(learned, learnedAt{done, core.LearnedRate()})
+				if a, b := core.ModelRate(st.model), rl.ModelRate(st.model); math.Abs(a-b) > 1e-9*math.Max(1, a) {
+					t.Fatalf("after request %d (%s): for model %q AdaptiveLimiter learned %v/s, redislimiter %v/s", i, describe(st), st.model, a, b)
+				}
+				learned = append(learned, learnedAt{done, core.LearnedRate(), st.model, core.ModelRate(st.model), wc})
 			}
 			if tc.check != nil {
 				tc.check(t, learned)
@@ -281,7 +357,7 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 }
 
 func describe(s step) string {
-	return fmt.Sprintf("status %d, Retry-After %v, remaining %d, reset in %v", s.status, s.retryAfter, s.remaining, s.resetIn)
+	return fmt.Sprintf("status %d, Retry-After %v, remaining %d, reset in %v, model %q, scoped %v", s.status, s.retryAfter, s.remaining, s.resetIn, s.model, s.scoped)
 }
 
 // The first 429 often comes before any success (a 429 comes back at once,

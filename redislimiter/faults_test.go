@@ -28,6 +28,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"negative rate", LimitRate(-1, 1)},
 		{"no burst", LimitRate(10, 0)},
 		{"negative gate", LimitMaxGate(-time.Second)},
+		{"negative fallback cap", WithFallbackInFlight(-1)},
 		{"zero Redis timeout", WithRedisTimeout(0)},
 		{"nil logger", WithLogger(nil)},
 	} {

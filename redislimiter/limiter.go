@@ -15,18 +15,28 @@
 // LimitRate, LimitAdaptive, LimitMaxGate) and mean the same, across all
 // processes.
 //
-// Every Redis call is bounded by the caller's context and by a short
-// timeout of its own (WithRedisTimeout). When Redis cannot be reached, or
-// does not answer in time, it falls back to in-process pacing, with a
-// logged warning, and goes back to Redis when it answers again (or, with
-// FailClosed, refuses requests instead). The requests the fallback let
-// through are counted in Redis before Redis grants a slot again, and after
-// Redis loses its state (a restart, a flush) every process registers the
-// requests it has in flight before new ones are let through: the first
-// process that knew the old state and asks again closes the gate for a
-// grace of one renewal period (at most 500ms) plus the Redis timeout. A
-// process started after the loss that asks before any of them is not
-// held by it.
+// A 429 scoped to one model (openrouter.Outcome.ModelScoped: its
+// providers are full) slows and gates that model's requests only, in
+// every process: each model's learned rate and gate are kept in Redis
+// too, by the same algorithm.
+//
+// Every Redis call is bounded by the caller's context, and the calls one
+// Acquire makes before Redis grants a slot or says to wait (registering
+// the leases held, asking again after Redis lost its state) share one
+// short timeout (WithRedisTimeout). When Redis cannot be reached, or does
+// not answer in time, it falls back to in-process pacing, with a logged
+// warning, and goes back to Redis when it answers again (or, with
+// FailClosed, refuses requests instead). The fallback's cap on requests in
+// flight (WithFallbackInFlight: each process's share of the shared cap,
+// LimitInFlight's by default) counts the slots the process still holds
+// from Redis. The requests the fallback let through and still in flight
+// are counted in Redis before Redis grants a slot again; those it served
+// meanwhile leave nothing there. After Redis loses its state (a restart,
+// a flush) every process registers the requests it has in flight before
+// new ones are let through: the first process that knew the old state and
+// asks again closes the gate for a grace of one renewal period (at most
+// 500ms) plus the Redis timeout. A process started after the loss that
+// asks before any of them is not held by it.
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
 //	lim, err := redislimiter.New(rdb, "openrouter:team-a")
@@ -54,7 +64,8 @@ import (
 // use; create it with New and Close it when done.
 type Limiter struct {
 	rdb      redis.UniversalClient
-	keys     []string // see scripts.go
+	prefix   string   // "{name}:"
+	keys     []string // see scripts.go; a model's two keys follow (modelKeys)
 	cfg      config
 	fallback *openrouter.AdaptiveLimiter
 
@@ -64,28 +75,20 @@ type Limiter struct {
 	sleep    func(ctx context.Context, d time.Duration) error
 	waitHook func(id string)
 
-	// leaseMu orders the registering of held leases (Lock) after the
-	// releases (RLock): a released lease is never registered again.
-	leaseMu sync.RWMutex
-
 	mu        sync.Mutex
-	held      map[string]lease // lease ID -> lease
-	orphans   map[string]bool  // IDs to remove from Redis when it answers
+	held      map[string]lease // lease ID -> lease, from Redis or the fallback
+	freed     chan struct{}    // closed, and replaced, when a held lease goes
+	orphans   map[string]bool  // IDs to remove from Redis when it answers (at most maxOrphans)
 	resync    bool             // register the held leases before acquiring
 	inst      string           // the token of Redis's state as last seen
 	downUntil time.Time        // Redis failed: use the fallback until then
 	warned    bool
 	learned   float64
+	modelRate map[string]float64 // each model's learned rate as last seen (at most maxModels)
 
 	calls sync.WaitGroup // Redis calls, including those a timeout gave up on
 	stop  chan struct{}
 	done  chan struct{}
-}
-
-// lease is one request this process has in flight.
-type lease struct {
-	cut      string // the learned rate's last cut when it was acquired
-	fallback bool   // acquired from the in-process fallback
 }
 
 // ErrUnavailable is returned by Acquire with FailClosed while Redis cannot
@@ -113,9 +116,12 @@ func New(rdb redis.UniversalClient, name string, opts ...Option) (*Limiter, erro
 	}
 	p := "{" + name + "}:" // one hash slot, for Redis Cluster
 	l := &Limiter{
-		rdb: rdb, cfg: cfg, held: map[string]lease{}, orphans: map[string]bool{},
-		keys: []string{p + "leases", p + "fixed", p + "gate", p + "learn", p + "queue", p + "qalive", p + "qseq", p + "inst"},
-		fallback: openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(cfg.maxInFlight),
+		rdb: rdb, cfg: cfg, prefix: p, held: map[string]lease{}, orphans: map[string]bool{}, freed: make(chan struct{}),
+		modelRate: map[string]float64{},
+		keys:      []string{p + "leases", p + "fixed", p + "gate", p + "learn", p + "queue", p + "qalive", p + "qseq", p + "inst"},
+		// The fallback paces; the cap is counted here, over the leases held
+		// from Redis too.
+		fallback: openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(0),
 			openrouter.LimitRate(cfg.rate, cfg.burst), openrouter.LimitAdaptive(cfg.adaptive), openrouter.LimitMaxGate(cfg.maxGate)),
 		sleep: sleepReal,
 		stop:  make(chan struct{}), done: make(chan struct{}),
@@ -146,40 +152,89 @@ func (l *Limiter) LearnedRate() float64 {
 	return l.learned
 }
 
+// ModelRate returns model's shared learned rate as last seen, from the
+// 429s scoped to it, in requests per second; 0 before any.
+func (l *Limiter) ModelRate(model string) float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.modelRate[model]
+}
+
+// maxModels bounds the models whose rate ModelRate keeps in memory
+// (Redis keeps every model's, for a day after its last request).
+const maxModels = 256
+
+// modelKeys returns the keys of a call for model: the name's keys, then
+// the model's hash and lease set ("" names none: the scripts leave them
+// alone).
+func (l *Limiter) modelKeys(model string) []string {
+	return append(l.keys[:len(l.keys):len(l.keys)], l.prefix+"model:"+model, l.prefix+"mleases:"+model)
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
 // MaxConcurrent returns the cap on requests in flight; bulk.Runner takes
 // it as its default number of workers.
 func (l *Limiter) MaxConcurrent() int { return l.cfg.maxInFlight }
 
 // Acquire waits until the shared state lets a request go, its turn among
-// the waiters of every process come.
+// the waiters of every process come. Each time it asks Redis (registering
+// the leases held first when needed, and again after Redis lost its
+// state), the Redis calls share one timeout (WithRedisTimeout): past it,
+// the request goes through the fallback.
 func (l *Limiter) Acquire(ctx context.Context) (func(openrouter.Outcome), error) {
 	id := newID() // one ID for the whole wait: it is the place in the queue, then the lease
+	model := openrouter.ModelFromContext(ctx)
 	for {
 		if l.redisDown() {
 			return l.acquireFallback(ctx, id)
 		}
-		if err := l.sync(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
+		rel, wait, err := l.ask(ctx, id, model)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err != nil:
 			l.markDown(err)
 			return l.acquireFallback(ctx, id)
+		case rel != nil:
+			return rel, nil
+		}
+		if l.waitHook != nil {
+			l.waitHook(id)
+		}
+		if err := l.sleep(ctx, l.deadlineCheck(ctx, wait)); err != nil {
+			l.drop(id) // leave the queue
+			return nil, err
+		}
+	}
+}
+
+// ask asks Redis once for a slot, within one Redis timeout for all the
+// calls it takes. It returns the release function when a slot was
+// granted, or how long to wait before asking again; an error when Redis
+// did not answer in time (or ctx ended).
+func (l *Limiter) ask(ctx context.Context, id, model string) (func(openrouter.Outcome), time.Duration, error) {
+	rctx, cancel := context.WithTimeout(ctx, l.cfg.callTimeout)
+	defer cancel()
+	for {
+		if err := l.sync(rctx); err != nil {
+			return nil, 0, err
 		}
 		l.mu.Lock()
 		inst := l.inst
 		l.mu.Unlock()
-		res, err := l.run(ctx, acquireScript, l.keys, id, l.cfg.maxInFlight, l.cfg.leaseTTL.Milliseconds(), l.cfg.rate, l.cfg.burst,
-			l.scriptNow(), inst, newID(), l.cfg.queueAlive.Milliseconds(), l.grace().Milliseconds(), l.adaptiveArg())
+		res, err := l.run(rctx, acquireScript, l.modelKeys(model), id, l.cfg.maxInFlight, l.cfg.leaseTTL.Milliseconds(), l.cfg.rate, l.cfg.burst,
+			l.scriptNow(), inst, newID(), l.cfg.queueAlive.Milliseconds(), l.grace().Milliseconds(), l.adaptiveArg(), flag(model != ""))
 		if err != nil {
 			// The script may have run and its reply been lost: the
 			// lease or the place in the queue may be ours. Give it back.
-			if ctx.Err() != nil {
-				l.drop(id)
-				return nil, ctx.Err()
-			}
-			l.markDown(err)
 			l.drop(id)
-			return l.acquireFallback(ctx, id)
+			return nil, 0, err
 		}
 		l.markUp()
 		r, _ := res.([]any)
@@ -192,55 +247,26 @@ func (l *Limiter) Acquire(ctx context.Context) (func(openrouter.Outcome), error)
 			continue
 		case 1:
 			l.mu.Lock()
-			l.held[id] = lease{cut: cut}
+			l.held[id] = lease{model: model, cut: cut, mcut: toStr(r, 4)}
 			l.mu.Unlock()
 			if err := l.sleep(ctx, l.deadlineCheck(ctx, wait)); err != nil {
 				l.release(id, openrouter.Outcome{})
-				return nil, err
+				return nil, 0, err
 			}
-			return func(o openrouter.Outcome) { l.release(id, o) }, nil
+			return func(o openrouter.Outcome) { l.release(id, o) }, 0, nil
 		}
-		if l.waitHook != nil {
-			l.waitHook(id)
-		}
-		if err := l.sleep(ctx, l.deadlineCheck(ctx, wait)); err != nil {
-			l.drop(id) // leave the queue
-			return nil, err
-		}
+		return nil, wait, nil
 	}
-}
-
-// acquireFallback paces in-process while Redis cannot be reached. Its
-// leases are held under id, to be counted in Redis when it answers again.
-func (l *Limiter) acquireFallback(ctx context.Context, id string) (func(openrouter.Outcome), error) {
-	if l.cfg.failClosed {
-		return nil, ErrUnavailable
-	}
-	rel, err := l.fallback.Acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	l.mu.Lock()
-	l.held[id] = lease{fallback: true}
-	l.resync = true
-	l.mu.Unlock()
-	return func(o openrouter.Outcome) {
-		rel(o)
-		l.release(id, o)
-	}, nil
 }
 
 // release frees the lease and, for a lease Redis granted, tells Redis the
 // outcome.
 func (l *Limiter) release(id string, o openrouter.Outcome) {
-	l.leaseMu.RLock()
-	defer l.leaseMu.RUnlock()
-	l.mu.Lock()
-	ls := l.held[id]
-	delete(l.held, id)
-	l.mu.Unlock()
+	ls := l.forget(id)
 	if ls.fallback {
-		l.drop(id) // counted in Redis if it answered since
+		if ls.registered {
+			l.drop(id) // Redis answered while it was in flight and counts it
+		}
 		return
 	}
 	var reset int64
@@ -251,103 +277,40 @@ func (l *Limiter) release(id string, o openrouter.Outcome) {
 	if o.Quota {
 		status = 0 // a quota 429 teaches nothing, as in the core's limiter
 	}
-	res, err := l.run(context.Background(), releaseScript, l.keys, id, status, o.RetryAfter.Milliseconds(), l.cfg.gateThreshold.Milliseconds(),
-		l.cfg.maxGate.Milliseconds(), o.RateLimit.Remaining, reset, l.adaptiveArg(), ls.cut, l.scriptNow())
+	res, err := l.run(context.Background(), releaseScript, l.modelKeys(ls.model), id, status, o.RetryAfter.Milliseconds(), l.cfg.gateThreshold.Milliseconds(),
+		l.cfg.maxGate.Milliseconds(), o.RateLimit.Remaining, reset, l.adaptiveArg(), ls.cut, l.scriptNow(),
+		flag(ls.model != ""), flag(o.ModelScoped), ls.mcut)
 	if err != nil {
-		l.mu.Lock()
-		l.orphans[id] = true // removed when Redis answers; else its TTL ends it
-		l.mu.Unlock()
+		l.orphan(id) // removed when Redis answers; else its TTL ends it
 		l.markDown(err)
 		return
 	}
-	if f, err := strconv.ParseFloat(fmt.Sprint(res), 64); err == nil {
-		l.mu.Lock()
+	l.noteRates(res, ls.model)
+}
+
+// noteRates keeps the learned rates a release returned: the account's,
+// and the model's.
+func (l *Limiter) noteRates(res any, model string) {
+	r, _ := res.([]any)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if f, err := strconv.ParseFloat(toStr(r, 0), 64); err == nil {
 		l.learned = f
-		l.mu.Unlock()
 	}
-}
-
-// drop removes id from Redis (a lease, a place in the queue), best
-// effort and without waiting: while Redis cannot be reached it is kept for
-// later.
-func (l *Limiter) drop(id string) {
-	l.calls.Add(1)
-	go func() {
-		defer l.calls.Done()
-		if !l.redisDown() {
-			if _, err := l.run(context.Background(), dropScript, l.keys, id); err == nil {
-				return
-			}
-		}
-		l.mu.Lock()
-		l.orphans[id] = true
-		l.mu.Unlock()
-	}()
-}
-
-// sync registers the leases this process holds (those of the fallback
-// too) when Redis may not count them, and removes the orphans, before
-// Acquire asks Redis for a slot.
-func (l *Limiter) sync(ctx context.Context) error {
-	l.mu.Lock()
-	need := l.resync || len(l.orphans) > 0
-	l.mu.Unlock()
-	if !need {
-		return nil
+	if model == "" {
+		return
 	}
-	return l.register(ctx)
-}
-
-// register puts every held lease in Redis with a fresh TTL and removes
-// the orphans.
-func (l *Limiter) register(ctx context.Context) error {
-	l.leaseMu.Lock()
-	defer l.leaseMu.Unlock()
-	l.mu.Lock()
-	args := []any{l.cfg.leaseTTL.Milliseconds(), l.scriptNow(), len(l.held)}
-	for id := range l.held {
-		args = append(args, id)
+	f, err := strconv.ParseFloat(toStr(r, 1), 64)
+	if err != nil {
+		return
 	}
-	var orphans []string
-	for id := range l.orphans {
-		args = append(args, id)
-		orphans = append(orphans, id)
-	}
-	l.mu.Unlock()
-	if _, err := l.run(ctx, registerScript, l.keys, args...); err != nil {
-		return err
-	}
-	l.mu.Lock()
-	l.resync = false
-	for _, id := range orphans {
-		delete(l.orphans, id)
-	}
-	l.mu.Unlock()
-	return nil
-}
-
-// renew registers the leases this process holds, every renewal period,
-// so that they outlive neither the process nor a loss of Redis's state.
-func (l *Limiter) renew(every time.Duration) {
-	defer close(l.done)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-l.stop:
-			return
-		case <-t.C:
-		}
-		l.mu.Lock()
-		idle := len(l.held) == 0 && len(l.orphans) == 0
-		l.mu.Unlock()
-		if idle || l.redisDown() {
-			continue
-		}
-		if err := l.register(context.Background()); err != nil {
-			l.markDown(err)
+	if _, ok := l.modelRate[model]; !ok && len(l.modelRate) >= maxModels {
+		for m := range l.modelRate { // forget one
+			delete(l.modelRate, m)
+			break
 		}
 	}
+	l.modelRate[model] = f
 }
 
 // grace is how long Redis grants no slot after it lost its state, for

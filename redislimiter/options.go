@@ -10,6 +10,7 @@ import (
 
 type config struct {
 	maxInFlight   int
+	fallbackCap   int // the fallback's cap on requests in flight in this process; -1: maxInFlight
 	rate          float64
 	burst         int
 	leaseTTL      time.Duration
@@ -26,7 +27,7 @@ type config struct {
 func defaultConfig() config {
 	return config{maxInFlight: 5, leaseTTL: 30 * time.Second, adaptive: true, maxGate: 60 * time.Second,
 		gateThreshold: 2 * time.Second, retryRedis: 2 * time.Second, callTimeout: 500 * time.Millisecond,
-		queueAlive: 2 * time.Second, burst: 1, logger: slog.Default()}
+		queueAlive: 2 * time.Second, burst: 1, logger: slog.Default(), fallbackCap: -1}
 }
 
 // renewEvery is how often held leases are registered again: a third of
@@ -112,6 +113,30 @@ func WithRedisTimeout(d time.Duration) Option {
 		c.callTimeout = d
 		return nil
 	}
+}
+
+// WithFallbackInFlight sets the cap on requests in flight in this process
+// while Redis cannot be reached (default: LimitInFlight's cap). Each
+// process's fallback counts only its own requests, those Redis granted
+// before it stopped answering included: give each of N processes the
+// shared cap divided by N to keep the shared cap during an outage. 0
+// removes the cap; a negative n is an error from New.
+func WithFallbackInFlight(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("WithFallbackInFlight(%d): the cap cannot be negative", n)
+		}
+		c.fallbackCap = n
+		return nil
+	}
+}
+
+// fallbackInFlight is the fallback's cap; 0: none.
+func (c config) fallbackInFlight() int {
+	if c.fallbackCap < 0 {
+		return c.maxInFlight
+	}
+	return c.fallbackCap
 }
 
 // FailClosed makes Acquire fail while Redis cannot be reached, instead of
