@@ -82,11 +82,11 @@ func modelScoped(e *APIError) bool {
 	if e == nil || e.StatusCode != http.StatusTooManyRequests {
 		return false
 	}
+	if e.Availability != nil && e.Availability.Code == AvailabilityCapacityExhausted {
+		return true // every provider of the model is full (errors-and-debugging, "Model availability errors")
+	}
 	if e.RateLimit.Limit > 0 || e.RateLimit.Remaining >= 0 || strings.HasPrefix(e.Metadata.LimitSource, "openrouter") {
 		return false // the platform's own limit: the account's
 	}
-	// MERGE(errs): once helper errs' availability field is merged, return
-	// true here when its code is "capacity_exhausted" (every provider of
-	// the model is full), before the provider_name test below.
 	return e.Metadata.ProviderName != ""
 }

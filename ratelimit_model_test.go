@@ -31,6 +31,8 @@ func TestModelScoped(t *testing.T) {
 		{"an OpenRouter limit", 429, nil,
 			`{"error":{"code":429,"message":"Too many requests in flight","metadata":{"limit_source":"openrouter_in_flight_budget","provider_name":"OpenAI"}}}`, false},
 		{"a 429 naming nothing", 429, nil, `{"error":{"code":429,"message":"Too Many Requests"}}`, false},
+		{"capacity_exhausted (the docs' payload)", 429, http.Header{"Retry-After": {"40"}},
+			`{"error":{"message":"All providers for anthropic/claude-sonnet-4.5 are at capacity. Retry after 40 seconds.","error_type":"rate_limit_exceeded","http_status":429,"availability":{"code":"capacity_exhausted","retryable":true,"retry_after":40,"requested_models":["anthropic/claude-sonnet-4.5"],"affected_providers":["anthropic","amazon-bedrock","google-vertex"],"fallback_models":["anthropic/claude-haiku-4.5"]},"metadata":{"previous_errors":[{"provider":"anthropic","code":"capacity_exhausted","status":429}]}}}`, true},
 		{"a provider's 503", 503, nil,
 			`{"error":{"code":503,"message":"Provider returned error","metadata":{"provider_name":"DeepInfra"}}}`, false},
 	} {
