@@ -211,12 +211,15 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
 	req, perr := parseRequest(raw, r.Header)
 	req.srv = s
+	invalid := requestProblem(raw, perr)
 	s.mu.Lock()
 	if s.record {
 		s.requests = append(s.requests, req)
 	}
 	var scripted *Reply
-	if len(s.script) > 0 {
+	// A request OpenRouter refuses with a 400 is refused before any work
+	// (RULES.md E2, S2), so it does not take a scripted reply either.
+	if invalid == "" && len(s.script) > 0 {
 		scripted = &s.script[0]
 		s.script = s.script[1:]
 	}
@@ -246,16 +249,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.reply(w, r, req, *scripted)
 		return
 	}
-	if perr != nil {
-		writeError(w, 400, ErrorBody{Code: 400, Message: "Invalid JSON body: " + perr.Error()})
-		return
-	}
-	if msg := checkRequest(raw); msg != "" {
-		writeError(w, 400, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "invalid_request"}})
-		return
-	}
-	if len(req.Messages) == 0 {
-		writeError(w, 400, ErrorBody{Code: 400, Message: "Input required: specify \"messages\"", Metadata: map[string]any{"error_type": "invalid_request"}})
+	if invalid != "" {
+		// RULES.md E2: 400, error_type invalid_request, nothing billed.
+		writeError(w, 400, ErrorBody{Code: 400, Message: invalid, Metadata: map[string]any{"error_type": "invalid_request"}})
 		return
 	}
 	m, ok := s.lookup(req.Model)
@@ -288,6 +284,15 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		respond = s.defaultReply
 	}
 	s.reply(w, r, req, respond(req))
+}
+
+// requestProblem returns why OpenRouter would refuse a chat completion
+// body with a 400 (RULES.md E3, C1-C12), or "".
+func requestProblem(raw []byte, perr error) string {
+	if perr != nil {
+		return "Invalid JSON body: " + perr.Error()
+	}
+	return checkRequest(raw)
 }
 
 // DefaultReply returns the reply the server gives this request by
