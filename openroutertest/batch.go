@@ -450,13 +450,11 @@ func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, p
 		fail(status, e)
 		return res, 0, 0, 0, false
 	}
-	for _, msg := range req.Messages {
-		prompt += tokens(msg.Text)
-	}
+	prompt, images := promptTokens(req)
 	completion = tokens(rep.Content)
 	cost = rep.Cost
 	if cost == 0 {
-		cost = m.cost(prompt, completion, 0)
+		cost = m.cost(prompt, completion, images, 0)
 	}
 	cost /= 2 // the batch price
 	s.mu.Lock()

@@ -418,15 +418,12 @@ func (s *Server) bill(id string, req Request, rep Reply) map[string]any {
 	if finish == "" {
 		finish = "stop"
 	}
-	prompt := 0
-	for _, m := range req.Messages {
-		prompt += tokens(m.Text)
-	}
-	completion := tokens(rep.Content) + 1290*len(rep.Images)
+	prompt, inputImages := promptTokens(req)
+	completion := tokens(rep.Content) + OutputImageTokens*len(rep.Images)
 	cost := rep.Cost
 	m, _ := s.lookup(req.Model)
 	if cost == 0 {
-		cost = m.cost(prompt, completion, len(rep.Images))
+		cost = m.cost(prompt, completion, inputImages, len(rep.Images))
 	}
 	model := req.Model
 	if model == "" {
@@ -443,7 +440,7 @@ func (s *Server) bill(id string, req Request, rep Reply) map[string]any {
 	if req.WantsReasoning() {
 		reasoning = 12
 	}
-	g := generation(id, model, req, finish, cost, prompt, completion, reasoning, searches, len(rep.Images), s.latency.Milliseconds())
+	g := generation(id, model, req, finish, cost, prompt, completion, reasoning, searches, len(rep.Images), inputImages, s.latency.Milliseconds())
 	var upstream any
 	if rep.UpstreamCost > 0 {
 		upstream = rep.UpstreamCost
@@ -459,7 +456,7 @@ func (s *Server) bill(id string, req Request, rep Reply) map[string]any {
 	u := map[string]any{"prompt_tokens": prompt, "completion_tokens": completion,
 		"total_tokens": prompt + completion, "cost": cost, "is_byok": upstream != nil,
 		"prompt_tokens_details":     map[string]any{"cached_tokens": rep.CachedTokens, "cache_write_tokens": 0, "audio_tokens": 0, "video_tokens": 0},
-		"completion_tokens_details": map[string]any{"reasoning_tokens": reasoning, "audio_tokens": 0, "image_tokens": 1290 * len(rep.Images)},
+		"completion_tokens_details": map[string]any{"reasoning_tokens": reasoning, "audio_tokens": 0, "image_tokens": OutputImageTokens * len(rep.Images)},
 		"cost_details":              map[string]any{"upstream_inference_cost": upstream, "upstream_inference_prompt_cost": promptCost, "upstream_inference_completions_cost": cost - promptCost},
 	}
 	if searches > 0 {
@@ -470,7 +467,7 @@ func (s *Server) bill(id string, req Request, rep Reply) map[string]any {
 
 // generation is the /generation record of a completion, with every key
 // the API document marks required.
-func generation(id, model string, req Request, finish string, cost float64, prompt, completion, reasoning, searches, images int, latencyMS int64) map[string]any {
+func generation(id, model string, req Request, finish string, cost float64, prompt, completion, reasoning, searches, images, inputImages int, latencyMS int64) map[string]any {
 	engine := any(nil)
 	if searches > 0 {
 		engine = "exa"
@@ -479,7 +476,7 @@ func generation(id, model string, req Request, finish string, cost float64, prom
 		"upstream_id": "chatcmpl-" + id, "upstream_inference_cost": nil, "cache_discount": nil, "is_byok": false,
 		"tokens_prompt": prompt, "tokens_completion": completion, "native_tokens_prompt": prompt,
 		"native_tokens_completion": completion, "native_tokens_reasoning": reasoning, "native_tokens_cached": 0,
-		"native_tokens_completion_images": 1290 * images, "num_media_prompt": 0, "num_input_audio_prompt": 0,
+		"native_tokens_completion_images": OutputImageTokens * images, "num_media_prompt": inputImages, "num_input_audio_prompt": 0,
 		"num_media_completion": images, "num_search_results": 5 * searches, "num_fetches": 0, "web_search_engine": engine,
 		"finish_reason": finish, "native_finish_reason": finish, "streamed": req.Stream, "cancelled": false,
 		"latency": float64(latencyMS) + 12, "moderation_latency": nil, "generation_time": float64(latencyMS) + 40,
