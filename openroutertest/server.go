@@ -121,6 +121,7 @@ func NewServer(opts ...Option) *Server {
 		stats:         Stats{Status: map[int]int{}},
 		gens:          map[string]map[string]any{},
 		ext:           newExtra(),
+		batch:         batchState{pageSize: DefaultBatchResultsPageSize, seed: 1},
 	}
 	for _, o := range opts {
 		o(s)
