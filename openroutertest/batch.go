@@ -2,7 +2,7 @@ package openroutertest
 
 import (
 	"bytes"
-		"encoding/json"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -92,8 +92,8 @@ type batchState struct {
 	mu       sync.Mutex
 	timing   BatchTiming
 	inline   bool
-	pageSize int   // most result rows a page holds (WithBatchResultsPageSize)
-	seed     int64 // the seed of the results' order (WithBatchResultsSeed)
+	pageSize int          // most result rows a page holds (WithBatchResultsPageSize)
+	seed     int64        // the seed of the results' order (WithBatchResultsSeed)
 	list     []*fakeBatch // creation order
 	failures map[string]BatchFailure
 	lose     int
