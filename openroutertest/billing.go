@@ -46,9 +46,9 @@ func promptTokens(req Request) (prompt, images int) {
 
 // cost is what a completion costs at the model's prices (RULES.md B6):
 // tokens at pricing.prompt and pricing.completion, pricing.request once,
-// pricing.image per INPUT image (OpenAPI PublicPricing.image, "Price in
+// pricing.image per INPUT image (OpenAPI schemas/PublicPricing.image, "Price in
 // USD per input image") and pricing.image_output per output image
-// (PublicPricing.image_output, "Price in USD per output image").
+// (schemas/PublicPricing.image_output, "Price in USD per output image").
 func (m Model) cost(prompt, completion, inputImages, outputImages int) float64 {
 	p := func(s string) float64 { f, _ := strconv.ParseFloat(s, 64); return f }
 	return float64(prompt)*p(m.Pricing.Prompt) + float64(completion)*p(m.Pricing.Completion) +

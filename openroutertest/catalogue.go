@@ -45,7 +45,7 @@ type Architecture struct {
 
 // Pricing is USD per unit as decimal strings, as the API sends it. Image
 // is per input image, ImageOutput per output image (OpenAPI
-// PublicPricing).
+// schemas/PublicPricing).
 type Pricing struct {
 	Prompt      string `json:"prompt"`
 	Completion  string `json:"completion"`

@@ -7,21 +7,21 @@ import (
 	"strings"
 )
 
-// The message rules of the OpenAPI document's ChatRequest (RULES.md C1-C5,
+// The message rules of the OpenAPI document's schemas/ChatRequest (RULES.md C1-C5,
 // C7): which roles exist, which fields each role requires.
 
-// roles are the message roles of the ChatMessages discriminator (RULES.md
+// roles are the message roles of the schemas/ChatMessages discriminator (RULES.md
 // C2, OpenAPI components/schemas/ChatMessages).
 var roles = map[string]bool{"system": true, "developer": true, "user": true, "assistant": true, "tool": true}
 
 // toolNameRe is a function tool's name: a-z, A-Z, 0-9, underscores and
-// dashes, at most 64 (RULES.md C7, OpenAPI ChatFunctionTool.function.name).
+// dashes, at most 64 (RULES.md C7, OpenAPI schemas/ChatFunctionTool.function.name).
 var toolNameRe = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 
 // checkMessages returns why the API would refuse the messages array, or "".
 func checkMessages(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
-		// RULES.md C1: ChatRequest.required lists messages.
+		// RULES.md C1: schemas/ChatRequest.required lists messages.
 		return `Input required: specify "messages"`
 	}
 	var msgs []map[string]json.RawMessage
@@ -44,14 +44,14 @@ func checkMessages(raw json.RawMessage) string {
 func checkMessage(m map[string]json.RawMessage) string {
 	var role string
 	if json.Unmarshal(m["role"], &role) != nil || !roles[role] {
-		// RULES.md C2: OpenAPI ChatMessages, discriminator propertyName role.
+		// RULES.md C2: OpenAPI schemas/ChatMessages, discriminator propertyName role.
 		return fmt.Sprintf("role: Invalid discriminator value %s. Expected 'system' | 'user' | 'assistant' | 'tool' | 'developer'", orMissing(m["role"]))
 	}
 	content := strings.TrimSpace(string(m["content"]))
 	hasContent := content != "" && content != "null"
 	if role != "assistant" && !hasContent {
-		// RULES.md C3: ChatSystemMessage, ChatDeveloperMessage,
-		// ChatUserMessage and ChatToolMessage require content.
+		// RULES.md C3: schemas/ChatSystemMessage, schemas/ChatDeveloperMessage,
+		// schemas/ChatUserMessage and schemas/ChatToolMessage require content.
 		return "content: Required"
 	}
 	if hasContent && !strings.HasPrefix(content, "[") && !strings.HasPrefix(content, `"`) {
@@ -59,7 +59,7 @@ func checkMessage(m map[string]json.RawMessage) string {
 		return "content: Expected string or array of content parts"
 	}
 	if role == "tool" {
-		// RULES.md C4: ChatToolMessage requires tool_call_id.
+		// RULES.md C4: schemas/ChatToolMessage requires tool_call_id.
 		var id string
 		if json.Unmarshal(m["tool_call_id"], &id) != nil || id == "" {
 			return "tool_call_id: Required"

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// The parameter rules of the OpenAPI document's ChatRequest and of the
+// The parameter rules of the OpenAPI document's schemas/ChatRequest and of the
 // docs' parameters page (RULES.md C8-C12). null is always allowed: the
 // document types these fields "number | null".
 
@@ -18,7 +18,7 @@ type numRange struct {
 }
 
 // paramRanges are the documented ranges (RULES.md C8: docs
-// api_reference/parameters.mdx, OpenAPI ChatRequest descriptions).
+// api_reference/parameters.mdx, OpenAPI schemas/ChatRequest descriptions).
 var paramRanges = []numRange{
 	{key: "temperature", min: 0, max: 2},
 	{key: "top_p", min: 0, max: 1},
@@ -35,7 +35,7 @@ var paramRanges = []numRange{
 }
 
 // responseFormats are the response_format types (RULES.md C11, OpenAPI
-// ChatRequest.response_format discriminator).
+// schemas/ChatRequest.response_format discriminator).
 var responseFormats = map[string]bool{"text": true, "json_object": true, "json_schema": true, "grammar": true, "python": true}
 
 // outputModalities are the values modalities may hold (RULES.md C10).
@@ -76,7 +76,7 @@ func checkNumber(raw json.RawMessage, r numRange) string {
 }
 
 // checkStop: a string, or at most 4 strings (RULES.md C9, OpenAPI
-// ChatRequest.stop maxItems 4).
+// schemas/ChatRequest.stop maxItems 4).
 func checkStop(body map[string]json.RawMessage) string {
 	raw := body["stop"]
 	if len(raw) == 0 || string(raw) == "null" {
@@ -144,7 +144,7 @@ func checkResponseFormat(body map[string]json.RawMessage) string {
 }
 
 // checkSession: session_id at most 256 characters, metadata at most 16
-// string pairs (RULES.md C12, OpenAPI ChatRequest.session_id, metadata).
+// string pairs (RULES.md C12, OpenAPI schemas/ChatRequest.session_id, metadata).
 func checkSession(body map[string]json.RawMessage) string {
 	if raw := body["session_id"]; len(raw) > 0 && string(raw) != "null" {
 		var id string
