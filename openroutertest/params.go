@@ -49,7 +49,7 @@ func checkParams(body map[string]json.RawMessage) string {
 			return msg
 		}
 	}
-	for _, check := range []func(map[string]json.RawMessage) string{checkLogprobs, checkStop, checkModalities, checkResponseFormat, checkSession} {
+	for _, check := range []func(map[string]json.RawMessage) string{checkLogprobs, checkStop, checkModalities, checkResponseFormat, checkSession, checkEnums} {
 		if msg := check(body); msg != "" {
 			return msg
 		}

@@ -61,6 +61,18 @@ func TestRefusesWhatTheChatSchemaRefuses(t *testing.T) {
 		"C12 long session":      {chatBody(hello, `"session_id":"`+strings.Repeat("s", 257)+`"`), `session_id`, false},
 		"C12 metadata number":   {chatBody(hello, `"metadata":{"a":1}`), `metadata`, false},
 		"E3 not JSON":           {`{"model":`, `Invalid JSON body`, true},
+		"C14 service tier":      {chatBody(hello, `"service_tier":"turbo"`), `service_tier`, false},
+		"C14 effort":            {chatBody(hello, `"reasoning":{"effort":"huge"}`), `reasoning.effort`, false},
+		"C14 effort shorthand":  {chatBody(hello, `"reasoning_effort":"huge"`), `reasoning_effort`, false},
+		"C14 efforts differ":    {chatBody(hello, `"reasoning_effort":"low","reasoning":{"effort":"high"}`), `reasoning_effort "low"`, true},
+		"C14 summary":           {chatBody(hello, `"reasoning":{"summary":"long"}`), `reasoning.summary`, false},
+		"C15 tool choice":       {chatBody(hello, `"tool_choice":"always"`), `tool_choice`, false},
+		"C15 function no name":  {chatBody(hello, `"tool_choice":{"type":"function"}`), `tool_choice.function.name`, true},
+		"C16 plugin":            {chatBody(hello, `"plugins":[{"id":"teleport"}]`), `plugins[0].id`, false},
+		"C17 sort":              {chatBody(hello, `"provider":{"sort":"random"}`), `provider.sort`, false},
+		"C17 sort by":           {chatBody(hello, `"provider":{"sort":{"by":"random"}}`), `provider.sort.by`, false},
+		"C17 data collection":   {chatBody(hello, `"provider":{"data_collection":"maybe"}`), `provider.data_collection`, false},
+		"C17 quantization":      {chatBody(hello, `"provider":{"quantizations":["fp8","fp128"]}`), `provider.quantizations[1]`, false},
 	} {
 		status, body := send(t, srv, "POST", "/chat/completions", tc.body, srv.Key, nil)
 		var e struct {
@@ -110,6 +122,10 @@ func TestAcceptsWhatTheChatSchemaAccepts(t *testing.T) {
 		"four stops":   chatBody(hello, `"stop":["a","b","c","d"],"modalities":["text"],"session_id":"`+strings.Repeat("s", 256)+`"`),
 		"json_schema":  chatBody(hello, `"response_format":{"type":"json_schema","json_schema":{"name":"w","schema":{"type":"object"}}}`),
 		"empty string": chatBody(`[{"role":"user","content":""}]`, ""),
+		"enums": chatBody(hello, `"service_tier":"flex","reasoning_effort":"high","reasoning":{"effort":"high","summary":"concise"},
+			"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function","function":{"name":"f"}},
+			"plugins":[{"id":"web"},{"id":"response-healing"}],"provider":{"sort":{"by":"latency","partition":"none"},"data_collection":"deny","quantizations":["fp8","bf16"]}`),
+		"sort name": chatBody(hello, `"provider":{"sort":"price"},"tool_choice":"required","tools":[{"type":"function","function":{"name":"f"}}]`),
 	} {
 		if status, ans := send(t, srv, "POST", "/chat/completions", body, srv.Key, nil); status != 200 {
 			t.Errorf("%s: %d %s", name, status, ans)
