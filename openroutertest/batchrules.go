@@ -14,7 +14,9 @@ import (
 // request that conflicts").
 
 // batchInvalid returns why a request cannot run in a batch, "" when it
-// can.
+// can. Web search (the web plugin) is allowed (RULES.md T20): the newest
+// quickstart bills "Web-search calls … at standard rates" in batches,
+// where an older guide said it was unavailable.
 func (s *Server) batchInvalid(endpoint, model string, req Request) string {
 	switch {
 	case endpoint != "/v1/chat/completions":

@@ -287,6 +287,7 @@ func TestGoogleBatchNeedsOneResponseFormat(t *testing.T) {
 	failsValidation(t, "two schemas", "google/gemini-2.5-flash",
 		[]string{schema(`{"type":"object"}`), schema(`{"type":"array"}`)}, "requests[1] (r1)")
 	for name, bodies := range map[string][]string{
+		"web plugin (T20)":            {`{"plugins":[{"id":"web"}],"messages":[{"role":"user","content":"news"}]}`},
 		"same schema, keys reordered": {schema(`{"type":"object","properties":{}}`), schema(`{"properties":{},"type":"object"}`)},
 		"all json_object":             {jsonObj, jsonObj},
 		"mixed, not Google":           {userBody("a"), jsonObj},
