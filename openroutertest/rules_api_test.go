@@ -113,6 +113,7 @@ func TestBatchSubmissionEnvelope(t *testing.T) {
 		"T3 no model":       {`{"endpoint":"/v1/chat/completions",` + req + `}`, "before requests"},
 		"T3 empty requests": {`{"endpoint":"/v1/chat/completions","model":"openai/gpt-4o-mini","requests":[]}`, "non-empty"},
 		"T3 repeated id":    {`{"endpoint":"/v1/chat/completions","model":"openai/gpt-4o-mini","requests":[{"custom_id":"a","body":{}},{"custom_id":"a","body":{}}]}`, "unique"},
+		"T21 provider keys": {`{"endpoint":"/v1/chat/completions","model":"openai/gpt-4o-mini","provider":{"zdr":true},` + req + `}`, "provider"},
 		"T5 window":         {`{"endpoint":"/v1/chat/completions","model":"openai/gpt-4o-mini","completion_window":"48h",` + req + `}`, "24h"},
 	} {
 		status, body := send(t, srv, "POST", "/batches", tc.body, srv.Key, nil)
@@ -199,4 +200,32 @@ func TestBatchLifecycle(t *testing.T) {
 	}
 	failsValidation(t, "T4 other model", "openai/gpt-4o-mini",
 		[]string{userBody("a"), `{"model":"anthropic/claude-haiku-4.5","messages":` + hello + `}`}, "requests[1] (r1)", "differs")
+}
+
+// TestMidStreamError: an error after the stream started is a data event
+// with a top-level error and one choice finishing with "error", and the
+// stream ends there (RULES.md E6).
+func TestMidStreamError(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.Enqueue(openroutertest.Reply{Content: "partial answer", Error: &openroutertest.ErrorBody{Code: 502, Message: "Provider disconnected",
+		Metadata: map[string]any{"error_type": "provider_unavailable"}}, Stream: openroutertest.StreamScript{After: 1}})
+	status, body := send(t, srv, "POST", "/chat/completions", chatBody(hello, `"stream":true`), srv.Key, nil)
+	var last string
+	for _, line := range strings.Split(body, "\n") {
+		if data, ok := strings.CutPrefix(line, "data: "); ok {
+			last = data
+		}
+	}
+	var ev struct {
+		Error   *struct{ Code int }
+		Choices []struct {
+			FinishReason string `json:"finish_reason"`
+		}
+	}
+	if status != 200 || json.Unmarshal([]byte(last), &ev) != nil || ev.Error == nil || ev.Error.Code != 502 ||
+		len(ev.Choices) != 1 || ev.Choices[0].FinishReason != "error" {
+		t.Errorf("%d, last event %s; want an error event finishing with error, and nothing after it", status, last)
+	}
 }
