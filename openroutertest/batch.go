@@ -180,7 +180,9 @@ func (s *Server) routeBatches(mux *http.ServeMux) {
 var batchEndpoints = []string{"/v1/chat/completions", "/v1/responses", "/v1/messages", "/v1/embeddings"}
 
 // fieldOrder checks that endpoint and model (and callback_url) come
-// before requests, as the real server needs to stream-parse the body.
+// before requests, as the real server needs to stream-parse the body
+// (RULES.md T2: batch-quickstart, "Serialize endpoint and model before
+// requests").
 func fieldOrder(raw []byte) string {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -257,7 +259,9 @@ func (s *Server) handleBatchSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 // parseBatchSubmission decodes the body and checks its envelope
-// (RULES.md T2, T3, T5), returning why it is refused, or "".
+// (RULES.md T2, T3, T5, T21: batch-quickstart, "Submit a batch" and "The
+// only supported completion window is 24h"), returning why it is
+// refused, or "".
 func parseBatchSubmission(raw []byte) (batchSubmission, string) {
 	var body batchSubmission
 	if msg := fieldOrder(raw); msg != "" {
@@ -345,7 +349,8 @@ func (s *Server) storeBatch(b *fakeBatch) (obj map[string]any, lose bool) {
 }
 
 // advance moves a batch to the state its clock says; it runs the
-// requests when the batch ends. st.mu is held.
+// requests when the batch ends. st.mu is held. The statuses are the
+// quickstart's (RULES.md T10: batch-quickstart, "Poll for results").
 func (s *Server) advance(b *fakeBatch, now time.Time) {
 	if b.status == "completed" || b.status == "failed" || b.status == "expired" || b.status == "cancelled" {
 		return
@@ -418,6 +423,7 @@ func (s *Server) finish(b *fakeBatch, status string, n int, at time.Time) {
 // failed request.
 func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, prompt, completion int, cost float64, ok bool) {
 	s.batch.stats.Requests++
+	// RULES.md T17: batch-quickstart, "Reporting issues": gen-batch-... IDs.
 	id := fmt.Sprintf("gen-batch-%s-%04d", strings.TrimPrefix(b.id, "batch_"), s.batch.stats.Requests)
 	res = map[string]any{"id": id, "custom_id": it.customID, "response": nil, "error": nil}
 	fail := func(status int, e ErrorBody) {
@@ -457,7 +463,7 @@ func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, p
 	if cost == 0 {
 		cost = m.cost(prompt, completion, images, 0)
 	}
-	cost /= 2 // the batch price
+	cost /= 2 // the batch price (RULES.md T18: batch-quickstart, "Pricing", 50%)
 	s.mu.Lock()
 	broke := s.usage >= s.credits
 	if !broke {

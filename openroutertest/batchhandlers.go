@@ -129,6 +129,7 @@ func (s *Server) handleBatchCancel(w http.ResponseWriter, r *http.Request) {
 	s.advance(b, now)
 	if terminal(b.status) {
 		st.mu.Unlock()
+		// RULES.md T19: a finished batch cannot be cancelled.
 		writeError(w, http.StatusConflict, ErrorBody{Code: 409, Message: "Batch " + b.id + " is already " + b.status})
 		return
 	}

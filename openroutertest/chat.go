@@ -166,6 +166,8 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	m, ok := s.lookup(req.Model)
 	if !ok {
+		// RULES.md E4: docs api_reference/errors-and-debugging.mdx, "Unknown
+		// model id": always 400.
 		writeError(w, 400, ErrorBody{Code: 400, Message: req.Model + " is not a valid model ID"})
 		return
 	}
@@ -178,6 +180,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if req.HasTools && !m.Supports("tools") {
+		// RULES.md C13: the 404 OpenRouter answers (digest §4.5, seen verbatim).
 		writeError(w, 404, ErrorBody{Code: 404, Message: "No endpoints found that support tool use. To learn more about provider routing, visit: https://openrouter.ai/docs/guides/routing/provider-selection"})
 		return
 	}
@@ -261,6 +264,8 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, req Request, rep 
 		s.streamReply(w, r, id, req, rep)
 		return
 	}
+	// RULES.md B1: docs api_reference/streaming.mdx, "The generation ID is
+	// returned in the X-Generation-Id response header for all endpoints".
 	w.Header().Set("X-Generation-Id", id)
 	if rep.Error != nil {
 		writeJSON(w, status, map[string]any{"id": id, "error": rep.Error, "user_id": "user_openroutertest"})

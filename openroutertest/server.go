@@ -274,7 +274,9 @@ func writeError(w http.ResponseWriter, status int, e ErrorBody) {
 }
 
 // authorized checks the Bearer key the way OpenRouter answers: no header
-// gives "No auth credentials found", an unknown key "User not found.".
+// gives "No auth credentials found", an unknown key "User not found."
+// (RULES.md A1, A2: docs api_reference/authentication.mdx, Bearer tokens;
+// the messages as OpenRouter sends them).
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request, keys ...string) bool {
 	auth := r.Header.Get("Authorization")
 	key, ok := strings.CutPrefix(auth, "Bearer ")
