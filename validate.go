@@ -169,6 +169,9 @@ func (m *Message) validate(i int) error {
 	if m.Content != "" && len(m.Parts) > 0 {
 		return invalid("messages[%d]: both Content and Parts are set; use one", i)
 	}
+	if m.Role == "tool" && m.ToolCallID == "" {
+		return invalid("messages[%d]: a tool message needs ToolCallID, the ID of the tool call it answers", i)
+	}
 	if m.Content == "" && len(m.Parts) == 0 && len(m.ToolCalls) == 0 && !m.answerOnly() && !(m.Role == "tool" && m.ToolCallID != "") {
 		return invalid("messages[%d]: no content", i)
 	}
