@@ -57,6 +57,9 @@ func (r *ChatRequest) validate() error {
 			return err
 		}
 	}
+	if s, ok := r.ToolChoice.(string); ok && !oneOf(s, "auto", "none", "required") {
+		return invalid("tool_choice %q is not auto, none or required (or an object naming a tool)", s)
+	}
 	for i := range r.StopServerToolsWhen {
 		if err := r.StopServerToolsWhen[i].validate(i); err != nil {
 			return err
