@@ -163,6 +163,12 @@ func checkSession(body map[string]json.RawMessage) string {
 		if len(md) > 16 {
 			return fmt.Sprintf("metadata: at most 16 pairs, got %d", len(md))
 		}
+		for k, v := range md {
+			// "max 16 pairs, 64 char keys, 512 char values"
+			if utf8.RuneCountInString(k) > 64 || utf8.RuneCountInString(v) > 512 {
+				return fmt.Sprintf("metadata[%q]: keys are at most 64 characters, values 512", k)
+			}
+		}
 	}
 	return ""
 }

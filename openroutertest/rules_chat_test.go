@@ -59,6 +59,7 @@ func TestRefusesWhatTheChatSchemaRefuses(t *testing.T) {
 		"C11 unknown format":    {chatBody(hello, `"response_format":{"type":"yaml"}`), `response_format.type`, false},
 		"C11 schema no name":    {chatBody(hello, `"response_format":{"type":"json_schema","json_schema":{"schema":{"type":"object"}}}`), `response_format.json_schema.name: Required`, false},
 		"C12 long session":      {chatBody(hello, `"session_id":"`+strings.Repeat("s", 257)+`"`), `session_id`, false},
+		"C12 metadata key 65":   {chatBody(hello, `"metadata":{"`+strings.Repeat("k", 65)+`":"v"}`), `keys are at most 64`, true},
 		"C12 metadata number":   {chatBody(hello, `"metadata":{"a":1}`), `metadata`, false},
 		"E3 not JSON":           {`{"model":`, `Invalid JSON body`, true},
 		"C14 service tier":      {chatBody(hello, `"service_tier":"turbo"`), `service_tier`, false},
