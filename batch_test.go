@@ -477,7 +477,14 @@ func TestSubmitBatchRefusedBeforeSending(t *testing.T) {
 	fallback.Models = []string{"a/b"}
 	other := text("x")
 	other.Model = "anthropic/claude-haiku-4.5"
+	audio := text("x")
+	audio.Modalities = []string{"text", "audio"}
+	asJSON := text("x")
+	asJSON.ResponseFormat = &openrouter.ResponseFormat{Type: "json_object"}
 	cases := map[string]*openrouter.BatchRequest{
+		"audio output": {Model: batchModel, Requests: []openrouter.BatchItem{{CustomID: "a", Body: audio}}},
+		// A Google batch needs one response_format for all its requests.
+		"google formats": {Model: "google/gemini-2.5-flash", Requests: []openrouter.BatchItem{{CustomID: "a", Body: text("1")}, {CustomID: "b", Body: asJSON}}},
 		"no requests":    {Model: batchModel},
 		"duplicate ID":   {Model: batchModel, Requests: []openrouter.BatchItem{{CustomID: "a", Body: text("1")}, {CustomID: "a", Body: text("2")}}},
 		"empty ID":       {Model: batchModel, Requests: []openrouter.BatchItem{{Body: text("1")}}},
