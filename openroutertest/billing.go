@@ -2,6 +2,7 @@ package openroutertest
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 )
 
@@ -53,4 +54,29 @@ func (m Model) cost(prompt, completion, inputImages, outputImages int) float64 {
 	p := func(s string) float64 { f, _ := strconv.ParseFloat(s, 64); return f }
 	return float64(prompt)*p(m.Pricing.Prompt) + float64(completion)*p(m.Pricing.Completion) +
 		float64(inputImages)*p(m.Pricing.Image) + float64(outputImages)*p(m.Pricing.ImageOutput) + p(m.Pricing.Request)
+}
+
+// contextProblem returns OpenRouter's message when the prompt and the
+// output asked for (max_completion_tokens, or max_tokens) do not fit the
+// model's context window, or "" (RULES.md C18: docs
+// api_reference/errors-and-debugging.mdx, "Typed error codes",
+// context_length_exceeded, 400: "The combined input and output tokens
+// exceed the model's context window").
+func contextProblem(m Model, req Request) string {
+	if m.ContextLength <= 0 {
+		return ""
+	}
+	prompt, _ := promptTokens(req)
+	out := 0
+	for _, key := range []string{"max_completion_tokens", "max_tokens"} {
+		if f, ok := req.Body[key].(float64); ok && f > 0 {
+			out = int(f)
+			break
+		}
+	}
+	if prompt+out <= m.ContextLength {
+		return ""
+	}
+	return fmt.Sprintf("This endpoint's maximum context length is %d tokens. However, you requested about %d tokens (%d of text input, %d in the output). Please reduce the length of either one.",
+		m.ContextLength, prompt+out, prompt, out)
 }

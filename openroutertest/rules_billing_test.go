@@ -3,6 +3,7 @@ package openroutertest_test
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/routerkit/openrouter/openroutertest"
@@ -96,5 +97,44 @@ func TestImageOutputPrice(t *testing.T) {
 	u := chatUsage(t, srv, `{"model":"google/gemini-2.5-flash-image","modalities":["image","text"],"messages":[{"role":"user","content":"Draw"}]}`)
 	if want := float64(u.PromptTokens)*0.0000003 + float64(u.CompletionTokens)*0.0000025 + 0.04; !near(u.Cost, want) {
 		t.Errorf("cost %g; want %g (one output image at image_output)", u.Cost, want)
+	}
+}
+
+// TestContextLengthExceeded: a prompt and an output asked for that do not
+// fit the model's context window get 400 context_length_exceeded;
+// without max_tokens, or with one that fits, the same prompt passes
+// (RULES.md C18).
+func TestContextLengthExceeded(t *testing.T) {
+	t.Parallel()
+	models := openroutertest.DefaultModels()
+	m := models[0]
+	m.ContextLength = 100
+	srv := openroutertest.NewServer(openroutertest.WithModels(m))
+	t.Cleanup(srv.Close)
+	prompt := `[{"role":"user","content":"` + strings.Repeat("word ", 40) + `"}]` // about 50 tokens
+	body := func(extra string) string {
+		b := `{"model":"` + m.ID + `","messages":` + prompt
+		if extra != "" {
+			b += "," + extra
+		}
+		return b + "}"
+	}
+	for _, extra := range []string{`"max_tokens":60`, `"max_completion_tokens":60`} {
+		status, ans := send(t, srv, "POST", "/chat/completions", body(extra), srv.Key, nil)
+		var e struct {
+			Error struct {
+				Message  string
+				Metadata map[string]any
+			}
+		}
+		_ = json.Unmarshal([]byte(ans), &e)
+		if status != 400 || e.Error.Metadata["error_type"] != "context_length_exceeded" || !strings.Contains(e.Error.Message, "maximum context length is 100 tokens") {
+			t.Errorf("%s: %d %s; want 400 context_length_exceeded", extra, status, ans)
+		}
+	}
+	for _, extra := range []string{"", `"max_tokens":40`} {
+		if status, ans := send(t, srv, "POST", "/chat/completions", body(extra), srv.Key, nil); status != 200 {
+			t.Errorf("%q: %d %s; want 200", extra, status, ans)
+		}
 	}
 }
