@@ -444,6 +444,12 @@ func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, p
 		req.Model = b.model
 	}
 	m, _ := s.lookup(req.Model)
+	if msg := contextProblem(m, req); msg != "" {
+		// RULES.md C18, per request: a completed batch can hold failed
+		// requests (T16).
+		fail(400, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "context_length_exceeded"}})
+		return res, 0, 0, 0, false
+	}
 	rep := s.defaultReply(req)
 	if s.responder != nil {
 		rep = s.responder(req)

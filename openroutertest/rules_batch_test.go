@@ -304,3 +304,25 @@ func TestGoogleBatchNeedsOneResponseFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchRequestBeyondContextFails: a batch request that does not fit
+// the model's context window fails on its own (status_code 400,
+// context_length_exceeded) and the batch completes with it counted as
+// failed (RULES.md C18, T16).
+func TestBatchRequestBeyondContextFails(t *testing.T) {
+	t.Parallel()
+	m := openroutertest.DefaultModels()[0]
+	m.ContextLength = 100
+	srv, clock := batchServer(t, openroutertest.WithModels(m))
+	id := submitBatch(t, srv, m.ID, userBody("short"), `{"max_tokens":500,"messages":[{"role":"user","content":"short"}]}`)
+	clock.Advance(time.Hour)
+	if b := getBatch(t, srv, id); b.Status != "completed" || b.RequestCounts.Completed != 1 || b.RequestCounts.Failed != 1 {
+		t.Fatalf("batch %+v; want completed, 1 completed, 1 failed", b)
+	}
+	rows, _ := allResults(t, srv, id, 10)
+	for _, r := range rows {
+		if r.CustomID == "r1" && (r.Response == nil || r.Response.StatusCode != 400) {
+			t.Errorf("r1: %+v; want a 400 response", r)
+		}
+	}
+}
