@@ -107,8 +107,10 @@ func (e *BatchSubmitError) Unwrap() []error { return []error{ErrMaybeBilled, e.E
 // CheckBatchable returns nil when req may go in a batch of chat
 // completions, and otherwise an [ErrInvalidRequest] error that says why
 // (send such a request with Chat): batches are text only (no image, audio
-// or file input, no image output), take no fallback models and no web
-// search, and route providers at the batch level only.
+// or file input, no image or audio output), take no fallback models and
+// no web search, and route providers at the batch level only. SubmitBatch
+// also refuses a Google batch whose requests ask for different
+// response formats.
 func CheckBatchable(req *ChatRequest) error {
 	if err := req.validate(); err != nil {
 		return err
@@ -118,6 +120,9 @@ func CheckBatchable(req *ChatRequest) error {
 	}
 	if slices.Contains(req.Modalities, "image") || req.ImageConfig != nil {
 		return invalid("image output is not available in a batch; send it with Chat")
+	}
+	if slices.ContainsFunc(req.Modalities, func(m string) bool { return m != "text" }) {
+		return invalid("non-text output (modalities %q) is not available in a batch; send it with Chat", req.Modalities)
 	}
 	for i, m := range req.Messages {
 		for _, p := range m.Parts {
@@ -201,6 +206,9 @@ func (c *Client) encodeBatch(req *BatchRequest) ([]byte, BatchMarker, error) {
 		}
 		if it.Body.Model != "" && it.Body.Model != model {
 			return nil, m, invalid("requests[%d] (%s): model %q differs from the batch's %q", i, it.CustomID, it.Body.Model, model)
+		}
+		if strings.HasPrefix(model, "google/") && formatKey(it.Body) != formatKey(req.Requests[0].Body) {
+			return nil, m, invalid("requests[%d] (%s): its response_format differs from the first request's; a Google batch takes one (none, json_object, or json_schema with one schema)", i, it.CustomID)
 		}
 		body, err := it.Body.encode(false)
 		if err != nil {
@@ -441,3 +449,22 @@ func (c *Client) FindBatch(ctx context.Context, m BatchMarker, opts ...CallOptio
 
 // maxListPages bounds FindBatch's walk through the list.
 const maxListPages = 50
+
+// formatKey is what the requests of a Google batch must share: the
+// response_format's type and, for json_schema, the schema (Google's batch
+// service derives one output schema for the whole batch).
+func formatKey(req *ChatRequest) string {
+	f := req.ResponseFormat
+	if f == nil || f.Type == "" || f.Type == "text" {
+		return ""
+	}
+	if f.Type != "json_schema" || f.JSONSchema == nil {
+		return f.Type
+	}
+	var v any
+	if json.Unmarshal(f.JSONSchema.Schema, &v) != nil {
+		return f.Type + " " + string(f.JSONSchema.Schema)
+	}
+	b, _ := json.Marshal(v) // keys sorted: one text per schema
+	return f.Type + " " + string(b)
+}

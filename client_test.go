@@ -134,6 +134,8 @@ func TestInvalidRequestsSendNothing(t *testing.T) {
 		"no messages":     {Model: "openai/gpt-4o-mini"},
 		"bad role":        {Messages: []openrouter.Message{{Role: "robot", Content: "hi"}}},
 		"empty message":   {Messages: []openrouter.Message{{Role: "user"}}},
+		"tool choice":     {Messages: msgs, Tools: []openrouter.Tool{openrouter.FunctionTool("f", "", nil)}, ToolChoice: "always"},
+		"tool no call id": {Messages: []openrouter.Message{openrouter.UserMessage("hi"), {Role: "tool", Content: "42"}}},
 		"content & parts": {Messages: []openrouter.Message{{Role: "user", Content: "a", Parts: []openrouter.ContentPart{openrouter.TextPart("b")}}}},
 		"bad part":        {Messages: []openrouter.Message{{Role: "user", Parts: []openrouter.ContentPart{{Type: "text"}}}}},
 		"temperature":     {Messages: msgs, Temperature: openrouter.Ptr(2.5)},

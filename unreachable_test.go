@@ -21,6 +21,13 @@ import (
 // after the client's retries (its waits injected: no sleeping).
 func TestNothingListeningIsUnreachable(t *testing.T) {
 	t.Parallel()
+	var tlsRequests atomic.Int32
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { tlsRequests.Add(1) }))
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake errors are the point
+	tlsSrv.StartTLS()
+	t.Cleanup(tlsSrv.Close)
+	// The refused port is freed after the TLS server has its own, so that
+	// the TLS server cannot be given it.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -32,11 +39,6 @@ func TestNothingListeningIsUnreachable(t *testing.T) {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: "openrouter.invalid", IsNotFound: true}}
 	}}}
 
-	var tlsRequests atomic.Int32
-	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { tlsRequests.Add(1) }))
-	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake errors are the point
-	tlsSrv.StartTLS()
-	t.Cleanup(tlsSrv.Close)
 	// A plain client: it does not trust the test server's certificate.
 	untrusting := &http.Client{Transport: &http.Transport{}}
 

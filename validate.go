@@ -57,6 +57,9 @@ func (r *ChatRequest) validate() error {
 			return err
 		}
 	}
+	if s, ok := r.ToolChoice.(string); ok && !oneOf(s, "auto", "none", "required") {
+		return invalid("tool_choice %q is not auto, none or required (or an object naming a tool)", s)
+	}
 	for i := range r.StopServerToolsWhen {
 		if err := r.StopServerToolsWhen[i].validate(i); err != nil {
 			return err
@@ -168,6 +171,9 @@ func (m *Message) validate(i int) error {
 	}
 	if m.Content != "" && len(m.Parts) > 0 {
 		return invalid("messages[%d]: both Content and Parts are set; use one", i)
+	}
+	if m.Role == "tool" && m.ToolCallID == "" {
+		return invalid("messages[%d]: a tool message needs ToolCallID, the ID of the tool call it answers", i)
 	}
 	if m.Content == "" && len(m.Parts) == 0 && len(m.ToolCalls) == 0 && !m.answerOnly() && !(m.Role == "tool" && m.ToolCallID != "") {
 		return invalid("messages[%d]: no content", i)

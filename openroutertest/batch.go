@@ -2,14 +2,12 @@ package openroutertest
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -93,6 +91,8 @@ type batchState struct {
 	mu       sync.Mutex
 	timing   BatchTiming
 	inline   bool
+	pageSize int          // most result rows a page holds (WithBatchResultsPageSize)
+	seed     int64        // the seed of the results' order (WithBatchResultsSeed)
 	list     []*fakeBatch // creation order
 	failures map[string]BatchFailure
 	lose     int
@@ -180,7 +180,9 @@ func (s *Server) routeBatches(mux *http.ServeMux) {
 var batchEndpoints = []string{"/v1/chat/completions", "/v1/responses", "/v1/messages", "/v1/embeddings"}
 
 // fieldOrder checks that endpoint and model (and callback_url) come
-// before requests, as the real server needs to stream-parse the body.
+// before requests, as the real server needs to stream-parse the body
+// (RULES.md T2: batch-quickstart, "Serialize endpoint and model before
+// requests").
 func fieldOrder(raw []byte) string {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -212,99 +214,38 @@ func fieldOrder(raw []byte) string {
 	return ""
 }
 
+// batchSubmission is the body of POST /batches.
+type batchSubmission struct {
+	Endpoint         string `json:"endpoint"`
+	Model            string `json:"model"`
+	CallbackURL      string `json:"callback_url"`
+	CompletionWindow string `json:"completion_window"`
+	Provider         map[string]json.RawMessage
+	Requests         []struct {
+		CustomID string          `json:"custom_id"`
+		Body     json.RawMessage `json:"body"`
+	} `json:"requests"`
+}
+
+// handleBatchSubmit answers POST /batches in three steps: refuse a
+// submission whose envelope is wrong (400), build the batch and validate
+// its requests (a refused request fails the batch later, RULES.md T8),
+// store it and answer 202 (RULES.md T1).
 func (s *Server) handleBatchSubmit(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r, s.Key, s.ManagementKey) {
 		return
 	}
 	raw, _ := io.ReadAll(r.Body)
-	bad := func(msg string) { writeError(w, 400, ErrorBody{Code: 400, Message: msg}) }
-	if msg := fieldOrder(raw); msg != "" {
-		bad(msg)
+	body, msg := parseBatchSubmission(raw)
+	var b *fakeBatch
+	if msg == "" {
+		b, msg = s.newBatch(body, r.Header)
+	}
+	if msg != "" {
+		writeError(w, 400, ErrorBody{Code: 400, Message: msg})
 		return
 	}
-	var body struct {
-		Endpoint         string `json:"endpoint"`
-		Model            string `json:"model"`
-		CallbackURL      string `json:"callback_url"`
-		CompletionWindow string `json:"completion_window"`
-		Provider         map[string]json.RawMessage
-		Requests         []struct {
-			CustomID string          `json:"custom_id"`
-			Body     json.RawMessage `json:"body"`
-		} `json:"requests"`
-	}
-	if err := json.Unmarshal(raw, &body); err != nil {
-		bad("Invalid JSON body: " + err.Error())
-		return
-	}
-	switch {
-	case !slices.Contains(batchEndpoints, body.Endpoint):
-		bad(fmt.Sprintf("endpoint must be one of %s", strings.Join(batchEndpoints, ", ")))
-		return
-	case body.Model == "":
-		bad("model is required")
-		return
-	case len(body.Requests) == 0:
-		bad("requests must be a non-empty array")
-		return
-	case body.CompletionWindow != "" && body.CompletionWindow != "24h":
-		bad("completion_window must be 24h")
-		return
-	}
-	for k := range body.Provider {
-		if k != "only" && k != "allow_fallbacks" {
-			bad("provider: only provider.only and provider.allow_fallbacks are supported")
-			return
-		}
-	}
-	if body.CallbackURL != "" {
-		if u, err := url.Parse(body.CallbackURL); err != nil || u.Scheme != "https" {
-			bad("callback_url must be an https URL")
-			return
-		}
-	}
-	now := s.clock()
-	b := &fakeBatch{endpoint: body.Endpoint, model: body.Model, window: "24h", created: now, status: "validating"}
-	seen := map[string]bool{}
-	for i, it := range body.Requests {
-		if it.CustomID == "" || seen[it.CustomID] {
-			bad(fmt.Sprintf("requests[%d]: custom_id must be present and unique", i))
-			return
-		}
-		seen[it.CustomID] = true
-		req, err := parseRequest(it.Body, r.Header)
-		req.srv = s
-		if err != nil && b.invalid == "" {
-			b.invalid = fmt.Sprintf("requests[%d] (%s): body is not a JSON object", i, it.CustomID)
-		}
-		b.items = append(b.items, batchItem{customID: it.CustomID, req: req})
-		if b.invalid == "" {
-			b.invalid = s.batchInvalid(body.Endpoint, body.Model, req)
-			if b.invalid != "" {
-				b.invalid = fmt.Sprintf("requests[%d] (%s): %s", i, it.CustomID, b.invalid)
-			}
-		}
-	}
-	if _, ok := s.lookup(body.Model); !ok && b.invalid == "" {
-		b.invalid = body.Model + " is not a valid model ID"
-	}
-	st := &s.batch
-	st.mu.Lock()
-	st.seq++
-	b.id = fmt.Sprintf("batch_%d_%04d", now.Unix(), st.seq)
-	if st.expire > 0 {
-		st.expire--
-		b.expire = true
-	}
-	st.list = append(st.list, b)
-	st.stats.Submits++
-	lose := st.lose > 0
-	if lose {
-		st.lose--
-		st.stats.LostSubmits++
-	}
-	obj := s.batchObject(b, false)
-	st.mu.Unlock()
+	obj, lose := s.storeBatch(b)
 	if lose {
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
@@ -317,36 +258,99 @@ func (s *Server) handleBatchSubmit(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, obj)
 }
 
-// batchInvalid returns why a request cannot run in a batch, "" when it
-// can.
-func (s *Server) batchInvalid(endpoint, model string, req Request) string {
-	switch {
-	case endpoint != "/v1/chat/completions":
-		return "the fake runs chat completion batches only"
-	case req.Model != "" && req.Model != model:
-		return fmt.Sprintf("model %q differs from the batch's model %q", req.Model, model)
-	case req.Stream:
-		return "stream is not available in a batch"
-	case req.WantsImage():
-		return "image output is not available in a batch"
-	case len(req.Messages) == 0:
-		return "messages is required"
+// parseBatchSubmission decodes the body and checks its envelope
+// (RULES.md T2, T3, T5, T21: batch-quickstart, "Submit a batch" and "The
+// only supported completion window is 24h"), returning why it is
+// refused, or "".
+func parseBatchSubmission(raw []byte) (batchSubmission, string) {
+	var body batchSubmission
+	if msg := fieldOrder(raw); msg != "" {
+		return body, msg
 	}
-	if msgs, ok := req.Body["messages"].([]any); ok {
-		for _, m := range msgs {
-			parts, _ := m.(map[string]any)["content"].([]any)
-			for _, p := range parts {
-				if t, _ := p.(map[string]any)["type"].(string); t != "text" {
-					return "file, image, audio and video inputs are not available in a batch"
-				}
-			}
+	if err := json.Unmarshal(raw, &body); err != nil {
+		return body, "Invalid JSON body: " + err.Error()
+	}
+	switch {
+	case !slices.Contains(batchEndpoints, body.Endpoint):
+		return body, fmt.Sprintf("endpoint must be one of %s", strings.Join(batchEndpoints, ", "))
+	case body.Model == "":
+		return body, "model is required"
+	case len(body.Requests) == 0:
+		return body, "requests must be a non-empty array"
+	case body.CompletionWindow != "" && body.CompletionWindow != "24h":
+		return body, "completion_window must be 24h"
+	}
+	for k := range body.Provider {
+		if k != "only" && k != "allow_fallbacks" {
+			return body, "provider: only provider.only and provider.allow_fallbacks are supported"
 		}
 	}
-	return ""
+	if body.CallbackURL != "" {
+		if u, err := url.Parse(body.CallbackURL); err != nil || u.Scheme != "https" {
+			return body, "callback_url must be an https URL"
+		}
+	}
+	return body, ""
+}
+
+// newBatch builds a batch from a submission and records why its
+// validation will fail, if it will; a missing or repeated custom_id
+// refuses the submission (RULES.md T3).
+func (s *Server) newBatch(body batchSubmission, h http.Header) (*fakeBatch, string) {
+	b := &fakeBatch{endpoint: body.Endpoint, model: body.Model, window: "24h", created: s.clock(), status: "validating"}
+	seen := map[string]bool{}
+	for i, it := range body.Requests {
+		if it.CustomID == "" || seen[it.CustomID] {
+			return nil, fmt.Sprintf("requests[%d]: custom_id must be present and unique", i)
+		}
+		seen[it.CustomID] = true
+		req, err := parseRequest(it.Body, h)
+		req.srv = s
+		b.items = append(b.items, batchItem{customID: it.CustomID, req: req})
+		why := ""
+		if err != nil {
+			why = "body is not a JSON object"
+		} else {
+			why = s.batchInvalid(body.Endpoint, body.Model, req)
+		}
+		if why != "" && b.invalid == "" {
+			b.invalid = fmt.Sprintf("requests[%d] (%s): %s", i, it.CustomID, why)
+		}
+	}
+	if b.invalid == "" {
+		b.invalid = googleFormats(body.Model, b.items)
+	}
+	if _, ok := s.lookup(body.Model); !ok && b.invalid == "" {
+		b.invalid = body.Model + " is not a valid model ID"
+	}
+	return b, ""
+}
+
+// storeBatch gives the batch its ID and keeps it; lose says the answer
+// is to be cut (LoseBatchSubmits).
+func (s *Server) storeBatch(b *fakeBatch) (obj map[string]any, lose bool) {
+	st := &s.batch
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.seq++
+	b.id = fmt.Sprintf("batch_%d_%04d", b.created.Unix(), st.seq)
+	if st.expire > 0 {
+		st.expire--
+		b.expire = true
+	}
+	st.list = append(st.list, b)
+	st.stats.Submits++
+	if st.lose > 0 {
+		st.lose--
+		st.stats.LostSubmits++
+		lose = true
+	}
+	return s.batchObject(b, false), lose
 }
 
 // advance moves a batch to the state its clock says; it runs the
-// requests when the batch ends. st.mu is held.
+// requests when the batch ends. st.mu is held. The statuses are the
+// quickstart's (RULES.md T10: batch-quickstart, "Poll for results").
 func (s *Server) advance(b *fakeBatch, now time.Time) {
 	if b.status == "completed" || b.status == "failed" || b.status == "expired" || b.status == "cancelled" {
 		return
@@ -371,7 +375,8 @@ func (s *Server) advance(b *fakeBatch, now time.Time) {
 	}
 	switch {
 	case !b.cancelAt.IsZero() && !now.Before(b.cancelAt.Add(t.Finalize)):
-		s.finish(b, "cancelled", done(b.cancelAt), b.cancelAt.Add(t.Finalize))
+		// RULES.md T15: a cancelled batch has no result rows.
+		s.finish(b, "cancelled", 0, b.cancelAt.Add(t.Finalize))
 	case !b.cancelAt.IsZero():
 		b.status = "cancelling"
 	case now.Before(runStart):
@@ -407,6 +412,7 @@ func (s *Server) finish(b *fakeBatch, status string, n int, at time.Time) {
 			b.failed++
 		}
 	}
+	s.shuffle(b)
 	if status != "failed" {
 		b.usage = map[string]any{"prompt_tokens": prompt, "completion_tokens": completion,
 			"total_tokens": prompt + completion, "cost": cost, "is_byok": false}
@@ -417,6 +423,7 @@ func (s *Server) finish(b *fakeBatch, status string, n int, at time.Time) {
 // failed request.
 func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, prompt, completion int, cost float64, ok bool) {
 	s.batch.stats.Requests++
+	// RULES.md T17: batch-quickstart, "Reporting issues": gen-batch-... IDs.
 	id := fmt.Sprintf("gen-batch-%s-%04d", strings.TrimPrefix(b.id, "batch_"), s.batch.stats.Requests)
 	res = map[string]any{"id": id, "custom_id": it.customID, "response": nil, "error": nil}
 	fail := func(status int, e ErrorBody) {
@@ -437,6 +444,12 @@ func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, p
 		req.Model = b.model
 	}
 	m, _ := s.lookup(req.Model)
+	if msg := contextProblem(m, req); msg != "" {
+		// RULES.md C18, per request: a completed batch can hold failed
+		// requests (T16).
+		fail(400, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "context_length_exceeded"}})
+		return res, 0, 0, 0, false
+	}
 	rep := s.defaultReply(req)
 	if s.responder != nil {
 		rep = s.responder(req)
@@ -450,15 +463,13 @@ func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, p
 		fail(status, e)
 		return res, 0, 0, 0, false
 	}
-	for _, msg := range req.Messages {
-		prompt += tokens(msg.Text)
-	}
+	prompt, images := promptTokens(req)
 	completion = tokens(rep.Content)
 	cost = rep.Cost
 	if cost == 0 {
-		cost = m.cost(prompt, completion, 0)
+		cost = m.cost(prompt, completion, images, 0)
 	}
-	cost /= 2 // the batch price
+	cost /= 2 // the batch price (RULES.md T18: batch-quickstart, "Pricing", 50%)
 	s.mu.Lock()
 	broke := s.usage >= s.credits
 	if !broke {
@@ -488,240 +499,4 @@ func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, p
 	}
 	res["response"] = map[string]any{"status_code": 200, "request_id": id, "body": body}
 	return res, prompt, completion, cost, true
-}
-
-// batchObject is a batch's JSON; st.mu is held.
-func (s *Server) batchObject(b *fakeBatch, listed bool) map[string]any {
-	s.advance(b, s.clock())
-	var final, provider, usage, errObj, results any
-	if !b.final.IsZero() {
-		final = b.final.Unix()
-	}
-	if b.status != "validating" && b.status != "failed" {
-		provider = "OpenRouterTest"
-	}
-	if b.usage != nil {
-		usage = b.usage
-	}
-	if b.status == "failed" {
-		errObj = map[string]any{"message": b.invalid}
-	}
-	if s.batch.inline && !listed && b.final.After(time.Time{}) {
-		results = b.results
-		if results == nil || len(b.results) == 0 {
-			results = []any{}
-		}
-	}
-	return map[string]any{"id": b.id, "object": "batch", "endpoint": b.endpoint, "model": b.model,
-		"completion_window": b.window, "status": b.status, "provider": provider,
-		"created_at": b.created.Unix(), "finalized_at": final, "expires_at": b.created.Add(24 * time.Hour).Unix(),
-		"request_counts": map[string]int{"total": len(b.items), "completed": b.completed, "failed": b.failed},
-		"usage":          usage, "results": results, "error": errObj}
-}
-
-// findBatch returns the batch with the path's ID, or answers 404; st.mu
-// is held.
-func (s *Server) findBatch(w http.ResponseWriter, r *http.Request) *fakeBatch {
-	id := r.PathValue("id")
-	for _, b := range s.batch.list {
-		if b.id == id {
-			return b
-		}
-	}
-	writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Batch not found: " + id})
-	return nil
-}
-
-func (s *Server) handleBatchGet(w http.ResponseWriter, r *http.Request) {
-	if !s.authorized(w, r, s.Key, s.ManagementKey) {
-		return
-	}
-	st := &s.batch
-	st.mu.Lock()
-	st.stats.Polls++
-	b := s.findBatch(w, r)
-	var obj map[string]any
-	if b != nil {
-		obj = s.batchObject(b, false)
-	}
-	st.mu.Unlock()
-	if b != nil {
-		writeJSON(w, http.StatusOK, obj)
-	}
-}
-
-func terminal(status string) bool {
-	return status == "completed" || status == "failed" || status == "expired" || status == "cancelled"
-}
-
-func (s *Server) handleBatchResults(w http.ResponseWriter, r *http.Request) {
-	if !s.authorized(w, r, s.Key, s.ManagementKey) {
-		return
-	}
-	st := &s.batch
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.inline {
-		writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Not Found: " + r.Method + " " + r.URL.Path})
-		return
-	}
-	st.stats.ResultPages++
-	b := s.findBatch(w, r)
-	if b == nil {
-		return
-	}
-	s.advance(b, s.clock())
-	if !terminal(b.status) {
-		writeError(w, http.StatusConflict, ErrorBody{Code: 409, Message: "Batch " + b.id + " is " + b.status + ": results are available once it is finished"})
-		return
-	}
-	q := r.URL.Query()
-	limit := 100
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			writeError(w, 400, ErrorBody{Code: 400, Message: "limit must be an integer from 1 through 1000"})
-			return
-		}
-		limit = n
-	}
-	start := 0
-	if c := q.Get("cursor"); c != "" {
-		dec, err := base64.RawURLEncoding.DecodeString(c)
-		id, off, found := strings.Cut(string(dec), ":")
-		n, aerr := strconv.Atoi(off)
-		if err != nil || !found || id != b.id || aerr != nil || n < 0 || n > len(b.results) {
-			writeError(w, 400, ErrorBody{Code: 400, Message: "Invalid cursor"})
-			return
-		}
-		start = n
-	}
-	end := min(start+limit, len(b.results))
-	var next any
-	if end < len(b.results) {
-		next = base64.RawURLEncoding.EncodeToString([]byte(b.id + ":" + strconv.Itoa(end)))
-	}
-	data := b.results[start:end]
-	if data == nil {
-		data = []map[string]any{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data, "has_more": next != nil, "next_cursor": next})
-}
-
-// parseTime reads a list filter: RFC 3339 or Unix seconds.
-func parseTime(v string) (time.Time, bool) {
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return time.Unix(n, 0), true
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	return t, err == nil
-}
-
-func (s *Server) handleBatchList(w http.ResponseWriter, r *http.Request) {
-	if !s.authorized(w, r, s.Key, s.ManagementKey) {
-		return
-	}
-	q := r.URL.Query()
-	limit := 20
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			writeError(w, 400, ErrorBody{Code: 400, Message: "limit must be an integer from 1 through 100"})
-			return
-		}
-		limit = n
-	}
-	var after, before time.Time
-	for _, f := range []struct {
-		key string
-		dst *time.Time
-	}{{"created_after", &after}, {"created_before", &before}} {
-		if v := q.Get(f.key); v != "" {
-			t, ok := parseTime(v)
-			if !ok {
-				writeError(w, 400, ErrorBody{Code: 400, Message: f.key + " must be a timestamp"})
-				return
-			}
-			*f.dst = t
-		}
-	}
-	st := &s.batch
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.stats.Lists++
-	skipping := q.Get("after") != ""
-	data := []map[string]any{}
-	more := false
-	for i := len(st.list) - 1; i >= 0; i-- { // newest first
-		b := st.list[i]
-		if skipping {
-			skipping = b.id != q.Get("after")
-			continue
-		}
-		obj := s.batchObject(b, true)
-		if !after.IsZero() && !b.created.After(after) || !before.IsZero() && !b.created.Before(before) ||
-			len(q["status"]) > 0 && !slices.Contains(q["status"], b.status) {
-			continue
-		}
-		if len(data) == limit {
-			more = true
-			break
-		}
-		data = append(data, obj)
-	}
-	var first, last any
-	if len(data) > 0 {
-		first, last = data[0]["id"], data[len(data)-1]["id"]
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data, "first_id": first, "last_id": last, "has_more": more})
-}
-
-func (s *Server) handleBatchCancel(w http.ResponseWriter, r *http.Request) {
-	if !s.authorized(w, r, s.Key, s.ManagementKey) {
-		return
-	}
-	st := &s.batch
-	st.mu.Lock()
-	st.stats.Cancels++
-	b := s.findBatch(w, r)
-	if b == nil {
-		st.mu.Unlock()
-		return
-	}
-	now := s.clock()
-	s.advance(b, now)
-	if terminal(b.status) {
-		st.mu.Unlock()
-		writeError(w, http.StatusConflict, ErrorBody{Code: 409, Message: "Batch " + b.id + " is already " + b.status})
-		return
-	}
-	if b.cancelAt.IsZero() {
-		b.cancelAt = now
-	}
-	obj := s.batchObject(b, false)
-	st.mu.Unlock()
-	writeJSON(w, http.StatusOK, obj)
-}
-
-func (s *Server) handleBatchDelete(w http.ResponseWriter, r *http.Request) {
-	if !s.authorized(w, r, s.Key, s.ManagementKey) {
-		return
-	}
-	st := &s.batch
-	st.mu.Lock()
-	b := s.findBatch(w, r)
-	if b == nil {
-		st.mu.Unlock()
-		return
-	}
-	s.advance(b, s.clock())
-	if !terminal(b.status) {
-		st.mu.Unlock()
-		writeError(w, http.StatusConflict, ErrorBody{Code: 409, Message: "Batch " + b.id + " is " + b.status + ": cancel it before deleting it"})
-		return
-	}
-	st.list = slices.DeleteFunc(st.list, func(x *fakeBatch) bool { return x == b })
-	st.stats.Deletes++
-	st.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"id": b.id, "object": "batch", "deletion": map[string]any{"openrouter": "deleted"}})
 }

@@ -3,7 +3,6 @@ package openroutertest
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -44,12 +43,15 @@ type Architecture struct {
 	InstructType     *string  `json:"instruct_type"`
 }
 
-// Pricing is USD per unit as decimal strings, as the API sends it.
+// Pricing is USD per unit as decimal strings, as the API sends it. Image
+// is per input image, ImageOutput per output image (OpenAPI
+// schemas/PublicPricing).
 type Pricing struct {
-	Prompt     string `json:"prompt"`
-	Completion string `json:"completion"`
-	Request    string `json:"request"`
-	Image      string `json:"image"`
+	Prompt      string `json:"prompt"`
+	Completion  string `json:"completion"`
+	Request     string `json:"request"`
+	Image       string `json:"image"`
+	ImageOutput string `json:"image_output,omitempty"`
 }
 
 // TopProvider is the limits of a model's top provider.
@@ -64,12 +66,6 @@ func (m Model) Supports(param string) bool { return slices.Contains(m.SupportedP
 
 // OutputsImage reports whether the model can answer with images.
 func (m Model) OutputsImage() bool { return slices.Contains(m.Architecture.OutputModalities, "image") }
-
-func (m Model) cost(prompt, completion, images int) float64 {
-	p := func(s string) float64 { f, _ := strconv.ParseFloat(s, 64); return f }
-	return float64(prompt)*p(m.Pricing.Prompt) + float64(completion)*p(m.Pricing.Completion) +
-		float64(images)*p(m.Pricing.Image) + p(m.Pricing.Request)
-}
 
 var textParams = []string{"frequency_penalty", "max_tokens", "presence_penalty", "response_format", "seed", "stop",
 	"structured_outputs", "temperature", "tool_choice", "tools", "top_p"}

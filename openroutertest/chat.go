@@ -9,96 +9,6 @@ import (
 	"time"
 )
 
-// Request is a chat completion request as the server received it.
-type Request struct {
-	Model          string
-	Messages       []RequestMessage
-	ResponseFormat json.RawMessage // the response_format object, if sent
-	Modalities     []string
-	ImageConfig    map[string]any
-	Stream         bool
-	HasTools       bool
-	// Body is the whole JSON body, decoded.
-	Body map[string]any
-	// Raw is the body as sent.
-	Raw    []byte
-	Header http.Header
-
-	srv *Server
-}
-
-// RequestMessage is one message of a Request; Text joins its text parts.
-type RequestMessage struct {
-	Role string
-	Text string
-}
-
-// LastUserText returns the text of the last user message.
-func (r Request) LastUserText() string {
-	for i := len(r.Messages) - 1; i >= 0; i-- {
-		if r.Messages[i].Role == "user" {
-			return r.Messages[i].Text
-		}
-	}
-	return ""
-}
-
-// ResponseFormatType returns response_format.type ("json_object",
-// "json_schema") or "".
-func (r Request) ResponseFormatType() string {
-	var f struct {
-		Type string `json:"type"`
-	}
-	_ = json.Unmarshal(r.ResponseFormat, &f)
-	return f.Type
-}
-
-// WantsImage reports whether the request asked for image output.
-func (r Request) WantsImage() bool {
-	for _, m := range r.Modalities {
-		if m == "image" {
-			return true
-		}
-	}
-	return false
-}
-
-func parseRequest(raw []byte, h http.Header) (Request, error) {
-	req := Request{Raw: raw, Header: h.Clone()}
-	var w struct {
-		Model    string `json:"model"`
-		Messages []struct {
-			Role    string          `json:"role"`
-			Content json.RawMessage `json:"content"`
-		} `json:"messages"`
-		ResponseFormat json.RawMessage `json:"response_format"`
-		Modalities     []string        `json:"modalities"`
-		ImageConfig    map[string]any  `json:"image_config"`
-		Stream         bool            `json:"stream"`
-		Tools          []any           `json:"tools"`
-	}
-	if err := json.Unmarshal(raw, &w); err != nil {
-		return req, err
-	}
-	_ = json.Unmarshal(raw, &req.Body)
-	req.Model, req.ResponseFormat, req.Modalities = w.Model, w.ResponseFormat, w.Modalities
-	req.ImageConfig, req.Stream, req.HasTools = w.ImageConfig, w.Stream, len(w.Tools) > 0
-	for _, m := range w.Messages {
-		rm := RequestMessage{Role: m.Role}
-		var s string
-		var parts []struct{ Type, Text string }
-		if json.Unmarshal(m.Content, &s) == nil {
-			rm.Text = s
-		} else if json.Unmarshal(m.Content, &parts) == nil {
-			for _, p := range parts {
-				rm.Text += p.Text
-			}
-		}
-		req.Messages = append(req.Messages, rm)
-	}
-	return req, nil
-}
-
 // Reply is how the server answers one chat completion. The zero value is
 // a 200 with an empty answer; set the fields for what to send.
 type Reply struct {
@@ -212,12 +122,15 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
 	req, perr := parseRequest(raw, r.Header)
 	req.srv = s
+	invalid := requestProblem(raw, perr)
 	s.mu.Lock()
 	if s.record {
 		s.requests = append(s.requests, req)
 	}
 	var scripted *Reply
-	if len(s.script) > 0 {
+	// A request OpenRouter refuses with a 400 is refused before any work
+	// (RULES.md E2, S2), so it does not take a scripted reply either.
+	if invalid == "" && len(s.script) > 0 {
 		scripted = &s.script[0]
 		s.script = s.script[1:]
 	}
@@ -247,24 +160,23 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.reply(w, r, req, *scripted)
 		return
 	}
-	if perr != nil {
-		writeError(w, 400, ErrorBody{Code: 400, Message: "Invalid JSON body: " + perr.Error()})
-		return
-	}
-	if msg := checkRequest(raw); msg != "" {
-		writeError(w, 400, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "invalid_request"}})
-		return
-	}
-	if len(req.Messages) == 0 {
-		writeError(w, 400, ErrorBody{Code: 400, Message: "Input required: specify \"messages\"", Metadata: map[string]any{"error_type": "invalid_request"}})
+	if invalid != "" {
+		// RULES.md E2: 400, error_type invalid_request, nothing billed.
+		writeError(w, 400, ErrorBody{Code: 400, Message: invalid, Metadata: map[string]any{"error_type": "invalid_request"}})
 		return
 	}
 	m, ok := s.lookup(req.Model)
 	if !ok {
+		// RULES.md E4: docs api_reference/errors-and-debugging.mdx, "Unknown
+		// model id": always 400.
 		writeError(w, 400, ErrorBody{Code: 400, Message: req.Model + " is not a valid model ID"})
 		return
 	}
 	req.Model = m.ID
+	if msg := contextProblem(m, req); msg != "" {
+		writeError(w, 400, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "context_length_exceeded"}})
+		return
+	}
 	if name, strict, sch, ok := req.jsonSchema(); ok {
 		if msg := checkSchema(name, strict, sch); msg != "" {
 			raw, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": "invalid_request_error"}})
@@ -273,6 +185,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if req.HasTools && !m.Supports("tools") {
+		// RULES.md C13: the 404 OpenRouter answers (digest §4.5, seen verbatim).
 		writeError(w, 404, ErrorBody{Code: 404, Message: "No endpoints found that support tool use. To learn more about provider routing, visit: https://openrouter.ai/docs/guides/routing/provider-selection"})
 		return
 	}
@@ -360,6 +273,8 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, req Request, rep 
 		s.streamReply(w, r, id, req, rep)
 		return
 	}
+	// RULES.md B1: docs api_reference/streaming.mdx, "The generation ID is
+	// returned in the X-Generation-Id response header for all endpoints".
 	w.Header().Set("X-Generation-Id", id)
 	if rep.Error != nil {
 		writeJSON(w, status, map[string]any{"id": id, "error": rep.Error, "user_id": "user_openroutertest"})
@@ -418,15 +333,12 @@ func (s *Server) bill(id string, req Request, rep Reply) map[string]any {
 	if finish == "" {
 		finish = "stop"
 	}
-	prompt := 0
-	for _, m := range req.Messages {
-		prompt += tokens(m.Text)
-	}
-	completion := tokens(rep.Content) + 1290*len(rep.Images)
+	prompt, inputImages := promptTokens(req)
+	completion := tokens(rep.Content) + OutputImageTokens*len(rep.Images)
 	cost := rep.Cost
 	m, _ := s.lookup(req.Model)
 	if cost == 0 {
-		cost = m.cost(prompt, completion, len(rep.Images))
+		cost = m.cost(prompt, completion, inputImages, len(rep.Images))
 	}
 	model := req.Model
 	if model == "" {
@@ -443,7 +355,7 @@ func (s *Server) bill(id string, req Request, rep Reply) map[string]any {
 	if req.WantsReasoning() {
 		reasoning = 12
 	}
-	g := generation(id, model, req, finish, cost, prompt, completion, reasoning, searches, len(rep.Images), s.latency.Milliseconds())
+	g := generation(id, model, req, finish, cost, prompt, completion, reasoning, searches, len(rep.Images), inputImages, s.latency.Milliseconds())
 	var upstream any
 	if rep.UpstreamCost > 0 {
 		upstream = rep.UpstreamCost
@@ -460,7 +372,7 @@ func (s *Server) bill(id string, req Request, rep Reply) map[string]any {
 	u := map[string]any{"prompt_tokens": prompt, "completion_tokens": completion,
 		"total_tokens": prompt + completion, "cost": cost, "is_byok": upstream != nil,
 		"prompt_tokens_details":     map[string]any{"cached_tokens": rep.CachedTokens, "cache_write_tokens": 0, "audio_tokens": 0, "video_tokens": 0},
-		"completion_tokens_details": map[string]any{"reasoning_tokens": reasoning, "audio_tokens": 0, "image_tokens": 1290 * len(rep.Images)},
+		"completion_tokens_details": map[string]any{"reasoning_tokens": reasoning, "audio_tokens": 0, "image_tokens": OutputImageTokens * len(rep.Images)},
 		"cost_details":              map[string]any{"upstream_inference_cost": upstream, "upstream_inference_prompt_cost": promptCost, "upstream_inference_completions_cost": cost - promptCost},
 	}
 	if searches > 0 {
@@ -471,7 +383,7 @@ func (s *Server) bill(id string, req Request, rep Reply) map[string]any {
 
 // generation is the /generation record of a completion, with every key
 // the API document marks required.
-func generation(id, model string, req Request, finish string, cost float64, prompt, completion, reasoning, searches, images int, latencyMS int64) map[string]any {
+func generation(id, model string, req Request, finish string, cost float64, prompt, completion, reasoning, searches, images, inputImages int, latencyMS int64) map[string]any {
 	engine := any(nil)
 	if searches > 0 {
 		engine = "exa"
@@ -480,7 +392,7 @@ func generation(id, model string, req Request, finish string, cost float64, prom
 		"upstream_id": "chatcmpl-" + id, "upstream_inference_cost": nil, "cache_discount": nil, "is_byok": false,
 		"tokens_prompt": prompt, "tokens_completion": completion, "native_tokens_prompt": prompt,
 		"native_tokens_completion": completion, "native_tokens_reasoning": reasoning, "native_tokens_cached": 0,
-		"native_tokens_completion_images": 1290 * images, "num_media_prompt": 0, "num_input_audio_prompt": 0,
+		"native_tokens_completion_images": OutputImageTokens * images, "num_media_prompt": inputImages, "num_input_audio_prompt": 0,
 		"num_media_completion": images, "num_search_results": 5 * searches, "num_fetches": 0, "web_search_engine": engine,
 		"finish_reason": finish, "native_finish_reason": finish, "streamed": req.Stream, "cancelled": false,
 		"latency": float64(latencyMS) + 12, "moderation_latency": nil, "generation_time": float64(latencyMS) + 40,

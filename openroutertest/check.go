@@ -24,8 +24,10 @@ var providerKeys = map[string]bool{
 }
 
 // checkRequest returns why the API would refuse the body with a 400, or
-// "": content parts of an unknown type or without their object, tools of
-// an unknown type, unknown provider preferences.
+// "": messages breaking their role's schema (messages.go), content parts
+// of an unknown type or without their object, tools of an unknown type or
+// a bad name, parameters out of range (params.go), unknown provider
+// preferences.
 func checkRequest(raw []byte) string {
 	var w struct {
 		Messages []struct {
@@ -35,8 +37,12 @@ func checkRequest(raw []byte) string {
 		Tools    []map[string]json.RawMessage `json:"tools"`
 		Provider map[string]json.RawMessage   `json:"provider"`
 	}
-	if json.Unmarshal(raw, &w) != nil {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(raw, &w) != nil || json.Unmarshal(raw, &top) != nil {
 		return "" // reported as invalid JSON elsewhere
+	}
+	if msg := checkMessages(top["messages"]); msg != "" {
+		return msg
 	}
 	for i, m := range w.Messages {
 		c := strings.TrimSpace(string(m.Content))
@@ -65,6 +71,12 @@ func checkRequest(raw []byte) string {
 		case !serverTools[typ]:
 			return fmt.Sprintf("tools[%d].type: Invalid input: %q is not function or a server tool", i, typ)
 		}
+	}
+	if msg := checkTools(w.Tools); msg != "" {
+		return msg
+	}
+	if msg := checkParams(top); msg != "" {
+		return msg
 	}
 	for k := range w.Provider {
 		if !providerKeys[k] {

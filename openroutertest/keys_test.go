@@ -33,7 +33,7 @@ func keyCall(t *testing.T, srv *openroutertest.Server, method, path, key, body s
 	return resp.StatusCode, out
 }
 
-const chatBody = `{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}`
+const helloBody = `{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}`
 
 // TestKeyRules checks the fake's key rules against OpenRouter's: the
 // account's credits give the key no limit (/key "limit": null), a key
@@ -55,13 +55,13 @@ func TestKeyRules(t *testing.T) {
 		t.Errorf("GET /credits with the management key: %d %v", st, cr)
 	}
 	for _, path := range []string{"/chat/completions", "/embeddings"} {
-		st, e := keyCall(t, srv, "POST", path, srv.ManagementKey, chatBody)
+		st, e := keyCall(t, srv, "POST", path, srv.ManagementKey, helloBody)
 		errObj, _ := e["error"].(map[string]any)
 		if msg, _ := errObj["message"].(string); st != 403 || !strings.Contains(msg, "Management keys") {
 			t.Errorf("POST %s with the management key: %d %v, want 403", path, st, e)
 		}
 	}
-	if st, _ := keyCall(t, srv, "POST", "/chat/completions", srv.Key, chatBody); st != 200 {
+	if st, _ := keyCall(t, srv, "POST", "/chat/completions", srv.Key, helloBody); st != 200 {
 		t.Errorf("chat with the ordinary key: %d", st)
 	}
 
@@ -74,10 +74,10 @@ func TestKeyRules(t *testing.T) {
 	if st, _ := keyCall(t, limited, "GET", "/credits", "sk-or-v1-mgmt-test", ""); st != 200 {
 		t.Errorf("WithManagementKey: /credits %d", st)
 	}
-	if st, _ := keyCall(t, limited, "POST", "/chat/completions", limited.Key, chatBody); st != 200 { // spends past the limit
+	if st, _ := keyCall(t, limited, "POST", "/chat/completions", limited.Key, helloBody); st != 200 { // spends past the limit
 		t.Fatalf("first chat under the limit: %d", st)
 	}
-	st, e := keyCall(t, limited, "POST", "/chat/completions", limited.Key, chatBody)
+	st, e := keyCall(t, limited, "POST", "/chat/completions", limited.Key, helloBody)
 	errObj, _ := e["error"].(map[string]any)
 	if md, _ := errObj["metadata"].(map[string]any); st != 403 || md["limit_source"] != openroutertest.KeyLimit {
 		t.Errorf("spent key limit: %d %v, want 403 with limit_source openrouter_key_limit", st, e)

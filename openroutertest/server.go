@@ -128,6 +128,7 @@ func NewServer(opts ...Option) *Server {
 		stats:         Stats{Status: map[int]int{}},
 		gens:          map[string]map[string]any{},
 		ext:           newExtra(),
+		batch:         batchState{pageSize: DefaultBatchResultsPageSize, seed: 1},
 	}
 	for _, o := range opts {
 		o(s)
@@ -163,7 +164,9 @@ func (s *Server) Client(opts ...openrouter.Option) *openrouter.Client {
 
 // Enqueue queues replies: each of the next chat completions is answered by
 // the next reply (a reply with Times n answers n of them), before any
-// check of the key, model or credits. See ErrorReply and friends.
+// check of the key, model or credits. A request OpenRouter would refuse
+// as malformed (RULES.md C1-C12) gets its 400 and leaves the queue as it
+// is. See ErrorReply and friends.
 func (s *Server) Enqueue(replies ...Reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -285,7 +288,9 @@ func writeError(w http.ResponseWriter, status int, e ErrorBody) {
 }
 
 // authorized checks the Bearer key the way OpenRouter answers: no header
-// gives "No auth credentials found", an unknown key "User not found.".
+// gives "No auth credentials found", an unknown key "User not found."
+// (RULES.md A1, A2: docs api_reference/authentication.mdx, Bearer tokens;
+// the messages as OpenRouter sends them).
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request, keys ...string) bool {
 	auth := r.Header.Get("Authorization")
 	key, ok := strings.CutPrefix(auth, "Bearer ")

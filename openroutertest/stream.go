@@ -42,52 +42,91 @@ type StreamScript struct {
 	BeforeChunk func(i int)
 }
 
-// streamReply answers a streamed request with server-sent events. A
-// reply's Error (with status 200) becomes an error event after
-// Stream.After chunks.
+// sse writes one stream's server-sent events.
+type sse struct {
+	w     http.ResponseWriter
+	fl    http.Flusher
+	eol   string
+	quiet bool // no keep-alive comments
+	id    string
+	model string
+}
+
+// send writes one event (or comment) and flushes it; false means the
+// client went away.
+func (e *sse) send(line string) bool {
+	_, err := io.WriteString(e.w, line+e.eol+e.eol)
+	if e.fl != nil {
+		e.fl.Flush()
+	}
+	return err == nil
+}
+
+// comment sends a keep-alive comment, unless the script leaves them out.
+func (e *sse) comment() bool { return e.quiet || e.send(": OPENROUTER PROCESSING") }
+
+// event sends one chat.completion.chunk with choices and extra fields.
+func (e *sse) event(choices []any, extra map[string]any) bool {
+	v := map[string]any{"id": e.id, "provider": "OpenRouterTest", "model": e.model, "object": "chat.completion.chunk",
+		"created": time.Now().Unix(), "choices": choices, "system_fingerprint": Fingerprint}
+	for k, x := range extra {
+		v[k] = x
+	}
+	b, _ := json.Marshal(v)
+	return e.send("data: " + string(b))
+}
+
+// delta is the choices of a chunk carrying d.
+func delta(d map[string]any, finish any) []any {
+	return []any{map[string]any{"index": 0, "delta": d, "finish_reason": finish, "native_finish_reason": finish}}
+}
+
+// streamReply answers a streamed request with server-sent events, in
+// steps: the headers, the preamble (debug echo, reasoning), the content
+// chunks, then the tail (images, tool calls, citations, finish, usage,
+// [DONE]). A reply's Error (with status 200) becomes an error event
+// after Stream.After chunks.
 func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, req Request, rep Reply) {
-	sc := rep.Stream
+	e := s.startStream(w, id, req, rep.Stream)
+	if !e.comment() {
+		return
+	}
+	if rep.Stream.OnlyComments {
+		e.comment()
+		return
+	}
+	if !streamPreamble(e, req) {
+		s.noteAbort()
+		return
+	}
+	if !s.streamContent(e, r, req, rep) {
+		return
+	}
+	s.streamTail(e, id, req, rep)
+}
+
+// startStream writes the stream's headers, X-Generation-Id among them
+// (RULES.md B1), and returns its event writer.
+func (s *Server) startStream(w http.ResponseWriter, id string, req Request, sc StreamScript) *sse {
 	fl, _ := w.(http.Flusher)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Generation-Id", id)
 	w.WriteHeader(http.StatusOK)
-	eol := "\n"
+	e := &sse{w: w, fl: fl, eol: "\n", quiet: sc.NoComments, id: id, model: req.Model}
 	if sc.CRLF {
-		eol = "\r\n"
+		e.eol = "\r\n"
 	}
-	send := func(line string) bool {
-		_, err := io.WriteString(w, line+eol+eol)
-		if fl != nil {
-			fl.Flush()
-		}
-		return err == nil
-	}
-	comment := func() bool { return sc.NoComments || send(": OPENROUTER PROCESSING") }
-	model := req.Model
 	if m, ok := s.lookup(req.Model); ok {
-		model = m.ID
+		e.model = m.ID
 	}
-	event := func(choices []any, extra map[string]any) bool {
-		v := map[string]any{"id": id, "provider": "OpenRouterTest", "model": model, "object": "chat.completion.chunk",
-			"created": time.Now().Unix(), "choices": choices, "system_fingerprint": Fingerprint}
-		for k, x := range extra {
-			v[k] = x
-		}
-		b, _ := json.Marshal(v)
-		return send("data: " + string(b))
-	}
-	delta := func(d map[string]any, finish any) []any {
-		return []any{map[string]any{"index": 0, "delta": d, "finish_reason": finish, "native_finish_reason": finish}}
-	}
-	if !comment() {
-		return
-	}
-	if sc.OnlyComments {
-		comment()
-		return
-	}
+	return e
+}
+
+// streamPreamble sends the debug echo and the reasoning chunk when the
+// request asked for them; false means the client went away.
+func streamPreamble(e *sse, req Request) bool {
 	if d, _ := req.Body["debug"].(map[string]any); d["echo_upstream_body"] == true {
 		upstream := make(map[string]any, len(req.Body))
 		for k, v := range req.Body {
@@ -95,49 +134,61 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 				upstream[k] = v
 			}
 		}
-		if !event([]any{}, map[string]any{"debug": map[string]any{"echo_upstream_body": upstream}}) {
-			s.noteAbort()
-			return
+		if !e.event([]any{}, map[string]any{"debug": map[string]any{"echo_upstream_body": upstream}}) {
+			return false
 		}
 	}
-	wantLogprobs, topLogprobs := req.WantsLogprobs()
 	if req.WantsReasoning() {
 		d := map[string]any{"role": "assistant", "content": "", "reasoning": fakeReasoning, "reasoning_details": reasoningDetails()}
-		if !event(delta(d, nil), nil) {
-			s.noteAbort()
-			return
-		}
+		return e.event(delta(d, nil), nil)
 	}
-	pieces := sc.Pieces
-	if pieces == nil {
-		for c := rep.Content; c != ""; {
-			n := min(8, len(c))
-			pieces, c = append(pieces, c[:n]), c[n:]
-		}
+	return true
+}
+
+// streamPieces is the content split into chunks: the script's pieces, or
+// 8 bytes each.
+func streamPieces(rep Reply) []string {
+	if rep.Stream.Pieces != nil {
+		return rep.Stream.Pieces
 	}
+	var pieces []string
+	for c := rep.Content; c != ""; {
+		n := min(8, len(c))
+		pieces, c = append(pieces, c[:n]), c[n:]
+	}
+	return pieces
+}
+
+// streamContent sends the content chunks, with a comment after each; at
+// chunk Stream.After it cuts, stalls or sends the reply's error instead
+// of going on. It reports whether the stream goes on to its tail.
+func (s *Server) streamContent(e *sse, r *http.Request, req Request, rep Reply) bool {
+	sc := rep.Stream
+	pieces := streamPieces(rep)
+	wantLogprobs, topLogprobs := req.WantsLogprobs()
 	for i := 0; ; i++ {
 		if i == sc.After {
 			switch {
 			case sc.Cut:
-				s.cancelGeneration(id, req, rep, pieces[:min(i, len(pieces))])
+				s.cancelGeneration(e.id, req, rep, pieces[:min(i, len(pieces))])
 				panic(http.ErrAbortHandler) // the connection is closed mid-body
 			case sc.Stall:
-				s.stall(r, sc.StallComments, comment)
-				return
+				s.stall(r, sc.StallComments, e.comment)
+				return false
 			case rep.Error != nil:
-				event(delta(map[string]any{"content": ""}, "error"), map[string]any{"error": rep.Error})
-				return
+				e.event(delta(map[string]any{"content": ""}, "error"), map[string]any{"error": rep.Error})
+				return false
 			}
 		}
 		if i >= len(pieces) {
-			break
+			return true
 		}
 		if sc.BeforeChunk != nil {
 			sc.BeforeChunk(i)
 		}
 		if sc.Delay > 0 && !pause(r, sc.Delay) {
 			s.noteAbort()
-			return
+			return false
 		}
 		d := map[string]any{"content": pieces[i]}
 		if i == 0 {
@@ -147,26 +198,33 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 		if wantLogprobs {
 			choices[0].(map[string]any)["logprobs"] = map[string]any{"content": logprobs(pieces[i], topLogprobs), "refusal": nil}
 		}
-		if !event(choices, nil) || !comment() {
+		if !e.event(choices, nil) || !e.comment() {
 			s.noteAbort()
-			return
+			return false
 		}
 	}
+}
+
+// streamTail sends what follows the content: images, tool calls,
+// citations, the finish chunk, the usage chunk (which bills the answer)
+// and [DONE], as the script allows.
+func (s *Server) streamTail(e *sse, id string, req Request, rep Reply) {
+	sc := rep.Stream
 	if len(rep.Images) > 0 {
-		event(delta(map[string]any{"images": imageParts(rep.Images)}, nil), nil)
+		e.event(delta(map[string]any{"images": imageParts(rep.Images)}, nil), nil)
 	}
 	for _, d := range toolCallDeltas(rep.ToolCalls) {
-		event(delta(d, nil), nil)
+		e.event(delta(d, nil), nil)
 	}
 	if req.WantsWebSearch() {
-		event(delta(map[string]any{"content": "", "annotations": citations(rep.Content)}, nil), nil)
+		e.event(delta(map[string]any{"content": "", "annotations": citations(rep.Content)}, nil), nil)
 	}
 	finish := rep.FinishReason
 	if finish == "" {
 		finish = "stop"
 	}
 	if !sc.NoFinish {
-		event(delta(map[string]any{"content": "", "role": "assistant"}, finish), nil)
+		e.event(delta(map[string]any{"content": "", "role": "assistant"}, finish), nil)
 	}
 	if !sc.NoUsage {
 		u := s.bill(id, req, rep)
@@ -176,14 +234,14 @@ func (s *Server) streamReply(w http.ResponseWriter, r *http.Request, id string, 
 		}
 		extra := map[string]any{"usage": u}
 		if req.WantsMetadata() {
-			extra["openrouter_metadata"] = routerMetadata(model)
+			extra["openrouter_metadata"] = routerMetadata(e.model)
 		}
-		event(choices, extra)
+		e.event(choices, extra)
 	} else if !rep.lost {
 		s.bill(id, req, rep) // billed and recorded all the same
 	}
 	if !sc.NoDone {
-		send("data: [DONE]")
+		e.send("data: [DONE]")
 	}
 }
 
