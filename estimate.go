@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 )
 
 // BatchDiscount is the share of the per-token price a batch request
@@ -135,87 +134,4 @@ func completionBound(req *ChatRequest, m *Model, prompt int) int {
 		return m.ContextLength - prompt
 	}
 	return 0
-}
-
-// Funds is what the account may spend: the credits left and the key's
-// remaining limit, each nil when unknown (the credits need a management
-// key; a key without a limit has no remaining limit).
-type Funds struct {
-	Credits      *float64 // total credits less total usage, USD
-	KeyRemaining *float64 // the key's limit_remaining, USD
-}
-
-// Available returns the smaller of the known figures, and false when
-// neither is known.
-func (f *Funds) Available() (float64, bool) {
-	switch {
-	case f.Credits != nil && f.KeyRemaining != nil:
-		return min(*f.Credits, *f.KeyRemaining), true
-	case f.Credits != nil:
-		return *f.Credits, true
-	case f.KeyRemaining != nil:
-		return *f.KeyRemaining, true
-	}
-	return 0, false
-}
-
-// InsufficientFundsError refuses a job whose estimate the account cannot
-// cover. It matches [ErrInsufficientCredits]; nothing was sent.
-type InsufficientFundsError struct {
-	Estimate *CostEstimate
-	Funds    Funds
-}
-
-// Error gives the estimate and both figures of the funds.
-func (e *InsufficientFundsError) Error() string {
-	avail, _ := e.Funds.Available()
-	s := fmt.Sprintf("openrouter: insufficient credits: the job may cost up to $%.4f (%d requests", e.Estimate.Cost, e.Estimate.Requests)
-	if e.Estimate.Batch {
-		s += ", batch price"
-	}
-	s += fmt.Sprintf(") but $%.4f is available (credits left: %s; key limit left: %s)", avail, usd(e.Funds.Credits), usd(e.Funds.KeyRemaining))
-	return s
-}
-
-// Unwrap returns ErrInsufficientCredits.
-func (e *InsufficientFundsError) Unwrap() error { return ErrInsufficientCredits }
-
-func usd(v *float64) string {
-	if v == nil {
-		return "unknown"
-	}
-	return fmt.Sprintf("$%.4f", *v)
-}
-
-// CheckFunds reads the key's remaining limit (Key) and the credits left
-// (Credits, which needs a management key: a 403 leaves them unknown) and
-// returns an *[InsufficientFundsError] when the smaller known figure is
-// below est.Cost. When neither figure is known, it returns the empty
-// Funds and no error: nothing says the job cannot be paid.
-func (c *Client) CheckFunds(ctx context.Context, est *CostEstimate) (*Funds, error) {
-	if est == nil {
-		return nil, invalid("nil *CostEstimate")
-	}
-	if est.Cost < 0 || math.IsNaN(est.Cost) || math.IsInf(est.Cost, 0) {
-		return nil, invalid("estimated cost %v is not an amount", est.Cost)
-	}
-	f := &Funds{}
-	k, err := c.CheckKey(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f.KeyRemaining = k.LimitRemaining
-	cr, err := c.Credits(ctx)
-	switch {
-	case err == nil:
-		left := cr.Remaining()
-		f.Credits = &left
-	case errors.Is(err, ErrForbidden):
-	default:
-		return nil, err
-	}
-	if avail, ok := f.Available(); ok && avail < est.Cost {
-		return f, &InsufficientFundsError{Estimate: est, Funds: *f}
-	}
-	return f, nil
 }
