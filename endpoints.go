@@ -74,7 +74,8 @@ func parsePrices(p map[string]json.RawMessage) Pricing {
 	}
 	pr := Pricing{Prompt: price("prompt"), Completion: price("completion"), Request: price("request"),
 		Image: price("image"), WebSearch: price("web_search"), InternalReasoning: price("internal_reasoning"),
-		InputCacheRead: price("input_cache_read"), InputCacheWrite: price("input_cache_write")}
+		InputCacheRead: price("input_cache_read"), InputCacheWrite: price("input_cache_write"),
+		ImageOutput: price("image_output"), ImageToken: price("image_token")}
 	pr.Variable = variable
 	return pr
 }

@@ -39,12 +39,14 @@ type Model struct {
 }
 
 // Pricing is a model's price in USD per unit: per token for Prompt,
-// Completion, InternalReasoning and the cache prices; per request, image
-// and web search for the others. The API sends decimal strings; these are
-// numbers.
+// Completion, InternalReasoning, ImageToken and the cache prices; per
+// request, input image (Image), output image (ImageOutput) and web search
+// for the others (the OpenAPI document's PublicPricing). The API sends
+// decimal strings; these are numbers.
 type Pricing struct {
 	Prompt, Completion, Request, Image, WebSearch      float64
 	InternalReasoning, InputCacheRead, InputCacheWrite float64
+	ImageOutput, ImageToken                            float64
 	// Variable reports a price the catalogue gives as variable ("-1": a
 	// router such as openrouter/auto, priced by the model it picks); the
 	// variable prices read as 0.

@@ -1,0 +1,126 @@
+package openrouter_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/routerkit/openrouter"
+	ort "github.com/routerkit/openrouter/openroutertest"
+)
+
+// bigTools is about 30 KB of tool definitions.
+func bigTools() []openrouter.Tool {
+	var tools []openrouter.Tool
+	for i := range 30 {
+		props := map[string]any{}
+		for j := range 12 {
+			props[fmt.Sprintf("field_%d", j)] = map[string]any{"type": "string", "description": strings.Repeat("what this field holds ", 3)}
+		}
+		schema, _ := json.Marshal(map[string]any{"type": "object", "properties": props})
+		tools = append(tools, openrouter.FunctionTool(fmt.Sprintf("tool_%d", i), "A tool of the test.", schema))
+	}
+	return tools
+}
+
+// bigSchema is a json_schema response format of about 10 KB.
+func bigSchema() *openrouter.ResponseFormat {
+	props := map[string]any{}
+	for j := range 100 {
+		props[fmt.Sprintf("answer_%d", j)] = map[string]any{"type": "string", "description": "one of the answers asked for"}
+	}
+	schema, _ := json.Marshal(map[string]any{"type": "object", "properties": props})
+	return &openrouter.ResponseFormat{Type: "json_schema", JSONSchema: &openrouter.JSONSchema{Name: "answers", Schema: schema}}
+}
+
+// TestEstimateIsAnUpperBoundOfWhatIsBilled: the estimate ignored tool
+// definitions (9 prompt tokens for 30 KB of tools), the response_format
+// schema and the price per input image, so it was no upper bound. For
+// every request shape the SDK sends, the estimate must be at least what
+// the fake bills, and count what the body carries.
+func TestEstimateIsAnUpperBoundOfWhatIsBilled(t *testing.T) {
+	_, c, _ := setup(t, nil)
+	ctx := context.Background()
+	png := ort.MakePNG(16, 16)
+	user := []openrouter.Message{openrouter.UserMessage("Summarise the plot of Hamlet in two lines.")}
+	withImage := []openrouter.Message{{Role: "user", Parts: []openrouter.ContentPart{openrouter.TextPart("What is in this picture?"),
+		openrouter.ImageURLPart(ort.DataURL("image/png", png))}}}
+	tools := bigTools()
+	toolsJSON, _ := json.Marshal(tools)
+	schema := bigSchema()
+	schemaJSON, _ := json.Marshal(schema)
+	imageModel, err := c.Model(ctx, "google/gemini-2.5-flash-image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Besides the fake's bill, the estimate must count the bytes of tools
+	// and schemas (four a token at least) and the price of each input
+	// image.
+	type shape struct {
+		estimate func() (*openrouter.CostEstimate, error)
+		send     func() error
+		tokens   int     // prompt tokens the estimate must count at least
+		cost     float64 // cost the estimate must reach at least
+	}
+	chat := func(req *openrouter.ChatRequest) shape {
+		return shape{
+			estimate: func() (*openrouter.CostEstimate, error) {
+				return c.EstimateCost(ctx, []*openrouter.ChatRequest{req}, openrouter.EstimateOptions{})
+			},
+			send: func() error { _, err := c.Chat(ctx, req); return err },
+		}
+	}
+	shapes := map[string]shape{}
+	shapes["chat text"] = chat(&openrouter.ChatRequest{Model: "openai/gpt-4o-mini", MaxTokens: 300, Messages: user})
+	s := chat(&openrouter.ChatRequest{Model: "openai/gpt-4o-mini", MaxTokens: 300, Messages: user, Tools: tools})
+	s.tokens = len(toolsJSON) / 4
+	shapes["tools"] = s
+	s = chat(&openrouter.ChatRequest{Model: "openai/gpt-4o-mini", MaxTokens: 3000, Messages: user, ResponseFormat: schema})
+	s.tokens = len(schemaJSON) / 4
+	shapes["json_schema"] = s
+	s = chat(&openrouter.ChatRequest{Model: "google/gemini-2.5-flash-image", MaxTokens: 300, Messages: withImage})
+	// The same request without the image, plus the price per input
+	// image (OpenAPI PublicPricing.image).
+	textOnly, err := c.EstimateCost(ctx, []*openrouter.ChatRequest{{Model: "google/gemini-2.5-flash-image", MaxTokens: 300,
+		Messages: []openrouter.Message{openrouter.UserMessage("What is in this picture?")}}}, openrouter.EstimateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cost = textOnly.Cost + imageModel.Pricing.Image
+	shapes["input image"] = s
+	for name, req := range map[string]openrouter.ImageRequest{
+		"image output via chat": {Model: "google/gemini-2.5-flash-image", Prompt: "a red panda"},
+		"image API":             {Model: "black-forest-labs/flux.2-pro", Prompt: "a red panda", N: 2, Size: "2K"},
+	} {
+		shapes[name] = shape{
+			estimate: func() (*openrouter.CostEstimate, error) { return c.EstimateImageCost(ctx, req) },
+			send:     func() error { _, err := c.GenerateImage(ctx, req); return err },
+		}
+	}
+	emb := &openrouter.EmbeddingRequest{Model: embedModel, Input: []string{"the first text to embed", "a second, longer text to embed than the first"}}
+	shapes["embeddings"] = shape{
+		estimate: func() (*openrouter.CostEstimate, error) {
+			return c.EstimateEmbeddingCost(ctx, emb, openrouter.EstimateOptions{})
+		},
+		send: func() error { _, err := c.Embed(ctx, emb); return err },
+	}
+	for name, s := range shapes {
+		est, err := s.estimate()
+		if err != nil {
+			t.Errorf("%s: estimate: %v", name, err)
+			continue
+		}
+		before := c.Spent()
+		if err := s.send(); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		billed := c.Spent() - before
+		t.Logf("%s: estimate $%.6f (%d prompt, %d completion tokens), billed $%.6f", name, est.Cost, est.PromptTokens, est.CompletionTokens, billed)
+		if billed <= 0 || est.Cost < billed || est.Cost < s.cost || est.PromptTokens < s.tokens {
+			t.Errorf("%s: estimate $%g (%d prompt tokens); billed $%g, want at least that, $%g and %d prompt tokens", name, est.Cost, est.PromptTokens, billed, s.cost, s.tokens)
+		}
+	}
+}
