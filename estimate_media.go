@@ -46,7 +46,7 @@ func (c *Client) estimateImageAPI(ctx context.Context, req ImageRequest, model s
 	}
 	n := max(req.N, 1)
 	q := imageQuantities{images: float64(n), inputs: float64(len(req.Inputs)),
-		prompt: float64((len(req.Prompt)+bytesPerToken-1)/bytesPerToken + len(req.Inputs)*imagePartTokens),
+		prompt:     float64((len(req.Prompt)+bytesPerToken-1)/bytesPerToken + len(req.Inputs)*imagePartTokens),
 		megapixels: megapixels(req.Size)}
 	est := &CostEstimate{Requests: 1, PromptTokens: int(q.prompt), CompletionTokens: n * imageOutputTokens,
 		InputImages: len(req.Inputs), OutputImages: n}
