@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/routerkit/openrouter"
 	ort "github.com/routerkit/openrouter/openroutertest"
@@ -121,5 +123,40 @@ func TestEmbeddingBatchResultsKeepWhatWasBilled(t *testing.T) {
 	res, err = c.EmbeddingBatchResults(ctx, b.ID, req)
 	if !errors.Is(err, openrouter.ErrServer) || !strings.Contains(err.Error(), "different sizes") || res == nil || res.Requests != 3 {
 		t.Errorf("mixed sizes: res %+v, err %v", res, err)
+	}
+}
+
+// TestEmbeddingBatchOnTheFake: an embeddings batch on the fake gives the
+// vectors Embed gives, at half the price.
+func TestEmbeddingBatchOnTheFake(t *testing.T) {
+	_, clock, c := batchServer(t)
+	ctx := context.Background()
+	req := &openrouter.EmbeddingRequest{Model: embedModel, Input: []string{"red pandas climb trees", "giant pandas eat bamboo", "the stock market fell"}, BatchInputs: 2}
+	sync, err := c.Embed(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.SubmitEmbeddingBatch(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := openrouter.WithBatchSleep(openrouter.BatchWait{}, func(context.Context, time.Duration, <-chan struct{}) (bool, error) {
+		clock.Advance(time.Minute)
+		return false, nil
+	})
+	if b, err = c.WaitBatch(ctx, b.ID, w); err != nil || b.Status != openrouter.BatchCompleted || b.Endpoint != openrouter.BatchEmbeddings {
+		t.Fatalf("batch %+v, %v", b, err)
+	}
+	res, err := c.EmbeddingBatchResults(ctx, b.ID, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range req.Input {
+		if openrouter.Cosine(res.Vectors[i], sync.Vectors[i]) < 0.999999 {
+			t.Errorf("input %d: the batch's vector differs from Embed's", i)
+		}
+	}
+	if res.Requests != 2 || math.Abs(res.Cost()-sync.Cost()/2) > 1e-15 || res.Cost() <= 0 {
+		t.Errorf("%d requests, cost %v; want 2 and half of %v", res.Requests, res.Cost(), sync.Cost())
 	}
 }

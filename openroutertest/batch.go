@@ -285,7 +285,7 @@ func (s *Server) handleBatchSubmit(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if _, ok := s.lookup(body.Model); !ok && b.invalid == "" {
+	if !s.batchModelKnown(body.Endpoint, body.Model) && b.invalid == "" {
 		b.invalid = body.Model + " is not a valid model ID"
 	}
 	st := &s.batch
@@ -320,9 +320,12 @@ func (s *Server) handleBatchSubmit(w http.ResponseWriter, r *http.Request) {
 // batchInvalid returns why a request cannot run in a batch, "" when it
 // can.
 func (s *Server) batchInvalid(endpoint, model string, req Request) string {
+	if endpoint == "/v1/embeddings" {
+		return s.embeddingBatchInvalid(model, req)
+	}
 	switch {
 	case endpoint != "/v1/chat/completions":
-		return "the fake runs chat completion batches only"
+		return "the fake runs chat completion and embeddings batches only"
 	case req.Model != "" && req.Model != model:
 		return fmt.Sprintf("model %q differs from the batch's model %q", req.Model, model)
 	case req.Stream:
@@ -431,6 +434,11 @@ func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, p
 			fail(f.Status, e)
 		}
 		return res, 0, 0, 0, false
+	}
+	if b.endpoint == "/v1/embeddings" {
+		var ok bool
+		res["response"], prompt, cost, ok = s.runEmbeddingBatchItem(b, it, id)
+		return res, prompt, 0, cost, ok
 	}
 	req := it.req
 	if req.Model == "" {
