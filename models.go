@@ -41,7 +41,7 @@ type Model struct {
 // Pricing is a model's price in USD per unit: per token for Prompt,
 // Completion, InternalReasoning, ImageToken and the cache prices; per
 // request, input image (Image), output image (ImageOutput) and web search
-// for the others (the OpenAPI document's PublicPricing). The API sends
+// for the others (the OpenAPI document's public pricing schema). The API sends
 // decimal strings; these are numbers.
 type Pricing struct {
 	Prompt, Completion, Request, Image, WebSearch      float64
