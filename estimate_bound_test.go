@@ -124,3 +124,22 @@ func TestEstimateIsAnUpperBoundOfWhatIsBilled(t *testing.T) {
 		}
 	}
 }
+
+// TestEstimateCountsWhatExtraSends: tools set through Extra are in the
+// body sent, so in the estimate.
+func TestEstimateCountsWhatExtraSends(t *testing.T) {
+	_, c, _ := setup(t, nil)
+	tools, _ := json.Marshal(bigTools())
+	var raw []any
+	json.Unmarshal(tools, &raw)
+	req := &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", MaxTokens: 10, Messages: []openrouter.Message{openrouter.UserMessage("hi")}}
+	plain, err := c.EstimateCost(context.Background(), []*openrouter.ChatRequest{req}, openrouter.EstimateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Extra = map[string]any{"/tools": raw}
+	extra, err := c.EstimateCost(context.Background(), []*openrouter.ChatRequest{req}, openrouter.EstimateOptions{})
+	if err != nil || extra.PromptTokens-plain.PromptTokens < len(tools)/4 {
+		t.Errorf("%d prompt tokens with %d bytes of tools in Extra, %d without (%v)", extra.PromptTokens, len(tools), plain.PromptTokens, err)
+	}
+}
