@@ -160,3 +160,19 @@ func TestEmbeddingBatchOnTheFake(t *testing.T) {
 		t.Errorf("%d requests, cost %v; want 2 and half of %v", res.Requests, res.Cost(), sync.Cost())
 	}
 }
+
+// TestEmbeddingBatchLostSubmissionIsFound: the answer to the submission
+// is lost after the batch was stored; the client finds it (an
+// embeddings batch, by its marker) instead of submitting it again.
+func TestEmbeddingBatchLostSubmissionIsFound(t *testing.T) {
+	srv, _, c := batchServer(t)
+	srv.LoseBatchSubmits(1)
+	req := &openrouter.EmbeddingRequest{Model: embedModel, Input: []string{"one text", "another text"}, BatchInputs: 1}
+	b, err := c.SubmitEmbeddingBatch(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := srv.BatchStats(); st.Submits != 1 || b.ID == "" || b.Endpoint != openrouter.BatchEmbeddings || b.Model != embedModel {
+		t.Errorf("batch %+v after %d submissions; want the one stored", b, st.Submits)
+	}
+}
