@@ -502,11 +502,11 @@ func TestListBatchesRefusesContradictoryFilters(t *testing.T) {
 func TestCheckBatchableSeesThroughExtra(t *testing.T) {
 	msg := []openrouter.Message{openrouter.UserMessage("hi")}
 	for _, extra := range []map[string]any{
-		{"provider": map[string]any{"only": []string{"openai"}}},
-		{"models": []string{"a/b"}},
-		{"plugins": []map[string]any{{"id": "web"}}},
-		{"stream": true},
-		{"modalities": []string{"image", "text"}},
+		{"/provider": map[string]any{"only": []string{"openai"}}},
+		{"/models": []string{"a/b"}},
+		{"/plugins": []map[string]any{{"id": "web"}}},
+		{"/stream": true},
+		{"/modalities": []string{"image", "text"}},
 	} {
 		err := openrouter.CheckBatchable(&openrouter.ChatRequest{Messages: msg, Extra: extra})
 		if !errors.Is(err, openrouter.ErrInvalidRequest) {
