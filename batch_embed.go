@@ -171,6 +171,9 @@ func (c *Client) EmbeddingBatchResults(ctx context.Context, id string, req *Embe
 		}
 		ans, vecs, err := r.embeddings(req, n)
 		res.add(ans)
+		if ans == nil { // not an embeddings answer, but what it cost was billed
+			res.Usage.Cost += r.Cost()
+		}
 		if err != nil {
 			keep(fmt.Errorf("batch request %s: %w", r.CustomID, err))
 			continue
