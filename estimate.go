@@ -119,8 +119,7 @@ func (p *pricer) chat(ctx context.Context, req *ChatRequest, batch bool) (*CostE
 	}
 	discount := batch && checkBatchableBody(body) == nil
 	est := &CostEstimate{Requests: 1, PromptTokens: s.prompt, InputImages: s.inputImages, OutputImages: s.outputImages}
-	ids := append([]string{req.Model}, req.Models...)
-	for _, id := range ids {
+	for _, id := range s.models { // the model, then the fallbacks: the dearest counts
 		if id == "" {
 			return nil, invalid("no model, and the client has no standard model")
 		}
@@ -137,19 +136,25 @@ func (p *pricer) chat(ctx context.Context, req *ChatRequest, batch bool) (*CostE
 				return nil, err
 			}
 		}
-		text, images := s.completionBound(m), s.outputImages*imageOutputTokens
-		tokens := float64(s.prompt)*pr.Prompt + float64(text)*pr.Completion + float64(images)*max(pr.Completion, pr.ImageToken)
-		// Prices per request, image and search are not discounted in a
-		// batch.
-		fixed := m.Pricing.Request + float64(s.inputImages)*m.Pricing.Image + float64(s.outputImages)*m.Pricing.ImageOutput
-		if s.webSearch {
-			fixed += m.Pricing.WebSearch
-		}
-		if cost := tokens*factor + fixed; cost >= est.Cost {
-			est.Cost, est.CompletionTokens = cost, text+images
+		if cost, out := s.cost(m, pr, factor); cost >= est.Cost {
+			est.Cost, est.CompletionTokens = cost, out
 		}
 	}
 	return est, nil
+}
+
+// cost is the most a request of this shape costs on model m, its tokens
+// at the prices pr times factor (the batch discount, when pr are the sync
+// prices), and the completion tokens it is bounded by.
+func (s chatShape) cost(m *Model, pr Pricing, factor float64) (float64, int) {
+	text, images := s.completionBound(m), s.outputImages*imageOutputTokens
+	tokens := float64(s.prompt)*pr.Prompt + float64(text)*pr.Completion + float64(images)*max(pr.Completion, pr.ImageToken)
+	// Prices per request, image and search are not discounted in a batch.
+	fixed := m.Pricing.Request + float64(s.inputImages)*m.Pricing.Image + float64(s.outputImages)*m.Pricing.ImageOutput
+	if s.webSearch {
+		fixed += m.Pricing.WebSearch
+	}
+	return tokens*factor + fixed, text + images
 }
 
 // model returns id's catalogue entry.
@@ -184,7 +189,8 @@ func (p *pricer) batchPrice(ctx context.Context, id string, m *Model) (Pricing, 
 
 // chatShape is what the price of an encoded chat request depends on.
 type chatShape struct {
-	prompt       int // tokens: the body's bytes but the images', plus imagePartTokens an image
+	models       []string // the model, then the fallback models
+	prompt       int      // tokens: the body's bytes but the images', plus imagePartTokens an image
 	inputImages  int
 	outputImages int // 1 when image output is asked for: one answer, one image
 	webSearch    bool
@@ -195,6 +201,7 @@ type chatShape struct {
 func shapeOf(body []byte) (chatShape, error) {
 	var b struct {
 		Model               string   `json:"model"`
+		Models              []string `json:"models"`
 		Modalities          []string `json:"modalities"`
 		MaxTokens           int      `json:"max_tokens"`
 		MaxCompletionTokens int      `json:"max_completion_tokens"`
@@ -232,6 +239,10 @@ func shapeOf(body []byte) (chatShape, error) {
 	s.prompt = (len(body)-imageBytes+bytesPerToken-1)/bytesPerToken + s.inputImages*imagePartTokens
 	if slices.Contains(b.Modalities, "image") {
 		s.outputImages = 1
+	}
+	s.models = append([]string{b.Model}, b.Models...)
+	if b.Model == "" && len(b.Models) > 0 { // the fallbacks alone: the first runs first
+		s.models = b.Models
 	}
 	s.webSearch = strings.HasSuffix(b.Model, ":online")
 	for _, pl := range b.Plugins {

@@ -152,3 +152,24 @@ func TestEstimateCountsWhatExtraSends(t *testing.T) {
 		t.Errorf("%d prompt tokens with %d bytes of tools in Extra, %d without (%v)", extra.PromptTokens, len(tools), plain.PromptTokens, err)
 	}
 }
+
+// TestEstimatePricesFallbacksFromTheBody: fallback models set through
+// Extra, or alone without a model, are priced as they are sent.
+func TestEstimatePricesFallbacksFromTheBody(t *testing.T) {
+	_, c, _ := setup(t, nil)
+	ctx := context.Background()
+	msg := []openrouter.Message{openrouter.UserMessage("hi")}
+	cheap, err := c.EstimateCost(ctx, []*openrouter.ChatRequest{{Model: "openai/gpt-4o-mini", MaxTokens: 100, Messages: msg}}, openrouter.EstimateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, req := range map[string]*openrouter.ChatRequest{
+		"Extra": {Model: "openai/gpt-4o-mini", MaxTokens: 100, Messages: msg, Extra: map[string]any{"/models": []string{"anthropic/claude-sonnet-4.5"}}},
+		"alone": {Models: []string{"openai/gpt-4o-mini", "anthropic/claude-sonnet-4.5"}, MaxTokens: 100, Messages: msg},
+	} {
+		est, err := c.EstimateCost(ctx, []*openrouter.ChatRequest{req}, openrouter.EstimateOptions{})
+		if err != nil || est.Cost < 100*15e-6 || est.Cost <= cheap.Cost {
+			t.Errorf("%s: %+v, %v; want the dearer fallback's price", name, est, err)
+		}
+	}
+}
