@@ -147,6 +147,7 @@ func (p *pricer) chat(ctx context.Context, req *ChatRequest, batch bool) (*CostE
 // at the prices pr times factor (the batch discount, when pr are the sync
 // prices), and the completion tokens it is bounded by.
 func (s chatShape) cost(m *Model, pr Pricing, factor float64) (float64, int) {
+	pr = pr.dearest(s.prompt)
 	text, images := s.completionBound(m), s.outputImages*imageOutputTokens
 	tokens := float64(s.prompt)*pr.Prompt + float64(text)*pr.Completion + float64(images)*max(pr.Completion, pr.ImageToken)
 	// Prices per request, image and search are not discounted in a batch.
@@ -271,4 +272,19 @@ func (s chatShape) completionBound(m *Model) int {
 		return m.ContextLength - s.prompt
 	}
 	return 0
+}
+
+// dearest returns p with each token price raised to that of the
+// overrides that may apply to a prompt of at most prompt tokens: those
+// whose min_prompt_tokens it may pass, and those of any time window (when
+// the request runs is not known: a batch runs within 24 hours).
+func (p Pricing) dearest(prompt int) Pricing {
+	for _, o := range p.Overrides {
+		if float64(prompt) <= o.MinPromptTokens {
+			continue
+		}
+		p.Prompt = max(p.Prompt, o.Prompt)
+		p.Completion = max(p.Completion, o.Completion)
+	}
+	return p
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -170,6 +173,35 @@ func TestEstimatePricesFallbacksFromTheBody(t *testing.T) {
 		est, err := c.EstimateCost(ctx, []*openrouter.ChatRequest{req}, openrouter.EstimateOptions{})
 		if err != nil || est.Cost < 100*15e-6 || est.Cost <= cheap.Cost {
 			t.Errorf("%s: %+v, %v; want the dearer fallback's price", name, est, err)
+		}
+	}
+}
+
+// TestEstimateCountsConditionalPrices: a model's long-context and
+// time-window prices (pricing.overrides) may apply, so the estimate takes
+// the dearest that may: a long-context price when the prompt may pass its
+// threshold, a time window's always, and never a threshold the prompt
+// cannot pass.
+func TestEstimateCountsConditionalPrices(t *testing.T) {
+	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"data":[{"id":"m/x","context_length":1000000,"pricing":{"prompt":"0.000001","completion":"0.000002","overrides":[`+
+			`{"min_prompt_tokens":1000,"prompt":"0.000003","completion":"0.000004"},`+
+			`{"utc_start":100,"utc_end":400,"completion":"0.000005"}]}}]}`)
+	})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		text         string
+		prompt, comp float64 // the prices the estimate must use
+	}{
+		{"hi", 1e-6, 5e-6}, // the threshold cannot be passed; the window may apply
+		{strings.Repeat("long text ", 400), 3e-6, 5e-6}, // 4000 bytes: the prompt may pass 1000 tokens
+	} {
+		est, err := c.EstimateCost(ctx, []*openrouter.ChatRequest{{Model: "m/x", MaxTokens: 100, Messages: []openrouter.Message{openrouter.UserMessage(tc.text)}}}, openrouter.EstimateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := float64(est.PromptTokens)*tc.prompt + 100*tc.comp; math.Abs(est.Cost-want) > 1e-12 {
+			t.Errorf("%d bytes: estimate %v, want %v", len(tc.text), est.Cost, want)
 		}
 	}
 }

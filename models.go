@@ -47,10 +47,24 @@ type Pricing struct {
 	Prompt, Completion, Request, Image, WebSearch      float64
 	InternalReasoning, InputCacheRead, InputCacheWrite float64
 	ImageOutput, ImageToken                            float64
+	// Overrides are the conditional prices beside these, the default
+	// ones (long-context prices, time windows), in the catalogue's order.
+	Overrides []PriceOverride
 	// Variable reports a price the catalogue gives as variable ("-1": a
 	// router such as openrouter/auto, priced by the model it picks); the
 	// variable prices read as 0.
 	Variable bool
+}
+
+// PriceOverride is a conditional price of a model: it applies when the
+// request's prompt has more than MinPromptTokens tokens (0: any) and,
+// when UTCStart != UTCEnd, within that daily UTC window (HHMM numbers,
+// start inclusive, end exclusive). A price it leaves unset (0) keeps the
+// base price.
+type PriceOverride struct {
+	Prompt, Completion, InputCacheRead, InputCacheWrite float64
+	MinPromptTokens                                     float64
+	UTCStart, UTCEnd                                    float64
 }
 
 // TopProvider is the limits of a model's main provider.
