@@ -149,7 +149,11 @@ func (p *pricer) chat(ctx context.Context, req *ChatRequest, batch bool) (*CostE
 func (s chatShape) cost(m *Model, pr Pricing, factor float64) (float64, int) {
 	pr = pr.dearest(s.prompt)
 	text, images := s.completionBound(m), s.outputImages*imageOutputTokens
-	tokens := float64(s.prompt)*pr.Prompt + float64(text)*pr.Completion + float64(images)*max(pr.Completion, pr.ImageToken)
+	// A prompt written to the provider's cache is billed at the cache
+	// write price, dearer than the prompt's at some providers (Anthropic:
+	// 1.25 times), whether the request asks for caching or the provider
+	// caches by itself.
+	tokens := float64(s.prompt)*max(pr.Prompt, pr.InputCacheWrite) + float64(text)*pr.Completion + float64(images)*max(pr.Completion, pr.ImageToken)
 	// Prices per request, image and search are not discounted in a batch.
 	fixed := m.Pricing.Request + float64(s.inputImages)*m.Pricing.Image + float64(s.outputImages)*m.Pricing.ImageOutput
 	if s.webSearch {
@@ -285,6 +289,7 @@ func (p Pricing) dearest(prompt int) Pricing {
 		}
 		p.Prompt = max(p.Prompt, o.Prompt)
 		p.Completion = max(p.Completion, o.Completion)
+		p.InputCacheWrite = max(p.InputCacheWrite, o.InputCacheWrite)
 	}
 	return p
 }
