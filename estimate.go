@@ -153,7 +153,10 @@ func (s chatShape) cost(m *Model, pr Pricing, factor float64) (float64, int) {
 	// write price, dearer than the prompt's at some providers (Anthropic:
 	// 1.25 times), whether the request asks for caching or the provider
 	// caches by itself.
-	tokens := float64(s.prompt)*max(pr.Prompt, pr.InputCacheWrite) + float64(text)*pr.Completion + float64(images)*max(pr.Completion, pr.ImageToken)
+	// Reasoning tokens are within the completion's bound, at their own
+	// price when the model has one.
+	tokens := float64(s.prompt)*max(pr.Prompt, pr.InputCacheWrite) + float64(text)*max(pr.Completion, pr.InternalReasoning) +
+		float64(images)*max(pr.Completion, pr.ImageToken)
 	// Prices per request, image and search are not discounted in a batch.
 	fixed := m.Pricing.Request + float64(s.inputImages)*m.Pricing.Image + float64(s.outputImages)*m.Pricing.ImageOutput
 	if s.webSearch {

@@ -206,16 +206,17 @@ func TestEstimateCountsConditionalPrices(t *testing.T) {
 	}
 }
 
-// TestEstimateCountsCacheWrites: a prompt written to the cache is billed
-// at input_cache_write, dearer than the prompt price at Anthropic; the
-// estimate prices the prompt at the dearer of the two.
-func TestEstimateCountsCacheWrites(t *testing.T) {
+// TestEstimateCountsDearerTokenPrices: a prompt written to the cache is
+// billed at input_cache_write (dearer than the prompt price at
+// Anthropic), reasoning tokens at internal_reasoning when a model has
+// it: the estimate prices each part at the dearer price.
+func TestEstimateCountsDearerTokenPrices(t *testing.T) {
 	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"data":[{"id":"m/x","context_length":100000,"pricing":{"prompt":"0.000003","completion":"0.000015","input_cache_write":"0.00000375"}}]}`)
+		io.WriteString(w, `{"data":[{"id":"m/x","context_length":100000,"pricing":{"prompt":"0.000003","completion":"0.000015","input_cache_write":"0.00000375","internal_reasoning":"0.00002"}}]}`)
 	})
 	est, err := c.EstimateCost(context.Background(), []*openrouter.ChatRequest{{Model: "m/x", MaxTokens: 10,
 		Messages: []openrouter.Message{openrouter.UserMessage("hi")}}}, openrouter.EstimateOptions{})
-	if want := float64(est.PromptTokens)*3.75e-6 + 10*15e-6; err != nil || math.Abs(est.Cost-want) > 1e-12 {
+	if want := float64(est.PromptTokens)*3.75e-6 + 10*20e-6; err != nil || math.Abs(est.Cost-want) > 1e-12 {
 		t.Errorf("estimate %+v %v, want cost %v", est, err, want)
 	}
 }
