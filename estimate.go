@@ -46,8 +46,10 @@ type EstimateOptions struct {
 // image at the most tokens a model counts for one plus the model's price
 // per input image; the answer at its bound (max_tokens, or the model's
 // maximum output), each output image at the most tokens an image is
-// billed plus the price per output image. Cost is an upper bound, not a
-// forecast.
+// billed plus the price per output image. Each token is priced at the
+// dearest price that may apply: cache writes, reasoning, image tokens,
+// long-context and time-window prices (Pricing.Overrides). A web search
+// is counted once. Cost is an upper bound, not a forecast.
 type CostEstimate struct {
 	Requests         int
 	PromptTokens     int     // the bound
