@@ -104,47 +104,6 @@ func (e *BatchSubmitError) Error() string {
 // Unwrap returns ErrMaybeBilled and the cause.
 func (e *BatchSubmitError) Unwrap() []error { return []error{ErrMaybeBilled, e.Err} }
 
-// CheckBatchable returns nil when req may go in a batch of chat
-// completions, and otherwise an [ErrInvalidRequest] error that says why
-// (send such a request with Chat): batches are text only (no image, audio
-// or file input, no image or audio output), take no fallback models and
-// no web search, and route providers at the batch level only. SubmitBatch
-// also refuses a Google batch whose requests ask for different
-// response formats.
-func CheckBatchable(req *ChatRequest) error {
-	if err := req.validate(); err != nil {
-		return err
-	}
-	if len(req.Models) > 0 {
-		return invalid("fallback models (Models) are not available in a batch; the batch's model runs every request")
-	}
-	if slices.Contains(req.Modalities, "image") || req.ImageConfig != nil {
-		return invalid("image output is not available in a batch; send it with Chat")
-	}
-	if slices.ContainsFunc(req.Modalities, func(m string) bool { return m != "text" }) {
-		return invalid("non-text output (modalities %q) is not available in a batch; send it with Chat", req.Modalities)
-	}
-	for i, m := range req.Messages {
-		for _, p := range m.Parts {
-			if p.Type != "text" {
-				return invalid("messages[%d] has a %s part: batches are text only; send it with Chat", i, p.Type)
-			}
-		}
-	}
-	for _, p := range req.Plugins {
-		if p.ID == "web" {
-			return invalid("web search is not available in a batch; send it with Chat")
-		}
-	}
-	if strings.HasSuffix(req.Model, ":online") {
-		return invalid("web search (%s) is not available in a batch; send it with Chat", req.Model)
-	}
-	if req.Provider != nil {
-		return invalid("provider preferences go on the batch (BatchRequest.Provider: only, allow_fallbacks), not on a request")
-	}
-	return nil
-}
-
 // encodeBatch validates a batch and returns its body, with endpoint,
 // model, callback_url, completion_window and provider written before
 // requests: the server reads the body as a stream and refuses it

@@ -23,7 +23,8 @@
 //   - [Client.SubmitBatch], [Client.WaitBatch], [Client.EstimateCost]:
 //     the Batch API at about half price, and the bill before paying it.
 //   - [Client.Embed], [Cosine]: embeddings, split into requests the model
-//     accepts.
+//     accepts; [Client.SubmitEmbeddingBatch] and
+//     [Client.EmbeddingBatchResults] for the same at the batch price.
 //   - [Client.ImageModels], [Client.ModelEndpoints], [Client.Providers],
 //     [Client.UserModels]: the catalogue in depth.
 //   - [Client.CreateKey], [Client.ListKeys], [Client.Activity]: keys with
@@ -218,7 +219,10 @@
 // ID, whose [BatchResult.Chat] returns the completion or the error a Chat
 // call would have. A submission is never resent blindly: when its answer
 // is lost the client looks the batch up ([Client.FindBatch]). Before a
-// job, [Client.EstimateCost] bounds its cost and [Client.CheckFunds]
+// job, [Client.EstimateCost] bounds its cost (from the bodies as they
+// would be sent: tools, schemas and images included;
+// [Client.EstimateImageCost] and [Client.EstimateEmbeddingCost] for the
+// other endpoints) and [Client.CheckFunds]
 // refuses one the account cannot pay. [JSONRequest] and [ChatJSONFrom]
 // ([Client.RewriteChat] and [Client.RewriteFrom]) put ChatJSON's (Rewrite's)
 // request in a batch and validate and repair its answer as ChatJSON does.

@@ -63,8 +63,9 @@ type EmbeddingRequest struct {
 
 // Embeddings is the answer to an EmbeddingRequest.
 type Embeddings struct {
-	// Vectors holds one vector per input, in input order. After a failed
-	// request of a split one, the inputs it carried have nil vectors.
+	// Vectors holds one vector per input, in input order, all of one
+	// size. After a failed request of a split one, the inputs it carried
+	// (and those of the parts not sent after it) have nil vectors.
 	Vectors [][]float32
 	// Model is the model that answered; ID the last answer's ID.
 	Model, ID string
@@ -175,9 +176,12 @@ type embeddingAnswer struct {
 // input in input order, decoded into float32 whichever encoding
 // travelled. A large request is split (see EmbeddingRequest) and its
 // parts sent concurrently; each answer's cost is added to the client's
-// spending as it arrives. When a part fails, Embed returns the first
-// error together with the Embeddings of the parts that answered (their
-// cost was billed): the inputs of a failed part have nil vectors.
+// spending as it arrives. When a part fails, no further part is sent,
+// but the parts already sent run to their end (they are billed); Embed
+// returns the first error together with the Embeddings of the parts that
+// answered: the inputs of a failed or unsent part have nil vectors. Parts
+// answered with vectors of different sizes (different providers, say)
+// are refused the same way: an [ErrServer] error beside the Embeddings.
 func (c *Client) Embed(ctx context.Context, req *EmbeddingRequest, opts ...CallOption) (*Embeddings, error) {
 	if ctx == nil {
 		return nil, invalid("nil context")
@@ -200,13 +204,12 @@ func (c *Client) Embed(ctx context.Context, req *EmbeddingRequest, opts ...CallO
 	}
 	workers = min(workers, len(batches))
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var (
 		mu       sync.Mutex
 		firstErr error
 		wg       sync.WaitGroup
 		next     = make(chan [2]int)
+		stop     = make(chan struct{}) // closed at the first failure
 	)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -215,45 +218,29 @@ func (c *Client) Embed(ctx context.Context, req *EmbeddingRequest, opts ...CallO
 			for b := range next {
 				ans, vecs, err := c.embedBatch(ctx, req, b[0], b[1], opts)
 				mu.Lock()
-				if ans != nil { // answered, so billed, even when unusable
-					res.Requests++
-					res.ID = ans.ID
-					if res.Model == "" {
-						res.Model = ans.Model
-					}
-					if u := ans.Usage; u != nil {
-						res.Usage.PromptTokens += u.PromptTokens
-						res.Usage.TotalTokens += u.TotalTokens
-						res.Usage.Cost += u.Cost
-						res.Usage.IsBYOK = res.Usage.IsBYOK || u.IsBYOK
-					}
-				}
-				if err != nil {
-					if firstErr == nil {
-						firstErr = err
-						cancel()
-					}
-				} else {
+				res.add(ans)
+				if err == nil {
 					copy(res.Vectors[b[0]:b[1]], vecs)
+				} else if firstErr == nil {
+					// No part is sent after this one; the parts already
+					// sent run to their end: they are billed, so their
+					// vectors are kept.
+					firstErr = err
+					close(stop)
+					if embedFailedHook != nil {
+						embedFailedHook()
+					}
 				}
 				mu.Unlock()
 			}
 		}()
 	}
-	for _, b := range batches {
-		mu.Lock()
-		stop := firstErr != nil
-		mu.Unlock()
-		if stop {
-			break
-		}
-		select {
-		case next <- b:
-		case <-ctx.Done():
-		}
-	}
+	sendParts(ctx, batches, next, stop)
 	close(next)
 	wg.Wait()
+	if firstErr == nil {
+		firstErr = res.checkDimensions(req.Model)
+	}
 	if firstErr != nil {
 		if res.Requests == 0 {
 			return nil, firstErr
@@ -264,6 +251,65 @@ func (c *Client) Embed(ctx context.Context, req *EmbeddingRequest, opts ...CallO
 		return res, err
 	}
 	return res, nil
+}
+
+// embedFailedHook, when set (by tests), is called when a part of Embed
+// has failed and no further part will be sent.
+var embedFailedHook func()
+
+// sendParts hands the parts to the workers until one fails (stop) or the
+// context ends.
+func sendParts(ctx context.Context, parts [][2]int, next chan<- [2]int, stop <-chan struct{}) {
+	for _, b := range parts {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		select {
+		case next <- b:
+		case <-stop:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// add counts an answer (billed, even when unusable) in the result.
+func (e *Embeddings) add(ans *embeddingAnswer) {
+	if ans == nil {
+		return
+	}
+	e.Requests++
+	e.ID = ans.ID
+	if e.Model == "" {
+		e.Model = ans.Model
+	}
+	if u := ans.Usage; u != nil {
+		e.Usage.PromptTokens += u.PromptTokens
+		e.Usage.TotalTokens += u.TotalTokens
+		e.Usage.Cost += u.Cost
+		e.Usage.IsBYOK = e.Usage.IsBYOK || u.IsBYOK
+	}
+}
+
+// checkDimensions refuses vectors of different sizes across the parts
+// of a split request (each part's answer is checked on its own): they
+// cannot be compared, and an index built from them would be wrong.
+func (e *Embeddings) checkDimensions(model string) error {
+	first := -1
+	for i, v := range e.Vectors {
+		switch {
+		case v == nil:
+		case first < 0:
+			first = i
+		case len(v) != len(e.Vectors[first]):
+			return malformed(model, "the parts of the request were answered with vectors of different sizes: input %d has %d dimensions, input %d has %d (a provider of another size answered a part; set Dimensions, or Provider to pin one)",
+				first, len(e.Vectors[first]), i, len(v))
+		}
+	}
+	return nil
 }
 
 // embedBatch sends inputs [from, to) and returns their vectors in order.

@@ -74,9 +74,37 @@ func parsePrices(p map[string]json.RawMessage) Pricing {
 	}
 	pr := Pricing{Prompt: price("prompt"), Completion: price("completion"), Request: price("request"),
 		Image: price("image"), WebSearch: price("web_search"), InternalReasoning: price("internal_reasoning"),
-		InputCacheRead: price("input_cache_read"), InputCacheWrite: price("input_cache_write")}
+		InputCacheRead: price("input_cache_read"), InputCacheWrite: price("input_cache_write"),
+		ImageOutput: price("image_output"), ImageToken: price("image_token")}
 	pr.Variable = variable
+	pr.Overrides = parseOverrides(p["overrides"])
 	return pr
+}
+
+// parseOverrides reads pricing.overrides; entries that are not objects
+// are skipped, prices as parsePrices reads them.
+func parseOverrides(raw json.RawMessage) []PriceOverride {
+	var entries []map[string]json.RawMessage
+	if json.Unmarshal(raw, &entries) != nil {
+		return nil
+	}
+	var out []PriceOverride
+	for _, e := range entries {
+		if e == nil {
+			continue
+		}
+		p := parsePrices(e) // its own overrides: none
+		num := func(k string) float64 {
+			f, err := strconv.ParseFloat(strings.Trim(string(e[k]), `" `), 64)
+			if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+				return 0
+			}
+			return f
+		}
+		out = append(out, PriceOverride{Prompt: p.Prompt, Completion: p.Completion, InputCacheRead: p.InputCacheRead,
+			InputCacheWrite: p.InputCacheWrite, MinPromptTokens: num("min_prompt_tokens"), UTCStart: num("utc_start"), UTCEnd: num("utc_end")})
+	}
+	return out
 }
 
 // UnmarshalJSON decodes the API's shape: prices as strings, nullable

@@ -15,30 +15,42 @@ func TestEstimateCost(t *testing.T) {
 	srv := openroutertest.NewServer()
 	defer srv.Close()
 	c := srv.Client()
-	msg := []openrouter.Message{openrouter.UserMessage("abcdefghi")} // 3 tokens + 4 for the message
+	ctx := context.Background()
+	msg := []openrouter.Message{openrouter.UserMessage("abcdefghi")}
 	reqs := []*openrouter.ChatRequest{
 		{Model: "openai/gpt-4o-mini", MaxTokens: 100, Messages: msg},
 		{Model: "openai/gpt-4o-mini", Messages: msg},                                                                  // bounded by the model's 16384
 		{Model: "openai/gpt-4o-mini", Models: []string{"anthropic/claude-sonnet-4.5"}, MaxTokens: 100, Messages: msg}, // the dearer fallback
 	}
-	fallback := 7*3e-6 + 100*15e-6 // runs sync even in batch mode: a batch takes no fallback models
-	want := 7*0.15e-6 + 100*0.6e-6 + 7*0.15e-6 + 16384*0.6e-6 + fallback
-	est, err := c.EstimateCost(context.Background(), reqs, openrouter.EstimateOptions{})
+	prompt := make([]float64, len(reqs)) // each request's prompt bound, from its body
+	for i, r := range reqs {
+		e, err := c.EstimateCost(ctx, reqs[i:i+1], openrouter.EstimateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prompt[i] = float64(e.PromptTokens)
+		if len(r.Messages[0].Content)/3 >= e.PromptTokens { // the body is more than its message
+			t.Errorf("request %d: %d prompt tokens", i, e.PromptTokens)
+		}
+	}
+	fallback := prompt[2]*3e-6 + 100*15e-6 // runs sync even in batch mode: a batch takes no fallback models
+	want := prompt[0]*0.15e-6 + 100*0.6e-6 + prompt[1]*0.15e-6 + 16384*0.6e-6 + fallback
+	est, err := c.EstimateCost(ctx, reqs, openrouter.EstimateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if est.Requests != 3 || est.PromptTokens != 21 || est.CompletionTokens != 16584 || math.Abs(est.Cost-want) > 1e-12 {
+	if est.Requests != 3 || est.PromptTokens != int(prompt[0]+prompt[1]+prompt[2]) || est.CompletionTokens != 16584 || math.Abs(est.Cost-want) > 1e-12 {
 		t.Errorf("estimate %+v, want cost %v", est, want)
 	}
-	batch, err := c.EstimateCost(context.Background(), reqs, openrouter.EstimateOptions{Batch: true})
+	batch, err := c.EstimateCost(ctx, reqs, openrouter.EstimateOptions{Batch: true})
 	if wantBatch := (want-fallback)/2 + fallback; err != nil || math.Abs(batch.Cost-wantBatch) > 1e-12 || !batch.Batch {
 		t.Errorf("batch estimate %+v %v, want %v", batch, err, wantBatch)
 	}
-	_, err = c.EstimateCost(context.Background(), []*openrouter.ChatRequest{{Model: "no/such-model", Messages: msg}}, openrouter.EstimateOptions{})
+	_, err = c.EstimateCost(ctx, []*openrouter.ChatRequest{{Model: "no/such-model", Messages: msg}}, openrouter.EstimateOptions{})
 	if !errors.Is(err, openrouter.ErrModelNotFound) {
 		t.Errorf("unknown model: %v", err)
 	}
-	if _, err := c.EstimateCost(context.Background(), []*openrouter.ChatRequest{{}}, openrouter.EstimateOptions{}); !errors.Is(err, openrouter.ErrInvalidRequest) {
+	if _, err := c.EstimateCost(ctx, []*openrouter.ChatRequest{{}}, openrouter.EstimateOptions{}); !errors.Is(err, openrouter.ErrInvalidRequest) {
 		t.Errorf("empty request: %v", err)
 	}
 }

@@ -207,25 +207,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 	if entry != nil && !entry.OutputsImage() && !req.SkipModelCheck {
 		return nil, &NoImageError{Model: model, CatalogueKnown: true, NotSent: true}
 	}
-	modalities := req.Modalities
-	if modalities == nil {
-		modalities = []string{"image", "text"}
-		if entry != nil && entry.OutputsImage() && !slices.Contains(entry.OutputModalities, "text") {
-			modalities = []string{"image"}
-		}
-	}
-	msg := Message{Role: "user", Content: req.Prompt}
-	if len(req.Inputs) > 0 {
-		msg = Message{Role: "user", Parts: []ContentPart{TextPart(req.Prompt)}}
-		for _, in := range req.Inputs {
-			u, _ := in.dataURL() // validated above
-			msg.Parts = append(msg.Parts, ImageURLPart(u))
-		}
-	}
-	creq := &ChatRequest{Model: model, Messages: []Message{msg}, Modalities: modalities, MaxTokens: req.MaxTokens}
-	if req.AspectRatio != "" || req.Size != "" {
-		creq.ImageConfig = &ImageConfig{AspectRatio: req.AspectRatio, ImageSize: req.Size}
-	}
+	creq := req.chatRequest(model, entry)
 
 	var extracted []dataurl.Extracted
 	decode := func(resp *http.Response, out any) error {
@@ -265,6 +247,31 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 		return nil, e
 	}
 	return res, nil
+}
+
+// chatRequest is the chat completion that asks model for req's images;
+// entry is the model's cached catalogue entry, or nil. req is validated.
+func (req *ImageRequest) chatRequest(model string, entry *Model) *ChatRequest {
+	modalities := req.Modalities
+	if modalities == nil {
+		modalities = []string{"image", "text"}
+		if entry != nil && entry.OutputsImage() && !slices.Contains(entry.OutputModalities, "text") {
+			modalities = []string{"image"}
+		}
+	}
+	msg := Message{Role: "user", Content: req.Prompt}
+	if len(req.Inputs) > 0 {
+		msg = Message{Role: "user", Parts: []ContentPart{TextPart(req.Prompt)}}
+		for _, in := range req.Inputs {
+			u, _ := in.dataURL() // validated
+			msg.Parts = append(msg.Parts, ImageURLPart(u))
+		}
+	}
+	creq := &ChatRequest{Model: model, Messages: []Message{msg}, Modalities: modalities, MaxTokens: req.MaxTokens}
+	if req.AspectRatio != "" || req.Size != "" {
+		creq.ImageConfig = &ImageConfig{AspectRatio: req.AspectRatio, ImageSize: req.Size}
+	}
+	return creq
 }
 
 // Decode decodes an image of an answer (message.images, or a streamed

@@ -155,14 +155,29 @@ func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, mod
 		ref.ImageURL.URL = u
 		body.InputReferences = append(body.InputReferences, ref)
 	}
-	var out imagesAnswer
-	if err := c.sendJSON(ctx, http.MethodPost, "/images", body, &out, model, opts); err != nil {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	resp, st, err := c.do(ctx, http.MethodPost, "/images", raw, model, opts)
+	if err != nil {
 		return nil, c.suggestModels(err, model)
+	}
+	defer resp.Body.Close()
+	var out imagesAnswer
+	if err := c.decodeAnswer(resp, &out); err != nil {
+		return nil, st.annotate(err)
 	}
 	if out.Usage != nil {
 		c.spend(ctx, out.Usage)
 	}
-	return out.result(model)
+	res, err := out.result(model)
+	if res != nil {
+		// The attempts before this answer whose answers were lost
+		// after they were sent: each may have been billed too.
+		res.MaybeBilled = st.maybeBilled
+	}
+	return res, err
 }
 
 // imagesAnswer is the 200 answer of POST /images.

@@ -39,16 +39,32 @@ type Model struct {
 }
 
 // Pricing is a model's price in USD per unit: per token for Prompt,
-// Completion, InternalReasoning and the cache prices; per request, image
-// and web search for the others. The API sends decimal strings; these are
-// numbers.
+// Completion, InternalReasoning, ImageToken and the cache prices; per
+// request, input image (Image), output image (ImageOutput) and web search
+// for the others (the OpenAPI document's public pricing schema). The API sends
+// decimal strings; these are numbers.
 type Pricing struct {
 	Prompt, Completion, Request, Image, WebSearch      float64
 	InternalReasoning, InputCacheRead, InputCacheWrite float64
+	ImageOutput, ImageToken                            float64
+	// Overrides are the conditional prices beside these, the default
+	// ones (long-context prices, time windows), in the catalogue's order.
+	Overrides []PriceOverride
 	// Variable reports a price the catalogue gives as variable ("-1": a
 	// router such as openrouter/auto, priced by the model it picks); the
 	// variable prices read as 0.
 	Variable bool
+}
+
+// PriceOverride is a conditional price of a model: it applies when the
+// request's prompt has more than MinPromptTokens tokens (0: any) and,
+// when UTCStart != UTCEnd, within that daily UTC window (HHMM numbers,
+// start inclusive, end exclusive). A price it leaves unset (0) keeps the
+// base price.
+type PriceOverride struct {
+	Prompt, Completion, InputCacheRead, InputCacheWrite float64
+	MinPromptTokens                                     float64
+	UTCStart, UTCEnd                                    float64
 }
 
 // TopProvider is the limits of a model's main provider.

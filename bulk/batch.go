@@ -544,12 +544,9 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 	r := br.r
 	item := r.rep.Results[i].Item
 	ans, err := res.Chat()
-	cost, syncCost := 0.0, 0.0 // the batch result's, and that of the requests Result sent
-	if ans != nil {
-		cost = ans.Cost()
-	} else if ae := (*openrouter.APIError)(nil); errors.As(err, &ae) && ae.Response != nil {
-		cost = ae.Response.Cost()
-	}
+	// The batch result's cost, whatever its answer (an empty one is
+	// billed too), and that of the requests Result sent.
+	cost, syncCost := res.Cost(), 0.0
 	var v R
 	if err == nil {
 		mctx, meter := openrouter.TrackCost(ctx)

@@ -10,8 +10,9 @@ import (
 
 // Bill asks a run to estimate its cost before it starts: the items'
 // requests are priced from the client's catalogue
-// (openrouter.Client.EstimateCost: tokens estimated from the messages,
-// the answers counted at their max_tokens bound, so an upper bound), at
+// (openrouter.Client.EstimateCost: tokens bounded from the encoded
+// bodies, tools, schemas and images included, the answers counted at
+// their max_tokens bound, so an upper bound), at
 // the batch price for the items RunBatch puts in a batch. The estimate is
 // set in Report.Estimate, beside what the run actually spent.
 type Bill[T any] struct {
@@ -79,10 +80,7 @@ func (r *runner[T, R]) checkBill(ctx context.Context, items []T, m *BatchMode[T,
 		if err != nil {
 			return fmt.Errorf("bulk: estimating the job's cost: %w", err)
 		}
-		est.Requests += e.Requests
-		est.PromptTokens += e.PromptTokens
-		est.CompletionTokens += e.CompletionTokens
-		est.Cost += e.Cost
+		est.Add(e)
 	}
 	r.rep.Estimate = est
 	if !bill.RequireFunds {

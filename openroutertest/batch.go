@@ -317,10 +317,10 @@ func (s *Server) newBatch(body batchSubmission, h http.Header) (*fakeBatch, stri
 			b.invalid = fmt.Sprintf("requests[%d] (%s): %s", i, it.CustomID, why)
 		}
 	}
-	if b.invalid == "" {
+	if b.invalid == "" && body.Endpoint == "/v1/chat/completions" {
 		b.invalid = googleFormats(body.Model, b.items)
 	}
-	if _, ok := s.lookup(body.Model); !ok && b.invalid == "" {
+	if !s.batchModelKnown(body.Endpoint, body.Model) && b.invalid == "" {
 		b.invalid = body.Model + " is not a valid model ID"
 	}
 	return b, ""
@@ -438,6 +438,11 @@ func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, p
 			fail(f.Status, e)
 		}
 		return res, 0, 0, 0, false
+	}
+	if b.endpoint == "/v1/embeddings" {
+		var ok bool
+		res["response"], prompt, cost, ok = s.runEmbeddingBatchItem(b, it, id)
+		return res, prompt, 0, cost, ok
 	}
 	req := it.req
 	if req.Model == "" {

@@ -113,21 +113,7 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 	s.ext.mu.Lock()
 	s.ext.embeddingSizes = append(s.ext.embeddingSizes, len(inputs))
 	s.ext.mu.Unlock()
-	tokens := 0
-	data := make([]map[string]any, len(inputs))
-	for i, in := range inputs {
-		tokens += len(in)
-		vec := bagOfWords(in, dims)
-		var emb any = vec
-		if req.EncodingFormat == "base64" {
-			b := make([]byte, 4*len(vec))
-			for j, f := range vec {
-				binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(f))
-			}
-			emb = base64.StdEncoding.EncodeToString(b)
-		}
-		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": emb}
-	}
+	data, tokens := embeddingData(inputs, dims, req.EncodingFormat)
 	price, _ := strconv.ParseFloat(m.Pricing.Prompt, 64)
 	cost := float64(tokens) * price
 	id, ok := s.charge(m.ID, tokens, 0, cost)
@@ -137,6 +123,28 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": "embd-" + id, "object": "list", "model": m.ID, "data": data,
 		"usage": map[string]any{"prompt_tokens": tokens, "total_tokens": tokens, "cost": cost, "is_byok": false}})
+}
+
+// embeddingData is the data of an embeddings answer: one vector of dims
+// values per input, encoded as format asks ("base64" or float), and the
+// tokens the inputs count (their words).
+func embeddingData(inputs [][]string, dims int, format string) ([]map[string]any, int) {
+	tokens := 0
+	data := make([]map[string]any, len(inputs))
+	for i, in := range inputs {
+		tokens += len(in)
+		vec := bagOfWords(in, dims)
+		var emb any = vec
+		if format == "base64" {
+			b := make([]byte, 4*len(vec))
+			for j, f := range vec {
+				binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(f))
+			}
+			emb = base64.StdEncoding.EncodeToString(b)
+		}
+		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": emb}
+	}
+	return data, tokens
 }
 
 // embeddingInputs turns the request's input (a string, strings, tokens,

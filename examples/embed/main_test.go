@@ -24,3 +24,24 @@ func TestOffline(t *testing.T) {
 		t.Errorf("%d pairs printed, want 5", n)
 	}
 }
+
+// TestOfflineBatch runs the example with -batch: the same pairs as
+// Embed, from one embeddings batch, at half the price.
+func TestOfflineBatch(t *testing.T) {
+	var sync, batch bytes.Buffer
+	cfg := config{model: "openai/text-embedding-3-small", top: 5}
+	if err := run(context.Background(), &sync, "", cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.batch = true
+	if err := run(context.Background(), &batch, "", cfg); err != nil {
+		t.Fatal(err)
+	}
+	pairs := func(s string) string { return s[strings.Index(s, "The 5 most similar"):] }
+	if !strings.Contains(batch.String(), "Submitted batch ") || pairs(batch.String()) != pairs(sync.String()) {
+		t.Errorf("batch output:\n%s\nwant the pairs of:\n%s", batch.String(), sync.String())
+	}
+	if !strings.Contains(sync.String(), "5011 tokens, $0.000100") || !strings.Contains(batch.String(), "5011 tokens, $0.000050") {
+		t.Errorf("want $0.000100 sync and half in the batch:\n%s\n%s", sync.String(), batch.String())
+	}
+}

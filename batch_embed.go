@@ -1,0 +1,230 @@
+package openrouter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Cost returns what the request's answer says it cost, in USD (as
+// Usage.TotalCost: a BYOK answer's upstream cost included), whatever
+// the answer was: an empty completion, an error object inside a 200 or
+// an unusable body is billed as much as a good one, so a report must
+// count it. 0 when the request has no answer (it expired or was
+// cancelled before it ran) or the answer gives no cost.
+func (r *BatchResult) Cost() float64 {
+	if r == nil || r.Response == nil || !hasJSON(r.Response.Body) {
+		return 0
+	}
+	var body struct {
+		Usage *Usage `json:"usage"`
+	}
+	if json.Unmarshal(r.Response.Body, &body) != nil {
+		return 0
+	}
+	return body.Usage.TotalCost()
+}
+
+// BatchEmbeddings is the endpoint of a batch of embedding requests,
+// the one SubmitEmbeddingBatch builds.
+const BatchEmbeddings = "/v1/embeddings"
+
+// embeddingBatchID is the custom ID of the batch request that carries
+// inputs [from, to) of an EmbeddingRequest: results map back to inputs
+// by it.
+func embeddingBatchID(from, to int) string { return fmt.Sprintf("emb-%d-%d", from, to) }
+
+// parseEmbeddingBatchID reads an embeddingBatchID back, checked against
+// the n inputs of the request.
+func parseEmbeddingBatchID(id string, n int) (from, to int, ok bool) {
+	a, b, found := strings.Cut(strings.TrimPrefix(id, "emb-"), "-")
+	from, err1 := strconv.Atoi(a)
+	to, err2 := strconv.Atoi(b)
+	if !strings.HasPrefix(id, "emb-") || !found || err1 != nil || err2 != nil || from < 0 || to <= from || to > n {
+		return 0, 0, false
+	}
+	return from, to, true
+}
+
+// SubmitEmbeddingBatch submits req as a batch of embedding requests
+// (endpoint [BatchEmbeddings]), at about half the price of Embed, answered
+// within 24 hours: the inputs are split as Embed splits them
+// (BatchInputs, BatchTokens), one batch request each, under custom IDs
+// that say which inputs each carries. Follow the batch with WaitBatch and
+// read the vectors with EmbeddingBatchResults, given the same req.
+//
+// The Batch API takes neither InputType nor Provider on an embedding
+// request: they are refused ([ErrInvalidRequest]); send such a request
+// with Embed. A submission is never sent twice blindly; a lost answer is
+// settled as SubmitBatch settles it (a *[BatchSubmitError] when the batch
+// cannot be found).
+func (c *Client) SubmitEmbeddingBatch(ctx context.Context, req *EmbeddingRequest, opts ...CallOption) (*Batch, error) {
+	body, marker, err := c.encodeEmbeddingBatch(req)
+	if err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		return nil, invalid("nil context")
+	}
+	ctx, cancel, opts, err := prepareCall(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	b, err := c.submitOnce(ctx, body, marker.Model, opts)
+	if err == nil || !maybeStored(err) {
+		return b, err
+	}
+	if ctx.Err() != nil {
+		return nil, &BatchSubmitError{Marker: marker, Err: err}
+	}
+	found, lerr := c.FindBatch(ctx, marker, opts...)
+	if lerr == nil && len(found) == 1 {
+		return &found[0], nil
+	}
+	se := &BatchSubmitError{Marker: marker, Err: err, LookupErr: lerr}
+	for _, f := range found {
+		se.Candidates = append(se.Candidates, f.ID)
+	}
+	return nil, se
+}
+
+// embeddingBatchBody is the body of one request of an embeddings batch:
+// the batch names the model.
+type embeddingBatchBody struct {
+	Input          any    `json:"input"`
+	Dimensions     int    `json:"dimensions,omitempty"`
+	EncodingFormat string `json:"encoding_format,omitempty"`
+	User           string `json:"user,omitempty"`
+}
+
+// encodeEmbeddingBatch validates req for a batch and returns the batch's
+// body (endpoint and model before requests, as the server requires) and
+// marker.
+func (c *Client) encodeEmbeddingBatch(req *EmbeddingRequest) ([]byte, BatchMarker, error) {
+	if err := req.validate(); err != nil {
+		return nil, BatchMarker{}, err
+	}
+	if req.InputType != "" || req.Provider != nil {
+		return nil, BatchMarker{}, invalid("the Batch API takes no input_type and no provider preferences on an embedding request; send it with Embed")
+	}
+	parts := req.batches()
+	m, err := c.batchMarker(&BatchRequest{Model: req.Model, Requests: make([]BatchItem, len(parts))})
+	if err != nil {
+		return nil, m, err
+	}
+	m.Endpoint = BatchEmbeddings
+	var b bytes.Buffer
+	b.WriteString(`{"endpoint":`)
+	writeJSONValue(&b, m.Endpoint)
+	b.WriteString(`,"model":`)
+	writeJSONValue(&b, m.Model)
+	b.WriteString(`,"requests":[`)
+	for i, p := range parts {
+		body := embeddingBatchBody{Dimensions: req.Dimensions, EncodingFormat: req.EncodingFormat, User: req.User}
+		if len(req.Input) > 0 {
+			body.Input = req.Input[p[0]:p[1]]
+		} else {
+			body.Input = req.Tokens[p[0]:p[1]]
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"custom_id":`)
+		writeJSONValue(&b, embeddingBatchID(p[0], p[1]))
+		b.WriteString(`,"body":`)
+		writeJSONValue(&b, body)
+		b.WriteByte('}')
+	}
+	b.WriteString("]}")
+	return b.Bytes(), m, nil
+}
+
+// EmbeddingBatchResults reads the results of a finished batch that
+// SubmitEmbeddingBatch submitted for req, into Embeddings as Embed
+// returns them: one vector per input, in input order, all of one size,
+// the usage summed over the answers. Every answer is read, even after one
+// fails (each was billed): the first error is returned beside the
+// Embeddings, the inputs of a failed request having nil vectors. A result
+// whose custom ID names no inputs of req (the batch of another request)
+// is such an error.
+func (c *Client) EmbeddingBatchResults(ctx context.Context, id string, req *EmbeddingRequest, opts ...CallOption) (*Embeddings, error) {
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	n := max(len(req.Input), len(req.Tokens))
+	res := &Embeddings{Vectors: make([][]float32, n)}
+	var firstErr error
+	keep := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	for r, err := range c.BatchResults(ctx, id, opts...) {
+		if err != nil {
+			keep(err)
+			break
+		}
+		ans, vecs, err := r.embeddings(req, n)
+		res.add(ans)
+		if ans == nil { // not an embeddings answer, but what it cost was billed
+			res.Usage.Cost += r.Cost()
+		}
+		if err != nil {
+			keep(fmt.Errorf("batch request %s: %w", r.CustomID, err))
+			continue
+		}
+		from, _, _ := parseEmbeddingBatchID(r.CustomID, n)
+		copy(res.Vectors[from:], vecs)
+	}
+	if firstErr == nil {
+		firstErr = res.checkDimensions(req.Model)
+	}
+	if firstErr == nil {
+		for i, v := range res.Vectors {
+			if v == nil {
+				firstErr = malformed(req.Model, "the batch has no result for input %d", i)
+				break
+			}
+		}
+	}
+	if firstErr != nil && res.Requests == 0 {
+		return nil, firstErr
+	}
+	return res, firstErr
+}
+
+// embeddings decodes an embeddings batch result: its answer (nil when it
+// has none: an error result) and the vectors of the inputs its custom ID
+// names.
+func (r *BatchResult) embeddings(req *EmbeddingRequest, n int) (*embeddingAnswer, [][]float32, error) {
+	from, to, ok := parseEmbeddingBatchID(r.CustomID, n)
+	if !ok {
+		return nil, nil, malformed(req.Model, "custom ID %q names no inputs of this request (%d inputs)", r.CustomID, n)
+	}
+	if hasJSON(r.Error) {
+		e := errorFromObject(r.Error)
+		e.RequestID = r.ID
+		return nil, nil, r.finish(e)
+	}
+	if r.Response == nil {
+		return nil, nil, malformed(req.Model, "batch result %q has neither a response nor an error", r.CustomID)
+	}
+	if status := r.Response.StatusCode; status >= 400 {
+		e := parseError(status, nil, r.Response.Body, time.Now())
+		if e.RequestID == "" {
+			e.RequestID = r.Response.RequestID
+		}
+		return nil, nil, r.finish(e)
+	}
+	var ans embeddingAnswer
+	if err := json.Unmarshal(r.Response.Body, &ans); err != nil {
+		return nil, nil, malformed(req.Model, "the answer is not an embeddings answer: %v", err)
+	}
+	vecs, err := ans.vectors(req.Model, to-from, req.Dimensions)
+	return &ans, vecs, err
+}
