@@ -32,9 +32,11 @@ func jobs(n int, model string) []job {
 	return out
 }
 
-// textMode is a BatchMode whose value is the answer's text.
+// textMode is a BatchMode whose value is the answer's text. Its
+// submissions' nonce is "t", so that the fake's answers can be scripted
+// by custom ID ("item 002#t").
 func textMode(c *openrouter.Client, clock *ort.Clock) bulk.BatchMode[job, string] {
-	return bulk.BatchMode[job, string]{
+	return bulk.WithBatchNonce(bulk.BatchMode[job, string]{
 		Client: c,
 		Request: func(j job) (*openrouter.ChatRequest, error) {
 			req := &openrouter.ChatRequest{Model: j.Model, MaxTokens: 100, Messages: []openrouter.Message{openrouter.UserMessage(j.Text)}}
@@ -47,7 +49,7 @@ func textMode(c *openrouter.Client, clock *ort.Clock) bulk.BatchMode[job, string
 			return ans.Content(), nil
 		},
 		Wait: pollAdvancing(clock),
-	}
+	}, "t")
 }
 
 // pollAdvancing polls without waiting, each poll moving the fake's batch
@@ -133,8 +135,8 @@ func TestRunBatchRetryableResultsRunAgain(t *testing.T) {
 	for _, inBatch := range []bool{false, true} {
 		var cnt counter
 		srv, c, clock := batchSetup(t, &cnt)
-		srv.FailBatchRequest("item 002", ort.BatchFailure{Status: 503, Message: "overloaded"})
-		srv.FailBatchRequest("item 003", ort.BatchFailure{Status: 400, Message: "bad request"})
+		srv.FailBatchRequest("item 002#t", ort.BatchFailure{Status: 503, Message: "overloaded"})
+		srv.FailBatchRequest("item 003#t", ort.BatchFailure{Status: 400, Message: "bad request"})
 		m := textMode(c, clock)
 		m.RetryInBatch = inBatch
 		rep, err := bulk.Runner[job, string]{Key: jobKey}.RunBatch(context.Background(), jobs(5, ""), m)
@@ -215,7 +217,7 @@ func TestRunBatchJournalSkipsDoneAndCollectsOpenBatch(t *testing.T) {
 		t.Fatalf("third run: %v, done %d, in batch %d, submits %d", err, rep.Done, rep.InBatch, srv.BatchStats().Submits)
 	}
 	raw, _ := os.ReadFile(path)
-	if n := strings.Count(string(raw), `"#batch:`); n != 3 {
+	if n := strings.Count(string(raw), `"#batch:`) - strings.Count(string(raw), `"#batch:item:`); n != 3 {
 		t.Errorf("%d batch records; want 3 (marker, ID, closed)", n)
 	}
 }
@@ -336,8 +338,8 @@ func TestRunBatchSpendingCapAndProgress(t *testing.T) {
 func TestRunBatchInsufficientCreditsResultStopsTheRun(t *testing.T) {
 	var cnt counter
 	srv, c, clock := batchSetup(t, &cnt)
-	srv.FailBatchRequest("item 001", ort.BatchFailure{Status: 402, Message: "Insufficient credits"})
-	srv.FailBatchRequest("item 002", ort.BatchFailure{Status: 503, Message: "overloaded"}) // would run again sync
+	srv.FailBatchRequest("item 001#t", ort.BatchFailure{Status: 402, Message: "Insufficient credits"})
+	srv.FailBatchRequest("item 002#t", ort.BatchFailure{Status: 503, Message: "overloaded"}) // would run again sync
 	rep, err := bulk.Runner[job, string]{Key: jobKey}.RunBatch(context.Background(), jobs(3, ""), textMode(c, clock))
 	if err != nil {
 		t.Fatal(err)

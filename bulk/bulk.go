@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,6 +60,12 @@ type Runner[T, R any] struct {
 	// Bill, when set, estimates the job's cost before it starts, and
 	// refuses to start one the account cannot pay when asked (see Bill).
 	Bill *Bill[T]
+	// Recover, when set, is asked first about each item that a killed run
+	// left in flight (the journal has its start, not its result): ok true
+	// gives the item's value without running it again (read back from the
+	// server's record of its generation, say). Otherwise the item runs
+	// again, and counts in Report.MaybePaidTwice.
+	Recover func(ctx context.Context, item T, f InFlight) (v R, ok bool, err error)
 
 	sleep func(context.Context, time.Duration) error // tests: the wait between passes
 	now   func() time.Time                           // tests: the clock of Elapsed and Progress
@@ -146,6 +153,7 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 	}
 	r.rep.Elapsed = r.b.now().Sub(r.start)
 	r.rep.Stopped = r.stopped()
+	r.rep.JobCost += r.rep.Cost
 	if r.b.Progress != nil {
 		r.b.Progress(r.progress())
 	}
@@ -159,15 +167,19 @@ type runner[T, R any] struct {
 	start  time.Time
 	stopCh chan struct{} // closed when the run stops
 
-	items  context.Context // the base of the item contexts: ctx without its cancellation, until the drain ends
-	billed []billedState   // by item
+	items    context.Context // the base of the item contexts: ctx without its cancellation, until the drain ends
+	billed   []billedState   // by item
+	prior    []float64       // by item: what earlier runs journaled it cost
+	recs     map[string]itemRecord
+	inFlight []bool // by item: a killed run left it in flight
+	paid     []bool // by item (RunBatch): an earlier run's batch holds it, or its answer: left out of the bill
 
 	mu       sync.Mutex
 	rep      *Report[T, R]
 	finished int // items done, failed or not attempted
 	resumed  int // items whose result came from the journal
 	costDone int // items whose cost is known (done or failed)
-	inFlight int
+	running  int // items handed to a worker and not finished
 	stopErr  error
 }
 
@@ -204,12 +216,25 @@ func (r *runner[T, R]) load(items []T) error {
 			return fmt.Errorf("bulk: reading the journal: %w", err)
 		}
 	}
+	recs, err := loadItemRecords(saved)
+	if err != nil {
+		return err
+	}
+	r.recs = recs
+	r.prior = make([]float64, len(items))
+	r.inFlight = make([]bool, len(items))
 	seen := make(map[string]int, len(items))
 	for i, it := range items {
 		key := strconv.Itoa(i)
 		if r.b.Key != nil {
 			key = r.b.Key(it)
 		}
+		if strings.HasPrefix(key, batchKeyPrefix) {
+			return fmt.Errorf("%w: bulk: item %d's key %q starts with %q, which the journal keeps for its own records", openrouter.ErrInvalidRequest, i, key, batchKeyPrefix)
+		}
+		rec := recs[key]
+		r.prior[i] = rec.Cost
+		r.rep.JobCost += rec.Cost
 		if first, dup := seen[key]; dup {
 			return fmt.Errorf("%w: bulk: items %d and %d have the same key %q: each item needs its own, or they take each other's results from the journal",
 				openrouter.ErrInvalidRequest, first, i, key)
@@ -227,6 +252,11 @@ func (r *runner[T, R]) load(items []T) error {
 			r.rep.Done++
 			r.finished++
 			r.resumed++
+		} else if rec.State == stateStarted {
+			// In flight when a run died: it may have been paid for, so running
+			// it again counts in MaybePaidTwice.
+			r.inFlight[i] = true
+			r.billed[i] = billedOnce
 		}
 	}
 	return nil
@@ -257,7 +287,7 @@ func (r *runner[T, R]) pass(parent context.Context, queue []int) []int {
 				r.mu.Lock()
 				stopped := r.stopErr
 				if stopped != nil { // the stop came while the item was being handed over
-					r.inFlight--
+					r.running--
 					r.finishLocked(i, NotAttempted, stopped)
 				}
 				r.mu.Unlock()
@@ -289,7 +319,7 @@ func (r *runner[T, R]) pass(parent context.Context, queue []int) []int {
 		}
 		if !sent {
 			r.mu.Lock()
-			r.inFlight-- // admitted, but never handed out
+			r.running-- // admitted, but never handed out
 			r.mu.Unlock()
 			break
 		}
@@ -319,11 +349,11 @@ func (r *runner[T, R]) admit(parent context.Context) error {
 	}
 	if cap := r.b.SpendingCap; cap > 0 && r.costDone > 0 {
 		avg := r.rep.Cost / float64(r.costDone)
-		if r.rep.Cost+avg*float64(r.inFlight+1) > cap {
+		if r.rep.Cost+avg*float64(r.running+1) > cap {
 			return fmt.Errorf("%w: $%.4f spent, about $%.4f an item, cap $%.4f", ErrSpendingCap, r.rep.Cost, avg, cap)
 		}
 	}
-	r.inFlight++
+	r.running++
 	return nil
 }
 
@@ -332,7 +362,17 @@ func (r *runner[T, R]) admit(parent context.Context) error {
 // Run.
 func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	ctx, meter := openrouter.TrackCost(r.items)
+	if r.recoverItem(ctx, i) {
+		return false
+	}
 	r.mu.Lock()
+	if err := r.recordItemLocked(i, itemRecord{State: stateStarted}); err != nil {
+		r.running--
+		r.stopLocked(err)
+		r.finishLocked(i, NotAttempted, err) // not sent: nothing to pay twice
+		r.mu.Unlock()
+		return false
+	}
 	if r.billed[i] == billedOnce {
 		r.billed[i] = billedCounted
 		r.rep.MaybePaidTwice++ // run again after an attempt that may have been billed
@@ -347,7 +387,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.inFlight--
+	r.running--
 	res := &r.rep.Results[i]
 	res.Attempts++
 	res.Cost += cost
@@ -361,8 +401,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 		}
 		res.Value = v
 		r.costDone++
-		r.recordLocked(res.Key, v)
-		r.finishLocked(i, Done, nil)
+		r.finishRecordedLocked(i, v)
 	case drained, errors.Is(err, openrouter.ErrMaybeBilled) && !r.b.RequeueMaybeBilled:
 		// Never run again silently: it may have been paid for.
 		r.costDone++
@@ -504,21 +543,6 @@ func (r *runner[T, R]) startProgress() func() {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
-}
-
-// recordLocked journals the value of the item named key, when there is a
-// journal. A value not recorded could be paid for again: the run stops.
-func (r *runner[T, R]) recordLocked(key string, v R) {
-	if r.b.Journal == nil {
-		return
-	}
-	raw, err := json.Marshal(v)
-	if err == nil {
-		err = r.b.Journal.Record(key, raw)
-	}
-	if err != nil {
-		r.stopLocked(fmt.Errorf("bulk: recording %q in the journal: %w", key, err))
-	}
 }
 
 // sleep waits for d, or until ctx ends.

@@ -69,7 +69,11 @@ type Report[T, R any] struct {
 	// openrouter.ChatResponse.MaybeBilled).
 	MaybePaidTwice int
 	Cost           float64 // USD
-	Elapsed        time.Duration
+	// JobCost is what the job's items cost in all runs with the journal:
+	// Cost, and what earlier runs recorded for these items (0 without a
+	// journal, or with one written before costs were recorded).
+	JobCost float64
+	Elapsed time.Duration
 	// Stopped is what stopped the run early (matching
 	// openrouter.ErrUnauthorized, ErrInsufficientCredits,
 	// ErrQuotaExhausted, this package's ErrSpendingCap, or a context
