@@ -2,7 +2,12 @@ package openrouter_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -40,5 +45,33 @@ func TestBatchResultPagesFitTheAnswerBound(t *testing.T) {
 	}
 	if res, err := results["item-0599"].Chat(); err != nil || res.Content() != big {
 		t.Errorf("item-0599: %v", err)
+	}
+}
+
+// A submission answered 502 before the server stored it is looked up,
+// and another job's finished batch of the same model and size is not
+// taken for it: its results carry other custom IDs.
+func TestSubmitBatchLookupNeverAdoptsAnotherJobsBatch(t *testing.T) {
+	srv, clock, c := batchServer(t)
+	other, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"o1": "1", "o2": "2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitMoving(t, c, clock, other.ID)
+	target, _ := url.Parse(srv.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/batches") {
+			w.WriteHeader(http.StatusBadGateway) // not stored: the gateway failed first
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	pc := openrouter.NewClient(srv.Key, openrouter.WithBaseURL(front.URL), openrouter.WithRetry(0, 0, 0))
+	b, err := pc.SubmitBatch(context.Background(), batchOf(map[string]string{"a": "1", "b": "2"}))
+	var se *openrouter.BatchSubmitError
+	if b != nil || !errors.As(err, &se) || len(se.Candidates) != 0 {
+		t.Fatalf("batch %+v, err %v; want a BatchSubmitError with no candidate (the other job's batch is not ours)", b, err)
 	}
 }
