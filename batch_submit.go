@@ -84,8 +84,8 @@ type BatchSubmitError struct {
 	// Candidates are the IDs of the batches that match Marker and may be
 	// the submission: not finished yet, or several holding its custom IDs.
 	Candidates []string
-	Err        error    // what happened to the submission
-	LookupErr  error    // why the lookup failed, if it did
+	Err        error // what happened to the submission
+	LookupErr  error // why the lookup failed, if it did
 }
 
 // Error says what was lost and what to do, with the cause.
