@@ -181,7 +181,7 @@ func (b Runner[T, R]) RunBatch(ctx context.Context, items []T, m BatchMode[T, R]
 		}
 	}
 	for i, res := range r.rep.Results {
-		if st := r.recs[res.Key].State; !res.Resumed && (st == stateAnswer || st == stateUnread) {
+		if rec := r.recs[res.Key]; !res.Resumed && (rec.Answer != nil || rec.State == stateUnread) {
 			r.paid[i] = true
 		}
 	}

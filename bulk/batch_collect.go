@@ -161,8 +161,8 @@ func (br *batchRun[T, R]) resumeAnswers(taken map[int]bool) []int {
 		if res.Resumed || taken[i] {
 			continue
 		}
-		switch rec.State {
-		case stateAnswer:
+		switch {
+		case rec.Answer != nil && rec.State != stateDone:
 			ans, err := (&openrouter.BatchResult{Response: &openrouter.BatchResponse{StatusCode: 200, Body: rec.Answer}}).Chat()
 			if err != nil {
 				continue // not an answer after all: the item runs again
@@ -171,7 +171,7 @@ func (br *batchRun[T, R]) resumeAnswers(taken map[int]bool) []int {
 			r.rep.Results[i].Batch = rec.Batch
 			taken[i] = true
 			out = append(out, i)
-		case stateUnread:
+		case rec.State == stateUnread:
 			if r.b.RequeueMaybeBilled {
 				r.billed[i] = billedOnce // runs again: counted in MaybePaidTwice
 				continue

@@ -349,4 +349,11 @@ func TestRunBatchInsufficientCreditsResultStopsTheRun(t *testing.T) {
 		rep.Results[2].Status != bulk.NotAttempted || cnt.get("item 002") != 0 || rep.Done != 1 {
 		t.Fatalf("stopped %v; statuses %v %v %v", rep.Stopped, rep.Results[0].Status, rep.Results[1].Status, rep.Results[2].Status)
 	}
+	// Each keeps its own error: the 503 is not rewritten as the 402.
+	if err := rep.Results[2].Err; !errors.Is(err, openrouter.ErrServer) || errors.Is(err, openrouter.ErrInsufficientCredits) || !strings.Contains(err.Error(), "overloaded") {
+		t.Errorf("item 002: %v; want its own 503, saying it was not run again", err)
+	}
+	if err := rep.Results[1].Err; !errors.Is(err, openrouter.ErrInsufficientCredits) {
+		t.Errorf("item 001: %v; want its 402", err)
+	}
 }

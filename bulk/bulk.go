@@ -393,6 +393,12 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	res.Cost += cost
 	r.rep.Cost += cost
 	r.rep.SyncCost += cost
+	if err != nil && !errors.Is(err, openrouter.ErrMaybeBilled) {
+		// Answered with an error: nothing of it is in flight any more.
+		if jerr := r.recordItemLocked(i, itemRecord{State: stateTried}); jerr != nil {
+			r.stopLocked(jerr)
+		}
+	}
 	switch {
 	case err == nil:
 		if cut > 0 && r.billed[i] != billedCounted {

@@ -20,12 +20,16 @@ const (
 	stateStarted = "started"
 	// stateAnswer: the item's batch answer, paid for, whose Result (a
 	// repair) failed with an error that may pass: the next try starts
-	// from Answer, and does not buy it again.
+	// from Answer, and does not buy it again. A "started" record written
+	// when that repair is tried again keeps Answer.
 	stateAnswer = "answer"
 	// stateUnread: the item's batch (Batch) ended, expired, failed or
 	// cancelled, having finished requests whose results the server does
 	// not give: the item's may be among them, paid for.
 	stateUnread = "unread"
+	// stateTried: the item's last try ended with an error that says it
+	// was not paid for: nothing of it is in flight.
+	stateTried = "tried"
 	// stateDone: written after the item's result, with its cost.
 	stateDone = "done"
 )
@@ -68,6 +72,10 @@ func (r *runner[T, R]) recordItemLocked(i int, rec itemRecord) error {
 	}
 	res := &r.rep.Results[i]
 	rec.Cost = r.prior[i] + res.Cost
+	if prev := r.recs[res.Key]; rec.Answer == nil && rec.State != stateDone {
+		rec.Answer, rec.Batch = prev.Answer, prev.Batch // a repair restarted keeps its answer
+	}
+	r.recs[res.Key] = rec
 	raw, err := json.Marshal(rec)
 	if err == nil {
 		err = r.b.Journal.Record(itemKeyPrefix+res.Key, raw)
