@@ -72,7 +72,7 @@ func (r *runner[T, R]) recordItemLocked(i int, rec itemRecord) error {
 	}
 	res := &r.rep.Results[i]
 	rec.Cost = r.prior[i] + res.Cost
-	if prev := r.recs[res.Key]; rec.Answer == nil && rec.State != stateDone {
+	if prev := r.recs[res.Key]; rec.Answer == nil && rec.Batch == "" && rec.State != stateDone {
 		rec.Answer, rec.Batch = prev.Answer, prev.Batch // a repair restarted keeps its answer
 	}
 	r.recs[res.Key] = rec
