@@ -191,6 +191,16 @@ func (b Runner[T, R]) RunBatch(ctx context.Context, items []T, m BatchMode[T, R]
 	return br.run(ctx, records), nil
 }
 
+// count runs f with a context that counts the requests f sends into *n
+// (a field of Report.Requests).
+func (br *batchRun[T, R]) count(ctx context.Context, n *int, f func(context.Context)) {
+	mctx, meter := openrouter.TrackCost(ctx)
+	f(mctx)
+	br.r.mu.Lock()
+	*n += meter.Requests()
+	br.r.mu.Unlock()
+}
+
 // newNonce draws a submission's nonce.
 func newNonce() string {
 	var b [6]byte
@@ -467,7 +477,8 @@ func (br *batchRun[T, R]) submit(ctx context.Context, model string, items []int)
 		r.stop(err)
 		return settle(NotAttempted, err)
 	}
-	b, err := br.m.Client.SubmitBatch(ctx, req)
+	var b *openrouter.Batch
+	br.count(ctx, &r.rep.Requests.Submits, func(ctx context.Context) { b, err = br.m.Client.SubmitBatch(ctx, req) })
 	if err != nil {
 		var se *openrouter.BatchSubmitError
 		if errors.As(err, &se) {

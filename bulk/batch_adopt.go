@@ -23,7 +23,14 @@ const lookupSlack = 24 * time.Hour
 // Failed when a batch that may hold them cannot be read), or, once the
 // submission cannot appear any more and nothing may hold them, left free
 // to go in a new batch (false, the items untouched).
-func (br *batchRun[T, R]) adopt(ctx context.Context, ch *chunk) bool {
+func (br *batchRun[T, R]) adopt(ctx context.Context, ch *chunk) (ok bool) {
+	r := br.r
+	br.count(ctx, &r.rep.Requests.Lookups, func(ctx context.Context) { ok = br.lookup(ctx, ch) })
+	return ok
+}
+
+// lookup is adopt's work, its requests counted as lookups.
+func (br *batchRun[T, R]) lookup(ctx context.Context, ch *chunk) bool {
 	r := br.r
 	look := ch.rec.Marker
 	look.NotBefore = look.NotBefore.Add(-lookupSlack)

@@ -37,10 +37,12 @@ func (br *batchRun[T, R]) waitAll(ctx context.Context, chunks []*chunk) []int {
 func (br *batchRun[T, R]) collect(ctx context.Context, ch *chunk) (retry []int) {
 	r := br.r
 	c := br.m.Client
-	b, err := c.WaitBatch(ctx, ch.rec.ID, br.m.Wait)
+	var b *openrouter.Batch
+	var err error
+	br.count(ctx, &r.rep.Requests.Polls, func(ctx context.Context) { b, err = c.WaitBatch(ctx, ch.rec.ID, br.m.Wait) })
 	var results map[string]*openrouter.BatchResult
 	if err == nil {
-		results, err = c.BatchResultMap(ctx, ch.rec.ID)
+		br.count(ctx, &r.rep.Requests.ResultPages, func(ctx context.Context) { results, err = c.BatchResultMap(ctx, ch.rec.ID) })
 		if err != nil && b.Err() != nil && errors.Is(err, openrouter.ErrNotFound) {
 			// The inline shape gives no results for a batch that did not
 			// complete: its items have none to read.
@@ -105,14 +107,15 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 		cost = ae.Response.Cost()
 	}
 	var v R
-	resultErr := false
+	resultErr, sent := false, 0
 	if err == nil {
 		mctx, meter := openrouter.TrackCost(ctx)
 		v, err = br.m.Result(mctx, item, ans)
-		syncCost, resultErr = meter.USD(), err != nil
+		syncCost, resultErr, sent = meter.USD(), err != nil, meter.Requests()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.rep.Requests.Sync += sent
 	out := &r.rep.Results[i]
 	out.Attempts++
 	out.Batch = batchID
@@ -253,6 +256,7 @@ func (br *batchRun[T, R]) subRun(ctx context.Context, idx []int, syncPath bool, 
 		r.finishLocked(i, s.Status, s.Err)
 	}
 	r.rep.MaybePaidTwice += rep.MaybePaidTwice
+	r.rep.Requests.Sync += rep.Requests.Sync
 	if rep.Stopped != nil {
 		r.stopLocked(rep.Stopped)
 	}

@@ -379,7 +379,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	}
 	r.mu.Unlock()
 	v, err := r.fn(ctx, r.rep.Results[i].Item)
-	cost, cut := meter.USD(), meter.MaybeBilled()
+	cost, cut, sent := meter.USD(), meter.MaybeBilled(), meter.Requests()
 	drained := err != nil && ctx.Err() != nil // only the drain's end cancels the item contexts
 	if drained && !errors.Is(err, openrouter.ErrMaybeBilled) {
 		err = fmt.Errorf("%w: %w (its context was cancelled %v after the run stopped, with requests perhaps in flight)", openrouter.ErrMaybeBilled, err, r.b.DrainFor)
@@ -393,6 +393,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	res.Cost += cost
 	r.rep.Cost += cost
 	r.rep.SyncCost += cost
+	r.rep.Requests.Sync += sent
 	if err != nil && !errors.Is(err, openrouter.ErrMaybeBilled) {
 		// Answered with an error: nothing of it is in flight any more.
 		if jerr := r.recordItemLocked(i, itemRecord{State: stateTried}); jerr != nil {
