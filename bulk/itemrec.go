@@ -109,7 +109,7 @@ func (r *runner[T, R]) finishRecordedLocked(i int, v R) {
 	}
 	raw, err := json.Marshal(v)
 	if err == nil {
-		err = r.b.Journal.Record(res.Key, raw)
+		err = r.recordDoneLocked(i, raw)
 	}
 	if err != nil {
 		err = fmt.Errorf("%w: bulk: item %q is paid for and its value is in the Report, but recording it in the journal failed (%w): a run with this journal would pay for it again",
@@ -119,7 +119,24 @@ func (r *runner[T, R]) finishRecordedLocked(i int, v R) {
 		return
 	}
 	r.finishLocked(i, Done, nil)
-	_ = r.recordItemLocked(i, itemRecord{State: stateDone}) // its cost only: the value is safe
+}
+
+// recordDoneLocked journals item i's result and its "done" state with
+// its cost, in one write when the journal is a *JSONLJournal. The state
+// is a best effort once the result is recorded: only the cost is in it.
+func (r *runner[T, R]) recordDoneLocked(i int, raw json.RawMessage) error {
+	res := &r.rep.Results[i]
+	rec := itemRecord{State: stateDone, Cost: r.prior[i] + res.Cost}
+	state, _ := json.Marshal(rec)
+	r.recs[res.Key] = rec
+	if jj, ok := r.b.Journal.(*JSONLJournal); ok {
+		return jj.recordAll([]string{res.Key, itemKeyPrefix + res.Key}, []json.RawMessage{raw, state})
+	}
+	if err := r.b.Journal.Record(res.Key, raw); err != nil {
+		return err
+	}
+	_ = r.b.Journal.Record(itemKeyPrefix+res.Key, state)
+	return nil
 }
 
 // recoverItem asks Runner.Recover for the value of an item a killed run
