@@ -4,7 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,3 +146,29 @@ func TestRunBatchCustomIDsCarryANoncePerSubmission(t *testing.T) {
 }
 
 var _ = errors.Is
+
+// A submission the server stored but answered 502 is found and proven by
+// the same run: its items are collected from it, none submitted again.
+func TestRunBatchSubmissionStoredBut502IsCollected(t *testing.T) {
+	var cnt counter
+	srv, _, clock := batchSetup(t, &cnt)
+	target, _ := url.Parse(srv.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/batches") {
+			proxy.ServeHTTP(httptest.NewRecorder(), r) // stored
+			w.WriteHeader(http.StatusBadGateway)      // but the answer is a gateway's error
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	c := openrouter.NewClient(srv.Key, openrouter.WithBaseURL(front.URL), openrouter.WithRetry(3, time.Millisecond, time.Millisecond), openrouter.WithLimiter(nil))
+	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: openJournal(t)}.RunBatch(context.Background(), jobs(3, ""), textMode(c, clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Done != 3 || srv.BatchStats().Submits != 1 || rep.MaybeBilled != 0 || len(rep.Batches) != 1 {
+		t.Fatalf("done %d, submits %d, maybe billed %d, batches %v: %v", rep.Done, srv.BatchStats().Submits, rep.MaybeBilled, rep.Batches, rep.Results[0].Err)
+	}
+}
