@@ -390,4 +390,3 @@ func (br *batchRun[T, R]) model(req *openrouter.ChatRequest) string {
 	}
 	return br.m.Client.Roles().Standard
 }
-

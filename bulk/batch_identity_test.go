@@ -157,7 +157,7 @@ func TestRunBatchSubmissionStoredBut502IsCollected(t *testing.T) {
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/batches") {
 			proxy.ServeHTTP(httptest.NewRecorder(), r) // stored
-			w.WriteHeader(http.StatusBadGateway)      // but the answer is a gateway's error
+			w.WriteHeader(http.StatusBadGateway)       // but the answer is a gateway's error
 			return
 		}
 		proxy.ServeHTTP(w, r)
