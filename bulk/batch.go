@@ -109,20 +109,24 @@ func (rec batchRecord) keys() []string {
 // while waiting resumes, given the same journal, by polling the same
 // batch: it is never submitted twice. A marker recorded without an ID (the
 // answer was lost, or the process died before it) is looked up
-// (FindBatch): one match is adopted; none lets its items be submitted
-// again only once the submission cannot appear any more; several stop
-// those items, Failed with an error matching openrouter.ErrMaybeBilled.
-//
-// A lookup adopts a batch only when its results prove it is the
-// submission's (its custom IDs carry the submission's nonce), never one
-// the journal already holds; while a batch that may be it runs, it is
-// waited for, and its items are not submitted again.
+// (FindBatch), in this run or the next: a batch is adopted only when its
+// results prove it is the submission's (its custom IDs carry the
+// submission's nonce), never one the journal already holds; while a batch
+// that may be it runs, it is waited for, and its items are not submitted
+// again. When none may be it, the items are submitted again once the
+// submission cannot appear any more (15 minutes after it, by the
+// client's own clock); several proven (journals written before nonces)
+// stop those items, Failed with an error matching
+// openrouter.ErrMaybeBilled.
 //
 // A batch that expires, fails or is cancelled leaves its items without a
 // result NotAttempted, with an error that says so (an
 // *openrouter.BatchStatusError); when it finished some requests but the
 // server gives no results for it (the inline shape), its items end
-// Failed, matching openrouter.ErrMaybeBilled, naming the batch. SpendingCap is checked before each
+// Failed, matching openrouter.ErrMaybeBilled, naming the batch, and are
+// not sent again unless RequeueMaybeBilled. A repair (Result) that fails
+// with an error that may pass is tried again from the batch answer,
+// journaled, never bought again. SpendingCap is checked before each
 // batch is submitted against the estimate of its cost
 // (openrouter.Client.EstimateCost, an upper bound), and against the
 // average cost so far on the sync path.
@@ -253,18 +257,14 @@ type chunk struct {
 	req   *openrouter.BatchRequest // nil when resumed
 }
 
-// own records that the journal holds batch id; it reports whether it
-// did not already.
-func (br *batchRun[T, R]) own(id string) bool {
+// own records that the journal holds batch id.
+func (br *batchRun[T, R]) own(id string) {
 	br.mu.Lock()
 	defer br.mu.Unlock()
-	if br.owned[id] {
-		return false
-	}
 	br.owned[id] = true
-	return true
 }
 
+// owns reports whether the journal holds batch id.
 func (br *batchRun[T, R]) owns(id string) bool {
 	br.mu.Lock()
 	defer br.mu.Unlock()
@@ -273,35 +273,7 @@ func (br *batchRun[T, R]) owns(id string) bool {
 
 func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Report[T, R] {
 	r := br.r
-	taken := map[int]bool{} // items in a batch resumed from the journal
-	var waiting []*chunk
-	for _, rec := range records {
-		if rec.ID != "" {
-			br.own(rec.ID)
-		}
-	}
-	for _, rec := range records {
-		if rec.Closed {
-			continue
-		}
-		ch := &chunk{rec: rec}
-		for k, key := range rec.keys() {
-			if i, ok := br.byKey[key]; ok && !r.rep.Results[i].Resumed && k < len(rec.CustomIDs) {
-				ch.items = append(ch.items, i)
-				ch.cids = append(ch.cids, rec.CustomIDs[k])
-			}
-		}
-		if len(ch.items) == 0 {
-			continue
-		}
-		if ch.rec.ID == "" && !br.adopt(ctx, ch) {
-			continue // its items are settled, or free to go in a new batch
-		}
-		for _, i := range ch.items {
-			taken[i] = true
-		}
-		waiting = append(waiting, ch)
-	}
+	waiting, taken := br.resume(ctx, records)
 	repairs := br.resumeAnswers(taken)
 
 	stopTicker := r.startProgress()
@@ -381,6 +353,41 @@ func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Repor
 		r.b.Progress(r.progress())
 	}
 	return r.rep
+}
+
+// resume takes up the batches of the journal not closed: it returns
+// those to wait for, and the items they (or a settled lookup) hold.
+func (br *batchRun[T, R]) resume(ctx context.Context, records []batchRecord) (waiting []*chunk, taken map[int]bool) {
+	r := br.r
+	taken = map[int]bool{}
+	for _, rec := range records {
+		if rec.ID != "" {
+			br.own(rec.ID)
+		}
+	}
+	for _, rec := range records {
+		if rec.Closed {
+			continue
+		}
+		ch := &chunk{rec: rec}
+		for k, key := range rec.keys() {
+			if i, ok := br.byKey[key]; ok && !r.rep.Results[i].Resumed && k < len(rec.CustomIDs) {
+				ch.items = append(ch.items, i)
+				ch.cids = append(ch.cids, rec.CustomIDs[k])
+			}
+		}
+		if len(ch.items) == 0 {
+			continue
+		}
+		if ch.rec.ID == "" && !br.adopt(ctx, ch) {
+			continue // its items are settled, or free to go in a new batch
+		}
+		for _, i := range ch.items {
+			taken[i] = true
+		}
+		waiting = append(waiting, ch)
+	}
+	return waiting, taken
 }
 
 // model is the model a request runs on.
