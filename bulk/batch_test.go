@@ -216,6 +216,10 @@ func TestRunBatchJournalSkipsDoneAndCollectsOpenBatch(t *testing.T) {
 	if err != nil || rep.Done != 8 || rep.InBatch != 0 || srv.BatchStats().Submits != 1 || srv.BatchStats().Polls == 0 {
 		t.Fatalf("third run: %v, done %d, in batch %d, submits %d", err, rep.Done, rep.InBatch, srv.BatchStats().Submits)
 	}
+	// It spent nothing, and knows what the job cost: 8 items at the batch price.
+	if rep.Cost != 0 || !near(rep.JobCost, 8*0.005) {
+		t.Errorf("third run: cost %v, job cost %v; want 0 and %v", rep.Cost, rep.JobCost, 8*0.005)
+	}
 	raw, _ := os.ReadFile(path)
 	if n := strings.Count(string(raw), `"#batch:`) - strings.Count(string(raw), `"#batch:item:`); n != 3 {
 		t.Errorf("%d batch records; want 3 (marker, ID, closed)", n)
