@@ -167,19 +167,19 @@ type runner[T, R any] struct {
 	start  time.Time
 	stopCh chan struct{} // closed when the run stops
 
-	items    context.Context // the base of the item contexts: ctx without its cancellation, until the drain ends
-	billed   []billedState   // by item
-	prior    []float64       // by item: what earlier runs journaled it cost
-	recs     map[string]itemRecord
-	inFlight []bool // by item: a killed run left it in flight
-	paid     []bool // by item (RunBatch): an earlier run's batch holds it, or its answer: left out of the bill
+	items   context.Context // the base of the item contexts: ctx without its cancellation, until the drain ends
+	billed  []billedState   // by item
+	prior   []float64       // by item: what earlier runs journaled it cost
+	recs    map[string]itemRecord
+	crashed []bool // by item: a killed run left it in flight
+	paid    []bool // by item (RunBatch): an earlier run's batch holds it, or its answer: left out of the bill
 
 	mu       sync.Mutex
 	rep      *Report[T, R]
 	finished int // items done, failed or not attempted
 	resumed  int // items whose result came from the journal
 	costDone int // items whose cost is known (done or failed)
-	running  int // items handed to a worker and not finished
+	inFlight int
 	stopErr  error
 }
 
@@ -222,7 +222,7 @@ func (r *runner[T, R]) load(items []T) error {
 	}
 	r.recs = recs
 	r.prior = make([]float64, len(items))
-	r.inFlight = make([]bool, len(items))
+	r.crashed = make([]bool, len(items))
 	seen := make(map[string]int, len(items))
 	for i, it := range items {
 		key := strconv.Itoa(i)
@@ -255,7 +255,7 @@ func (r *runner[T, R]) load(items []T) error {
 		} else if rec.State == stateStarted {
 			// In flight when a run died: it may have been paid for, so running
 			// it again counts in MaybePaidTwice.
-			r.inFlight[i] = true
+			r.crashed[i] = true
 			r.billed[i] = billedOnce
 		}
 	}
@@ -287,7 +287,7 @@ func (r *runner[T, R]) pass(parent context.Context, queue []int) []int {
 				r.mu.Lock()
 				stopped := r.stopErr
 				if stopped != nil { // the stop came while the item was being handed over
-					r.running--
+					r.inFlight--
 					r.finishLocked(i, NotAttempted, stopped)
 				}
 				r.mu.Unlock()
@@ -319,7 +319,7 @@ func (r *runner[T, R]) pass(parent context.Context, queue []int) []int {
 		}
 		if !sent {
 			r.mu.Lock()
-			r.running-- // admitted, but never handed out
+			r.inFlight-- // admitted, but never handed out
 			r.mu.Unlock()
 			break
 		}
@@ -349,11 +349,11 @@ func (r *runner[T, R]) admit(parent context.Context) error {
 	}
 	if cap := r.b.SpendingCap; cap > 0 && r.costDone > 0 {
 		avg := r.rep.Cost / float64(r.costDone)
-		if r.rep.Cost+avg*float64(r.running+1) > cap {
+		if r.rep.Cost+avg*float64(r.inFlight+1) > cap {
 			return fmt.Errorf("%w: $%.4f spent, about $%.4f an item, cap $%.4f", ErrSpendingCap, r.rep.Cost, avg, cap)
 		}
 	}
-	r.running++
+	r.inFlight++
 	return nil
 }
 
@@ -367,7 +367,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	}
 	r.mu.Lock()
 	if err := r.recordItemLocked(i, itemRecord{State: stateStarted}); err != nil {
-		r.running--
+		r.inFlight--
 		r.stopLocked(err)
 		r.finishLocked(i, NotAttempted, err) // not sent: nothing to pay twice
 		r.mu.Unlock()
@@ -387,7 +387,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.running--
+	r.inFlight--
 	res := &r.rep.Results[i]
 	res.Attempts++
 	res.Cost += cost

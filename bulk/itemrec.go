@@ -142,10 +142,10 @@ func (r *runner[T, R]) recordDoneLocked(i int, raw json.RawMessage) error {
 // recoverItem asks Runner.Recover for the value of an item a killed run
 // left in flight; it reports whether the item is settled.
 func (r *runner[T, R]) recoverItem(ctx context.Context, i int) bool {
-	if r.b.Recover == nil || !r.inFlight[i] {
+	if r.b.Recover == nil || !r.crashed[i] {
 		return false
 	}
-	r.inFlight[i] = false
+	r.crashed[i] = false
 	res := &r.rep.Results[i]
 	v, ok, err := r.b.Recover(ctx, res.Item, InFlight{Key: res.Key, Cost: r.prior[i]})
 	if err != nil || !ok {
@@ -153,7 +153,7 @@ func (r *runner[T, R]) recoverItem(ctx context.Context, i int) bool {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.running--
+	r.inFlight--
 	r.billed[i] = billedCounted // recovered: not paid twice
 	r.costDone++
 	r.finishRecordedLocked(i, v)
