@@ -15,6 +15,7 @@ import (
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
+	ort "github.com/routerkit/openrouter/openroutertest"
 )
 
 func openJournal(t *testing.T) *bulk.JSONLJournal {
@@ -170,5 +171,22 @@ func TestRunBatchSubmissionStoredBut502IsCollected(t *testing.T) {
 	}
 	if rep.Done != 3 || srv.BatchStats().Submits != 1 || rep.MaybeBilled != 0 || len(rep.Batches) != 1 {
 		t.Fatalf("done %d, submits %d, maybe billed %d, batches %v: %v", rep.Done, srv.BatchStats().Submits, rep.MaybeBilled, rep.Batches, rep.Results[0].Err)
+	}
+}
+
+// The lookup of a lost submission does not depend on the server's clock
+// agreeing with the client's: a server half an hour behind still has its
+// batch found, proven and collected, never submitted again.
+func TestRunBatchLostSubmitFoundWhateverTheServersClock(t *testing.T) {
+	var cnt counter
+	clock := ort.NewClock(time.Now().UTC().Add(-30 * time.Minute).Truncate(time.Second))
+	srv, c := setup(t, []ort.Option{ort.WithClock(clock.Now), ort.WithResponder(cnt.responder(0.01))})
+	srv.LoseBatchSubmits(1)
+	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: openJournal(t)}.RunBatch(context.Background(), jobs(3, ""), textMode(c, clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Done != 3 || srv.BatchStats().Submits != 1 {
+		t.Fatalf("done %d, submits %d: %v; want the lost submission found and collected", rep.Done, srv.BatchStats().Submits, rep.Results[0].Err)
 	}
 }
