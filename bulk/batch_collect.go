@@ -225,6 +225,9 @@ func (br *batchRun[T, R]) subRun(ctx context.Context, idx []int, syncPath bool, 
 		Key:   func(i int) string { return r.rep.Results[i].Key },
 		sleep: r.b.sleep, now: r.b.now,
 	}
+	if r.b.Recover != nil && syncPath {
+		sub.Recover = func(ctx context.Context, i int, f InFlight) (R, bool, error) { return r.b.Recover(ctx, r.rep.Results[i].Item, f) }
+	}
 	if limit := r.b.SpendingCap; limit > 0 {
 		r.mu.Lock()
 		sub.SpendingCap = max(limit-r.rep.Cost-br.est, 1e-12)

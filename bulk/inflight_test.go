@@ -73,3 +73,22 @@ func TestRunRecoverSettlesAnItemInFlight(t *testing.T) {
 }
 
 var _ = openrouter.ErrMaybeBilled
+
+// In batch mode, an item of the sync path left in flight is given to
+// Runner.Recover too.
+func TestRunBatchRecoverSettlesASyncItemInFlight(t *testing.T) {
+	var cnt counter
+	_, c, clock := batchSetup(t, &cnt)
+	j := openJournal(t)
+	startedRecord(t, j, "draw a cat", 0)
+	in := append(jobs(2, ""), job{Text: "draw a cat", Image: true})
+	b := bulk.Runner[job, string]{Key: jobKey, Journal: j,
+		Recover: func(context.Context, job, bulk.InFlight) (string, bool, error) { return "recovered", true, nil }}
+	rep, err := b.RunBatch(context.Background(), in, textMode(c, clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Done != 3 || rep.Results[2].Value != "recovered" || cnt.get("draw a cat") != 0 || rep.MaybePaidTwice != 0 {
+		t.Fatalf("done %d, %q, answered %d times, maybe paid twice %d", rep.Done, rep.Results[2].Value, cnt.get("draw a cat"), rep.MaybePaidTwice)
+	}
+}
