@@ -226,7 +226,9 @@ func (br *batchRun[T, R]) subRun(ctx context.Context, idx []int, syncPath bool, 
 		sleep: r.b.sleep, now: r.b.now,
 	}
 	if r.b.Recover != nil && syncPath {
-		sub.Recover = func(ctx context.Context, i int, f InFlight) (R, bool, error) { return r.b.Recover(ctx, r.rep.Results[i].Item, f) }
+		sub.Recover = func(ctx context.Context, i int, f InFlight) (R, bool, error) {
+			return r.b.Recover(ctx, r.rep.Results[i].Item, f)
+		}
 	}
 	if limit := r.b.SpendingCap; limit > 0 {
 		r.mu.Lock()
