@@ -107,9 +107,14 @@ type batchResultsPage struct {
 // it looping.
 const maxEmptyResultPages = 3
 
-// batchResultsPageSize is how many results each page asks for (the API
-// serves 1 to 1000).
+// batchResultsPageSize is how many results the first page asks for (the
+// API serves 1 to 1000); a page past the client's answer bound
+// (AnswerLimits.JSON) is asked for again with half as many, down to one.
 const batchResultsPageSize = 500
+
+// batchResultsCountAfter is how many results BatchResultMap reads before
+// it reads the batch's request count, to bound what it keeps.
+const batchResultsCountAfter = 500
 
 // BatchResults iterates over a finished batch's results, page by page
 // (GET /batches/{id}/results, cursor-paginated). A server that answers
@@ -138,15 +143,22 @@ func (c *Client) BatchResults(ctx context.Context, id string, opts ...CallOption
 		cursor := ""
 		seen := map[string]bool{}
 		empty := 0 // pages in a row that held nothing but said there is more
-		for first := true; ; first = false {
-			q := url.Values{"limit": {fmt.Sprint(batchResultsPageSize)}}
+		limit := batchResultsPageSize
+		for read := 0; ; {
+			q := url.Values{"limit": {fmt.Sprint(limit)}}
 			if cursor != "" {
 				q.Set("cursor", cursor)
 			}
 			var page batchResultsPage
 			err := c.getJSON(ctx, base+"?"+q.Encode(), &page, opts)
+			if errors.Is(err, ErrTooLarge) && limit > 1 && ctx.Err() == nil {
+				// The page does not fit the answer bound: ask for fewer results
+				// from the same cursor.
+				limit = max(limit/2, 1)
+				continue
+			}
 			var e *APIError
-			if first && errors.As(err, &e) && (e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusMethodNotAllowed) {
+			if read == 0 && errors.As(err, &e) && (e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusMethodNotAllowed) {
 				c.inlineResults(ctx, id, opts, yield)
 				return
 			}
@@ -154,6 +166,7 @@ func (c *Client) BatchResults(ctx context.Context, id string, opts ...CallOption
 				yield(nil, err)
 				return
 			}
+			read++
 			for i := range page.Data {
 				r := &page.Data[i]
 				r.redact = c.redactError
@@ -224,7 +237,7 @@ func (c *Client) BatchResultMap(ctx context.Context, id string, opts ...CallOpti
 		if err != nil {
 			return m, err
 		}
-		if len(m) == batchResultsPageSize {
+		if len(m) == batchResultsCountAfter {
 			b, err := c.GetBatch(ctx, id, opts...)
 			if err != nil {
 				return m, err

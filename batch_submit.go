@@ -77,12 +77,15 @@ const batchClockSkew = 5 * time.Minute
 // but whose answer was lost, and that no lookup could settle: the batch
 // may exist and run (and be billed). It matches [ErrMaybeBilled] and the
 // cause. Do not submit it again blindly: call FindBatch with Marker
-// later, or check the batches listed in Candidates.
+// later, or check the batches listed in Candidates: once one has
+// finished, its results' custom IDs say whether it is this submission.
 type BatchSubmitError struct {
-	Marker     BatchMarker
-	Candidates []string // IDs of the batches that match Marker, when several do
-	Err        error    // what happened to the submission
-	LookupErr  error    // why the lookup failed, if it did
+	Marker BatchMarker
+	// Candidates are the IDs of the batches that match Marker and may be
+	// the submission: not finished yet, or several holding its custom IDs.
+	Candidates []string
+	Err        error // what happened to the submission
+	LookupErr  error // why the lookup failed, if it did
 }
 
 // Error says what was lost and what to do, with the cause.
@@ -94,6 +97,8 @@ func (e *BatchSubmitError) Error() string {
 		fmt.Fprintf(&b, "looking the batch up failed too (%v)", e.LookupErr)
 	case len(e.Candidates) > 1:
 		fmt.Fprintf(&b, "%d batches match it (%s)", len(e.Candidates), strings.Join(e.Candidates, ", "))
+	case len(e.Candidates) == 1:
+		fmt.Fprintf(&b, "batch %s matches it, but only its results, once it has finished, can prove it is this submission", e.Candidates[0])
 	default:
 		b.WriteString("no batch matching it is listed yet")
 	}
@@ -250,8 +255,11 @@ func writeJSONValue(b *bytes.Buffer, v any) {
 // refused it unprocessed (429). When the answer is lost after the
 // request may have arrived (a cut connection, a timeout, a 5xx), the
 // client looks the batch up (FindBatch) and returns it when exactly one
-// matches; otherwise it returns a *[BatchSubmitError] ([ErrMaybeBilled])
-// carrying the marker to look it up with later.
+// match is proven to be the submission: finished, with results under the
+// request's custom IDs (a batch of the same model and size is not proof:
+// another job's, or an earlier chunk's, would match). Otherwise it
+// returns a *[BatchSubmitError] ([ErrMaybeBilled]) carrying the marker
+// and the candidates that may be it, to look up later.
 func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...CallOption) (*Batch, error) {
 	body, marker, err := c.encodeBatch(req)
 	if err != nil {
@@ -286,14 +294,42 @@ func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...Cal
 		return nil, &BatchSubmitError{Marker: marker, Err: err}
 	}
 	found, lerr := c.FindBatch(ctx, marker, opts...)
-	if lerr == nil && len(found) == 1 {
-		return &found[0], nil
-	}
 	se := &BatchSubmitError{Marker: marker, Err: err, LookupErr: lerr}
-	for _, f := range found {
+	var proven *Batch
+	for i, f := range found {
+		switch ours, known := c.batchHolds(ctx, &f, req, opts); {
+		case known && !ours:
+			continue // another batch of the same shape
+		case known && proven == nil:
+			proven = &found[i]
+		}
 		se.Candidates = append(se.Candidates, f.ID)
 	}
+	if lerr == nil && proven != nil && len(se.Candidates) == 1 {
+		return proven, nil
+	}
 	return nil, se
+}
+
+// batchHolds reads the first result of a finished batch b: known is
+// false when b has not finished, or its results cannot be read; ours says
+// whether the result's custom ID is one of req's.
+func (c *Client) batchHolds(ctx context.Context, b *Batch, req *BatchRequest, opts []CallOption) (ours, known bool) {
+	if !b.Status.Terminal() {
+		return false, false
+	}
+	for r, err := range c.BatchResults(ctx, b.ID, opts...) {
+		if err != nil {
+			return false, false
+		}
+		for _, it := range req.Requests {
+			if it.CustomID == r.CustomID {
+				return true, true
+			}
+		}
+		return false, true
+	}
+	return false, b.RequestCounts.Completed+b.RequestCounts.Failed == 0 // no results: known only when none were made
 }
 
 // submitOnce sends the submission with resending forbidden (see

@@ -276,6 +276,7 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 	}
 	for {
 		st.attempts++
+		addRequest(ctx)
 		st.traced.Store(false)
 		st.wrote.Store(false)
 		st.bodyRead.Store(false)

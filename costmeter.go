@@ -15,6 +15,7 @@ type CostMeter struct {
 	mu          sync.Mutex
 	usd         float64
 	maybeBilled int
+	requests    int
 	parent      *CostMeter // the meter of the context TrackCost was given
 }
 
@@ -48,6 +49,28 @@ func (m *CostMeter) MaybeBilled() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.maybeBilled
+}
+
+// Requests returns how many HTTP requests were sent with the context,
+// each attempt of a retried call counted: the calls' own requests
+// (a batch's polls, its result pages) as well as those that cost money.
+func (m *CostMeter) Requests() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.requests
+}
+
+// addRequest counts one HTTP request sent with ctx in every meter of ctx.
+func addRequest(ctx context.Context) {
+	if ctx == nil {
+		return
+	}
+	m, _ := ctx.Value(costMeterKey{}).(*CostMeter)
+	for ; m != nil; m = m.parent {
+		m.mu.Lock()
+		m.requests++
+		m.mu.Unlock()
+	}
 }
 
 // addMaybeBilled adds n attempts that may have been billed to every meter

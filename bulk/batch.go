@@ -2,6 +2,8 @@ package bulk
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,7 +54,8 @@ type BatchMode[T, R any] struct {
 	Provider    *openrouter.BatchProvider
 	CallbackURL string
 
-	now func() time.Time // tests: the clock of the resubmission window
+	now   func() time.Time // tests: the clock of the resubmission window
+	nonce func() string    // tests: the nonce of each submission's custom IDs
 }
 
 // ErrSync, returned by BatchMode.Request, runs the item sync.
@@ -63,19 +66,37 @@ var ErrSync = errors.New("bulk: run this item sync")
 const batchKeyPrefix = "#batch:"
 
 // resubmitAfter is how long after a submission whose answer was lost,
-// and which no lookup finds, its items may be submitted again: the
-// marker's NotBefore is already the clock skew before the submission.
+// and which no lookup finds, its items may be submitted again, by the
+// client's own clock: the marker's NotBefore is already the clock skew
+// before the submission.
 const resubmitAfter = 15 * time.Minute
 
 // batchRecord is what the journal keeps of a batch, under
 // batchKeyPrefix+token: written with the marker and the custom IDs
 // before the submission, again with the batch ID before the wait, and
 // again Closed once its results are recorded.
+//
+// Each custom ID is the item's key and the submission's nonce
+// ("key#nonce"): a result is recorded for an item only under the custom
+// ID journaled for it, so no other batch (another job's, an earlier
+// chunk's, an earlier submission of the same items) can be taken for
+// this one.
 type batchRecord struct {
 	Marker    openrouter.BatchMarker `json:"marker"`
 	CustomIDs []string               `json:"custom_ids"`
-	ID        string                 `json:"id,omitempty"`
-	Closed    bool                   `json:"closed,omitempty"`
+	// Keys are the items' keys, in the order of CustomIDs; journals
+	// written before nonces have none, and their custom IDs are the keys.
+	Keys   []string `json:"keys,omitempty"`
+	ID     string   `json:"id,omitempty"`
+	Closed bool     `json:"closed,omitempty"`
+}
+
+// keys returns the record's item keys, in the order of its custom IDs.
+func (rec batchRecord) keys() []string {
+	if len(rec.Keys) == len(rec.CustomIDs) {
+		return rec.Keys
+	}
+	return rec.CustomIDs
 }
 
 // RunBatch runs the items through the Batch API as m says, and the items
@@ -88,13 +109,24 @@ type batchRecord struct {
 // while waiting resumes, given the same journal, by polling the same
 // batch: it is never submitted twice. A marker recorded without an ID (the
 // answer was lost, or the process died before it) is looked up
-// (FindBatch): one match is adopted; none lets its items be submitted
-// again only once the submission cannot appear any more; several stop
-// those items, Failed with an error matching openrouter.ErrMaybeBilled.
+// (FindBatch), in this run or the next: a batch is adopted only when its
+// results prove it is the submission's (its custom IDs carry the
+// submission's nonce), never one the journal already holds; while a batch
+// that may be it runs, it is waited for, and its items are not submitted
+// again. When none may be it, the items are submitted again once the
+// submission cannot appear any more (15 minutes after it, by the
+// client's own clock); several proven (journals written before nonces)
+// stop those items, Failed with an error matching
+// openrouter.ErrMaybeBilled.
 //
-// A batch that expires, fails or is cancelled leaves its unfinished items
-// NotAttempted, with an error that says so (an
-// *openrouter.BatchStatusError). SpendingCap is checked before each
+// A batch that expires, fails or is cancelled leaves its items without a
+// result NotAttempted, with an error that says so (an
+// *openrouter.BatchStatusError); when it finished some requests but the
+// server gives no results for it (the inline shape), its items end
+// Failed, matching openrouter.ErrMaybeBilled, naming the batch, and are
+// not sent again unless RequeueMaybeBilled. A repair (Result) that fails
+// with an error that may pass is tried again from the batch answer,
+// journaled, never bought again. SpendingCap is checked before each
 // batch is submitted against the estimate of its cost
 // (openrouter.Client.EstimateCost, an upper bound), and against the
 // average cost so far on the sync path.
@@ -107,6 +139,9 @@ func (b Runner[T, R]) RunBatch(ctx context.Context, items []T, m BatchMode[T, R]
 	}
 	if m.now == nil {
 		m.now = time.Now
+	}
+	if m.nonce == nil {
+		m.nonce = newNonce
 	}
 	if m.Sync == nil {
 		m.Sync = func(ctx context.Context, item T) (R, error) {
@@ -131,20 +166,50 @@ func (b Runner[T, R]) RunBatch(ctx context.Context, items []T, m BatchMode[T, R]
 	}
 	byKey := make(map[string]int, len(items))
 	for i, res := range r.rep.Results {
-		if strings.HasPrefix(res.Key, batchKeyPrefix) {
-			return nil, fmt.Errorf("%w: bulk: item %d's key %q starts with %q, which the journal keeps for batches", openrouter.ErrInvalidRequest, i, res.Key, batchKeyPrefix)
-		}
 		byKey[res.Key] = i
 	}
 	records, err := loadBatchRecords(b.Journal)
 	if err != nil {
 		return nil, err
 	}
+	br := &batchRun[T, R]{r: r, m: m, byKey: byKey, reqs: make([]*openrouter.ChatRequest, len(items)),
+		owned: map[string]bool{}, answers: map[int]*openrouter.ChatResponse{}}
+	// What a batch of an earlier run holds, or an answer it kept, is paid
+	// for already: the bill leaves it out.
+	r.paid = make([]bool, len(items))
+	for _, rec := range records {
+		for _, k := range rec.keys() {
+			if i, ok := byKey[k]; ok && !rec.Closed {
+				r.paid[i] = true
+			}
+		}
+	}
+	for i, res := range r.rep.Results {
+		if rec := r.recs[res.Key]; !res.Resumed && (rec.Answer != nil || rec.State == stateUnread) {
+			r.paid[i] = true
+		}
+	}
 	if err := r.checkBill(ctx, items, &m); err != nil {
 		return nil, err
 	}
-	br := &batchRun[T, R]{r: r, m: m, byKey: byKey, reqs: make([]*openrouter.ChatRequest, len(items))}
 	return br.run(ctx, records), nil
+}
+
+// count runs f with a context that counts the requests f sends into *n
+// (a field of Report.Requests).
+func (br *batchRun[T, R]) count(ctx context.Context, n *int, f func(context.Context)) {
+	mctx, meter := openrouter.TrackCost(ctx)
+	f(mctx)
+	br.r.mu.Lock()
+	*n += meter.Requests()
+	br.r.mu.Unlock()
+}
+
+// newNonce draws a submission's nonce.
+func newNonce() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // loadBatchRecords reads the batch records of a journal.
@@ -158,7 +223,7 @@ func loadBatchRecords(j Journal) ([]batchRecord, error) {
 	}
 	var out []batchRecord
 	for k, raw := range saved {
-		if !strings.HasPrefix(k, batchKeyPrefix) {
+		if !strings.HasPrefix(k, batchKeyPrefix) || strings.HasPrefix(k, itemKeyPrefix) {
 			continue
 		}
 		var rec batchRecord
@@ -178,40 +243,38 @@ type batchRun[T, R any] struct {
 	byKey map[string]int
 	reqs  []*openrouter.ChatRequest // by item: the request built, nil until then
 	est   float64                   // estimated cost of the batches submitted, for the cap
+
+	mu      sync.Mutex
+	owned   map[string]bool                  // the IDs of the batches the journal (or this run) holds
+	answers map[int]*openrouter.ChatResponse // by item: a batch answer whose Result is to be tried again
 }
 
 // chunk is one batch to submit, or submitted.
 type chunk struct {
 	rec   batchRecord
-	items []int
+	items []int                    // the items it holds in this run
+	cids  []string                 // their custom IDs, in the order of items
 	req   *openrouter.BatchRequest // nil when resumed
+}
+
+// own records that the journal holds batch id.
+func (br *batchRun[T, R]) own(id string) {
+	br.mu.Lock()
+	defer br.mu.Unlock()
+	br.owned[id] = true
+}
+
+// owns reports whether the journal holds batch id.
+func (br *batchRun[T, R]) owns(id string) bool {
+	br.mu.Lock()
+	defer br.mu.Unlock()
+	return br.owned[id]
 }
 
 func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Report[T, R] {
 	r := br.r
-	taken := map[int]bool{} // items in a batch resumed from the journal
-	var waiting []*chunk
-	for _, rec := range records {
-		if rec.Closed {
-			continue
-		}
-		ch := &chunk{rec: rec}
-		for _, id := range rec.CustomIDs {
-			if i, ok := br.byKey[id]; ok && !r.rep.Results[i].Resumed {
-				ch.items = append(ch.items, i)
-			}
-		}
-		if len(ch.items) == 0 {
-			continue
-		}
-		if ch.rec.ID == "" && !br.adopt(ctx, ch) {
-			continue // its items are settled, or free to go in a new batch
-		}
-		for _, i := range ch.items {
-			taken[i] = true
-		}
-		waiting = append(waiting, ch)
-	}
+	waiting, taken := br.resume(ctx, records)
+	repairs := br.resumeAnswers(taken)
 
 	stopTicker := r.startProgress()
 	var syncItems, batchItems []int
@@ -244,6 +307,16 @@ func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Repor
 		br.runSync(ctx, syncItems)
 	}
 	retry := br.waitAll(ctx, waiting)
+	retry = slices.DeleteFunc(retry, func(i int) bool {
+		if br.answers[i] != nil { // a repair to try again: its answer is paid for
+			repairs = append(repairs, i)
+			return true
+		}
+		return false
+	})
+	if len(repairs) > 0 {
+		br.runRepairs(ctx, repairs)
+	}
 	if len(retry) > 0 && br.m.RetryInBatch && r.stopped() == nil {
 		var again, unbatchable []int
 		for _, i := range retry {
@@ -266,6 +339,7 @@ func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Repor
 	stopTicker()
 	r.rep.Elapsed = r.b.now().Sub(r.start)
 	r.rep.Stopped = r.stopped()
+	r.rep.JobCost += r.rep.Cost
 	for _, res := range r.rep.Results {
 		switch {
 		case res.Resumed || res.Attempts == 0:
@@ -281,353 +355,45 @@ func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Repor
 	return r.rep
 }
 
+// resume takes up the batches of the journal not closed: it returns
+// those to wait for, and the items they (or a settled lookup) hold.
+func (br *batchRun[T, R]) resume(ctx context.Context, records []batchRecord) (waiting []*chunk, taken map[int]bool) {
+	r := br.r
+	taken = map[int]bool{}
+	for _, rec := range records {
+		if rec.ID != "" {
+			br.own(rec.ID)
+		}
+	}
+	for _, rec := range records {
+		if rec.Closed {
+			continue
+		}
+		ch := &chunk{rec: rec}
+		for k, key := range rec.keys() {
+			if i, ok := br.byKey[key]; ok && !r.rep.Results[i].Resumed && k < len(rec.CustomIDs) {
+				ch.items = append(ch.items, i)
+				ch.cids = append(ch.cids, rec.CustomIDs[k])
+			}
+		}
+		if len(ch.items) == 0 {
+			continue
+		}
+		if ch.rec.ID == "" && !br.adopt(ctx, ch) {
+			continue // its items are settled, or free to go in a new batch
+		}
+		for _, i := range ch.items {
+			taken[i] = true
+		}
+		waiting = append(waiting, ch)
+	}
+	return waiting, taken
+}
+
 // model is the model a request runs on.
 func (br *batchRun[T, R]) model(req *openrouter.ChatRequest) string {
 	if req.Model != "" {
 		return req.Model
 	}
 	return br.m.Client.Roles().Standard
-}
-
-// submitAll submits the items in batches of at most ChunkSize, grouped
-// by model and, on Google models, by response format; it returns the
-// batches submitted.
-func (br *batchRun[T, R]) submitAll(ctx context.Context, items []int) []*chunk {
-	groups := map[string][]int{}
-	var order []string
-	for _, i := range items {
-		req := br.reqs[i]
-		g := br.model(req)
-		if strings.HasPrefix(g, "google/") && req.ResponseFormat != nil {
-			f, _ := json.Marshal(req.ResponseFormat)
-			g += "\x00" + string(f)
-		}
-		if _, ok := groups[g]; !ok {
-			order = append(order, g)
-		}
-		groups[g] = append(groups[g], i)
-	}
-	var out []*chunk
-	for _, g := range order {
-		model, _, _ := strings.Cut(g, "\x00")
-		for c := range slices.Chunk(groups[g], br.m.ChunkSize) {
-			if ch := br.submit(ctx, model, c); ch != nil {
-				out = append(out, ch)
-			}
-		}
-	}
-	return out
-}
-
-// adopt settles a recorded submission without a batch ID: it reports
-// whether the batch was found (its ID is then recorded). When it was not,
-// its items are left to go in a new batch once the submission cannot
-// appear any more, or are settled here.
-func (br *batchRun[T, R]) adopt(ctx context.Context, ch *chunk) bool {
-	r := br.r
-	found, err := br.m.Client.FindBatch(ctx, ch.rec.Marker)
-	switch {
-	case err == nil && len(found) == 1:
-		ch.rec.ID = found[0].ID
-		if jerr := br.record(ch.rec); jerr != nil {
-			r.stop(jerr)
-		}
-		return true
-	case err == nil && len(found) == 0 && br.m.now().After(ch.rec.Marker.NotBefore.Add(resubmitAfter)):
-		ch.rec.Closed = true // not stored: its items go in a new batch
-		if jerr := br.record(ch.rec); jerr != nil {
-			r.stop(jerr)
-		}
-		return false
-	}
-	var serr error
-	switch {
-	case err != nil:
-		serr = &openrouter.BatchSubmitError{Marker: ch.rec.Marker, Err: errors.New("the run that submitted it ended before recording its ID"), LookupErr: err}
-	case len(found) == 0:
-		serr = fmt.Errorf("%w: a batch (token %s) submitted at %s is not listed yet: its items are submitted again only after %s, when it cannot appear any more; run again then",
-			openrouter.ErrMaybeBilled, ch.rec.Marker.Token, ch.rec.Marker.NotBefore.Add(5*time.Minute).Format(time.RFC3339), ch.rec.Marker.NotBefore.Add(resubmitAfter).Format(time.RFC3339))
-	default:
-		se := &openrouter.BatchSubmitError{Marker: ch.rec.Marker, Err: errors.New("the run that submitted it ended before recording its ID")}
-		for _, f := range found {
-			se.Candidates = append(se.Candidates, f.ID)
-		}
-		serr = se
-	}
-	for _, i := range ch.items {
-		if len(found) > 1 {
-			r.finish(i, Failed, serr) // never submitted again: the caller decides
-		} else {
-			r.finish(i, NotAttempted, serr)
-		}
-	}
-	return false
-}
-
-// record writes a batch record in the journal.
-func (br *batchRun[T, R]) record(rec batchRecord) error {
-	if br.r.b.Journal == nil {
-		return nil
-	}
-	raw, err := json.Marshal(rec)
-	if err == nil {
-		err = br.r.b.Journal.Record(batchKeyPrefix+rec.Marker.Token, raw)
-	}
-	if err != nil {
-		return fmt.Errorf("bulk: recording batch %s in the journal: %w", rec.Marker.Token, err)
-	}
-	return nil
-}
-
-// submit submits the items as one batch on model, recording it first; it
-// returns nil when the batch was not submitted (its items are then
-// settled).
-func (br *batchRun[T, R]) submit(ctx context.Context, model string, items []int) *chunk {
-	r := br.r
-	settle := func(s Status, err error) *chunk {
-		for _, i := range items {
-			r.finish(i, s, err)
-		}
-		return nil
-	}
-	if err := r.stopped(); err != nil {
-		return settle(NotAttempted, err)
-	}
-	if err := ctx.Err(); err != nil {
-		r.stop(err)
-		return settle(NotAttempted, err)
-	}
-	req := &openrouter.BatchRequest{Model: model, Provider: br.m.Provider, CallbackURL: br.m.CallbackURL}
-	ids := make([]string, len(items))
-	for k, i := range items {
-		ids[k] = r.rep.Results[i].Key
-		body := *br.reqs[i]
-		body.Model = model
-		req.Requests = append(req.Requests, openrouter.BatchItem{CustomID: ids[k], Body: &body})
-	}
-	if err := br.checkCap(ctx, req); err != nil {
-		r.stop(err)
-		return settle(NotAttempted, err)
-	}
-	marker, err := br.m.Client.BatchMarker(req)
-	if err != nil {
-		return settle(Failed, err)
-	}
-	ch := &chunk{rec: batchRecord{Marker: marker, CustomIDs: ids}, items: items, req: req}
-	if err := br.record(ch.rec); err != nil {
-		r.stop(err)
-		return settle(NotAttempted, err)
-	}
-	b, err := br.m.Client.SubmitBatch(ctx, req)
-	if err != nil {
-		var se *openrouter.BatchSubmitError
-		if errors.As(err, &se) {
-			// Its marker stays open in the journal: a later run looks it up.
-			return settle(Failed, err)
-		}
-		ch.rec.Closed = true // refused: nothing was stored
-		if jerr := br.record(ch.rec); jerr != nil {
-			r.stop(jerr)
-		}
-		if stops(err) {
-			r.stop(err)
-			return settle(NotAttempted, err)
-		}
-		return settle(Failed, err)
-	}
-	ch.rec.ID = b.ID
-	if err := br.record(ch.rec); err != nil {
-		// Not recorded: a resume would look it up by its marker.
-		r.stop(err)
-	}
-	r.mu.Lock()
-	r.rep.Batches = append(r.rep.Batches, b.ID)
-	r.mu.Unlock()
-	return ch
-}
-
-// checkCap refuses a batch whose estimated cost would pass the spending
-// cap, counting what was spent and the batches already submitted.
-func (br *batchRun[T, R]) checkCap(ctx context.Context, req *openrouter.BatchRequest) error {
-	limit := br.r.b.SpendingCap
-	if limit <= 0 {
-		return nil
-	}
-	reqs := make([]*openrouter.ChatRequest, len(req.Requests))
-	for k, it := range req.Requests {
-		reqs[k] = it.Body
-	}
-	est, err := br.m.Client.EstimateCost(ctx, reqs, openrouter.EstimateOptions{Batch: true})
-	if err != nil {
-		return fmt.Errorf("%w: the batch's cost cannot be estimated against the cap: %w", ErrSpendingCap, err)
-	}
-	br.r.mu.Lock()
-	spent := br.r.rep.Cost
-	br.r.mu.Unlock()
-	if spent+br.est+est.Cost > limit {
-		return fmt.Errorf("%w: $%.4f spent, batches submitted may cost up to $%.4f, the next (%d requests) up to $%.4f, cap $%.4f",
-			ErrSpendingCap, spent, br.est, est.Requests, est.Cost, limit)
-	}
-	br.est += est.Cost
-	return nil
-}
-
-// waitAll waits for the batches at once and records their results; it
-// returns the items to run again (their result failed with an error that
-// may pass).
-func (br *batchRun[T, R]) waitAll(ctx context.Context, chunks []*chunk) []int {
-	var mu sync.Mutex
-	var retry []int
-	var wg sync.WaitGroup
-	for _, ch := range chunks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			again := br.collect(ctx, ch)
-			mu.Lock()
-			retry = append(retry, again...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	slices.Sort(retry)
-	return retry
-}
-
-// collect waits for one batch, then settles each of its items from its
-// result.
-func (br *batchRun[T, R]) collect(ctx context.Context, ch *chunk) (retry []int) {
-	r := br.r
-	c := br.m.Client
-	b, err := c.WaitBatch(ctx, ch.rec.ID, br.m.Wait)
-	var results map[string]*openrouter.BatchResult
-	if err == nil {
-		results, err = c.BatchResultMap(ctx, ch.rec.ID)
-	}
-	if err != nil {
-		// The batch runs on, and is billed: a run with the same journal
-		// collects it; running its items otherwise would pay them twice.
-		err = fmt.Errorf("%w: bulk: batch %s not collected (%w): run again with the same journal to collect its results without submitting it again",
-			openrouter.ErrMaybeBilled, ch.rec.ID, err)
-		if ctx.Err() != nil {
-			r.stop(ctx.Err())
-		}
-		for _, i := range ch.items {
-			r.finish(i, Failed, err)
-		}
-		return nil
-	}
-	for _, i := range ch.items {
-		res := results[r.rep.Results[i].Key]
-		if res == nil {
-			if berr := b.Err(); berr != nil {
-				r.finish(i, NotAttempted, fmt.Errorf("bulk: not done: %w", berr))
-			} else {
-				r.finish(i, Failed, fmt.Errorf("%w: batch %s %s without a result for this item", openrouter.ErrServer, b.ID, b.Status))
-			}
-			continue
-		}
-		if br.settle(ctx, i, b.ID, res) {
-			retry = append(retry, i)
-		}
-	}
-	ch.rec.Closed = true
-	if err := br.record(ch.rec); err != nil {
-		r.stop(err)
-	}
-	return retry
-}
-
-// settle records one item's batch result; it reports whether to run the
-// item again (its result failed with an error that may pass).
-func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res *openrouter.BatchResult) (again bool) {
-	r := br.r
-	item := r.rep.Results[i].Item
-	ans, err := res.Chat()
-	// The batch result's cost, whatever its answer (an empty one is
-	// billed too), and that of the requests Result sent.
-	cost, syncCost := res.Cost(), 0.0
-	var v R
-	if err == nil {
-		mctx, meter := openrouter.TrackCost(ctx)
-		v, err = br.m.Result(mctx, item, ans)
-		syncCost = meter.USD()
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := &r.rep.Results[i]
-	out.Attempts++
-	out.Batch = batchID
-	out.Cost += cost + syncCost
-	r.rep.Cost += cost + syncCost
-	r.rep.BatchCost += cost
-	r.rep.SyncCost += syncCost
-	r.costDone++
-	var ae *openrouter.APIError
-	switch {
-	case err == nil:
-		out.Value = v
-		r.recordLocked(out.Key, v)
-		r.finishLocked(i, Done, nil)
-	case stops(err): // a 402, say: the next items would fail the same way
-		r.stopLocked(err)
-		r.finishLocked(i, NotAttempted, err)
-	case errors.As(err, &ae) && ae.Retryable():
-		out.Err = err
-		return true
-	default:
-		r.finishLocked(i, Failed, err)
-	}
-	return false
-}
-
-// runSync runs items through m.Sync with a Runner of the same settings,
-// and merges its results into the report.
-func (br *batchRun[T, R]) runSync(ctx context.Context, idx []int) {
-	r := br.r
-	if err := r.stopped(); err != nil {
-		for _, i := range idx {
-			r.finish(i, NotAttempted, err)
-		}
-		return
-	}
-	sub := Runner[int, R]{
-		Workers: r.b.Workers, Limiter: r.b.Limiter, Journal: r.b.Journal, RetryFor: r.b.RetryFor,
-		RequeueMaybeBilled: r.b.RequeueMaybeBilled, DrainFor: r.b.DrainFor, ProgressEvery: r.b.ProgressEvery,
-		Key:   func(i int) string { return r.rep.Results[i].Key },
-		sleep: r.b.sleep, now: r.b.now,
-	}
-	if limit := r.b.SpendingCap; limit > 0 {
-		r.mu.Lock()
-		sub.SpendingCap = max(limit-r.rep.Cost-br.est, 1e-12)
-		r.mu.Unlock()
-	}
-	items := r.rep.Results
-	rep, err := sub.Run(ctx, idx, func(ctx context.Context, i int) (R, error) { return br.m.Sync(ctx, items[i].Item) })
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err != nil {
-		for _, i := range idx {
-			r.finishLocked(i, Failed, err)
-		}
-		return
-	}
-	for k, s := range rep.Results {
-		i := idx[k]
-		out := &r.rep.Results[i]
-		out.Attempts += s.Attempts
-		out.Cost += s.Cost
-		out.Value, out.Resumed = s.Value, s.Resumed
-		out.Batch = ""
-		r.rep.Cost += s.Cost
-		r.rep.SyncCost += s.Cost
-		if s.Status != NotAttempted {
-			r.costDone++
-		}
-		r.finishLocked(i, s.Status, s.Err)
-	}
-	r.rep.MaybePaidTwice += rep.MaybePaidTwice
-	if rep.Stopped != nil {
-		r.stopLocked(rep.Stopped)
-	}
 }

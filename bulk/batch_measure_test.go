@@ -58,6 +58,28 @@ func TestMeasureBatchMode(t *testing.T) {
 	st := srv.BatchStats()
 	fmt.Printf("batch mode, %d items, chunks of %d: submits %d, polls %d, result pages %d, lists %d; done %d, lost %d; cost $%.4f, sync mode $%.4f (%.2fx); items run twice %d\n",
 		n, 1000, st.Submits, st.Polls, st.ResultPages, st.Lists, rep.Done, n-rep.Done, rep.Cost, syncRep.Cost, rep.Cost/syncRep.Cost, twice(&cnt, n))
+	fmt.Printf("the report's own count of its requests: %+v\n", rep.Requests)
+
+	// Killed after each of a sample of journal steps (every batch record,
+	// then every 500th), then resumed.
+	full := killAfter(t, n, 1000, -1)
+	worst := killOutcome{}
+	samples := 0
+	for step := 0; step <= full.steps; step++ {
+		if step > 20 && step%500 != 0 && step != full.steps {
+			continue
+		}
+		o := killAfter(t, n, 1000, step)
+		samples++
+		if o.twice > worst.twice {
+			worst = o
+		}
+		if o.done != n+2 || o.twice > o.maybePaidTwice || o.submits != n/1000 {
+			t.Errorf("killed after step %d: %+v", step, o)
+		}
+	}
+	fmt.Printf("killed after %d of its %d journal steps, then resumed: at most %d items answered twice (each counted in MaybePaidTwice: %d), batches stored %d\n",
+		samples, full.steps, worst.twice, worst.maybePaidTwice, full.submits)
 
 	// Killed (SIGKILL) while waiting, then resumed from the journal.
 	var kcnt counter

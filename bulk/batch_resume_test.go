@@ -143,7 +143,7 @@ func TestRunBatchResumedBatchRetriesInAFollowUpBatch(t *testing.T) {
 	if _, err := (bulk.Runner[job, string]{Key: jobKey, Journal: j}).RunBatch(ctx, jobs(3, ""), m); err != nil {
 		t.Fatal(err)
 	}
-	srv.FailBatchRequest("item 001", ort.BatchFailure{Status: 503, Message: "overloaded"})
+	srv.FailBatchRequest("item 001#t", ort.BatchFailure{Status: 503, Message: "overloaded"})
 	m = textMode(c, clock)
 	m.RetryInBatch = true
 	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), jobs(3, ""), m)

@@ -32,9 +32,11 @@ func jobs(n int, model string) []job {
 	return out
 }
 
-// textMode is a BatchMode whose value is the answer's text.
+// textMode is a BatchMode whose value is the answer's text. Its
+// submissions' nonce is "t", so that the fake's answers can be scripted
+// by custom ID ("item 002#t").
 func textMode(c *openrouter.Client, clock *ort.Clock) bulk.BatchMode[job, string] {
-	return bulk.BatchMode[job, string]{
+	return bulk.WithBatchNonce(bulk.BatchMode[job, string]{
 		Client: c,
 		Request: func(j job) (*openrouter.ChatRequest, error) {
 			req := &openrouter.ChatRequest{Model: j.Model, MaxTokens: 100, Messages: []openrouter.Message{openrouter.UserMessage(j.Text)}}
@@ -47,7 +49,7 @@ func textMode(c *openrouter.Client, clock *ort.Clock) bulk.BatchMode[job, string
 			return ans.Content(), nil
 		},
 		Wait: pollAdvancing(clock),
-	}
+	}, "t")
 }
 
 // pollAdvancing polls without waiting, each poll moving the fake's batch
@@ -133,8 +135,8 @@ func TestRunBatchRetryableResultsRunAgain(t *testing.T) {
 	for _, inBatch := range []bool{false, true} {
 		var cnt counter
 		srv, c, clock := batchSetup(t, &cnt)
-		srv.FailBatchRequest("item 002", ort.BatchFailure{Status: 503, Message: "overloaded"})
-		srv.FailBatchRequest("item 003", ort.BatchFailure{Status: 400, Message: "bad request"})
+		srv.FailBatchRequest("item 002#t", ort.BatchFailure{Status: 503, Message: "overloaded"})
+		srv.FailBatchRequest("item 003#t", ort.BatchFailure{Status: 400, Message: "bad request"})
 		m := textMode(c, clock)
 		m.RetryInBatch = inBatch
 		rep, err := bulk.Runner[job, string]{Key: jobKey}.RunBatch(context.Background(), jobs(5, ""), m)
@@ -214,8 +216,12 @@ func TestRunBatchJournalSkipsDoneAndCollectsOpenBatch(t *testing.T) {
 	if err != nil || rep.Done != 8 || rep.InBatch != 0 || srv.BatchStats().Submits != 1 || srv.BatchStats().Polls == 0 {
 		t.Fatalf("third run: %v, done %d, in batch %d, submits %d", err, rep.Done, rep.InBatch, srv.BatchStats().Submits)
 	}
+	// It spent nothing, and knows what the job cost: 8 items at the batch price.
+	if rep.Cost != 0 || !near(rep.JobCost, 8*0.005) {
+		t.Errorf("third run: cost %v, job cost %v; want 0 and %v", rep.Cost, rep.JobCost, 8*0.005)
+	}
 	raw, _ := os.ReadFile(path)
-	if n := strings.Count(string(raw), `"#batch:`); n != 3 {
+	if n := strings.Count(string(raw), `"#batch:`) - strings.Count(string(raw), `"#batch:item:`); n != 3 {
 		t.Errorf("%d batch records; want 3 (marker, ID, closed)", n)
 	}
 }
@@ -337,8 +343,8 @@ func TestRunBatchSpendingCapAndProgress(t *testing.T) {
 func TestRunBatchInsufficientCreditsResultStopsTheRun(t *testing.T) {
 	var cnt counter
 	srv, c, clock := batchSetup(t, &cnt)
-	srv.FailBatchRequest("item 001", ort.BatchFailure{Status: 402, Message: "Insufficient credits"})
-	srv.FailBatchRequest("item 002", ort.BatchFailure{Status: 503, Message: "overloaded"}) // would run again sync
+	srv.FailBatchRequest("item 001#t", ort.BatchFailure{Status: 402, Message: "Insufficient credits"})
+	srv.FailBatchRequest("item 002#t", ort.BatchFailure{Status: 503, Message: "overloaded"}) // would run again sync
 	rep, err := bulk.Runner[job, string]{Key: jobKey}.RunBatch(context.Background(), jobs(3, ""), textMode(c, clock))
 	if err != nil {
 		t.Fatal(err)
@@ -347,5 +353,12 @@ func TestRunBatchInsufficientCreditsResultStopsTheRun(t *testing.T) {
 	if !errors.Is(rep.Stopped, openrouter.ErrInsufficientCredits) || rep.Results[1].Status != bulk.NotAttempted ||
 		rep.Results[2].Status != bulk.NotAttempted || cnt.get("item 002") != 0 || rep.Done != 1 {
 		t.Fatalf("stopped %v; statuses %v %v %v", rep.Stopped, rep.Results[0].Status, rep.Results[1].Status, rep.Results[2].Status)
+	}
+	// Each keeps its own error: the 503 is not rewritten as the 402.
+	if err := rep.Results[2].Err; !errors.Is(err, openrouter.ErrServer) || errors.Is(err, openrouter.ErrInsufficientCredits) || !strings.Contains(err.Error(), "overloaded") {
+		t.Errorf("item 002: %v; want its own 503, saying it was not run again", err)
+	}
+	if err := rep.Results[1].Err; !errors.Is(err, openrouter.ErrInsufficientCredits) {
+		t.Errorf("item 001: %v; want its 402", err)
 	}
 }

@@ -48,8 +48,8 @@ func (r *runner[T, R]) checkBill(ctx context.Context, items []T, m *BatchMode[T,
 	}
 	var sync, batch []*openrouter.ChatRequest
 	for i, it := range items {
-		if r.rep.Results[i].Resumed {
-			continue
+		if r.rep.Results[i].Resumed || r.paid != nil && r.paid[i] {
+			continue // done, or paid for by an earlier run: only what is left to buy
 		}
 		req, err := request(it)
 		if errors.Is(err, ErrSync) && m != nil && m.Sync != nil {
@@ -83,8 +83,8 @@ func (r *runner[T, R]) checkBill(ctx context.Context, items []T, m *BatchMode[T,
 		est.Add(e)
 	}
 	r.rep.Estimate = est
-	if !bill.RequireFunds {
-		return nil
+	if !bill.RequireFunds || est.Requests == 0 {
+		return nil // nothing left to buy: a run that only collects is never refused
 	}
 	funds, err := bill.Client.CheckFunds(ctx, est)
 	r.rep.Funds = funds

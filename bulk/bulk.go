@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,6 +74,12 @@ type Runner[T, R any] struct {
 	// Report.FellBack is the error that switched the run. A fallback that
 	// fails the same way stops the run.
 	FallbackModel string
+	// Recover, when set, is asked first about each item that a killed run
+	// left in flight (the journal has its start, not its result): ok true
+	// gives the item's value without running it again (read back from the
+	// server's record of its generation, say). Otherwise the item runs
+	// again, and counts in Report.MaybePaidTwice.
+	Recover func(ctx context.Context, item T, f InFlight) (v R, ok bool, err error)
 
 	sleep func(context.Context, time.Duration) error // tests: the wait between passes
 	now   func() time.Time                           // tests: the clock of Elapsed and Progress
@@ -168,6 +175,7 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 	}
 	r.rep.Elapsed = r.b.now().Sub(r.start)
 	r.rep.Stopped = r.stopped()
+	r.rep.JobCost += r.rep.Cost
 	if r.b.Progress != nil {
 		r.b.Progress(r.progress())
 	}
@@ -181,8 +189,12 @@ type runner[T, R any] struct {
 	start  time.Time
 	stopCh chan struct{} // closed when the run stops
 
-	items  context.Context // the base of the item contexts: ctx without its cancellation, until the drain ends
-	billed []billedState   // by item
+	items   context.Context // the base of the item contexts: ctx without its cancellation, until the drain ends
+	billed  []billedState   // by item
+	prior   []float64       // by item: what earlier runs journaled it cost
+	recs    map[string]itemRecord
+	crashed []bool // by item: a killed run left it in flight
+	paid    []bool // by item (RunBatch): an earlier run's batch holds it, or its answer: left out of the bill
 
 	mu       sync.Mutex
 	rep      *Report[T, R]
@@ -232,12 +244,25 @@ func (r *runner[T, R]) load(items []T) error {
 			return fmt.Errorf("bulk: reading the journal: %w", err)
 		}
 	}
+	recs, err := loadItemRecords(saved)
+	if err != nil {
+		return err
+	}
+	r.recs = recs
+	r.prior = make([]float64, len(items))
+	r.crashed = make([]bool, len(items))
 	seen := make(map[string]int, len(items))
 	for i, it := range items {
 		key := strconv.Itoa(i)
 		if r.b.Key != nil {
 			key = r.b.Key(it)
 		}
+		if strings.HasPrefix(key, batchKeyPrefix) {
+			return fmt.Errorf("%w: bulk: item %d's key %q starts with %q, which the journal keeps for its own records", openrouter.ErrInvalidRequest, i, key, batchKeyPrefix)
+		}
+		rec := recs[key]
+		r.prior[i] = rec.Cost
+		r.rep.JobCost += rec.Cost
 		if first, dup := seen[key]; dup {
 			return fmt.Errorf("%w: bulk: items %d and %d have the same key %q: each item needs its own, or they take each other's results from the journal",
 				openrouter.ErrInvalidRequest, first, i, key)
@@ -255,6 +280,11 @@ func (r *runner[T, R]) load(items []T) error {
 			r.rep.Done++
 			r.finished++
 			r.resumed++
+		} else if rec.State == stateStarted {
+			// In flight when a run died: it may have been paid for, so running
+			// it again counts in MaybePaidTwice.
+			r.crashed[i] = true
+			r.billed[i] = billedOnce
 		}
 	}
 	return nil
@@ -367,15 +397,25 @@ func (r *runner[T, R]) admit(parent context.Context) error {
 // Run.
 func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	ctx, meter := openrouter.TrackCost(r.items)
+	if r.recoverItem(ctx, i) {
+		return false
+	}
 	ctx, usedFallback := r.withModel(ctx)
 	r.mu.Lock()
+	if err := r.recordItemLocked(i, itemRecord{State: stateStarted}); err != nil {
+		r.inFlight--
+		r.stopLocked(err)
+		r.finishLocked(i, NotAttempted, err) // not sent: nothing to pay twice
+		r.mu.Unlock()
+		return false
+	}
 	if r.billed[i] == billedOnce {
 		r.billed[i] = billedCounted
 		r.rep.MaybePaidTwice++ // run again after an attempt that may have been billed
 	}
 	r.mu.Unlock()
 	v, err := r.fn(ctx, r.rep.Results[i].Item)
-	cost, cut := meter.USD(), meter.MaybeBilled()
+	cost, cut, sent := meter.USD(), meter.MaybeBilled(), meter.Requests()
 	drained := err != nil && ctx.Err() != nil // only the drain's end cancels the item contexts
 	if drained && !errors.Is(err, openrouter.ErrMaybeBilled) {
 		err = fmt.Errorf("%w: %w (its context was cancelled %v after the run stopped, with requests perhaps in flight)", openrouter.ErrMaybeBilled, err, r.b.DrainFor)
@@ -389,6 +429,13 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	res.Cost += cost
 	r.rep.Cost += cost
 	r.rep.SyncCost += cost
+	r.rep.Requests.Sync += sent
+	if err != nil && !errors.Is(err, openrouter.ErrMaybeBilled) {
+		// Answered with an error: nothing of it is in flight any more.
+		if jerr := r.recordItemLocked(i, itemRecord{State: stateTried}); jerr != nil {
+			r.stopLocked(jerr)
+		}
+	}
 	switch {
 	case err == nil:
 		if cut > 0 && r.billed[i] != billedCounted {
@@ -397,8 +444,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 		}
 		res.Value = v
 		r.costDone++
-		r.recordLocked(res.Key, v)
-		r.finishLocked(i, Done, nil)
+		r.finishRecordedLocked(i, v)
 	case drained, errors.Is(err, openrouter.ErrMaybeBilled) && !r.b.RequeueMaybeBilled:
 		// Never run again silently: it may have been paid for.
 		r.costDone++
@@ -543,21 +589,6 @@ func (r *runner[T, R]) startProgress() func() {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
-}
-
-// recordLocked journals the value of the item named key, when there is a
-// journal. A value not recorded could be paid for again: the run stops.
-func (r *runner[T, R]) recordLocked(key string, v R) {
-	if r.b.Journal == nil {
-		return
-	}
-	raw, err := json.Marshal(v)
-	if err == nil {
-		err = r.b.Journal.Record(key, raw)
-	}
-	if err != nil {
-		r.stopLocked(fmt.Errorf("bulk: recording %q in the journal: %w", key, err))
-	}
 }
 
 // sleep waits for d, or until ctx ends.

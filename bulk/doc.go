@@ -32,7 +32,25 @@
 // OpenJournal opens a file of JSON lines, appended to one record a write,
 // locked against a second run ([ErrJournalInUse]); a torn last line is cut
 // off. Items it holds are not run again: their result comes from it. A
-// run whose items share a key is refused before it starts.
+// run whose items share a key is refused before it starts. A result that
+// cannot be recorded (a full disk) leaves its item Failed with
+// [ErrNotJournaled], its value in the Report, and stops the run.
+//
+// Each line is {"key": ..., "result": ..., "at": ...}; the last line of a
+// key wins. Beside the items' results (under their keys), the journal
+// keeps records of its own under keys starting "#batch:", which item keys
+// may not start with:
+//
+//   - "#batch:item:KEY", an item's state: {"state": "started"} before its
+//     first request is sent (sync), "tried" when it was answered with an
+//     error, "answer" with the batch answer ("answer", "batch") whose
+//     repair is to be tried again, "unread" when its batch ("batch")
+//     finished requests whose results cannot be read, "done" after its
+//     result; each with "cost", what the item cost in all runs so far. A
+//     resume runs again an item left "started" (it was in flight at the
+//     kill) and counts it in Report.MaybePaidTwice, unless Runner.Recover
+//     settles it; it repairs an "answer" from it, without buying it again.
+//   - "#batch:TOKEN", a batch: see Batch mode.
 //
 // # Batch mode
 //
@@ -40,11 +58,15 @@
 // about half the sync price: in chunks (BatchMode.ChunkSize), grouped by
 // model and, on Google models, by response format; what cannot go in a
 // batch runs sync in the same run. The journal keeps, beside the items
-// done, a record of each batch under a key starting "#batch:" (item keys
-// may not): its marker and custom IDs before it is submitted, its ID
-// before it is waited for, and a closing record once its results are
-// recorded. A run killed while waiting therefore resumes by polling the
-// same batch. ChatJSONMode and RewriteMode are batch modes for
+// done, a record of each batch under "#batch:" and its token:
+// {"marker", "custom_ids", "keys"} before it is submitted, the same with
+// "id" before it is waited for, and with "closed": true once its results
+// are recorded. A run killed while waiting therefore resumes by polling
+// the same batch. Each custom ID is the item's key and the submission's
+// nonce ("key#nonce"): a result is recorded for an item only under the
+// custom ID journaled for it, and a submission whose answer was lost
+// adopts only a batch whose results carry its custom IDs, never one the
+// journal holds. Report.Requests counts the requests of each kind. ChatJSONMode and RewriteMode are batch modes for
 // openrouter.ChatJSON and Rewrite.
 //
 // # Knowing the bill first

@@ -69,7 +69,11 @@ type Report[T, R any] struct {
 	// openrouter.ChatResponse.MaybeBilled).
 	MaybePaidTwice int
 	Cost           float64 // USD
-	Elapsed        time.Duration
+	// JobCost is what the job's items cost in all runs with the journal:
+	// Cost, and what earlier runs recorded for these items (0 without a
+	// journal, or with one written before costs were recorded).
+	JobCost float64
+	Elapsed time.Duration
 	// Stopped is what stopped the run early (matching
 	// openrouter.ErrUnauthorized, ErrInsufficientCredits,
 	// ErrQuotaExhausted, ErrBudgetExceeded, this package's
@@ -90,11 +94,32 @@ type Report[T, R any] struct {
 	InBatch, InSync     int
 	Batches             []string
 	BatchCost, SyncCost float64
+	// Requests counts the HTTP requests this run sent, by kind.
+	Requests Requests
 	// Estimate is what the items were estimated to cost at most before
 	// the run started, and Funds what the account had then (with
 	// Runner.Bill; nil otherwise): set them beside Cost.
 	Estimate *openrouter.CostEstimate
 	Funds    *openrouter.Funds
+}
+
+// Requests counts a run's HTTP requests by kind; each attempt of a
+// retried request counts.
+type Requests struct {
+	// Submits: batch submissions, with the lookup that follows a lost
+	// answer.
+	Submits int
+	// Lookups: the batches listed, waited for and read to find a
+	// submission whose answer was lost (RunBatch's resume, or the same run).
+	Lookups int
+	// Polls: the polls of the batches waited for.
+	Polls int
+	// ResultPages: the pages of results read (and the batch's request
+	// count, read once past the first page).
+	ResultPages int
+	// Sync: the requests of the items run sync (Run, and RunBatch's sync
+	// path) and of BatchMode.Result (repairs).
+	Sync int
 }
 
 // Remaining returns the items that were not attempted, in input order: the

@@ -1,0 +1,34 @@
+package bulk_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
+	ort "github.com/routerkit/openrouter/openroutertest"
+)
+
+// A resume that only has to collect a batch an earlier run submitted
+// (and paid for) is not refused for funds: its estimate leaves out what
+// that batch holds.
+func TestBillResumeThatOnlyCollectsIsNotRefused(t *testing.T) {
+	var cnt counter
+	// Credits cover what the batch really costs, not the estimate's upper bound.
+	srv, c, clock := batchSetup(t, &cnt, ort.WithCredits(0.0002), ort.WithResponder(cnt.responder(1e-7)))
+	j := openJournal(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	m := textMode(c, clock)
+	m.Wait.OnPoll = func(*openrouter.Batch) { cancel() } // the first run stops waiting
+	if _, err := (bulk.Runner[job, string]{Key: jobKey, Journal: j}).RunBatch(ctx, jobs(20, "openai/gpt-4o-mini"), m); err != nil {
+		t.Fatal(err)
+	}
+	b := bulk.Runner[job, string]{Key: jobKey, Journal: j, Bill: &bulk.Bill[job]{Client: c, RequireFunds: true}}
+	rep, err := b.RunBatch(context.Background(), jobs(20, "openai/gpt-4o-mini"), textMode(c, clock))
+	if err != nil {
+		t.Fatalf("the resume was refused: %v", err)
+	}
+	if rep.Done != 20 || srv.BatchStats().Submits != 1 || rep.Estimate == nil || rep.Estimate.Requests != 0 {
+		t.Fatalf("done %d, submits %d, estimate %+v; want 20 collected, an estimate of nothing left to buy", rep.Done, srv.BatchStats().Submits, rep.Estimate)
+	}
+}
