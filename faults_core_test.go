@@ -65,7 +65,7 @@ func TestHostileStreamErrorCarriesMaybeBilled(t *testing.T) {
 		_, _ = io.WriteString(w, `data: {"id":"gen-1","model":"m/x","choices":[{"index":0,"delta":{"content":"hi"}}]}`+"\n\n")
 	}))
 	defer srv.Close()
-	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil), openrouter.WithResendAfterCut(1))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
 	s := c.ChatStream(context.Background(), &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage("hi")}})
 	var err error

@@ -25,26 +25,29 @@ type Option func(*config) error
 
 // config is everything the options set. Defaults live in defaultConfig.
 type config struct {
-	baseURL      string
-	httpClient   *http.Client
-	referer      string
-	title        string
-	userAgent    string
-	maxRetries   int
-	minWait      time.Duration
-	maxWait      time.Duration
-	logger       *slog.Logger
-	keyPrefix    string
-	limiter      Limiter
-	roles        Roles
-	catalogTTL   time.Duration
-	modelCheck   bool
-	lowBalance   float64
-	onLowBalance func(float64)
-	firstChunk   time.Duration
-	idle         time.Duration
-	batchPath    string // the Batch API's path under baseURL; "" is "/batches"
-	limits       AnswerLimits
+	baseURL    string
+	httpClient *http.Client
+	referer    string
+	title      string
+	userAgent  string
+	maxRetries int
+	// resendAfterCut bounds the resends of a POST cut after it was
+	// written (WithResendAfterCut); 0 by default.
+	resendAfterCut int
+	minWait        time.Duration
+	maxWait        time.Duration
+	logger         *slog.Logger
+	keyPrefix      string
+	limiter        Limiter
+	roles          Roles
+	catalogTTL     time.Duration
+	modelCheck     bool
+	lowBalance     float64
+	onLowBalance   func(float64)
+	firstChunk     time.Duration
+	idle           time.Duration
+	batchPath      string // the Batch API's path under baseURL; "" is "/batches"
+	limits         AnswerLimits
 }
 
 func defaultConfig() config {
@@ -144,6 +147,28 @@ func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 			return fmt.Errorf("WithRetry(%d, %v, %v): need maxRetries >= 0 and 0 <= minWait <= maxWait", maxRetries, minWait, maxWait)
 		}
 		c.maxRetries, c.minWait, c.maxWait = maxRetries, minWait, maxWait
+		return nil
+	}
+}
+
+// WithResendAfterCut lets each call send its POST again up to n times
+// after the connection was cut once the request had been written (default
+// 0: never; the call fails with [ErrMaybeBilled]). The server may have
+// received and billed the request before the cut, so each resend may pay
+// for the same generation twice: it is counted in MaybeBilled (of the
+// answer, the error and [ResponseInfo]) and logged as a warning. A POST
+// whose answer did not come before a timeout or the context's end is
+// never sent again, whatever n: its generation may still be running.
+// Requests that must not be stored twice (a batch submission, a key's
+// creation) are never resent after a cut. GETs, and requests that surely
+// never reached the server, are retried freely within [WithRetry]. n
+// must not be negative; [CallResendAfterCut] sets it for one call.
+func WithResendAfterCut(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("WithResendAfterCut(%d): negative", n)
+		}
+		c.resendAfterCut = n
 		return nil
 	}
 }

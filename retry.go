@@ -19,11 +19,12 @@ import (
 
 // judgeFailure decides, after an attempt that got no answer, whether the
 // call may be sent again, and returns the error it ends with otherwise.
-// The rule is money's: a POST that may have reached the server is never
-// sent again while its generation may still be running (a timeout, the
-// context's end), and is counted as maybe billed when it is (a connection
-// cut after the request was written); what provably never reached the
-// server, and every idempotent request (GET), may be sent again freely.
+// The rule is money's: a POST that may have reached the server is counted
+// as maybe billed and not sent again: never while its generation may
+// still be running (a timeout, the context's end), and after a connection
+// cut only within the caller's WithResendAfterCut or CallResendAfterCut
+// allowance. What provably never reached the server, and every
+// idempotent request (GET), may be sent again freely.
 func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Request, err error) (*TransportError, bool) {
 	cause := err
 	var ue *url.Error
@@ -55,6 +56,10 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 		// billed too.
 		return st.failure(req, cause, "no answer before the timeout, after the request was sent: it may still be running, so it was not sent again"), false
 	case written && billable:
+		if !st.mayResendAfterCut(c.cfg.resendAfterCut) {
+			return st.failure(req, cause, "the connection was cut after the request was sent, before its answer: it was not sent again (WithResendAfterCut allows it)"), false
+		}
+		st.cutResends++
 		return st.failure(req, cause, "the connection was cut after the request was sent"), true
 	case !connected:
 		te := st.failure(req, cause, "cannot reach the server")
@@ -65,6 +70,18 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 		return st.failure(req, cause, "no answer"), true
 	}
 	return st.failure(req, cause, "the connection failed before the request was sent"), true
+}
+
+// mayResendAfterCut reports whether the call may send again a POST whose
+// connection was cut after it was written: the call's CallResendAfterCut,
+// else the client's WithResendAfterCut, bounds how many such resends the
+// call makes (none by default).
+func (st *callState) mayResendAfterCut(clientMax int) bool {
+	n := clientMax
+	if st.call != nil && st.call.resendAfterCut >= 0 {
+		n = st.call.resendAfterCut
+	}
+	return st.cutResends < n
 }
 
 // idempotent reports whether sending a request of this method twice has
