@@ -58,14 +58,17 @@ func (e *TransportError) Error() string {
 }
 
 // Is reports whether target is [ErrUnreachable] (nothing of the call
-// reached the server) or [ErrMaybeBilled] (an attempt was sent and its
-// answer lost).
+// reached the server), [ErrMaybeBilled] (an attempt was sent and its
+// answer lost) or [ErrTimeout] (the call ended at a deadline or timeout:
+// the context's, CallTimeout's, the http.Client's).
 func (e *TransportError) Is(target error) bool {
 	switch target {
 	case ErrUnreachable:
 		return e.unreachable
 	case ErrMaybeBilled:
 		return e.MaybeBilled > 0
+	case ErrTimeout:
+		return isTimeout(e.Err)
 	}
 	return false
 }
