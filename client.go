@@ -21,12 +21,14 @@ import (
 // shared.
 type Client struct {
 	cfg    config
-	cfgErr error        // the first bad option, returned by every call
-	keyErr error        // why the key cannot work; nil when it may
-	apiKey string       // never logged, never in an error
-	hc     *http.Client // a copy of the caller's, with the redirect policy and the limiter
-	// redactor takes the key out of every text built from an answer.
-	redactor *redactor
+	cfgErr error // the first bad option, returned by every call
+	keyErr error // why the key cannot work; nil when it may
+	// secrets returns the API key, its Authorization header and its
+	// redactor. It is a func because fmt prints a func as an address
+	// whatever the verb, where a pointer (%s, %q of a Client value) or a
+	// string field would be printed in full: no verb reaches the key.
+	secrets func() *secrets
+	hc      *http.Client // a copy of the caller's, with the redirect policy and the limiter
 
 	catalog *catalog
 	account account
@@ -52,7 +54,7 @@ type Client struct {
 //		Messages: []openrouter.Message{openrouter.UserMessage("Hello")},
 //	})
 func NewClient(apiKey string, opts ...Option) *Client {
-	c := &Client{cfg: defaultConfig(), apiKey: apiKey, now: time.Now,
+	c := &Client{cfg: defaultConfig(), secrets: newSecrets(apiKey), now: time.Now,
 		afterFunc: func(d time.Duration, f func()) stopTimer { return time.AfterFunc(d, f) }}
 	defaultLimiter := c.cfg.limiter
 	for _, o := range opts {
@@ -61,9 +63,8 @@ func NewClient(apiKey string, opts ...Option) *Client {
 		}
 	}
 	c.keyErr = checkKey(apiKey, c.cfg.keyPrefix)
-	c.redactor = newRedactor(apiKey)
 	c.catalog = newCatalog(c.cfg.catalogTTL)
-	c.header = http.Header{"Authorization": {"Bearer " + apiKey}, "User-Agent": {c.cfg.userAgent}}
+	c.header = http.Header{"User-Agent": {c.cfg.userAgent}}
 	if c.cfg.referer != "" {
 		c.header["Http-Referer"] = []string{c.cfg.referer}
 	}
@@ -254,6 +255,7 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 	if err != nil {
 		return nil, invalid("%s %s: %v", method, path, err)
 	}
+	req.Header["Authorization"] = c.secrets().auth
 	for k, v := range c.header {
 		req.Header[k] = v
 	}

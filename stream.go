@@ -212,7 +212,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	var st *callState // set once the request was sent
 	answered := false // the answer's headers came
 	fail := func(reason string, cause error, n int) {
-		e := &StreamError{Model: model, Reason: c.redactor.String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
+		e := &StreamError{Model: model, Reason: c.redactor().String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer}
 		if st != nil {
 			e.Attempts, e.MaybeBilled = st.attempts, st.maybeBilled
 		}
