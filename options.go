@@ -70,16 +70,50 @@ const Version = "0.1.0"
 
 // WithBaseURL sets the API root (default [DefaultBaseURL]); use it to point
 // a client at an openroutertest server or a compatible gateway. The URL
-// must be absolute http or https; a trailing slash is ignored.
+// must be absolute http or https, without a query string or fragment
+// (each request's path is appended to it); a trailing slash is ignored.
+// The error of a refused URL names it with its user information (a
+// password, a token) and its query replaced by "xxxxx".
 func WithBaseURL(u string) Option {
 	return func(c *config) error {
 		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return fmt.Errorf("WithBaseURL(%q): not an absolute http or https URL", u)
+		switch {
+		case err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "":
+			return fmt.Errorf("WithBaseURL(%q): not an absolute http or https URL", redactURL(u))
+		case p.RawQuery != "" || p.ForceQuery:
+			return fmt.Errorf("WithBaseURL(%q): a base URL may not have a query string (the request paths are appended to it)", redactURL(u))
+		case p.Fragment != "" || strings.Contains(u, "#"):
+			return fmt.Errorf("WithBaseURL(%q): a base URL may not have a fragment (#...)", redactURL(u))
 		}
 		c.baseURL = strings.TrimRight(u, "/")
 		return nil
 	}
+}
+
+// redactURL returns u with what may be secret replaced by "xxxxx": the
+// user information (user:password@) and the query's values. It works on
+// the text, so that a URL that does not parse is redacted too.
+func redactURL(u string) string {
+	rest := u
+	if i := strings.Index(rest, "://"); i >= 0 {
+		rest = rest[i+3:]
+	}
+	start := len(u) - len(rest)
+	authority := rest
+	if i := strings.IndexAny(authority, "/?#"); i >= 0 {
+		authority = authority[:i]
+	}
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		u = u[:start] + "xxxxx" + u[start+at:]
+	}
+	if q := strings.IndexByte(u, '?'); q >= 0 {
+		end := len(u)
+		if h := strings.IndexByte(u[q:], '#'); h >= 0 {
+			end = q + h
+		}
+		u = u[:q+1] + "xxxxx" + u[end:]
+	}
+	return u
 }
 
 // WithHTTPClient sets the HTTP client the requests go through (default: a

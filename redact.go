@@ -124,7 +124,7 @@ func (c *Client) String() string {
 	if c.hasKey() {
 		key = "[redacted]"
 	}
-	return fmt.Sprintf("openrouter.Client{BaseURL: %q, Key: %s}", c.cfg.baseURL, key)
+	return fmt.Sprintf("openrouter.Client{BaseURL: %q, Key: %s}", redactURL(c.cfg.baseURL), key)
 }
 
 // GoString is String: %#v never prints the key or the shared headers.
@@ -145,7 +145,7 @@ func (c *Client) LogValue() slog.Value {
 	if c == nil {
 		return slog.StringValue("openrouter.Client(nil)")
 	}
-	return slog.GroupValue(slog.String("base_url", c.cfg.baseURL), slog.Bool("has_key", c.hasKey()))
+	return slog.GroupValue(slog.String("base_url", redactURL(c.cfg.baseURL)), slog.Bool("has_key", c.hasKey()))
 }
 
 // secrets is a client's API key, the Authorization header value built
