@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,8 +12,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/routerkit/openrouter/internal/wait"
 )
 
 // judgeFailure decides, after an attempt that got no answer, whether the
@@ -172,57 +169,10 @@ func isTimeout(err error) bool {
 		errors.As(err, &ne) && ne.Timeout()
 }
 
-// pause waits d before the next attempt. It fails at once when ctx ends,
-// or when its deadline comes before d is over (waiting would be in vain).
-func (c *Client) pause(ctx context.Context, d time.Duration) error {
-	if dl, ok := ctx.Deadline(); ok && d > 0 && time.Until(dl) < d {
-		return fmt.Errorf("the wait of %v before the next attempt would pass the context's deadline: %w", d.Round(time.Millisecond), context.DeadlineExceeded)
-	}
-	return wait.Sleep(ctx, d)
-}
-
 // pastMaxWait reports whether an answer says to wait longer than maxWait
 // (a Retry-After, or nothing remaining until a reset): such a 429 is a
 // quota, returned at once, and the limiter learns nothing from it. It is
 // the one threshold between a rate limit and a quota.
 func pastMaxWait(retryAfter time.Duration, rl RateLimitInfo, now time.Time, maxWait time.Duration) bool {
 	return retryAfter > maxWait || rl.Remaining == 0 && !rl.Reset.IsZero() && rl.Reset.Sub(now) > maxWait
-}
-
-// traceKey is the context key under which net/http/httptrace looks for a
-// ClientTrace, learned once by asking httptrace through a context that
-// records the key it is asked for. With it, a call's stateCtx answers for
-// its trace itself, one allocation less per call than
-// httptrace.WithClientTrace. It is nil if that did not work (httptrace
-// then gets a context of its own).
-var traceKey = func() any {
-	spy := &keySpy{Context: context.Background()}
-	httptrace.ContextClientTrace(spy)
-	if spy.key == nil {
-		return nil
-	}
-	probe := &httptrace.ClientTrace{}
-	check := &keySpy{Context: context.Background(), answer: probe, key: spy.key}
-	if httptrace.ContextClientTrace(check) != probe {
-		return nil
-	}
-	return spy.key
-}()
-
-// keySpy records the key it is asked for, or answers answer for key.
-type keySpy struct {
-	context.Context
-	key    any
-	answer any
-}
-
-func (s *keySpy) Value(key any) any {
-	if s.answer != nil {
-		if key == s.key {
-			return s.answer
-		}
-		return nil
-	}
-	s.key = key
-	return nil
 }
