@@ -292,7 +292,11 @@ func (st *callState) annotate(err error) error {
 		// resent.
 		st.countMaybeBilled(st.req.Context())
 		st.call.lostAnswer()
-		return st.failure(st.req, cut.err, "the answer was cut off after its headers")
+		te := st.failure(st.req, cut.err, "the answer was cut off after its headers")
+		if st.client == nil {
+			return te
+		}
+		return st.client.lostAnswer(st.req.Context(), st, te)
 	}
 	var e *APIError
 	if errors.As(err, &e) {

@@ -21,8 +21,27 @@ import (
 
 // send sends one call through the retry loop. Every response it does not
 // return has its body closed, which releases the limiter's slot, on every
-// path.
+// path. An error that may have been billed goes through lostAnswer.
 func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, body []byte) (*http.Response, error) {
+	resp, err := c.attempts(ctx, sc, method, path, body)
+	if err != nil && !idempotent(method) && errors.Is(err, ErrMaybeBilled) {
+		err = c.lostAnswer(ctx, &sc.st, err)
+	}
+	return resp, err
+}
+
+// lostAnswer is the one place where the error of a POST that may have
+// been billed (it matches [ErrMaybeBilled]: written, then its answer
+// lost) leaves the client, from the retry loop (send) and from an answer
+// cut off after its headers (callState.annotate). It returns err as it
+// is; recovering the answer of a generation whose ID is known hooks in
+// here. ctx is the call's, which may have ended.
+func (c *Client) lostAnswer(ctx context.Context, st *callState, err error) error {
+	return err
+}
+
+// attempts is the retry loop itself: the request, then the engine.
+func (c *Client) attempts(ctx context.Context, sc *stateCtx, method, path string, body []byte) (*http.Response, error) {
 	if ctx == nil {
 		return nil, invalid("nil context")
 	}
