@@ -53,6 +53,9 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 		// billed too.
 		return st.failure(req, cause, "no answer before the timeout, after the request was sent: it may still be running, so it was not sent again"), false
 	case written && billable:
+		if st.noResend {
+			return st.failure(req, cause, "the connection was cut after the request was sent, before its answer: it was not sent again"), false
+		}
 		if !st.mayResendAfterCut(c.cfg.resendAfterCut) {
 			return st.failure(req, cause, "the connection was cut after the request was sent, before its answer: it was not sent again (WithResendAfterCut allows it)"), false
 		}

@@ -132,18 +132,14 @@ func startAttempt(_ retryablehttp.Logger, req *http.Request, _ int) {
 	st.final = nil
 }
 
-// checkRetryHook is the engine's CheckRetry: checkRetry's judgement, with
-// the rule of calls that must not be sent twice. The error it returns is
-// kept as the call's, to be returned as it is.
+// checkRetryHook is the engine's CheckRetry: checkRetry's judgement. The
+// error it returns is kept as the call's, to be returned as it is.
 func checkRetryHook(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	st := callOf(ctx)
 	if resp != nil {
 		st.status, st.header = resp.StatusCode, resp.Header
 	}
-	resp, retry, err := st.client.checkRetry(ctx, st, st.req, resp, err)
-	if retry && st.noResend && !st.unprocessed(err) {
-		retry = false
-	}
+	_, retry, err := st.client.checkRetry(ctx, st, st.req, resp, err)
 	st.final = err
 	return retry, err
 }
@@ -213,6 +209,7 @@ func (c *Client) checkRetry(ctx context.Context, st *callState, req *http.Reques
 			resp.Body.Close()
 		}
 		te, retry := c.judgeFailure(ctx, st, req, err)
+		retry = retry && st.mayRetry(te)
 		c.logRetry(ctx, retry, "transport error", te)
 		return nil, retry, te
 	}
@@ -237,9 +234,16 @@ func (c *Client) checkRetry(ctx context.Context, st *callState, req *http.Reques
 	}
 	resp.Body.Close()
 	st.last = e
-	retry := e.Retryable()
+	retry := e.Retryable() && st.mayRetry(e)
 	c.logRetry(ctx, retry, "status", e)
 	return nil, retry, e
+}
+
+// mayRetry applies the rule of calls that must not be sent twice (a
+// batch submission, a key's creation) to an attempt that ended with err:
+// they are sent again only when that attempt surely was not processed.
+func (st *callState) mayRetry(err error) bool {
+	return !st.noResend || st.unprocessed(err)
 }
 
 func (c *Client) logRetry(ctx context.Context, retry bool, what string, err error) {
