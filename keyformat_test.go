@@ -2,6 +2,7 @@ package openrouter
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -29,8 +30,10 @@ func TestClientValueHidesKey(t *testing.T) {
 	value := reflect.ValueOf(c).Elem().Interface()
 	holder := reflect.New(reflect.StructOf([]reflect.StructField{{Name: "C", Type: reflect.TypeOf(value)}})).Elem()
 	holder.Field(0).Set(reflect.ValueOf(value))
-	for what, v := range map[string]any{"pointer": c, "value": value, "struct holding a value": holder.Interface()} {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T %v"} {
+	stream := reflect.ValueOf(c.ChatStream(context.Background(), nil)).Elem().Interface()
+	for what, v := range map[string]any{"pointer": c, "value": value, "struct holding a value": holder.Interface(),
+		"struct holding a pointer": struct{ C *Client }{c}, "Stream value": stream} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%o", "%b", "%e", "%g", "%t", "%c", "%U", "%p", "%T %v", "%10.3s", "%-+#v"} {
 			if got := fmt.Sprintf(verb, v); leaksEncoded(got) {
 				t.Errorf("%s with %s prints the key: %s", what, verb, got)
 			}
