@@ -1,13 +1,17 @@
 package openrouter_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/routerkit/openrouter"
 )
@@ -83,5 +87,30 @@ func TestCreateKeyLostAnswerSaysTheKeyMayExist(t *testing.T) {
 	}
 	if _, err := c.FindKey(context.Background(), ""); !errors.Is(err, openrouter.ErrInvalidRequest) {
 		t.Errorf("FindKey(\"\") = %v, want ErrInvalidRequest", err)
+	}
+}
+
+// TestCreateKeyIsNotResentAfterACutEvenWhenAllowed: WithResendAfterCut
+// does not apply to a key's creation (a second key would have a budget of
+// its own): one POST, and no warning of a resend that did not happen.
+func TestCreateKeyIsNotResentAfterACutEvenWhenAllowed(t *testing.T) {
+	t.Parallel()
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		posts.Add(1)
+		panic(http.ErrAbortHandler)
+	}))
+	defer srv.Close()
+	var logs bytes.Buffer
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil), openrouter.WithResendAfterCut(3),
+		openrouter.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
+	_, err := c.CreateKey(context.Background(), openrouter.NewKey{Name: "job"})
+	if !errors.Is(err, openrouter.ErrKeyMaybeCreated) || posts.Load() != 1 {
+		t.Errorf("CreateKey after a cut: %v, %d POSTs; want ErrKeyMaybeCreated and 1 POST", err, posts.Load())
+	}
+	if strings.Contains(logs.String(), "sending again") {
+		t.Errorf("a resend that did not happen was logged:\n%s", logs.String())
 	}
 }
