@@ -23,7 +23,7 @@ import (
 // return has its body closed, which releases the limiter's slot, on every
 // path. An error that may have been billed goes through lostAnswer.
 func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, body []byte) (*http.Response, error) {
-	resp, err := c.attempts(ctx, sc, method, path, body)
+	resp, err := c.sendAttempts(ctx, sc, method, path, body)
 	if err != nil && !idempotent(method) && errors.Is(err, ErrMaybeBilled) {
 		err = c.lostAnswer(ctx, &sc.st, err)
 	}
@@ -40,8 +40,8 @@ func (c *Client) lostAnswer(ctx context.Context, st *callState, err error) error
 	return err
 }
 
-// attempts is the retry loop itself: the request, then the engine.
-func (c *Client) attempts(ctx context.Context, sc *stateCtx, method, path string, body []byte) (*http.Response, error) {
+// sendAttempts is the retry loop itself: the request, then the engine.
+func (c *Client) sendAttempts(ctx context.Context, sc *stateCtx, method, path string, body []byte) (*http.Response, error) {
 	if ctx == nil {
 		return nil, invalid("nil context")
 	}
