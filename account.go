@@ -246,7 +246,7 @@ func (c *Client) ReadBalance(ctx context.Context, opts ...CallOption) (float64, 
 	if k.LimitRemaining != nil && k.Limit != nil {
 		return *k.LimitRemaining, BalanceKeyLimit, nil // CheckKey set it
 	}
-	if c == nil || c.cfg.mgmtKey == "" {
+	if c == nil || c.secrets().mgmtAuth == nil {
 		return 0, BalanceUnknown, nil
 	}
 	cr, err := c.Credits(ctx, opts...)

@@ -105,12 +105,12 @@ func TestDeadlineAfterSendingIsNotResent(t *testing.T) {
 }
 
 // TestCutAfterSendingIsCounted: a connection cut after the request was
-// written loses the answer either way, so the client may try again, but
-// counts every such attempt as maybe billed, on the transport error and
-// on an error answer that follows.
+// written loses the answer; a client allowed to send it again
+// (WithResendAfterCut) counts every such attempt as maybe billed, on the
+// transport error and on an error answer that follows.
 func TestCutAfterSendingIsCounted(t *testing.T) {
 	t.Parallel()
-	srv, c, _ := setup(t, nil, openrouter.WithRetry(2, time.Millisecond, time.Millisecond))
+	srv, c, _ := setup(t, nil, openrouter.WithRetry(2, time.Millisecond, time.Millisecond), openrouter.WithResendAfterCut(2))
 	srv.Enqueue(ort.Reply{Disconnect: true}.Repeat(3))
 	_, err := c.Chat(context.Background(), hello())
 	var te *openrouter.TransportError
@@ -137,7 +137,7 @@ func TestCutAfterSendingIsCounted(t *testing.T) {
 	// A success after a cut says the cut attempt may have been billed too,
 	// and the log warns of the second send.
 	var logs strings.Builder
-	srv2, c2, _ := setup(t, nil, openrouter.WithRetry(2, time.Millisecond, time.Millisecond),
+	srv2, c2, _ := setup(t, nil, openrouter.WithRetry(2, time.Millisecond, time.Millisecond), openrouter.WithResendAfterCut(1),
 		openrouter.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	srv2.Enqueue(ort.Reply{Disconnect: true})
 	res, err := c2.Chat(context.Background(), hello())

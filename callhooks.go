@@ -8,7 +8,8 @@ import (
 )
 
 // This file is where a call's options meet the request path: doWith runs
-// one request under them, retriesSpent lets them lower the retries.
+// one request under them (the retry engine reads CallMaxRetries and
+// CallResendAfterCut from the call's state).
 
 // doWith is do for a call with options: it applies them, bounds the
 // request by the call's timeout (released when the answer's body is
@@ -60,10 +61,4 @@ func setErrorHeader(err error, st *callState) {
 	if st.header != nil && errors.As(err, &e) && e.Header == nil && !e.InStream {
 		e.Header = st.header
 	}
-}
-
-// retriesSpent reports whether a call whose CallMaxRetries is set has
-// made all the attempts it allows.
-func (cc *callConfig) retriesSpent(attempts int) bool {
-	return cc != nil && cc.maxRetries >= 0 && attempts > cc.maxRetries
 }

@@ -31,9 +31,12 @@ type callConfig struct {
 	header     http.Header   // added to the request, replacing the client's of the same name
 	timeout    time.Duration // 0: none
 	maxRetries int           // -1: the client's
-	info       *ResponseInfo // filled in after each request, when set
-	infoMu     *sync.Mutex   // guards info when a call's requests run at once (Rewrite's sections)
-	recovery   int8          // CallAnswerRecovery: 1 on, -1 off, 0 the client's
+	// resendAfterCut bounds the resends of a POST cut after it was
+	// written (CallResendAfterCut); -1: the client's.
+	resendAfterCut int
+	info           *ResponseInfo // filled in after each request, when set
+	infoMu         *sync.Mutex   // guards info when a call's requests run at once (Rewrite's sections)
+	recovery       int8          // CallAnswerRecovery: 1 on, -1 off, 0 the client's
 }
 
 // record notes a request's outcome in the call's ResponseInfo, if any.
@@ -82,7 +85,7 @@ func newCallConfig(opts []CallOption) (*callConfig, error) {
 	if len(opts) == 0 {
 		return nil, nil
 	}
-	cc := &callConfig{maxRetries: -1}
+	cc := &callConfig{maxRetries: -1, resendAfterCut: -1}
 	for _, o := range opts {
 		if o == nil {
 			return nil, invalid("nil CallOption")
@@ -213,6 +216,24 @@ func CallMaxRetries(n int) CallOption {
 	})
 }
 
+// CallResendAfterCut lets this call send its POST again up to n times
+// after the connection was cut once the request had been written, in
+// place of the client's [WithResendAfterCut] (0: never, the default).
+// Each such resend may pay for the generation twice: it is counted in
+// MaybeBilled (of the answer, the error and [ResponseInfo]) and logged as
+// a warning. A POST whose answer did not come before a timeout or the
+// context's end is never sent again: its generation may still be running.
+// n must not be negative. Resends count against the call's retries.
+func CallResendAfterCut(n int) CallOption {
+	return callOption(func(c *callConfig) error {
+		if n < 0 {
+			return fmt.Errorf("CallResendAfterCut(%d): negative", n)
+		}
+		c.resendAfterCut = n
+		return nil
+	})
+}
+
 // CallResponseInto fills *info with what the HTTP answer said (status,
 // headers, generation ID, rate limits, provider, cache status) and how
 // the call went (attempts, attempts that may have been billed), after the
@@ -281,6 +302,13 @@ func timeoutError(ctx context.Context, err error) error {
 		return err
 	}
 	return &callTimeoutError{d: d, err: err}
+}
+
+// callTimedOut reports whether the call's CallTimeout has passed: its
+// requests' context ended at its deadline.
+func (st *callState) callTimedOut() bool {
+	return st.call != nil && st.call.timeout > 0 && st.req != nil &&
+		errors.Is(st.req.Context().Err(), context.DeadlineExceeded)
 }
 
 // callTimeoutError is a call ended by its CallTimeout. It wraps the

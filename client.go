@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // Client calls the OpenRouter API. It is safe for concurrent use; create
@@ -21,12 +23,14 @@ import (
 // shared.
 type Client struct {
 	cfg    config
-	cfgErr error        // the first bad option, returned by every call
-	keyErr error        // why the key cannot work; nil when it may
-	apiKey string       // never logged, never in an error
-	hc     *http.Client // a copy of the caller's, with the redirect policy and the limiter
-	// redactor takes the key out of every text built from an answer.
-	redactor *redactor
+	cfgErr error // the first bad option, returned by every call
+	keyErr error // why the key cannot work; nil when it may
+	// secrets returns the API key, its Authorization header and its
+	// redactor. It is a func because fmt prints a func as an address
+	// whatever the verb, where a pointer (%s, %q of a Client value) or a
+	// string field would be printed in full: no verb reaches the key.
+	secrets func() *secrets
+	hc      *http.Client // a copy of the caller's, with the redirect policy and the limiter
 
 	catalog *catalog
 	account account
@@ -53,7 +57,7 @@ type Client struct {
 //		Messages: []openrouter.Message{openrouter.UserMessage("Hello")},
 //	})
 func NewClient(apiKey string, opts ...Option) *Client {
-	c := &Client{cfg: defaultConfig(), apiKey: apiKey, now: time.Now,
+	c := &Client{cfg: defaultConfig(), secrets: newSecrets(apiKey), now: time.Now,
 		afterFunc: func(d time.Duration, f func()) stopTimer { return time.AfterFunc(d, f) }}
 	defaultLimiter := c.cfg.limiter
 	for _, o := range opts {
@@ -63,12 +67,9 @@ func NewClient(apiKey string, opts ...Option) *Client {
 	}
 	c.keyErr = checkKey(apiKey, c.cfg.keyPrefix)
 	c.roles.Store(&c.cfg.roles)
-	c.redactor = newRedactor(apiKey)
-	if c.cfg.mgmtKey != "" {
-		c.redactor.also = newRedactor(c.cfg.mgmtKey)
-	}
+	c.secrets().holdManagementKey(&c.cfg)
 	c.catalog = newCatalog(c.cfg.catalogTTL)
-	c.header = http.Header{"Authorization": {"Bearer " + apiKey}, "User-Agent": {c.cfg.userAgent}}
+	c.header = http.Header{"User-Agent": {c.cfg.userAgent}}
 	if c.cfg.referer != "" {
 		c.header["Http-Referer"] = []string{c.cfg.referer}
 	}
@@ -90,7 +91,8 @@ func NewClientFromEnv(opts ...Option) *Client {
 
 // httpClient returns the client's copy of the caller's http.Client (the
 // caller's is never modified), with the API's redirect policy and, when
-// pacing is on, the limiter around its transport. The default limiter's
+// pacing is on, the limiter around its transport; its transport keeps
+// its idle connections when the retry engine gives up on a call. The default limiter's
 // gate lasts at most the client's maximum wait, the one threshold between
 // a rate limit and a quota.
 func (c *Client) httpClient(defaultLimiter Limiter) *http.Client {
@@ -102,6 +104,7 @@ func (c *Client) httpClient(defaultLimiter Limiter) *http.Client {
 		hc = &http.Client{Transport: defaultTransport()}
 	}
 	hc.CheckRedirect = checkRedirect(hc.CheckRedirect)
+	defer func() { hc.Transport = keepIdle{hc.Transport} }()
 	if c.cfg.limiter == nil {
 		return hc
 	}
@@ -146,6 +149,7 @@ type callState struct {
 	model       string
 	attempts    int
 	maybeBilled int           // attempts sent in full whose answer was lost: each may have been billed
+	cutResends  int           // POSTs sent again after a cut, within the resend-after-cut allowance
 	req         *http.Request // the last attempt's request
 	last        *APIError     // the error of the last attempt that got an answer
 
@@ -162,6 +166,14 @@ type callState struct {
 	// submission): retried only when its attempt surely was not processed.
 	noResend bool
 
+	// The retry engine's bookkeeping (retryloop.go): final is the error
+	// the last attempt (or the wait after it) would end the call with;
+	// waiting is set between the decision to retry and the next attempt;
+	// waitErr refuses a wait that would pass the context's deadline.
+	final   error
+	waiting bool
+	waitErr error
+
 	// The call's options (nil without any) and the last answer's status
 	// and headers, for ResponseInfo and APIError.Header.
 	call   *callConfig
@@ -177,21 +189,22 @@ type callState struct {
 // transport.
 type stateKey struct{}
 
-// stateCtx is a call's context: it holds the call's state and answers
-// for its httptrace hooks, in one allocation, where a separate state and
-// httptrace.WithClientTrace would take two.
+// stateCtx is a call's context: it holds the call's state and the
+// retry engine's per-call values, in one allocation.
 type stateCtx struct {
 	context.Context
-	st        callState
-	withTrace bool // Value answers httptrace's key with st.trace
+	st callState
+	// rc is the call's retryablehttp.Client (see retryloop.go) and rreq
+	// the request it sends: values here, not allocations of their own.
+	rc   retryablehttp.Client
+	rreq retryablehttp.Request
 }
 
+// Value answers for the call's state; other keys go to the caller's
+// context.
 func (c *stateCtx) Value(key any) any {
-	switch {
-	case key == (stateKey{}):
+	if key == (stateKey{}) {
 		return &c.st
-	case c.withTrace && key == traceKey:
-		return &c.st.trace
 	}
 	return c.Context.Value(key)
 }
@@ -228,167 +241,6 @@ func (c *Client) doCall(ctx context.Context, sc *stateCtx, method, path string, 
 		setErrorHeader(err, &sc.st)
 	}
 	return resp, &sc.st, err
-}
-
-// send is the retry loop (see the package doc's Retries section). Every
-// response it does not return has its body closed, which releases the
-// limiter's slot, on every path.
-func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, body []byte) (*http.Response, error) {
-	if ctx == nil {
-		return nil, invalid("nil context")
-	}
-	if c.cfgErr != nil {
-		return nil, c.cfgErr
-	}
-	if c.keyErr != nil {
-		return nil, c.keyErr
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	st := &sc.st
-	sc.Context = ctx
-	st.trace.WroteRequest = st.wroteRequest
-	if traceKey != nil && httptrace.ContextClientTrace(ctx) == nil {
-		sc.withTrace, ctx = true, sc
-	} else { // the caller traces too: compose the two
-		ctx = httptrace.WithClientTrace(sc, &st.trace)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.cfg.baseURL+path, nil)
-	if err != nil {
-		return nil, invalid("%s %s: %v", method, path, err)
-	}
-	for k, v := range c.header {
-		req.Header[k] = v
-	}
-	if c.cfg.mgmtKey != "" && managementPath(path) {
-		req.Header["Authorization"] = []string{"Bearer " + c.cfg.mgmtKey}
-	}
-	if st.call != nil {
-		for k, v := range st.call.header {
-			req.Header[k] = v
-		}
-	}
-	if body != nil {
-		req.Header["Content-Type"] = jsonContentType
-		st.body = attemptBody{b: body, st: st}
-		req.Body, req.ContentLength, req.GetBody = &st.body, int64(len(body)), st.newBody
-	}
-	for {
-		st.attempts++
-		addRequest(ctx)
-		st.traced.Store(false)
-		st.wrote.Store(false)
-		st.bodyRead.Store(false)
-		st.held = nil
-		st.req = req
-		resp, err := c.hc.Do(req)
-		if resp != nil {
-			st.status, st.header = resp.StatusCode, resp.Header
-		}
-		resp, retry, err := c.checkRetry(ctx, st, req, resp, err)
-		if retry && (st.noResend && !st.unprocessed(err) || st.call.retriesSpent(st.attempts)) {
-			retry = false
-		}
-		if !retry || st.attempts > c.cfg.maxRetries {
-			return resp, err
-		}
-		var retryAfter time.Duration
-		if e, ok := err.(*APIError); ok {
-			retryAfter = e.RetryAfter
-		}
-		if werr := c.pause(ctx, c.backoff(retryAfter, st.attempts-1)); werr != nil {
-			te := st.failure(req, werr, "the context ended while waiting to retry")
-			te.unreachable = errors.Is(err, ErrUnreachable)
-			return nil, te
-		}
-		// A new request value: the transport may still hold the last one
-		// (and read its body) after an error.
-		next := *req
-		if body != nil {
-			next.Body, _ = st.newBody()
-		}
-		req = &next
-	}
-}
-
-var jsonContentType = []string{"application/json"}
-
-// maxErrorBody bounds how much of an error answer is read.
-const maxErrorBody = 1 << 20
-
-// checkRetry is the retry policy, applied after every attempt. It returns
-// the response to hand to the caller (a 2xx), whether another attempt may
-// be made, and the error this attempt would end the call with. An error
-// answer is parsed once and kept in st; every body it does not return is
-// closed.
-func (c *Client) checkRetry(ctx context.Context, st *callState, req *http.Request, resp *http.Response, err error) (*http.Response, bool, error) {
-	if err != nil {
-		if resp != nil { // a refused redirect: net/http closed its body already
-			resp.Body.Close()
-		}
-		te, retry := c.judgeFailure(ctx, st, req, err)
-		c.logRetry(ctx, retry, "transport error", te)
-		return nil, retry, te
-	}
-	if resp.StatusCode < 300 {
-		return resp, false, nil
-	}
-	if resp.StatusCode < 400 { // a redirect net/http did not follow (no Location, say)
-		resp.Body.Close()
-		te := st.failure(req, &redirectError{status: resp.StatusCode, why: "a redirect the client cannot follow"}, "redirect not followed")
-		te.hint = redirectHint
-		return nil, false, te
-	}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := parseError(resp.StatusCode, resp.Header, b, c.now())
-	c.redact(e)
-	e.Model, e.Attempts, e.MaybeBilled = st.model, st.attempts, st.maybeBilled
-	if e.Is(ErrRateLimited) && pastMaxWait(e.RetryAfter, e.RateLimit, c.now(), c.cfg.maxWait) {
-		e.markQuota()
-	}
-	if st.held != nil && e.Is(ErrQuotaExhausted) {
-		st.held.outcome.Quota = true // the limiter must not learn from it
-	}
-	if st.held != nil {
-		st.held.outcome.ModelScoped = modelScoped(e) // it slows only this model's requests
-	}
-	resp.Body.Close()
-	st.last = e
-	retry := e.Retryable()
-	c.logRetry(ctx, retry, "status", e)
-	return nil, retry, e
-}
-
-func (c *Client) logRetry(ctx context.Context, retry bool, what string, err error) {
-	if c.cfg.logger == nil {
-		return
-	}
-	if retry && errors.Is(err, ErrMaybeBilled) {
-		c.cfg.logger.WarnContext(ctx, "openrouter: sending again a request that may have been billed (its answer was lost after it was sent)", "reason", what, "error", err)
-	} else if retry {
-		c.cfg.logger.DebugContext(ctx, "openrouter: retrying", "reason", what, "error", err)
-	} else if err != nil {
-		c.cfg.logger.DebugContext(ctx, "openrouter: not retrying", "reason", what, "error", err)
-	}
-}
-
-// backoff is the wait before retry number attempt+1: the server's
-// Retry-After when it gave one (a longer one than the maximum wait made
-// the answer a quota, not retried), otherwise exponential backoff from
-// minWait, doubled per attempt, with jitter.
-func (c *Client) backoff(retryAfter time.Duration, attempt int) time.Duration {
-	d := retryAfter
-	if d == 0 {
-		d = expBackoff(c.cfg.minWait, c.cfg.maxWait, attempt)
-	}
-	if d > c.cfg.maxWait {
-		d = c.cfg.maxWait
-	}
-	if c.waitHook != nil {
-		d = c.waitHook(d)
-	}
-	return d
 }
 
 // getJSON sends a GET and decodes the answer's JSON into out. An error

@@ -282,22 +282,24 @@ func TestCancelledBeforeSending(t *testing.T) {
 	}
 }
 
-func TestConnectionCutIsRetried(t *testing.T) {
+// TestConnectionCutIsResentWhenAllowed: with WithResendAfterCut, a POST
+// cut after it was written is sent again, and each resend is counted.
+func TestConnectionCutIsResentWhenAllowed(t *testing.T) {
 	t.Parallel()
-	srv, c, _ := setup(t, nil)
+	srv, c, _ := setup(t, nil, openrouter.WithResendAfterCut(2))
 	srv.Enqueue(ort.Reply{Disconnect: true}, ort.Reply{Disconnect: true})
 	res, err := c.Chat(context.Background(), hello())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Content() != "You said: Hello" || srv.Stats().Requests != 3 {
-		t.Errorf("content %q after %d requests", res.Content(), srv.Stats().Requests)
+	if res.Content() != "You said: Hello" || srv.Stats().Requests != 3 || res.MaybeBilled != 2 {
+		t.Errorf("content %q after %d requests, MaybeBilled %d; want 3 requests, 2", res.Content(), srv.Stats().Requests, res.MaybeBilled)
 	}
 }
 
 func TestConnectionCutsExhaustRetries(t *testing.T) {
 	t.Parallel()
-	srv, c, _ := setup(t, nil, openrouter.WithRetry(1, time.Millisecond, time.Millisecond))
+	srv, c, _ := setup(t, nil, openrouter.WithRetry(1, time.Millisecond, time.Millisecond), openrouter.WithResendAfterCut(5))
 	srv.Enqueue(ort.Reply{Disconnect: true}.Repeat(2))
 	_, err := c.Chat(context.Background(), hello())
 	if err == nil || !strings.Contains(err.Error(), "after 2 attempt(s)") {

@@ -27,14 +27,14 @@ func TestTrackCostNested(t *testing.T) {
 }
 
 // TestTrackCostCountsMaybeBilled: an attempt cut after its request was
-// written is counted in the context's meters, whether the call then
-// succeeds on a retry or fails.
+// written is counted in the context's meters when the call, allowed to
+// resend it, then succeeds.
 func TestTrackCostCountsMaybeBilled(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := setup(t, nil)
 	srv.Enqueue(ort.Reply{Disconnect: true}, ort.TextReply("second send"))
 	ctx, meter := openrouter.TrackCost(context.Background())
-	res, err := c.Chat(ctx, hello())
+	res, err := c.Chat(ctx, hello(), openrouter.CallResendAfterCut(1))
 	if err != nil || res.MaybeBilled != 1 || meter.MaybeBilled() != 1 {
 		t.Errorf("after a cut and a success: err %v, meter %d, want 1", err, meter.MaybeBilled())
 	}

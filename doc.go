@@ -72,14 +72,26 @@
 //   - GET requests (catalogue, account), and the other idempotent methods
 //     (PUT, DELETE), are sent again freely;
 //   - a POST (or PATCH) that was written and got no answer before a
-//     timeout (the http.Client's Timeout, a connection deadline) or the
-//     context's end is never sent again, since its generation may still
-//     be running: the error matches [ErrMaybeBilled] (and the context's
-//     error, if any);
-//   - a POST whose connection was cut after it was written lost its answer
-//     either way, and is retried, but counted: [TransportError] and
-//     [APIError] say in MaybeBilled how many attempts may have been
-//     billed, and match [ErrMaybeBilled] when any may.
+//     timeout (the http.Client's Timeout, a connection deadline,
+//     [CallTimeout]) or the context's end is never sent again, since its
+//     generation may still be running: the error matches
+//     [ErrMaybeBilled], [ErrTimeout] and the context's error;
+//   - a POST whose connection was cut after it was written, or whose
+//     answer was cut off after its headers, is not sent again either:
+//     the error matches [ErrMaybeBilled], and [TransportError] says how
+//     many attempts were made and how many may have been billed. Only
+//     [WithResendAfterCut] or [CallResendAfterCut] let a cut POST be sent
+//     again, up to a bound; each resend may pay twice, and is counted in
+//     MaybeBilled (of the answer, the error, [ResponseInfo] and a
+//     [CostMeter]) and logged as a warning.
+//
+// A batch submission and a key's creation are not sent again even after
+// an error answer, unless it proves the request was not processed; a
+// creation whose answer was lost fails with [ErrKeyMaybeCreated], and
+// [Client.FindKey] finds the key by name.
+//
+// The attempts are sent by a go-retryablehttp client made for the call;
+// the rules above are its hooks, and it logs nothing of its own.
 //
 // A chat answer lost after OpenRouter began it (a stream cut mid-way, a
 // body cut after its headers) is read back from its generation instead

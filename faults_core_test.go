@@ -69,7 +69,7 @@ func TestHostileStreamErrorCarriesMaybeBilled(t *testing.T) {
 	defer srv.Close()
 	// Without recovery: this server answers every path with the stream,
 	// and the test counts the chat attempts.
-	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil), openrouter.WithAnswerRecovery(false))
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil), openrouter.WithAnswerRecovery(false), openrouter.WithResendAfterCut(1))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
 	s := c.ChatStream(context.Background(), &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage("hi")}})
 	var err error

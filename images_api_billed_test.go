@@ -39,7 +39,7 @@ func TestImageAPICutCountsMaybeBilled(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(srv.URL+"/api/v1"), openrouter.WithLimiter(nil), openrouter.WithRetry(2, 0, 0))
+	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(srv.URL+"/api/v1"), openrouter.WithLimiter(nil), openrouter.WithRetry(2, 0, 0), openrouter.WithResendAfterCut(1))
 	res, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{Model: "x/img", Prompt: "a cat"})
 	if err != nil {
 		t.Fatal(err)

@@ -155,6 +155,13 @@ func managementHint(err error, what string) error {
 // whose Hint says so. The secret is in the result's Secret, redacted
 // wherever it is printed; an answer with a secret but no hash returns
 // the key together with an [ErrServer] error, so the secret is not lost.
+//
+// The request is never sent twice. When its answer is lost after it
+// reached the server (a 5xx from a gateway, a cut, a timeout, an answer
+// cut off), the key may exist: the error is a *[KeyMaybeCreatedError]
+// matching [ErrKeyMaybeCreated] and [ErrMaybeBilled], and [Client.FindKey]
+// finds the key by name, where a second CreateKey would make a second key
+// with a budget of its own.
 func (c *Client) CreateKey(ctx context.Context, k NewKey, opts ...CallOption) (*CreatedKey, error) {
 	switch {
 	case k.Name == "":
@@ -180,24 +187,24 @@ func (c *Client) CreateKey(ctx context.Context, k NewKey, opts ...CallOption) (*
 	}
 	resp, _, err := c.doOnce(ctx, http.MethodPost, "/keys", in, "", opts) // a second key would have a budget of its own
 	if err != nil {
-		return nil, managementHint(err, "Creating a key")
+		return nil, keyMaybeCreated(k.Name, managementHint(err, "Creating a key"), false)
 	}
 	defer resp.Body.Close()
 	// Decoded here, not by decodeBody: the error of an answer that is not
 	// the JSON expected quotes the answer, which holds the new secret.
 	raw, err := readBody(resp, c.cfg.limits.JSON)
 	if err != nil {
-		return nil, fmt.Errorf("openrouter: reading the created key: %w (the key may exist: look for it with ListKeys)", err)
+		return nil, keyMaybeCreated(k.Name, fmt.Errorf("openrouter: reading the created key: %w", err), true)
 	}
 	var out struct {
 		Data ManagedKey `json:"data"`
 		Key  string     `json:"key"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, malformed("", "the created key's answer does not decode (%s); the key may exist: look for it with ListKeys", jsonErrorKind(err))
+		return nil, keyMaybeCreated(k.Name, malformed("", "the created key's answer does not decode (%s)", jsonErrorKind(err)), true)
 	}
 	if out.Key == "" {
-		return nil, malformed("", "the created key has no secret; the key may exist: look for it with ListKeys")
+		return nil, keyMaybeCreated(k.Name, malformed("", "the created key has no secret"), true)
 	}
 	ck := &CreatedKey{ManagedKey: out.Data, Secret: KeySecret{out.Key}}
 	if out.Data.Hash == "" { // the key exists: keep its secret

@@ -26,29 +26,32 @@ type Option func(*config) error
 
 // config is everything the options set. Defaults live in defaultConfig.
 type config struct {
-	baseURL      string
-	httpClient   *http.Client
-	referer      string
-	title        string
-	userAgent    string
-	maxRetries   int
-	minWait      time.Duration
-	maxWait      time.Duration
-	logger       *slog.Logger
-	keyPrefix    string
-	limiter      Limiter
-	roles        Roles
-	catalogTTL   time.Duration
-	modelCheck   bool
-	lowBalance   float64
-	onLowBalance func(float64)
-	firstChunk   time.Duration
-	idle         time.Duration
-	batchPath    string // the Batch API's path under baseURL; "" is "/batches"
-	limits       AnswerLimits
-	mgmtKey      string                                     // the management key of the account routes (account.go); never logged
-	noRecovery   bool                                       // WithAnswerRecovery(false)
-	recoverSleep func(context.Context, time.Duration) error // tests: the waits between generation lookups
+	baseURL    string
+	httpClient *http.Client
+	referer    string
+	title      string
+	userAgent  string
+	maxRetries int
+	// resendAfterCut bounds the resends of a POST cut after it was
+	// written (WithResendAfterCut); 0 by default.
+	resendAfterCut int
+	minWait        time.Duration
+	maxWait        time.Duration
+	logger         *slog.Logger
+	keyPrefix      string
+	limiter        Limiter
+	roles          Roles
+	catalogTTL     time.Duration
+	modelCheck     bool
+	lowBalance     float64
+	onLowBalance   func(float64)
+	firstChunk     time.Duration
+	idle           time.Duration
+	batchPath      string // the Batch API's path under baseURL; "" is "/batches"
+	limits         AnswerLimits
+	mgmtKey        string                                     // the management key of the account routes (account.go); never logged
+	noRecovery     bool                                       // WithAnswerRecovery(false)
+	recoverSleep   func(context.Context, time.Duration) error // tests: the waits between generation lookups
 }
 
 func defaultConfig() config {
@@ -71,16 +74,50 @@ const Version = "0.1.0"
 
 // WithBaseURL sets the API root (default [DefaultBaseURL]); use it to point
 // a client at an openroutertest server or a compatible gateway. The URL
-// must be absolute http or https; a trailing slash is ignored.
+// must be absolute http or https, without a query string or fragment
+// (each request's path is appended to it); a trailing slash is ignored.
+// The error of a refused URL names it with its user information (a
+// password, a token) and its query replaced by "xxxxx".
 func WithBaseURL(u string) Option {
 	return func(c *config) error {
 		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return fmt.Errorf("WithBaseURL(%q): not an absolute http or https URL", u)
+		switch {
+		case err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "":
+			return fmt.Errorf("WithBaseURL(%q): not an absolute http or https URL", redactURL(u))
+		case p.RawQuery != "" || p.ForceQuery:
+			return fmt.Errorf("WithBaseURL(%q): a base URL may not have a query string (the request paths are appended to it)", redactURL(u))
+		case p.Fragment != "" || strings.Contains(u, "#"):
+			return fmt.Errorf("WithBaseURL(%q): a base URL may not have a fragment (#...)", redactURL(u))
 		}
 		c.baseURL = strings.TrimRight(u, "/")
 		return nil
 	}
+}
+
+// redactURL returns u with what may be secret replaced by "xxxxx": the
+// user information (user:password@) and the query's values. It works on
+// the text, so that a URL that does not parse is redacted too.
+func redactURL(u string) string {
+	rest := u
+	if i := strings.Index(rest, "://"); i >= 0 {
+		rest = rest[i+3:]
+	}
+	start := len(u) - len(rest)
+	authority := rest
+	if i := strings.IndexAny(authority, "/?#"); i >= 0 {
+		authority = authority[:i]
+	}
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		u = u[:start] + "xxxxx" + u[start+at:]
+	}
+	if q := strings.IndexByte(u, '?'); q >= 0 {
+		end := len(u)
+		if h := strings.IndexByte(u[q:], '#'); h >= 0 {
+			end = q + h
+		}
+		u = u[:q+1] + "xxxxx" + u[end:]
+	}
+	return u
 }
 
 // WithHTTPClient sets the HTTP client the requests go through (default: a
@@ -148,6 +185,28 @@ func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 			return fmt.Errorf("WithRetry(%d, %v, %v): need maxRetries >= 0 and 0 <= minWait <= maxWait", maxRetries, minWait, maxWait)
 		}
 		c.maxRetries, c.minWait, c.maxWait = maxRetries, minWait, maxWait
+		return nil
+	}
+}
+
+// WithResendAfterCut lets each call send its POST again up to n times
+// after the connection was cut once the request had been written (default
+// 0: never; the call fails with [ErrMaybeBilled]). The server may have
+// received and billed the request before the cut, so each resend may pay
+// for the same generation twice: it is counted in MaybeBilled (of the
+// answer, the error and [ResponseInfo]) and logged as a warning. A POST
+// whose answer did not come before a timeout or the context's end is
+// never sent again, whatever n: its generation may still be running.
+// Requests that must not be stored twice (a batch submission, a key's
+// creation) are never resent after a cut. GETs, and requests that surely
+// never reached the server, are retried freely within [WithRetry]. n
+// must not be negative; [CallResendAfterCut] sets it for one call.
+func WithResendAfterCut(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("WithResendAfterCut(%d): negative", n)
+		}
+		c.resendAfterCut = n
 		return nil
 	}
 }

@@ -91,7 +91,7 @@ func (r *redactor) Bytes(v []byte) []byte {
 // redact removes the API key from every text of an error the server sent,
 // in case a proxy or provider echoed it.
 func (c *Client) redact(e *APIError) {
-	r := c.redactor
+	r := c.redactor()
 	e.Message, e.Code = r.String(e.Message), r.String(e.Code)
 	md := &e.Metadata
 	md.Raw, md.ProviderMessage = r.String(md.Raw), r.String(md.ProviderMessage)
@@ -118,7 +118,7 @@ func (c *Client) redactErr(err error) error {
 	case *APIError:
 		c.redact(e)
 	case *StreamError:
-		e.Reason = c.redactor.String(e.Reason)
+		e.Reason = c.redactor().String(e.Reason)
 	}
 	return err
 }
@@ -130,10 +130,10 @@ func (c *Client) String() string {
 		return "openrouter.Client(nil)"
 	}
 	key := "none"
-	if c.apiKey != "" {
+	if c.hasKey() {
 		key = "[redacted]"
 	}
-	return fmt.Sprintf("openrouter.Client{BaseURL: %q, Key: %s}", c.cfg.baseURL, key)
+	return fmt.Sprintf("openrouter.Client{BaseURL: %q, Key: %s}", redactURL(c.cfg.baseURL), key)
 }
 
 // GoString is String: %#v never prints the key or the shared headers.
@@ -154,5 +154,59 @@ func (c *Client) LogValue() slog.Value {
 	if c == nil {
 		return slog.StringValue("openrouter.Client(nil)")
 	}
-	return slog.GroupValue(slog.String("base_url", c.cfg.baseURL), slog.Bool("has_key", c.apiKey != ""))
+	return slog.GroupValue(slog.String("base_url", redactURL(c.cfg.baseURL)), slog.Bool("has_key", c.hasKey()))
 }
+
+// secrets is a client's API key, the Authorization header value built
+// from it (shared, never written, by every request) and the redactor
+// that takes it out of texts. The Client reaches it through a func (see
+// Client.secrets); it prints as "[redacted]" with every verb and in
+// every log.
+type secrets struct {
+	key      string
+	auth     []string // {"Bearer " + key}
+	mgmtAuth []string // {"Bearer " + the management key}; nil without one (WithManagementKey)
+	redactor *redactor
+}
+
+// holdManagementKey moves the management key of WithManagementKey out of
+// the client's config into its secrets, where no verb reaches it, and
+// has the redactor take it out of texts too.
+func (s *secrets) holdManagementKey(cfg *config) {
+	if cfg.mgmtKey == "" {
+		return
+	}
+	s.mgmtAuth = []string{"Bearer " + cfg.mgmtKey}
+	s.redactor.also = newRedactor(cfg.mgmtKey)
+	cfg.mgmtKey = ""
+}
+
+// newSecrets returns the func a Client reaches its key through.
+func newSecrets(key string) func() *secrets {
+	s := &secrets{key: key, auth: []string{"Bearer " + key}, redactor: newRedactor(key)}
+	return func() *secrets { return s }
+}
+
+// redactor takes the key out of every text built from an answer.
+// A Client not made by NewClient has none (nil redacts nothing).
+func (c *Client) redactor() *redactor {
+	if c.secrets == nil {
+		return nil
+	}
+	return c.secrets().redactor
+}
+
+// hasKey reports whether the client was given a key.
+func (c *Client) hasKey() bool { return c.secrets != nil && c.secrets().key != "" }
+
+// String returns "[redacted]".
+func (s *secrets) String() string { return "[redacted]" }
+
+// GoString returns "[redacted]".
+func (s *secrets) GoString() string { return "[redacted]" }
+
+// Format prints "[redacted]" for every verb.
+func (s *secrets) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("[redacted]")) }
+
+// LogValue logs "[redacted]".
+func (s *secrets) LogValue() slog.Value { return slog.StringValue("[redacted]") }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,17 +12,16 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/routerkit/openrouter/internal/wait"
 )
 
 // judgeFailure decides, after an attempt that got no answer, whether the
 // call may be sent again, and returns the error it ends with otherwise.
-// The rule is money's: a POST that may have reached the server is never
-// sent again while its generation may still be running (a timeout, the
-// context's end), and is counted as maybe billed when it is (a connection
-// cut after the request was written); what provably never reached the
-// server, and every idempotent request (GET), may be sent again freely.
+// The rule is money's: a POST that may have reached the server is counted
+// as maybe billed and not sent again: never while its generation may
+// still be running (a timeout, the context's end), and after a connection
+// cut only within the caller's WithResendAfterCut or CallResendAfterCut
+// allowance. What provably never reached the server, and every
+// idempotent request (GET), may be sent again freely.
 func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Request, err error) (*TransportError, bool) {
 	cause := err
 	var ue *url.Error
@@ -55,6 +53,13 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 		// billed too.
 		return st.failure(req, cause, "no answer before the timeout, after the request was sent: it may still be running, so it was not sent again"), false
 	case written && billable:
+		if st.noResend {
+			return st.failure(req, cause, "the connection was cut after the request was sent, before its answer: it was not sent again"), false
+		}
+		if !st.mayResendAfterCut(c.cfg.resendAfterCut) {
+			return st.failure(req, cause, "the connection was cut after the request was sent, before its answer: it was not sent again (WithResendAfterCut allows it)"), false
+		}
+		st.cutResends++
 		return st.failure(req, cause, "the connection was cut after the request was sent"), true
 	case !connected:
 		te := st.failure(req, cause, "cannot reach the server")
@@ -65,6 +70,18 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 		return st.failure(req, cause, "no answer"), true
 	}
 	return st.failure(req, cause, "the connection failed before the request was sent"), true
+}
+
+// mayResendAfterCut reports whether the call may send again a POST whose
+// connection was cut after it was written: the call's CallResendAfterCut,
+// else the client's WithResendAfterCut, bounds how many such resends the
+// call makes (none by default).
+func (st *callState) mayResendAfterCut(clientMax int) bool {
+	n := clientMax
+	if st.call != nil && st.call.resendAfterCut >= 0 {
+		n = st.call.resendAfterCut
+	}
+	return st.cutResends < n
 }
 
 // idempotent reports whether sending a request of this method twice has
@@ -155,57 +172,10 @@ func isTimeout(err error) bool {
 		errors.As(err, &ne) && ne.Timeout()
 }
 
-// pause waits d before the next attempt. It fails at once when ctx ends,
-// or when its deadline comes before d is over (waiting would be in vain).
-func (c *Client) pause(ctx context.Context, d time.Duration) error {
-	if dl, ok := ctx.Deadline(); ok && d > 0 && time.Until(dl) < d {
-		return fmt.Errorf("the wait of %v before the next attempt would pass the context's deadline: %w", d.Round(time.Millisecond), context.DeadlineExceeded)
-	}
-	return wait.Sleep(ctx, d)
-}
-
 // pastMaxWait reports whether an answer says to wait longer than maxWait
 // (a Retry-After, or nothing remaining until a reset): such a 429 is a
 // quota, returned at once, and the limiter learns nothing from it. It is
 // the one threshold between a rate limit and a quota.
 func pastMaxWait(retryAfter time.Duration, rl RateLimitInfo, now time.Time, maxWait time.Duration) bool {
 	return retryAfter > maxWait || rl.Remaining == 0 && !rl.Reset.IsZero() && rl.Reset.Sub(now) > maxWait
-}
-
-// traceKey is the context key under which net/http/httptrace looks for a
-// ClientTrace, learned once by asking httptrace through a context that
-// records the key it is asked for. With it, a call's stateCtx answers for
-// its trace itself, one allocation less per call than
-// httptrace.WithClientTrace. It is nil if that did not work (httptrace
-// then gets a context of its own).
-var traceKey = func() any {
-	spy := &keySpy{Context: context.Background()}
-	httptrace.ContextClientTrace(spy)
-	if spy.key == nil {
-		return nil
-	}
-	probe := &httptrace.ClientTrace{}
-	check := &keySpy{Context: context.Background(), answer: probe, key: spy.key}
-	if httptrace.ContextClientTrace(check) != probe {
-		return nil
-	}
-	return spy.key
-}()
-
-// keySpy records the key it is asked for, or answers answer for key.
-type keySpy struct {
-	context.Context
-	key    any
-	answer any
-}
-
-func (s *keySpy) Value(key any) any {
-	if s.answer != nil {
-		if key == s.key {
-			return s.answer
-		}
-		return nil
-	}
-	s.key = key
-	return nil
 }

@@ -88,8 +88,9 @@ func (c *Chunk) progress() bool {
 // stream, an event or the stream passed the client's AnswerLimits, the
 // stall watchdog fired, or the caller's context ended. It matches
 // [ErrServer] (cut, truncated, malformed), [ErrTooLarge] (past a bound) or
-// [ErrTimeout] (stalled); a cancelled context matches context.Canceled
-// instead. Response holds what arrived before. It matches
+// [ErrTimeout] (stalled, or ended by a deadline: the context's or
+// CallTimeout's, which also match context.DeadlineExceeded); a cancelled
+// context matches context.Canceled instead. Response holds what arrived before. It matches
 // [ErrMaybeBilled] too when an attempt of the request was sent and got no
 // answer (MaybeBilled): an earlier attempt cut off, this one timed out
 // before its headers, or its stream broke off or ended early (unless the
@@ -230,7 +231,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		if done {
 			return
 		}
-		e := &StreamError{Model: model, Reason: c.redactor.String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer,
+		e := &StreamError{Model: model, Reason: c.redactor().String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer,
 			GenerationID: lost.id, Generation: lost.gen, notRecovered: lost.why}
 		if st != nil {
 			e.Attempts, e.MaybeBilled = st.attempts, st.maybeBilled
@@ -246,6 +247,12 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 			e.Reason, e.Err, e.kind = wd.fired(), nil, ErrTimeout
 		case s.ctx.Err() != nil:
 			e.Reason, e.Err, e.kind = "the context ended", s.ctx.Err(), nil
+			if errors.Is(e.Err, context.DeadlineExceeded) {
+				e.kind = ErrTimeout
+			}
+		case st != nil && st.callTimedOut():
+			// The call's own deadline: the same error as the caller's.
+			e.Reason, e.Err, e.kind = "the context ended", timeoutError(st.req.Context(), context.DeadlineExceeded), ErrTimeout
 		case errors.Is(cause, ErrTooLarge):
 			e.kind = ErrTooLarge
 		}

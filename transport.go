@@ -77,3 +77,18 @@ func isLimiterError(err error) bool {
 	var le *limiterError
 	return errors.As(err, &le)
 }
+
+// keepIdle is the client's outermost transport. It hides its base's
+// CloseIdleConnections from the retry engine, which closes a client's
+// idle connections whenever a call fails: the pool is shared by every
+// call of the client (a bulk run's workers), and a failed call says
+// nothing of the other connections.
+type keepIdle struct{ base http.RoundTripper }
+
+func (t keepIdle) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := t.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return base.RoundTrip(req)
+}

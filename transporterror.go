@@ -10,8 +10,10 @@ import (
 // server could not be reached, the connection was cut, no answer came
 // before a timeout or the context's end, or the server redirected the
 // request where the client does not follow. It matches [ErrUnreachable]
-// when nothing of the call reached the server, and [ErrMaybeBilled] when
-// at least one attempt was sent and its answer lost. It unwraps to its
+// when nothing of the call reached the server, [ErrMaybeBilled] when at
+// least one attempt was sent and its answer lost (such a POST is not sent
+// again unless [WithResendAfterCut] or [CallResendAfterCut] allow it),
+// and [ErrTimeout] when it ended at a deadline or timeout. It unwraps to its
 // cause (context.Canceled, context.DeadlineExceeded, a net error) and to
 // Last, the last error answer of an earlier attempt, so that [errors.As]
 // and [Hint] find it.
@@ -67,14 +69,17 @@ func (e *TransportError) Error() string {
 }
 
 // Is reports whether target is [ErrUnreachable] (nothing of the call
-// reached the server) or [ErrMaybeBilled] (an attempt was sent and its
-// answer lost).
+// reached the server), [ErrMaybeBilled] (an attempt was sent and its
+// answer lost) or [ErrTimeout] (the call ended at a deadline or timeout:
+// the context's, CallTimeout's, the http.Client's).
 func (e *TransportError) Is(target error) bool {
 	switch target {
 	case ErrUnreachable:
 		return e.unreachable
 	case ErrMaybeBilled:
 		return e.MaybeBilled > 0
+	case ErrTimeout:
+		return isTimeout(e.Err)
 	}
 	return false
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -161,7 +162,18 @@ func (s *signalTimer) Reset(time.Duration) bool {
 // ends the stalled stream.
 func TestStreamFirstChunkTimerResumes(t *testing.T) {
 	t.Parallel()
+	// The answer waits until the client has seen its request written:
+	// an answer that came first would find no wait to resume (the
+	// watchdog's wait then starts when the write is reported, unpaused).
+	// The caller's trace hook runs after the stream's own.
+	wrote := make(chan struct{})
+	var once sync.Once
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-wrote:
+		case <-r.Context().Done():
+			return
+		}
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.WriteHeader(200)
 		w.(http.Flusher).Flush()
@@ -174,6 +186,7 @@ func TestStreamFirstChunkTimerResumes(t *testing.T) {
 	c.afterFunc = func(_ time.Duration, f func()) stopTimer { fires <- f; return st }
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a guard, not an assertion
 	defer cancel()
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { once.Do(func() { close(wrote) }) }})
 	done := make(chan error, 1)
 	s := c.ChatStream(ctx, chatReq())
 	go func() { done <- streamErr2(s) }()

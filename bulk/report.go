@@ -65,7 +65,8 @@ type Report[T, R any] struct {
 	// MaybePaidTwice counts the items done after an attempt that may have
 	// been billed: run again by the runner (only with
 	// Runner.RequeueMaybeBilled), or sent again by the client after a
-	// connection cut once the request was written (see
+	// connection cut once the request was written (only when allowed by
+	// openrouter.WithResendAfterCut or CallResendAfterCut; see
 	// openrouter.ChatResponse.MaybeBilled).
 	MaybePaidTwice int
 	Cost           float64 // USD

@@ -217,13 +217,13 @@ func TestRunLeavesNoGoroutine(t *testing.T) {
 }
 
 // TestRunCountsClientResendsAsMaybePaidTwice: an item whose request the
-// client sent again after a cut counts as maybe paid twice, though it is
-// done.
+// client was allowed to send again after a cut (WithResendAfterCut)
+// counts as maybe paid twice, though it is done.
 func TestRunCountsClientResendsAsMaybePaidTwice(t *testing.T) {
 	t.Parallel()
 	srv := openroutertest.NewServer()
 	t.Cleanup(srv.Close)
-	c := srv.Client(openrouter.WithRetry(2, 0, 0))
+	c := srv.Client(openrouter.WithRetry(2, 0, 0), openrouter.WithResendAfterCut(1))
 	srv.Enqueue(openroutertest.Reply{Disconnect: true}, openroutertest.TextReply("a"))
 	rep, err := bulk.Runner[string, string]{Workers: 1}.Run(context.Background(), []string{"a"}, func(ctx context.Context, s string) (string, error) {
 		res, err := c.Chat(ctx, &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", Messages: []openrouter.Message{openrouter.UserMessage(s)}})
