@@ -19,8 +19,8 @@
 // openrouter.ErrInsufficientCredits, openrouter.ErrQuotaExhausted,
 // openrouter.ErrBudgetExceeded unless WaitForBudgetReset waits for it,
 // a model OpenRouter will not serve unless FallbackModel replaces it,
-// [ErrSpendingCap]) or the end of the run's context stops the run: the items in flight may finish, for at
-// most DrainFor, and are kept. Items whose error may pass (429, 5xx,
+// [ErrSpendingCap]) or the end of the run's context stops the run: the
+// items in flight may finish, for at most DrainFor, and are kept. Items whose error may pass (429, 5xx,
 // timeouts, cut connections) are put back in the queue, after the
 // client's own retries, for RetryFor. An item whose request may have been
 // billed (openrouter.ErrMaybeBilled) ends Failed and is not run again
@@ -66,8 +66,9 @@
 // nonce ("key#nonce"): a result is recorded for an item only under the
 // custom ID journaled for it, and a submission whose answer was lost
 // adopts only a batch whose results carry its custom IDs, never one the
-// journal holds. Report.Requests counts the requests of each kind. ChatJSONMode and RewriteMode are batch modes for
-// openrouter.ChatJSON and Rewrite.
+// journal holds. Report.Requests counts the requests of each kind.
+// ChatJSONMode and RewriteMode are batch modes for openrouter.ChatJSON
+// and Rewrite.
 //
 // # Knowing the bill first
 //
@@ -77,13 +78,9 @@
 // (openrouter.Client.CheckFunds), and sets the estimate beside the cost
 // in the Report.
 //
-// # Why a package of its own
+// # What the runner needs of the client
 //
-// The runner, its journal and their vocabulary (Status, Done, Failed,
-// Result, Report, Progress) used to live in package openrouter, where
-// those names read as if they were about a single request. Here they read
-// as what they are: bulk.Report, bulk.Done. The runner needs nothing from
-// the client but two things, both public in package openrouter, so any
+// Nothing but two things, both public in package openrouter, so any
 // function can be run in bulk, with one client, several, or none:
 //
 //   - the cost of each item's requests, counted by an

@@ -3,7 +3,7 @@
 // OpenRouter's real shapes and error bodies, from a catalogue, a credit
 // balance and a queue of scripted replies; beyond chat, /embeddings,
 // /images, /keys, /activity, the models' endpoints, /providers,
-// /models/user and /models/count (see extra.go), and the Batch API
+// /models/user and /models/count, and the Batch API
 // (/batches, see WithClock):
 //
 //	srv := openroutertest.NewServer()
