@@ -167,9 +167,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	m, ok := s.lookup(req.Model)
 	if !ok {
-		// RULES.md E4: docs api_reference/errors-and-debugging.mdx, "Unknown
-		// model id": always 400.
-		writeError(w, 400, ErrorBody{Code: 400, Message: req.Model + " is not a valid model ID"})
+		// RULES.md E4, E7: docs api_reference/errors-and-debugging.mdx,
+		// "Unknown model id" and wrong_endpoint: always 400.
+		writeError(w, 400, s.modelRefusal(req.Model, "/chat/completions"))
 		return
 	}
 	req.Model = m.ID

@@ -88,7 +88,8 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 	}
 	m, ok := s.embeddingModel(req.Model)
 	if !ok {
-		bad(req.Model + " is not a valid model ID")
+		// RULES.md E4, E7: model_not_found, or wrong_endpoint for a chat model.
+		writeError(w, http.StatusBadRequest, s.modelRefusal(req.Model, "/embeddings"))
 		return
 	}
 	inputs, err := embeddingInputs(req.Input)

@@ -124,7 +124,9 @@ func (s *Server) handleImages(w http.ResponseWriter, r *http.Request) {
 	m, ok := s.imageModelByID(req.Model)
 	switch {
 	case !ok:
-		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: req.Model + " is not a valid image model ID"})
+		// RULES.md E4, E7: model_not_found, or wrong_endpoint for a chat or
+		// embedding model.
+		writeError(w, http.StatusBadRequest, s.modelRefusal(req.Model, "/images"))
 		return
 	case strings.TrimSpace(req.Prompt) == "":
 		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "prompt: must not be empty"})
