@@ -3,8 +3,10 @@ package openroutertest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -158,7 +160,15 @@ func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	all := r.URL.Query().Get("include_disabled") == "true"
-	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	offset, err := 0, error(nil)
+	if o := r.URL.Query().Get("offset"); o != "" {
+		offset, err = strconv.Atoi(o)
+	}
+	if err != nil || offset < 0 {
+		// RULES.md K3: OpenAPI GET /keys, offset "minimum: 0", an integer.
+		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "offset: must be an integer of 0 or more"})
+		return
+	}
 	s.ext.mu.Lock()
 	defer s.ext.mu.Unlock()
 	data := []map[string]any{}
@@ -195,6 +205,11 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 	case !validReset(req.LimitReset):
 		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "limit_reset: must be daily, weekly or monthly"})
 		return
+	case req.ExpiresAt != nil && !utcDateTime(*req.ExpiresAt):
+		// RULES.md K1: OpenAPI POST /keys, expires_at "format: date-time",
+		// "Must be UTC, other timezones will be rejected".
+		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "expires_at: must be an ISO 8601 UTC timestamp"})
+		return
 	}
 	s.ext.mu.Lock()
 	defer s.ext.mu.Unlock()
@@ -226,6 +241,10 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	if msg := keyPatchProblem(req); msg != "" {
+		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: msg})
+		return
+	}
 	s.ext.mu.Lock()
 	defer s.ext.mu.Unlock()
 	k := s.keyByHash(w, r.PathValue("hash"))
@@ -249,13 +268,9 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request) {
 				k.limit = nil
 			}
 		case "limit_reset":
-			if v == nil {
-				k.reset = nil
-			} else if str, ok := v.(string); ok && validReset(&str) {
+			k.reset = nil
+			if str, ok := v.(string); ok {
 				k.reset = &str
-			} else {
-				writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "limit_reset: must be daily, weekly or monthly"})
-				return
 			}
 		}
 	}
@@ -280,4 +295,43 @@ func (s *Server) handleDeleteKey(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deleted": true})
+}
+
+// utcDateTime reports whether v is an RFC 3339 date-time in UTC.
+func utcDateTime(v string) bool {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return false
+	}
+	_, off := t.Zone()
+	return off == 0 && (strings.HasSuffix(v, "Z") || strings.HasSuffix(v, "+00:00"))
+}
+
+// keyPatchProblem returns why PATCH /keys/{hash} refuses a body, or "":
+// a field of the wrong type, an empty name, a negative limit (RULES.md
+// K2: OpenAPI updateKeys, name a string, disabled and
+// include_byok_in_limit booleans, limit a number or null). The fake
+// used to skip such fields and answer 200, so that "disabled": "true"
+// re-enabled a key.
+func keyPatchProblem(req map[string]any) string {
+	for name, v := range req {
+		ok := true
+		switch name {
+		case "name":
+			n, isStr := v.(string)
+			ok = isStr && n != ""
+		case "disabled", "include_byok_in_limit":
+			_, ok = v.(bool)
+		case "limit":
+			f, isNum := v.(float64)
+			ok = v == nil || (isNum && f >= 0)
+		case "limit_reset":
+			str, isStr := v.(string)
+			ok = v == nil || (isStr && validReset(&str))
+		}
+		if !ok {
+			return fmt.Sprintf("%s: invalid value %v", name, v)
+		}
+	}
+	return ""
 }

@@ -133,3 +133,51 @@ func TestRefusesWrongJSONTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysAPIRefusesBadValues: POST /keys refuses an expires_at that is
+// not a UTC date-time, PATCH /keys/{hash} refuses a field of the wrong
+// type (and leaves the key as it was: "disabled": "true" must not
+// enable it), and GET /keys refuses a negative or non-integer offset
+// (RULES.md K1-K3).
+func TestKeysAPIRefusesBadValues(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	m := srv.ManagementKey
+	for _, exp := range []string{"tomorrow", "2030-01-01", "2030-01-01T00:00:00+02:00"} {
+		if st, _ := keyCall(t, srv, "POST", "/keys", m, `{"name":"a","expires_at":"`+exp+`"}`); st != 400 {
+			t.Errorf("POST /keys expires_at %q: %d, want 400", exp, st)
+		}
+	}
+	for _, exp := range []string{"2030-01-01T00:00:00Z", "2030-01-01T00:00:00.5+00:00"} {
+		if st, _ := keyCall(t, srv, "POST", "/keys", m, `{"name":"a","expires_at":"`+exp+`"}`); st != 201 {
+			t.Errorf("POST /keys expires_at %q: %d, want 201", exp, st)
+		}
+	}
+	st, created := keyCall(t, srv, "POST", "/keys", m, `{"name":"b"}`)
+	hash, _ := created["data"].(map[string]any)["hash"].(string)
+	if st != 201 || hash == "" {
+		t.Fatalf("POST /keys: %d %v", st, created)
+	}
+	if st, _ := keyCall(t, srv, "PATCH", "/keys/"+hash, m, `{"disabled":true}`); st != 200 {
+		t.Fatalf("PATCH disabled true: %d", st)
+	}
+	for _, body := range []string{`{"disabled":"false"}`, `{"name":""}`, `{"name":7}`, `{"limit":-1}`, `{"limit":"5"}`,
+		`{"include_byok_in_limit":1}`, `{"limit_reset":"yearly"}`} {
+		if st, _ := keyCall(t, srv, "PATCH", "/keys/"+hash, m, body); st != 400 {
+			t.Errorf("PATCH %s: %d, want 400", body, st)
+		}
+	}
+	_, got := keyCall(t, srv, "GET", "/keys/"+hash, m, "")
+	if d, _ := got["data"].(map[string]any); d == nil || d["disabled"] != true || d["name"] != "b" {
+		t.Errorf("a refused PATCH changed the key: %v", d)
+	}
+	for _, q := range []string{"-1", "abc", "1.5"} {
+		if st, _ := keyCall(t, srv, "GET", "/keys?offset="+q, m, ""); st != 400 {
+			t.Errorf("GET /keys?offset=%s: %d, want 400", q, st)
+		}
+	}
+	if st, _ := keyCall(t, srv, "GET", "/keys?offset=1", m, ""); st != 200 {
+		t.Errorf("GET /keys?offset=1: %d, want 200", st)
+	}
+}
