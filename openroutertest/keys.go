@@ -39,6 +39,8 @@ var inferencePaths = map[string]bool{
 	"/api/v1/chat/completions": true,
 	"/api/v1/embeddings":       true,
 	"/api/v1/images":           true,
+	// RULES.md A3: a batch runs completions, so submitting one is inference.
+	"/api/v1/batches": true,
 }
 
 // inferenceGuard refuses inference to the management key (the

@@ -181,3 +181,22 @@ func TestKeysAPIRefusesBadValues(t *testing.T) {
 		t.Errorf("GET /keys?offset=1: %d, want 200", st)
 	}
 }
+
+// TestManagementKeyCannotSubmitBatches: POST /batches with the management
+// key is 403, like every inference route, and creates no batch
+// (RULES.md A3).
+func TestManagementKeyCannotSubmitBatches(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	body := `{"endpoint":"/v1/chat/completions","model":"openai/gpt-4o-mini","requests":[{"custom_id":"a","body":{"messages":` + hello + `}}]}`
+	if st, ans := send(t, srv, "POST", "/batches", body, srv.ManagementKey, nil); st != 403 {
+		t.Errorf("POST /batches with the management key: %d %s, want 403", st, ans)
+	}
+	if st, ans := send(t, srv, "GET", "/batches", "", srv.Key, nil); st != 200 || !strings.Contains(ans, `"data":[]`) {
+		t.Errorf("a refused submission left a batch: %d %s", st, ans)
+	}
+	if st, ans := send(t, srv, "POST", "/batches", body, srv.Key, nil); st != 202 {
+		t.Errorf("POST /batches with the ordinary key: %d %s, want 202", st, ans)
+	}
+}
