@@ -200,3 +200,46 @@ func TestManagementKeyCannotSubmitBatches(t *testing.T) {
 		t.Errorf("POST /batches with the ordinary key: %d %s, want 202", st, ans)
 	}
 }
+
+// TestImagesRefusesWhatTheSchemaRefuses: POST /images refuses an
+// aspect_ratio, background, output_format or quality outside the
+// document's enumerations, an output_compression outside 0-100, more
+// than 16 input_references, and a transparent background in jpeg, with
+// 400 and no charge; the document's schema refuses the same bodies
+// (RULES.md I1).
+func TestImagesRefusesWhatTheSchemaRefuses(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	sch := componentSchema(t, "ImageGenerationRequest")
+	body := func(extra string) string {
+		return `{"model":"black-forest-labs/flux.2-pro","prompt":"a lighthouse",` + extra + `}`
+	}
+	refs := strings.TrimSuffix(strings.Repeat(`{"type":"image_url","image_url":{"url":"`+openroutertest.PNGDataURL+`"}},`, 17), ",")
+	for extra, docsOnly := range map[string]bool{
+		`"aspect_ratio":"7:3"`:                              false,
+		`"background":"clear"`:                              false,
+		`"output_format":"gif"`:                             false,
+		`"quality":"ultra"`:                                 false,
+		`"output_compression":101`:                          true,
+		`"input_references":[` + refs + `]`:                 false,
+		`"background":"transparent","output_format":"jpeg"`: true,
+	} {
+		st, ans := send(t, srv, "POST", "/images", body(extra), srv.Key, nil)
+		if st != 400 {
+			t.Errorf("%.60s: %d %.200s, want 400", extra, st, ans)
+		}
+		v, _ := jsonschemaValue(body(extra))
+		if !docsOnly && sch.Validate(v) == nil {
+			t.Errorf("%.60s: the OpenAPI schema accepts it", extra)
+		}
+	}
+	if srv.Spent() != 0 || srv.ImageRequests() != 0 {
+		t.Errorf("refused image requests were billed: $%g, %d answered", srv.Spent(), srv.ImageRequests())
+	}
+	for _, extra := range []string{`"aspect_ratio":"21:9"`, `"background":"transparent","output_format":"webp"`, `"quality":"high","output_compression":80`} {
+		if st, ans := send(t, srv, "POST", "/images", body(extra), srv.Key, nil); st != 200 {
+			t.Errorf("%s: %d %.200s, want 200", extra, st, ans)
+		}
+	}
+}
