@@ -160,8 +160,8 @@ func (s *Server) handleImages(w http.ResponseWriter, r *http.Request) {
 		"usage": map[string]any{"prompt_tokens": 0, "completion_tokens": 4175 * n, "total_tokens": 4175 * n, "cost": cost}})
 }
 
-// imageRequest is the body of POST /images (OpenAPI
-// ImageGenerationRequest).
+// imageRequest is the body of POST /images (the OpenAPI document's
+// request schema of that operation).
 type imageRequest struct {
 	Model             string            `json:"model"`
 	Prompt            string            `json:"prompt"`
@@ -175,7 +175,7 @@ type imageRequest struct {
 	InputReferences   []json.RawMessage `json:"input_references"`
 }
 
-// The enumerations of OpenAPI ImageGenerationRequest.
+// The enumerations of the POST /images request schema.
 var (
 	imageAspectRatios = []string{"1:1", "1:2", "1:4", "1:8", "2:1", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4",
 		"8:1", "9:16", "16:9", "9:19.5", "19.5:9", "9:20", "20:9", "9:21", "21:9", "auto"}
@@ -185,7 +185,7 @@ var (
 )
 
 // problem returns why the API refuses the request, or "" (RULES.md I1:
-// OpenAPI ImageGenerationRequest: aspect_ratio, background,
+// the OpenAPI request schema of POST /images: aspect_ratio, background,
 // output_format and quality take their listed values, "transparent
 // requires an output_format that supports alpha (png or webp)",
 // output_compression is 0-100, input_references has at most 16 items).
