@@ -13,8 +13,9 @@ import (
 // WithKeyLimit gives the server's ordinary key a spending limit of usd:
 // /key reports it as "limit", and what the completions have not spent of
 // it as "limit_remaining" (OpenRouter's GET /key, "Get current API key");
-// once it is spent, inference answers 403 with limit_source
-// openrouter_key_limit (OpenRouter's 2026 budget blocks). It is apart
+// once it is spent, inference answers 402 with limit_source
+// openrouter_key_limit (the limits page: a per-key credit limit is a
+// credit limit, answered 402). It is apart
 // from the account's credits (WithCredits).
 func WithKeyLimit(usd float64) Option { return func(s *Server) { s.keyLimit = &usd } }
 
@@ -63,8 +64,14 @@ func (s *Server) inferenceGuard(next http.Handler) http.Handler {
 		limit := s.keyLimit
 		s.mu.Unlock()
 		if spent {
-			rep := BudgetReply(KeyLimit, *limit, time.Time{})
-			writeError(w, rep.Status, *rep.Error)
+			// RULES.md A4: a spent per-key credit limit is a 402, not a
+			// 403 budget block (docs api_reference/limits.mdx, "Credit
+			// limits" 402: "If limit_remaining on the key is exhausted,
+			// raise the key's credit limit"; errors-and-debugging 402
+			// "Your account or API key has insufficient credits").
+			writeError(w, http.StatusPaymentRequired, ErrorBody{Code: 402,
+				Message: fmt.Sprintf("Key limit of $%.2f exceeded. Raise the key's credit limit or wait for it to reset.", *limit),
+				Metadata: map[string]any{"limit_source": KeyLimit, "error_type": "payment_required"}})
 			return
 		}
 		next.ServeHTTP(w, r)
