@@ -2,6 +2,7 @@ package openroutertest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -241,5 +242,35 @@ func TestImagesRefusesWhatTheSchemaRefuses(t *testing.T) {
 		if st, ans := send(t, srv, "POST", "/images", body(extra), srv.Key, nil); st != 200 {
 			t.Errorf("%s: %d %.200s, want 200", extra, st, ans)
 		}
+	}
+}
+
+// TestBatchTakesAtMost5000Requests: a submission of 5,001 requests is
+// refused with a 400 and stores no batch; 5,000 are accepted (RULES.md
+// T22).
+func TestBatchTakesAtMost5000Requests(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	submission := func(n int) string {
+		var b strings.Builder
+		b.WriteString(`{"endpoint":"/v1/chat/completions","model":"openai/gpt-4o-mini","requests":[`)
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"custom_id":"r%d","body":{"messages":[{"role":"user","content":"hi"}]}}`, i)
+		}
+		b.WriteString(`]}`)
+		return b.String()
+	}
+	if st, ans := send(t, srv, "POST", "/batches", submission(openroutertest.MaxBatchRequests+1), srv.Key, nil); st != 400 {
+		t.Errorf("5,001 requests: %d %.200s, want 400", st, ans)
+	}
+	if _, ans := send(t, srv, "GET", "/batches", "", srv.Key, nil); !strings.Contains(ans, `"data":[]`) {
+		t.Errorf("a refused submission was stored: %.200s", ans)
+	}
+	if st, ans := send(t, srv, "POST", "/batches", submission(openroutertest.MaxBatchRequests), srv.Key, nil); st != 202 {
+		t.Errorf("5,000 requests: %d %.200s, want 202", st, ans)
 	}
 }
