@@ -70,7 +70,7 @@ func (s *Server) inferenceGuard(next http.Handler) http.Handler {
 			// raise the key's credit limit"; errors-and-debugging 402
 			// "Your account or API key has insufficient credits").
 			writeError(w, http.StatusPaymentRequired, ErrorBody{Code: 402,
-				Message: fmt.Sprintf("Key limit of $%.2f exceeded. Raise the key's credit limit or wait for it to reset.", *limit),
+				Message:  fmt.Sprintf("Key limit of $%.2f exceeded. Raise the key's credit limit or wait for it to reset.", *limit),
 				Metadata: map[string]any{"limit_source": KeyLimit, "error_type": "payment_required"}})
 			return
 		}
