@@ -147,7 +147,7 @@ func (k *managedKey) json() map[string]any {
 		"include_byok_in_limit": k.includeBYOK, "usage": 0.0, "usage_daily": 0.0, "usage_weekly": 0.0, "usage_monthly": 0.0,
 		"byok_usage": 0.0, "byok_usage_daily": 0.0, "byok_usage_weekly": 0.0, "byok_usage_monthly": 0.0,
 		"created_at": k.created, "updated_at": updated, "creator_user_id": nil, "expires_at": k.expires,
-		"workspace_id": "0df9e665-d932-5740-b2c7-b52af166bc11"}
+		"workspace_id": fakeWorkspace}
 }
 
 func (s *Server) keyByHash(w http.ResponseWriter, hash string) *managedKey {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -272,5 +273,31 @@ func TestBatchTakesAtMost5000Requests(t *testing.T) {
 	}
 	if st, ans := send(t, srv, "POST", "/batches", submission(openroutertest.MaxBatchRequests), srv.Key, nil); st != 202 {
 		t.Errorf("5,000 requests: %d %.200s, want 202", st, ans)
+	}
+}
+
+// TestActivityGroupBy: GET /activity refuses a group_by other than
+// "workspace"; with group_by=workspace every row carries workspace_id,
+// and without it none does (RULES.md K4).
+func TestActivityGroupBy(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	day := time.Now().UTC().AddDate(0, 0, -2).Format("2006-01-02")
+	srv.AddActivity(openroutertest.ActivityRow{Date: day, Model: "openai/gpt-4o-mini", ModelPermaslug: "openai/gpt-4o-mini",
+		EndpointID: "e1", ProviderName: "OpenAI", Usage: 0.5, Requests: 3})
+	if st, _ := keyCall(t, srv, "GET", "/activity?group_by=model", srv.ManagementKey, ""); st != 400 {
+		t.Errorf("group_by=model: %d, want 400", st)
+	}
+	for q, want := range map[string]bool{"": false, "?group_by=workspace": true} {
+		st, ans := keyCall(t, srv, "GET", "/activity"+q, srv.ManagementKey, "")
+		rows, _ := ans["data"].([]any)
+		if st != 200 || len(rows) != 1 {
+			t.Fatalf("/activity%s: %d %v", q, st, ans)
+		}
+		ws, has := rows[0].(map[string]any)["workspace_id"]
+		if has != want || (want && ws == "") {
+			t.Errorf("/activity%s: workspace_id %v (present %v), want present %v", q, ws, has, want)
+		}
 	}
 }
