@@ -301,3 +301,40 @@ func TestActivityGroupBy(t *testing.T) {
 		}
 	}
 }
+
+// TestEmbeddingsRequestRules: POST /embeddings refuses an unknown
+// provider preference (400, nothing billed) and accepts the multimodal
+// input form the OpenAPI document lists, one vector per input, while an
+// empty content array or an empty text part is 400; the document's
+// request schema agrees on each body (RULES.md M1, M2).
+func TestEmbeddingsRequestRules(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	sch := compileAt(t, "/paths/~1embeddings/post/requestBody/content/application~1json/schema")
+	body := func(extra string) string {
+		return `{"model":"openai/text-embedding-3-small",` + extra + `}`
+	}
+	for _, extra := range []string{`"input":"hi","provider":{"bogus":1}`, `"input":[{"content":[]}]`,
+		`"input":[{"content":[{"type":"text","text":""}]}]`, `"input":[{"content":[{"type":"image_url"}]}]`} {
+		if st, ans := send(t, srv, "POST", "/embeddings", body(extra), srv.Key, nil); st != 400 {
+			t.Errorf("%s: %d %.200s, want 400", extra, st, ans)
+		}
+		if v, _ := jsonschemaValue(body(extra)); sch.Validate(v) == nil {
+			t.Errorf("%s: the OpenAPI schema accepts it", extra)
+		}
+	}
+	if srv.Spent() != 0 {
+		t.Errorf("refused embeddings were billed: $%g", srv.Spent())
+	}
+	mm := `"input":[{"content":[{"type":"text","text":"a red fox"},{"type":"image_url","image_url":{"url":"` + openroutertest.PNGDataURL + `"}}]},
+		{"content":[{"type":"input_audio","input_audio":{"data":"data:audio/wav;base64,UklGR","format":"wav"}}]}],"provider":{"only":["openai"]}`
+	if v, _ := jsonschemaValue(body(mm)); sch.Validate(v) != nil {
+		t.Fatalf("the OpenAPI schema refuses the multimodal body: %v", sch.Validate(v))
+	}
+	st, ans := send(t, srv, "POST", "/embeddings", body(mm), srv.Key, nil)
+	var r struct{ Data []struct{ Index int } }
+	if st != 200 || json.Unmarshal([]byte(ans), &r) != nil || len(r.Data) != 2 || r.Data[1].Index != 1 {
+		t.Errorf("multimodal input: %d %.300s; want 200 with 2 vectors", st, ans)
+	}
+}
