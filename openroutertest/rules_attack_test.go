@@ -3,6 +3,7 @@ package openroutertest_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -337,4 +338,35 @@ func TestEmbeddingsRequestRules(t *testing.T) {
 	if st != 200 || json.Unmarshal([]byte(ans), &r) != nil || len(r.Data) != 2 || r.Data[1].Index != 1 {
 		t.Errorf("multimodal input: %d %.300s; want 200 with 2 vectors", st, ans)
 	}
+}
+
+// TestFreeModelMinuteLimitCarriesRateLimitHeaders: the 429 of the
+// free-model per-minute limit, one of OpenRouter's own platform limits,
+// carries X-RateLimit-Limit, -Remaining and -Reset without any option
+// (RULES.md A6). Three requests at one a minute hold a 429 even if a
+// minute turns between two of them.
+func TestFreeModelMinuteLimitCarriesRateLimitHeaders(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer(openroutertest.WithFreeModelLimits(1, 0))
+	t.Cleanup(srv.Close)
+	body := `{"model":"meta-llama/llama-3.3-70b-instruct:free","messages":` + hello + `}`
+	for i := 0; i < 3; i++ {
+		req, _ := http.NewRequest("POST", srv.URL+"/chat/completions", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+srv.Key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusTooManyRequests {
+			continue
+		}
+		for _, h := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+			if resp.Header.Get(h) == "" {
+				t.Errorf("the free-model minute 429 lacks %s", h)
+			}
+		}
+		return
+	}
+	t.Fatal("three requests at one a minute got no 429")
 }
