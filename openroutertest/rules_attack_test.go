@@ -370,3 +370,19 @@ func TestFreeModelMinuteLimitCarriesRateLimitHeaders(t *testing.T) {
 	}
 	t.Fatal("three requests at one a minute got no 429")
 }
+
+// TestGenerationNeedsAnID: GET /generation without an id, or with an
+// empty one, is 400, not a 404 lookup (RULES.md G1).
+func TestGenerationNeedsAnID(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	for _, q := range []string{"/generation", "/generation?id="} {
+		if st, ans := send(t, srv, "GET", q, "", srv.Key, nil); st != 400 {
+			t.Errorf("GET %s: %d %s, want 400", q, st, ans)
+		}
+	}
+	if st, _ := send(t, srv, "GET", "/generation?id=gen-unknown", "", srv.Key, nil); st != 404 {
+		t.Errorf("GET /generation?id=gen-unknown: %d, want 404", st)
+	}
+}
