@@ -386,3 +386,17 @@ func TestGenerationNeedsAnID(t *testing.T) {
 		t.Errorf("GET /generation?id=gen-unknown: %d, want 404", st)
 	}
 }
+
+// TestLogitBiasRange: a logit_bias value outside -100..100 is 400; the
+// ends of the range pass (RULES.md C19, docs parameters page).
+func TestLogitBiasRange(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	for extra, want := range map[string]int{`"logit_bias":{"50256":-101}`: 400, `"logit_bias":{"50256":100.5}`: 400,
+		`"logit_bias":{"50256":-100,"42":100}`: 200} {
+		if st, ans := send(t, srv, "POST", "/chat/completions", chatBody(hello, extra), srv.Key, nil); st != want {
+			t.Errorf("%s: %d %.200s, want %d", extra, st, ans, want)
+		}
+	}
+}

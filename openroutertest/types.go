@@ -56,7 +56,7 @@ var fieldTypes = []struct {
 
 // checkTypes returns why a field of the body has the wrong JSON type, or
 // "": the fields of fieldTypes, the items of models (strings), the values
-// of logit_bias (numbers), stream_options.include_usage (a boolean),
+// of logit_bias (numbers from -100 to 100), stream_options.include_usage (a boolean),
 // image_config's values (a string, number or array) and a function
 // tool's parameters (an object).
 func checkTypes(body map[string]json.RawMessage) string {
@@ -81,6 +81,11 @@ func checkTypes(body map[string]json.RawMessage) string {
 	for tok, v := range bias {
 		if jsonKind(v) != "number" {
 			return fmt.Sprintf("logit_bias[%q]: Expected number, received %s", tok, jsonKind(v))
+		}
+		// docs api_reference/parameters.mdx, Logit Bias: "an associated
+		// bias value from -100 to 100".
+		if msg := checkNumber(v, numRange{key: "logit_bias[" + tok + "]", min: -100, max: 100}); msg != "" {
+			return msg
 		}
 	}
 	var so map[string]json.RawMessage
