@@ -127,6 +127,15 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if s.record {
 		s.requests = append(s.requests, req)
 	}
+	s.mu.Unlock()
+	// RULES.md A7: no key or an unknown key is refused before anything
+	// else, scripted replies included (docs errors-and-debugging,
+	// "Pre-stream errors": "Apply rate-limit or auth checks before any
+	// work begins").
+	if !s.authorized(w, r, s.Key, s.ManagementKey) {
+		return
+	}
+	s.mu.Lock()
 	var scripted *Reply
 	// A request OpenRouter refuses with a 400 is refused before any work
 	// (RULES.md E2, S2), so it does not take a scripted reply either.
@@ -137,9 +146,6 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	if scripted == nil {
-		if !s.authorized(w, r, s.Key, s.ManagementKey) {
-			return
-		}
 		s.mu.Lock()
 		limited := s.rateLimited(w, req.Model)
 		s.mu.Unlock()

@@ -400,3 +400,24 @@ func TestLogitBiasRange(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptedReplyNeedsAKey: a chat request with no key or an unknown
+// key gets 401 even when a reply is queued, and the queued reply waits
+// for the next good request (RULES.md A7).
+func TestScriptedReplyNeedsAKey(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.Enqueue(openroutertest.TextReply("scripted"))
+	for _, key := range []string{"", "sk-or-v1-unknown"} {
+		if st, ans := send(t, srv, "POST", "/chat/completions", chatBody(hello, ""), key, nil); st != 401 {
+			t.Errorf("key %q with a queued reply: %d %.200s, want 401", key, st, ans)
+		}
+	}
+	if srv.Pending() != 1 {
+		t.Errorf("refused requests took the script: %d pending, want 1", srv.Pending())
+	}
+	if st, ans := send(t, srv, "POST", "/chat/completions", chatBody(hello, ""), srv.Key, nil); st != 200 || !strings.Contains(ans, "scripted") {
+		t.Errorf("the good request: %d %.200s, want the scripted reply", st, ans)
+	}
+}

@@ -164,9 +164,10 @@ func (s *Server) Client(opts ...openrouter.Option) *openrouter.Client {
 
 // Enqueue queues replies: each of the next chat completions is answered by
 // the next reply (a reply with Times n answers n of them), before any
-// check of the key, model or credits. A request OpenRouter would refuse
-// as malformed (RULES.md C1-C12) gets its 400 and leaves the queue as it
-// is. See ErrorReply and friends.
+// check of the model, credits or rate limits. A request without a known
+// key gets its 401, and a request OpenRouter would refuse as malformed
+// (RULES.md A7, C1-C12) its 400; both leave the queue as it is. See
+// ErrorReply and friends.
 func (s *Server) Enqueue(replies ...Reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
