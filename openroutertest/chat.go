@@ -183,6 +183,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 400, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "context_length_exceeded"}})
 		return
 	}
+	if missing := unsupportedRequired(m, req); missing != nil && s.requireParams {
+		writeError(w, 404, requireParametersError(m, missing))
+		return
+	}
 	if name, strict, sch, ok := req.jsonSchema(); ok {
 		if msg := checkSchema(name, strict, sch); msg != "" {
 			raw, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": "invalid_request_error"}})

@@ -421,3 +421,65 @@ func TestScriptedReplyNeedsAKey(t *testing.T) {
 		t.Errorf("the good request: %d %.200s, want the scripted reply", st, ans)
 	}
 }
+
+// TestRequireParameters: with provider.require_parameters true, a
+// parameter the model's supported_parameters lacks (top_k on a model
+// without it; a json_schema response_format on a model without
+// structured_outputs) is 404 constraint_filtered with excluded_by
+// require_parameters and a constraint naming the parameter, nothing
+// billed; without require_parameters, or with only supported
+// parameters, the request is answered (RULES.md R1, with
+// WithRequireParameters(true)).
+func TestRequireParameters(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer(openroutertest.WithRequireParameters(true))
+	t.Cleanup(srv.Close)
+	schema := `"response_format":{"type":"json_schema","json_schema":{"name":"x","strict":true,"schema":{"type":"object","properties":{"a":{"type":"string"}},"required":["a"],"additionalProperties":false}}}`
+	nemo := func(extra string) string {
+		return `{"model":"mistralai/mistral-nemo","messages":` + hello + `,` + extra + `}`
+	}
+	for extra, param := range map[string]string{
+		`"provider":{"require_parameters":true},"top_k":3`: "top_k",
+		`"provider":{"require_parameters":true},` + schema: "structured_outputs",
+	} {
+		st, body := send(t, srv, "POST", "/chat/completions", nemo(extra), srv.Key, nil)
+		var e struct {
+			Error struct {
+				Code         int
+				Availability struct {
+					Code       string
+					ExcludedBy []string `json:"excluded_by"`
+					Constraint struct{ Field, Detail string }
+				}
+			}
+		}
+		_ = json.Unmarshal([]byte(body), &e)
+		a := e.Error.Availability
+		if st != 404 || e.Error.Code != 404 || a.Code != "constraint_filtered" || len(a.ExcludedBy) != 1 || a.ExcludedBy[0] != "require_parameters" ||
+			a.Constraint.Field != "require_parameters" || !strings.Contains(a.Constraint.Detail, param) {
+			t.Errorf("%.60s: %d %.300s; want 404 constraint_filtered naming %s", extra, st, body, param)
+		}
+	}
+	if srv.Spent() != 0 {
+		t.Errorf("refused requests were billed: $%g", srv.Spent())
+	}
+	for _, body := range []string{nemo(`"top_k":3`), nemo(`"provider":{"require_parameters":true},"temperature":0.5`),
+		chatBody(hello, `"provider":{"require_parameters":true},"temperature":0.5,`+schema)} {
+		if st, ans := send(t, srv, "POST", "/chat/completions", body, srv.Key, nil); st != 200 {
+			t.Errorf("%.120s: %d %.200s, want 200", body, st, ans)
+		}
+	}
+}
+
+// TestRequireParametersIsOffByDefault: without WithRequireParameters the
+// server answers a require_parameters request whatever its parameters
+// (RULES.md R1, the option's default).
+func TestRequireParametersIsOffByDefault(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	body := `{"model":"mistralai/mistral-nemo","messages":` + hello + `,"provider":{"require_parameters":true},"top_k":3}`
+	if st, ans := send(t, srv, "POST", "/chat/completions", body, srv.Key, nil); st != 200 {
+		t.Errorf("%d %.200s, want 200", st, ans)
+	}
+}

@@ -62,6 +62,8 @@ type Server struct {
 	ext       *extra                    // the endpoints beyond chat (extra.go)
 	now       func() time.Time          // the clock of the batches (WithClock)
 	batch     batchState
+	// requireParams: honour provider.require_parameters (WithRequireParameters).
+	requireParams bool
 
 	bucket          *bucket
 	maxConcurrent   int
