@@ -207,6 +207,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 			Metadata: map[string]any{"limit_source": "openrouter_credits"}})
 		return
 	}
+	if s.unaffordable(w, m, req) {
+		return
+	}
 	respond := s.responder
 	if respond == nil {
 		respond = s.defaultReply

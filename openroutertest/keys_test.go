@@ -65,7 +65,10 @@ func TestKeyRules(t *testing.T) {
 		t.Errorf("chat with the ordinary key: %d", st)
 	}
 
-	limited := openroutertest.NewServer(openroutertest.WithKeyLimit(1e-9), openroutertest.WithManagementKey("sk-or-v1-mgmt-test"))
+	// Without the affordability check (RULES.md B7), the first chat
+	// spends past the limit and the second meets the spent limit.
+	limited := openroutertest.NewServer(openroutertest.WithKeyLimit(1e-9), openroutertest.WithManagementKey("sk-or-v1-mgmt-test"),
+		openroutertest.WithAffordabilityCheck(false))
 	t.Cleanup(limited.Close)
 	_, key = keyCall(t, limited, "GET", "/key", limited.Key, "")
 	if d, _ := key["data"].(map[string]any); d == nil || d["limit"] != 1e-9 || d["limit_remaining"] != 1e-9 {

@@ -483,3 +483,47 @@ func TestRequireParametersIsOffByDefault(t *testing.T) {
 		t.Errorf("%d %.200s, want 200", st, ans)
 	}
 }
+
+// TestAffordabilityCheck: by default (WithAffordabilityCheck), a request
+// whose largest output (max_tokens, else the model's max completion
+// tokens) the credits or the key's limit cannot pay is 402 "requires
+// more credits, or fewer max_tokens" with the limit_source of the
+// smaller of the two, nothing billed; a small max_tokens passes
+// (RULES.md B7).
+func TestAffordabilityCheck(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		opts   []openroutertest.Option
+		source string
+	}{
+		"credits":   {[]openroutertest.Option{openroutertest.WithCredits(0.001)}, "openrouter_credits"},
+		"key limit": {[]openroutertest.Option{openroutertest.WithCredits(10), openroutertest.WithKeyLimit(0.001)}, openroutertest.KeyLimit},
+	} {
+		srv := openroutertest.NewServer(tc.opts...) // the check is on by default
+		t.Cleanup(srv.Close)
+		st, body := send(t, srv, "POST", "/chat/completions", chatBody(hello, ""), srv.Key, nil)
+		var e struct {
+			Error struct {
+				Message  string
+				Metadata map[string]any
+			}
+		}
+		_ = json.Unmarshal([]byte(body), &e)
+		// gpt-4o-mini: 16384 output tokens at $0.0000006 cost more than $0.001.
+		if st != 402 || !strings.Contains(e.Error.Message, "requires more credits, or fewer max_tokens. You requested up to 16384 tokens, but can only afford 1666") ||
+			e.Error.Metadata["limit_source"] != tc.source {
+			t.Errorf("%s: %d %s; want 402 naming 16384 and 1666 tokens, limit_source %s", name, st, body, tc.source)
+		}
+		if srv.Spent() != 0 {
+			t.Errorf("%s: the refused request was billed: $%g", name, srv.Spent())
+		}
+		if st, ans := send(t, srv, "POST", "/chat/completions", chatBody(hello, `"max_tokens":100`), srv.Key, nil); st != 200 {
+			t.Errorf("%s: max_tokens 100: %d %.200s, want 200", name, st, ans)
+		}
+	}
+	srv := openroutertest.NewServer(openroutertest.WithCredits(0.001), openroutertest.WithAffordabilityCheck(false))
+	t.Cleanup(srv.Close)
+	if st, _ := send(t, srv, "POST", "/chat/completions", chatBody(hello, ""), srv.Key, nil); st != 200 {
+		t.Errorf("WithAffordabilityCheck(false): %d, want 200", st)
+	}
+}

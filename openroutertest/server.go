@@ -64,6 +64,8 @@ type Server struct {
 	batch     batchState
 	// requireParams: honour provider.require_parameters (WithRequireParameters).
 	requireParams bool
+	// affordCheck: refuse what the credits cannot pay (WithAffordabilityCheck, on by default).
+	affordCheck bool
 
 	bucket          *bucket
 	maxConcurrent   int
@@ -131,6 +133,7 @@ func NewServer(opts ...Option) *Server {
 		gens:          map[string]map[string]any{},
 		ext:           newExtra(),
 		batch:         batchState{pageSize: DefaultBatchResultsPageSize, seed: 1},
+		affordCheck:   true,
 	}
 	for _, o := range opts {
 		o(s)
