@@ -527,3 +527,40 @@ func TestAffordabilityCheck(t *testing.T) {
 		t.Errorf("WithAffordabilityCheck(false): %d, want 200", st)
 	}
 }
+
+// TestAssistantToolCallsShape: an assistant message's tool_calls must be
+// ChatToolCall objects: arguments as a JSON string (not an object), type
+// "function", an id and a function name; each break is 400, and the
+// document's ChatRequest schema refuses the same body (RULES.md C20).
+func TestAssistantToolCallsShape(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	sch := componentSchema(t, "ChatRequest")
+	conv := func(call string) string {
+		return chatBody(`[{"role":"user","content":"weather?"},{"role":"assistant","content":null,"tool_calls":[`+call+`]},
+			{"role":"tool","tool_call_id":"c1","content":"sunny"}]`, `"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]`)
+	}
+	for _, call := range []string{
+		`{"id":"c1","type":"function","function":{"name":"f","arguments":{"city":"Paris"}}}`,
+		`{"id":"c1","type":"function","function":{"name":"f"}}`,
+		`{"id":"c1","type":"tool","function":{"name":"f","arguments":"{}"}}`,
+		`{"type":"function","function":{"name":"f","arguments":"{}"}}`,
+		`{"id":"c1","type":"function","function":{"arguments":"{}"}}`,
+	} {
+		st, ans := send(t, srv, "POST", "/chat/completions", conv(call), srv.Key, nil)
+		if st != 400 || !strings.Contains(ans, "tool_calls[0]") {
+			t.Errorf("%s: %d %.200s, want 400 naming tool_calls[0]", call, st, ans)
+		}
+		if v, _ := jsonschemaValue(conv(call)); sch.Validate(v) == nil {
+			t.Errorf("%s: the OpenAPI schema accepts it", call)
+		}
+	}
+	good := conv(`{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"city\":\"Paris\"}"}}`)
+	if st, ans := send(t, srv, "POST", "/chat/completions", good, srv.Key, nil); st != 200 {
+		t.Errorf("a well-formed tool call: %d %.200s", st, ans)
+	}
+	if v, _ := jsonschemaValue(good); sch.Validate(v) != nil {
+		t.Errorf("the OpenAPI schema refuses the well-formed call: %v", sch.Validate(v))
+	}
+}
