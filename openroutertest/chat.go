@@ -171,18 +171,14 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 400, ErrorBody{Code: 400, Message: invalid, Metadata: map[string]any{"error_type": "invalid_request"}})
 		return
 	}
-	m, ok := s.lookup(req.Model)
-	if !ok {
-		// RULES.md E4, E7: docs api_reference/errors-and-debugging.mdx,
-		// "Unknown model id" and wrong_endpoint: always 400.
-		writeError(w, 400, s.modelRefusal(req.Model, "/chat/completions"))
+	m, refusal := s.pickModel(req)
+	if refusal != nil {
+		// RULES.md E4, E7, C18, R2: an unknown model, a model of another
+		// endpoint, or a prompt beyond every candidate's context.
+		writeError(w, 400, *refusal)
 		return
 	}
 	req.Model = m.ID
-	if msg := contextProblem(m, req); msg != "" {
-		writeError(w, 400, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "context_length_exceeded"}})
-		return
-	}
 	if missing := unsupportedRequired(m, req); missing != nil && s.requireParams {
 		writeError(w, 404, requireParametersError(m, missing))
 		return

@@ -76,3 +76,54 @@ func requireParametersError(m Model, missing []string) ErrorBody {
 	e.Code = 404
 	return *e
 }
+
+// pickModel chooses the model that serves a chat request (RULES.md R2:
+// docs guides/routing/model-fallbacks.mdx, "If the first model returns
+// an error, OpenRouter will automatically try the next model in the
+// list", "any error can trigger the use of a fallback model, including:
+// Context length validation errors", and "Requests are priced using the
+// model that was ultimately used, which will be returned in the model
+// attribute"): model, then the models list, the first that exists and
+// fits the prompt; without either, the catalogue's first model. When no
+// candidate serves it, the error is the first candidate's: unknown
+// model (RULES.md E4, E7) or context length (C18).
+func (s *Server) pickModel(req Request) (Model, *ErrorBody) {
+	var ids []string
+	if req.Model != "" {
+		ids = append(ids, req.Model)
+	}
+	fallbacks, _ := req.Body["models"].([]any)
+	for _, f := range fallbacks {
+		if id, ok := f.(string); ok && id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		ids = []string{""} // the account's default model
+	}
+	var first *ErrorBody
+	for _, id := range ids {
+		m, ok := s.lookup(id)
+		var refusal ErrorBody
+		switch msg := contextProblem(m, req); {
+		case !ok:
+			refusal = s.modelRefusal(id, "/chat/completions")
+		case msg != "":
+			// RULES.md C18: docs errors-and-debugging, "Typed error
+			// codes", context_length_exceeded, 400.
+			refusal = ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "context_length_exceeded"}}
+		default:
+			return m, nil
+		}
+		if first == nil {
+			first = &refusal
+		}
+	}
+	if first.Availability != nil && ids[0] != "" {
+		// "requested_models: the raw model slugs you sent" (errors page).
+		a := *first.Availability
+		a.RequestedModels = ids
+		first.Availability = &a
+	}
+	return Model{}, first
+}

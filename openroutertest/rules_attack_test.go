@@ -564,3 +564,41 @@ func TestAssistantToolCallsShape(t *testing.T) {
 		t.Errorf("the OpenAPI schema refuses the well-formed call: %v", sch.Validate(v))
 	}
 }
+
+// TestModelsFallbackList: without model, the first entry of models
+// serves and is billed; an unknown model or one whose context the
+// request exceeds falls back to the next entry; the answer names the
+// model used; when none serves, the first candidate's error comes back
+// (RULES.md R2).
+func TestModelsFallbackList(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	answer := func(body string) (int, string, float64) {
+		st, ans := send(t, srv, "POST", "/chat/completions", body, srv.Key, nil)
+		var r struct {
+			Model string
+			Usage struct{ Cost float64 }
+		}
+		_ = json.Unmarshal([]byte(ans), &r)
+		return st, r.Model, r.Usage.Cost
+	}
+	_, _, haikuCost := answer(`{"model":"anthropic/claude-haiku-4.5","messages":` + hello + `}`)
+	for body, want := range map[string]string{
+		`{"models":["anthropic/claude-haiku-4.5","openai/gpt-4o-mini"],"messages":` + hello + `}`:                              "anthropic/claude-haiku-4.5",
+		`{"model":"acme/none","models":["openai/gpt-4o-mini"],"messages":` + hello + `}`:                                       "openai/gpt-4o-mini",
+		`{"model":"openai/gpt-4o-mini","models":["anthropic/claude-sonnet-4.5"],"max_tokens":500000,"messages":` + hello + `}`: "anthropic/claude-sonnet-4.5",
+	} {
+		if st, model, _ := answer(body); st != 200 || model != want {
+			t.Errorf("%s: %d, model %q; want 200 from %s", body, st, model, want)
+		}
+	}
+	if _, _, cost := answer(`{"models":["anthropic/claude-haiku-4.5"],"messages":` + hello + `}`); cost != haikuCost || cost == 0 {
+		t.Errorf("billed $%g through models, $%g with model: the model used sets the price", cost, haikuCost)
+	}
+	st, body := send(t, srv, "POST", "/chat/completions", `{"model":"acme/one","models":["acme/two"],"messages":`+hello+`}`, srv.Key, nil)
+	if e := availabilityOf(t, body); st != 400 || e.Availability == nil || e.Availability.Code != "model_not_found" ||
+		strings.Join(e.Availability.RequestedModels, ",") != "acme/one,acme/two" {
+		t.Errorf("no candidate: %d %s; want model_not_found requesting acme/one and acme/two", st, body)
+	}
+}
