@@ -602,3 +602,21 @@ func TestModelsFallbackList(t *testing.T) {
 		t.Errorf("no candidate: %d %s; want model_not_found requesting acme/one and acme/two", st, body)
 	}
 }
+
+// TestReasoningEffortOrMaxTokens: reasoning with both effort and
+// max_tokens is 400; either alone passes (RULES.md C21).
+func TestReasoningEffortOrMaxTokens(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	for extra, want := range map[string]int{
+		`"reasoning":{"effort":"high","max_tokens":2000}`: 400,
+		`"reasoning":{"effort":"high"}`:                   200,
+		`"reasoning":{"max_tokens":2000}`:                 200,
+		`"reasoning":{"effort":null,"max_tokens":2000}`:   200,
+	} {
+		if st, ans := send(t, srv, "POST", "/chat/completions", chatBody(hello, extra), srv.Key, nil); st != want {
+			t.Errorf("%s: %d %.200s, want %d", extra, st, ans, want)
+		}
+	}
+}
