@@ -20,7 +20,14 @@ type ActivityRow struct {
 	PromptTokens       int     `json:"prompt_tokens"`
 	CompletionTokens   int     `json:"completion_tokens"`
 	ReasoningTokens    int     `json:"reasoning_tokens"`
+	// WorkspaceID is set by the server on the rows of a request with
+	// group_by=workspace, and only then (OpenAPI GET /activity: "by
+	// default ... workspace_id is not returned").
+	WorkspaceID string `json:"workspace_id,omitempty"`
 }
+
+// fakeWorkspace is the ID of the fake account's one workspace.
+const fakeWorkspace = "0df9e665-d932-5740-b2c7-b52af166bc11"
 
 // AddActivity adds rows to what GET /activity reports, besides the
 // server's own requests of completed UTC days.
@@ -43,6 +50,16 @@ func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "date: must be YYYY-MM-DD"})
 			return
 		}
+	}
+	byWorkspace := false
+	if g, ok := r.URL.Query()["group_by"]; ok {
+		// RULES.md K4: OpenAPI GET /activity, group_by "enum: workspace";
+		// with it, "include workspace_id on every item".
+		if len(g) != 1 || g[0] != "workspace" {
+			writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "group_by: Invalid enum value. Expected 'workspace'"})
+			return
+		}
+		byWorkspace = true
 	}
 	today := time.Now().UTC().Format("2006-01-02")
 	oldest := time.Now().UTC().AddDate(0, 0, -30).Format("2006-01-02")
@@ -79,6 +96,10 @@ func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
 	for _, row := range rows {
 		if row.Date >= today || row.Date < oldest || (date != "" && row.Date != date) {
 			continue
+		}
+		row.WorkspaceID = ""
+		if byWorkspace {
+			row.WorkspaceID = fakeWorkspace
 		}
 		data = append(data, row)
 	}

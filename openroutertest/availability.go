@@ -132,3 +132,30 @@ func BudgetReply(source string, limitUSD float64, resetsAt time.Time) Reply {
 	return Reply{Status: http.StatusForbidden, Error: &ErrorBody{Code: 403,
 		Message: fmt.Sprintf("%s of $%.2f exceeded. Contact your org admin.", what, limitUSD), Metadata: md}}
 }
+
+// modelRefusal is the 400 for a model an endpoint cannot serve (RULES.md
+// E4, E7; docs api_reference/errors-and-debugging.mdx, "Model
+// availability errors"): wrong_endpoint when another of the fake's
+// endpoints serves it ("an embedding model on /chat/completions"), with
+// constraint.detail naming that endpoint, else model_not_found. The
+// availability object is additive, so error.code stays (RULES.md E1).
+func (s *Server) modelRefusal(id, endpoint string) ErrorBody {
+	other := ""
+	if _, ok := s.lookup(id); ok && id != "" && endpoint != "/chat/completions" {
+		other = "/chat/completions"
+	} else if _, ok := s.embeddingModel(id); ok && endpoint != "/embeddings" {
+		other = "/embeddings"
+	} else if _, ok := s.imageModelByID(id); ok && endpoint != "/images" {
+		other = "/images"
+	}
+	code := "model_not_found"
+	if other != "" {
+		code = "wrong_endpoint"
+	}
+	e := AvailabilityError(code, id)
+	if other != "" {
+		e.Availability.Constraint = &AvailabilityConstraint{Field: "endpoint", Detail: id + " is served on " + other + ", not on " + endpoint}
+	}
+	e.Code = 400
+	return *e
+}

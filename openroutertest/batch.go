@@ -277,6 +277,9 @@ func parseBatchSubmission(raw []byte) (batchSubmission, string) {
 		return body, "model is required"
 	case len(body.Requests) == 0:
 		return body, "requests must be a non-empty array"
+	case len(body.Requests) > MaxBatchRequests:
+		// RULES.md T22: the Batch API guide, "up to 5,000 requests".
+		return body, fmt.Sprintf("requests: at most %d requests per batch, got %d", MaxBatchRequests, len(body.Requests))
 	case body.CompletionWindow != "" && body.CompletionWindow != "24h":
 		return body, "completion_window must be 24h"
 	}

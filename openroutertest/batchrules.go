@@ -13,6 +13,11 @@ import (
 // validation"; "Validation fails a mismatched batch and names the first
 // request that conflicts").
 
+// MaxBatchRequests is how many requests one batch may carry; a larger
+// submission is refused with a 400 (RULES.md T22: the Batch API guide,
+// "The Batch API takes up to 5,000 requests in one call").
+const MaxBatchRequests = 5000
+
 // batchInvalid returns why a request cannot run in a batch, "" when it
 // can. Web search (the web plugin) is allowed (RULES.md T20): the newest
 // quickstart bills "Web-search calls … at standard rates" in batches,

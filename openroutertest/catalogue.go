@@ -182,6 +182,12 @@ func (s *Server) handleGeneration(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r, s.Key, s.ManagementKey) {
 		return
 	}
+	if r.URL.Query().Get("id") == "" {
+		// RULES.md G1: OpenAPI getGeneration, id "required: true",
+		// "minLength: 1": a missing id is a bad request, not a lookup.
+		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "id is required"})
+		return
+	}
 	s.mu.Lock()
 	g, ok := s.gens[r.URL.Query().Get("id")]
 	ok = s.gen.found(r.URL.Query().Get("id")) && ok // WithGenerationLag

@@ -127,6 +127,15 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if s.record {
 		s.requests = append(s.requests, req)
 	}
+	s.mu.Unlock()
+	// RULES.md A7: no key or an unknown key is refused before anything
+	// else, scripted replies included (docs errors-and-debugging,
+	// "Pre-stream errors": "Apply rate-limit or auth checks before any
+	// work begins").
+	if !s.authorized(w, r, s.Key, s.ManagementKey) {
+		return
+	}
+	s.mu.Lock()
 	var scripted *Reply
 	// A request OpenRouter refuses with a 400 is refused before any work
 	// (RULES.md E2, S2), so it does not take a scripted reply either.
@@ -137,9 +146,6 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	if scripted == nil {
-		if !s.authorized(w, r, s.Key, s.ManagementKey) {
-			return
-		}
 		s.mu.Lock()
 		limited := s.rateLimited(w, req.Model)
 		s.mu.Unlock()
@@ -165,16 +171,16 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 400, ErrorBody{Code: 400, Message: invalid, Metadata: map[string]any{"error_type": "invalid_request"}})
 		return
 	}
-	m, ok := s.lookup(req.Model)
-	if !ok {
-		// RULES.md E4: docs api_reference/errors-and-debugging.mdx, "Unknown
-		// model id": always 400.
-		writeError(w, 400, ErrorBody{Code: 400, Message: req.Model + " is not a valid model ID"})
+	m, refusal := s.pickModel(req)
+	if refusal != nil {
+		// RULES.md E4, E7, C18, R2: an unknown model, a model of another
+		// endpoint, or a prompt beyond every candidate's context.
+		writeError(w, 400, *refusal)
 		return
 	}
 	req.Model = m.ID
-	if msg := contextProblem(m, req); msg != "" {
-		writeError(w, 400, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "context_length_exceeded"}})
+	if missing := unsupportedRequired(m, req); missing != nil && s.requireParams {
+		writeError(w, 404, requireParametersError(m, missing))
 		return
 	}
 	if name, strict, sch, ok := req.jsonSchema(); ok {
@@ -195,6 +201,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if broke {
 		writeError(w, 402, ErrorBody{Code: 402, Message: "Insufficient credits. Add more using https://openrouter.ai/settings/credits",
 			Metadata: map[string]any{"limit_source": "openrouter_credits"}})
+		return
+	}
+	if s.unaffordable(w, m, req) {
 		return
 	}
 	respond := s.responder

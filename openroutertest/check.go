@@ -38,7 +38,15 @@ func checkRequest(raw []byte) string {
 		Provider map[string]json.RawMessage   `json:"provider"`
 	}
 	var top map[string]json.RawMessage
-	if json.Unmarshal(raw, &w) != nil || json.Unmarshal(raw, &top) != nil {
+	if json.Unmarshal(raw, &top) != nil {
+		return "" // reported as invalid JSON elsewhere
+	}
+	// RULES.md C19: a field of the wrong JSON type is refused first, so
+	// that the typed decoding below cannot skip the other checks.
+	if msg := checkTypes(top); msg != "" {
+		return msg
+	}
+	if json.Unmarshal(raw, &w) != nil {
 		return "" // reported as invalid JSON elsewhere
 	}
 	if msg := checkMessages(top["messages"]); msg != "" {

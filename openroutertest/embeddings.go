@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	"math"
 	"net/http"
@@ -79,6 +80,9 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 		Input          json.RawMessage `json:"input"`
 		Dimensions     *int            `json:"dimensions"`
 		EncodingFormat string          `json:"encoding_format"`
+		InputType      *string         `json:"input_type"`
+		User           *string         `json:"user"`
+		Provider       map[string]json.RawMessage
 	}
 	if !decodeBody(w, r, &req) {
 		return
@@ -86,9 +90,18 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 	bad := func(msg string) {
 		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: msg})
 	}
+	for k := range req.Provider {
+		if !providerKeys[k] {
+			// RULES.md M1: the OpenAPI provider preferences of
+			// createEmbeddings take no other keys (additionalProperties: false).
+			bad("provider: Unrecognized key: " + strconv.Quote(k))
+			return
+		}
+	}
 	m, ok := s.embeddingModel(req.Model)
 	if !ok {
-		bad(req.Model + " is not a valid model ID")
+		// RULES.md E4, E7: model_not_found, or wrong_endpoint for a chat model.
+		writeError(w, http.StatusBadRequest, s.modelRefusal(req.Model, "/embeddings"))
 		return
 	}
 	inputs, err := embeddingInputs(req.Input)
@@ -172,6 +185,9 @@ func embeddingInputs(raw json.RawMessage) ([][]string, string) {
 	if json.Unmarshal(raw, &toks) == nil && len(toks) > 0 {
 		return [][]string{tokenWords(toks)}, ""
 	}
+	if out, msg, ok := multimodalInputs(raw); ok {
+		return out, msg
+	}
 	var arrays [][]float64
 	if json.Unmarshal(raw, &arrays) == nil && len(arrays) > 0 {
 		out := make([][]string, len(arrays))
@@ -183,7 +199,58 @@ func embeddingInputs(raw json.RawMessage) ([][]string, string) {
 		}
 		return out, ""
 	}
-	return nil, "input must be a string, an array of strings, or token arrays"
+	return nil, "input must be a string, an array of strings, token arrays, or multimodal inputs"
+}
+
+// embeddingMediaPart reports whether p is a media part of an embedding
+// input: image_url with its url, or input_audio, input_video or
+// input_file with their media object (the OpenAPI input audio, video
+// and file part schemas).
+func embeddingMediaPart(typ string, p map[string]json.RawMessage) bool {
+	var media map[string]any
+	switch typ {
+	case "image_url":
+		var u struct{ URL string }
+		return json.Unmarshal(p["image_url"], &u) == nil && u.URL != ""
+	case "input_audio", "input_video", "input_file":
+		return json.Unmarshal(p[typ], &media) == nil && media != nil
+	}
+	return false
+}
+
+// multimodalInputs reads the fifth input form of the OpenAPI document's
+// createEmbeddings request: an array of {content: [parts]}, each part
+// text (non-empty), image_url{url}, input_audio, input_video or
+// input_file (RULES.md M2). ok is false when raw is not of that form. A non-text
+// part embeds as one word naming its type.
+func multimodalInputs(raw json.RawMessage) (out [][]string, msg string, ok bool) {
+	var items []struct {
+		Content []map[string]json.RawMessage `json:"content"`
+	}
+	var probe []map[string]json.RawMessage
+	if json.Unmarshal(raw, &probe) != nil || len(probe) == 0 || json.Unmarshal(raw, &items) != nil {
+		return nil, "", false
+	}
+	for i, it := range items {
+		if len(it.Content) == 0 {
+			return nil, fmt.Sprintf("input[%d].content: Array must contain at least 1 element(s)", i), true
+		}
+		var ws []string
+		for j, p := range it.Content {
+			var typ, text string
+			_ = json.Unmarshal(p["type"], &typ)
+			switch _ = json.Unmarshal(p["text"], &text); {
+			case typ == "text" && text != "":
+				ws = append(ws, words(text)...)
+			case typ != "text" && embeddingMediaPart(typ, p):
+				ws = append(ws, "#"+typ)
+			default:
+				return nil, fmt.Sprintf("input[%d].content[%d]: not a text, image_url, input_audio, input_video or input_file part", i, j), true
+			}
+		}
+		out = append(out, ws)
+	}
+	return out, "", true
 }
 
 func tokenWords(toks []float64) []string {

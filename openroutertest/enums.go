@@ -72,6 +72,12 @@ func checkTierAndReasoning(body map[string]json.RawMessage) string {
 			return msg
 		}
 	}
+	if jsonKind(r["effort"]) == "string" && jsonKind(r["max_tokens"]) == "number" {
+		// RULES.md C21: docs guides/best-practices/reasoning-tokens.mdx,
+		// reasoning takes effort or max_tokens, "One of the following
+		// (not both)".
+		return "reasoning: set effort or max_tokens, not both"
+	}
 	var short, long string
 	_ = json.Unmarshal(body["reasoning_effort"], &short)
 	_ = json.Unmarshal(r["effort"], &long)

@@ -2,8 +2,10 @@ package openroutertest
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -112,19 +114,20 @@ func (s *Server) handleImages(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r, s.Key, s.ManagementKey) {
 		return
 	}
-	var req struct {
-		Model      string `json:"model"`
-		Prompt     string `json:"prompt"`
-		N          *int   `json:"n"`
-		Resolution string `json:"resolution"`
-	}
+	var req imageRequest
 	if !decodeBody(w, r, &req) {
 		return
 	}
 	m, ok := s.imageModelByID(req.Model)
+	if msg := req.problem(); ok && msg != "" {
+		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "invalid_request"}})
+		return
+	}
 	switch {
 	case !ok:
-		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: req.Model + " is not a valid image model ID"})
+		// RULES.md E4, E7: model_not_found, or wrong_endpoint for a chat or
+		// embedding model.
+		writeError(w, http.StatusBadRequest, s.modelRefusal(req.Model, "/images"))
 		return
 	case strings.TrimSpace(req.Prompt) == "":
 		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "prompt: must not be empty"})
@@ -155,4 +158,55 @@ func (s *Server) handleImages(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"created": time.Now().Unix(), "data": data,
 		"usage": map[string]any{"prompt_tokens": 0, "completion_tokens": 4175 * n, "total_tokens": 4175 * n, "cost": cost}})
+}
+
+// imageRequest is the body of POST /images (the OpenAPI document's
+// request schema of that operation).
+type imageRequest struct {
+	Model             string            `json:"model"`
+	Prompt            string            `json:"prompt"`
+	N                 *int              `json:"n"`
+	Resolution        string            `json:"resolution"`
+	AspectRatio       *string           `json:"aspect_ratio"`
+	Background        *string           `json:"background"`
+	OutputFormat      *string           `json:"output_format"`
+	Quality           *string           `json:"quality"`
+	OutputCompression *int              `json:"output_compression"`
+	InputReferences   []json.RawMessage `json:"input_references"`
+}
+
+// The enumerations of the POST /images request schema.
+var (
+	imageAspectRatios = []string{"1:1", "1:2", "1:4", "1:8", "2:1", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4",
+		"8:1", "9:16", "16:9", "9:19.5", "19.5:9", "9:20", "20:9", "9:21", "21:9", "auto"}
+	imageBackgrounds = []string{"auto", "transparent", "opaque"}
+	imageFormats     = []string{"png", "jpeg", "webp", "svg"}
+	imageQualities   = []string{"auto", "low", "medium", "high"}
+)
+
+// problem returns why the API refuses the request, or "" (RULES.md I1:
+// the OpenAPI request schema of POST /images: aspect_ratio, background,
+// output_format and quality take their listed values, "transparent
+// requires an output_format that supports alpha (png or webp)",
+// output_compression is 0-100, input_references has at most 16 items).
+func (r imageRequest) problem() string {
+	for _, e := range []struct {
+		name   string
+		v      *string
+		values []string
+	}{{"aspect_ratio", r.AspectRatio, imageAspectRatios}, {"background", r.Background, imageBackgrounds},
+		{"output_format", r.OutputFormat, imageFormats}, {"quality", r.Quality, imageQualities}} {
+		if e.v != nil && !slices.Contains(e.values, *e.v) {
+			return e.name + ": Invalid enum value " + strconv.Quote(*e.v)
+		}
+	}
+	switch {
+	case r.Background != nil && *r.Background == "transparent" && r.OutputFormat != nil && *r.OutputFormat != "png" && *r.OutputFormat != "webp":
+		return "background: transparent requires an output_format that supports alpha (png or webp)"
+	case r.OutputCompression != nil && (*r.OutputCompression < 0 || *r.OutputCompression > 100):
+		return "output_compression: must be between 0 and 100"
+	case len(r.InputReferences) > 16:
+		return "input_references: Array must contain at most 16 element(s)"
+	}
+	return ""
 }

@@ -3,16 +3,19 @@ package openroutertest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // WithKeyLimit gives the server's ordinary key a spending limit of usd:
 // /key reports it as "limit", and what the completions have not spent of
 // it as "limit_remaining" (OpenRouter's GET /key, "Get current API key");
-// once it is spent, inference answers 403 with limit_source
-// openrouter_key_limit (OpenRouter's 2026 budget blocks). It is apart
+// once it is spent, inference answers 402 with limit_source
+// openrouter_key_limit (the limits page: a per-key credit limit is a
+// credit limit, answered 402). It is apart
 // from the account's credits (WithCredits).
 func WithKeyLimit(usd float64) Option { return func(s *Server) { s.keyLimit = &usd } }
 
@@ -37,6 +40,8 @@ var inferencePaths = map[string]bool{
 	"/api/v1/chat/completions": true,
 	"/api/v1/embeddings":       true,
 	"/api/v1/images":           true,
+	// RULES.md A3: a batch runs completions, so submitting one is inference.
+	"/api/v1/batches": true,
 }
 
 // inferenceGuard refuses inference to the management key (the
@@ -59,8 +64,14 @@ func (s *Server) inferenceGuard(next http.Handler) http.Handler {
 		limit := s.keyLimit
 		s.mu.Unlock()
 		if spent {
-			rep := BudgetReply(KeyLimit, *limit, time.Time{})
-			writeError(w, rep.Status, *rep.Error)
+			// RULES.md A4: a spent per-key credit limit is a 402, not a
+			// 403 budget block (docs api_reference/limits.mdx, "Credit
+			// limits" 402: "If limit_remaining on the key is exhausted,
+			// raise the key's credit limit"; errors-and-debugging 402
+			// "Your account or API key has insufficient credits").
+			writeError(w, http.StatusPaymentRequired, ErrorBody{Code: 402,
+				Message:  fmt.Sprintf("Key limit of $%.2f exceeded. Raise the key's credit limit or wait for it to reset.", *limit),
+				Metadata: map[string]any{"limit_source": KeyLimit, "error_type": "payment_required"}})
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -136,7 +147,7 @@ func (k *managedKey) json() map[string]any {
 		"include_byok_in_limit": k.includeBYOK, "usage": 0.0, "usage_daily": 0.0, "usage_weekly": 0.0, "usage_monthly": 0.0,
 		"byok_usage": 0.0, "byok_usage_daily": 0.0, "byok_usage_weekly": 0.0, "byok_usage_monthly": 0.0,
 		"created_at": k.created, "updated_at": updated, "creator_user_id": nil, "expires_at": k.expires,
-		"workspace_id": "0df9e665-d932-5740-b2c7-b52af166bc11"}
+		"workspace_id": fakeWorkspace}
 }
 
 func (s *Server) keyByHash(w http.ResponseWriter, hash string) *managedKey {
@@ -158,7 +169,15 @@ func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	all := r.URL.Query().Get("include_disabled") == "true"
-	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	offset, err := 0, error(nil)
+	if o := r.URL.Query().Get("offset"); o != "" {
+		offset, err = strconv.Atoi(o)
+	}
+	if err != nil || offset < 0 {
+		// RULES.md K3: OpenAPI GET /keys, offset "minimum: 0", an integer.
+		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "offset: must be an integer of 0 or more"})
+		return
+	}
 	s.ext.mu.Lock()
 	defer s.ext.mu.Unlock()
 	data := []map[string]any{}
@@ -195,6 +214,11 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 	case !validReset(req.LimitReset):
 		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "limit_reset: must be daily, weekly or monthly"})
 		return
+	case req.ExpiresAt != nil && !utcDateTime(*req.ExpiresAt):
+		// RULES.md K1: OpenAPI POST /keys, expires_at "format: date-time",
+		// "Must be UTC, other timezones will be rejected".
+		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "expires_at: must be an ISO 8601 UTC timestamp"})
+		return
 	}
 	s.ext.mu.Lock()
 	defer s.ext.mu.Unlock()
@@ -226,6 +250,10 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	if msg := keyPatchProblem(req); msg != "" {
+		writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: msg})
+		return
+	}
 	s.ext.mu.Lock()
 	defer s.ext.mu.Unlock()
 	k := s.keyByHash(w, r.PathValue("hash"))
@@ -249,13 +277,9 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request) {
 				k.limit = nil
 			}
 		case "limit_reset":
-			if v == nil {
-				k.reset = nil
-			} else if str, ok := v.(string); ok && validReset(&str) {
+			k.reset = nil
+			if str, ok := v.(string); ok {
 				k.reset = &str
-			} else {
-				writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: "limit_reset: must be daily, weekly or monthly"})
-				return
 			}
 		}
 	}
@@ -280,4 +304,43 @@ func (s *Server) handleDeleteKey(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deleted": true})
+}
+
+// utcDateTime reports whether v is an RFC 3339 date-time in UTC.
+func utcDateTime(v string) bool {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return false
+	}
+	_, off := t.Zone()
+	return off == 0 && (strings.HasSuffix(v, "Z") || strings.HasSuffix(v, "+00:00"))
+}
+
+// keyPatchProblem returns why PATCH /keys/{hash} refuses a body, or "":
+// a field of the wrong type, an empty name, a negative limit (RULES.md
+// K2: OpenAPI updateKeys, name a string, disabled and
+// include_byok_in_limit booleans, limit a number or null). The fake
+// used to skip such fields and answer 200, so that "disabled": "true"
+// re-enabled a key.
+func keyPatchProblem(req map[string]any) string {
+	for name, v := range req {
+		ok := true
+		switch name {
+		case "name":
+			n, isStr := v.(string)
+			ok = isStr && n != ""
+		case "disabled", "include_byok_in_limit":
+			_, ok = v.(bool)
+		case "limit":
+			f, isNum := v.(float64)
+			ok = v == nil || (isNum && f >= 0)
+		case "limit_reset":
+			str, isStr := v.(string)
+			ok = v == nil || (isStr && validReset(&str))
+		}
+		if !ok {
+			return fmt.Sprintf("%s: invalid value %v", name, v)
+		}
+	}
+	return ""
 }

@@ -37,7 +37,7 @@ const helloBody = `{"model":"openai/gpt-4o-mini","messages":[{"role":"user","con
 
 // TestKeyRules checks the fake's key rules against OpenRouter's: the
 // account's credits give the key no limit (/key "limit": null), a key
-// limit is apart and blocks inference with a 403 once spent, /credits
+// limit is apart and blocks inference with a 402 once spent, /credits
 // needs the management key, and the management key gets 403 on
 // inference.
 func TestKeyRules(t *testing.T) {
@@ -65,7 +65,10 @@ func TestKeyRules(t *testing.T) {
 		t.Errorf("chat with the ordinary key: %d", st)
 	}
 
-	limited := openroutertest.NewServer(openroutertest.WithKeyLimit(1e-9), openroutertest.WithManagementKey("sk-or-v1-mgmt-test"))
+	// Without the affordability check (RULES.md B7), the first chat
+	// spends past the limit and the second meets the spent limit.
+	limited := openroutertest.NewServer(openroutertest.WithKeyLimit(1e-9), openroutertest.WithManagementKey("sk-or-v1-mgmt-test"),
+		openroutertest.WithAffordabilityCheck(false))
 	t.Cleanup(limited.Close)
 	_, key = keyCall(t, limited, "GET", "/key", limited.Key, "")
 	if d, _ := key["data"].(map[string]any); d == nil || d["limit"] != 1e-9 || d["limit_remaining"] != 1e-9 {
@@ -79,7 +82,8 @@ func TestKeyRules(t *testing.T) {
 	}
 	st, e := keyCall(t, limited, "POST", "/chat/completions", limited.Key, helloBody)
 	errObj, _ := e["error"].(map[string]any)
-	if md, _ := errObj["metadata"].(map[string]any); st != 403 || md["limit_source"] != openroutertest.KeyLimit {
-		t.Errorf("spent key limit: %d %v, want 403 with limit_source openrouter_key_limit", st, e)
+	// RULES.md A4: a spent key limit is 402 (limits page, "Credit limits").
+	if md, _ := errObj["metadata"].(map[string]any); st != 402 || md["limit_source"] != openroutertest.KeyLimit {
+		t.Errorf("spent key limit: %d %v, want 402 with limit_source openrouter_key_limit", st, e)
 	}
 }

@@ -65,6 +65,38 @@ func checkMessage(m map[string]json.RawMessage) string {
 			return "tool_call_id: Required"
 		}
 	}
+	if raw, ok := m["tool_calls"]; ok && role == "assistant" && string(raw) != "null" {
+		return checkToolCalls(raw)
+	}
+	return ""
+}
+
+// checkToolCalls checks an assistant message's tool_calls: each has a
+// string id, type "function" and a function with a string name and a
+// string of arguments, not an object (RULES.md C20: OpenAPI
+// schemas/ChatToolCall requires id, type, function; function requires
+// name and arguments, both strings).
+func checkToolCalls(raw json.RawMessage) string {
+	var calls []map[string]json.RawMessage
+	if json.Unmarshal(raw, &calls) != nil {
+		return "tool_calls: Expected array"
+	}
+	for i, c := range calls {
+		var id, typ string
+		var f map[string]json.RawMessage
+		switch {
+		case json.Unmarshal(c["id"], &id) != nil:
+			return fmt.Sprintf("tool_calls[%d].id: Required string", i)
+		case json.Unmarshal(c["type"], &typ) != nil || typ != "function":
+			return fmt.Sprintf("tool_calls[%d].type: Invalid enum value %s. Expected 'function'", i, orMissing(c["type"]))
+		case json.Unmarshal(c["function"], &f) != nil || f == nil:
+			return fmt.Sprintf("tool_calls[%d].function: Required", i)
+		case jsonKind(f["name"]) != "string":
+			return fmt.Sprintf("tool_calls[%d].function.name: Expected string", i)
+		case jsonKind(f["arguments"]) != "string":
+			return fmt.Sprintf("tool_calls[%d].function.arguments: Expected string (the arguments as JSON text), received %s", i, orMissing(f["arguments"]))
+		}
+	}
 	return ""
 }
 

@@ -35,8 +35,9 @@ func WithRateLimitHeaders(on bool) Option { return func(s *Server) { s.rlHeaders
 // WithFreeModelLimits makes ":free" models share OpenRouter's free-tier
 // limits: perMinute requests in each clock minute and perDay in each UTC
 // day (0 for no limit). The daily quota answers 429
-// "free-models-per-day" with the X-RateLimit-* headers and
-// limit_source "openrouter_free_tier_daily".
+// "free-models-per-day" with limit_source "openrouter_free_tier_daily";
+// both limits' 429s carry the X-RateLimit-* headers, as OpenRouter's
+// own platform limits do.
 func WithFreeModelLimits(perMinute, perDay int) Option {
 	return func(s *Server) { s.freePerMinute, s.freePerDay = perMinute, perDay }
 }
@@ -66,7 +67,7 @@ func (b *bucket) take(now time.Time) (bool, time.Duration) {
 func (s *Server) rateLimited(w http.ResponseWriter, model string) bool {
 	now := time.Now()
 	if s.maxConcurrent > 0 && s.inFlight > s.maxConcurrent {
-		s.write429(w, now, "Rate limit exceeded: too many concurrent requests", s.maxConcurrent, now.Add(time.Second))
+		s.write429(w, now, "Rate limit exceeded: too many concurrent requests", s.maxConcurrent, now.Add(time.Second), false)
 		return true
 	}
 	if strings.HasSuffix(model, ":free") {
@@ -86,7 +87,8 @@ func (s *Server) rateLimited(w http.ResponseWriter, model string) bool {
 		if s.freePerMinute > 0 && s.freeMinuteCount >= s.freePerMinute {
 			reset := minute.Add(time.Minute)
 			msg := fmt.Sprintf("Rate limit exceeded: limit_rpm/%s. High demand for %s on OpenRouter - limited to %d requests per minute. Please retry shortly.", model, model, s.freePerMinute)
-			s.write429(w, now, msg, s.freePerMinute, reset, "Retry-After", strconv.Itoa(int(math.Ceil(reset.Sub(now).Seconds()))))
+			// RULES.md A6: a platform limit's 429 always carries X-RateLimit-*.
+			s.write429(w, now, msg, s.freePerMinute, reset, true, "Retry-After", strconv.Itoa(int(math.Ceil(reset.Sub(now).Seconds()))))
 			return true
 		}
 		s.freeDayCount++
@@ -94,7 +96,7 @@ func (s *Server) rateLimited(w http.ResponseWriter, model string) bool {
 	}
 	if s.bucket != nil {
 		if ok, wait := s.bucket.take(now); !ok {
-			s.write429(w, now, "Rate limit exceeded", int(s.bucket.rate), now.Add(wait))
+			s.write429(w, now, "Rate limit exceeded", int(s.bucket.rate), now.Add(wait), false)
 			return true
 		}
 	}
@@ -102,14 +104,19 @@ func (s *Server) rateLimited(w http.ResponseWriter, model string) bool {
 }
 
 // write429 answers a rate-limit 429; extra are header pairs that override
-// the defaults.
-func (s *Server) write429(w http.ResponseWriter, now time.Time, msg string, limit int, reset time.Time, extra ...string) {
+// the defaults. platform says the limit is one of OpenRouter's own
+// (free-model requests per minute), whose 429 always carries the
+// X-RateLimit-* headers (RULES.md A6: docs api_reference/limits.mdx,
+// "When OpenRouter itself returns a 429 error for a platform limit, the
+// error response carries X-RateLimit-Limit, X-RateLimit-Remaining, and
+// X-RateLimit-Reset"); otherwise WithRateLimitHeaders decides.
+func (s *Server) write429(w http.ResponseWriter, now time.Time, msg string, limit int, reset time.Time, platform bool, extra ...string) {
 	h := w.Header()
 	if s.retryAfter != "" {
 		h.Set("Retry-After", s.retryAfter)
 	}
 	md := map[string]any{"error_type": "rate_limit_exceeded"}
-	if s.rlHeaders {
+	if s.rlHeaders || platform {
 		hs := map[string]string{"X-RateLimit-Limit": strconv.Itoa(limit), "X-RateLimit-Remaining": "0",
 			"X-RateLimit-Reset": strconv.FormatInt(reset.UnixMilli(), 10)}
 		for k, v := range hs {

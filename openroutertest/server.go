@@ -62,6 +62,10 @@ type Server struct {
 	ext       *extra                    // the endpoints beyond chat (extra.go)
 	now       func() time.Time          // the clock of the batches (WithClock)
 	batch     batchState
+	// requireParams: honour provider.require_parameters (WithRequireParameters).
+	requireParams bool
+	// affordCheck: refuse what the credits cannot pay (WithAffordabilityCheck, on by default).
+	affordCheck bool
 
 	bucket          *bucket
 	maxConcurrent   int
@@ -129,6 +133,7 @@ func NewServer(opts ...Option) *Server {
 		gens:          map[string]map[string]any{},
 		ext:           newExtra(),
 		batch:         batchState{pageSize: DefaultBatchResultsPageSize, seed: 1},
+		affordCheck:   true,
 	}
 	for _, o := range opts {
 		o(s)
@@ -164,9 +169,10 @@ func (s *Server) Client(opts ...openrouter.Option) *openrouter.Client {
 
 // Enqueue queues replies: each of the next chat completions is answered by
 // the next reply (a reply with Times n answers n of them), before any
-// check of the key, model or credits. A request OpenRouter would refuse
-// as malformed (RULES.md C1-C12) gets its 400 and leaves the queue as it
-// is. See ErrorReply and friends.
+// check of the model, credits or rate limits. A request without a known
+// key gets its 401, and a request OpenRouter would refuse as malformed
+// (RULES.md A7, C1-C12) its 400; both leave the queue as it is. See
+// ErrorReply and friends.
 func (s *Server) Enqueue(replies ...Reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
