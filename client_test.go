@@ -22,7 +22,7 @@ func TestChat(t *testing.T) {
 		Temperature: openrouter.Ptr(0.0),
 		MaxTokens:   64,
 		Provider:    &openrouter.ProviderPrefs{Order: []string{"openai"}, RequireParameters: true},
-		TopK:        openrouter.Ptr(40),
+		Seed:        openrouter.Ptr(40),
 		ServiceTier: "flex",
 	})
 	if err != nil {
@@ -50,7 +50,7 @@ func TestChat(t *testing.T) {
 	wantBody := map[string]any{
 		"model":       "openai/gpt-4o-mini",
 		"messages":    []any{map[string]any{"role": "system", "content": "Be terse."}, map[string]any{"role": "user", "content": "Hello"}},
-		"temperature": 0.0, "max_tokens": 64.0, "top_k": 40.0, "service_tier": "flex",
+		"temperature": 0.0, "max_tokens": 64.0, "seed": 40.0, "service_tier": "flex",
 		"provider": map[string]any{"order": []any{"openai"}, "require_parameters": true},
 	}
 	if diff := cmp.Diff(wantBody, r.Body); diff != "" {

@@ -19,13 +19,13 @@ var requestParams = map[string]string{
 	"verbosity": "verbosity", "web_search_options": "web_search_options",
 }
 
-// WithRequireParameters makes the server honour provider.require_parameters
-// (RULES.md R1): a request that sets it and uses a parameter the model's
-// supported_parameters does not list gets OpenRouter's 404
-// constraint_filtered instead of an answer. It is off by default because
-// the default catalogue lists few parameters per model (gpt-4o-mini has
-// no top_k, as at OpenAI), so tests that send require_parameters with
-// such parameters would change answer; turn it on to test routing.
+// WithRequireParameters(false) makes the server ignore
+// provider.require_parameters, which it honours by default as OpenRouter
+// does (RULES.md R1): a request that sets it and uses a parameter the
+// model's supported_parameters does not list gets OpenRouter's 404
+// constraint_filtered instead of an answer (gpt-4o-mini has no top_k, as
+// at OpenAI). Turn it off only for a test about something else that
+// sends every field at once.
 func WithRequireParameters(on bool) Option { return func(s *Server) { s.requireParams = on } }
 
 // unsupportedRequired returns the parameters of the request that model m

@@ -58,16 +58,22 @@ func TestRequireParameters(t *testing.T) {
 	}
 }
 
-// TestRequireParametersIsOffByDefault: without WithRequireParameters the
-// server answers a require_parameters request whatever its parameters
-// (RULES.md R1, the option's default).
-func TestRequireParametersIsOffByDefault(t *testing.T) {
+// TestRequireParametersOnByDefault: the default server refuses what
+// require_parameters filters out, as OpenRouter does (RULES.md R1);
+// WithRequireParameters(false) answers whatever the parameters.
+func TestRequireParametersOnByDefault(t *testing.T) {
 	t.Parallel()
-	srv := openroutertest.NewServer()
-	t.Cleanup(srv.Close)
 	body := `{"model":"mistralai/mistral-nemo","messages":` + hello + `,"provider":{"require_parameters":true},"top_k":3}`
-	if st, ans := send(t, srv, "POST", "/chat/completions", body, srv.Key, nil); st != 200 {
-		t.Errorf("%d %.200s, want 200", st, ans)
+	for on, want := range map[bool]int{true: 404, false: 200} {
+		opts := []openroutertest.Option{}
+		if !on {
+			opts = append(opts, openroutertest.WithRequireParameters(false))
+		}
+		srv := openroutertest.NewServer(opts...)
+		t.Cleanup(srv.Close)
+		if st, ans := send(t, srv, "POST", "/chat/completions", body, srv.Key, nil); st != want {
+			t.Errorf("honoured %v: %d %.200s, want %d", on, st, ans, want)
+		}
 	}
 }
 

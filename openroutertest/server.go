@@ -134,6 +134,7 @@ func NewServer(opts ...Option) *Server {
 		ext:           newExtra(),
 		batch:         batchState{pageSize: DefaultBatchResultsPageSize, seed: 1},
 		affordCheck:   true,
+		requireParams: true,
 	}
 	for _, o := range opts {
 		o(s)
