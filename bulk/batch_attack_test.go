@@ -1,0 +1,186 @@
+package bulk_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
+	ort "github.com/routerkit/openrouter/openroutertest"
+)
+
+// hostileFront serves the fake through a proxy whose JSON answers edit
+// may change (path is the request's path), and returns a client of it.
+func hostileFront(t *testing.T, srv *ort.Server, edit func(path string, obj map[string]any)) *openrouter.Client {
+	t.Helper()
+	target, _ := url.Parse(srv.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	director := proxy.Director
+	proxy.Director = func(r *http.Request) { director(r); r.Header.Del("Accept-Encoding") }
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		raw, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var obj map[string]any
+		if err == nil && json.Unmarshal(raw, &obj) == nil {
+			edit(resp.Request.URL.Path, obj)
+			raw, _ = json.Marshal(obj)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(raw))
+		resp.ContentLength = int64(len(raw))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(raw)))
+		return nil
+	}
+	front := httptest.NewServer(proxy)
+	t.Cleanup(front.Close)
+	return openrouter.NewClient(srv.Key, openrouter.WithBaseURL(front.URL), openrouter.WithRetry(3, 0, 0), openrouter.WithLimiter(nil))
+}
+
+// reopen closes a journal file and opens it again, as the next run would.
+func reopen(t *testing.T, j *bulk.JSONLJournal, path string) *bulk.JSONLJournal {
+	t.Helper()
+	j.Close()
+	j, err := bulk.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+// A batch whose item results could not be journaled (a full disk) stays
+// open in the journal: the next run collects the answers from it again,
+// and neither submits the items again nor pays for them twice.
+func TestRunBatchUnjournaledResultsAreCollectedAgainNotRebought(t *testing.T) {
+	var cnt counter
+	srv, c, clock := batchSetup(t, &cnt)
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := bulk.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := jobs(3, "openai/gpt-4o-mini")
+	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: &fullJournal{Journal: j, room: 1}}.RunBatch(context.Background(), in, textMode(c, clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Done != 1 || !errors.Is(rep.Stopped, bulk.ErrNotJournaled) {
+		t.Fatalf("full disk: done %d, stopped %v; want 1 done, the run stopped on the journal", rep.Done, rep.Stopped)
+	}
+	j = reopen(t, j, path) // the disk has room again
+	rep, err = bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), in, textMode(c, clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, rep, 3)
+	if rep.Done != 3 || srv.BatchStats().Submits != 1 {
+		t.Fatalf("resumed: done %d, submits %d; want 3 done, the one batch collected again", rep.Done, srv.BatchStats().Submits)
+	}
+	for _, it := range in {
+		if n := cnt.get(it.Text); n != 1 {
+			t.Errorf("%s answered %d times; want once", it.Text, n)
+		}
+	}
+}
+
+// A Result that fails with an error that stops the run (a repair refused
+// with 402) does not lose the batch answer, paid for: it is journaled,
+// and the next run tries Result on it again without buying it again.
+func TestRunBatchResultStoppingTheRunKeepsTheAnswer(t *testing.T) {
+	var cnt counter
+	srv, c, clock := batchSetup(t, &cnt)
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := bulk.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := jobs(2, "openai/gpt-4o-mini")
+	var broke atomic.Bool
+	m := textMode(c, clock)
+	m.Result = func(_ context.Context, it job, ans *openrouter.ChatResponse) (string, error) {
+		if it.Text == in[1].Text && !broke.Load() {
+			return "", fmt.Errorf("the repair: %w", openrouter.ErrInsufficientCredits)
+		}
+		return ans.Content(), nil
+	}
+	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), in, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(rep.Stopped, openrouter.ErrInsufficientCredits) || rep.Results[1].Status == bulk.Done {
+		t.Fatalf("stopped %v, item 1 %v; want the run stopped on the 402, item 1 not done", rep.Stopped, rep.Results[1].Status)
+	}
+	broke.Store(true) // credits added
+	j = reopen(t, j, path)
+	rep, err = bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), in, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Done != 2 || srv.BatchStats().Submits != 1 || cnt.get(in[1].Text) != 1 || rep.Results[1].Value != "You said: "+in[1].Text {
+		t.Fatalf("resumed: done %d, submits %d, item 1 answered %d times (%q); want its kept answer used, not bought again",
+			rep.Done, srv.BatchStats().Submits, cnt.get(in[1].Text), rep.Results[1].Value)
+	}
+}
+
+// A completed batch whose results leave out an item that its counts say
+// was run (results: [] or a row missing) may have billed it: the item
+// ends Failed, maybe billed, naming the batch, and is not bought again
+// silently by the next run.
+func TestRunBatchCompletedBatchMissingAResultIsMaybeBilled(t *testing.T) {
+	for _, drop := range []string{"one", "all"} {
+		t.Run(drop, func(t *testing.T) {
+			var cnt counter
+			srv, _, clock := batchSetup(t, &cnt)
+			in := jobs(3, "openai/gpt-4o-mini")
+			c := hostileFront(t, srv, func(path string, obj map[string]any) {
+				data, ok := obj["data"].([]any)
+				if !ok || !strings.HasSuffix(path, "/results") {
+					return
+				}
+				kept := []any{}
+				for _, row := range data {
+					if r, _ := row.(map[string]any); drop == "one" && r["custom_id"] != in[1].Text+"#t" {
+						kept = append(kept, row)
+					}
+				}
+				obj["data"] = kept
+			})
+			path := filepath.Join(t.TempDir(), "j.jsonl")
+			j, err := bulk.OpenJournal(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), in, textMode(c, clock))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkCounts(t, rep, 3)
+			r := rep.Results[1]
+			if r.Status != bulk.Failed || !errors.Is(r.Err, openrouter.ErrMaybeBilled) || !strings.Contains(r.Err.Error(), rep.Batches[0]) {
+				t.Fatalf("item 1: %v %v; want Failed, maybe billed, naming batch %v", r.Status, r.Err, rep.Batches)
+			}
+			j = reopen(t, j, path)
+			if rep, err = (bulk.Runner[job, string]{Key: jobKey, Journal: j}).RunBatch(context.Background(), in, textMode(c, clock)); err != nil {
+				t.Fatal(err)
+			}
+			if srv.BatchStats().Submits != 1 || cnt.get(in[1].Text) != 1 || !errors.Is(rep.Results[1].Err, openrouter.ErrMaybeBilled) {
+				t.Fatalf("next run: submits %d, item 1 answered %d times, %v; want it not bought again unasked", srv.BatchStats().Submits, cnt.get(in[1].Text), rep.Results[1].Err)
+			}
+		})
+	}
+}
+
+var _ = syscall.ENOSPC
