@@ -49,6 +49,10 @@ type JSONLJournal struct {
 	key    string // the entry in openJournals
 	closed bool
 	damage error // a damaged line before the end, found at open: Load returns it
+	size   int64 // the length of the whole records: a failed write is cut back to it
+	broken error // a failed write that could not be cut back: every later record fails
+	// write appends to the file (a seam for tests: a disk that fills up).
+	write func([]byte) (int, error)
 }
 
 type journalLine struct {
@@ -87,13 +91,18 @@ func OpenJournal(path string) (*JSONLJournal, error) {
 		return nil, fmt.Errorf("%w: %s is locked by another process (%v)", ErrJournalInUse, path, err)
 	}
 	j := &JSONLJournal{f: f, path: path, key: abs}
+	j.write = f.Write
 	_, good, damage, err := j.scan()
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
 	j.damage = damage
+	if st, serr := f.Stat(); serr == nil {
+		j.size = st.Size()
+	}
 	if damage == nil {
+		j.size = good
 		if err := f.Truncate(good); err != nil { // the torn last line, if any
 			f.Close()
 			return nil, fmt.Errorf("bulk: cutting the torn last line of %s: %w", path, err)
@@ -154,9 +163,28 @@ func (j *JSONLJournal) Record(key string, result json.RawMessage) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, err := j.f.Write(append(b, '\n')); err != nil {
+	return j.appendLocked(append(b, '\n'))
+}
+
+// appendLocked writes whole records and syncs the file. A write that
+// fails part way (a full disk) is cut back, so that the next record is
+// not appended to a torn line (which would damage both, and the journal
+// would no longer load); when it cannot be, the journal refuses every
+// later record.
+func (j *JSONLJournal) appendLocked(buf []byte) error {
+	if j.broken != nil {
+		return j.broken
+	}
+	n, err := j.write(buf)
+	if err != nil {
+		if n > 0 {
+			if terr := j.f.Truncate(j.size); terr != nil {
+				j.broken = fmt.Errorf("bulk: %s: a record was written in part (%v), and cutting it off failed (%v): no more records can be appended", j.path, err, terr)
+			}
+		}
 		return err
 	}
+	j.size += int64(n)
 	return j.f.Sync()
 }
 
@@ -175,10 +203,7 @@ func (j *JSONLJournal) recordAll(keys []string, results []json.RawMessage) error
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, err := j.f.Write(buf); err != nil {
-		return err
-	}
-	return j.f.Sync()
+	return j.appendLocked(buf)
 }
 
 // Close unlocks and closes the file.
