@@ -184,3 +184,51 @@ func TestRunBatchCompletedBatchMissingAResultIsMaybeBilled(t *testing.T) {
 }
 
 var _ = syscall.ENOSPC
+
+// A run killed while an item's Result (a repair) has a request in flight
+// leaves the item's start in the journal: the resumed run, which sends
+// the repair again, counts the item in MaybePaidTwice.
+func TestRunBatchKilledDuringARepairCountsItPaidTwice(t *testing.T) {
+	var cnt counter
+	dead := new(atomic.Bool)
+	srv, _, clock := batchSetup(t, nil, ort.WithResponder(func(r ort.Request) ort.Reply {
+		if strings.HasPrefix(r.LastUserText(), "repair ") {
+			dead.Store(true) // the process is killed while the repair is answered
+		}
+		return cnt.responder(0.01)(r)
+	}))
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := bulk.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := jobs(2, "openai/gpt-4o-mini")
+	mode := func(c *openrouter.Client) bulk.BatchMode[job, string] {
+		m := textMode(c, clock)
+		m.Result = func(ctx context.Context, it job, ans *openrouter.ChatResponse) (string, error) {
+			if it.Text != in[1].Text {
+				return ans.Content(), nil
+			}
+			fixed, err := c.Chat(ctx, &openrouter.ChatRequest{Model: it.Model, MaxTokens: 10, Messages: []openrouter.Message{openrouter.UserMessage("repair " + it.Text)}})
+			if err != nil {
+				return "", err
+			}
+			return fixed.Content(), nil
+		}
+		return m
+	}
+	kc := srv.Client(openrouter.WithHTTPClient(&http.Client{Transport: deadTransport{dead}}), openrouter.WithRetry(1, 0, 0), openrouter.WithLimiter(nil))
+	if _, err := (bulk.Runner[job, string]{Key: jobKey, Journal: &dyingJournal{Journal: j, n: 1 << 30, dead: dead}}).RunBatch(context.Background(), in, mode(kc)); err != nil {
+		t.Fatal(err)
+	}
+	j = reopen(t, j, path)
+	c := srv.Client(openrouter.WithRetry(1, 0, 0), openrouter.WithLimiter(nil))
+	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), in, mode(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Done != 2 || cnt.get("repair "+in[1].Text) != 2 || srv.BatchStats().Submits != 1 || rep.MaybePaidTwice != 1 {
+		t.Fatalf("done %d, repairs answered %d, submits %d, maybe paid twice %d; want 2, 2, 1, and the repaired item counted",
+			rep.Done, cnt.get("repair "+in[1].Text), srv.BatchStats().Submits, rep.MaybePaidTwice)
+	}
+}

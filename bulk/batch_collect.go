@@ -120,6 +120,20 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 	var v R
 	resultErr, sent := false, 0
 	if err == nil {
+		// Result may send requests (repairs): journaled as started first,
+		// a run killed while they are in flight counts the item in the
+		// next run's MaybePaidTwice. Not journaled, it does not run: the
+		// batch stays open, to be collected again.
+		r.mu.Lock()
+		jerr := r.recordItemLocked(i, itemRecord{State: stateStarted, Batch: batchID})
+		if jerr != nil {
+			r.stopLocked(jerr)
+			r.finishLocked(i, NotAttempted, jerr)
+		}
+		r.mu.Unlock()
+		if jerr != nil {
+			return false, false
+		}
 		mctx, meter := openrouter.TrackCost(ctx)
 		v, err = br.m.Result(mctx, item, ans)
 		syncCost, resultErr, sent = meter.USD(), err != nil, meter.Requests()

@@ -77,7 +77,12 @@ func (r *runner[T, R]) recordItemLocked(i int, rec itemRecord) error {
 	}
 	r.recs[res.Key] = rec
 	raw, err := json.Marshal(rec)
-	if err == nil {
+	jj, lazy := r.b.Journal.(*JSONLJournal)
+	switch {
+	case err != nil:
+	case lazy && rec.State == stateStarted: // a count's hint: see recordUnsynced
+		err = jj.recordUnsynced(itemKeyPrefix+res.Key, raw)
+	default:
 		err = r.b.Journal.Record(itemKeyPrefix+res.Key, raw)
 	}
 	if err != nil {

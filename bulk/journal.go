@@ -163,15 +163,30 @@ func (j *JSONLJournal) Record(key string, result json.RawMessage) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.appendLocked(append(b, '\n'))
+	return j.appendLocked(append(b, '\n'), true)
 }
 
-// appendLocked writes whole records and syncs the file. A write that
-// fails part way (a full disk) is cut back, so that the next record is
-// not appended to a torn line (which would damage both, and the journal
-// would no longer load); when it cannot be, the journal refuses every
-// later record.
-func (j *JSONLJournal) appendLocked(buf []byte) error {
+// recordUnsynced appends one line, in one write, without syncing the
+// file: the line outlives the process at once (a kill), and the disk's
+// failure only until the next record is synced. A run records items'
+// starts this way: they count what may be paid twice, and guard nothing
+// from being bought again.
+func (j *JSONLJournal) recordUnsynced(key string, result json.RawMessage) error {
+	b, err := json.Marshal(journalLine{Key: key, Result: result, At: time.Now().UTC()})
+	if err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.appendLocked(append(b, '\n'), false)
+}
+
+// appendLocked writes whole records and, when sync is set, syncs the
+// file. A write that fails part way (a full disk) is cut back, so that
+// the next record is not appended to a torn line (which would damage
+// both, and the journal would no longer load); when it cannot be, the
+// journal refuses every later record.
+func (j *JSONLJournal) appendLocked(buf []byte, sync bool) error {
 	if j.broken != nil {
 		return j.broken
 	}
@@ -185,6 +200,9 @@ func (j *JSONLJournal) appendLocked(buf []byte) error {
 		return err
 	}
 	j.size += int64(n)
+	if !sync {
+		return nil
+	}
 	return j.f.Sync()
 }
 
@@ -203,7 +221,7 @@ func (j *JSONLJournal) recordAll(keys []string, results []json.RawMessage) error
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.appendLocked(buf)
+	return j.appendLocked(buf, true)
 }
 
 // Close unlocks and closes the file.
