@@ -157,6 +157,11 @@ func (b Runner[T, R]) RunBatch(ctx context.Context, items []T, m BatchMode[T, R]
 			return m.Result(ctx, item, ans)
 		}
 	}
+	release, err := claimJournal(b.Journal)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	r := &runner[T, R]{b: b, rep: &Report[T, R]{Results: make([]Result[T, R], len(items))}, billed: make([]billedState, len(items))}
 	r.setDefaults()
 	r.start = r.b.now()

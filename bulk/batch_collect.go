@@ -254,7 +254,7 @@ func (br *batchRun[T, R]) subRun(ctx context.Context, idx []int, syncPath bool, 
 		Workers: r.b.Workers, Limiter: r.b.Limiter, Journal: r.b.Journal, RetryFor: r.b.RetryFor,
 		RequeueMaybeBilled: r.b.RequeueMaybeBilled, DrainFor: r.b.DrainFor, ProgressEvery: r.b.ProgressEvery,
 		Key:   func(i int) string { return r.rep.Results[i].Key },
-		sleep: r.b.sleep, now: r.b.now,
+		sleep: r.b.sleep, now: r.b.now, nested: true,
 	}
 	if r.b.Recover != nil && syncPath {
 		sub.Recover = func(ctx context.Context, i int, f InFlight) (R, bool, error) {

@@ -43,14 +43,15 @@ var ErrJournalInUse = errors.New("bulk: journal in use")
 // when the file is opened, so records appended later, before or after
 // Load, are whole lines.
 type JSONLJournal struct {
-	mu     sync.Mutex
-	f      *os.File
-	path   string
-	key    string // the entry in openJournals
-	closed bool
-	damage error // a damaged line before the end, found at open: Load returns it
-	size   int64 // the length of the whole records: a failed write is cut back to it
-	broken error // a failed write that could not be cut back: every later record fails
+	mu      sync.Mutex
+	f       *os.File
+	path    string
+	key     string // the entry in openJournals
+	closed  bool
+	damage  error // a damaged line before the end, found at open: Load returns it
+	size    int64 // the length of the whole records: a failed write is cut back to it
+	broken  error // a failed write that could not be cut back: every later record fails
+	running bool  // a run has it (claimJournal)
 	// write appends to the file (a seam for tests: a disk that fills up).
 	write func([]byte) (int, error)
 }
@@ -236,4 +237,27 @@ func (j *JSONLJournal) Close() error {
 	delete(openJournals, j.key)
 	openMu.Unlock()
 	return j.f.Close() // closing the file releases its lock
+}
+
+// claimJournal gives a run the journal j for its length, when j is a
+// *JSONLJournal: a second run on it while the first lasts (two Run or
+// RunBatch calls sharing it, in goroutines) would run the same items and
+// pay for them twice, so it is refused with ErrJournalInUse. Call the
+// returned function at the end of the run.
+func claimJournal(j Journal) (release func(), err error) {
+	jj, ok := j.(*JSONLJournal)
+	if !ok {
+		return func() {}, nil
+	}
+	jj.mu.Lock()
+	defer jj.mu.Unlock()
+	if jj.running {
+		return nil, fmt.Errorf("%w: %s: another run is using it", ErrJournalInUse, jj.path)
+	}
+	jj.running = true
+	return func() {
+		jj.mu.Lock()
+		jj.running = false
+		jj.mu.Unlock()
+	}, nil
 }
