@@ -26,7 +26,8 @@ type Journal interface {
 }
 
 // ErrJournalInUse is returned by OpenJournal when another JSONLJournal,
-// in this process or another, has the file open.
+// in this process or another, has the file open; and by Run and RunBatch
+// given a JSONLJournal that another run is using.
 var ErrJournalInUse = errors.New("bulk: journal in use")
 
 // JSONLJournal is a Journal in a JSON-lines file: one line per item done,
@@ -38,6 +39,8 @@ var ErrJournalInUse = errors.New("bulk: journal in use")
 // another, fails with ErrJournalInUse instead of interleaving its records.
 // On other systems only a second opener in the same process is refused
 // (other processes are not locked out: do not share a journal file there).
+// One run at a time uses it: a Run or RunBatch given it while another run
+// has it fails with ErrJournalInUse.
 //
 // A torn last line (from a crash in the middle of a write) is cut off
 // when the file is opened, so records appended later, before or after
