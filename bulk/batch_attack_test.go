@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
@@ -230,5 +231,27 @@ func TestRunBatchKilledDuringARepairCountsItPaidTwice(t *testing.T) {
 	if rep.Done != 2 || cnt.get("repair "+in[1].Text) != 2 || srv.BatchStats().Submits != 1 || rep.MaybePaidTwice != 1 {
 		t.Fatalf("done %d, repairs answered %d, submits %d, maybe paid twice %d; want 2, 2, 1, and the repaired item counted",
 			rep.Done, cnt.get("repair "+in[1].Text), srv.BatchStats().Submits, rep.MaybePaidTwice)
+	}
+}
+
+// A lost submission is found on a server whose clock is days behind the
+// client's: it is proven by its results, and collected, never submitted
+// again (the resubmission window, by the client's clock, has passed).
+func TestRunBatchLostSubmitFoundOnAServerDaysBehind(t *testing.T) {
+	for _, behind := range []time.Duration{3 * time.Hour, 2 * 24 * time.Hour, 10 * 24 * time.Hour} {
+		t.Run(behind.String(), func(t *testing.T) {
+			var cnt counter
+			clock := ort.NewClock(time.Now().UTC().Add(-behind).Truncate(time.Second))
+			srv, c := setup(t, []ort.Option{ort.WithClock(clock.Now), ort.WithResponder(cnt.responder(0.01))})
+			srv.LoseBatchSubmits(1)
+			m := bulk.WithBatchClock(textMode(c, clock), func() time.Time { return time.Now().Add(time.Hour) })
+			rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: openJournal(t)}.RunBatch(context.Background(), jobs(3, ""), m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Done != 3 || srv.BatchStats().Submits != 1 {
+				t.Fatalf("done %d, submits %d: %v; want the lost submission found and collected", rep.Done, srv.BatchStats().Submits, rep.Results[0].Err)
+			}
+		})
 	}
 }
