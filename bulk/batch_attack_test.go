@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -253,5 +254,48 @@ func TestRunBatchLostSubmitFoundOnAServerDaysBehind(t *testing.T) {
 				t.Fatalf("done %d, submits %d: %v; want the lost submission found and collected", rep.Done, srv.BatchStats().Submits, rep.Results[0].Err)
 			}
 		})
+	}
+}
+
+// What a job's Reports say it cost adds up to what the server billed:
+// a lost submission, a repair sent sync, a retried batch result, items
+// run sync, and a second run that only reads the journal.
+func TestRunBatchReportCostMatchesTheServersBill(t *testing.T) {
+	var cnt counter
+	srv, c, clock := batchSetup(t, &cnt)
+	srv.LoseBatchSubmits(1)
+	in := jobs(6, "openai/gpt-4o-mini")
+	in = append(in, job{Text: "sync 1", Model: "openai/gpt-4o-mini", Image: true})
+	srv.FailBatchRequest(in[2].Text+"#t", ort.BatchFailure{Status: 503, Message: "overloaded"})
+	m := textMode(c, clock)
+	m.ChunkSize = 3
+	m.Result = func(ctx context.Context, it job, ans *openrouter.ChatResponse) (string, error) {
+		if it.Text != in[4].Text {
+			return ans.Content(), nil
+		}
+		fixed, err := c.Chat(ctx, &openrouter.ChatRequest{Model: it.Model, MaxTokens: 10, Messages: []openrouter.Message{openrouter.UserMessage("repair " + it.Text)}})
+		if err != nil {
+			return "", err
+		}
+		return fixed.Content(), nil
+	}
+	j := openJournal(t)
+	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), in, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr, err := openrouter.NewClient(srv.ManagementKey, openrouter.WithBaseURL(srv.URL)).Credits(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Done != 7 || math.Abs(rep.Cost-cr.TotalUsage) > 1e-9 || math.Abs(rep.JobCost-cr.TotalUsage) > 1e-9 || math.Abs(rep.BatchCost+rep.SyncCost-rep.Cost) > 1e-9 {
+		t.Fatalf("done %d, cost %v (batch %v, sync %v), job cost %v; the server billed %v", rep.Done, rep.Cost, rep.BatchCost, rep.SyncCost, rep.JobCost, cr.TotalUsage)
+	}
+	again, err := bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), in, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Cost != 0 || math.Abs(again.JobCost-cr.TotalUsage) > 1e-9 {
+		t.Fatalf("a run that only reads the journal: cost %v, job cost %v; want 0 and %v", again.Cost, again.JobCost, cr.TotalUsage)
 	}
 }
