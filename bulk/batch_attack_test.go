@@ -299,3 +299,41 @@ func TestRunBatchReportCostMatchesTheServersBill(t *testing.T) {
 		t.Fatalf("a run that only reads the journal: cost %v, job cost %v; want 0 and %v", again.Cost, again.JobCost, cr.TotalUsage)
 	}
 }
+
+// A repair that the client sent again after a cut connection may have
+// been paid twice: the item counts in MaybePaidTwice, as on the sync path.
+func TestRunBatchRepairResentAfterACutCountsPaidTwice(t *testing.T) {
+	var cuts atomic.Int32
+	clock := ort.NewClock(time.Now().UTC().Truncate(time.Second))
+	srv, c := setup(t, []ort.Option{ort.WithClock(clock.Now), ort.WithResponder(func(r ort.Request) ort.Reply {
+		if strings.HasPrefix(r.LastUserText(), "repair ") && cuts.Add(1) == 1 {
+			return ort.Reply{Disconnect: true}
+		}
+		return r.DefaultReply()
+	})})
+	in := jobs(2, "openai/gpt-4o-mini")
+	m := textMode(c, clock)
+	var cut int
+	m.Result = func(ctx context.Context, it job, ans *openrouter.ChatResponse) (string, error) {
+		if it.Text != in[1].Text {
+			return ans.Content(), nil
+		}
+		fixed, err := c.Chat(ctx, &openrouter.ChatRequest{Model: it.Model, MaxTokens: 10, Messages: []openrouter.Message{openrouter.UserMessage("repair " + it.Text)}})
+		if err != nil {
+			return "", err
+		}
+		cut = fixed.MaybeBilled
+		return fixed.Content(), nil
+	}
+	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: openJournal(t)}.RunBatch(context.Background(), in, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("repair sent %d times, its answer says %d may have been billed; done %d, maybe paid twice %d, submits %d", cuts.Load(), cut, rep.Done, rep.MaybePaidTwice, srv.BatchStats().Submits)
+	if cut == 0 {
+		t.Skip("the client did not send the repair again after the cut (it needs CallResendAfterCut for that)")
+	}
+	if rep.Done != 2 || rep.MaybePaidTwice != 1 {
+		t.Fatalf("maybe paid twice %d; want the item whose repair was resent after a cut", rep.MaybePaidTwice)
+	}
+}

@@ -118,7 +118,7 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 	// billed too), and that of the requests Result sent.
 	cost, syncCost := res.Cost(), 0.0
 	var v R
-	resultErr, sent := false, 0
+	resultErr, sent, cut := false, 0, 0
 	if err == nil {
 		// Result may send requests (repairs): journaled as started first,
 		// a run killed while they are in flight counts the item in the
@@ -136,7 +136,7 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 		}
 		mctx, meter := openrouter.TrackCost(ctx)
 		v, err = br.m.Result(mctx, item, ans)
-		syncCost, resultErr, sent = meter.USD(), err != nil, meter.Requests()
+		syncCost, resultErr, sent, cut = meter.USD(), err != nil, meter.Requests(), meter.MaybeBilled()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -152,7 +152,9 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 	var ae *openrouter.APIError
 	switch {
 	case err == nil:
-		if r.billed[i] == billedOnce { // in flight when a run died, before it went in this batch
+		// In flight when a run died, before it went in this batch (or its
+		// Result ran); or a request of its Result sent again after a cut.
+		if r.billed[i] == billedOnce || cut > 0 && r.billed[i] != billedCounted {
 			r.billed[i] = billedCounted
 			r.rep.MaybePaidTwice++
 		}
