@@ -337,3 +337,26 @@ func TestRunBatchRepairResentAfterACutCountsPaidTwice(t *testing.T) {
 		t.Fatalf("maybe paid twice %d; want the item whose repair was resent after a cut", rep.MaybePaidTwice)
 	}
 }
+
+// An expired batch whose request counts are proven wrong (fewer finished
+// requests than results given) cannot say which of its requests ran: an
+// item without a result may have been paid for, and is not run again
+// unasked.
+func TestRunBatchLyingCountsLeaveItemsMaybeBilled(t *testing.T) {
+	var cnt counter
+	srv, _, clock := batchSetup(t, &cnt)
+	srv.ExpireBatches(1)
+	c := hostileFront(t, srv, func(path string, obj map[string]any) {
+		if obj["object"] == "batch" && obj["status"] == "expired" {
+			obj["request_counts"] = map[string]any{"total": 4, "completed": 0, "failed": 0}
+		}
+	})
+	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: openJournal(t)}.RunBatch(context.Background(), jobs(4, ""), textMode(c, clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, rep, 4)
+	if rep.Done != 2 || rep.Failed != 2 || rep.MaybeBilled != 2 {
+		t.Fatalf("done %d, failed %d, maybe billed %d; want the 2 items without a result Failed, maybe billed: %v", rep.Done, rep.Failed, rep.MaybeBilled, rep.Remaining())
+	}
+}

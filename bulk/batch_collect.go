@@ -62,8 +62,17 @@ func (br *batchRun[T, R]) collect(ctx context.Context, ch *chunk) (retry []int) 
 	}
 	// Requests finished without a result to read: any item without one may
 	// be among them, and paid for. A completed batch ran every request,
-	// whatever its counts say.
+	// whatever its counts say; counts below the results given are wrong,
+	// and say nothing of the requests without one.
 	unread := b.RequestCounts.Completed + b.RequestCounts.Failed - len(results)
+	if unread < 0 {
+		unread = 0
+		for _, id := range ch.cids {
+			if results[id] == nil {
+				unread++ // each may have run
+			}
+		}
+	}
 	journaled := true // every item's outcome that must outlive this run is in the journal
 	for k, i := range ch.items {
 		res := results[ch.cids[k]]
