@@ -3,6 +3,8 @@ package openrouter
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -34,17 +36,33 @@ func (r *BatchResult) Cost() float64 {
 const BatchEmbeddings = "/v1/embeddings"
 
 // embeddingBatchID is the custom ID of the batch request that carries
-// inputs [from, to) of an EmbeddingRequest: results map back to inputs
-// by it.
-func embeddingBatchID(from, to int) string { return fmt.Sprintf("emb-%d-%d", from, to) }
+// inputs [from, to) of an EmbeddingRequest whose digest is sum: results
+// map back to inputs by it, and a batch of other inputs (another job's,
+// of the same model and size) does not carry the same custom IDs.
+func embeddingBatchID(from, to int, sum string) string {
+	return fmt.Sprintf("emb-%d-%d-%s", from, to, sum)
+}
+
+// embeddingDigest is a digest of what an embeddings batch's answers
+// depend on: the model, the inputs and the options sent.
+func embeddingDigest(req *EmbeddingRequest) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	_ = enc.Encode([]any{req.Model, req.Input, req.Tokens, req.Dimensions, req.EncodingFormat, req.User})
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
 
 // parseEmbeddingBatchID reads an embeddingBatchID back, checked against
-// the n inputs of the request.
-func parseEmbeddingBatchID(id string, n int) (from, to int, ok bool) {
-	a, b, found := strings.Cut(strings.TrimPrefix(id, "emb-"), "-")
-	from, err1 := strconv.Atoi(a)
-	to, err2 := strconv.Atoi(b)
-	if !strings.HasPrefix(id, "emb-") || !found || err1 != nil || err2 != nil || from < 0 || to <= from || to > n {
+// the n inputs of the request and its digest sum. An ID without a digest
+// (a batch submitted by an earlier version) is read too.
+func parseEmbeddingBatchID(id string, n int, sum string) (from, to int, ok bool) {
+	parts := strings.SplitN(strings.TrimPrefix(id, "emb-"), "-", 3)
+	if !strings.HasPrefix(id, "emb-") || len(parts) < 2 || len(parts) == 3 && parts[2] != sum {
+		return 0, 0, false
+	}
+	from, err1 := strconv.Atoi(parts[0])
+	to, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil || from < 0 || to <= from || to > n {
 		return 0, 0, false
 	}
 	return from, to, true
@@ -60,8 +78,11 @@ func parseEmbeddingBatchID(id string, n int) (from, to int, ok bool) {
 // The Batch API takes neither InputType nor Provider on an embedding
 // request: they are refused ([ErrInvalidRequest]); send such a request
 // with Embed. A submission is never sent twice blindly; a lost answer is
-// settled as SubmitBatch settles it (a *[BatchSubmitError] when the batch
-// cannot be found).
+// settled as SubmitBatch settles it: a batch found is returned only when
+// proven the submission's (finished, with results under this request's
+// custom IDs, which carry a digest of its model, inputs and options);
+// otherwise a *[BatchSubmitError] lists the candidates, whose results
+// EmbeddingBatchResults reads only if they are this request's.
 func (c *Client) SubmitEmbeddingBatch(ctx context.Context, req *EmbeddingRequest, opts ...CallOption) (*Batch, error) {
 	body, marker, err := c.encodeEmbeddingBatch(req)
 	if err != nil {
@@ -82,13 +103,27 @@ func (c *Client) SubmitEmbeddingBatch(ctx context.Context, req *EmbeddingRequest
 	if ctx.Err() != nil {
 		return nil, &BatchSubmitError{Marker: marker, Err: err}
 	}
-	found, lerr := c.FindBatch(ctx, marker, opts...)
-	if lerr == nil && len(found) == 1 {
-		return &found[0], nil
+	// Adopted only when proven: finished, with results under this
+	// request's custom IDs (which carry its digest).
+	ids := &BatchRequest{}
+	sum := embeddingDigest(req)
+	for _, p := range req.batches() {
+		ids.Requests = append(ids.Requests, BatchItem{CustomID: embeddingBatchID(p[0], p[1], sum)})
 	}
+	found, lerr := c.FindBatch(ctx, marker, opts...)
 	se := &BatchSubmitError{Marker: marker, Err: err, LookupErr: lerr}
-	for _, f := range found {
+	var proven *Batch
+	for i, f := range found {
+		switch ours, known := c.batchHolds(ctx, &f, ids, opts); {
+		case known && !ours:
+			continue // another batch of the same shape
+		case known && proven == nil:
+			proven = &found[i]
+		}
 		se.Candidates = append(se.Candidates, f.ID)
+	}
+	if lerr == nil && proven != nil && len(se.Candidates) == 1 {
+		return proven, nil
 	}
 	return nil, se
 }
@@ -112,7 +147,7 @@ func (c *Client) encodeEmbeddingBatch(req *EmbeddingRequest) ([]byte, BatchMarke
 	if req.InputType != "" || req.Provider != nil {
 		return nil, BatchMarker{}, invalid("the Batch API takes no input_type and no provider preferences on an embedding request; send it with Embed")
 	}
-	parts := req.batches()
+	parts, sum := req.batches(), embeddingDigest(req)
 	m, err := c.batchMarker(&BatchRequest{Model: req.Model, Requests: make([]BatchItem, len(parts))})
 	if err != nil {
 		return nil, m, err
@@ -135,7 +170,7 @@ func (c *Client) encodeEmbeddingBatch(req *EmbeddingRequest) ([]byte, BatchMarke
 			b.WriteByte(',')
 		}
 		b.WriteString(`{"custom_id":`)
-		writeJSONValue(&b, embeddingBatchID(p[0], p[1]))
+		writeJSONValue(&b, embeddingBatchID(p[0], p[1], sum))
 		b.WriteString(`,"body":`)
 		writeJSONValue(&b, body)
 		b.WriteByte('}')
@@ -156,7 +191,7 @@ func (c *Client) EmbeddingBatchResults(ctx context.Context, id string, req *Embe
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	n := max(len(req.Input), len(req.Tokens))
+	n, sum := max(len(req.Input), len(req.Tokens)), embeddingDigest(req)
 	res := &Embeddings{Vectors: make([][]float32, n)}
 	var firstErr error
 	keep := func(err error) {
@@ -169,7 +204,7 @@ func (c *Client) EmbeddingBatchResults(ctx context.Context, id string, req *Embe
 			keep(err)
 			break
 		}
-		ans, vecs, err := r.embeddings(req, n)
+		ans, vecs, err := r.embeddings(req, n, sum)
 		res.add(ans)
 		if ans == nil { // not an embeddings answer, but what it cost was billed
 			res.Usage.Cost += r.Cost()
@@ -178,7 +213,7 @@ func (c *Client) EmbeddingBatchResults(ctx context.Context, id string, req *Embe
 			keep(fmt.Errorf("batch request %s: %w", r.CustomID, err))
 			continue
 		}
-		from, _, _ := parseEmbeddingBatchID(r.CustomID, n)
+		from, _, _ := parseEmbeddingBatchID(r.CustomID, n, sum)
 		copy(res.Vectors[from:], vecs)
 	}
 	if firstErr == nil {
@@ -201,8 +236,8 @@ func (c *Client) EmbeddingBatchResults(ctx context.Context, id string, req *Embe
 // embeddings decodes an embeddings batch result: its answer (nil when it
 // has none: an error result) and the vectors of the inputs its custom ID
 // names.
-func (r *BatchResult) embeddings(req *EmbeddingRequest, n int) (*embeddingAnswer, [][]float32, error) {
-	from, to, ok := parseEmbeddingBatchID(r.CustomID, n)
+func (r *BatchResult) embeddings(req *EmbeddingRequest, n int, sum string) (*embeddingAnswer, [][]float32, error) {
+	from, to, ok := parseEmbeddingBatchID(r.CustomID, n, sum)
 	if !ok {
 		return nil, nil, malformed(req.Model, "custom ID %q names no inputs of this request (%d inputs)", r.CustomID, n)
 	}

@@ -157,6 +157,11 @@ func (b Runner[T, R]) RunBatch(ctx context.Context, items []T, m BatchMode[T, R]
 			return m.Result(ctx, item, ans)
 		}
 	}
+	release, err := claimJournal(b.Journal)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	r := &runner[T, R]{b: b, rep: &Report[T, R]{Results: make([]Result[T, R], len(items))}, billed: make([]billedState, len(items))}
 	r.setDefaults()
 	r.start = r.b.now()
@@ -175,11 +180,13 @@ func (b Runner[T, R]) RunBatch(ctx context.Context, items []T, m BatchMode[T, R]
 	br := &batchRun[T, R]{r: r, m: m, byKey: byKey, reqs: make([]*openrouter.ChatRequest, len(items)),
 		owned: map[string]bool{}, answers: map[int]*openrouter.ChatResponse{}}
 	// What a batch of an earlier run holds, or an answer it kept, is paid
-	// for already: the bill leaves it out.
+	// for already: the bill leaves it out. A submission without a batch ID
+	// may not have been stored, and its items bought in this run: they
+	// are counted.
 	r.paid = make([]bool, len(items))
 	for _, rec := range records {
 		for _, k := range rec.keys() {
-			if i, ok := byKey[k]; ok && !rec.Closed {
+			if i, ok := byKey[k]; ok && !rec.Closed && rec.ID != "" {
 				r.paid[i] = true
 			}
 		}

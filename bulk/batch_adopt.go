@@ -11,9 +11,11 @@ import (
 
 // lookupSlack is how far before a marker's NotBefore a lookup lists
 // batches: the listing filters by the server's clock, and a batch is
-// proven ours by its results, not by when it was created, so a client
-// clock a day ahead of the server's still finds it.
-const lookupSlack = 24 * time.Hour
+// proven ours by its results, not by when it was created, so a server
+// clock days behind the client's still has it found. It is the results'
+// retention window (30 days): a batch older than that by the server's
+// clock has no results left to prove anything.
+const lookupSlack = 30 * 24 * time.Hour
 
 // adopt settles a recorded submission without a batch ID. It lists the
 // batches that may be it (same model and request count, none the journal

@@ -61,29 +61,50 @@ func (br *batchRun[T, R]) collect(ctx context.Context, ch *chunk) (retry []int) 
 		return nil
 	}
 	// Requests finished without a result to read: any item without one may
-	// be among them, and paid for.
+	// be among them, and paid for. A completed batch ran every request,
+	// whatever its counts say; counts below the results given are wrong,
+	// and say nothing of the requests without one.
 	unread := b.RequestCounts.Completed + b.RequestCounts.Failed - len(results)
+	if unread < 0 {
+		unread = 0
+		for _, id := range ch.cids {
+			if results[id] == nil {
+				unread++ // each may have run
+			}
+		}
+	}
+	journaled := true // every item's outcome that must outlive this run is in the journal
 	for k, i := range ch.items {
 		res := results[ch.cids[k]]
 		switch {
 		case res != nil:
-			if br.settle(ctx, i, b.ID, res) {
+			again, ok := br.settle(ctx, i, b.ID, res)
+			if again {
 				retry = append(retry, i)
 			}
-		case b.Err() != nil && unread > 0:
-			err := fmt.Errorf("%w: bulk: %w; %d of its finished requests have no result to read, and this item may be one: look in batch %s before running it again",
-				openrouter.ErrMaybeBilled, b.Err(), unread, b.ID)
+			journaled = journaled && ok
+		case b.Err() == nil || unread > 0:
+			why := fmt.Errorf("%w: batch %s %s without a result for this item", openrouter.ErrServer, b.ID, b.Status)
+			if b.Err() != nil {
+				why = fmt.Errorf("%w; %d of its finished requests have no result to read", b.Err(), unread)
+			}
+			err := fmt.Errorf("%w: bulk: %w, and this item may have been run: look in batch %s before running it again",
+				openrouter.ErrMaybeBilled, why, b.ID)
 			r.mu.Lock()
 			if jerr := r.recordItemLocked(i, itemRecord{State: stateUnread, Batch: b.ID}); jerr != nil {
 				r.stopLocked(jerr)
+				journaled = false
 			}
 			r.finishLocked(i, Failed, err)
 			r.mu.Unlock()
-		case b.Err() != nil:
-			r.finish(i, NotAttempted, fmt.Errorf("bulk: not done: %w", b.Err()))
 		default:
-			r.finish(i, Failed, fmt.Errorf("%w: batch %s %s without a result for this item", openrouter.ErrServer, b.ID, b.Status))
+			r.finish(i, NotAttempted, fmt.Errorf("bulk: not done: %w", b.Err()))
 		}
+	}
+	if !journaled {
+		// Left open: the next run collects the batch again, rather than
+		// buying again what the journal could not keep.
+		return retry
 	}
 	ch.rec.Closed = true
 	if err := br.record(ch.rec); err != nil {
@@ -94,9 +115,11 @@ func (br *batchRun[T, R]) collect(ctx context.Context, ch *chunk) (retry []int) 
 
 // settle records one item's batch result; it reports whether to run the
 // item again: its result failed with an error that may pass, or its
-// Result did (then its answer is kept in br.answers, and journaled, so
-// that only Result is tried again).
-func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res *openrouter.BatchResult) (again bool) {
+// Result did with an error that may pass or stops the run (then its
+// answer is kept in br.answers, and journaled, so that only Result is
+// tried again). journaled is false when what the journal had to keep of
+// the item could not be written.
+func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res *openrouter.BatchResult) (again, journaled bool) {
 	r := br.r
 	item := r.rep.Results[i].Item
 	ans, err := res.Chat()
@@ -104,11 +127,25 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 	// billed too), and that of the requests Result sent.
 	cost, syncCost := res.Cost(), 0.0
 	var v R
-	resultErr, sent := false, 0
+	resultErr, sent, cut := false, 0, 0
 	if err == nil {
+		// Result may send requests (repairs): journaled as started first,
+		// a run killed while they are in flight counts the item in the
+		// next run's MaybePaidTwice. Not journaled, it does not run: the
+		// batch stays open, to be collected again.
+		r.mu.Lock()
+		jerr := r.recordItemLocked(i, itemRecord{State: stateStarted, Batch: batchID})
+		if jerr != nil {
+			r.stopLocked(jerr)
+			r.finishLocked(i, NotAttempted, jerr)
+		}
+		r.mu.Unlock()
+		if jerr != nil {
+			return false, false
+		}
 		mctx, meter := openrouter.TrackCost(ctx)
 		v, err = br.m.Result(mctx, item, ans)
-		syncCost, resultErr, sent = meter.USD(), err != nil, meter.Requests()
+		syncCost, resultErr, sent, cut = meter.USD(), err != nil, meter.Requests(), meter.MaybeBilled()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -124,29 +161,37 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 	var ae *openrouter.APIError
 	switch {
 	case err == nil:
-		if r.billed[i] == billedOnce { // in flight when a run died, before it went in this batch
+		// In flight when a run died, before it went in this batch (or its
+		// Result ran); or a request of its Result sent again after a cut.
+		if r.billed[i] == billedOnce || cut > 0 && r.billed[i] != billedCounted {
 			r.billed[i] = billedCounted
 			r.rep.MaybePaidTwice++
 		}
-		r.finishRecordedLocked(i, v)
+		return false, r.finishRecordedLocked(i, v)
+	case resultErr && (passes(err) || stops(err)):
+		// The answer is paid for: keep it, and try its Result again (in a
+		// later run when err stops this one: a 402 of a repair, say).
+		if stops(err) {
+			r.stopLocked(err)
+		}
+		br.answers[i] = ans
+		journaled = true
+		if jerr := r.recordItemLocked(i, itemRecord{State: stateAnswer, Batch: batchID, Answer: res.Response.Body}); jerr != nil {
+			r.stopLocked(jerr)
+			journaled = false
+		}
+		out.Err = err
+		return true, journaled
 	case stops(err): // a 402, say: the next items would fail the same way
 		r.stopLocked(err)
 		r.finishLocked(i, NotAttempted, err)
-	case resultErr && passes(err):
-		// The answer is paid for: keep it, and try its Result again.
-		br.answers[i] = ans
-		if jerr := r.recordItemLocked(i, itemRecord{State: stateAnswer, Batch: batchID, Answer: res.Response.Body}); jerr != nil {
-			r.stopLocked(jerr)
-		}
-		out.Err = err
-		return true
 	case !resultErr && errors.As(err, &ae) && ae.Retryable():
 		out.Err = err
-		return true
+		return true, true
 	default:
 		r.finishLocked(i, Failed, err)
 	}
-	return false
+	return false, true
 }
 
 // resumeAnswers returns the items whose batch answer an earlier run
@@ -220,7 +265,7 @@ func (br *batchRun[T, R]) subRun(ctx context.Context, idx []int, syncPath bool, 
 		Workers: r.b.Workers, Limiter: r.b.Limiter, Journal: r.b.Journal, RetryFor: r.b.RetryFor,
 		RequeueMaybeBilled: r.b.RequeueMaybeBilled, DrainFor: r.b.DrainFor, ProgressEvery: r.b.ProgressEvery,
 		Key:   func(i int) string { return r.rep.Results[i].Key },
-		sleep: r.b.sleep, now: r.b.now,
+		sleep: r.b.sleep, now: r.b.now, nested: true,
 	}
 	if r.b.Recover != nil && syncPath {
 		sub.Recover = func(ctx context.Context, i int, f InFlight) (R, bool, error) {

@@ -81,8 +81,9 @@ type Runner[T, R any] struct {
 	// again, and counts in Report.MaybePaidTwice.
 	Recover func(ctx context.Context, item T, f InFlight) (v R, ok bool, err error)
 
-	sleep func(context.Context, time.Duration) error // tests: the wait between passes
-	now   func() time.Time                           // tests: the clock of Elapsed and Progress
+	sleep  func(context.Context, time.Duration) error // tests: the wait between passes
+	now    func() time.Time                           // tests: the clock of Elapsed and Progress
+	nested bool                                       // a part of a RunBatch: its journal is claimed already
 }
 
 // billedState says whether an item's attempt failed with an error saying
@@ -128,6 +129,13 @@ func passes(err error) bool {
 func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Context, item T) (R, error)) (*Report[T, R], error) {
 	if fn == nil || ctx == nil {
 		return nil, fmt.Errorf("%w: bulk.Runner.Run needs a context and a function", openrouter.ErrInvalidRequest)
+	}
+	if !b.nested {
+		release, err := claimJournal(b.Journal)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 	}
 	r := &runner[T, R]{b: b, fn: fn, rep: &Report[T, R]{Results: make([]Result[T, R], len(items))}, billed: make([]billedState, len(items))}
 	r.setDefaults()

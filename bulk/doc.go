@@ -42,7 +42,8 @@
 // may not start with:
 //
 //   - "#batch:item:KEY", an item's state: {"state": "started"} before its
-//     first request is sent (sync), "tried" when it was answered with an
+//     first request is sent (sync), or before Result runs on its batch
+//     answer (with "batch"), "tried" when it was answered with an
 //     error, "answer" with the batch answer ("answer", "batch") whose
 //     repair is to be tried again, "unread" when its batch ("batch")
 //     finished requests whose results cannot be read, "done" after its

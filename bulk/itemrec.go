@@ -77,7 +77,12 @@ func (r *runner[T, R]) recordItemLocked(i int, rec itemRecord) error {
 	}
 	r.recs[res.Key] = rec
 	raw, err := json.Marshal(rec)
-	if err == nil {
+	jj, lazy := r.b.Journal.(*JSONLJournal)
+	switch {
+	case err != nil:
+	case lazy && rec.State == stateStarted: // a count's hint: see recordUnsynced
+		err = jj.recordUnsynced(itemKeyPrefix+res.Key, raw)
+	default:
 		err = r.b.Journal.Record(itemKeyPrefix+res.Key, raw)
 	}
 	if err != nil {
@@ -99,26 +104,28 @@ type InFlight struct {
 // finishRecordedLocked journals item i's value, when there is a
 // journal, and ends the item Done. A value that cannot be recorded would
 // be paid for again by the next run: the item ends Failed, with its value
-// in the Report and an error naming it, and the run stops.
-func (r *runner[T, R]) finishRecordedLocked(i int, v R) {
+// in the Report and an error naming it, and the run stops. It reports
+// whether the value is journaled (true without a journal).
+func (r *runner[T, R]) finishRecordedLocked(i int, v R) bool {
 	res := &r.rep.Results[i]
 	res.Value = v
 	if r.b.Journal == nil {
 		r.finishLocked(i, Done, nil)
-		return
+		return true
 	}
 	raw, err := json.Marshal(v)
 	if err == nil {
 		err = r.recordDoneLocked(i, raw)
 	}
 	if err != nil {
-		err = fmt.Errorf("%w: bulk: item %q is paid for and its value is in the Report, but recording it in the journal failed (%w): a run with this journal would pay for it again",
+		err = fmt.Errorf("%w: bulk: item %q is paid for and its value is in the Report, but recording it in the journal failed (%w): a run with this journal may pay for it again",
 			ErrNotJournaled, res.Key, err)
 		r.stopLocked(err)
 		r.finishLocked(i, Failed, err)
-		return
+		return false
 	}
 	r.finishLocked(i, Done, nil)
+	return true
 }
 
 // recordDoneLocked journals item i's result and its "done" state with

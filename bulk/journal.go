@@ -26,7 +26,8 @@ type Journal interface {
 }
 
 // ErrJournalInUse is returned by OpenJournal when another JSONLJournal,
-// in this process or another, has the file open.
+// in this process or another, has the file open; and by Run and RunBatch
+// given a JSONLJournal that another run is using.
 var ErrJournalInUse = errors.New("bulk: journal in use")
 
 // JSONLJournal is a Journal in a JSON-lines file: one line per item done,
@@ -38,17 +39,24 @@ var ErrJournalInUse = errors.New("bulk: journal in use")
 // another, fails with ErrJournalInUse instead of interleaving its records.
 // On other systems only a second opener in the same process is refused
 // (other processes are not locked out: do not share a journal file there).
+// One run at a time uses it: a Run or RunBatch given it while another run
+// has it fails with ErrJournalInUse.
 //
 // A torn last line (from a crash in the middle of a write) is cut off
 // when the file is opened, so records appended later, before or after
 // Load, are whole lines.
 type JSONLJournal struct {
-	mu     sync.Mutex
-	f      *os.File
-	path   string
-	key    string // the entry in openJournals
-	closed bool
-	damage error // a damaged line before the end, found at open: Load returns it
+	mu      sync.Mutex
+	f       *os.File
+	path    string
+	key     string // the entry in openJournals
+	closed  bool
+	damage  error // a damaged line before the end, found at open: Load returns it
+	size    int64 // the length of the whole records: a failed write is cut back to it
+	broken  error // a failed write that could not be cut back: every later record fails
+	running bool  // a run has it (claimJournal)
+	// write appends to the file (a seam for tests: a disk that fills up).
+	write func([]byte) (int, error)
 }
 
 type journalLine struct {
@@ -87,13 +95,18 @@ func OpenJournal(path string) (*JSONLJournal, error) {
 		return nil, fmt.Errorf("%w: %s is locked by another process (%v)", ErrJournalInUse, path, err)
 	}
 	j := &JSONLJournal{f: f, path: path, key: abs}
+	j.write = f.Write
 	_, good, damage, err := j.scan()
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
 	j.damage = damage
+	if st, serr := f.Stat(); serr == nil {
+		j.size = st.Size()
+	}
 	if damage == nil {
+		j.size = good
 		if err := f.Truncate(good); err != nil { // the torn last line, if any
 			f.Close()
 			return nil, fmt.Errorf("bulk: cutting the torn last line of %s: %w", path, err)
@@ -154,8 +167,45 @@ func (j *JSONLJournal) Record(key string, result json.RawMessage) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, err := j.f.Write(append(b, '\n')); err != nil {
+	return j.appendLocked(append(b, '\n'), true)
+}
+
+// recordUnsynced appends one line, in one write, without syncing the
+// file: the line outlives the process at once (a kill), and the disk's
+// failure only until the next record is synced. A run records items'
+// starts this way: they count what may be paid twice, and guard nothing
+// from being bought again.
+func (j *JSONLJournal) recordUnsynced(key string, result json.RawMessage) error {
+	b, err := json.Marshal(journalLine{Key: key, Result: result, At: time.Now().UTC()})
+	if err != nil {
 		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.appendLocked(append(b, '\n'), false)
+}
+
+// appendLocked writes whole records and, when sync is set, syncs the
+// file. A write that fails part way (a full disk) is cut back, so that
+// the next record is not appended to a torn line (which would damage
+// both, and the journal would no longer load); when it cannot be, the
+// journal refuses every later record.
+func (j *JSONLJournal) appendLocked(buf []byte, sync bool) error {
+	if j.broken != nil {
+		return j.broken
+	}
+	n, err := j.write(buf)
+	if err != nil {
+		if n > 0 {
+			if terr := j.f.Truncate(j.size); terr != nil {
+				j.broken = fmt.Errorf("bulk: %s: a record was written in part (%v), and cutting it off failed (%v): no more records can be appended", j.path, err, terr)
+			}
+		}
+		return err
+	}
+	j.size += int64(n)
+	if !sync {
+		return nil
 	}
 	return j.f.Sync()
 }
@@ -175,10 +225,7 @@ func (j *JSONLJournal) recordAll(keys []string, results []json.RawMessage) error
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, err := j.f.Write(buf); err != nil {
-		return err
-	}
-	return j.f.Sync()
+	return j.appendLocked(buf, true)
 }
 
 // Close unlocks and closes the file.
@@ -193,4 +240,27 @@ func (j *JSONLJournal) Close() error {
 	delete(openJournals, j.key)
 	openMu.Unlock()
 	return j.f.Close() // closing the file releases its lock
+}
+
+// claimJournal gives a run the journal j for its length, when j is a
+// *JSONLJournal: a second run on it while the first lasts (two Run or
+// RunBatch calls sharing it, in goroutines) would run the same items and
+// pay for them twice, so it is refused with ErrJournalInUse. Call the
+// returned function at the end of the run.
+func claimJournal(j Journal) (release func(), err error) {
+	jj, ok := j.(*JSONLJournal)
+	if !ok {
+		return func() {}, nil
+	}
+	jj.mu.Lock()
+	defer jj.mu.Unlock()
+	if jj.running {
+		return nil, fmt.Errorf("%w: %s: another run is using it", ErrJournalInUse, jj.path)
+	}
+	jj.running = true
+	return func() {
+		jj.mu.Lock()
+		jj.running = false
+		jj.mu.Unlock()
+	}, nil
 }
