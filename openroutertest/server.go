@@ -60,6 +60,7 @@ type Server struct {
 	gens      map[string]map[string]any // generation records by ID
 	gen       generationStore           // content logging and lookups (generation.go)
 	ext       *extra                    // the endpoints beyond chat (extra.go)
+	media     *media                    // speech, transcription, rerank, video (media.go)
 	now       func() time.Time          // the clock of the batches (WithClock)
 	batch     batchState
 
@@ -128,6 +129,7 @@ func NewServer(opts ...Option) *Server {
 		stats:         Stats{Status: map[int]int{}},
 		gens:          map[string]map[string]any{},
 		ext:           newExtra(),
+		media:         newMedia(),
 		batch:         batchState{pageSize: DefaultBatchResultsPageSize, seed: 1},
 	}
 	for _, o := range opts {
@@ -142,6 +144,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /api/v1/generation/content", s.handleGenerationContent)
 	s.registerExtra(mux)
 	s.routeBatches(mux)
+	s.registerMedia(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Not Found: " + r.Method + " " + r.URL.Path})
 	})
