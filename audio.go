@@ -51,8 +51,9 @@ type SpeechResult struct {
 	Bytes int64
 	// ContentType is the audio's type (audio/mpeg, audio/pcm).
 	ContentType string
-	// GenerationID names the generation (X-Generation-Id), for
-	// Client.Generation, which tells its cost.
+	// GenerationID names the generation (X-Generation-Id). The answer,
+	// raw audio, carries no cost: Client.Generation tells it, and it is
+	// not in the client's spending total.
 	GenerationID string
 }
 
