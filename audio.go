@@ -140,7 +140,7 @@ func providerOptions(o map[string]any) map[string]any {
 	return map[string]any{"options": o}
 }
 
-// copyAnswer copies a 2xx body to w through one 32 KiB buffer and
+// copyAnswer copies a 2xx body to w through one 32-kibibyte buffer and
 // returns the bytes written. A body that breaks off is the call's error
 // (st.annotate: maybe billed for a POST); w's error is returned wrapped.
 func copyAnswer(w io.Writer, body io.Reader, st *callState) (int64, error) {
