@@ -2,6 +2,7 @@ package openroutertest
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"slices"
 	"sort"
@@ -14,8 +15,9 @@ var RerankModels = []string{"cohere/rerank-v3.5", "cohere/rerank-4-pro"}
 const rerankCostPerSearch = 0.002
 
 // handleRerank serves POST /rerank. A document's score is the cosine of
-// its bag of words and the query's (see handleEmbeddings): documents that
-// share the query's words come first, deterministically.
+// its set of words and the query's (stop words aside, as for
+// /embeddings): documents that share the query's words come first,
+// deterministically.
 func (s *Server) handleRerank(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Model     string            `json:"model"`
@@ -58,23 +60,28 @@ func (s *Server) handleRerank(w http.ResponseWriter, r *http.Request) {
 	if done {
 		return
 	}
-	q := bagOfWords(words(req.Query), EmbeddingDimensions)
+	q := wordSet(req.Query)
 	type hit struct {
 		Document doc     `json:"document"`
 		Index    int     `json:"index"`
 		Score    float64 `json:"relevance_score"`
 	}
 	hits := make([]hit, len(docs))
-	tokens := len(words(req.Query))
+	tokens := len(q)
 	for i, d := range docs {
-		ws := words(d.Text)
+		ws := wordSet(d.Text)
 		tokens += len(ws)
-		v := bagOfWords(ws, EmbeddingDimensions)
-		var dot float64
-		for k := range v {
-			dot += float64(v[k]) * float64(q[k])
+		shared := 0
+		for w := range ws {
+			if q[w] {
+				shared++
+			}
 		}
-		hits[i] = hit{Document: d, Index: i, Score: max(dot, 0)}
+		score := 0.0
+		if shared > 0 {
+			score = math.Round(float64(shared)/math.Sqrt(float64(len(q)*len(ws)))*1e4) / 1e4
+		}
+		hits[i] = hit{Document: d, Index: i, Score: score}
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
 	if req.TopN != nil && *req.TopN < len(hits) {
@@ -94,4 +101,13 @@ func (s *Server) handleRerank(w http.ResponseWriter, r *http.Request) {
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// wordSet is the set of the words of text (see words).
+func wordSet(text string) map[string]bool {
+	set := map[string]bool{}
+	for _, w := range words(text) {
+		set[w] = true
+	}
+	return set
 }

@@ -3,8 +3,9 @@
 // OpenRouter's real shapes and error bodies, from a catalogue, a credit
 // balance and a queue of scripted replies; beyond chat, /embeddings,
 // /images, /keys, /activity, the models' endpoints, /providers,
-// /models/user and /models/count (see extra.go), and the Batch API
-// (/batches, see WithClock):
+// /models/user and /models/count (see extra.go), the Batch API
+// (/batches, see WithClock), and speech, transcription, rerank and video
+// generation (see EnqueueFor):
 //
 //	srv := openroutertest.NewServer()
 //	defer srv.Close()
