@@ -120,7 +120,7 @@ func writeBody(w http.ResponseWriter, status int, ct string, body []byte, id str
 // readMedia reads a media request's JSON body into v (answering 400
 // when it is not JSON) and records it under path.
 func (s *Server) readMedia(w http.ResponseWriter, r *http.Request, path string, v any) bool {
-	if !s.authorized(w, r, s.Key) {
+	if !s.authorized(w, r, s.Key, s.ManagementKey) { // the management key got 403 (inferenceGuard)
 		return false
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 128<<20))

@@ -139,3 +139,16 @@ func do(t *testing.T, srv *openroutertest.Server, method, url, body string) *htt
 	resp.Body.Close()
 	return resp
 }
+
+// TestMediaRefusesManagementKey: the management key cannot run models,
+// on the media endpoints as on chat.
+func TestMediaRefusesManagementKey(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	for _, path := range []string{"/audio/speech", "/audio/transcriptions", "/rerank", "/videos"} {
+		if status, body := send(t, srv, "POST", path, `{}`, srv.ManagementKey, nil); status != http.StatusForbidden {
+			t.Errorf("%s with the management key: %d %s", path, status, body)
+		}
+	}
+}
