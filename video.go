@@ -184,7 +184,9 @@ func (s *VideosService) Submit(ctx context.Context, req *VideoRequest, opts ...C
 	return nil, err
 }
 
-// Get returns a video job's state (GET /videos/{jobId}).
+// Get returns a video job's state (GET /videos/{jobId}). It does not
+// add a completed job's cost to the client's spending total (Wait does):
+// a job may be polled any number of times.
 func (s *VideosService) Get(ctx context.Context, id string, opts ...CallOption) (*VideoJob, error) {
 	p, err := pathSegment("video job ID", id)
 	if err != nil {
