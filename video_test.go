@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -242,5 +243,44 @@ func TestParseVideoWebhook(t *testing.T) {
 		if _, err := openrouter.ParseVideoWebhook(c.body, c.sig, c.secret, c.at); !errors.Is(err, openrouter.ErrInvalidRequest) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestVideoWebhookHandler: a signed delivery reaches the callback with
+// the submission's token and wakes a Wait; a forged one gets 401.
+func TestVideoWebhookHandler(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, []openroutertest.Option{openroutertest.WithVideoPolls(1)})
+	ctx := context.Background()
+	job, err := c.Videos.Submit(ctx, &openrouter.VideoRequest{Model: "openai/sora-2", Prompt: "A cat", Token: "tok-7",
+		CallbackURL: "https://hooks.example.com/video"})
+	if err == nil {
+		_, err = c.Videos.Get(ctx, job.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	notify := make(chan struct{}, 1)
+	var got []*openrouter.VideoWebhook
+	h := openrouter.VideoWebhookHandler("whsec", func() time.Time { return now }, func(ev *openrouter.VideoWebhook) {
+		got = append(got, ev)
+		select {
+		case notify <- struct{}{}:
+		default:
+		}
+	})
+	body, sig, _ := srv.VideoWebhook(job.ID, "whsec", now)
+	for _, s := range []string{sig, strings.Replace(sig, "v1=", "v1=00", 1)} {
+		req := httptest.NewRequest("POST", "/video?openrouter_video_token=tok-7", bytes.NewReader(body))
+		req.Header.Set("X-OpenRouter-Signature", s)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if want := map[bool]int{true: 204, false: 401}[s == sig]; rec.Code != want {
+			t.Errorf("signature %q: status %d, want %d", s, rec.Code, want)
+		}
+	}
+	if len(got) != 1 || got[0].Token != "tok-7" || got[0].Job.ID != job.ID || len(notify) != 1 {
+		t.Fatalf("events %+v, %d notifications", got, len(notify))
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -97,6 +99,46 @@ type VideoWebhook struct {
 	Type      string    `json:"type"`
 	CreatedAt time.Time `json:"created_at"`
 	Job       VideoJob  `json:"data"`
+	// Token is the openrouter_video_token of the callback URL
+	// (VideoWebhookHandler fills it in): the submission's VideoJob.Token,
+	// or VideoSubmitError.Token when its answer was lost.
+	Token string `json:"-"`
+}
+
+// maxWebhookBody bounds a webhook's body.
+const maxWebhookBody = 1 << 20
+
+// VideoWebhookHandler returns the handler of a video job's callback URL:
+// it checks each delivery with ParseVideoWebhook (401 when it fails, 400
+// for a body over 1 MiB), answers 204, and passes the event to on, with
+// its Token. now is the clock of the signature's age (nil: time.Now).
+// Deliveries may repeat: on must tolerate a second one. To wake a Wait,
+// send on its VideoWait.Notify without blocking.
+func VideoWebhookHandler(secret string, now func() time.Time, on func(*VideoWebhook)) http.Handler {
+	if now == nil {
+		now = time.Now
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+		if err != nil {
+			http.Error(w, "body too large or unreadable", http.StatusBadRequest)
+			return
+		}
+		ev, err := ParseVideoWebhook(body, r.Header.Get("X-OpenRouter-Signature"), secret, now())
+		if err != nil {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		ev.Token = r.URL.Query().Get("openrouter_video_token")
+		if on != nil {
+			on(ev)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
 }
 
 // webhookMaxAge is how old a webhook's signed timestamp may be.
