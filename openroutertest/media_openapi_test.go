@@ -152,3 +152,27 @@ func TestMediaRefusesManagementKey(t *testing.T) {
 		}
 	}
 }
+
+// TestEnqueueForScriptsFaults: a scripted fault answers the next valid
+// request of its path only; a malformed request leaves it queued.
+func TestEnqueueForScriptsFaults(t *testing.T) {
+	t.Parallel()
+	srv := openroutertest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.EnqueueFor("/rerank", openroutertest.ErrorReply(503, "Service temporarily unavailable").Repeat(2))
+	ok := `{"model":"cohere/rerank-v3.5","query":"q","documents":["q"]}`
+	if status, _ := send(t, srv, "POST", "/rerank", `{"model":"cohere/rerank-v3.5","query":"q","documents":[]}`, srv.Key, nil); status != 400 {
+		t.Fatalf("malformed: %d", status)
+	}
+	if status, _ := send(t, srv, "POST", "/audio/speech", `{"model":"openai/gpt-4o-mini-tts","input":"q"}`, srv.Key, nil); status != 200 {
+		t.Fatalf("another path: %d", status)
+	}
+	for i, want := range []int{503, 503, 200} {
+		if status, body := send(t, srv, "POST", "/rerank", ok, srv.Key, nil); status != want {
+			t.Errorf("request %d: %d, want %d: %s", i, status, want, body)
+		}
+	}
+	if n := len(srv.MediaRequests("/rerank")); n != 4 {
+		t.Errorf("%d rerank requests recorded, want 4", n)
+	}
+}
