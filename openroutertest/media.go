@@ -136,6 +136,8 @@ func (s *Server) readMedia(w http.ResponseWriter, r *http.Request, path string, 
 	return true
 }
 
+// badRequest refuses a malformed media request before anything is
+// billed (RULES.md E2, M1).
 func badRequest(w http.ResponseWriter, msg string) {
-	writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: msg})
+	writeError(w, http.StatusBadRequest, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "invalid_request"}})
 }
