@@ -228,7 +228,14 @@ type TranscriptSegment struct {
 	Start   float64 `json:"start"`
 	End     float64 `json:"end"`
 	Text    string  `json:"text"`
-	Speaker *int    `json:"speaker,omitempty"`
+	Speaker *int    `json:"speaker,omitempty"` // with diarization
+	// What OpenAI-compatible providers add.
+	Seek             int     `json:"seek,omitempty"`
+	Tokens           []int   `json:"tokens,omitempty"`
+	Temperature      float64 `json:"temperature,omitempty"`
+	AvgLogprob       float64 `json:"avg_logprob,omitempty"`
+	CompressionRatio float64 `json:"compression_ratio,omitempty"`
+	NoSpeechProb     float64 `json:"no_speech_prob,omitempty"`
 }
 
 // TranscriptWord is a timed word, in seconds.

@@ -234,20 +234,30 @@ func (s *VideosService) Download(ctx context.Context, id string, index int, w io
 
 // VideoModel is a model of GET /videos/models and what it accepts.
 type VideoModel struct {
-	ID                           string            `json:"id"`
-	CanonicalSlug                string            `json:"canonical_slug"`
-	Name                         string            `json:"name"`
-	Description                  string            `json:"description,omitempty"`
-	Created                      int64             `json:"created"`
-	SupportedResolutions         []string          `json:"supported_resolutions"`
-	SupportedAspectRatios        []string          `json:"supported_aspect_ratios"`
-	SupportedSizes               []string          `json:"supported_sizes"`
-	SupportedDurations           []int             `json:"supported_durations"`
-	SupportedFrameImages         []string          `json:"supported_frame_images"`
-	GenerateAudio                *bool             `json:"generate_audio"`
-	Seed                         *bool             `json:"seed"`
-	AllowedPassthroughParameters []string          `json:"allowed_passthrough_parameters"`
-	PricingSKUs                  map[string]string `json:"pricing_skus"`
+	ID                    string   `json:"id"`
+	CanonicalSlug         string   `json:"canonical_slug"`
+	Name                  string   `json:"name"`
+	Description           string   `json:"description,omitempty"`
+	Created               int64    `json:"created"`
+	SupportedResolutions  []string `json:"supported_resolutions"`
+	SupportedAspectRatios []string `json:"supported_aspect_ratios"`
+	SupportedSizes        []string `json:"supported_sizes"`
+	SupportedDurations    []int    `json:"supported_durations"`
+	SupportedFrameImages  []string `json:"supported_frame_images"`
+	// GenerateAudio and Seed say whether the model takes them; nil when
+	// the catalogue does not say.
+	GenerateAudio                *bool    `json:"generate_audio"`
+	Seed                         *bool    `json:"seed"`
+	AllowedPassthroughParameters []string `json:"allowed_passthrough_parameters"`
+	// PricingSKUs are the model's prices by SKU ("generate": "0.50"), in USD.
+	PricingSKUs   map[string]string `json:"pricing_skus"`
+	HuggingFaceID *string           `json:"hugging_face_id,omitempty"`
+	// UpscaleFactor and Creativity are what upscaling models accept.
+	UpscaleFactor *struct {
+		Min *float64 `json:"min"`
+		Max *float64 `json:"max"`
+	} `json:"upscale_factor"`
+	Creativity []int `json:"creativity"`
 }
 
 // Models returns the video generation models (GET /videos/models).
