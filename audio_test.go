@@ -144,6 +144,10 @@ func TestSpeechErrors(t *testing.T) {
 	if _, err := c.Audio.Speech(ctx, req, &w); !errors.As(err, &e) || w.Len() != 0 {
 		t.Errorf("an error object in a 200: %v, %d bytes written", err, w.Len())
 	}
+	srv.EnqueueFor("/audio/speech", openroutertest.RawReply(200, `{"status":"ok"}`))
+	if _, err := c.Audio.Speech(ctx, req, &w); !errors.Is(err, openrouter.ErrServer) || w.Len() != 0 || !strings.Contains(err.Error(), "not audio") {
+		t.Errorf("JSON that is no error in a 200: %v, %d bytes written", err, w.Len())
+	}
 	if _, err := c.Audio.Speech(ctx, &openrouter.SpeechRequest{Model: "nobody/tts", Input: "Hi"}, &w); !errors.Is(err, openrouter.ErrBadRequest) && !errors.Is(err, openrouter.ErrModelNotFound) {
 		t.Errorf("unknown model: %v", err)
 	}
