@@ -5,7 +5,7 @@
 // With no key it runs offline against the embedded fake server.
 //
 //	go run ./examples/media                                  # the sample articles of examples/seo, offline
-//	go run ./examples/media -article 03-core-web-vitals -out /tmp/cwv
+//	go run ./examples/media -article 03-core-web-vitals -out cwv   # writes cwv.mp3 and cwv.mp4
 //	OPENROUTER_API_KEY=sk-or-... go run ./examples/media     # real audio and video: billed
 package main
 
