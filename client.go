@@ -22,6 +22,11 @@ import (
 // one and reuse it, so that its connections, pacing and spending total are
 // shared.
 type Client struct {
+	// Audio holds the speech and transcription calls.
+	Audio *AudioService
+	// Videos holds the video generation calls.
+	Videos *VideosService
+
 	cfg    config
 	cfgErr error // the first bad option, returned by every call
 	keyErr error // why the key cannot work; nil when it may
@@ -78,6 +83,8 @@ func NewClient(apiKey string, opts ...Option) *Client {
 		c.header["X-Title"] = []string{c.cfg.title}
 	}
 	c.hc = c.httpClient(defaultLimiter)
+	c.Audio = &AudioService{c: c}
+	c.Videos = &VideosService{c: c}
 	return c
 }
 

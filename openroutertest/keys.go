@@ -37,9 +37,13 @@ func WithManagementKey(key string) Option { return func(s *Server) { s.Managemen
 // inferencePaths are the routes that run a model: a management key gets
 // 403 on them, and a spent key limit blocks them.
 var inferencePaths = map[string]bool{
-	"/api/v1/chat/completions": true,
-	"/api/v1/embeddings":       true,
-	"/api/v1/images":           true,
+	"/api/v1/chat/completions":     true,
+	"/api/v1/embeddings":           true,
+	"/api/v1/images":               true,
+	"/api/v1/audio/speech":         true,
+	"/api/v1/audio/transcriptions": true,
+	"/api/v1/rerank":               true,
+	"/api/v1/videos":               true,
 	// RULES.md A3: a batch runs completions, so submitting one is inference.
 	"/api/v1/batches": true,
 }

@@ -3,8 +3,9 @@
 // OpenRouter's real shapes and error bodies, from a catalogue, a credit
 // balance and a queue of scripted replies; beyond chat, /embeddings,
 // /images, /keys, /activity, the models' endpoints, /providers,
-// /models/user and /models/count, and the Batch API
-// (/batches, see WithClock):
+// /models/user and /models/count, the Batch API (/batches, see
+// WithClock), and speech, transcription, rerank and video generation
+// (see EnqueueFor):
 //
 //	srv := openroutertest.NewServer()
 //	defer srv.Close()
@@ -60,6 +61,7 @@ type Server struct {
 	gens      map[string]map[string]any // generation records by ID
 	gen       generationStore           // content logging and lookups (generation.go)
 	ext       *extra                    // the endpoints beyond chat (extra.go)
+	media     *media                    // speech, transcription, rerank, video (media.go)
 	now       func() time.Time          // the clock of the batches (WithClock)
 	batch     batchState
 	// requireParams: honour provider.require_parameters (WithRequireParameters).
@@ -132,6 +134,7 @@ func NewServer(opts ...Option) *Server {
 		stats:         Stats{Status: map[int]int{}},
 		gens:          map[string]map[string]any{},
 		ext:           newExtra(),
+		media:         newMedia(),
 		batch:         batchState{pageSize: DefaultBatchResultsPageSize, seed: 1},
 		affordCheck:   true,
 		requireParams: true,
@@ -148,6 +151,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /api/v1/generation/content", s.handleGenerationContent)
 	s.registerExtra(mux)
 	s.routeBatches(mux)
+	s.registerMedia(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, ErrorBody{Code: 404, Message: "Not Found: " + r.Method + " " + r.URL.Path})
 	})
