@@ -58,7 +58,8 @@ type Image struct {
 	// DeclaredMIME is the type the answer declared, when it differed from
 	// the bytes' signature (MIME is the one to trust).
 	DeclaredMIME string
-	// Width and Height in pixels; 0 when not cheap to read (WebP).
+	// Width and Height in pixels, read from the header (PNG, JPEG, GIF,
+	// WebP); 0 for SVG.
 	Width, Height int
 	// URL is set when the answer gave an https URL instead of data. It is
 	// never fetched by this package.
@@ -305,7 +306,7 @@ func imageFrom(u string, extracted []dataurl.Extracted) (Image, error) {
 }
 
 // Ext returns the file extension for the image's type (".png", ".jpg",
-// ".gif", ".webp"), or "" for an image given by URL.
+// ".gif", ".webp", ".svg"), or "" for an image given by URL.
 func (img *Image) Ext() string {
 	switch img.MIME {
 	case "image/png":
@@ -316,6 +317,8 @@ func (img *Image) Ext() string {
 		return ".gif"
 	case "image/webp":
 		return ".webp"
+	case "image/svg+xml":
+		return ".svg"
 	}
 	return ""
 }
