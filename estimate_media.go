@@ -31,7 +31,11 @@ func (c *Client) EstimateImageCost(ctx context.Context, req ImageRequest) (*Cost
 			return c.estimateImageAPI(ctx, req, model)
 		}
 	}
-	return c.EstimateCost(ctx, []*ChatRequest{req.chatRequest(model, entry)}, EstimateOptions{})
+	creq, err := req.chatRequest(model, entry)
+	if err != nil {
+		return nil, err
+	}
+	return c.EstimateCost(ctx, []*ChatRequest{creq}, EstimateOptions{})
 }
 
 // estimateImageAPI prices a request of POST /images at the dearest of

@@ -68,7 +68,8 @@ func (m *ImageModel) asModel() Model {
 		out = append(out, "image")
 	}
 	return Model{ID: m.ID, CanonicalSlug: m.ID, Name: m.Name, Description: m.Description, Created: m.Created,
-		InputModalities: m.Architecture.InputModalities, OutputModalities: out, ImageAPIOnly: true}
+		InputModalities: m.Architecture.InputModalities, OutputModalities: out, ImageAPIOnly: true,
+		imageParams: m.SupportedParameters}
 }
 
 // ImageModels returns the models of the dedicated image API.
@@ -119,14 +120,21 @@ func (c *Client) ImageModelEndpoints(ctx context.Context, id string, opts ...Cal
 	return out.Endpoints, nil
 }
 
-// imagesBody is the JSON of POST /images.
+// imagesBody is the JSON of POST /images (OpenAPI
+// ImageGenerationRequest).
 type imagesBody struct {
-	Model           string           `json:"model"`
-	Prompt          string           `json:"prompt"`
-	N               int              `json:"n,omitempty"`
-	AspectRatio     string           `json:"aspect_ratio,omitempty"`
-	Resolution      string           `json:"resolution,omitempty"`
-	InputReferences []imageReference `json:"input_references,omitempty"`
+	Model             string              `json:"model"`
+	Prompt            string              `json:"prompt"`
+	N                 int                 `json:"n,omitempty"`
+	AspectRatio       string              `json:"aspect_ratio,omitempty"`
+	Resolution        string              `json:"resolution,omitempty"`
+	Quality           string              `json:"quality,omitempty"`
+	OutputFormat      string              `json:"output_format,omitempty"`
+	OutputCompression *int                `json:"output_compression,omitempty"`
+	Background        string              `json:"background,omitempty"`
+	Seed              *int                `json:"seed,omitempty"`
+	InputReferences   []imageReference    `json:"input_references,omitempty"`
+	Provider          *ImageProviderPrefs `json:"provider,omitempty"`
 }
 
 type imageReference struct {
@@ -136,16 +144,22 @@ type imageReference struct {
 	} `json:"image_url"`
 }
 
-// generateWithImageAPI sends req to POST /images, for a model only the
-// image API serves.
-func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, model string, opts []CallOption) (*ImageResult, error) {
+// imagesBody returns the JSON body of POST /images for req, checked
+// against m, the model's image API entry: what the model does not accept
+// is an ErrInvalidRequest.
+func (req *ImageRequest) imagesBody(m *Model) ([]byte, error) {
 	switch {
 	case req.Modalities != nil:
-		return nil, invalid("%s is served by the image API, which takes no modalities", model)
+		return nil, invalid("%s is served by the image API, which takes no modalities", m.ID)
 	case req.MaxTokens != 0:
-		return nil, invalid("%s is served by the image API, which takes no max_tokens", model)
+		return nil, invalid("%s is served by the image API, which takes no max_tokens", m.ID)
 	}
-	body := imagesBody{Model: model, Prompt: req.Prompt, N: req.N, AspectRatio: req.AspectRatio, Resolution: req.Size}
+	if err := req.checkImageAPIModel(m); err != nil {
+		return nil, err
+	}
+	body := imagesBody{Model: m.ID, Prompt: req.Prompt, N: req.N, AspectRatio: req.AspectRatio, Resolution: req.Size,
+		Quality: req.Quality, OutputFormat: req.OutputFormat, OutputCompression: req.OutputCompression,
+		Background: req.Background, Seed: req.Seed, Provider: req.Provider}
 	for _, in := range req.Inputs {
 		u := in.URL
 		if u == "" {
@@ -159,6 +173,20 @@ func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, mod
 	if err != nil {
 		return nil, invalid("%v", err)
 	}
+	if len(req.Extra) == 0 {
+		return raw, nil
+	}
+	return mergeExtra(raw, req.Extra)
+}
+
+// generateWithImageAPI sends req to POST /images, for m, a model only the
+// image API serves.
+func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, m *Model, opts []CallOption) (*ImageResult, error) {
+	raw, err := req.imagesBody(m)
+	if err != nil {
+		return nil, err
+	}
+	model := m.ID
 	resp, st, err := c.do(ctx, http.MethodPost, "/images", raw, model, opts)
 	if err != nil {
 		return nil, c.suggestModels(err, model)
@@ -173,6 +201,7 @@ func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, mod
 	}
 	res, err := out.result(model)
 	if res != nil {
+		res.Mismatches = req.mismatches(res.Images)
 		// The attempts before this answer whose answers were lost
 		// after they were sent: each may have been billed too.
 		res.MaybeBilled = st.maybeBilled
