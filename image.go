@@ -7,7 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
-		"slices"
+	"slices"
 	"strings"
 
 	"github.com/routerkit/openrouter/internal/dataurl"
