@@ -1,11 +1,13 @@
 package openrouter
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"time"
@@ -193,7 +195,7 @@ func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, m *
 	}
 	defer resp.Body.Close()
 	var out imagesAnswer
-	if err := c.decodeAnswer(resp, &out); err != nil {
+	if err := c.decodeImagesAnswer(resp, &out); err != nil {
 		return nil, st.annotate(err)
 	}
 	if out.Usage != nil {
@@ -216,19 +218,49 @@ type imagesAnswer struct {
 		MediaType string `json:"media_type"`
 	} `json:"data"`
 	Usage *Usage `json:"usage"`
+	// extracted holds the images the b64_json placeholders stand for.
+	extracted []dataurl.Extracted
+}
+
+// decodeImagesAnswer reads an answer of POST /images into out, decoding
+// each image's base64 as it streams in (never held as text: an 8 MB
+// image costs about its size with the answer's length known), then the
+// rest of the document as decodeAnswer does.
+func (c *Client) decodeImagesAnswer(resp *http.Response, out *imagesAnswer) error {
+	doc, imgs, err := dataurl.ExtractSized(newLimitedBody(resp.Body, c.cfg.limits.JSON, "the answer"), resp.ContentLength)
+	if err != nil {
+		return readFailure(err)
+	}
+	rest := *resp
+	rest.Body, rest.ContentLength = io.NopCloser(bytes.NewReader(doc)), int64(len(doc))
+	out.extracted = imgs
+	return c.decodeAnswer(&rest, out)
+}
+
+// image returns the i-th image of the answer: the one its placeholder
+// stands for, or its base64 decoded.
+func (out *imagesAnswer) image(i int) (dataurl.Image, error) {
+	d := out.Data[i]
+	if k, ok := dataurl.Index(d.B64JSON); ok && k < len(out.extracted) {
+		img, err := out.extracted[k].Image, out.extracted[k].Err
+		if err == nil && d.MediaType != "" && d.MediaType != img.MIME && !(d.MediaType == "image/jpg" && img.MIME == "image/jpeg") {
+			img.Declared = d.MediaType
+		}
+		return img, err
+	}
+	data, err := base64.StdEncoding.DecodeString(d.B64JSON)
+	if err != nil || len(data) == 0 {
+		return dataurl.Image{}, errors.New("bad base64 in b64_json")
+	}
+	return dataurl.Identify(data, d.MediaType)
 }
 
 // result decodes the answer's images; an answer with none usable is a
 // *NoImageError.
 func (out *imagesAnswer) result(model string) (*ImageResult, error) {
 	res := &ImageResult{Model: model, Usage: out.Usage}
-	for i, d := range out.Data {
-		data, err := base64.StdEncoding.DecodeString(d.B64JSON)
-		if err != nil || len(data) == 0 {
-			res.Skipped = append(res.Skipped, fmt.Errorf("image %d: bad base64 in b64_json", i))
-			continue
-		}
-		img, err := dataurl.Identify(data, d.MediaType)
+	for i := range out.Data {
+		img, err := out.image(i)
 		if err != nil {
 			res.Skipped = append(res.Skipped, fmt.Errorf("image %d: %w", i, err))
 			continue

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"image"
 	"image/jpeg"
+	"strings"
 	"testing"
 )
 
@@ -57,5 +58,27 @@ func TestIdentifyReadsEveryFormatsSize(t *testing.T) {
 	}
 	if _, _, ok := webpSize([]byte("RIFF\x00\x00\x00\x00WEBPVP8 ")); ok {
 		t.Error("a truncated WebP header gave a size")
+	}
+}
+
+// TestExtractDecodesB64JSON checks that the image API's bare base64
+// ("b64_json") is decoded as it is read, into one buffer of the image's
+// size, and replaced by a placeholder; other strings are kept.
+func TestExtractDecodesB64JSON(t *testing.T) {
+	img := bigImage(4 << 20)
+	doc := `{"created":1,"data":[{"b64_json":"` + base64.StdEncoding.EncodeToString(img) + `","media_type":"image/png"}],"note":"b64_json"}`
+	var out []byte
+	var imgs []Extracted
+	n := allocated(func() {
+		out, imgs, _ = ExtractSized(strings.NewReader(doc), int64(len(doc)))
+	})
+	if len(imgs) != 1 || imgs[0].Err != nil || !bytes.Equal(imgs[0].Image.Data, img) || imgs[0].Image.MIME != "image/png" {
+		t.Fatalf("the image was not decoded intact: %d images", len(imgs))
+	}
+	if want := `{"created":1,"data":[{"b64_json":"` + Placeholder + `0","media_type":"image/png"}],"note":"b64_json"}`; string(out) != want {
+		t.Errorf("document:\n%s\nwant\n%s", out, want)
+	}
+	if ratio := float64(n) / float64(len(img)); ratio > 1.2 {
+		t.Errorf("ExtractSized allocated %.2f times the image, want under 1.2", ratio)
 	}
 }
