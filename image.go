@@ -42,7 +42,8 @@ type ImageRequest struct {
 
 	// The fields below are the image API's (see the image generation
 	// guide); Quality, OutputFormat, OutputCompression, Background and
-	// Provider.Options are refused for chat-completion image models.
+	// the provider passthrough (ImageProviderPrefs.Options) are refused
+	// for chat-completion image models.
 	// Streaming partial images (the API's "stream") is not offered:
 	// GenerateImage returns the finished images only.
 
