@@ -91,6 +91,9 @@ func (r *ImageRequest) validateImageAPIFields() error {
 			}
 		}
 	}
+	if _, ok := r.Extra["/stream"]; ok {
+		return invalid("Extra[\"/stream\"]: GenerateImage returns finished images; streaming partial images is not offered")
+	}
 	return validateExtra(r.Extra)
 }
 

@@ -172,7 +172,7 @@ func TestImageRequestValidation(t *testing.T) {
 		{openrouter.ImageRequest{Model: flux, Prompt: "p", OutputFormat: "jpeg", Background: "transparent"}, "png or webp"},
 		{openrouter.ImageRequest{Model: flux, Prompt: "p", N: 11}, "1 to 10"},
 		{openrouter.ImageRequest{Model: flux, Prompt: "p", Provider: &openrouter.ImageProviderPrefs{Sort: "cheapest"}}, "provider.sort"},
-		{openrouter.ImageRequest{Model: flux, Prompt: "p", Extra: map[string]any{"/stream": true}}, "stream"},
+		{openrouter.ImageRequest{Model: flux, Prompt: "p", Extra: map[string]any{"/stream": true}}, "streaming partial images is not offered"},
 		{openrouter.ImageRequest{Model: flux, Prompt: "p", Quality: "low", Extra: map[string]any{"/quality": "high"}}, "already sets"},
 		{openrouter.ImageRequest{Model: flux, Prompt: "p", AspectRatio: "wide"}, "W:H"},
 		{openrouter.ImageRequest{Model: "google/gemini-2.5-flash-image", Prompt: "p", OutputFormat: "webp", Quality: "high"}, "no Quality, OutputFormat"},
