@@ -147,6 +147,9 @@ func (c *Client) encodeEmbeddingBatch(req *EmbeddingRequest) ([]byte, BatchMarke
 	if req.InputType != "" || req.Provider != nil {
 		return nil, BatchMarker{}, invalid("the Batch API takes no input_type and no provider preferences on an embedding request; send it with Embed")
 	}
+	if len(req.Extra) > 0 {
+		return nil, BatchMarker{}, invalid("Extra is not sent through the Batch API's embedding requests; send the request with Embed")
+	}
 	parts, sum := req.batches(), embeddingDigest(req)
 	m, err := c.batchMarker(&BatchRequest{Model: req.Model, Requests: make([]BatchItem, len(parts))})
 	if err != nil {

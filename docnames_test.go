@@ -102,6 +102,7 @@ var externalDocNames = map[string]bool{
 	"UnmarshalJSON": true, "ReadAll": true, "RoundTrip": true, "CloseIdleConnections": true, "AfterFunc": true,
 	"NewRequestWithContext": true, "WroteRequest": true, "WithClientTrace": true, "ClientTrace": true,
 	"CheckRedirect": true, "Transport": true, "Timeout": true, "NaN": true, "DeepInfra": true, "ModelsListResponse": true, "LockFileEx": true, "MiB": true, "ReadFull": true, "T.Validate": true, "a.Path": true, "a.City": true, "DefaultTransport": true, "DefaultRetryPolicy": true,
+	"ImageGenerationRequest": true, "ImageGenerationResponse": true, "ImagePricingEntry": true, // OpenAPI schemas of the image API
 }
 
 // receivers are the variable names the docs give the main types.

@@ -53,6 +53,11 @@ type EmbeddingRequest struct {
 	Provider *ProviderPrefs
 	// User identifies the end user to OpenRouter.
 	User string
+	// Extra holds body fields the SDK does not model, keyed by JSON
+	// Pointer, with ChatRequest.Extra's rules (a path the typed fields
+	// already set is refused). Each request of the split carries them.
+	// Embed sends them; the Batch API path refuses them.
+	Extra map[string]any
 
 	// BatchInputs, BatchTokens and Concurrency bound the split (they are
 	// not sent): inputs per request, estimated tokens per request, and
@@ -119,6 +124,9 @@ func (r *EmbeddingRequest) validate() error {
 		return invalid("encoding format %q is neither float nor base64", r.EncodingFormat)
 	case r.BatchInputs < 0 || r.BatchTokens < 0 || r.Concurrency < 0:
 		return invalid("negative BatchInputs, BatchTokens or Concurrency")
+	}
+	if err := validateExtra(r.Extra); err != nil {
+		return err
 	}
 	for i, s := range r.Input {
 		if s == "" {
@@ -323,8 +331,15 @@ func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to
 	} else {
 		body.Input = req.Tokens[from:to]
 	}
+	raw, err := json.Marshal(body)
+	if err == nil && len(req.Extra) > 0 {
+		raw, err = mergeExtra(raw, req.Extra)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
 	var ans embeddingAnswer
-	if err := c.sendJSON(ctx, http.MethodPost, "/embeddings", body, &ans, req.Model, opts); err != nil {
+	if err := c.sendJSON(ctx, http.MethodPost, "/embeddings", json.RawMessage(raw), &ans, req.Model, opts); err != nil {
 		return nil, nil, err
 	}
 	if ans.Usage != nil {

@@ -3,23 +3,64 @@ package openrouter
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // EstimateImageCost estimates what GenerateImage may cost at most for
-// req, on the path GenerateImage would take: a chat image model is
-// priced as EstimateCost prices the chat request it sends (input images,
-// the output image's tokens and the price per output image included); a
-// model of the image API from its endpoints' pricing lines, at the
-// dearest endpoint (see ImageModelEndpoints), each line counted at its
-// bound (per image: N; per megapixel: N images of the requested size, or
-// 1K; per token: the prompt's bound and imageOutputTokens an image). A
-// pricing line of a unit not known here cannot be bounded: that is an
-// [ErrInvalidRequest] error.
+// req: EstimateImageCosts of req alone.
 func (c *Client) EstimateImageCost(ctx context.Context, req ImageRequest) (*CostEstimate, error) {
+	return c.EstimateImageCosts(ctx, []ImageRequest{req})
+}
+
+// EstimateImageCosts estimates what GenerateImage may cost at most for
+// each of reqs, summed, on the path GenerateImage would take: a chat
+// image model is priced as EstimateCost prices the chat request it sends
+// (input images, the output image's tokens and the price per output
+// image included); a model of the image API from its endpoints' pricing
+// lines (ImageModelEndpoints, read once a model), at the dearest
+// endpoint, each line counted at its bound: per image, N (and the
+// references for input lines); per megapixel, N images of the requested
+// resolution's square (1K when none is asked), and each reference at 4K;
+// per token, the prompt's bound and imageOutputTokens an image. Of a
+// line's variants, those naming the requested quality or resolution
+// count, else the dearest. A request GenerateImage would refuse is
+// refused here the same way, and a pricing line of a unit not known here
+// cannot be bounded: both are [ErrInvalidRequest] errors.
+func (c *Client) EstimateImageCosts(ctx context.Context, reqs []ImageRequest) (*CostEstimate, error) {
+	total := &CostEstimate{}
+	endpoints := map[string][]ImageEndpoint{}
+	var chat []*ChatRequest
+	for i := range reqs {
+		e, creq, err := c.estimateImage(ctx, &reqs[i], endpoints)
+		if err != nil {
+			if len(reqs) > 1 {
+				err = fmt.Errorf("image request %d: %w", i, err)
+			}
+			return nil, err
+		}
+		total.Add(e)
+		if creq != nil {
+			chat = append(chat, creq)
+		}
+	}
+	if len(chat) > 0 {
+		e, err := c.EstimateCost(ctx, chat, EstimateOptions{})
+		if err != nil {
+			return nil, err
+		}
+		total.Add(e)
+	}
+	return total, nil
+}
+
+// estimateImage prices req when its model is of the image API, or
+// returns the chat request to price; endpoints caches the models'
+// endpoints.
+func (c *Client) estimateImage(ctx context.Context, req *ImageRequest, endpoints map[string][]ImageEndpoint) (*CostEstimate, *ChatRequest, error) {
 	if err := req.validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	model := req.Model
 	if model == "" {
@@ -28,26 +69,35 @@ func (c *Client) EstimateImageCost(ctx context.Context, req ImageRequest) (*Cost
 	entry := c.catalog.entry(model)
 	if entry == nil && ctx != nil {
 		if m := c.imageAPIModel(ctx, model, nil); m != nil {
-			return c.estimateImageAPI(ctx, req, model)
+			if _, err := req.imagesBody(m); err != nil {
+				return nil, nil, err
+			}
+			eps, ok := endpoints[model]
+			if !ok {
+				var err error
+				if eps, err = c.ImageModelEndpoints(ctx, model); err != nil {
+					return nil, nil, fmt.Errorf("pricing %s: %w", model, err)
+				}
+				endpoints[model] = eps
+			}
+			e, err := req.priceImageAPI(model, eps)
+			return e, nil, err
 		}
 	}
-	return c.EstimateCost(ctx, []*ChatRequest{req.chatRequest(model, entry)}, EstimateOptions{})
+	creq, err := req.chatRequest(model, entry)
+	return nil, creq, err
 }
 
-// estimateImageAPI prices a request of POST /images at the dearest of
-// the model's endpoints.
-func (c *Client) estimateImageAPI(ctx context.Context, req ImageRequest, model string) (*CostEstimate, error) {
-	eps, err := c.ImageModelEndpoints(ctx, model)
-	if err != nil {
-		return nil, fmt.Errorf("pricing %s: %w", model, err)
-	}
+// priceImageAPI prices a request of POST /images at the dearest of the
+// model's endpoints.
+func (req *ImageRequest) priceImageAPI(model string, eps []ImageEndpoint) (*CostEstimate, error) {
 	if len(eps) == 0 {
 		return nil, invalid("%s lists no endpoint, so no price: no upper bound can be given", model)
 	}
 	n := max(req.N, 1)
 	q := imageQuantities{images: float64(n), inputs: float64(len(req.Inputs)),
 		prompt:     float64((len(req.Prompt)+bytesPerToken-1)/bytesPerToken + len(req.Inputs)*imagePartTokens),
-		megapixels: megapixels(req.Size)}
+		megapixels: megapixels(req.Size), variants: []string{req.Quality, req.Size}}
 	est := &CostEstimate{Requests: 1, PromptTokens: int(q.prompt), CompletionTokens: n * imageOutputTokens,
 		InputImages: len(req.Inputs), OutputImages: n}
 	for _, ep := range eps {
@@ -60,56 +110,74 @@ func (c *Client) estimateImageAPI(ctx context.Context, req ImageRequest, model s
 	return est, nil
 }
 
-// imageQuantities are the bounds an image API request is priced at.
+// imageQuantities are the bounds an image API request is priced at;
+// variants are the request's quality and resolution, as a pricing line's
+// variant may name them.
 type imageQuantities struct {
 	images, inputs, prompt, megapixels float64
+	variants                           []string
 }
 
 // cost sums an endpoint's pricing lines, each at its bound; of the
-// variants of one line (qualities, sizes), the dearest counts.
+// variants of one line, those the request names count, else the dearest.
 func (q imageQuantities) cost(lines []ImagePricing) (float64, error) {
-	dearest := map[string]float64{}
+	dearest, named := map[string]float64{}, map[string]float64{}
 	for _, l := range lines {
-		input := strings.HasPrefix(l.Billable, "input")
-		var n float64
-		switch {
-		case l.Unit == "image" && input:
-			n = q.inputs
-		case l.Unit == "image":
-			n = q.images
-		case l.Unit == "megapixel" && input:
-			n = q.inputs * megapixels("4K") // the inputs' size is not known: the largest
-		case l.Unit == "megapixel":
-			n = q.images * q.megapixels
-		case l.Unit == "token" && input:
-			n = q.prompt
-		case l.Unit == "token":
-			n = q.images * imageOutputTokens
-		case l.Unit == "request":
-			n = 1
-		default:
-			return 0, invalid("a price per %q (of %s) cannot be bounded", l.Unit, l.Billable)
+		n, err := q.quantity(l)
+		if err != nil {
+			return 0, err
 		}
 		k := l.Billable + "/" + l.Unit
 		dearest[k] = max(dearest[k], n*l.CostUSD)
+		if l.Variant != "" && slices.Contains(q.variants, l.Variant) {
+			named[k] = max(named[k], n*l.CostUSD)
+		}
 	}
 	sum := 0.0
-	for _, v := range dearest {
+	for k, v := range dearest {
+		if w, ok := named[k]; ok {
+			v = w
+		}
 		sum += v
 	}
 	return sum, nil
 }
 
-// megapixels is the most pixels, in millions, an image of size ("1K",
-// "2K", "4K"; "" is 1K, the default) has: a square of that many
-// thousand-and-twenty-four pixels a side (other aspect ratios have
-// fewer).
-func megapixels(size string) float64 {
-	k := 1.0
-	if f, err := strconv.ParseFloat(strings.TrimSuffix(size, "K"), 64); err == nil && f > 0 {
-		k = f
+// quantity is the bound of what a pricing line counts.
+func (q imageQuantities) quantity(l ImagePricing) (float64, error) {
+	input := strings.HasPrefix(l.Billable, "input")
+	switch {
+	case l.Unit == "image" && input:
+		return q.inputs, nil
+	case l.Unit == "image":
+		return q.images, nil
+	case l.Unit == "megapixel" && input:
+		return q.inputs * megapixels("4K"), nil // the inputs' size is not known: the largest
+	case l.Unit == "megapixel":
+		return q.images * q.megapixels, nil
+	case l.Unit == "token" && input:
+		return q.prompt, nil
+	case l.Unit == "token":
+		return q.images * imageOutputTokens, nil
+	case l.Unit == "request":
+		return 1, nil
 	}
-	side := k * 1024
+	return 0, invalid("a price per %q (of %s) cannot be bounded", l.Unit, l.Billable)
+}
+
+// megapixels is the most pixels, in millions, an image of resolution
+// size has ("1K", "2K", "4K", "512"; "" is 1K, the default): a square of
+// that many thousand-and-twenty-four pixels a side, or of "512" pixels
+// (other aspect ratios have fewer).
+func megapixels(size string) float64 {
+	side := 1024.0
+	if k, ok := strings.CutSuffix(size, "K"); ok {
+		if f, err := strconv.ParseFloat(k, 64); err == nil && f > 0 {
+			side = f * 1024
+		}
+	} else if f, err := strconv.ParseFloat(size, 64); err == nil && f > 0 {
+		side = f
+	}
 	return side * side / 1e6
 }
 

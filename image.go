@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -37,9 +36,37 @@ type ImageRequest struct {
 	// catalogue says the model has no image output.
 	SkipModelCheck bool
 	// N is how many images to ask for, for models of the image API
-	// (POST /images); 0 means one. Chat-completion image models make one
-	// answer, so N > 1 is refused for them.
+	// (POST /images); 0 means one, at most 10. Chat-completion image
+	// models make one answer, so N > 1 is refused for them.
 	N int
+
+	// The fields below are the image API's (see the image generation
+	// guide); Quality, OutputFormat, OutputCompression, Background and
+	// the provider passthrough (ImageProviderPrefs.Options) are refused
+	// for chat-completion image models.
+	// Streaming partial images (the API's "stream") is not offered:
+	// GenerateImage returns the finished images only.
+
+	// Quality is "auto", "low", "medium" or "high".
+	Quality string
+	// OutputFormat is "png", "jpeg", "webp" or "svg" (vectorization
+	// models); empty is the provider's default. The answer's bytes are
+	// checked against it (ImageResult.Mismatches).
+	OutputFormat string
+	// OutputCompression is 0-100, for OutputFormat webp or jpeg; nil is
+	// the provider's default.
+	OutputCompression *int
+	// Background is "auto", "transparent" (OutputFormat png or webp) or
+	// "opaque".
+	Background string
+	// Seed asks for deterministic sampling where the model supports it.
+	Seed *int
+	// Provider routes the request and passes provider-specific options.
+	Provider *ImageProviderPrefs
+	// Extra holds body fields the SDK does not model, keyed by JSON
+	// Pointer, with ChatRequest.Extra's rules: a path the typed fields
+	// already set is refused, and so is "/stream".
+	Extra map[string]any
 }
 
 // ImageInput is an image given to the model: bytes (their type is read
@@ -58,7 +85,8 @@ type Image struct {
 	// DeclaredMIME is the type the answer declared, when it differed from
 	// the bytes' signature (MIME is the one to trust).
 	DeclaredMIME string
-	// Width and Height in pixels; 0 when not cheap to read (WebP).
+	// Width and Height in pixels, read from the header (PNG, JPEG, GIF,
+	// WebP); 0 for SVG.
 	Width, Height int
 	// URL is set when the answer gave an https URL instead of data. It is
 	// never fetched by this package.
@@ -82,6 +110,11 @@ type ImageResult struct {
 	// MaybeBilled counts earlier attempts that may have been billed
 	// besides this answer (see ChatResponse.MaybeBilled).
 	MaybeBilled int
+	// Mismatches says where the images differ from what was asked: a
+	// type other than OutputFormat's (read from the bytes), or a shape
+	// other than AspectRatio (read from the header, 5% allowed). The
+	// images are kept in Images; nil when all is as asked.
+	Mismatches []string
 }
 
 // Cost returns what the answer cost in all, in USD (see Usage.TotalCost).
@@ -137,19 +170,14 @@ func (e *NoImageError) Error() string {
 // Unwrap returns [ErrNoImage].
 func (e *NoImageError) Unwrap() error { return ErrNoImage }
 
-var (
-	aspectRatioRe = regexp.MustCompile(`^[1-9][0-9]*:[1-9][0-9]*$`)
-	imageSizeRe   = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?K$`)
-)
-
 func (r *ImageRequest) validate() error {
 	switch {
 	case strings.TrimSpace(r.Prompt) == "":
 		return invalid("image request with no prompt")
 	case r.AspectRatio != "" && !aspectRatioRe.MatchString(r.AspectRatio):
-		return invalid("aspect ratio %q is not W:H, like 16:9", r.AspectRatio)
+		return invalid("aspect ratio %q is not W:H, like 16:9, or auto", r.AspectRatio)
 	case r.Size != "" && !imageSizeRe.MatchString(r.Size):
-		return invalid("image size %q is not like 1K, 2K or 4K", r.Size)
+		return invalid("image size %q is not like 512, 1K, 2K or 4K", r.Size)
 	case r.MaxTokens < 0:
 		return invalid("max_tokens %d is negative", r.MaxTokens)
 	case r.N < 0:
@@ -163,7 +191,7 @@ func (r *ImageRequest) validate() error {
 			return invalid("inputs[%d]: the data is not a PNG, JPEG, GIF or WebP image", i)
 		}
 	}
-	return nil
+	return r.validateImageAPIFields()
 }
 
 // GenerateImage asks a model for images and returns them decoded. With no
@@ -198,7 +226,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 	entry := c.catalog.entry(model)
 	if entry == nil && ctx != nil {
 		if m := c.imageAPIModel(ctx, model, opts); m != nil {
-			return c.generateWithImageAPI(ctx, req, model, opts)
+			return c.generateWithImageAPI(ctx, req, m, opts)
 		}
 	}
 	if req.N > 1 {
@@ -207,7 +235,10 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 	if entry != nil && !entry.OutputsImage() && !req.SkipModelCheck {
 		return nil, &NoImageError{Model: model, CatalogueKnown: true, NotSent: true}
 	}
-	creq := req.chatRequest(model, entry)
+	creq, err := req.chatRequest(model, entry)
+	if err != nil {
+		return nil, err
+	}
 
 	var extracted []dataurl.Extracted
 	decode := func(resp *http.Response, out any) error {
@@ -236,6 +267,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 			res.Images = append(res.Images, img)
 		}
 	}
+	res.Mismatches = req.mismatches(res.Images)
 	if len(res.Images) == 0 {
 		e := &NoImageError{Model: res.Model, Text: res.Text, FinishReason: res.FinishReason, Broken: res.Skipped, Usage: r.Usage}
 		if e.Model == "" {
@@ -251,7 +283,15 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 
 // chatRequest is the chat completion that asks model for req's images;
 // entry is the model's cached catalogue entry, or nil. req is validated.
-func (req *ImageRequest) chatRequest(model string, entry *Model) *ChatRequest {
+// Fields only the image API takes are an ErrInvalidRequest, and so is
+// what entry says the model does not accept (unless SkipModelCheck).
+func (req *ImageRequest) chatRequest(model string, entry *Model) (*ChatRequest, error) {
+	if set := req.imageAPIOnlyFields(); len(set) > 0 {
+		return nil, invalid("%s answers through chat completions, which take no %s: those are fields of the image API (POST /images)", model, strings.Join(set, ", "))
+	}
+	if err := req.checkChatModel(model, entry); err != nil {
+		return nil, err
+	}
 	modalities := req.Modalities
 	if modalities == nil {
 		modalities = []string{"image", "text"}
@@ -267,11 +307,12 @@ func (req *ImageRequest) chatRequest(model string, entry *Model) *ChatRequest {
 			msg.Parts = append(msg.Parts, ImageURLPart(u))
 		}
 	}
-	creq := &ChatRequest{Model: model, Messages: []Message{msg}, Modalities: modalities, MaxTokens: req.MaxTokens}
+	creq := &ChatRequest{Model: model, Messages: []Message{msg}, Modalities: modalities, MaxTokens: req.MaxTokens,
+		Seed: req.Seed, Provider: req.chatProvider(), Extra: req.Extra}
 	if req.AspectRatio != "" || req.Size != "" {
 		creq.ImageConfig = &ImageConfig{AspectRatio: req.AspectRatio, ImageSize: req.Size}
 	}
-	return creq
+	return creq, nil
 }
 
 // Decode decodes an image of an answer (message.images, or a streamed
@@ -305,7 +346,7 @@ func imageFrom(u string, extracted []dataurl.Extracted) (Image, error) {
 }
 
 // Ext returns the file extension for the image's type (".png", ".jpg",
-// ".gif", ".webp"), or "" for an image given by URL.
+// ".gif", ".webp", ".svg"), or "" for an image given by URL.
 func (img *Image) Ext() string {
 	switch img.MIME {
 	case "image/png":
@@ -316,6 +357,8 @@ func (img *Image) Ext() string {
 		return ".gif"
 	case "image/webp":
 		return ".webp"
+	case "image/svg+xml":
+		return ".svg"
 	}
 	return ""
 }

@@ -24,10 +24,19 @@ import (
 //
 //	go test -run XXX -bench BenchmarkGenerateImage8MB -benchmem -count 3 .
 func BenchmarkGenerateImage8MB(b *testing.B) {
-	img := openroutertest.LargePNG(8 << 20)
+	benchImage8MB(b, "image/png", openroutertest.LargePNG(8<<20))
+}
+
+// BenchmarkGenerateImage8MBWebP is BenchmarkGenerateImage8MB with an
+// 8 MB WebP: its size is read from the VP8L header, the rest as for PNG.
+func BenchmarkGenerateImage8MBWebP(b *testing.B) {
+	benchImage8MB(b, "image/webp", openroutertest.LargeWebP(8<<20))
+}
+
+func benchImage8MB(b *testing.B, mime string, img []byte) {
 	body := []byte(`{"id":"gen-1","model":"google/gemini-2.5-flash-image","choices":[{"index":0,"finish_reason":"stop",` +
 		`"message":{"role":"assistant","content":"Here it is.","images":[{"type":"image_url","image_url":{"url":"` +
-		openroutertest.DataURL("image/png", img) + `"}}]}}],"usage":{"prompt_tokens":10,"completion_tokens":1290,"total_tokens":1300,"cost":0.039}}`)
+		openroutertest.DataURL(mime, img) + `"}}]}}],"usage":{"prompt_tokens":10,"completion_tokens":1290,"total_tokens":1300,"cost":0.039}}`)
 	serve := func(chunked bool) *httptest.Server {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
@@ -94,7 +103,7 @@ func BenchmarkGenerateImage8MB(b *testing.B) {
 			b.ReportAllocs()
 			reportImage(b, len(img), func() {
 				res, err := c.GenerateImage(ctx, openrouter.ImageRequest{Prompt: "x"})
-				if err != nil || len(res.Images[0].Data) != len(img) {
+				if err != nil || len(res.Images[0].Data) != len(img) || res.Images[0].MIME != mime || res.Images[0].Width == 0 {
 					b.Fatal(err)
 				}
 			})
@@ -107,4 +116,37 @@ func BenchmarkGenerateImage8MB(b *testing.B) {
 func reportImage(b *testing.B, size int, op func()) {
 	_, bytes := measure(b, op)
 	b.ReportMetric(bytes/float64(size), "x-image")
+}
+
+// BenchmarkImageAPI8MB measures the memory one 8 MB WebP costs through
+// the image API (POST /images), whose answer carries the image as bare
+// base64 in b64_json.
+//
+//	go test -run XXX -bench BenchmarkImageAPI8MB -benchmem -count 2 .
+func BenchmarkImageAPI8MB(b *testing.B) {
+	img := openroutertest.LargeWebP(8 << 20)
+	models, _ := json.Marshal(map[string]any{"data": []openroutertest.ImageModel{openroutertest.DefaultImageModels()[0]}})
+	body := []byte(`{"created":1,"data":[{"b64_json":"` + base64.StdEncoding.EncodeToString(img) +
+		`","media_type":"image/webp"}],"usage":{"prompt_tokens":0,"completion_tokens":4175,"total_tokens":4175,"cost":0.03}}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/images/models" {
+			_, _ = w.Write(models)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body)
+	}))
+	b.Cleanup(srv.Close)
+	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(srv.URL))
+	ctx := context.Background()
+	req := openrouter.ImageRequest{Model: "black-forest-labs/flux.2-pro", Prompt: "x", OutputFormat: "webp"}
+	b.ReportAllocs()
+	reportImage(b, len(img), func() {
+		res, err := c.GenerateImage(ctx, req)
+		if err != nil || len(res.Images[0].Data) != len(img) {
+			b.Fatal(err)
+		}
+	})
 }

@@ -1,11 +1,13 @@
 package openrouter
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"time"
@@ -68,7 +70,8 @@ func (m *ImageModel) asModel() Model {
 		out = append(out, "image")
 	}
 	return Model{ID: m.ID, CanonicalSlug: m.ID, Name: m.Name, Description: m.Description, Created: m.Created,
-		InputModalities: m.Architecture.InputModalities, OutputModalities: out, ImageAPIOnly: true}
+		InputModalities: m.Architecture.InputModalities, OutputModalities: out, ImageAPIOnly: true,
+		imageParams: m.SupportedParameters}
 }
 
 // ImageModels returns the models of the dedicated image API.
@@ -119,14 +122,21 @@ func (c *Client) ImageModelEndpoints(ctx context.Context, id string, opts ...Cal
 	return out.Endpoints, nil
 }
 
-// imagesBody is the JSON of POST /images.
+// imagesBody is the JSON of POST /images (OpenAPI
+// ImageGenerationRequest).
 type imagesBody struct {
-	Model           string           `json:"model"`
-	Prompt          string           `json:"prompt"`
-	N               int              `json:"n,omitempty"`
-	AspectRatio     string           `json:"aspect_ratio,omitempty"`
-	Resolution      string           `json:"resolution,omitempty"`
-	InputReferences []imageReference `json:"input_references,omitempty"`
+	Model             string              `json:"model"`
+	Prompt            string              `json:"prompt"`
+	N                 int                 `json:"n,omitempty"`
+	AspectRatio       string              `json:"aspect_ratio,omitempty"`
+	Resolution        string              `json:"resolution,omitempty"`
+	Quality           string              `json:"quality,omitempty"`
+	OutputFormat      string              `json:"output_format,omitempty"`
+	OutputCompression *int                `json:"output_compression,omitempty"`
+	Background        string              `json:"background,omitempty"`
+	Seed              *int                `json:"seed,omitempty"`
+	InputReferences   []imageReference    `json:"input_references,omitempty"`
+	Provider          *ImageProviderPrefs `json:"provider,omitempty"`
 }
 
 type imageReference struct {
@@ -136,16 +146,22 @@ type imageReference struct {
 	} `json:"image_url"`
 }
 
-// generateWithImageAPI sends req to POST /images, for a model only the
-// image API serves.
-func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, model string, opts []CallOption) (*ImageResult, error) {
+// imagesBody returns the JSON body of POST /images for req, checked
+// against m, the model's image API entry: what the model does not accept
+// is an ErrInvalidRequest.
+func (req *ImageRequest) imagesBody(m *Model) ([]byte, error) {
 	switch {
 	case req.Modalities != nil:
-		return nil, invalid("%s is served by the image API, which takes no modalities", model)
+		return nil, invalid("%s is served by the image API, which takes no modalities", m.ID)
 	case req.MaxTokens != 0:
-		return nil, invalid("%s is served by the image API, which takes no max_tokens", model)
+		return nil, invalid("%s is served by the image API, which takes no max_tokens", m.ID)
 	}
-	body := imagesBody{Model: model, Prompt: req.Prompt, N: req.N, AspectRatio: req.AspectRatio, Resolution: req.Size}
+	if err := req.checkImageAPIModel(m); err != nil {
+		return nil, err
+	}
+	body := imagesBody{Model: m.ID, Prompt: req.Prompt, N: req.N, AspectRatio: req.AspectRatio, Resolution: req.Size,
+		Quality: req.Quality, OutputFormat: req.OutputFormat, OutputCompression: req.OutputCompression,
+		Background: req.Background, Seed: req.Seed, Provider: req.Provider}
 	for _, in := range req.Inputs {
 		u := in.URL
 		if u == "" {
@@ -159,13 +175,27 @@ func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, mod
 	if err != nil {
 		return nil, invalid("%v", err)
 	}
+	if len(req.Extra) == 0 {
+		return raw, nil
+	}
+	return mergeExtra(raw, req.Extra)
+}
+
+// generateWithImageAPI sends req to POST /images, for m, a model only the
+// image API serves.
+func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, m *Model, opts []CallOption) (*ImageResult, error) {
+	raw, err := req.imagesBody(m)
+	if err != nil {
+		return nil, err
+	}
+	model := m.ID
 	resp, st, err := c.do(ctx, http.MethodPost, "/images", raw, model, opts)
 	if err != nil {
 		return nil, c.suggestModels(err, model)
 	}
 	defer resp.Body.Close()
 	var out imagesAnswer
-	if err := c.decodeAnswer(resp, &out); err != nil {
+	if err := c.decodeImagesAnswer(resp, &out); err != nil {
 		return nil, st.annotate(err)
 	}
 	if out.Usage != nil {
@@ -173,6 +203,7 @@ func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, mod
 	}
 	res, err := out.result(model)
 	if res != nil {
+		res.Mismatches = req.mismatches(res.Images)
 		// The attempts before this answer whose answers were lost
 		// after they were sent: each may have been billed too.
 		res.MaybeBilled = st.maybeBilled
@@ -187,19 +218,49 @@ type imagesAnswer struct {
 		MediaType string `json:"media_type"`
 	} `json:"data"`
 	Usage *Usage `json:"usage"`
+	// extracted holds the images the b64_json placeholders stand for.
+	extracted []dataurl.Extracted
+}
+
+// decodeImagesAnswer reads an answer of POST /images into out, decoding
+// each image's base64 as it streams in (never held as text: an 8 MB
+// image costs about its size with the answer's length known), then the
+// rest of the document as decodeAnswer does.
+func (c *Client) decodeImagesAnswer(resp *http.Response, out *imagesAnswer) error {
+	doc, imgs, err := dataurl.ExtractSized(newLimitedBody(resp.Body, c.cfg.limits.JSON, "the answer"), resp.ContentLength)
+	if err != nil {
+		return readFailure(err)
+	}
+	rest := *resp
+	rest.Body, rest.ContentLength = io.NopCloser(bytes.NewReader(doc)), int64(len(doc))
+	out.extracted = imgs
+	return c.decodeAnswer(&rest, out)
+}
+
+// image returns the i-th image of the answer: the one its placeholder
+// stands for, or its base64 decoded.
+func (out *imagesAnswer) image(i int) (dataurl.Image, error) {
+	d := out.Data[i]
+	if k, ok := dataurl.Index(d.B64JSON); ok && k < len(out.extracted) {
+		img, err := out.extracted[k].Image, out.extracted[k].Err
+		if err == nil && d.MediaType != "" && d.MediaType != img.MIME && !(d.MediaType == "image/jpg" && img.MIME == "image/jpeg") {
+			img.Declared = d.MediaType
+		}
+		return img, err
+	}
+	data, err := base64.StdEncoding.DecodeString(d.B64JSON)
+	if err != nil || len(data) == 0 {
+		return dataurl.Image{}, errors.New("bad base64 in b64_json")
+	}
+	return dataurl.Identify(data, d.MediaType)
 }
 
 // result decodes the answer's images; an answer with none usable is a
 // *NoImageError.
 func (out *imagesAnswer) result(model string) (*ImageResult, error) {
 	res := &ImageResult{Model: model, Usage: out.Usage}
-	for i, d := range out.Data {
-		data, err := base64.StdEncoding.DecodeString(d.B64JSON)
-		if err != nil || len(data) == 0 {
-			res.Skipped = append(res.Skipped, fmt.Errorf("image %d: bad base64 in b64_json", i))
-			continue
-		}
-		img, err := dataurl.Identify(data, d.MediaType)
+	for i := range out.Data {
+		img, err := out.image(i)
 		if err != nil {
 			res.Skipped = append(res.Skipped, fmt.Errorf("image %d: %w", i, err))
 			continue

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -76,9 +77,19 @@ func TestImageModelsAndEndpoints(t *testing.T) {
 	}
 }
 
+// TestImageAPIBadAnswer checks that the server's 400 for a resolution the
+// model lacks is ErrBadRequest when the SDK's own check is skipped, and
+// ErrInvalidRequest, with nothing sent, when it is not.
 func TestImageAPIBadAnswer(t *testing.T) {
-	_, c, _ := setup(t, []ort.Option{ort.WithImageModels(ort.DefaultImageModels()[0])})
-	_, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{Model: "black-forest-labs/flux.2-pro", Prompt: "x", Size: "8K"})
+	srv, c, _ := setup(t, []ort.Option{ort.WithImageModels(ort.DefaultImageModels()[0])})
+	req := openrouter.ImageRequest{Model: "black-forest-labs/flux.2-pro", Prompt: "x", Size: "8K"}
+	_, err := c.GenerateImage(context.Background(), req)
+	assertSentinels(t, err, "ErrInvalidRequest")
+	if n := len(srv.ImageBodies()); n != 0 || !strings.Contains(err.Error(), "1K, 2K, 4K") {
+		t.Fatalf("%d requests sent; %v", n, err)
+	}
+	req.SkipModelCheck = true
+	_, err = c.GenerateImage(context.Background(), req)
 	assertSentinels(t, err, "ErrBadRequest")
 }
 

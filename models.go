@@ -36,6 +36,9 @@ type Model struct {
 	// image API (POST /images), absent from /models: GenerateImage sends
 	// it there.
 	ImageAPIOnly bool
+	// imageParams is an image API model's capability descriptors (what
+	// GenerateImage checks a request against); nil otherwise.
+	imageParams map[string]ImageCapability
 }
 
 // Pricing is a model's price in USD per unit: per token for Prompt,

@@ -24,6 +24,14 @@ type Bill[T any] struct {
 	// Request returns ErrSync in RunBatch (its sync path is the caller's:
 	// a long article RewriteMode rewrites in sections, say).
 	Request func(item T) (*openrouter.ChatRequest, error)
+	// Images builds an item's image requests (an article's cover, say),
+	// priced with its chat request by
+	// openrouter.Client.EstimateImageCosts (each image model's endpoints
+	// read once), so that the estimate counts them; nil means none. An
+	// item whose image requests cannot be built is an error: an estimate
+	// that leaves out images it knows of is no bound. With Images set,
+	// Request may be nil in Run (a job of images only).
+	Images func(item T) ([]openrouter.ImageRequest, error)
 	// RequireFunds refuses to start, with an
 	// *openrouter.InsufficientFundsError (matching
 	// openrouter.ErrInsufficientCredits) that gives the estimate, the
@@ -43,13 +51,24 @@ func (r *runner[T, R]) checkBill(ctx context.Context, items []T, m *BatchMode[T,
 	if request == nil && m != nil {
 		request = m.Request
 	}
-	if bill.Client == nil || request == nil {
+	if bill.Client == nil || request == nil && bill.Images == nil {
 		return fmt.Errorf("%w: bulk.Bill needs a Client and a Request function", openrouter.ErrInvalidRequest)
 	}
 	var sync, batch []*openrouter.ChatRequest
+	var images []openrouter.ImageRequest
 	for i, it := range items {
 		if r.rep.Results[i].Resumed || r.paid != nil && r.paid[i] {
 			continue // done, or paid for by an earlier run: only what is left to buy
+		}
+		if bill.Images != nil {
+			imgs, err := bill.Images(it)
+			if err != nil {
+				return fmt.Errorf("bulk: the image requests of item %d: %w", i, err)
+			}
+			images = append(images, imgs...)
+		}
+		if request == nil {
+			continue
 		}
 		req, err := request(it)
 		if errors.Is(err, ErrSync) && m != nil && m.Sync != nil {
@@ -79,6 +98,13 @@ func (r *runner[T, R]) checkBill(ctx context.Context, items []T, m *BatchMode[T,
 		e, err := bill.Client.EstimateCost(ctx, part.reqs, openrouter.EstimateOptions{Batch: part.batch})
 		if err != nil {
 			return fmt.Errorf("bulk: estimating the job's cost: %w", err)
+		}
+		est.Add(e)
+	}
+	if len(images) > 0 {
+		e, err := bill.Client.EstimateImageCosts(ctx, images)
+		if err != nil {
+			return fmt.Errorf("bulk: estimating the job's images: %w", err)
 		}
 		est.Add(e)
 	}

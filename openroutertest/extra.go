@@ -17,6 +17,7 @@ type extra struct {
 	keys            []*managedKey
 	activity        []ActivityRow
 	embeddingSizes  []int // inputs per /embeddings request, in order
+	imageBodies     [][]byte
 	imageRequests   int
 }
 

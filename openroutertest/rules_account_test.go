@@ -169,7 +169,7 @@ func TestImagesRefusesWhatTheSchemaRefuses(t *testing.T) {
 	if srv.Spent() != 0 || srv.ImageRequests() != 0 {
 		t.Errorf("refused image requests were billed: $%g, %d answered", srv.Spent(), srv.ImageRequests())
 	}
-	for _, extra := range []string{`"aspect_ratio":"21:9"`, `"background":"transparent","output_format":"webp"`, `"quality":"high","output_compression":80`} {
+	for _, extra := range []string{`"aspect_ratio":"16:9"`, `"background":"transparent","output_format":"webp"`, `"quality":"high","output_compression":80`} {
 		if st, ans := send(t, srv, "POST", "/images", body(extra), srv.Key, nil); st != 200 {
 			t.Errorf("%s: %d %.200s, want 200", extra, st, ans)
 		}

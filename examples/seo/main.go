@@ -6,13 +6,20 @@
 // was not attempted and how to resume, and what it cost.
 //
 // With no OPENROUTER_API_KEY it runs offline against the embedded
-// openroutertest server (plausible rewrites, small real PNGs); with a key
-// it uses the OpenRouter API and the client's role models.
+// openroutertest server (plausible rewrites, small real WebP covers); with
+// a key it uses the OpenRouter API and the client's role models.
+//
+// Covers are drawn by a model of the image API (-image-model, default
+// FLUX.2 Pro) as WebP at -cover-compression 80, -cover-size 1K and
+// -cover-aspect 16:9 (-cover-format jpeg or png for others); the estimate
+// made before the run counts them, and the report gives their cost apart
+// from the rewrites'.
 //
 //	go run ./examples/seo                         # the dozen sample articles, offline
 //	go run ./examples/seo -in ./posts -out ./site -cap 2.50
 //	OPENROUTER_API_KEY=sk-or-... go run ./examples/seo -journal seo.jsonl
 //	go run ./examples/seo -batch                  # rewrites through the Batch API, at about half price
+//	go run ./examples/seo -cover-compression 60 -cover-size 2K
 //
 // With -batch the rewrites go through the Batch API (bulk.RewriteMode):
 // each batch's ID is journaled before the wait, so a run killed while
@@ -49,6 +56,7 @@ type config struct {
 	workers        int
 	rewriteModel   string
 	imageModel     string
+	cover          coverConfig
 	cap            float64
 	journal        string
 	images         bool
@@ -57,12 +65,16 @@ type config struct {
 }
 
 func main() {
-	cfg := config{images: true, progressWriter: os.Stderr}
+	cfg := config{images: true, progressWriter: os.Stderr, cover: defaultCover}
 	flag.StringVar(&cfg.in, "in", "", "folder of Markdown articles (default: the dozen samples shipped with this example)")
 	flag.StringVar(&cfg.out, "out", "seo-out", "output folder")
 	flag.IntVar(&cfg.workers, "workers", 0, "articles at once (default: the limiter's 5)")
 	flag.StringVar(&cfg.rewriteModel, "rewrite-model", "", "model for rewriting (default: the client's rewrite role)")
-	flag.StringVar(&cfg.imageModel, "image-model", "", "model for covers (default: the client's image role)")
+	flag.StringVar(&cfg.imageModel, "image-model", defaultCoverModel, "model for covers (webp or jpeg covers need a model of the image API)")
+	flag.StringVar(&cfg.cover.format, "cover-format", "webp", "cover format: webp, jpeg or png (\"\": the model's default)")
+	flag.IntVar(&cfg.cover.compression, "cover-compression", 80, "cover compression 0-100, for webp and jpeg")
+	flag.StringVar(&cfg.cover.size, "cover-size", "1K", "cover resolution tier: 1K, 2K or 4K")
+	flag.StringVar(&cfg.cover.aspect, "cover-aspect", "16:9", "cover aspect ratio, as the page's layout wants it")
 	flag.Float64Var(&cfg.cap, "cap", 0, "spending cap in USD (0: none)")
 	flag.StringVar(&cfg.journal, "journal", "", "JSON-lines journal: a rerun skips the articles already done")
 	flag.BoolVar(&cfg.images, "images", true, "generate a cover image for each article")
@@ -84,12 +96,16 @@ type article struct {
 
 // output is what an article became, kept in the journal.
 type output struct {
-	Title           string  `json:"title"`
-	MetaDescription string  `json:"meta_description"`
-	File            string  `json:"file"`
-	Cover           string  `json:"cover,omitempty"`
-	Sections        int     `json:"sections"`
-	Cost            float64 `json:"cost"`
+	Title           string `json:"title"`
+	MetaDescription string `json:"meta_description"`
+	File            string `json:"file"`
+	Cover           string `json:"cover,omitempty"`
+	Sections        int    `json:"sections"`
+	// Cost is the article's in all; CoverCost its cover's part.
+	Cost      float64 `json:"cost"`
+	CoverCost float64 `json:"cover_cost,omitempty"`
+	// CoverNotes says where the cover differs from what was asked.
+	CoverNotes []string `json:"cover_notes,omitempty"`
 }
 
 func run(ctx context.Context, out io.Writer, key string, cfg config) error {
@@ -120,7 +136,7 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 	}
 	fmt.Fprintf(out, "Rewriting %d articles with %s", len(articles), c.Roles().Rewrite)
 	if cfg.images {
-		fmt.Fprintf(out, ", covers by %s", c.Roles().Image)
+		fmt.Fprintf(out, ", covers by %s (%s)", c.Roles().Image, cfg.cover)
 	}
 	fmt.Fprintf(out, "; results in %s\n", cfg.out)
 
@@ -141,6 +157,13 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 	}
 	rm := bulk.RewriteMode(c, rewriteRequest, openrouter.JSONRepair(1))
 	b.Bill = &bulk.Bill[article]{Client: c, Request: rm.Request}
+	if cfg.images {
+		b.Bill.Images = func(a article) ([]openrouter.ImageRequest, error) {
+			// The title is not known before the rewrite: the cover's
+			// prompt is priced at the longest title it may carry.
+			return []openrouter.ImageRequest{cfg.cover.request(strings.Repeat("W", maxCoverTitle))}, nil
+		}
+	}
 	var rep *bulk.Report[article, output]
 	if cfg.batch {
 		m := bulk.BatchMode[article, output]{
@@ -169,7 +192,13 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 		return err
 	}
 	fmt.Fprintln(cfg.progressWriter)
-	report(out, rep, cfg)
+	var covers *openrouter.CostEstimate
+	if cfg.images && rep.Estimate != nil {
+		if covers, err = coverEstimate(ctx, c, cfg, rep); err != nil {
+			return err
+		}
+	}
+	report(out, rep, cfg, covers)
 	return nil
 }
 
@@ -195,14 +224,12 @@ func process(ctx context.Context, c *openrouter.Client, cfg config, a article) (
 func finish(ctx context.Context, c *openrouter.Client, cfg config, a article, res *openrouter.RewriteResult) (output, error) {
 	o := output{Title: res.Title, MetaDescription: res.MetaDescription, Sections: res.Sections, Cost: res.Cost}
 	if cfg.images {
-		img, err := c.GenerateImage(ctx, openrouter.ImageRequest{
-			Prompt:      "A clean, modern cover illustration for a blog article titled: " + res.Title + ". No text in the image.",
-			AspectRatio: "16:9",
-		})
+		img, err := c.GenerateImage(ctx, cfg.cover.request(res.Title))
 		if err != nil {
 			return output{}, fmt.Errorf("cover: %w", err)
 		}
 		o.Cost += img.Cost()
+		o.CoverCost, o.CoverNotes = img.Cost(), img.Mismatches
 		if o.Cover, err = img.Images[0].WriteFile(filepath.Join(cfg.out, a.Name+"-cover")); err != nil {
 			return output{}, err
 		}
@@ -218,9 +245,19 @@ func finish(ctx context.Context, c *openrouter.Client, cfg config, a article, re
 }
 
 // report prints what became of every article.
-func report(out io.Writer, rep *bulk.Report[article, output], cfg config) {
+// covers is the covers' part of the estimate (nil without covers).
+func report(out io.Writer, rep *bulk.Report[article, output], cfg config, covers *openrouter.CostEstimate) {
 	fmt.Fprintf(out, "\n%d articles: %d done, %d failed, %d not attempted in %v; cost $%.4f\n",
 		len(rep.Results), rep.Done, rep.Failed, rep.NotAttempted, rep.Elapsed.Round(time.Millisecond), rep.Cost)
+	if cfg.images {
+		n, cost := 0, 0.0
+		for _, r := range rep.Results {
+			if r.Status == bulk.Done && !r.Resumed && r.Value.Cover != "" {
+				n, cost = n+1, cost+r.Value.CoverCost
+			}
+		}
+		fmt.Fprintf(out, "  rewrites $%.4f; %d covers $%.4f\n", rep.Cost-cost, n, cost)
+	}
 	if cfg.batch {
 		// The batch results were billed at the batch price; the same
 		// tokens sync cost that divided by the discount.
@@ -229,8 +266,11 @@ func report(out io.Writer, rep *bulk.Report[article, output], cfg config) {
 		fmt.Fprintf(out, "  the same work in sync mode: $%.4f (this run paid %.2fx)\n",
 			rep.BatchCost/openrouter.BatchDiscount+rep.SyncCost, ratio(rep.Cost, rep.BatchCost/openrouter.BatchDiscount+rep.SyncCost))
 	}
-	if rep.Estimate != nil {
-		fmt.Fprintf(out, "  estimated before the run: at most $%.4f for the rewrites (%d requests); spent $%.4f\n", rep.Estimate.Cost, rep.Estimate.Requests, rep.Cost)
+	if e := rep.Estimate; e != nil && covers != nil {
+		fmt.Fprintf(out, "  estimated before the run: at most $%.4f: rewrites $%.4f (%d requests), covers $%.4f (%d images); spent $%.4f\n",
+			e.Cost, e.Cost-covers.Cost, e.Requests-covers.Requests, covers.Cost, covers.OutputImages, rep.Cost)
+	} else if e != nil {
+		fmt.Fprintf(out, "  estimated before the run: at most $%.4f for the rewrites (%d requests); spent $%.4f\n", e.Cost, e.Requests, rep.Cost)
 	}
 	for _, r := range rep.Results {
 		switch r.Status {
@@ -243,6 +283,9 @@ func report(out io.Writer, rep *bulk.Report[article, output], cfg config) {
 				note += " (from the journal)"
 			}
 			fmt.Fprintf(out, "  done    %-40s -> %s%s\n", r.Key, r.Value.Title, note)
+			for _, n := range r.Value.CoverNotes {
+				fmt.Fprintf(out, "          cover: %s\n", n)
+			}
 		case bulk.Failed:
 			fmt.Fprintf(out, "  FAILED  %-40s %s\n          %v\n          what to do: %s\n", r.Key, openrouter.ErrorName(r.Err), r.Err, openrouter.Hint(r.Err))
 		}

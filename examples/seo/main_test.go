@@ -15,11 +15,16 @@ import (
 func TestOffline(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
-	cfg := config{out: dir, images: true, progressWriter: io.Discard, journal: filepath.Join(dir, "journal.jsonl")}
+	cfg := config{out: dir, images: true, progressWriter: io.Discard, journal: filepath.Join(dir, "journal.jsonl"),
+		imageModel: defaultCoverModel, cover: defaultCover}
 	if err := run(context.Background(), &out, "", cfg); err != nil {
 		t.Fatal(err)
 	}
+	// The fake's FLUX.2 Pro bills $0.03 a cover; the estimate counts the
+	// 12 covers at that price, beside the rewrites.
 	for _, want := range []string{"running offline", "12 articles: 12 done, 0 failed, 0 not attempted",
+		"covers by black-forest-labs/flux.2-pro (webp 1K 16:9, compression 80)", "; 12 covers $0.3600\n",
+		"covers $0.3600 (12 images); spent $",
 		"done    12-complete-guide-technical-seo", "-> Rewritten: The complete guide to technical SEO"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
@@ -29,13 +34,16 @@ func TestOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(string(md), "---\ntitle: \"Rewritten: Error handling in Go") || !strings.Contains(string(md), "cover: \"08-go-error-handling-cover.png\"") ||
+	if !strings.HasPrefix(string(md), "---\ntitle: \"Rewritten: Error handling in Go") || !strings.Contains(string(md), "cover: \"08-go-error-handling-cover.webp\"") ||
 		!strings.Contains(string(md), "```go\nif errors.Is(err, fs.ErrNotExist)") {
 		t.Errorf("article file:\n%.400s", md)
 	}
-	png, err := os.ReadFile(filepath.Join(dir, "08-go-error-handling-cover.png"))
-	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
-		t.Errorf("cover: %d bytes, %v", len(png), err)
+	webp, err := os.ReadFile(filepath.Join(dir, "08-go-error-handling-cover.webp"))
+	if err != nil || len(webp) < 30 || string(webp[:4]) != "RIFF" || string(webp[8:12]) != "WEBP" {
+		t.Errorf("cover: %d bytes, %v", len(webp), err)
+	}
+	if strings.Contains(out.String(), "cover: ") {
+		t.Errorf("the covers are not as asked:\n%s", out.String())
 	}
 	// A second run with the same journal does nothing again.
 	out.Reset()

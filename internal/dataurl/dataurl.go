@@ -21,7 +21,8 @@ type Image struct {
 	MIME string
 	// Declared is the type the data URL declared, when it differs.
 	Declared string
-	// Width and Height are read from the header; 0 when not cheap to read.
+	// Width and Height are read from the header (PNG, JPEG, GIF, WebP);
+	// 0 for SVG or a header too short to say.
 	Width, Height int
 }
 
@@ -193,15 +194,24 @@ func (d *decoder) finish(declared string) (Image, error) {
 // identify checks the bytes' signature and reads the dimensions.
 func identify(data []byte, declared string) (Image, error) {
 	mime := Sniff(data)
+	if mime == "" && isSVG(data) {
+		mime = MIMESVG
+	}
 	if mime == "" {
-		return Image{}, fmt.Errorf("unknown image format (declared %q): not PNG, JPEG, GIF or WebP", declared)
+		return Image{}, fmt.Errorf("unknown image format (declared %q): not PNG, JPEG, GIF, WebP or SVG", declared)
 	}
 	img := Image{Data: data, MIME: mime}
 	if declared != mime && !(declared == "image/jpg" && mime == "image/jpeg") {
 		img.Declared = declared
 	}
-	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
-		img.Width, img.Height = cfg.Width, cfg.Height
+	switch mime {
+	case "image/webp":
+		img.Width, img.Height, _ = webpSize(data)
+	case MIMESVG: // vector: no pixel size
+	default:
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+			img.Width, img.Height = cfg.Width, cfg.Height
+		}
 	}
 	return img, nil
 }

@@ -22,8 +22,9 @@ type Extracted struct {
 }
 
 // Extract reads a JSON document from r and returns it with every string
-// value of a "url" key that is a base64 data URL replaced by a
-// placeholder (see Placeholder), and the decoded images in order. The
+// value of a "url" key that is a base64 data URL, and of a "b64_json" key
+// (the image API's bare base64), replaced by a placeholder (see
+// Placeholder), and the decoded images in order. The
 // base64 text is decoded as it is read, so an image is never held as text:
 // what Extract allocates is about twice the decoded size, plus the rest of
 // the document. A document that is not JSON is returned as read, for the
@@ -76,9 +77,9 @@ func (x *extractor) run() error {
 		}
 		switch c {
 		case '"':
-			isURL := x.pendingKey == "url"
+			key := x.pendingKey
 			x.pendingKey = ""
-			if err := x.readString(isURL); err != nil {
+			if err := x.readString(key); err != nil {
 				return err
 			}
 			x.stringEnd = true
@@ -98,15 +99,19 @@ func (x *extractor) run() error {
 	}
 }
 
-// readString handles a string whose opening quote was read. A url value
-// that starts with "data:" and declares base64 is decoded; every other
-// string is copied as it is.
-func (x *extractor) readString(isURL bool) error {
+// readString handles a string whose opening quote was read, the value of
+// key ("" for a key or an array element). A url value that starts with
+// "data:" and declares base64 is decoded, and so is a b64_json value;
+// every other string is copied as it is.
+func (x *extractor) readString(key string) error {
 	x.lastString = x.lastString[:0]
-	if isURL {
+	switch key {
+	case "url":
 		if p, _ := x.br.Peek(5); string(p) == "data:" {
 			return x.readDataURL()
 		}
+	case "b64_json":
+		return x.readBase64("")
 	}
 	x.out.WriteByte('"')
 	return x.copyString()
@@ -182,6 +187,13 @@ func (x *extractor) readDataURL() error {
 		x.out.WriteByte(',')
 		return x.copyString()
 	}
+	return x.readBase64(declared)
+}
+
+// readBase64 decodes the rest of a string, up to its closing quote, as
+// base64 text of an image of the declared type, unescaping what JSON may
+// escape in it, and puts a placeholder in its place.
+func (x *extractor) readBase64(declared string) error {
 	var d decoder
 	if left := x.size - (x.cr.n - int64(x.br.Buffered())); x.size > 0 && left > 0 && left/4*3 <= maxPresize {
 		// The base64 text is at most what is left of the document.
