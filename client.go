@@ -518,7 +518,7 @@ func (c *Client) Chat(ctx context.Context, req *ChatRequest, opts ...CallOption)
 		return nil, err
 	}
 	if err := checkAnswer(r, model); err != nil {
-		return nil, st.annotate(c.redactErr(err))
+		return nil, st.annotate(c.answerErr(err))
 	}
 	return r, nil
 }

@@ -3,6 +3,7 @@ package openrouter
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -415,6 +416,17 @@ func (e *APIError) classify() {
 func (e *APIError) dailyQuota() bool {
 	return strings.Contains(e.Metadata.LimitSource, "daily") ||
 		containsAny(normalize(e.Message), "per day", "models per day", "daily limit", "daily quota")
+}
+
+// answerErr is redactErr for the errors found inside a 200 answer (a
+// choice that finished with "error", an empty answer): a rate limit among
+// them whose wait passes the client's maximum is a quota, as over HTTP.
+func (c *Client) answerErr(err error) error {
+	var e *APIError
+	if errors.As(err, &e) && e.Is(ErrRateLimited) && pastMaxWait(e.RetryAfter, e.RateLimit, c.now(), c.cfg.maxWait) {
+		e.markQuota()
+	}
+	return c.redactErr(err)
 }
 
 // markQuota records that a 429 must not be retried because its wait is

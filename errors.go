@@ -253,14 +253,14 @@ func (e *APIError) Is(target error) bool {
 }
 
 // Retryable reports whether sending the same request again may succeed:
-// as error.availability's retryable says when it was sent; else 408, 429
-// (unless the quota is exhausted), 5xx, and a 402 that carries
-// Retry-After (the in-flight budget).
+// as error.availability's retryable says when it was sent (a boolean);
+// else 408, 429 (unless the quota is exhausted), 5xx, and a 402 that
+// carries Retry-After (the in-flight budget).
 func (e *APIError) Retryable() bool {
 	switch {
 	case e.Is(ErrQuotaExhausted):
 		return false
-	case e.Availability != nil:
+	case e.Availability != nil && e.Availability.retryableSent:
 		return e.Availability.Retryable
 	case e.StatusCode == http.StatusPaymentRequired:
 		return e.RetryAfter > 0 && e.Metadata.Reason != "weight_exceeds_budget"

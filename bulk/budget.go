@@ -18,12 +18,12 @@ func permanentForModel(err error) bool {
 }
 
 // availabilityRetryable reports, for an error carrying OpenRouter's
-// availability object, whether it may pass later (its retryable flag);
-// known is false for other errors.
+// availability object, whether it may pass later (its retryable flag,
+// else its status: APIError.Retryable); known is false for other errors.
 func availabilityRetryable(err error) (retryable, known bool) {
 	var ae *openrouter.APIError
 	if errors.As(err, &ae) && ae.Availability != nil {
-		return ae.Availability.Retryable, true
+		return ae.Retryable(), true
 	}
 	return false, false
 }

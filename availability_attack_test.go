@@ -1,0 +1,98 @@
+package openrouter_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/routerkit/openrouter"
+	ort "github.com/routerkit/openrouter/openroutertest"
+)
+
+// capacityBody is the docs' capacity_exhausted envelope with its
+// availability's retryable member replaced by retryable ("" leaves it
+// out).
+func capacityBody(retryable string) string {
+	r := ""
+	if retryable != "" {
+		r = `"retryable":` + retryable + `,`
+	}
+	return `{"error":{"message":"All providers for openai/gpt-4o-mini are at capacity.","error_type":"rate_limit_exceeded","http_status":429,` +
+		`"availability":{"code":"capacity_exhausted",` + r + `"requested_models":["openai/gpt-4o-mini"],"docs_url":"https://openrouter.ai/docs/errors#capacity_exhausted"}}}`
+}
+
+// TestAvailabilityRetryableAbsent checks that an availability object
+// without a usable retryable (missing, null, a number) does not make a
+// 429 or a 503 final: the status decides, as without the object; an
+// explicit false still stops the retries.
+func TestAvailabilityRetryableAbsent(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		status    int
+		retryable string
+		retried   bool
+	}{
+		{429, "", true}, {429, "null", true}, {503, "", true}, {503, "1", true},
+		{429, "false", false}, {503, "false", false}, {429, "true", true},
+	} {
+		srv, c, _ := setup(t, nil)
+		srv.Enqueue(ort.Reply{Status: tc.status, Body: capacityBody(tc.retryable)}, ort.TextReply("ok"))
+		_, err := c.Chat(context.Background(), hello())
+		if got := err == nil; got != tc.retried {
+			t.Errorf("%d retryable %q: retried = %v (err %v), want %v", tc.status, tc.retryable, got, err, tc.retried)
+		}
+	}
+	e := parseHTTP(t, 429, capacityBody(""))
+	if !e.Retryable() {
+		t.Error("Retryable() is false for a 429 whose availability has no retryable")
+	}
+}
+
+// parseHTTP sends body with status to a client without retries and
+// returns its *APIError.
+func parseHTTP(t *testing.T, status int, body string) *openrouter.APIError {
+	t.Helper()
+	srv, c, _ := setup(t, nil, openrouter.WithRetry(0, time.Millisecond, time.Minute))
+	srv.Enqueue(ort.Reply{Status: status, Body: body})
+	_, err := c.Chat(context.Background(), hello())
+	var e *openrouter.APIError
+	if !errors.As(err, &e) {
+		t.Fatalf("%T %v, want *APIError", err, err)
+	}
+	return e
+}
+
+// TestChoiceErrorLongWaitIsQuota checks that a capacity_exhausted whose
+// retry_after passes the client's maximum wait is ErrQuotaExhausted when
+// it comes in a choice's error (a 200 body, and a stream chunk without a
+// top-level error), as it is over HTTP and as a top-level stream error.
+func TestChoiceErrorLongWaitIsQuota(t *testing.T) {
+	t.Parallel()
+	body := docsError(t, docsCapacityExhausted) // retry_after 40
+	srv, c, _ := setup(t, nil, openrouter.WithRetry(2, time.Millisecond, 10*time.Second))
+	srv.Enqueue(ort.Reply{Content: "Partial", ChoiceError: body})
+	_, err := c.Chat(context.Background(), hello())
+	assertSentinels(t, err, "ErrQuotaExhausted", "ErrRateLimited")
+
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(docsCapacityExhausted)); err != nil {
+		t.Fatal(err)
+	}
+	obj := strings.TrimSuffix(strings.TrimPrefix(buf.String(), `{"error":`), "}")
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, `data: {"id":"gen-1","choices":[{"index":0,"delta":{"content":"Part"}}]}`+"\n\n")
+		fmt.Fprint(w, `data: {"id":"gen-1","choices":[{"index":0,"delta":{"content":""},"finish_reason":"error","error":`+obj+`}]}`+"\n\n")
+	}))
+	t.Cleanup(hs.Close)
+	sc := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(hs.URL), openrouter.WithLimiter(nil), openrouter.WithRetry(2, time.Millisecond, 10*time.Second))
+	_, err = drain(sc.ChatStream(context.Background(), hello()))
+	assertSentinels(t, err, "ErrQuotaExhausted", "ErrRateLimited")
+}
