@@ -142,7 +142,7 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 				r.stop(ctx.Err())
 				break
 			}
-		} else if pass > 0 {
+		} else if pass > 0 && !r.fallbackPass() {
 			if r.stopped() != nil || r.b.RetryFor < 0 || r.b.now().Sub(r.start) > r.b.RetryFor {
 				break
 			}
@@ -197,6 +197,7 @@ type runner[T, R any] struct {
 	resumeAt    time.Time // the reset the pause waits for
 	waitedUntil time.Time // the last reset waited for
 	fellBack    bool      // the items run with FallbackModel (fallback.go)
+	rerun       bool      // items were put back to run with FallbackModel: the next pass starts at once
 }
 
 func (r *runner[T, R]) setDefaults() {

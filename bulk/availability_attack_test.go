@@ -1,0 +1,68 @@
+package bulk_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
+	ort "github.com/routerkit/openrouter/openroutertest"
+)
+
+// TestBulkFallbackWithoutRetries checks that switching to FallbackModel
+// does not depend on the retry passes: with RetryFor negative (failed
+// items are never put back) the items that met the retired model still
+// run again with the fallback, and at once (no wait between passes).
+func TestBulkFallbackWithoutRetries(t *testing.T) {
+	t.Parallel()
+	const workers, total = 2, 10
+	const retired, successor = "openai/gpt-4o-mini", "anthropic/claude-haiku-4.5"
+	_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+		if r.Model == retired {
+			return ort.AvailabilityReply("model_deprecated", r.Model, successor)
+		}
+		return ort.TextReply(r.Model)
+	})})
+	fn := func(ctx context.Context, it string) (string, error) {
+		res, err := c.Chat(ctx, &openrouter.ChatRequest{Model: bulk.Model(ctx, retired), Messages: []openrouter.Message{openrouter.UserMessage(it)}})
+		if err != nil {
+			return "", err
+		}
+		return res.Content(), nil
+	}
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	run := bulk.WithSleep(bulk.WithClock(bulk.Runner[string, string]{Workers: workers, FallbackModel: successor, RetryFor: -1}, clock.Now), clock.Sleep)
+	rep, err := run.Run(context.Background(), items(total), fn)
+	if err != nil || rep.Stopped != nil || rep.Done != total {
+		t.Fatalf("done %d, failed %d, stopped %v, err %v; want every item done with the fallback", rep.Done, rep.Failed, rep.Stopped, err)
+	}
+	if len(clock.sleeps) != 0 {
+		t.Errorf("the run waited %v before running the fallback, want no wait", clock.sleeps)
+	}
+	checkCounts(t, rep, total)
+}
+
+// TestBulkAvailabilityWithoutRetryable checks that a capacity_exhausted
+// whose availability has no retryable member is put back for a later
+// pass, as its 429 says, not failed for good.
+func TestBulkAvailabilityWithoutRetryable(t *testing.T) {
+	t.Parallel()
+	const body = `{"error":{"message":"All providers are at capacity.","error_type":"rate_limit_exceeded","http_status":429,` +
+		`"availability":{"code":"capacity_exhausted","requested_models":["openai/gpt-4o-mini"],"docs_url":"https://openrouter.ai/docs/errors#capacity_exhausted"}}}`
+	var n atomic.Int32
+	_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+		if n.Add(1) == 1 {
+			return ort.Reply{Status: 429, Body: body}
+		}
+		return r.DefaultReply()
+	})}, openrouter.WithRetry(0, time.Millisecond, time.Millisecond))
+	rep, err := bulk.NoPassWait(bulk.Runner[string, string]{Workers: 1}).Run(context.Background(), items(3), chatItem(c))
+	if err != nil || rep.Done != 3 {
+		var ae *openrouter.APIError
+		errors.As(rep.Results[0].Err, &ae)
+		t.Fatalf("done %d, first item's error %v, err %v; want every item done after a later pass", rep.Done, rep.Results[0].Err, err)
+	}
+}
