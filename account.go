@@ -96,7 +96,7 @@ func (c *Client) CheckKey(ctx context.Context, opts ...CallOption) (*KeyInfo, er
 	if w.Data.ExpiresAt != nil {
 		k.ExpiresAt = *w.Data.ExpiresAt
 	}
-	if k.LimitRemaining != nil {
+	if k.LimitRemaining != nil && k.Limit != nil { // the balance ReadBalance says it watches
 		c.account.setBalance(c, *k.LimitRemaining)
 	}
 	return &k, nil
@@ -123,8 +123,8 @@ func (c *Client) Credits(ctx context.Context, opts ...CallOption) (*Credits, err
 	}
 	if err := c.getJSON(ctx, "/credits", &w, opts); err != nil {
 		var e *APIError
-		if errors.As(err, &e) && e.StatusCode == 403 {
-			e.hint = "Reading the account's credits needs a management key (create one in the OpenRouter settings); for this key's own limit and usage, use Client.CheckKey."
+		if errors.As(err, &e) {
+			e.hint = c.creditsHint(e)
 		}
 		return nil, err
 	}
@@ -133,6 +133,21 @@ func (c *Client) Credits(ctx context.Context, opts ...CallOption) (*Credits, err
 	}
 	c.account.setBalance(c, w.Data.Remaining())
 	return w.Data, nil
+}
+
+// creditsHint is the hint of a refused GET /credits: it names the key
+// that was refused, the management key when the client has one.
+func (c *Client) creditsHint(e *APIError) string {
+	mgmt := c.cfg.mgmtKey != ""
+	switch {
+	case e.StatusCode == 401 && mgmt:
+		return "The management key (WithManagementKey) was refused: it is mistyped, disabled or deleted; check it in the OpenRouter settings (the API key is not concerned)."
+	case e.StatusCode == 403 && mgmt:
+		return "The key given with WithManagementKey is not a management key: create one in the OpenRouter settings (Management keys); for this key's own limit and usage, use Client.CheckKey."
+	case e.StatusCode == 403:
+		return "Reading the account's credits needs a management key (create one in the OpenRouter settings); for this key's own limit and usage, use Client.CheckKey."
+	}
+	return e.hint
 }
 
 // Generation is the record of a past request (GET /generation).

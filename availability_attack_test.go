@@ -96,3 +96,46 @@ func TestChoiceErrorLongWaitIsQuota(t *testing.T) {
 	_, err = drain(sc.ChatStream(context.Background(), hello()))
 	assertSentinels(t, err, "ErrQuotaExhausted", "ErrRateLimited")
 }
+
+// TestReadBalanceManagementKeyRefused checks that when the management key
+// is refused (revoked: 401; an ordinary key given as one: 403) ReadBalance
+// fails with a hint about that key, not about the API key (which works)
+// nor advice to get a management key the caller already gave.
+func TestReadBalanceManagementKeyRefused(t *testing.T) {
+	t.Parallel()
+	srv := ort.NewServer(ort.WithCredits(20))
+	t.Cleanup(srv.Close)
+	for name, mgmt := range map[string]string{"revoked": "sk-or-v1-revoked-management-key-000000000000000000000000000000", "ordinary": srv.Key} {
+		c := srv.Client(openrouter.WithManagementKey(mgmt), openrouter.WithLimiter(nil), openrouter.WithRetry(0, time.Millisecond, time.Minute))
+		_, src, err := c.ReadBalance(context.Background())
+		if err == nil || src != openrouter.BalanceUnknown {
+			t.Fatalf("%s: %v %v, want an error", name, src, err)
+		}
+		if h := openrouter.Hint(err); !strings.Contains(h, "WithManagementKey") || strings.Contains(h, "API key is missing") {
+			t.Errorf("%s: Hint = %q, want one about the management key", name, h)
+		}
+	}
+}
+
+// TestReadBalanceRemainingWithoutLimit checks that a /key answer with a
+// limit_remaining but no limit (a hostile or future answer) is not taken
+// as the alert's balance while ReadBalance says none can be read: the
+// two agree.
+func TestReadBalanceRemainingWithoutLimit(t *testing.T) {
+	t.Parallel()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"data":{"label":"sk-or-v1-abc...xyz","limit":null,"limit_remaining":0.5,"usage":1}}`)
+	}))
+	t.Cleanup(hs.Close)
+	fired := 0
+	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(hs.URL), openrouter.WithLimiter(nil),
+		openrouter.WithLowBalanceAlert(1, func(float64) { fired++ }))
+	_, src, err := c.ReadBalance(context.Background())
+	if err != nil || src != openrouter.BalanceUnknown {
+		t.Fatalf("ReadBalance: %v %v, want BalanceUnknown", src, err)
+	}
+	if b, known := c.Balance(); known || fired != 0 {
+		t.Errorf("Balance() = %v, %v and the alert fired %d times, though ReadBalance says no balance can be read", b, known, fired)
+	}
+}
