@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -137,5 +138,63 @@ func TestReadBalanceRemainingWithoutLimit(t *testing.T) {
 	}
 	if b, known := c.Balance(); known || fired != 0 {
 		t.Errorf("Balance() = %v, %v and the alert fired %d times, though ReadBalance says no balance can be read", b, known, fired)
+	}
+}
+
+// TestAvailabilityEchoedKeysRedacted checks that neither key shows when
+// a hostile answer echoes both in every availability member, over HTTP,
+// in a 200 body and in a stream, whatever the formatting: Error, Hint,
+// %v, %+v, %#v of the error and of its Availability, and slog.
+func TestAvailabilityEchoedKeysRedacted(t *testing.T) {
+	t.Parallel()
+	const mgmt = "sk-or-v1-mgmtfedcba9876543210fedcba9876543210fedcba9876543210fedc"
+	key := ort.DefaultKey
+	echo := func() string {
+		q := func(s string) string { return `"` + s + `"` }
+		both := `[` + q(key) + `,` + q(mgmt) + `]`
+		return `{"message":` + q("bad "+key) + `,"error_type":` + q(mgmt) + `,"http_status":404,"availability":{"code":` + q(mgmt) +
+			`,"retryable":false,"requested_models":` + both + `,"affected_providers":` + both + `,"excluded_by":` + both +
+			`,"fallback_models":` + both + `,"constraint":{"field":` + q(key) + `,"detail":` + q(mgmt) + `},"docs_url":` + q(key) + `}}`
+	}()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Echo", key+" "+mgmt)
+		if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, `data: {"id":"g","choices":[{"delta":{"content":"a"}}]}`+"\n\n"+`data: {"id":"g","error":`+echo+`}`+"\n\n")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if r.Header.Get("X-Status") == "200" {
+			fmt.Fprint(w, `{"id":"g","error":`+echo+`}`)
+			return
+		}
+		w.WriteHeader(404)
+		fmt.Fprint(w, `{"error":`+echo+`}`)
+	}))
+	t.Cleanup(hs.Close)
+	c := openrouter.NewClient(key, openrouter.WithBaseURL(hs.URL), openrouter.WithManagementKey(mgmt), openrouter.WithLimiter(nil), openrouter.WithRetry(0, time.Millisecond, time.Minute))
+	var errs []error
+	_, err := c.Chat(context.Background(), hello())
+	errs = append(errs, err)
+	_, err = c.Chat(context.Background(), hello(), openrouter.CallHeader("X-Status", "200"))
+	errs = append(errs, err)
+	_, err = drain(c.ChatStream(context.Background(), hello()))
+	errs = append(errs, err)
+	for i, err := range errs {
+		var e *openrouter.APIError
+		if !errors.As(err, &e) || e.Availability == nil {
+			t.Fatalf("answer %d: %T %v, want an *APIError with Availability", i, err, err)
+		}
+		var logged bytes.Buffer
+		slog.New(slog.NewJSONHandler(&logged, nil)).Error("call failed", "err", err, "availability", e.Availability)
+		for _, s := range []string{err.Error(), openrouter.Hint(err), fmt.Sprintf("%v %+v %#v", err, err, err),
+			fmt.Sprintf("%v %+v %#v", e.Availability, e.Availability, e.Availability), logged.String()} {
+			for _, k := range []string{key, mgmt} {
+				secret := k[len("sk-or-v1-"):]
+				if strings.Contains(s, secret[:16]) || strings.Contains(s, secret[len(secret)-16:]) {
+					t.Errorf("answer %d: a key shows in %q", i, s)
+				}
+			}
+		}
 	}
 }
