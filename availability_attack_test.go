@@ -198,3 +198,29 @@ func TestAvailabilityEchoedKeysRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestBudgetInAnswerResets checks that a budget block in OpenRouter's
+// words (no limit_source, no resets_at) says when it resets inside a 200
+// body and a stream as it does over HTTP.
+func TestBudgetInAnswerResets(t *testing.T) {
+	t.Parallel()
+	body := &ort.ErrorBody{Code: 403, Message: "Workspace monthly budget of $500.00 exceeded. Contact your org admin."}
+	srv, c, _ := setup(t, nil, openrouter.WithRetry(0, time.Millisecond, time.Minute))
+	srv.Enqueue(ort.Reply{Status: 403, Error: body}, ort.Reply{Error: body}.MidStream(), ort.Reply{Error: body}.MidStream())
+	var resets []time.Time
+	for _, send := range []func() error{
+		func() error { _, err := c.Chat(context.Background(), hello()); return err },
+		func() error { _, err := c.Chat(context.Background(), hello()); return err },
+		func() error { _, err := drain(c.ChatStream(context.Background(), hello())); return err },
+	} {
+		err := send()
+		var e *openrouter.APIError
+		if !errors.As(err, &e) || !errors.Is(err, openrouter.ErrBudgetExceeded) {
+			t.Fatalf("%v, want ErrBudgetExceeded", err)
+		}
+		resets = append(resets, e.Metadata.ResetsAt)
+	}
+	if resets[0].IsZero() || !resets[1].Equal(resets[0]) || !resets[2].Equal(resets[0]) {
+		t.Errorf("ResetsAt over HTTP, in a 200 body, in a stream = %v, want the same first of next month", resets)
+	}
+}

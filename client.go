@@ -574,9 +574,7 @@ func (c *Client) answerError(obj json.RawMessage) *APIError {
 	}
 	e := errorFromObject(obj)
 	c.redact(e)
-	if e.Is(ErrRateLimited) && pastMaxWait(e.RetryAfter, e.RateLimit, c.now(), c.cfg.maxWait) {
-		e.markQuota() // as over HTTP: a wait past the client's maximum is a quota
-	}
+	c.judgeAnswer(e) // as over HTTP: a quota, a budget's reset
 	return e
 }
 
