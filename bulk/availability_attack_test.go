@@ -3,6 +3,7 @@ package bulk_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -65,4 +66,36 @@ func TestBulkAvailabilityWithoutRetryable(t *testing.T) {
 		errors.As(rep.Results[0].Err, &ae)
 		t.Fatalf("done %d, first item's error %v, err %v; want every item done after a later pass", rep.Done, rep.Results[0].Err, err)
 	}
+}
+
+// TestBulkBudgetPauseAfterStop checks that a run which meets a budget
+// block it may wait out and, in the same pass, an error that stops it (a
+// retired model) stops at once: it does not sleep until the budget's
+// reset first.
+func TestBulkBudgetPauseAfterStop(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+		if r.LastUserText() == "item 000" {
+			return ort.BudgetReply(ort.WorkspaceBudget, 500, clock.Now().Add(time.Hour))
+		}
+		return ort.AvailabilityReply("model_deprecated", r.Model)
+	})})
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	fn := func(ctx context.Context, it string) (string, error) {
+		arrived.Done()
+		arrived.Wait() // both items in flight: both errors come in the same pass
+		return chatItem(c)(ctx, it)
+	}
+	run := bulk.WithSleep(bulk.WithClock(bulk.Runner[string, string]{Workers: 2, WaitForBudgetReset: 2 * time.Hour}, clock.Now), clock.Sleep)
+	rep, err := run.Run(context.Background(), items(2), fn)
+	var ae *openrouter.APIError
+	if err != nil || !errors.As(rep.Stopped, &ae) || ae.Availability == nil {
+		t.Fatalf("stopped %v (err %v), want the retired model's error", rep.Stopped, err)
+	}
+	if len(clock.sleeps) != 0 {
+		t.Errorf("the stopped run slept %v first, want no wait", clock.sleeps)
+	}
+	checkCounts(t, rep, 2)
 }

@@ -59,10 +59,11 @@ func (r *runner[T, R]) isPaused() bool {
 }
 
 // waitBudget waits, between passes, until the budget a pause waits for
-// resets; waited is false when no pause is pending.
+// resets; waited is false when no pause is pending, or the run stopped
+// meanwhile (nothing is left to wait for).
 func (r *runner[T, R]) waitBudget(ctx context.Context) (waited bool, err error) {
 	r.mu.Lock()
-	until, paused := r.resumeAt, r.paused
+	until, paused := r.resumeAt, r.paused && r.stopErr == nil
 	r.resumeAt, r.paused, r.pauseCh = time.Time{}, false, make(chan struct{})
 	if paused {
 		r.waitedUntil = until
