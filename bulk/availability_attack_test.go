@@ -99,3 +99,40 @@ func TestBulkBudgetPauseAfterStop(t *testing.T) {
 	}
 	checkCounts(t, rep, 2)
 }
+
+// TestBulkBudgetResetNeverComes checks that WaitForBudgetReset bounds the
+// whole wait of a run, whatever resets_at says: a resets_at already past
+// (clock skew, a hostile server) stops the run instead of sending again
+// at once pass after pass, and a resets_at that moves on with each answer
+// is waited for at most WaitForBudgetReset in all.
+func TestBulkBudgetResetNeverComes(t *testing.T) {
+	t.Parallel()
+	const workers, total = 2, 6
+	for name, ahead := range map[string]time.Duration{"past": -time.Second, "moving": 30 * time.Minute} {
+		clock := &fakeClock{now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+		var refused atomic.Int32
+		_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+			if refused.Add(1) > 50 { // the loop ran away: end it, so that the test fails rather than hangs
+				return r.DefaultReply()
+			}
+			clock.mu.Lock()
+			clock.now = clock.now.Add(time.Second) // each answer takes a second
+			now := clock.now
+			clock.mu.Unlock()
+			return ort.BudgetReply(ort.WorkspaceBudget, 500, now.Add(ahead))
+		})})
+		run := bulk.WithSleep(bulk.WithClock(bulk.Runner[string, string]{Workers: workers, WaitForBudgetReset: time.Hour}, clock.Now), clock.Sleep)
+		rep, err := run.Run(context.Background(), items(total), chatItem(c))
+		if err != nil || !errors.Is(rep.Stopped, openrouter.ErrBudgetExceeded) {
+			t.Errorf("%s: stopped %v after %d requests (err %v), want ErrBudgetExceeded", name, rep.Stopped, refused.Load(), err)
+		}
+		var waited time.Duration
+		for _, d := range clock.sleeps {
+			waited += d
+		}
+		if waited > time.Hour || int(refused.Load()) > 3*workers {
+			t.Errorf("%s: waited %v over %d requests, want at most WaitForBudgetReset (1h) and a few requests", name, waited, refused.Load())
+		}
+		checkCounts(t, rep, total)
+	}
+}

@@ -29,17 +29,19 @@ func availabilityRetryable(err error) (retryable, known bool) {
 }
 
 // pauseForBudget, with r.mu held, decides whether a budget block is waited
-// out (WaitForBudgetReset allows the wait to its resets_at): then the run
-// pauses until the reset, no new item starts before it, and the item is
-// tried again after it.
+// out (WaitForBudgetReset allows the wait to its resets_at, counting the
+// run's earlier budget waits): then the run pauses until the reset, no
+// new item starts before it, and the item is tried again after it.
 func (r *runner[T, R]) pauseForBudget(err error) bool {
 	var ae *openrouter.APIError
 	if r.b.WaitForBudgetReset <= 0 || !errors.Is(err, openrouter.ErrBudgetExceeded) || !errors.As(err, &ae) {
 		return false
 	}
-	until := ae.Metadata.ResetsAt
-	if until.IsZero() || until.Sub(r.b.now()) > r.b.WaitForBudgetReset || !until.After(r.waitedUntil) {
-		return false // too far, unknown, or already waited for: the run stops
+	until, now := ae.Metadata.ResetsAt, r.b.now()
+	if until.IsZero() || !until.After(now) || r.budgetWaited+until.Sub(now) > r.b.WaitForBudgetReset || !until.After(r.waitedUntil) {
+		// Unknown, already past (the server still refuses: no time to
+		// wait for), too far, or already waited for: the run stops.
+		return false
 	}
 	if until.After(r.resumeAt) {
 		r.resumeAt = until
@@ -72,5 +74,9 @@ func (r *runner[T, R]) waitBudget(ctx context.Context) (waited bool, err error) 
 	if !paused {
 		return false, nil
 	}
-	return true, r.b.sleep(ctx, max(until.Sub(r.b.now()), 0))
+	d := max(until.Sub(r.b.now()), 0)
+	r.mu.Lock()
+	r.budgetWaited += d
+	r.mu.Unlock()
+	return true, r.b.sleep(ctx, d)
 }

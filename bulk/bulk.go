@@ -61,10 +61,11 @@ type Runner[T, R any] struct {
 	Bill *Bill[T]
 	// WaitForBudgetReset, when positive, makes a run that meets a spent
 	// budget (openrouter.ErrBudgetExceeded) whose resets_at is at most
-	// this far away pause until then, and go on; otherwise the run stops
-	// on it, as on a model OpenRouter will not serve (a retired or
-	// unknown model, an ended free variant, a region or data-policy
-	// restriction).
+	// this far away pause until then, and go on; it bounds the run's
+	// budget waits in all, and a resets_at already past is not waited
+	// for. Otherwise the run stops on it, as on a model OpenRouter will
+	// not serve (a retired or unknown model, an ended free variant, a
+	// region or data-policy restriction).
 	WaitForBudgetReset time.Duration
 	// FallbackModel, when set, keeps a run going when OpenRouter says its
 	// model cannot be served (a retired model, an ended free variant, ...;
@@ -192,12 +193,13 @@ type runner[T, R any] struct {
 	inFlight int
 	stopErr  error
 
-	pauseCh     chan struct{} // closed when a budget pause begins (budget.go)
-	paused      bool
-	resumeAt    time.Time // the reset the pause waits for
-	waitedUntil time.Time // the last reset waited for
-	fellBack    bool      // the items run with FallbackModel (fallback.go)
-	rerun       bool      // items were put back to run with FallbackModel: the next pass starts at once
+	pauseCh      chan struct{} // closed when a budget pause begins (budget.go)
+	paused       bool
+	resumeAt     time.Time     // the reset the pause waits for
+	waitedUntil  time.Time     // the last reset waited for
+	budgetWaited time.Duration // the run's budget waits so far, bounded by WaitForBudgetReset
+	fellBack     bool          // the items run with FallbackModel (fallback.go)
+	rerun        bool          // items were put back to run with FallbackModel: the next pass starts at once
 }
 
 func (r *runner[T, R]) setDefaults() {
