@@ -2,6 +2,7 @@ package openrouter
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,7 @@ var budgetSources = map[string]bool{
 }
 
 // parseResetsAt reads metadata.resets_at: an RFC 3339 time, or Unix
-// seconds or milliseconds.
+// seconds (a fraction accepted) or milliseconds.
 func parseResetsAt(v json.RawMessage) time.Time {
 	s := textOf(v)
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
@@ -26,6 +27,10 @@ func parseResetsAt(v json.RawMessage) time.Time {
 			return time.UnixMilli(n)
 		}
 		return time.Unix(n, 0)
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 && f < 1e11 { // fractional seconds; NaN fails the tests
+		sec := math.Floor(f)
+		return time.Unix(int64(sec), int64((f-sec)*1e9))
 	}
 	return time.Time{}
 }

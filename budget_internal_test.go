@@ -40,3 +40,21 @@ func TestBudgetFromTheGuidesMessage(t *testing.T) {
 		t.Error("a guardrail block taken for a budget")
 	}
 }
+
+// TestResetsAtForms checks the forms of metadata.resets_at read (RFC 3339,
+// Unix seconds, with a fraction too, and milliseconds), and that what is
+// none of them gives no time.
+func TestResetsAtForms(t *testing.T) {
+	t.Parallel()
+	want := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	for _, v := range []string{`"2026-12-06T00:00:00Z"`, `1796515200`, `"1796515200"`, `1796515200000`, `1796515199.9999999`} {
+		if got := parseResetsAt([]byte(v)); !got.Round(time.Millisecond).Equal(want) {
+			t.Errorf("resets_at %s: %v, want %v", v, got, want)
+		}
+	}
+	for _, v := range []string{`"soon"`, `-1`, `0`, `null`, `1e400`, `"NaN"`, `true`} {
+		if got := parseResetsAt([]byte(v)); !got.IsZero() {
+			t.Errorf("resets_at %s: %v, want none", v, got)
+		}
+	}
+}
