@@ -136,3 +136,32 @@ func TestBulkBudgetResetNeverComes(t *testing.T) {
 		checkCounts(t, rep, total)
 	}
 }
+
+// TestBulkBudgetWaitCancelled checks that a run waiting for a budget's
+// reset ends when its context does: Stopped is the context's error, no
+// request is sent after it, and every item is counted once.
+func TestBulkBudgetWaitCancelled(t *testing.T) {
+	t.Parallel()
+	const workers, total = 3, 9
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	var sent atomic.Int32
+	_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+		sent.Add(1)
+		return ort.BudgetReply(ort.WorkspaceBudget, 500, clock.Now().Add(time.Hour))
+	})})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sleep := func(ctx context.Context, d time.Duration) error {
+		cancel() // the caller gives up during the wait
+		return clock.Sleep(ctx, d)
+	}
+	run := bulk.WithSleep(bulk.WithClock(bulk.Runner[string, string]{Workers: workers, WaitForBudgetReset: 2 * time.Hour}, clock.Now), sleep)
+	rep, err := run.Run(ctx, items(total), chatItem(c))
+	if err != nil || !errors.Is(rep.Stopped, context.Canceled) {
+		t.Fatalf("stopped %v (err %v), want context.Canceled", rep.Stopped, err)
+	}
+	if n := int(sent.Load()); n > workers || rep.Done != 0 {
+		t.Errorf("%d requests, %d done, want at most %d requests before the wait and none after", n, rep.Done, workers)
+	}
+	checkCounts(t, rep, total)
+}
