@@ -97,7 +97,7 @@ func (c *Client) CheckKey(ctx context.Context, opts ...CallOption) (*KeyInfo, er
 		k.ExpiresAt = *w.Data.ExpiresAt
 	}
 	if k.LimitRemaining != nil && k.Limit != nil { // the balance ReadBalance says it watches
-		c.account.setBalance(c, *k.LimitRemaining)
+		c.account.setBalance(c, *k.LimitRemaining, BalanceKeyLimit)
 	}
 	return &k, nil
 }
@@ -131,7 +131,7 @@ func (c *Client) Credits(ctx context.Context, opts ...CallOption) (*Credits, err
 	if w.Data == nil { // a balance never read is not a balance of $0
 		return nil, noData("/credits")
 	}
-	c.account.setBalance(c, w.Data.Remaining())
+	c.account.setBalance(c, w.Data.Remaining(), BalanceCredits)
 	return w.Data, nil
 }
 
@@ -277,8 +277,9 @@ const DefaultLowBalance = 1.0
 
 // WithLowBalanceAlert calls alert, once each time the balance falls under
 // threshold USD (DefaultLowBalance when threshold <= 0). The balance is the
-// last one read by CheckKey (the key's remaining limit) or Credits, less what
-// the client has spent since; nothing is known, and nothing fires, before
+// last one read by CheckKey (the key's remaining limit) or Credits (once
+// the key's limit was read, only a lower one), less what the client has
+// spent since; nothing is known, and nothing fires, before
 // one of them is called. ReadBalance reads the right one and says when
 // none can be read (a key without a limit, and no management key). alert runs on the goroutine whose call crossed the
 // threshold; it must not block for long.
@@ -300,6 +301,7 @@ type account struct {
 	balance       float64 // last balance read
 	creditsAtRead float64
 	known         bool
+	keyLimit      bool // balance is the key's remaining limit (GET /key)
 	alerted       bool // the alert fired and the balance has not risen back since
 }
 
@@ -342,9 +344,17 @@ func (a *account) spend(c *Client, usd, credits float64) {
 	a.check(c)
 }
 
-func (a *account) setBalance(c *Client, usd float64) {
+// setBalance records a balance read from src. Once the key's own limit
+// was read, the account's credits replace it only when lower: the key
+// stops at its limit whatever the account holds, so the alert watches
+// what runs out first.
+func (a *account) setBalance(c *Client, usd float64, src BalanceSource) {
 	a.mu.Lock()
-	a.balance, a.creditsAtRead, a.known = usd, a.credits, true
+	current := a.balance - (a.credits - a.creditsAtRead)
+	if src == BalanceKeyLimit || !a.keyLimit || usd < current {
+		a.balance, a.creditsAtRead, a.known = usd, a.credits, true
+		a.keyLimit = src == BalanceKeyLimit
+	}
 	a.mu.Unlock()
 	a.check(c)
 }

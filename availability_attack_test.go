@@ -224,3 +224,25 @@ func TestBudgetInAnswerResets(t *testing.T) {
 		t.Errorf("ResetsAt over HTTP, in a 200 body, in a stream = %v, want the same first of next month", resets)
 	}
 }
+
+// TestLowBalanceKeyLimitNotReplacedByCredits checks that once the key's
+// own limit is read (a key with $0.50 left), reading the account's ample
+// credits through the management key does not replace it as the alert's
+// balance: the key stops at its limit whatever the account holds.
+func TestLowBalanceKeyLimitNotReplacedByCredits(t *testing.T) {
+	t.Parallel()
+	srv := ort.NewServer(ort.WithCredits(100), ort.WithKeyLimit(0.5))
+	t.Cleanup(srv.Close)
+	fired := 0
+	c := srv.Client(openrouter.WithManagementKey(srv.ManagementKey), openrouter.WithLimiter(nil),
+		openrouter.WithLowBalanceAlert(1, func(float64) { fired++ }))
+	if usd, src, err := c.ReadBalance(context.Background()); err != nil || src != openrouter.BalanceKeyLimit || usd != 0.5 {
+		t.Fatalf("ReadBalance: %v %v %v, want $0.50 from the key's limit", usd, src, err)
+	}
+	if _, err := c.Credits(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if b, known := c.Balance(); !known || b != 0.5 || fired != 1 {
+		t.Errorf("after Credits: Balance() = %v, %v (alert fired %d times), want the key's $0.50 kept and one alert", b, known, fired)
+	}
+}
