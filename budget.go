@@ -15,6 +15,14 @@ var budgetSources = map[string]bool{
 	"openrouter_key_limit":        true,
 }
 
+// budgetSource reports whether a 403's limit_source names a budget: one
+// of budgetSources, or a newer "..._budget" OpenRouter may add without
+// notice (a budget block stops a bulk run; a plain 403 would fail every
+// item, one request each).
+func budgetSource(s string) bool {
+	return budgetSources[s] || strings.HasSuffix(s, "_budget")
+}
+
 // parseResetsAt reads metadata.resets_at: an RFC 3339 time, or Unix
 // seconds (a fraction accepted) or milliseconds.
 func parseResetsAt(v json.RawMessage) time.Time {

@@ -58,3 +58,18 @@ func TestResetsAtForms(t *testing.T) {
 		}
 	}
 }
+
+// TestBudgetNewSource checks that a 403 whose limit_source is a budget
+// this version does not know ("..._budget") is a budget block, and that
+// other 403s are not.
+func TestBudgetNewSource(t *testing.T) {
+	t.Parallel()
+	e := parseError(403, nil, []byte(`{"error":{"code":403,"message":"Spent.","metadata":{"limit_source":"openrouter_organization_budget","resets_at":"2027-01-01T00:00:00Z"}}}`), time.Now())
+	if !errors.Is(e, ErrBudgetExceeded) || !errors.Is(e, ErrForbidden) || e.Metadata.ResetsAt.IsZero() {
+		t.Errorf("a new budget source: %v, want ErrBudgetExceeded with its reset", e)
+	}
+	e = parseError(403, nil, []byte(`{"error":{"code":403,"message":"Request blocked: prompt injection patterns detected","metadata":{"patterns":["x"]}}}`), time.Now())
+	if errors.Is(e, ErrBudgetExceeded) || !errors.Is(e, ErrForbidden) {
+		t.Errorf("a guardrail block: %v, want ErrForbidden only", e)
+	}
+}

@@ -378,7 +378,7 @@ func (e *APIError) classify() {
 	case s == 403:
 		if len(e.Metadata.Reasons) > 0 || e.Metadata.FlaggedInput != "" || et == "content_policy_violation" {
 			e.kind = []error{ErrModerated}
-		} else if budgetSources[e.Metadata.LimitSource] || budgetMessage(msg) {
+		} else if budgetSource(e.Metadata.LimitSource) || budgetMessage(msg) {
 			e.kind = []error{ErrBudgetExceeded, ErrForbidden}
 		} else {
 			e.kind = []error{ErrForbidden}
