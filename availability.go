@@ -25,6 +25,15 @@ const (
 	AvailabilityFreeVariantEnded       = "free_variant_ended"         // 404: the :free promotion ended
 )
 
+// availabilityStatus is the HTTP status of each code, by OpenRouter's
+// table: the status of an error in a stream that names none.
+var availabilityStatus = map[string]int{
+	AvailabilityModelNotFound: 400, AvailabilityWrongEndpoint: 400, AvailabilityNoEndpoints: 404,
+	AvailabilityModelDeprecated: 404, AvailabilityModelUnavailable: 404, AvailabilityCapacityExhausted: 429,
+	AvailabilityTemporarilyUnavailable: 503, AvailabilityRegionRestricted: 403, AvailabilityPrivacyRestricted: 404,
+	AvailabilityConstraintFiltered: 404, AvailabilityFreeVariantEnded: 404,
+}
+
 // Availability is error.availability: why a model cannot be served, in a
 // form to branch on (Code and Retryable, never the message). It arrives
 // the same over HTTP and inside a stream.

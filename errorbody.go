@@ -91,6 +91,9 @@ func errorFromObject(obj json.RawMessage) *APIError {
 		e.Message = "the provider failed while answering"
 	}
 	e.RateLimit = parseRateLimit(nil, e.Metadata.Extra["headers"])
+	if e.StatusCode == 0 && e.Availability != nil {
+		e.StatusCode = availabilityStatus[e.Availability.Code] // the docs' status of the code
+	}
 	if e.StatusCode == 0 {
 		e.StatusCode = statusForErrorType(e.ErrorType, e.Code)
 	}
