@@ -252,7 +252,8 @@ func (s BalanceSource) String() string {
 // one (GET /key); else the account's credits, when the client has a
 // management key (GET /credits); else nothing can be known, and it
 // returns BalanceUnknown and no error. An ordinary key can never read the
-// account's credits.
+// account's credits; a client whose API key is a management key reads
+// them with it.
 func (c *Client) ReadBalance(ctx context.Context, opts ...CallOption) (float64, BalanceSource, error) {
 	k, err := c.CheckKey(ctx, opts...)
 	if err != nil {
@@ -261,7 +262,7 @@ func (c *Client) ReadBalance(ctx context.Context, opts ...CallOption) (float64, 
 	if k.LimitRemaining != nil && k.Limit != nil {
 		return *k.LimitRemaining, BalanceKeyLimit, nil // CheckKey set it
 	}
-	if c == nil || c.cfg.mgmtKey == "" {
+	if c == nil || c.cfg.mgmtKey == "" && !k.IsManagementKey { // a management key as the API key reads the credits too
 		return 0, BalanceUnknown, nil
 	}
 	cr, err := c.Credits(ctx, opts...)

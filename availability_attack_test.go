@@ -246,3 +246,18 @@ func TestLowBalanceKeyLimitNotReplacedByCredits(t *testing.T) {
 		t.Errorf("after Credits: Balance() = %v, %v (alert fired %d times), want the key's $0.50 kept and one alert", b, known, fired)
 	}
 }
+
+// TestReadBalanceWithManagementKeyAsAPIKey checks that a client created
+// with a management key as its only key (for account work) reads the
+// account's credits, which that key may read, rather than saying no
+// balance can be read.
+func TestReadBalanceWithManagementKeyAsAPIKey(t *testing.T) {
+	t.Parallel()
+	srv := ort.NewServer(ort.WithCredits(20))
+	t.Cleanup(srv.Close)
+	c := openrouter.NewClient(srv.ManagementKey, openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	usd, src, err := c.ReadBalance(context.Background())
+	if err != nil || src != openrouter.BalanceCredits || usd != 20 {
+		t.Errorf("ReadBalance with a management key: %v %v %v, want $20 from the credits", usd, src, err)
+	}
+}
