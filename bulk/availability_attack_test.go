@@ -165,3 +165,25 @@ func TestBulkBudgetWaitCancelled(t *testing.T) {
 	}
 	checkCounts(t, rep, total)
 }
+
+// TestBulkLongCapacityWaitDoesNotStop checks that a capacity_exhausted
+// whose retry_after passes the client's maximum wait (so the call ends
+// with ErrQuotaExhausted) does not stop the run as a daily quota does:
+// OpenRouter marks it retryable, and a later pass runs the item.
+func TestBulkLongCapacityWaitDoesNotStop(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+		if n.Add(1) == 1 {
+			e := ort.AvailabilityError("capacity_exhausted", r.Model)
+			wait := 600.0
+			e.Availability.RetryAfter = &wait
+			return ort.Reply{Status: 429, Error: e}
+		}
+		return r.DefaultReply()
+	})}, openrouter.WithRetry(3, time.Millisecond, time.Minute))
+	rep, err := bulk.NoPassWait(bulk.Runner[string, string]{Workers: 1}).Run(context.Background(), items(3), chatItem(c))
+	if err != nil || rep.Stopped != nil || rep.Done != 3 {
+		t.Fatalf("done %d, stopped %v (err %v), want every item done after a later pass", rep.Done, rep.Stopped, err)
+	}
+}

@@ -20,12 +20,18 @@ func permanentForModel(err error) bool {
 // availabilityRetryable reports, for an error carrying OpenRouter's
 // availability object, whether it may pass later (its retryable flag,
 // else its status: APIError.Retryable); known is false for other errors.
+// A retryable code whose wait passed the client's maximum (so the call
+// ended with ErrQuotaExhausted: capacity_exhausted with a long
+// retry_after) may pass in a later pass: it is not a daily quota.
 func availabilityRetryable(err error) (retryable, known bool) {
 	var ae *openrouter.APIError
-	if errors.As(err, &ae) && ae.Availability != nil {
-		return ae.Retryable(), true
+	if !errors.As(err, &ae) || ae.Availability == nil {
+		return false, false
 	}
-	return false, false
+	if errors.Is(err, openrouter.ErrQuotaExhausted) {
+		return ae.Availability.Retryable, true
+	}
+	return ae.Retryable(), true
 }
 
 // pauseForBudget, with r.mu held, decides whether a budget block is waited

@@ -93,9 +93,12 @@ const (
 var errDrained = errors.New("bulk: the run stopped and its items in flight did not finish within DrainFor")
 
 // stops reports whether err will fail every item: the run stops on it.
+// A retryable availability error past the maximum wait is not a quota
+// that lasts (see availabilityRetryable).
 func stops(err error) bool {
-	return errors.Is(err, openrouter.ErrUnauthorized) || errors.Is(err, openrouter.ErrInsufficientCredits) || errors.Is(err, openrouter.ErrQuotaExhausted) ||
-		errors.Is(err, ErrSpendingCap) || permanentForModel(err)
+	retryable, _ := availabilityRetryable(err)
+	return errors.Is(err, openrouter.ErrUnauthorized) || errors.Is(err, openrouter.ErrInsufficientCredits) ||
+		errors.Is(err, openrouter.ErrQuotaExhausted) && !retryable || errors.Is(err, ErrSpendingCap) || permanentForModel(err)
 }
 
 // passes reports whether err may pass if the item is tried again later.
