@@ -3,7 +3,6 @@ package openrouter
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -419,30 +418,6 @@ func (e *APIError) classify() {
 func (e *APIError) dailyQuota() bool {
 	return strings.Contains(e.Metadata.LimitSource, "daily") ||
 		containsAny(normalize(e.Message), "per day", "models per day", "daily limit", "daily quota")
-}
-
-// answerErr is redactErr for the errors found inside a 200 answer (a
-// choice that finished with "error", an empty answer), judged as over
-// HTTP (judgeAnswer).
-func (c *Client) answerErr(err error) error {
-	var e *APIError
-	if errors.As(err, &e) {
-		c.judgeAnswer(e)
-	}
-	return c.redactErr(err)
-}
-
-// judgeAnswer completes an error found inside a 200 answer as parseError
-// completes one answered over HTTP, so that the same payload means the
-// same whatever the transport: a rate limit whose wait passes the
-// client's maximum is a quota, and a budget block says when it resets.
-func (c *Client) judgeAnswer(e *APIError) {
-	if e.Is(ErrRateLimited) && pastMaxWait(e.RetryAfter, e.RateLimit, c.now(), c.cfg.maxWait) {
-		e.markQuota()
-	}
-	if e.Is(ErrBudgetExceeded) && e.Metadata.ResetsAt.IsZero() {
-		e.Metadata.ResetsAt = budgetReset(e.Message, c.now())
-	}
 }
 
 // markQuota records that a 429 must not be retried because its wait is
