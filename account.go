@@ -93,6 +93,7 @@ func (c *Client) CheckKey(ctx context.Context, opts ...CallOption) (*KeyInfo, er
 		return nil, noData("/key")
 	}
 	k := w.Data.KeyInfo
+	k.Label = c.redactor.String(k.Label) // OpenRouter masks it; an answer that does not must not bring the key in
 	if w.Data.ExpiresAt != nil {
 		k.ExpiresAt = *w.Data.ExpiresAt
 	}

@@ -261,3 +261,24 @@ func TestReadBalanceWithManagementKeyAsAPIKey(t *testing.T) {
 		t.Errorf("ReadBalance with a management key: %v %v %v, want $20 from the credits", usd, src, err)
 	}
 }
+
+// TestCheckKeyLabelRedacted checks that a /key answer whose label echoes
+// the whole key (a hostile or broken server; OpenRouter masks it) does
+// not bring the key into KeyInfo, which programs print (examples/doctor).
+func TestCheckKeyLabelRedacted(t *testing.T) {
+	t.Parallel()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"data":{"label":%q,"limit":null,"usage":1}}`, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	}))
+	t.Cleanup(hs.Close)
+	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(hs.URL), openrouter.WithLimiter(nil))
+	k, err := c.CheckKey(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := ort.DefaultKey[len("sk-or-v1-"):]
+	if s := fmt.Sprintf("%v %+v", k, k); strings.Contains(s, secret[:16]) {
+		t.Errorf("the key shows in %s", s)
+	}
+}
