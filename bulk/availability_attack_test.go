@@ -187,3 +187,36 @@ func TestBulkLongCapacityWaitDoesNotStop(t *testing.T) {
 		t.Fatalf("done %d, stopped %v (err %v), want every item done after a later pass", rep.Done, rep.Stopped, err)
 	}
 }
+
+// TestBulkStopWhileOthersInFlight checks a run of many workers where one
+// item meets an ended free variant while the others succeed: every item
+// is reported once, done (its value kept) or not attempted with the
+// stop's error, none failed. (How many requests follow the stop is
+// TestBulkStopsOnPermanentAvailability's: counted at the server, the
+// answer's way back to the run is a window no test can bound.)
+func TestBulkStopWhileOthersInFlight(t *testing.T) {
+	t.Parallel()
+	const workers, total = 8, 200
+	_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+		if r.LastUserText() == "item 050" {
+			return ort.AvailabilityReply("free_variant_ended", r.Model, "openai/gpt-4o-mini")
+		}
+		return r.DefaultReply()
+	})})
+	rep, err := bulk.NoPassWait(bulk.Runner[string, string]{Workers: workers}).Run(context.Background(), items(total), chatItem(c))
+	var ae *openrouter.APIError
+	if err != nil || !errors.As(rep.Stopped, &ae) || ae.Availability == nil || ae.Availability.Code != "free_variant_ended" {
+		t.Fatalf("stopped %v (err %v), want free_variant_ended", rep.Stopped, err)
+	}
+	for _, res := range rep.Results {
+		switch {
+		case res.Status == bulk.Done && res.Value == "":
+			t.Errorf("item %s done without its value", res.Key)
+		case res.Status == bulk.NotAttempted && !errors.Is(res.Err, openrouter.ErrModelNotFound):
+			t.Errorf("item %s not attempted with %v, want the stop's error", res.Key, res.Err)
+		case res.Status == bulk.Failed:
+			t.Errorf("item %s failed: %v", res.Key, res.Err)
+		}
+	}
+	checkCounts(t, rep, total)
+}
