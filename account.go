@@ -93,11 +93,12 @@ func (c *Client) CheckKey(ctx context.Context, opts ...CallOption) (*KeyInfo, er
 		return nil, noData("/key")
 	}
 	k := w.Data.KeyInfo
+	k.Label = c.redactor().String(k.Label) // OpenRouter masks it; an answer that does not must not bring the key in
 	if w.Data.ExpiresAt != nil {
 		k.ExpiresAt = *w.Data.ExpiresAt
 	}
-	if k.LimitRemaining != nil {
-		c.account.setBalance(c, *k.LimitRemaining)
+	if k.LimitRemaining != nil && k.Limit != nil { // the balance ReadBalance says it watches
+		c.account.setBalance(c, *k.LimitRemaining, BalanceKeyLimit)
 	}
 	return &k, nil
 }
@@ -123,16 +124,31 @@ func (c *Client) Credits(ctx context.Context, opts ...CallOption) (*Credits, err
 	}
 	if err := c.getJSON(ctx, "/credits", &w, opts); err != nil {
 		var e *APIError
-		if errors.As(err, &e) && e.StatusCode == 403 {
-			e.hint = "Reading the account's credits needs a management key (create one in the OpenRouter settings); for this key's own limit and usage, use Client.CheckKey."
+		if errors.As(err, &e) {
+			e.hint = c.creditsHint(e)
 		}
 		return nil, err
 	}
 	if w.Data == nil { // a balance never read is not a balance of $0
 		return nil, noData("/credits")
 	}
-	c.account.setBalance(c, w.Data.Remaining())
+	c.account.setBalance(c, w.Data.Remaining(), BalanceCredits)
 	return w.Data, nil
+}
+
+// creditsHint is the hint of a refused GET /credits: it names the key
+// that was refused, the management key when the client has one.
+func (c *Client) creditsHint(e *APIError) string {
+	mgmt := c.secrets().mgmtAuth != nil
+	switch {
+	case e.StatusCode == 401 && mgmt:
+		return "The management key (WithManagementKey) was refused: it is mistyped, disabled or deleted; check it in the OpenRouter settings (the API key is not concerned)."
+	case e.StatusCode == 403 && mgmt:
+		return "The key given with WithManagementKey is not a management key: create one in the OpenRouter settings (Management keys); for this key's own limit and usage, use Client.CheckKey."
+	case e.StatusCode == 403:
+		return "Reading the account's credits needs a management key (create one in the OpenRouter settings); for this key's own limit and usage, use Client.CheckKey."
+	}
+	return e.hint
 }
 
 // Generation is the record of a past request (GET /generation).
@@ -237,7 +253,8 @@ func (s BalanceSource) String() string {
 // one (GET /key); else the account's credits, when the client has a
 // management key (GET /credits); else nothing can be known, and it
 // returns BalanceUnknown and no error. An ordinary key can never read the
-// account's credits.
+// account's credits; a client whose API key is a management key reads
+// them with it.
 func (c *Client) ReadBalance(ctx context.Context, opts ...CallOption) (float64, BalanceSource, error) {
 	k, err := c.CheckKey(ctx, opts...)
 	if err != nil {
@@ -246,7 +263,7 @@ func (c *Client) ReadBalance(ctx context.Context, opts ...CallOption) (float64, 
 	if k.LimitRemaining != nil && k.Limit != nil {
 		return *k.LimitRemaining, BalanceKeyLimit, nil // CheckKey set it
 	}
-	if c == nil || c.secrets().mgmtAuth == nil {
+	if c == nil || c.secrets().mgmtAuth == nil && !k.IsManagementKey { // a management key as the API key reads the credits too
 		return 0, BalanceUnknown, nil
 	}
 	cr, err := c.Credits(ctx, opts...)
@@ -262,8 +279,9 @@ const DefaultLowBalance = 1.0
 
 // WithLowBalanceAlert calls alert, once each time the balance falls under
 // threshold USD (DefaultLowBalance when threshold <= 0). The balance is the
-// last one read by CheckKey (the key's remaining limit) or Credits, less what
-// the client has spent since; nothing is known, and nothing fires, before
+// last one read by CheckKey (the key's remaining limit) or Credits (once
+// the key's limit was read, only a lower one), less what the client has
+// spent since; nothing is known, and nothing fires, before
 // one of them is called. ReadBalance reads the right one and says when
 // none can be read (a key without a limit, and no management key). alert runs on the goroutine whose call crossed the
 // threshold; it must not block for long.
@@ -285,6 +303,7 @@ type account struct {
 	balance       float64 // last balance read
 	creditsAtRead float64
 	known         bool
+	keyLimit      bool // balance is the key's remaining limit (GET /key)
 	alerted       bool // the alert fired and the balance has not risen back since
 }
 
@@ -327,9 +346,17 @@ func (a *account) spend(c *Client, usd, credits float64) {
 	a.check(c)
 }
 
-func (a *account) setBalance(c *Client, usd float64) {
+// setBalance records a balance read from src. Once the key's own limit
+// was read, the account's credits replace it only when lower: the key
+// stops at its limit whatever the account holds, so the alert watches
+// what runs out first.
+func (a *account) setBalance(c *Client, usd float64, src BalanceSource) {
 	a.mu.Lock()
-	a.balance, a.creditsAtRead, a.known = usd, a.credits, true
+	current := a.balance - (a.credits - a.creditsAtRead)
+	if src == BalanceKeyLimit || !a.keyLimit || usd < current {
+		a.balance, a.creditsAtRead, a.known = usd, a.credits, true
+		a.keyLimit = src == BalanceKeyLimit
+	}
 	a.mu.Unlock()
 	a.check(c)
 }

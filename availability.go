@@ -25,6 +25,15 @@ const (
 	AvailabilityFreeVariantEnded       = "free_variant_ended"         // 404: the :free promotion ended
 )
 
+// availabilityStatus is the HTTP status of each code, by OpenRouter's
+// table: the status of an error in a stream that names none.
+var availabilityStatus = map[string]int{
+	AvailabilityModelNotFound: 400, AvailabilityWrongEndpoint: 400, AvailabilityNoEndpoints: 404,
+	AvailabilityModelDeprecated: 404, AvailabilityModelUnavailable: 404, AvailabilityCapacityExhausted: 429,
+	AvailabilityTemporarilyUnavailable: 503, AvailabilityRegionRestricted: 403, AvailabilityPrivacyRestricted: 404,
+	AvailabilityConstraintFiltered: 404, AvailabilityFreeVariantEnded: 404,
+}
+
 // Availability is error.availability: why a model cannot be served, in a
 // form to branch on (Code and Retryable, never the message). It arrives
 // the same over HTTP and inside a stream.
@@ -32,7 +41,9 @@ type Availability struct {
 	// Code is one of the Availability* constants, or a newer one.
 	Code string
 	// Retryable reports whether the same request may succeed later; the
-	// client retries as it says, whatever the status.
+	// client retries as it says, whatever the status. When the answer
+	// has no boolean retryable it is false, and the client retries as
+	// the HTTP status says.
 	Retryable bool
 	// RetryAfter is availability.retry_after; zero when absent.
 	RetryAfter time.Duration
@@ -51,6 +62,8 @@ type Availability struct {
 	Constraint *AvailabilityConstraint
 	// DocsURL is the documentation of the code.
 	DocsURL string
+
+	retryableSent bool // retryable was a boolean in the answer
 }
 
 // AvailabilityConstraint is availability.constraint.
@@ -109,7 +122,9 @@ func decodeAvailability(v json.RawMessage) *Availability {
 	if len(v) == 0 || json.Unmarshal(v, &w) != nil {
 		return nil
 	}
-	a := &Availability{Code: textOf(w.Code), DocsURL: textOf(w.DocsURL), Retryable: textOf(w.Retryable) == "true",
+	retryable := textOf(w.Retryable)
+	a := &Availability{Code: textOf(w.Code), DocsURL: textOf(w.DocsURL), Retryable: retryable == "true",
+		retryableSent:   retryable == "true" || retryable == "false",
 		RequestedModels: stringList(w.RequestedModels), AffectedProviders: stringList(w.AffectedProviders),
 		ExcludedBy: stringList(w.ExcludedBy), FallbackModels: stringList(w.FallbackModels)}
 	if a.Code == "" {

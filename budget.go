@@ -2,6 +2,7 @@ package openrouter
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -14,8 +15,16 @@ var budgetSources = map[string]bool{
 	"openrouter_key_limit":        true,
 }
 
+// budgetSource reports whether a 403's limit_source names a budget: one
+// of budgetSources, or a newer "..._budget" OpenRouter may add without
+// notice (a budget block stops a bulk run; a plain 403 would fail every
+// item, one request each).
+func budgetSource(s string) bool {
+	return budgetSources[s] || strings.HasSuffix(s, "_budget")
+}
+
 // parseResetsAt reads metadata.resets_at: an RFC 3339 time, or Unix
-// seconds or milliseconds.
+// seconds (a fraction accepted) or milliseconds.
 func parseResetsAt(v json.RawMessage) time.Time {
 	s := textOf(v)
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
@@ -26,6 +35,10 @@ func parseResetsAt(v json.RawMessage) time.Time {
 			return time.UnixMilli(n)
 		}
 		return time.Unix(n, 0)
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 && f < 1e11 { // fractional seconds; NaN fails the tests
+		sec := math.Floor(f)
+		return time.Unix(int64(sec), int64((f-sec)*1e9))
 	}
 	return time.Time{}
 }

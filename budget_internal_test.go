@@ -40,3 +40,36 @@ func TestBudgetFromTheGuidesMessage(t *testing.T) {
 		t.Error("a guardrail block taken for a budget")
 	}
 }
+
+// TestResetsAtForms checks the forms of metadata.resets_at read (RFC 3339,
+// Unix seconds, with a fraction too, and milliseconds), and that what is
+// none of them gives no time.
+func TestResetsAtForms(t *testing.T) {
+	t.Parallel()
+	want := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	for _, v := range []string{`"2026-12-06T00:00:00Z"`, `1796515200`, `"1796515200"`, `1796515200000`, `1796515199.9999999`} {
+		if got := parseResetsAt([]byte(v)); !got.Round(time.Millisecond).Equal(want) {
+			t.Errorf("resets_at %s: %v, want %v", v, got, want)
+		}
+	}
+	for _, v := range []string{`"soon"`, `-1`, `0`, `null`, `1e400`, `"NaN"`, `true`} {
+		if got := parseResetsAt([]byte(v)); !got.IsZero() {
+			t.Errorf("resets_at %s: %v, want none", v, got)
+		}
+	}
+}
+
+// TestBudgetNewSource checks that a 403 whose limit_source is a budget
+// this version does not know ("..._budget") is a budget block, and that
+// other 403s are not.
+func TestBudgetNewSource(t *testing.T) {
+	t.Parallel()
+	e := parseError(403, nil, []byte(`{"error":{"code":403,"message":"Spent.","metadata":{"limit_source":"openrouter_organization_budget","resets_at":"2027-01-01T00:00:00Z"}}}`), time.Now())
+	if !errors.Is(e, ErrBudgetExceeded) || !errors.Is(e, ErrForbidden) || e.Metadata.ResetsAt.IsZero() {
+		t.Errorf("a new budget source: %v, want ErrBudgetExceeded with its reset", e)
+	}
+	e = parseError(403, nil, []byte(`{"error":{"code":403,"message":"Request blocked: prompt injection patterns detected","metadata":{"patterns":["x"]}}}`), time.Now())
+	if errors.Is(e, ErrBudgetExceeded) || !errors.Is(e, ErrForbidden) {
+		t.Errorf("a guardrail block: %v, want ErrForbidden only", e)
+	}
+}

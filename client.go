@@ -378,7 +378,7 @@ func (c *Client) Chat(ctx context.Context, req *ChatRequest, opts ...CallOption)
 		return nil, err
 	}
 	if err := checkAnswer(r, model); err != nil {
-		return nil, st.annotate(c.redactErr(err))
+		return nil, st.annotate(c.answerErr(err))
 	}
 	return r, nil
 }
@@ -434,9 +434,7 @@ func (c *Client) answerError(obj json.RawMessage) *APIError {
 	}
 	e := errorFromObject(obj)
 	c.redact(e)
-	if e.Is(ErrRateLimited) && pastMaxWait(e.RetryAfter, e.RateLimit, c.now(), c.cfg.maxWait) {
-		e.markQuota() // as over HTTP: a wait past the client's maximum is a quota
-	}
+	c.judgeAnswer(e) // as over HTTP: a quota, a budget's reset
 	return e
 }
 

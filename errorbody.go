@@ -90,6 +90,9 @@ func errorFromObject(obj json.RawMessage) *APIError {
 		e.Message = "the provider failed while answering"
 	}
 	e.RateLimit = parseRateLimit(nil, e.Metadata.Extra["headers"])
+	if e.StatusCode == 0 && e.Availability != nil {
+		e.StatusCode = availabilityStatus[e.Availability.Code] // the docs' status of the code
+	}
 	if e.StatusCode == 0 {
 		e.StatusCode = statusForErrorType(e.ErrorType, e.Code)
 	}
@@ -377,7 +380,7 @@ func (e *APIError) classify() {
 	case s == 403:
 		if len(e.Metadata.Reasons) > 0 || e.Metadata.FlaggedInput != "" || et == "content_policy_violation" {
 			e.kind = []error{ErrModerated}
-		} else if budgetSources[e.Metadata.LimitSource] || budgetMessage(msg) {
+		} else if budgetSource(e.Metadata.LimitSource) || budgetMessage(msg) {
 			e.kind = []error{ErrBudgetExceeded, ErrForbidden}
 		} else {
 			e.kind = []error{ErrForbidden}

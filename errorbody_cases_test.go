@@ -159,3 +159,21 @@ func TestClipAndExcerptBounds(t *testing.T) {
 		t.Errorf("a null error member: %q", got)
 	}
 }
+
+// TestAvailabilityStatusWithoutStatus: an error in a stream that names no
+// status (no numeric code, no http_status) takes its availability code's
+// documented one, not a blanket 500; a status it names wins.
+func TestAvailabilityStatusWithoutStatus(t *testing.T) {
+	t.Parallel()
+	for obj, want := range map[string]int{
+		`{"message":"m","availability":{"code":"capacity_exhausted","retryable":true}}`:               429,
+		`{"code":"server_error","message":"m","availability":{"code":"model_deprecated"}}`:            404,
+		`{"message":"m","availability":{"code":"region_restricted","retryable":false}}`:               403,
+		`{"message":"m","http_status":503,"availability":{"code":"capacity_exhausted"}}`:              503,
+		`{"message":"m","error_type":"provider_overloaded","availability":{"code":"brand_new_code"}}`: 503,
+	} {
+		if e := errorFromObject([]byte(obj)); e.StatusCode != want {
+			t.Errorf("%s: status %d, want %d", obj, e.StatusCode, want)
+		}
+	}
+}

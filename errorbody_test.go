@@ -102,6 +102,17 @@ func FuzzParseError(f *testing.F) {
 	f.Add(200, []byte(`{"error":{"message":"m","error_type":"not_found","http_status":404,"availability":{"code":"model_deprecated","retryable":false,"retry_after":40,"requested_models":["a"],"fallback_models":["b",1],"constraint":{"field":"x"},"docs_url":"u"}}}`))
 	f.Add(403, []byte(`{"error":{"code":403,"message":"m","metadata":{"limit_source":"openrouter_workspace_budget","resets_at":"2027-01-01T00:00:00Z"}}}`))
 	f.Add(0, []byte{})
+	// The 2026 shapes: an availability whose retryable is missing or not
+	// a boolean, retry_after a string, negative, huge or fractional,
+	// fallback_models null or hostile, http_status against the status,
+	// an unknown code, a budget with resets_at garbage or fractional.
+	f.Add(503, []byte(`{"error":{"message":"m","http_status":429,"availability":{"code":"capacity_exhausted","retry_after":"40"}}}`))
+	f.Add(429, []byte(`{"error":{"message":"m","availability":{"code":"capacity_exhausted","retryable":null,"retry_after":-1e309,"fallback_models":null}}}`))
+	f.Add(429, []byte(`{"error":{"message":"m","availability":{"code":"capacity_exhausted","retryable":"yes","retry_after":0.001,"fallback_models":[{"a":1},"",null,"x/y"]}}}`))
+	f.Add(451, []byte(`{"error":{"message":"m","http_status":"999","availability":{"code":"brand_new_code","retryable":true,"retry_after":1e300,"constraint":"x"}}}`))
+	f.Add(200, []byte(`{"error":{"http_status":404,"availability":{"code":{"nested":true},"retryable":false}}}`))
+	f.Add(403, []byte(`{"error":{"message":"Workspace daily budget of $1.00 exceeded.","metadata":{"resets_at":1764979200.5}}}`))
+	f.Add(403, []byte(`{"error":{"message":"m","metadata":{"limit_source":"openrouter_guardrail_budget","resets_at":"soon"}}}`))
 	now := time.Unix(1788825600, 0)
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		h := http.Header{}
@@ -110,8 +121,11 @@ func FuzzParseError(f *testing.F) {
 		if len(e.kind) == 0 {
 			t.Fatalf("status %d body %q: no sentinel", status, body)
 		}
-		if e.RetryAfter < 0 {
-			t.Fatalf("negative Retry-After %v", e.RetryAfter)
+		if e.RetryAfter < 0 || e.RetryAfter > maxRetryAfter {
+			t.Fatalf("Retry-After %v out of [0, %v]", e.RetryAfter, maxRetryAfter)
+		}
+		if a := e.Availability; a != nil && (a.RetryAfter < 0 || a.RetryAfter > maxRetryAfter || a.Code == "") {
+			t.Fatalf("availability %+v: retry_after out of bounds or no code", a)
 		}
 		_ = e.Error()
 		_ = Hint(e)

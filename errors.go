@@ -30,11 +30,14 @@ var (
 	// OpenRouter gave one. It also matches [ErrModelNotFound].
 	ErrModelDeprecated = errors.New("openrouter: model deprecated")
 	// ErrNoEndpoints: HTTP 404 "No endpoints found ..." or "No allowed
-	// providers ...": the model exists, but the account's data policy,
+	// providers ...", or the availability codes no_endpoints,
+	// region_restricted, privacy_restricted and constraint_filtered: the
+	// model exists, but the account's data policy,
 	// provider settings or the request's features (tools, tool_choice,
 	// cache control) exclude every provider. It also matches
 	// [ErrModelNotFound], since the fix is the same kind: pick another model
-	// or change the settings. It is never retried.
+	// or change the settings. It is not retried, unless OpenRouter marks
+	// the occurrence retryable (Availability.Retryable).
 	ErrNoEndpoints = errors.New("openrouter: no endpoints for this model and request")
 	// ErrNotFound: HTTP 404 for something that is not a model (an unknown
 	// generation ID, say).
@@ -253,14 +256,14 @@ func (e *APIError) Is(target error) bool {
 }
 
 // Retryable reports whether sending the same request again may succeed:
-// as error.availability's retryable says when it was sent; else 408, 429
-// (unless the quota is exhausted), 5xx, and a 402 that carries
-// Retry-After (the in-flight budget).
+// as error.availability's retryable says when it was sent (a boolean);
+// else 408, 429 (unless the quota is exhausted), 5xx, and a 402 that
+// carries Retry-After (the in-flight budget).
 func (e *APIError) Retryable() bool {
 	switch {
 	case e.Is(ErrQuotaExhausted):
 		return false
-	case e.Availability != nil:
+	case e.Availability != nil && e.Availability.retryableSent:
 		return e.Availability.Retryable
 	case e.StatusCode == http.StatusPaymentRequired:
 		return e.RetryAfter > 0 && e.Metadata.Reason != "weight_exceeds_budget"

@@ -48,6 +48,13 @@ func FuzzStream(f *testing.F) {
 	f.Add("text/plain", []byte(`{"choices":[{"finish_reason":"stop","message":{"content":"x"}}]}`))
 	f.Add("text/html", []byte("<html><title>\xe9\xc0 down</title>"))
 	f.Add("application/json", []byte(`{"error":"bare"}`))
+	// The 2026 error model in a stream: an availability error before any
+	// content and after some, with and without the finish_reason "error"
+	// chunk, in the choice only, and with hostile members.
+	f.Add("text/event-stream", []byte("data: {\"id\":\"g\",\"error\":{\"message\":\"m\",\"error_type\":\"rate_limit_exceeded\",\"http_status\":429,\"availability\":{\"code\":\"capacity_exhausted\",\"retryable\":true,\"retry_after\":40}},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}\n\n"))
+	f.Add("text/event-stream", []byte("data: {\"id\":\"g\",\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\ndata: {\"id\":\"g\",\"error\":{\"http_status\":\"404\",\"availability\":{\"code\":\"model_deprecated\",\"fallback_models\":null,\"retry_after\":\"-3\"}}}\n\n"))
+	f.Add("text/event-stream", []byte("data: {\"id\":\"g\",\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\ndata: {\"choices\":[{\"delta\":{},\"finish_reason\":\"error\",\"error\":{\"code\":500,\"http_status\":429,\"availability\":{\"code\":\"new_code\",\"retryable\":\"maybe\",\"retry_after\":1e400}}}]}\n\n"))
+	f.Add("text/event-stream", []byte("data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"error\"}]}\n\n"))
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
 		hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {contentType}},

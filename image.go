@@ -254,7 +254,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 		return nil, err
 	}
 	if err := choiceError(r, model); err != nil {
-		return nil, st.annotate(c.redactErr(err))
+		return nil, st.annotate(c.answerErr(err))
 	}
 	res := &ImageResult{Model: r.Model, ID: r.ID, Usage: r.Usage, Text: r.Content(), FinishReason: r.FinishReason(), MaybeBilled: r.MaybeBilled}
 	for _, ch := range r.Choices {

@@ -244,7 +244,7 @@ func (s *Stream) readBack(st *callState, lost *lostGeneration, model string, yie
 	s.c.logRecovered(s.ctx, lost.id)
 	if yield(ch, nil) {
 		if err := checkAnswer(s.acc.Response(), model); err != nil {
-			yield(Chunk{}, s.c.redactErr(err))
+			yield(Chunk{}, s.c.answerErr(err))
 		}
 	}
 	return true

@@ -3,6 +3,7 @@ package openrouter
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 )
 
@@ -86,6 +87,26 @@ func (r *redactor) Bytes(v []byte) []byte {
 		return []byte(s)
 	}
 	return v
+}
+
+// Header returns h, or a copy of it with the key removed from its values
+// when one of them holds it.
+func (r *redactor) Header(h http.Header) http.Header {
+	var out http.Header
+	for k, vs := range h {
+		for i, v := range vs {
+			if s := r.String(v); s != v {
+				if out == nil {
+					out = h.Clone()
+				}
+				out[k][i] = s
+			}
+		}
+	}
+	if out == nil {
+		return h
+	}
+	return out
 }
 
 // redact removes the API key from every text of an error the server sent,

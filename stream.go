@@ -348,7 +348,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		wd.chunk(chunk.progress())
 		for _, ch := range chunk.Choices {
 			if ch.FinishReason == "error" {
-				yield(Chunk{}, c.redactErr(choiceError(s.acc.Response(), model)))
+				yield(Chunk{}, c.answerErr(choiceError(s.acc.Response(), model)))
 				return
 			}
 			if ch.FinishReason != "" {
@@ -360,7 +360,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		}
 	}
 	if err := checkAnswer(s.acc.Response(), model); err != nil {
-		yield(Chunk{}, c.redactErr(err))
+		yield(Chunk{}, c.answerErr(err))
 	}
 }
 
@@ -451,7 +451,7 @@ func (s *Stream) jsonAnswer(resp *http.Response, body io.Reader, model string, y
 	}
 	s.acc.Add(ch)
 	if err := checkAnswer(s.acc.Response(), model); err != nil {
-		yield(Chunk{}, s.c.redactErr(err))
+		yield(Chunk{}, s.c.answerErr(err))
 		return
 	}
 	yield(ch, nil)

@@ -18,28 +18,36 @@ func permanentForModel(err error) bool {
 }
 
 // availabilityRetryable reports, for an error carrying OpenRouter's
-// availability object, whether it may pass later (its retryable flag);
-// known is false for other errors.
+// availability object, whether it may pass later (its retryable flag,
+// else its status: APIError.Retryable); known is false for other errors.
+// A retryable code whose wait passed the client's maximum (so the call
+// ended with ErrQuotaExhausted: capacity_exhausted with a long
+// retry_after) may pass in a later pass: it is not a daily quota.
 func availabilityRetryable(err error) (retryable, known bool) {
 	var ae *openrouter.APIError
-	if errors.As(err, &ae) && ae.Availability != nil {
+	if !errors.As(err, &ae) || ae.Availability == nil {
+		return false, false
+	}
+	if errors.Is(err, openrouter.ErrQuotaExhausted) {
 		return ae.Availability.Retryable, true
 	}
-	return false, false
+	return ae.Retryable(), true
 }
 
 // pauseForBudget, with r.mu held, decides whether a budget block is waited
-// out (WaitForBudgetReset allows the wait to its resets_at): then the run
-// pauses until the reset, no new item starts before it, and the item is
-// tried again after it.
+// out (WaitForBudgetReset allows the wait to its resets_at, counting the
+// run's earlier budget waits): then the run pauses until the reset, no
+// new item starts before it, and the item is tried again after it.
 func (r *runner[T, R]) pauseForBudget(err error) bool {
 	var ae *openrouter.APIError
 	if r.b.WaitForBudgetReset <= 0 || !errors.Is(err, openrouter.ErrBudgetExceeded) || !errors.As(err, &ae) {
 		return false
 	}
-	until := ae.Metadata.ResetsAt
-	if until.IsZero() || until.Sub(r.b.now()) > r.b.WaitForBudgetReset || !until.After(r.waitedUntil) {
-		return false // too far, unknown, or already waited for: the run stops
+	until, now := ae.Metadata.ResetsAt, r.b.now()
+	if until.IsZero() || !until.After(now) || r.budgetWaited+until.Sub(now) > r.b.WaitForBudgetReset || !until.After(r.waitedUntil) {
+		// Unknown, already past (the server still refuses: no time to
+		// wait for), too far, or already waited for: the run stops.
+		return false
 	}
 	if until.After(r.resumeAt) {
 		r.resumeAt = until
@@ -59,10 +67,11 @@ func (r *runner[T, R]) isPaused() bool {
 }
 
 // waitBudget waits, between passes, until the budget a pause waits for
-// resets; waited is false when no pause is pending.
+// resets; waited is false when no pause is pending, or the run stopped
+// meanwhile (nothing is left to wait for).
 func (r *runner[T, R]) waitBudget(ctx context.Context) (waited bool, err error) {
 	r.mu.Lock()
-	until, paused := r.resumeAt, r.paused
+	until, paused := r.resumeAt, r.paused && r.stopErr == nil
 	r.resumeAt, r.paused, r.pauseCh = time.Time{}, false, make(chan struct{})
 	if paused {
 		r.waitedUntil = until
@@ -71,5 +80,9 @@ func (r *runner[T, R]) waitBudget(ctx context.Context) (waited bool, err error) 
 	if !paused {
 		return false, nil
 	}
-	return true, r.b.sleep(ctx, max(until.Sub(r.b.now()), 0))
+	d := max(until.Sub(r.b.now()), 0)
+	r.mu.Lock()
+	r.budgetWaited += d
+	r.mu.Unlock()
+	return true, r.b.sleep(ctx, d)
 }

@@ -62,10 +62,11 @@ type Runner[T, R any] struct {
 	Bill *Bill[T]
 	// WaitForBudgetReset, when positive, makes a run that meets a spent
 	// budget (openrouter.ErrBudgetExceeded) whose resets_at is at most
-	// this far away pause until then, and go on; otherwise the run stops
-	// on it, as on a model OpenRouter will not serve (a retired or
-	// unknown model, an ended free variant, a region or data-policy
-	// restriction).
+	// this far away pause until then, and go on; it bounds the run's
+	// budget waits in all, and a resets_at already past is not waited
+	// for. Otherwise the run stops on it, as on a model OpenRouter will
+	// not serve (a retired or unknown model, an ended free variant, a
+	// region or data-policy restriction).
 	WaitForBudgetReset time.Duration
 	// FallbackModel, when set, keeps a run going when OpenRouter says its
 	// model cannot be served (a retired model, an ended free variant, ...;
@@ -100,9 +101,12 @@ const (
 var errDrained = errors.New("bulk: the run stopped and its items in flight did not finish within DrainFor")
 
 // stops reports whether err will fail every item: the run stops on it.
+// A retryable availability error past the maximum wait is not a quota
+// that lasts (see availabilityRetryable).
 func stops(err error) bool {
-	return errors.Is(err, openrouter.ErrUnauthorized) || errors.Is(err, openrouter.ErrInsufficientCredits) || errors.Is(err, openrouter.ErrQuotaExhausted) ||
-		errors.Is(err, ErrSpendingCap) || permanentForModel(err)
+	retryable, _ := availabilityRetryable(err)
+	return errors.Is(err, openrouter.ErrUnauthorized) || errors.Is(err, openrouter.ErrInsufficientCredits) ||
+		errors.Is(err, openrouter.ErrQuotaExhausted) && !retryable || errors.Is(err, ErrSpendingCap) || permanentForModel(err)
 }
 
 // passes reports whether err may pass if the item is tried again later.
@@ -157,7 +161,7 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 				r.stop(ctx.Err())
 				break
 			}
-		} else if pass > 0 {
+		} else if pass > 0 && !r.fallbackPass() {
 			if r.stopped() != nil || r.b.RetryFor < 0 || r.b.now().Sub(r.start) > r.b.RetryFor {
 				break
 			}
@@ -212,11 +216,13 @@ type runner[T, R any] struct {
 	inFlight int
 	stopErr  error
 
-	pauseCh     chan struct{} // closed when a budget pause begins (budget.go)
-	paused      bool
-	resumeAt    time.Time // the reset the pause waits for
-	waitedUntil time.Time // the last reset waited for
-	fellBack    bool      // the items run with FallbackModel (fallback.go)
+	pauseCh      chan struct{} // closed when a budget pause begins (budget.go)
+	paused       bool
+	resumeAt     time.Time     // the reset the pause waits for
+	waitedUntil  time.Time     // the last reset waited for
+	budgetWaited time.Duration // the run's budget waits so far, bounded by WaitForBudgetReset
+	fellBack     bool          // the items run with FallbackModel (fallback.go)
+	rerun        bool          // items were put back to run with FallbackModel: the next pass starts at once
 }
 
 func (r *runner[T, R]) setDefaults() {

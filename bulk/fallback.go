@@ -47,5 +47,18 @@ func (r *runner[T, R]) fallBack(err error, usedFallback bool) bool {
 		r.fellBack = true
 		r.rep.FellBack = err
 	}
+	r.rerun = true
 	return true
+}
+
+// fallbackPass reports, once, whether the last pass put items back to run
+// with FallbackModel: the next pass then starts at once, whatever
+// RetryFor says (it bounds the retries of errors that may pass, not the
+// switch to another model), unless the run stopped.
+func (r *runner[T, R]) fallbackPass() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rerun := r.rerun && r.stopErr == nil
+	r.rerun = false
+	return rerun
 }
