@@ -34,7 +34,9 @@ type violation struct {
 // and the journal.
 func (s *sim) check(reps []*bulk.Report[simItem, string]) []violation {
 	var bad []violation
-	add := func(inv invariant, format string, a ...any) { bad = append(bad, violation{inv, fmt.Sprintf(format, a...)}) }
+	add := func(inv invariant, format string, a ...any) {
+		bad = append(bad, violation{inv, fmt.Sprintf(format, a...)})
+	}
 	final := reps[len(reps)-1]
 
 	// Exactly once: the final report accounts for each item once, and no

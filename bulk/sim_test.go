@@ -262,9 +262,11 @@ func (s *sim) syncItem(ctx context.Context, it simItem) (string, error) {
 
 func (s *sim) batchMode() bulk.BatchMode[simItem, string] {
 	m := bulk.BatchMode[simItem, string]{
-		Client:    s.c,
-		Request:   func(it simItem) (*openrouter.ChatRequest, error) { return request(it), nil },
-		Result:    func(_ context.Context, _ simItem, ans *openrouter.ChatResponse) (string, error) { return ans.Content(), nil },
+		Client:  s.c,
+		Request: func(it simItem) (*openrouter.ChatRequest, error) { return request(it), nil },
+		Result: func(_ context.Context, _ simItem, ans *openrouter.ChatResponse) (string, error) {
+			return ans.Content(), nil
+		},
 		ChunkSize: s.cfg.n, // one batch a run: its polls, and so the batch clock, follow one order
 		Wait: openrouter.BatchWait{MinInterval: time.Nanosecond, MaxInterval: time.Nanosecond,
 			OnPoll: s.polled},
