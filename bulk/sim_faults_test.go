@@ -42,6 +42,9 @@ const (
 // requestFaults are the kinds decided per request by the transport.
 var requestFaults = []faultKind{fCutBefore, fCutAfter, fCutBody, f429, f5xx, f402, fUnavailable}
 
+// batchTime is the time in the fake's batch IDs (batch_<unix>_<seq>).
+var batchTime = regexp.MustCompile(`batch_[0-9]+_`)
+
 // itemMark finds an item's key in a request body: the prompt carries it.
 var itemMark = regexp.MustCompile(`SIMKEY\[([a-z0-9-]+)\]`)
 
@@ -74,7 +77,9 @@ func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	path := strings.TrimPrefix(req.URL.Path, "/api/v1")
-	key := req.Method + " " + path
+	// A batch ID holds the fake's clock, which starts at the real time:
+	// the key keeps only its sequence number.
+	key := req.Method + " " + batchTime.ReplaceAllString(path, "batch_")
 	if m := itemMark.FindSubmatch(body); m != nil && path == "/chat/completions" {
 		key += " " + string(m[1])
 	}
@@ -82,7 +87,7 @@ func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	n := f.attempts[key]
 	f.attempts[key]++
 	f.mu.Unlock()
-	kind := f.sim.requestFault(fmt.Sprintf("%s #%d", key, n), req.Method, path)
+	kind := f.sim.requestFault(fmt.Sprintf("%s #%d", key, n), req.Method)
 	f.sim.tracef("%s #%d: %s", key, n, kind)
 	switch kind {
 	case fCutBefore:
