@@ -99,28 +99,40 @@ func (s *sim) check(reps []*bulk.Report[simItem, string]) []violation {
 	return append(bad, s.checkBilled(reps, journaled)...)
 }
 
-// checkChunks: no set of the job's items was stored in two batches, the
-// first of which could still run them (not expired, cancelled or failed).
+// checkChunks: no item of the job was stored in a batch after an
+// earlier batch ran it (its result is a 200) or may still run it (it has
+// not ended). A batch's items whose results failed may go in another.
 func (s *sim) checkChunks() []violation {
 	s.ft.mu.Lock()
 	stored := slices.Clone(s.ft.stored)
 	s.ft.mu.Unlock()
 	var bad []violation
-	first := map[string]string{} // the first batch of each set of items
+	ran := map[string]string{} // item -> the batch that ran it, or may
 	for _, st := range stored {
-		set := strings.Join(st.ids, ",")
-		prev, twice := first[set]
-		if !twice {
-			first[set] = st.id
-			continue
+		for _, id := range st.ids {
+			if prev, twice := ran[id]; twice {
+				bad = append(bad, violation{invChunk, fmt.Sprintf("%s stored in %s, which ran it or may, and again in %s (items %v)", id, prev, st.id, st.ids)})
+			}
 		}
-		b, err := s.side.GetBatch(context.Background(), prev)
+		b, err := s.side.GetBatch(context.Background(), st.id)
 		if err != nil {
-			bad = append(bad, violation{invChunk, fmt.Sprintf("reading batch %s: %v", prev, err)})
+			bad = append(bad, violation{invChunk, fmt.Sprintf("reading batch %s: %v", st.id, err)})
 			continue
 		}
-		if !slices.Contains([]string{"expired", "cancelled", "failed"}, string(b.Status)) {
-			bad = append(bad, violation{invChunk, fmt.Sprintf("items %s stored in %s and again in %s (the first %s)", set, prev, st.id, b.Status)})
+		if !slices.Contains([]string{"completed", "expired", "cancelled", "failed"}, string(b.Status)) {
+			for _, id := range st.ids {
+				ran[id] = st.id
+			}
+			continue
+		}
+		for res, err := range s.side.BatchResults(context.Background(), st.id) {
+			if err != nil {
+				bad = append(bad, violation{invChunk, fmt.Sprintf("reading the results of %s: %v", st.id, err)})
+				break
+			}
+			if res.Response != nil && res.Response.StatusCode == 200 {
+				ran[res.CustomID] = st.id
+			}
 		}
 	}
 	return bad
