@@ -81,6 +81,7 @@ func newConfig(seed uint64, skip map[faultKind]string) simConfig {
 		on(fExpire, 0.2)
 		on(fOtherJob, 0.3)
 		on(fCancel, 0.2)
+		on(fBatchFail, 0.2)
 	}
 	for combo := range skip {
 		kinds := strings.Split(string(combo), "+")

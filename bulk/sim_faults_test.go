@@ -31,6 +31,7 @@ const (
 	fItemFail     faultKind = "batch-item-fail"            // a batch request's result is a 5xx
 	fExpire       faultKind = "batch-expire"               // the job's first batch expires halfway
 	fCancel       faultKind = "batch-cancel"               // the job's batch is cancelled while it runs
+	fBatchFail    faultKind = "batch-fail"                 // the job's batch fails its validation (a request the fake refuses is slipped in)
 	fOtherJob     faultKind = "other-job"                  // another job's batch of the same shape on the account
 	fCrashBefore  faultKind = "crash-before-journal"       // sync: the runner dies at a journal step, before the write
 	fCrashAfter   faultKind = "crash-after-journal"        // sync: the runner dies at a journal step, after the write
@@ -89,6 +90,12 @@ func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	f.mu.Unlock()
 	kind := f.sim.requestFault(fmt.Sprintf("%s #%d", key, n), req.Method)
 	f.sim.tracef("%s #%d: %s", key, n, kind)
+	if key == "POST /batches" && kind == "" && f.sim.cfg.faults[fBatchFail] > 0 && draw(f.sim.seed, fmt.Sprintf("fail %s #%d", key, n)) < 0.5 {
+		// A streamed request fails the whole batch at validation.
+		body = bytes.Replace(body, []byte(`"messages":`), []byte(`"stream":true,"messages":`), 1)
+		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		f.sim.tracef("  the batch will fail")
+	}
 	switch kind {
 	case fCutBefore:
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
