@@ -204,7 +204,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	// after a wait that must not count) and resumes once the answer is
 	// the stream's.
 	// The transport reports the writing and the answer on two goroutines,
-	// in either order: GetConn, called before each attempt is written,
+	// in either order: the connection hook, called before each attempt is written,
 	// pairs them (see watchdog.attempt).
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GetConn:              func(string) { wd.attempt() },
