@@ -202,10 +202,9 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	// the limiter's gate or a retry's wait: each attempt restarts it.
 	// It pauses when an attempt's answer starts (a 429 is then retried
 	// after a wait that must not count) and resumes once the answer is
-	// the stream's.
-	// The transport reports the writing and the answer on two goroutines,
-	// in either order: the connection hook, called before each attempt is written,
-	// pairs them (see watchdog.attempt).
+	// the stream's. The transport reports the writing and the answer on
+	// two goroutines, in either order: the connection hook, called before
+	// each attempt is written, pairs them (see watchdog.attempt).
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GetConn:              func(string) { wd.attempt() },
 		WroteRequest:         func(httptrace.WroteRequestInfo) { wd.sent() },
