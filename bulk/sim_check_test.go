@@ -73,6 +73,20 @@ func (s *sim) check(reps []*bulk.Report[simItem, string]) []violation {
 			}
 		}
 	}
+	// A batch the job did not store (another job's) never gives it answers.
+	s.ft.mu.Lock()
+	ours := map[string]bool{}
+	for _, st := range s.ft.stored {
+		ours[st.id] = true
+	}
+	s.ft.mu.Unlock()
+	for run, rep := range reps {
+		for _, res := range rep.Results {
+			if res.Batch != "" && !ours[res.Batch] {
+				add(invOwn, "run %d: %s took its result from batch %s, which the job did not submit", run, res.Key, res.Batch)
+			}
+		}
+	}
 	saved, err := loadJournal(s.path)
 	if err != nil {
 		add(invJournal, "after the last run: %v", err)
@@ -80,6 +94,10 @@ func (s *sim) check(reps []*bulk.Report[simItem, string]) []violation {
 	for key, raw := range saved {
 		var v string
 		if strings.HasPrefix(key, "#batch:") {
+			var rec struct{ ID string }
+			if json.Unmarshal(raw, &rec) == nil && rec.ID != "" && !ours[rec.ID] {
+				add(invOwn, "the journal ties the job's items to batch %s, which the job did not submit (another job's)", rec.ID)
+			}
 			continue
 		}
 		if json.Unmarshal(raw, &v) != nil || v != answerFor(key) {

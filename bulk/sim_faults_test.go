@@ -21,6 +21,7 @@ type faultKind string
 
 const (
 	fCutBefore    faultKind = "cut-before-write"           // the connection fails before the request reaches the server
+	fCutDuring    faultKind = "cut-during-write"           // the body goes out, the server sees none of it (nothing stored, nothing billed)
 	fCutAfter     faultKind = "cut-after-write"            // the server answers, the answer is lost
 	fCutBody      faultKind = "cut-body"                   // the answer's body is cut after its headers
 	f429          faultKind = "429"                        // rate limited (not forwarded)
@@ -40,8 +41,10 @@ const (
 	fSkew         faultKind = "clock-skew" // the server's clock is minutes off the client's
 )
 
-// requestFaults are the kinds decided per request by the transport.
-var requestFaults = []faultKind{fCutBefore, fCutAfter, fCutBody, f429, f5xx, f402, fUnavailable}
+// requestFaults are the kinds decided per request by the transport (a
+// kind added later goes at the end, so that older seeds keep their
+// schedules).
+var requestFaults = []faultKind{fCutBefore, fCutAfter, fCutBody, f429, f5xx, f402, fUnavailable, fCutDuring}
 
 // batchTime is the time in the fake's batch IDs (batch_<unix>_<seq>).
 var batchTime = regexp.MustCompile(`batch_[0-9]+_`)
@@ -71,12 +74,11 @@ func draw(seed uint64, key string) float64 {
 }
 
 func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var body []byte
-	if req.Body != nil {
-		body, _ = io.ReadAll(req.Body)
-		req.Body.Close()
-		req.Body = io.NopCloser(bytes.NewReader(body))
-	}
+	// The key is read from a copy of the body, short of its last byte:
+	// the client judges a transport that is not net/http's by whether
+	// the body was read to its end, and a request cut before its writing
+	// must look unsent.
+	body := peekBody(req)
 	path := strings.TrimPrefix(req.URL.Path, "/api/v1")
 	// A batch ID holds the fake's clock, which starts at the real time:
 	// the key keeps only its sequence number.
@@ -99,6 +101,11 @@ func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch kind {
 	case fCutBefore:
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	case fCutDuring:
+		if req.Body != nil {
+			_, _ = io.Copy(io.Discard, req.Body) // all of it went out; the server saw none
+		}
+		return nil, &net.OpError{Op: "write", Net: "tcp", Err: syscall.EPIPE}
 	case f429:
 		return synth(req, 429, `{"error":{"code":429,"message":"Rate limit exceeded: sim"}}`), nil
 	case f5xx:
@@ -109,6 +116,7 @@ func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return synth(req, 404, `{"error":{"code":404,"message":"No endpoints found for openai/gpt-4o-mini."}}`), nil
 	}
 	resp, err := f.inner.RoundTrip(req)
+	body = wholeBody(req) // written now
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +163,35 @@ func (f *faultTransport) note(method, path string, body, answer []byte, status i
 			f.synced[string(m[1])]++
 		}
 	}
+}
+
+// peekBody returns the request's body but its last byte, from a copy.
+func peekBody(req *http.Request) []byte {
+	if req.GetBody == nil || req.ContentLength <= 1 {
+		return nil
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	b := make([]byte, req.ContentLength-1)
+	n, _ := io.ReadFull(rc, b)
+	return b[:n]
+}
+
+// wholeBody returns the request's body, from a copy.
+func wholeBody(req *http.Request) []byte {
+	if req.GetBody == nil {
+		return nil
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(rc)
+	return b
 }
 
 // storedBatch is a submission the fake stored: its ID and custom IDs.

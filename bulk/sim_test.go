@@ -247,7 +247,7 @@ func (s *sim) play() []violation {
 	var reps []*bulk.Report[simItem, string]
 	var bad []violation
 	for run := range simRuns {
-		if s.cfg.faults[fOtherJob] > 0 && run < 2 {
+		if run < s.cfg.otherJobs {
 			s.otherJob()
 		}
 		if s.sabotage == "tear-journal" && run == 1 {
