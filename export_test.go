@@ -10,6 +10,10 @@ import (
 // by zero), so that retry tests never sleep.
 func SetWaitHook(c *Client, f func(time.Duration) time.Duration) { c.waitHook = f }
 
+// SetNow gives a client the clock it reads HTTP-date Retry-After
+// headers (and the stream watchdog's elapsed time) by.
+func SetNow(c *Client, now func() time.Time) { c.now = now }
+
 // FakeClock is a clock whose Sleep moves Now forward at once, so pacing
 // tests run in microseconds. Sleeps records every wait.
 type FakeClock struct {

@@ -216,8 +216,11 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	// the limiter's gate or a retry's wait: each attempt restarts it.
 	// It pauses when an attempt's answer starts (a 429 is then retried
 	// after a wait that must not count) and resumes once the answer is
-	// the stream's.
+	// the stream's. The transport reports the writing and the answer on
+	// two goroutines, in either order: the connection hook, called before
+	// each attempt is written, pairs them (see watchdog.attempt).
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn:              func(string) { wd.attempt() },
 		WroteRequest:         func(httptrace.WroteRequestInfo) { wd.sent() },
 		GotFirstResponseByte: wd.answered,
 	})
@@ -485,6 +488,9 @@ type watchdog struct {
 	timer       stopTimer
 	seen        bool
 	stopped     bool
+	answeredNow bool         // the current attempt's answer has begun
+	resumed     bool         // the answer is the stream's: the wait runs again
+	wroteNow    bool         // the current attempt's writing was reported
 	wroteAt     time.Time    // when the last attempt was written
 	reason      atomic.Value // string: why it fired; "" until then
 	cancel      context.CancelFunc
@@ -502,19 +508,38 @@ func (c *Client) newWatchdog(cancel context.CancelFunc) *watchdog {
 	return w
 }
 
+// attempt notes that a new attempt begins (before it is written). The
+// transport reports an attempt's writing (sent) and its answer
+// (answered) on two goroutines, in either order, and may report the
+// writing only after the answer has been returned (resume).
+func (w *watchdog) attempt() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.answeredNow, w.wroteNow = false, false
+}
+
 // sent starts (or, for a retry, restarts) the first-chunk wait: the
-// request has just been written.
+// request has just been written. When the attempt's answer has already
+// begun, the wait stays paused, unless the answer is the stream's.
 func (w *watchdog) sent() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.first <= 0 || w.seen || w.stopped {
 		return
 	}
-	w.wroteAt = w.c.now()
+	w.wroteAt, w.wroteNow = w.c.now(), true
+	if w.answeredNow && !w.resumed {
+		return
+	}
+	w.arm(w.first)
+}
+
+// arm starts the timer for d, or restarts it.
+func (w *watchdog) arm(d time.Duration) {
 	if w.timer == nil {
-		w.timer = w.c.afterFunc(w.first, w.fire)
+		w.timer = w.c.afterFunc(d, w.fire)
 	} else {
-		w.timer.Reset(w.first)
+		w.timer.Reset(d)
 	}
 }
 
@@ -523,19 +548,27 @@ func (w *watchdog) sent() {
 func (w *watchdog) answered() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.answeredNow = true
 	if w.first > 0 && !w.seen && w.timer != nil {
 		w.timer.Stop()
 	}
 }
 
 // resume restarts the first-chunk wait once the answer is the stream's,
-// for what is left of it since the request was written.
+// for what is left of it since the request was written (all of it when
+// the writing is not reported yet).
 func (w *watchdog) resume() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.first > 0 && !w.seen && !w.stopped && w.timer != nil {
-		w.timer.Reset(max(w.first-w.c.now().Sub(w.wroteAt), 0))
+	w.resumed = true
+	if w.first <= 0 || w.seen || w.stopped {
+		return
 	}
+	d := w.first
+	if w.wroteNow {
+		d = max(w.first-w.c.now().Sub(w.wroteAt), 0)
+	}
+	w.arm(d)
 }
 
 func (w *watchdog) fire() {

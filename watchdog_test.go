@@ -148,32 +148,33 @@ func TestStreamFirstChunkTimerPausedDuringRetryWait(t *testing.T) {
 	}
 }
 
-// signalTimer reports each Reset on a channel.
-type signalTimer struct{ resets chan struct{} }
+// firingTimer fires its callback as soon as it is armed once the
+// answer's first byte has come (headers set by the test's own trace
+// hook, which runs after the watchdog's); arming before that only
+// records. No outcome depends on which goroutine runs first.
+type firingTimer struct {
+	headers *atomic.Bool
+	f       func()
+	once    sync.Once
+	armed   atomic.Int32
+}
 
-func (s *signalTimer) Stop() bool { return true }
-func (s *signalTimer) Reset(time.Duration) bool {
-	s.resets <- struct{}{}
+func (t *firingTimer) Stop() bool { return true }
+func (t *firingTimer) Reset(time.Duration) bool {
+	t.armed.Add(1)
+	if t.headers.Load() {
+		t.once.Do(func() { go t.f() })
+	}
 	return true
 }
 
 // TestStreamFirstChunkTimerResumes: once the stream's answer has come
 // (headers, then nothing), the paused first-chunk wait runs again and
-// ends the stalled stream.
+// ends the stalled stream. Without the resume the stream stalls until
+// the test's guard and ends with the guard's deadline, not ErrTimeout.
 func TestStreamFirstChunkTimerResumes(t *testing.T) {
 	t.Parallel()
-	// The answer waits until the client has seen its request written:
-	// an answer that came first would find no wait to resume (the
-	// watchdog's wait then starts when the write is reported, unpaused).
-	// The caller's trace hook runs after the stream's own.
-	wrote := make(chan struct{})
-	var once sync.Once
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-wrote:
-		case <-r.Context().Done():
-			return
-		}
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.WriteHeader(200)
 		w.(http.Flusher).Flush()
@@ -181,23 +182,71 @@ func TestStreamFirstChunkTimerResumes(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := NewClient(testKey, WithBaseURL(srv.URL), WithRetry(0, 0, 0), WithLimiter(nil), WithStreamTimeouts(time.Minute, 0))
-	st := &signalTimer{resets: make(chan struct{}, 4)}
-	fires := make(chan func(), 1)
-	c.afterFunc = func(_ time.Duration, f func()) stopTimer { fires <- f; return st }
+	var headers atomic.Bool
+	ft := &firingTimer{headers: &headers}
+	c.afterFunc = func(d time.Duration, f func()) stopTimer {
+		ft.f = f
+		ft.Reset(d)
+		return ft
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a guard, not an assertion
 	defer cancel()
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { once.Do(func() { close(wrote) }) }})
-	done := make(chan error, 1)
-	s := c.ChatStream(ctx, chatReq())
-	go func() { done <- streamErr2(s) }()
-	fire := <-fires
-	select {
-	case <-st.resets: // resumed after the headers
-		fire()
-	case err := <-done:
-		t.Fatalf("the stream ended before the timer resumed: %v", err)
-	}
-	if err := <-done; !errors.Is(err, ErrTimeout) {
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotFirstResponseByte: func() { headers.Store(true) }})
+	err := streamErr2(c.ChatStream(ctx, chatReq()))
+	if !errors.Is(err, ErrTimeout) {
 		t.Errorf("err = %v, want the first-chunk timeout", err)
+	}
+}
+
+// steppedTimer tracks whether the watchdog's timer runs, and for how long.
+type steppedTimer struct {
+	running bool
+	last    time.Duration
+}
+
+func (s *steppedTimer) Stop() bool { s.running = false; return true }
+func (s *steppedTimer) Reset(d time.Duration) bool {
+	s.running, s.last = true, d
+	return true
+}
+
+// TestWatchdogWriteReportedAfterAnswer: the transport reports a
+// request's writing and its answer on two goroutines, in either order,
+// and may report the writing after the answer was returned. In every
+// order the first-chunk wait is paused while an answer that may be
+// retried is read, and runs once the answer is the stream's. (Both
+// stream tests above failed about one run in twenty when the writing
+// came last.)
+func TestWatchdogWriteReportedAfterAnswer(t *testing.T) {
+	t.Parallel()
+	type step func(*watchdog)
+	attempt, sent, answered, resume := (*watchdog).attempt, (*watchdog).sent, (*watchdog).answered, (*watchdog).resume
+	for _, tc := range []struct {
+		name        string
+		steps       []step
+		wantRunning bool
+	}{
+		{"written then answered", []step{attempt, sent, answered}, false},
+		{"answered then written", []step{attempt, answered, sent}, false},
+		{"a retry answered then written", []step{attempt, sent, answered, attempt, answered, sent}, false},
+		{"written, answered, resumed", []step{attempt, sent, answered, resume}, true},
+		{"answered, written, resumed", []step{attempt, answered, sent, resume}, true},
+		{"answered, resumed, then written", []step{attempt, answered, resume, sent}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewClient(testKey, WithStreamTimeouts(time.Minute, 0))
+			st := &steppedTimer{}
+			c.afterFunc = func(d time.Duration, f func()) stopTimer { st.Reset(d); return st }
+			wd := c.newWatchdog(func() {})
+			for _, s := range tc.steps {
+				s(wd)
+			}
+			if st.running != tc.wantRunning {
+				t.Errorf("timer running %v, want %v", st.running, tc.wantRunning)
+			}
+			if tc.wantRunning && (st.last <= 0 || st.last > time.Minute) {
+				t.Errorf("timer set for %v, want up to 1m", st.last)
+			}
+		})
 	}
 }

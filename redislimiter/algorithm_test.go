@@ -302,7 +302,9 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 			core := openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(cfg.maxInFlight), openrouter.LimitRate(cfg.rate, cfg.burst),
 				openrouter.LimitAdaptive(cfg.adaptive), openrouter.LimitMaxGate(cfg.maxGate))
 			limiterclock.Set(core, cc)
-			rl := newLimiter(t, client(t, s.addr()), "algo", tc.opts...)
+			// A Redis call may take long on a loaded machine: this test is
+			// about the algorithm, not the fallback a slow call would bring.
+			rl := newLimiter(t, client(t, s.addr()), "algo", append(tc.opts, WithRedisTimeout(10*time.Second))...)
 			rl.now, rl.sleep = rc.Now, rc.Sleep
 			ctx := context.Background()
 			var learned []learnedAt

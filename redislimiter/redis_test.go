@@ -174,7 +174,7 @@ func (s *redisServer) start() {
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: s.addr()})
 	defer rdb.Close()
-	for i := 0; i < 200; i++ { // a new process takes a moment to listen: up to 2s
+	for i := 0; i < 1000; i++ { // a new process takes a moment to listen: up to 10 s on a loaded machine
 		if rdb.Ping(context.Background()).Err() == nil {
 			return
 		}
