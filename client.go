@@ -20,6 +20,9 @@ import (
 // one and reuse it, so that its connections, pacing and spending total are
 // shared.
 type Client struct {
+	// Responses calls the Responses API (POST /responses).
+	Responses *ResponsesService
+
 	cfg    config
 	cfgErr error        // the first bad option, returned by every call
 	keyErr error        // why the key cannot work; nil when it may
@@ -77,6 +80,7 @@ func NewClient(apiKey string, opts ...Option) *Client {
 		c.header["X-Title"] = []string{c.cfg.title}
 	}
 	c.hc = c.httpClient(defaultLimiter)
+	c.Responses = &ResponsesService{c: c}
 	return c
 }
 

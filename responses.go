@@ -1,0 +1,459 @@
+package openrouter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+)
+
+// ResponsesService calls OpenRouter's Responses API (POST /responses),
+// the OpenAI-compatible "OpenResponses" format, generally available since
+// 2026-07-25. Reach it as Client.Responses. Its calls go through the
+// client's one request path: the same limiter, retries, money rules,
+// typed errors, redaction, bounds, per-call options and hooks as Chat.
+//
+// The API is stateless: OpenRouter stores no response, so a conversation
+// is sent in full each time (append a Response's Output to the next
+// request's Input); store and previous_response_id are refused.
+//
+//	res, err := c.Responses.Create(ctx, &openrouter.ResponseRequest{
+//		Model: "openai/gpt-4o-mini",
+//		Input: openrouter.ResponseText("Tell me a joke"),
+//	})
+//	fmt.Println(res.OutputText())
+type ResponsesService struct{ c *Client }
+
+// ResponseRequest is a request of the Responses API. Model (or Models)
+// and Input are required; a zero field is not sent.
+type ResponseRequest struct {
+	// Model is the model ("openai/gpt-4o-mini"); when empty, the first of
+	// Models, else the client's standard model (see Roles).
+	Model string
+	// Models are fallbacks tried in order when Model fails.
+	Models []string
+	// Input is the conversation: messages, and the function calls and
+	// their outputs of earlier turns. ResponseText makes a one-message
+	// input; ResponseMessage one message.
+	Input []ResponseItem
+	// Instructions is the system prompt.
+	Instructions string
+	// Tools are the functions the model may call (ResponseFunctionTool).
+	Tools []ResponseTool
+	// ToolChoice is "auto", "none", "required", or the name of a function
+	// the model must call; "" leaves the choice to the model.
+	ToolChoice string
+	// ParallelToolCalls allows several function calls in one answer.
+	ParallelToolCalls *bool
+	// Reasoning configures the reasoning of models that have it.
+	Reasoning *ResponseReasoning
+	// Text sets the output's format (ResponseJSONSchema) and verbosity.
+	Text *ResponseTextConfig
+	// MaxOutputTokens bounds the output, reasoning included; 0: the model's.
+	MaxOutputTokens int
+	// Temperature (0 to 2) and TopP (0 to 1) shape sampling; nil: the
+	// model's default.
+	Temperature, TopP *float64
+	// Provider holds routing preferences.
+	Provider *ProviderPrefs
+	// Metadata is attached to the request: at most 16 pairs, values of at
+	// most 512 characters.
+	Metadata map[string]string
+	// User identifies the end user; SessionID groups requests (each at
+	// most 256 characters).
+	User, SessionID string
+	// Extra holds body fields this type does not model, keyed by JSON
+	// Pointer ("/top_k", "/plugins"), as ChatRequest.Extra does. A path
+	// the typed fields already set is refused, as is "/stream".
+	Extra map[string]any
+}
+
+// ResponseItem is one item of a conversation: an input or output
+// message, a reasoning item, a function call or a function's output. Type
+// says which, and which fields are set:
+//   - "message": Role ("user", "system", "developer", "assistant") and
+//     Content;
+//   - "reasoning": Summary, Content (reasoning text), EncryptedContent;
+//   - "function_call": CallID, Name, Arguments (JSON text);
+//   - "function_call_output": CallID and Output.
+//
+// Items of other types (server tools' calls) keep their JSON in Raw, and
+// are sent back as they came.
+type ResponseItem struct {
+	Type   string `json:"type"`
+	ID     string `json:"id,omitempty"`
+	Status string `json:"status,omitempty"`
+	Role   string `json:"role,omitempty"`
+	// Content holds a message's parts, or a reasoning item's text.
+	Content []ResponsePart `json:"content,omitempty"`
+	// Summary is a reasoning item's summary parts ("summary_text").
+	Summary          []ResponsePart `json:"summary,omitempty"`
+	EncryptedContent string         `json:"encrypted_content,omitempty"`
+	CallID           string         `json:"call_id,omitempty"`
+	Name             string         `json:"name,omitempty"`
+	Arguments        string         `json:"arguments,omitempty"`
+	Output           string         `json:"output,omitempty"`
+	// Raw is the item as received, for types not modelled here.
+	Raw json.RawMessage `json:"-"`
+}
+
+// ResponsePart is one part of a message: "input_text", "input_image"
+// (ImageURL, a URL or data URL, and Detail) or "input_file" (FileURL) in
+// an input; "output_text" (Text, Annotations) or "refusal" in an output;
+// "summary_text" and "reasoning_text" in a reasoning item.
+type ResponsePart struct {
+	Type     string `json:"type"`
+	Text     string `json:"text,omitempty"`
+	ImageURL string `json:"image_url,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+	FileURL  string `json:"file_url,omitempty"`
+	Refusal  string `json:"refusal,omitempty"`
+	// Annotations are the output text's citations, as sent.
+	Annotations []json.RawMessage `json:"annotations,omitempty"`
+}
+
+// ResponseTool is a tool the model may call; see ResponseFunctionTool.
+type ResponseTool struct {
+	Type        string          `json:"type"`
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Parameters  json.RawMessage `json:"parameters"`
+	Strict      *bool           `json:"strict,omitempty"`
+}
+
+// ResponseReasoning configures reasoning: Effort ("minimal", "low",
+// "medium", "high", ...), or MaxTokens, a budget; Summary asks for a
+// summary ("auto", "concise", "detailed").
+type ResponseReasoning struct {
+	Effort    string `json:"effort,omitempty"`
+	Summary   string `json:"summary,omitempty"`
+	MaxTokens int    `json:"max_tokens,omitempty"`
+	Enabled   *bool  `json:"enabled,omitempty"`
+}
+
+// ResponseTextConfig sets the output's Format (nil: text) and Verbosity
+// ("low", "medium", "high").
+type ResponseTextConfig struct {
+	Format    *ResponseTextFormat `json:"format,omitempty"`
+	Verbosity string              `json:"verbosity,omitempty"`
+}
+
+// ResponseTextFormat is an output format: Type "text", "json_object", or
+// "json_schema" with Name and Schema (see ResponseJSONSchema).
+type ResponseTextFormat struct {
+	Type   string          `json:"type"`
+	Name   string          `json:"name,omitempty"`
+	Schema json.RawMessage `json:"schema,omitempty"`
+	Strict *bool           `json:"strict,omitempty"`
+}
+
+// ResponseText returns an input of one user message holding text.
+func ResponseText(text string) []ResponseItem { return []ResponseItem{ResponseMessage("user", text)} }
+
+// ResponseMessage returns a message item of the role holding text.
+func ResponseMessage(role, text string) ResponseItem {
+	return ResponseItem{Type: "message", Role: role, Content: []ResponsePart{{Type: "input_text", Text: text}}}
+}
+
+// ResponseImagePart returns an input_image part: url is an https URL or
+// a data URL (see ImageInputPart for one made from bytes), at detail
+// "auto".
+func ResponseImagePart(url string) ResponsePart {
+	return ResponsePart{Type: "input_image", ImageURL: url, Detail: "auto"}
+}
+
+// ResponseFunctionOutput returns the item that answers the function call
+// callID with output.
+func ResponseFunctionOutput(callID, output string) ResponseItem {
+	return ResponseItem{Type: "function_call_output", CallID: callID, Output: output}
+}
+
+// ResponseFunctionTool returns a function tool; parameters is its JSON
+// Schema (an object schema).
+func ResponseFunctionTool(name, description string, parameters json.RawMessage) ResponseTool {
+	return ResponseTool{Type: "function", Name: name, Description: description, Parameters: parameters}
+}
+
+// ResponseJSONSchema returns a text configuration asking for JSON that
+// matches schema, strictly.
+func ResponseJSONSchema(name string, schema json.RawMessage) *ResponseTextConfig {
+	return &ResponseTextConfig{Format: &ResponseTextFormat{Type: "json_schema", Name: name, Schema: schema, Strict: Ptr(true)}}
+}
+
+// MarshalJSON sends a reasoning item's summary even when empty (the API
+// requires it) and an item of a type not modelled as it came.
+func (it ResponseItem) MarshalJSON() ([]byte, error) {
+	if len(it.Raw) > 0 && !modelledItem(it.Type) {
+		return it.Raw, nil
+	}
+	type plain ResponseItem
+	if it.Type != "reasoning" {
+		return json.Marshal(plain(it))
+	}
+	summary := it.Summary
+	if summary == nil {
+		summary = []ResponsePart{}
+	}
+	return json.Marshal(struct {
+		plain
+		Summary []ResponsePart `json:"summary"`
+	}{plain(it), summary})
+}
+
+// UnmarshalJSON keeps the item's JSON in Raw.
+func (it *ResponseItem) UnmarshalJSON(b []byte) error {
+	type plain ResponseItem
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*it = ResponseItem(p)
+	it.Raw = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+func modelledItem(t string) bool {
+	switch t {
+	case "message", "reasoning", "function_call", "function_call_output":
+		return true
+	}
+	return false
+}
+
+// Response is the answer of the Responses API.
+type Response struct {
+	ID          string `json:"id"`
+	Object      string `json:"object"`
+	CreatedAt   int64  `json:"created_at"`
+	CompletedAt int64  `json:"completed_at,omitempty"`
+	Model       string `json:"model"`
+	// Status is "completed", "incomplete" (see IncompleteDetails),
+	// "failed", "in_progress", "cancelled" or "queued".
+	Status string `json:"status"`
+	// Output holds the answer's items: messages, reasoning, function calls.
+	Output []ResponseItem `json:"output"`
+	// IncompleteDetails says why an incomplete answer stopped
+	// ("max_output_tokens", "content_filter").
+	IncompleteDetails *struct {
+		Reason string `json:"reason"`
+	} `json:"incomplete_details,omitempty"`
+	Usage       *ResponseUsage `json:"usage,omitempty"`
+	ServiceTier string         `json:"service_tier,omitempty"`
+	// RouterMetadata is OpenRouter's routing record, when asked for.
+	RouterMetadata *RouterMetadata `json:"openrouter_metadata,omitempty"`
+	// Error is the error object of a failed response ({"code",
+	// "message"}); ErrorType its canonical type ("rate_limit_exceeded",
+	// "authentication", ...). Create and Stream return it as an *APIError.
+	Error     json.RawMessage `json:"error,omitempty"`
+	ErrorType string          `json:"error_type,omitempty"`
+	// MaybeBilled counts earlier attempts of this call that were sent and
+	// lost (each may have been billed besides this answer).
+	MaybeBilled int `json:"-"`
+}
+
+// ResponseUsage is the tokens and cost of a response.
+type ResponseUsage struct {
+	InputTokens        int `json:"input_tokens"`
+	OutputTokens       int `json:"output_tokens"`
+	TotalTokens        int `json:"total_tokens"`
+	InputTokensDetails struct {
+		CachedTokens     int `json:"cached_tokens"`
+		CacheWriteTokens int `json:"cache_write_tokens,omitempty"`
+	} `json:"input_tokens_details"`
+	OutputTokensDetails struct {
+		ReasoningTokens int `json:"reasoning_tokens"`
+	} `json:"output_tokens_details"`
+	// Cost is what OpenRouter charged, in USD; for a BYOK request, its fee.
+	Cost        float64 `json:"cost"`
+	IsBYOK      bool    `json:"is_byok,omitempty"`
+	CostDetails *struct {
+		UpstreamInferenceCost *float64 `json:"upstream_inference_cost"`
+	} `json:"cost_details,omitempty"`
+}
+
+// usage is the chat form of u, for the client's spending total.
+func (u *ResponseUsage) usage() *Usage {
+	if u == nil {
+		return nil
+	}
+	out := &Usage{PromptTokens: u.InputTokens, CompletionTokens: u.OutputTokens, TotalTokens: u.TotalTokens, Cost: u.Cost, IsBYOK: u.IsBYOK}
+	if u.CostDetails != nil {
+		out.CostDetails = &CostDetails{UpstreamInferenceCost: u.CostDetails.UpstreamInferenceCost}
+	}
+	return out
+}
+
+// OutputText returns the text of the answer's messages, joined.
+func (r *Response) OutputText() string {
+	if r == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, it := range r.Output {
+		if it.Type != "message" {
+			continue
+		}
+		for _, p := range it.Content {
+			if p.Type == "output_text" {
+				b.WriteString(p.Text)
+			}
+		}
+	}
+	return b.String()
+}
+
+// FunctionCalls returns the function calls the answer asks for.
+func (r *Response) FunctionCalls() []ResponseItem {
+	if r == nil {
+		return nil
+	}
+	var out []ResponseItem
+	for _, it := range r.Output {
+		if it.Type == "function_call" {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Cost returns what the response cost in USD, BYOK charges included.
+func (r *Response) Cost() float64 {
+	if r == nil {
+		return 0
+	}
+	return r.Usage.usage().TotalCost()
+}
+
+// Create sends the request and returns the response. Errors match the
+// sentinels of this package: HTTP failures as *[APIError]; a response
+// whose status is "failed" as an *APIError (matched from its error_type:
+// a rate limit is [ErrRateLimited]) returned together with the Response,
+// whose usage was billed; an answer with no output item as an
+// *APIError matching [ErrServer]. An answer lost after the request was
+// written matches [ErrMaybeBilled] and is not sent again (see the
+// package doc's Retries section).
+func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opts ...CallOption) (*Response, error) {
+	c := s.client()
+	body, model, err := c.encodeResponse(ctx, req, false)
+	if err != nil {
+		return nil, err
+	}
+	resp, st, err := c.do(ctx, http.MethodPost, "/responses", body, model, opts)
+	if err != nil {
+		return nil, c.suggestModels(err, model)
+	}
+	defer resp.Body.Close()
+	// A 200 is a response, whose "error" is set when it failed, or an
+	// OpenRouter error object alone.
+	r := &Response{}
+	if err := c.decodeBody(resp, r); err != nil {
+		return nil, st.annotate(c.redactErr(err))
+	}
+	c.spend(ctx, r.Usage.usage())
+	if e := c.responseError(r.Error, r.ErrorType); e != nil {
+		e.RequestID = r.ID
+		if r.ID == "" {
+			return nil, st.annotate(e) // an error object alone
+		}
+		return r, st.annotate(e)
+	}
+	if len(r.Output) == 0 && r.Status != "incomplete" {
+		return r, st.annotate(malformed(model, "a %q response with no output item", r.Status))
+	}
+	r.MaybeBilled = st.maybeBilled
+	return r, nil
+}
+
+// responseError is the *APIError of a response's error object, nil when
+// there is none. The Responses API's codes are coarse ("server_error"
+// stands for many failures); its error_type, when sent, is the precise
+// one and decides the sentinel.
+func (c *Client) responseError(obj json.RawMessage, errorType string) *APIError {
+	if len(obj) == 0 || string(obj) == "null" {
+		return nil
+	}
+	if errorType != "" {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(obj, &m) == nil && m != nil {
+			if _, ok := m["error_type"]; !ok {
+				m["error_type"], _ = json.Marshal(errorType)
+				obj, _ = json.Marshal(m)
+			}
+		}
+	}
+	return c.answerError(obj)
+}
+
+// client is the service's client; a nil service (a Client not made by
+// NewClient) has none, and its calls fail with ErrInvalidRequest.
+func (s *ResponsesService) client() *Client {
+	if s == nil {
+		return nil
+	}
+	return s.c
+}
+
+// responseBody is the JSON of a ResponseRequest.
+type responseBody struct {
+	Model             string              `json:"model,omitempty"`
+	Models            []string            `json:"models,omitempty"`
+	Input             []ResponseItem      `json:"input"`
+	Instructions      string              `json:"instructions,omitempty"`
+	Tools             []ResponseTool      `json:"tools,omitempty"`
+	ToolChoice        any                 `json:"tool_choice,omitempty"`
+	ParallelToolCalls *bool               `json:"parallel_tool_calls,omitempty"`
+	Reasoning         *ResponseReasoning  `json:"reasoning,omitempty"`
+	Text              *ResponseTextConfig `json:"text,omitempty"`
+	MaxOutputTokens   int                 `json:"max_output_tokens,omitempty"`
+	Temperature       *float64            `json:"temperature,omitempty"`
+	TopP              *float64            `json:"top_p,omitempty"`
+	Provider          *ProviderPrefs      `json:"provider,omitempty"`
+	Metadata          map[string]string   `json:"metadata,omitempty"`
+	User              string              `json:"user,omitempty"`
+	SessionID         string              `json:"session_id,omitempty"`
+	Stream            bool                `json:"stream,omitempty"`
+}
+
+// encodeResponse validates a request and returns its body and model,
+// with the client's standard model when the request names none.
+func (c *Client) encodeResponse(ctx context.Context, req *ResponseRequest, stream bool) ([]byte, string, error) {
+	switch {
+	case c == nil:
+		return nil, "", invalid("nil *Client: create it with NewClient")
+	case ctx == nil:
+		return nil, "", invalid("nil context")
+	}
+	if err := req.validate(); err != nil {
+		return nil, "", err
+	}
+	b := responseBody{Model: req.Model, Models: req.Models, Input: req.Input, Instructions: req.Instructions, Tools: req.Tools,
+		ParallelToolCalls: req.ParallelToolCalls, Reasoning: req.Reasoning, Text: req.Text, MaxOutputTokens: req.MaxOutputTokens,
+		Temperature: req.Temperature, TopP: req.TopP, Provider: req.Provider, Metadata: req.Metadata, User: req.User,
+		SessionID: req.SessionID, Stream: stream}
+	switch req.ToolChoice {
+	case "":
+	case "auto", "none", "required":
+		b.ToolChoice = req.ToolChoice
+	default:
+		b.ToolChoice = map[string]string{"type": "function", "name": req.ToolChoice}
+	}
+	if b.Model == "" && len(b.Models) == 0 {
+		b.Model = c.Roles().Standard
+	}
+	model := b.Model
+	if model == "" {
+		model = b.Models[0]
+	}
+	body, err := json.Marshal(b)
+	if err == nil && len(req.Extra) > 0 {
+		body, err = mergeExtra(body, req.Extra)
+	}
+	if err != nil {
+		if errors.Is(err, ErrInvalidRequest) {
+			return nil, "", err
+		}
+		return nil, "", invalid("%v", err)
+	}
+	return body, model, nil
+}
