@@ -37,6 +37,7 @@ var inferencePaths = map[string]bool{
 	"/api/v1/chat/completions": true,
 	"/api/v1/embeddings":       true,
 	"/api/v1/images":           true,
+	"/api/v1/responses":        true,
 }
 
 // inferenceGuard refuses inference to the management key (the
