@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -110,17 +111,23 @@ func (s *Server) replyResponse(w http.ResponseWriter, r *http.Request, req Reque
 			w.Header().Add(k, v)
 		}
 	}
+	if rep.lost && !req.Stream {
+		// CutAfter: billed and recorded whole, half the body sent.
+		b, _ := json.Marshal(s.responseJSON(id, req, rep, true))
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("X-Generation-Id", id)
+		h.Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(b[:len(b)/2])
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		panic(http.ErrAbortHandler) // the connection is closed mid-body
+	}
 	if rep.lost {
 		s.bill(id, req, rep)
-		rep.Stream.Cut, rep.Stream.After, rep.lost = true, 0, false
-		if !req.Stream {
-			w.Header().Set("X-Generation-Id", id)
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusOK)
-			_, _ = io.WriteString(w, `{"id":"`+id+`","object":"response",`)
-			panic(http.ErrAbortHandler) // the answer is lost on the way
-		}
-		rep.lost = true // billed once, above
+		rep.Stream.Cut = true // after CutAfter's pieces; billed once, here
 	}
 	if req.Stream {
 		s.streamResponse(w, r, id, req, rep)

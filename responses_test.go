@@ -1,0 +1,240 @@
+package openrouter_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/internal/openapischema"
+	"github.com/routerkit/openrouter/openroutertest"
+)
+
+func helloResponse() *openrouter.ResponseRequest {
+	return &openrouter.ResponseRequest{Model: "openai/gpt-4o-mini", Input: openrouter.ResponseText("Hello")}
+}
+
+func TestResponsesCreate(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	res, err := c.Responses.Create(context.Background(), helloResponse())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.OutputText(); got != "You said: Hello" {
+		t.Errorf("OutputText = %q", got)
+	}
+	if res.Status != "completed" || res.Usage == nil || res.Usage.InputTokens == 0 || res.Cost() <= 0 {
+		t.Errorf("status %q, usage %+v", res.Status, res.Usage)
+	}
+	if c.Spent() != res.Cost() || srv.Spent() != res.Cost() {
+		t.Errorf("client spent %v, server %v, answer cost %v", c.Spent(), srv.Spent(), res.Cost())
+	}
+}
+
+// TestResponseRequestMatchesOpenAPI checks the body Create sends, with
+// every typed field set, against the document's ResponsesRequest.
+func TestResponseRequestMatchesOpenAPI(t *testing.T) {
+	t.Parallel()
+	sch, err := openapischema.Compile("openroutertest/testdata/openapi.yaml", "/components/schemas/ResponsesRequest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, c, _ := setup(t, nil)
+	srv.Enqueue(openroutertest.ToolCallReply(openroutertest.ToolCall{ID: "call_1", Name: "get_weather", Arguments: `{"city":"Paris"}`}))
+	params := json.RawMessage(`{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`)
+	req := &openrouter.ResponseRequest{
+		Model: "openai/gpt-4o-mini", Models: []string{"anthropic/claude-haiku-4.5"},
+		Instructions: "Be terse.",
+		Input: []openrouter.ResponseItem{openrouter.ResponseMessage("developer", "Use tools."),
+			{Type: "message", Role: "user", Content: []openrouter.ResponsePart{{Type: "input_text", Text: "Look"}, openrouter.ResponseImagePart(openroutertest.PNGDataURL)}}},
+		Tools:      []openrouter.ResponseTool{openrouter.ResponseFunctionTool("get_weather", "Weather of a city", params)},
+		ToolChoice: "get_weather", ParallelToolCalls: openrouter.Ptr(false),
+		Reasoning:       &openrouter.ResponseReasoning{Effort: "low", Summary: "auto"},
+		Text:            openrouter.ResponseJSONSchema("city", json.RawMessage(`{"type":"object"}`)),
+		MaxOutputTokens: 500, Temperature: openrouter.Ptr(0.0), TopP: openrouter.Ptr(0.9),
+		Provider: &openrouter.ProviderPrefs{Order: []string{"openai"}, AllowFallbacks: openrouter.Ptr(false)},
+		Metadata: map[string]string{"run": "1"}, User: "u1", SessionID: "s1",
+		Extra: map[string]any{"/top_k": 40},
+	}
+	res, err := c.Responses.Create(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second turn sends the first answer's items back, and the
+	// function's output.
+	calls := res.FunctionCalls()
+	if len(calls) != 1 || calls[0].Name != "get_weather" || calls[0].Arguments != `{"city":"Paris"}` {
+		t.Fatalf("function calls %+v", calls)
+	}
+	next := *req
+	next.Input = append(append(append([]openrouter.ResponseItem{}, req.Input...), res.Output...), openrouter.ResponseFunctionOutput(calls[0].CallID, "sunny"))
+	if _, err := c.Responses.Create(context.Background(), &next); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range srv.Requests() {
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(r.Raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(v); err != nil {
+			t.Errorf("request %d does not match ResponsesRequest: %v\n%s", i, err, r.Raw)
+		}
+	}
+	raw := string(srv.Requests()[0].Raw)
+	for _, want := range []string{`"tool_choice":{"name":"get_weather","type":"function"}`, `"top_k":40`, `"detail":"auto"`, `"max_output_tokens":500`, `"temperature":0`} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("the body lacks %s: %s", want, raw)
+		}
+	}
+}
+
+// TestResponsesInvalidRequest checks that bad input fails before any
+// request, with ErrInvalidRequest naming the field.
+func TestResponsesInvalidRequest(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	mod := func(f func(r *openrouter.ResponseRequest)) *openrouter.ResponseRequest {
+		r := helloResponse()
+		f(r)
+		return r
+	}
+	for _, tc := range []struct {
+		name, field string
+		req         *openrouter.ResponseRequest
+	}{
+		{"nil", "ResponseRequest", nil},
+		{"no input", "input", mod(func(r *openrouter.ResponseRequest) { r.Input = nil })},
+		{"bad role", "input[0]", mod(func(r *openrouter.ResponseRequest) { r.Input[0].Role = "robot" })},
+		{"empty text", "content[0]", mod(func(r *openrouter.ResponseRequest) { r.Input[0].Content[0].Text = "" })},
+		{"call output without id", "input[1]", mod(func(r *openrouter.ResponseRequest) {
+			r.Input = append(r.Input, openrouter.ResponseFunctionOutput("", "x"))
+		})},
+		{"unknown tool choice", "tool_choice", mod(func(r *openrouter.ResponseRequest) { r.ToolChoice = "nope" })},
+		{"tool without name", "tools[0]", mod(func(r *openrouter.ResponseRequest) {
+			r.Tools = []openrouter.ResponseTool{openrouter.ResponseFunctionTool("", "", nil)}
+		})},
+		{"temperature", "temperature", mod(func(r *openrouter.ResponseRequest) { r.Temperature = openrouter.Ptr(3.0) })},
+		{"top_p", "top_p", mod(func(r *openrouter.ResponseRequest) { r.TopP = openrouter.Ptr(-0.1) })},
+		{"max output", "max_output_tokens", mod(func(r *openrouter.ResponseRequest) { r.MaxOutputTokens = -1 })},
+		{"schema without name", "text.format", mod(func(r *openrouter.ResponseRequest) {
+			r.Text = openrouter.ResponseJSONSchema("", json.RawMessage(`{}`))
+		})},
+		{"stateful", "previous_response_id", mod(func(r *openrouter.ResponseRequest) { r.Extra = map[string]any{"/previous_response_id": "resp_1"} })},
+		{"extra over a field", "/model", mod(func(r *openrouter.ResponseRequest) { r.Extra = map[string]any{"/model": "x/y"} })},
+		{"extra stream", "/stream", mod(func(r *openrouter.ResponseRequest) { r.Extra = map[string]any{"/stream": true} })},
+	} {
+		_, err := c.Responses.Create(context.Background(), tc.req)
+		if !errors.Is(err, openrouter.ErrInvalidRequest) || !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("%s: err = %v; want ErrInvalidRequest naming %s", tc.name, err, tc.field)
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+// TestResponsesErrors checks the typed errors of the documented failures:
+// HTTP errors, and a 200 whose response failed (matched by its
+// error_type, the Response kept with its billed usage).
+func TestResponsesErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		reply    openroutertest.Reply
+		want     error
+		response bool // a Response comes back with the error
+	}{
+		{"402", openroutertest.ErrorReply(402, "Insufficient credits"), openrouter.ErrInsufficientCredits, false},
+		{"401", openroutertest.ErrorReply(401, "User not found."), openrouter.ErrUnauthorized, false},
+		{"400", openroutertest.ErrorReply(400, "Missing required parameter: 'input'."), openrouter.ErrBadRequest, false},
+		{"failed: rate limit", openroutertest.Reply{Content: "x", Error: &openroutertest.ErrorBody{Code: 429, Message: "Provider rate limited"}}, openrouter.ErrRateLimited, true},
+		{"failed: authentication", openroutertest.Reply{Content: "x", Error: &openroutertest.ErrorBody{Code: 401, Message: "Invalid credentials"}}, openrouter.ErrUnauthorized, true},
+		{"error object in a 200", openroutertest.RawReply(200, `{"error":{"code":"invalid_prompt","message":"bad prompt"},"metadata":null}`), openrouter.ErrBadRequest, false},
+		{"not JSON", openroutertest.RawReply(200, `<html>proxy</html>`), openrouter.ErrServer, false},
+		{"no output", openroutertest.RawReply(200, `{"id":"resp_1","object":"response","status":"completed","output":[]}`), openrouter.ErrServer, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, c, _ := setup(t, nil, openrouter.WithRetry(0, 0, 0))
+			srv.Enqueue(tc.reply)
+			res, err := c.Responses.Create(context.Background(), helloResponse())
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v; want %v", err, tc.want)
+			}
+			var apiErr *openrouter.APIError
+			if !errors.As(err, &apiErr) || apiErr.Model != "openai/gpt-4o-mini" {
+				t.Errorf("err %T %v: want an *APIError naming the model", err, err)
+			}
+			if (res != nil) != tc.response {
+				t.Errorf("response %+v; want one: %v", res, tc.response)
+			}
+			if tc.response && res.Usage != nil && c.Spent() != res.Cost() {
+				t.Errorf("a failed response's cost %v is not counted (spent %v)", res.Cost(), c.Spent())
+			}
+		})
+	}
+}
+
+// TestResponsesLostAnswerIsMaybeBilled checks the money rule: a POST
+// whose answer was lost after it was written is not sent again, and the
+// error matches ErrMaybeBilled with the generation ID.
+func TestResponsesLostAnswerIsMaybeBilled(t *testing.T) {
+	t.Parallel()
+	for name, rep := range map[string]openroutertest.Reply{
+		"disconnect":       {Disconnect: true},
+		"cut after header": openroutertest.TextReply("a long answer").CutAfter(0),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			// No retries: whether a cut connection is resent is the
+			// retry policy's to say (retry.go); sent once, the loss
+			// must be said.
+			srv, c, _ := setup(t, nil, openrouter.WithRetry(0, 0, 0))
+			srv.Enqueue(rep)
+			_, err := c.Responses.Create(context.Background(), helloResponse())
+			if !errors.Is(err, openrouter.ErrMaybeBilled) {
+				t.Fatalf("err = %v; want ErrMaybeBilled", err)
+			}
+			if n := len(srv.Requests()); n != 1 {
+				t.Errorf("%d requests; a maybe-billed POST is sent once", n)
+			}
+			var te *openrouter.TransportError
+			if name == "cut after header" && (!errors.As(err, &te) || !strings.HasPrefix(te.GenerationID, "resp-gen-")) {
+				t.Errorf("err %v: want the generation ID", err)
+			}
+		})
+	}
+}
+
+// TestResponsesRedactKey checks that a key echoed in a failed response's
+// message never reaches the error.
+func TestResponsesRedactKey(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	srv.Enqueue(openroutertest.Reply{Content: "x", Error: &openroutertest.ErrorBody{Code: 401, Message: "bad key " + srv.Key}})
+	_, err := c.Responses.Create(context.Background(), helloResponse())
+	if err == nil || strings.Contains(err.Error(), srv.Key) || strings.Contains(err.Error(), srv.Key[10:30]) {
+		t.Fatalf("err = %v; want an error without the key", err)
+	}
+}
+
+// TestResponsesRetries checks that a 429 answer is retried (nothing was
+// generated) and the second attempt's answer returned.
+func TestResponsesRetries(t *testing.T) {
+	t.Parallel()
+	srv, c, w := setup(t, nil)
+	srv.Enqueue(openroutertest.ErrorReply(429, "Rate limit exceeded").WithRetryAfter("2"))
+	res, err := c.Responses.Create(context.Background(), helloResponse())
+	if err != nil || res.OutputText() == "" {
+		t.Fatalf("res %+v, err %v", res, err)
+	}
+	if n := len(srv.Requests()); n != 2 || len(w.all()) != 1 {
+		t.Errorf("%d requests, waits %v; want 2 and one wait", n, w.all())
+	}
+}
