@@ -9,7 +9,7 @@ import (
 )
 
 // ResponsesService calls OpenRouter's Responses API (POST /responses),
-// the OpenAI-compatible "OpenResponses" format, generally available since
+// in OpenAI's Responses format, generally available since
 // 2026-07-25. Reach it as Client.Responses. Its calls go through the
 // client's one request path: the same limiter, retries, money rules,
 // typed errors, redaction, bounds, per-call options and hooks as Chat.

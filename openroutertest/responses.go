@@ -137,7 +137,7 @@ func (s *Server) replyResponse(w http.ResponseWriter, r *http.Request, req Reque
 	writeJSON(w, http.StatusOK, s.responseJSON(id, req, rep, true))
 }
 
-// responseJSON is an OpenResponsesResult for rep: complete (billed, with
+// responseJSON is the response object for rep: complete (billed, with
 // usage) when final, else the in-progress snapshot of a stream's start.
 func (s *Server) responseJSON(id string, req Request, rep Reply, final bool) map[string]any {
 	b := req.Body
