@@ -351,6 +351,9 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 		return nil, st.annotate(c.redactErr(err))
 	}
 	c.spend(ctx, r.Usage.usage())
+	if st.call != nil {
+		st.call.answered(&ChatResponse{ID: r.ID, Model: r.Model}) // for CallResponseInto
+	}
 	if e := c.responseError(r.Error, r.ErrorType); e != nil {
 		e.RequestID = r.ID
 		if r.ID == "" {

@@ -148,6 +148,12 @@ func (s *ResponseStream) run(yield func(ResponseEvent, error) bool) {
 		GotFirstResponseByte: wd.answered,
 	})
 	resp, st, err := c.do(ctx, http.MethodPost, "/responses", body, model, s.opts)
+	if st.call != nil {
+		defer func() {
+			r := s.acc.response()
+			st.call.answered(&ChatResponse{ID: r.ID, Model: r.Model}) // for CallResponseInto
+		}()
+	}
 	f := &responseFailer{s: s, st: st, wd: wd, model: model, yield: yield}
 	if err != nil {
 		if wd.fired() != "" {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/openroutertest"
@@ -137,5 +138,33 @@ func TestResponsesStreamFailures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestResponsesStreamStall checks the stall watchdog on a response
+// stream: a stream that stops sending after it began ends with
+// ErrTimeout, maybe billed, and is not sent again. The timer is fired by
+// hand: nothing waits.
+func TestResponsesStreamStall(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil, openrouter.WithStreamTimeouts(0, time.Second))
+	timers := openrouter.ManualTimers(c)
+	srv.Enqueue(openroutertest.Reply{Content: "a long answer in pieces", Stream: openroutertest.StreamScript{After: 1, Stall: true}})
+	var err error
+	for ev, e := range c.Responses.Stream(context.Background(), helloResponse()).Events() {
+		if e != nil {
+			err = e
+			break
+		}
+		if ev.Type == openrouter.EventOutputTextDelta {
+			(<-timers)() // the idle wait ends: the server sends nothing more
+		}
+	}
+	var se *openrouter.StreamError
+	if !errors.As(err, &se) || !errors.Is(err, openrouter.ErrTimeout) || !errors.Is(err, openrouter.ErrMaybeBilled) {
+		t.Fatalf("err = %v; want a *StreamError matching ErrTimeout and ErrMaybeBilled", err)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests", n)
 	}
 }

@@ -22,9 +22,13 @@ func helloResponse() *openrouter.ResponseRequest {
 func TestResponsesCreate(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := setup(t, nil)
-	res, err := c.Responses.Create(context.Background(), helloResponse())
+	var info openrouter.ResponseInfo
+	res, err := c.Responses.Create(context.Background(), helloResponse(), openrouter.CallResponseInto(&info))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if info.RequestID != res.ID || info.Model != "openai/gpt-4o-mini" || info.Attempts != 1 || info.Header.Get("X-Generation-Id") != res.ID {
+		t.Errorf("ResponseInfo %+v for response %s", info, res.ID)
 	}
 	if got := res.OutputText(); got != "You said: Hello" {
 		t.Errorf("OutputText = %q", got)
