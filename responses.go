@@ -94,8 +94,11 @@ type ResponseItem struct {
 	Name             string         `json:"name,omitempty"`
 	Arguments        string         `json:"arguments,omitempty"`
 	Output           string         `json:"output,omitempty"`
-	// Raw is the item as received, for types not modelled here.
-	Raw json.RawMessage `json:"-"`
+	// Raw is the item as received. An item of a type not modelled here,
+	// or whose fields are not of the types above (a function output given
+	// as parts), is sent back as Raw holds it.
+	Raw    json.RawMessage `json:"-"`
+	opaque bool            // decoded from Raw only in part: sent back as Raw
 }
 
 // ResponsePart is one part of a message: "input_text", "input_image"
@@ -184,7 +187,7 @@ func ResponseJSONSchema(name string, schema json.RawMessage) *ResponseTextConfig
 // MarshalJSON sends a reasoning item's summary even when empty (the API
 // requires it) and an item of a type not modelled as it came.
 func (it ResponseItem) MarshalJSON() ([]byte, error) {
-	if len(it.Raw) > 0 && !modelledItem(it.Type) {
+	if len(it.Raw) > 0 && (it.opaque || !modelledItem(it.Type)) {
 		return it.Raw, nil
 	}
 	type plain ResponseItem
@@ -201,15 +204,25 @@ func (it ResponseItem) MarshalJSON() ([]byte, error) {
 	}{plain(it), summary})
 }
 
-// UnmarshalJSON keeps the item's JSON in Raw.
+// UnmarshalJSON keeps the item's JSON in Raw. An item whose fields are
+// not of the types modelled (a server tool's call, say) is not an error:
+// its type and ID are read, and it is kept whole in Raw.
 func (it *ResponseItem) UnmarshalJSON(b []byte) error {
 	type plain ResponseItem
 	var p plain
+	opaque := false
 	if err := json.Unmarshal(b, &p); err != nil {
-		return err
+		var head struct {
+			Type string `json:"type"`
+			ID   string `json:"id"`
+		}
+		if json.Unmarshal(b, &head) != nil {
+			return err
+		}
+		p, opaque = plain{Type: head.Type, ID: head.ID}, true
 	}
 	*it = ResponseItem(p)
-	it.Raw = append(json.RawMessage(nil), b...)
+	it.Raw, it.opaque = append(json.RawMessage(nil), b...), opaque
 	return nil
 }
 

@@ -242,3 +242,33 @@ func TestResponsesRetries(t *testing.T) {
 		t.Errorf("%d requests, waits %v; want 2 and one wait", n, w.all())
 	}
 }
+
+// TestResponsesKeepsUnmodelledItems checks that output items this
+// package does not model (a server tool's call, a function output given
+// as parts) are neither an error nor lost: they go back as they came.
+func TestResponsesKeepsUnmodelledItems(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	search := `{"type":"openrouter:web_search","id":"ws_1","status":"completed","output":{"results":[1,2]}}`
+	parts := `{"type":"function_call_output","call_id":"c1","output":[{"type":"input_text","text":"sunny"}]}`
+	srv.Enqueue(openroutertest.RawReply(200, `{"id":"resp_1","object":"response","status":"completed","model":"m/x","output":[`+search+`,`+parts+
+		`,{"type":"message","id":"m1","role":"assistant","content":[{"type":"output_text","text":"Found it.","annotations":[]}]}]}`))
+	res, err := c.Responses.Create(context.Background(), helloResponse())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OutputText() != "Found it." || len(res.Output) != 3 || res.Output[0].Type != "openrouter:web_search" || res.Output[1].CallID != "" {
+		t.Fatalf("output %+v", res.Output)
+	}
+	req := helloResponse()
+	req.Input = append(req.Input, res.Output...)
+	if _, err := c.Responses.Create(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	sent := string(srv.Requests()[1].Raw)
+	for _, want := range []string{search, parts} {
+		if !strings.Contains(sent, want) {
+			t.Errorf("the item %s is not sent back as it came: %s", want, sent)
+		}
+	}
+}

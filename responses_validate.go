@@ -110,7 +110,7 @@ func validChoice(choice string, tools []ResponseTool) bool {
 
 // validate checks one input item; the error names the field.
 func (it *ResponseItem) validate() error {
-	if len(it.Raw) > 0 && !modelledItem(it.Type) {
+	if len(it.Raw) > 0 && (it.opaque || !modelledItem(it.Type)) {
 		return nil // sent back as it came
 	}
 	switch it.Type {
