@@ -133,12 +133,13 @@ func (s *Server) replyResponse(w http.ResponseWriter, r *http.Request, req Reque
 		s.streamResponse(w, r, id, req, rep)
 		return
 	}
-	w.Header().Set("X-Generation-Id", id)
+	w.Header().Set("X-Generation-Id", id) // RULES.md R5
 	writeJSON(w, http.StatusOK, s.responseJSON(id, req, rep, true))
 }
 
-// responseJSON is the response object for rep: complete (billed, with
-// usage) when final, else the in-progress snapshot of a stream's start.
+// responseJSON is the response object for rep (RULES.md R3): complete
+// (billed, with usage) when final, else the in-progress snapshot of a
+// stream's start.
 func (s *Server) responseJSON(id string, req Request, rep Reply, final bool) map[string]any {
 	b := req.Body
 	out := map[string]any{
@@ -295,8 +296,8 @@ func parseResponsesRequest(raw []byte, h http.Header) (Request, string) {
 	if w.Text != nil && len(w.Text.Format) > 0 {
 		req.ResponseFormat = chatFormat(w.Text.Format)
 	}
-	// The docs' "Stateless Only" note: store true or a previous response
-	// is refused with a 400.
+	// RULES.md R1, R2: the docs' "Stateless Only" note (store true or a
+	// previous response is refused with a 400), model required.
 	switch {
 	case w.Store != nil && *w.Store:
 		return req, "store: the Responses API is stateless; store must be false"

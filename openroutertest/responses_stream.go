@@ -19,11 +19,11 @@ func (re *respEvents) send(typ string, fields map[string]any) bool {
 	return re.e.send("data: " + string(b))
 }
 
-// streamResponse answers a streamed /responses request: response.created
-// and .in_progress, the message's item, part and text deltas, the
-// function calls, then response.completed (which bills) and [DONE]. At
-// Stream.After text deltas it cuts, stalls, or sends the reply's Error as
-// an "error" event, as the chat stream does.
+// streamResponse answers a streamed /responses request (RULES.md R4):
+// response.created and .in_progress, the message's item, part and text
+// deltas, the function calls, then response.completed (which bills) and
+// [DONE]. At Stream.After text deltas it cuts, stalls, or sends the
+// reply's Error as an "error" event, as the chat stream does.
 func (s *Server) streamResponse(w http.ResponseWriter, r *http.Request, id string, req Request, rep Reply) {
 	sc := rep.Stream
 	re := &respEvents{e: s.startStream(w, id, req, sc)}
