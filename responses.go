@@ -342,10 +342,11 @@ func (r *Response) Cost() float64 {
 // sentinels of this package: HTTP failures as *[APIError]; a response
 // whose status is "failed" as an *APIError (matched from its error_type:
 // a rate limit is [ErrRateLimited]) returned together with the Response,
-// whose usage was billed; an answer with no output item as an
-// *APIError matching [ErrServer]. An answer lost after the request was
-// written matches [ErrMaybeBilled] and is not sent again (see the
-// package doc's Retries section).
+// whose usage was billed; an answer that is not a usable response (no
+// output item, an item not in the documented shape) as an *APIError
+// matching [ErrServer], with the Response as it came. An answer lost
+// after the request was written matches [ErrMaybeBilled] and is not
+// sent again (see the package doc's Retries section).
 func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opts ...CallOption) (*Response, error) {
 	c := s.client()
 	body, model, err := c.encodeResponse(ctx, req, false)
@@ -374,11 +375,30 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 		}
 		return r, st.annotate(e)
 	}
-	if len(r.Output) == 0 && r.Status != "incomplete" {
-		return r, st.annotate(malformed(model, "a %q response with no output item", r.Status))
+	if err := r.check(model); err != nil {
+		return r, st.annotate(err)
 	}
 	r.MaybeBilled = st.maybeBilled
 	return r, nil
+}
+
+// check returns an *APIError matching [ErrServer] for a response that is
+// not what the API promises: no output item (unless incomplete), an item
+// with no type, or a message, reasoning or function call whose fields
+// are not of the documented types (kept whole in its Raw).
+func (r *Response) check(model string) error {
+	if len(r.Output) == 0 && r.Status != "incomplete" {
+		return malformed(model, "a %q response with no output item", r.Status)
+	}
+	for i, it := range r.Output {
+		switch {
+		case it.Type == "":
+			return malformed(model, "output[%d] has no type: %s", i, excerpt(it.Raw))
+		case it.opaque && it.Type != "function_call_output" && modelledItem(it.Type):
+			return malformed(model, "output[%d] (%s) is not in the documented shape: %s", i, it.Type, excerpt(it.Raw))
+		}
+	}
+	return nil
 }
 
 // responseError is the *APIError of a response's error object, nil when

@@ -190,6 +190,8 @@ func (s *ResponseStream) read(rd *sse.Reader, f *responseFailer) {
 		case errors.Is(err, io.EOF), err == nil && string(bytes.TrimSpace(data)) == "[DONE]":
 			if !s.acc.finished {
 				f.fail("the stream ended before response.completed", io.ErrUnexpectedEOF)
+			} else if err := s.acc.response().check(f.model); err != nil {
+				f.yield(ResponseEvent{}, f.st.annotate(s.c.redactErr(err)))
 			}
 			return
 		case errors.Is(err, io.ErrUnexpectedEOF):

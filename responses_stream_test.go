@@ -168,3 +168,15 @@ func TestResponsesStreamStall(t *testing.T) {
 		t.Errorf("%d requests", n)
 	}
 }
+
+// TestResponsesStreamUnusableEnd checks that a stream whose final
+// response is not usable (no output at all) ends with ErrServer rather
+// than an empty success.
+func TestResponsesStreamUnusableEnd(t *testing.T) {
+	t.Parallel()
+	body := `data: {"type":"response.completed","sequence_number":0,"response":{"id":"r","status":"completed","output":[]}}` + "\n\ndata: [DONE]\n\n"
+	s := sseClient(t, body).Responses.Stream(context.Background(), helloResponse())
+	if _, _, err := collectEvents(s); !errors.Is(err, openrouter.ErrServer) {
+		t.Fatalf("err = %v; want ErrServer", err)
+	}
+}

@@ -272,3 +272,22 @@ func TestResponsesKeepsUnmodelledItems(t *testing.T) {
 		}
 	}
 }
+
+// TestResponsesHostileAnswers checks odd 200 bodies: none panics, and
+// each that is not a usable response gives a typed error, never a bare
+// decode error.
+func TestResponsesHostileAnswers(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`null`, `[]`, `{}`, `{"output":null}`, `{"output":[null]}`, `{"id":"r","output":[{"type":5}]}`,
+		`{"id":"r","usage":"x","output":[]}`, `{"error":"a string"}`, `{"error":{"code":{}}}`, `{"id":"r","status":"failed","error":{}}`,
+		`{"id":"r","output":[{"type":"message","role":"assistant","content":"not parts"}]}`, `{"id":`, ``} {
+		srv, c, _ := setup(t, nil, openrouter.WithRetry(0, 0, 0))
+		srv.Enqueue(openroutertest.RawReply(200, body))
+		res, err := c.Responses.Create(context.Background(), helloResponse())
+		var apiErr *openrouter.APIError
+		var te *openrouter.TransportError
+		if err == nil || !(errors.As(err, &apiErr) || errors.As(err, &te)) {
+			t.Errorf("%s: res %+v, err %T %v; want a typed error", body, res, err, err)
+		}
+	}
+}
