@@ -169,6 +169,16 @@ func (c *Client) encodeResponse(ctx context.Context, req *ResponseRequest, strea
 	if model == "" {
 		model = b.Models[0]
 	}
+	if c.cfg.modelCheck { // WithModelCheck: the models are looked up first
+		for _, m := range append([]string{b.Model}, b.Models...) {
+			if m == "" || uncheckable(m) {
+				continue
+			}
+			if _, err := c.usableModel(ctx, m, nil); err != nil {
+				return nil, "", err
+			}
+		}
+	}
 	body, err := json.Marshal(b)
 	if err == nil && len(req.Extra) > 0 {
 		body, err = mergeExtra(body, req.Extra)

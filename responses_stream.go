@@ -249,6 +249,10 @@ func (s *ResponseStream) jsonAnswer(resp *http.Response, body io.Reader, model s
 	}
 	ev := ResponseEvent{Type: EventResponseCompleted, Response: &out, Raw: b}
 	s.acc.add(&ev)
+	if err := out.check(model); err != nil {
+		yield(ResponseEvent{}, err)
+		return
+	}
 	yield(ev, nil)
 }
 

@@ -291,3 +291,22 @@ func TestResponsesHostileAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestResponsesModelCheck checks that WithModelCheck looks the model up
+// before a response is asked for: an unknown model is refused with
+// ErrModelNotFound and no /responses request is sent.
+func TestResponsesModelCheck(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil, openrouter.WithModelCheck())
+	req := helloResponse()
+	req.Model = "nobody/nothing"
+	if _, err := c.Responses.Create(context.Background(), req); !errors.Is(err, openrouter.ErrModelNotFound) {
+		t.Fatalf("err = %v; want ErrModelNotFound", err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d /responses requests sent", n)
+	}
+	if _, err := c.Responses.Create(context.Background(), helloResponse()); err != nil {
+		t.Fatal(err)
+	}
+}
