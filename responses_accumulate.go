@@ -1,15 +1,31 @@
 package openrouter
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+)
 
 // responseAccumulator assembles a streamed response from its events: the
 // latest response snapshot (created, then completed), and the output
-// items built from their added, delta and done events.
+// items built from their added, delta and done events. The deltas of a
+// text go into a builder (appending to a string would copy the whole
+// text at each delta), set into the items when the response is asked for.
 type responseAccumulator struct {
 	r        *Response
 	items    []ResponseItem // by output index
-	finished bool           // a completed, incomplete or failed response came
+	texts    map[textKey]*strings.Builder
+	finished bool // a completed, incomplete or failed response came
 }
+
+// textKey names a text being streamed: content part part of output item
+// item, or its arguments (argsPart) or last summary part (summaryPart).
+type textKey struct{ item, part int }
+
+const (
+	argsPart    = -1
+	summaryPart = -2
+)
 
 // maxOutputIndex bounds the output index an event may name, so that a
 // hostile index cannot make the accumulator allocate without bound.
@@ -43,7 +59,12 @@ func (a *responseAccumulator) add(ev *ResponseEvent) (json.RawMessage, string) {
 		return obj, ""
 	case EventOutputItemAdded, EventOutputItemDone:
 		if it := a.item(ev.OutputIndex); it != nil && ev.Item != nil {
-			*it = *ev.Item
+			*it = *ev.Item // as sent: the texts streamed so far give way
+			for k := range a.texts {
+				if k.item == ev.OutputIndex {
+					delete(a.texts, k)
+				}
+			}
 		}
 	case EventOutputTextDelta, EventRefusalDelta, EventReasoningDelta:
 		a.addText(ev)
@@ -52,15 +73,16 @@ func (a *responseAccumulator) add(ev *ResponseEvent) (json.RawMessage, string) {
 			if len(it.Summary) == 0 {
 				it.Summary = []ResponsePart{{Type: "summary_text"}}
 			}
-			it.Summary[len(it.Summary)-1].Text += ev.Delta
+			a.text(textKey{ev.OutputIndex, summaryPart}, it.Summary[len(it.Summary)-1].Text).WriteString(ev.Delta)
 		}
 	case EventFunctionArgsDelta:
 		if it := a.item(ev.OutputIndex); it != nil {
-			it.Arguments += ev.Delta
+			a.text(textKey{ev.OutputIndex, argsPart}, it.Arguments).WriteString(ev.Delta)
 		}
 	case EventFunctionArgsDone:
 		if it := a.item(ev.OutputIndex); it != nil {
 			it.Arguments = ev.Arguments
+			delete(a.texts, textKey{ev.OutputIndex, argsPart})
 		}
 	}
 	return nil, ""
@@ -77,11 +99,51 @@ func (a *responseAccumulator) addText(ev *ResponseEvent) {
 		it.Content = append(it.Content, ResponsePart{Type: kind})
 	}
 	p := &it.Content[ev.ContentIndex]
-	if kind == "refusal" {
-		p.Refusal += ev.Delta
-	} else {
-		p.Text += ev.Delta
+	a.text(textKey{ev.OutputIndex, ev.ContentIndex}, p.Text+p.Refusal).WriteString(ev.Delta)
+}
+
+// text returns the builder of the text at k, started with the text the
+// item already holds.
+func (a *responseAccumulator) text(k textKey, start string) *strings.Builder {
+	if b := a.texts[k]; b != nil {
+		return b
 	}
+	if a.texts == nil {
+		a.texts = map[textKey]*strings.Builder{}
+	}
+	b := &strings.Builder{}
+	b.WriteString(start)
+	a.texts[k] = b
+	return b
+}
+
+// assembled returns the output items with their streamed texts set in,
+// copies that later events do not change.
+func (a *responseAccumulator) assembled() []ResponseItem {
+	var out []ResponseItem
+	for i, it := range a.items {
+		if it.Type == "" {
+			continue
+		}
+		it.Content, it.Summary = slices.Clone(it.Content), slices.Clone(it.Summary)
+		for k, b := range a.texts {
+			switch {
+			case k.item != i:
+			case k.part == argsPart:
+				it.Arguments = b.String()
+			case k.part == summaryPart && len(it.Summary) > 0:
+				it.Summary[len(it.Summary)-1].Text = b.String()
+			case k.part >= 0 && k.part < len(it.Content):
+				if p := &it.Content[k.part]; p.Type == "refusal" {
+					p.Refusal = b.String()
+				} else {
+					p.Text = b.String()
+				}
+			}
+		}
+		out = append(out, it)
+	}
+	return out
 }
 
 // item returns the output item at index i, growing the list to hold it;
@@ -106,11 +168,7 @@ func (a *responseAccumulator) response() *Response {
 		r = &cp
 	}
 	if len(r.Output) == 0 {
-		for _, it := range a.items {
-			if it.Type != "" {
-				r.Output = append(r.Output, it)
-			}
-		}
+		r.Output = a.assembled()
 	}
 	return r
 }

@@ -2,6 +2,7 @@ package openrouter
 
 import (
 	"encoding/json"
+	"runtime"
 	"testing"
 )
 
@@ -45,4 +46,31 @@ func FuzzResponseEvents(f *testing.F) {
 			t.Fatalf("the assembled output cannot be sent back: %v", err)
 		}
 	})
+}
+
+// TestResponseAccumulatorLinear checks that assembling a long streamed
+// text costs memory in proportion to it: 4,000 deltas of 8 bytes (32 KB
+// of text) allocate well under 2 MB, where appending to a string at each
+// delta would copy the text each time (about 64 MB). Not parallel, so
+// that other tests' allocations do not count.
+func TestResponseAccumulatorLinear(t *testing.T) {
+	evs := make([]ResponseEvent, 4000)
+	for i := range evs {
+		evs[i] = ResponseEvent{Type: EventOutputTextDelta, Delta: "8 bytes.", ItemID: "m"}
+	}
+	var acc responseAccumulator
+	acc.add(&ResponseEvent{Type: EventOutputItemAdded, Item: &ResponseItem{Type: "message", Role: "assistant"}})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range evs {
+		acc.add(&evs[i])
+	}
+	text := acc.response().OutputText()
+	runtime.ReadMemStats(&after)
+	if len(text) != 8*len(evs) {
+		t.Fatalf("%d bytes of text", len(text))
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 2<<20 {
+		t.Errorf("assembling 32 KB of text allocated %d bytes", n)
+	}
 }
