@@ -206,6 +206,10 @@ func (s *ResponseStream) read(rd *sse.Reader, f *responseFailer) {
 		}
 		var ev ResponseEvent
 		if err := json.Unmarshal(data, &ev); err != nil || ev.Type == "" {
+			if e := s.untypedError(data); e != nil {
+				s.eventError(e, &ResponseEvent{Type: EventError, Raw: append(json.RawMessage(nil), data...)}, f.model, f.yield)
+				return
+			}
 			f.fail("an event is not a typed JSON object: "+excerpt(data), err)
 			return
 		}
@@ -220,6 +224,27 @@ func (s *ResponseStream) read(rd *sse.Reader, f *responseFailer) {
 			return
 		}
 	}
+}
+
+// untypedError returns the error an event that did not decode stands
+// for: an OpenRouter error object ({"error": {"code": 429, ...}}, as chat
+// streams send them), or an "error" event whose code is a number; nil
+// when it is neither.
+func (s *ResponseStream) untypedError(data []byte) *APIError {
+	var env struct {
+		Type  string          `json:"type"`
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(data, &env) != nil {
+		return nil
+	}
+	switch {
+	case len(env.Error) > 0 && string(env.Error) != "null":
+		return s.c.answerError(env.Error)
+	case env.Type == EventError:
+		return s.c.answerError(data)
+	}
+	return nil
 }
 
 // eventError yields the *APIError of an error event or a failed response.

@@ -180,3 +180,23 @@ func TestResponsesStreamUnusableEnd(t *testing.T) {
 		t.Fatalf("err = %v; want ErrServer", err)
 	}
 }
+
+// TestResponsesStreamUntypedErrors checks error events that do not fit
+// the typed event: an OpenRouter error object, and an "error" event
+// whose code is a number. Each is the *APIError it stands for.
+func TestResponsesStreamUntypedErrors(t *testing.T) {
+	t.Parallel()
+	created := `data: {"type":"response.created","sequence_number":0,"response":{"id":"r","status":"in_progress","output":[]}}` + "\n\n"
+	for name, ev := range map[string]string{
+		"error object":   `data: {"error":{"code":429,"message":"Rate limit exceeded"}}`,
+		"numeric code":   `data: {"type":"error","code":429,"message":"Rate limit exceeded","param":null,"sequence_number":1}`,
+		"documented one": `data: {"type":"error","code":"rate_limit_exceeded","message":"Rate limit exceeded","param":null,"sequence_number":1}`,
+	} {
+		s := sseClient(t, created+ev+"\n\n").Responses.Stream(context.Background(), helloResponse())
+		types, _, err := collectEvents(s)
+		var apiErr *openrouter.APIError
+		if !errors.Is(err, openrouter.ErrRateLimited) || !errors.As(err, &apiErr) || apiErr.RequestID != "r" {
+			t.Errorf("%s: err = %v after %v; want an *APIError matching ErrRateLimited, for response r", name, err, types)
+		}
+	}
+}
