@@ -143,8 +143,9 @@ func TestResponsesInvalidRequest(t *testing.T) {
 	}
 }
 
-// TestResponsesErrors checks the typed errors of the documented failures:
-// HTTP errors, and a 200 whose response failed (matched by its
+// TestResponsesErrors checks the typed errors of the documented failures
+// (the statuses the document lists for /responses: 400, 401, 402, 403,
+// 404, 408, 413, 422, 429, 500, 502, 503, 524, 529), and a 200 whose response failed (matched by its
 // error_type, the Response kept with its billed usage).
 func TestResponsesErrors(t *testing.T) {
 	t.Parallel()
@@ -157,6 +158,18 @@ func TestResponsesErrors(t *testing.T) {
 		{"402", openroutertest.ErrorReply(402, "Insufficient credits"), openrouter.ErrInsufficientCredits, false},
 		{"401", openroutertest.ErrorReply(401, "User not found."), openrouter.ErrUnauthorized, false},
 		{"400", openroutertest.ErrorReply(400, "Missing required parameter: 'input'."), openrouter.ErrBadRequest, false},
+		{"400 unknown model", openroutertest.ErrorReply(400, "nobody/nothing is not a valid model ID"), openrouter.ErrModelNotFound, false},
+		{"403", openroutertest.ErrorReply(403, "Request blocked: prompt injection patterns detected"), openrouter.ErrForbidden, false},
+		{"404", openroutertest.ErrorReply(404, "No endpoints found for openai/gpt-4o-mini"), openrouter.ErrNoEndpoints, false},
+		{"408", openroutertest.ErrorReply(408, "Operation timed out. Please try again later."), openrouter.ErrTimeout, false},
+		{"413", openroutertest.ErrorReply(413, "Request payload too large"), openrouter.ErrBadRequest, false},
+		{"422", openroutertest.ErrorReply(422, "Invalid argument"), openrouter.ErrBadRequest, false},
+		{"429", openroutertest.ErrorReply(429, "Rate limit exceeded"), openrouter.ErrRateLimited, false},
+		{"500", openroutertest.ErrorReply(500, "Internal Server Error"), openrouter.ErrServer, false},
+		{"502", openroutertest.ErrorReply(502, "Provider returned error"), openrouter.ErrServer, false},
+		{"503", openroutertest.ErrorReply(503, "Service Unavailable"), openrouter.ErrServer, false},
+		{"524", openroutertest.ErrorReply(524, "Infrastructure Timeout - Provider request timed out at edge network"), openrouter.ErrServer, false},
+		{"529", openroutertest.ErrorReply(529, "Provider Overloaded"), openrouter.ErrServer, false},
 		{"failed: rate limit", openroutertest.Reply{Content: "x", Error: &openroutertest.ErrorBody{Code: 429, Message: "Provider rate limited"}}, openrouter.ErrRateLimited, true},
 		{"failed: authentication", openroutertest.Reply{Content: "x", Error: &openroutertest.ErrorBody{Code: 401, Message: "Invalid credentials"}}, openrouter.ErrUnauthorized, true},
 		{"error object in a 200", openroutertest.RawReply(200, `{"error":{"code":"invalid_prompt","message":"bad prompt"},"metadata":null}`), openrouter.ErrBadRequest, false},
