@@ -145,8 +145,9 @@ func TestResponsesInvalidRequest(t *testing.T) {
 
 // TestResponsesErrors checks the typed errors of the documented failures
 // (the statuses the document lists for /responses: 400, 401, 402, 403,
-// 404, 408, 413, 422, 429, 500, 502, 503, 524, 529), and a 200 whose response failed (matched by its
-// error_type, the Response kept with its billed usage).
+// 404, 408, 413, 422, 429, 500, 502, 503, 524, 529), and a 200 whose
+// response failed (matched by its error_type, the Response kept with its
+// billed usage).
 func TestResponsesErrors(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
