@@ -252,6 +252,7 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 		return nil, st.annotate(c.redactErr(err))
 	}
 	c.spend(ctx, r.Usage.usage())
+	r.MaybeBilled = st.maybeBilled
 	if st.call != nil {
 		st.call.answered(&ChatResponse{ID: r.ID, Model: r.Model}) // for CallResponseInto
 	}
@@ -265,7 +266,6 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 	if err := r.check(model); err != nil {
 		return r, st.annotate(err)
 	}
-	r.MaybeBilled = st.maybeBilled
 	return r, nil
 }
 
