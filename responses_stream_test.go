@@ -200,3 +200,22 @@ func TestResponsesStreamUntypedErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestResponsesStreamIncomplete checks that a stream ending with
+// response.incomplete (max_output_tokens) is a finished answer, not an
+// error: its status and reason say why it stopped.
+func TestResponsesStreamIncomplete(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	srv.Enqueue(openroutertest.Reply{Content: "Cut short", FinishReason: "length"})
+	s := c.Responses.Stream(context.Background(), helloResponse())
+	types, text, err := collectEvents(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := s.Response()
+	if types[len(types)-1] != openrouter.EventResponseIncomplete || res.Status != "incomplete" || res.IncompleteDetails == nil ||
+		res.IncompleteDetails.Reason != "max_output_tokens" || text != "Cut short" {
+		t.Errorf("events %v, response %+v", types, res)
+	}
+}

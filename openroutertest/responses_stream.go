@@ -100,7 +100,11 @@ func (s *Server) responseTail(re *respEvents, id string, req Request, rep Reply)
 	if !sc.NoFinish {
 		final := s.responseJSON(id, req, rep, true) // bills
 		final["output"] = streamedOutput(id, rep)
-		re.send("response.completed", map[string]any{"response": final})
+		event := "response.completed"
+		if final["status"] == "incomplete" {
+			event = "response.incomplete"
+		}
+		re.send(event, map[string]any{"response": final})
 	} else if !rep.lost {
 		s.bill(id, req, rep) // billed and recorded all the same
 	}

@@ -59,7 +59,8 @@ func TestResponseEventsMatchOpenAPI(t *testing.T) {
 	t.Cleanup(srv.Close)
 	srv.Enqueue(openroutertest.Reply{Content: "Sunny, I will check.", ToolCalls: []openroutertest.ToolCall{{Name: "get_weather", Arguments: `{"city":"Paris"}`}}})
 	srv.Enqueue(openroutertest.Reply{Content: "Hello there", Error: &openroutertest.ErrorBody{Code: 502, Message: "Upstream failed"}, Stream: openroutertest.StreamScript{After: 1}})
-	for _, name := range []string{"tool call", "error event", "default"} {
+	srv.Enqueue(openroutertest.Reply{Content: "Cut short", FinishReason: "length"})
+	for _, name := range []string{"tool call", "error event", "incomplete", "default"} {
 		status, ans := send(t, srv, "POST", "/responses", `{"model":"openai/gpt-4o-mini","stream":true,"input":"Hello there"}`, srv.Key, nil)
 		if status != 200 {
 			t.Fatalf("%s: %d %s", name, status, ans)
@@ -81,7 +82,9 @@ func TestResponseEventsMatchOpenAPI(t *testing.T) {
 			t.Errorf("%s: first event %s", name, types[0])
 		case name == "error event" && last != "error":
 			t.Errorf("%s: last event %s, want error", name, last)
-		case name != "error event" && (last != "response.completed" || !strings.HasSuffix(strings.TrimSpace(ans), "data: [DONE]")):
+		case name == "incomplete" && last != "response.incomplete":
+			t.Errorf("%s: last event %s, want response.incomplete", name, last)
+		case name != "error event" && name != "incomplete" && (last != "response.completed" || !strings.HasSuffix(strings.TrimSpace(ans), "data: [DONE]")):
 			t.Errorf("%s: last event %s; want response.completed, then [DONE]", name, last)
 		case name == "tool call" && !strings.Contains(strings.Join(types, " "), "response.function_call_arguments.done"):
 			t.Errorf("%s: no function call events: %v", name, types)
