@@ -219,3 +219,15 @@ func TestResponsesStreamIncomplete(t *testing.T) {
 		t.Errorf("events %v, response %+v", types, res)
 	}
 }
+
+// TestResponsesStreamRedactsKey checks that a key echoed in an error
+// event never reaches the error.
+func TestResponsesStreamRedactsKey(t *testing.T) {
+	t.Parallel()
+	key := openroutertest.DefaultKey
+	body := `data: {"type":"error","code":"server_error","message":"bad key ` + key + `","param":null,"sequence_number":0}` + "\n\n"
+	_, _, err := collectEvents(sseClient(t, body).Responses.Stream(context.Background(), helloResponse()))
+	if err == nil || strings.Contains(err.Error(), key) || strings.Contains(err.Error(), key[10:40]) {
+		t.Fatalf("err = %v; want an error without the key", err)
+	}
+}
