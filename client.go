@@ -26,6 +26,8 @@ type Client struct {
 	Audio *AudioService
 	// Videos holds the video generation calls.
 	Videos *VideosService
+	// Responses calls the Responses API (POST /responses).
+	Responses *ResponsesService
 
 	cfg    config
 	cfgErr error // the first bad option, returned by every call
@@ -85,6 +87,7 @@ func NewClient(apiKey string, opts ...Option) *Client {
 	c.hc = c.httpClient(defaultLimiter)
 	c.Audio = &AudioService{c: c}
 	c.Videos = &VideosService{c: c}
+	c.Responses = &ResponsesService{c: c}
 	return c
 }
 

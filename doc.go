@@ -7,6 +7,8 @@
 // What is where:
 //
 //   - [Client.Chat], [Client.ChatStream]: completions, whole or streamed.
+//   - Client.Responses ([ResponsesService.Create], [ResponsesService.Stream]):
+//     the Responses API, whole or as typed events.
 //   - [ChatJSON], [Client.Rewrite]: JSON answers as valid Go values, and
 //     article rewriting (long articles in sections).
 //   - [Client.GenerateImage]: images decoded to bytes, or [ErrNoImage].

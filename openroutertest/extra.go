@@ -27,6 +27,7 @@ func newExtra() *extra {
 
 // registerExtra serves the endpoints beyond chat on mux.
 func (s *Server) registerExtra(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/v1/responses", s.handleResponses)
 	mux.HandleFunc("POST /api/v1/embeddings", s.handleEmbeddings)
 	mux.HandleFunc("GET /api/v1/embeddings/models", s.handleEmbeddingModels)
 	mux.HandleFunc("POST /api/v1/images", s.handleImages)

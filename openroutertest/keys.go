@@ -44,6 +44,7 @@ var inferencePaths = map[string]bool{
 	"/api/v1/audio/transcriptions": true,
 	"/api/v1/rerank":               true,
 	"/api/v1/videos":               true,
+	"/api/v1/responses":            true,
 	// RULES.md A3: a batch runs completions, so submitting one is inference.
 	"/api/v1/batches": true,
 }
