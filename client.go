@@ -150,6 +150,7 @@ type callState struct {
 	attempts    int
 	maybeBilled int           // attempts sent in full whose answer was lost: each may have been billed
 	cutResends  int           // POSTs sent again after a cut, within the resend-after-cut allowance
+	retryMax    int           // the call's retry bound: attempt retryMax+1 is the last
 	req         *http.Request // the last attempt's request
 	last        *APIError     // the error of the last attempt that got an answer
 

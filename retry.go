@@ -56,6 +56,9 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 		if st.noResend {
 			return st.failure(req, cause, "the connection was cut after the request was sent, before its answer: it was not sent again"), false
 		}
+		if !st.retryLeft() {
+			return st.failure(req, cause, "the connection was cut after the request was sent, before its answer: it was not sent again (no retry left)"), false
+		}
 		if !st.mayResendAfterCut(c.cfg.resendAfterCut) {
 			return st.failure(req, cause, "the connection was cut after the request was sent, before its answer: it was not sent again (WithResendAfterCut allows it)"), false
 		}
