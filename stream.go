@@ -93,8 +93,9 @@ func (c *Chunk) progress() bool {
 // context matches context.Canceled instead. Response holds what arrived before. It matches
 // [ErrMaybeBilled] too when an attempt of the request was sent and got no
 // answer (MaybeBilled): an earlier attempt cut off, this one timed out
-// before its headers, or its stream broke off or ended early (unless the
-// answer was read back: see [WithAnswerRecovery]).
+// before its headers, or its stream broke off, ended early or was ended
+// by a timeout (the watchdog's, a deadline, CallTimeout) after it began
+// (unless the answer was read back: see [WithAnswerRecovery]).
 type StreamError struct {
 	Model    string
 	Reason   string
@@ -227,20 +228,21 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	genID := ""              // the answer's X-Generation-Id
 	var answerBody io.Closer // the answer's body, once it came
 	fail := func(reason string, cause error, n int) {
-		lost, done := s.recoverCut(st, genID, model, streamCut(s.ctx, answered, cause, wd), answerBody, yield)
+		cut := streamCut(s.ctx, answered, cause, wd)
+		lost, done := s.recoverCut(st, genID, model, cut, answerBody, yield)
 		if done {
 			return
+		}
+		if !cut && answered && st != nil && (wd.fired() != "" || errors.Is(s.ctx.Err(), context.DeadlineExceeded) || st.callTimedOut()) {
+			// The answer began and a timeout ended it: the generation
+			// ran (and may still run), its usage never came.
+			st.countMaybeBilled(s.ctx)
+			st.call.lostAnswer()
 		}
 		e := &StreamError{Model: model, Reason: c.redactor().String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer,
 			GenerationID: lost.id, Generation: lost.gen, notRecovered: lost.why}
 		if st != nil {
 			e.Attempts, e.MaybeBilled = st.attempts, st.maybeBilled
-		}
-		if answered && n == 0 && wd.fired() != "" {
-			// No chunk in time after the answer began: this attempt
-			// may be billed too, as when the wait ends before the
-			// headers (counted by the retry policy then).
-			e.MaybeBilled++
 		}
 		switch {
 		case wd.fired() != "":
