@@ -112,6 +112,10 @@ func (c *Client) recoverAnswer(ctx context.Context, id string, wantsImage bool) 
 		return nil, nil, "looking its generation up: " + strings.TrimPrefix(err.Error(), "openrouter: ")
 	}
 	switch {
+	case g.ID != id:
+		// Another generation's record (a cache that ignores the query,
+		// say): its content is not the lost answer.
+		return nil, nil, fmt.Sprintf("the lookup answered with another generation (%q)", excerpt([]byte(g.ID)))
 	case g.Cancelled:
 		return nil, g, "the generation was cancelled"
 	case g.FinishReason == "" || g.FinishReason == "error":
