@@ -1,0 +1,172 @@
+package openrouter_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/routerkit/openrouter"
+	ort "github.com/routerkit/openrouter/openroutertest"
+)
+
+// These tests attack the money rules (issue 22): ways a request that may
+// have been billed could be sent again behind the caller's back, or a
+// paid answer lost or made up.
+
+const okChat = `{"id":"gen-1","model":"m/x","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`
+
+// TestIdempotencyKeyHeaderDoesNotLetNetHTTPResend: net/http's Transport
+// itself sends a POST again after a cut on a reused connection when the
+// request carries an Idempotency-Key (or X-Idempotency-Key) header.
+// OpenRouter has no idempotency key, so such a resend would be a second
+// generation nobody counted: the header is refused before anything is
+// sent, and a POST cut after it was written reaches the server once.
+func TestIdempotencyKeyHeaderDoesNotLetNetHTTPResend(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"Idempotency-Key", "x-idempotency-key"} {
+		var posts atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			if posts.Add(1) == 1 {
+				_, _ = io.WriteString(w, okChat) // the connection is kept, to be reused
+				return
+			}
+			panic(http.ErrAbortHandler) // cut after the whole request was read
+		}))
+		c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+		if _, err := c.Chat(context.Background(), hello()); err != nil {
+			t.Fatalf("first call: %v", err)
+		}
+		_, err := c.Chat(context.Background(), hello(), openrouter.CallHeader(name, "job-1"))
+		srv.Close()
+		if got := posts.Load() - 1; got > 1 || got == 1 && !errors.Is(err, openrouter.ErrMaybeBilled) || got == 0 && !errors.Is(err, openrouter.ErrInvalidRequest) {
+			t.Errorf("CallHeader(%q) and a cut: %d POSTs, err %v; want it refused (ErrInvalidRequest) or sent once (ErrMaybeBilled)", name, got, err)
+		}
+	}
+}
+
+// TestResendWarningOnlyWhenAResendHappens: with WithResendAfterCut(5)
+// and one retry, a POST cut twice is sent twice: one warning of a resend,
+// not two (the second cut is the last attempt, not resent), and the error
+// says it was not sent again.
+func TestResendWarningOnlyWhenAResendHappens(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	srv, c, _ := setup(t, nil, openrouter.WithResendAfterCut(5), openrouter.WithRetry(1, time.Millisecond, time.Millisecond),
+		openrouter.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	srv.Enqueue(ort.Reply{Disconnect: true}.Repeat(3))
+	_, err := c.Chat(context.Background(), hello())
+	var te *openrouter.TransportError
+	if !errors.As(err, &te) || te.Attempts != 2 || te.MaybeBilled != 2 || srv.Stats().Requests != 2 {
+		t.Fatalf("two cuts with one retry: %v, %d requests; want 2 attempts, 2 maybe billed", err, srv.Stats().Requests)
+	}
+	if got := strings.Count(logs.String(), "sending again"); got != 1 {
+		t.Errorf("%d resends logged, want 1:\n%s", got, logs.String())
+	}
+	if !strings.Contains(err.Error(), "not sent again") {
+		t.Errorf("err = %v; want it to say the last attempt was not sent again", err)
+	}
+}
+
+// TestStreamTimeoutAfterItBeganIsMaybeBilled: a stream that began and was
+// then ended by a timeout (the idle watchdog, a context deadline) lost a
+// generation that ran: it matches ErrMaybeBilled, and is counted in the
+// CostMeter and ResponseInfo, as a cut stream and a Chat body cut by a
+// timeout are.
+func TestStreamTimeoutAfterItBeganIsMaybeBilled(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil, openrouter.WithStreamTimeouts(0, 10*time.Second))
+	timers := openrouter.ManualTimers(c)
+	srv.Enqueue(ort.Reply{Content: "sixteen letters!", Stream: ort.StreamScript{After: 2, Stall: true}})
+	ctx, meter := openrouter.TrackCost(context.Background())
+	var info openrouter.ResponseInfo
+	var err error
+	for ch, e := range c.ChatStream(ctx, hello(), openrouter.CallResponseInto(&info)).Chunks() {
+		if e != nil {
+			err = e
+			break
+		}
+		if ch.Content() == "letters!" {
+			(<-timers)()
+		}
+	}
+	assertSentinels(t, err, "ErrTimeout", "ErrMaybeBilled")
+	var se *openrouter.StreamError
+	if !errors.As(err, &se) || se.MaybeBilled != 1 || meter.MaybeBilled() != 1 || info.MaybeBilled != 1 {
+		t.Errorf("idle timeout: %v; meter %d, info %d: want 1 maybe billed everywhere", err, meter.MaybeBilled(), info.MaybeBilled)
+	}
+
+	c2 := stalledStream(t)
+	dctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	dctx, meter2 := openrouter.TrackCost(dctx)
+	err = nil
+	for _, e := range c2.ChatStream(dctx, hello()).Chunks() {
+		if e != nil {
+			err = e
+		}
+	}
+	if !errors.Is(err, openrouter.ErrMaybeBilled) || !errors.Is(err, openrouter.ErrTimeout) || meter2.MaybeBilled() != 1 {
+		t.Errorf("context deadline: %v, meter %d; want ErrMaybeBilled, ErrTimeout, 1 counted", err, meter2.MaybeBilled())
+	}
+}
+
+// TestTransportWithoutTraceReadingExactlyTheBody: a caller's RoundTripper
+// that reports no httptrace and reads exactly ContentLength bytes of the
+// body (never the EOF after them), then loses the answer: the request was
+// handed over whole, so it is not sent again.
+func TestTransportWithoutTraceReadingExactlyTheBody(t *testing.T) {
+	t.Parallel()
+	var sent atomic.Int32
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		buf := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return nil, err
+		}
+		sent.Add(1)
+		return nil, errors.New("connection reset by peer")
+	})
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithHTTPClient(&http.Client{Transport: rt}), openrouter.WithLimiter(nil))
+	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
+	_, err := c.Chat(context.Background(), hello())
+	if sent.Load() != 1 || !errors.Is(err, openrouter.ErrMaybeBilled) {
+		t.Errorf("%d requests handed over, err %v; want 1 and ErrMaybeBilled", sent.Load(), err)
+	}
+}
+
+// TestRecoverRefusesAnotherGeneration: the lookup of a lost answer's
+// generation answers with another generation's record (a cache that
+// ignores the query, say): the content it points to is not the lost
+// answer, so nothing is recovered.
+func TestRecoverRefusesAnotherGeneration(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/generation":
+			_, _ = io.WriteString(w, `{"data":{"id":"gen-other","model":"m/x","total_cost":0.01,"finish_reason":"stop","cancelled":false}}`)
+		case "/generation/content":
+			_, _ = io.WriteString(w, `{"data":{"input":{"messages":[]},"output":{"completion":"someone else's answer","reasoning":null},"error":null}}`)
+		default:
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("X-Generation-Id", "gen-lost")
+			w.Header().Set("Content-Length", "100")
+			_, _ = io.WriteString(w, `{"id":"gen-lost","choices":[`) // cut
+		}
+	}))
+	defer srv.Close()
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	openrouter.SetRecoverSleep(c, func(time.Duration) {})
+	res, err := c.Chat(context.Background(), hello())
+	if res != nil || !errors.Is(err, openrouter.ErrMaybeBilled) {
+		t.Errorf("recovered %+v (err %v); want no answer made from another generation, and ErrMaybeBilled", res, err)
+	}
+}
