@@ -219,6 +219,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	// after a wait that must not count) and resumes once the answer is
 	// the stream's.
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn:              func(string) { wd.attempt() },
 		WroteRequest:         func(httptrace.WroteRequestInfo) { wd.sent() },
 		GotFirstResponseByte: wd.answered,
 	})
@@ -488,6 +489,7 @@ type watchdog struct {
 	seen        bool
 	stopped     bool
 	wroteAt     time.Time    // when the last attempt was written
+	answering   bool         // the current attempt's answer began (maybe before its write was reported)
 	reason      atomic.Value // string: why it fired; "" until then
 	cancel      context.CancelFunc
 }
@@ -504,8 +506,19 @@ func (c *Client) newWatchdog(cancel context.CancelFunc) *watchdog {
 	return w
 }
 
+// attempt notes that an attempt (or a followed redirect) begins: its
+// answer has not begun yet.
+func (w *watchdog) attempt() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.answering, w.wroteAt = false, time.Time{}
+}
+
 // sent starts (or, for a retry, restarts) the first-chunk wait: the
-// request has just been written.
+// request has just been written. An answer may come before the write is
+// reported (a 429 sent without reading the body): the wait then stays
+// paused, for resume to start if the answer is the stream's, and does
+// not run during a retry's wait.
 func (w *watchdog) sent() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -513,6 +526,9 @@ func (w *watchdog) sent() {
 		return
 	}
 	w.wroteAt = w.c.now()
+	if w.answering {
+		return
+	}
 	if w.timer == nil {
 		w.timer = w.c.afterFunc(w.first, w.fire)
 	} else {
@@ -525,18 +541,29 @@ func (w *watchdog) sent() {
 func (w *watchdog) answered() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.answering = true
 	if w.first > 0 && !w.seen && w.timer != nil {
 		w.timer.Stop()
 	}
 }
 
 // resume restarts the first-chunk wait once the answer is the stream's,
-// for what is left of it since the request was written.
+// for what is left of it since the request was written (all of it when
+// the write was not reported yet).
 func (w *watchdog) resume() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.first > 0 && !w.seen && !w.stopped && w.timer != nil {
-		w.timer.Reset(max(w.first-w.c.now().Sub(w.wroteAt), 0))
+	if w.first <= 0 || w.seen || w.stopped {
+		return
+	}
+	d := w.first
+	if !w.wroteAt.IsZero() {
+		d = max(w.first-w.c.now().Sub(w.wroteAt), 0)
+	}
+	if w.timer == nil {
+		w.timer = w.c.afterFunc(d, w.fire)
+	} else {
+		w.timer.Reset(d)
 	}
 }
 
