@@ -163,8 +163,8 @@ func (r *attemptBody) Read(p []byte) (int, error) {
 	n := copy(p, r.b[r.off:])
 	r.off += n
 	if r.off == len(r.b) {
-		// Handed over whole, even to a reader that stops at
-		// ContentLength without asking for the EOF.
+		// Handed over whole, even to a reader that stops at the
+		// request's length without asking for the EOF.
 		r.st.bodyRead.Store(true)
 	}
 	return n, nil
