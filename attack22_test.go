@@ -170,3 +170,28 @@ func TestRecoverRefusesAnotherGeneration(t *testing.T) {
 		t.Errorf("recovered %+v (err %v); want no answer made from another generation, and ErrMaybeBilled", res, err)
 	}
 }
+
+// TestChatJSONDoesNotFallBackAfterAMaybeBilledTimeout: ChatJSON's
+// fallback models are for a model that failed, not for one whose answer
+// was lost after the request was sent (the http.Client's Timeout here):
+// that generation may still run and be billed, so no second one is
+// bought from the fallback model behind the caller's back.
+func TestChatJSONDoesNotFallBackAfterAMaybeBilledTimeout(t *testing.T) {
+	t.Parallel()
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		posts.Add(1)
+		<-r.Context().Done() // never answers
+	}))
+	defer srv.Close()
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil),
+		openrouter.WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond}))
+	type answer struct {
+		Name string `json:"name"`
+	}
+	_, _, err := openrouter.ChatJSON[answer](context.Background(), c, hello(), openrouter.JSONFallbackModels("m/fallback"))
+	if !errors.Is(err, openrouter.ErrMaybeBilled) || posts.Load() != 1 {
+		t.Errorf("ChatJSON after a timeout: %v, %d POSTs; want ErrMaybeBilled and 1 POST (no fallback bought)", err, posts.Load())
+	}
+}
