@@ -195,3 +195,40 @@ func TestChatJSONDoesNotFallBackAfterAMaybeBilledTimeout(t *testing.T) {
 		t.Errorf("ChatJSON after a timeout: %v, %d POSTs; want ErrMaybeBilled and 1 POST (no fallback bought)", err, posts.Load())
 	}
 }
+
+// TestChatJSONSplitKeepsThePaidParts: when one part of a split text
+// fails, the answers of the parts that succeeded were paid for: the
+// SectionError carries them (Answers), so that ChatJSONFrom reads them
+// again without buying them a second time.
+func TestChatJSONSplitKeepsThePaidParts(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		if strings.Contains(string(b), "bad part") {
+			w.WriteHeader(400)
+			_, _ = io.WriteString(w, `{"error":{"code":400,"message":"refused"}}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"id":"gen-ok","model":"m/x","choices":[{"index":0,"message":{"role":"assistant","content":"{\"name\":\"paid\"}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2,"cost":0.5}}`)
+	}))
+	defer srv.Close()
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	type answer struct {
+		Name string `json:"name"`
+	}
+	s := openrouter.SplitJSON[answer]{Text: "good part one two three.\n\nbad part four five six.", Format: "text", MaxWords: 5,
+		Request: func(part string, i, n int) *openrouter.ChatRequest {
+			return &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage(part)}}
+		},
+		Merge: func(parts []answer) (answer, error) { return parts[0], nil }}
+	_, _, err := openrouter.ChatJSONSplit[answer](context.Background(), c, s)
+	var se *openrouter.SectionError
+	if !errors.As(err, &se) || se.Index != 1 || len(se.Answers) != 2 || se.Answers[1] != nil || se.Answers[0] == nil {
+		t.Fatalf("err = %v (%+v); want a SectionError for part 2 carrying part 1's paid answer", err, se)
+	}
+	v, _, err := openrouter.ChatJSONFrom[answer](context.Background(), c, s.Request("good part one two three.", 0, 2), se.Answers[0])
+	if err != nil || v.Name != "paid" {
+		t.Errorf("ChatJSONFrom(Answers[0]) = %+v, %v; want the paid value", v, err)
+	}
+}
