@@ -232,3 +232,41 @@ func TestChatJSONSplitKeepsThePaidParts(t *testing.T) {
 		t.Errorf("ChatJSONFrom(Answers[0]) = %+v, %v; want the paid value", v, err)
 	}
 }
+
+// TestTransportCannotResendAWrittenPost: net/http's Transport sends a
+// request again by itself in some cases (a POST carrying an
+// Idempotency-Key on a reused connection cut after the write; an HTTP/2
+// stream reset with PROTOCOL_ERROR). Here the caller's own transport adds
+// the header, out of CallHeader's reach: the body of a request already
+// written, whose answer did not come, is not handed over again, so the
+// POST reaches the server once and the call says it may have been billed.
+func TestTransportCannotResendAWrittenPost(t *testing.T) {
+	t.Parallel()
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if posts.Add(1) == 1 {
+			_, _ = io.WriteString(w, okChat) // the connection is kept, to be reused
+			return
+		}
+		panic(http.ErrAbortHandler) // cut after the whole request was read
+	}))
+	defer srv.Close()
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	defer base.CloseIdleConnections()
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.Header.Set("Idempotency-Key", "added-by-a-middleware")
+		return base.RoundTrip(r)
+	})
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil),
+		openrouter.WithHTTPClient(&http.Client{Transport: rt}))
+	if _, err := c.Chat(context.Background(), hello()); err != nil {
+		t.Fatalf("first call: %v", err)
+	}
+	_, err := c.Chat(context.Background(), hello())
+	var te *openrouter.TransportError
+	if got := posts.Load() - 1; got != 1 || !errors.As(err, &te) || te.MaybeBilled != 1 {
+		t.Errorf("a cut after the write: %d POSTs, err %v; want 1 POST and 1 maybe billed", got, err)
+	}
+}

@@ -159,9 +159,12 @@ type callState struct {
 	traced   atomic.Bool // httptrace's WroteRequest fired: a connection was obtained
 	wrote    atomic.Bool // ... and the whole request was written to it
 	bodyRead atomic.Bool // the request's body was read to its end
-	trace    httptrace.ClientTrace
-	body     attemptBody  // the first attempt's body
-	held     *releaseBody // the limiter's hold on the last answer, to mark a quota
+	// hopAnswered: the transport returned an answer to the request it
+	// was last handed (a redirect's, say).
+	hopAnswered atomic.Bool
+	trace       httptrace.ClientTrace
+	body        attemptBody  // the first attempt's body
+	held        *releaseBody // the limiter's hold on the last answer, to mark a quota
 
 	// noResend marks a call that may not be sent twice (a batch
 	// submission): retried only when its attempt surely was not processed.

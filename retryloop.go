@@ -61,7 +61,7 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 	if body != nil {
 		req.Header["Content-Type"] = jsonContentType
 		st.body = attemptBody{b: body, st: st}
-		req.Body, req.ContentLength, req.GetBody = &st.body, int64(len(body)), st.newBody
+		req.Body, req.ContentLength, req.GetBody = &st.body, int64(len(body)), st.rewindBody
 	}
 	c.prepareEngine(sc)
 	sc.rreq.Request = req
