@@ -270,3 +270,41 @@ func TestTransportCannotResendAWrittenPost(t *testing.T) {
 		t.Errorf("a cut after the write: %d POSTs, err %v; want 1 POST and 1 maybe billed", got, err)
 	}
 }
+
+// TestHTTP2CutAfterTheWriteIsNotResent: over HTTP/2, a POST whose stream
+// is reset after the server read it is not sent again, and says it may
+// have been billed; a GET reset so is sent again.
+func TestHTTP2CutAfterTheWriteIsNotResent(t *testing.T) {
+	t.Parallel()
+	var posts, gets, h2 atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if r.ProtoMajor == 2 {
+			h2.Add(1)
+		}
+		if r.Method == http.MethodGet && gets.Add(1) > 1 {
+			_, _ = io.WriteString(w, `{"data":{"label":"sk-or-v1-abc...","usage":0,"limit":null,"is_free_tier":false}}`)
+			return
+		}
+		if r.Method == http.MethodPost {
+			posts.Add(1)
+		}
+		panic(http.ErrAbortHandler) // the stream is reset after the request was read
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil), openrouter.WithHTTPClient(srv.Client()))
+	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
+	_, err := c.Chat(context.Background(), hello())
+	var te *openrouter.TransportError
+	if posts.Load() != 1 || !errors.As(err, &te) || te.MaybeBilled != 1 {
+		t.Errorf("HTTP/2 POST reset after the write: %d POSTs, err %v; want 1 POST, 1 maybe billed", posts.Load(), err)
+	}
+	if _, err := c.CheckKey(context.Background()); err != nil || gets.Load() != 2 {
+		t.Errorf("HTTP/2 GET reset: %v after %d GETs; want it sent again and answered", err, gets.Load())
+	}
+	if h2.Load() == 0 {
+		t.Errorf("no request came over HTTP/2")
+	}
+}
