@@ -308,3 +308,30 @@ func TestHTTP2CutAfterTheWriteIsNotResent(t *testing.T) {
 		t.Errorf("no request came over HTTP/2")
 	}
 }
+
+// TestStreamFirstChunkWaitRunsOnAfterA1xx: a 103 Early Hints is not the
+// answer: a server that sends one and then nothing is still ended by the
+// first-chunk wait, not left hanging until the caller's deadline.
+func TestStreamFirstChunkWaitRunsOnAfterA1xx(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Link", "</style.css>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+		<-r.Context().Done() // then nothing
+	}))
+	defer srv.Close()
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil),
+		openrouter.WithStreamTimeouts(100*time.Millisecond, 0))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a safety net, not the test's clock
+	defer cancel()
+	var err error
+	for _, e := range c.ChatStream(ctx, hello()).Chunks() {
+		if e != nil {
+			err = e
+		}
+	}
+	if err == nil || !strings.Contains(err.Error(), "no chunk within 100ms") || ctx.Err() != nil {
+		t.Errorf("a 103 then nothing: %v; want the first-chunk wait to end it", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptrace"
+	"net/textproto"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -222,6 +223,10 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		GetConn:              func(string) { wd.attempt() },
 		WroteRequest:         func(httptrace.WroteRequestInfo) { wd.sent() },
 		GotFirstResponseByte: wd.answered,
+		Got1xxResponse: func(int, textproto.MIMEHeader) error {
+			wd.informational() // a 103 Early Hints is not the answer
+			return nil
+		},
 	})
 
 	var st *callState        // set once the request was sent
@@ -545,6 +550,16 @@ func (w *watchdog) answered() {
 	if w.first > 0 && !w.seen && w.timer != nil {
 		w.timer.Stop()
 	}
+}
+
+// informational notes a 1xx answer (103 Early Hints): the answer has
+// not begun, and the first-chunk wait that its first byte paused runs
+// on. (A 429 that follows a 1xx is retried with the wait running.)
+func (w *watchdog) informational() {
+	w.mu.Lock()
+	w.answering = false
+	w.mu.Unlock()
+	w.resume()
 }
 
 // resume restarts the first-chunk wait once the answer is the stream's,
