@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -333,5 +334,42 @@ func TestStreamFirstChunkWaitRunsOnAfterA1xx(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "no chunk within 100ms") || ctx.Err() != nil {
 		t.Errorf("a 103 then nothing: %v; want the first-chunk wait to end it", err)
+	}
+}
+
+// TestEchoedKeyInResponseHeadersIsNotPrinted: a proxy that echoes the
+// Authorization header in its answer's headers: neither the error's
+// Header nor ResponseInfo.Header prints the key, with any verb.
+func TestEchoedKeyInResponseHeadersIsNotPrinted(t *testing.T) {
+	t.Parallel()
+	const key = "sk-or-v1-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	for _, status := range []int{400, 200} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("X-Echo", r.Header.Get("Authorization"))
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			if status == 200 {
+				_, _ = io.WriteString(w, okChat)
+				return
+			}
+			_, _ = io.WriteString(w, `{"error":{"code":400,"message":"bad"}}`)
+		}))
+		c := openrouter.NewClient(key, openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+		var info openrouter.ResponseInfo
+		_, err := c.Chat(context.Background(), hello(), openrouter.CallResponseInto(&info))
+		srv.Close()
+		var e *openrouter.APIError
+		errors.As(err, &e)
+		for _, verb := range []string{"%v", "%+v", "%#v"} {
+			for name, v := range map[string]any{"error": e, "ResponseInfo": info, "*ResponseInfo": &info} {
+				if got := fmt.Sprintf(verb, v); strings.Contains(got, key[len(key)-20:]) {
+					t.Errorf("status %d: Sprintf(%q, %s) prints the key: %s", status, verb, name, got)
+				}
+			}
+		}
+		if info.Header.Get("X-Echo") == "" {
+			t.Errorf("status %d: the header was dropped, want it kept, redacted", status)
+		}
 	}
 }

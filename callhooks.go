@@ -60,5 +60,8 @@ func setErrorHeader(err error, st *callState) {
 	var e *APIError
 	if st.header != nil && errors.As(err, &e) && e.Header == nil && !e.InStream {
 		e.Header = st.header
+		if st.client != nil {
+			e.Header = st.client.redactHeader(st.header) // a proxy may echo the key
+		}
 	}
 }

@@ -3,6 +3,7 @@ package openrouter
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 )
 
@@ -109,6 +110,31 @@ func (c *Client) redact(e *APIError) {
 	for i, s := range e.Suggestions {
 		e.Suggestions[i] = r.String(s)
 	}
+}
+
+// redactHeader returns h, or a copy of it whose values hold no part of
+// the key when some did (a proxy that echoes the Authorization header):
+// the headers handed to the caller print no key.
+func (c *Client) redactHeader(h http.Header) http.Header {
+	r := c.redactor()
+	if r == nil {
+		return h
+	}
+	var out http.Header
+	for k, vs := range h {
+		for i, v := range vs {
+			if red := r.String(v); red != v {
+				if out == nil {
+					out = h.Clone()
+				}
+				out[k][i] = red
+			}
+		}
+	}
+	if out == nil {
+		return h
+	}
+	return out
 }
 
 // redactErr removes the key from the texts of err when it is an error the
