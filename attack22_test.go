@@ -373,3 +373,55 @@ func TestEchoedKeyInResponseHeadersIsNotPrinted(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamRecoveryStopsAtTheCallTimeout: a stream cut mid-way is read
+// back from its generation, but a lookup that hangs does not keep the
+// call past its CallTimeout.
+func TestStreamRecoveryStopsAtTheCallTimeout(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			<-r.Context().Done() // the lookup hangs
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("X-Generation-Id", "gen-cut")
+		_, _ = io.WriteString(w, `data: {"id":"gen-cut","model":"m/x","choices":[{"index":0,"delta":{"content":"hi"}}]}`+"\n\n")
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler) // cut mid-stream
+	}))
+	defer srv.Close()
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	openrouter.SetRecoverSleep(c, func(time.Duration) {})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a safety net, not the test's clock
+	defer cancel()
+	var err error
+	for _, e := range c.ChatStream(ctx, hello(), openrouter.CallTimeout(300*time.Millisecond)).Chunks() {
+		if e != nil {
+			err = e
+		}
+	}
+	if !errors.Is(err, openrouter.ErrMaybeBilled) || ctx.Err() != nil {
+		t.Errorf("a cut stream whose lookup hangs: %v (caller's context: %v); want ErrMaybeBilled once the CallTimeout passed", err, ctx.Err())
+	}
+
+	// Chat: an answer cut after its headers, the same hanging lookup.
+	chat := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			<-r.Context().Done()
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("X-Generation-Id", "gen-cut")
+		w.Header().Set("Content-Length", "100")
+		_, _ = io.WriteString(w, `{"id":"gen-cut","choices":[`) // cut
+	}))
+	defer chat.Close()
+	c = openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(chat.URL), openrouter.WithLimiter(nil))
+	openrouter.SetRecoverSleep(c, func(time.Duration) {})
+	_, err = c.Chat(ctx, hello(), openrouter.CallTimeout(300*time.Millisecond))
+	if !errors.Is(err, openrouter.ErrMaybeBilled) || ctx.Err() != nil {
+		t.Errorf("a cut chat answer whose lookup hangs: %v (caller's context: %v); want ErrMaybeBilled once the CallTimeout passed", err, ctx.Err())
+	}
+}
