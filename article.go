@@ -53,6 +53,10 @@ type SectionError struct {
 	Err      error
 	// Cost is what all sections cost, the failed one included, in USD.
 	Cost float64
+	// Answers holds, by section, the valid answer of each section that
+	// succeeded (nil for one that failed): paid for, and not to be
+	// bought again. ChatJSONFrom reads one's value back.
+	Answers []*ChatResponse
 }
 
 // Error names the section that failed and the cause.
@@ -248,6 +252,12 @@ func (c *Client) rewriteSections(ctx context.Context, req RewriteRequest, sectio
 	}
 	if firstErr != nil {
 		firstErr.Cost = out.Cost
+		firstErr.Answers = make([]*ChatResponse, len(results))
+		for i, r := range results {
+			if r.err == nil && r.res != nil {
+				firstErr.Answers[i] = r.res.Response
+			}
+		}
 		return nil, firstErr
 	}
 	sep := "\n\n"

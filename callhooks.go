@@ -60,8 +60,8 @@ func setErrorHeader(err error, st *callState) {
 	var e *APIError
 	if st.header != nil && errors.As(err, &e) && e.Header == nil && !e.InStream {
 		e.Header = st.header
-		if st.client != nil { // a header may echo a key: the error keeps none
-			e.Header = st.client.redactor().Header(st.header)
+		if st.client != nil {
+			e.Header = st.client.redactor().Header(st.header) // a proxy may echo the key
 		}
 	}
 }

@@ -108,8 +108,10 @@ var refusedHeaders = map[string]bool{
 // client's header of the same name (User-Agent, X-Title, ...) and an
 // earlier CallHeader of that name. Headers that carry the key or frame the
 // request (Authorization, Host, Content-Type, Content-Length, ...) are
-// refused, as are names that are not HTTP tokens and values with line
-// breaks: the call then fails with [ErrInvalidRequest] before sending.
+// refused, as are Idempotency-Key and X-Idempotency-Key (OpenRouter has
+// none, and net/http resends a POST carrying one after a cut), names that
+// are not HTTP tokens and values with line breaks: the call then fails
+// with [ErrInvalidRequest] before sending.
 func CallHeader(name, value string) CallOption {
 	key := http.CanonicalHeaderKey(name)
 	return callOption(func(c *callConfig) error {
@@ -118,6 +120,10 @@ func CallHeader(name, value string) CallOption {
 			return fmt.Errorf("CallHeader(%q): not a valid header name", name)
 		case refusedHeaders[key]:
 			return fmt.Errorf("CallHeader(%q): this header is set by the client and cannot be replaced", name)
+		case key == "Idempotency-Key" || key == "X-Idempotency-Key":
+			// net/http would itself send such a POST again after a cut on
+			// a reused connection, and OpenRouter would bill both.
+			return fmt.Errorf("CallHeader(%q): OpenRouter has no idempotency key, and with this header net/http would send a POST again after a cut, billed twice", name)
 		case strings.ContainsAny(value, "\r\n\x00"):
 			return fmt.Errorf("CallHeader(%q): the value contains a line break or NUL", name)
 		}

@@ -160,6 +160,7 @@ type callState struct {
 	attempts    int
 	maybeBilled int           // attempts sent in full whose answer was lost: each may have been billed
 	cutResends  int           // POSTs sent again after a cut, within the resend-after-cut allowance
+	retryMax    int           // the call's retry bound: attempt retryMax+1 is the last
 	req         *http.Request // the last attempt's request
 	last        *APIError     // the error of the last attempt that got an answer
 
@@ -168,9 +169,12 @@ type callState struct {
 	traced   atomic.Bool // httptrace's WroteRequest fired: a connection was obtained
 	wrote    atomic.Bool // ... and the whole request was written to it
 	bodyRead atomic.Bool // the request's body was read to its end
-	trace    httptrace.ClientTrace
-	body     attemptBody  // the first attempt's body
-	held     *releaseBody // the limiter's hold on the last answer, to mark a quota
+	// hopAnswered: the transport returned an answer to the request it
+	// was last handed (a redirect's, say).
+	hopAnswered atomic.Bool
+	trace       httptrace.ClientTrace
+	body        attemptBody  // the first attempt's body
+	held        *releaseBody // the limiter's hold on the last answer, to mark a quota
 
 	// noResend marks a call that may not be sent twice (a batch
 	// submission): retried only when its attempt surely was not processed.

@@ -112,6 +112,10 @@ func (c *Client) recoverAnswer(ctx context.Context, id string, wantsImage bool) 
 		return nil, nil, "looking its generation up: " + strings.TrimPrefix(err.Error(), "openrouter: ")
 	}
 	switch {
+	case g.ID != id:
+		// Another generation's record (a cache that ignores the query,
+		// say): its content is not the lost answer.
+		return nil, nil, fmt.Sprintf("the lookup answered with another generation (%q)", excerpt([]byte(g.ID)))
 	case g.Cancelled:
 		return nil, g, "the generation was cancelled"
 	case g.FinishReason == "" || g.FinishReason == "error":
@@ -184,7 +188,9 @@ func (c *Client) recoverChat(ctx context.Context, st *callState, req *ChatReques
 	if !c.recoveryOn(st.call) || ctx.Err() != nil || isTimeout(te.Err) || errors.Is(te.Err, context.Canceled) {
 		return nil, err
 	}
-	r, g, why := c.recoverAnswer(ctx, id, req.wantsImage())
+	lookupCtx, cancel := recoveryContext(ctx, st)
+	r, g, why := c.recoverAnswer(lookupCtx, id, req.wantsImage())
+	cancel()
 	if r == nil {
 		te.Generation, te.notRecovered = g, why
 		return nil, err
@@ -215,7 +221,10 @@ func (s *Stream) recoverCut(st *callState, id, model string, cut bool, body io.C
 	}
 	if id != "" && s.c.recoveryOn(st.call) {
 		body.Close() // the cut body holds a limiter slot the lookups may need
-		if s.readBack(st, &lost, model, yield) {
+		ctx, cancel := recoveryContext(s.ctx, st)
+		ok := s.readBack(ctx, st, &lost, model, yield)
+		cancel()
+		if ok {
 			return lost, true
 		}
 	}
@@ -227,8 +236,8 @@ func (s *Stream) recoverCut(st *callState, id, model string, cut bool, body io.C
 
 // readBack reads a cut stream's answer back from its generation and
 // yields the rest of it; false, with why in lost, when it cannot.
-func (s *Stream) readBack(st *callState, lost *lostGeneration, model string, yield func(Chunk, error) bool) bool {
-	r, g, why := s.c.recoverAnswer(s.ctx, lost.id, s.req.wantsImage())
+func (s *Stream) readBack(ctx context.Context, st *callState, lost *lostGeneration, model string, yield func(Chunk, error) bool) bool {
+	r, g, why := s.c.recoverAnswer(ctx, lost.id, s.req.wantsImage())
 	lost.gen, lost.why = g, why
 	if r == nil {
 		return false
@@ -241,13 +250,25 @@ func (s *Stream) readBack(st *callState, lost *lostGeneration, model string, yie
 	s.acc.Add(ch)
 	s.recovered = true
 	st.call.recovered(false) // not counted as maybe billed (recoverCut counts only a loss)
-	s.c.logRecovered(s.ctx, lost.id)
+	s.c.logRecovered(ctx, lost.id)
 	if yield(ch, nil) {
 		if err := checkAnswer(s.acc.Response(), model); err != nil {
 			yield(Chunk{}, s.c.answerErr(err))
 		}
 	}
 	return true
+}
+
+// recoveryContext is the context of a lost answer's lookups: ctx, the
+// caller's, bounded by the call's own deadline (CallTimeout), which the
+// request's context carries.
+func recoveryContext(ctx context.Context, st *callState) (context.Context, context.CancelFunc) {
+	if st.req != nil {
+		if dl, ok := st.req.Context().Deadline(); ok {
+			return context.WithDeadline(ctx, dl)
+		}
+	}
+	return ctx, func() {}
 }
 
 // continuation is the chunk that completes a stream's partial answer

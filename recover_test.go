@@ -313,10 +313,16 @@ func TestRecoverNotAfterATimeout(t *testing.T) {
 	t.Cleanup(srv.Close)
 	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
 	openrouter.SetRecoverSleep(c, func(time.Duration) {})
-	_, err := c.Chat(context.Background(), hello(), openrouter.CallTimeout(20*time.Millisecond))
+	var info openrouter.ResponseInfo
+	_, err := c.Chat(context.Background(), hello(), openrouter.CallTimeout(20*time.Millisecond), openrouter.CallResponseInto(&info))
 	var te *openrouter.TransportError
-	if !errors.As(err, &te) || te.GenerationID != "gen-stalled" || !errors.Is(err, openrouter.ErrMaybeBilled) || lookups.Load() != 0 {
-		t.Errorf("err = %v, %d lookups: want ErrMaybeBilled with the ID, nothing looked up", err, lookups.Load())
+	if !errors.As(err, &te) || !errors.Is(err, openrouter.ErrMaybeBilled) || lookups.Load() != 0 {
+		t.Errorf("err = %v, %d lookups: want ErrMaybeBilled, nothing looked up", err, lookups.Load())
+	}
+	// On a loaded machine the timeout may pass before the headers come:
+	// the ID is then unknown. Once they came, the error carries it.
+	if info.StatusCode == http.StatusOK && te.GenerationID != "gen-stalled" {
+		t.Errorf("the headers came, but the error carries the generation %q, want gen-stalled", te.GenerationID)
 	}
 }
 

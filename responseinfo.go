@@ -62,6 +62,9 @@ func (info *ResponseInfo) record(st *callState, resp *http.Response, err error) 
 	if resp != nil {
 		status, header = resp.StatusCode, resp.Header
 	}
+	if st.client != nil {
+		header = st.client.redactor().Header(header) // a proxy may echo the key
+	}
 	info.StatusCode, info.Header, info.RequestID, info.Provider, info.Model = status, header, "", "", ""
 	info.CacheStatus, info.RateLimit = "", RateLimitInfo{Remaining: -1}
 	if header != nil {

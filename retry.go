@@ -56,6 +56,9 @@ func (c *Client) judgeFailure(ctx context.Context, st *callState, req *http.Requ
 		if st.noResend {
 			return st.failure(req, cause, "the connection was cut after the request was sent, before its answer: it was not sent again"), false
 		}
+		if !st.retryLeft() {
+			return st.failure(req, cause, "the connection was cut after the request was sent, before its answer: it was not sent again (no retry left)"), false
+		}
 		if !st.mayResendAfterCut(c.cfg.resendAfterCut) {
 			return st.failure(req, cause, "the connection was cut after the request was sent, before its answer: it was not sent again (WithResendAfterCut allows it)"), false
 		}
@@ -138,9 +141,38 @@ func (st *callState) wroteRequest(info httptrace.WroteRequestInfo) {
 	}
 }
 
-// newBody returns a fresh body for another attempt or a followed 307/308.
+// newBody returns a fresh body for another attempt of the retry loop.
 func (st *callState) newBody() (io.ReadCloser, error) {
 	return &attemptBody{b: st.body.b, st: st}, nil
+}
+
+// errRewindRefused is what net/http gets when it asks to send again, by
+// itself, a request already written whose answer did not come.
+var errRewindRefused = errors.New("the connection was lost after the request was written, and net/http's own resend of it was refused (it may have been processed)")
+
+// rewindBody is the request's body rewinder: a fresh body for a followed
+// 307/308 (its answer came: not processed), or for net/http's own resend
+// of a request whose connection failed before it was written. net/http
+// also resends by itself a request written and then cut (a POST with an
+// Idempotency-Key header on a reused connection, an HTTP/2 stream reset
+// with PROTOCOL_ERROR): that one may have been processed and billed, so
+// it is refused, and the retry policy judges the attempt.
+func (st *callState) rewindBody() (io.ReadCloser, error) {
+	if written, _ := st.reached(); written && !st.hopAnswered.Load() && !idempotent(st.req.Method) {
+		return nil, errRewindRefused
+	}
+	return st.newBody()
+}
+
+// startHop notes that the client hands a request to the transport: an
+// attempt's first, or one following a redirect (whose answer proved the
+// request before it unprocessed). Run by the client's outermost
+// transport.
+func (st *callState) startHop() {
+	st.traced.Store(false)
+	st.wrote.Store(false)
+	st.bodyRead.Store(false)
+	st.hopAnswered.Store(false)
 }
 
 // attemptBody is one attempt's request body. Read to its end, it records
@@ -159,6 +191,11 @@ func (r *attemptBody) Read(p []byte) (int, error) {
 	}
 	n := copy(p, r.b[r.off:])
 	r.off += n
+	if r.off == len(r.b) {
+		// Handed over whole, even to a reader that stops at the
+		// request's length without asking for the EOF.
+		r.st.bodyRead.Store(true)
+	}
 	return n, nil
 }
 

@@ -61,7 +61,7 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 	if body != nil {
 		req.Header["Content-Type"] = jsonContentType
 		st.body = attemptBody{b: body, st: st}
-		req.Body, req.ContentLength, req.GetBody = &st.body, int64(len(body)), st.newBody
+		req.Body, req.ContentLength, req.GetBody = &st.body, int64(len(body)), st.rewindBody
 	}
 	c.prepareEngine(sc)
 	sc.rreq.Request = req
@@ -91,6 +91,7 @@ func (c *Client) prepareEngine(sc *stateCtx) {
 	if cc := sc.st.call; cc != nil && cc.maxRetries >= 0 && cc.maxRetries < rc.RetryMax {
 		rc.RetryMax = cc.maxRetries
 	}
+	sc.st.retryMax = rc.RetryMax
 	rc.RequestLogHook = startAttempt
 	rc.CheckRetry = checkRetryHook
 	rc.PrepareRetry = prepareRetry
@@ -197,7 +198,7 @@ func (c *Client) checkRetry(ctx context.Context, st *callState, req *http.Reques
 			resp.Body.Close()
 		}
 		te, retry := c.judgeFailure(ctx, st, req, err)
-		retry = retry && st.mayRetry(te)
+		retry = retry && st.mayRetry(te) && st.retryLeft()
 		c.logRetry(ctx, retry, "transport error", te)
 		return nil, retry, te
 	}
@@ -225,7 +226,7 @@ func (c *Client) checkRetry(ctx context.Context, st *callState, req *http.Reques
 	}
 	resp.Body.Close()
 	st.last = e
-	retry := e.Retryable() && st.mayRetry(e)
+	retry := e.Retryable() && st.mayRetry(e) && st.retryLeft()
 	c.logRetry(ctx, retry, "status", e)
 	return nil, retry, e
 }
@@ -236,6 +237,12 @@ func (c *Client) checkRetry(ctx context.Context, st *callState, req *http.Reques
 func (st *callState) mayRetry(err error) bool {
 	return !st.noResend || st.unprocessed(err)
 }
+
+// retryLeft reports whether the call's retry bound allows another
+// attempt after the current one (the engine stops after attempt
+// retryMax+1 whatever the hooks say): a retry that will not happen is
+// neither counted nor logged.
+func (st *callState) retryLeft() bool { return st.attempts <= st.retryMax }
 
 func (c *Client) logRetry(ctx context.Context, retry bool, what string, err error) {
 	if c.cfg.logger == nil {

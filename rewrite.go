@@ -44,7 +44,9 @@ func JSONRepair(n int) JSONOption { return jsonOption(func(c *jsonConfig) { c.re
 
 // JSONFallbackModels tries these models, in order, when the first one
 // (and its repairs) gives no valid answer, or cannot serve the request
-// (unknown model, no endpoints, server errors).
+// (unknown model, no endpoints, server errors); not after an error that
+// matches [ErrMaybeBilled] (an answer lost after the request was sent),
+// whose generation may be running and billed.
 func JSONFallbackModels(models ...string) JSONOption {
 	return jsonOption(func(c *jsonConfig) { c.fallbacks = append(c.fallbacks, models...) })
 }
@@ -276,6 +278,9 @@ func jsonPlan[T any](c *Client, req *ChatRequest, cfg jsonConfig) ([]string, str
 // fallsBack reports whether another model may succeed where this error
 // failed: not for account troubles, which every model shares.
 func fallsBack(err error) bool {
+	if errors.Is(err, ErrMaybeBilled) {
+		return false // its generation may run and be billed: no second one behind the caller's back
+	}
 	for _, s := range []error{ErrUnparseable, ErrEmptyContent, ErrModelNotFound, ErrServer, ErrTimeout, ErrContextLength} {
 		if errors.Is(err, s) {
 			return true

@@ -133,7 +133,14 @@ func chatJSONParts[T any](ctx context.Context, c *Client, parts []string, reques
 	for i, err := range errs {
 		if err != nil {
 			head, _, _ := strings.Cut(strings.TrimSpace(parts[i]), "\n")
-			return nil, total, &SectionError{Index: i, Sections: len(parts), Heading: head, Err: err, Cost: total.Cost}
+			se := &SectionError{Index: i, Sections: len(parts), Heading: head, Err: err, Cost: total.Cost,
+				Answers: make([]*ChatResponse, len(parts))}
+			for j, r := range results {
+				if errs[j] == nil && r != nil {
+					se.Answers[j] = r.Response // paid for: not lost with the error
+				}
+			}
+			return nil, total, se
 		}
 	}
 	return values, total, nil

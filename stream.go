@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptrace"
+	"net/textproto"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -93,8 +94,9 @@ func (c *Chunk) progress() bool {
 // context matches context.Canceled instead. Response holds what arrived before. It matches
 // [ErrMaybeBilled] too when an attempt of the request was sent and got no
 // answer (MaybeBilled): an earlier attempt cut off, this one timed out
-// before its headers, or its stream broke off or ended early (unless the
-// answer was read back: see [WithAnswerRecovery]).
+// before its headers, or its stream broke off, ended early or was ended
+// by a timeout (the watchdog's, a deadline, CallTimeout) after it began
+// (unless the answer was read back: see [WithAnswerRecovery]).
 type StreamError struct {
 	Model    string
 	Reason   string
@@ -223,6 +225,10 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		GetConn:              func(string) { wd.attempt() },
 		WroteRequest:         func(httptrace.WroteRequestInfo) { wd.sent() },
 		GotFirstResponseByte: wd.answered,
+		Got1xxResponse: func(int, textproto.MIMEHeader) error {
+			wd.informational() // a 103 Early Hints is not the answer
+			return nil
+		},
 	})
 
 	var st *callState        // set once the request was sent
@@ -230,20 +236,21 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	genID := ""              // the answer's X-Generation-Id
 	var answerBody io.Closer // the answer's body, once it came
 	fail := func(reason string, cause error, n int) {
-		lost, done := s.recoverCut(st, genID, model, streamCut(s.ctx, answered, cause, wd), answerBody, yield)
+		cut := streamCut(s.ctx, answered, cause, wd)
+		lost, done := s.recoverCut(st, genID, model, cut, answerBody, yield)
 		if done {
 			return
+		}
+		if !cut && answered && st != nil && (wd.fired() != "" || errors.Is(s.ctx.Err(), context.DeadlineExceeded) || st.callTimedOut()) {
+			// The answer began and a timeout ended it: the generation
+			// ran (and may still run), its usage never came.
+			st.countMaybeBilled(s.ctx)
+			st.call.lostAnswer()
 		}
 		e := &StreamError{Model: model, Reason: c.redactor().String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer,
 			GenerationID: lost.id, Generation: lost.gen, notRecovered: lost.why}
 		if st != nil {
 			e.Attempts, e.MaybeBilled = st.attempts, st.maybeBilled
-		}
-		if answered && n == 0 && wd.fired() != "" {
-			// No chunk in time after the answer began: this attempt
-			// may be billed too, as when the wait ends before the
-			// headers (counted by the retry policy then).
-			e.MaybeBilled++
 		}
 		switch {
 		case wd.fired() != "":
@@ -552,6 +559,19 @@ func (w *watchdog) answered() {
 	if w.first > 0 && !w.seen && w.timer != nil {
 		w.timer.Stop()
 	}
+}
+
+// informational notes a 1xx answer (103 Early Hints): the answer has
+// not begun, and the first-chunk wait that its first byte paused runs
+// on, for what is left of it since the request was written.
+func (w *watchdog) informational() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.answeredNow = false
+	if w.first <= 0 || w.seen || w.stopped || !w.wroteNow {
+		return
+	}
+	w.arm(max(w.first-w.c.now().Sub(w.wroteAt), 0))
 }
 
 // resume restarts the first-chunk wait once the answer is the stream's,

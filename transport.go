@@ -90,5 +90,13 @@ func (t keepIdle) RoundTrip(req *http.Request) (*http.Response, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return base.RoundTrip(req)
+	st, _ := req.Context().Value(stateKey{}).(*callState)
+	if st != nil {
+		st.startHop()
+	}
+	resp, err := base.RoundTrip(req)
+	if st != nil && resp != nil {
+		st.hopAnswered.Store(true) // a redirect may now rewind the body
+	}
+	return resp, err
 }

@@ -115,8 +115,14 @@ func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case fUnavailable:
 		return synth(req, 404, `{"error":{"code":404,"message":"No endpoints found for openai/gpt-4o-mini."}}`), nil
 	}
+	// What the transport writes is the whole body: copied as it goes (the
+	// client refuses to hand a written POST's body out again).
+	sent := &lockedBuffer{}
+	if req.Body != nil {
+		req.Body = teeBody{req.Body, sent}
+	}
 	resp, err := f.inner.RoundTrip(req)
-	body = wholeBody(req) // written now
+	body = sent.Bytes()
 	if err != nil {
 		return nil, err
 	}
@@ -180,18 +186,35 @@ func peekBody(req *http.Request) []byte {
 	return b[:n]
 }
 
-// wholeBody returns the request's body, from a copy.
-func wholeBody(req *http.Request) []byte {
-	if req.GetBody == nil {
-		return nil
-	}
-	rc, err := req.GetBody()
-	if err != nil {
-		return nil
-	}
-	defer rc.Close()
-	b, _ := io.ReadAll(rc)
-	return b
+// teeBody is a request body that copies what is read of it.
+type teeBody struct {
+	io.ReadCloser
+	copy *lockedBuffer
+}
+
+func (t teeBody) Read(p []byte) (int, error) {
+	n, err := t.ReadCloser.Read(p)
+	t.copy.Write(p[:n])
+	return n, err
+}
+
+// lockedBuffer is a bytes.Buffer that the transport's writing goroutine
+// and the test may use at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.Write(p)
+}
+
+func (l *lockedBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.b.Bytes())
 }
 
 // storedBatch is a submission the fake stored: its ID and custom IDs.
