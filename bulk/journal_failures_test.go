@@ -2,12 +2,14 @@ package bulk_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -193,5 +195,35 @@ func TestJournalFailuresRunBatch(t *testing.T) {
 	}
 	if asked.Load() != before || srv.BatchStats().Submits != submits || rep.Cost != 0 {
 		t.Errorf("resume: the item was asked %d more times, %d more submits, cost $%g; want nothing sent", asked.Load()-before, srv.BatchStats().Submits-submits, rep.Cost)
+	}
+}
+
+// refusesFailures is a journal that cannot record a failure, as a full
+// disk would; its other records go through.
+type refusesFailures struct{ bulk.Journal }
+
+func (j refusesFailures) Record(key string, result json.RawMessage) error {
+	if strings.Contains(string(result), `"failed"`) {
+		return syscall.ENOSPC
+	}
+	return j.Journal.Record(key, result)
+}
+
+// A failure that cannot be journaled stops the run (the journal keeps
+// nothing more), and the item still ends Failed with its own error.
+func TestJournalFailuresUnrecordedStopsTheRun(t *testing.T) {
+	keys := []string{"bad", "after"}
+	calls := newCalls(keys...)
+	rep, err := bulk.Runner[string, string]{Workers: 1, Key: func(s string) string { return s }, Journal: refusesFailures{openJournal(t)}, JournalFailures: true}.
+		Run(context.Background(), keys, failing(openrouter.ErrModerated, calls))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, rep, 2)
+	if r := rep.Results[0]; r.Status != bulk.Failed || !errors.Is(r.Err, openrouter.ErrModerated) {
+		t.Errorf("bad: %v %v; want Failed with its own error", r.Status, r.Err)
+	}
+	if !errors.Is(rep.Stopped, syscall.ENOSPC) || calls["after"].Load() != 0 || rep.Results[1].Status != bulk.NotAttempted {
+		t.Errorf("stopped %v, the next item ran %d times (%v); want the run stopped by the journal", rep.Stopped, calls["after"].Load(), rep.Results[1].Status)
 	}
 }
