@@ -30,8 +30,7 @@ func (e *FailedBefore) Error() string {
 // Is reports whether target is one of the sentinels the original error
 // matched.
 func (e *FailedBefore) Is(target error) bool {
-	name := openrouter.ErrorName(target)
-	return name != "error" && slices.Contains(e.Names, name)
+	return slices.Contains(sentinels, target) && slices.Contains(e.Names, openrouter.ErrorName(target))
 }
 
 // sentinels are the sentinels of package openrouter a journaled failure

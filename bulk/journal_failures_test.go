@@ -66,7 +66,7 @@ func TestJournalFailuresResumeDoesNotPayAgain(t *testing.T) {
 		t.Fatalf("resume: bad ran %d times, %v resumed %v, done %d failed %d; want Failed from the journal, not run", n, r.Status, r.Resumed, rep.Done, rep.Failed)
 	}
 	var fb *bulk.FailedBefore
-	if !errors.Is(r.Err, openrouter.ErrContextLength) || !errors.Is(r.Err, openrouter.ErrBadRequest) || errors.Is(r.Err, openrouter.ErrRateLimited) ||
+	if !errors.Is(r.Err, openrouter.ErrContextLength) || !errors.Is(r.Err, openrouter.ErrBadRequest) || errors.Is(r.Err, openrouter.ErrRateLimited) || errors.Is(r.Err, fmt.Errorf("x: %w", openrouter.ErrBadRequest)) ||
 		!errors.As(r.Err, &fb) || !strings.Contains(r.Err.Error(), "article 7") {
 		t.Errorf("resumed error %q; want the original's text, matching its sentinels only", r.Err)
 	}
