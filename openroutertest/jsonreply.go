@@ -217,5 +217,8 @@ func clipText(s string, n int) string {
 			cut = cut[:i]
 		}
 	}
-	return strings.TrimRight(cut, " ,;:")
+	if trimmed := strings.TrimRight(cut, " ,;:"); trimmed != "" {
+		return trimmed
+	}
+	return string(r[:n])
 }
