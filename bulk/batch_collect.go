@@ -189,7 +189,7 @@ func (br *batchRun[T, R]) settle(ctx context.Context, i int, batchID string, res
 		out.Err = err
 		return true, true
 	default:
-		r.finishLocked(i, Failed, err)
+		r.failLocked(i, err)
 	}
 	return false, true
 }
@@ -263,7 +263,7 @@ func (br *batchRun[T, R]) subRun(ctx context.Context, idx []int, syncPath bool, 
 	}
 	sub := Runner[int, R]{
 		Workers: r.b.Workers, Limiter: r.b.Limiter, Journal: r.b.Journal, RetryFor: r.b.RetryFor,
-		RequeueMaybeBilled: r.b.RequeueMaybeBilled, DrainFor: r.b.DrainFor, ProgressEvery: r.b.ProgressEvery,
+		RequeueMaybeBilled: r.b.RequeueMaybeBilled, JournalFailures: r.b.JournalFailures, DrainFor: r.b.DrainFor, ProgressEvery: r.b.ProgressEvery,
 		Key:   func(i int) string { return r.rep.Results[i].Key },
 		sleep: r.b.sleep, now: r.b.now, nested: true,
 	}

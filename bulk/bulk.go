@@ -81,6 +81,14 @@ type Runner[T, R any] struct {
 	// server's record of its generation, say). Otherwise the item runs
 	// again, and counts in Report.MaybePaidTwice.
 	Recover func(ctx context.Context, item T, f InFlight) (v R, ok bool, err error)
+	// JournalFailures, with a Journal, records the items that fail for
+	// good (an error of the item's own: unparseable, moderated, too long,
+	// a bad request; not one that may pass, may have been billed, or
+	// comes from the account, the key or the model), and a run with it
+	// set reports such an item Failed (a *FailedBefore matching the same
+	// sentinels) without paying for it again. A run without it runs them
+	// again.
+	JournalFailures bool
 
 	sleep  func(context.Context, time.Duration) error // tests: the wait between passes
 	now    func() time.Time                           // tests: the clock of Elapsed and Progress
@@ -294,6 +302,8 @@ func (r *runner[T, R]) load(items []T) error {
 			r.rep.Done++
 			r.finished++
 			r.resumed++
+		} else if r.resumeFailed(i, rec) {
+			continue
 		} else if rec.State == stateStarted {
 			// In flight when a run died: it may have been paid for, so running
 			// it again counts in MaybePaidTwice.
@@ -478,7 +488,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 		return true
 	default:
 		r.costDone++
-		r.finishLocked(i, Failed, err)
+		r.failLocked(i, err)
 	}
 	return false
 }

@@ -51,6 +51,14 @@
 //     resume runs again an item left "started" (it was in flight at the
 //     kill) and counts it in Report.MaybePaidTwice, unless Runner.Recover
 //     settles it; it repairs an "answer" from it, without buying it again.
+//     With Runner.JournalFailures, an item that failed for good (an error
+//     of its own, such as openrouter.ErrUnparseable or ErrContextLength;
+//     not one that may pass, may have been billed, or comes from the
+//     account, the key or the model) is recorded "failed", with "error"
+//     (its text) and "names" (openrouter.ErrorName of the sentinels it
+//     matched): a resume with JournalFailures reports it Failed with a
+//     [*FailedBefore] that matches the same sentinels, without paying for
+//     it again; a resume without it runs it again.
 //   - "#batch:TOKEN", a batch: see Batch mode.
 //
 // # Batch mode

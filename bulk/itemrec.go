@@ -32,6 +32,10 @@ const (
 	stateTried = "tried"
 	// stateDone: written after the item's result, with its cost.
 	stateDone = "done"
+	// stateFailed: the item failed for good (Runner.JournalFailures), with
+	// its error's text and the sentinels it matched: a run with
+	// JournalFailures reports it Failed without running it again.
+	stateFailed = "failed"
 )
 
 // itemRecord is what the journal keeps of an item beside its result,
@@ -44,6 +48,10 @@ type itemRecord struct {
 	Batch string `json:"batch,omitempty"`
 	// Answer is the batch answer's body, as the server sent it.
 	Answer json.RawMessage `json:"answer,omitempty"`
+	// Error and Names are a failed item's error text and the names
+	// (openrouter.ErrorName) of the sentinels it matched.
+	Error string   `json:"error,omitempty"`
+	Names []string `json:"names,omitempty"`
 }
 
 // loadItemRecords returns the item records of a journal's records, by
@@ -72,7 +80,7 @@ func (r *runner[T, R]) recordItemLocked(i int, rec itemRecord) error {
 	}
 	res := &r.rep.Results[i]
 	rec.Cost = r.prior[i] + res.Cost
-	if prev := r.recs[res.Key]; rec.Answer == nil && rec.Batch == "" && rec.State != stateDone {
+	if prev := r.recs[res.Key]; rec.Answer == nil && rec.Batch == "" && rec.State != stateDone && rec.State != stateFailed {
 		rec.Answer, rec.Batch = prev.Answer, prev.Batch // a repair restarted keeps its answer
 	}
 	r.recs[res.Key] = rec

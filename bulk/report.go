@@ -45,7 +45,8 @@ type Result[T, R any] struct {
 	Attempts int
 	// Cost is what the item's requests cost, in USD.
 	Cost float64
-	// Resumed reports whether the value came from the journal.
+	// Resumed reports whether the value came from the journal (or, with
+	// Runner.JournalFailures, the error: a *FailedBefore).
 	Resumed bool
 	// Batch is the ID of the batch the item ran in (RunBatch), "" when it
 	// ran sync.

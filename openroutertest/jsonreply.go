@@ -162,7 +162,11 @@ func sample(s map[string]any, name, article string) any {
 	case "string":
 		text := stringFor(name, article)
 		if m, ok := num("maxLength"); ok && len([]rune(text)) > int(m) {
-			text = string([]rune(text)[:int(m)])
+			whole := clipText(text, int(m))
+			if lo, ok := num("minLength"); ok && len([]rune(whole)) < int(lo) {
+				whole = string([]rune(text)[:int(m)]) // no room to end on a word
+			}
+			text = whole
 		}
 		if m, ok := num("minLength"); ok {
 			for len([]rune(text)) < int(m) {
@@ -199,9 +203,22 @@ func stringFor(name, article string) string {
 	return "example"
 }
 
+// clipText cuts s to at most n runes, at the end of a word when there is
+// one to cut at (a description cut mid-word reads like a bug of the
+// caller's), else at n.
 func clipText(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n])
+	r := []rune(s)
+	if len(r) <= n {
+		return s
 	}
-	return s
+	cut := string(r[:n])
+	if r[n] != ' ' {
+		if i := strings.LastIndexByte(cut, ' '); i > 0 {
+			cut = cut[:i]
+		}
+	}
+	if trimmed := strings.TrimRight(cut, " ,;:"); trimmed != "" {
+		return trimmed
+	}
+	return string(r[:n])
 }

@@ -125,7 +125,7 @@ func run(ctx context.Context, out io.Writer, key, mgmtKey string) (int, error) {
 		}
 		fmt.Fprintf(out, "  %-8s %s: %d provider(s)", ch.Role, ch.Model, len(eps.Endpoints))
 		for _, e := range eps.Endpoints {
-			fmt.Fprintf(out, "; %s %s $%.2f/M in, up %.1f%%", e.ProviderName, e.Quantization, e.Pricing.Prompt*1e6, e.UptimeLast30m)
+			fmt.Fprintf(out, "; %s (%s) $%.2f/M in, up %.1f%%", e.ProviderName, quantization(e.Quantization), e.Pricing.Prompt*1e6, e.UptimeLast30m)
 		}
 		fmt.Fprintln(out)
 		if len(eps.Endpoints) == 0 {
@@ -157,4 +157,14 @@ func run(ctx context.Context, out io.Writer, key, mgmtKey string) (int, error) {
 		fmt.Fprintf(out, "\nDiagnosis: %d problem(s); fix them before a long run.\n", problems)
 	}
 	return problems, nil
+}
+
+// quantization says how an endpoint's weights are stored: "fp8",
+// "bf16", ...; OpenRouter answers "unknown" (or nothing) when the
+// provider does not say.
+func quantization(q string) string {
+	if q == "" || q == "unknown" {
+		return "quantization not published"
+	}
+	return q
 }

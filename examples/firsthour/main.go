@@ -3,7 +3,8 @@
 // the key and the balance, check the role models and replace one that
 // cannot do its job, rewrite 40 articles (one of them over 5,000 words,
 // sent in parts) into a typed page, draw a cover for each, and keep a
-// journal so that a run killed with kill -9 resumes where it stopped.
+// journal so that a run killed with kill -9 resumes where it stopped,
+// without paying again for what was done or failed for good.
 //
 // With no OPENROUTER_API_KEY it runs offline against the embedded fake,
 // which is scripted per article: article-07 never answers in JSON (even
@@ -96,7 +97,10 @@ func run(ctx context.Context, out io.Writer, key, journalPath, outDir string, ar
 	rep, err := bulk.Runner[article, output]{
 		Key:     func(a article) string { return a.Slug },
 		Journal: j,
-		Limiter: c.Limiter(),
+		// An article that failed for good (article-07 never answers in
+		// JSON) is journaled too: a rerun does not pay for it again.
+		JournalFailures: true,
+		Limiter:         c.Limiter(),
 	}.Run(ctx, articles, func(ctx context.Context, a article) (output, error) {
 		o, err := rewrite(ctx, c, a, outDir)
 		if err == nil {

@@ -44,6 +44,18 @@ func TestOffline(t *testing.T) {
 	if b, err := os.ReadFile(rep.Results[1].Value.Cover); err != nil || len(b) == 0 {
 		t.Errorf("cover: %v", err)
 	}
+
+	// A rerun with the journal pays for nothing: not the 39 done, nor
+	// article-07, which failed for good.
+	out.Reset()
+	rep, err = run(context.Background(), &out, "", filepath.Join(dir, "run.jsonl"), filepath.Join(dir, "covers"), sampleArticles())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Results[7]; rep.Done != 39 || rep.Failed != 1 || rep.Cost != 0 || !r.Resumed || !errors.Is(r.Err, openrouter.ErrUnparseable) ||
+		!strings.Contains(out.String(), "article-07: ErrUnparseable") {
+		t.Errorf("rerun: done %d, failed %d, cost $%g, article-07 resumed %v (%v)\n%s", rep.Done, rep.Failed, rep.Cost, r.Resumed, r.Err, out.String())
+	}
 }
 
 // TestHelperProcess is the run TestResumesAfterKill kills; it does nothing
@@ -57,8 +69,9 @@ func TestHelperProcess(t *testing.T) {
 
 // TestResumesAfterKill kills the job (SIGKILL) once it has rewritten some
 // articles, runs it again with the same journal, and checks that every
-// article ends exactly once and that those in flight at the kill are
-// counted as maybe paid twice.
+// article's outcome (39 results, article-07's failure) is journaled
+// exactly once and that those in flight at the kill are counted as maybe
+// paid twice.
 func TestResumesAfterKill(t *testing.T) {
 	t.Setenv("OPENROUTER_BASE_URL", "")
 	dir := t.TempDir()
@@ -84,8 +97,8 @@ func TestResumesAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
-	before := doneInJournal(t, journal)
-	if before < 5 || before >= 39 {
+	before := outcomesInJournal(t, journal)
+	if before < 5 || before >= 40 {
 		t.Fatalf("killed with %d results journaled: not in the middle of the job", before)
 	}
 
@@ -100,17 +113,18 @@ func TestResumesAfterKill(t *testing.T) {
 	if rep.MaybePaidTwice > 5 {
 		t.Errorf("maybe paid twice %d: more than the workers in flight at the kill", rep.MaybePaidTwice)
 	}
-	if n := doneInJournal(t, journal); n != 39 {
-		t.Errorf("the journal holds %d results, want the 39 done, each once", n)
+	if n := outcomesInJournal(t, journal); n != 40 {
+		t.Errorf("the journal holds %d outcomes, want 40 (39 results, article-07's failure), each once", n)
 	}
 }
 
-// doneInJournal counts the articles whose result the journal holds.
-func doneInJournal(t *testing.T, path string) int {
+// outcomesInJournal counts the articles whose outcome the journal holds:
+// a result, or a failure for good (Runner.JournalFailures).
+func outcomesInJournal(t *testing.T, path string) int {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
-	return strings.Count(string(b), `"key":"article-`)
+	return strings.Count(string(b), `"key":"article-`) + strings.Count(string(b), `"state":"failed"`)
 }
