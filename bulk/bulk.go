@@ -507,11 +507,11 @@ func (r *runner[T, R]) finishLocked(i int, s Status, err error) {
 		r.rep.Done++
 	case Failed:
 		r.rep.Failed++
-		if errors.Is(err, openrouter.ErrMaybeBilled) {
-			r.rep.MaybeBilled++
-		}
 	case NotAttempted:
 		r.rep.NotAttempted++
+	}
+	if s != Done && errors.Is(err, openrouter.ErrMaybeBilled) {
+		r.rep.MaybeBilled++ // not attempted too: its batch's submission may be stored
 	}
 	r.finished++
 }

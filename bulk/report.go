@@ -58,10 +58,12 @@ type Report[T, R any] struct {
 	// Results are in the order of the input items.
 	Results                    []Result[T, R]
 	Done, Failed, NotAttempted int
-	// MaybeBilled counts the items that failed with an error matching
-	// openrouter.ErrMaybeBilled: their requests reached the server, and
-	// may have been paid for without an answer. Check the account's
-	// activity before running them again.
+	// MaybeBilled counts the items that ended failed, or not attempted,
+	// with an error matching openrouter.ErrMaybeBilled: their requests
+	// reached the server (or their batch's submission may have been
+	// stored), and may have been paid for without an answer. Check the
+	// account's activity, or let a later run with the journal look the
+	// batch up, before running them again.
 	MaybeBilled int
 	// MaybePaidTwice counts the items done after an attempt that may have
 	// been billed: run again by the runner (only with

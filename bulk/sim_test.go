@@ -338,6 +338,21 @@ func tearJournal(path string) {
 	_ = os.WriteFile(path, append([]byte("{not json\n"), b...), 0o644)
 }
 
+// TestSimRegressionSeeds replays the seeds that found defects, with every
+// fault class drawn. 5986 and 8984: a batch submission whose answer was
+// lost and whose every lookup was cut left its items not attempted, its
+// generations billed, and Report.MaybeBilled at 0.
+func TestSimRegressionSeeds(t *testing.T) {
+	for _, seed := range []uint64{5986, 8984} {
+		s := newSim(t, seed, nil)
+		bad := s.play()
+		s.close()
+		for _, v := range bad {
+			t.Errorf("seed %d: %s: %s\n  %v", seed, v.inv, v.msg, s.log)
+		}
+	}
+}
+
 // TestSimulation runs the default seeds (300; SIM_SEEDS=10000 for the
 // long run) and fails with each failing seed and the invariants it broke.
 // The fault classes of knownBroken are drawn only with SIM_ALL=1.
