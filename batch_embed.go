@@ -110,22 +110,7 @@ func (c *Client) SubmitEmbeddingBatch(ctx context.Context, req *EmbeddingRequest
 	for _, p := range req.batches() {
 		ids.Requests = append(ids.Requests, BatchItem{CustomID: embeddingBatchID(p[0], p[1], sum)})
 	}
-	found, lerr := c.FindBatch(ctx, marker, opts...)
-	se := &BatchSubmitError{Marker: marker, Err: err, LookupErr: lerr}
-	var proven *Batch
-	for i, f := range found {
-		switch ours, known := c.batchHolds(ctx, &f, ids, opts); {
-		case known && !ours:
-			continue // another batch of the same shape
-		case known && proven == nil:
-			proven = &found[i]
-		}
-		se.Candidates = append(se.Candidates, f.ID)
-	}
-	if lerr == nil && proven != nil && len(se.Candidates) == 1 {
-		return proven, nil
-	}
-	return nil, se
+	return c.adoptProven(ctx, marker, ids, err, opts)
 }
 
 // embeddingBatchBody is the body of one request of an embeddings batch:

@@ -293,6 +293,14 @@ func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...Cal
 	if ctx.Err() != nil {
 		return nil, &BatchSubmitError{Marker: marker, Err: err}
 	}
+	return c.adoptProven(ctx, marker, req, err, opts)
+}
+
+// adoptProven looks up a submission whose answer was lost (err) and
+// returns the batch only when it is proven the submission's own: the one
+// candidate, finished, whose results carry req's custom IDs. Otherwise a
+// *BatchSubmitError lists the candidates that may be it.
+func (c *Client) adoptProven(ctx context.Context, marker BatchMarker, req *BatchRequest, err error, opts []CallOption) (*Batch, error) {
 	found, lerr := c.FindBatch(ctx, marker, opts...)
 	se := &BatchSubmitError{Marker: marker, Err: err, LookupErr: lerr}
 	var proven *Batch
