@@ -102,7 +102,7 @@ func TestReadmeSnippetsCompile(t *testing.T) {
 	// (and the workspace, for redislimiter), so no go.mod is needed.
 	dir, err := os.MkdirTemp(".", "_readme_snippets")
 	if err != nil {
-		t.Fatal(err)
+		t.Skipf("the source tree is read-only (a module cache?): %v", err)
 	}
 	defer os.RemoveAll(dir)
 	if err := os.WriteFile(filepath.Join(dir, "snippets.go"), src.Bytes(), 0o644); err != nil {
