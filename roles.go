@@ -77,14 +77,17 @@ func withDefaults(r Roles) (Roles, error) {
 // Roles returns the client's roles.
 func (c *Client) Roles() Roles { return *c.roles.Load() }
 
-// SetRoles changes the client's roles, as [WithRoles] sets them, for the
+// SetRoles replaces the client's roles, as [WithRoles] sets them, for the
 // calls that start after it returns; calls under way keep the model they
-// started with. The client keeps all it knows: its connections, pacing,
-// catalogue, balance and spending. A bad model ID is [ErrInvalidRequest]
-// and changes nothing.
+// started with. An empty field takes its [DefaultRoles] model, not the
+// client's current one: to change one role, start from [Client.Roles].
+// The client keeps all it knows: its connections, pacing, catalogue,
+// balance and spending. A bad model ID is [ErrInvalidRequest] and changes
+// nothing.
 //
-//	checks, _ := c.CheckRoles(ctx)          // say the user picks others
-//	err := c.SetRoles(openrouter.Roles{Rewrite: picked})
+//	roles := c.Roles() // say the user picks another rewrite model
+//	roles.Rewrite = picked
+//	err := c.SetRoles(roles)
 func (c *Client) SetRoles(r Roles) error {
 	d, err := withDefaults(r)
 	if err != nil {

@@ -73,3 +73,28 @@ func TestSetRolesWhileCalling(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestSetRolesReplacesAllRoles pins what README.md and SetRoles' doc say:
+// SetRoles replaces every role (an empty field takes its default, not the
+// client's current model), so changing one role starts from Client.Roles.
+func TestSetRolesReplacesAllRoles(t *testing.T) {
+	t.Parallel()
+	custom := openrouter.Roles{Standard: "anthropic/claude-haiku-4.5"}
+	_, c, _ := setup(t, nil, openrouter.WithRoles(custom))
+
+	roles := c.Roles()
+	roles.Rewrite = "openai/gpt-4o-mini"
+	if err := c.SetRoles(roles); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Roles(); got.Standard != custom.Standard || got.Rewrite != "openai/gpt-4o-mini" {
+		t.Errorf("starting from Roles(): got %+v, want Standard kept and Rewrite changed", got)
+	}
+
+	if err := c.SetRoles(openrouter.Roles{Rewrite: "openai/gpt-4o-mini"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, def := c.Roles().Standard, openrouter.DefaultRoles().Standard; got != def {
+		t.Errorf("SetRoles with an empty Standard kept %s; the doc says it takes the default %s", got, def)
+	}
+}

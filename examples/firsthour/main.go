@@ -79,7 +79,9 @@ func run(ctx context.Context, out io.Writer, key, journalPath, outDir string, ar
 	for _, ch := range checks {
 		if ch.Err != nil && ch.Role == "rewrite" {
 			fmt.Fprintf(out, "role %s: %v; using openai/gpt-4o-mini\n", ch.Role, ch.Err)
-			if err := c.SetRoles(openrouter.Roles{Rewrite: "openai/gpt-4o-mini"}); err != nil {
+			roles := c.Roles() // an empty field would go back to its default
+			roles.Rewrite = "openai/gpt-4o-mini"
+			if err := c.SetRoles(roles); err != nil {
 				return nil, err
 			}
 		}
