@@ -15,8 +15,10 @@ const DefaultSplitWords = 5000
 
 // SplitText cuts text into parts of at most maxWords words each: at
 // headings first, then between paragraphs, never inside a fenced code
-// block (Markdown) or an HTML element. A paragraph longer than maxWords
-// stays whole. The parts, joined, give back the text byte for byte.
+// block (Markdown) or an HTML element; a paragraph longer than maxWords
+// is cut between sentences, then between words, unless it holds a code
+// block or markup, which stays whole. The parts, joined, give back the
+// text byte for byte.
 // format is "markdown", "html" or "text", or "" to detect it. A text of
 // at most maxWords words is one part.
 func SplitText(text string, maxWords int, format string) ([]string, error) {
@@ -31,7 +33,31 @@ func SplitText(text string, maxWords int, format string) ([]string, error) {
 	if split.Words(text) <= maxWords {
 		return []string{text}, nil
 	}
-	return split.SectionsBy(text, format, maxWords, split.Words), nil
+	var out []string
+	carry := "" // headings left alone by a section too large: they go with what follows
+	for _, part := range split.SectionsBy(text, format, maxWords, split.Words) {
+		if headingsOnly(part) {
+			carry += part
+			continue
+		}
+		out = append(out, split.Sentences(carry+part, maxWords)...)
+		carry = ""
+	}
+	if carry != "" {
+		out = append(out, carry)
+	}
+	return out, nil
+}
+
+// headingsOnly reports whether a Markdown part holds nothing but headings
+// and blank lines.
+func headingsOnly(part string) bool {
+	for _, line := range strings.Split(part, "\n") {
+		if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "#") {
+			return false
+		}
+	}
+	return true
 }
 
 // SplitJSON is a text that may be too long for one request, to be turned

@@ -165,3 +165,34 @@ func ExampleSplitText() {
 	// "# Tea\n\nGreen tea is steamed.\n\n"
 	// "# Coffee\n\nCoffee is roasted, then ground.\n"
 }
+
+// TestSplitTextCutsALongParagraph: a paragraph longer than a part is cut
+// after sentence ends (between words when a sentence alone is too long),
+// never inside inline code.
+func TestSplitTextCutsALongParagraph(t *testing.T) {
+	t.Parallel()
+	for name, text := range map[string]string{
+		"sentences": "# Title\n\n" + strings.Repeat("Green tea is steamed and then dried. ", 1500) + "\n",
+		"no stops":  strings.Repeat("word ", 12000),
+	} {
+		parts, err := openrouter.SplitText(text, 5000, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(parts) < 2 || strings.Join(parts, "") != text {
+			t.Fatalf("%s: %d parts; joined they give the text back: %v", name, len(parts), strings.Join(parts, "") == text)
+		}
+		for i, p := range parts {
+			if n := len(strings.Fields(p)); n > 5000 {
+				t.Errorf("%s: part %d has %d words", name, i, n)
+			}
+			if name == "sentences" && i < len(parts)-1 && !strings.HasSuffix(strings.TrimRight(p, " \n"), ".") {
+				t.Errorf("part %d does not end at a sentence: %q", i, p[max(0, len(p)-30):])
+			}
+		}
+	}
+	code := "Run `" + strings.Repeat("x ", 30) + "` now."
+	if parts, _ := openrouter.SplitText(code, 10, "text"); len(parts) != 1 {
+		t.Errorf("inline code cut into %d parts", len(parts))
+	}
+}

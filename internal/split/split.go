@@ -206,3 +206,40 @@ func htmlUnits(text string) []unit {
 	push(len(text))
 	return units
 }
+
+// Sentences cuts a part longer than limit words (a paragraph too long for
+// one request) after sentence ends, then between words, into pieces of
+// at most limit words; the pieces, joined, give back the part. A part
+// that holds a fenced code block or markup ('<', '`') is returned whole:
+// no cut may enter it.
+func Sentences(part string, limit int) []string {
+	if Words(part) <= limit || strings.ContainsAny(part, "<`") {
+		return []string{part}
+	}
+	var out []string
+	start, words, inWord := 0, 0, false
+	lastSentence, lastWord := -1, -1 // cut points: just after a sentence's end, or a word
+	for i, r := range part {
+		space := r == ' ' || r == '\n' || r == '\t' || r == '\r'
+		if !space && !inWord {
+			if words == limit { // this word would pass the limit: cut before it
+				cut := lastSentence
+				if cut <= start {
+					cut = lastWord
+				}
+				out = append(out, part[start:cut])
+				start = cut
+				words = Words(part[start:i])
+			}
+			words++
+		}
+		if space && inWord {
+			lastWord = i
+			if j := i - 1; j >= 0 && strings.ContainsRune(".!?", rune(part[j])) {
+				lastSentence = i
+			}
+		}
+		inWord = !space
+	}
+	return append(out, part[start:])
+}
