@@ -38,6 +38,7 @@ type config struct {
 	minWait        time.Duration
 	maxWait        time.Duration
 	logger         *slog.Logger
+	observer       Observer
 	keyPrefix      string
 	limiter        Limiter
 	roles          Roles
