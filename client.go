@@ -199,6 +199,7 @@ type callState struct {
 	endLater bool
 	ended    bool
 	stream   bool
+	started  time.Time // the call's start, for a stream's first-chunk latency
 }
 
 // stateKey finds a call's state in its context, for the limiter's

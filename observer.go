@@ -91,10 +91,86 @@ type CallEnd struct {
 	Err error
 }
 
-// WithObserver sets the client's observer (default: none). See [Observer].
+// LimiterObserver is an [Observer] that also sees the limiter: the
+// client finds it by a type assertion, once, in [WithObserver].
+type LimiterObserver interface {
+	// LimiterWait is called after each attempt's wait for the limiter
+	// (its slot, gate and pace), whatever its length.
+	LimiterWait(ctx context.Context, e LimiterWait)
+	// RateChange is called when the limiter's learned rate changed after
+	// an attempt (only for a limiter with a LearnedRate method, as
+	// [AdaptiveLimiter]).
+	RateChange(ctx context.Context, e RateChange)
+}
+
+// LimiterWait describes an attempt's wait for the limiter.
+type LimiterWait struct {
+	Model string
+	Wait  time.Duration
+	// Err is the limiter's refusal (the context ended during the wait);
+	// nil when the attempt was let through.
+	Err error
+}
+
+// RateChange describes a change of the limiter's learned rate.
+type RateChange struct {
+	// Rate and Previous are in requests per second; 0 is no learned
+	// rate.
+	Rate, Previous float64
+}
+
+// StreamObserver is an [Observer] that also sees a stream's first chunk
+// (found by a type assertion in [WithObserver]). A stream's end is its
+// call's CallEnd.
+type StreamObserver interface {
+	FirstChunk(ctx context.Context, e FirstChunk)
+}
+
+// FirstChunk describes a stream's first chunk.
+type FirstChunk struct {
+	Model string
+	// Latency is the time from the call's start to the chunk, retries and
+	// waits included.
+	Latency time.Duration
+}
+
+// RecoveryObserver is an [Observer] that also sees the recovery of a lost
+// chat answer from its generation (found by a type assertion in
+// [WithObserver]).
+type RecoveryObserver interface {
+	Recovery(ctx context.Context, e Recovery)
+}
+
+// Recovery describes an attempt to read a lost answer back from its
+// generation.
+type Recovery struct {
+	GenerationID string
+	// Recovered reports that the answer was read back; its attempt is no
+	// longer counted as maybe billed.
+	Recovered bool
+	// Why says why it was not, when it was not.
+	Why string
+}
+
+// observers is a client's observer and the extensions it implements.
+type observers struct {
+	limiter  LimiterObserver
+	stream   StreamObserver
+	recovery RecoveryObserver
+}
+
+// WithObserver sets the client's observer (default: none). See
+// [Observer]; o may also implement [LimiterObserver], [StreamObserver]
+// and [RecoveryObserver].
 func WithObserver(o Observer) Option {
 	return func(c *config) error {
 		c.observer = o
+		c.obsExt = observers{}
+		if o != nil {
+			c.obsExt.limiter, _ = o.(LimiterObserver)
+			c.obsExt.stream, _ = o.(StreamObserver)
+			c.obsExt.recovery, _ = o.(RecoveryObserver)
+		}
 		return nil
 	}
 }
@@ -105,7 +181,7 @@ func (c *Client) startCall(ctx context.Context, st *callState, method, path stri
 	if ctx == nil {
 		return ctx // send refuses it
 	}
-	st.path = path
+	st.path, st.started = path, time.Now()
 	octx := c.cfg.observer.CallStart(ctx, CallStart{Method: method, Path: path, Model: st.model, Stream: st.stream})
 	if octx == nil {
 		octx = ctx
@@ -171,10 +247,30 @@ func (c *Client) doStream(ctx context.Context, body []byte, model string, opts [
 // with the stream's error; a stream that ends without one is ended by
 // the stream's deferred endCall, with its usage.
 func (st *callState) observeStream(acc *Accumulator, yield func(Chunk, error) bool) func(Chunk, error) bool {
+	so := st.client.cfg.obsExt.stream
+	first := true
 	return func(ch Chunk, err error) bool {
 		if err != nil {
 			st.endCall(acc.Response(), err)
+		} else if first && so != nil {
+			so.FirstChunk(st.obsCtx, FirstChunk{Model: st.model, Latency: time.Since(st.started)})
 		}
+		first = false
 		return yield(ch, err)
+	}
+}
+
+// observed is the call's context as its observer returned it, or ctx.
+func (st *callState) observed(ctx context.Context) context.Context {
+	if st.obsCtx != nil {
+		return st.obsCtx
+	}
+	return ctx
+}
+
+// observeRecovery tells the observer of a recovery from generation id.
+func (c *Client) observeRecovery(ctx context.Context, id string, recovered bool, why string) {
+	if ro := c.cfg.obsExt.recovery; ro != nil {
+		ro.Recovery(ctx, Recovery{GenerationID: id, Recovered: recovered, Why: why})
 	}
 }

@@ -39,6 +39,7 @@ type config struct {
 	maxWait        time.Duration
 	logger         *slog.Logger
 	observer       Observer
+	obsExt         observers // the observer's extensions (observer.go)
 	keyPrefix      string
 	limiter        Limiter
 	roles          Roles

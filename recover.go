@@ -184,7 +184,8 @@ func (c *Client) recoverChat(ctx context.Context, st *callState, req *ChatReques
 	if !c.recoveryOn(st.call) || ctx.Err() != nil || isTimeout(te.Err) || errors.Is(te.Err, context.Canceled) {
 		return nil, err
 	}
-	r, g, why := c.recoverAnswer(ctx, id, req.wantsImage())
+	r, g, why := c.recoverAnswer(st.observed(ctx), id, req.wantsImage()) // its lookups are the call's children
+	c.observeRecovery(st.observed(ctx), id, r != nil, why)
 	if r == nil {
 		te.Generation, te.notRecovered = g, why
 		return nil, err
@@ -231,13 +232,16 @@ func (s *Stream) readBack(st *callState, lost *lostGeneration, model string, yie
 	r, g, why := s.c.recoverAnswer(s.ctx, lost.id, s.req.wantsImage())
 	lost.gen, lost.why = g, why
 	if r == nil {
+		s.c.observeRecovery(st.observed(s.ctx), lost.id, false, why)
 		return false
 	}
 	ch, ok := continuation(s.acc.Response(), r)
 	if !ok {
 		lost.why = "the stored completion does not continue the chunks received"
+		s.c.observeRecovery(st.observed(s.ctx), lost.id, false, lost.why)
 		return false
 	}
+	s.c.observeRecovery(st.observed(s.ctx), lost.id, true, "")
 	s.acc.Add(ch)
 	s.recovered = true
 	st.call.recovered(false) // not counted as maybe billed (recoverCut counts only a loss)
