@@ -38,15 +38,24 @@ type Observer struct {
 	tokens      metric.Int64Counter
 	cost        metric.Float64Counter
 	inFlight    metric.Int64UpDownCounter
+	limitWait   metric.Float64Histogram
+	rate        metric.Float64Gauge
+	firstChunk  metric.Float64Histogram
+	recoveries  metric.Int64Counter
 }
 
-var _ openrouter.Observer = (*Observer)(nil)
+var (
+	_ openrouter.Observer         = (*Observer)(nil)
+	_ openrouter.LimiterObserver  = (*Observer)(nil)
+	_ openrouter.StreamObserver   = (*Observer)(nil)
+	_ openrouter.RecoveryObserver = (*Observer)(nil)
+)
 
 // New returns an Observer that records spans with tp and metrics with mp.
 func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
 	m := mp.Meter(scope)
 	o := &Observer{tracer: tp.Tracer(scope)}
-	var errs [7]error
+	var errs [11]error
 	o.requests, errs[0] = m.Int64Counter("openrouter.requests", metric.WithDescription("API calls ended"))
 	o.attempts, errs[1] = m.Int64Counter("openrouter.attempts", metric.WithDescription("HTTP attempts sent"))
 	o.rateLimited, errs[2] = m.Int64Counter("openrouter.rate_limited", metric.WithDescription("attempts answered 429"))
@@ -54,6 +63,10 @@ func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
 	o.tokens, errs[4] = m.Int64Counter("gen_ai.client.token.usage", metric.WithUnit("{token}"), metric.WithDescription("tokens used, by gen_ai.token.type"))
 	o.cost, errs[5] = m.Float64Counter("openrouter.cost", metric.WithUnit("USD"), metric.WithDescription("what the answers cost"))
 	o.inFlight, errs[6] = m.Int64UpDownCounter("openrouter.in_flight", metric.WithDescription("calls running"))
+	o.limitWait, errs[7] = m.Float64Histogram("openrouter.limiter.wait", metric.WithUnit("s"), metric.WithDescription("attempts' waits for the limiter"))
+	o.rate, errs[8] = m.Float64Gauge("openrouter.limiter.learned_rate", metric.WithUnit("{request}/s"), metric.WithDescription("the limiter's learned rate; 0 is none"))
+	o.firstChunk, errs[9] = m.Float64Histogram("gen_ai.client.time_to_first_chunk", metric.WithUnit("s"), metric.WithDescription("a stream's time to its first chunk"))
+	o.recoveries, errs[10] = m.Int64Counter("openrouter.recoveries", metric.WithDescription("lost answers looked up, by openrouter.recovered"))
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -169,6 +182,37 @@ func (o *Observer) CallEnd(ctx context.Context, e openrouter.CallEnd) {
 	}
 	o.inFlight.Add(ctx, -1)
 	span.End()
+}
+
+// LimiterWait records an attempt's wait for the limiter, and adds a
+// span event when it waited.
+func (o *Observer) LimiterWait(ctx context.Context, e openrouter.LimiterWait) {
+	o.limitWait.Record(ctx, e.Wait.Seconds())
+	if e.Wait > 0 || e.Err != nil {
+		trace.SpanFromContext(ctx).AddEvent("openrouter.limiter_wait", trace.WithAttributes(attribute.Float64("openrouter.wait_seconds", e.Wait.Seconds())))
+	}
+}
+
+// RateChange records the limiter's learned rate.
+func (o *Observer) RateChange(ctx context.Context, e openrouter.RateChange) {
+	o.rate.Record(ctx, e.Rate)
+	trace.SpanFromContext(ctx).AddEvent("openrouter.rate_change", trace.WithAttributes(attribute.Float64("openrouter.rate", e.Rate), attribute.Float64("openrouter.previous_rate", e.Previous)))
+}
+
+// FirstChunk records a stream's time to its first chunk.
+func (o *Observer) FirstChunk(ctx context.Context, e openrouter.FirstChunk) {
+	o.firstChunk.Record(ctx, e.Latency.Seconds(), metric.WithAttributes(attribute.String("gen_ai.request.model", e.Model)))
+	trace.SpanFromContext(ctx).AddEvent("gen_ai.first_chunk")
+}
+
+// Recovery counts a lookup of a lost answer and adds a span event.
+func (o *Observer) Recovery(ctx context.Context, e openrouter.Recovery) {
+	o.recoveries.Add(ctx, 1, metric.WithAttributes(attribute.Bool("openrouter.recovered", e.Recovered)))
+	attrs := []attribute.KeyValue{attribute.String("openrouter.generation_id", e.GenerationID), attribute.Bool("openrouter.recovered", e.Recovered)}
+	if e.Why != "" {
+		attrs = append(attrs, attribute.String("openrouter.reason", e.Why))
+	}
+	trace.SpanFromContext(ctx).AddEvent("openrouter.recovery", trace.WithAttributes(attrs...))
 }
 
 // Trace returns the trace metadata that joins a request's generation, in
