@@ -13,8 +13,11 @@ import (
 type Observer interface {
 	// ItemStarted is called before fn runs for an item (once per pass).
 	ItemStarted(ctx context.Context, e ItemStarted)
-	// ItemEnded is called after each run of an item, and for an item
-	// whose last pass left it to be tried again when the run ends.
+	// ItemEnded is called after each run of an item, for an item whose
+	// last pass left it to be tried again when the run ends, and at the
+	// run's end for each item that did not run (its result came from the
+	// journal, or the run stopped before it): the final statuses add up
+	// to the Report's counts.
 	ItemEnded(ctx context.Context, e ItemEnded)
 	// RunEnded is called once, with the report's counts.
 	RunEnded(ctx context.Context, e RunEnded)
@@ -65,9 +68,15 @@ func (r *runner[T, R]) observeEnd(ctx context.Context, i int, again bool) {
 	r.b.Observer.ItemEnded(ctx, e)
 }
 
-// observeRun tells the observer that the run ended.
+// observeRun tells the observer that the run ended, after the items that
+// did not run in it.
 func (r *runner[T, R]) observeRun(ctx context.Context) {
 	rep := r.rep
+	for i := range rep.Results {
+		if res := &rep.Results[i]; res.Attempts == 0 {
+			r.b.Observer.ItemEnded(ctx, ItemEnded{Key: res.Key, Status: res.Status, Err: res.Err, Cost: res.Cost})
+		}
+	}
 	r.b.Observer.RunEnded(ctx, RunEnded{Done: rep.Done, Failed: rep.Failed, NotAttempted: rep.NotAttempted, MaybeBilled: rep.MaybeBilled,
 		MaybePaidTwice: rep.MaybePaidTwice, Cost: rep.Cost, Elapsed: rep.Elapsed, Stopped: rep.Stopped})
 }

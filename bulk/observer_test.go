@@ -58,7 +58,7 @@ func TestBulkObserverAddsUpToReport(t *testing.T) {
 	if rep.Done == 0 || rep.Stopped == nil {
 		t.Fatalf("report: done %d, stopped %v: want a run stopped part way", rep.Done, rep.Stopped)
 	}
-	if rec.done != rep.Done || rec.failed != rep.Failed || rec.started != rep.Done+rec.failed+rec.notAtt+rec.again {
+	if rec.done != rep.Done || rec.failed != rep.Failed || rec.notAtt != rep.NotAttempted || rec.started != rep.InSync+rec.again {
 		t.Errorf("events: %d started, %d done, %d failed, %d not attempted, %d again; report %d done, %d failed",
 			rec.started, rec.done, rec.failed, rec.notAtt, rec.again, rep.Done, rep.Failed)
 	}

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
@@ -42,6 +43,8 @@ type Observer struct {
 	rate        metric.Float64Gauge
 	firstChunk  metric.Float64Histogram
 	recoveries  metric.Int64Counter
+	items       metric.Int64Counter
+	itemStarts  metric.Int64Counter
 }
 
 var (
@@ -49,13 +52,14 @@ var (
 	_ openrouter.LimiterObserver  = (*Observer)(nil)
 	_ openrouter.StreamObserver   = (*Observer)(nil)
 	_ openrouter.RecoveryObserver = (*Observer)(nil)
+	_ bulk.Observer               = (*Observer)(nil)
 )
 
 // New returns an Observer that records spans with tp and metrics with mp.
 func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
 	m := mp.Meter(scope)
 	o := &Observer{tracer: tp.Tracer(scope)}
-	var errs [11]error
+	var errs [13]error
 	o.requests, errs[0] = m.Int64Counter("openrouter.requests", metric.WithDescription("API calls ended"))
 	o.attempts, errs[1] = m.Int64Counter("openrouter.attempts", metric.WithDescription("HTTP attempts sent"))
 	o.rateLimited, errs[2] = m.Int64Counter("openrouter.rate_limited", metric.WithDescription("attempts answered 429"))
@@ -67,6 +71,8 @@ func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
 	o.rate, errs[8] = m.Float64Gauge("openrouter.limiter.learned_rate", metric.WithUnit("{request}/s"), metric.WithDescription("the limiter's learned rate; 0 is none"))
 	o.firstChunk, errs[9] = m.Float64Histogram("gen_ai.client.time_to_first_chunk", metric.WithUnit("s"), metric.WithDescription("a stream's time to its first chunk"))
 	o.recoveries, errs[10] = m.Int64Counter("openrouter.recoveries", metric.WithDescription("lost answers looked up, by openrouter.recovered"))
+	o.items, errs[11] = m.Int64Counter("openrouter.bulk.items", metric.WithDescription("bulk items ended, by openrouter.bulk.status (done, failed, not_attempted, again)"))
+	o.itemStarts, errs[12] = m.Int64Counter("openrouter.bulk.items_started", metric.WithDescription("bulk item runs started"))
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -213,6 +219,36 @@ func (o *Observer) Recovery(ctx context.Context, e openrouter.Recovery) {
 		attrs = append(attrs, attribute.String("openrouter.reason", e.Why))
 	}
 	trace.SpanFromContext(ctx).AddEvent("openrouter.recovery", trace.WithAttributes(attrs...))
+}
+
+// ItemStarted counts a bulk item's run.
+func (o *Observer) ItemStarted(ctx context.Context, _ bulk.ItemStarted) {
+	o.itemStarts.Add(ctx, 1)
+}
+
+// ItemEnded counts a bulk item's end by its status ("again" for an item
+// put back in the queue): the counts of done, failed and not_attempted
+// add up to the Report's.
+func (o *Observer) ItemEnded(ctx context.Context, e bulk.ItemEnded) {
+	status := "again"
+	if !e.Again {
+		switch e.Status {
+		case bulk.Done:
+			status = "done"
+		case bulk.Failed:
+			status = "failed"
+		default:
+			status = "not_attempted"
+		}
+	}
+	o.items.Add(ctx, 1, metric.WithAttributes(attribute.String("openrouter.bulk.status", status)))
+}
+
+// RunEnded counts the items a stopped run never started as not attempted.
+func (o *Observer) RunEnded(ctx context.Context, e bulk.RunEnded) {
+	trace.SpanFromContext(ctx).AddEvent("openrouter.bulk.run_ended", trace.WithAttributes(
+		attribute.Int("openrouter.bulk.done", e.Done), attribute.Int("openrouter.bulk.failed", e.Failed),
+		attribute.Int("openrouter.bulk.not_attempted", e.NotAttempted), attribute.Float64("openrouter.cost_usd", e.Cost)))
 }
 
 // Trace returns the trace metadata that joins a request's generation, in
