@@ -81,7 +81,9 @@ type Runner[T, R any] struct {
 	// server's record of its generation, say). Otherwise the item runs
 	// again, and counts in Report.MaybePaidTwice.
 	Recover func(ctx context.Context, item T, f InFlight) (v R, ok bool, err error)
-	// Observer, when set, sees the items start and end, and the run end.
+	// Observer, when set, sees the items start and end, and the run end,
+	// of Run (not yet of RunBatch, whose requests, polls and pages the
+	// client's observer sees as calls).
 	Observer Observer
 
 	sleep  func(context.Context, time.Duration) error // tests: the wait between passes
