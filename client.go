@@ -197,6 +197,16 @@ type callState struct {
 	// client redacts the key from an error found in a 200 answer, which
 	// quotes the answer.
 	client *Client
+
+	// The observer's view of the call (observer.go): the context its
+	// CallStart returned, the path, and whether the caller reports the
+	// call's end itself (an answer whose usage is read after the headers).
+	obsCtx   context.Context
+	path     string
+	endLater bool
+	ended    bool
+	stream   bool
+	started  time.Time // the call's start, for a stream's first-chunk latency
 }
 
 // stateKey finds a call's state in its context, for the limiter's
@@ -247,12 +257,21 @@ func (c *Client) doCall(ctx context.Context, sc *stateCtx, method, path string, 
 	if c == nil {
 		return nil, &sc.st, invalid("nil *Client")
 	}
-	if len(opts) > 0 {
-		return c.doWith(ctx, sc, method, path, body, opts)
+	if c.cfg.observer != nil {
+		ctx = c.startCall(ctx, &sc.st, method, path)
 	}
-	resp, err := c.send(ctx, sc, method, path, body)
-	if err != nil {
-		setErrorHeader(err, &sc.st)
+	var resp *http.Response
+	var err error
+	if len(opts) > 0 {
+		resp, _, err = c.doWith(ctx, sc, method, path, body, opts)
+	} else {
+		resp, err = c.send(ctx, sc, method, path, body)
+		if err != nil {
+			setErrorHeader(err, &sc.st)
+		}
+	}
+	if c.cfg.observer != nil && (err != nil || !sc.st.endLater) {
+		sc.st.endCall(nil, err)
 	}
 	return resp, &sc.st, err
 }
@@ -405,17 +424,29 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 	if err != nil {
 		return nil, model, nil, err
 	}
-	resp, st, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model, opts)
+	resp, st, err := c.doAnswer(ctx, http.MethodPost, "/chat/completions", body, model, opts)
 	if err != nil {
 		return nil, model, st, c.suggestModels(err, model)
 	}
 	defer resp.Body.Close()
+	r, err := c.readChat(ctx, st, req, resp, decode)
+	if st.obsCtx != nil {
+		st.endCall(r, err)
+	}
+	if err != nil {
+		return nil, model, st, err
+	}
+	return r, model, st, nil
+}
+
+// readChat reads a chat answer of sendChat.
+func (c *Client) readChat(ctx context.Context, st *callState, req *ChatRequest, resp *http.Response, decode func(*http.Response, any) error) (*ChatResponse, error) {
 	var out chatEnvelope
 	if err := decode(resp, &out); err != nil {
 		resp.Body.Close() // frees the limiter's slot for a recovery's lookups
 		r, err := c.recoverChat(ctx, st, req, st.annotate(c.redactErr(err)))
 		if err != nil {
-			return nil, model, st, err
+			return nil, err
 		}
 		out.ChatResponse = *r // read back from its generation (recover.go)
 	}
@@ -426,10 +457,10 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 	}
 	if e := c.answerError(out.Error); e != nil {
 		e.RequestID, e.Response = r.ID, r
-		return nil, model, st, st.annotate(e)
+		return r, st.annotate(e) // r for the observer: its usage was billed
 	}
 	r.MaybeBilled = st.maybeBilled
-	return r, model, st, nil
+	return r, nil
 }
 
 // answerError is the one check of an answer's "error" member, for every

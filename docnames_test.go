@@ -96,7 +96,7 @@ var (
 // externalDocNames are names from other packages and from OpenRouter that
 // the docs mention.
 var externalDocNames = map[string]bool{
-	"CheckRetry": true, "ErrorHandler": true, "DecodeString": true, "UseNumber": true, "ReadFrom": true,
+	"OpenTelemetry": true, "SpanRecorder": true, "ManualReader": true, "CheckRetry": true, "ErrorHandler": true, "DecodeString": true, "UseNumber": true, "ReadFrom": true,
 	"OpenRouter": true, "OpenAI": true, "OpenAPI": true, "JavaScript": true, "TypeScript": true, "WebP": true,
 	"GitHub": true, "PostgreSQL": true, "DeepSeek": true, "MiniMax": true, "GoDoc": true, "MarshalJSON": true,
 	"UnmarshalJSON": true, "ReadAll": true, "RoundTrip": true, "CloseIdleConnections": true, "AfterFunc": true,
@@ -119,7 +119,7 @@ var externalPackages = map[string]bool{
 	"io": true, "json": true, "bufio": true, "context": true, "http": true, "errors": true, "time": true, "strings": true,
 	"bytes": true, "sync": true, "slog": true, "rate": true, "retryablehttp": true, "os": true, "iter": true, "fmt": true,
 	"httptest": true, "base64": true, "runtime": true, "testing": true, "atomic": true, "url": true, "cmp": true,
-	"ctx": true, "hc": true, "httptrace": true, "utf8": true, "reflect": true, "math": true, "redis": true, "log": true, "sort": true, "slices": true,
+	"ctx": true, "hc": true, "httptrace": true, "utf8": true, "reflect": true, "math": true, "redis": true, "log": true, "sort": true, "slices": true, "tracetest": true, "orotel": true,
 }
 
 var (

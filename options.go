@@ -38,6 +38,8 @@ type config struct {
 	minWait        time.Duration
 	maxWait        time.Duration
 	logger         *slog.Logger
+	observer       Observer
+	obsExt         observers // the observer's extensions (observer.go)
 	keyPrefix      string
 	limiter        Limiter
 	roles          Roles

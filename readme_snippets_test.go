@@ -27,7 +27,10 @@ import (
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
 	"github.com/routerkit/openrouter/openroutertest"
+	orotel "github.com/routerkit/openrouter/otel"
 	"github.com/routerkit/openrouter/redislimiter"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 var (
@@ -41,6 +44,7 @@ var (
 	_ = bulk.OpenJournal
 	_ = openroutertest.NewServer
 	_ = redislimiter.New
+	_ = orotel.New
 )
 
 type Article struct{ Path, Text string }
@@ -62,7 +66,12 @@ var (
 	articles []Article
 	journal  bulk.Journal
 	page     Page
+
+	tracerProvider trace.TracerProvider
+	meterProvider  metric.MeterProvider
 )
+
+func rewrite(context.Context, Article) (*openrouter.RewriteResult, error) { return nil, nil }
 
 func lookUp(context.Context, string) (string, error)                       { return "", nil }
 func rewriteRequest(part string, i, n int) *openrouter.ChatRequest           { return nil }

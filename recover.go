@@ -188,9 +188,10 @@ func (c *Client) recoverChat(ctx context.Context, st *callState, req *ChatReques
 	if !c.recoveryOn(st.call) || ctx.Err() != nil || isTimeout(te.Err) || errors.Is(te.Err, context.Canceled) {
 		return nil, err
 	}
-	lookupCtx, cancel := recoveryContext(ctx, st)
+	lookupCtx, cancel := recoveryContext(st.observed(ctx), st) // its lookups are the call's children
 	r, g, why := c.recoverAnswer(lookupCtx, id, req.wantsImage())
 	cancel()
+	c.observeRecovery(st.observed(ctx), id, r != nil, why)
 	if r == nil {
 		te.Generation, te.notRecovered = g, why
 		return nil, err
@@ -240,13 +241,16 @@ func (s *Stream) readBack(ctx context.Context, st *callState, lost *lostGenerati
 	r, g, why := s.c.recoverAnswer(ctx, lost.id, s.req.wantsImage())
 	lost.gen, lost.why = g, why
 	if r == nil {
+		s.c.observeRecovery(st.observed(s.ctx), lost.id, false, why)
 		return false
 	}
 	ch, ok := continuation(s.acc.Response(), r)
 	if !ok {
 		lost.why = "the stored completion does not continue the chunks received"
+		s.c.observeRecovery(st.observed(s.ctx), lost.id, false, lost.why)
 		return false
 	}
+	s.c.observeRecovery(st.observed(s.ctx), lost.id, true, "")
 	s.acc.Add(ch)
 	s.recovered = true
 	st.call.recovered(false) // not counted as maybe billed (recoverCut counts only a loss)

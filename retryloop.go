@@ -119,6 +119,9 @@ func startAttempt(_ retryablehttp.Logger, req *http.Request, _ int) {
 	st.held = nil
 	st.req = req
 	st.final = nil
+	if o := st.client.cfg.observer; o != nil {
+		o.AttemptStart(req.Context(), AttemptStart{Attempt: st.attempts, Model: st.model})
+	}
 }
 
 // checkRetryHook is the engine's CheckRetry: checkRetry's judgement. The
@@ -128,8 +131,12 @@ func checkRetryHook(ctx context.Context, resp *http.Response, err error) (bool, 
 	if resp != nil {
 		st.status, st.header = resp.StatusCode, resp.Header
 	}
+	status := resp
 	_, retry, err := st.client.checkRetry(ctx, st, st.req, resp, err)
 	st.final = err
+	if st.client.cfg.observer != nil {
+		st.observeAttemptEnd(ctx, status, retry, err)
+	}
 	return retry, err
 }
 
@@ -147,6 +154,9 @@ func (c *Client) retryWait(sc *stateCtx) time.Duration {
 	if dl, ok := sc.Context.Deadline(); ok && d > 0 && time.Until(dl) < d {
 		st.waitErr = fmt.Errorf("the wait of %v before the next attempt would pass the context's deadline: %w", d.Round(time.Millisecond), context.DeadlineExceeded)
 		return 0
+	}
+	if o := c.cfg.observer; o != nil {
+		o.RetryWait(sc, RetryWait{Attempt: st.attempts, Wait: d, Reason: st.final})
 	}
 	return d
 }

@@ -269,8 +269,12 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		yield(Chunk{}, e)
 	}
 
-	resp, st0, err := c.do(ctx, http.MethodPost, "/chat/completions", body, model, s.opts)
+	resp, st0, err := c.doStream(ctx, body, model, s.opts)
 	st = st0
+	if st.obsCtx != nil { // the observer's CallEnd, with the stream's usage
+		yield = st.observeStream(&s.acc, yield)
+		defer func() { st.endCall(s.acc.Response(), nil) }()
+	}
 	if st.call != nil {
 		defer func() { st.call.answered(s.acc.Response()) }()
 	}

@@ -3,6 +3,7 @@ package openrouter
 import (
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,7 @@ import (
 type limitTransport struct {
 	base http.RoundTripper
 	lim  Limiter
+	rate atomic.Uint64 // the learned rate last reported to a LimiterObserver, as float64 bits
 }
 
 // limiterError is a refusal by the Limiter (a wait past the context's
@@ -25,7 +27,22 @@ func (e *limiterError) Error() string { return e.err.Error() }
 func (e *limiterError) Unwrap() error { return e.err }
 
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	st, _ := req.Context().Value(stateKey{}).(*callState)
+	var lo LimiterObserver
+	if st != nil && st.client != nil {
+		lo = st.client.cfg.obsExt.limiter
+	}
+	var start time.Time
+	if lo != nil {
+		start = st.client.now()
+	}
 	release, err := t.lim.Acquire(req.Context())
+	if lo != nil {
+		lo.LimiterWait(req.Context(), LimiterWait{Model: st.model, Wait: st.client.now().Sub(start), Err: err})
+		if err == nil {
+			release = t.observeRate(req, lo, release)
+		}
+	}
 	if err != nil {
 		if req.Body != nil {
 			req.Body.Close()
@@ -43,11 +60,28 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		o.RateLimit = parseRateLimit(resp.Header, nil)
 	}
 	rb := &releaseBody{ReadCloser: resp.Body, release: release, outcome: o}
-	if st, ok := req.Context().Value(stateKey{}).(*callState); ok {
+	if st != nil {
 		st.held = rb // the client marks a quota in it before closing
 	}
 	resp.Body = rb
 	return resp, nil
+}
+
+// observeRate returns release, which also tells lo when the limiter's
+// learned rate changed with the attempt's outcome.
+func (t *limitTransport) observeRate(req *http.Request, lo LimiterObserver, release func(Outcome)) func(Outcome) {
+	lr, ok := t.lim.(interface{ LearnedRate() float64 })
+	if !ok {
+		return release
+	}
+	ctx := req.Context()
+	return func(o Outcome) {
+		release(o)
+		now := lr.LearnedRate()
+		if prev := math.Float64frombits(t.rate.Swap(math.Float64bits(now))); prev != now {
+			lo.RateChange(ctx, RateChange{Rate: now, Previous: prev})
+		}
+	}
 }
 
 // CloseIdleConnections closes the base transport's idle connections.

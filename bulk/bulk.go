@@ -89,6 +89,10 @@ type Runner[T, R any] struct {
 	// sentinels) without paying for it again. A run without it runs them
 	// again.
 	JournalFailures bool
+	// Observer, when set, sees the items start and end, and the run end,
+	// of Run (not yet of RunBatch, whose requests, polls and pages the
+	// client's observer sees as calls).
+	Observer Observer
 
 	sleep  func(context.Context, time.Duration) error // tests: the wait between passes
 	now    func() time.Time                           // tests: the clock of Elapsed and Progress
@@ -186,6 +190,9 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 		} else {
 			r.finish(i, Failed, r.rep.Results[i].Err)
 		}
+		if r.b.Observer != nil {
+			r.observeEnd(ctx, i, false)
+		}
 	}
 	stopTicker()
 	for _, res := range r.rep.Results {
@@ -198,6 +205,9 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 	r.rep.JobCost += r.rep.Cost
 	if r.b.Progress != nil {
 		r.b.Progress(r.progress())
+	}
+	if r.b.Observer != nil {
+		r.observeRun(ctx)
 	}
 	return r.rep, nil
 }
@@ -438,6 +448,10 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 		r.rep.MaybePaidTwice++ // run again after an attempt that may have been billed
 	}
 	r.mu.Unlock()
+	if r.b.Observer != nil {
+		r.observeStart(ctx, i)
+		defer func() { r.observeEnd(ctx, i, again) }() // after the unlock below
+	}
 	v, err := r.fn(ctx, r.rep.Results[i].Item)
 	cost, cut, sent := meter.USD(), meter.MaybeBilled(), meter.Requests()
 	drained := err != nil && ctx.Err() != nil // only the drain's end cancels the item contexts

@@ -62,6 +62,7 @@ type config struct {
 	images         bool
 	batch          bool
 	progressWriter io.Writer // where the live line goes (the terminal)
+	events         bool      // -events: each observed event as a JSON line on out
 }
 
 func main() {
@@ -79,6 +80,7 @@ func main() {
 	flag.StringVar(&cfg.journal, "journal", "", "JSON-lines journal: a rerun skips the articles already done")
 	flag.BoolVar(&cfg.images, "images", true, "generate a cover image for each article")
 	flag.BoolVar(&cfg.batch, "batch", false, "rewrite through the Batch API (about half price, results within 24 h)")
+	flag.BoolVar(&cfg.events, "events", false, "write every call, attempt, retry wait, limiter wait and item as a JSON line to stdout")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -127,6 +129,12 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 	if cfg.rewriteModel != "" || cfg.imageModel != "" {
 		opts = append(opts, openrouter.WithRoles(openrouter.Roles{Rewrite: cfg.rewriteModel, Image: cfg.imageModel}))
 	}
+	var events io.Writer
+	if cfg.events {
+		events = out
+	}
+	obs := newLive(events, time.Now)
+	opts = append(opts, openrouter.WithObserver(obs))
 	c := demo.Client(key, srv, opts...)
 	// The catalogue gives each model's context window, so long articles
 	// are split only when they must be, and refuses image models that
@@ -145,7 +153,8 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 		Limiter:     c.Limiter(),
 		Key:         func(a article) string { return a.Name },
 		SpendingCap: cfg.cap,
-		Progress:    func(p bulk.Progress) { fmt.Fprintf(cfg.progressWriter, "\r%-110s", p) },
+		Progress:    func(p bulk.Progress) { fmt.Fprintf(cfg.progressWriter, "\r%-130s", obs.line(p)) },
+		Observer:    obs,
 	}
 	if cfg.journal != "" {
 		j, err := bulk.OpenJournal(cfg.journal)

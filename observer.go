@@ -1,0 +1,276 @@
+package openrouter
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Observer sees a client's calls while they run: a call's start and end,
+// each attempt's start and end, and each wait before a retry. Set one per
+// client with [WithObserver]; the OpenTelemetry module
+// (github.com/routerkit/openrouter/otel) is one. Without an observer the
+// client calls nothing and allocates nothing more.
+//
+// The client calls an Observer from the call's goroutine, in order for a
+// call, but from many goroutines at once across calls: an Observer must be
+// safe for concurrent use. Its methods must return quickly and must not
+// retain the events' maps or slices. No event holds the API key, a prompt
+// or a completion.
+type Observer interface {
+	// CallStart is called once per API call, before its first attempt.
+	// The context it returns is the call's from then on (an observer puts
+	// its span there); it must derive from ctx.
+	CallStart(ctx context.Context, e CallStart) context.Context
+	// AttemptStart is called before each attempt is sent.
+	AttemptStart(ctx context.Context, e AttemptStart)
+	// AttemptEnd is called after each attempt, with what it reached.
+	AttemptEnd(ctx context.Context, e AttemptEnd)
+	// RetryWait is called when the client has decided to wait and retry.
+	RetryWait(ctx context.Context, e RetryWait)
+	// CallEnd is called once per call when it ends, with ctx as returned
+	// by CallStart.
+	CallEnd(ctx context.Context, e CallEnd)
+}
+
+// CallStart describes an API call about to be sent.
+type CallStart struct {
+	Method string // "POST", "GET", ...
+	Path   string // the API path, as "/chat/completions"
+	Model  string // the requested model; "" when the call has none
+	Stream bool   // a streamed chat completion
+}
+
+// AttemptStart describes an attempt about to be sent.
+type AttemptStart struct {
+	Attempt int // 1 for the first
+	Model   string
+}
+
+// AttemptEnd describes how an attempt ended.
+type AttemptEnd struct {
+	Attempt int
+	// Status is the answer's HTTP status; 0 when none was received.
+	Status int
+	// Written reports that the request was written in full: the server
+	// may have processed it.
+	Written bool
+	// MaybeBilled is the call's count so far of attempts whose answer was
+	// lost after they were sent.
+	MaybeBilled int
+	// Retry reports that another attempt will follow.
+	Retry bool
+	// Err is the attempt's error; nil for a success.
+	Err error
+}
+
+// RetryWait describes the wait before a retry.
+type RetryWait struct {
+	Attempt int           // the attempt that failed
+	Wait    time.Duration // the wait before the next one
+	Reason  error         // the failed attempt's error
+}
+
+// CallEnd describes an ended call.
+type CallEnd struct {
+	Method string
+	Path   string
+	Model  string // the requested model
+	// ResponseModel is the model that answered, when known.
+	ResponseModel string
+	// Provider is the provider that answered, when known.
+	Provider string
+	// GenerationID is the answer's ID (X-Generation-Id or the body's id).
+	GenerationID string
+	Status       int
+	Attempts     int
+	MaybeBilled  int
+	// Usage is the answer's usage (tokens, cost); nil when not known.
+	Usage *Usage
+	// Err is the call's error; nil for a success.
+	Err error
+}
+
+// LimiterObserver is an [Observer] that also sees the limiter: the
+// client finds it by a type assertion, once, in [WithObserver].
+type LimiterObserver interface {
+	// LimiterWait is called after each attempt's wait for the limiter
+	// (its slot, gate and pace), whatever its length.
+	LimiterWait(ctx context.Context, e LimiterWait)
+	// RateChange is called when the limiter's learned rate changed after
+	// an attempt (only for a limiter with a LearnedRate method, as
+	// [AdaptiveLimiter]).
+	RateChange(ctx context.Context, e RateChange)
+}
+
+// LimiterWait describes an attempt's wait for the limiter.
+type LimiterWait struct {
+	Model string
+	Wait  time.Duration
+	// Err is the limiter's refusal (the context ended during the wait);
+	// nil when the attempt was let through.
+	Err error
+}
+
+// RateChange describes a change of the limiter's learned rate.
+type RateChange struct {
+	// Rate and Previous are in requests per second; 0 is no learned
+	// rate.
+	Rate, Previous float64
+}
+
+// StreamObserver is an [Observer] that also sees a stream's first chunk
+// (found by a type assertion in [WithObserver]). A stream's end is its
+// call's CallEnd.
+type StreamObserver interface {
+	FirstChunk(ctx context.Context, e FirstChunk)
+}
+
+// FirstChunk describes a stream's first chunk.
+type FirstChunk struct {
+	Model string
+	// Latency is the time from the call's start to the chunk, retries and
+	// waits included.
+	Latency time.Duration
+}
+
+// RecoveryObserver is an [Observer] that also sees the recovery of a lost
+// chat answer from its generation (found by a type assertion in
+// [WithObserver]).
+type RecoveryObserver interface {
+	Recovery(ctx context.Context, e Recovery)
+}
+
+// Recovery describes an attempt to read a lost answer back from its
+// generation.
+type Recovery struct {
+	GenerationID string
+	// Recovered reports that the answer was read back; its attempt is no
+	// longer counted as maybe billed.
+	Recovered bool
+	// Why says why it was not, when it was not.
+	Why string
+}
+
+// observers is a client's observer and the extensions it implements.
+type observers struct {
+	limiter  LimiterObserver
+	stream   StreamObserver
+	recovery RecoveryObserver
+}
+
+// WithObserver sets the client's observer (default: none). See
+// [Observer]; o may also implement [LimiterObserver], [StreamObserver]
+// and [RecoveryObserver].
+func WithObserver(o Observer) Option {
+	return func(c *config) error {
+		c.observer = o
+		c.obsExt = observers{}
+		if o != nil {
+			c.obsExt.limiter, _ = o.(LimiterObserver)
+			c.obsExt.stream, _ = o.(StreamObserver)
+			c.obsExt.recovery, _ = o.(RecoveryObserver)
+		}
+		return nil
+	}
+}
+
+// startCall tells the observer that a call starts and keeps the context
+// it returns in st, for the call's end.
+func (c *Client) startCall(ctx context.Context, st *callState, method, path string) context.Context {
+	if ctx == nil {
+		return ctx // send refuses it
+	}
+	st.path, st.started = path, time.Now()
+	octx := c.cfg.observer.CallStart(ctx, CallStart{Method: method, Path: path, Model: st.model, Stream: st.stream})
+	if octx == nil {
+		octx = ctx
+	}
+	st.obsCtx = octx
+	return octx
+}
+
+// endCall tells the observer that the call ended, once, with its answer
+// r when one was read.
+func (st *callState) endCall(r *ChatResponse, err error) {
+	c := st.client
+	if st.ended || st.obsCtx == nil || c == nil || c.cfg.observer == nil {
+		return
+	}
+	st.ended = true
+	e := CallEnd{Path: st.path, Model: st.model, Status: st.status, Attempts: st.attempts, MaybeBilled: st.maybeBilled, Err: err}
+	if st.req != nil {
+		e.Method = st.req.Method
+	}
+	if st.header != nil {
+		e.GenerationID = st.header.Get("X-Generation-Id")
+	}
+	if r != nil {
+		e.ResponseModel, e.Provider, e.Usage = r.Model, r.Provider, r.Usage
+		if r.ID != "" {
+			e.GenerationID = r.ID
+		}
+		if r.MaybeBilled > e.MaybeBilled {
+			e.MaybeBilled = r.MaybeBilled
+		}
+	}
+	c.cfg.observer.CallEnd(st.obsCtx, e)
+}
+
+// observeAttemptEnd tells the observer how an attempt ended.
+func (st *callState) observeAttemptEnd(ctx context.Context, resp *http.Response, retry bool, err error) {
+	o := st.client.cfg.observer
+	e := AttemptEnd{Attempt: st.attempts, Written: st.wrote.Load(), MaybeBilled: st.maybeBilled, Retry: retry, Err: err}
+	if resp != nil {
+		e.Status = resp.StatusCode
+	}
+	o.AttemptEnd(ctx, e)
+}
+
+// doAnswer is do for a call whose answer carries its usage (a chat
+// completion): the observer's CallEnd is left to the caller, which calls
+// st.endCall once the answer is read.
+func (c *Client) doAnswer(ctx context.Context, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
+	sc := &stateCtx{}
+	sc.st.endLater = true
+	return c.doCall(ctx, sc, method, path, body, model, opts)
+}
+
+// doStream is doAnswer for a streamed chat completion.
+func (c *Client) doStream(ctx context.Context, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
+	sc := &stateCtx{}
+	sc.st.endLater, sc.st.stream = true, true
+	return c.doCall(ctx, sc, http.MethodPost, "/chat/completions", body, model, opts)
+}
+
+// observeStream returns yield, which also ends the call for the observer
+// with the stream's error; a stream that ends without one is ended by
+// the stream's deferred endCall, with its usage.
+func (st *callState) observeStream(acc *Accumulator, yield func(Chunk, error) bool) func(Chunk, error) bool {
+	so := st.client.cfg.obsExt.stream
+	first := true
+	return func(ch Chunk, err error) bool {
+		if err != nil {
+			st.endCall(acc.Response(), err)
+		} else if first && so != nil {
+			so.FirstChunk(st.obsCtx, FirstChunk{Model: st.model, Latency: time.Since(st.started)})
+		}
+		first = false
+		return yield(ch, err)
+	}
+}
+
+// observed is the call's context as its observer returned it, or ctx.
+func (st *callState) observed(ctx context.Context) context.Context {
+	if st.obsCtx != nil {
+		return st.obsCtx
+	}
+	return ctx
+}
+
+// observeRecovery tells the observer of a recovery from generation id.
+func (c *Client) observeRecovery(ctx context.Context, id string, recovered bool, why string) {
+	if ro := c.cfg.obsExt.recovery; ro != nil {
+		ro.Recovery(ctx, Recovery{GenerationID: id, Recovered: recovered, Why: why})
+	}
+}

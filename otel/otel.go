@@ -1,0 +1,265 @@
+// Package orotel reports an OpenRouter client's calls to OpenTelemetry:
+// a span per call following the GenAI semantic conventions, with
+// OpenRouter's own attributes (cost, provider, generation ID, attempts,
+// maybe-billed attempts), each attempt and retry wait as a span event,
+// and metrics (requests, tokens, cost, 429s, calls in flight).
+//
+// It is a module of its own, so that the SDK does not depend on
+// OpenTelemetry:
+//
+//	o, err := orotel.New(tracerProvider, meterProvider)
+//	c := openrouter.NewClient(key, openrouter.WithObserver(o))
+//
+// No prompt or completion is recorded.
+package orotel
+
+import (
+	"context"
+	"strings"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// scope is the instrumentation scope's name.
+const scope = "github.com/routerkit/openrouter/otel"
+
+// Observer is an [openrouter.Observer] that reports to OpenTelemetry.
+// It is safe for concurrent use.
+type Observer struct {
+	tracer      trace.Tracer
+	requests    metric.Int64Counter
+	attempts    metric.Int64Counter
+	rateLimited metric.Int64Counter
+	maybeBilled metric.Int64Counter
+	tokens      metric.Int64Counter
+	cost        metric.Float64Counter
+	inFlight    metric.Int64UpDownCounter
+	limitWait   metric.Float64Histogram
+	rate        metric.Float64Gauge
+	firstChunk  metric.Float64Histogram
+	recoveries  metric.Int64Counter
+	items       metric.Int64Counter
+	itemStarts  metric.Int64Counter
+}
+
+var (
+	_ openrouter.Observer         = (*Observer)(nil)
+	_ openrouter.LimiterObserver  = (*Observer)(nil)
+	_ openrouter.StreamObserver   = (*Observer)(nil)
+	_ openrouter.RecoveryObserver = (*Observer)(nil)
+	_ bulk.Observer               = (*Observer)(nil)
+)
+
+// New returns an Observer that records spans with tp and metrics with mp.
+func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
+	m := mp.Meter(scope)
+	o := &Observer{tracer: tp.Tracer(scope)}
+	var errs [13]error
+	o.requests, errs[0] = m.Int64Counter("openrouter.requests", metric.WithDescription("API calls ended"))
+	o.attempts, errs[1] = m.Int64Counter("openrouter.attempts", metric.WithDescription("HTTP attempts sent"))
+	o.rateLimited, errs[2] = m.Int64Counter("openrouter.rate_limited", metric.WithDescription("attempts answered 429"))
+	o.maybeBilled, errs[3] = m.Int64Counter("openrouter.maybe_billed", metric.WithDescription("attempts whose answer was lost after they were sent"))
+	o.tokens, errs[4] = m.Int64Counter("gen_ai.client.token.usage", metric.WithUnit("{token}"), metric.WithDescription("tokens used, by gen_ai.token.type"))
+	o.cost, errs[5] = m.Float64Counter("openrouter.cost", metric.WithUnit("USD"), metric.WithDescription("what the answers cost"))
+	o.inFlight, errs[6] = m.Int64UpDownCounter("openrouter.in_flight", metric.WithDescription("calls running"))
+	o.limitWait, errs[7] = m.Float64Histogram("openrouter.limiter.wait", metric.WithUnit("s"), metric.WithDescription("attempts' waits for the limiter"))
+	o.rate, errs[8] = m.Float64Gauge("openrouter.limiter.learned_rate", metric.WithUnit("{request}/s"), metric.WithDescription("the limiter's learned rate; 0 is none"))
+	o.firstChunk, errs[9] = m.Float64Histogram("gen_ai.client.time_to_first_chunk", metric.WithUnit("s"), metric.WithDescription("a stream's time to its first chunk"))
+	o.recoveries, errs[10] = m.Int64Counter("openrouter.recoveries", metric.WithDescription("lost answers looked up, by openrouter.recovered"))
+	o.items, errs[11] = m.Int64Counter("openrouter.bulk.items", metric.WithDescription("bulk items ended, by openrouter.bulk.status (done, failed, not_attempted, again)"))
+	o.itemStarts, errs[12] = m.Int64Counter("openrouter.bulk.items_started", metric.WithDescription("bulk item runs started"))
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// operation is the GenAI operation name of an API path.
+func operation(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/chat/completions"):
+		return "chat"
+	case strings.HasPrefix(path, "/embeddings"):
+		return "embeddings"
+	case strings.HasPrefix(path, "/completions"):
+		return "text_completion"
+	}
+	return strings.TrimPrefix(path, "/")
+}
+
+// CallStart starts the call's span, a child of ctx's.
+func (o *Observer) CallStart(ctx context.Context, e openrouter.CallStart) context.Context {
+	op := operation(e.Path)
+	name := op
+	if e.Model != "" {
+		name += " " + e.Model
+	}
+	ctx, _ = o.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("gen_ai.operation.name", op),
+		attribute.String("gen_ai.provider.name", "openrouter"),
+		attribute.String("gen_ai.request.model", e.Model),
+		attribute.String("http.request.method", e.Method),
+		attribute.String("url.path", e.Path),
+		attribute.Bool("openrouter.stream", e.Stream),
+	))
+	o.inFlight.Add(ctx, 1)
+	return ctx
+}
+
+// AttemptStart adds an event to the call's span.
+func (o *Observer) AttemptStart(ctx context.Context, e openrouter.AttemptStart) {
+	o.attempts.Add(ctx, 1)
+	trace.SpanFromContext(ctx).AddEvent("openrouter.attempt.start", trace.WithAttributes(attribute.Int("openrouter.attempt", e.Attempt)))
+}
+
+// AttemptEnd adds an event to the call's span and counts 429s.
+func (o *Observer) AttemptEnd(ctx context.Context, e openrouter.AttemptEnd) {
+	attrs := []attribute.KeyValue{
+		attribute.Int("openrouter.attempt", e.Attempt),
+		attribute.Int("http.response.status_code", e.Status),
+		attribute.Bool("openrouter.written", e.Written),
+		attribute.Bool("openrouter.retry", e.Retry),
+	}
+	if e.Err != nil {
+		attrs = append(attrs, attribute.String("error.message", e.Err.Error()))
+	}
+	trace.SpanFromContext(ctx).AddEvent("openrouter.attempt.end", trace.WithAttributes(attrs...))
+	if e.Status == 429 {
+		o.rateLimited.Add(ctx, 1)
+	}
+}
+
+// RetryWait adds the wait before a retry to the call's span as an event.
+func (o *Observer) RetryWait(ctx context.Context, e openrouter.RetryWait) {
+	attrs := []attribute.KeyValue{
+		attribute.Int("openrouter.attempt", e.Attempt),
+		attribute.Float64("openrouter.wait_seconds", e.Wait.Seconds()),
+	}
+	if e.Reason != nil {
+		attrs = append(attrs, attribute.String("openrouter.reason", e.Reason.Error()))
+	}
+	trace.SpanFromContext(ctx).AddEvent("openrouter.retry_wait", trace.WithAttributes(attrs...))
+}
+
+// CallEnd sets the answer's attributes on the call's span, ends it, and
+// adds the call to the metrics.
+func (o *Observer) CallEnd(ctx context.Context, e openrouter.CallEnd) {
+	span := trace.SpanFromContext(ctx)
+	model := attribute.String("gen_ai.request.model", e.Model)
+	attrs := []attribute.KeyValue{
+		attribute.Int("openrouter.attempts", e.Attempts),
+		attribute.Int("openrouter.maybe_billed", e.MaybeBilled),
+		attribute.Int("http.response.status_code", e.Status),
+	}
+	if e.ResponseModel != "" {
+		attrs = append(attrs, attribute.String("gen_ai.response.model", e.ResponseModel))
+	}
+	if e.GenerationID != "" {
+		attrs = append(attrs, attribute.String("gen_ai.response.id", e.GenerationID), attribute.String("openrouter.generation_id", e.GenerationID))
+	}
+	if e.Provider != "" {
+		attrs = append(attrs, attribute.String("openrouter.provider", e.Provider))
+	}
+	if u := e.Usage; u != nil {
+		attrs = append(attrs,
+			attribute.Int("gen_ai.usage.input_tokens", u.PromptTokens),
+			attribute.Int("gen_ai.usage.output_tokens", u.CompletionTokens),
+			attribute.Float64("openrouter.cost_usd", u.TotalCost()))
+		o.tokens.Add(ctx, int64(u.PromptTokens), metric.WithAttributes(model, attribute.String("gen_ai.token.type", "input")))
+		o.tokens.Add(ctx, int64(u.CompletionTokens), metric.WithAttributes(model, attribute.String("gen_ai.token.type", "output")))
+		o.cost.Add(ctx, u.TotalCost(), metric.WithAttributes(model))
+	}
+	span.SetAttributes(attrs...)
+	outcome := "ok"
+	if e.Err != nil {
+		outcome = "error"
+		span.SetStatus(codes.Error, e.Err.Error())
+	}
+	o.requests.Add(ctx, 1, metric.WithAttributes(model, attribute.String("openrouter.outcome", outcome)))
+	if e.MaybeBilled > 0 {
+		o.maybeBilled.Add(ctx, int64(e.MaybeBilled), metric.WithAttributes(model))
+	}
+	o.inFlight.Add(ctx, -1)
+	span.End()
+}
+
+// LimiterWait records an attempt's wait for the limiter, and adds a
+// span event when it waited.
+func (o *Observer) LimiterWait(ctx context.Context, e openrouter.LimiterWait) {
+	o.limitWait.Record(ctx, e.Wait.Seconds())
+	if e.Wait > 0 || e.Err != nil {
+		trace.SpanFromContext(ctx).AddEvent("openrouter.limiter_wait", trace.WithAttributes(attribute.Float64("openrouter.wait_seconds", e.Wait.Seconds())))
+	}
+}
+
+// RateChange records the limiter's learned rate.
+func (o *Observer) RateChange(ctx context.Context, e openrouter.RateChange) {
+	o.rate.Record(ctx, e.Rate)
+	trace.SpanFromContext(ctx).AddEvent("openrouter.rate_change", trace.WithAttributes(attribute.Float64("openrouter.rate", e.Rate), attribute.Float64("openrouter.previous_rate", e.Previous)))
+}
+
+// FirstChunk records a stream's time to its first chunk.
+func (o *Observer) FirstChunk(ctx context.Context, e openrouter.FirstChunk) {
+	o.firstChunk.Record(ctx, e.Latency.Seconds(), metric.WithAttributes(attribute.String("gen_ai.request.model", e.Model)))
+	trace.SpanFromContext(ctx).AddEvent("gen_ai.first_chunk")
+}
+
+// Recovery counts a lookup of a lost answer and adds a span event.
+func (o *Observer) Recovery(ctx context.Context, e openrouter.Recovery) {
+	o.recoveries.Add(ctx, 1, metric.WithAttributes(attribute.Bool("openrouter.recovered", e.Recovered)))
+	attrs := []attribute.KeyValue{attribute.String("openrouter.generation_id", e.GenerationID), attribute.Bool("openrouter.recovered", e.Recovered)}
+	if e.Why != "" {
+		attrs = append(attrs, attribute.String("openrouter.reason", e.Why))
+	}
+	trace.SpanFromContext(ctx).AddEvent("openrouter.recovery", trace.WithAttributes(attrs...))
+}
+
+// ItemStarted counts a bulk item's run.
+func (o *Observer) ItemStarted(ctx context.Context, _ bulk.ItemStarted) {
+	o.itemStarts.Add(ctx, 1)
+}
+
+// ItemEnded counts a bulk item's end by its status ("again" for an item
+// put back in the queue): the counts of done, failed and not_attempted
+// add up to the Report's.
+func (o *Observer) ItemEnded(ctx context.Context, e bulk.ItemEnded) {
+	status := "again"
+	if !e.Again {
+		switch e.Status {
+		case bulk.Done:
+			status = "done"
+		case bulk.Failed:
+			status = "failed"
+		default:
+			status = "not_attempted"
+		}
+	}
+	o.items.Add(ctx, 1, metric.WithAttributes(attribute.String("openrouter.bulk.status", status)))
+}
+
+// RunEnded counts the items a stopped run never started as not attempted.
+func (o *Observer) RunEnded(ctx context.Context, e bulk.RunEnded) {
+	trace.SpanFromContext(ctx).AddEvent("openrouter.bulk.run_ended", trace.WithAttributes(
+		attribute.Int("openrouter.bulk.done", e.Done), attribute.Int("openrouter.bulk.failed", e.Failed),
+		attribute.Int("openrouter.bulk.not_attempted", e.NotAttempted), attribute.Float64("openrouter.cost_usd", e.Cost)))
+}
+
+// Trace returns the trace metadata that joins a request's generation, in
+// OpenRouter's Broadcast, to ctx's span: the trace ID and the span ID as
+// its parent. It returns nil when ctx holds no valid span.
+//
+//	req.Trace = orotel.Trace(ctx)
+func Trace(ctx context.Context) *openrouter.Trace {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return nil
+	}
+	return &openrouter.Trace{TraceID: sc.TraceID().String(), ParentSpanID: sc.SpanID().String()}
+}
