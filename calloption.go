@@ -28,9 +28,12 @@ type CallOption interface {
 // callConfig is what a call's options set; the zero value is the client's
 // behaviour.
 type callConfig struct {
-	header     http.Header   // added to the request, replacing the client's of the same name
-	timeout    time.Duration // 0: none
-	maxRetries int           // -1: the client's
+	header http.Header // added to the request, replacing the client's of the same name
+	// sharedHeader: header is a CallHeader's own map, shared by its
+	// calls: copied before another header is added.
+	sharedHeader bool
+	timeout      time.Duration // 0: none
+	maxRetries   int           // -1: the client's
 	// resendAfterCut bounds the resends of a POST cut after it was
 	// written (CallResendAfterCut); -1: the client's.
 	resendAfterCut int
@@ -114,23 +117,34 @@ var refusedHeaders = map[string]bool{
 // with [ErrInvalidRequest] before sending.
 func CallHeader(name, value string) CallOption {
 	key := http.CanonicalHeaderKey(name)
+	var err error
+	switch {
+	case !isToken(name):
+		err = fmt.Errorf("CallHeader(%q): not a valid header name", name)
+	case refusedHeaders[key]:
+		err = fmt.Errorf("CallHeader(%q): this header is set by the client and cannot be replaced", name)
+	case key == "Idempotency-Key" || key == "X-Idempotency-Key":
+		// net/http would itself send such a POST again after a cut on a
+		// reused connection, and OpenRouter would bill both.
+		err = fmt.Errorf("CallHeader(%q): OpenRouter has no idempotency key, and with this header net/http would send a POST again after a cut, billed twice", name)
+	case strings.ContainsAny(value, "\r\n\x00"):
+		err = fmt.Errorf("CallHeader(%q): the value contains a line break or NUL", name)
+	}
+	// Checked and built once: a call given the option allocates nothing
+	// for it. The one-header map is shared by the calls, which only read
+	// it, until a second header copies it (sharedHeader).
+	alone := http.Header{key: {value}}
 	return callOption(func(c *callConfig) error {
 		switch {
-		case !isToken(name):
-			return fmt.Errorf("CallHeader(%q): not a valid header name", name)
-		case refusedHeaders[key]:
-			return fmt.Errorf("CallHeader(%q): this header is set by the client and cannot be replaced", name)
-		case key == "Idempotency-Key" || key == "X-Idempotency-Key":
-			// net/http would itself send such a POST again after a cut on
-			// a reused connection, and OpenRouter would bill both.
-			return fmt.Errorf("CallHeader(%q): OpenRouter has no idempotency key, and with this header net/http would send a POST again after a cut, billed twice", name)
-		case strings.ContainsAny(value, "\r\n\x00"):
-			return fmt.Errorf("CallHeader(%q): the value contains a line break or NUL", name)
+		case err != nil:
+			return err
+		case c.header == nil:
+			c.header, c.sharedHeader = alone, true
+			return nil
+		case c.sharedHeader:
+			c.header, c.sharedHeader = c.header.Clone(), false
 		}
-		if c.header == nil {
-			c.header = make(http.Header, 2)
-		}
-		c.header[key] = []string{value}
+		c.header[key] = alone[key]
 		return nil
 	})
 }

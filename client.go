@@ -38,6 +38,11 @@ type Client struct {
 	// string field would be printed in full: no verb reaches the key.
 	secrets func() *secrets
 	hc      *http.Client // a copy of the caller's, with the redirect policy and the limiter
+	// stdTransport: hc's transport is net/http's own (under the client's
+	// wrappers), which reports httptrace's GotConn and WroteRequest: a
+	// request body may then be of a type net/http writes in one piece
+	// with the headers (see callState.reached).
+	stdTransport bool
 
 	catalog *catalog
 	account account
@@ -116,17 +121,24 @@ func (c *Client) httpClient(defaultLimiter Limiter) *http.Client {
 	hc.CheckRedirect = checkRedirect(hc.CheckRedirect)
 	defer func() { hc.Transport = keepIdle{hc.Transport} }()
 	if c.cfg.limiter == nil {
+		_, c.stdTransport = baseTransport(hc).(*http.Transport)
 		return hc
 	}
 	if l, ok := c.cfg.limiter.(*AdaptiveLimiter); ok && c.cfg.limiter == defaultLimiter {
 		l.maxGate = c.cfg.maxWait // the client's own limiter, shared with no one
 	}
-	base := hc.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
+	base := baseTransport(hc)
+	_, c.stdTransport = base.(*http.Transport)
 	hc.Transport = &limitTransport{base: base, lim: c.cfg.limiter}
 	return hc
+}
+
+// baseTransport is hc's transport, or the one net/http uses for nil.
+func baseTransport(hc *http.Client) http.RoundTripper {
+	if hc.Transport == nil {
+		return http.DefaultTransport
+	}
+	return hc.Transport
 }
 
 // defaultTransport is a pooled transport that keeps enough idle
@@ -172,9 +184,15 @@ type callState struct {
 	// hopAnswered: the transport returned an answer to the request it
 	// was last handed (a redirect's, say).
 	hopAnswered atomic.Bool
+	gotConn     atomic.Bool // httptrace's GotConn fired (oneWrite bodies only)
 	trace       httptrace.ClientTrace
-	body        attemptBody  // the first attempt's body
-	held        *releaseBody // the limiter's hold on the last answer, to mark a quota
+	body        attemptBody // the first attempt's body
+	// oneWrite: the attempts' bodies are io.NopCloser(*bytes.Reader),
+	// which net/http writes with the headers in one write; reached then
+	// relies on the trace alone (stdTransport).
+	oneWrite bool
+	reader   bytes.Reader // the first attempt's body when oneWrite
+	held     *releaseBody // the limiter's hold on the last answer, to mark a quota
 
 	// noResend marks a call that may not be sent twice (a batch
 	// submission): retried only when its attempt surely was not processed.

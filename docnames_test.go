@@ -100,7 +100,7 @@ var externalDocNames = map[string]bool{
 	"OpenRouter": true, "OpenAI": true, "OpenAPI": true, "JavaScript": true, "TypeScript": true, "WebP": true,
 	"GitHub": true, "PostgreSQL": true, "DeepSeek": true, "MiniMax": true, "GoDoc": true, "MarshalJSON": true,
 	"UnmarshalJSON": true, "ReadAll": true, "RoundTrip": true, "CloseIdleConnections": true, "AfterFunc": true,
-	"NewRequestWithContext": true, "WroteRequest": true, "WithClientTrace": true, "ClientTrace": true,
+	"NewRequestWithContext": true, "WroteRequest": true, "GotConn": true, "WithClientTrace": true, "ClientTrace": true,
 	"CheckRedirect": true, "Transport": true, "Timeout": true, "NaN": true, "DeepInfra": true, "ModelsListResponse": true, "LockFileEx": true, "MiB": true, "ReadFull": true, "T.Validate": true, "a.Path": true, "a.City": true, "DefaultTransport": true, "DefaultRetryPolicy": true,
 	"ImageGenerationRequest": true, "ImageGenerationResponse": true, "ImagePricingEntry": true, // OpenAPI schemas of the image API
 }

@@ -1,6 +1,7 @@
 package openrouter
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -128,6 +129,12 @@ func (st *callState) reached() (written, connected bool) {
 	if st.traced.Load() {
 		return st.wrote.Load(), true
 	}
+	if st.oneWrite {
+		// net/http obtained a connection but had not reported the write
+		// when the attempt ended: it may have been written whole.
+		c := st.gotConn.Load()
+		return c, c
+	}
 	w := st.bodyRead.Load()
 	return w, w
 }
@@ -141,8 +148,16 @@ func (st *callState) wroteRequest(info httptrace.WroteRequestInfo) {
 	}
 }
 
-// newBody returns a fresh body for another attempt of the retry loop.
+// gotConnHook is the call's httptrace GotConn hook (oneWrite only).
+func (st *callState) gotConnHook(httptrace.GotConnInfo) { st.gotConn.Store(true) }
+
+// newBody returns a fresh body for another attempt of the retry loop, or
+// for a followed 307/308 (see rewindBody). The last attempt's body may
+// still be read by the transport, so it is never reused.
 func (st *callState) newBody() (io.ReadCloser, error) {
+	if st.oneWrite {
+		return io.NopCloser(bytes.NewReader(st.body.b)), nil
+	}
 	return &attemptBody{b: st.body.b, st: st}, nil
 }
 
@@ -172,6 +187,7 @@ func (st *callState) startHop() {
 	st.traced.Store(false)
 	st.wrote.Store(false)
 	st.bodyRead.Store(false)
+	st.gotConn.Store(false)
 	st.hopAnswered.Store(false)
 }
 

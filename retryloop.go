@@ -62,6 +62,14 @@ func (c *Client) send(ctx context.Context, sc *stateCtx, method, path string, bo
 		req.Header["Content-Type"] = jsonContentType
 		st.body = attemptBody{b: body, st: st}
 		req.Body, req.ContentLength, req.GetBody = &st.body, int64(len(body)), st.rewindBody
+		if c.stdTransport {
+			// A body net/http knows to be in memory: it writes the
+			// headers and the body in one write.
+			st.oneWrite = true
+			st.trace.GotConn = st.gotConnHook
+			st.reader.Reset(body)
+			req.Body = io.NopCloser(&st.reader)
+		}
 	}
 	c.prepareEngine(sc)
 	sc.rreq.Request = req
@@ -116,6 +124,7 @@ func startAttempt(_ retryablehttp.Logger, req *http.Request, _ int) {
 	st.traced.Store(false)
 	st.wrote.Store(false)
 	st.bodyRead.Store(false)
+	st.gotConn.Store(false)
 	st.held = nil
 	st.req = req
 	st.final = nil

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# bench.sh: issue 26's regression guard. Runs each benchmark beside its
+# raw net/http + encoding/json baseline in the same run, and prints the
+# ratios next to their goals: executed instructions (callgrind, the
+# stable measure on a shared machine), allocations (go test -benchmem)
+# and system calls (strace -c). Exit status 1 when a measured ratio is
+# over its goal.
+#
+#	scripts/bench.sh            # everything (needs valgrind and strace)
+#	QUICK=1 scripts/bench.sh    # allocations only
+#
+# Instructions per op are those of N+1 iterations less those of 1,
+# divided by N, so that start-up cancels out. Valgrind aborts on the Go
+# runtime's preemption signals, hence GODEBUG=asyncpreemptoff=1 for
+# every side alike.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-200}
+fail=0
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+go test -c -o "$bin/or.test" .
+
+# ratio NAME SIDE BASE GOAL: prints one row and records a miss; a GOAL
+# of "-" prints the ratio for information.
+ratio() {
+	awk -v name="$1" -v s="$2" -v b="$3" -v goal="$4" 'BEGIN {
+		r = s / b
+		if (goal == "-") { printf "%-46s %14.1f %14.1f %7.3fx  (no goal)\n", name, s, b, r; exit 0 }
+		verdict = (r <= goal) ? "ok" : "OVER"
+		printf "%-46s %14.1f %14.1f %7.3fx  goal %.2fx  %s\n", name, s, b, r, goal, verdict
+		exit (r <= goal) ? 0 : 1 }' || fail=1
+}
+
+# instr BENCH N: instructions of N iterations of one sub-benchmark.
+instr() {
+	GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+		"$bin/or.test" -test.run XXX -test.bench "$1" -test.benchtime "${2}x" -test.cpu 1 2>&1 >/dev/null |
+		awk '/Collected/ { print $NF }'
+}
+
+# perop BENCH N: instructions per iteration, N+1 iterations less 1.
+perop() {
+	local one many
+	one=$(instr "$1" 1)
+	many=$(instr "$1" $(($2 + 1)))
+	awk -v a="$one" -v b="$many" -v n="$2" 'BEGIN { printf "%.1f", (b - a) / n }'
+}
+
+# allocs BENCH N: allocs/op of each sub-benchmark, "name value" lines.
+allocs() {
+	"$bin/or.test" -test.run XXX -test.bench "$1" -test.benchmem -test.benchtime "${2}x" -test.cpu 1 |
+		awk '/allocs\/op/ { for (i = 1; i < NF; i++) if ($(i+1) == "allocs/op") print $1, $i }'
+}
+
+# writes BENCH N: write system calls of N iterations, less those of 1.
+writes() {
+	local one many
+	one=$(strace -f -c -e trace=write,writev,sendto,sendmsg "$bin/or.test" -test.run XXX -test.bench "$1" \
+		-test.benchtime 1x -test.cpu 1 2>&1 >/dev/null | awk '$NF=="total" { print $4 }')
+	many=$(strace -f -c -e trace=write,writev,sendto,sendmsg "$bin/or.test" -test.run XXX -test.bench "$1" \
+		-test.benchtime "$(($2 + 1))x" -test.cpu 1 2>&1 >/dev/null | awk '$NF=="total" { print $4 }')
+	awk -v a="$one" -v b="$many" -v n="$2" 'BEGIN { printf "%.2f", (b - a) / n }'
+}
+
+pick() { awk -v k="$1" '$1 ~ k { print $2; exit }'; }
+
+printf "%-46s %14s %14s %8s\n" "measure" "sdk" "baseline" "ratio"
+a=$(allocs '^BenchmarkChat$' 2000)
+ratio "chat allocs/op" "$(pick '/sdk$' <<<"$a")" "$(pick '/baseline' <<<"$a")" -
+e=$(allocs '^BenchmarkEmbed1000$' 20)
+ratio "embeddings 1,000 texts allocs/op" "$(pick '/sdk' <<<"$e")" "$(pick '/baseline' <<<"$e")" 1.10
+s=$(allocs '^BenchmarkStream$' 20)
+ratio "stream 2,000 chunks allocs/op" "$(pick '/sdk' <<<"$s")" "$(pick '/baseline' <<<"$s")" -
+p=$(allocs '^BenchmarkParseJSONAnswer20KB$' 2000)
+ratio "structured output 20 KB allocs/op" "$(pick '/sdk' <<<"$p")" "$(pick '/baseline' <<<"$p")" -
+[ -n "${QUICK:-}" ] && exit $fail
+
+if command -v strace >/dev/null; then
+	ratio "chat write syscalls/op (strace -c)" "$(writes '^BenchmarkChat$/^sdk$' "$N")" \
+		"$(writes '^BenchmarkChat$/^baseline$' "$N")" 1.00
+fi
+ratio "chat instructions/op" "$(perop '^BenchmarkChat$/^sdk$' "$N")" "$(perop '^BenchmarkChat$/^baseline$' "$N")" 1.05
+ratio "chat + 3 call options instructions/op" "$(perop '^BenchmarkChatCallOptions$' "$N")" \
+	"$(perop '^BenchmarkChat$/^baseline$' "$N")" 1.10
+ratio "embeddings 1,000 texts instructions/op" "$(perop '^BenchmarkEmbed1000$/^sdk$' 10)" \
+	"$(perop '^BenchmarkEmbed1000$/^baseline$' 10)" 1.10
+ratio "stream instructions/op (2,000 chunks)" "$(perop '^BenchmarkStream$/^sdk$' 10)" \
+	"$(perop '^BenchmarkStream$/^baseline$' 10)" 1.10
+ratio "structured output 20 KB instructions/op" "$(perop '^BenchmarkParseJSONAnswer20KB$/^sdk$' "$N")" \
+	"$(perop '^BenchmarkParseJSONAnswer20KB$/^baseline$' "$N")" 1.20
+exit $fail
