@@ -101,6 +101,9 @@ func (req *ImageRequest) priceImageAPI(model string, eps []ImageEndpoint) (*Cost
 	est := &CostEstimate{Requests: 1, PromptTokens: int(q.prompt), CompletionTokens: n * imageOutputTokens,
 		InputImages: len(req.Inputs), OutputImages: n}
 	for _, ep := range eps {
+		if len(ep.Pricing) == 0 {
+			return nil, invalid("%s at %s lists no price: no upper bound can be given", model, ep.ProviderName)
+		}
 		cost, err := q.cost(ep.Pricing)
 		if err != nil {
 			return nil, fmt.Errorf("pricing %s at %s: %w", model, ep.ProviderName, err)
@@ -129,7 +132,7 @@ func (q imageQuantities) cost(lines []ImagePricing) (float64, error) {
 		}
 		k := l.Billable + "/" + l.Unit
 		dearest[k] = max(dearest[k], n*l.CostUSD)
-		if l.Variant != "" && slices.Contains(q.variants, l.Variant) {
+		if l.Variant != "" && slices.ContainsFunc(q.variants, func(v string) bool { return strings.EqualFold(v, l.Variant) }) {
 			named[k] = max(named[k], n*l.CostUSD)
 		}
 	}

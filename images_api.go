@@ -204,6 +204,9 @@ func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, m *
 	res, err := out.result(model)
 	if res != nil {
 		res.Mismatches = req.mismatches(res.Images)
+		if asked, got := max(req.N, 1), len(out.Data); got > asked {
+			res.Mismatches = append(res.Mismatches, fmt.Sprintf("n %d was asked, the answer has %d images (all kept; each may be billed)", asked, got))
+		}
 		// The attempts before this answer whose answers were lost
 		// after they were sent: each may have been billed too.
 		res.MaybeBilled = st.maybeBilled

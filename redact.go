@@ -132,7 +132,6 @@ func (c *Client) redact(e *APIError) {
 	}
 }
 
-
 // redactErr removes the key from the texts of err when it is an error the
 // SDK builds from an answer (*APIError, *StreamError), and returns it.
 func (c *Client) redactErr(err error) error {
