@@ -138,3 +138,58 @@ func TestImageErrorsHideTheKey(t *testing.T) {
 		}
 	}
 }
+
+// TestChatImageErrorsHideTheKey: on the chat path, a data URL whose
+// declared type echoes the key gives an error without the key.
+func TestChatImageErrorsHideTheKey(t *testing.T) {
+	notImage := base64.StdEncoding.EncodeToString([]byte("hello, not an image"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/chat/completions" {
+			http.NotFound(w, r)
+			return
+		}
+		io.ReadAll(r.Body)
+		io.WriteString(w, `{"id":"gen-1","model":"y/chat","choices":[{"finish_reason":"stop","message":{"role":"assistant","content":"","images":[`+
+			`{"type":"image_url","image_url":{"url":"data:image/`+atk27Key+`;base64,`+notImage+`"}},`+
+			`{"type":"image_url","image_url":{"url":"data:`+atk27Key+`;base64,`+notImage+`"}},`+
+			`{"type":"image_url","image_url":{"url":"`+atk27Key+`"}}]}}]}`)
+	}))
+	defer srv.Close()
+	c := openrouter.NewClient(atk27Key, openrouter.WithBaseURL(srv.URL+"/api/v1"), openrouter.WithLimiter(nil), openrouter.WithRetry(0, 0, 0))
+	_, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{Model: "y/chat", Prompt: "a cat"})
+	var ne *openrouter.NoImageError
+	if !errors.As(err, &ne) || len(ne.Broken) != 3 {
+		t.Fatalf("%v, want a NoImageError with 3 broken images", err)
+	}
+	secret := atk27Key[len("sk-or-v1-"):]
+	for _, e := range append([]error{err}, ne.Broken...) {
+		if s := e.Error(); strings.Contains(s, secret[:16]) || strings.Contains(s, secret[20:36]) || strings.Contains(s, atk27Key[:24]) {
+			t.Errorf("the key shows in %q", s)
+		}
+	}
+}
+
+// TestImageAPICutNotResent: a POST /images cut after it was sent is not
+// sent again by default: the error matches ErrMaybeBilled.
+func TestImageAPICutNotResent(t *testing.T) {
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v1/images/models":
+			io.WriteString(w, `{"data":[{"id":"x/img","name":"img","architecture":{"input_modalities":["text"],"output_modalities":["image"]}}]}`)
+		case "/api/v1/images":
+			io.ReadAll(r.Body)
+			posts.Add(1)
+			w.Header().Set("Content-Length", "5000")
+			io.WriteString(w, `{"created":1,"data":[{"b64_json":"iVBORw0KGgo`) // cut mid-image
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c := openrouter.NewClient(atk27Key, openrouter.WithBaseURL(srv.URL+"/api/v1"), openrouter.WithLimiter(nil), openrouter.WithRetry(3, 0, 0))
+	_, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{Model: "x/img", Prompt: "a cat"})
+	if !errors.Is(err, openrouter.ErrMaybeBilled) || posts.Load() != 1 {
+		t.Errorf("%v after %d posts; want ErrMaybeBilled after 1", err, posts.Load())
+	}
+}

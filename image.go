@@ -267,6 +267,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 			res.Images = append(res.Images, img)
 		}
 	}
+	c.redactImageErrors(res.Skipped)
 	res.Mismatches = req.mismatches(res.Images)
 	if len(res.Images) == 0 {
 		e := &NoImageError{Model: res.Model, Text: res.Text, FinishReason: res.FinishReason, Broken: res.Skipped, Usage: r.Usage}
