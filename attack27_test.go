@@ -3,8 +3,10 @@ package openrouter_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -191,5 +193,24 @@ func TestImageAPICutNotResent(t *testing.T) {
 	_, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{Model: "x/img", Prompt: "a cat"})
 	if !errors.Is(err, openrouter.ErrMaybeBilled) || posts.Load() != 1 {
 		t.Errorf("%v after %d posts; want ErrMaybeBilled after 1", err, posts.Load())
+	}
+}
+
+// TestImageEstimateLargeInputMegapixels: an input image priced per
+// megapixel is counted at least at its own size when its bytes are given
+// (the estimate assumed 4K, 16.8 MP, for every input: a 5000×5000 input,
+// 25 MP, was under-counted).
+func TestImageEstimateLargeInputMegapixels(t *testing.T) {
+	eps := `[{"provider_name":"A","provider_slug":"a","pricing":[{"billable":"input_image","unit":"megapixel","cost_usd":0.01}]}]`
+	c, _ := atk27Server(t, `{"input_references":{"type":"range","min":0,"max":4}}`, eps, atk27PNGs(1))
+	// A PNG header is enough for the size: 5000×5000.
+	ihdr := []byte("IHDR\x00\x00\x13\x88\x00\x00\x13\x88\x08\x02\x00\x00\x00")
+	big := binary.BigEndian.AppendUint32(append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0d"), ihdr...), crc32.ChecksumIEEE(ihdr))
+	est, err := c.EstimateImageCost(context.Background(), openrouter.ImageRequest{Model: "x/img", Prompt: "a cat", Inputs: []openrouter.ImageInput{{Data: big}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 25 * 0.01; est.Cost < want-1e-9 {
+		t.Errorf("estimate %v for a 25 MP input at 0.01 a megapixel; want at least %v", est.Cost, want)
 	}
 }

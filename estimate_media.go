@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/routerkit/openrouter/internal/dataurl"
 )
 
 // EstimateImageCost estimates what GenerateImage may cost at most for
@@ -97,7 +99,7 @@ func (req *ImageRequest) priceImageAPI(model string, eps []ImageEndpoint) (*Cost
 	n := max(req.N, 1)
 	q := imageQuantities{images: float64(n), inputs: float64(len(req.Inputs)),
 		prompt:     float64((len(req.Prompt)+bytesPerToken-1)/bytesPerToken + len(req.Inputs)*imagePartTokens),
-		megapixels: megapixels(req.Size), variants: []string{req.Quality, req.Size}}
+		megapixels: megapixels(req.Size), inputMP: inputMegapixels(req.Inputs), variants: []string{req.Quality, req.Size}}
 	est := &CostEstimate{Requests: 1, PromptTokens: int(q.prompt), CompletionTokens: n * imageOutputTokens,
 		InputImages: len(req.Inputs), OutputImages: n}
 	for _, ep := range eps {
@@ -118,7 +120,26 @@ func (req *ImageRequest) priceImageAPI(model string, eps []ImageEndpoint) (*Cost
 // variant may name them.
 type imageQuantities struct {
 	images, inputs, prompt, megapixels float64
-	variants                           []string
+	// inputMP bounds the inputs' megapixels, summed.
+	inputMP  float64
+	variants []string
+}
+
+// inputMegapixels bounds the megapixels of inputs, summed: each at 4K
+// (an input given by URL is not read), or at its own size when its bytes
+// say it is larger.
+func inputMegapixels(inputs []ImageInput) float64 {
+	sum := 0.0
+	for _, in := range inputs {
+		mp := megapixels("4K")
+		if len(in.Data) > 0 {
+			if d, err := dataurl.Identify(in.Data, ""); err == nil {
+				mp = max(mp, float64(d.Width)*float64(d.Height)/1e6)
+			}
+		}
+		sum += mp
+	}
+	return sum
 }
 
 // cost sums an endpoint's pricing lines, each at its bound; of the
@@ -155,7 +176,7 @@ func (q imageQuantities) quantity(l ImagePricing) (float64, error) {
 	case l.Unit == "image":
 		return q.images, nil
 	case l.Unit == "megapixel" && input:
-		return q.inputs * megapixels("4K"), nil // the inputs' size is not known: the largest
+		return q.inputMP, nil
 	case l.Unit == "megapixel":
 		return q.images * q.megapixels, nil
 	case l.Unit == "token" && input:
