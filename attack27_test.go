@@ -214,3 +214,26 @@ func TestImageEstimateLargeInputMegapixels(t *testing.T) {
 		t.Errorf("estimate %v for a 25 MP input at 0.01 a megapixel; want at least %v", est.Cost, want)
 	}
 }
+
+// TestImageEstimateUnknownVariantCounts: a pricing line whose variant the
+// request does not rule out ("hd", not a resolution or quality it set)
+// may apply: the estimate counts it, staying an upper bound, where it
+// took the line of the resolution asked alone.
+func TestImageEstimateUnknownVariantCounts(t *testing.T) {
+	eps := `[{"provider_name":"A","provider_slug":"a","pricing":[{"billable":"output_image","unit":"image","cost_usd":0.05,"variant":"2k"},` +
+		`{"billable":"output_image","unit":"image","cost_usd":0.10,"variant":"4k"},{"billable":"output_image","unit":"image","cost_usd":0.12,"variant":"hd"},` +
+		`{"billable":"output_image","unit":"image","cost_usd":0.01,"variant":"low"},{"billable":"output_image","unit":"image","cost_usd":0.2,"variant":"high"}]}]`
+	c, _ := atk27Server(t, `{"resolution":{"type":"enum","values":["1K","2K","4K"]},"quality":{"type":"enum","values":["auto","low","high"]}}`, eps, atk27PNGs(1))
+	for _, tc := range []struct {
+		size, quality string
+		want          float64
+	}{{"2K", "low", 0.12}, {"2K", "", 0.2}, {"2K", "auto", 0.2}, {"4K", "low", 0.12}, {"", "", 0.2}} {
+		est, err := c.EstimateImageCost(context.Background(), openrouter.ImageRequest{Model: "x/img", Prompt: "a cat", Size: tc.size, Quality: tc.quality})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if est.Cost < tc.want-1e-9 || est.Cost > tc.want+1e-9 {
+			t.Errorf("size %q quality %q: estimate %v, want %v", tc.size, tc.quality, est.Cost, tc.want)
+		}
+	}
+}
