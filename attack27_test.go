@@ -237,3 +237,26 @@ func TestImageEstimateUnknownVariantCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestChatImageCutNotResent: on the chat path, an answer cut in the
+// middle of an image is not sent again by default and matches
+// ErrMaybeBilled.
+func TestChatImageCutNotResent(t *testing.T) {
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/chat/completions" {
+			http.NotFound(w, r)
+			return
+		}
+		io.ReadAll(r.Body)
+		posts.Add(1)
+		w.Header().Set("Content-Length", "5000")
+		io.WriteString(w, `{"id":"gen-1","model":"y/chat","choices":[{"finish_reason":"stop","message":{"role":"assistant","content":"","images":[{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo`)
+	}))
+	defer srv.Close()
+	c := openrouter.NewClient(atk27Key, openrouter.WithBaseURL(srv.URL+"/api/v1"), openrouter.WithLimiter(nil), openrouter.WithRetry(3, 0, 0))
+	_, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{Model: "y/chat", Prompt: "a cat"})
+	if !errors.Is(err, openrouter.ErrMaybeBilled) || posts.Load() != 1 {
+		t.Errorf("%v after %d posts; want ErrMaybeBilled after 1", err, posts.Load())
+	}
+}
