@@ -260,3 +260,22 @@ func TestChatImageCutNotResent(t *testing.T) {
 		t.Errorf("%v after %d posts; want ErrMaybeBilled after 1", err, posts.Load())
 	}
 }
+
+// TestImageDescriptorsOfOddTypes: a descriptor whose fields are not of
+// the documented JSON types (min as a string, values as an object) does
+// not make the whole image catalogue unreadable, which sent an image-only
+// model to chat completions; the request goes to POST /images.
+func TestImageDescriptorsOfOddTypes(t *testing.T) {
+	params := `{"seed":{"type":"range","min":"0","max":"100"},"quality":{"type":"enum","values":{"a":1}},"resolution":{"type":"enum","values":["1K"]},"output_format":true}`
+	c, posts := atk27Server(t, params, `[]`, atk27PNGs(1))
+	ms, err := c.ImageModels(context.Background())
+	if err != nil || len(ms) != 1 || len(ms[0].SupportedParameters["resolution"].Values) != 1 {
+		t.Fatalf("%v %+v", err, ms)
+	}
+	if _, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{Model: "x/img", Prompt: "a cat", Seed: openrouter.Ptr(5), Quality: "high"}); err != nil || posts.Load() != 1 {
+		t.Errorf("%v after %d posts to /images", err, posts.Load())
+	}
+	if _, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{Model: "x/img", Prompt: "a cat", Size: "4K"}); !errors.Is(err, openrouter.ErrInvalidRequest) {
+		t.Errorf("4K against an enum of 1K: %v", err)
+	}
+}
