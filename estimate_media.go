@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/routerkit/openrouter/internal/dataurl"
 )
 
 // EstimateImageCost estimates what GenerateImage may cost at most for
@@ -97,10 +99,13 @@ func (req *ImageRequest) priceImageAPI(model string, eps []ImageEndpoint) (*Cost
 	n := max(req.N, 1)
 	q := imageQuantities{images: float64(n), inputs: float64(len(req.Inputs)),
 		prompt:     float64((len(req.Prompt)+bytesPerToken-1)/bytesPerToken + len(req.Inputs)*imagePartTokens),
-		megapixels: megapixels(req.Size), variants: []string{req.Quality, req.Size}}
+		megapixels: megapixels(req.Size), inputMP: inputMegapixels(req.Inputs), quality: req.Quality, size: req.Size}
 	est := &CostEstimate{Requests: 1, PromptTokens: int(q.prompt), CompletionTokens: n * imageOutputTokens,
 		InputImages: len(req.Inputs), OutputImages: n}
 	for _, ep := range eps {
+		if len(ep.Pricing) == 0 {
+			return nil, invalid("%s at %s lists no price: no upper bound can be given", model, ep.ProviderName)
+		}
 		cost, err := q.cost(ep.Pricing)
 		if err != nil {
 			return nil, fmt.Errorf("pricing %s at %s: %w", model, ep.ProviderName, err)
@@ -111,17 +116,37 @@ func (req *ImageRequest) priceImageAPI(model string, eps []ImageEndpoint) (*Cost
 }
 
 // imageQuantities are the bounds an image API request is priced at;
-// variants are the request's quality and resolution, as a pricing line's
-// variant may name them.
+// quality and size are the request's, as a pricing line's variant may
+// name them.
 type imageQuantities struct {
 	images, inputs, prompt, megapixels float64
-	variants                           []string
+	// inputMP bounds the inputs' megapixels, summed.
+	inputMP       float64
+	quality, size string
+}
+
+// inputMegapixels bounds the megapixels of inputs, summed: each at 4K
+// (an input given by URL is not read), or at its own size when its bytes
+// say it is larger.
+func inputMegapixels(inputs []ImageInput) float64 {
+	sum := 0.0
+	for _, in := range inputs {
+		mp := megapixels("4K")
+		if len(in.Data) > 0 {
+			if d, err := dataurl.Identify(in.Data, ""); err == nil {
+				mp = max(mp, float64(d.Width)*float64(d.Height)/1e6)
+			}
+		}
+		sum += mp
+	}
+	return sum
 }
 
 // cost sums an endpoint's pricing lines, each at its bound; of the
-// variants of one line, those the request names count, else the dearest.
+// variants of one line (same billable and unit), the dearest of those
+// the request does not rule out, or of all when it rules them all out.
 func (q imageQuantities) cost(lines []ImagePricing) (float64, error) {
-	dearest, named := map[string]float64{}, map[string]float64{}
+	dearest, kept := map[string]float64{}, map[string]float64{}
 	for _, l := range lines {
 		n, err := q.quantity(l)
 		if err != nil {
@@ -129,18 +154,37 @@ func (q imageQuantities) cost(lines []ImagePricing) (float64, error) {
 		}
 		k := l.Billable + "/" + l.Unit
 		dearest[k] = max(dearest[k], n*l.CostUSD)
-		if l.Variant != "" && slices.Contains(q.variants, l.Variant) {
-			named[k] = max(named[k], n*l.CostUSD)
+		if !q.rulesOut(l.Variant) {
+			kept[k] = max(kept[k], n*l.CostUSD)
 		}
 	}
 	sum := 0.0
 	for k, v := range dearest {
-		if w, ok := named[k]; ok {
+		if w, ok := kept[k]; ok {
 			v = w
 		}
 		sum += v
 	}
 	return sum, nil
+}
+
+// rulesOut reports whether a pricing line's variant is a quality or a
+// resolution other than the one the request set. A variant not known as
+// either, or of a dimension left to the provider (unset, quality
+// "auto"), may apply: it is not ruled out.
+func (q imageQuantities) rulesOut(variant string) bool {
+	if variant == "" {
+		return false
+	}
+	isQuality := slices.ContainsFunc(imageQualities, func(v string) bool { return strings.EqualFold(v, variant) })
+	isSize := imageSizeRe.MatchString(strings.ToUpper(variant))
+	switch {
+	case isQuality && q.quality != "" && q.quality != "auto":
+		return !strings.EqualFold(variant, q.quality)
+	case isSize && q.size != "":
+		return !strings.EqualFold(variant, q.size)
+	}
+	return false
 }
 
 // quantity is the bound of what a pricing line counts.
@@ -152,7 +196,7 @@ func (q imageQuantities) quantity(l ImagePricing) (float64, error) {
 	case l.Unit == "image":
 		return q.images, nil
 	case l.Unit == "megapixel" && input:
-		return q.inputs * megapixels("4K"), nil // the inputs' size is not known: the largest
+		return q.inputMP, nil
 	case l.Unit == "megapixel":
 		return q.images * q.megapixels, nil
 	case l.Unit == "token" && input:

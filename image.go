@@ -243,8 +243,8 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 	var extracted []dataurl.Extracted
 	decode := func(resp *http.Response, out any) error {
 		doc, imgs, err := dataurl.ExtractSized(newLimitedBody(resp.Body, c.cfg.limits.JSON, "the answer"), resp.ContentLength)
-		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("openrouter: reading the answer: %w", err)
+		if err != nil { // a cut answer (io.ErrUnexpectedEOF too) may have been billed
+			return readFailure(err)
 		}
 		extracted = imgs
 		return decodeJSON(resp, doc, out)
@@ -267,6 +267,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 			res.Images = append(res.Images, img)
 		}
 	}
+	c.redactImageErrors(res.Skipped)
 	res.Mismatches = req.mismatches(res.Images)
 	if len(res.Images) == 0 {
 		e := &NoImageError{Model: res.Model, Text: res.Text, FinishReason: res.FinishReason, Broken: res.Skipped, Usage: r.Usage}

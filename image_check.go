@@ -83,10 +83,15 @@ func (req *ImageRequest) checkImageAPIModel(m *Model) error {
 		}
 		switch c.Type {
 		case "enum":
-			if !slices.Contains(c.Values, f.text) {
+			// An enum of no values allows nothing, which no listed
+			// parameter means: it says nothing enforceable.
+			if len(c.Values) > 0 && !slices.Contains(c.Values, f.text) {
 				return invalid("%s: %s %q is not accepted; allowed: %s", m.ID, f.name, f.text, strings.Join(c.Values, ", "))
 			}
 		case "range":
+			if c.Max != 0 && c.Min > c.Max {
+				continue // an empty range, read as a malformed descriptor: the server decides
+			}
 			if f.num < c.Min || c.Max != 0 && f.num > c.Max {
 				return invalid("%s: %s %v is out of range; allowed: %v to %v", m.ID, f.name, f.num, c.Min, c.Max)
 			}

@@ -242,7 +242,8 @@ func TestImageMismatchesReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Images) != 2 || len(res.Mismatches) != 2 || !strings.Contains(res.Mismatches[0], "output_format webp was asked, the bytes are image/png") ||
+	// The answer has two images for n unset (one): that too is said.
+	if len(res.Images) != 2 || len(res.Mismatches) != 3 || !strings.Contains(res.Mismatches[2], "the answer has 2 images") || !strings.Contains(res.Mismatches[0], "output_format webp was asked, the bytes are image/png") ||
 		!strings.Contains(res.Mismatches[1], "aspect_ratio 16:9 was asked, the image is 64×64") || res.Images[0].DeclaredMIME != "image/webp" {
 		t.Fatalf("%+v", res)
 	}

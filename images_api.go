@@ -202,8 +202,16 @@ func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, m *
 		c.spend(ctx, out.Usage)
 	}
 	res, err := out.result(model)
+	var ne *NoImageError
+	if errors.As(err, &ne) {
+		c.redactImageErrors(ne.Broken)
+	}
 	if res != nil {
+		c.redactImageErrors(res.Skipped)
 		res.Mismatches = req.mismatches(res.Images)
+		if asked, got := max(req.N, 1), len(out.Data); got > asked {
+			res.Mismatches = append(res.Mismatches, fmt.Sprintf("n %d was asked, the answer has %d images (all kept; each may be billed)", asked, got))
+		}
 		// The attempts before this answer whose answers were lost
 		// after they were sent: each may have been billed too.
 		res.MaybeBilled = st.maybeBilled

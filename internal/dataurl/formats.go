@@ -47,8 +47,8 @@ func webpSize(b []byte) (w, h int, ok bool) {
 		v := binary.LittleEndian.Uint32(d[1:5])
 		w, h = int(v&0x3fff)+1, int(v>>14&0x3fff)+1
 	case "VP8X": // flags (4 bytes), then width-1 and height-1 in 24 bits each
-		w = 1 + int(d[4]) | int(d[5])<<8 | int(d[6])<<16
-		h = 1 + int(d[7]) | int(d[8])<<8 | int(d[9])<<16
+		w = 1 + (int(d[4]) | int(d[5])<<8 | int(d[6])<<16)
+		h = 1 + (int(d[7]) | int(d[8])<<8 | int(d[9])<<16)
 	default:
 		return 0, 0, false
 	}
