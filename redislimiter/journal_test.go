@@ -154,8 +154,7 @@ func TestJournalHungRedisResumes(t *testing.T) {
 	done := make(chan error, 1)
 	drain(tries)
 	go func() { done <- j.Record("b", json.RawMessage(`2`)) }()
-	<-tries // the first attempt
-	<-tries // the second: the first failed against the hung Redis
+	awaitRetry(t, tries, done) // the first attempt failed against the hung Redis
 	r.resume()
 	if err := <-done; err != nil {
 		t.Fatalf("Record after Redis came back: %v", err)
@@ -176,8 +175,7 @@ func TestJournalRedisRestartedEmpty(t *testing.T) {
 	done := make(chan error, 1)
 	drain(tries)
 	go func() { done <- j.Record("b", json.RawMessage(`2`)) }()
-	<-tries
-	<-tries // an attempt failed against the killed Redis
+	awaitRetry(t, tries, done) // an attempt failed against the killed Redis
 	r.start()
 	if err := <-done; !errors.Is(err, ErrJournalLost) {
 		t.Fatalf("Record after Redis restarted empty: %v, want ErrJournalLost", err)
@@ -202,8 +200,7 @@ func TestJournalKilledDurableRedisResumes(t *testing.T) {
 	done := make(chan error, 1)
 	drain(tries)
 	go func() { done <- j.Record("b", json.RawMessage(`2`)) }()
-	<-tries
-	<-tries // an attempt failed against the killed Redis
+	awaitRetry(t, tries, done) // an attempt failed against the killed Redis
 	restart()
 	if err := <-done; err != nil {
 		t.Fatalf("Record after Redis came back: %v", err)
@@ -265,6 +262,19 @@ func drain(ch chan struct{}) {
 		case <-ch:
 		default:
 			return
+		}
+	}
+}
+
+// awaitRetry waits for a second attempt at a command (the first failed),
+// and fails the test when the call ends before it (it gave up at once).
+func awaitRetry(t *testing.T, tries chan struct{}, done chan error) {
+	t.Helper()
+	for n := 0; n < 2; n++ {
+		select {
+		case <-tries:
+		case err := <-done:
+			t.Fatalf("the call ended without trying again: %v", err)
 		}
 	}
 }
