@@ -104,7 +104,8 @@ func WithJournalRetry(d time.Duration) JournalOption {
 }
 
 // WithJournalReplicas makes Record wait until n replicas have each record
-// (Redis WAIT, up to timeout), and fail when fewer do: a failover then
+// (Redis WAIT, up to timeout; the client's ReadTimeout must be longer),
+// and fail when fewer do: a failover then
 // keeps every record Record returned for.
 func WithJournalReplicas(n int, timeout time.Duration) JournalOption {
 	return func(c *journalConfig) error {
