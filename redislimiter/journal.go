@@ -104,7 +104,7 @@ func WithJournalRetry(d time.Duration) JournalOption {
 }
 
 // WithJournalReplicas makes Record wait until n replicas have each record
-// (Redis WAIT, up to timeout; the client's ReadTimeout must be longer),
+// (Redis WAIT, up to timeout; the client's read timeout must be longer),
 // and fail when fewer do: a failover then
 // keeps every record Record returned for.
 func WithJournalReplicas(n int, timeout time.Duration) JournalOption {
