@@ -43,6 +43,9 @@
 //	if err != nil { ... }
 //	defer lim.Close()
 //	c := openrouter.NewClient(key, openrouter.WithLimiter(lim))
+//
+// It also keeps a bulk job's journal (OpenJournal, a bulk.Journal), so
+// that a job outlives the machine that ran it.
 package redislimiter
 
 import (
