@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -314,13 +315,16 @@ func TestRecoverNotAfterATimeout(t *testing.T) {
 	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
 	openrouter.SetRecoverSleep(c, func(time.Duration) {})
 	var info openrouter.ResponseInfo
-	_, err := c.Chat(context.Background(), hello(), openrouter.CallTimeout(20*time.Millisecond), openrouter.CallResponseInto(&info))
+	// The deadline passes once the answer has begun, whatever the
+	// machine's speed: a context whose deadline is the answer's first byte.
+	ctx := newFirstByteDeadline()
+	_, err := c.Chat(ctx, hello(), openrouter.CallResponseInto(&info))
 	var te *openrouter.TransportError
 	if !errors.As(err, &te) || !errors.Is(err, openrouter.ErrMaybeBilled) || lookups.Load() != 0 {
 		t.Errorf("err = %v, %d lookups: want ErrMaybeBilled, nothing looked up", err, lookups.Load())
 	}
-	// On a loaded machine the timeout may pass before the headers come:
-	// the ID is then unknown. Once they came, the error carries it.
+	// The deadline may pass while the headers are read: the ID is then
+	// unknown. Once they came, the error carries it.
 	if info.StatusCode == http.StatusOK && te.GenerationID != "gen-stalled" {
 		t.Errorf("the headers came, but the error carries the generation %q, want gen-stalled", te.GenerationID)
 	}
@@ -465,5 +469,32 @@ func TestRecoverHostileLookups(t *testing.T) {
 		if id, _ := lostGeneration(t, err); id != "gen-h" || !strings.Contains(err.Error(), "not recovered: ") || !errors.Is(err, openrouter.ErrMaybeBilled) {
 			t.Errorf("%s: err = %v, want ErrMaybeBilled naming gen-h and why", name, err)
 		}
+	}
+}
+
+// firstByteDeadline is a context whose deadline passes when its request's
+// answer sends its first byte (httptrace's GotFirstResponseByte).
+type firstByteDeadline struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newFirstByteDeadline() *firstByteDeadline {
+	d := &firstByteDeadline{done: make(chan struct{})}
+	d.Context = httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+		GotFirstResponseByte: func() { d.once.Do(func() { close(d.done) }) },
+	})
+	return d
+}
+
+func (d *firstByteDeadline) Done() <-chan struct{} { return d.done }
+
+func (d *firstByteDeadline) Err() error {
+	select {
+	case <-d.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
 	}
 }
