@@ -107,17 +107,24 @@ func ImageReply(text string, dataURLs ...string) Reply {
 	return Reply{Content: text, Images: dataURLs}
 }
 
-func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
+// enter counts an inference request in flight (Stats.PeakConcurrent) and
+// returns the latency to answer it with and the func that ends it.
+func (s *Server) enter() (latency time.Duration, done func()) {
 	s.mu.Lock()
 	s.inFlight++
 	s.stats.PeakConcurrent = max(s.stats.PeakConcurrent, s.inFlight)
-	latency := s.latency
+	latency = s.latency
 	s.mu.Unlock()
-	defer func() {
+	return latency, func() {
 		s.mu.Lock()
 		s.inFlight--
 		s.mu.Unlock()
-	}()
+	}
+}
+
+func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
+	latency, done := s.enter()
+	defer done()
 
 	raw, _ := io.ReadAll(r.Body)
 	req, perr := parseRequest(raw, r.Header)

@@ -20,16 +20,8 @@ import (
 // they do for chat.
 
 func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.inFlight++
-	s.stats.PeakConcurrent = max(s.stats.PeakConcurrent, s.inFlight)
-	latency := s.latency
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.inFlight--
-		s.mu.Unlock()
-	}()
+	latency, done := s.enter()
+	defer done()
 	raw, _ := io.ReadAll(r.Body)
 	req, invalid := parseResponsesRequest(raw, r.Header)
 	req.srv = s
