@@ -4,40 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"math/rand"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/openroutertest"
 )
-
-// embedAnswer is an answer of n vectors of dims numbers each.
-func embedAnswer(n, dims int) []byte {
-	r := rand.New(rand.NewSource(1))
-	var sb strings.Builder
-	sb.WriteString(`{"id":"gen-emb-1","model":"openai/text-embedding-3-small","object":"list","data":[`)
-	for i := range n {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		fmt.Fprintf(&sb, `{"object":"embedding","index":%d,"embedding":[`, i)
-		for j := range dims {
-			if j > 0 {
-				sb.WriteByte(',')
-			}
-			sb.WriteString(strconv.FormatFloat(r.Float64()*0.2-0.1, 'g', -1, 32))
-		}
-		sb.WriteString(`]}`)
-	}
-	fmt.Fprintf(&sb, `],"usage":{"prompt_tokens":%d,"total_tokens":%d,"cost":0.0001}}`, 4*n, 4*n)
-	return []byte(sb.String())
-}
 
 // BenchmarkEmbed1000 compares Embed of 1,000 short texts (one request,
 // 64 dimensions) with a hand-written net/http + encoding/json call
@@ -46,7 +21,7 @@ func embedAnswer(n, dims int) []byte {
 //	go test -run XXX -bench BenchmarkEmbed1000 -benchmem -cpu 1 .
 func BenchmarkEmbed1000(b *testing.B) {
 	const n, dims = 1000, 64
-	answer := embedAnswer(n, dims)
+	answer := openrouter.EmbeddingAnswerJSON(n, dims)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")

@@ -28,7 +28,7 @@ func embeddingAnswerJSON(n, dims int) []byte {
 		}
 		sb.WriteString(`]}`)
 	}
-	sb.WriteString(`],"usage":{"prompt_tokens":8000,"total_tokens":8000,"cost":0.00016}}`)
+	fmt.Fprintf(&sb, `],"usage":{"prompt_tokens":%d,"total_tokens":%d,"cost":0.0001}}`, 4*n, 4*n)
 	return []byte(sb.String())
 }
 

@@ -81,3 +81,7 @@ func SetRecoverSleep(c *Client, f func(time.Duration)) {
 		return ctx.Err()
 	}
 }
+
+// EmbeddingAnswerJSON is an embeddings answer of n vectors of dims
+// numbers each, for the benchmarks.
+var EmbeddingAnswerJSON = embeddingAnswerJSON
