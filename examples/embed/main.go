@@ -16,14 +16,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/routerkit/openrouter"
@@ -53,34 +50,19 @@ func main() {
 
 type article struct{ name, text string }
 
-// readArticles reads the .md files of dir, in name order.
+// readArticles reads the .md files of dir (the samples when ""), in
+// name order: two at least, to make pairs.
 func readArticles(dir string) ([]article, error) {
-	if dir == "" {
-		for _, d := range []string{"examples/seo/articles", "../seo/articles"} { // from the module root, or from this folder
-			if _, err := os.Stat(d); err == nil {
-				dir = d
-				break
-			}
-		}
-		if dir == "" {
-			return nil, errors.New("no -in folder, and the samples of examples/seo are not here: run from the module root")
-		}
-	}
-	paths, err := filepath.Glob(filepath.Join(dir, "*.md"))
+	read, err := demo.Articles(dir)
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(paths)
-	var out []article
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, article{name: strings.TrimSuffix(filepath.Base(p), ".md"), text: string(b)})
+	if len(read) < 2 {
+		return nil, fmt.Errorf("%s: %d article(s); pairs need two", dir, len(read))
 	}
-	if len(out) < 2 {
-		return nil, fmt.Errorf("%s: %d article(s); pairs need two", dir, len(out))
+	out := make([]article, len(read))
+	for i, a := range read {
+		out[i] = article{name: a.Name, text: a.Text}
 	}
 	return out, nil
 }

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -47,31 +46,14 @@ func main() {
 type article struct{ name, title, text string }
 
 func readArticles(dir string) ([]article, error) {
-	if dir == "" {
-		for _, d := range []string{"examples/seo/articles", "../seo/articles"} { // from the module root, or from this folder
-			if _, err := os.Stat(d); err == nil {
-				dir = d
-				break
-			}
-		}
-		if dir == "" {
-			return nil, errors.New("no -in folder, and the samples of examples/seo are not here: run from the module root")
-		}
-	}
-	paths, err := filepath.Glob(filepath.Join(dir, "*.md"))
+	read, err := demo.Articles(dir)
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(paths)
-	var out []article
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		text := string(b)
-		title, _, _ := strings.Cut(text, "\n")
-		out = append(out, article{name: strings.TrimSuffix(filepath.Base(p), ".md"), title: strings.TrimPrefix(title, "# "), text: text})
+	out := make([]article, len(read))
+	for i, a := range read {
+		title, _, _ := strings.Cut(a.Text, "\n")
+		out[i] = article{name: a.Name, title: strings.TrimPrefix(title, "# "), text: a.Text}
 	}
 	return out, nil
 }
