@@ -29,8 +29,8 @@ func TestManagementKeyRoutes(t *testing.T) {
 	if err != nil || cr.TotalCredits != 20 {
 		t.Fatalf("Credits: %+v, %v", cr, err)
 	}
-	if _, err := c.ListKeys(context.Background(), openrouter.KeyListOptions{}); err != nil {
-		t.Fatalf("ListKeys: %v", err)
+	if _, err := c.Keys.List(context.Background(), openrouter.KeyListOptions{}); err != nil {
+		t.Fatalf("Keys.List: %v", err)
 	}
 	if _, err := openrouter.NewClient(srv.Key, openrouter.WithManagementKey(" x")).Credits(context.Background()); !errors.Is(err, openrouter.ErrInvalidRequest) {
 		t.Errorf("a management key with spaces: %v, want ErrInvalidRequest", err)

@@ -13,12 +13,17 @@ import (
 )
 
 // The Batch API runs many requests in the background, typically at half
-// the per-token price, within a 24 h window. SubmitBatch sends them,
-// GetBatch and WaitBatch follow the batch, BatchResults reads what each
+// the per-token price, within a 24 h window. Batches.Submit sends them,
+// Batches.Get and Batches.Wait follow the batch, Batches.Results reads what each
 // request got, mapped by custom ID.
 
+// BatchesService holds the Batch API's calls: submit a batch, follow it,
+// read its results, find a submission whose answer was lost. Reach it as
+// Client.Batches.
+type BatchesService struct{ c *Client }
+
 // BatchChatCompletions is the endpoint of a batch of chat completions,
-// the one SubmitBatch builds bodies for.
+// the one Batches.Submit builds bodies for.
 const BatchChatCompletions = "/v1/chat/completions"
 
 // DefaultBatchPath is the Batch API's path under the base URL.
@@ -94,7 +99,7 @@ type Batch struct {
 	// Error says why a failed batch failed.
 	Error *BatchFailure `json:"error"`
 	// Results holds the results when the answer carries them inline (the
-	// older shape); nil otherwise: read them with BatchResults.
+	// older shape); nil otherwise: read them with Batches.Results.
 	Results []BatchResult `json:"results"`
 }
 
@@ -210,9 +215,10 @@ func (c *Client) batchIDPath(id string, suffix string) (string, error) {
 	return c.batchPath() + "/" + seg + suffix, nil
 }
 
-// GetBatch returns a batch's state (GET /batches/{id}). It is a read: the
+// Get returns a batch's state (GET /batches/{id}). It is a read: the
 // client retries it freely.
-func (c *Client) GetBatch(ctx context.Context, id string, opts ...CallOption) (*Batch, error) {
+func (s *BatchesService) Get(ctx context.Context, id string, opts ...CallOption) (*Batch, error) {
+	c := s.c
 	path, err := c.batchIDPath(id, "")
 	if err != nil {
 		return nil, err
@@ -229,7 +235,7 @@ func (c *Client) GetBatch(ctx context.Context, id string, opts ...CallOption) (*
 }
 
 // check returns an [ErrServer] error for an answer that is no batch (null,
-// {}): without an ID and a status, WaitBatch would poll it for ever.
+// {}): without an ID and a status, Batches.Wait would poll it for ever.
 func (b *Batch) check() error {
 	if b.ID == "" || b.Status == "" {
 		return malformed(b.Model, "the batch has no ID or no status")
@@ -238,18 +244,19 @@ func (b *Batch) check() error {
 }
 
 // redactResults gives the results a batch carries inline the client's
-// key redaction, as BatchResults gives it to the results it reads.
+// key redaction, as Batches.Results gives it to the results it reads.
 func (c *Client) redactResults(b *Batch) {
 	for i := range b.Results {
 		b.Results[i].redact = c.redactError
 	}
 }
 
-// CancelBatch asks the server to stop a batch (POST /batches/{id}/cancel)
+// Cancel asks the server to stop a batch (POST /batches/{id}/cancel)
 // and returns its state, usually cancelling. Requests already finished
 // keep their results and are billed. Cancelling twice is harmless, so the
 // call is retried like a read.
-func (c *Client) CancelBatch(ctx context.Context, id string, opts ...CallOption) (*Batch, error) {
+func (s *BatchesService) Cancel(ctx context.Context, id string, opts ...CallOption) (*Batch, error) {
+	c := s.c
 	path, err := c.batchIDPath(id, "/cancel")
 	if err != nil {
 		return nil, err
@@ -270,7 +277,7 @@ func (c *Client) CancelBatch(ctx context.Context, id string, opts ...CallOption)
 	return &b, nil
 }
 
-// BatchDeletion is the answer to DeleteBatch.
+// BatchDeletion is the answer to Batches.Delete.
 type BatchDeletion struct {
 	ID string `json:"id"`
 	// Deletion says what was removed: {"openrouter": "deleted", "upstream":
@@ -278,10 +285,11 @@ type BatchDeletion struct {
 	Deletion json.RawMessage `json:"deletion"`
 }
 
-// DeleteBatch removes a finished batch and its stored requests and
+// Delete removes a finished batch and its stored requests and
 // results (DELETE /batches/{id}); billing records stay. A batch still
 // running is refused with 409 ([ErrBadRequest]): cancel it first.
-func (c *Client) DeleteBatch(ctx context.Context, id string, opts ...CallOption) (*BatchDeletion, error) {
+func (s *BatchesService) Delete(ctx context.Context, id string, opts ...CallOption) (*BatchDeletion, error) {
+	c := s.c
 	path, err := c.batchIDPath(id, "")
 	if err != nil {
 		return nil, err
@@ -298,7 +306,7 @@ func (c *Client) DeleteBatch(ctx context.Context, id string, opts ...CallOption)
 	return &d, nil
 }
 
-// BatchListOptions filters ListBatches; the zero value lists the newest
+// BatchListOptions filters Batches.List; the zero value lists the newest
 // batches, the server's default page size.
 type BatchListOptions struct {
 	Limit         int           // 1 to 100; 0 is the server's default
@@ -316,9 +324,10 @@ type BatchList struct {
 	HasMore bool    `json:"has_more"`
 }
 
-// ListBatches returns one page of the account's batches (GET /batches).
+// List returns one page of the account's batches (GET /batches).
 // Pass the page's LastID as After for the next one.
-func (c *Client) ListBatches(ctx context.Context, o BatchListOptions, opts ...CallOption) (*BatchList, error) {
+func (s *BatchesService) List(ctx context.Context, o BatchListOptions, opts ...CallOption) (*BatchList, error) {
+	c := s.c
 	if o.Limit < 0 || o.Limit > 100 {
 		return nil, invalid("batch list limit %d is outside 1..100", o.Limit)
 	}

@@ -32,7 +32,7 @@ func (r *BatchResult) Cost() float64 {
 }
 
 // BatchEmbeddings is the endpoint of a batch of embedding requests,
-// the one SubmitEmbeddingBatch builds.
+// the one Batches.SubmitEmbeddings builds.
 const BatchEmbeddings = "/v1/embeddings"
 
 // embeddingBatchID is the custom ID of the batch request that carries
@@ -68,22 +68,23 @@ func parseEmbeddingBatchID(id string, n int, sum string) (from, to int, ok bool)
 	return from, to, true
 }
 
-// SubmitEmbeddingBatch submits req as a batch of embedding requests
+// SubmitEmbeddings submits req as a batch of embedding requests
 // (endpoint [BatchEmbeddings]), at about half the price of Embed, answered
 // within 24 hours: the inputs are split as Embed splits them
 // (BatchInputs, BatchTokens), one batch request each, under custom IDs
-// that say which inputs each carries. Follow the batch with WaitBatch and
-// read the vectors with EmbeddingBatchResults, given the same req.
+// that say which inputs each carries. Follow the batch with Batches.Wait and
+// read the vectors with Batches.EmbeddingResults, given the same req.
 //
 // The Batch API takes neither InputType nor Provider on an embedding
 // request: they are refused ([ErrInvalidRequest]); send such a request
 // with Embed. A submission is never sent twice blindly; a lost answer is
-// settled as SubmitBatch settles it: a batch found is returned only when
+// settled as Batches.Submit settles it: a batch found is returned only when
 // proven the submission's (finished, with results under this request's
 // custom IDs, which carry a digest of its model, inputs and options);
 // otherwise a *[BatchSubmitError] lists the candidates, whose results
-// EmbeddingBatchResults reads only if they are this request's.
-func (c *Client) SubmitEmbeddingBatch(ctx context.Context, req *EmbeddingRequest, opts ...CallOption) (*Batch, error) {
+// Batches.EmbeddingResults reads only if they are this request's.
+func (s *BatchesService) SubmitEmbeddings(ctx context.Context, req *EmbeddingRequest, opts ...CallOption) (*Batch, error) {
+	c := s.c
 	body, marker, err := c.encodeEmbeddingBatch(req)
 	if err != nil {
 		return nil, err
@@ -167,15 +168,16 @@ func (c *Client) encodeEmbeddingBatch(req *EmbeddingRequest) ([]byte, BatchMarke
 	return b.Bytes(), m, nil
 }
 
-// EmbeddingBatchResults reads the results of a finished batch that
-// SubmitEmbeddingBatch submitted for req, into Embeddings as Embed
+// EmbeddingResults reads the results of a finished batch that
+// Batches.SubmitEmbeddings submitted for req, into Embeddings as Embed
 // returns them: one vector per input, in input order, all of one size,
 // the usage summed over the answers. Every answer is read, even after one
 // fails (each was billed): the first error is returned beside the
 // Embeddings, the inputs of a failed request having nil vectors. A result
 // whose custom ID names no inputs of req (the batch of another request)
 // is such an error.
-func (c *Client) EmbeddingBatchResults(ctx context.Context, id string, req *EmbeddingRequest, opts ...CallOption) (*Embeddings, error) {
+func (s *BatchesService) EmbeddingResults(ctx context.Context, id string, req *EmbeddingRequest, opts ...CallOption) (*Embeddings, error) {
+	c := s.c
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
@@ -187,7 +189,7 @@ func (c *Client) EmbeddingBatchResults(ctx context.Context, id string, req *Embe
 			firstErr = err
 		}
 	}
-	for r, err := range c.BatchResults(ctx, id, opts...) {
+	for r, err := range c.Batches.Results(ctx, id, opts...) {
 		if err != nil {
 			keep(err)
 			break

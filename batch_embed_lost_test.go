@@ -22,7 +22,7 @@ func TestEmbeddingBatchLostSubmissionNeverAdoptsAnotherJobsBatch(t *testing.T) {
 	srv, clock, c := batchServer(t)
 	ctx := context.Background()
 	other := &openrouter.EmbeddingRequest{Model: embedModel, Input: []string{"another job's text", "and its second"}, BatchInputs: 1}
-	ob, err := c.SubmitEmbeddingBatch(ctx, other)
+	ob, err := c.Batches.SubmitEmbeddings(ctx, other)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,12 +41,12 @@ func TestEmbeddingBatchLostSubmissionNeverAdoptsAnotherJobsBatch(t *testing.T) {
 	lc := openrouter.NewClient(srv.Key, openrouter.WithBaseURL(front.URL), openrouter.WithLimiter(nil))
 	openrouter.SetWaitHook(lc, func(time.Duration) time.Duration { return 0 })
 	ours := &openrouter.EmbeddingRequest{Model: embedModel, Input: []string{"our text", "our second"}, BatchInputs: 1}
-	b, err := lc.SubmitEmbeddingBatch(ctx, ours)
+	b, err := lc.Batches.SubmitEmbeddings(ctx, ours)
 	var se *openrouter.BatchSubmitError
 	if b != nil || !errors.As(err, &se) || !errors.Is(err, openrouter.ErrMaybeBilled) || len(se.Candidates) != 0 {
 		t.Fatalf("batch %+v, %v; want a BatchSubmitError without candidates (%s is another job's)", b, err, ob.ID)
 	}
-	if res, err := c.EmbeddingBatchResults(ctx, ob.ID, ours); err == nil {
+	if res, err := c.Batches.EmbeddingResults(ctx, ob.ID, ours); err == nil {
 		t.Fatalf("the other job's batch read as ours: %+v", res)
 	}
 }
@@ -59,13 +59,13 @@ func TestEmbeddingBatchLostSubmissionIsACandidateUntilProven(t *testing.T) {
 	srv.LoseBatchSubmits(1)
 	ctx := context.Background()
 	req := &openrouter.EmbeddingRequest{Model: embedModel, Input: []string{"one text", "another text"}, BatchInputs: 1}
-	b, err := c.SubmitEmbeddingBatch(ctx, req)
+	b, err := c.Batches.SubmitEmbeddings(ctx, req)
 	var se *openrouter.BatchSubmitError
 	if b != nil || !errors.As(err, &se) || len(se.Candidates) != 1 || srv.BatchStats().Submits != 1 {
 		t.Fatalf("batch %+v, %v after %d submissions; want the stored batch a candidate", b, err, srv.BatchStats().Submits)
 	}
 	clock.Advance(time.Hour)
-	res, err := c.EmbeddingBatchResults(ctx, se.Candidates[0], req)
+	res, err := c.Batches.EmbeddingResults(ctx, se.Candidates[0], req)
 	if err != nil || len(res.Vectors) != 2 || res.Vectors[0] == nil || res.Vectors[1] == nil {
 		t.Fatalf("%+v, %v; want the candidate's vectors", res, err)
 	}

@@ -86,11 +86,11 @@ func TestEmbeddingBatchRoundTrip(t *testing.T) {
 	c, submits := embeddingBatchServer(t, nil)
 	ctx := context.Background()
 	req := &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a", "bb", "ccc", "dddd", "eeeee"}, BatchInputs: 2}
-	b, err := c.SubmitEmbeddingBatch(ctx, req)
+	b, err := c.Batches.SubmitEmbeddings(ctx, req)
 	if err != nil || b.ID != "b1" || submits.Load() != 1 {
 		t.Fatalf("batch %+v, %v, %d submissions", b, err, submits.Load())
 	}
-	res, err := c.EmbeddingBatchResults(ctx, b.ID, req)
+	res, err := c.Batches.EmbeddingResults(ctx, b.ID, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestEmbeddingBatchRoundTrip(t *testing.T) {
 	if res.Requests != 3 || res.Usage.PromptTokens != 6 || res.Usage.Cost < 0.003-1e-12 || res.Usage.Cost > 0.003+1e-12 {
 		t.Errorf("%d requests, usage %+v; want 3 and $0.003", res.Requests, res.Usage)
 	}
-	if _, err := c.SubmitEmbeddingBatch(ctx, &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a"}, InputType: "search_query"}); !errors.Is(err, openrouter.ErrInvalidRequest) || submits.Load() != 1 {
+	if _, err := c.Batches.SubmitEmbeddings(ctx, &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a"}, InputType: "search_query"}); !errors.Is(err, openrouter.ErrInvalidRequest) || submits.Load() != 1 {
 		t.Errorf("input_type in a batch: %v, %d submissions; want ErrInvalidRequest before sending", err, submits.Load())
 	}
 }
@@ -114,17 +114,17 @@ func TestEmbeddingBatchResultsKeepWhatWasBilled(t *testing.T) {
 	ctx := context.Background()
 	req := &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a", "bb", "ccc"}, BatchInputs: 1}
 	c, _ := embeddingBatchServer(t, map[string]string{"emb-1-2": `{"status_code":400,"body":{"error":{"code":400,"message":"Invalid input"}}}`})
-	b, err := c.SubmitEmbeddingBatch(ctx, req)
+	b, err := c.Batches.SubmitEmbeddings(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.EmbeddingBatchResults(ctx, b.ID, req)
+	res, err := c.Batches.EmbeddingResults(ctx, b.ID, req)
 	if !errors.Is(err, openrouter.ErrBadRequest) || res == nil || res.Requests != 2 || res.Vectors[0] == nil || res.Vectors[1] != nil || res.Vectors[2] == nil {
 		t.Fatalf("res %+v, err %v; want inputs 0 and 2 beside the 400", res, err)
 	}
 	c, _ = embeddingBatchServer(t, map[string]string{"emb-2-3": `{"status_code":200,"body":{"object":"list","model":"m/e","data":[{"index":0,"embedding":[1,0]}],"usage":{"prompt_tokens":1,"total_tokens":1,"cost":0.001}}}`})
-	b, _ = c.SubmitEmbeddingBatch(ctx, req)
-	res, err = c.EmbeddingBatchResults(ctx, b.ID, req)
+	b, _ = c.Batches.SubmitEmbeddings(ctx, req)
+	res, err = c.Batches.EmbeddingResults(ctx, b.ID, req)
 	if !errors.Is(err, openrouter.ErrServer) || !strings.Contains(err.Error(), "different sizes") || res == nil || res.Requests != 3 {
 		t.Errorf("mixed sizes: res %+v, err %v", res, err)
 	}
@@ -140,7 +140,7 @@ func TestEmbeddingBatchOnTheFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := c.SubmitEmbeddingBatch(ctx, req)
+	b, err := c.Batches.SubmitEmbeddings(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,10 +148,10 @@ func TestEmbeddingBatchOnTheFake(t *testing.T) {
 		clock.Advance(time.Minute)
 		return false, nil
 	})
-	if b, err = c.WaitBatch(ctx, b.ID, w); err != nil || b.Status != openrouter.BatchCompleted || b.Endpoint != openrouter.BatchEmbeddings {
+	if b, err = c.Batches.Wait(ctx, b.ID, w); err != nil || b.Status != openrouter.BatchCompleted || b.Endpoint != openrouter.BatchEmbeddings {
 		t.Fatalf("batch %+v, %v", b, err)
 	}
-	res, err := c.EmbeddingBatchResults(ctx, b.ID, req)
+	res, err := c.Batches.EmbeddingResults(ctx, b.ID, req)
 	if err != nil {
 		t.Fatal(err)
 	}

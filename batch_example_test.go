@@ -13,7 +13,7 @@ import (
 // A batch of chat completions at half price: submit, wait, read the
 // results by custom ID. The fake server's batches run on a clock the
 // example moves.
-func ExampleClient_SubmitBatch() {
+func ExampleBatchesService_Submit() {
 	clock := openroutertest.NewClock(time.Now())
 	srv := openroutertest.NewServer(openroutertest.WithClock(clock.Now))
 	defer srv.Close()
@@ -23,7 +23,7 @@ func ExampleClient_SubmitBatch() {
 	ask := func(text string) *openrouter.ChatRequest {
 		return &openrouter.ChatRequest{Messages: []openrouter.Message{openrouter.UserMessage(text)}, MaxTokens: 300}
 	}
-	batch, err := c.SubmitBatch(ctx, &openrouter.BatchRequest{
+	batch, err := c.Batches.Submit(ctx, &openrouter.BatchRequest{
 		Model: "openai/gpt-4o-mini",
 		Requests: []openrouter.BatchItem{
 			{CustomID: "article-2", Body: ask("Summarise article two")},
@@ -37,14 +37,14 @@ func ExampleClient_SubmitBatch() {
 	fmt.Println(batch.Status)
 
 	clock.Advance(10 * time.Minute) // the fake's batches take six minutes
-	batch, err = c.WaitBatch(ctx, batch.ID, openrouter.BatchWait{})
+	batch, err = c.Batches.Wait(ctx, batch.ID, openrouter.BatchWait{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(batch.Status, batch.RequestCounts.Completed, "of", batch.RequestCounts.Total)
 
-	results, err := c.BatchResultMap(ctx, batch.ID)
+	results, err := c.Batches.ResultMap(ctx, batch.ID)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -31,14 +31,14 @@ func TestBatchResultPagesFitTheAnswerBound(t *testing.T) {
 	for i := range 600 {
 		texts[fmt.Sprintf("item-%04d", i)] = fmt.Sprintf("text %d", i)
 	}
-	b, err := c.SubmitBatch(context.Background(), batchOf(texts))
+	b, err := c.Batches.Submit(context.Background(), batchOf(texts))
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitMoving(t, c, clock, b.ID)
-	results, err := c.BatchResultMap(context.Background(), b.ID)
+	results, err := c.Batches.ResultMap(context.Background(), b.ID)
 	if err != nil {
-		t.Fatalf("BatchResultMap: %v (%d results read)", err, len(results))
+		t.Fatalf("Batches.ResultMap: %v (%d results read)", err, len(results))
 	}
 	if len(results) != 600 {
 		t.Fatalf("%d results, want 600", len(results))
@@ -53,7 +53,7 @@ func TestBatchResultPagesFitTheAnswerBound(t *testing.T) {
 // taken for it: its results carry other custom IDs.
 func TestSubmitBatchLookupNeverAdoptsAnotherJobsBatch(t *testing.T) {
 	srv, clock, c := batchServer(t)
-	other, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"o1": "1", "o2": "2"}))
+	other, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"o1": "1", "o2": "2"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestSubmitBatchLookupNeverAdoptsAnotherJobsBatch(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 	pc := openrouter.NewClient(srv.Key, openrouter.WithBaseURL(front.URL), openrouter.WithRetry(0, 0, 0))
-	b, err := pc.SubmitBatch(context.Background(), batchOf(map[string]string{"a": "1", "b": "2"}))
+	b, err := pc.Batches.Submit(context.Background(), batchOf(map[string]string{"a": "1", "b": "2"}))
 	var se *openrouter.BatchSubmitError
 	if b != nil || !errors.As(err, &se) || len(se.Candidates) != 0 {
 		t.Fatalf("batch %+v, err %v; want a BatchSubmitError with no candidate (the other job's batch is not ours)", b, err)

@@ -102,7 +102,7 @@ type batchResultsPage struct {
 }
 
 // maxEmptyResultPages is how many empty result pages in a row that say
-// there are more BatchResults reads before it calls the server broken:
+// there are more Batches.Results reads before it calls the server broken:
 // without a bound, a server handing out new cursors forever would keep
 // it looping.
 const maxEmptyResultPages = 3
@@ -112,22 +112,23 @@ const maxEmptyResultPages = 3
 // (AnswerLimits.JSON) is asked for again with half as many, down to one.
 const batchResultsPageSize = 500
 
-// batchResultsCountAfter is how many results BatchResultMap reads before
+// batchResultsCountAfter is how many results Batches.ResultMap reads before
 // it reads the batch's request count, to bound what it keeps.
 const batchResultsCountAfter = 500
 
-// BatchResults iterates over a finished batch's results, page by page
+// Results iterates over a finished batch's results, page by page
 // (GET /batches/{id}/results, cursor-paginated). A server that answers
 // that path with 404 or 405 serves the older shape, where the finished
-// batch carries its results inline: they are read from GetBatch instead.
+// batch carries its results inline: they are read from Batches.Get instead.
 // An error ends the iteration; it is yielded with a nil result.
 //
-//	for r, err := range c.BatchResults(ctx, id) {
+//	for r, err := range c.Batches.Results(ctx, id) {
 //		if err != nil { return err }
 //		res, err := r.Chat() // the completion, or the typed error of this request
 //		...
 //	}
-func (c *Client) BatchResults(ctx context.Context, id string, opts ...CallOption) iter.Seq2[*BatchResult, error] {
+func (s *BatchesService) Results(ctx context.Context, id string, opts ...CallOption) iter.Seq2[*BatchResult, error] {
+	c := s.c
 	return func(yield func(*BatchResult, error) bool) {
 		base, err := c.batchIDPath(id, "/results")
 		if err != nil {
@@ -199,7 +200,7 @@ func (c *Client) BatchResults(ctx context.Context, id string, opts ...CallOption
 
 // inlineResults yields the results a finished batch carries inline.
 func (c *Client) inlineResults(ctx context.Context, id string, opts []CallOption, yield func(*BatchResult, error) bool) {
-	b, err := c.GetBatch(ctx, id, opts...)
+	b, err := c.Batches.Get(ctx, id, opts...)
 	if err != nil {
 		yield(nil, err)
 		return
@@ -220,12 +221,13 @@ func (c *Client) inlineResults(ctx context.Context, id string, opts []CallOption
 
 func (c *Client) redactError(e *APIError) { c.redact(e) }
 
-// BatchResultMap reads all of a batch's results into a map by custom ID.
+// ResultMap reads all of a batch's results into a map by custom ID.
 // A custom ID the server sends twice, a result without one, or more
 // results than the batch has requests (read past the first page) is an
 // error ([ErrServer]): no result is dropped or filed silently, and a
 // server paging out results for ever cannot fill memory.
-func (c *Client) BatchResultMap(ctx context.Context, id string, opts ...CallOption) (map[string]*BatchResult, error) {
+func (s *BatchesService) ResultMap(ctx context.Context, id string, opts ...CallOption) (map[string]*BatchResult, error) {
+	c := s.c
 	ctx, cancel, opts, err := prepareCall(ctx, opts) // one call across the pages and the count
 	if err != nil {
 		return nil, err
@@ -233,12 +235,12 @@ func (c *Client) BatchResultMap(ctx context.Context, id string, opts ...CallOpti
 	defer cancel()
 	m := map[string]*BatchResult{}
 	total := -1 // the batch's request count, read once past the first page
-	for r, err := range c.BatchResults(ctx, id, opts...) {
+	for r, err := range c.Batches.Results(ctx, id, opts...) {
 		if err != nil {
 			return m, err
 		}
 		if len(m) == batchResultsCountAfter {
-			b, err := c.GetBatch(ctx, id, opts...)
+			b, err := c.Batches.Get(ctx, id, opts...)
 			if err != nil {
 				return m, err
 			}

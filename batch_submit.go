@@ -39,7 +39,7 @@ type BatchRequest struct {
 	Provider *BatchProvider
 	// Token marks this submission, for the caller's own records (write it
 	// in a journal before submitting) and the callback URL. "" lets
-	// SubmitBatch draw a random one.
+	// Batches.Submit draw a random one.
 	Token string
 }
 
@@ -57,7 +57,7 @@ type BatchProvider struct {
 }
 
 // BatchMarker identifies a submission whose answer was lost, so the
-// batch can be looked up (FindBatch) instead of submitted again. The API
+// batch can be looked up (Batches.Find) instead of submitted again. The API
 // has no metadata field, so the batch is recognised by what it must be:
 // endpoint, model, request count, created after NotBefore. It is plain
 // data, to keep in a journal.
@@ -76,7 +76,7 @@ const batchClockSkew = 5 * time.Minute
 // BatchSubmitError reports a submission that may have reached the server
 // but whose answer was lost, and that no lookup could settle: the batch
 // may exist and run (and be billed). It matches [ErrMaybeBilled] and the
-// cause. Do not submit it again blindly: call FindBatch with Marker
+// cause. Do not submit it again blindly: call Batches.Find with Marker
 // later, or check the batches listed in Candidates: once one has
 // finished, its results' custom IDs say whether it is this submission.
 type BatchSubmitError struct {
@@ -102,7 +102,7 @@ func (e *BatchSubmitError) Error() string {
 	default:
 		b.WriteString("no batch matching it is listed yet")
 	}
-	b.WriteString("; it may exist: look it up with FindBatch before submitting again")
+	b.WriteString("; it may exist: look it up with Batches.Find before submitting again")
 	return b.String()
 }
 
@@ -191,12 +191,13 @@ func (c *Client) encodeBatch(req *BatchRequest) ([]byte, BatchMarker, error) {
 	return b.Bytes(), m, nil
 }
 
-// BatchMarker returns the marker of a submission of req, to record (in a
-// journal, say) before calling SubmitBatch, so that a process that dies
-// before the answer can look the batch up with FindBatch rather than
+// Marker returns the marker of a submission of req, to record (in a
+// journal, say) before calling Batches.Submit, so that a process that dies
+// before the answer can look the batch up with Batches.Find rather than
 // submit it again. It draws req.Token when it is empty, so that the
 // submission that follows carries the same token.
-func (c *Client) BatchMarker(req *BatchRequest) (BatchMarker, error) {
+func (s *BatchesService) Marker(req *BatchRequest) (BatchMarker, error) {
+	c := s.c
 	m, err := c.batchMarker(req)
 	if err == nil && req.Token == "" {
 		req.Token = m.Token
@@ -245,7 +246,7 @@ func writeJSONValue(b *bytes.Buffer, v any) {
 	b.Write(j)
 }
 
-// SubmitBatch submits a batch (POST /batches) and returns it, usually
+// Submit submits a batch (POST /batches) and returns it, usually
 // validating: a 202 means stored, not valid (a batch whose validation
 // fails ends as failed, with Error set). With [WithModelCheck], the
 // batch's model is checked first, as for Chat.
@@ -254,13 +255,14 @@ func writeJSONValue(b *bytes.Buffer, v any) {
 // nothing reached the server (connection refused, DNS) or the server
 // refused it unprocessed (429). When the answer is lost after the
 // request may have arrived (a cut connection, a timeout, a 5xx), the
-// client looks the batch up (FindBatch) and returns it when exactly one
+// client looks the batch up (Batches.Find) and returns it when exactly one
 // match is proven to be the submission: finished, with results under the
 // request's custom IDs (a batch of the same model and size is not proof:
 // another job's, or an earlier chunk's, would match). Otherwise it
 // returns a *[BatchSubmitError] ([ErrMaybeBilled]) carrying the marker
 // and the candidates that may be it, to look up later.
-func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...CallOption) (*Batch, error) {
+func (s *BatchesService) Submit(ctx context.Context, req *BatchRequest, opts ...CallOption) (*Batch, error) {
+	c := s.c
 	body, marker, err := c.encodeBatch(req)
 	if err != nil {
 		return nil, err
@@ -301,7 +303,7 @@ func (c *Client) SubmitBatch(ctx context.Context, req *BatchRequest, opts ...Cal
 // candidate, finished, whose results carry req's custom IDs. Otherwise a
 // *BatchSubmitError lists the candidates that may be it.
 func (c *Client) adoptProven(ctx context.Context, marker BatchMarker, req *BatchRequest, err error, opts []CallOption) (*Batch, error) {
-	found, lerr := c.FindBatch(ctx, marker, opts...)
+	found, lerr := c.Batches.Find(ctx, marker, opts...)
 	se := &BatchSubmitError{Marker: marker, Err: err, LookupErr: lerr}
 	var proven *Batch
 	for i, f := range found {
@@ -326,7 +328,7 @@ func (c *Client) batchHolds(ctx context.Context, b *Batch, req *BatchRequest, op
 	if !b.Status.Terminal() {
 		return false, false
 	}
-	for r, err := range c.BatchResults(ctx, b.ID, opts...) {
+	for r, err := range c.Batches.Results(ctx, b.ID, opts...) {
 		if err != nil {
 			return false, false
 		}
@@ -406,14 +408,15 @@ func (st *callState) unprocessed(err error) bool {
 	return !written
 }
 
-// FindBatch lists the batches that may be the submission m describes:
+// Find lists the batches that may be the submission m describes:
 // same endpoint and model, created after m.NotBefore, with m.Requests
 // requests (or not yet counted while validating). Newest first. Use it
 // after a lost submission answer, or when resuming a job whose journal
 // holds a marker but no batch ID: one match is the batch; none means it
 // was not stored (or is not listed yet); several cannot be told apart
 // by this API.
-func (c *Client) FindBatch(ctx context.Context, m BatchMarker, opts ...CallOption) ([]Batch, error) {
+func (s *BatchesService) Find(ctx context.Context, m BatchMarker, opts ...CallOption) ([]Batch, error) {
+	c := s.c
 	if m.Model == "" || m.Requests <= 0 || m.NotBefore.IsZero() {
 		return nil, invalid("a BatchMarker needs Model, Requests and NotBefore")
 	}
@@ -429,7 +432,7 @@ func (c *Client) FindBatch(ctx context.Context, m BatchMarker, opts ...CallOptio
 	var found []Batch
 	o := BatchListOptions{Limit: 100, CreatedAfter: m.NotBefore}
 	for range maxListPages {
-		page, err := c.ListBatches(ctx, o, opts...)
+		page, err := c.Batches.List(ctx, o, opts...)
 		if err != nil {
 			return found, err
 		}
@@ -450,7 +453,7 @@ func (c *Client) FindBatch(ctx context.Context, m BatchMarker, opts ...CallOptio
 	return found, nil
 }
 
-// maxListPages bounds FindBatch's walk through the list.
+// maxListPages bounds Batches.Find's walk through the list.
 const maxListPages = 50
 
 // formatKey is what the requests of a Google batch must share: the

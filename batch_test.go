@@ -65,9 +65,9 @@ func waitMoving(t *testing.T, c *openrouter.Client, clock *openroutertest.Clock,
 			clock.Advance(d)
 			return false, ctx.Err()
 		})
-	b, err := c.WaitBatch(context.Background(), id, w)
+	b, err := c.Batches.Wait(context.Background(), id, w)
 	if err != nil {
-		t.Fatalf("WaitBatch: %v", err)
+		t.Fatalf("Batches.Wait: %v", err)
 	}
 	return b, waits
 }
@@ -96,7 +96,7 @@ func TestSubmitBatchBodyOrderAndChatEncoding(t *testing.T) {
 	if _, err := c.Chat(context.Background(), body); err != nil {
 		t.Fatal(err)
 	}
-	b, err := c.SubmitBatch(context.Background(), &openrouter.BatchRequest{
+	b, err := c.Batches.Submit(context.Background(), &openrouter.BatchRequest{
 		Model: batchModel, CallbackURL: "https://example.com/hook?x=1", CompletionWindow: "24h",
 		Provider: &openrouter.BatchProvider{Only: []string{"openai"}, AllowFallbacks: openrouter.Ptr(false)},
 		Requests: []openrouter.BatchItem{{CustomID: "a-1", Body: body}}, Token: "tok-1"})
@@ -137,7 +137,7 @@ func TestSubmitBatchBodyOrderAndChatEncoding(t *testing.T) {
 func TestBatchLifecycleHalfPriceResultsByCustomID(t *testing.T) {
 	srv, clock, c := batchServer(t)
 	texts := map[string]string{"z-first": "alpha alpha", "a-second": "beta", "m-third": "gamma gamma gamma"}
-	b, err := c.SubmitBatch(context.Background(), batchOf(texts))
+	b, err := c.Batches.Submit(context.Background(), batchOf(texts))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestBatchLifecycleHalfPriceResultsByCustomID(t *testing.T) {
 		clock.Advance(15 * time.Second) // less than each phase, so that every status is seen
 		return false, nil
 	})
-	final, err := c.WaitBatch(context.Background(), b.ID, w)
+	final, err := c.Batches.Wait(context.Background(), b.ID, w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestBatchLifecycleHalfPriceResultsByCustomID(t *testing.T) {
 	if final.Err() != nil || final.RequestCounts != (openrouter.BatchRequestCounts{Total: 3, Completed: 3}) || final.Usage == nil {
 		t.Fatalf("final batch = %+v, err %v", final, final.Err())
 	}
-	results, err := c.BatchResultMap(context.Background(), b.ID)
+	results, err := c.Batches.ResultMap(context.Background(), b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,12 +213,12 @@ func TestBatchResultsPaginate(t *testing.T) {
 	for i := range 1201 {
 		texts[fmt.Sprintf("item-%04d", i)] = fmt.Sprintf("text %d", i)
 	}
-	b, err := c.SubmitBatch(context.Background(), batchOf(texts))
+	b, err := c.Batches.Submit(context.Background(), batchOf(texts))
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitMoving(t, c, clock, b.ID)
-	results, err := c.BatchResultMap(context.Background(), b.ID)
+	results, err := c.Batches.ResultMap(context.Background(), b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestBatchFailedResultsAreTypedLikeSyncErrors(t *testing.T) {
 		Metadata: map[string]any{"limit_source": "openrouter_credits"}})
 	srv.FailBatchRequest("limited", openroutertest.BatchFailure{Status: 429, Message: "Rate limit exceeded", AsError: true})
 	srv.FailBatchRequest("long", openroutertest.BatchFailure{Status: 400, Message: "This endpoint's maximum context length is 128000 tokens"})
-	b, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"ok": "fine", "broke": "x", "limited": "y", "long": "z"}))
+	b, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"ok": "fine", "broke": "x", "limited": "y", "long": "z"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestBatchFailedResultsAreTypedLikeSyncErrors(t *testing.T) {
 	if final.RequestCounts != (openrouter.BatchRequestCounts{Total: 4, Completed: 1, Failed: 3}) {
 		t.Errorf("counts = %+v", final.RequestCounts)
 	}
-	results, err := c.BatchResultMap(context.Background(), b.ID)
+	results, err := c.Batches.ResultMap(context.Background(), b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,12 +275,12 @@ func TestBatchFailedResultsAreTypedLikeSyncErrors(t *testing.T) {
 
 func TestBatchCreditsRunOutMidBatch(t *testing.T) {
 	srv, clock, c := batchServer(t, openroutertest.WithCredits(0))
-	b, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"a": "one", "b": "two"}))
+	b, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"a": "one", "b": "two"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitMoving(t, c, clock, b.ID)
-	results, err := c.BatchResultMap(context.Background(), b.ID)
+	results, err := c.Batches.ResultMap(context.Background(), b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestBatchValidationFails(t *testing.T) {
 	_, clock, c := batchServer(t)
 	req := batchOf(map[string]string{"a": "x"})
 	req.Model = "nobody/nothing"
-	b, err := c.SubmitBatch(context.Background(), req)
+	b, err := c.Batches.Submit(context.Background(), req)
 	if err != nil {
 		t.Fatalf("a 202 stores the batch before validating it: %v", err)
 	}
@@ -307,7 +307,7 @@ func TestBatchValidationFails(t *testing.T) {
 	if final.Status != openrouter.BatchFailed || !errors.As(final.Err(), &se) || !strings.Contains(se.Message, "not a valid model") {
 		t.Errorf("final = %+v, err %v", final, final.Err())
 	}
-	if _, err := c.BatchResultMap(context.Background(), b.ID); err != nil {
+	if _, err := c.Batches.ResultMap(context.Background(), b.ID); err != nil {
 		t.Errorf("a failed batch has an empty result list: %v", err)
 	}
 }
@@ -315,7 +315,7 @@ func TestBatchValidationFails(t *testing.T) {
 func TestBatchExpiresHalfway(t *testing.T) {
 	srv, clock, c := batchServer(t)
 	srv.ExpireBatches(1)
-	b, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"a": "1", "b": "2", "c": "3", "d": "4"}))
+	b, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"a": "1", "b": "2", "c": "3", "d": "4"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +326,7 @@ func TestBatchExpiresHalfway(t *testing.T) {
 	if err := final.Err(); err == nil || !strings.Contains(err.Error(), "2 of 4 requests finished") {
 		t.Errorf("Err() = %v", err)
 	}
-	results, err := c.BatchResultMap(context.Background(), b.ID)
+	results, err := c.Batches.ResultMap(context.Background(), b.ID)
 	if err != nil || len(results) != 2 {
 		t.Errorf("%d results, %v; want the 2 finished", len(results), err)
 	}
@@ -334,15 +334,15 @@ func TestBatchExpiresHalfway(t *testing.T) {
 
 func TestBatchCancelAndDelete(t *testing.T) {
 	srv, clock, c := batchServer(t)
-	b, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"a": "1", "b": "2", "c": "3", "d": "4"}))
+	b, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"a": "1", "b": "2", "c": "3", "d": "4"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DeleteBatch(context.Background(), b.ID); !errors.Is(err, openrouter.ErrBadRequest) {
+	if _, err := c.Batches.Delete(context.Background(), b.ID); !errors.Is(err, openrouter.ErrBadRequest) {
 		t.Errorf("deleting a running batch: %v, want a 409 (ErrBadRequest)", err)
 	}
 	clock.Advance(30*time.Second + 150*time.Second) // validated, then half the run
-	cb, err := c.CancelBatch(context.Background(), b.ID)
+	cb, err := c.Batches.Cancel(context.Background(), b.ID)
 	if err != nil || cb.Status != openrouter.BatchCancelling {
 		t.Fatalf("cancel: %+v %v", cb, err)
 	}
@@ -351,15 +351,15 @@ func TestBatchCancelAndDelete(t *testing.T) {
 	if final.Status != openrouter.BatchCancelled || final.RequestCounts.Completed != 0 {
 		t.Errorf("final = %+v", final)
 	}
-	if _, err := c.CancelBatch(context.Background(), b.ID); !errors.Is(err, openrouter.ErrBadRequest) {
+	if _, err := c.Batches.Cancel(context.Background(), b.ID); !errors.Is(err, openrouter.ErrBadRequest) {
 		t.Errorf("cancelling a cancelled batch: %v", err)
 	}
-	d, err := c.DeleteBatch(context.Background(), b.ID)
+	d, err := c.Batches.Delete(context.Background(), b.ID)
 	if err != nil || d.ID != b.ID || !strings.Contains(string(d.Deletion), "deleted") {
 		t.Fatalf("delete: %+v %v", d, err)
 	}
-	if _, err := c.GetBatch(context.Background(), b.ID); !errors.Is(err, openrouter.ErrNotFound) {
-		t.Errorf("GetBatch after delete: %v", err)
+	if _, err := c.Batches.Get(context.Background(), b.ID); !errors.Is(err, openrouter.ErrNotFound) {
+		t.Errorf("Batches.Get after delete: %v", err)
 	}
 	if srv.BatchCount() != 0 {
 		t.Errorf("%d batches left", srv.BatchCount())
@@ -368,7 +368,7 @@ func TestBatchCancelAndDelete(t *testing.T) {
 
 func TestBatchInlineResults(t *testing.T) {
 	srv, clock, c := batchServer(t, openroutertest.WithInlineBatchResults())
-	b, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"a": "one", "b": "two"}))
+	b, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"a": "one", "b": "two"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +376,7 @@ func TestBatchInlineResults(t *testing.T) {
 	if len(final.Results) != 2 {
 		t.Fatalf("inline results: %d", len(final.Results))
 	}
-	results, err := c.BatchResultMap(context.Background(), b.ID)
+	results, err := c.Batches.ResultMap(context.Background(), b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestBatchInlineResults(t *testing.T) {
 func TestSubmitBatchLostAnswerIsLookedUpNotResent(t *testing.T) {
 	srv, _, c := batchServer(t)
 	srv.LoseBatchSubmits(1)
-	_, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"a": "1", "b": "2"}))
+	_, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"a": "1", "b": "2"}))
 	var one *openrouter.BatchSubmitError
 	// One match, still validating: only its results, once it has finished,
 	// can prove it is this submission.
@@ -405,11 +405,11 @@ func TestSubmitBatchLostAnswerIsLookedUpNotResent(t *testing.T) {
 
 	// Two batches of the same shape: the lookup cannot tell which is
 	// ours, and says so, without submitting again.
-	if _, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"x": "1", "y": "2"})); err != nil {
+	if _, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"x": "1", "y": "2"})); err != nil {
 		t.Fatal(err)
 	}
 	srv.LoseBatchSubmits(1)
-	_, err = c.SubmitBatch(context.Background(), batchOf(map[string]string{"p": "1", "q": "2"}))
+	_, err = c.Batches.Submit(context.Background(), batchOf(map[string]string{"p": "1", "q": "2"}))
 	var se *openrouter.BatchSubmitError
 	if !errors.As(err, &se) || !errors.Is(err, openrouter.ErrMaybeBilled) || len(se.Candidates) != 3 {
 		t.Fatalf("err = %v; want a BatchSubmitError with 3 candidates", err)
@@ -420,9 +420,9 @@ func TestSubmitBatchLostAnswerIsLookedUpNotResent(t *testing.T) {
 	if openrouter.Hint(err) == "" {
 		t.Error("no hint")
 	}
-	found, err := c.FindBatch(context.Background(), se.Marker)
+	found, err := c.Batches.Find(context.Background(), se.Marker)
 	if err != nil || len(found) != 3 {
-		t.Errorf("FindBatch: %d, %v", len(found), err)
+		t.Errorf("Batches.Find: %d, %v", len(found), err)
 	}
 }
 
@@ -452,13 +452,13 @@ func TestSubmitBatchRetriesOnlyWhatWasNotProcessed(t *testing.T) {
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
 	req := batchOf(map[string]string{"a": "x"})
 	count := func() int { mu.Lock(); defer mu.Unlock(); return posts }
-	if b, err := c.SubmitBatch(context.Background(), req); err != nil || b.ID != "batch_9" || count() != 2 {
+	if b, err := c.Batches.Submit(context.Background(), req); err != nil || b.ID != "batch_9" || count() != 2 {
 		t.Fatalf("after a 429: %v %v, %d posts; want a retry", b, err, count())
 	}
 	mu.Lock()
 	posts, status = 0, []int{502, 202}
 	mu.Unlock()
-	_, err := c.SubmitBatch(context.Background(), req)
+	_, err := c.Batches.Submit(context.Background(), req)
 	if !errors.Is(err, openrouter.ErrMaybeBilled) || !errors.Is(err, openrouter.ErrServer) || count() != 1 {
 		t.Errorf("after a 502: %v, %d posts; want ErrMaybeBilled and no resend", err, count())
 	}
@@ -501,11 +501,11 @@ func TestSubmitBatchRefusedBeforeSending(t *testing.T) {
 		"request routes": {Model: batchModel, Requests: []openrouter.BatchItem{{CustomID: "a", Body: &openrouter.ChatRequest{Provider: &openrouter.ProviderPrefs{}, Messages: text("x").Messages}}}},
 	}
 	for name, req := range cases {
-		if _, err := c.SubmitBatch(context.Background(), req); !errors.Is(err, openrouter.ErrInvalidRequest) {
+		if _, err := c.Batches.Submit(context.Background(), req); !errors.Is(err, openrouter.ErrInvalidRequest) {
 			t.Errorf("%s: %v, want ErrInvalidRequest", name, err)
 		}
 	}
-	if _, err := c.SubmitBatch(context.Background(), nil); !errors.Is(err, openrouter.ErrInvalidRequest) {
+	if _, err := c.Batches.Submit(context.Background(), nil); !errors.Is(err, openrouter.ErrInvalidRequest) {
 		t.Errorf("nil: %v", err)
 	}
 	if n := srv.Stats().Requests; n != 0 {
@@ -518,7 +518,7 @@ func TestSubmitBatchRefusedBeforeSending(t *testing.T) {
 
 func TestWaitBatchNotification(t *testing.T) {
 	_, clock, c := batchServer(t)
-	b, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"a": "1"}))
+	b, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"a": "1"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,21 +526,21 @@ func TestWaitBatchNotification(t *testing.T) {
 	polls := 0
 	// An hour between polls: only the notification can end the wait in
 	// time; each poll moves the clock past the batch's end and notifies.
-	final, err := c.WaitBatch(context.Background(), b.ID, openrouter.BatchWait{MinInterval: time.Hour, Notify: notify,
+	final, err := c.Batches.Wait(context.Background(), b.ID, openrouter.BatchWait{MinInterval: time.Hour, Notify: notify,
 		OnPoll: func(*openrouter.Batch) {
 			polls++
 			clock.Advance(10 * time.Minute)
 			notify <- struct{}{}
 		}})
 	if err != nil || final.Status != openrouter.BatchCompleted || polls != 2 {
-		t.Errorf("WaitBatch: %v %v after %d polls", final, err, polls)
+		t.Errorf("Batches.Wait: %v %v after %d polls", final, err, polls)
 	}
 }
 
 func TestWaitBatchStopsOnContextAndErrors(t *testing.T) {
 	_, _, c := batchServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	b, err := c.SubmitBatch(ctx, batchOf(map[string]string{"a": "1"}))
+	b, err := c.Batches.Submit(ctx, batchOf(map[string]string{"a": "1"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -548,13 +548,13 @@ func TestWaitBatchStopsOnContextAndErrors(t *testing.T) {
 		cancel()
 		return false, ctx.Err()
 	})
-	if _, err := c.WaitBatch(ctx, b.ID, w); !errors.Is(err, context.Canceled) {
+	if _, err := c.Batches.Wait(ctx, b.ID, w); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled wait: %v", err)
 	}
-	if _, err := c.WaitBatch(context.Background(), "batch_missing", w); !errors.Is(err, openrouter.ErrNotFound) {
+	if _, err := c.Batches.Wait(context.Background(), "batch_missing", w); !errors.Is(err, openrouter.ErrNotFound) {
 		t.Errorf("unknown batch: %v", err)
 	}
-	if _, err := c.WaitBatch(context.Background(), "", w); !errors.Is(err, openrouter.ErrInvalidRequest) {
+	if _, err := c.Batches.Wait(context.Background(), "", w); !errors.Is(err, openrouter.ErrInvalidRequest) {
 		t.Errorf("empty ID: %v", err)
 	}
 }
@@ -567,12 +567,12 @@ func TestBatchResultsBadPagination(t *testing.T) {
 	}))
 	defer hs.Close()
 	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(hs.URL))
-	_, err := c.BatchResultMap(context.Background(), "batch_1")
+	_, err := c.Batches.ResultMap(context.Background(), "batch_1")
 	if !errors.Is(err, openrouter.ErrServer) {
 		t.Errorf("a cursor that repeats (or a duplicate custom ID): %v, want ErrServer", err)
 	}
 	n := 0
-	for r, err := range c.BatchResults(context.Background(), "batch_1") {
+	for r, err := range c.Batches.Results(context.Background(), "batch_1") {
 		if err != nil {
 			if !errors.Is(err, openrouter.ErrServer) {
 				t.Errorf("iteration error %v", err)
@@ -608,7 +608,7 @@ func TestBatchResultShapes(t *testing.T) {
 			fmt.Fprintf(w, `{"object":"list","data":[%s],"has_more":false,"next_cursor":null}`, tc.raw)
 		}))
 		c := openrouter.NewClient(key, openrouter.WithBaseURL(hs.URL))
-		m, err := c.BatchResultMap(context.Background(), "batch_1")
+		m, err := c.Batches.ResultMap(context.Background(), "batch_1")
 		hs.Close()
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
@@ -625,7 +625,7 @@ func TestListBatchesPagesAndFilters(t *testing.T) {
 	_, clock, c := batchServer(t)
 	var ids []string
 	for i := range 5 {
-		b, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"a": fmt.Sprint(i)}))
+		b, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"a": fmt.Sprint(i)}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -635,7 +635,7 @@ func TestListBatchesPagesAndFilters(t *testing.T) {
 	var got []string
 	o := openrouter.BatchListOptions{Limit: 2}
 	for page := 0; ; page++ {
-		l, err := c.ListBatches(context.Background(), o)
+		l, err := c.Batches.List(context.Background(), o)
 		if err != nil || page > 5 {
 			t.Fatalf("page %d: %v", page, err)
 		}
@@ -652,18 +652,18 @@ func TestListBatchesPagesAndFilters(t *testing.T) {
 		t.Errorf("listed %v, want newest first %v", got, want)
 	}
 	clock.Advance(time.Hour)
-	l, err := c.ListBatches(context.Background(), openrouter.BatchListOptions{Status: []openrouter.BatchStatus{openrouter.BatchInProgress}})
+	l, err := c.Batches.List(context.Background(), openrouter.BatchListOptions{Status: []openrouter.BatchStatus{openrouter.BatchInProgress}})
 	if err != nil || len(l.Data) != 0 {
 		t.Errorf("in_progress after an hour: %d, %v", len(l.Data), err)
 	}
-	l, err = c.ListBatches(context.Background(), openrouter.BatchListOptions{Status: []openrouter.BatchStatus{openrouter.BatchCompleted}})
+	l, err = c.Batches.List(context.Background(), openrouter.BatchListOptions{Status: []openrouter.BatchStatus{openrouter.BatchCompleted}})
 	if err != nil || len(l.Data) != 5 || l.Data[0].Results != nil {
 		t.Errorf("completed: %d, %v (listed batches carry no results)", len(l.Data), err)
 	}
-	if _, err := c.ListBatches(context.Background(), openrouter.BatchListOptions{Limit: 101}); !errors.Is(err, openrouter.ErrInvalidRequest) {
+	if _, err := c.Batches.List(context.Background(), openrouter.BatchListOptions{Limit: 101}); !errors.Is(err, openrouter.ErrInvalidRequest) {
 		t.Errorf("limit 101: %v", err)
 	}
-	if _, err := c.FindBatch(context.Background(), openrouter.BatchMarker{}); !errors.Is(err, openrouter.ErrInvalidRequest) {
+	if _, err := c.Batches.Find(context.Background(), openrouter.BatchMarker{}); !errors.Is(err, openrouter.ErrInvalidRequest) {
 		t.Errorf("empty marker: %v", err)
 	}
 }
@@ -677,14 +677,14 @@ func TestWithBatchPath(t *testing.T) {
 	}))
 	defer hs.Close()
 	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(hs.URL+"/api"), openrouter.WithBatchPath("/beta/batches"))
-	if b, err := c.GetBatch(context.Background(), "batch_1"); err != nil || !b.Status.Terminal() {
+	if b, err := c.Batches.Get(context.Background(), "batch_1"); err != nil || !b.Status.Terminal() {
 		t.Fatalf("%v %v", b, err)
 	}
 	if path := <-paths; path != "/api/beta/batches/batch_1" {
 		t.Errorf("path %q", path)
 	}
 	bad := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBatchPath("batches?x"))
-	if _, err := bad.GetBatch(context.Background(), "b"); !errors.Is(err, openrouter.ErrInvalidRequest) {
+	if _, err := bad.Batches.Get(context.Background(), "b"); !errors.Is(err, openrouter.ErrInvalidRequest) {
 		t.Errorf("bad path: %v", err)
 	}
 }
@@ -714,7 +714,7 @@ func TestWaitBatchToleratesSomePollFailures(t *testing.T) {
 		sleeps++
 		return false, nil
 	})
-	_, err := c.WaitBatch(context.Background(), "batch_1", w)
+	_, err := c.Batches.Wait(context.Background(), "batch_1", w)
 	mu.Lock()
 	defer mu.Unlock()
 	// 503, 503 (two failures), 200 (reset), 503, 503, 503: the third
@@ -727,7 +727,7 @@ func TestWaitBatchToleratesSomePollFailures(t *testing.T) {
 func TestBatchMarkerBeforeSubmitFindsTheBatchAfterACrash(t *testing.T) {
 	srv, _, c := batchServer(t)
 	req := batchOf(map[string]string{"a": "1", "b": "2", "c": "3"})
-	marker, err := c.BatchMarker(req) // a journal would record it here
+	marker, err := c.Batches.Marker(req) // a journal would record it here
 	if err != nil || req.Token == "" || marker.Token != req.Token || marker.Requests != 3 || marker.Model != batchModel {
 		t.Fatalf("marker %+v, token %q, %v", marker, req.Token, err)
 	}
@@ -735,25 +735,25 @@ func TestBatchMarkerBeforeSubmitFindsTheBatchAfterACrash(t *testing.T) {
 	srv.LoseBatchSubmits(1)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := c.SubmitBatch(ctx, req); !errors.Is(err, context.Canceled) {
+	if _, err := c.Batches.Submit(ctx, req); !errors.Is(err, context.Canceled) {
 		t.Fatalf("a cancelled context sends nothing: %v", err)
 	}
 	var se *openrouter.BatchSubmitError
-	if _, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"x": "1"})); err != nil && !errors.As(err, &se) {
+	if _, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"x": "1"})); err != nil && !errors.As(err, &se) {
 		t.Fatal(err) // another batch, of another size (its answer lost: the loss was not spent by the cancelled call)
 	}
 	srv.LoseBatchSubmits(1)
 	restarted := srv.Client() // as if the process died while submitting
-	_, _ = restarted.SubmitBatch(context.Background(), req)
+	_, _ = restarted.Batches.Submit(context.Background(), req)
 	var back openrouter.BatchMarker
 	if err := json.Unmarshal(journal, &back); err != nil {
 		t.Fatal(err)
 	}
-	found, err := restarted.FindBatch(context.Background(), back)
+	found, err := restarted.Batches.Find(context.Background(), back)
 	if err != nil || len(found) != 1 || found[0].RequestCounts.Total != 3 {
-		t.Fatalf("FindBatch: %+v, %v", found, err)
+		t.Fatalf("Batches.Find: %+v, %v", found, err)
 	}
-	if _, err := c.BatchMarker(&openrouter.BatchRequest{Model: "a b"}); !errors.Is(err, openrouter.ErrInvalidRequest) {
+	if _, err := c.Batches.Marker(&openrouter.BatchRequest{Model: "a b"}); !errors.Is(err, openrouter.ErrInvalidRequest) {
 		t.Errorf("bad model: %v", err)
 	}
 }

@@ -6,14 +6,14 @@ import (
 	"time"
 )
 
-// BatchWait configures WaitBatch. The zero value polls after 5 s, then
+// BatchWait configures Batches.Wait. The zero value polls after 5 s, then
 // backs off to one poll a minute, with jitter.
 type BatchWait struct {
 	// MinInterval is the first wait between polls (default 5 s); each
 	// wait doubles it, up to MaxInterval (default 1 min), jittered in its
 	// upper half so that many waiters do not poll together.
 	MinInterval, MaxInterval time.Duration
-	// Notify, when set, makes WaitBatch poll at once each time it
+	// Notify, when set, makes Batches.Wait poll at once each time it
 	// receives (from the callback_url webhook handler, say), between the
 	// polls of the backoff, but not sooner than MinInterval after the
 	// previous notified poll. A closed channel is ignored from then on.
@@ -21,18 +21,19 @@ type BatchWait struct {
 	// OnPoll, when set, sees each state the batch was polled in.
 	OnPoll func(*Batch)
 	// MaxPollErrors is how many polls in a row may fail with a retryable
-	// error (5xx, 429, network) before WaitBatch gives up (default 5).
+	// error (5xx, 429, network) before Batches.Wait gives up (default 5).
 	// Other errors end the wait at once.
 	MaxPollErrors int
 
 	sleep func(ctx context.Context, d time.Duration, notify <-chan struct{}) (notified bool, err error) // tests
 }
 
-// WaitBatch polls a batch until it is terminal (completed, failed,
+// Wait polls a batch until it is terminal (completed, failed,
 // expired or cancelled) and returns it; the batch's Err says whether it
 // ended without completing. It returns early with ctx's error. Polls are
 // reads, retried freely.
-func (c *Client) WaitBatch(ctx context.Context, id string, w BatchWait, opts ...CallOption) (*Batch, error) {
+func (s *BatchesService) Wait(ctx context.Context, id string, w BatchWait, opts ...CallOption) (*Batch, error) {
+	c := s.c
 	if w.MinInterval <= 0 {
 		w.MinInterval = 5 * time.Second
 	}
@@ -49,7 +50,7 @@ func (c *Client) WaitBatch(ctx context.Context, id string, w BatchWait, opts ...
 	failures := 0
 	notified := false // the last wait ended with a notification
 	for attempt := 0; ; {
-		b, err := c.GetBatch(ctx, id, opts...)
+		b, err := c.Batches.Get(ctx, id, opts...)
 		switch {
 		case err == nil:
 			failures = 0

@@ -28,6 +28,11 @@ type Client struct {
 	Videos *VideosService
 	// Responses calls the Responses API (POST /responses).
 	Responses *ResponsesService
+	// Batches holds the Batch API: chat completions and embeddings run in
+	// the background at about half price.
+	Batches *BatchesService
+	// Keys manages the account's API keys (it needs a management key).
+	Keys *KeysService
 
 	cfg    config
 	cfgErr error // the first bad option, returned by every call
@@ -93,6 +98,8 @@ func NewClient(apiKey string, opts ...Option) *Client {
 	c.Audio = &AudioService{c: c}
 	c.Videos = &VideosService{c: c}
 	c.Responses = &ResponsesService{c: c}
+	c.Batches = &BatchesService{c: c}
+	c.Keys = &KeysService{c: c}
 	return c
 }
 

@@ -22,14 +22,14 @@
 //     metadata ([CallResponseInto], [ResponseInfo]), on every method.
 //   - [AdaptiveLimiter], [Limiter]: pacing, shared between clients
 //     (module redislimiter: across processes, through Redis).
-//   - [Client.SubmitBatch], [Client.WaitBatch], [Client.EstimateCost]:
+//   - [BatchesService.Submit], [BatchesService.Wait], [Client.EstimateCost]:
 //     the Batch API at about half price, and the bill before paying it.
 //   - [Client.Embed], [Cosine]: embeddings, split into requests the model
-//     accepts; [Client.SubmitEmbeddingBatch] and
-//     [Client.EmbeddingBatchResults] for the same at the batch price.
+//     accepts; [BatchesService.SubmitEmbeddings] and
+//     [BatchesService.EmbeddingResults] for the same at the batch price.
 //   - [Client.ImageModels], [Client.ModelEndpoints], [Client.Providers],
 //     [Client.UserModels]: the catalogue in depth.
-//   - [Client.CreateKey], [Client.ListKeys], [Client.Activity]: keys with
+//   - [KeysService.Create], [KeysService.List], [Client.Activity]: keys with
 //     limits and billed activity (management key).
 //
 // # Quick start
@@ -90,7 +90,7 @@
 // A batch submission and a key's creation are not sent again even after
 // an error answer, unless it proves the request was not processed; a
 // creation whose answer was lost fails with [ErrKeyMaybeCreated], and
-// [Client.FindKey] finds the key by name.
+// [KeysService.Find] finds the key by name.
 //
 // The attempts are sent by a go-retryablehttp client made for the call;
 // the rules above are its hooks, and it logs nothing of its own.
@@ -227,12 +227,12 @@
 //
 // # Batches
 //
-// [Client.SubmitBatch] sends many chat completions to run in the
-// background at about half price; [Client.WaitBatch] polls until the batch
-// ends, and [Client.BatchResultMap] gives each request's result by custom
+// [BatchesService.Submit] sends many chat completions to run in the
+// background at about half price; [BatchesService.Wait] polls until the batch
+// ends, and [BatchesService.ResultMap] gives each request's result by custom
 // ID, whose [BatchResult.Chat] returns the completion or the error a Chat
 // call would have. A submission is never resent blindly: when its answer
-// is lost the client looks the batch up ([Client.FindBatch]). Before a
+// is lost the client looks the batch up ([BatchesService.Find]). Before a
 // job, [Client.EstimateCost] bounds its cost (from the bodies as they
 // would be sent: tools, schemas and images included;
 // [Client.EstimateImageCost] and [Client.EstimateEmbeddingCost] for the

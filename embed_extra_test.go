@@ -61,7 +61,7 @@ func TestEmbeddingExtraReachesTheWire(t *testing.T) {
 	if len(bodies) != 2 {
 		t.Fatalf("refused requests were sent: %d", len(bodies))
 	}
-	_, err := c.SubmitEmbeddingBatch(context.Background(), req)
+	_, err := c.Batches.SubmitEmbeddings(context.Background(), req)
 	if !errors.Is(err, openrouter.ErrInvalidRequest) {
 		t.Fatalf("batch with Extra: %v", err)
 	}

@@ -27,32 +27,32 @@ func TestKeysLifecycle(t *testing.T) {
 	srv, _, _ := setup(t, nil)
 	c := managementClient(srv)
 	ctx := context.Background()
-	k, err := c.CreateKey(ctx, openrouter.NewKey{Name: "nightly rewrite", Limit: 25, LimitReset: "daily"})
+	k, err := c.Keys.Create(ctx, openrouter.NewKey{Name: "nightly rewrite", Limit: 25, LimitReset: "daily"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if k.Limit == nil || *k.Limit != 25 || k.LimitReset != "daily" || k.Hash == "" || !strings.HasPrefix(k.Secret.Reveal(), "sk-or-v1-") || k.CreatedAt.IsZero() {
 		t.Fatalf("created %+v", k.ManagedKey)
 	}
-	got, err := c.GetKey(ctx, k.Hash)
+	got, err := c.Keys.Get(ctx, k.Hash)
 	if err != nil || got.Name != "nightly rewrite" {
 		t.Fatalf("%v %+v", err, got)
 	}
 	yes := true
-	up, err := c.UpdateKey(ctx, k.Hash, openrouter.KeyUpdate{Disabled: &yes, RemoveLimit: true})
+	up, err := c.Keys.Update(ctx, k.Hash, openrouter.KeyUpdate{Disabled: &yes, RemoveLimit: true})
 	if err != nil || !up.Disabled || up.Limit != nil || up.UpdatedAt.IsZero() {
 		t.Fatalf("%v %+v", err, up)
 	}
-	if list, err := c.ListKeys(ctx, openrouter.KeyListOptions{}); err != nil || len(list) != 0 {
+	if list, err := c.Keys.List(ctx, openrouter.KeyListOptions{}); err != nil || len(list) != 0 {
 		t.Errorf("without disabled keys: %v %+v", err, list)
 	}
-	if list, err := c.ListKeys(ctx, openrouter.KeyListOptions{IncludeDisabled: true}); err != nil || len(list) != 1 {
+	if list, err := c.Keys.List(ctx, openrouter.KeyListOptions{IncludeDisabled: true}); err != nil || len(list) != 1 {
 		t.Errorf("with disabled keys: %v %+v", err, list)
 	}
-	if err := c.DeleteKey(ctx, k.Hash); err != nil {
+	if err := c.Keys.Delete(ctx, k.Hash); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetKey(ctx, k.Hash); !errors.Is(err, openrouter.ErrNotFound) {
+	if _, err := c.Keys.Get(ctx, k.Hash); !errors.Is(err, openrouter.ErrNotFound) {
 		t.Errorf("after delete: %v", err)
 	}
 }
@@ -61,7 +61,7 @@ func TestKeysLifecycle(t *testing.T) {
 // printed, serialised or logged.
 func TestKeySecretNeverPrinted(t *testing.T) {
 	srv, _, _ := setup(t, nil)
-	k, err := managementClient(srv).CreateKey(context.Background(), openrouter.NewKey{Name: "job"})
+	k, err := managementClient(srv).Keys.Create(context.Background(), openrouter.NewKey{Name: "job"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestKeySecretNeverPrinted(t *testing.T) {
 func TestKeysNeedManagementKey(t *testing.T) {
 	_, c, _ := setup(t, nil) // an ordinary key
 	ctx := context.Background()
-	_, err := c.CreateKey(ctx, openrouter.NewKey{Name: "x"})
+	_, err := c.Keys.Create(ctx, openrouter.NewKey{Name: "x"})
 	assertSentinels(t, err, "ErrForbidden")
 	if h := openrouter.Hint(err); !strings.Contains(h, "management key") {
 		t.Errorf("hint %q does not name the management key", h)
@@ -98,22 +98,22 @@ func TestKeysInvalid(t *testing.T) {
 	ctx := context.Background()
 	neg, empty, bad := -1.0, "", "hourly"
 	for name, err := range map[string]error{
-		"no name":   func() error { _, err := c.CreateKey(ctx, openrouter.NewKey{}); return err }(),
-		"neg limit": func() error { _, err := c.CreateKey(ctx, openrouter.NewKey{Name: "x", Limit: -1}); return err }(),
+		"no name":   func() error { _, err := c.Keys.Create(ctx, openrouter.NewKey{}); return err }(),
+		"neg limit": func() error { _, err := c.Keys.Create(ctx, openrouter.NewKey{Name: "x", Limit: -1}); return err }(),
 		"bad reset": func() error {
-			_, err := c.CreateKey(ctx, openrouter.NewKey{Name: "x", LimitReset: "hourly"})
+			_, err := c.Keys.Create(ctx, openrouter.NewKey{Name: "x", LimitReset: "hourly"})
 			return err
 		}(),
-		"no hash":   func() error { _, err := c.GetKey(ctx, ""); return err }(),
-		"no change": func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{}); return err }(),
-		"upd neg":   func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{Limit: &neg}); return err }(),
-		"upd name":  func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{Name: &empty}); return err }(),
-		"upd reset": func() error { _, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{LimitReset: &bad}); return err }(),
+		"no hash":   func() error { _, err := c.Keys.Get(ctx, ""); return err }(),
+		"no change": func() error { _, err := c.Keys.Update(ctx, "h", openrouter.KeyUpdate{}); return err }(),
+		"upd neg":   func() error { _, err := c.Keys.Update(ctx, "h", openrouter.KeyUpdate{Limit: &neg}); return err }(),
+		"upd name":  func() error { _, err := c.Keys.Update(ctx, "h", openrouter.KeyUpdate{Name: &empty}); return err }(),
+		"upd reset": func() error { _, err := c.Keys.Update(ctx, "h", openrouter.KeyUpdate{LimitReset: &bad}); return err }(),
 		"upd both": func() error {
-			_, err := c.UpdateKey(ctx, "h", openrouter.KeyUpdate{Limit: &neg, RemoveLimit: true})
+			_, err := c.Keys.Update(ctx, "h", openrouter.KeyUpdate{Limit: &neg, RemoveLimit: true})
 			return err
 		}(),
-		"delete empty": c.DeleteKey(ctx, ""),
+		"delete empty": c.Keys.Delete(ctx, ""),
 	} {
 		if !errors.Is(err, openrouter.ErrInvalidRequest) {
 			t.Errorf("%s: %v", name, err)
@@ -215,8 +215,8 @@ func TestCreateKeyIsNotResentAfterAnErrorAnswer(t *testing.T) {
 	defer hs.Close()
 	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(hs.URL), openrouter.WithLimiter(nil))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
-	_, err := c.CreateKey(context.Background(), openrouter.NewKey{Name: "job", Limit: 5})
+	_, err := c.Keys.Create(context.Background(), openrouter.NewKey{Name: "job", Limit: 5})
 	if !errors.Is(err, openrouter.ErrServer) || posts.Load() != 1 {
-		t.Errorf("CreateKey after a 502: %v, %d POSTs; want ErrServer and one POST", err, posts.Load())
+		t.Errorf("Keys.Create after a 502: %v, %d POSTs; want ErrServer and one POST", err, posts.Load())
 	}
 }

@@ -226,7 +226,7 @@ func megapixels(size string) float64 {
 }
 
 // EstimateEmbeddingCost estimates what Embed (or, with o.Batch,
-// SubmitEmbeddingBatch) may cost at most for req, from the price of the
+// Batches.SubmitEmbeddings) may cost at most for req, from the price of the
 // model in the embedding models' catalogue (EmbeddingModels): each text
 // is counted a token a byte (no tokenizer makes more), each token array
 // at its length; with o.Batch the tokens are priced at BatchDiscount.

@@ -85,38 +85,38 @@ func ExampleClient_UserModels() {
 	// 9 of 9 models usable with this account's settings
 }
 
-func ExampleClient_UpdateKey() {
+func ExampleKeysService_Update() {
 	srv := openroutertest.NewServer()
 	defer srv.Close()
 	admin := openrouter.NewClient(srv.ManagementKey, openrouter.WithBaseURL(srv.URL))
 
 	ctx := context.Background()
-	k, err := admin.CreateKey(ctx, openrouter.NewKey{Name: "nightly job", Limit: 10})
+	k, err := admin.Keys.Create(ctx, openrouter.NewKey{Name: "nightly job", Limit: 10})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	// Raise the job's budget, then switch the key off once the job is done.
-	if _, err := admin.UpdateKey(ctx, k.Hash, openrouter.KeyUpdate{Limit: openrouter.Ptr(25.0)}); err != nil {
+	if _, err := admin.Keys.Update(ctx, k.Hash, openrouter.KeyUpdate{Limit: openrouter.Ptr(25.0)}); err != nil {
 		fmt.Println(err)
 		return
 	}
-	if _, err := admin.UpdateKey(ctx, k.Hash, openrouter.KeyUpdate{Disabled: openrouter.Ptr(true)}); err != nil {
+	if _, err := admin.Keys.Update(ctx, k.Hash, openrouter.KeyUpdate{Disabled: openrouter.Ptr(true)}); err != nil {
 		fmt.Println(err)
 		return
 	}
-	got, err := admin.GetKey(ctx, k.Hash)
+	got, err := admin.Keys.Get(ctx, k.Hash)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Printf("%s: limit $%.2f, disabled %v\n", got.Name, *got.Limit, got.Disabled)
-	active, err := admin.ListKeys(ctx, openrouter.KeyListOptions{})
+	active, err := admin.Keys.List(ctx, openrouter.KeyListOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	all, err := admin.ListKeys(ctx, openrouter.KeyListOptions{IncludeDisabled: true})
+	all, err := admin.Keys.List(ctx, openrouter.KeyListOptions{IncludeDisabled: true})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -45,13 +45,13 @@ func ExampleClient_Embed() {
 // A bulk job creates a key of its own, capped at its budget: OpenRouter
 // enforces the cap across processes and crashes, where a client-side cap
 // holds only in one process. Creating keys needs a management key.
-func ExampleClient_CreateKey() {
+func ExampleKeysService_Create() {
 	srv := openroutertest.NewServer()
 	defer srv.Close()
 	admin := openrouter.NewClient(srv.ManagementKey, openrouter.WithBaseURL(srv.URL))
 
 	ctx := context.Background()
-	k, err := admin.CreateKey(ctx, openrouter.NewKey{Name: "nightly blog rewrite", Limit: 20, LimitReset: "daily"})
+	k, err := admin.Keys.Create(ctx, openrouter.NewKey{Name: "nightly blog rewrite", Limit: 20, LimitReset: "daily"})
 	if err != nil {
 		fmt.Println(err, openrouter.Hint(err))
 		return
@@ -63,7 +63,7 @@ func ExampleClient_CreateKey() {
 	_ = job
 
 	// When the job is done, the key goes.
-	if err := admin.DeleteKey(ctx, k.Hash); err != nil {
+	if err := admin.Keys.Delete(ctx, k.Hash); err != nil {
 		fmt.Println(err)
 	}
 	// Output:

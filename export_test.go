@@ -66,7 +66,7 @@ type manualTimer struct{}
 func (manualTimer) Stop() bool               { return true }
 func (manualTimer) Reset(time.Duration) bool { return true }
 
-// WithBatchSleep replaces WaitBatch's waits, so that a test can move a
+// WithBatchSleep replaces Batches.Wait's waits, so that a test can move a
 // fake clock instead of sleeping.
 func WithBatchSleep(w BatchWait, f func(ctx context.Context, d time.Duration, notify <-chan struct{}) (bool, error)) BatchWait {
 	w.sleep = f

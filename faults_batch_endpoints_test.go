@@ -104,7 +104,7 @@ func TestCreateKeyGarbledAnswerHidesTheSecret(t *testing.T) {
 		"nohash":    `{"key":"` + secret + `","data":{}}`,
 	} {
 		c := hostile(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) })
-		_, err := c.CreateKey(context.Background(), openrouter.NewKey{Name: "job"})
+		_, err := c.Keys.Create(context.Background(), openrouter.NewKey{Name: "job"})
 		if err == nil {
 			t.Errorf("%s: no error", name)
 			continue
@@ -151,7 +151,7 @@ func TestBatchResultsEmptyPagesDoNotLoopForever(t *testing.T) {
 		}
 		fmt.Fprintf(w, `{"data":[],"has_more":true,"next_cursor":"c%d"}`, i)
 	})
-	_, err := c.BatchResultMap(context.Background(), "batch_1")
+	_, err := c.Batches.ResultMap(context.Background(), "batch_1")
 	if !errors.Is(err, openrouter.ErrServer) {
 		t.Errorf("%v, want ErrServer", err)
 	}
@@ -166,7 +166,7 @@ func TestBatchResultMapRefusesResultWithoutCustomID(t *testing.T) {
 	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"data":[{"id":"r1","custom_id":"","response":{"status_code":200,"body":{}}}],"has_more":false}`)
 	})
-	m, err := c.BatchResultMap(context.Background(), "batch_1")
+	m, err := c.Batches.ResultMap(context.Background(), "batch_1")
 	if !errors.Is(err, openrouter.ErrServer) {
 		t.Errorf("%v (map %v), want ErrServer", err, m)
 	}
@@ -180,10 +180,10 @@ func TestDotSegmentIDsAreRefused(t *testing.T) {
 	c := hostile(t, func(w http.ResponseWriter, r *http.Request) { n.Add(1) })
 	ctx := context.Background()
 	for name, call := range map[string]func() error{
-		"DeleteKey":           func() error { return c.DeleteKey(ctx, "..") },
-		"GetKey":              func() error { _, err := c.GetKey(ctx, "."); return err },
-		"DeleteBatch":         func() error { _, err := c.DeleteBatch(ctx, ".."); return err },
-		"CancelBatch":         func() error { _, err := c.CancelBatch(ctx, "."); return err },
+		"Keys.Delete":         func() error { return c.Keys.Delete(ctx, "..") },
+		"Keys.Get":            func() error { _, err := c.Keys.Get(ctx, "."); return err },
+		"Batches.Delete":      func() error { _, err := c.Batches.Delete(ctx, ".."); return err },
+		"Batches.Cancel":      func() error { _, err := c.Batches.Cancel(ctx, "."); return err },
 		"ModelEndpoints":      func() error { _, err := c.ModelEndpoints(ctx, "../keys"); return err },
 		"ImageModelEndpoints": func() error { _, err := c.ImageModelEndpoints(ctx, "a/.."); return err },
 	} {
@@ -205,9 +205,9 @@ func TestGarbled200EchoingTheKeyIsRedacted(t *testing.T) {
 	})
 	ctx := context.Background()
 	for name, call := range map[string]func() error{
-		"GetBatch":    func() error { _, err := c.GetBatch(ctx, "b1"); return err },
-		"CancelBatch": func() error { _, err := c.CancelBatch(ctx, "b1"); return err },
-		"Activity":    func() error { _, err := c.Activity(ctx, openrouter.ActivityFilter{}); return err },
+		"Batches.Get":    func() error { _, err := c.Batches.Get(ctx, "b1"); return err },
+		"Batches.Cancel": func() error { _, err := c.Batches.Cancel(ctx, "b1"); return err },
+		"Activity":       func() error { _, err := c.Activity(ctx, openrouter.ActivityFilter{}); return err },
 		"Embed": func() error {
 			_, err := c.Embed(ctx, &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a"}})
 			return err
@@ -231,16 +231,16 @@ func TestGarbled200EchoingTheKeyIsRedacted(t *testing.T) {
 }
 
 // TestBatchAnswerWithoutIDOrStatusIsAnError: a poll answered with null
-// or {} is no batch; WaitBatch would poll it until its context ended.
+// or {} is no batch; Batches.Wait would poll it until its context ended.
 func TestBatchAnswerWithoutIDOrStatusIsAnError(t *testing.T) {
 	for _, body := range []string{`null`, `{}`, `{"id":"b1"}`, `{"status":"completed"}`} {
 		var n atomic.Int32
 		c := hostile(t, func(w http.ResponseWriter, r *http.Request) { n.Add(1); io.WriteString(w, body) })
-		if _, err := c.GetBatch(context.Background(), "b1"); !errors.Is(err, openrouter.ErrServer) {
-			t.Errorf("GetBatch of %s: %v, want ErrServer", body, err)
+		if _, err := c.Batches.Get(context.Background(), "b1"); !errors.Is(err, openrouter.ErrServer) {
+			t.Errorf("Batches.Get of %s: %v, want ErrServer", body, err)
 		}
-		if _, err := c.CancelBatch(context.Background(), "b1"); !errors.Is(err, openrouter.ErrServer) {
-			t.Errorf("CancelBatch of %s: %v, want ErrServer", body, err)
+		if _, err := c.Batches.Cancel(context.Background(), "b1"); !errors.Is(err, openrouter.ErrServer) {
+			t.Errorf("Batches.Cancel of %s: %v, want ErrServer", body, err)
 		}
 		n.Store(0)
 		w := openrouter.WithBatchSleep(openrouter.BatchWait{MaxPollErrors: 3}, func(ctx context.Context, d time.Duration, _ <-chan struct{}) (bool, error) {
@@ -249,9 +249,9 @@ func TestBatchAnswerWithoutIDOrStatusIsAnError(t *testing.T) {
 			}
 			return false, nil
 		})
-		_, err := c.WaitBatch(context.Background(), "b1", w)
+		_, err := c.Batches.Wait(context.Background(), "b1", w)
 		if !errors.Is(err, openrouter.ErrServer) || n.Load() > 3*4 {
-			t.Errorf("WaitBatch of %s: %v after %d requests, want ErrServer after at most 3 polls", body, err, n.Load())
+			t.Errorf("Batches.Wait of %s: %v after %d requests, want ErrServer after at most 3 polls", body, err, n.Load())
 		}
 	}
 }
@@ -267,9 +267,9 @@ func TestErrorObjectIn200IsTheError(t *testing.T) {
 	if !errors.Is(err, openrouter.ErrInsufficientCredits) || !strings.Contains(err.Error(), "add more") {
 		t.Errorf("Embed: %v, want ErrInsufficientCredits with the server's message", err)
 	}
-	_, err = c.UpdateKey(ctx, "h", openrouter.KeyUpdate{Disabled: new(bool)})
+	_, err = c.Keys.Update(ctx, "h", openrouter.KeyUpdate{Disabled: new(bool)})
 	if !errors.Is(err, openrouter.ErrInsufficientCredits) {
-		t.Errorf("UpdateKey: %v, want ErrInsufficientCredits", err)
+		t.Errorf("Keys.Update: %v, want ErrInsufficientCredits", err)
 	}
 }
 
@@ -279,12 +279,12 @@ func TestSubmitBatchHonoursModelCheck(t *testing.T) {
 	srv := openroutertest.NewServer()
 	defer srv.Close()
 	c := srv.Client(openrouter.WithModelCheck(), openrouter.WithLimiter(nil))
-	_, err := c.SubmitBatch(context.Background(), &openrouter.BatchRequest{Model: "no/such-model", Requests: []openrouter.BatchItem{
+	_, err := c.Batches.Submit(context.Background(), &openrouter.BatchRequest{Model: "no/such-model", Requests: []openrouter.BatchItem{
 		{CustomID: "a", Body: &openrouter.ChatRequest{Messages: []openrouter.Message{openrouter.UserMessage("hi")}}}}})
 	if !errors.Is(err, openrouter.ErrModelNotFound) {
 		t.Errorf("%v, want ErrModelNotFound", err)
 	}
-	if l, err := c.ListBatches(context.Background(), openrouter.BatchListOptions{}); err != nil || len(l.Data) != 0 {
+	if l, err := c.Batches.List(context.Background(), openrouter.BatchListOptions{}); err != nil || len(l.Data) != 0 {
 		t.Errorf("batches stored: %+v %v", l, err)
 	}
 }
@@ -295,11 +295,11 @@ func TestCreateKeyRefusesNonFiniteLimit(t *testing.T) {
 	var n atomic.Int32
 	c := hostile(t, func(w http.ResponseWriter, r *http.Request) { n.Add(1) })
 	for _, l := range []float64{math.NaN(), math.Inf(1)} {
-		if _, err := c.CreateKey(context.Background(), openrouter.NewKey{Name: "job", Limit: l}); !errors.Is(err, openrouter.ErrInvalidRequest) {
-			t.Errorf("CreateKey with limit %v: %v, want ErrInvalidRequest", l, err)
+		if _, err := c.Keys.Create(context.Background(), openrouter.NewKey{Name: "job", Limit: l}); !errors.Is(err, openrouter.ErrInvalidRequest) {
+			t.Errorf("Keys.Create with limit %v: %v, want ErrInvalidRequest", l, err)
 		}
-		if _, err := c.UpdateKey(context.Background(), "h", openrouter.KeyUpdate{Limit: &l}); !errors.Is(err, openrouter.ErrInvalidRequest) {
-			t.Errorf("UpdateKey with limit %v: %v, want ErrInvalidRequest", l, err)
+		if _, err := c.Keys.Update(context.Background(), "h", openrouter.KeyUpdate{Limit: &l}); !errors.Is(err, openrouter.ErrInvalidRequest) {
+			t.Errorf("Keys.Update with limit %v: %v, want ErrInvalidRequest", l, err)
 		}
 	}
 	if n.Load() != 0 {
@@ -362,7 +362,7 @@ func TestBatchResultMapStopsPastTheRequestCount(t *testing.T) {
 		}
 		fmt.Fprintf(w, `{"data":[%s],"has_more":true,"next_cursor":"k%d"}`, b.String(), i)
 	})
-	m, err := c.BatchResultMap(context.Background(), "batch_1")
+	m, err := c.Batches.ResultMap(context.Background(), "batch_1")
 	if !errors.Is(err, openrouter.ErrServer) {
 		t.Errorf("%v, want ErrServer", err)
 	}
@@ -384,14 +384,14 @@ func TestEmbedRefusesVectorsOfDifferentSizes(t *testing.T) {
 }
 
 // TestInlineResultsOfGetBatchAreRedacted: the results a batch carries
-// inline (the older shape) are read from GetBatch's answer directly; a
-// key echoed in their errors is redacted as BatchResults redacts it.
+// inline (the older shape) are read from Batches.Get's answer directly; a
+// key echoed in their errors is redacted as Batches.Results redacts it.
 func TestInlineResultsOfGetBatchAreRedacted(t *testing.T) {
 	key := openroutertest.DefaultKey
 	c := hostile(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"id":"b1","status":"completed","results":[{"id":"r","custom_id":"a","response":{"status_code":401,"body":{"error":{"code":401,"message":"bad key `+key+`"}}}},{"id":"s","custom_id":"b","error":{"code":"expired","message":"`+key+`"}}]}`)
 	})
-	b, err := c.GetBatch(context.Background(), "b1")
+	b, err := c.Batches.Get(context.Background(), "b1")
 	if err != nil || len(b.Results) != 2 {
 		t.Fatal(b, err)
 	}
@@ -414,7 +414,7 @@ func TestKeyCutByTheExcerptIsRedacted(t *testing.T) {
 				w.WriteHeader(status)
 				io.WriteString(w, "<p>"+strings.Repeat("x", pad)+" "+key+"</p>")
 			})
-			_, err := c.GetBatch(context.Background(), "b1")
+			_, err := c.Batches.Get(context.Background(), "b1")
 			if err == nil || strings.Contains(err.Error(), key[:len("sk-or-v1-")+8]) {
 				t.Errorf("status %d, pad %d: %v", status, pad, err)
 			}
@@ -435,24 +435,24 @@ func TestNilContextNeverPanics(t *testing.T) {
 			_, err := c.Embed(ctx, &openrouter.EmbeddingRequest{Model: "m/e", Input: []string{"a"}})
 			return err
 		},
-		"EmbeddingModels": func() error { _, err := c.EmbeddingModels(ctx); return err },
-		"ImageModels":     func() error { _, err := c.ImageModels(ctx); return err },
-		"CreateKey":       func() error { _, err := c.CreateKey(ctx, openrouter.NewKey{Name: "k"}); return err },
-		"ListKeys":        func() error { _, err := c.ListKeys(ctx, openrouter.KeyListOptions{}); return err },
-		"Activity":        func() error { _, err := c.Activity(ctx, openrouter.ActivityFilter{}); return err },
-		"ModelEndpoints":  func() error { _, err := c.ModelEndpoints(ctx, "a/b"); return err },
-		"Providers":       func() error { _, err := c.Providers(ctx); return err },
-		"ModelCount":      func() error { _, err := c.ModelCount(ctx, ""); return err },
-		"GetBatch":        func() error { _, err := c.GetBatch(ctx, "b"); return err },
-		"ListBatches":     func() error { _, err := c.ListBatches(ctx, openrouter.BatchListOptions{}); return err },
-		"WaitBatch":       func() error { _, err := c.WaitBatch(ctx, "b", openrouter.BatchWait{}); return err },
-		"BatchResultMap":  func() error { _, err := c.BatchResultMap(ctx, "b"); return err },
-		"SubmitBatch": func() error {
-			_, err := c.SubmitBatch(ctx, &openrouter.BatchRequest{Model: "m/x", Requests: []openrouter.BatchItem{{CustomID: "a", Body: &openrouter.ChatRequest{Messages: msg}}}})
+		"EmbeddingModels":   func() error { _, err := c.EmbeddingModels(ctx); return err },
+		"ImageModels":       func() error { _, err := c.ImageModels(ctx); return err },
+		"Keys.Create":       func() error { _, err := c.Keys.Create(ctx, openrouter.NewKey{Name: "k"}); return err },
+		"Keys.List":         func() error { _, err := c.Keys.List(ctx, openrouter.KeyListOptions{}); return err },
+		"Activity":          func() error { _, err := c.Activity(ctx, openrouter.ActivityFilter{}); return err },
+		"ModelEndpoints":    func() error { _, err := c.ModelEndpoints(ctx, "a/b"); return err },
+		"Providers":         func() error { _, err := c.Providers(ctx); return err },
+		"ModelCount":        func() error { _, err := c.ModelCount(ctx, ""); return err },
+		"Batches.Get":       func() error { _, err := c.Batches.Get(ctx, "b"); return err },
+		"Batches.List":      func() error { _, err := c.Batches.List(ctx, openrouter.BatchListOptions{}); return err },
+		"Batches.Wait":      func() error { _, err := c.Batches.Wait(ctx, "b", openrouter.BatchWait{}); return err },
+		"Batches.ResultMap": func() error { _, err := c.Batches.ResultMap(ctx, "b"); return err },
+		"Batches.Submit": func() error {
+			_, err := c.Batches.Submit(ctx, &openrouter.BatchRequest{Model: "m/x", Requests: []openrouter.BatchItem{{CustomID: "a", Body: &openrouter.ChatRequest{Messages: msg}}}})
 			return err
 		},
-		"FindBatch": func() error {
-			_, err := c.FindBatch(ctx, openrouter.BatchMarker{Model: "m/x", Requests: 1, NotBefore: time.Now()})
+		"Batches.Find": func() error {
+			_, err := c.Batches.Find(ctx, openrouter.BatchMarker{Model: "m/x", Requests: 1, NotBefore: time.Now()})
 			return err
 		},
 		"EstimateCost": func() error {
@@ -486,7 +486,7 @@ func TestListBatchesRefusesContradictoryFilters(t *testing.T) {
 		"window":       {CreatedAfter: now, CreatedBefore: now.Add(-time.Hour)},
 		"empty status": {Status: []openrouter.BatchStatus{""}},
 	} {
-		if _, err := c.ListBatches(context.Background(), o); !errors.Is(err, openrouter.ErrInvalidRequest) {
+		if _, err := c.Batches.List(context.Background(), o); !errors.Is(err, openrouter.ErrInvalidRequest) {
 			t.Errorf("%s: %v, want ErrInvalidRequest", name, err)
 		}
 	}
@@ -519,7 +519,7 @@ func TestCheckBatchableSeesThroughExtra(t *testing.T) {
 }
 
 // TestWaitBatchNotificationFloodIsPaced: the webhook that feeds Notify
-// is reachable from outside; a flood of notifications made WaitBatch
+// is reachable from outside; a flood of notifications made Batches.Wait
 // poll back to back. Now a notified poll is followed by at least
 // MinInterval without polling.
 func TestWaitBatchNotificationFloodIsPaced(t *testing.T) {
@@ -543,7 +543,7 @@ func TestWaitBatchNotificationFloodIsPaced(t *testing.T) {
 			}
 			return true, nil // the flood: a notification is always waiting
 		})
-	_, err := c.WaitBatch(ctx, "b1", w)
+	_, err := c.Batches.Wait(ctx, "b1", w)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("%v", err)
 	}

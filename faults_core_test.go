@@ -36,7 +36,7 @@ func TestHostileEmbedResponseIntoCountsEveryPart(t *testing.T) {
 	}
 }
 
-// SubmitBatch's lost answer, then its lookup, are one call: the info
+// Batches.Submit's lost answer, then its lookup, are one call: the info
 // keeps the maybe-billed submission (the lookup used to reset it).
 func TestHostileSubmitBatchResponseIntoKeepsMaybeBilled(t *testing.T) {
 	srv, _, c := batchServer(t)
@@ -44,7 +44,7 @@ func TestHostileSubmitBatchResponseIntoKeepsMaybeBilled(t *testing.T) {
 	var info openrouter.ResponseInfo
 	// The one match is still validating: nothing proves it is this submission.
 	var se *openrouter.BatchSubmitError
-	if _, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"a": "1"}), openrouter.CallResponseInto(&info)); !errors.As(err, &se) {
+	if _, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"a": "1"}), openrouter.CallResponseInto(&info)); !errors.As(err, &se) {
 		t.Fatal(err)
 	}
 	lists := srv.BatchStats().Lists
@@ -360,7 +360,7 @@ func TestHostileExtraAppendCreatesArray(t *testing.T) {
 }
 
 // A submission refused once with a 429 (surely not stored, so resent)
-// whose second attempt is cut after being sent may be stored: SubmitBatch
+// whose second attempt is cut after being sent may be stored: Batches.Submit
 // looks it up and says so, instead of returning the bare error because
 // the earlier 429 was a 4xx.
 func TestHostileSubmitBatchCutAfter429IsLookedUp(t *testing.T) {
@@ -384,7 +384,7 @@ func TestHostileSubmitBatchCutAfter429IsLookedUp(t *testing.T) {
 	defer srv.Close()
 	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
-	_, err := c.SubmitBatch(context.Background(), batchOf(map[string]string{"a": "1"}))
+	_, err := c.Batches.Submit(context.Background(), batchOf(map[string]string{"a": "1"}))
 	var se *openrouter.BatchSubmitError
 	if !errors.As(err, &se) || !errors.Is(err, openrouter.ErrMaybeBilled) || posts.Load() != 2 || lists.Load() == 0 {
 		t.Errorf("err = %v after %d submissions and %d lookups; want a BatchSubmitError after 2 submissions and a lookup", err, posts.Load(), lists.Load())

@@ -27,7 +27,7 @@ func decode200(b []byte, out any) error {
 }
 
 // FuzzBatchResultsPage decodes a page of batch results, and a batch, as
-// BatchResults and GetBatch do, and reads every result as a caller
+// Batches.Results and Batches.Get do, and reads every result as a caller
 // would: no panic, exactly one of completion and error, a typed error,
 // and never the key in an error.
 func FuzzBatchResultsPage(f *testing.F) {

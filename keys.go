@@ -13,6 +13,12 @@ import (
 	"time"
 )
 
+// KeysService holds the calls that manage the account's API keys: create
+// one with its own spending limit, list, read, change, delete, and find a
+// key whose creation answer was lost. They need a management key
+// ([WithManagementKey]). Reach it as Client.Keys.
+type KeysService struct{ c *Client }
+
 // ManagedKey is an API key as the keys API describes it (GET /keys).
 // Money is in USD.
 type ManagedKey struct {
@@ -150,7 +156,7 @@ func managementHint(err error, what string) error {
 	return err
 }
 
-// CreateKey creates an API key (POST /keys), with a spending limit when
+// Create creates an API key (POST /keys), with a spending limit when
 // k.Limit is set. It needs a management key: other keys get an error
 // whose Hint says so. The secret is in the result's Secret, redacted
 // wherever it is printed; an answer with a secret but no hash returns
@@ -159,10 +165,11 @@ func managementHint(err error, what string) error {
 // The request is never sent twice. When its answer is lost after it
 // reached the server (a 5xx from a gateway, a cut, a timeout, an answer
 // cut off), the key may exist: the error is a *[KeyMaybeCreatedError]
-// matching [ErrKeyMaybeCreated] and [ErrMaybeBilled], and [Client.FindKey]
-// finds the key by name, where a second CreateKey would make a second key
+// matching [ErrKeyMaybeCreated] and [ErrMaybeBilled], and [KeysService.Find]
+// finds the key by name, where a second Keys.Create would make a second key
 // with a budget of its own.
-func (c *Client) CreateKey(ctx context.Context, k NewKey, opts ...CallOption) (*CreatedKey, error) {
+func (s *KeysService) Create(ctx context.Context, k NewKey, opts ...CallOption) (*CreatedKey, error) {
+	c := s.c
 	switch {
 	case k.Name == "":
 		return nil, invalid("a new key needs a name")
@@ -222,16 +229,17 @@ func jsonErrorKind(err error) string {
 	return "not JSON"
 }
 
-// KeyListOptions filters ListKeys.
+// KeyListOptions filters Keys.List.
 type KeyListOptions struct {
 	IncludeDisabled bool
 	Offset          int
 	WorkspaceID     string
 }
 
-// ListKeys returns the account's keys (GET /keys); it needs a management
+// List returns the account's keys (GET /keys); it needs a management
 // key.
-func (c *Client) ListKeys(ctx context.Context, o KeyListOptions, opts ...CallOption) ([]ManagedKey, error) {
+func (s *KeysService) List(ctx context.Context, o KeyListOptions, opts ...CallOption) ([]ManagedKey, error) {
+	c := s.c
 	if o.Offset < 0 {
 		return nil, invalid("offset %d is negative", o.Offset)
 	}
@@ -266,9 +274,10 @@ func keyPath(hash string) (string, error) {
 	return "/keys/" + seg, nil
 }
 
-// GetKey returns the key of this hash (GET /keys/{hash}); it needs a
+// Get returns the key of this hash (GET /keys/{hash}); it needs a
 // management key.
-func (c *Client) GetKey(ctx context.Context, hash string, opts ...CallOption) (*ManagedKey, error) {
+func (s *KeysService) Get(ctx context.Context, hash string, opts ...CallOption) (*ManagedKey, error) {
+	c := s.c
 	path, err := keyPath(hash)
 	if err != nil {
 		return nil, err
@@ -282,10 +291,11 @@ func (c *Client) GetKey(ctx context.Context, hash string, opts ...CallOption) (*
 	return &out.Data, nil
 }
 
-// UpdateKey changes the key of this hash (PATCH /keys/{hash}) and returns
+// Update changes the key of this hash (PATCH /keys/{hash}) and returns
 // it as changed; it needs a management key. Disable a key with
 // Disabled: &true.
-func (c *Client) UpdateKey(ctx context.Context, hash string, u KeyUpdate, opts ...CallOption) (*ManagedKey, error) {
+func (s *KeysService) Update(ctx context.Context, hash string, u KeyUpdate, opts ...CallOption) (*ManagedKey, error) {
+	c := s.c
 	path, err := keyPath(hash)
 	if err != nil {
 		return nil, err
@@ -331,9 +341,10 @@ func (c *Client) UpdateKey(ctx context.Context, hash string, u KeyUpdate, opts .
 	return &out.Data, nil
 }
 
-// DeleteKey deletes the key of this hash (DELETE /keys/{hash}); it needs
+// Delete deletes the key of this hash (DELETE /keys/{hash}); it needs
 // a management key.
-func (c *Client) DeleteKey(ctx context.Context, hash string, opts ...CallOption) error {
+func (s *KeysService) Delete(ctx context.Context, hash string, opts ...CallOption) error {
+	c := s.c
 	path, err := keyPath(hash)
 	if err != nil {
 		return err

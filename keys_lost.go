@@ -7,25 +7,25 @@ import (
 	"net/http"
 )
 
-// This file is what CreateKey does when the answer to a creation is lost:
+// This file is what Keys.Create does when the answer to a creation is lost:
 // the key may exist, and a second creation would give a second key with a
 // budget of its own.
 
-// ErrKeyMaybeCreated is matched by the error of a [Client.CreateKey] whose
+// ErrKeyMaybeCreated is matched by the error of a [KeysService.Create] whose
 // answer was lost after the request reached the server (a 5xx from a
 // gateway, a cut connection, a timeout, an answer cut off): the key may
-// exist. Find it with [Client.FindKey] before creating it again. Errors
+// exist. Find it with [KeysService.Find] before creating it again. Errors
 // that match it match [ErrMaybeBilled] too.
 var ErrKeyMaybeCreated = errors.New("openrouter: the key may have been created")
 
 // keyHint is the remediation of a creation whose answer was lost.
-const keyHint = "The key may have been created although its answer was lost: look for it by name with Client.FindKey (or ListKeys) before creating it again; a second key would have a budget of its own."
+const keyHint = "The key may have been created although its answer was lost: look for it by name with Client.Keys.Find (or Keys.List) before creating it again; a second key would have a budget of its own."
 
-// KeyMaybeCreatedError is the error of a CreateKey whose answer was lost
+// KeyMaybeCreatedError is the error of a Keys.Create whose answer was lost
 // after the request reached the server. It matches [ErrKeyMaybeCreated]
 // and [ErrMaybeBilled], and unwraps to the error the call ended with.
 type KeyMaybeCreatedError struct {
-	// Name is the name the key was to be created with: FindKey(ctx, Name)
+	// Name is the name the key was to be created with: Keys.Find(ctx, Name)
 	// finds it if it exists.
 	Name string
 	// Err is the error the call ended with (an *APIError, a
@@ -35,7 +35,7 @@ type KeyMaybeCreatedError struct {
 
 // Error says the key may exist and how to find it.
 func (e *KeyMaybeCreatedError) Error() string {
-	return fmt.Sprintf("openrouter: creating key %q: %v; the key may exist: look for it with FindKey before creating it again", e.Name, e.Err)
+	return fmt.Sprintf("openrouter: creating key %q: %v; the key may exist: look for it with Keys.Find before creating it again", e.Name, e.Err)
 }
 
 // Unwrap returns the sentinels and the cause.
@@ -75,14 +75,15 @@ func keyMaybeCreated(name string, err error, answered2xx bool) error {
 	return &KeyMaybeCreatedError{Name: name, Err: err}
 }
 
-// FindKey returns the account's keys named name, disabled ones included,
-// reading every page of ListKeys: the way to learn whether a CreateKey
+// Find returns the account's keys named name, disabled ones included,
+// reading every page of Keys.List: the way to learn whether a Keys.Create
 // whose answer was lost ([ErrKeyMaybeCreated]) created its key. It needs
 // a management key. Several keys may share a name; none found means the
 // key was not created (or is not listed yet).
-func (c *Client) FindKey(ctx context.Context, name string, opts ...CallOption) ([]ManagedKey, error) {
+func (s *KeysService) Find(ctx context.Context, name string, opts ...CallOption) ([]ManagedKey, error) {
+	c := s.c
 	if name == "" {
-		return nil, invalid("FindKey: no name")
+		return nil, invalid("Keys.Find: no name")
 	}
 	ctx, cancel, opts, err := prepareCall(ctx, opts) // one call across the pages
 	if err != nil {
@@ -91,7 +92,7 @@ func (c *Client) FindKey(ctx context.Context, name string, opts ...CallOption) (
 	defer cancel()
 	var found []ManagedKey
 	for offset, pages := 0, 0; pages < maxKeyPages; pages++ {
-		page, err := c.ListKeys(ctx, KeyListOptions{IncludeDisabled: true, Offset: offset}, opts...)
+		page, err := c.Keys.List(ctx, KeyListOptions{IncludeDisabled: true, Offset: offset}, opts...)
 		if err != nil {
 			return found, err
 		}
@@ -105,9 +106,9 @@ func (c *Client) FindKey(ctx context.Context, name string, opts ...CallOption) (
 		}
 		offset += len(page)
 	}
-	return found, fmt.Errorf("openrouter: FindKey: more than %d pages of keys; stopped: %w", maxKeyPages, ErrServer)
+	return found, fmt.Errorf("openrouter: Keys.Find: more than %d pages of keys; stopped: %w", maxKeyPages, ErrServer)
 }
 
-// maxKeyPages bounds FindKey's reading, against a server that never ends
+// maxKeyPages bounds Keys.Find's reading, against a server that never ends
 // its list.
 const maxKeyPages = 1000

@@ -43,7 +43,7 @@ func keyServer(t *testing.T, lose func(w http.ResponseWriter)) (*openrouter.Clie
 // TestCreateKeyLostAnswerSaysTheKeyMayExist: a creation answered by a
 // gateway's 504, or cut after it was sent, is not sent again and does not
 // say "retry": its error matches ErrKeyMaybeCreated and ErrMaybeBilled,
-// its hint names FindKey, and FindKey finds the key by name across the
+// its hint names Keys.Find, and Keys.Find finds the key by name across the
 // list's pages. A refusal (400) does not say the key may exist.
 func TestCreateKeyLostAnswerSaysTheKeyMayExist(t *testing.T) {
 	t.Parallel()
@@ -59,21 +59,21 @@ func TestCreateKeyLostAnswerSaysTheKeyMayExist(t *testing.T) {
 		},
 	} {
 		c, posts := keyServer(t, lose)
-		_, err := c.CreateKey(context.Background(), openrouter.NewKey{Name: "job", Limit: 5})
+		_, err := c.Keys.Create(context.Background(), openrouter.NewKey{Name: "job", Limit: 5})
 		var ke *openrouter.KeyMaybeCreatedError
 		if !errors.As(err, &ke) || ke.Name != "job" || !errors.Is(err, openrouter.ErrKeyMaybeCreated) || !errors.Is(err, openrouter.ErrMaybeBilled) {
-			t.Errorf("%s: CreateKey = %v; want a KeyMaybeCreatedError matching ErrKeyMaybeCreated and ErrMaybeBilled", name, err)
+			t.Errorf("%s: Keys.Create = %v; want a KeyMaybeCreatedError matching ErrKeyMaybeCreated and ErrMaybeBilled", name, err)
 			continue
 		}
-		if h := openrouter.Hint(err); !strings.Contains(h, "FindKey") || strings.Contains(h, "retry") {
-			t.Errorf("%s: Hint = %q; want it to name FindKey, not to say retry", name, h)
+		if h := openrouter.Hint(err); !strings.Contains(h, "Keys.Find") || strings.Contains(h, "retry") {
+			t.Errorf("%s: Hint = %q; want it to name Keys.Find, not to say retry", name, h)
 		}
 		if n := posts.Load(); n != 1 {
 			t.Errorf("%s: %d creations sent, want 1", name, n)
 		}
-		keys, err := c.FindKey(context.Background(), ke.Name)
+		keys, err := c.Keys.Find(context.Background(), ke.Name)
 		if err != nil || len(keys) != 1 || keys[0].Hash != "h-job" {
-			t.Errorf("%s: FindKey = %+v, %v; want the key h-job", name, keys, err)
+			t.Errorf("%s: Keys.Find = %+v, %v; want the key h-job", name, keys, err)
 		}
 	}
 
@@ -81,12 +81,12 @@ func TestCreateKeyLostAnswerSaysTheKeyMayExist(t *testing.T) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = io.WriteString(w, `{"error":{"code":400,"message":"bad limit"}}`)
 	})
-	_, err := c.CreateKey(context.Background(), openrouter.NewKey{Name: "job"})
+	_, err := c.Keys.Create(context.Background(), openrouter.NewKey{Name: "job"})
 	if err == nil || errors.Is(err, openrouter.ErrKeyMaybeCreated) || errors.Is(err, openrouter.ErrMaybeBilled) {
 		t.Errorf("a refused creation: %v; want an error that does not say the key may exist", err)
 	}
-	if _, err := c.FindKey(context.Background(), ""); !errors.Is(err, openrouter.ErrInvalidRequest) {
-		t.Errorf("FindKey(\"\") = %v, want ErrInvalidRequest", err)
+	if _, err := c.Keys.Find(context.Background(), ""); !errors.Is(err, openrouter.ErrInvalidRequest) {
+		t.Errorf("Keys.Find(\"\") = %v, want ErrInvalidRequest", err)
 	}
 }
 
@@ -106,9 +106,9 @@ func TestCreateKeyIsNotResentAfterACutEvenWhenAllowed(t *testing.T) {
 	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil), openrouter.WithResendAfterCut(3),
 		openrouter.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
-	_, err := c.CreateKey(context.Background(), openrouter.NewKey{Name: "job"})
+	_, err := c.Keys.Create(context.Background(), openrouter.NewKey{Name: "job"})
 	if !errors.Is(err, openrouter.ErrKeyMaybeCreated) || posts.Load() != 1 {
-		t.Errorf("CreateKey after a cut: %v, %d POSTs; want ErrKeyMaybeCreated and 1 POST", err, posts.Load())
+		t.Errorf("Keys.Create after a cut: %v, %d POSTs; want ErrKeyMaybeCreated and 1 POST", err, posts.Load())
 	}
 	if strings.Contains(logs.String(), "sending again") {
 		t.Errorf("a resend that did not happen was logged:\n%s", logs.String())

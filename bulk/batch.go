@@ -109,7 +109,7 @@ func (rec batchRecord) keys() []string {
 // while waiting resumes, given the same journal, by polling the same
 // batch: it is never submitted twice. A marker recorded without an ID (the
 // answer was lost, or the process died before it) is looked up
-// (FindBatch), in this run or the next: a batch is adopted only when its
+// (Batches.Find), in this run or the next: a batch is adopted only when its
 // results prove it is the submission's (its custom IDs carry the
 // submission's nonce), never one the journal already holds; while a batch
 // that may be it runs, it is waited for, and its items are not submitted

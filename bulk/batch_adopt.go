@@ -36,7 +36,7 @@ func (br *batchRun[T, R]) lookup(ctx context.Context, ch *chunk) bool {
 	r := br.r
 	look := ch.rec.Marker
 	look.NotBefore = look.NotBefore.Add(-lookupSlack)
-	found, err := br.m.Client.FindBatch(ctx, look)
+	found, err := br.m.Client.Batches.Find(ctx, look)
 	if err != nil {
 		br.settleAll(ch, NotAttempted, &openrouter.BatchSubmitError{Marker: ch.rec.Marker,
 			Err: errors.New("the answer to its submission was lost"), LookupErr: err})
@@ -99,7 +99,7 @@ func (br *batchRun[T, R]) prove(ctx context.Context, f openrouter.Batch, ch *chu
 	b := &f
 	if !b.Status.Terminal() {
 		var err error
-		if b, err = c.WaitBatch(ctx, f.ID, br.m.Wait); err != nil {
+		if b, err = c.Batches.Wait(ctx, f.ID, br.m.Wait); err != nil {
 			return proofUnread
 		}
 	}
@@ -107,7 +107,7 @@ func (br *batchRun[T, R]) prove(ctx context.Context, f openrouter.Batch, ch *chu
 	for _, id := range ch.rec.CustomIDs {
 		ids[id] = true
 	}
-	for res, err := range c.BatchResults(ctx, b.ID) {
+	for res, err := range c.Batches.Results(ctx, b.ID) {
 		if err != nil {
 			break
 		}

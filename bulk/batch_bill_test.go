@@ -44,7 +44,7 @@ func TestBillCountsTheItemsOfALostSubmission(t *testing.T) {
 	j := openJournal(t)
 	in := jobs(20, "openai/gpt-4o-mini")
 	breq := &openrouter.BatchRequest{Model: "openai/gpt-4o-mini", Requests: make([]openrouter.BatchItem, len(in))}
-	marker, err := c.BatchMarker(breq)
+	marker, err := c.Batches.Marker(breq)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,10 +39,10 @@ func (br *batchRun[T, R]) collect(ctx context.Context, ch *chunk) (retry []int) 
 	c := br.m.Client
 	var b *openrouter.Batch
 	var err error
-	br.count(ctx, &r.rep.Requests.Polls, func(ctx context.Context) { b, err = c.WaitBatch(ctx, ch.rec.ID, br.m.Wait) })
+	br.count(ctx, &r.rep.Requests.Polls, func(ctx context.Context) { b, err = c.Batches.Wait(ctx, ch.rec.ID, br.m.Wait) })
 	var results map[string]*openrouter.BatchResult
 	if err == nil {
-		br.count(ctx, &r.rep.Requests.ResultPages, func(ctx context.Context) { results, err = c.BatchResultMap(ctx, ch.rec.ID) })
+		br.count(ctx, &r.rep.Requests.ResultPages, func(ctx context.Context) { results, err = c.Batches.ResultMap(ctx, ch.rec.ID) })
 		if err != nil && b.Err() != nil && errors.Is(err, openrouter.ErrNotFound) {
 			// The inline shape gives no results for a batch that did not
 			// complete: its items have none to read.

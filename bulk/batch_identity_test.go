@@ -37,7 +37,7 @@ func submitOther(t *testing.T, c *openrouter.Client, model string, keys []string
 		breq.Requests = append(breq.Requests, openrouter.BatchItem{CustomID: k, Body: &openrouter.ChatRequest{MaxTokens: 10,
 			Messages: []openrouter.Message{openrouter.UserMessage("other job's " + k)}}})
 	}
-	b, err := c.SubmitBatch(context.Background(), breq)
+	b, err := c.Batches.Submit(context.Background(), breq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestRunBatchNeverAdoptsAnotherJobsBatch(t *testing.T) {
 	other := submitOther(t, c, "openai/gpt-4o-mini", keys)
 	// Our submission's marker, journaled; the submission never arrived.
 	breq := &openrouter.BatchRequest{Model: "openai/gpt-4o-mini", Requests: make([]openrouter.BatchItem, 3)}
-	marker, err := c.BatchMarker(breq)
+	marker, err := c.Batches.Marker(breq)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,12 +41,12 @@ func TestRunBatchAdoptsASubmissionRecordedWithoutID(t *testing.T) {
 		breq.Requests = append(breq.Requests, openrouter.BatchItem{CustomID: it.Text, Body: req})
 		ids = append(ids, it.Text)
 	}
-	marker, err := c.BatchMarker(breq)
+	marker, err := c.Batches.Marker(breq)
 	if err != nil {
 		t.Fatal(err)
 	}
 	writeMarker(t, j, marker, ids)
-	if _, err := c.SubmitBatch(context.Background(), breq); err != nil {
+	if _, err := c.Batches.Submit(context.Background(), breq); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), in, m)
@@ -69,7 +69,7 @@ func TestRunBatchResubmitsALostMarkerOnlyAfterTheWindow(t *testing.T) {
 	in := jobs(3, "openai/gpt-4o-mini")
 	// A marker whose submission never reached the server.
 	breq := &openrouter.BatchRequest{Model: "openai/gpt-4o-mini", Requests: make([]openrouter.BatchItem, 3)}
-	marker, err := c.BatchMarker(breq)
+	marker, err := c.Batches.Marker(breq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,14 +108,14 @@ func TestRunBatchNeverResubmitsAmbiguousMarker(t *testing.T) {
 		req, _ := m.Request(it)
 		breq.Requests = append(breq.Requests, openrouter.BatchItem{CustomID: it.Text, Body: req})
 	}
-	marker, err := c.BatchMarker(breq)
+	marker, err := c.Batches.Marker(breq)
 	if err != nil {
 		t.Fatal(err)
 	}
 	writeMarker(t, j, marker, []string{in[0].Text, in[1].Text})
 	for range 2 { // two batches match the marker: which is ours cannot be told
 		breq.Token = ""
-		if _, err := c.SubmitBatch(context.Background(), breq); err != nil {
+		if _, err := c.Batches.Submit(context.Background(), breq); err != nil {
 			t.Fatal(err)
 		}
 	}

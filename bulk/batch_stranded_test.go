@@ -61,7 +61,7 @@ func TestRunBatchCancelledInlineBatchLeavesItemsToRunAgain(t *testing.T) {
 	m := textMode(c, clock)
 	var once sync.Once
 	m.Wait.OnPoll = func(b *openrouter.Batch) {
-		once.Do(func() { _, _ = c.CancelBatch(context.Background(), b.ID) })
+		once.Do(func() { _, _ = c.Batches.Cancel(context.Background(), b.ID) })
 		clock.Advance(time.Minute)
 	}
 	rep, err := bulk.Runner[job, string]{Key: jobKey, Journal: j}.RunBatch(context.Background(), jobs(4, ""), m)

@@ -88,7 +88,7 @@ func (br *batchRun[T, R]) submit(ctx context.Context, model string, items []int)
 		r.stop(err)
 		return settle(NotAttempted, err)
 	}
-	marker, err := br.m.Client.BatchMarker(req)
+	marker, err := br.m.Client.Batches.Marker(req)
 	if err != nil {
 		return settle(Failed, err)
 	}
@@ -98,7 +98,7 @@ func (br *batchRun[T, R]) submit(ctx context.Context, model string, items []int)
 		return settle(NotAttempted, err)
 	}
 	var b *openrouter.Batch
-	br.count(ctx, &r.rep.Requests.Submits, func(ctx context.Context) { b, err = br.m.Client.SubmitBatch(ctx, req) })
+	br.count(ctx, &r.rep.Requests.Submits, func(ctx context.Context) { b, err = br.m.Client.Batches.Submit(ctx, req) })
 	if err != nil {
 		var se *openrouter.BatchSubmitError
 		if errors.As(err, &se) {

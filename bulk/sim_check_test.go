@@ -132,7 +132,7 @@ func (s *sim) checkChunks() []violation {
 				bad = append(bad, violation{invChunk, fmt.Sprintf("%s stored in %s, which ran it or may, and again in %s (items %v)", id, prev, st.id, st.ids)})
 			}
 		}
-		b, err := s.side.GetBatch(context.Background(), st.id)
+		b, err := s.side.Batches.Get(context.Background(), st.id)
 		if err != nil {
 			bad = append(bad, violation{invChunk, fmt.Sprintf("reading batch %s: %v", st.id, err)})
 			continue
@@ -143,7 +143,7 @@ func (s *sim) checkChunks() []violation {
 			}
 			continue
 		}
-		for res, err := range s.side.BatchResults(context.Background(), st.id) {
+		for res, err := range s.side.Batches.Results(context.Background(), st.id) {
 			if err != nil {
 				bad = append(bad, violation{invChunk, fmt.Sprintf("reading the results of %s: %v", st.id, err)})
 				break
@@ -165,7 +165,7 @@ func (s *sim) resubmit() {
 	for _, id := range ids {
 		req.Requests = append(req.Requests, openrouter.BatchItem{CustomID: id, Body: request(simItem{Key: id})})
 	}
-	_, _ = s.c.SubmitBatch(context.Background(), req)
+	_, _ = s.c.Batches.Submit(context.Background(), req)
 }
 
 // checkBilled: what the fake billed for the job's items is no more than

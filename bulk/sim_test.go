@@ -219,7 +219,7 @@ func (s *sim) polled(b *openrouter.Batch) {
 	s.cancelled = s.cancelled || cancelNow
 	s.mu.Unlock()
 	if cancelNow {
-		_, _ = s.side.CancelBatch(context.Background(), b.ID)
+		_, _ = s.side.Batches.Cancel(context.Background(), b.ID)
 	}
 }
 
@@ -230,7 +230,7 @@ func (s *sim) otherJob() {
 		req.Requests = append(req.Requests, openrouter.BatchItem{CustomID: "other-" + strconv.Itoa(i),
 			Body: &openrouter.ChatRequest{MaxTokens: 50, Messages: []openrouter.Message{openrouter.UserMessage("SIMKEY[other-" + strconv.Itoa(i) + "]")}}})
 	}
-	if _, err := s.side.SubmitBatch(context.Background(), req); err != nil {
+	if _, err := s.side.Batches.Submit(context.Background(), req); err != nil {
 		s.t.Fatalf("seed %d: the other job's batch: %v", s.seed, err)
 	}
 }

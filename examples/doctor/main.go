@@ -72,7 +72,7 @@ func run(ctx context.Context, out io.Writer, key, mgmtKey string) (int, error) {
 		}
 		fmt.Fprintf(out, "  limit: $%.2f, reset %s (OpenRouter enforces it across processes)\n", *k.Limit, reset)
 	} else {
-		fmt.Fprintln(out, "  limit: none (a job can cap its spending with a key of its own: Client.CreateKey)")
+		fmt.Fprintln(out, "  limit: none (a job can cap its spending with a key of its own: Client.Keys.Create)")
 	}
 
 	fmt.Fprintln(out, "2. The balance (what the low-balance alert watches)")

@@ -128,16 +128,16 @@ func embedInBatch(ctx context.Context, out io.Writer, c *openrouter.Client, req 
 	if err != nil {
 		return nil, err
 	}
-	b, err := c.SubmitEmbeddingBatch(ctx, req)
+	b, err := c.Batches.SubmitEmbeddings(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(out, "Submitted batch %s: %d request(s), at most $%.6f at the batch price\n", b.ID, est.Requests, est.Cost)
-	if b, err = c.WaitBatch(ctx, b.ID, wait); err != nil {
+	if b, err = c.Batches.Wait(ctx, b.ID, wait); err != nil {
 		return nil, err
 	}
 	if err := b.Err(); err != nil {
 		return nil, err
 	}
-	return c.EmbeddingBatchResults(ctx, b.ID, req)
+	return c.Batches.EmbeddingResults(ctx, b.ID, req)
 }
