@@ -281,78 +281,8 @@ func (out *imagesAnswer) result(model string) (*ImageResult, error) {
 	return res, nil
 }
 
-// Keys of the client's catalogue cache beside /models queries: the image
-// API's models and the account's usable models.
-const (
-	imageCatalogQuery = "\x00images/models"
-	userCatalogQuery  = "\x00models/user"
-)
-
-// fetchCatalog reads the catalogue a cache key names.
-func (c *Client) fetchCatalog(ctx context.Context, query string, opts []CallOption) ([]Model, error) {
-	switch query {
-	case imageCatalogQuery:
-		ims, err := c.ImageModels(ctx, opts...)
-		var e *APIError
-		if errors.As(err, &e) && e.StatusCode == http.StatusNotFound {
-			// A server without the image API (an OpenAI-compatible
-			// gateway) has no image-only models: cached as such, not
-			// asked again at every image request.
-			return []Model{}, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		models := make([]Model, len(ims))
-		for i := range ims {
-			models[i] = ims[i].asModel()
-		}
-		return models, nil
-	case userCatalogQuery:
-		return c.UserModels(ctx, opts...)
-	}
-	return c.fetchModels(ctx, query, opts)
-}
-
-// cachedLookup returns the entry of id in the cached catalogue of query
-// (fetched once per TTL), or nil when it lacks the model or cannot be
-// read; a failure is logged, not returned: these catalogues refine the
-// answer of /models, they do not replace it.
-func (c *Client) cachedLookup(ctx context.Context, query, id string, opts []CallOption) (*Model, bool) {
-	models, err := c.catalog.get(ctx, c, query, opts)
-	if err != nil {
-		if c.cfg.logger != nil {
-			c.cfg.logger.DebugContext(ctx, "openrouter: catalogue not available", "catalogue", query[1:], "error", err)
-		}
-		return nil, false
-	}
-	for i := range models {
-		if models[i].ID == id {
-			m := models[i]
-			return &m, true
-		}
-	}
-	return nil, true
-}
-
 // imageAPIModel returns the image API's entry of id, or nil.
 func (c *Client) imageAPIModel(ctx context.Context, id string, opts []CallOption) *Model {
 	m, _ := c.cachedLookup(ctx, imageCatalogQuery, id, opts)
 	return m
-}
-
-// usableModel is Model, and then the account's view: a model that
-// /models lists but /models/user leaves out (the account's privacy or
-// provider settings exclude every provider of it) gives an error matching
-// [ErrModelUnsuitable]. When /models/user cannot be read, Model's answer
-// stands.
-func (c *Client) usableModel(ctx context.Context, id string, opts []CallOption) (*Model, error) {
-	m, err := c.Model(ctx, id, opts...)
-	if err != nil || m.ImageAPIOnly {
-		return m, err
-	}
-	if u, read := c.cachedLookup(ctx, userCatalogQuery, m.ID, opts); read && u == nil {
-		return nil, fmt.Errorf("%w: %s is in the catalogue, but this account's privacy or provider settings exclude it (it is not in /models/user)", ErrModelUnsuitable, m.ID)
-	}
-	return m, nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -231,4 +232,21 @@ func isTimeout(err error) bool {
 // the one threshold between a rate limit and a quota.
 func pastMaxWait(retryAfter time.Duration, rl RateLimitInfo, now time.Time, maxWait time.Duration) bool {
 	return retryAfter > maxWait || rl.Remaining == 0 && !rl.Reset.IsZero() && rl.Reset.Sub(now) > maxWait
+}
+
+// expBackoff is minWait doubled per attempt, capped at maxWait, with the
+// upper half jittered so that clients that failed together do not retry
+// together.
+func expBackoff(minWait, maxWait time.Duration, attempt int) time.Duration {
+	if minWait <= 0 {
+		return 0
+	}
+	d := minWait
+	for i := 0; i < attempt && d < maxWait; i++ {
+		d *= 2
+	}
+	if d > maxWait {
+		d = maxWait
+	}
+	return d/2 + rand.N(d/2+1)
 }

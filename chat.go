@@ -1,0 +1,152 @@
+package openrouter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+)
+
+// Chat completions: Chat, and the encoding and reading of a chat request
+// that ChatStream, GenerateImage and batches share.
+
+// Chat sends a chat completion and returns the answer. Errors match the
+// sentinels of this package: HTTP failures as *[APIError], an error inside
+// a 200 as *APIError with InStream set, and an answer with no content, no
+// image and no tool call as *[EmptyContentError] ([ErrEmptyContent]).
+func (c *Client) Chat(ctx context.Context, req *ChatRequest, opts ...CallOption) (*ChatResponse, error) {
+	r, model, st, err := c.sendChat(ctx, req, c.decodeBody, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAnswer(r, model); err != nil {
+		return nil, st.annotate(c.answerErr(err))
+	}
+	return r, nil
+}
+
+// chatEnvelope is a 200 answer of /chat/completions: a completion, or an
+// error object.
+type chatEnvelope struct {
+	ChatResponse
+	Error json.RawMessage `json:"error"`
+}
+
+// sendChat sends a chat request and decodes the 200 answer with decode,
+// then adds its cost to the client's spending and turns an error object
+// in it into an *APIError. It is the one path of Chat and GenerateImage.
+func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*http.Response, any) error, opts []CallOption) (*ChatResponse, string, *callState, error) {
+	body, model, err := c.encodeChat(ctx, req, false)
+	if err != nil {
+		return nil, model, nil, err
+	}
+	resp, st, err := c.doAnswer(ctx, http.MethodPost, "/chat/completions", body, model, opts)
+	if err != nil {
+		return nil, model, st, c.suggestModels(err, model)
+	}
+	defer resp.Body.Close()
+	r, err := c.readChat(ctx, st, req, resp, decode)
+	if st.obsCtx != nil {
+		st.endCall(r, err)
+	}
+	if err != nil {
+		return nil, model, st, err
+	}
+	return r, model, st, nil
+}
+
+// readChat reads a chat answer of sendChat.
+func (c *Client) readChat(ctx context.Context, st *callState, req *ChatRequest, resp *http.Response, decode func(*http.Response, any) error) (*ChatResponse, error) {
+	var out chatEnvelope
+	if err := decode(resp, &out); err != nil {
+		resp.Body.Close() // frees the limiter's slot for a recovery's lookups
+		r, err := c.recoverChat(ctx, st, req, st.annotate(c.redactErr(err)))
+		if err != nil {
+			return nil, err
+		}
+		out.ChatResponse = *r // read back from its generation (recover.go)
+	}
+	r := &out.ChatResponse
+	c.spend(ctx, r.Usage)
+	if st.call != nil {
+		st.call.answered(r)
+	}
+	if e := c.answerError(out.Error); e != nil {
+		e.RequestID, e.Response = r.ID, r
+		return r, st.annotate(e) // r for the observer: its usage was billed
+	}
+	r.MaybeBilled = st.maybeBilled
+	return r, nil
+}
+
+// answerError is the one check of an answer's "error" member, for every
+// endpoint, a 200 body and a stream event alike: nil when there is none,
+// else the *APIError it stands for, without the key.
+func (c *Client) answerError(obj json.RawMessage) *APIError {
+	if len(obj) == 0 || string(obj) == "null" {
+		return nil
+	}
+	e := errorFromObject(obj)
+	c.redact(e)
+	c.judgeAnswer(e) // as over HTTP: a quota, a budget's reset
+	return e
+}
+
+// suggestModels attaches the closest catalogue IDs to an unknown-model
+// error, when the client has the catalogue (it is not fetched for this).
+func (c *Client) suggestModels(err error, model string) error {
+	var e *APIError
+	if model == "" || !errors.As(err, &e) || !e.Is(ErrModelNotFound) || e.Is(ErrNoEndpoints) || len(e.Suggestions) > 0 {
+		return err
+	}
+	if models := c.catalog.cached(); models != nil {
+		e.Suggestions = suggest(catalogID(model), models)
+	}
+	return err
+}
+
+// encodeChat validates a request and returns its body and model, with the
+// client's standard model filled in when the request names none (the
+// caller's request is not changed). With WithModelCheck, the models are
+// looked up in the catalogue first.
+func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) ([]byte, string, error) {
+	if c == nil {
+		return nil, "", invalid("nil *Client")
+	}
+	if err := req.validate(); err != nil {
+		return nil, "", err
+	}
+	if !stream && req.Debug != nil {
+		return nil, "", invalid("debug: the upstream body is echoed in a stream only; use ChatStream")
+	}
+	if req.Model == "" && len(req.Models) == 0 {
+		cp := *req
+		cp.Model = c.Roles().Standard
+		req = &cp
+	}
+	if c.cfg.modelCheck && ctx != nil {
+		for _, m := range append([]string{req.Model}, req.Models...) {
+			if m == "" || uncheckable(m) {
+				continue
+			}
+			if _, err := c.usableModel(ctx, m, nil); err != nil {
+				return nil, "", err
+			}
+		}
+	}
+	body, err := req.encode(stream)
+	if err != nil && !errors.Is(err, ErrInvalidRequest) {
+		err = invalid("%v", err)
+	}
+	if err != nil {
+		if errors.Is(err, ErrInvalidRequest) {
+			return nil, "", err
+		}
+		return nil, "", invalid("%v", err)
+	}
+	model := req.Model
+	if model == "" && len(req.Models) > 0 {
+		model = req.Models[0]
+	}
+	return body, model, nil
+}
