@@ -122,10 +122,44 @@ func (s *Server) enter() (latency time.Duration, done func()) {
 	}
 }
 
+// handleChat answers POST /chat/completions, in steps: read the request,
+// check the key, take a scripted reply if one is queued, pass the rate
+// limit and the latency, refuse what OpenRouter refuses, then reply.
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	latency, done := s.enter()
 	defer done()
 
+	req, invalid := s.readChat(r)
+	// RULES.md A7: no key or an unknown key is refused before anything
+	// else, scripted replies included (docs errors-and-debugging,
+	// "Pre-stream errors": "Apply rate-limit or auth checks before any
+	// work begins").
+	if !s.authorized(w, r, s.Key, s.ManagementKey) {
+		return
+	}
+	scripted := s.nextScripted(invalid)
+	if !s.admitChat(w, r, req, scripted == nil, latency) {
+		return
+	}
+	if scripted != nil {
+		s.reply(w, r, req, *scripted)
+		return
+	}
+	m, ok := s.refuseChat(w, req, invalid)
+	if !ok {
+		return
+	}
+	req.Model = m.ID
+	respond := s.responder
+	if respond == nil {
+		respond = s.defaultReply
+	}
+	s.reply(w, r, req, respond(req))
+}
+
+// readChat reads and parses a chat request, records it, and returns it
+// with what makes it invalid ("" when nothing does).
+func (s *Server) readChat(r *http.Request) (Request, string) {
 	raw, _ := io.ReadAll(r.Body)
 	req, perr := parseRequest(raw, r.Header)
 	req.srv = s
@@ -135,29 +169,33 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.requests = append(s.requests, req)
 	}
 	s.mu.Unlock()
-	// RULES.md A7: no key or an unknown key is refused before anything
-	// else, scripted replies included (docs errors-and-debugging,
-	// "Pre-stream errors": "Apply rate-limit or auth checks before any
-	// work begins").
-	if !s.authorized(w, r, s.Key, s.ManagementKey) {
-		return
-	}
+	return req, invalid
+}
+
+// nextScripted takes the next scripted reply, or returns nil.
+func (s *Server) nextScripted(invalid string) *Reply {
 	s.mu.Lock()
-	var scripted *Reply
+	defer s.mu.Unlock()
 	// A request OpenRouter refuses with a 400 is refused before any work
 	// (RULES.md E2, S2), so it does not take a scripted reply either.
 	if invalid == "" && len(s.script) > 0 {
-		scripted = &s.script[0]
+		scripted := &s.script[0]
 		s.script = s.script[1:]
+		return scripted
 	}
-	s.mu.Unlock()
+	return nil
+}
 
-	if scripted == nil {
+// admitChat applies the rate limit (not to a scripted reply) and the
+// server's latency; false means the request was answered or the client
+// went away.
+func (s *Server) admitChat(w http.ResponseWriter, r *http.Request, req Request, limit bool, latency time.Duration) bool {
+	if limit {
 		s.mu.Lock()
 		limited := s.rateLimited(w, req.Model)
 		s.mu.Unlock()
 		if limited {
-			return
+			return false
 		}
 	}
 	if latency > 0 {
@@ -166,41 +204,44 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
-			return
+			return false
 		}
 	}
-	if scripted != nil {
-		s.reply(w, r, req, *scripted)
-		return
-	}
+	return true
+}
+
+// refuseChat answers the error OpenRouter gives a request it will not
+// run, and returns false then; otherwise it returns the model that runs
+// the request.
+func (s *Server) refuseChat(w http.ResponseWriter, req Request, invalid string) (Model, bool) {
 	if invalid != "" {
 		// RULES.md E2: 400, error_type invalid_request, nothing billed.
 		writeError(w, 400, ErrorBody{Code: 400, Message: invalid, Metadata: map[string]any{"error_type": "invalid_request"}})
-		return
+		return Model{}, false
 	}
 	m, refusal := s.pickModel(req)
 	if refusal != nil {
 		// RULES.md E4, E7, C18, R2: an unknown model, a model of another
 		// endpoint, or a prompt beyond every candidate's context.
 		writeError(w, 400, *refusal)
-		return
+		return Model{}, false
 	}
 	req.Model = m.ID
 	if missing := unsupportedRequired(m, req); missing != nil && s.requireParams {
 		writeError(w, 404, requireParametersError(m, missing))
-		return
+		return Model{}, false
 	}
 	if name, strict, sch, ok := req.jsonSchema(); ok {
 		if msg := checkSchema(name, strict, sch); msg != "" {
 			raw, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": "invalid_request_error"}})
 			writeError(w, 400, ErrorBody{Code: 400, Message: "Provider returned error", Metadata: map[string]any{"raw": string(raw), "provider_name": "OpenAI"}})
-			return
+			return Model{}, false
 		}
 	}
 	if req.HasTools && !m.Supports("tools") {
 		// RULES.md C13: the 404 OpenRouter answers (digest §4.5, seen verbatim).
 		writeError(w, 404, ErrorBody{Code: 404, Message: "No endpoints found that support tool use. To learn more about provider routing, visit: https://openrouter.ai/docs/guides/routing/provider-selection"})
-		return
+		return Model{}, false
 	}
 	s.mu.Lock()
 	broke := s.usage >= s.credits
@@ -208,16 +249,12 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if broke {
 		writeError(w, 402, ErrorBody{Code: 402, Message: "Insufficient credits. Add more using https://openrouter.ai/settings/credits",
 			Metadata: map[string]any{"limit_source": "openrouter_credits"}})
-		return
+		return Model{}, false
 	}
 	if s.unaffordable(w, m, req) {
-		return
+		return Model{}, false
 	}
-	respond := s.responder
-	if respond == nil {
-		respond = s.defaultReply
-	}
-	s.reply(w, r, req, respond(req))
+	return m, true
 }
 
 // DefaultReply returns the reply the server gives this request by
