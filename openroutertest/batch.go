@@ -307,13 +307,10 @@ func (s *Server) newBatch(body batchSubmission, h http.Header) (*fakeBatch, stri
 			return nil, fmt.Sprintf("requests[%d]: custom_id must be present and unique", i)
 		}
 		seen[it.CustomID] = true
-		req, err := parseRequest(it.Body, h)
+		req, why := parseBatchItem(body.Endpoint, it.Body, h)
 		req.srv = s
 		b.items = append(b.items, batchItem{customID: it.CustomID, req: req})
-		why := ""
-		if err != nil {
-			why = "body is not a JSON object"
-		} else {
+		if why == "" {
 			why = s.batchInvalid(body.Endpoint, body.Model, req)
 		}
 		if why != "" && b.invalid == "" {
@@ -429,24 +426,34 @@ func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, p
 	// RULES.md T17: batch-quickstart, "Reporting issues": gen-batch-... IDs.
 	id := fmt.Sprintf("gen-batch-%s-%04d", strings.TrimPrefix(b.id, "batch_"), s.batch.stats.Requests)
 	res = map[string]any{"id": id, "custom_id": it.customID, "response": nil, "error": nil}
-	fail := func(status int, e ErrorBody) {
-		res["response"] = map[string]any{"status_code": status, "request_id": id,
-			"body": map[string]any{"error": e, "user_id": "user_openroutertest"}}
-	}
 	if f, scripted := s.batch.failures[it.customID]; scripted {
 		e := ErrorBody{Code: f.Status, Message: f.Message, Metadata: f.Metadata}
 		if f.AsError {
 			res["error"] = e
 		} else {
-			fail(f.Status, e)
+			res["response"] = failedAnswer(id, f.Status, e)
 		}
 		return res, 0, 0, 0, false
 	}
 	if b.endpoint == "/v1/embeddings" {
-		var ok bool
 		res["response"], prompt, cost, ok = s.runEmbeddingBatchItem(b, it, id)
 		return res, prompt, 0, cost, ok
 	}
+	res["response"], prompt, completion, cost, ok = s.runInferenceItem(b, it, id)
+	return res, prompt, completion, cost, ok
+}
+
+// failedAnswer is the response of a batch request that failed with an
+// error answer.
+func failedAnswer(id string, status int, e ErrorBody) map[string]any {
+	return map[string]any{"status_code": status, "request_id": id,
+		"body": map[string]any{"error": e, "user_id": "user_openroutertest"}}
+}
+
+// runInferenceItem answers a chat, Responses or Messages request of a
+// batch (id is its generation ID) and bills it at half price; ok is
+// false for a failed request.
+func (s *Server) runInferenceItem(b *fakeBatch, it batchItem, id string) (response map[string]any, prompt, completion int, cost float64, ok bool) {
 	req := it.req
 	if req.Model == "" {
 		req.Model = b.model
@@ -455,21 +462,20 @@ func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, p
 	if msg := contextProblem(m, req); msg != "" {
 		// RULES.md C18, per request: a completed batch can hold failed
 		// requests (T16).
-		fail(400, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "context_length_exceeded"}})
-		return res, 0, 0, 0, false
+		return failedAnswer(id, 400, ErrorBody{Code: 400, Message: msg, Metadata: map[string]any{"error_type": "context_length_exceeded"}}), 0, 0, 0, false
 	}
 	rep := s.defaultReply(req)
 	if s.responder != nil {
 		rep = s.responder(req)
 	}
-	if rep.Status >= 400 || rep.Disconnect {
+	if rep.Status >= 400 || rep.Disconnect || rep.Error != nil && b.endpoint == "/v1/messages" {
+		// A Messages answer has no error member: an error is an error answer.
 		status := max(rep.Status, 502)
 		e := ErrorBody{Code: status, Message: http.StatusText(status)}
 		if rep.Error != nil {
 			e = *rep.Error
 		}
-		fail(status, e)
-		return res, 0, 0, 0, false
+		return failedAnswer(id, status, e), 0, 0, 0, false
 	}
 	prompt, images := promptTokens(req)
 	completion = tokens(rep.Content)
@@ -478,33 +484,23 @@ func (s *Server) runBatchItem(b *fakeBatch, it batchItem) (res map[string]any, p
 		cost = m.cost(prompt, completion, images, 0)
 	}
 	cost /= 2 // the batch price (RULES.md T18: batch-quickstart, "Pricing", 50%)
+	if !s.chargeBatch(cost) {
+		return failedAnswer(id, 402, ErrorBody{Code: 402, Message: "Insufficient credits. Add more using https://openrouter.ai/settings/credits",
+			Metadata: map[string]any{"limit_source": "openrouter_credits"}}), 0, 0, 0, false
+	}
+	u := map[string]any{"prompt_tokens": prompt, "completion_tokens": completion,
+		"total_tokens": prompt + completion, "cost": cost, "is_byok": false}
+	body := batchAnswer(b, id, m, req, rep, u)
+	return map[string]any{"status_code": 200, "request_id": id, "body": body}, prompt, completion, cost, true
+}
+
+// chargeBatch adds cost to the account's usage, unless the credits ran out.
+func (s *Server) chargeBatch(cost float64) bool {
 	s.mu.Lock()
-	broke := s.usage >= s.credits
-	if !broke {
-		s.usage += cost
+	defer s.mu.Unlock()
+	if s.usage >= s.credits {
+		return false
 	}
-	s.mu.Unlock()
-	if broke {
-		fail(402, ErrorBody{Code: 402, Message: "Insufficient credits. Add more using https://openrouter.ai/settings/credits",
-			Metadata: map[string]any{"limit_source": "openrouter_credits"}})
-		return res, 0, 0, 0, false
-	}
-	finish := rep.FinishReason
-	if finish == "" {
-		finish = "stop"
-	}
-	msg := map[string]any{"role": "assistant", "content": nil}
-	if rep.Content != "" {
-		msg["content"] = rep.Content
-	}
-	body := map[string]any{"id": id, "provider": "OpenRouterTest", "model": m.ID, "object": "chat.completion",
-		"created": b.created.Unix(), "choices": []any{map[string]any{"index": 0, "finish_reason": finish,
-			"native_finish_reason": finish, "message": msg}},
-		"usage": map[string]any{"prompt_tokens": prompt, "completion_tokens": completion,
-			"total_tokens": prompt + completion, "cost": cost, "is_byok": false}}
-	if rep.Error != nil {
-		body["error"] = rep.Error
-	}
-	res["response"] = map[string]any{"status_code": 200, "request_id": id, "body": body}
-	return res, prompt, completion, cost, true
+	s.usage += cost
+	return true
 }

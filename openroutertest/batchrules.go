@@ -23,12 +23,13 @@ const MaxBatchRequests = 5000
 // quickstart bills "Web-search calls … at standard rates" in batches,
 // where an older guide said it was unavailable.
 func (s *Server) batchInvalid(endpoint, model string, req Request) string {
-	if endpoint == "/v1/embeddings" {
+	switch endpoint {
+	case "/v1/embeddings":
 		return s.embeddingBatchInvalid(model, req)
+	case "/v1/responses", "/v1/messages":
+		return shapeInvalid(endpoint, model, req)
 	}
 	switch {
-	case endpoint != "/v1/chat/completions":
-		return "the fake runs chat completion and embeddings batches only"
 	case req.Model != "" && req.Model != model:
 		// RULES.md T4: batch-quickstart, "If a request body sets its own
 		// model, it must match the batch-level model".

@@ -133,6 +133,16 @@ func (s *Server) replyResponse(w http.ResponseWriter, r *http.Request, req Reque
 // (billed, with usage) when final, else the in-progress snapshot of a
 // stream's start.
 func (s *Server) responseJSON(id string, req Request, rep Reply, final bool) map[string]any {
+	out := responseSnapshot(id, req)
+	if !final {
+		return out // no usage yet: the document's snapshot has none rather than null
+	}
+	completeResponse(out, id, req, rep, s.bill(id, req, rep))
+	return out
+}
+
+// responseSnapshot is a response in progress, as a stream starts it.
+func responseSnapshot(id string, req Request) map[string]any {
 	b := req.Body
 	out := map[string]any{
 		"id": id, "object": "response", "created_at": time.Now().Unix(), "model": req.Model,
@@ -141,12 +151,15 @@ func (s *Server) responseJSON(id string, req Request, rep Reply, final bool) map
 		"instructions": b["instructions"], "metadata": b["metadata"], "tools": orEmpty(b["tools"]),
 		"tool_choice": orDefault(b["tool_choice"], "auto"), "parallel_tool_calls": orDefault(b["parallel_tool_calls"], true),
 	}
-	if !final {
-		return out // no usage yet: the document's snapshot has none rather than null
-	}
+	return out
+}
+
+// completeResponse makes out the finished response of rep, with usage u
+// (a chat usage object).
+func completeResponse(out map[string]any, id string, req Request, rep Reply, u map[string]any) {
 	out["completed_at"] = time.Now().Unix()
 	out["output"] = outputItems(id, req, rep)
-	out["usage"] = responsesUsage(s.bill(id, req, rep))
+	out["usage"] = responsesUsage(u)
 	out["status"] = "completed"
 	if rep.FinishReason == "length" {
 		out["status"], out["incomplete_details"] = "incomplete", map[string]any{"reason": "max_output_tokens"}
@@ -158,7 +171,6 @@ func (s *Server) responseJSON(id string, req Request, rep Reply, final bool) map
 	if req.WantsMetadata() {
 		out["openrouter_metadata"] = routerMetadata(req.Model)
 	}
-	return out
 }
 
 // outputItems is the output of a response: reasoning when asked for, the
@@ -260,6 +272,12 @@ func orDefault(v, d any) any {
 // as messages, instructions as a system message) and returns why
 // OpenRouter would refuse it with a 400, or "".
 func parseResponsesRequest(raw []byte, h http.Header) (Request, string) {
+	return parseResponsesBody(raw, h, true)
+}
+
+// parseResponsesBody is parseResponsesRequest; without needModel, a body
+// may omit the model (a batch item's, which the batch names).
+func parseResponsesBody(raw []byte, h http.Header, needModel bool) (Request, string) {
 	req := Request{Raw: raw, Header: h.Clone()}
 	var w struct {
 		Model        string          `json:"model"`
@@ -295,7 +313,7 @@ func parseResponsesRequest(raw []byte, h http.Header) (Request, string) {
 		return req, "store: the Responses API is stateless; store must be false"
 	case len(w.Previous) > 0 && string(w.Previous) != "null":
 		return req, "previous_response_id is not supported: the Responses API is stateless; send the full conversation in input"
-	case req.Model == "":
+	case needModel && req.Model == "":
 		return req, "Missing required parameter: 'model'."
 	}
 	msgs, problem := inputMessages(w.Input)
