@@ -37,29 +37,12 @@ type BatchResponse struct {
 // same sentinels (a 402 is [ErrInsufficientCredits], a 429
 // [ErrRateLimited]), or an *[EmptyContentError].
 func (r *BatchResult) Chat() (*ChatResponse, error) {
-	if hasJSON(r.Error) {
-		e := errorFromObject(r.Error)
-		e.RequestID = r.ID
-		return nil, r.finish(e)
-	}
-	if r.Response == nil {
-		return nil, r.finish(&APIError{kind: []error{ErrServer}, RequestID: r.ID,
-			Message: fmt.Sprintf("batch result %q has neither a response nor an error", r.CustomID)})
-	}
-	status := r.Response.StatusCode
-	if status >= 400 {
-		e := parseError(status, nil, r.Response.Body, time.Now())
-		if e.RequestID == "" {
-			e.RequestID = r.Response.RequestID
-		}
-		return nil, r.finish(e)
+	body, err := r.body()
+	if err != nil {
+		return nil, err
 	}
 	var env chatEnvelope
-	if err := decodeJSON(&http.Response{StatusCode: max(status, 200)}, r.Response.Body, &env); err != nil {
-		var e *APIError
-		if errors.As(err, &e) {
-			return nil, r.finish(e)
-		}
+	if err := r.decode(body, &env); err != nil {
 		return nil, err
 	}
 	res := &env.ChatResponse
@@ -69,21 +52,78 @@ func (r *BatchResult) Chat() (*ChatResponse, error) {
 		return nil, r.finish(e)
 	}
 	if err := checkAnswer(res, res.Model); err != nil {
-		var e *APIError
-		if errors.As(err, &e) {
-			r.finish(e)
-		}
-		return nil, err
+		return nil, r.annotate(err)
 	}
 	return res, nil
 }
 
-// Err returns the result's error, or nil when it holds a usable chat
-// completion. See Chat.
-func (r *BatchResult) Err() error {
-	_, err := r.Chat()
+// body returns the body of the request's answer when it is a 2xx, and
+// otherwise the error the result stands for: its error object, its error
+// answer, or an [ErrServer] error for a result with neither.
+func (r *BatchResult) body() (json.RawMessage, error) {
+	if hasJSON(r.Error) {
+		e := errorFromObject(r.Error)
+		e.RequestID = r.ID
+		return nil, r.finish(e)
+	}
+	if r.Response == nil {
+		return nil, r.finish(&APIError{kind: []error{ErrServer}, RequestID: r.ID,
+			Message: fmt.Sprintf("batch result %q has neither a response nor an error", r.CustomID)})
+	}
+	if status := r.Response.StatusCode; status >= 400 {
+		e := parseError(status, nil, r.Response.Body, time.Now())
+		if e.RequestID == "" {
+			e.RequestID = r.Response.RequestID
+		}
+		return nil, r.finish(e)
+	}
+	return r.Response.Body, nil
+}
+
+// decode reads an answer's body into out; a body that is not the JSON
+// expected is an *APIError matching [ErrServer].
+func (r *BatchResult) decode(body json.RawMessage, out any) error {
+	if err := decodeJSON(&http.Response{StatusCode: max(r.Response.StatusCode, 200)}, body, out); err != nil {
+		return r.annotate(err)
+	}
+	return nil
+}
+
+// annotate gives an *APIError the client's key redaction; err is
+// returned as it is.
+func (r *BatchResult) annotate(err error) error {
+	var e *APIError
+	if errors.As(err, &e) {
+		r.finish(e)
+	}
 	return err
 }
+
+// Err returns the result's error, or nil when it holds a usable answer:
+// read as Responses does for a Responses answer (object "response"), as
+// Messages does for a Messages answer (type "message"), and as Chat does
+// otherwise.
+func (r *BatchResult) Err() error {
+	var err error
+	switch r.shape() {
+	case "response":
+		_, err = r.Responses()
+	case "message":
+		_, err = r.Messages()
+	default:
+		_, err = r.Chat()
+	}
+	return err
+}
+
+func (r *BatchResult) finish(e *APIError) *APIError {
+	if r.redact != nil {
+		r.redact(e)
+	}
+	return e
+}
+
+func hasJSON(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
 
 // Cost returns what the request's answer says it cost, in USD (as
 // Usage.TotalCost: a BYOK answer's upstream cost included), whatever
@@ -103,15 +143,6 @@ func (r *BatchResult) Cost() float64 {
 	}
 	return body.Usage.TotalCost()
 }
-
-func (r *BatchResult) finish(e *APIError) *APIError {
-	if r.redact != nil {
-		r.redact(e)
-	}
-	return e
-}
-
-func hasJSON(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
 
 // batchResultsPage is a page of GET /batches/{id}/results.
 type batchResultsPage struct {

@@ -16,11 +16,13 @@ import (
 	"time"
 )
 
-// BatchRequest is a batch to submit: chat completions, each under a
-// custom ID of the caller's, run on one model.
+// BatchRequest is a batch to submit: requests of one shape (chat
+// completions, Responses or Anthropic Messages), each under a custom ID
+// of the caller's, run on one model.
 type BatchRequest struct {
-	// Endpoint is the shape of every request; "" means
-	// [BatchChatCompletions], the only one this SDK builds.
+	// Endpoint is the shape of every request: [BatchChatCompletions],
+	// [BatchResponses] or [BatchMessages]; "" means the shape of the
+	// requests. A request of another shape is refused before sending.
 	Endpoint string
 	// Model runs every request; "" means the client's standard model. A
 	// request's Body may name the same model or none.
@@ -43,10 +45,18 @@ type BatchRequest struct {
 	Token string
 }
 
-// BatchItem is one request of a batch.
+// BatchItem is one request of a batch; set exactly one of Body,
+// Responses and Messages, the shape of every request of its batch.
 type BatchItem struct {
 	CustomID string
-	Body     *ChatRequest // encoded exactly as Chat encodes it
+	// Body is a chat completion, encoded exactly as Chat encodes it.
+	Body *ChatRequest
+	// Responses is a Responses API request, encoded as Responses.Create
+	// encodes it; read its result with BatchResult.Responses.
+	Responses *ResponseRequest
+	// Messages is an Anthropic Messages API request; read its result
+	// with BatchResult.Messages.
+	Messages *MessagesRequest
 }
 
 // BatchProvider is the provider routing a batch accepts: only these
@@ -154,7 +164,8 @@ func (c *Client) encodeBatch(req *BatchRequest) ([]byte, BatchMarker, error) {
 	}
 	b.WriteString(`,"requests":[`)
 	seen := make(map[string]bool, len(req.Requests))
-	for i, it := range req.Requests {
+	for i := range req.Requests {
+		it := &req.Requests[i]
 		if it.CustomID == "" {
 			return nil, m, invalid("requests[%d]: empty custom ID", i)
 		}
@@ -162,21 +173,9 @@ func (c *Client) encodeBatch(req *BatchRequest) ([]byte, BatchMarker, error) {
 			return nil, m, invalid("requests[%d]: custom ID %q is used twice; results are matched by custom ID", i, it.CustomID)
 		}
 		seen[it.CustomID] = true
-		if it.Body == nil {
-			return nil, m, invalid("requests[%d] (%s): nil Body", i, it.CustomID)
-		}
-		if err := CheckBatchable(it.Body); err != nil {
-			return nil, m, fmt.Errorf("requests[%d] (%s): %w", i, it.CustomID, err)
-		}
-		if it.Body.Model != "" && it.Body.Model != model {
-			return nil, m, invalid("requests[%d] (%s): model %q differs from the batch's %q", i, it.CustomID, it.Body.Model, model)
-		}
-		if strings.HasPrefix(model, "google/") && formatKey(it.Body) != formatKey(req.Requests[0].Body) {
-			return nil, m, invalid("requests[%d] (%s): its response_format differs from the first request's; a Google batch takes one (none, json_object, or json_schema with one schema)", i, it.CustomID)
-		}
-		body, err := it.Body.encode(false)
+		body, err := encodeItem(i, it, &req.Requests[0], endpoint, model)
 		if err != nil {
-			return nil, m, invalid("requests[%d] (%s): %v", i, it.CustomID, err)
+			return nil, m, err
 		}
 		if i > 0 {
 			b.WriteByte(',')
@@ -212,12 +211,9 @@ func (c *Client) batchMarker(req *BatchRequest) (BatchMarker, error) {
 	if req == nil {
 		return m, invalid("nil *BatchRequest")
 	}
-	endpoint := req.Endpoint
-	if endpoint == "" {
-		endpoint = BatchChatCompletions
-	}
-	if endpoint != BatchChatCompletions {
-		return m, invalid("batch endpoint %q: this SDK builds %s batches only", endpoint, BatchChatCompletions)
+	endpoint, err := batchEndpoint(req)
+	if err != nil {
+		return m, err
 	}
 	model := req.Model
 	if model == "" {

@@ -296,6 +296,12 @@ func (c *Client) responseError(obj json.RawMessage, errorType string) *APIError 
 	if len(obj) == 0 || string(obj) == "null" {
 		return nil
 	}
+	return c.answerError(withErrorType(obj, errorType))
+}
+
+// withErrorType is a response's error object with its error_type added,
+// when the object has none of its own.
+func withErrorType(obj json.RawMessage, errorType string) json.RawMessage {
 	if errorType != "" {
 		var m map[string]json.RawMessage
 		if json.Unmarshal(obj, &m) == nil && m != nil {
@@ -305,7 +311,7 @@ func (c *Client) responseError(obj json.RawMessage, errorType string) *APIError 
 			}
 		}
 	}
-	return c.answerError(obj)
+	return obj
 }
 
 // client is the service's client; a nil service (a Client not made by

@@ -151,17 +151,7 @@ func (c *Client) encodeResponse(ctx context.Context, req *ResponseRequest, strea
 	if err := req.validate(); err != nil {
 		return nil, "", err
 	}
-	b := responseBody{Model: req.Model, Models: req.Models, Input: req.Input, Instructions: req.Instructions, Tools: req.Tools,
-		ParallelToolCalls: req.ParallelToolCalls, Reasoning: req.Reasoning, Text: req.Text, MaxOutputTokens: req.MaxOutputTokens,
-		Temperature: req.Temperature, TopP: req.TopP, Provider: req.Provider, Metadata: req.Metadata, User: req.User,
-		SessionID: req.SessionID, Stream: stream}
-	switch req.ToolChoice {
-	case "":
-	case "auto", "none", "required":
-		b.ToolChoice = req.ToolChoice
-	default:
-		b.ToolChoice = map[string]string{"type": "function", "name": req.ToolChoice}
-	}
+	b := req.wire(stream)
 	if b.Model == "" && len(b.Models) == 0 {
 		b.Model = c.Roles().Standard
 	}
@@ -179,15 +169,38 @@ func (c *Client) encodeResponse(ctx context.Context, req *ResponseRequest, strea
 			}
 		}
 	}
-	body, err := json.Marshal(b)
-	if err == nil && len(req.Extra) > 0 {
-		body, err = mergeExtra(body, req.Extra)
-	}
+	body, err := b.encode(req.Extra)
 	if err != nil {
-		if errors.Is(err, ErrInvalidRequest) {
-			return nil, "", err
-		}
-		return nil, "", invalid("%v", err)
+		return nil, "", err
 	}
 	return body, model, nil
+}
+
+// wire is the JSON form of a validated request, its model as given.
+func (req *ResponseRequest) wire(stream bool) responseBody {
+	b := responseBody{Model: req.Model, Models: req.Models, Input: req.Input, Instructions: req.Instructions, Tools: req.Tools,
+		ParallelToolCalls: req.ParallelToolCalls, Reasoning: req.Reasoning, Text: req.Text, MaxOutputTokens: req.MaxOutputTokens,
+		Temperature: req.Temperature, TopP: req.TopP, Provider: req.Provider, Metadata: req.Metadata, User: req.User,
+		SessionID: req.SessionID, Stream: stream}
+	switch req.ToolChoice {
+	case "":
+	case "auto", "none", "required":
+		b.ToolChoice = req.ToolChoice
+	default:
+		b.ToolChoice = map[string]string{"type": "function", "name": req.ToolChoice}
+	}
+	return b
+}
+
+// encode marshals the body with the request's Extra merged in; an error
+// matches [ErrInvalidRequest].
+func (b *responseBody) encode(extra map[string]any) ([]byte, error) {
+	body, err := json.Marshal(b)
+	if err == nil && len(extra) > 0 {
+		body, err = mergeExtra(body, extra)
+	}
+	if err != nil && !errors.Is(err, ErrInvalidRequest) {
+		err = invalid("%v", err)
+	}
+	return body, err
 }

@@ -1,0 +1,178 @@
+package openrouter
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+)
+
+// The Anthropic Messages shape (POST /messages), as a batch item
+// carries it (BatchItem.Messages, endpoint [BatchMessages]) and as its
+// result answers (BatchResult.Messages). The fields are those of the
+// OpenAPI document's schemas/MessagesRequest and schemas/MessagesResult
+// that a text-only batch uses; a field not modelled goes in Extra.
+
+// MessagesRequest is a request in the Anthropic Messages API's shape.
+// Messages is required; Model may be left empty in a batch, whose model
+// runs every request.
+type MessagesRequest struct {
+	// Model is the model ("anthropic/claude-sonnet-4"); in a batch, "" or
+	// the batch's model.
+	Model string `json:"model,omitempty"`
+	// MaxTokens bounds the answer; 0 is not sent (the model's default).
+	MaxTokens int `json:"max_tokens,omitempty"`
+	// System is the system prompt.
+	System string `json:"system,omitempty"`
+	// Messages alternate user and assistant turns, starting with the user.
+	Messages []MessagesMessage `json:"messages"`
+	// Tools are the functions the model may call.
+	Tools []MessagesTool `json:"tools,omitempty"`
+	// Temperature (0 to 1) shapes sampling; nil: the model's default.
+	Temperature *float64 `json:"temperature,omitempty"`
+	// StopSequences end the answer where the model writes one of them.
+	StopSequences []string `json:"stop_sequences,omitempty"`
+	// Extra holds body fields this type does not model, keyed by JSON
+	// Pointer ("/top_k"), as ChatRequest.Extra does.
+	Extra map[string]any `json:"-"`
+}
+
+// MessagesMessage is one turn: Role "user" or "assistant", and its
+// content as Text or as Blocks (a tool's result, a tool call to answer).
+type MessagesMessage struct {
+	Role   string
+	Text   string
+	Blocks []MessagesBlock
+}
+
+// MarshalJSON sends the content as a string when it is Text alone.
+func (m MessagesMessage) MarshalJSON() ([]byte, error) {
+	var content any = m.Text
+	if len(m.Blocks) > 0 {
+		content = m.Blocks
+	}
+	return json.Marshal(struct {
+		Role    string `json:"role"`
+		Content any    `json:"content"`
+	}{m.Role, content})
+}
+
+// MessagesBlock is one content block. Type says which fields are set:
+// "text" (Text); "tool_use" (ID, Name, Input), a call the model makes;
+// "tool_result" (ToolUseID, Content), the caller's answer to one. An
+// answer's blocks of other types ("thinking", server tools') keep their
+// Type; their other fields are not modelled.
+type MessagesBlock struct {
+	Type      string          `json:"type"`
+	Text      string          `json:"text,omitempty"`
+	ID        string          `json:"id,omitempty"`
+	Name      string          `json:"name,omitempty"`
+	Input     json.RawMessage `json:"input,omitempty"`
+	ToolUseID string          `json:"tool_use_id,omitempty"`
+	Content   string          `json:"content,omitempty"`
+}
+
+// MessagesTool is a function the model may call; InputSchema is the JSON
+// Schema of its input.
+type MessagesTool struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	InputSchema json.RawMessage `json:"input_schema"`
+}
+
+// MessagesResponse is an answer in the Anthropic Messages API's shape.
+type MessagesResponse struct {
+	ID    string `json:"id"`
+	Type  string `json:"type"` // "message"
+	Role  string `json:"role"`
+	Model string `json:"model"`
+	// Content holds the answer's blocks: text, tool calls.
+	Content []MessagesBlock `json:"content"`
+	// StopReason is why the answer ended: "end_turn", "max_tokens",
+	// "stop_sequence", "tool_use", "refusal", ...
+	StopReason   string         `json:"stop_reason"`
+	StopSequence *string        `json:"stop_sequence"`
+	Usage        *MessagesUsage `json:"usage"`
+}
+
+// MessagesUsage is the tokens and cost of a Messages answer.
+type MessagesUsage struct {
+	InputTokens  int `json:"input_tokens"`
+	OutputTokens int `json:"output_tokens"`
+	// Cost is what OpenRouter charged, in USD (an OpenRouter extension).
+	Cost   float64 `json:"cost"`
+	IsBYOK bool    `json:"is_byok"`
+}
+
+// Text returns the text of the answer's text blocks, joined.
+func (r *MessagesResponse) Text() string {
+	if r == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, c := range r.Content {
+		if c.Type == "text" {
+			b.WriteString(c.Text)
+		}
+	}
+	return b.String()
+}
+
+// Cost returns what the answer cost in USD; 0 when it gives no usage.
+func (r *MessagesResponse) Cost() float64 {
+	if r == nil || r.Usage == nil {
+		return 0
+	}
+	return r.Usage.Cost
+}
+
+// validate checks what the schema requires and a batch needs: at least
+// one message, roles user or assistant, content in each turn, typed
+// blocks, named tools with a schema.
+func (r *MessagesRequest) validate() error {
+	if r == nil {
+		return invalid("nil *MessagesRequest")
+	}
+	if len(r.Messages) == 0 {
+		return invalid("messages: at least one message is required")
+	}
+	if r.MaxTokens < 0 {
+		return invalid("max_tokens %d is negative", r.MaxTokens)
+	}
+	if t := r.Temperature; t != nil && !(*t >= 0 && *t <= 1) {
+		return invalid("temperature %v is outside 0..1", *t)
+	}
+	for i, m := range r.Messages {
+		if m.Role != "user" && m.Role != "assistant" {
+			return invalid("messages[%d]: role %q: the Messages API takes user and assistant turns (the system prompt is System)", i, m.Role)
+		}
+		if m.Text == "" && len(m.Blocks) == 0 {
+			return invalid("messages[%d]: no content", i)
+		}
+		for j, b := range m.Blocks {
+			if b.Type == "" {
+				return invalid("messages[%d].content[%d]: a block needs a type", i, j)
+			}
+		}
+	}
+	for i, t := range r.Tools {
+		if t.Name == "" || !json.Valid(t.InputSchema) {
+			return invalid("tools[%d]: a tool needs a name and an input_schema (a JSON Schema)", i)
+		}
+	}
+	return nil
+}
+
+// encode validates the request and returns its JSON, Extra merged in.
+func (r *MessagesRequest) encode() ([]byte, error) {
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(r)
+	if err == nil && len(r.Extra) > 0 {
+		body, err = mergeExtra(body, r.Extra)
+	}
+	if err != nil && !errors.Is(err, ErrInvalidRequest) {
+		err = invalid("%v", err)
+	}
+	return body, err
+}

@@ -1,0 +1,232 @@
+package openrouter
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// The request shapes of a batch. The batch quickstart (docs
+// batch-quickstart.mdx, "Use different API shapes") lists chat
+// completions, Responses and Anthropic Messages besides embeddings:
+// "Set the top-level endpoint to choose the request shape used by every
+// body in the batch", and "All requests in one batch use the same
+// top-level endpoint. To mix API shapes, submit separate batches."
+// Batches.Submit infers the endpoint from the items and refuses a mix
+// before sending anything.
+
+// BatchResponses is the endpoint of a batch of Responses API requests
+// (BatchItem.Responses).
+const BatchResponses = "/v1/responses"
+
+// BatchMessages is the endpoint of a batch of Anthropic Messages API
+// requests (BatchItem.Messages).
+const BatchMessages = "/v1/messages"
+
+// endpoint is the endpoint of the shape the item carries, "" when it
+// carries none.
+func (it *BatchItem) endpoint() string {
+	switch {
+	case it.Body != nil:
+		return BatchChatCompletions
+	case it.Responses != nil:
+		return BatchResponses
+	case it.Messages != nil:
+		return BatchMessages
+	}
+	return ""
+}
+
+// shapes counts the shapes the item carries; one is required.
+func (it *BatchItem) shapes() int {
+	n := 0
+	for _, set := range []bool{it.Body != nil, it.Responses != nil, it.Messages != nil} {
+		if set {
+			n++
+		}
+	}
+	return n
+}
+
+// batchEndpoint is the endpoint of a batch: BatchRequest.Endpoint, or
+// the shape of its first request, or chat completions.
+func batchEndpoint(req *BatchRequest) (string, error) {
+	endpoint := req.Endpoint
+	if endpoint == "" && len(req.Requests) > 0 {
+		endpoint = req.Requests[0].endpoint()
+	}
+	switch endpoint {
+	case "":
+		return BatchChatCompletions, nil
+	case BatchChatCompletions, BatchResponses, BatchMessages:
+		return endpoint, nil
+	}
+	return "", invalid("batch endpoint %q: Batches.Submit builds %s, %s and %s batches (embeddings: Batches.SubmitEmbeddings)",
+		endpoint, BatchChatCompletions, BatchResponses, BatchMessages)
+}
+
+// encodeItem checks one request of a batch of endpoint and model and
+// returns its body. first is the batch's first request, whose
+// response_format a Google batch's requests must share.
+func encodeItem(i int, it, first *BatchItem, endpoint, model string) ([]byte, error) {
+	switch n := it.shapes(); {
+	case n == 0:
+		return nil, invalid("requests[%d] (%s): nil Body", i, it.CustomID)
+	case n > 1:
+		return nil, invalid("requests[%d] (%s): set one of Body, Responses and Messages", i, it.CustomID)
+	case it.endpoint() != endpoint:
+		return nil, invalid("requests[%d] (%s) is a %s request in a %s batch: a batch has one endpoint; submit separate batches", i, it.CustomID, it.endpoint(), endpoint)
+	}
+	var body []byte
+	var err error
+	switch endpoint {
+	case BatchResponses:
+		body, err = responsesItem(it.Responses, model)
+	case BatchMessages:
+		body, err = messagesItem(it.Messages, model)
+	default:
+		body, err = chatItem(it.Body, first.Body, model)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("requests[%d] (%s): %w", i, it.CustomID, err)
+	}
+	return body, nil
+}
+
+// chatItem is the body of a chat completion in a batch of model.
+func chatItem(req, first *ChatRequest, model string) ([]byte, error) {
+	if err := CheckBatchable(req); err != nil {
+		return nil, err
+	}
+	if req.Model != "" && req.Model != model {
+		return nil, invalid("model %q differs from the batch's %q", req.Model, model)
+	}
+	if strings.HasPrefix(model, "google/") && formatKey(req) != formatKey(first) {
+		return nil, invalid("its response_format differs from the first request's; a Google batch takes one (none, json_object, or json_schema with one schema)")
+	}
+	body, err := req.encode(false)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	return body, nil
+}
+
+// responsesItem is the body of a Responses request in a batch of model.
+// The quickstart's limitations: text only ("the Responses input_image
+// and input_file parts" are rejected); as for chat, the batch's model
+// and provider settings apply to every request.
+func responsesItem(req *ResponseRequest, model string) ([]byte, error) {
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	switch {
+	case req.Model != "" && req.Model != model:
+		return nil, invalid("model %q differs from the batch's %q", req.Model, model)
+	case len(req.Models) > 0:
+		return nil, invalid("fallback models (Models) are not available in a batch; the batch's model runs every request")
+	case req.Provider != nil:
+		return nil, invalid("provider preferences go on the batch (BatchRequest.Provider: only, allow_fallbacks), not on a request")
+	}
+	for i, in := range req.Input {
+		for j, p := range in.Content {
+			if p.Type == "input_image" || p.Type == "input_file" {
+				return nil, invalid("input[%d].content[%d] is an %s part; batches are text only, send it with Responses.Create", i, j, p.Type)
+			}
+		}
+	}
+	b := req.wire(false)
+	return b.encode(req.Extra)
+}
+
+// messagesItem is the body of a Messages request in a batch of model.
+// The quickstart's limitations: text only ("the Anthropic image and
+// document blocks" are rejected).
+func messagesItem(req *MessagesRequest, model string) ([]byte, error) {
+	if req.Model != "" && req.Model != model {
+		return nil, invalid("model %q differs from the batch's %q", req.Model, model)
+	}
+	for i, m := range req.Messages {
+		for j, b := range m.Blocks {
+			if b.Type == "image" || b.Type == "document" {
+				return nil, invalid("messages[%d].content[%d] is an %s block; batches are text only", i, j, b.Type)
+			}
+		}
+	}
+	return req.encode()
+}
+
+// Responses returns the request's answer in the Responses API's shape
+// (a batch of [BatchResponses]), or the error a Responses.Create call
+// would have returned for it: an *[APIError] for an error answer or a
+// failed response (with the Response, whose usage was billed), and an
+// *APIError matching [ErrServer] for an answer that is no usable
+// response.
+func (r *BatchResult) Responses() (*Response, error) {
+	body, err := r.body()
+	if err != nil {
+		return nil, err
+	}
+	res := &Response{}
+	if err := r.decode(body, res); err != nil {
+		return nil, err
+	}
+	if hasJSON(res.Error) {
+		e := errorFromObject(withErrorType(res.Error, res.ErrorType))
+		e.RequestID = res.ID
+		return res, r.finish(e)
+	}
+	if err := res.check(res.Model); err != nil {
+		return res, r.annotate(err)
+	}
+	return res, nil
+}
+
+// Messages returns the request's answer in the Anthropic Messages API's
+// shape (a batch of [BatchMessages]), or the error of an error answer
+// (an *[APIError]); an answer that is not a message is an *APIError
+// matching [ErrServer].
+func (r *BatchResult) Messages() (*MessagesResponse, error) {
+	body, err := r.body()
+	if err != nil {
+		return nil, err
+	}
+	var env struct {
+		MessagesResponse
+		Error json.RawMessage `json:"error"`
+	}
+	if err := r.decode(body, &env); err != nil {
+		return nil, err
+	}
+	res := &env.MessagesResponse
+	if hasJSON(env.Error) {
+		e := errorFromObject(env.Error)
+		e.RequestID = res.ID
+		return nil, r.finish(e)
+	}
+	if res.Type != "message" {
+		return res, r.annotate(malformed(res.Model, "the answer is no message (type %q): %s", res.Type, excerpt(body)))
+	}
+	return res, nil
+}
+
+// shape is the answer shape of a result's body: "response" (Responses),
+// "message" (Messages), or "" (a chat completion, or no body).
+func (r *BatchResult) shape() string {
+	if r.Response == nil || !hasJSON(r.Response.Body) {
+		return ""
+	}
+	var b struct {
+		Object string `json:"object"`
+		Type   string `json:"type"`
+	}
+	if json.Unmarshal(r.Response.Body, &b) != nil {
+		return ""
+	}
+	switch {
+	case b.Object == "response":
+		return "response"
+	case b.Type == "message":
+		return "message"
+	}
+	return ""
+}
