@@ -22,8 +22,8 @@ import (
 // Client.Batches.
 type BatchesService struct{ c *Client }
 
-// BatchChatCompletions is the endpoint of a batch of chat completions,
-// the one Batches.Submit builds bodies for.
+// BatchChatCompletions is the endpoint of a batch of chat completions
+// (BatchItem.Body); see also [BatchResponses] and [BatchMessages].
 const BatchChatCompletions = "/v1/chat/completions"
 
 // DefaultBatchPath is the Batch API's path under the base URL.

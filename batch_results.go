@@ -191,23 +191,9 @@ func (s *BatchesService) Results(ctx context.Context, id string, opts ...CallOpt
 			return
 		}
 		defer cancel()
-		cursor := ""
-		seen := map[string]bool{}
-		empty := 0 // pages in a row that held nothing but said there is more
-		limit := batchResultsPageSize
-		for read := 0; ; {
-			q := url.Values{"limit": {fmt.Sprint(limit)}}
-			if cursor != "" {
-				q.Set("cursor", cursor)
-			}
-			var page batchResultsPage
-			err := c.getJSON(ctx, base+"?"+q.Encode(), &page, opts)
-			if errors.Is(err, ErrTooLarge) && limit > 1 && ctx.Err() == nil {
-				// The page does not fit the answer bound: ask for fewer results
-				// from the same cursor.
-				limit = max(limit/2, 1)
-				continue
-			}
+		p := &resultPages{c: c, id: id, base: base, opts: opts, seen: map[string]bool{}, limit: batchResultsPageSize}
+		for read := 0; ; read++ {
+			page, err := p.page(ctx)
 			var e *APIError
 			if read == 0 && errors.As(err, &e) && (e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusMethodNotAllowed) {
 				c.inlineResults(ctx, id, opts, yield)
@@ -217,7 +203,6 @@ func (s *BatchesService) Results(ctx context.Context, id string, opts ...CallOpt
 				yield(nil, err)
 				return
 			}
-			read++
 			for i := range page.Data {
 				r := &page.Data[i]
 				r.redact = c.redactError
@@ -225,27 +210,68 @@ func (s *BatchesService) Results(ctx context.Context, id string, opts ...CallOpt
 					return
 				}
 			}
-			next := ""
-			if page.NextCursor != nil {
-				next = *page.NextCursor
+			done, err := p.advance(page)
+			if err != nil {
+				yield(nil, err)
 			}
-			if !page.HasMore {
+			if done || err != nil {
 				return
 			}
-			if next == "" || seen[next] {
-				yield(nil, &APIError{kind: []error{ErrServer}, Message: fmt.Sprintf("batch %s: the results say there are more, but give no new cursor", id)})
-				return
-			}
-			if empty = empty + 1; len(page.Data) > 0 {
-				empty = 0
-			}
-			if empty > maxEmptyResultPages {
-				yield(nil, &APIError{kind: []error{ErrServer}, Message: fmt.Sprintf("batch %s: %d result pages in a row were empty but said there are more", id, empty)})
-				return
-			}
-			seen[next], cursor = true, next
 		}
 	}
+}
+
+// resultPages walks a batch's result pages by cursor.
+type resultPages struct {
+	c        *Client
+	id, base string
+	opts     []CallOption
+	cursor   string
+	seen     map[string]bool // the cursors followed
+	empty    int             // pages in a row that held nothing but said there is more
+	limit    int             // the results a page asks for
+}
+
+// page reads the page at the cursor. A page that does not fit the answer
+// bound is asked for again with fewer results, from the same cursor.
+func (p *resultPages) page(ctx context.Context) (*batchResultsPage, error) {
+	for {
+		q := url.Values{"limit": {fmt.Sprint(p.limit)}}
+		if p.cursor != "" {
+			q.Set("cursor", p.cursor)
+		}
+		var page batchResultsPage
+		err := p.c.getJSON(ctx, p.base+"?"+q.Encode(), &page, p.opts)
+		if errors.Is(err, ErrTooLarge) && p.limit > 1 && ctx.Err() == nil {
+			p.limit = max(p.limit/2, 1)
+			continue
+		}
+		return &page, err
+	}
+}
+
+// advance moves the cursor past page; done when it was the last. A
+// server that says there are more but gives no new cursor, or only empty
+// pages, is an error: without it the walk would not end.
+func (p *resultPages) advance(page *batchResultsPage) (done bool, err error) {
+	next := ""
+	if page.NextCursor != nil {
+		next = *page.NextCursor
+	}
+	if !page.HasMore {
+		return true, nil
+	}
+	if next == "" || p.seen[next] {
+		return false, &APIError{kind: []error{ErrServer}, Message: fmt.Sprintf("batch %s: the results say there are more, but give no new cursor", p.id)}
+	}
+	if p.empty = p.empty + 1; len(page.Data) > 0 {
+		p.empty = 0
+	}
+	if p.empty > maxEmptyResultPages {
+		return false, &APIError{kind: []error{ErrServer}, Message: fmt.Sprintf("batch %s: %d result pages in a row were empty but said there are more", p.id, p.empty)}
+	}
+	p.seen[next], p.cursor = true, next
+	return false, nil
 }
 
 // inlineResults yields the results a finished batch carries inline.

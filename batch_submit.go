@@ -128,7 +128,6 @@ func (c *Client) encodeBatch(req *BatchRequest) ([]byte, BatchMarker, error) {
 	if err != nil {
 		return nil, m, err
 	}
-	endpoint, model, token := m.Endpoint, m.Model, m.Token
 	if len(req.Requests) == 0 {
 		return nil, m, invalid("a batch needs at least one request")
 	}
@@ -139,55 +138,72 @@ func (c *Client) encodeBatch(req *BatchRequest) ([]byte, BatchMarker, error) {
 		return nil, m, invalid("an empty provider name in BatchRequest.Provider.Only")
 	}
 	var b bytes.Buffer
+	if err := writeEnvelope(&b, req, m); err != nil {
+		return nil, m, err
+	}
+	if err := writeRequests(&b, req, m); err != nil {
+		return nil, m, err
+	}
+	return b.Bytes(), m, nil
+}
+
+// writeEnvelope writes the batch's fields that come before its requests.
+func writeEnvelope(b *bytes.Buffer, req *BatchRequest, m BatchMarker) error {
 	b.WriteString(`{"endpoint":`)
-	writeJSONValue(&b, endpoint)
+	writeJSONValue(b, m.Endpoint)
 	b.WriteString(`,"model":`)
-	writeJSONValue(&b, model)
+	writeJSONValue(b, m.Model)
 	if req.CallbackURL != "" {
 		u, err := url.Parse(req.CallbackURL)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
-			return nil, m, invalid("callback URL %q: an absolute https URL is required", req.CallbackURL)
+			return invalid("callback URL %q: an absolute https URL is required", req.CallbackURL)
 		}
 		q := u.Query()
-		q.Set("openrouter_batch_token", token)
+		q.Set("openrouter_batch_token", m.Token)
 		u.RawQuery = q.Encode()
 		b.WriteString(`,"callback_url":`)
-		writeJSONValue(&b, u.String())
+		writeJSONValue(b, u.String())
 	}
 	if req.CompletionWindow != "" {
 		b.WriteString(`,"completion_window":`)
-		writeJSONValue(&b, req.CompletionWindow)
+		writeJSONValue(b, req.CompletionWindow)
 	}
 	if req.Provider != nil {
 		b.WriteString(`,"provider":`)
-		writeJSONValue(&b, req.Provider)
+		writeJSONValue(b, req.Provider)
 	}
+	return nil
+}
+
+// writeRequests writes the batch's requests, each checked and encoded in
+// the batch's shape, and closes the body.
+func writeRequests(b *bytes.Buffer, req *BatchRequest, m BatchMarker) error {
 	b.WriteString(`,"requests":[`)
 	seen := make(map[string]bool, len(req.Requests))
 	for i := range req.Requests {
 		it := &req.Requests[i]
 		if it.CustomID == "" {
-			return nil, m, invalid("requests[%d]: empty custom ID", i)
+			return invalid("requests[%d]: empty custom ID", i)
 		}
 		if seen[it.CustomID] {
-			return nil, m, invalid("requests[%d]: custom ID %q is used twice; results are matched by custom ID", i, it.CustomID)
+			return invalid("requests[%d]: custom ID %q is used twice; results are matched by custom ID", i, it.CustomID)
 		}
 		seen[it.CustomID] = true
-		body, err := encodeItem(i, it, &req.Requests[0], endpoint, model)
+		body, err := encodeItem(i, it, &req.Requests[0], m.Endpoint, m.Model)
 		if err != nil {
-			return nil, m, err
+			return err
 		}
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteString(`{"custom_id":`)
-		writeJSONValue(&b, it.CustomID)
+		writeJSONValue(b, it.CustomID)
 		b.WriteString(`,"body":`)
 		b.Write(body)
 		b.WriteByte('}')
 	}
 	b.WriteString("]}")
-	return b.Bytes(), m, nil
+	return nil
 }
 
 // Marker returns the marker of a submission of req, to record (in a

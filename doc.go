@@ -231,7 +231,9 @@
 // background at about half price; [BatchesService.Wait] polls until the batch
 // ends, and [BatchesService.ResultMap] gives each request's result by custom
 // ID, whose [BatchResult.Chat] returns the completion or the error a Chat
-// call would have. A submission is never resent blindly: when its answer
+// call would have. A batch of Responses or Anthropic Messages requests
+// ([BatchItem] Responses, Messages) is read with [BatchResult.Responses]
+// and [BatchResult.Messages]; a batch has one shape. A submission is never resent blindly: when its answer
 // is lost the client looks the batch up ([BatchesService.Find]). Before a
 // job, [Client.EstimateCost] bounds its cost (from the bodies as they
 // would be sent: tools, schemas and images included;
