@@ -19,8 +19,9 @@ type Client struct {
 	Videos *VideosService
 	// Responses calls the Responses API (POST /responses).
 	Responses *ResponsesService
-	// Batches holds the Batch API: chat completions and embeddings run in
-	// the background at about half price.
+	// Batches holds the Batch API: chat completions, Responses and
+	// Anthropic Messages requests, and embeddings run in the background
+	// at about half price.
 	Batches *BatchesService
 	// Keys manages the account's API keys (it needs a management key).
 	Keys *KeysService
