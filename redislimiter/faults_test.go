@@ -114,19 +114,22 @@ func TestStoppedRedisFallsBack(t *testing.T) {
 // Item 2: the acquire script ran but its reply was lost: the lease is
 // given back when Redis answers again, instead of blocking its slot for
 // the lease's TTL. With FailClosed no fallback lease comes in between.
+// The Redis timeout fires when the proxy has thrown the reply away (Redis
+// ran the script), and the Acquire once Redis answers again must not be
+// told to wait: events decide, never a duration.
 func TestLostReplyGivesTheLeaseBack(t *testing.T) {
 	for _, failClosed := range []bool{false, true} {
 		t.Run(fmt.Sprint("FailClosed=", failClosed), func(t *testing.T) {
 			s := startRedis(t)
 			p := newProxy(t, s.addr())
 			direct := client(t, s.addr())
-			opts := []Option{quiet(), LimitInFlight(1), WithRedisTimeout(100 * time.Millisecond)}
+			opts := []Option{quiet(), LimitInFlight(1), withTicks(make(chan time.Time))}
 			if failClosed {
 				opts = append(opts, FailClosed())
 			}
-			rdb := client(t, p.addr())
-			rdb.Options().ReadTimeout = 300 * time.Millisecond // the abandoned call ends sooner
-			l := newLimiter(t, rdb, "lost", opts...)
+			l := newLimiter(t, client(t, p.addr()), "lost", opts...)
+			timeouts := newManualTimeouts()
+			l.withTimeout = timeouts.withTimeout
 			l.cfg.retryRedis = time.Hour
 			r, err := l.Acquire(context.Background()) // Redis answers
 			if err != nil {
@@ -134,28 +137,46 @@ func TestLostReplyGivesTheLeaseBack(t *testing.T) {
 			}
 			r(openrouter.Outcome{StatusCode: 200})
 			p.muted.Store(true)
-			r, err = l.Acquire(context.Background()) // the script runs; its reply is lost
+			type result struct {
+				r   func(openrouter.Outcome)
+				err error
+			}
+			got := make(chan result, 1)
+			go func() { // the script runs; its reply is lost
+				r, err := l.Acquire(context.Background())
+				got <- result{r, err}
+			}()
+			<-p.lost // Redis ran the script
+			if timeouts.fire() == 0 {
+				t.Fatal("no Redis timeout under way while the reply was lost")
+			}
+			res := <-got
 			switch {
-			case failClosed && !errors.Is(err, ErrUnavailable):
-				t.Fatalf("err = %v, want ErrUnavailable", err)
-			case !failClosed && err != nil:
-				t.Fatal(err)
+			case failClosed && !errors.Is(res.err, ErrUnavailable):
+				t.Fatalf("err = %v, want ErrUnavailable", res.err)
+			case !failClosed && res.err != nil:
+				t.Fatal(res.err)
 			case !failClosed:
-				r(openrouter.Outcome{StatusCode: 200})
+				res.r(openrouter.Outcome{StatusCode: 200})
 			}
 			if n := direct.ZCard(context.Background(), l.keys[0]).Val(); n != 1 {
 				t.Fatalf("%d leases in Redis, want the one whose reply was lost", n)
 			}
+			p.cut() // the abandoned call ends
 			l.calls.Wait()
 			p.muted.Store(false)
 			l.mu.Lock()
 			l.downUntil = time.Time{} // Redis is tried again
 			l.mu.Unlock()
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			l.waitHook = func(string) {
+				t.Error("told to wait: the lost reply's lease still holds the only slot")
+				cancel()
+			}
 			r, err = l.Acquire(ctx)
 			if err != nil {
-				t.Fatalf("the lost reply's lease still holds the only slot: %v", err)
+				t.Fatalf("after Redis answered again: %v", err)
 			}
 			r(openrouter.Outcome{StatusCode: 200})
 		})
@@ -220,11 +241,44 @@ func TestCapHeldAfterRedisRestart(t *testing.T) {
 	testCapHeldAfterLoss(t, s.addr(), func() { s.stop(); s.start() })
 }
 
+// testCapHeldAfterLoss runs on events: the two processes share a clock
+// (the scripts' time) that only their pacing sleeps move, their Redis
+// timeouts never fire, and their leases are registered only when an
+// Acquire needs it (no renewal ticks). "Not given a slot" is an Acquire
+// told to wait, which the wait hook then cancels. The grace (renewal
+// period plus Redis timeout) is an hour, so that the gate's key, which
+// Redis expires on its own clock, outlives the test on any machine.
 func testCapHeldAfterLoss(t *testing.T, addr string, lose func()) {
 	t.Helper()
-	rdbA := client(t, addr)
-	rdbA.Options().MaxRetries = 3 // the pooled connections die with the server
-	a := newLimiter(t, rdbA, "loss", quiet(), LimitInFlight(2), WithLeaseTTL(300*time.Millisecond))
+	clk := &fakeClock{now: time.UnixMilli(1_800_000_000_000)}
+	sleep := func(ctx context.Context, d time.Duration) error {
+		if err := ctx.Err(); err != nil {
+			return err // a cancelled wait takes no time
+		}
+		return clk.Sleep(ctx, d)
+	}
+	never := make(chan time.Time)
+	process := func() *Limiter {
+		rdb := client(t, addr)
+		rdb.Options().MaxRetries = 3 // the pooled connections die with the server
+		l := newLimiter(t, rdb, "loss", quiet(), LimitInFlight(2), WithLeaseTTL(2*time.Hour), WithRedisTimeout(time.Hour), withTicks(never))
+		l.now, l.sleep, l.withTimeout = clk.Now, sleep, newManualTimeouts().withTimeout
+		return l
+	}
+	// refused asks l for a slot and reports whether it was told to wait.
+	refused := func(l *Limiter) bool {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		l.waitHook = func(string) { cancel() }
+		r, err := l.Acquire(ctx)
+		l.waitHook = nil
+		l.calls.Wait() // it has left the queue
+		if err == nil {
+			r(openrouter.Outcome{StatusCode: 200})
+		}
+		return errors.Is(err, context.Canceled)
+	}
+	a := process()
 	var held []func(openrouter.Outcome)
 	for i := 0; i < 2; i++ {
 		r, err := a.Acquire(context.Background())
@@ -234,31 +288,39 @@ func testCapHeldAfterLoss(t *testing.T, addr string, lose func()) {
 		held = append(held, r)
 	}
 	// Another process, idle, that knew the state before the loss.
-	rdbB := client(t, addr)
-	rdbB.Options().MaxRetries = 3
-	b := newLimiter(t, rdbB, "loss", quiet(), LimitInFlight(2))
-	before, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	if _, err := b.Acquire(before); !errors.Is(err, context.DeadlineExceeded) { // a holds both slots
-		t.Fatalf("a third slot: err = %v", err)
+	b := process()
+	if !refused(b) {
+		t.Fatal("a third slot before the loss")
 	}
 	lose()
-	// b asks first, before a has registered its two requests: it must
-	// not get a slot (the grace), nor a afterwards (the cap).
-	for _, l := range []*Limiter{b, a} {
-		short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		_, err := l.Acquire(short)
-		cancel()
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("a third slot after the loss: err = %v, want a wait past the deadline", err)
-		}
-	}
 	direct := client(t, addr)
+	// b asks first, before a has registered its two requests: it must
+	// not get a slot (the grace), nor a afterwards (its two are back).
+	if !refused(b) {
+		t.Fatal("a slot after the loss, before the process holding both registered them: the grace did not hold")
+	}
+	if n := direct.ZCard(context.Background(), a.keys[0]).Val(); n != 0 {
+		t.Fatalf("%d leases in Redis before a asked again, want 0: the loss did not happen as planned", n)
+	}
+	if !refused(a) {
+		t.Fatal("a third slot after the loss")
+	}
 	if n := direct.ZCard(context.Background(), a.keys[0]).Val(); n != 2 {
 		t.Errorf("%d leases in Redis after the loss, want the 2 held", n)
 	}
 	held[0](openrouter.Outcome{StatusCode: 200})
-	r, err := b.Acquire(context.Background())
+	// b waits out the grace, then gets the slot freed: told to wait once
+	// (the grace), not twice.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	waits := 0
+	b.waitHook = func(string) {
+		if waits++; waits > 1 {
+			t.Error("told to wait past the grace: the released slot is not free")
+			cancel()
+		}
+	}
+	r, err := b.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,11 +19,14 @@ import (
 //     kernel still accepts and buffers; the server runs nothing);
 //   - slow: it holds each reply for a delay (a Redis that answers every
 //     call, each one late).
+//
+// Each reply it throws away is signalled on lost: Redis ran the command.
 type proxy struct {
 	ln    net.Listener
 	to    string
 	muted atomic.Bool
 	slow  atomic.Int64 // the delay of each reply, in ns
+	lost  chan struct{}
 	wg    sync.WaitGroup
 
 	mu     sync.Mutex
@@ -39,7 +42,7 @@ func newProxy(t *testing.T, to string) *proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, to: to}
+	p := &proxy{ln: ln, to: to, lost: make(chan struct{}, 1)}
 	p.thawed = sync.NewCond(&p.mu)
 	p.wg.Add(1)
 	go p.serve()
@@ -121,12 +124,29 @@ func (p *proxy) pump(dst, src net.Conn, drop *atomic.Bool) {
 				if _, werr := dst.Write(buf[:n]); werr != nil {
 					return
 				}
+			} else {
+				select {
+				case p.lost <- struct{}{}:
+				default: // one signal pending is enough
+				}
 			}
 		}
 		if err != nil {
 			return
 		}
 	}
+}
+
+// cut closes the connections open now, as a Redis that drops them: a
+// call waiting for a reply the proxy threw away ends at once. New
+// connections are accepted.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
 }
 
 func (p *proxy) close() {
