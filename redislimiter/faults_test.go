@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/routerkit/openrouter"
 )
 
@@ -51,47 +53,126 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 }
 
+// acquireResult is what an Acquire run in a goroutine returned.
+type acquireResult struct {
+	r   func(openrouter.Outcome)
+	err error
+}
+
+func acquireAsync(l *Limiter) <-chan acquireResult {
+	got := make(chan acquireResult, 1)
+	go func() {
+		r, err := l.Acquire(context.Background())
+		got <- acquireResult{r, err}
+	}()
+	return got
+}
+
+// fellBack waits for an Acquire under way after its Redis timeout fired:
+// it must come back at once, with a slot from the fallback. The minute is
+// a bound on a failure (an Acquire still waiting on Redis), never reached
+// by a pass.
+func fellBack(t *testing.T, got <-chan acquireResult) {
+	t.Helper()
+	select {
+	case res := <-got:
+		if res.err != nil {
+			t.Fatalf("a hung Redis: %v, want the fallback", res.err)
+		}
+		res.r(openrouter.Outcome{StatusCode: 200})
+	case <-time.After(time.Minute):
+		t.Fatal("Acquire still waits on a hung Redis after its Redis timeout fired")
+	}
+}
+
 // Item 1: a Redis that does not answer (here: a proxy that swallows the
-// replies) costs one short timeout, then the fallback paces, as with a
-// refused connection; the caller's deadline is never passed.
+// replies) costs the limiter's Redis timeout, then the fallback paces, as
+// with a refused connection. The Redis client alone would wait an hour;
+// the Redis timeout fires once Redis has run the command.
 func TestHungRedisFallsBack(t *testing.T) {
 	s := startRedis(t)
 	p := newProxy(t, s.addr())
-	l := newLimiter(t, client(t, p.addr()), "hung", quiet(), WithRedisTimeout(100*time.Millisecond))
+	rdb := client(t, p.addr())
+	rdb.Options().ReadTimeout = time.Hour // only the limiter's timeout ends the wait
+	l := newLimiter(t, rdb, "hung", quiet(), withTicks(make(chan time.Time)))
+	timeouts := newTestTimeouts(nil)
+	l.withTimeout = timeouts.withTimeout
 	p.muted.Store(true)
-	// The Redis client's own read timeout is 3s; the caller allows 1s.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	r, err := l.Acquire(ctx)
-	if err != nil {
-		t.Fatalf("a hung Redis: %v, want the fallback", err)
+	got := acquireAsync(l)
+	<-p.lost // Redis ran the command; its answer is gone
+	if timeouts.fire() == 0 {
+		t.Fatal("no Redis timeout under way")
 	}
-	r(openrouter.Outcome{StatusCode: 200})
+	fellBack(t, got)
 	if !l.redisDown() {
 		t.Error("a hung Redis is not marked down")
 	}
-	p.close() // the abandoned call ends now, not at the client's read timeout
+	p.close() // the abandoned call ends now, not in an hour
+}
+
+// writeSignal signals on written each time a connection of the client it
+// hooks has written something: a command is on its way to Redis.
+type writeSignal struct{ written chan struct{} }
+
+func (h writeSignal) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := next(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return signalConn{c, h.written}, nil
+	}
+}
+
+func (h writeSignal) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (h writeSignal) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+type signalConn struct {
+	net.Conn
+	written chan struct{}
+}
+
+func (c signalConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	select {
+	case c.written <- struct{}{}:
+	default: // one signal pending is enough
+	}
+	return n, err
 }
 
 // Item 1 with a hung process (SIGSTOP on redis-server, a frozen proxy
-// elsewhere): the connection stays open and nothing answers; a 1s
-// deadline.
+// elsewhere): the connection stays open and nothing answers. The Redis
+// timeout fires once the command is written; once Redis resumes, it is
+// used again.
 func TestStoppedRedisFallsBack(t *testing.T) {
 	s := startHangableRedis(t)
-	l := newLimiter(t, client(t, s.addr()), "stopped", quiet())
+	rdb := client(t, s.addr())
+	rdb.Options().ReadTimeout = time.Hour // only the limiter's timeout ends the wait
+	sent := writeSignal{make(chan struct{}, 1)}
+	rdb.AddHook(sent)
+	l := newLimiter(t, rdb, "stopped", quiet(), withTicks(make(chan time.Time)))
+	timeouts := newTestTimeouts(nil)
+	l.withTimeout = timeouts.withTimeout
 	r, err := l.Acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	r(openrouter.Outcome{StatusCode: 200})
 	s.pause()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	r, err = l.Acquire(ctx)
-	if err != nil {
-		t.Fatalf("with Redis hung: %v, want the fallback", err)
+	select {
+	case <-sent.written: // what was written before the pause
+	default:
 	}
-	r(openrouter.Outcome{StatusCode: 200})
+	got := acquireAsync(l)
+	<-sent.written // the command is on its way to the stopped Redis
+	if timeouts.fire() == 0 {
+		t.Fatal("no Redis timeout under way")
+	}
+	fellBack(t, got)
 	if !l.redisDown() {
 		t.Error("a hung Redis is not marked down")
 	}
@@ -99,9 +180,7 @@ func TestStoppedRedisFallsBack(t *testing.T) {
 	l.mu.Lock()
 	l.downUntil = time.Time{} // Redis is tried again
 	l.mu.Unlock()
-	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	r, err = l.Acquire(ctx)
+	r, err = l.Acquire(context.Background())
 	if err != nil {
 		t.Fatalf("after Redis resumed: %v", err)
 	}
@@ -128,7 +207,7 @@ func TestLostReplyGivesTheLeaseBack(t *testing.T) {
 				opts = append(opts, FailClosed())
 			}
 			l := newLimiter(t, client(t, p.addr()), "lost", opts...)
-			timeouts := newManualTimeouts()
+			timeouts := newTestTimeouts(nil)
 			l.withTimeout = timeouts.withTimeout
 			l.cfg.retryRedis = time.Hour
 			r, err := l.Acquire(context.Background()) // Redis answers
@@ -137,16 +216,8 @@ func TestLostReplyGivesTheLeaseBack(t *testing.T) {
 			}
 			r(openrouter.Outcome{StatusCode: 200})
 			p.muted.Store(true)
-			type result struct {
-				r   func(openrouter.Outcome)
-				err error
-			}
-			got := make(chan result, 1)
-			go func() { // the script runs; its reply is lost
-				r, err := l.Acquire(context.Background())
-				got <- result{r, err}
-			}()
-			<-p.lost // Redis ran the script
+			got := acquireAsync(l) // the script runs; its reply is lost
+			<-p.lost               // Redis ran the script
 			if timeouts.fire() == 0 {
 				t.Fatal("no Redis timeout under way while the reply was lost")
 			}
@@ -251,32 +322,13 @@ func TestCapHeldAfterRedisRestart(t *testing.T) {
 func testCapHeldAfterLoss(t *testing.T, addr string, lose func()) {
 	t.Helper()
 	clk := &fakeClock{now: time.UnixMilli(1_800_000_000_000)}
-	sleep := func(ctx context.Context, d time.Duration) error {
-		if err := ctx.Err(); err != nil {
-			return err // a cancelled wait takes no time
-		}
-		return clk.Sleep(ctx, d)
-	}
 	never := make(chan time.Time)
 	process := func() *Limiter {
 		rdb := client(t, addr)
 		rdb.Options().MaxRetries = 3 // the pooled connections die with the server
 		l := newLimiter(t, rdb, "loss", quiet(), LimitInFlight(2), WithLeaseTTL(2*time.Hour), WithRedisTimeout(time.Hour), withTicks(never))
-		l.now, l.sleep, l.withTimeout = clk.Now, sleep, newManualTimeouts().withTimeout
+		onClock(l, clk)
 		return l
-	}
-	// refused asks l for a slot and reports whether it was told to wait.
-	refused := func(l *Limiter) bool {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		l.waitHook = func(string) { cancel() }
-		r, err := l.Acquire(ctx)
-		l.waitHook = nil
-		l.calls.Wait() // it has left the queue
-		if err == nil {
-			r(openrouter.Outcome{StatusCode: 200})
-		}
-		return errors.Is(err, context.Canceled)
 	}
 	a := process()
 	var held []func(openrouter.Outcome)
@@ -289,20 +341,20 @@ func testCapHeldAfterLoss(t *testing.T, addr string, lose func()) {
 	}
 	// Another process, idle, that knew the state before the loss.
 	b := process()
-	if !refused(b) {
+	if !toldToWait(b) {
 		t.Fatal("a third slot before the loss")
 	}
 	lose()
 	direct := client(t, addr)
 	// b asks first, before a has registered its two requests: it must
 	// not get a slot (the grace), nor a afterwards (its two are back).
-	if !refused(b) {
+	if !toldToWait(b) {
 		t.Fatal("a slot after the loss, before the process holding both registered them: the grace did not hold")
 	}
 	if n := direct.ZCard(context.Background(), a.keys[0]).Val(); n != 0 {
 		t.Fatalf("%d leases in Redis before a asked again, want 0: the loss did not happen as planned", n)
 	}
-	if !refused(a) {
+	if !toldToWait(a) {
 		t.Fatal("a third slot after the loss")
 	}
 	if n := direct.ZCard(context.Background(), a.keys[0]).Val(); n != 2 {

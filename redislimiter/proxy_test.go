@@ -5,7 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // proxy is a loopback TCP proxy between a limiter and Redis that can
@@ -16,16 +15,13 @@ import (
 //   - frozen: it accepts connections and reads what comes, but forwards
 //     nothing either way until thawed, when what it held goes through in
 //     order: a Redis process stopped with SIGSTOP, then resumed (the
-//     kernel still accepts and buffers; the server runs nothing);
-//   - slow: it holds each reply for a delay (a Redis that answers every
-//     call, each one late).
+//     kernel still accepts and buffers; the server runs nothing).
 //
 // Each reply it throws away is signalled on lost: Redis ran the command.
 type proxy struct {
 	ln    net.Listener
 	to    string
 	muted atomic.Bool
-	slow  atomic.Int64 // the delay of each reply, in ns
 	lost  chan struct{}
 	wg    sync.WaitGroup
 
@@ -116,9 +112,6 @@ func (p *proxy) pump(dst, src net.Conn, drop *atomic.Bool) {
 		if n > 0 {
 			if !p.hold() {
 				return
-			}
-			if d := time.Duration(p.slow.Load()); drop != nil && d > 0 {
-				time.Sleep(d) // the stand-in for a slow server, not a synchronisation
 			}
 			if drop == nil || !drop.Load() {
 				if _, werr := dst.Write(buf[:n]); werr != nil {
