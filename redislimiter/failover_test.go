@@ -267,3 +267,49 @@ func TestLeaseReleasedDuringRegisterIsRemoved(t *testing.T) {
 		t.Errorf("%d leases in Redis after the only one was released, want 0", n)
 	}
 }
+
+// A request whose ask Redis did not answer goes through the fallback
+// under the same ID, which is also kept for removal (the script may have
+// run). When Redis answers again, that request, still in flight, is
+// counted there: the removal of the lost lease must not remove it.
+func TestFallbackLeaseOfALostAskCountedWhenRedisReturns(t *testing.T) {
+	s := startRedis(t)
+	p := newProxy(t, s.addr())
+	direct := client(t, s.addr())
+	l := newLimiter(t, client(t, p.addr()), "lostask", quiet(), LimitInFlight(2), withTicks(make(chan time.Time)))
+	timeouts := newTestTimeouts(nil)
+	l.withTimeout = timeouts.withTimeout
+	l.cfg.retryRedis = time.Hour
+	r, err := l.Acquire(context.Background()) // Redis answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	r(openrouter.Outcome{StatusCode: 200})
+	p.muted.Store(true)
+	got := acquireAsync(l)
+	<-p.lost // Redis ran the script; its reply is gone
+	timeouts.fire()
+	res := <-got
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	p.cut()
+	l.calls.Wait()
+	p.muted.Store(false)
+	l.mu.Lock()
+	l.downUntil = time.Time{} // Redis is tried again
+	l.mu.Unlock()
+	r, err = l.Acquire(context.Background()) // registers the fallback's request first
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := direct.ZCard(context.Background(), l.keys[0]).Val(); n != 2 {
+		t.Errorf("%d leases in Redis, want 2: the fallback's still in flight, and the new one", n)
+	}
+	res.r(openrouter.Outcome{StatusCode: 200})
+	r(openrouter.Outcome{StatusCode: 200})
+	l.calls.Wait()
+	if n := direct.ZCard(context.Background(), l.keys[0]).Val(); n != 0 {
+		t.Errorf("%d leases left in Redis after both were released, want 0", n)
+	}
+}
