@@ -187,7 +187,7 @@ func TestChatJSONDoesNotFallBackAfterAMaybeBilledTimeout(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil),
-		openrouter.WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond}))
+		openrouter.WithHTTPClient(&http.Client{Timeout: time.Second}))
 	type answer struct {
 		Name string `json:"name"`
 	}

@@ -54,14 +54,15 @@ func (sc *slowCount) Load() int32 {
 }
 
 // TestClientTimeoutStartsOneGeneration is the case: an
-// http.Client with a 50 ms timeout and a longer generation. The request
+// http.Client with a timeout (1 s: the request is written before it
+// fires, even on a loaded machine) and a longer generation. The request
 // was written, so the generation may be running and billed: the client
 // must not start a second one, and must say so.
 func TestClientTimeoutStartsOneGeneration(t *testing.T) {
 	t.Parallel()
 	srv, n := slowGeneration(t)
 	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(srv.URL),
-		openrouter.WithHTTPClient(&http.Client{Timeout: 300 * time.Millisecond}), openrouter.WithLimiter(nil))
+		openrouter.WithHTTPClient(&http.Client{Timeout: time.Second}), openrouter.WithLimiter(nil))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
 	_, err := c.Chat(context.Background(), hello())
 	if got := n.Load(); got != 1 {
@@ -93,7 +94,7 @@ func TestDeadlineAfterSendingIsNotResent(t *testing.T) {
 	srv, n := slowGeneration(t)
 	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_, err := c.Chat(ctx, hello())
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, openrouter.ErrMaybeBilled) {
@@ -174,7 +175,7 @@ func TestGETIsResentAfterTimeout(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 	c := openrouter.NewClient(api.Key, openrouter.WithBaseURL(front.URL+u.Path),
-		openrouter.WithHTTPClient(&http.Client{Timeout: 200 * time.Millisecond}), openrouter.WithLimiter(nil))
+		openrouter.WithHTTPClient(&http.Client{Timeout: 2 * time.Second}), openrouter.WithLimiter(nil))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
 	if _, err := c.Models(context.Background(), openrouter.ModelFilter{}); err != nil {
 		t.Fatal(err)
@@ -241,7 +242,7 @@ func TestCallerTraceIsKept(t *testing.T) {
 	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Add(1) },
 	})
-	ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	_, err := c.Chat(ctx, hello())
 	if !errors.Is(err, openrouter.ErrMaybeBilled) || n.Load() != 1 {

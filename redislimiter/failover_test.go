@@ -114,18 +114,50 @@ func TestOrphansBounded(t *testing.T) {
 	}
 }
 
+// slowScripts makes each script call take a while on a fake clock, once
+// armed: the clock moves on before the call is sent, and the Redis
+// timeouts it reaches fire; a call whose timeout fired is not sent.
+type slowScripts struct {
+	armed    atomic.Bool
+	each     time.Duration
+	timeouts *testTimeouts
+}
+
+func (h *slowScripts) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *slowScripts) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func (h *slowScripts) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if name := cmd.Name(); h.armed.Load() && (name == "evalsha" || name == "eval") {
+			h.timeouts.advance(h.each)
+			if err := ctx.Err(); err != nil {
+				cmd.SetErr(err)
+				return err
+			}
+		}
+		return next(ctx, cmd)
+	}
+}
+
 // Issue 22 item 11: one Acquire waits on Redis no longer than its
 // timeout, all its calls together (registering the leases, asking again
 // after Redis lost its state). Redis here answers every call, each 400ms
-// late, with a timeout of 500ms: before, each call was bounded alone and
-// an Acquire took three calls and more (1.2s and a grace); now it falls
-// back at the timeout.
+// late on a fake clock, with a timeout of 500ms: before, each call was
+// bounded alone and an Acquire took three calls and more (1.2s and a
+// grace); now it falls back at the timeout.
 func TestOneAcquireWaitsOnRedisAtMostItsTimeout(t *testing.T) {
 	const delay, timeout = 400 * time.Millisecond, 500 * time.Millisecond
 	s := startRedis(t)
-	p := newProxy(t, s.addr())
 	direct := client(t, s.addr())
-	l := newLimiter(t, client(t, p.addr()), "budget", quiet(), WithRedisTimeout(timeout))
+	clk := &fakeClock{now: time.UnixMilli(1_800_000_000_000)}
+	slow := &slowScripts{each: delay, timeouts: newTestTimeouts(clk)}
+	rdb := client(t, s.addr())
+	rdb.AddHook(slow)
+	l := newLimiter(t, rdb, "budget", quiet(), WithRedisTimeout(timeout), withTicks(make(chan time.Time)))
+	l.withTimeout = slow.timeouts.withTimeout
 	l.cfg.retryRedis = time.Hour // the fallback stays once chosen
 	r, err := l.Acquire(context.Background())
 	if err != nil {
@@ -135,23 +167,23 @@ func TestOneAcquireWaitsOnRedisAtMostItsTimeout(t *testing.T) {
 	if err := direct.FlushAll(context.Background()).Err(); err != nil { // Redis loses its state
 		t.Fatal(err)
 	}
-	p.slow.Store(int64(delay))
-	start := time.Now()
+	slow.armed.Store(true)
+	start := clk.Now()
 	r, err = l.Acquire(context.Background())
-	took := time.Since(start)
+	took := clk.Now().Sub(start)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r(openrouter.Outcome{StatusCode: 200})
 	t.Logf("one Acquire took %v (Redis timeout %v, each call %v late)", took, timeout, delay)
-	// Each late call takes 400ms at least: three of them take 1.2s.
+	// Each late call takes 400ms: three of them take 1.2s.
 	if took >= 3*delay {
 		t.Errorf("one Acquire took %v against a Redis timeout of %v", took, timeout)
 	}
 	if !l.redisDown() {
 		t.Error("Redis did not answer in time, and is not marked down")
 	}
-	p.slow.Store(0)
+	slow.armed.Store(false)
 	l.calls.Wait()
 }
 
@@ -233,5 +265,51 @@ func TestLeaseReleasedDuringRegisterIsRemoved(t *testing.T) {
 	l.calls.Wait()
 	if n := direct.ZCard(context.Background(), l.keys[0]).Val(); n != 0 {
 		t.Errorf("%d leases in Redis after the only one was released, want 0", n)
+	}
+}
+
+// A request whose ask Redis did not answer goes through the fallback
+// under the same ID, which is also kept for removal (the script may have
+// run). When Redis answers again, that request, still in flight, is
+// counted there: the removal of the lost lease must not remove it.
+func TestFallbackLeaseOfALostAskCountedWhenRedisReturns(t *testing.T) {
+	s := startRedis(t)
+	p := newProxy(t, s.addr())
+	direct := client(t, s.addr())
+	l := newLimiter(t, client(t, p.addr()), "lostask", quiet(), LimitInFlight(2), withTicks(make(chan time.Time)))
+	timeouts := newTestTimeouts(nil)
+	l.withTimeout = timeouts.withTimeout
+	l.cfg.retryRedis = time.Hour
+	r, err := l.Acquire(context.Background()) // Redis answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	r(openrouter.Outcome{StatusCode: 200})
+	p.muted.Store(true)
+	got := acquireAsync(l)
+	<-p.lost // Redis ran the script; its reply is gone
+	timeouts.fire()
+	res := <-got
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	p.cut()
+	l.calls.Wait()
+	p.muted.Store(false)
+	l.mu.Lock()
+	l.downUntil = time.Time{} // Redis is tried again
+	l.mu.Unlock()
+	r, err = l.Acquire(context.Background()) // registers the fallback's request first
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := direct.ZCard(context.Background(), l.keys[0]).Val(); n != 2 {
+		t.Errorf("%d leases in Redis, want 2: the fallback's still in flight, and the new one", n)
+	}
+	res.r(openrouter.Outcome{StatusCode: 200})
+	r(openrouter.Outcome{StatusCode: 200})
+	l.calls.Wait()
+	if n := direct.ZCard(context.Background(), l.keys[0]).Val(); n != 0 {
+		t.Errorf("%d leases left in Redis after both were released, want 0", n)
 	}
 }

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/routerkit/openrouter"
 )
 
@@ -51,47 +53,126 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 }
 
+// acquireResult is what an Acquire run in a goroutine returned.
+type acquireResult struct {
+	r   func(openrouter.Outcome)
+	err error
+}
+
+func acquireAsync(l *Limiter) <-chan acquireResult {
+	got := make(chan acquireResult, 1)
+	go func() {
+		r, err := l.Acquire(context.Background())
+		got <- acquireResult{r, err}
+	}()
+	return got
+}
+
+// fellBack waits for an Acquire under way after its Redis timeout fired:
+// it must come back at once, with a slot from the fallback. The minute is
+// a bound on a failure (an Acquire still waiting on Redis), never reached
+// by a pass.
+func fellBack(t *testing.T, got <-chan acquireResult) {
+	t.Helper()
+	select {
+	case res := <-got:
+		if res.err != nil {
+			t.Fatalf("a hung Redis: %v, want the fallback", res.err)
+		}
+		res.r(openrouter.Outcome{StatusCode: 200})
+	case <-time.After(time.Minute):
+		t.Fatal("Acquire still waits on a hung Redis after its Redis timeout fired")
+	}
+}
+
 // Item 1: a Redis that does not answer (here: a proxy that swallows the
-// replies) costs one short timeout, then the fallback paces, as with a
-// refused connection; the caller's deadline is never passed.
+// replies) costs the limiter's Redis timeout, then the fallback paces, as
+// with a refused connection. The Redis client alone would wait an hour;
+// the Redis timeout fires once Redis has run the command.
 func TestHungRedisFallsBack(t *testing.T) {
 	s := startRedis(t)
 	p := newProxy(t, s.addr())
-	l := newLimiter(t, client(t, p.addr()), "hung", quiet(), WithRedisTimeout(100*time.Millisecond))
+	rdb := client(t, p.addr())
+	rdb.Options().ReadTimeout = time.Hour // only the limiter's timeout ends the wait
+	l := newLimiter(t, rdb, "hung", quiet(), withTicks(make(chan time.Time)))
+	timeouts := newTestTimeouts(nil)
+	l.withTimeout = timeouts.withTimeout
 	p.muted.Store(true)
-	// The Redis client's own read timeout is 3s; the caller allows 1s.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	r, err := l.Acquire(ctx)
-	if err != nil {
-		t.Fatalf("a hung Redis: %v, want the fallback", err)
+	got := acquireAsync(l)
+	<-p.lost // Redis ran the command; its answer is gone
+	if timeouts.fire() == 0 {
+		t.Fatal("no Redis timeout under way")
 	}
-	r(openrouter.Outcome{StatusCode: 200})
+	fellBack(t, got)
 	if !l.redisDown() {
 		t.Error("a hung Redis is not marked down")
 	}
-	p.close() // the abandoned call ends now, not at the client's read timeout
+	p.close() // the abandoned call ends now, not in an hour
+}
+
+// writeSignal signals on written each time a connection of the client it
+// hooks has written something: a command is on its way to Redis.
+type writeSignal struct{ written chan struct{} }
+
+func (h writeSignal) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := next(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return signalConn{c, h.written}, nil
+	}
+}
+
+func (h writeSignal) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (h writeSignal) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+type signalConn struct {
+	net.Conn
+	written chan struct{}
+}
+
+func (c signalConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	select {
+	case c.written <- struct{}{}:
+	default: // one signal pending is enough
+	}
+	return n, err
 }
 
 // Item 1 with a hung process (SIGSTOP on redis-server, a frozen proxy
-// elsewhere): the connection stays open and nothing answers; a 1s
-// deadline.
+// elsewhere): the connection stays open and nothing answers. The Redis
+// timeout fires once the command is written; once Redis resumes, it is
+// used again.
 func TestStoppedRedisFallsBack(t *testing.T) {
 	s := startHangableRedis(t)
-	l := newLimiter(t, client(t, s.addr()), "stopped", quiet())
+	rdb := client(t, s.addr())
+	rdb.Options().ReadTimeout = time.Hour // only the limiter's timeout ends the wait
+	sent := writeSignal{make(chan struct{}, 1)}
+	rdb.AddHook(sent)
+	l := newLimiter(t, rdb, "stopped", quiet(), withTicks(make(chan time.Time)))
+	timeouts := newTestTimeouts(nil)
+	l.withTimeout = timeouts.withTimeout
 	r, err := l.Acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	r(openrouter.Outcome{StatusCode: 200})
 	s.pause()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	r, err = l.Acquire(ctx)
-	if err != nil {
-		t.Fatalf("with Redis hung: %v, want the fallback", err)
+	select {
+	case <-sent.written: // what was written before the pause
+	default:
 	}
-	r(openrouter.Outcome{StatusCode: 200})
+	got := acquireAsync(l)
+	<-sent.written // the command is on its way to the stopped Redis
+	if timeouts.fire() == 0 {
+		t.Fatal("no Redis timeout under way")
+	}
+	fellBack(t, got)
 	if !l.redisDown() {
 		t.Error("a hung Redis is not marked down")
 	}
@@ -99,9 +180,7 @@ func TestStoppedRedisFallsBack(t *testing.T) {
 	l.mu.Lock()
 	l.downUntil = time.Time{} // Redis is tried again
 	l.mu.Unlock()
-	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	r, err = l.Acquire(ctx)
+	r, err = l.Acquire(context.Background())
 	if err != nil {
 		t.Fatalf("after Redis resumed: %v", err)
 	}
@@ -114,19 +193,22 @@ func TestStoppedRedisFallsBack(t *testing.T) {
 // Item 2: the acquire script ran but its reply was lost: the lease is
 // given back when Redis answers again, instead of blocking its slot for
 // the lease's TTL. With FailClosed no fallback lease comes in between.
+// The Redis timeout fires when the proxy has thrown the reply away (Redis
+// ran the script), and the Acquire once Redis answers again must not be
+// told to wait: events decide, never a duration.
 func TestLostReplyGivesTheLeaseBack(t *testing.T) {
 	for _, failClosed := range []bool{false, true} {
 		t.Run(fmt.Sprint("FailClosed=", failClosed), func(t *testing.T) {
 			s := startRedis(t)
 			p := newProxy(t, s.addr())
 			direct := client(t, s.addr())
-			opts := []Option{quiet(), LimitInFlight(1), WithRedisTimeout(100 * time.Millisecond)}
+			opts := []Option{quiet(), LimitInFlight(1), withTicks(make(chan time.Time))}
 			if failClosed {
 				opts = append(opts, FailClosed())
 			}
-			rdb := client(t, p.addr())
-			rdb.Options().ReadTimeout = 300 * time.Millisecond // the abandoned call ends sooner
-			l := newLimiter(t, rdb, "lost", opts...)
+			l := newLimiter(t, client(t, p.addr()), "lost", opts...)
+			timeouts := newTestTimeouts(nil)
+			l.withTimeout = timeouts.withTimeout
 			l.cfg.retryRedis = time.Hour
 			r, err := l.Acquire(context.Background()) // Redis answers
 			if err != nil {
@@ -134,28 +216,38 @@ func TestLostReplyGivesTheLeaseBack(t *testing.T) {
 			}
 			r(openrouter.Outcome{StatusCode: 200})
 			p.muted.Store(true)
-			r, err = l.Acquire(context.Background()) // the script runs; its reply is lost
+			got := acquireAsync(l) // the script runs; its reply is lost
+			<-p.lost               // Redis ran the script
+			if timeouts.fire() == 0 {
+				t.Fatal("no Redis timeout under way while the reply was lost")
+			}
+			res := <-got
 			switch {
-			case failClosed && !errors.Is(err, ErrUnavailable):
-				t.Fatalf("err = %v, want ErrUnavailable", err)
-			case !failClosed && err != nil:
-				t.Fatal(err)
+			case failClosed && !errors.Is(res.err, ErrUnavailable):
+				t.Fatalf("err = %v, want ErrUnavailable", res.err)
+			case !failClosed && res.err != nil:
+				t.Fatal(res.err)
 			case !failClosed:
-				r(openrouter.Outcome{StatusCode: 200})
+				res.r(openrouter.Outcome{StatusCode: 200})
 			}
 			if n := direct.ZCard(context.Background(), l.keys[0]).Val(); n != 1 {
 				t.Fatalf("%d leases in Redis, want the one whose reply was lost", n)
 			}
+			p.cut() // the abandoned call ends
 			l.calls.Wait()
 			p.muted.Store(false)
 			l.mu.Lock()
 			l.downUntil = time.Time{} // Redis is tried again
 			l.mu.Unlock()
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			l.waitHook = func(string) {
+				t.Error("told to wait: the lost reply's lease still holds the only slot")
+				cancel()
+			}
 			r, err = l.Acquire(ctx)
 			if err != nil {
-				t.Fatalf("the lost reply's lease still holds the only slot: %v", err)
+				t.Fatalf("after Redis answered again: %v", err)
 			}
 			r(openrouter.Outcome{StatusCode: 200})
 		})
@@ -220,11 +312,25 @@ func TestCapHeldAfterRedisRestart(t *testing.T) {
 	testCapHeldAfterLoss(t, s.addr(), func() { s.stop(); s.start() })
 }
 
+// testCapHeldAfterLoss runs on events: the two processes share a clock
+// (the scripts' time) that only their pacing sleeps move, their Redis
+// timeouts never fire, and their leases are registered only when an
+// Acquire needs it (no renewal ticks). "Not given a slot" is an Acquire
+// told to wait, which the wait hook then cancels. The grace (renewal
+// period plus Redis timeout) is an hour, so that the gate's key, which
+// Redis expires on its own clock, outlives the test on any machine.
 func testCapHeldAfterLoss(t *testing.T, addr string, lose func()) {
 	t.Helper()
-	rdbA := client(t, addr)
-	rdbA.Options().MaxRetries = 3 // the pooled connections die with the server
-	a := newLimiter(t, rdbA, "loss", quiet(), LimitInFlight(2), WithLeaseTTL(300*time.Millisecond))
+	clk := &fakeClock{now: time.UnixMilli(1_800_000_000_000)}
+	never := make(chan time.Time)
+	process := func() *Limiter {
+		rdb := client(t, addr)
+		rdb.Options().MaxRetries = 3 // the pooled connections die with the server
+		l := newLimiter(t, rdb, "loss", quiet(), LimitInFlight(2), WithLeaseTTL(2*time.Hour), WithRedisTimeout(time.Hour), withTicks(never))
+		onClock(l, clk)
+		return l
+	}
+	a := process()
 	var held []func(openrouter.Outcome)
 	for i := 0; i < 2; i++ {
 		r, err := a.Acquire(context.Background())
@@ -234,31 +340,39 @@ func testCapHeldAfterLoss(t *testing.T, addr string, lose func()) {
 		held = append(held, r)
 	}
 	// Another process, idle, that knew the state before the loss.
-	rdbB := client(t, addr)
-	rdbB.Options().MaxRetries = 3
-	b := newLimiter(t, rdbB, "loss", quiet(), LimitInFlight(2))
-	before, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	if _, err := b.Acquire(before); !errors.Is(err, context.DeadlineExceeded) { // a holds both slots
-		t.Fatalf("a third slot: err = %v", err)
+	b := process()
+	if !toldToWait(b) {
+		t.Fatal("a third slot before the loss")
 	}
 	lose()
-	// b asks first, before a has registered its two requests: it must
-	// not get a slot (the grace), nor a afterwards (the cap).
-	for _, l := range []*Limiter{b, a} {
-		short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		_, err := l.Acquire(short)
-		cancel()
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("a third slot after the loss: err = %v, want a wait past the deadline", err)
-		}
-	}
 	direct := client(t, addr)
+	// b asks first, before a has registered its two requests: it must
+	// not get a slot (the grace), nor a afterwards (its two are back).
+	if !toldToWait(b) {
+		t.Fatal("a slot after the loss, before the process holding both registered them: the grace did not hold")
+	}
+	if n := direct.ZCard(context.Background(), a.keys[0]).Val(); n != 0 {
+		t.Fatalf("%d leases in Redis before a asked again, want 0: the loss did not happen as planned", n)
+	}
+	if !toldToWait(a) {
+		t.Fatal("a third slot after the loss")
+	}
 	if n := direct.ZCard(context.Background(), a.keys[0]).Val(); n != 2 {
 		t.Errorf("%d leases in Redis after the loss, want the 2 held", n)
 	}
 	held[0](openrouter.Outcome{StatusCode: 200})
-	r, err := b.Acquire(context.Background())
+	// b waits out the grace, then gets the slot freed: told to wait once
+	// (the grace), not twice.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	waits := 0
+	b.waitHook = func(string) {
+		if waits++; waits > 1 {
+			t.Error("told to wait past the grace: the released slot is not free")
+			cancel()
+		}
+	}
+	r, err := b.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,12 +399,11 @@ func TestFallbackSlotsCountedWhenRedisReturns(t *testing.T) {
 	l.mu.Lock()
 	l.downUntil = time.Time{} // Redis is back
 	l.mu.Unlock()
-	for _, lim := range []*Limiter{l, newLimiter(t, client(t, s.addr()), "back", LimitInFlight(2))} {
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		_, err := lim.Acquire(ctx)
-		cancel()
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("a third slot while the fallback's two are in flight: err = %v", err)
+	other := newLimiter(t, client(t, s.addr()), "back", LimitInFlight(2))
+	for _, lim := range []*Limiter{l, other} {
+		lim.withTimeout = newTestTimeouts(nil).withTimeout // no fallback from a slow answer
+		if !toldToWait(lim) {
+			t.Fatal("a third slot while the fallback's two are in flight")
 		}
 	}
 	for _, r := range held {

@@ -168,13 +168,17 @@ func (l *Limiter) register(ctx context.Context) error {
 // so that they outlive neither the process nor a loss of Redis's state.
 func (l *Limiter) renew(every time.Duration) {
 	defer close(l.done)
-	t := time.NewTicker(every)
-	defer t.Stop()
+	ticks := l.cfg.ticks
+	if ticks == nil {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		ticks = t.C
+	}
 	for {
 		select {
 		case <-l.stop:
 			return
-		case <-t.C:
+		case <-ticks:
 		}
 		l.mu.Lock()
 		idle := len(l.held) == 0 && len(l.orphans) == 0

@@ -72,11 +72,14 @@ type Limiter struct {
 	cfg      config
 	fallback *openrouter.AdaptiveLimiter
 
-	// Test seams: the time given to the scripts (nil: Redis's TIME), the
-	// pacing sleep, and a hook called each time Acquire is told to wait.
-	now      func() time.Time
-	sleep    func(ctx context.Context, d time.Duration) error
-	waitHook func(id string)
+	// Test seams: the time given to the scripts and the fallback's
+	// timing (nil: Redis's TIME, and time.Now), the pacing sleep, the
+	// Redis timeout's context, and a hook called each time Acquire is told
+	// to wait. The renewal's ticks are config.ticks.
+	now         func() time.Time
+	sleep       func(ctx context.Context, d time.Duration) error
+	withTimeout func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc)
+	waitHook    func(id string)
 
 	mu        sync.Mutex
 	held      map[string]lease // lease ID -> lease, from Redis or the fallback
@@ -126,8 +129,8 @@ func New(rdb redis.UniversalClient, name string, opts ...Option) (*Limiter, erro
 		// from Redis too.
 		fallback: openrouter.NewAdaptiveLimiter(openrouter.LimitInFlight(0),
 			openrouter.LimitRate(cfg.rate, cfg.burst), openrouter.LimitAdaptive(cfg.adaptive), openrouter.LimitMaxGate(cfg.maxGate)),
-		sleep: sleepReal,
-		stop:  make(chan struct{}), done: make(chan struct{}),
+		sleep: sleepReal, withTimeout: context.WithTimeout,
+		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	go l.renew(cfg.renewEvery())
 	return l, nil
@@ -200,9 +203,14 @@ func (l *Limiter) Acquire(ctx context.Context) (func(openrouter.Outcome), error)
 		rel, wait, err := l.ask(ctx, id, model)
 		switch {
 		case err != nil && ctx.Err() != nil:
+			l.drop(id) // the script may have run: the lease or the place may be ours
 			return nil, ctx.Err()
 		case err != nil:
+			// The script may have run and its reply been lost: the lease
+			// or the place in the queue may be ours. Redis is marked down
+			// first, so that it is kept for removal when Redis answers.
 			l.markDown(err)
+			l.drop(id)
 			return l.acquireFallback(ctx, id)
 		case rel != nil:
 			return rel, nil
@@ -220,9 +228,10 @@ func (l *Limiter) Acquire(ctx context.Context) (func(openrouter.Outcome), error)
 // ask asks Redis once for a slot, within one Redis timeout for all the
 // calls it takes. It returns the release function when a slot was
 // granted, or how long to wait before asking again; an error when Redis
-// did not answer in time (or ctx ended).
+// did not answer in time (or ctx ended), after which the caller gives id
+// back (drop).
 func (l *Limiter) ask(ctx context.Context, id, model string) (func(openrouter.Outcome), time.Duration, error) {
-	rctx, cancel := context.WithTimeout(ctx, l.cfg.callTimeout)
+	rctx, cancel := l.withTimeout(ctx, l.cfg.callTimeout)
 	defer cancel()
 	for {
 		if err := l.sync(rctx); err != nil {
@@ -234,9 +243,6 @@ func (l *Limiter) ask(ctx context.Context, id, model string) (func(openrouter.Ou
 		res, err := l.run(rctx, acquireScript, l.modelKeys(model), id, l.cfg.maxInFlight, l.cfg.leaseTTL.Milliseconds(), l.cfg.rate, l.cfg.burst,
 			l.scriptNow(), inst, newID(), l.cfg.queueAlive.Milliseconds(), l.grace().Milliseconds(), l.adaptiveArg(), flag(model != ""))
 		if err != nil {
-			// The script may have run and its reply been lost: the
-			// lease or the place in the queue may be ours. Give it back.
-			l.drop(id)
 			return nil, 0, err
 		}
 		l.markUp()
@@ -325,7 +331,7 @@ func (l *Limiter) grace() time.Duration { return l.cfg.renewEvery() + l.cfg.call
 // still running at the timeout is left to finish (at the client's own
 // read timeout) in its goroutine, which Close waits for.
 func (l *Limiter) run(ctx context.Context, s *redis.Script, keys []string, args ...any) (any, error) {
-	ctx, cancel := context.WithTimeout(ctx, l.cfg.callTimeout)
+	ctx, cancel := l.withTimeout(ctx, l.cfg.callTimeout)
 	defer cancel()
 	type result struct {
 		v   any
@@ -372,7 +378,7 @@ func (l *Limiter) clock() time.Time {
 func (l *Limiter) redisDown() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return time.Now().Before(l.downUntil)
+	return l.clock().Before(l.downUntil)
 }
 
 // markDown switches to the fallback for a while, with one warning per
@@ -381,7 +387,7 @@ func (l *Limiter) redisDown() bool {
 func (l *Limiter) markDown(err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.downUntil = time.Now().Add(l.cfg.retryRedis)
+	l.downUntil = l.clock().Add(l.cfg.retryRedis)
 	l.resync = true
 	if !l.warned {
 		l.warned = true

@@ -15,11 +15,14 @@ import (
 	"github.com/routerkit/openrouter"
 )
 
-// Two limiters stand for two processes: they share one Redis.
+// Two limiters stand for two processes: they share one Redis. Their Redis
+// timeouts never fire: a slow answer on a loaded machine must not send
+// them to the fallback, which does not share the cap.
 func TestSharedInFlightCap(t *testing.T) {
 	s := startRedis(t)
 	a := newLimiter(t, client(t, s.addr()), "cap", LimitInFlight(3))
 	b := newLimiter(t, client(t, s.addr()), "cap", LimitInFlight(3))
+	a.withTimeout, b.withTimeout = newTestTimeouts(nil).withTimeout, newTestTimeouts(nil).withTimeout
 	var releases []func(openrouter.Outcome)
 	for _, l := range []*Limiter{a, a, b} {
 		r, err := l.Acquire(context.Background())
@@ -28,10 +31,8 @@ func TestSharedInFlightCap(t *testing.T) {
 		}
 		releases = append(releases, r)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	if _, err := b.Acquire(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("a fourth slot across two processes: err = %v, want a wait past the deadline", err)
+	if !toldToWait(b) {
+		t.Fatal("a fourth slot across two processes")
 	}
 	releases[0](openrouter.Outcome{StatusCode: 200})
 	r, err := b.Acquire(context.Background())
@@ -58,17 +59,28 @@ func TestLeaseOfCrashedProcessExpires(t *testing.T) {
 	r(openrouter.Outcome{StatusCode: 200})
 }
 
+// A held lease outlives its TTL while its process renews it. The two
+// processes share a fake clock (the scripts' time); a's renewal runs when
+// the test sends it a tick, every two thirds of the TTL, four TTLs long.
 func TestHeldLeaseIsRenewed(t *testing.T) {
+	const ttl = 300 * time.Millisecond
 	s := startRedis(t)
-	a := newLimiter(t, client(t, s.addr()), "renew", LimitInFlight(1), WithLeaseTTL(300*time.Millisecond))
-	b := newLimiter(t, client(t, s.addr()), "renew", LimitInFlight(1), WithLeaseTTL(300*time.Millisecond))
+	clk := &fakeClock{now: time.UnixMilli(1_800_000_000_000)}
+	ticks := make(chan time.Time)
+	a := newLimiter(t, client(t, s.addr()), "renew", LimitInFlight(1), WithLeaseTTL(ttl), withTicks(ticks))
+	b := newLimiter(t, client(t, s.addr()), "renew", LimitInFlight(1), WithLeaseTTL(ttl), withTicks(make(chan time.Time)))
+	onClock(a, clk)
+	onClock(b, clk)
 	r, err := a.Acquire(context.Background()) // a long stream holds it
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 1200*time.Millisecond) // four TTLs
-	defer cancel()
-	if _, err := b.Acquire(ctx); err == nil {
+	for range 6 {
+		clk.set(clk.Now().Add(2 * ttl / 3))
+		ticks <- time.Time{} // a renews
+		ticks <- time.Time{} // a's renewal loop took the next tick: the renewal before it is done
+	}
+	if !toldToWait(b) {
 		t.Fatal("a held slot expired while its process renewed it")
 	}
 	r(openrouter.Outcome{StatusCode: 200})
@@ -78,14 +90,15 @@ func TestGateIsShared(t *testing.T) {
 	s := startRedis(t)
 	a := newLimiter(t, client(t, s.addr()), "gate")
 	b := newLimiter(t, client(t, s.addr()), "gate")
+	b.withTimeout = newTestTimeouts(nil).withTimeout // no fallback, which does not share the gate
 	r, _ := a.Acquire(context.Background())
-	r(openrouter.Outcome{StatusCode: 429, RetryAfter: 5 * time.Second})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	r(openrouter.Outcome{StatusCode: 429, RetryAfter: 50 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// The gate is 5s away and the deadline 1s: the wait fails at once.
+	// The gate is 50s away and the deadline 10s: the wait fails at once.
 	_, err := b.Acquire(ctx)
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "would pass the context deadline") {
-		t.Errorf("another process's Retry-After: 5 did not hold this one: %v", err)
+		t.Errorf("another process's Retry-After: 50 did not hold this one: %v", err)
 	}
 }
 

@@ -22,6 +22,7 @@ type config struct {
 	callTimeout   time.Duration
 	queueAlive    time.Duration
 	logger        *slog.Logger
+	ticks         <-chan time.Time // the renewal's ticks, a test seam (nil: a ticker every renewEvery)
 }
 
 func defaultConfig() config {

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // proxy is a loopback TCP proxy between a limiter and Redis that can
@@ -16,14 +15,14 @@ import (
 //   - frozen: it accepts connections and reads what comes, but forwards
 //     nothing either way until thawed, when what it held goes through in
 //     order: a Redis process stopped with SIGSTOP, then resumed (the
-//     kernel still accepts and buffers; the server runs nothing);
-//   - slow: it holds each reply for a delay (a Redis that answers every
-//     call, each one late).
+//     kernel still accepts and buffers; the server runs nothing).
+//
+// Each reply it throws away is signalled on lost: Redis ran the command.
 type proxy struct {
 	ln    net.Listener
 	to    string
 	muted atomic.Bool
-	slow  atomic.Int64 // the delay of each reply, in ns
+	lost  chan struct{}
 	wg    sync.WaitGroup
 
 	mu     sync.Mutex
@@ -39,7 +38,7 @@ func newProxy(t *testing.T, to string) *proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, to: to}
+	p := &proxy{ln: ln, to: to, lost: make(chan struct{}, 1)}
 	p.thawed = sync.NewCond(&p.mu)
 	p.wg.Add(1)
 	go p.serve()
@@ -114,12 +113,14 @@ func (p *proxy) pump(dst, src net.Conn, drop *atomic.Bool) {
 			if !p.hold() {
 				return
 			}
-			if d := time.Duration(p.slow.Load()); drop != nil && d > 0 {
-				time.Sleep(d) // the stand-in for a slow server, not a synchronisation
-			}
 			if drop == nil || !drop.Load() {
 				if _, werr := dst.Write(buf[:n]); werr != nil {
 					return
+				}
+			} else {
+				select {
+				case p.lost <- struct{}{}:
+				default: // one signal pending is enough
 				}
 			}
 		}
@@ -127,6 +128,18 @@ func (p *proxy) pump(dst, src net.Conn, drop *atomic.Bool) {
 			return
 		}
 	}
+}
+
+// cut closes the connections open now, as a Redis that drops them: a
+// call waiting for a reply the proxy threw away ends at once. New
+// connections are accepted.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
 }
 
 func (p *proxy) close() {

@@ -298,19 +298,21 @@ end
 return {all, mine}
 `)
 
-// registerScript puts the leases a process holds in the set with a fresh
-// expiry (again, after Redis lost them, or those of the fallback), and
-// removes the IDs it gave up. ARGV: 1 TTL (ms), 2 now, 3 the number n of
-// held IDs, then the n held IDs, then the IDs to remove.
+// registerScript removes the IDs a process gave up, then puts the leases
+// it holds in the set with a fresh expiry (again, after Redis lost them,
+// or those of the fallback): an ID in both, a request the fallback let
+// through under the ID of an ask Redis did not answer, stays counted.
+// ARGV: 1 TTL (ms), 2 now, 3 the number n of held IDs, then the n held
+// IDs, then the IDs to remove.
 var registerScript = redis.NewScript(clockLua + `
 local now = clock(ARGV[2])
 local ttl, n = tonumber(ARGV[1]), tonumber(ARGV[3])
-for i = 4, 3 + n do redis.call('ZADD', KEYS[1], now + ttl, ARGV[i]) end
 for i = 4 + n, #ARGV do
   redis.call('ZREM', KEYS[1], ARGV[i])
   redis.call('ZREM', KEYS[5], ARGV[i])
   redis.call('ZREM', KEYS[6], ARGV[i])
 end
+for i = 4, 3 + n do redis.call('ZADD', KEYS[1], now + ttl, ARGV[i]) end
 if n > 0 then redis.call('PEXPIRE', KEYS[1], day) end
 return n
 `)
