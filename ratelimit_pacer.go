@@ -77,11 +77,9 @@ func (p *pacer) learn(now time.Time, o Outcome, epoch uint64, sent time.Time, ma
 		// the start, inflated by any burst; halve it. The requests still
 		// in flight count as accepted: a 429 comes back at once, a
 		// success after the model's answer, so the first 429 often comes
-		// before any success (and counting none would guess 1/s). The
-		// span, which measures from here on, begins.
+		// before any success (and counting none would guess 1/s).
 		elapsed := math.Max(now.Sub(p.startAt).Seconds(), 0.05)
 		p.cut(now, sent, math.Max(float64(p.accepted+int64(p.inFlight))/elapsed*0.5, 1), 0)
-		p.spanStart, p.spanN = sent, 0
 	case p.winN >= minAccepted:
 		// A 429 lowers the rate, by a bounded step, to just under the
 		// server's rate as measured.
@@ -91,6 +89,9 @@ func (p *pacer) learn(now time.Time, o Outcome, epoch uint64, sent time.Time, ma
 		// Too few requests since the last 429 to measure: step down, not
 		// under what the span measures.
 		p.cut(now, sent, math.Min(math.Max(p.learned*stepDown, p.measure(now)), p.learned), p.measured)
+	}
+	if p.spanStart.IsZero() { // the first 429 (the headers may have set a rate before it)
+		p.spanStart, p.spanN = sent, 0
 	}
 }
 
@@ -117,7 +118,7 @@ func (p *pacer) measure(now time.Time) float64 {
 		n     int64
 		start time.Time
 	}{{p.winN, p.winStart}, {p.spanN + int64(p.inFlight), p.spanStart}} {
-		if sec := now.Sub(w.start).Seconds(); w.n >= minAccepted && sec > 0 {
+		if sec := now.Sub(w.start).Seconds(); !w.start.IsZero() && w.n >= minAccepted && sec > 0 {
 			est = math.Max(est, float64(w.n-1)/sec)
 		}
 	}

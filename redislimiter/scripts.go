@@ -287,7 +287,7 @@ local function learn(h, lk, ep, sentms, global)
     }
     for i = 1, 2 do
       local n, sec = spans[i][1], (now - spans[i][2]) / 1000
-      if n >= 20 and sec > 0 then est = math.max(est, (n - 1) / sec) end
+      if spans[i][2] > 0 and n >= 20 and sec > 0 then est = math.max(est, (n - 1) / sec) end
     end
     return est
   end
@@ -295,11 +295,10 @@ local function learn(h, lk, ep, sentms, global)
   local meas = tonumber(redis.call('HGET', h, 'measured') or '0')
   if rate == 0 then
     -- the first 429: what was accepted, and what is still in flight,
-    -- halved; the span begins
+    -- halved
     local start = tonumber(redis.call('HGET', h, 'start') or now)
     local el = math.max((now - start) / 1000, 0.05)
     nr, meas = math.max((acc + inflight) / el * 0.5, 1), 0
-    redis.call('HSET', h, 'span_start', num(sentms), 'span_n', 0)
   elseif winn >= 20 then
     -- down by a bounded step, to just under the rate measured
     local est = math.max(measure(), rate * 0.95)
@@ -312,6 +311,10 @@ local function learn(h, lk, ep, sentms, global)
   redis.call('HINCRBY', h, 'epoch', 1)
   setrate(nr)
   redis.call('HSET', h, 'measured', num(meas), 'win_start', num(sentms), 'win_n', 0, 'last_probe', now, 'last_429', now)
+  -- the span begins at the first 429 (the headers may have set a rate before it)
+  if tonumber(redis.call('HGET', h, 'span_start') or '0') == 0 then
+    redis.call('HSET', h, 'span_start', num(sentms), 'span_n', 0)
+  end
   return num(nr)
 end
 if status == 0 then
