@@ -108,18 +108,21 @@ func (p *pacer) learn(now time.Time, o Outcome, epoch uint64, sent time.Time, ma
 // and not yet answered (up to the cap in flight) are missing from it.
 //
 // The span runs from the first 429 on, over every window since, so its
-// errors do not add up: it counts the requests still in flight as
-// accepted (a few tokens over at most, where the window is a few under),
-// and closes in on the server's rate as it grows. Tokens the server's
-// full bucket threw away while the client sent slower lower both.
+// errors do not add up: n/span, with the requests still in flight counted
+// as accepted, is off by a token and those few requests at most, either
+// way, and closes in on the server's rate as the span grows. Tokens the
+// server's full bucket threw away while the client sent slower lower
+// both. A span that measures over the server's rate paces over it until
+// the next 429, which measures again over a longer span.
 func (p *pacer) measure(now time.Time) float64 {
 	est := 0.0
 	for _, w := range [...]struct {
 		n     int64
+		less  float64
 		start time.Time
-	}{{p.winN, p.winStart}, {p.spanN + int64(p.inFlight), p.spanStart}} {
+	}{{p.winN, 1, p.winStart}, {p.spanN + int64(p.inFlight), 0, p.spanStart}} {
 		if sec := now.Sub(w.start).Seconds(); !w.start.IsZero() && w.n >= minAccepted && sec > 0 {
-			est = math.Max(est, float64(w.n-1)/sec)
+			est = math.Max(est, (float64(w.n)-w.less)/sec)
 		}
 	}
 	return est
@@ -148,8 +151,9 @@ func (p *pacer) maybeProbe(now time.Time) {
 }
 
 // probe returns the next rate while requests succeed: a guess climbs
-// quickly; a measured rate climbs back to the estimate, then creeps past
-// it, slowly, in case the server's rate is higher than measured.
+// quickly; a measured rate climbs back to what was measured, and past it
+// (to twice it at most) only after measureReset without a 429, in case the
+// server's limit has risen.
 func (p *pacer) probe(now time.Time) float64 {
 	if p.measured == 0 {
 		return p.learned * probeGuessed

@@ -17,7 +17,8 @@ import (
 // client that retries a 429 after it (4 retries, then the item is lost).
 // The minimum is (1,000 - 10) / 100 = 9.9 s.
 //
-// Quiet: no delay but the network's 0.5 ms round trip. Starved: every
+// Quiet: no delay but the network's 0.5 ms round trip (and up to 20 µs
+// more on the way there). Starved: every
 // wake-up of the client (a pacing wait's end, an answer read, a slot
 // handed over) comes late by a seeded random delay (exponential, mean
 // 1 ms), and the client's process stalls now and then (every second on
@@ -121,6 +122,10 @@ func simulatePacing(s paceSim) paceResult {
 		}
 		return t
 	}
+	// net is the network's variation, a few microseconds, which keeps
+	// requests sent together from reaching the server at the same instant.
+	netRNG := rand.New(rand.NewSource(s.seed + 1000))
+	net := func() time.Duration { return time.Duration(netRNG.Int63n(int64(20 * time.Microsecond))) }
 	clk := &simClock{now: start}
 	l := NewAdaptiveLimiter(LimitInFlight(0)) // the slots are the simulation's, in the same order: slot, then rates
 	l.clock = clk
@@ -169,7 +174,7 @@ func simulatePacing(s paceSim) paceResult {
 			res.peakRate = math.Max(res.peakRate, l.LearnedRate())
 			push(late(ev.at.Add(clk.slept)), paceEvSend, w)
 		case paceEvSend:
-			push(ev.at.Add(halfRTT), paceEvArrive, w)
+			push(ev.at.Add(halfRTT+net()), paceEvArrive, w)
 		case paceEvArrive:
 			if server.take(ev.at) {
 				w.out = Outcome{StatusCode: http.StatusOK, RateLimit: RateLimitInfo{Remaining: -1}}

@@ -483,10 +483,10 @@ func TestRateDoesNotClimbWhileUnused(t *testing.T) {
 // TestLearnedRateConvergesToServer: issue 26 item 5. Against a server of
 // 50/s (burst 10) on a fake clock, with 4 requests in flight and 20 ms
 // for an answer, the learned rate ends 20 s later within 1 % of the
-// server's, with at most 2 429s after the first 5 s: the span since the
-// first 429 measures it ever closer. (As (n-1)/window from the answer to
-// each 429 it settled at 48.6/s: the window missed the requests accepted
-// and still out at both its ends.)
+// server's (50.0/s), with at most 2 429s after the first 5 s: the span
+// since the first 429 measures it ever closer. (As (n-1)/window from the
+// answer to each 429 it settled at 48.6/s: the window missed the requests
+// accepted and still out at both its ends.)
 func TestLearnedRateConvergesToServer(t *testing.T) {
 	t.Parallel()
 	clk := openrouter.NewFakeClock()

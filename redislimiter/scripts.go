@@ -276,18 +276,19 @@ local function learn(h, lk, ep, sentms, global)
   local winn = tonumber(redis.call('HGET', h, 'win_n') or '0')
   -- the requests in flight, in every process (this lease is gone)
   local inflight = redis.call('ZCOUNT', lk, now, '+inf')
-  -- measure (pacer.measure): the window's answers back, and the span's
-  -- with the requests in flight counted, each from when the request a
-  -- 429 answered was sent
+  -- measure (pacer.measure): the window's answers back, less one, and
+  -- the span's with the requests in flight counted, each from when the
+  -- request a 429 answered was sent
   local function measure()
     local est = 0
     local spans = {
-      {winn, tonumber(redis.call('HGET', h, 'win_start') or '0')},
-      {tonumber(redis.call('HGET', h, 'span_n') or '0') + inflight, tonumber(redis.call('HGET', h, 'span_start') or '0')},
+      {winn, 1, tonumber(redis.call('HGET', h, 'win_start') or '0')},
+      {tonumber(redis.call('HGET', h, 'span_n') or '0') + inflight, 0, tonumber(redis.call('HGET', h, 'span_start') or '0')},
     }
     for i = 1, 2 do
-      local n, sec = spans[i][1], (now - spans[i][2]) / 1000
-      if spans[i][2] > 0 and n >= 20 and sec > 0 then est = math.max(est, (n - 1) / sec) end
+      local n, less, st = spans[i][1], spans[i][2], spans[i][3]
+      local sec = (now - st) / 1000
+      if st > 0 and n >= 20 and sec > 0 then est = math.max(est, (n - less) / sec) end
     end
     return est
   end
