@@ -114,6 +114,11 @@ func (p *pacer) learn(now time.Time, o Outcome, epoch uint64, sent time.Time, ma
 // server's full bucket threw away while the client sent slower lower
 // both. A span that measures over the server's rate paces over it until
 // the next 429, which measures again over a longer span.
+//
+// The 429s are the evidence there is: OpenRouter sends no X-RateLimit-*
+// headers on a success, and sends them on its own platform limits' 429s
+// only (docs api_reference/limits.mdx, "Handling 429 errors"), for a
+// per-minute or per-day count, which gateByHeaders turns into a gate.
 func (p *pacer) measure(now time.Time) float64 {
 	est := 0.0
 	for _, w := range [...]struct {
