@@ -134,6 +134,7 @@ const (
 	probeGuessing = time.Second / 4  // as often as this
 	guessSettle   = 2 * time.Second  // once this long has passed without a 429
 	measureReset  = 30 * time.Second // after this long without a 429, probe past the measured rate
+	cutMeasured   = 0.95             // the least a measured 429 keeps of the rate
 	minAccepted   = 20               // requests a measurement window needs
 	stepDown      = 0.85             // the cut when a window is too short to measure
 )
@@ -210,8 +211,9 @@ func (l *AdaptiveLimiter) Acquire(ctx context.Context) (func(Outcome), error) {
 // epochs is what a request was sent under: the pacers it went through
 // and their counts of rate cuts then.
 type epochs struct {
-	model     *pacer // nil: no model, or more models than tracked
-	all, mine uint64
+	model      *pacer // nil: no model, or more models than tracked
+	all, mine  uint64
+	sent, msnt time.Time // when the account's rate let the request go, and the model's
 }
 
 // wait waits for the gates and the rates, and returns the epochs the
@@ -240,11 +242,11 @@ func (l *AdaptiveLimiter) wait(ctx context.Context, model string) (epochs, error
 	}
 	l.all.inFlight++
 	l.all.paced(sent.at, sent.held)
-	ep := epochs{all: l.all.epoch}
+	ep := epochs{all: l.all.epoch, sent: later(now, sent.at)}
 	if mp != nil {
 		mp.inFlight++
 		mp.paced(msent.at, msent.held)
-		ep.model, ep.mine = mp, mp.epoch
+		ep.model, ep.mine, ep.msnt = mp, mp.epoch, later(ep.sent, msent.at)
 	}
 	return ep, nil
 }
@@ -332,10 +334,10 @@ func (l *AdaptiveLimiter) done(o Outcome, ep epochs) {
 	scoped429 := o.StatusCode == http.StatusTooManyRequests && o.ModelScoped && ep.model != nil
 	if !scoped429 {
 		l.all.gateByHeaders(now, o.RateLimit, l.maxGate, l.adaptive)
-		l.all.learn(now, o, ep.all, l.maxGate, l.adaptive)
+		l.all.learn(now, o, ep.all, ep.sent, l.maxGate, l.adaptive)
 	}
 	if ep.model != nil && (o.StatusCode != http.StatusTooManyRequests || scoped429) {
-		ep.model.learn(now, o, ep.mine, l.maxGate, l.adaptive)
+		ep.model.learn(now, o, ep.mine, ep.msnt, l.maxGate, l.adaptive)
 	}
 }
 

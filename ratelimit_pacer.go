@@ -19,8 +19,10 @@ type pacer struct {
 	gateUntil time.Time
 	accepted  int64     // answers other than 429: requests the server let through
 	startAt   time.Time // first request
-	winStart  time.Time // start of the current measurement window (a 429)
-	winN      int64     // accepted in the window, from requests sent after it began
+	winStart  time.Time // start of the current measurement window: when the request its 429 answered was sent
+	winN      int64     // accepted in the window, from requests sent after it began (or as it began: a tie)
+	spanStart time.Time // start of the span: when the request the first 429 answered was sent
+	spanN     int64     // accepted in the span, from requests sent after it began
 	last429   time.Time
 	lastProbe time.Time
 	inFlight  int       // requests sent and not yet released
@@ -46,12 +48,15 @@ func (p *pacer) paced(sent time.Time, held bool) {
 }
 
 // learn learns from an answer to a request sent under epoch.
-func (p *pacer) learn(now time.Time, o Outcome, epoch uint64, maxGate time.Duration, adaptive bool) {
+func (p *pacer) learn(now time.Time, o Outcome, epoch uint64, sent time.Time, maxGate time.Duration, adaptive bool) {
 	stale := epoch != p.epoch // sent before the last rate cut
 	if o.StatusCode != http.StatusTooManyRequests {
 		p.accepted++
-		if !stale {
+		if !p.winStart.IsZero() && !sent.Before(p.winStart) {
 			p.winN++
+		}
+		if !p.spanStart.IsZero() && !sent.Before(p.spanStart) {
+			p.spanN++
 		}
 		p.maybeProbe(now)
 		return
@@ -66,7 +71,7 @@ func (p *pacer) learn(now time.Time, o Outcome, epoch uint64, maxGate time.Durat
 		return // sent before the last cut: it says nothing about the new rate
 	}
 	p.lastProbe = now
-	switch n := p.winN; {
+	switch {
 	case p.learned == 0:
 		// The first 429: all there is to go by is what was accepted since
 		// the start, inflated by any burst; halve it. The requests still
@@ -74,19 +79,58 @@ func (p *pacer) learn(now time.Time, o Outcome, epoch uint64, maxGate time.Durat
 		// success after the model's answer, so the first 429 often comes
 		// before any success (and counting none would guess 1/s).
 		elapsed := math.Max(now.Sub(p.startAt).Seconds(), 0.05)
-		p.cut(now, math.Max(float64(p.accepted+int64(p.inFlight))/elapsed*0.5, 1), 0)
-	case n >= minAccepted:
-		// At each 429 the server's bucket is empty, so what it accepted
-		// since the window's 429 is its refill rate, less any tokens its
-		// full bucket threw away while we sent slower: a lower bound.
-		// The rate this 429 was met at bounds it from above, about.
-		est := float64(n-1) / now.Sub(p.winStart).Seconds() // the bucket may have held a token at the start
-		est = math.Max(est, p.learned*0.95)
-		p.cut(now, est*paceMargin, est)
+		p.cut(now, sent, math.Max(float64(p.accepted+int64(p.inFlight))/elapsed*0.5, 1), 0)
+	case p.winN >= minAccepted:
+		// A 429 lowers the rate, by a bounded step, to just under the
+		// server's rate as measured.
+		est := math.Max(p.measure(now), p.learned*cutMeasured)
+		p.cut(now, sent, math.Min(est*paceMargin, p.learned), est)
 	default:
-		// Too few requests since the last 429 to measure: step down.
-		p.cut(now, p.learned*stepDown, 0)
+		// Too few requests since the last 429 to measure: step down, not
+		// under what the span measures.
+		p.cut(now, sent, math.Min(math.Max(p.learned*stepDown, p.measure(now)), p.learned), p.measured)
 	}
+	if p.spanStart.IsZero() { // the first 429 (the headers may have set a rate before it)
+		p.spanStart, p.spanN = sent, 0
+	}
+}
+
+// measure returns the server's rate as measured at a 429, from the window
+// that this 429 ends and from the span since the first 429; 0 when
+// neither has minAccepted requests. Both begin when the request a 429
+// answered was sent, before the server saw it, when its bucket held less
+// than one token; they count the requests sent since then and accepted.
+//
+// The window counts the answers back: in a window of n, the server
+// accepted at most one token more than it refilled, so (n-1)/window is a
+// true lower bound of its rate, whatever the client's delays (a late
+// answer only lengthens the window). It is short: the requests accepted
+// and not yet answered (up to the cap in flight) are missing from it.
+//
+// The span runs from the first 429 on, over every window since, so its
+// errors do not add up: n/span, with the requests still in flight counted
+// as accepted, is off by a token and those few requests at most, either
+// way, and closes in on the server's rate as the span grows. Tokens the
+// server's full bucket threw away while the client sent slower lower
+// both. A span that measures over the server's rate paces over it until
+// the next 429, which measures again over a longer span.
+//
+// The 429s are the evidence there is: OpenRouter sends no X-RateLimit-*
+// headers on a success, and sends them on its own platform limits' 429s
+// only (docs api_reference/limits.mdx, "Handling 429 errors"), for a
+// per-minute or per-day count, which gateByHeaders turns into a gate.
+func (p *pacer) measure(now time.Time) float64 {
+	est := 0.0
+	for _, w := range [...]struct {
+		n     int64
+		less  float64
+		start time.Time
+	}{{p.winN, 1, p.winStart}, {p.spanN + int64(p.inFlight), 0, p.spanStart}} {
+		if sec := now.Sub(w.start).Seconds(); !w.start.IsZero() && w.n >= minAccepted && sec > 0 {
+			est = math.Max(est, (float64(w.n)-w.less)/sec)
+		}
+	}
+	return est
 }
 
 // maybeProbe steps the rate up after a success, when it is due.
@@ -128,8 +172,8 @@ func (p *pacer) probe(now time.Time) float64 {
 
 // cut sets a new rate after a 429, starts a new measurement window, and
 // starts a new epoch: the requests in flight were sent under the old rate.
-func (p *pacer) cut(now time.Time, perSec, measured float64) {
-	p.winStart, p.winN, p.last429 = now, 0, now
+func (p *pacer) cut(now, start time.Time, perSec, measured float64) {
+	p.winStart, p.winN, p.last429 = start, 0, now
 	p.measured = measured
 	p.setRate(now, math.Max(perSec, 0.1))
 	p.epoch++

@@ -16,6 +16,8 @@ type lease struct {
 	model      string // the request's model ("" when none)
 	cut        string // the learned rate's last cut when it was acquired
 	mcut       string // the model's learned rate's last cut then
+	sent       string // when the learned rate let it go (ms, as the acquire script said)
+	msent      string // when the model's learned rate let it go
 	fallback   bool   // acquired from the in-process fallback
 	registered bool   // a fallback lease Redis was told of: remove it there at release
 }

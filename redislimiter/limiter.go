@@ -256,7 +256,7 @@ func (l *Limiter) ask(ctx context.Context, id, model string) (func(openrouter.Ou
 			continue
 		case 1:
 			l.mu.Lock()
-			l.held[id] = lease{model: model, cut: cut, mcut: toStr(r, 4)}
+			l.held[id] = lease{model: model, cut: cut, mcut: toStr(r, 4), sent: toStr(r, 5), msent: toStr(r, 6)}
 			l.mu.Unlock()
 			if err := l.sleep(ctx, l.deadlineCheck(ctx, wait)); err != nil {
 				l.release(id, openrouter.Outcome{})
@@ -288,7 +288,7 @@ func (l *Limiter) release(id string, o openrouter.Outcome) {
 	}
 	res, err := l.run(context.Background(), releaseScript, l.modelKeys(ls.model), id, status, o.RetryAfter.Milliseconds(), l.cfg.gateThreshold.Milliseconds(),
 		l.cfg.maxGate.Milliseconds(), o.RateLimit.Remaining, reset, l.adaptiveArg(), ls.cut, l.scriptNow(),
-		flag(ls.model != ""), flag(o.ModelScoped), ls.mcut)
+		flag(ls.model != ""), flag(o.ModelScoped), ls.mcut, ls.sent, ls.msent)
 	if err != nil {
 		l.orphan(id) // removed when Redis answers; else its TTL ends it
 		l.markDown(err)

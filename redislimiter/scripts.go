@@ -8,7 +8,8 @@ import "github.com/redis/go-redis/v9"
 //	2 fixed     the fixed rate's token bucket: a hash of tokens, last (ms)
 //	3 gate      the time (ms) until which every request waits
 //	4 learn     a hash: rate (requests/s, 0 = none yet), measured, accepted,
-//	            win_start, win_n, epoch (counts the cuts), last_429,
+//	            win_start, win_n, span_start, span_n (the measurement
+//	            windows), epoch (counts the cuts), last_429,
 //	            last_probe, last_paced (when the last request the learned
 //	            rate held back, in any process, was let go), start, and the learned
 //	            rate's token bucket (burst 1): p_tokens, p_last (ms)
@@ -53,11 +54,13 @@ local function num(x) return string.format('%.17g', x) end
 // waiter keeps its place past its next call, 10 the grace (ms) after a
 // state loss, 11 adaptive (1/0), 12 the request names a model (1/0: KEYS
 // 9 and 10 are its). It returns {status, wait ms, epoch, token, model
-// epoch}: status 1 =
+// epoch, sent, model sent}: status 1 =
 // acquired (wait: how long to sleep before sending, for the rate); 0 =
 // wait and ask again; 2 = the state is not the one the caller knows:
 // register the leases held, then ask again. The epoch counts the rate's
-// cuts, for telling stale 429s at release.
+// cuts, for telling stale 429s at release; sent (ms, as a string) is when
+// the account's rate lets the request go, model sent when the model's
+// does, for the measurement windows (given back at release).
 var acquireScript = redis.NewScript(clockLua + `
 local now = clock(ARGV[6])
 local inst = redis.call('GET', KEYS[8])
@@ -156,12 +159,15 @@ local function pace(h, t)
   end
   redis.call('HSET', h, 'p_tokens', num(tk), 'p_last', num(t))
 end
+local sent, msent = now + wait, now + wait
 if ARGV[11] == '1' then
   pace(KEYS[4], t)
+  sent = now + wait
   -- then the model's, once the account's let the request go
   if model then pace(KEYS[9], now + wait) end
+  msent = now + wait
 end
-return {1, math.floor(wait), epoch, inst, mepoch}
+return {1, math.floor(wait), epoch, inst, mepoch, num(sent), num(msent)}
 `)
 
 // releaseScript frees a slot and learns from the outcome (done in
@@ -173,8 +179,10 @@ return {1, math.floor(wait), epoch, inst, mepoch}
 // adaptive (1/0), 9 the epoch seen at acquire (a 429 from a request sent
 // before a later cut is stale: it says nothing of the new rate), 10 now,
 // 11 the request names a model (1/0), 12 the 429 is scoped to the model
-// (1/0), 13 the model's epoch seen at acquire. It returns the learned
-// rates, the account's and the model's (as strings).
+// (1/0), 13 the model's epoch seen at acquire, 14 and 15 when the
+// account's and the model's rates let the request go (ms, from acquire).
+// It returns the learned rates, the account's and the model's (as
+// strings).
 var releaseScript = redis.NewScript(clockLua + `
 local now = clock(ARGV[10])
 local status = tonumber(ARGV[2])
@@ -188,9 +196,10 @@ local ra, thr, maxg = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local rem, reset = tonumber(ARGV[6]), tonumber(ARGV[7])
 local adaptive = ARGV[8] == '1'
 -- learn (pacer.learn in ratelimit_pacer.go) for one scope: h its hash,
--- lk its leases, ep the epoch the request was sent under, global the
--- account's scope (else a model's). It returns the scope's rate.
-local function learn(h, lk, ep, global)
+-- lk its leases, ep the epoch the request was sent under, sentms when it
+-- went, global the account's scope (else a model's). It returns the
+-- scope's rate.
+local function learn(h, lk, ep, sentms, global)
   local function gateto(untilms)
     if global then
       local g = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -229,7 +238,11 @@ local function learn(h, lk, ep, global)
   local stale = (redis.call('HGET', h, 'epoch') or '0') ~= ep
   if status ~= 429 then
     redis.call('HINCRBY', h, 'accepted', 1)
-    if not stale then redis.call('HINCRBY', h, 'win_n', 1) end
+    -- the windows count the requests sent since they began
+    local ws = tonumber(redis.call('HGET', h, 'win_start') or '0')
+    if ws > 0 and sentms >= ws then redis.call('HINCRBY', h, 'win_n', 1) end
+    local ss = tonumber(redis.call('HGET', h, 'span_start') or '0')
+    if ss > 0 and sentms >= ss then redis.call('HINCRBY', h, 'span_n', 1) end
     local lp = tonumber(redis.call('HGET', h, 'last_probe') or '0')
     local measured = tonumber(redis.call('HGET', h, 'measured') or '0')
     local l429 = tonumber(redis.call('HGET', h, 'last_429') or '0')
@@ -261,28 +274,48 @@ local function learn(h, lk, ep, global)
   if not adaptive or stale then return num(rate) end
   local acc = tonumber(redis.call('HGET', h, 'accepted') or '0')
   local winn = tonumber(redis.call('HGET', h, 'win_n') or '0')
-  local ws = tonumber(redis.call('HGET', h, 'win_start') or '0')
-  local nr, meas
+  -- the requests in flight, in every process (this lease is gone)
+  local inflight = redis.call('ZCOUNT', lk, now, '+inf')
+  -- measure (pacer.measure): the window's answers back, less one, and
+  -- the span's with the requests in flight counted, each from when the
+  -- request a 429 answered was sent
+  local function measure()
+    local est = 0
+    local spans = {
+      {winn, 1, tonumber(redis.call('HGET', h, 'win_start') or '0')},
+      {tonumber(redis.call('HGET', h, 'span_n') or '0') + inflight, 0, tonumber(redis.call('HGET', h, 'span_start') or '0')},
+    }
+    for i = 1, 2 do
+      local n, less, st = spans[i][1], spans[i][2], spans[i][3]
+      local sec = (now - st) / 1000
+      if st > 0 and n >= 20 and sec > 0 then est = math.max(est, (n - less) / sec) end
+    end
+    return est
+  end
+  local nr
+  local meas = tonumber(redis.call('HGET', h, 'measured') or '0')
   if rate == 0 then
-    -- the first 429: what was accepted, and what is still in flight (in
-    -- every process: this lease is gone), halved
+    -- the first 429: what was accepted, and what is still in flight,
+    -- halved
     local start = tonumber(redis.call('HGET', h, 'start') or now)
     local el = math.max((now - start) / 1000, 0.05)
-    local inflight = redis.call('ZCOUNT', lk, now, '+inf')
     nr, meas = math.max((acc + inflight) / el * 0.5, 1), 0
   elseif winn >= 20 then
-    -- (n-1)/window: the bucket may have held a token at the window's start,
-    -- so this is a true lower bound of the server's rate
-    local est = (winn - 1) / (math.max(now - ws, 1) / 1000)
-    est = math.max(est, rate * 0.95)
-    nr, meas = est * 0.98, est
+    -- down by a bounded step, to just under the rate measured
+    local est = math.max(measure(), rate * 0.95)
+    nr, meas = math.min(est * 0.98, rate), est
   else
-    nr, meas = rate * 0.85, 0
+    -- too few to measure: step down, not under what the span measures
+    nr = math.min(math.max(rate * 0.85, measure()), rate)
   end
   nr = math.max(nr, 0.1)
   redis.call('HINCRBY', h, 'epoch', 1)
   setrate(nr)
-  redis.call('HSET', h, 'measured', num(meas), 'win_start', now, 'win_n', 0, 'last_probe', now, 'last_429', now)
+  redis.call('HSET', h, 'measured', num(meas), 'win_start', num(sentms), 'win_n', 0, 'last_probe', now, 'last_429', now)
+  -- the span begins at the first 429 (the headers may have set a rate before it)
+  if tonumber(redis.call('HGET', h, 'span_start') or '0') == 0 then
+    redis.call('HSET', h, 'span_start', num(sentms), 'span_n', 0)
+  end
   return num(nr)
 end
 if status == 0 then
@@ -290,10 +323,10 @@ if status == 0 then
   return {rateof(KEYS[4]), '0'}
 end
 local all, mine = rateof(KEYS[4]), '0'
-if not scoped then all = learn(KEYS[4], KEYS[1], ARGV[9], true) end
+if not scoped then all = learn(KEYS[4], KEYS[1], ARGV[9], tonumber(ARGV[14]) or 0, true) end
 if model then
   mine = rateof(KEYS[9])
-  if status ~= 429 or scoped then mine = learn(KEYS[9], KEYS[10], ARGV[13], false) end
+  if status ~= 429 or scoped then mine = learn(KEYS[9], KEYS[10], ARGV[13], tonumber(ARGV[15]) or 0, false) end
 end
 return {all, mine}
 `)

@@ -74,6 +74,7 @@ s=$(allocs '^BenchmarkStream$' 20)
 ratio "stream 2,000 chunks allocs/op" "$(pick '/sdk' <<<"$s")" "$(pick '/baseline' <<<"$s")" -
 p=$(allocs '^BenchmarkParseJSONAnswer20KB$' 2000)
 ratio "structured output 20 KB allocs/op" "$(pick '/sdk' <<<"$p")" "$(pick '/baseline' <<<"$p")" -
+ratio "pacing sim, 1,000 req quiet: wall/minimum" "$("$bin/or.test" -test.run '^TestPacingReachesServerRate$' -test.v | awk '/quiet wall\/minimum/ { print $NF }')" 1 1.01
 [ -n "${QUICK:-}" ] && exit $fail
 
 if command -v strace >/dev/null; then
