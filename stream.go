@@ -260,7 +260,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 			}
 		case st != nil && st.callTimedOut():
 			// The call's own deadline: the same error as the caller's.
-			e.Reason, e.Err, e.kind = "the context ended", timeoutError(st.req.Context(), context.DeadlineExceeded), ErrTimeout
+			e.Reason, e.Err, e.kind = "the context ended", timeoutAfter(st.req.Context(), st.call.timeout, context.DeadlineExceeded), ErrTimeout
 		case errors.Is(cause, ErrTooLarge):
 			e.kind = ErrTooLarge
 		}
