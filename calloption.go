@@ -313,8 +313,10 @@ func prepareCall(ctx context.Context, opts []CallOption) (context.Context, conte
 	if err != nil || cc == nil {
 		return ctx, func() {}, nil, err
 	}
-	if cc.info != nil {
-		cc.infoMu = new(sync.Mutex) // its requests may run at once
+	if cc.info != nil && cc.infoMu == nil {
+		// Its requests may run at once. An outer call's mutex (Article's,
+		// whose sections each run ChatJSON) is kept: one for the call.
+		cc.infoMu = new(sync.Mutex)
 	}
 	cancel := context.CancelFunc(func() {})
 	if cc.timeout > 0 && ctx != nil {
