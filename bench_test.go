@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -36,51 +37,9 @@ func BenchmarkChat(b *testing.B) {
 	ctx := context.Background()
 	b.Run("baseline", func(b *testing.B) {
 		hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-		type msg struct {
-			Role    string `json:"role"`
-			Content string `json:"content"`
-		}
-		type request struct {
-			Model    string `json:"model"`
-			Messages []msg  `json:"messages"`
-		}
-		type response struct {
-			ID       string `json:"id"`
-			Model    string `json:"model"`
-			Provider string `json:"provider"`
-			Choices  []struct {
-				FinishReason string `json:"finish_reason"`
-				Message      msg    `json:"message"`
-			} `json:"choices"`
-			Usage struct {
-				PromptTokens     int     `json:"prompt_tokens"`
-				CompletionTokens int     `json:"completion_tokens"`
-				Cost             float64 `json:"cost"`
-			} `json:"usage"`
-		}
 		b.ReportAllocs()
 		for b.Loop() {
-			body, err := json.Marshal(request{Model: "openai/gpt-4o-mini", Messages: []msg{{"user", "What does errors.Is do?"}}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/chat/completions", bytes.NewReader(body))
-			if err != nil {
-				b.Fatal(err)
-			}
-			req.Header.Set("Authorization", "Bearer "+openroutertest.DefaultKey)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := hc.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if resp.StatusCode != http.StatusOK {
-				b.Fatal(resp.Status)
-			}
-			var out response
-			err = json.NewDecoder(resp.Body).Decode(&out)
-			resp.Body.Close()
-			if err != nil || len(out.Choices) == 0 {
+			if _, _, err := rawChat(ctx, hc, srv.URL, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -104,4 +63,66 @@ func BenchmarkChat(b *testing.B) {
 			}
 		})
 	}
+}
+
+// rawMsg, rawRequest and rawResponse are what a hand-written client of
+// the chat API sends and reads: the fields a program would use.
+type rawMsg struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+type rawRequest struct {
+	Model    string   `json:"model"`
+	Messages []rawMsg `json:"messages"`
+}
+
+type rawResponse struct {
+	ID       string `json:"id"`
+	Model    string `json:"model"`
+	Provider string `json:"provider"`
+	Choices  []struct {
+		FinishReason string `json:"finish_reason"`
+		Message      rawMsg `json:"message"`
+	} `json:"choices"`
+	Usage struct {
+		PromptTokens     int     `json:"prompt_tokens"`
+		CompletionTokens int     `json:"completion_tokens"`
+		Cost             float64 `json:"cost"`
+	} `json:"usage"`
+}
+
+// rawChat is the baselines' chat call: net/http and encoding/json by
+// hand, the header set by setHeader (when not nil) added to the request.
+// It returns the decoded answer and the answer's headers.
+func rawChat(ctx context.Context, hc *http.Client, url string, setHeader func(http.Header)) (*rawResponse, *http.Response, error) {
+	body, err := json.Marshal(rawRequest{Model: "openai/gpt-4o-mini", Messages: []rawMsg{{"user", "What does errors.Is do?"}}})
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+openroutertest.DefaultKey)
+	req.Header.Set("Content-Type", "application/json")
+	if setHeader != nil {
+		setHeader(req.Header)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, resp, errors.New(resp.Status)
+	}
+	var out rawResponse
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, resp, err
+	}
+	if len(out.Choices) == 0 {
+		return nil, resp, errors.New("no choice")
+	}
+	return &out, resp, nil
 }

@@ -26,13 +26,13 @@ func (c *Client) doWith(ctx context.Context, sc *stateCtx, method, path string, 
 	st.call = cc
 	cancel := context.CancelFunc(nil)
 	if cc.timeout > 0 && ctx != nil {
-		ctx, cancel = withCallTimeout(ctx, cc.timeout)
+		ctx, cancel = context.WithTimeout(ctx, cc.timeout)
 	}
 	resp, err := c.send(ctx, sc, method, path, body)
 	if err != nil {
 		setErrorHeader(err, st)
 		if cancel != nil {
-			err = timeoutError(ctx, err)
+			err = timeoutAfter(ctx, cc.timeout, err)
 			cancel()
 		}
 	} else if cancel != nil {

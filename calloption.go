@@ -38,8 +38,11 @@ type callConfig struct {
 	// written (CallResendAfterCut); -1: the client's.
 	resendAfterCut int
 	info           *ResponseInfo // filled in after each request, when set
-	infoMu         *sync.Mutex   // guards info when a call's requests run at once (Rewrite's sections)
-	recovery       int8          // CallAnswerRecovery: 1 on, -1 off, 0 the client's
+	// infoMu guards info when a call's requests may run at once
+	// (Rewrite's sections): prepareCall makes it; a call of one request
+	// has none, and allocates none.
+	infoMu   *sync.Mutex
+	recovery int8 // CallAnswerRecovery: 1 on, -1 off, 0 the client's
 }
 
 // record notes a request's outcome in the call's ResponseInfo, if any.
@@ -47,29 +50,43 @@ func (c *callConfig) record(st *callState, resp *http.Response, err error) {
 	if c.info == nil {
 		return
 	}
-	c.infoMu.Lock()
-	defer c.infoMu.Unlock()
+	c.lockInfo()
+	defer c.unlockInfo()
 	c.info.record(st, resp, err)
 }
 
-// answered completes the call's ResponseInfo, if any, from a chat answer.
+// lockInfo and unlockInfo guard the call's ResponseInfo when its
+// requests may run at once.
+func (c *callConfig) lockInfo() {
+	if c.infoMu != nil {
+		c.infoMu.Lock()
+	}
+}
+
+func (c *callConfig) unlockInfo() {
+	if c.infoMu != nil {
+		c.infoMu.Unlock()
+	}
+}
+
 // lostAnswer counts, in the call's ResponseInfo, an answer lost after
 // its headers were recorded.
 func (c *callConfig) lostAnswer() {
 	if c == nil || c.info == nil {
 		return
 	}
-	c.infoMu.Lock()
-	defer c.infoMu.Unlock()
+	c.lockInfo()
+	defer c.unlockInfo()
 	c.info.MaybeBilled++
 }
 
+// answered completes the call's ResponseInfo, if any, from a chat answer.
 func (c *callConfig) answered(r *ChatResponse) {
 	if c.info == nil {
 		return
 	}
-	c.infoMu.Lock()
-	defer c.infoMu.Unlock()
+	c.lockInfo()
+	defer c.unlockInfo()
 	c.info.answered(r)
 }
 
@@ -269,7 +286,7 @@ func CallResponseInto(info *ResponseInfo) CallOption {
 			return errors.New("CallResponseInto(nil)")
 		}
 		*info = ResponseInfo{}
-		c.info, c.infoMu = info, new(sync.Mutex)
+		c.info = info
 		return nil
 	})
 }
@@ -296,6 +313,11 @@ func prepareCall(ctx context.Context, opts []CallOption) (context.Context, conte
 	if err != nil || cc == nil {
 		return ctx, func() {}, nil, err
 	}
+	if cc.info != nil && cc.infoMu == nil {
+		// Its requests may run at once. An outer call's mutex (Article's,
+		// whose sections each run ChatJSON) is kept: one for the call.
+		cc.infoMu = new(sync.Mutex)
+	}
 	cancel := context.CancelFunc(func() {})
 	if cc.timeout > 0 && ctx != nil {
 		ctx, cancel = withCallTimeout(ctx, cc.timeout)
@@ -312,13 +334,22 @@ func withCallTimeout(ctx context.Context, d time.Duration) (context.Context, con
 	return context.WithValue(ctx, callTimeoutKey{}, d), cancel
 }
 
-// timeoutError names the CallTimeout when it is why err happened.
+// timeoutError names the CallTimeout when it is why err happened, for a
+// context made by withCallTimeout.
 func timeoutError(ctx context.Context, err error) error {
 	if ctx == nil || err == nil {
 		return err
 	}
-	d, ok := ctx.Value(callTimeoutKey{}).(time.Duration)
-	if !ok || err == nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	d, _ := ctx.Value(callTimeoutKey{}).(time.Duration)
+	return timeoutAfter(ctx, d, err)
+}
+
+// timeoutAfter names CallTimeout(d) when it is why err happened: ctx,
+// bounded by it, ended at its deadline. d <= 0 (no CallTimeout) leaves
+// err as it is. A call of one request knows d and needs no context value
+// (one allocation less).
+func timeoutAfter(ctx context.Context, d time.Duration, err error) error {
+	if ctx == nil || err == nil || d <= 0 || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return err
 	}
 	return &callTimeoutError{d: d, err: err}

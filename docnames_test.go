@@ -133,7 +133,7 @@ var (
 // names in Markdown. go vet checks none of them.
 func TestDocNamesExist(t *testing.T) {
 	names, comments := declared(t, ".")
-	for _, dir := range []string{".", "internal/dataurl"} {
+	for _, dir := range []string{".", "internal/dataurl", "internal/schema", "internal/jsonx"} {
 		testNames, _ := declaredTests(t, dir)
 		for n := range testNames {
 			names[n] = true

@@ -476,8 +476,10 @@ func decimalSeconds(v string) bool {
 // headers, or from their copy in error.metadata.headers. Reset is Unix
 // milliseconds on OpenRouter; seconds are accepted too.
 func parseRateLimit(h http.Header, metaHeaders json.RawMessage) RateLimitInfo {
-	get := func(string) string { return "" }
-	if h != nil && h.Get("X-RateLimit-Limit")+h.Get("X-RateLimit-Remaining")+h.Get("X-RateLimit-Reset") != "" {
+	// The names are spelled as http.Header stores them, so that Get
+	// makes no canonical copy; get stays nil when no header says a limit.
+	var get func(string) string
+	if h != nil && h.Get("X-Ratelimit-Limit")+h.Get("X-Ratelimit-Remaining")+h.Get("X-Ratelimit-Reset") != "" {
 		get = h.Get
 	} else if len(metaHeaders) > 0 {
 		var m map[string]json.RawMessage
@@ -490,13 +492,16 @@ func parseRateLimit(h http.Header, metaHeaders json.RawMessage) RateLimitInfo {
 		}
 	}
 	info := RateLimitInfo{Remaining: -1}
-	if n, err := strconv.Atoi(strings.TrimSpace(get("X-RateLimit-Limit"))); err == nil && n >= 0 {
+	if get == nil {
+		return info
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(get("X-Ratelimit-Limit"))); err == nil && n >= 0 {
 		info.Limit = n
 	}
-	if n, err := strconv.Atoi(strings.TrimSpace(get("X-RateLimit-Remaining"))); err == nil && n >= 0 {
+	if n, err := strconv.Atoi(strings.TrimSpace(get("X-Ratelimit-Remaining"))); err == nil && n >= 0 {
 		info.Remaining = n
 	}
-	if n, err := strconv.ParseInt(strings.TrimSpace(get("X-RateLimit-Reset")), 10, 64); err == nil && n > 0 {
+	if n, err := strconv.ParseInt(strings.TrimSpace(get("X-Ratelimit-Reset")), 10, 64); err == nil && n > 0 {
 		switch {
 		case n > 1e14: // microseconds or worse: not a time we understand
 		case n > 1e11:

@@ -331,8 +331,8 @@ func (c *callConfig) recovered(undo bool) {
 	if c == nil || c.info == nil {
 		return
 	}
-	c.infoMu.Lock()
-	defer c.infoMu.Unlock()
+	c.lockInfo()
+	defer c.unlockInfo()
 	c.info.Recovered = true
 	if undo {
 		c.info.MaybeBilled--

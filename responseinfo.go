@@ -69,8 +69,11 @@ func (info *ResponseInfo) record(st *callState, resp *http.Response, err error) 
 	info.CacheStatus, info.RateLimit = "", RateLimitInfo{Remaining: -1}
 	if header != nil {
 		info.RequestID = header.Get("X-Generation-Id")
-		info.CacheStatus = header.Get("X-OpenRouter-Cache-Status")
+		info.CacheStatus = header.Get("X-Openrouter-Cache-Status") // the stored spelling: no canonical copy
 		info.RateLimit = parseRateLimit(header, nil)
+	}
+	if err == nil {
+		return // e below lives on the heap (errors.As): not for a success
 	}
 	var e *APIError
 	if errors.As(err, &e) {

@@ -367,6 +367,24 @@ func parseJSONAnswer(ans *ChatResponse, sch *schema.Schema, allowUnknown bool, o
 	case errors.As(err, &se):
 		return fail(fmt.Sprintf("invalid JSON at byte %d: %s", se.Offset, se.Msg), se.Offset, true)
 	}
+	if !sch.Load(raw, allowUnknown, reflect.ValueOf(out).Elem()) {
+		if e := decodeChecked(raw, off, sch, allowUnknown, out, fail); e != nil {
+			return e
+		}
+	}
+	if val, ok := out.(interface{ Validate() error }); ok {
+		if err := val.Validate(); err != nil {
+			return fail("Validate: "+err.Error(), -1, false)
+		}
+	}
+	return nil
+}
+
+// decodeChecked is parseJSONAnswer's exact road, when schema.Load's quick
+// one declined: the JSON decoded with its numbers exact, checked against
+// the schema, then stored in out; fail builds the error.
+func decodeChecked(raw []byte, off int64, sch *schema.Schema, allowUnknown bool, out any,
+	fail func(reason string, offset int64, truncatable bool) *UnparseableError) *UnparseableError {
 	v, err := schema.Decode(raw)
 	if err != nil {
 		var jse *json.SyntaxError
@@ -386,11 +404,6 @@ func parseJSONAnswer(ans *ChatResponse, sch *schema.Schema, allowUnknown bool, o
 	}
 	if err := sch.Assign(reflect.ValueOf(out).Elem(), v); err != nil {
 		return fail(err.Error(), -1, false)
-	}
-	if val, ok := out.(interface{ Validate() error }); ok {
-		if err := val.Validate(); err != nil {
-			return fail("Validate: "+err.Error(), -1, false)
-		}
 	}
 	return nil
 }

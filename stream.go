@@ -1,21 +1,14 @@
 package openrouter
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
-	"mime"
 	"net/http"
-	"net/http/httptrace"
-	"net/textproto"
 	"sync/atomic"
-
-	"github.com/routerkit/openrouter/internal/sse"
 )
 
 // Chunk is one event of a streamed chat completion.
@@ -193,186 +186,6 @@ func (s *Stream) Chunks() iter.Seq2[Chunk, error] {
 			return
 		}
 		s.run(yield)
-	}
-}
-
-func (s *Stream) run(yield func(Chunk, error) bool) {
-	c := s.c
-	if s.ctx == nil {
-		yield(Chunk{}, invalid("nil context"))
-		return
-	}
-	ctx, cancel := context.WithCancel(s.ctx)
-	defer cancel()
-	body, model, err := c.encodeChat(ctx, s.req, true)
-	if err != nil {
-		yield(Chunk{}, err)
-		return
-	}
-	wd := c.newWatchdog(cancel)
-	defer wd.stop()
-	defer func() { c.spend(ctx, s.acc.Response().Usage) }()
-	// The first-chunk wait starts when the request is written, not before
-	// the limiter's gate or a retry's wait: each attempt restarts it.
-	// It pauses when an attempt's answer starts (a 429 is then retried
-	// after a wait that must not count) and resumes once the answer is
-	// the stream's. The transport reports the writing and the answer on
-	// two goroutines, in either order: the connection hook, called before
-	// each attempt is written, pairs them (see watchdog.attempt).
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GetConn:              func(string) { wd.attempt() },
-		WroteRequest:         func(httptrace.WroteRequestInfo) { wd.sent() },
-		GotFirstResponseByte: wd.answered,
-		Got1xxResponse: func(int, textproto.MIMEHeader) error {
-			wd.informational() // a 103 Early Hints is not the answer
-			return nil
-		},
-	})
-
-	var st *callState        // set once the request was sent
-	answered := false        // the answer's headers came
-	genID := ""              // the answer's X-Generation-Id
-	var answerBody io.Closer // the answer's body, once it came
-	fail := func(reason string, cause error, n int) {
-		cut := streamCut(s.ctx, answered, cause, wd)
-		lost, done := s.recoverCut(st, genID, model, cut, answerBody, yield)
-		if done {
-			return
-		}
-		if !cut && answered && st != nil && (wd.fired() != "" || errors.Is(s.ctx.Err(), context.DeadlineExceeded) || st.callTimedOut()) {
-			// The answer began and a timeout ended it: the generation
-			// ran (and may still run), its usage never came.
-			st.countMaybeBilled(s.ctx)
-			st.call.lostAnswer()
-		}
-		e := &StreamError{Model: model, Reason: c.redactor().String(reason), Err: cause, Chunks: n, Response: s.acc.Response(), kind: ErrServer,
-			GenerationID: lost.id, Generation: lost.gen, notRecovered: lost.why}
-		if st != nil {
-			e.Attempts, e.MaybeBilled = st.attempts, st.maybeBilled
-		}
-		switch {
-		case wd.fired() != "":
-			e.Reason, e.Err, e.kind = wd.fired(), nil, ErrTimeout
-		case s.ctx.Err() != nil:
-			e.Reason, e.Err, e.kind = "the context ended", s.ctx.Err(), nil
-			if errors.Is(e.Err, context.DeadlineExceeded) {
-				e.kind = ErrTimeout
-			}
-		case st != nil && st.callTimedOut():
-			// The call's own deadline: the same error as the caller's.
-			e.Reason, e.Err, e.kind = "the context ended", timeoutError(st.req.Context(), context.DeadlineExceeded), ErrTimeout
-		case errors.Is(cause, ErrTooLarge):
-			e.kind = ErrTooLarge
-		}
-		yield(Chunk{}, e)
-	}
-
-	resp, st0, err := c.doStream(ctx, body, model, s.opts)
-	st = st0
-	if st.obsCtx != nil { // the observer's CallEnd, with the stream's usage
-		yield = st.observeStream(&s.acc, yield)
-		defer func() { st.endCall(s.acc.Response(), nil) }()
-	}
-	if st.call != nil {
-		defer func() { st.call.answered(s.acc.Response()) }()
-	}
-	if err != nil {
-		if wd.fired() != "" {
-			fail("", nil, 0)
-			return
-		}
-		yield(Chunk{}, c.suggestModels(err, model))
-		return
-	}
-	defer resp.Body.Close()
-	answered, genID, answerBody = true, resp.Header.Get("X-Generation-Id"), resp.Body
-	wd.resume()
-	lim := c.cfg.limits
-	br := bufio.NewReaderSize(newLimitedBody(resp.Body, lim.Stream, "the stream"), sseBuffer)
-	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if ct != "text/event-stream" {
-		// A server may answer a stream request with a whole JSON answer,
-		// labelled as JSON or not: read it as one.
-		if b, err := br.Peek(1); ct == "application/json" || err == nil && (b[0] == '{' || b[0] == '[') {
-			s.jsonAnswer(resp, br, model, yield)
-			return
-		}
-		// Anything else that is not events (an HTML page from a proxy)
-		// is said as it is, not as an empty stream.
-		if b, _ := br.Peek(5); len(b) > 0 && !looksLikeSSE(b) {
-			head, _ := br.Peek(4 << 10)
-			fail("the answer is not an event stream ("+ct+"): "+excerpt(head), nil, 0)
-			return
-		}
-	}
-
-	rd := sse.NewReaderLimit(br, lim.SSEEvent) // reuses br: same buffer size
-	n, finished := 0, false
-	var ev chunkWire // reused: its repeated strings are decoded once
-	for {
-		data, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			switch {
-			case n == 0:
-				fail("the stream ended without a chunk", nil, n)
-				return
-			case !finished:
-				fail("the stream ended before a finish reason", io.ErrUnexpectedEOF, n)
-				return
-			}
-			break
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			fail("the connection was cut", err, n)
-			return
-		}
-		if errors.Is(err, sse.ErrTooLong) {
-			fail("an event is too large", tooLarge("an event", int64(lim.SSEEvent)), n)
-			return
-		}
-		if err != nil {
-			fail("reading the stream", err, n)
-			return
-		}
-		if string(bytes.TrimSpace(data)) == "[DONE]" {
-			switch {
-			case n == 0:
-				fail("the stream ended without a chunk", nil, n)
-				return
-			case !finished:
-				fail("the stream ended ([DONE]) before a finish reason", io.ErrUnexpectedEOF, n)
-				return
-			}
-			break
-		}
-		chunk, evErr, err := ev.decode(data)
-		if err != nil {
-			fail("a chunk is not JSON: "+excerpt(data), err, n)
-			return
-		}
-		n++
-		s.acc.Add(chunk)
-		if e := c.answerError(evErr); e != nil {
-			e.Model, e.RequestID, e.Response = model, chunk.ID, s.acc.Response()
-			yield(Chunk{}, e)
-			return
-		}
-		wd.chunk(chunk.progress())
-		for _, ch := range chunk.Choices {
-			if ch.FinishReason == "error" {
-				yield(Chunk{}, c.answerErr(choiceError(s.acc.Response(), model)))
-				return
-			}
-			if ch.FinishReason != "" {
-				finished = true
-			}
-		}
-		if !yield(chunk, nil) {
-			return
-		}
-	}
-	if err := checkAnswer(s.acc.Response(), model); err != nil {
-		yield(Chunk{}, c.answerErr(err))
 	}
 }
 

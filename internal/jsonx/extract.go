@@ -110,13 +110,22 @@ func fenced(text []byte) ([]byte, int64, bool) {
 	return text[start : start+j], int64(start), true
 }
 
-// stringEnd returns the index after the string starting at i, or -1.
+// stringEnd returns the index after the string starting at i, or -1. A
+// quote ends the string unless an odd run of backslashes comes before
+// it (the last one escapes it): each quote is found by bytes.IndexByte,
+// which skips the text between at once.
 func stringEnd(b []byte, i int) int {
 	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
+		q := bytes.IndexByte(b[j:], '"')
+		if q < 0 {
+			return -1
+		}
+		j += q
+		run := 0
+		for k := j - 1; k > i && b[k] == '\\'; k-- {
+			run++
+		}
+		if run%2 == 0 {
 			return j + 1
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 )
 
@@ -28,6 +29,29 @@ func Decode(b []byte) (any, error) {
 		return nil, &json.SyntaxError{Offset: dec.InputOffset()}
 	}
 	return v, nil
+}
+
+// Load decodes the JSON text b, checks it against s and stores it in
+// dst, the road of json.Unmarshal into an any: quicker than Decode's
+// json.Decoder, whose numbers it does not keep exact. It reports true
+// when all went well; false leaves the work, and its errors, to Decode,
+// Validate and Assign, which then give what they always gave: when b is
+// not JSON (or a number overflows a float64), when it breaks the schema
+// (the messages quote numbers as written), when Assign fails (an integer
+// past 2^53 may have been rounded), or when the schema holds a
+// json.RawMessage (whose numbers keep their text only through Decode).
+// Below 2^53 a float64 holds an integer exactly, so Validate's verdicts
+// are the same for both roads. dst may have been partly set when Load
+// reports false.
+func (s *Schema) Load(b []byte, allowUnknown bool, dst reflect.Value) bool {
+	if !s.quick {
+		return false
+	}
+	var v any
+	if json.Unmarshal(b, &v) != nil || len(s.Validate(v, allowUnknown)) > 0 {
+		return false
+	}
+	return s.Assign(dst, v) == nil
 }
 
 // number reads a decoded JSON number: a json.Number from Decode, or a

@@ -46,6 +46,9 @@ type Schema struct {
 	needed   map[string]bool  // properties that must be present
 	fields   map[string][]int // property name -> Go field index path
 	pattern  *regexp.Regexp
+	raw      bool // a json.RawMessage: its numbers keep their text only through Decode
+	// quick: json.Unmarshal's values may serve Load (no raw JSON below).
+	quick bool
 	// Strict reports whether the schema fits strict structured outputs
 	// (no maps and no free-form values anywhere below).
 	Strict bool `json:"-"`
@@ -58,6 +61,7 @@ func For(t reflect.Type) (*Schema, error) {
 		return nil, err
 	}
 	s.Strict = strictAll(s)
+	s.quick = !holdsRaw(s)
 	return s, nil
 }
 
@@ -78,7 +82,7 @@ func build(t reflect.Type, seen map[reflect.Type]bool) (*Schema, error) {
 	case t == timeType:
 		return leaf("string", "date-time"), nil
 	case t == rawType || t.Kind() == reflect.Interface:
-		return &Schema{}, nil // any value
+		return &Schema{raw: t == rawType}, nil // any value
 	}
 	switch t.Kind() {
 	case reflect.Bool:
@@ -240,6 +244,19 @@ func (s *Schema) applyTag(tag string) error {
 	return nil
 }
 
+// holdsRaw reports whether s or a schema below it is a json.RawMessage.
+func holdsRaw(s *Schema) bool {
+	if vals, isMap := s.AdditionalProperties.(*Schema); s.raw || isMap && holdsRaw(vals) || s.Items != nil && holdsRaw(s.Items) {
+		return true
+	}
+	for _, p := range s.Properties {
+		if holdsRaw(p) {
+			return true
+		}
+	}
+	return false
+}
+
 func strictAll(s *Schema) bool {
 	if s.base == "" {
 		return false // a free-form value
@@ -274,12 +291,16 @@ func (v Violation) String() string {
 // accepted.
 func (s *Schema) Validate(v any, allowUnknown bool) []Violation {
 	var out []Violation
-	s.validate(v, "", allowUnknown, &out)
+	s.validate(v, newPath(), allowUnknown, &out)
 	return out
 }
 
-func (s *Schema) validate(v any, ptr string, allowUnknown bool, out *[]Violation) {
-	add := func(format string, args ...any) { *out = append(*out, Violation{ptr, fmt.Sprintf(format, args...)}) }
+// validate adds to out the ways v, at the place at of the whole value,
+// breaks s.
+func (s *Schema) validate(v any, at *path, allowUnknown bool, out *[]Violation) {
+	add := func(format string, args ...any) {
+		*out = append(*out, Violation{at.String(), fmt.Sprintf(format, args...)})
+	}
 	if v == nil {
 		if !s.nullable && s.base != "" {
 			add("null where %s is required", s.base)
@@ -295,12 +316,14 @@ func (s *Schema) validate(v any, ptr string, allowUnknown bool, out *[]Violation
 			add("want a string, got %s", kind(v))
 			return
 		}
-		n := utf8.RuneCountInString(str)
-		if s.MinLength != nil && n < *s.MinLength {
-			add("%d characters, under the minimum of %d", n, *s.MinLength)
-		}
-		if s.MaxLength != nil && n > *s.MaxLength {
-			add("%d characters, over the maximum of %d", n, *s.MaxLength)
+		if !s.lengthFits(str) {
+			n := utf8.RuneCountInString(str)
+			if s.MinLength != nil && n < *s.MinLength {
+				add("%d characters, under the minimum of %d", n, *s.MinLength)
+			}
+			if s.MaxLength != nil && n > *s.MaxLength {
+				add("%d characters, over the maximum of %d", n, *s.MaxLength)
+			}
 		}
 		if s.pattern != nil && !s.pattern.MatchString(str) {
 			add("%q does not match the pattern %s", clip(str), s.Pattern)
@@ -314,26 +337,7 @@ func (s *Schema) validate(v any, ptr string, allowUnknown bool, out *[]Violation
 			}
 		}
 	case "integer", "number":
-		n, ok := number(v)
-		if !ok {
-			add("want a%s %s, got %s", map[bool]string{true: "n"}[s.base == "integer"], s.base, kind(v))
-			return
-		}
-		f, _ := asFloat(n)
-		if math.IsInf(f, 0) {
-			add("number %v does not fit a float64", n)
-			return
-		}
-		if s.base == "integer" && !isInteger(n) {
-			add("%v is not an integer", n)
-			return
-		}
-		if s.Minimum != nil && f < *s.Minimum {
-			add("%v is under the minimum of %v", n, *s.Minimum)
-		}
-		if s.Maximum != nil && f > *s.Maximum {
-			add("%v is over the maximum of %v", n, *s.Maximum)
-		}
+		s.validateNumber(v, add)
 	case "boolean":
 		if _, ok := v.(bool); !ok {
 			add("want a boolean, got %s", kind(v))
@@ -351,7 +355,9 @@ func (s *Schema) validate(v any, ptr string, allowUnknown bool, out *[]Violation
 			add("%d items, over the maximum of %d", len(a), *s.MaxItems)
 		}
 		for i, x := range a {
-			s.Items.validate(x, ptr+"/"+strconv.Itoa(i), allowUnknown, out)
+			at.item(i)
+			s.Items.validate(x, at, allowUnknown, out)
+			at.pop()
 		}
 	case "object":
 		o, ok := v.(map[string]any)
@@ -361,26 +367,71 @@ func (s *Schema) validate(v any, ptr string, allowUnknown bool, out *[]Violation
 		}
 		if vals, isMap := s.AdditionalProperties.(*Schema); isMap {
 			for k, x := range o {
-				vals.validate(x, ptr+"/"+escape(k), allowUnknown, out)
+				at.member(k)
+				vals.validate(x, at, allowUnknown, out)
+				at.pop()
 			}
 			return
 		}
 		for _, name := range s.Required {
 			if _, ok := o[name]; !ok && s.needed[name] {
-				*out = append(*out, Violation{ptr + "/" + escape(name), "missing required field"})
+				at.member(name)
+				*out = append(*out, Violation{at.String(), "missing required field"})
+				at.pop()
 			}
 		}
 		for k, x := range o {
 			p, known := s.Properties[k]
-			if !known {
-				if !allowUnknown {
-					*out = append(*out, Violation{ptr + "/" + escape(k), "unknown field"})
-				}
-				continue
+			at.member(k)
+			if !known && !allowUnknown {
+				*out = append(*out, Violation{at.String(), "unknown field"})
+			} else if known {
+				p.validate(x, at, allowUnknown, out)
 			}
-			p.validate(x, ptr+"/"+escape(k), allowUnknown, out)
+			at.pop()
 		}
 	}
+}
+
+// validateNumber checks a number against s: a json.Number (Decode's),
+// or a float64 (json.Unmarshal's) read as it is, not formatted and parsed
+// again; %v shows both as written or as encoding/json would.
+func (s *Schema) validateNumber(v any, add func(string, ...any)) {
+	var f float64
+	var integral bool
+	switch n := v.(type) {
+	case json.Number:
+		f, _ = asFloat(n)
+		integral = isInteger(n)
+	case float64:
+		f, integral = n, n == math.Trunc(n)
+	default:
+		add("want a%s %s, got %s", map[bool]string{true: "n"}[s.base == "integer"], s.base, kind(v))
+		return
+	}
+	if math.IsInf(f, 0) {
+		add("number %v does not fit a float64", v)
+		return
+	}
+	if s.base == "integer" && !integral {
+		add("%v is not an integer", v)
+		return
+	}
+	if s.Minimum != nil && f < *s.Minimum {
+		add("%v is under the minimum of %v", v, *s.Minimum)
+	}
+	if s.Maximum != nil && f > *s.Maximum {
+		add("%v is over the maximum of %v", v, *s.Maximum)
+	}
+}
+
+// lengthFits reports, without counting characters, that str is within
+// the schema's bounds of characters when its length in bytes decides
+// it: a string of n bytes has at most n characters, and at least n/4
+// (rounded up; an invalid byte counts as one character). false means
+// "count them".
+func (s *Schema) lengthFits(str string) bool {
+	return (s.MinLength == nil || (len(str)+3)/4 >= *s.MinLength) && (s.MaxLength == nil || len(str) <= *s.MaxLength)
 }
 
 func kind(v any) string {
