@@ -225,6 +225,9 @@ type callState struct {
 	ended    bool
 	stream   bool
 	started  time.Time // the call's start, for a stream's first-chunk latency
+	// limitParts is the parts of the attempt's wait for an AdaptiveLimiter,
+	// for a LimiterObserver (waitParts).
+	limitParts LimiterWait
 }
 
 // stateKey finds a call's state in its context, for the limiter's
@@ -526,6 +529,7 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 		cp.Model = c.Roles().Standard
 		req = &cp
 	}
+	req = c.withTrace(ctx, req) // observer.go
 	if c.cfg.modelCheck && ctx != nil {
 		for _, m := range append([]string{req.Model}, req.Models...) {
 			if m == "" || uncheckable(m) {

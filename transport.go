@@ -35,10 +35,13 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var start time.Time
 	if lo != nil {
 		start = st.client.now()
+		st.limitParts = LimiterWait{} // filled by an AdaptiveLimiter (waitParts)
 	}
 	release, err := t.lim.Acquire(req.Context())
 	if lo != nil {
-		lo.LimiterWait(req.Context(), LimiterWait{Model: st.model, Wait: st.client.now().Sub(start), Err: err})
+		e := st.limitParts
+		e.Model, e.Wait, e.Err = st.model, st.client.now().Sub(start), err
+		lo.LimiterWait(req.Context(), e)
 		if err == nil {
 			release = t.observeRate(req, lo, release)
 		}
