@@ -1,8 +1,17 @@
 // Package orotel reports an OpenRouter client's calls to OpenTelemetry:
 // a span per call following the GenAI semantic conventions, with
 // OpenRouter's own attributes (cost, provider, generation ID, attempts,
-// maybe-billed attempts), each attempt and retry wait as a span event,
-// and metrics (requests, tokens, cost, 429s, calls in flight).
+// maybe-billed attempts); each attempt as a child span (its status,
+// number, whether it was written, maybe-billed attempts), with the
+// limiter's wait as an event saying what held it; each retry wait as an
+// event of the call's span; metrics (requests, tokens, cost, 429s, calls
+// in flight, limiter waits by cause, the learned rate); and a bulk run's
+// items and batches (see BatchEvent).
+//
+// A chat request that sets no trace IDs of its own carries the caller's
+// span in its "trace" object (trace_id, parent_span_id), where
+// OpenRouter's Broadcast reads them to nest the generation under that
+// span (guides/features/broadcast, "Linking to External Traces").
 //
 // It is a module of its own, so that the SDK does not depend on
 // OpenTelemetry:
@@ -16,6 +25,8 @@ package orotel
 import (
 	"context"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
@@ -52,6 +63,7 @@ var (
 	_ openrouter.LimiterObserver  = (*Observer)(nil)
 	_ openrouter.StreamObserver   = (*Observer)(nil)
 	_ openrouter.RecoveryObserver = (*Observer)(nil)
+	_ openrouter.TraceObserver    = (*Observer)(nil)
 	_ bulk.Observer               = (*Observer)(nil)
 )
 
@@ -94,6 +106,16 @@ func operation(path string) string {
 	return strings.TrimPrefix(path, "/")
 }
 
+// callKey finds a call's record in the context CallStart returned.
+type callKey struct{}
+
+// call is what the observer keeps of a call while it runs: the span of
+// its attempt in flight.
+type call struct {
+	mu      sync.Mutex
+	attempt trace.Span // nil between attempts
+}
+
 // CallStart starts the call's span, a child of ctx's.
 func (o *Observer) CallStart(ctx context.Context, e openrouter.CallStart) context.Context {
 	op := operation(e.Path)
@@ -110,30 +132,73 @@ func (o *Observer) CallStart(ctx context.Context, e openrouter.CallStart) contex
 		attribute.Bool("openrouter.stream", e.Stream),
 	))
 	o.inFlight.Add(ctx, 1)
-	return ctx
+	return context.WithValue(ctx, callKey{}, &call{})
 }
 
-// AttemptStart adds an event to the call's span.
+// AttemptStart starts the attempt's span, a child of the call's.
 func (o *Observer) AttemptStart(ctx context.Context, e openrouter.AttemptStart) {
 	o.attempts.Add(ctx, 1)
-	trace.SpanFromContext(ctx).AddEvent("openrouter.attempt.start", trace.WithAttributes(attribute.Int("openrouter.attempt", e.Attempt)))
+	c, _ := ctx.Value(callKey{}).(*call)
+	if c == nil {
+		return
+	}
+	_, span := o.tracer.Start(ctx, "attempt", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.Int("openrouter.attempt", e.Attempt)))
+	c.mu.Lock()
+	if c.attempt != nil {
+		c.attempt.End() // not ended by an AttemptEnd: an attempt that never got one
+	}
+	c.attempt = span
+	c.mu.Unlock()
 }
 
-// AttemptEnd adds an event to the call's span and counts 429s.
+// noSpan records nothing.
+var noSpan = trace.SpanFromContext(context.Background())
+
+// attemptSpan is the span of ctx's call's attempt in flight; a span that
+// records nothing when there is none.
+func attemptSpan(ctx context.Context) trace.Span {
+	c, _ := ctx.Value(callKey{}).(*call)
+	if c == nil {
+		return noSpan
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.attempt == nil {
+		return noSpan
+	}
+	return c.attempt
+}
+
+// AttemptEnd sets the attempt's status, number, whether it was written
+// and the call's maybe-billed attempts on its span, ends it, and counts
+// 429s.
 func (o *Observer) AttemptEnd(ctx context.Context, e openrouter.AttemptEnd) {
-	attrs := []attribute.KeyValue{
-		attribute.Int("openrouter.attempt", e.Attempt),
-		attribute.Int("http.response.status_code", e.Status),
-		attribute.Bool("openrouter.written", e.Written),
-		attribute.Bool("openrouter.retry", e.Retry),
-	}
-	if e.Err != nil {
-		attrs = append(attrs, attribute.String("error.message", e.Err.Error()))
-	}
-	trace.SpanFromContext(ctx).AddEvent("openrouter.attempt.end", trace.WithAttributes(attrs...))
 	if e.Status == 429 {
 		o.rateLimited.Add(ctx, 1)
 	}
+	c, _ := ctx.Value(callKey{}).(*call)
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	span := c.attempt
+	c.attempt = nil
+	c.mu.Unlock()
+	if span == nil {
+		return
+	}
+	span.SetAttributes(
+		attribute.Int("openrouter.attempt", e.Attempt),
+		attribute.Int("http.response.status_code", e.Status),
+		attribute.Bool("openrouter.written", e.Written),
+		attribute.Int("openrouter.maybe_billed", e.MaybeBilled),
+		attribute.Bool("openrouter.retry", e.Retry),
+	)
+	if e.Err != nil {
+		span.SetStatus(codes.Error, e.Err.Error())
+	}
+	span.End()
 }
 
 // RetryWait adds the wait before a retry to the call's span as an event.
@@ -190,13 +255,30 @@ func (o *Observer) CallEnd(ctx context.Context, e openrouter.CallEnd) {
 	span.End()
 }
 
-// LimiterWait records an attempt's wait for the limiter, and adds a
-// span event when it waited.
+// LimiterWait records an attempt's wait for the limiter, by its cause
+// (openrouter.limiter.cause: slot, gate, pace, model_gate, model_pace; ""
+// for a limiter that does not say), and adds an event to the attempt's
+// span when it waited, with the length of each part.
 func (o *Observer) LimiterWait(ctx context.Context, e openrouter.LimiterWait) {
-	o.limitWait.Record(ctx, e.Wait.Seconds())
-	if e.Wait > 0 || e.Err != nil {
-		trace.SpanFromContext(ctx).AddEvent("openrouter.limiter_wait", trace.WithAttributes(attribute.Float64("openrouter.wait_seconds", e.Wait.Seconds())))
+	cause := attribute.String("openrouter.limiter.cause", e.Cause())
+	o.limitWait.Record(ctx, e.Wait.Seconds(), metric.WithAttributes(cause))
+	if e.Wait <= 0 && e.Err == nil {
+		return
 	}
+	attrs := []attribute.KeyValue{attribute.Float64("openrouter.wait_seconds", e.Wait.Seconds()), cause}
+	for _, p := range [...]struct {
+		key string
+		d   time.Duration
+	}{{"openrouter.limiter.slot_seconds", e.Slot}, {"openrouter.limiter.gate_seconds", e.Gate}, {"openrouter.limiter.pace_seconds", e.Pace},
+		{"openrouter.limiter.model_gate_seconds", e.ModelGate}, {"openrouter.limiter.model_pace_seconds", e.ModelPace}} {
+		if p.d > 0 {
+			attrs = append(attrs, attribute.Float64(p.key, p.d.Seconds()))
+		}
+	}
+	if e.Err != nil {
+		attrs = append(attrs, attribute.String("error.message", e.Err.Error()))
+	}
+	attemptSpan(ctx).AddEvent("openrouter.limiter_wait", trace.WithAttributes(attrs...))
 }
 
 // RateChange records the limiter's learned rate.
@@ -250,6 +332,10 @@ func (o *Observer) RunEnded(ctx context.Context, e bulk.RunEnded) {
 		attribute.Int("openrouter.bulk.done", e.Done), attribute.Int("openrouter.bulk.failed", e.Failed),
 		attribute.Int("openrouter.bulk.not_attempted", e.NotAttempted), attribute.Float64("openrouter.cost_usd", e.Cost)))
 }
+
+// BroadcastTrace is [Trace]: the client puts it in each chat request
+// that sets no trace IDs of its own (see [openrouter.TraceObserver]).
+func (o *Observer) BroadcastTrace(ctx context.Context) *openrouter.Trace { return Trace(ctx) }
 
 // Trace returns the trace metadata that joins a request's generation, in
 // OpenRouter's Broadcast, to ctx's span: the trace ID and the span ID as
