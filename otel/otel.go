@@ -56,6 +56,9 @@ type Observer struct {
 	recoveries  metric.Int64Counter
 	items       metric.Int64Counter
 	itemStarts  metric.Int64Counter
+	batchReqs   metric.Int64Counter
+	batches     metric.Int64Counter
+	batchDone   metric.Float64Gauge
 }
 
 var (
@@ -65,13 +68,14 @@ var (
 	_ openrouter.RecoveryObserver = (*Observer)(nil)
 	_ openrouter.TraceObserver    = (*Observer)(nil)
 	_ bulk.Observer               = (*Observer)(nil)
+	_ bulk.BatchObserver          = (*Observer)(nil)
 )
 
 // New returns an Observer that records spans with tp and metrics with mp.
 func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
 	m := mp.Meter(scope)
 	o := &Observer{tracer: tp.Tracer(scope)}
-	var errs [13]error
+	var errs [16]error
 	o.requests, errs[0] = m.Int64Counter("openrouter.requests", metric.WithDescription("API calls ended"))
 	o.attempts, errs[1] = m.Int64Counter("openrouter.attempts", metric.WithDescription("HTTP attempts sent"))
 	o.rateLimited, errs[2] = m.Int64Counter("openrouter.rate_limited", metric.WithDescription("attempts answered 429"))
@@ -85,6 +89,9 @@ func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
 	o.recoveries, errs[10] = m.Int64Counter("openrouter.recoveries", metric.WithDescription("lost answers looked up, by openrouter.recovered"))
 	o.items, errs[11] = m.Int64Counter("openrouter.bulk.items", metric.WithDescription("bulk items ended, by openrouter.bulk.status (done, failed, not_attempted, again)"))
 	o.itemStarts, errs[12] = m.Int64Counter("openrouter.bulk.items_started", metric.WithDescription("bulk item runs started"))
+	o.batchReqs, errs[13] = m.Int64Counter("openrouter.bulk.batch.requests", metric.WithDescription("a bulk run's batch requests, by openrouter.bulk.request_kind (submit, lookup, poll, result_page): they add up to the Report's"))
+	o.batches, errs[14] = m.Int64Counter("openrouter.bulk.batches", metric.WithDescription("batches whose wait ended, by openrouter.batch.status"))
+	o.batchDone, errs[15] = m.Float64Gauge("openrouter.bulk.batch.progress", metric.WithUnit("1"), metric.WithDescription("a batch's finished requests (completed or failed) over its total, by openrouter.batch.id, at each poll"))
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -336,6 +343,46 @@ func (o *Observer) RunEnded(ctx context.Context, e bulk.RunEnded) {
 // BroadcastTrace is [Trace]: the client puts it in each chat request
 // that sets no trace IDs of its own (see [openrouter.TraceObserver]).
 func (o *Observer) BroadcastTrace(ctx context.Context) *openrouter.Trace { return Trace(ctx) }
+
+// batchKinds is the Report.Requests kind of each batch phase's requests.
+var batchKinds = map[bulk.BatchPhase]string{
+	bulk.BatchSubmitted: "submit",
+	bulk.BatchLookedUp:  "lookup",
+	bulk.BatchEnded:     "poll",
+	bulk.BatchCollected: "result_page",
+}
+
+// BatchEvent adds a step of a batch's life to the span of ctx (the run's
+// caller's) as an event, counts its requests by kind, the batches ended
+// by status, and records a polled batch's progress.
+func (o *Observer) BatchEvent(ctx context.Context, e bulk.BatchEvent) {
+	id := attribute.String("openrouter.batch.id", e.Batch)
+	if kind, ok := batchKinds[e.Phase]; ok && e.Requests > 0 {
+		o.batchReqs.Add(ctx, int64(e.Requests), metric.WithAttributes(attribute.String("openrouter.bulk.request_kind", kind)))
+	}
+	if e.Status != "" && e.Counts.Total > 0 {
+		o.batchDone.Record(ctx, float64(e.Counts.Completed+e.Counts.Failed)/float64(e.Counts.Total), metric.WithAttributes(id))
+	}
+	if e.Phase == bulk.BatchEnded {
+		o.batches.Add(ctx, 1, metric.WithAttributes(attribute.String("openrouter.batch.status", string(e.Status))))
+	}
+	attrs := []attribute.KeyValue{id, attribute.String("openrouter.batch.token", e.Token), attribute.Int("openrouter.bulk.items", e.Items)}
+	if e.Status != "" {
+		attrs = append(attrs, attribute.String("openrouter.batch.status", string(e.Status)),
+			attribute.Int("openrouter.batch.completed", e.Counts.Completed), attribute.Int("openrouter.batch.failed", e.Counts.Failed),
+			attribute.Int("openrouter.batch.total", e.Counts.Total))
+	}
+	if e.Requests > 0 {
+		attrs = append(attrs, attribute.Int("openrouter.requests", e.Requests))
+	}
+	if e.Phase == bulk.BatchCollected {
+		attrs = append(attrs, attribute.Int("openrouter.batch.results", e.Results))
+	}
+	if e.Err != nil {
+		attrs = append(attrs, attribute.String("error.message", e.Err.Error()))
+	}
+	trace.SpanFromContext(ctx).AddEvent("openrouter.batch."+string(e.Phase), trace.WithAttributes(attrs...))
+}
 
 // Trace returns the trace metadata that joins a request's generation, in
 // OpenRouter's Broadcast, to ctx's span: the trace ID and the span ID as
