@@ -126,3 +126,21 @@ func TestBatchMetricsAddUpToReport(t *testing.T) {
 		t.Errorf("job span events %v", steps)
 	}
 }
+
+// A 429 is counted, and the rate the limiter learned from it is the
+// learned-rate gauge's; the limiter's waits are recorded by cause.
+func TestRateLimitMetrics(t *testing.T) {
+	lim := openrouter.NewAdaptiveLimiter()
+	srv, c, _, reader, _ := setupWith(t, openrouter.WithLimiter(lim), openrouter.WithRetry(0, 0, 0))
+	srv.Enqueue(openroutertest.Reply{Status: 429, Error: &openroutertest.ErrorBody{Code: 429, Message: "slow down"}})
+	if _, err := c.Chat(context.Background(), hello()); err == nil {
+		t.Fatal("want the 429")
+	}
+	sums, gauges := collect(t, reader, "openrouter.outcome")
+	if sums["openrouter.rate_limited"][""] != 1 || sums["openrouter.requests"]["error"] != 1 || sums["openrouter.in_flight"][""] != 0 {
+		t.Errorf("metrics %v", sums)
+	}
+	if g := gauges["openrouter.limiter.learned_rate"]; lim.LearnedRate() <= 0 || len(g) != 1 || g[0] != lim.LearnedRate() {
+		t.Errorf("learned rate gauge %v, limiter's %v", g, lim.LearnedRate())
+	}
+}
