@@ -15,9 +15,8 @@ import (
 // live is the job's observer: the client's (openrouter.Observer, with the
 // limiter's waits and rate) and the runner's (bulk.Observer). It keeps
 // the counts the progress line shows and, with -events, writes each
-// event to events as a JSON line. The OpenTelemetry module
-// (github.com/routerkit/openrouter/otel) is the same observer for a
-// collector; this example stays in the SDK's module, without it.
+// event to events as a JSON line. With -otel-stdout, the OpenTelemetry
+// module's observer sees the same events (tee, otel.go).
 type live struct {
 	mu     sync.Mutex
 	events io.Writer // nil: no event lines
@@ -114,6 +113,19 @@ func (l *live) ItemEnded(_ context.Context, e bulk.ItemEnded) {
 		l.failed++
 	}
 	l.emit("item", map[string]any{"key": e.Key, "status": e.Status.String(), "again": e.Again})
+}
+
+func (l *live) BatchEvent(_ context.Context, e bulk.BatchEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ev := map[string]any{"phase": e.Phase, "batch": e.Batch, "items": e.Items, "requests": e.Requests}
+	if e.Status != "" {
+		ev["status"], ev["completed"], ev["failed"], ev["total"] = e.Status, e.Counts.Completed, e.Counts.Failed, e.Counts.Total
+	}
+	if e.Err != nil {
+		ev["error"] = e.Err.Error()
+	}
+	l.emit("batch", ev)
 }
 
 func (l *live) RunEnded(_ context.Context, e bulk.RunEnded) {
