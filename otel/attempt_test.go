@@ -89,3 +89,33 @@ func TestLimiterWaitEvents(t *testing.T) {
 		t.Errorf("a pacing wait in a gate's event: %v", ev.Attributes)
 	}
 }
+
+// A stream is one call span with its attempt's child span, its first
+// chunk an event, its usage and cost set when it ends, and its body
+// carries the caller's span for Broadcast as a chat's does.
+func TestStreamSpans(t *testing.T) {
+	srv, c, sr, _, tp := setup(t)
+	srv.Enqueue(openroutertest.Reply{Content: "Hello there", Cost: 0.003})
+	ctx, parent := tp.Tracer("test").Start(context.Background(), "job")
+	for _, err := range c.ChatStream(ctx, hello()).Chunks() {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	parent.End()
+	calls, attempts := split(sr.Ended())
+	if len(calls) != 2 || len(attempts) != 1 || attempts[0].Parent().SpanID() != calls[0].SpanContext().SpanID() {
+		t.Fatalf("%d call spans, %d attempt spans", len(calls), len(attempts))
+	}
+	a := attrs(calls[0].Attributes())
+	if !a["openrouter.stream"].AsBool() || a["openrouter.cost_usd"].AsFloat64() != 0.003 || a["gen_ai.usage.output_tokens"].AsInt64() <= 0 {
+		t.Errorf("stream span attributes %v", calls[0].Attributes())
+	}
+	if evs := events(calls[0]); len(evs) != 1 || evs[0] != "gen_ai.first_chunk" {
+		t.Errorf("stream span events %v", evs)
+	}
+	reqs := srv.Requests()
+	if tr, _ := reqs[len(reqs)-1].Body["trace"].(map[string]any); tr["parent_span_id"] != parent.SpanContext().SpanID().String() {
+		t.Errorf("stream body's trace = %v", tr)
+	}
+}

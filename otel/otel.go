@@ -259,6 +259,14 @@ func (o *Observer) CallEnd(ctx context.Context, e openrouter.CallEnd) {
 		o.maybeBilled.Add(ctx, int64(e.MaybeBilled), metric.WithAttributes(model))
 	}
 	o.inFlight.Add(ctx, -1)
+	if c, _ := ctx.Value(callKey{}).(*call); c != nil {
+		c.mu.Lock()
+		if c.attempt != nil { // an attempt without its AttemptEnd
+			c.attempt.End()
+			c.attempt = nil
+		}
+		c.mu.Unlock()
+	}
 	span.End()
 }
 
