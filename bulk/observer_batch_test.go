@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/routerkit/openrouter"
@@ -64,8 +65,8 @@ func TestRunBatchObserverSeesPhases(t *testing.T) {
 	m := textMode(c, clock)
 	m.ChunkSize = 10
 	m.Batchable = func(model string) bool { return !strings.HasPrefix(model, "meta-llama/") }
-	polled := 0
-	m.Wait.OnPoll = func(b *openrouter.Batch) { polled++; clock.Advance(60e9) } // the caller's OnPoll still runs (for the lookup's waits too)
+	var polled atomic.Int64
+	m.Wait.OnPoll = func(b *openrouter.Batch) { polled.Add(1); clock.Advance(60e9) } // the caller's OnPoll still runs (for the lookup's waits too)
 	rec := &batchRecorder{}
 	rep, err := bulk.Runner[job, string]{Key: jobKey, Observer: rec, Workers: 1}.RunBatch(context.Background(), in, m)
 	if err != nil {
@@ -109,8 +110,8 @@ func TestRunBatchObserverSeesPhases(t *testing.T) {
 	}
 	r := rep.Requests
 	if sum[bulk.BatchSubmitted] != r.Submits || sum[bulk.BatchLookedUp] != r.Lookups || sum[bulk.BatchEnded] != r.Polls ||
-		sum[bulk.BatchCollected] != r.ResultPages || polls != r.Polls || polled < polls {
-		t.Errorf("events' requests %v, %d polls seen (%d by the caller's OnPoll); report %+v", sum, polls, polled, r)
+		sum[bulk.BatchCollected] != r.ResultPages || polls != r.Polls || polled.Load() < int64(polls) {
+		t.Errorf("events' requests %v, %d polls seen (%d by the caller's OnPoll); report %+v", sum, polls, polled.Load(), r)
 	}
 	if rec.done != rep.Done || rec.failed != rep.Failed || rec.notAtt != rep.NotAttempted || len(rec.final) != len(in) || rec.started != rep.InBatch+rep.InSync+rec.again {
 		t.Errorf("items: %d started, %d done, %d failed, %d not attempted, %d again, %d keys ended; report %d done, %d in batch, %d sync",
