@@ -177,7 +177,9 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 			if r.stopped() != nil || r.b.RetryFor < 0 || r.b.now().Sub(r.start) > r.b.RetryFor {
 				break
 			}
-			if err := r.b.sleep(ctx, min(time.Duration(pass)*5*time.Second, time.Minute)); err != nil {
+			wait := min(time.Duration(pass)*5*time.Second, time.Minute)
+			r.observeHeld(ctx, RunHeld{Cause: HeldForRetry, Wait: wait})
+			if err := r.b.sleep(ctx, wait); err != nil {
 				r.stop(ctx.Err())
 				break
 			}

@@ -7,9 +7,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
+	ort "github.com/routerkit/openrouter/openroutertest"
 )
 
 // batchRecorder is a bulkRecorder that also sees the batches, and each
@@ -124,5 +126,48 @@ func TestRunBatchObserverSeesPhases(t *testing.T) {
 	}
 	if len(rec.runs) != 1 || rec.runs[0].Done != rep.Done || rec.runs[0].Cost != rep.Cost {
 		t.Errorf("run ends %+v", rec.runs)
+	}
+}
+
+// holdRecorder is a bulkRecorder that also sees the run's waits.
+type holdRecorder struct {
+	bulkRecorder
+	held []bulk.RunHeld
+}
+
+func (r *holdRecorder) RunHeld(_ context.Context, e bulk.RunHeld) {
+	r.mu.Lock()
+	r.held = append(r.held, e)
+	r.mu.Unlock()
+}
+
+// A run's waits are seen, each with its cause: the pause for a spent
+// budget until its reset, then the wait before the pass that retries an
+// item whose error may pass; they are the run's sleeps.
+func TestRunHeldSeesBudgetAndRetryWaits(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	reset := clock.Now().Add(time.Hour)
+	var flaky atomic.Int32
+	_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+		switch {
+		case r.LastUserText() == "item 000" && clock.Now().Before(reset):
+			return ort.BudgetReply(ort.WorkspaceBudget, 500, reset)
+		case r.LastUserText() == "item 001" && flaky.Add(1) == 1:
+			return ort.Reply{Status: 503, Error: &ort.ErrorBody{Code: 503, Message: "overloaded"}}
+		}
+		return r.DefaultReply()
+	})}, openrouter.WithRetry(0, time.Millisecond, time.Millisecond))
+	rec := &holdRecorder{}
+	run := bulk.WithSleep(bulk.WithClock(bulk.Runner[string, string]{Workers: 1, WaitForBudgetReset: 2 * time.Hour, RetryFor: 3 * time.Hour, Observer: rec}, clock.Now), clock.Sleep)
+	rep, err := run.Run(context.Background(), items(2), chatItem(c))
+	if err != nil || rep.Done != 2 {
+		t.Fatalf("done %d, err %v, stopped %v, results %+v, held %+v, slept %v", rep.Done, err, rep.Stopped, rep.Results, rec.held, clock.sleeps)
+	}
+	if len(rec.held) != 2 || rec.held[0].Cause != bulk.HeldForBudget || !rec.held[0].Until.Equal(reset) || rec.held[1].Cause != bulk.HeldForRetry {
+		t.Fatalf("held %+v, want the budget's pause then a retry pass's wait", rec.held)
+	}
+	if len(clock.sleeps) != 2 || clock.sleeps[0] != rec.held[0].Wait || clock.sleeps[1] != rec.held[1].Wait {
+		t.Errorf("held %+v, the run slept %v", rec.held, clock.sleeps)
 	}
 }

@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
 	"github.com/routerkit/openrouter/openroutertest"
 	orotel "github.com/routerkit/openrouter/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
@@ -117,5 +119,42 @@ func TestStreamSpans(t *testing.T) {
 	reqs := srv.Requests()
 	if tr, _ := reqs[len(reqs)-1].Body["trace"].(map[string]any); tr["parent_span_id"] != parent.SpanContext().SpanID().String() {
 		t.Errorf("stream body's trace = %v", tr)
+	}
+}
+
+// A bulk run's wait between passes is counted by cause and is an event
+// of the run's span.
+func TestRunHeld(t *testing.T) {
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	reader := sdkmetric.NewManualReader()
+	o, err := orotel.New(tp, sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, span := tp.Tracer("test").Start(context.Background(), "job")
+	o.RunHeld(ctx, bulk.RunHeld{Cause: bulk.HeldForBudget, Wait: time.Hour, Until: time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)})
+	o.RunHeld(ctx, bulk.RunHeld{Cause: bulk.HeldForRetry, Wait: 5 * time.Second})
+	span.End()
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if d, ok := m.Data.(metricdata.Sum[float64]); ok && m.Name == "openrouter.bulk.held" {
+				for _, p := range d.DataPoints {
+					v, _ := p.Attributes.Value("openrouter.bulk.held_cause")
+					got[v.AsString()] += p.Value
+				}
+			}
+		}
+	}
+	if got["budget"] != 3600 || got["retry_pass"] != 5 {
+		t.Errorf("held seconds %v", got)
+	}
+	if evs := events(sr.Ended()[0]); len(evs) != 2 || evs[0] != "openrouter.bulk.held" {
+		t.Errorf("events %v", evs)
 	}
 }

@@ -59,6 +59,7 @@ type Observer struct {
 	batchReqs   metric.Int64Counter
 	batches     metric.Int64Counter
 	batchDone   metric.Float64Gauge
+	held        metric.Float64Counter
 }
 
 var (
@@ -69,13 +70,14 @@ var (
 	_ openrouter.TraceObserver    = (*Observer)(nil)
 	_ bulk.Observer               = (*Observer)(nil)
 	_ bulk.BatchObserver          = (*Observer)(nil)
+	_ bulk.HoldObserver           = (*Observer)(nil)
 )
 
 // New returns an Observer that records spans with tp and metrics with mp.
 func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
 	m := mp.Meter(scope)
 	o := &Observer{tracer: tp.Tracer(scope)}
-	var errs [16]error
+	var errs [17]error
 	o.requests, errs[0] = m.Int64Counter("openrouter.requests", metric.WithDescription("API calls ended"))
 	o.attempts, errs[1] = m.Int64Counter("openrouter.attempts", metric.WithDescription("HTTP attempts sent"))
 	o.rateLimited, errs[2] = m.Int64Counter("openrouter.rate_limited", metric.WithDescription("attempts answered 429"))
@@ -92,6 +94,7 @@ func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
 	o.batchReqs, errs[13] = m.Int64Counter("openrouter.bulk.batch.requests", metric.WithDescription("a bulk run's batch requests, by openrouter.bulk.request_kind (submit, lookup, poll, result_page): they add up to the Report's"))
 	o.batches, errs[14] = m.Int64Counter("openrouter.bulk.batches", metric.WithDescription("batches whose wait ended, by openrouter.batch.status"))
 	o.batchDone, errs[15] = m.Float64Gauge("openrouter.bulk.batch.progress", metric.WithUnit("1"), metric.WithDescription("a batch's finished requests (completed or failed) over its total, by openrouter.batch.id, at each poll"))
+	o.held, errs[16] = m.Float64Counter("openrouter.bulk.held", metric.WithUnit("s"), metric.WithDescription("a bulk run's waits between passes, by openrouter.bulk.held_cause (budget, retry_pass)"))
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -351,6 +354,18 @@ func (o *Observer) RunEnded(ctx context.Context, e bulk.RunEnded) {
 // BroadcastTrace is [Trace]: the client puts it in each chat request
 // that sets no trace IDs of its own (see [openrouter.TraceObserver]).
 func (o *Observer) BroadcastTrace(ctx context.Context) *openrouter.Trace { return Trace(ctx) }
+
+// RunHeld adds a bulk run's wait between passes to the metrics, by its
+// cause, and to the run's span as an event.
+func (o *Observer) RunHeld(ctx context.Context, e bulk.RunHeld) {
+	cause := attribute.String("openrouter.bulk.held_cause", e.Cause)
+	o.held.Add(ctx, e.Wait.Seconds(), metric.WithAttributes(cause))
+	attrs := []attribute.KeyValue{cause, attribute.Float64("openrouter.wait_seconds", e.Wait.Seconds())}
+	if !e.Until.IsZero() {
+		attrs = append(attrs, attribute.String("openrouter.bulk.held_until", e.Until.UTC().Format(time.RFC3339)))
+	}
+	trace.SpanFromContext(ctx).AddEvent("openrouter.bulk.held", trace.WithAttributes(attrs...))
+}
 
 // batchKinds is the Report.Requests kind of each batch phase's requests.
 var batchKinds = map[bulk.BatchPhase]string{

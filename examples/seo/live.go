@@ -128,6 +128,12 @@ func (l *live) BatchEvent(_ context.Context, e bulk.BatchEvent) {
 	l.emit("batch", ev)
 }
 
+func (l *live) RunHeld(_ context.Context, e bulk.RunHeld) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.emit("held", map[string]any{"cause": e.Cause, "wait_s": e.Wait.Seconds()})
+}
+
 func (l *live) RunEnded(_ context.Context, e bulk.RunEnded) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

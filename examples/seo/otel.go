@@ -77,6 +77,7 @@ var (
 	_ openrouter.RecoveryObserver = tee{}
 	_ openrouter.TraceObserver    = tee{}
 	_ bulk.BatchObserver          = tee{}
+	_ bulk.HoldObserver           = tee{}
 )
 
 func (t tee) CallStart(ctx context.Context, e openrouter.CallStart) context.Context {
@@ -126,4 +127,8 @@ func (t tee) RunEnded(ctx context.Context, e bulk.RunEnded) {
 func (t tee) BatchEvent(ctx context.Context, e bulk.BatchEvent) {
 	t.live.BatchEvent(ctx, e)
 	t.o.BatchEvent(ctx, e)
+}
+func (t tee) RunHeld(ctx context.Context, e bulk.RunHeld) {
+	t.live.RunHeld(ctx, e)
+	t.o.RunHeld(ctx, e)
 }
