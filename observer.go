@@ -99,7 +99,8 @@ type LimiterObserver interface {
 	LimiterWait(ctx context.Context, e LimiterWait)
 	// RateChange is called when the limiter's learned rate changed after
 	// an attempt (only for a limiter with a LearnedRate method, as
-	// [AdaptiveLimiter]).
+	// [AdaptiveLimiter]), or the rate it learned for the attempt's model
+	// (with a ModelRate method).
 	RateChange(ctx context.Context, e RateChange)
 }
 
@@ -138,6 +139,9 @@ func (e LimiterWait) Cause() string {
 
 // RateChange describes a change of the limiter's learned rate.
 type RateChange struct {
+	// Model is the model whose own rate changed (from 429s scoped to it);
+	// "" for the account's rate.
+	Model string
 	// Rate and Previous are in requests per second; 0 is no learned
 	// rate.
 	Rate, Previous float64

@@ -86,3 +86,21 @@ func TestObserverLimiterRateChanges(t *testing.T) {
 		}
 	}
 }
+
+// A 429 scoped to the model (its provider full) changes the rate learned
+// for that model: reported with the model's name, the account's rate
+// untouched.
+func TestObserverModelRateChange(t *testing.T) {
+	rec := &extRecorder{}
+	srv, c, lim := limiterSetup(t, rec)
+	srv.Enqueue(ort.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}},
+		Error: &ort.ErrorBody{Code: 429, Message: "provider at capacity", Metadata: map[string]any{"provider_name": "OpenAI"}}}, ort.Reply{Content: "Hi"})
+	if _, err := c.Chat(context.Background(), hello()); err != nil {
+		t.Fatal(err)
+	}
+	model := hello().Model
+	if len(rec.rates) != 1 || rec.rates[0].Model != model || rec.rates[0].Previous != 0 || rec.rates[0].Rate != lim.ModelRate(model) ||
+		lim.ModelRate(model) <= 0 || lim.LearnedRate() != 0 {
+		t.Errorf("rate changes %+v; the model's rate %v, the account's %v", rec.rates, lim.ModelRate(model), lim.LearnedRate())
+	}
+}

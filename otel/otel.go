@@ -86,7 +86,7 @@ func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
 	o.cost, errs[5] = m.Float64Counter("openrouter.cost", metric.WithUnit("USD"), metric.WithDescription("what the answers cost"))
 	o.inFlight, errs[6] = m.Int64UpDownCounter("openrouter.in_flight", metric.WithDescription("calls running"))
 	o.limitWait, errs[7] = m.Float64Histogram("openrouter.limiter.wait", metric.WithUnit("s"), metric.WithDescription("attempts' waits for the limiter"))
-	o.rate, errs[8] = m.Float64Gauge("openrouter.limiter.learned_rate", metric.WithUnit("{request}/s"), metric.WithDescription("the limiter's learned rate; 0 is none"))
+	o.rate, errs[8] = m.Float64Gauge("openrouter.limiter.learned_rate", metric.WithUnit("{request}/s"), metric.WithDescription("the limiter's learned rate, the account's or a model's (by gen_ai.request.model); 0 is none"))
 	o.firstChunk, errs[9] = m.Float64Histogram("gen_ai.client.time_to_first_chunk", metric.WithUnit("s"), metric.WithDescription("a stream's time to its first chunk"))
 	o.recoveries, errs[10] = m.Int64Counter("openrouter.recoveries", metric.WithDescription("lost answers looked up, by openrouter.recovered"))
 	o.items, errs[11] = m.Int64Counter("openrouter.bulk.items", metric.WithDescription("bulk items ended, by openrouter.bulk.status (done, failed, not_attempted, again)"))
@@ -299,10 +299,18 @@ func (o *Observer) LimiterWait(ctx context.Context, e openrouter.LimiterWait) {
 	attemptSpan(ctx).AddEvent("openrouter.limiter_wait", trace.WithAttributes(attrs...))
 }
 
-// RateChange records the limiter's learned rate.
+// RateChange records the limiter's learned rate: the account's, or a
+// model's (with gen_ai.request.model).
 func (o *Observer) RateChange(ctx context.Context, e openrouter.RateChange) {
-	o.rate.Record(ctx, e.Rate)
-	trace.SpanFromContext(ctx).AddEvent("openrouter.rate_change", trace.WithAttributes(attribute.Float64("openrouter.rate", e.Rate), attribute.Float64("openrouter.previous_rate", e.Previous)))
+	attrs := []attribute.KeyValue{attribute.Float64("openrouter.rate", e.Rate), attribute.Float64("openrouter.previous_rate", e.Previous)}
+	if e.Model != "" {
+		model := attribute.String("gen_ai.request.model", e.Model)
+		o.rate.Record(ctx, e.Rate, metric.WithAttributes(model))
+		attrs = append(attrs, model)
+	} else {
+		o.rate.Record(ctx, e.Rate)
+	}
+	trace.SpanFromContext(ctx).AddEvent("openrouter.rate_change", trace.WithAttributes(attrs...))
 }
 
 // FirstChunk records a stream's time to its first chunk.

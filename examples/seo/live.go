@@ -96,8 +96,10 @@ func (l *live) LimiterWait(_ context.Context, e openrouter.LimiterWait) {
 func (l *live) RateChange(_ context.Context, e openrouter.RateChange) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.rate = e.Rate
-	l.emit("rate", map[string]any{"rate": e.Rate, "previous": e.Previous})
+	if e.Model == "" { // the account's: the progress line's
+		l.rate = e.Rate
+	}
+	l.emit("rate", map[string]any{"model": e.Model, "rate": e.Rate, "previous": e.Previous})
 }
 
 func (l *live) ItemStarted(context.Context, bulk.ItemStarted) {}
