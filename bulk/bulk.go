@@ -90,8 +90,9 @@ type Runner[T, R any] struct {
 	// again.
 	JournalFailures bool
 	// Observer, when set, sees the items start and end, and the run end,
-	// of Run (not yet of RunBatch, whose requests, polls and pages the
-	// client's observer sees as calls).
+	// of Run and RunBatch; one that also implements BatchObserver sees
+	// RunBatch's batches step by step, and HoldObserver the run's waits
+	// between passes.
 	Observer Observer
 
 	sleep  func(context.Context, time.Duration) error // tests: the wait between passes
