@@ -79,6 +79,9 @@ type callState struct {
 	ended    bool
 	stream   bool
 	started  time.Time // the call's start, for a stream's first-chunk latency
+	// limitParts is the parts of the attempt's wait for an AdaptiveLimiter,
+	// for a LimiterObserver (waitParts).
+	limitParts LimiterWait
 }
 
 // stateKey finds a call's state in its context, for the limiter's

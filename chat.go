@@ -124,6 +124,7 @@ func (c *Client) encodeChat(ctx context.Context, req *ChatRequest, stream bool) 
 		cp.Model = c.Roles().Standard
 		req = &cp
 	}
+	req = c.withTrace(ctx, req) // observer.go
 	if c.cfg.modelCheck && ctx != nil {
 		for _, m := range append([]string{req.Model}, req.Models...) {
 			if m == "" || uncheckable(m) {

@@ -99,7 +99,8 @@ type LimiterObserver interface {
 	LimiterWait(ctx context.Context, e LimiterWait)
 	// RateChange is called when the limiter's learned rate changed after
 	// an attempt (only for a limiter with a LearnedRate method, as
-	// [AdaptiveLimiter]).
+	// [AdaptiveLimiter]), or the rate it learned for the attempt's model
+	// (with a ModelRate method).
 	RateChange(ctx context.Context, e RateChange)
 }
 
@@ -107,16 +108,57 @@ type LimiterObserver interface {
 type LimiterWait struct {
 	Model string
 	Wait  time.Duration
+	// The parts of Wait, for a limiter that reports them ([AdaptiveLimiter]
+	// does; others leave them zero): Slot waited for a free slot under
+	// the cap on requests in flight; Gate was held by a gate (a long
+	// Retry-After, or X-RateLimit-Remaining 0 until the reset) and Pace
+	// by pacing to a rate (fixed or learned), the account's; ModelGate and
+	// ModelPace by the request's model's own (learned from 429s scoped to
+	// it: the model's providers were full).
+	Slot, Gate, Pace, ModelGate, ModelPace time.Duration
 	// Err is the limiter's refusal (the context ended during the wait);
 	// nil when the attempt was let through.
 	Err error
 }
 
+// Cause names the longest part of the wait: "slot", "gate", "pace",
+// "model_gate" or "model_pace"; "" when the limiter reports no parts or
+// none waited.
+func (e LimiterWait) Cause() string {
+	cause, longest := "", time.Duration(0)
+	for _, p := range [...]struct {
+		name string
+		d    time.Duration
+	}{{"slot", e.Slot}, {"gate", e.Gate}, {"pace", e.Pace}, {"model_gate", e.ModelGate}, {"model_pace", e.ModelPace}} {
+		if p.d > longest {
+			cause, longest = p.name, p.d
+		}
+	}
+	return cause
+}
+
 // RateChange describes a change of the limiter's learned rate.
 type RateChange struct {
+	// Model is the model whose own rate changed (from 429s scoped to it);
+	// "" for the account's rate.
+	Model string
 	// Rate and Previous are in requests per second; 0 is no learned
 	// rate.
 	Rate, Previous float64
+}
+
+// TraceObserver is an [Observer] that also links a chat request to the
+// caller's trace in OpenRouter's Broadcast (found by a type assertion in
+// [WithObserver]): before a chat request is encoded, the client asks it
+// for the trace metadata of the call's context (the caller's span) and
+// puts its TraceID and ParentSpanID in the request's "trace" object, the
+// keys Broadcast reads to nest the generation under that span. The
+// caller's own trace metadata wins: they are added only when the request
+// sets neither (by Trace or Extra), and its other keys are kept.
+type TraceObserver interface {
+	// BroadcastTrace returns the trace metadata of ctx's span; nil when
+	// there is none.
+	BroadcastTrace(ctx context.Context) *Trace
 }
 
 // StreamObserver is an [Observer] that also sees a stream's first chunk
@@ -157,11 +199,12 @@ type observers struct {
 	limiter  LimiterObserver
 	stream   StreamObserver
 	recovery RecoveryObserver
+	trace    TraceObserver
 }
 
 // WithObserver sets the client's observer (default: none). See
-// [Observer]; o may also implement [LimiterObserver], [StreamObserver]
-// and [RecoveryObserver].
+// [Observer]; o may also implement [LimiterObserver], [StreamObserver],
+// [RecoveryObserver] and [TraceObserver].
 func WithObserver(o Observer) Option {
 	return func(c *config) error {
 		c.observer = o
@@ -170,6 +213,7 @@ func WithObserver(o Observer) Option {
 			c.obsExt.limiter, _ = o.(LimiterObserver)
 			c.obsExt.stream, _ = o.(StreamObserver)
 			c.obsExt.recovery, _ = o.(RecoveryObserver)
+			c.obsExt.trace, _ = o.(TraceObserver)
 		}
 		return nil
 	}
@@ -273,4 +317,39 @@ func (c *Client) observeRecovery(ctx context.Context, id string, recovered bool,
 	if ro := c.cfg.obsExt.recovery; ro != nil {
 		ro.Recovery(ctx, Recovery{GenerationID: id, Recovered: recovered, Why: why})
 	}
+}
+
+// withTrace returns req with the trace metadata of the observer's
+// TraceObserver for ctx, merged as TraceObserver says (a copy: the
+// caller's request is not changed); req itself when there is none to add.
+func (c *Client) withTrace(ctx context.Context, req *ChatRequest) *ChatRequest {
+	to := c.cfg.obsExt.trace
+	if to == nil || ctx == nil || req.Trace != nil && (req.Trace.TraceID != "" || req.Trace.ParentSpanID != "") {
+		return req
+	}
+	if _, whole := req.Extra["/trace"]; whole || req.extraSets("/trace/trace_id") || req.extraSets("/trace/parent_span_id") {
+		return req
+	}
+	t := to.BroadcastTrace(ctx)
+	if t == nil || t.TraceID == "" && t.ParentSpanID == "" {
+		return req
+	}
+	merged := Trace{TraceID: t.TraceID, ParentSpanID: t.ParentSpanID}
+	if req.Trace != nil {
+		merged.TraceName, merged.SpanName, merged.GenerationName = req.Trace.TraceName, req.Trace.SpanName, req.Trace.GenerationName
+	}
+	cp := *req
+	cp.Trace = &merged
+	return &cp
+}
+
+// waitParts is where an AdaptiveLimiter puts the parts of its wait for
+// the attempt of ctx: the call's, when its client has a LimiterObserver;
+// nil otherwise.
+func waitParts(ctx context.Context) *LimiterWait {
+	st, _ := ctx.Value(stateKey{}).(*callState)
+	if st == nil || st.client == nil || st.client.cfg.obsExt.limiter == nil {
+		return nil
+	}
+	return &st.limitParts
 }

@@ -190,15 +190,23 @@ func (l *AdaptiveLimiter) ModelRate(model string) float64 {
 // rate, the model's gate and rate after the account's, in that order, and
 // returns the function to call when the attempt is over.
 func (l *AdaptiveLimiter) Acquire(ctx context.Context) (func(Outcome), error) {
+	parts := waitParts(ctx)
 	if l.slots != nil {
+		var start time.Time
+		if parts != nil {
+			start = l.clock.Now()
+		}
 		select {
 		case l.slots <- struct{}{}:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
+		if parts != nil {
+			parts.Slot = l.clock.Now().Sub(start)
+		}
 	}
 	model := ModelFromContext(ctx)
-	ep, err := l.wait(ctx, model)
+	ep, err := l.wait(ctx, model, parts)
 	if err != nil {
 		if l.slots != nil {
 			<-l.slots
@@ -217,21 +225,26 @@ type epochs struct {
 }
 
 // wait waits for the gates and the rates, and returns the epochs the
-// request is sent under.
-func (l *AdaptiveLimiter) wait(ctx context.Context, model string) (epochs, error) {
+// request is sent under; parts (nil: not asked) gets the waits' parts.
+func (l *AdaptiveLimiter) wait(ctx context.Context, model string, parts *LimiterWait) (epochs, error) {
 	now := l.clock.Now()
 	l.mu.Lock()
 	mp := l.pacerFor(model)
 	l.all.start(now)
 	gate, pace := l.all.gateUntil, l.all.pace
 	var mpace *rate.Limiter
+	modelGate := false
 	if mp != nil {
 		mp.start(now)
+		modelGate = mp.gateUntil.After(gate)
 		gate, mpace = later(gate, mp.gateUntil), mp.pace
 		mp.refs++ // a model's pacer is not dropped while a request uses it
 	}
 	l.mu.Unlock()
-	sent, msent, err := l.waitFor(ctx, now, gate, pace, mpace)
+	sent, msent, err := l.waitFor(ctx, now, gate, pace, mpace, parts)
+	if parts != nil && modelGate {
+		parts.Gate, parts.ModelGate = 0, parts.Gate
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
@@ -258,24 +271,33 @@ type pacedAt struct {
 }
 
 // waitFor sleeps until gate, then reserves the fixed rate, the account's
-// learned rate, and the model's (nil: none), each after the other.
-func (l *AdaptiveLimiter) waitFor(ctx context.Context, now, gate time.Time, pace, mpace *rate.Limiter) (sent, msent pacedAt, err error) {
+// learned rate, and the model's (nil: none), each after the other; parts
+// (nil: not asked) gets the length of each wait.
+func (l *AdaptiveLimiter) waitFor(ctx context.Context, now, gate time.Time, pace, mpace *rate.Limiter, parts *LimiterWait) (sent, msent pacedAt, err error) {
+	if parts == nil {
+		parts = &LimiterWait{} // not escaping: a value on the stack
+	}
 	if d := gate.Sub(now); d > 0 {
 		if err := l.sleep(ctx, d); err != nil {
 			return sent, msent, err
 		}
+		parts.Gate = d
 		now = l.clock.Now()
 	}
+	start := now
 	if now, err = l.reserve(ctx, l.fixed, now); err != nil || !l.adaptive {
+		parts.Pace = now.Sub(start)
 		return sent, msent, err
 	}
 	at, err := l.reserve(ctx, pace, now)
+	parts.Pace = at.Sub(start)
 	if err != nil {
 		return sent, msent, err
 	}
 	sent = pacedAt{at, at.After(now)}
 	if mpace != nil {
 		mat, err := l.reserve(ctx, mpace, at)
+		parts.ModelPace = mat.Sub(at)
 		if err != nil {
 			return sent, msent, err
 		}

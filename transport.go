@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -17,6 +18,9 @@ type limitTransport struct {
 	base http.RoundTripper
 	lim  Limiter
 	rate atomic.Uint64 // the learned rate last reported to a LimiterObserver, as float64 bits
+	// models holds, by model, the rate learned for it last reported (an
+	// *atomic.Uint64 of float64 bits).
+	models sync.Map
 }
 
 // limiterError is a refusal by the Limiter (a wait past the context's
@@ -35,10 +39,13 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var start time.Time
 	if lo != nil {
 		start = st.client.now()
+		st.limitParts = LimiterWait{} // filled by an AdaptiveLimiter (waitParts)
 	}
 	release, err := t.lim.Acquire(req.Context())
 	if lo != nil {
-		lo.LimiterWait(req.Context(), LimiterWait{Model: st.model, Wait: st.client.now().Sub(start), Err: err})
+		e := st.limitParts
+		e.Model, e.Wait, e.Err = st.model, st.client.now().Sub(start), err
+		lo.LimiterWait(req.Context(), e)
 		if err == nil {
 			release = t.observeRate(req, lo, release)
 		}
@@ -68,19 +75,38 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // observeRate returns release, which also tells lo when the limiter's
-// learned rate changed with the attempt's outcome.
+// learned rate, or the one it learned for the attempt's model, changed
+// with the attempt's outcome.
 func (t *limitTransport) observeRate(req *http.Request, lo LimiterObserver, release func(Outcome)) func(Outcome) {
 	lr, ok := t.lim.(interface{ LearnedRate() float64 })
-	if !ok {
+	mr, _ := t.lim.(interface{ ModelRate(string) float64 })
+	if !ok && mr == nil {
 		return release
 	}
 	ctx := req.Context()
+	model := ModelFromContext(ctx)
 	return func(o Outcome) {
 		release(o)
-		now := lr.LearnedRate()
-		if prev := math.Float64frombits(t.rate.Swap(math.Float64bits(now))); prev != now {
-			lo.RateChange(ctx, RateChange{Rate: now, Previous: prev})
+		if ok {
+			changed(&t.rate, lr.LearnedRate(), func(now, prev float64) { lo.RateChange(ctx, RateChange{Rate: now, Previous: prev}) })
 		}
+		if mr != nil && model != "" {
+			v, seen := t.models.Load(model)
+			if !seen {
+				v, _ = t.models.LoadOrStore(model, new(atomic.Uint64))
+			}
+			changed(v.(*atomic.Uint64), mr.ModelRate(model), func(now, prev float64) {
+				lo.RateChange(ctx, RateChange{Model: model, Rate: now, Previous: prev})
+			})
+		}
+	}
+}
+
+// changed stores rate in last (float64 bits) and calls report when it
+// differs from the rate stored before.
+func changed(last *atomic.Uint64, rate float64, report func(now, prev float64)) {
+	if prev := math.Float64frombits(last.Swap(math.Float64bits(rate))); prev != rate {
+		report(rate, prev)
 	}
 }
 

@@ -203,13 +203,15 @@ func (b Runner[T, R]) RunBatch(ctx context.Context, items []T, m BatchMode[T, R]
 }
 
 // count runs f with a context that counts the requests f sends into *n
-// (a field of Report.Requests).
-func (br *batchRun[T, R]) count(ctx context.Context, n *int, f func(context.Context)) {
+// (a field of Report.Requests); it returns their number.
+func (br *batchRun[T, R]) count(ctx context.Context, n *int, f func(context.Context)) int {
 	mctx, meter := openrouter.TrackCost(ctx)
 	f(mctx)
+	sent := meter.Requests()
 	br.r.mu.Lock()
-	*n += meter.Requests()
+	*n += sent
 	br.r.mu.Unlock()
+	return sent
 }
 
 // newNonce draws a submission's nonce.
@@ -254,6 +256,7 @@ type batchRun[T, R any] struct {
 	mu      sync.Mutex
 	owned   map[string]bool                  // the IDs of the batches the journal (or this run) holds
 	answers map[int]*openrouter.ChatResponse // by item: a batch answer whose Result is to be tried again
+	told    []bool                           // by item: its end was told to the Observer (observer_batch.go)
 }
 
 // chunk is one batch to submit, or submitted.
@@ -359,6 +362,7 @@ func (br *batchRun[T, R]) run(ctx context.Context, records []batchRecord) *Repor
 	if r.b.Progress != nil {
 		r.b.Progress(r.progress())
 	}
+	br.observeRun(ctx)
 	return r.rep
 }
 

@@ -27,7 +27,8 @@ const lookupSlack = 30 * 24 * time.Hour
 // to go in a new batch (false, the items untouched).
 func (br *batchRun[T, R]) adopt(ctx context.Context, ch *chunk) (ok bool) {
 	r := br.r
-	br.count(ctx, &r.rep.Requests.Lookups, func(ctx context.Context) { ok = br.lookup(ctx, ch) })
+	sent := br.count(ctx, &r.rep.Requests.Lookups, func(ctx context.Context) { ok = br.lookup(ctx, ch) })
+	br.observeBatch(ctx, ch, BatchEvent{Phase: BatchLookedUp, Requests: sent})
 	return ok
 }
 

@@ -37,12 +37,17 @@ func (br *batchRun[T, R]) waitAll(ctx context.Context, chunks []*chunk) []int {
 func (br *batchRun[T, R]) collect(ctx context.Context, ch *chunk) (retry []int) {
 	r := br.r
 	c := br.m.Client
+	defer func() { br.observeEnded(ctx, ch.items, setOf(retry)) }()
 	var b *openrouter.Batch
 	var err error
-	br.count(ctx, &r.rep.Requests.Polls, func(ctx context.Context) { b, err = c.Batches.Wait(ctx, ch.rec.ID, br.m.Wait) })
+	wait := br.observePolls(ctx, ch, br.m.Wait)
+	sent := br.count(ctx, &r.rep.Requests.Polls, func(ctx context.Context) { b, err = c.Batches.Wait(ctx, ch.rec.ID, wait) })
+	br.observeWait(ctx, ch, b, sent, err)
 	var results map[string]*openrouter.BatchResult
 	if err == nil {
-		br.count(ctx, &r.rep.Requests.ResultPages, func(ctx context.Context) { results, err = c.Batches.ResultMap(ctx, ch.rec.ID) })
+		br.observeBatch(ctx, ch, BatchEvent{Phase: BatchCollecting, Status: b.Status, Counts: b.RequestCounts})
+		sent = br.count(ctx, &r.rep.Requests.ResultPages, func(ctx context.Context) { results, err = c.Batches.ResultMap(ctx, ch.rec.ID) })
+		br.observeBatch(ctx, ch, BatchEvent{Phase: BatchCollected, Status: b.Status, Counts: b.RequestCounts, Requests: sent, Results: len(results), Err: err})
 		if err != nil && b.Err() != nil && errors.Is(err, openrouter.ErrNotFound) {
 			// The inline shape gives no results for a batch that did not
 			// complete: its items have none to read.
@@ -232,6 +237,7 @@ func (br *batchRun[T, R]) resumeAnswers(taken map[int]bool) []int {
 // runRepairs tries Result again on the answers kept in br.answers, with
 // a Runner of the same settings: the answers are not bought again.
 func (br *batchRun[T, R]) runRepairs(ctx context.Context, idx []int) {
+	br.observeBatch(ctx, nil, BatchEvent{Phase: BatchRepairs, Items: len(idx)})
 	items := br.r.rep.Results
 	br.subRun(ctx, idx, false, func(ctx context.Context, i int) (R, error) { return br.m.Result(ctx, items[i].Item, br.answers[i]) })
 }
@@ -266,6 +272,9 @@ func (br *batchRun[T, R]) subRun(ctx context.Context, idx []int, syncPath bool, 
 		RequeueMaybeBilled: r.b.RequeueMaybeBilled, JournalFailures: r.b.JournalFailures, DrainFor: r.b.DrainFor, ProgressEvery: r.b.ProgressEvery,
 		Key:   func(i int) string { return r.rep.Results[i].Key },
 		sleep: r.b.sleep, now: r.b.now, nested: true,
+	}
+	if r.b.Observer != nil {
+		sub.Observer = subObserver[T, R]{br}
 	}
 	if r.b.Recover != nil && syncPath {
 		sub.Recover = func(ctx context.Context, i int, f InFlight) (R, bool, error) {

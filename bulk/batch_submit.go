@@ -98,8 +98,9 @@ func (br *batchRun[T, R]) submit(ctx context.Context, model string, items []int)
 		return settle(NotAttempted, err)
 	}
 	var b *openrouter.Batch
-	br.count(ctx, &r.rep.Requests.Submits, func(ctx context.Context) { b, err = br.m.Client.Batches.Submit(ctx, req) })
+	sent := br.count(ctx, &r.rep.Requests.Submits, func(ctx context.Context) { b, err = br.m.Client.Batches.Submit(ctx, req) })
 	if err != nil {
+		br.observeBatch(ctx, ch, BatchEvent{Phase: BatchSubmitted, Requests: sent, Err: err})
 		var se *openrouter.BatchSubmitError
 		if errors.As(err, &se) {
 			// The answer was lost: the batch may be stored. Find it, and wait
@@ -109,6 +110,7 @@ func (br *batchRun[T, R]) submit(ctx context.Context, model string, items []int)
 				r.mu.Lock()
 				r.rep.Batches = append(r.rep.Batches, ch.rec.ID)
 				r.mu.Unlock()
+				br.observeStarted(ctx, ch)
 				return ch
 			}
 			if !br.settled(ch) { // proven not stored: not in this run, to be sure
@@ -135,6 +137,8 @@ func (br *batchRun[T, R]) submit(ctx context.Context, model string, items []int)
 	r.mu.Lock()
 	r.rep.Batches = append(r.rep.Batches, b.ID)
 	r.mu.Unlock()
+	br.observeBatch(ctx, ch, BatchEvent{Phase: BatchSubmitted, Requests: sent, Status: b.Status, Counts: b.RequestCounts})
+	br.observeStarted(ctx, ch)
 	return ch
 }
 

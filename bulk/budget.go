@@ -84,5 +84,6 @@ func (r *runner[T, R]) waitBudget(ctx context.Context) (waited bool, err error) 
 	r.mu.Lock()
 	r.budgetWaited += d
 	r.mu.Unlock()
+	r.observeHeld(ctx, RunHeld{Cause: HeldForBudget, Wait: d, Until: until})
 	return true, r.b.sleep(ctx, d)
 }

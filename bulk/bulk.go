@@ -90,8 +90,9 @@ type Runner[T, R any] struct {
 	// again.
 	JournalFailures bool
 	// Observer, when set, sees the items start and end, and the run end,
-	// of Run (not yet of RunBatch, whose requests, polls and pages the
-	// client's observer sees as calls).
+	// of Run and RunBatch; one that also implements BatchObserver sees
+	// RunBatch's batches step by step, and HoldObserver the run's waits
+	// between passes.
 	Observer Observer
 
 	sleep  func(context.Context, time.Duration) error // tests: the wait between passes
@@ -177,7 +178,9 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 			if r.stopped() != nil || r.b.RetryFor < 0 || r.b.now().Sub(r.start) > r.b.RetryFor {
 				break
 			}
-			if err := r.b.sleep(ctx, min(time.Duration(pass)*5*time.Second, time.Minute)); err != nil {
+			wait := min(time.Duration(pass)*5*time.Second, time.Minute)
+			r.observeHeld(ctx, RunHeld{Cause: HeldForRetry, Wait: wait})
+			if err := r.b.sleep(ctx, wait); err != nil {
 				r.stop(ctx.Err())
 				break
 			}

@@ -80,3 +80,37 @@ func (r *runner[T, R]) observeRun(ctx context.Context) {
 	r.b.Observer.RunEnded(ctx, RunEnded{Done: rep.Done, Failed: rep.Failed, NotAttempted: rep.NotAttempted, MaybeBilled: rep.MaybeBilled,
 		MaybePaidTwice: rep.MaybePaidTwice, Cost: rep.Cost, Elapsed: rep.Elapsed, Stopped: rep.Stopped})
 }
+
+// HoldObserver is an [Observer] that also sees what holds a run back,
+// apart from the client's limiter (whose waits, gates included, the
+// client's openrouter.LimiterObserver sees): the runner finds it by a
+// type assertion on Runner.Observer.
+type HoldObserver interface {
+	// RunHeld is called before the run waits between passes.
+	RunHeld(ctx context.Context, e RunHeld)
+}
+
+// The causes of a RunHeld.
+const (
+	// HeldForBudget: a budget is spent; the run waits for its reset
+	// (WaitForBudgetReset) before it sends anything more.
+	HeldForBudget = "budget"
+	// HeldForRetry: items failed with errors that may pass; the run
+	// waits before the pass that tries them again (RetryFor).
+	HeldForRetry = "retry_pass"
+)
+
+// RunHeld describes a wait of the whole run.
+type RunHeld struct {
+	Cause string // HeldForBudget or HeldForRetry
+	Wait  time.Duration
+	// Until is the budget's reset, for HeldForBudget.
+	Until time.Time
+}
+
+// observeHeld tells the HoldObserver, if any, of a wait of the run.
+func (r *runner[T, R]) observeHeld(ctx context.Context, e RunHeld) {
+	if ho, ok := r.b.Observer.(HoldObserver); ok {
+		ho.RunHeld(ctx, e)
+	}
+}

@@ -48,8 +48,8 @@ func TestBulkMetricsAddUpToReport(t *testing.T) {
 	if rep.Done == 0 || rep.NotAttempted == 0 {
 		t.Fatalf("report: %d done, %d not attempted: want a run stopped part way", rep.Done, rep.NotAttempted)
 	}
-	if n := len(sr.Ended()); n != rep.Requests.Sync {
-		t.Errorf("%d spans for %d requests", n, rep.Requests.Sync)
+	if calls, attempts := split(sr.Ended()); len(calls) != rep.Requests.Sync || len(attempts) != rep.Requests.Sync {
+		t.Errorf("%d call spans, %d attempt spans for %d requests", len(calls), len(attempts), rep.Requests.Sync)
 	}
 	var rm metricdata.ResourceMetrics
 	if err := reader.Collect(context.Background(), &rm); err != nil {

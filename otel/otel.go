@@ -1,8 +1,17 @@
 // Package orotel reports an OpenRouter client's calls to OpenTelemetry:
 // a span per call following the GenAI semantic conventions, with
 // OpenRouter's own attributes (cost, provider, generation ID, attempts,
-// maybe-billed attempts), each attempt and retry wait as a span event,
-// and metrics (requests, tokens, cost, 429s, calls in flight).
+// maybe-billed attempts); each attempt as a child span (its status,
+// number, whether it was written, maybe-billed attempts), with the
+// limiter's wait as an event saying what held it; each retry wait as an
+// event of the call's span; metrics (requests, tokens, cost, 429s, calls
+// in flight, limiter waits by cause, the learned rate); and a bulk run's
+// items and batches (see BatchEvent).
+//
+// A chat request that sets no trace IDs of its own carries the caller's
+// span in its "trace" object (trace_id, parent_span_id), where
+// OpenRouter's Broadcast reads them to nest the generation under that
+// span (guides/features/broadcast, "Linking to External Traces").
 //
 // It is a module of its own, so that the SDK does not depend on
 // OpenTelemetry:
@@ -16,6 +25,8 @@ package orotel
 import (
 	"context"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
@@ -45,6 +56,10 @@ type Observer struct {
 	recoveries  metric.Int64Counter
 	items       metric.Int64Counter
 	itemStarts  metric.Int64Counter
+	batchReqs   metric.Int64Counter
+	batches     metric.Int64Counter
+	batchDone   metric.Float64Gauge
+	held        metric.Float64Counter
 }
 
 var (
@@ -52,14 +67,17 @@ var (
 	_ openrouter.LimiterObserver  = (*Observer)(nil)
 	_ openrouter.StreamObserver   = (*Observer)(nil)
 	_ openrouter.RecoveryObserver = (*Observer)(nil)
+	_ openrouter.TraceObserver    = (*Observer)(nil)
 	_ bulk.Observer               = (*Observer)(nil)
+	_ bulk.BatchObserver          = (*Observer)(nil)
+	_ bulk.HoldObserver           = (*Observer)(nil)
 )
 
 // New returns an Observer that records spans with tp and metrics with mp.
 func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
 	m := mp.Meter(scope)
 	o := &Observer{tracer: tp.Tracer(scope)}
-	var errs [13]error
+	var errs [17]error
 	o.requests, errs[0] = m.Int64Counter("openrouter.requests", metric.WithDescription("API calls ended"))
 	o.attempts, errs[1] = m.Int64Counter("openrouter.attempts", metric.WithDescription("HTTP attempts sent"))
 	o.rateLimited, errs[2] = m.Int64Counter("openrouter.rate_limited", metric.WithDescription("attempts answered 429"))
@@ -68,11 +86,15 @@ func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
 	o.cost, errs[5] = m.Float64Counter("openrouter.cost", metric.WithUnit("USD"), metric.WithDescription("what the answers cost"))
 	o.inFlight, errs[6] = m.Int64UpDownCounter("openrouter.in_flight", metric.WithDescription("calls running"))
 	o.limitWait, errs[7] = m.Float64Histogram("openrouter.limiter.wait", metric.WithUnit("s"), metric.WithDescription("attempts' waits for the limiter"))
-	o.rate, errs[8] = m.Float64Gauge("openrouter.limiter.learned_rate", metric.WithUnit("{request}/s"), metric.WithDescription("the limiter's learned rate; 0 is none"))
+	o.rate, errs[8] = m.Float64Gauge("openrouter.limiter.learned_rate", metric.WithUnit("{request}/s"), metric.WithDescription("the limiter's learned rate, the account's or a model's (by gen_ai.request.model); 0 is none"))
 	o.firstChunk, errs[9] = m.Float64Histogram("gen_ai.client.time_to_first_chunk", metric.WithUnit("s"), metric.WithDescription("a stream's time to its first chunk"))
 	o.recoveries, errs[10] = m.Int64Counter("openrouter.recoveries", metric.WithDescription("lost answers looked up, by openrouter.recovered"))
 	o.items, errs[11] = m.Int64Counter("openrouter.bulk.items", metric.WithDescription("bulk items ended, by openrouter.bulk.status (done, failed, not_attempted, again)"))
 	o.itemStarts, errs[12] = m.Int64Counter("openrouter.bulk.items_started", metric.WithDescription("bulk item runs started"))
+	o.batchReqs, errs[13] = m.Int64Counter("openrouter.bulk.batch.requests", metric.WithDescription("a bulk run's batch requests, by openrouter.bulk.request_kind (submit, lookup, poll, result_page): they add up to the Report's"))
+	o.batches, errs[14] = m.Int64Counter("openrouter.bulk.batches", metric.WithDescription("batches whose wait ended, by openrouter.batch.status"))
+	o.batchDone, errs[15] = m.Float64Gauge("openrouter.bulk.batch.progress", metric.WithUnit("1"), metric.WithDescription("a batch's finished requests (completed or failed) over its total, by openrouter.batch.id, at each poll"))
+	o.held, errs[16] = m.Float64Counter("openrouter.bulk.held", metric.WithUnit("s"), metric.WithDescription("a bulk run's waits between passes, by openrouter.bulk.held_cause (budget, retry_pass)"))
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -94,6 +116,16 @@ func operation(path string) string {
 	return strings.TrimPrefix(path, "/")
 }
 
+// callKey finds a call's record in the context CallStart returned.
+type callKey struct{}
+
+// call is what the observer keeps of a call while it runs: the span of
+// its attempt in flight.
+type call struct {
+	mu      sync.Mutex
+	attempt trace.Span // nil between attempts
+}
+
 // CallStart starts the call's span, a child of ctx's.
 func (o *Observer) CallStart(ctx context.Context, e openrouter.CallStart) context.Context {
 	op := operation(e.Path)
@@ -110,30 +142,73 @@ func (o *Observer) CallStart(ctx context.Context, e openrouter.CallStart) contex
 		attribute.Bool("openrouter.stream", e.Stream),
 	))
 	o.inFlight.Add(ctx, 1)
-	return ctx
+	return context.WithValue(ctx, callKey{}, &call{})
 }
 
-// AttemptStart adds an event to the call's span.
+// AttemptStart starts the attempt's span, a child of the call's.
 func (o *Observer) AttemptStart(ctx context.Context, e openrouter.AttemptStart) {
 	o.attempts.Add(ctx, 1)
-	trace.SpanFromContext(ctx).AddEvent("openrouter.attempt.start", trace.WithAttributes(attribute.Int("openrouter.attempt", e.Attempt)))
+	c, _ := ctx.Value(callKey{}).(*call)
+	if c == nil {
+		return
+	}
+	_, span := o.tracer.Start(ctx, "attempt", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.Int("openrouter.attempt", e.Attempt)))
+	c.mu.Lock()
+	if c.attempt != nil {
+		c.attempt.End() // not ended by an AttemptEnd: an attempt that never got one
+	}
+	c.attempt = span
+	c.mu.Unlock()
 }
 
-// AttemptEnd adds an event to the call's span and counts 429s.
+// noSpan records nothing.
+var noSpan = trace.SpanFromContext(context.Background())
+
+// attemptSpan is the span of ctx's call's attempt in flight; a span that
+// records nothing when there is none.
+func attemptSpan(ctx context.Context) trace.Span {
+	c, _ := ctx.Value(callKey{}).(*call)
+	if c == nil {
+		return noSpan
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.attempt == nil {
+		return noSpan
+	}
+	return c.attempt
+}
+
+// AttemptEnd sets the attempt's status, number, whether it was written
+// and the call's maybe-billed attempts on its span, ends it, and counts
+// 429s.
 func (o *Observer) AttemptEnd(ctx context.Context, e openrouter.AttemptEnd) {
-	attrs := []attribute.KeyValue{
-		attribute.Int("openrouter.attempt", e.Attempt),
-		attribute.Int("http.response.status_code", e.Status),
-		attribute.Bool("openrouter.written", e.Written),
-		attribute.Bool("openrouter.retry", e.Retry),
-	}
-	if e.Err != nil {
-		attrs = append(attrs, attribute.String("error.message", e.Err.Error()))
-	}
-	trace.SpanFromContext(ctx).AddEvent("openrouter.attempt.end", trace.WithAttributes(attrs...))
 	if e.Status == 429 {
 		o.rateLimited.Add(ctx, 1)
 	}
+	c, _ := ctx.Value(callKey{}).(*call)
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	span := c.attempt
+	c.attempt = nil
+	c.mu.Unlock()
+	if span == nil {
+		return
+	}
+	span.SetAttributes(
+		attribute.Int("openrouter.attempt", e.Attempt),
+		attribute.Int("http.response.status_code", e.Status),
+		attribute.Bool("openrouter.written", e.Written),
+		attribute.Int("openrouter.maybe_billed", e.MaybeBilled),
+		attribute.Bool("openrouter.retry", e.Retry),
+	)
+	if e.Err != nil {
+		span.SetStatus(codes.Error, e.Err.Error())
+	}
+	span.End()
 }
 
 // RetryWait adds the wait before a retry to the call's span as an event.
@@ -187,22 +262,55 @@ func (o *Observer) CallEnd(ctx context.Context, e openrouter.CallEnd) {
 		o.maybeBilled.Add(ctx, int64(e.MaybeBilled), metric.WithAttributes(model))
 	}
 	o.inFlight.Add(ctx, -1)
+	if c, _ := ctx.Value(callKey{}).(*call); c != nil {
+		c.mu.Lock()
+		if c.attempt != nil { // an attempt without its AttemptEnd
+			c.attempt.End()
+			c.attempt = nil
+		}
+		c.mu.Unlock()
+	}
 	span.End()
 }
 
-// LimiterWait records an attempt's wait for the limiter, and adds a
-// span event when it waited.
+// LimiterWait records an attempt's wait for the limiter, by its cause
+// (openrouter.limiter.cause: slot, gate, pace, model_gate, model_pace; ""
+// for a limiter that does not say), and adds an event to the attempt's
+// span when it waited, with the length of each part.
 func (o *Observer) LimiterWait(ctx context.Context, e openrouter.LimiterWait) {
-	o.limitWait.Record(ctx, e.Wait.Seconds())
-	if e.Wait > 0 || e.Err != nil {
-		trace.SpanFromContext(ctx).AddEvent("openrouter.limiter_wait", trace.WithAttributes(attribute.Float64("openrouter.wait_seconds", e.Wait.Seconds())))
+	cause := attribute.String("openrouter.limiter.cause", e.Cause())
+	o.limitWait.Record(ctx, e.Wait.Seconds(), metric.WithAttributes(cause))
+	if e.Wait <= 0 && e.Err == nil {
+		return
 	}
+	attrs := []attribute.KeyValue{attribute.Float64("openrouter.wait_seconds", e.Wait.Seconds()), cause}
+	for _, p := range [...]struct {
+		key string
+		d   time.Duration
+	}{{"openrouter.limiter.slot_seconds", e.Slot}, {"openrouter.limiter.gate_seconds", e.Gate}, {"openrouter.limiter.pace_seconds", e.Pace},
+		{"openrouter.limiter.model_gate_seconds", e.ModelGate}, {"openrouter.limiter.model_pace_seconds", e.ModelPace}} {
+		if p.d > 0 {
+			attrs = append(attrs, attribute.Float64(p.key, p.d.Seconds()))
+		}
+	}
+	if e.Err != nil {
+		attrs = append(attrs, attribute.String("error.message", e.Err.Error()))
+	}
+	attemptSpan(ctx).AddEvent("openrouter.limiter_wait", trace.WithAttributes(attrs...))
 }
 
-// RateChange records the limiter's learned rate.
+// RateChange records the limiter's learned rate: the account's, or a
+// model's (with gen_ai.request.model).
 func (o *Observer) RateChange(ctx context.Context, e openrouter.RateChange) {
-	o.rate.Record(ctx, e.Rate)
-	trace.SpanFromContext(ctx).AddEvent("openrouter.rate_change", trace.WithAttributes(attribute.Float64("openrouter.rate", e.Rate), attribute.Float64("openrouter.previous_rate", e.Previous)))
+	attrs := []attribute.KeyValue{attribute.Float64("openrouter.rate", e.Rate), attribute.Float64("openrouter.previous_rate", e.Previous)}
+	if e.Model != "" {
+		model := attribute.String("gen_ai.request.model", e.Model)
+		o.rate.Record(ctx, e.Rate, metric.WithAttributes(model))
+		attrs = append(attrs, model)
+	} else {
+		o.rate.Record(ctx, e.Rate)
+	}
+	trace.SpanFromContext(ctx).AddEvent("openrouter.rate_change", trace.WithAttributes(attrs...))
 }
 
 // FirstChunk records a stream's time to its first chunk.
@@ -249,6 +357,62 @@ func (o *Observer) RunEnded(ctx context.Context, e bulk.RunEnded) {
 	trace.SpanFromContext(ctx).AddEvent("openrouter.bulk.run_ended", trace.WithAttributes(
 		attribute.Int("openrouter.bulk.done", e.Done), attribute.Int("openrouter.bulk.failed", e.Failed),
 		attribute.Int("openrouter.bulk.not_attempted", e.NotAttempted), attribute.Float64("openrouter.cost_usd", e.Cost)))
+}
+
+// BroadcastTrace is [Trace]: the client puts it in each chat request
+// that sets no trace IDs of its own (see [openrouter.TraceObserver]).
+func (o *Observer) BroadcastTrace(ctx context.Context) *openrouter.Trace { return Trace(ctx) }
+
+// RunHeld adds a bulk run's wait between passes to the metrics, by its
+// cause, and to the run's span as an event.
+func (o *Observer) RunHeld(ctx context.Context, e bulk.RunHeld) {
+	cause := attribute.String("openrouter.bulk.held_cause", e.Cause)
+	o.held.Add(ctx, e.Wait.Seconds(), metric.WithAttributes(cause))
+	attrs := []attribute.KeyValue{cause, attribute.Float64("openrouter.wait_seconds", e.Wait.Seconds())}
+	if !e.Until.IsZero() {
+		attrs = append(attrs, attribute.String("openrouter.bulk.held_until", e.Until.UTC().Format(time.RFC3339)))
+	}
+	trace.SpanFromContext(ctx).AddEvent("openrouter.bulk.held", trace.WithAttributes(attrs...))
+}
+
+// batchKinds is the Report.Requests kind of each batch phase's requests.
+var batchKinds = map[bulk.BatchPhase]string{
+	bulk.BatchSubmitted: "submit",
+	bulk.BatchLookedUp:  "lookup",
+	bulk.BatchEnded:     "poll",
+	bulk.BatchCollected: "result_page",
+}
+
+// BatchEvent adds a step of a batch's life to the span of ctx (the run's
+// caller's) as an event, counts its requests by kind, the batches ended
+// by status, and records a polled batch's progress.
+func (o *Observer) BatchEvent(ctx context.Context, e bulk.BatchEvent) {
+	id := attribute.String("openrouter.batch.id", e.Batch)
+	if kind, ok := batchKinds[e.Phase]; ok && e.Requests > 0 {
+		o.batchReqs.Add(ctx, int64(e.Requests), metric.WithAttributes(attribute.String("openrouter.bulk.request_kind", kind)))
+	}
+	if e.Status != "" && e.Counts.Total > 0 {
+		o.batchDone.Record(ctx, float64(e.Counts.Completed+e.Counts.Failed)/float64(e.Counts.Total), metric.WithAttributes(id))
+	}
+	if e.Phase == bulk.BatchEnded {
+		o.batches.Add(ctx, 1, metric.WithAttributes(attribute.String("openrouter.batch.status", string(e.Status))))
+	}
+	attrs := []attribute.KeyValue{id, attribute.String("openrouter.batch.token", e.Token), attribute.Int("openrouter.bulk.items", e.Items)}
+	if e.Status != "" {
+		attrs = append(attrs, attribute.String("openrouter.batch.status", string(e.Status)),
+			attribute.Int("openrouter.batch.completed", e.Counts.Completed), attribute.Int("openrouter.batch.failed", e.Counts.Failed),
+			attribute.Int("openrouter.batch.total", e.Counts.Total))
+	}
+	if e.Requests > 0 {
+		attrs = append(attrs, attribute.Int("openrouter.requests", e.Requests))
+	}
+	if e.Phase == bulk.BatchCollected {
+		attrs = append(attrs, attribute.Int("openrouter.batch.results", e.Results))
+	}
+	if e.Err != nil {
+		attrs = append(attrs, attribute.String("error.message", e.Err.Error()))
+	}
+	trace.SpanFromContext(ctx).AddEvent("openrouter.batch."+string(e.Phase), trace.WithAttributes(attrs...))
 }
 
 // Trace returns the trace metadata that joins a request's generation, in

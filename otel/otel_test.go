@@ -16,6 +16,13 @@ import (
 
 func setup(t *testing.T) (*openroutertest.Server, *openrouter.Client, *tracetest.SpanRecorder, *sdkmetric.ManualReader, *sdktrace.TracerProvider) {
 	t.Helper()
+	return setupWith(t, openrouter.WithLimiter(nil))
+}
+
+// setupWith is setup with the client's options opts added (after a retry
+// of 3 without waits).
+func setupWith(t *testing.T, opts ...openrouter.Option) (*openroutertest.Server, *openrouter.Client, *tracetest.SpanRecorder, *sdkmetric.ManualReader, *sdktrace.TracerProvider) {
+	t.Helper()
 	sr := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
 	reader := sdkmetric.NewManualReader()
@@ -26,7 +33,7 @@ func setup(t *testing.T) (*openroutertest.Server, *openrouter.Client, *tracetest
 	}
 	srv := openroutertest.NewServer()
 	t.Cleanup(srv.Close)
-	c := srv.Client(openrouter.WithObserver(o), openrouter.WithRetry(3, 0, 0), openrouter.WithLimiter(nil))
+	c := srv.Client(append([]openrouter.Option{openrouter.WithObserver(o), openrouter.WithRetry(3, 0, 0)}, opts...)...)
 	return srv, c, sr, reader, tp
 }
 
@@ -40,6 +47,19 @@ func attrs(kv []attribute.KeyValue) map[attribute.Key]attribute.Value {
 		m[a.Key] = a.Value
 	}
 	return m
+}
+
+// split returns the call spans and the attempt spans, in the order they
+// ended.
+func split(spans []sdktrace.ReadOnlySpan) (calls, attempts []sdktrace.ReadOnlySpan) {
+	for _, s := range spans {
+		if s.Name() == "attempt" {
+			attempts = append(attempts, s)
+		} else {
+			calls = append(calls, s)
+		}
+	}
+	return calls, attempts
 }
 
 // N calls give N call spans with the GenAI attributes and the cost; the
@@ -60,9 +80,9 @@ func TestSpansAndMetrics(t *testing.T) {
 		}
 		inTokens += r.Usage.PromptTokens
 	}
-	spans := sr.Ended()
-	if len(spans) != n {
-		t.Fatalf("%d spans, want %d", len(spans), n)
+	spans, attempts := split(sr.Ended())
+	if len(spans) != n || len(attempts) != n+1 {
+		t.Fatalf("%d call spans, %d attempt spans, want %d and %d", len(spans), len(attempts), n, n+1)
 	}
 	for i, s := range spans {
 		a := attrs(s.Attributes())
@@ -129,11 +149,38 @@ func TestErrorSpanAndTrace(t *testing.T) {
 	if _, err := c.Chat(ctx, req); err == nil {
 		t.Fatal("want an error")
 	}
-	spans := sr.Ended()
+	spans, _ := split(sr.Ended())
 	if len(spans) != 1 || spans[0].Status().Code.String() != "Error" || spans[0].Parent().SpanID() != parent.SpanContext().SpanID() {
 		t.Fatalf("spans = %+v", spans)
 	}
 	if orotel.Trace(context.Background()) != nil {
 		t.Error("Trace without a span is not nil")
+	}
+}
+
+// A chat under the caller's span carries that span's trace and span IDs
+// in its body's "trace", for OpenRouter's Broadcast; the call's span is
+// the caller's child in the same trace.
+func TestBroadcastTraceInBody(t *testing.T) {
+	srv, c, sr, _, tp := setup(t)
+	ctx, parent := tp.Tracer("test").Start(context.Background(), "job")
+	req := hello()
+	req.Trace = &openrouter.Trace{TraceName: "nightly"}
+	if _, err := c.Chat(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	parent.End()
+	reqs := srv.Requests()
+	got, _ := reqs[len(reqs)-1].Body["trace"].(map[string]any)
+	sc := parent.SpanContext()
+	if got["trace_id"] != sc.TraceID().String() || got["parent_span_id"] != sc.SpanID().String() || got["trace_name"] != "nightly" {
+		t.Errorf("body's trace = %v, want the span's IDs %s %s and the caller's name", got, sc.TraceID(), sc.SpanID())
+	}
+	if req.Trace.TraceID != "" {
+		t.Errorf("the caller's request was changed: %+v", req.Trace)
+	}
+	calls, _ := split(sr.Ended())
+	if len(calls) != 2 || calls[0].Parent().SpanID() != sc.SpanID() || calls[0].SpanContext().TraceID() != sc.TraceID() {
+		t.Errorf("call span not the caller's child: %+v", calls)
 	}
 }

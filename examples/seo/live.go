@@ -15,9 +15,8 @@ import (
 // live is the job's observer: the client's (openrouter.Observer, with the
 // limiter's waits and rate) and the runner's (bulk.Observer). It keeps
 // the counts the progress line shows and, with -events, writes each
-// event to events as a JSON line. The OpenTelemetry module
-// (github.com/routerkit/openrouter/otel) is the same observer for a
-// collector; this example stays in the SDK's module, without it.
+// event to events as a JSON line. With -otel-stdout, the OpenTelemetry
+// module's observer sees the same events (tee, otel.go).
 type live struct {
 	mu     sync.Mutex
 	events io.Writer // nil: no event lines
@@ -97,8 +96,10 @@ func (l *live) LimiterWait(_ context.Context, e openrouter.LimiterWait) {
 func (l *live) RateChange(_ context.Context, e openrouter.RateChange) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.rate = e.Rate
-	l.emit("rate", map[string]any{"rate": e.Rate, "previous": e.Previous})
+	if e.Model == "" { // the account's: the progress line's
+		l.rate = e.Rate
+	}
+	l.emit("rate", map[string]any{"model": e.Model, "rate": e.Rate, "previous": e.Previous})
 }
 
 func (l *live) ItemStarted(context.Context, bulk.ItemStarted) {}
@@ -114,6 +115,25 @@ func (l *live) ItemEnded(_ context.Context, e bulk.ItemEnded) {
 		l.failed++
 	}
 	l.emit("item", map[string]any{"key": e.Key, "status": e.Status.String(), "again": e.Again})
+}
+
+func (l *live) BatchEvent(_ context.Context, e bulk.BatchEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ev := map[string]any{"phase": e.Phase, "batch": e.Batch, "items": e.Items, "requests": e.Requests}
+	if e.Status != "" {
+		ev["status"], ev["completed"], ev["failed"], ev["total"] = e.Status, e.Counts.Completed, e.Counts.Failed, e.Counts.Total
+	}
+	if e.Err != nil {
+		ev["error"] = e.Err.Error()
+	}
+	l.emit("batch", ev)
+}
+
+func (l *live) RunHeld(_ context.Context, e bulk.RunHeld) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.emit("held", map[string]any{"cause": e.Cause, "wait_s": e.Wait.Seconds()})
 }
 
 func (l *live) RunEnded(_ context.Context, e bulk.RunEnded) {

@@ -20,6 +20,7 @@
 //	OPENROUTER_API_KEY=sk-or-... go run ./examples/seo -journal seo.jsonl
 //	go run ./examples/seo -batch                  # rewrites through the Batch API, at about half price
 //	go run ./examples/seo -cover-compression 60 -cover-size 2K
+//	go run ./examples/seo -otel-stdout             # OpenTelemetry spans and metrics as JSON
 //
 // With -batch the rewrites go through the Batch API (bulk.RewriteMode):
 // each batch's ID is journaled before the wait, so a run killed while
@@ -63,6 +64,7 @@ type config struct {
 	batch          bool
 	progressWriter io.Writer // where the live line goes (the terminal)
 	events         bool      // -events: each observed event as a JSON line on out
+	otelStdout     bool      // -otel-stdout: OpenTelemetry's spans and metrics as JSON on out
 }
 
 func main() {
@@ -81,6 +83,7 @@ func main() {
 	flag.BoolVar(&cfg.images, "images", true, "generate a cover image for each article")
 	flag.BoolVar(&cfg.batch, "batch", false, "rewrite through the Batch API (about half price, results within 24 h)")
 	flag.BoolVar(&cfg.events, "events", false, "write every call, attempt, retry wait, limiter wait and item as a JSON line to stdout")
+	flag.BoolVar(&cfg.otelStdout, "otel-stdout", false, "export OpenTelemetry spans and metrics (the otel module's) as JSON to stdout")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -134,7 +137,15 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 		events = out
 	}
 	obs := newLive(events, time.Now)
-	opts = append(opts, openrouter.WithObserver(obs))
+	var watch observer = obs
+	if cfg.otelStdout {
+		var end func()
+		if watch, ctx, end, err = withOTel(ctx, out, obs); err != nil {
+			return err
+		}
+		defer end() // after the report: the job's span and the metrics' totals
+	}
+	opts = append(opts, openrouter.WithObserver(watch))
 	c := demo.Client(key, srv, opts...)
 	// The catalogue gives each model's context window, so long articles
 	// are split only when they must be, and refuses image models that
@@ -154,7 +165,7 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 		Key:         func(a article) string { return a.Name },
 		SpendingCap: cfg.cap,
 		Progress:    func(p bulk.Progress) { fmt.Fprintf(cfg.progressWriter, "\r%-130s", obs.line(p)) },
-		Observer:    obs,
+		Observer:    watch,
 	}
 	if cfg.journal != "" {
 		j, err := bulk.OpenJournal(cfg.journal)

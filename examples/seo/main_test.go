@@ -90,3 +90,26 @@ func TestOfflineBatch(t *testing.T) {
 		t.Errorf("cover: %d bytes, %v", len(png), err)
 	}
 }
+
+// TestOfflineOTelStdout runs the job with -otel-stdout: OpenTelemetry's
+// spans (the job's, each call's with its GenAI attributes and cost, each
+// attempt's) and metrics are written as JSON beside the report, and the
+// progress line still reads from the job's observer.
+func TestOfflineOTelStdout(t *testing.T) {
+	dir := t.TempDir()
+	var out, progress bytes.Buffer
+	cfg := config{out: dir, images: false, progressWriter: &progress, otelStdout: true}
+	if err := run(context.Background(), &out, "", cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"12 articles: 12 done, 0 failed, 0 not attempted", `"Name":"seo job"`, `"Name":"attempt"`,
+		`"Key":"gen_ai.operation.name","Value":{"Type":"STRING","Value":"chat"}`, `"Key":"openrouter.cost_usd"`,
+		`"Name":"openrouter.bulk.items"`, `"Name":"gen_ai.client.token.usage"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %s:\n%.3000s", want, out.String())
+		}
+	}
+	if !strings.Contains(progress.String(), "12/12 done") || !strings.Contains(progress.String(), "req/min") {
+		t.Errorf("progress line: %q", progress.String())
+	}
+}

@@ -1,0 +1,67 @@
+package openrouter_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/routerkit/openrouter"
+)
+
+// traceRecorder is an obsRecorder that gives the Broadcast trace of the
+// call's context: the span a test put there.
+type traceRecorder struct{ obsRecorder }
+
+type spanKey struct{}
+
+func (r *traceRecorder) BroadcastTrace(ctx context.Context) *openrouter.Trace {
+	if id, ok := ctx.Value(spanKey{}).(string); ok {
+		return &openrouter.Trace{TraceID: "trace-" + id, ParentSpanID: id}
+	}
+	return nil
+}
+
+// A chat's body carries the observer's trace IDs in "trace", merged with
+// the caller's other keys; the caller's own IDs, by Trace or Extra, win,
+// and the caller's request is not changed.
+func TestObserverTraceInBody(t *testing.T) {
+	srv, c, _ := setup(t, nil, openrouter.WithObserver(&traceRecorder{}))
+	ctx := context.WithValue(context.Background(), spanKey{}, "span1")
+	named := hello()
+	named.Trace = &openrouter.Trace{TraceName: "job"}
+	own := hello()
+	own.Trace = &openrouter.Trace{TraceID: "mine"}
+	extra := hello()
+	extra.Extra = map[string]any{"/trace/parent_span_id": "theirs"}
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		req  *openrouter.ChatRequest
+		want map[string]any // the body's trace; nil: none
+	}{
+		{"span", ctx, hello(), map[string]any{"trace_id": "trace-span1", "parent_span_id": "span1"}},
+		{"merged", ctx, named, map[string]any{"trace_id": "trace-span1", "parent_span_id": "span1", "trace_name": "job"}},
+		{"caller's trace", ctx, own, map[string]any{"trace_id": "mine"}},
+		{"caller's extra", ctx, extra, map[string]any{"parent_span_id": "theirs"}},
+		{"no span", context.Background(), hello(), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := tc.req.Trace
+			if _, err := c.Chat(tc.ctx, tc.req); err != nil {
+				t.Fatal(err)
+			}
+			reqs := srv.Requests()
+			got, _ := reqs[len(reqs)-1].Body["trace"].(map[string]any)
+			if len(got) != len(tc.want) {
+				t.Fatalf("trace = %v, want %v", got, tc.want)
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("trace[%s] = %v, want %v", k, got[k], v)
+				}
+			}
+			if tc.req.Trace != before || before != nil && before.ParentSpanID != "" && tc.name == "merged" {
+				t.Errorf("the caller's request was changed: %+v", tc.req.Trace)
+			}
+		})
+	}
+}
