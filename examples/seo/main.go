@@ -18,6 +18,7 @@
 //	go run ./examples/seo                         # the dozen sample articles, offline
 //	go run ./examples/seo -in ./posts -out ./site -cap 2.50
 //	OPENROUTER_API_KEY=sk-or-... go run ./examples/seo -journal seo.jsonl
+//	go run ./examples/seo -redis localhost:6379 -job seo-2026-12   # journal and pacing in Redis
 //	go run ./examples/seo -batch                  # rewrites through the Batch API, at about half price
 //	go run ./examples/seo -cover-compression 60 -cover-size 2K
 //
@@ -42,6 +43,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
 	"github.com/routerkit/openrouter/examples/internal/demo"
@@ -59,6 +61,7 @@ type config struct {
 	cover          coverConfig
 	cap            float64
 	journal        string
+	redis, job     string // -redis, -job: the journal (and the pacing) in Redis
 	images         bool
 	batch          bool
 	progressWriter io.Writer // where the live line goes (the terminal)
@@ -78,6 +81,8 @@ func main() {
 	flag.StringVar(&cfg.cover.aspect, "cover-aspect", "16:9", "cover aspect ratio, as the page's layout wants it")
 	flag.Float64Var(&cfg.cap, "cap", 0, "spending cap in USD (0: none)")
 	flag.StringVar(&cfg.journal, "journal", "", "JSON-lines journal: a rerun skips the articles already done")
+	flag.StringVar(&cfg.redis, "redis", "", "Redis address (host:port or redis:// URL) keeping the job's journal and pacing, instead of -journal")
+	flag.StringVar(&cfg.job, "job", defaultJob, "the job's name in Redis, with -redis")
 	flag.BoolVar(&cfg.images, "images", true, "generate a cover image for each article")
 	flag.BoolVar(&cfg.batch, "batch", false, "rewrite through the Batch API (about half price, results within 24 h)")
 	flag.BoolVar(&cfg.events, "events", false, "write every call, attempt, retry wait, limiter wait and item as a JSON line to stdout")
@@ -111,6 +116,9 @@ type output struct {
 }
 
 func run(ctx context.Context, out io.Writer, key string, cfg config) error {
+	if err := cfg.checkJournalFlags(); err != nil {
+		return err
+	}
 	articles, err := readArticles(cfg.in)
 	if err != nil {
 		return err
@@ -135,6 +143,19 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 	}
 	obs := newLive(events, time.Now)
 	opts = append(opts, openrouter.WithObserver(obs))
+	var rdb *redis.Client
+	if cfg.redis != "" {
+		if rdb, err = redisClient(cfg.redis); err != nil {
+			return err
+		}
+		defer rdb.Close()
+		lim, err := sharedLimiter(rdb, cfg)
+		if err != nil {
+			return err
+		}
+		defer lim.Close()
+		opts = append(opts, openrouter.WithLimiter(lim))
+	}
 	c := demo.Client(key, srv, opts...)
 	// The catalogue gives each model's context window, so long articles
 	// are split only when they must be, and refuses image models that
@@ -156,14 +177,12 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 		Progress:    func(p bulk.Progress) { fmt.Fprintf(cfg.progressWriter, "\r%-130s", obs.line(p)) },
 		Observer:    obs,
 	}
-	if cfg.journal != "" {
-		j, err := bulk.OpenJournal(cfg.journal)
-		if err != nil {
-			return err
-		}
-		defer j.Close()
-		b.Journal = j
+	j, closeJournal, err := openJournal(ctx, rdb, cfg)
+	if err != nil {
+		return err
 	}
+	defer closeJournal()
+	b.Journal = j
 	rm := bulk.RewriteMode(c, rewriteRequest, openrouter.JSONRepair(1))
 	b.Bill = &bulk.Bill[article]{Client: c, Request: rm.Request}
 	if cfg.images {
