@@ -21,7 +21,10 @@ func TestServeCountsBillingByItem(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, pw, config{addr: "127.0.0.1:0", item: `ITEM\[([^\]]+)\]`, price: 0.25}); pw.Close() }()
+	go func() {
+		done <- serve(ctx, pw, config{addr: "127.0.0.1:0", item: `ITEM\[([^\]]+)\]`, price: 0.25})
+		pw.Close()
+	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
