@@ -155,6 +155,12 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 	r := &runner[T, R]{b: b, fn: fn, rep: &Report[T, R]{Results: make([]Result[T, R], len(items))}, billed: make([]billedState, len(items))}
 	r.setDefaults()
 	r.start = r.b.now()
+	if r.shared = sharedJournal(b.Journal); r.shared != nil {
+		if b.nested {
+			return nil, fmt.Errorf("%w: bulk: RunBatch does not take a SharedJournal", openrouter.ErrInvalidRequest)
+		}
+		r.claims = make([]Claim, len(items))
+	}
 	if err := r.load(items); err != nil {
 		return nil, err
 	}
@@ -166,8 +172,17 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 	defer stopDrain()
 	stopTicker := r.startProgress()
 	queue := r.pending()
-	for pass := 0; len(queue) > 0; pass++ {
-		if waited, err := r.waitBudget(ctx); waited && r.stopped() == nil {
+	for pass := 0; ; pass++ {
+		if len(queue) == 0 { // what other workers hold, once this run's own items are through
+			var wait time.Duration
+			if queue, wait = r.takeHeld(); len(queue) == 0 || r.stopped() != nil {
+				break
+			}
+			if err := r.b.sleep(ctx, wait); err != nil {
+				r.stop(ctx.Err())
+				break
+			}
+		} else if waited, err := r.waitBudget(ctx); waited && r.stopped() == nil {
 			if err != nil {
 				r.stop(ctx.Err())
 				break
@@ -183,8 +198,14 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 		}
 		queue = r.pass(ctx, queue)
 	}
+	held, _ := r.takeHeld()
+	for _, i := range held {
+		r.finish(i, NotAttempted, errHeldElsewhere)
+	}
 	for _, i := range queue { // still failing: the run stopped, or the retry time ran out
-		if r.stopped() != nil {
+		if r.rep.Results[i].Err == nil && r.shared != nil {
+			r.finish(i, NotAttempted, errHeldElsewhere) // set aside, the run stopped
+		} else if r.stopped() != nil {
 			r.finish(i, NotAttempted, r.rep.Results[i].Err)
 		} else {
 			r.finish(i, Failed, r.rep.Results[i].Err)
@@ -224,6 +245,11 @@ type runner[T, R any] struct {
 	recs    map[string]itemRecord
 	crashed []bool // by item: a killed run left it in flight
 	paid    []bool // by item (RunBatch): an earlier run's batch holds it, or its answer: left out of the bill
+
+	shared    SharedJournal // the journal, when several workers share it (claims.go)
+	claims    []Claim       // by item: the claim it runs under
+	held      []int         // items another worker holds: claimed again later
+	heldUntil time.Time     // when the first of their leases expires
 
 	mu       sync.Mutex
 	rep      *Report[T, R]
@@ -313,7 +339,7 @@ func (r *runner[T, R]) load(items []T) error {
 			r.resumed++
 		} else if r.resumeFailed(i, rec) {
 			continue
-		} else if rec.State == stateStarted {
+		} else if rec.State == stateStarted && r.shared == nil { // shared: decided at the claim
 			// In flight when a run died: it may have been paid for, so running
 			// it again counts in MaybePaidTwice.
 			r.crashed[i] = true

@@ -17,6 +17,9 @@ func (r *runner[T, R]) finish(i int, s Status, err error) {
 }
 
 func (r *runner[T, R]) finishLocked(i int, s Status, err error) {
+	if s == Failed && r.shared != nil && r.endFailedLocked(i, err) {
+		return // lost to another worker, which ends it
+	}
 	res := &r.rep.Results[i]
 	res.Status, res.Err = s, err
 	switch s {

@@ -105,6 +105,12 @@ func (r *runner[T, R]) admit(parent context.Context) error {
 // item's context keeps the caller's values but not its cancellation: see
 // Run.
 func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
+	if r.shared != nil {
+		if !r.claimItem(i) {
+			return false
+		}
+		defer r.releaseClaim(i) // when it was not ended (after the unlock below)
+	}
 	ctx, meter := openrouter.TrackCost(r.items)
 	if r.recoverItem(ctx, i) {
 		return false
@@ -113,6 +119,11 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	r.mu.Lock()
 	if err := r.recordItemLocked(i, itemRecord{State: stateStarted}); err != nil {
 		r.inFlight--
+		if errors.Is(err, ErrClaimLost) { // another worker took it over: not sent here
+			r.loseClaimLocked(i)
+			r.mu.Unlock()
+			return false
+		}
 		r.stopLocked(err)
 		r.finishLocked(i, NotAttempted, err) // not sent: nothing to pay twice
 		r.mu.Unlock()
@@ -145,7 +156,11 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	r.rep.Requests.Sync += sent
 	if err != nil && !errors.Is(err, openrouter.ErrMaybeBilled) {
 		// Answered with an error: nothing of it is in flight any more.
-		if jerr := r.recordItemLocked(i, itemRecord{State: stateTried}); jerr != nil {
+		if jerr := r.recordItemLocked(i, itemRecord{State: stateTried}); errors.Is(jerr, ErrClaimLost) {
+			r.costDone++
+			r.loseClaimLocked(i)
+			return false
+		} else if jerr != nil {
 			r.stopLocked(jerr)
 		}
 	}
