@@ -80,7 +80,7 @@ type Report[T, R any] struct {
 	// left by a worker that died), and their outcome is the other
 	// worker's.
 	ClaimsLost int
-	Cost           float64 // USD
+	Cost       float64 // USD
 	// JobCost is what the job's items cost in all runs with the journal:
 	// Cost, and what earlier runs recorded for these items (0 without a
 	// journal, or with one written before costs were recorded).
