@@ -62,6 +62,8 @@ type config struct {
 	cap            float64
 	journal        string
 	redis, job     string // -redis, -job: the journal (and the pacing) in Redis
+	worker, report bool   // -worker: one of several workers on the job; -report: print the job's report
+	lease          time.Duration
 	images         bool
 	batch          bool
 	progressWriter io.Writer // where the live line goes (the terminal)
@@ -83,6 +85,9 @@ func main() {
 	flag.StringVar(&cfg.journal, "journal", "", "JSON-lines journal: a rerun skips the articles already done")
 	flag.StringVar(&cfg.redis, "redis", "", "Redis address (host:port or redis:// URL) keeping the job's journal and pacing, instead of -journal")
 	flag.StringVar(&cfg.job, "job", defaultJob, "the job's name in Redis, with -redis")
+	flag.BoolVar(&cfg.worker, "worker", false, "with -redis: one of several workers sharing the job's articles (start as many as you like, anywhere)")
+	flag.BoolVar(&cfg.report, "report", false, "with -redis: print the whole job's report from Redis, running nothing")
+	flag.DurationVar(&cfg.lease, "lease", 0, "with -redis: how long after a worker dies its articles go to others (default 15s)")
 	flag.BoolVar(&cfg.images, "images", true, "generate a cover image for each article")
 	flag.BoolVar(&cfg.batch, "batch", false, "rewrite through the Batch API (about half price, results within 24 h)")
 	flag.BoolVar(&cfg.events, "events", false, "write every call, attempt, retry wait, limiter wait and item as a JSON line to stdout")
@@ -122,6 +127,14 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 	articles, err := readArticles(cfg.in)
 	if err != nil {
 		return err
+	}
+	if cfg.report {
+		rdb, err := redisClient(cfg.redis)
+		if err != nil {
+			return err
+		}
+		defer rdb.Close()
+		return printJob(ctx, out, rdb, cfg, articles)
 	}
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 		return err
@@ -169,20 +182,22 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 	}
 	fmt.Fprintf(out, "; results in %s\n", cfg.out)
 
-	b := bulk.Runner[article, output]{
-		Workers:     cfg.workers,
-		Limiter:     c.Limiter(),
-		Key:         func(a article) string { return a.Name },
-		SpendingCap: cfg.cap,
-		Progress:    func(p bulk.Progress) { fmt.Fprintf(cfg.progressWriter, "\r%-130s", obs.line(p)) },
-		Observer:    obs,
-	}
 	j, closeJournal, err := openJournal(ctx, rdb, cfg)
 	if err != nil {
 		return err
 	}
 	defer closeJournal()
-	b.Journal = j
+	b := bulk.Runner[article, output]{
+		Journal:     j,
+		Workers:     cfg.workers,
+		Limiter:     c.Limiter(),
+		Key:         func(a article) string { return a.Name },
+		SpendingCap: cfg.cap,
+		Progress: func(p bulk.Progress) {
+			fmt.Fprintf(cfg.progressWriter, "\r%-130s", jobLine(ctx, j, p.Total)+obs.line(p))
+		},
+		Observer: obs,
+	}
 	rm := bulk.RewriteMode(c, rewriteRequest, openrouter.JSONRepair(1))
 	b.Bill = &bulk.Bill[article]{Client: c, Request: rm.Request}
 	if cfg.images {
@@ -277,6 +292,10 @@ func finish(ctx context.Context, c *openrouter.Client, cfg config, a article, re
 func report(out io.Writer, rep *bulk.Report[article, output], cfg config, covers *openrouter.CostEstimate) {
 	fmt.Fprintf(out, "\n%d articles: %d done, %d failed, %d not attempted in %v; cost $%.4f\n",
 		len(rep.Results), rep.Done, rep.Failed, rep.NotAttempted, rep.Elapsed.Round(time.Millisecond), rep.Cost)
+	if rep.MaybePaidTwice > 0 || rep.MaybeBilled > 0 || rep.ClaimsLost > 0 {
+		fmt.Fprintf(out, "  may have been paid twice: %d articles; billed without an answer: %d; taken over by another worker: %d\n",
+			rep.MaybePaidTwice, rep.MaybeBilled, rep.ClaimsLost)
+	}
 	if cfg.images {
 		n, cost := 0, 0.0
 		for _, r := range rep.Results {

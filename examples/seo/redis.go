@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/routerkit/openrouter"
@@ -32,8 +35,14 @@ func redisClient(addr string) (*redis.Client, error) {
 // otherwise none (nil). close releases it.
 func openJournal(ctx context.Context, rdb *redis.Client, cfg config) (j bulk.Journal, close func() error, err error) {
 	switch {
+	case rdb != nil && cfg.worker:
+		sj, err := redislimiter.OpenSharedJournal(ctx, rdb, cfg.jobName(), redislimiter.WithJournalLease(cfg.leaseTTL()))
+		if err != nil {
+			return nil, nil, err
+		}
+		return sj, sj.Close, nil
 	case rdb != nil:
-		rj, err := redislimiter.OpenJournal(ctx, rdb, cfg.jobName())
+		rj, err := redislimiter.OpenJournal(ctx, rdb, cfg.jobName(), redislimiter.WithJournalLease(cfg.leaseTTL()))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -48,10 +57,81 @@ func openJournal(ctx context.Context, rdb *redis.Client, cfg config) (j bulk.Jou
 	return nil, func() error { return nil }, nil
 }
 
-// checkJournalFlags refuses -journal with -redis: two journals of one job.
+// checkJournalFlags refuses -journal with -redis (two journals of one
+// job), and -worker or -report without -redis, or with -batch (the Batch
+// API's jobs are not shared).
 func (cfg config) checkJournalFlags() error {
-	if cfg.redis != "" && cfg.journal != "" {
+	switch {
+	case cfg.redis != "" && cfg.journal != "":
 		return fmt.Errorf("-journal and -redis both name a journal: give one: %w", openrouter.ErrInvalidRequest)
+	case (cfg.worker || cfg.report) && cfg.redis == "":
+		return fmt.Errorf("-worker and -report need the job's Redis (-redis): %w", openrouter.ErrInvalidRequest)
+	case cfg.worker && cfg.batch:
+		return fmt.Errorf("-worker with -batch: a job's batches are not shared between workers: %w", openrouter.ErrInvalidRequest)
+	case cfg.lease < 0:
+		return fmt.Errorf("-lease %v: negative: %w", cfg.lease, openrouter.ErrInvalidRequest)
+	}
+	return nil
+}
+
+// leaseTTL is -lease, or the journal's default.
+func (cfg config) leaseTTL() time.Duration {
+	if cfg.lease == 0 {
+		return 15 * time.Second
+	}
+	return cfg.lease
+}
+
+// jobLine is the whole job's progress, as every worker's claims and ends
+// made it: "" when the journal is not shared or cannot be read now.
+func jobLine(ctx context.Context, j bulk.Journal, total int) string {
+	sj, ok := j.(bulk.SharedJournal)
+	if !ok {
+		return ""
+	}
+	st, err := bulk.ReadJob(ctx, sj)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("job %d/%d done, %d failed, %d running, $%.4f | ", st.Done, total, st.Failed, st.Running, st.Cost)
+}
+
+// printJob prints the whole job's report from its shared journal in
+// Redis (-report), running nothing: what every worker of it ended, done
+// or failed, what is still running and what no one has started.
+func printJob(ctx context.Context, out io.Writer, rdb *redis.Client, cfg config, articles []article) error {
+	sj, err := redislimiter.OpenSharedJournal(ctx, rdb, cfg.jobName(), redislimiter.WithJournalLease(cfg.leaseTTL()))
+	if err != nil {
+		return err
+	}
+	defer sj.Close()
+	st, err := bulk.ReadJob(ctx, sj)
+	if err != nil {
+		return err
+	}
+	ended, claimed, err := sj.Ended(ctx)
+	if err != nil {
+		return err
+	}
+	recs, err := sj.Load()
+	if err != nil {
+		return err
+	}
+	notAttempted := len(articles) - st.Done - st.Failed
+	fmt.Fprintf(out, "%d articles: %d done, %d failed, %d not attempted in the job so far (%d running); cost $%.4f\n",
+		len(articles), st.Done, st.Failed, notAttempted, st.Running, st.Cost)
+	for _, a := range articles {
+		_, isEnded := ended[a.Name]
+		raw, hasResult := recs[a.Name]
+		var o output
+		switch {
+		case isEnded && hasResult && json.Unmarshal(raw, &o) == nil:
+			fmt.Fprintf(out, "  done    %-40s -> %s\n", a.Name, o.Title)
+		case isEnded:
+			fmt.Fprintf(out, "  FAILED  %-40s\n", a.Name)
+		case !claimed[a.Name].IsZero():
+			fmt.Fprintf(out, "  running %-40s\n", a.Name)
+		}
 	}
 	return nil
 }
