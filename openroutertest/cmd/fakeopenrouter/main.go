@@ -3,11 +3,11 @@
 // processes of one bulk job, a program in another language, a manual
 // try. Point a client at the URL it prints, with its key:
 //
-//	go run github.com/routerkit/openrouter/openroutertest/cmd/fakeopenrouter -addr 127.0.0.1:8089
-//	OPENROUTER_BASE_URL=http://127.0.0.1:8089/api/v1 OPENROUTER_API_KEY=sk-or-v1-000… go run ./examples/seo
+//	go run github.com/routerkit/openrouter/openroutertest/cmd/fakeopenrouter -addr 127.0.0.1:8089 -key fake-key
+//	OPENROUTER_BASE_URL=http://127.0.0.1:8089/api/v1 OPENROUTER_API_KEY=fake-key go run ./examples/seo
 //
-// It answers as openroutertest.NewServer does (the key is
-// openroutertest.DefaultKey), with each chat completion priced at -price
+// It answers as openroutertest.NewServer does, accepting the key of -key
+// (default openroutertest.DefaultKey), with each chat completion priced at -price
 // USD when -price is set, and after -latency. Beside the API it serves
 // GET /fake/billed: the chat completions it answered (and billed), by
 // item, an item being what -item (a regular expression with one group)
@@ -41,6 +41,7 @@ func main() {
 	flag.StringVar(&cfg.urlFile, "url-file", "", "write the API's URL to this file once listening")
 	flag.DurationVar(&cfg.latency, "latency", 0, "time each chat completion takes")
 	flag.Float64Var(&cfg.price, "price", 0, "USD each chat completion costs (0: the model's pricing)")
+	flag.StringVar(&cfg.key, "key", openroutertest.DefaultKey, "the API key the fake accepts")
 	flag.StringVar(&cfg.item, "item", `ITEM\[([^\]]+)\]`, "regular expression whose group names the item a request is about")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -53,6 +54,7 @@ func main() {
 
 type config struct {
 	addr, urlFile, item string
+	key                 string // the key the fake accepts; "" for openroutertest.DefaultKey
 	latency             time.Duration
 	price               float64
 }
@@ -101,7 +103,11 @@ func serve(ctx context.Context, out io.Writer, cfg config) error {
 		return fmt.Errorf("-item %q: want a regular expression with one group (%v)", cfg.item, err)
 	}
 	b := &billing{re: re, price: cfg.price, byItem: map[string]int{}}
-	fake := openroutertest.NewServer(openroutertest.WithResponder(b.respond), openroutertest.WithLatency(cfg.latency), openroutertest.WithoutRecording())
+	opts := []openroutertest.Option{openroutertest.WithResponder(b.respond)}
+	if cfg.key != "" {
+		opts = append(opts, openroutertest.WithKey(cfg.key))
+	}
+	fake := openroutertest.NewServer(append(opts, openroutertest.WithLatency(cfg.latency), openroutertest.WithoutRecording())...)
 	defer fake.Close()
 	target, err := url.Parse(fake.URL)
 	if err != nil {
@@ -134,7 +140,7 @@ func serve(ctx context.Context, out io.Writer, cfg config) error {
 			return err
 		}
 	}
-	fmt.Fprintf(out, "fake OpenRouter at %s (key: openroutertest.DefaultKey); billing at http://%s/fake/billed\n", api, ln.Addr())
+	fmt.Fprintf(out, "fake OpenRouter at %s (the key of -key); billing at http://%s/fake/billed\n", api, ln.Addr())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/routerkit/openrouter"
-	"github.com/routerkit/openrouter/openroutertest"
 )
 
 // TestServeCountsBillingByItem serves the fake on a loopback port, sends
@@ -22,7 +21,7 @@ func TestServeCountsBillingByItem(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, pw, config{addr: "127.0.0.1:0", item: `ITEM\[([^\]]+)\]`, price: 0.25})
+		done <- serve(ctx, pw, config{addr: "127.0.0.1:0", key: "fake-key", item: `ITEM\[([^\]]+)\]`, price: 0.25})
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -31,7 +30,7 @@ func TestServeCountsBillingByItem(t *testing.T) {
 	}
 	go io.Copy(io.Discard, pr)
 	api := strings.Fields(strings.TrimPrefix(line, "fake OpenRouter at "))[0]
-	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(api))
+	c := openrouter.NewClient("fake-key", openrouter.WithBaseURL(api), openrouter.WithKeyPrefix(""))
 	for _, item := range []string{"x1", "x2", "x1"} {
 		ans, err := c.Chat(ctx, &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", Messages: []openrouter.Message{openrouter.UserMessage("rewrite ITEM[" + item + "] please")}})
 		if err != nil {
