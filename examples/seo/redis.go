@@ -117,8 +117,8 @@ func printJob(ctx context.Context, out io.Writer, rdb *redis.Client, cfg config,
 	if err != nil {
 		return err
 	}
-	notAttempted := len(articles) - st.Done - st.Failed
-	fmt.Fprintf(out, "%d articles: %d done, %d failed, %d not attempted in the job so far (%d running); cost $%.4f\n",
+	notAttempted := len(articles) - st.Done - st.Failed - st.Running
+	fmt.Fprintf(out, "%d articles: %d done, %d failed, %d not attempted in the job so far, %d running; cost $%.4f\n",
 		len(articles), st.Done, st.Failed, notAttempted, st.Running, st.Cost)
 	for _, a := range articles {
 		_, isEnded := ended[a.Name]

@@ -116,6 +116,12 @@ func serve(ctx context.Context, out io.Writer, cfg config) error {
 	target.Path = ""
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.FlushInterval = -1 // streams as they come
+	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		if r.Context().Err() == nil { // a client that left (killed, say) needs no answer, nor a log line
+			fmt.Fprintf(os.Stderr, "fakeopenrouter: %s %s: %v\n", r.Method, r.URL.Path, err)
+		}
+		w.WriteHeader(http.StatusBadGateway)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", proxy)
 	mux.HandleFunc("GET /fake/billed", func(w http.ResponseWriter, _ *http.Request) {
