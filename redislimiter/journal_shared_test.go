@@ -214,3 +214,40 @@ func TestSharedJournalTwoWorkersSharePacing(t *testing.T) {
 		t.Errorf("ReadJob: %+v %v", st, err)
 	}
 }
+
+// A live worker's claim outlives its lease TTL: the journal renews it,
+// and another worker's Claim finds it held. The test waits for renewals
+// (the claim's TTL going up), not for durations; miniredis's clock is
+// moved on between them.
+func TestSharedJournalRenewsClaims(t *testing.T) {
+	r := startRedis(t)
+	ttl := 300 * time.Millisecond
+	rdb := client(t, r.addr())
+	a := openShared(t, rdb, "job", WithJournalLease(ttl))
+	b := openShared(t, client(t, r.addr()), "job", WithJournalLease(ttl))
+	ctx := context.Background()
+	if st, err := a.Claim(ctx, "x"); err != nil || st.Status != bulk.ClaimGranted {
+		t.Fatalf("a's claim: %+v %v", st, err)
+	}
+	key := "orjournal:{job}:claim:x"
+	for round := 0; round < 4; round++ { // four renewals: past the lease TTL
+		if r.mini != nil {
+			r.mini.FastForward(2 * ttl / 3)
+		}
+		last := rdb.PTTL(ctx, key).Val()
+		for i := 0; ; i++ { // until the TTL goes up between two reads
+			cur := rdb.PTTL(ctx, key).Val()
+			if cur > last {
+				break
+			}
+			if i == 2000 {
+				t.Fatalf("round %d: the claim was not renewed (PTTL %v)", round, cur)
+			}
+			last = cur
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if st, err := b.Claim(ctx, "x"); err != nil || st.Status != bulk.ClaimHeld {
+		t.Fatalf("b's claim of a renewed claim: %+v %v, want ClaimHeld", st, err)
+	}
+}
