@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/routerkit/openrouter"
-	"github.com/routerkit/openrouter/internal/wait"
 )
 
 // Runner runs one function over many items, at the rate the server
@@ -157,6 +156,12 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 	r := &runner[T, R]{b: b, fn: fn, rep: &Report[T, R]{Results: make([]Result[T, R], len(items))}, billed: make([]billedState, len(items))}
 	r.setDefaults()
 	r.start = r.b.now()
+	if r.shared = sharedJournal(b.Journal); r.shared != nil {
+		if b.nested {
+			return nil, fmt.Errorf("%w: bulk: RunBatch does not take a SharedJournal", openrouter.ErrInvalidRequest)
+		}
+		r.claims = make([]Claim, len(items))
+	}
 	if err := r.load(items); err != nil {
 		return nil, err
 	}
@@ -168,8 +173,17 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 	defer stopDrain()
 	stopTicker := r.startProgress()
 	queue := r.pending()
-	for pass := 0; len(queue) > 0; pass++ {
-		if waited, err := r.waitBudget(ctx); waited && r.stopped() == nil {
+	for pass := 0; ; pass++ {
+		if len(queue) == 0 { // what other workers hold, once this run's own items are through
+			var wait time.Duration
+			if queue, wait = r.takeHeld(); len(queue) == 0 || r.stopped() != nil {
+				break
+			}
+			if err := r.b.sleep(ctx, wait); err != nil {
+				r.stop(ctx.Err())
+				break
+			}
+		} else if waited, err := r.waitBudget(ctx); waited && r.stopped() == nil {
 			if err != nil {
 				r.stop(ctx.Err())
 				break
@@ -187,8 +201,14 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 		}
 		queue = r.pass(ctx, queue)
 	}
+	held, _ := r.takeHeld()
+	for _, i := range held {
+		r.finish(i, NotAttempted, errHeldElsewhere)
+	}
 	for _, i := range queue { // still failing: the run stopped, or the retry time ran out
-		if r.stopped() != nil {
+		if r.rep.Results[i].Err == nil && r.shared != nil {
+			r.finish(i, NotAttempted, errHeldElsewhere) // set aside, the run stopped
+		} else if r.stopped() != nil {
 			r.finish(i, NotAttempted, r.rep.Results[i].Err)
 		} else {
 			r.finish(i, Failed, r.rep.Results[i].Err)
@@ -228,6 +248,11 @@ type runner[T, R any] struct {
 	recs    map[string]itemRecord
 	crashed []bool // by item: a killed run left it in flight
 	paid    []bool // by item (RunBatch): an earlier run's batch holds it, or its answer: left out of the bill
+
+	shared    SharedJournal // the journal, when several workers share it (claims.go)
+	claims    []Claim       // by item: the claim it runs under
+	held      []int         // items another worker holds: claimed again later
+	heldUntil time.Time     // when the first of their leases expires
 
 	mu       sync.Mutex
 	rep      *Report[T, R]
@@ -317,7 +342,7 @@ func (r *runner[T, R]) load(items []T) error {
 			r.resumed++
 		} else if r.resumeFailed(i, rec) {
 			continue
-		} else if rec.State == stateStarted {
+		} else if rec.State == stateStarted && r.shared == nil { // shared: decided at the claim
 			// In flight when a run died: it may have been paid for, so running
 			// it again counts in MaybePaidTwice.
 			r.crashed[i] = true
@@ -336,301 +361,3 @@ func (r *runner[T, R]) pending() []int {
 	}
 	return q
 }
-
-// pass runs the queued items with the workers and returns those to try
-// again in a later pass.
-func (r *runner[T, R]) pass(parent context.Context, queue []int) []int {
-	work := make(chan int)
-	var later []int
-	var lmu sync.Mutex
-	var wg sync.WaitGroup
-	for w := 0; w < r.b.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				r.mu.Lock()
-				stopped := r.stopErr
-				if stopped != nil { // the stop came while the item was being handed over
-					r.inFlight--
-					r.finishLocked(i, NotAttempted, stopped)
-				}
-				r.mu.Unlock()
-				if stopped != nil {
-					continue
-				}
-				if r.runItem(parent, i) {
-					lmu.Lock()
-					later = append(later, i)
-					lmu.Unlock()
-				}
-			}
-		}()
-	}
-	handed := 0
-	for _, i := range queue {
-		if r.isPaused() {
-			break
-		}
-		if err := r.admit(parent); err != nil {
-			r.stop(err)
-			break
-		}
-		sent := false
-		select {
-		case work <- i:
-			handed++
-			sent = true
-		case <-r.stopCh:
-		case <-r.pauseCh:
-		case <-parent.Done():
-			r.stop(parent.Err())
-		}
-		if !sent {
-			r.mu.Lock()
-			r.inFlight-- // admitted, but never handed out
-			r.mu.Unlock()
-			break
-		}
-	}
-	close(work)
-	wg.Wait()
-	// The items never handed out end as not attempted (the feeder gives
-	// them out in order, so they are the tail of the queue).
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.paused && r.stopErr == nil { // they start after the budget's reset
-		return append(later, queue[handed:]...)
-	}
-	for _, i := range queue[handed:] {
-		r.finishLocked(i, NotAttempted, r.stopErr)
-	}
-	return later
-}
-
-// admit checks, before an item is handed out, that the run goes on and
-// the spending cap leaves room for it; it counts the item in flight.
-func (r *runner[T, R]) admit(parent context.Context) error {
-	if err := parent.Err(); err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.stopErr != nil {
-		return r.stopErr
-	}
-	if cap := r.b.SpendingCap; cap > 0 && r.costDone > 0 {
-		avg := r.rep.Cost / float64(r.costDone)
-		if r.rep.Cost+avg*float64(r.inFlight+1) > cap {
-			return fmt.Errorf("%w: $%.4f spent, about $%.4f an item, cap $%.4f", ErrSpendingCap, r.rep.Cost, avg, cap)
-		}
-	}
-	r.inFlight++
-	return nil
-}
-
-// runItem runs one item and reports whether to try it again later. The
-// item's context keeps the caller's values but not its cancellation: see
-// Run.
-func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
-	ctx, meter := openrouter.TrackCost(r.items)
-	if r.recoverItem(ctx, i) {
-		return false
-	}
-	ctx, usedFallback := r.withModel(ctx)
-	r.mu.Lock()
-	if err := r.recordItemLocked(i, itemRecord{State: stateStarted}); err != nil {
-		r.inFlight--
-		r.stopLocked(err)
-		r.finishLocked(i, NotAttempted, err) // not sent: nothing to pay twice
-		r.mu.Unlock()
-		return false
-	}
-	if r.billed[i] == billedOnce {
-		r.billed[i] = billedCounted
-		r.rep.MaybePaidTwice++ // run again after an attempt that may have been billed
-	}
-	r.mu.Unlock()
-	if r.b.Observer != nil {
-		r.observeStart(ctx, i)
-		defer func() { r.observeEnd(ctx, i, again) }() // after the unlock below
-	}
-	v, err := r.fn(ctx, r.rep.Results[i].Item)
-	cost, cut, sent := meter.USD(), meter.MaybeBilled(), meter.Requests()
-	drained := err != nil && ctx.Err() != nil // only the drain's end cancels the item contexts
-	if drained && !errors.Is(err, openrouter.ErrMaybeBilled) {
-		err = fmt.Errorf("%w: %w (its context was cancelled %v after the run stopped, with requests perhaps in flight)", openrouter.ErrMaybeBilled, err, r.b.DrainFor)
-	}
-
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.inFlight--
-	res := &r.rep.Results[i]
-	res.Attempts++
-	res.Cost += cost
-	r.rep.Cost += cost
-	r.rep.SyncCost += cost
-	r.rep.Requests.Sync += sent
-	if err != nil && !errors.Is(err, openrouter.ErrMaybeBilled) {
-		// Answered with an error: nothing of it is in flight any more.
-		if jerr := r.recordItemLocked(i, itemRecord{State: stateTried}); jerr != nil {
-			r.stopLocked(jerr)
-		}
-	}
-	switch {
-	case err == nil:
-		if cut > 0 && r.billed[i] != billedCounted {
-			r.billed[i] = billedCounted
-			r.rep.MaybePaidTwice++ // the client sent a request again after a cut
-		}
-		res.Value = v
-		r.costDone++
-		r.finishRecordedLocked(i, v)
-	case drained, errors.Is(err, openrouter.ErrMaybeBilled) && !r.b.RequeueMaybeBilled:
-		// Never run again silently: it may have been paid for.
-		r.costDone++
-		r.finishLocked(i, Failed, err)
-	case r.pauseForBudget(err), r.fallBack(err, usedFallback):
-		res.Err = err
-		return true
-	case stops(err):
-		r.stopLocked(err)
-		r.finishLocked(i, NotAttempted, err)
-	case errors.Is(err, openrouter.ErrMaybeBilled), passes(err):
-		if errors.Is(err, openrouter.ErrMaybeBilled) && r.billed[i] == notBilled {
-			r.billed[i] = billedOnce
-		}
-		r.costDone++
-		res.Err = err
-		return true
-	default:
-		r.costDone++
-		r.failLocked(i, err)
-	}
-	return false
-}
-
-func (r *runner[T, R]) finish(i int, s Status, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.finishLocked(i, s, err)
-}
-
-func (r *runner[T, R]) finishLocked(i int, s Status, err error) {
-	res := &r.rep.Results[i]
-	res.Status, res.Err = s, err
-	switch s {
-	case Done:
-		r.rep.Done++
-	case Failed:
-		r.rep.Failed++
-	case NotAttempted:
-		r.rep.NotAttempted++
-	}
-	if s != Done && errors.Is(err, openrouter.ErrMaybeBilled) {
-		r.rep.MaybeBilled++ // not attempted too: its batch's submission may be stored
-	}
-	r.finished++
-}
-
-func (r *runner[T, R]) stop(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.stopLocked(err)
-}
-
-// stopLocked records the first reason to stop, and stops the feeding of
-// new items.
-func (r *runner[T, R]) stopLocked(err error) {
-	if r.stopErr == nil && err != nil {
-		r.stopErr = err
-		close(r.stopCh)
-	}
-}
-
-func (r *runner[T, R]) stopped() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.stopErr
-}
-
-func (r *runner[T, R]) progress() Progress {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	p := Progress{Done: r.rep.Done, Failed: r.rep.Failed, NotAttempted: r.rep.NotAttempted, Total: len(r.rep.Results), Cost: r.rep.Cost}
-	if el := r.b.now().Sub(r.start).Seconds(); el > 0 {
-		p.Rate = float64(p.Done+p.Failed-r.resumed) / el // this run's work only
-	}
-	if p.Rate > 0 {
-		p.ETA = time.Duration(float64(p.Total-r.finished) / p.Rate * float64(time.Second))
-	}
-	return p
-}
-
-// startDrain sets the base of the item contexts: ctx's values, and its
-// deadline plus DrainFor, but not its cancellation. Once ctx ends or the
-// run stops, it cancels them after DrainFor. Call the returned function
-// at the end of the run.
-func (r *runner[T, R]) startDrain(ctx context.Context) func() {
-	base, cancelDeadline := context.WithoutCancel(ctx), context.CancelFunc(func() {})
-	if dl, ok := ctx.Deadline(); ok {
-		base, cancelDeadline = context.WithDeadline(base, dl.Add(r.b.DrainFor))
-	}
-	items, cancel := context.WithCancelCause(base)
-	r.items = items
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		select {
-		case <-done:
-			return
-		case <-ctx.Done():
-		case <-r.stopCh:
-		}
-		t := time.NewTimer(r.b.DrainFor)
-		defer t.Stop()
-		select {
-		case <-done:
-		case <-t.C:
-			cancel(errDrained)
-		}
-	}()
-	return func() {
-		close(done)
-		wg.Wait()
-		cancel(nil)
-		cancelDeadline()
-	}
-}
-
-// startProgress calls Progress every ProgressEvery until the returned
-// function is called; it never reports the final state (Run does, once).
-func (r *runner[T, R]) startProgress() func() {
-	if r.b.Progress == nil {
-		return func() {}
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(r.b.ProgressEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if p := r.progress(); p.Done+p.Failed+p.NotAttempted < p.Total {
-					r.b.Progress(p)
-				}
-			}
-		}
-	}()
-	return func() { close(done); wg.Wait() }
-}
-
-// sleep waits for d, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error { return wait.Sleep(ctx, d) }

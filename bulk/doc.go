@@ -61,6 +61,27 @@
 //     it again; a resume without it runs it again.
 //   - "#batch:TOKEN", a batch: see Batch mode.
 //
+// # Several workers on one job
+//
+// A Journal that is a [SharedJournal] (redislimiter.OpenSharedJournal:
+// the job's state in Redis) lets several runs, in any processes on any
+// machines, share one job's items: Run claims each item, with a lease
+// the journal renews, before its first request; writes the item's
+// records through its claim; and ends it (done or failed) for the whole
+// job, or releases it (to be tried again later, or not attempted). Items
+// another worker holds are claimed again once this run's own are through,
+// until they end; a worker that died loses its claims after their lease,
+// and the item goes to another, which counts it in Report.MaybePaidTwice
+// (its start is in the journal) unless Runner.Recover settles it. A worker
+// whose claim was taken over (paused past its lease) writes nothing more
+// of the item: Report.ClaimsLost counts it. So each item ends once in the
+// job, and each worker's Report covers the whole job once its run ends:
+// the items others ended are Resumed (done with their values, or failed
+// with a [*FailedElsewhere]). [ReadJob] reads the job's state for a
+// job-wide progress line. Pace the workers together with one shared
+// limiter (redislimiter.New with the same name). RunBatch does not take a
+// SharedJournal.
+//
 // # Batch mode
 //
 // Runner.RunBatch runs the items through the Batch API (BatchMode), at

@@ -3,6 +3,7 @@ package bulk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -88,6 +89,8 @@ func (r *runner[T, R]) recordItemLocked(i int, rec itemRecord) error {
 	jj, lazy := r.b.Journal.(*JSONLJournal)
 	switch {
 	case err != nil:
+	case r.claims != nil && r.claims[i] != nil:
+		err = r.claims[i].Record(context.WithoutCancel(r.items), []ItemRecord{{Key: itemKeyPrefix + res.Key, Value: raw}})
 	case lazy && rec.State == stateStarted: // a count's hint: see recordUnsynced
 		err = jj.recordUnsynced(itemKeyPrefix+res.Key, raw)
 	default:
@@ -125,6 +128,10 @@ func (r *runner[T, R]) finishRecordedLocked(i int, v R) bool {
 	if err == nil {
 		err = r.recordDoneLocked(i, raw)
 	}
+	if errors.Is(err, ErrClaimLost) { // another worker ran it again, and ends it
+		r.loseClaimLocked(i)
+		return false
+	}
 	if err != nil {
 		err = fmt.Errorf("%w: bulk: item %q is paid for and its value is in the Report, but recording it in the journal failed (%w): a run with this journal may pay for it again",
 			ErrNotJournaled, res.Key, err)
@@ -144,6 +151,10 @@ func (r *runner[T, R]) recordDoneLocked(i int, raw json.RawMessage) error {
 	rec := itemRecord{State: stateDone, Cost: r.prior[i] + res.Cost}
 	state, _ := json.Marshal(rec)
 	r.recs[res.Key] = rec
+	if r.claims != nil && r.claims[i] != nil { // the value, its state and the item's end, all or none
+		return r.endClaimLocked(i, outcome{Status: stateDone, Cost: rec.Cost},
+			[]ItemRecord{{Key: res.Key, Value: raw}, {Key: itemKeyPrefix + res.Key, Value: state}})
+	}
 	if jj, ok := r.b.Journal.(*JSONLJournal); ok {
 		return jj.recordAll([]string{res.Key, itemKeyPrefix + res.Key}, []json.RawMessage{raw, state})
 	}

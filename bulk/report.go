@@ -72,7 +72,15 @@ type Report[T, R any] struct {
 	// openrouter.WithResendAfterCut or CallResendAfterCut; see
 	// openrouter.ChatResponse.MaybeBilled).
 	MaybePaidTwice int
-	Cost           float64 // USD
+	// ClaimsLost counts the items (of a job shared by several workers:
+	// SharedJournal) this run was running when another worker took them
+	// over, its claim having expired (this process paused, or Redis out of
+	// reach, past the lease): their requests may have been paid twice
+	// (the other worker counts them in MaybePaidTwice, as it does items
+	// left by a worker that died), and their outcome is the other
+	// worker's.
+	ClaimsLost int
+	Cost       float64 // USD
 	// JobCost is what the job's items cost in all runs with the journal:
 	// Cost, and what earlier runs recorded for these items (0 without a
 	// journal, or with one written before costs were recorded).

@@ -188,6 +188,9 @@ func (s *sim) syncItem(ctx context.Context, it simItem) (string, error) {
 			ans = again
 		}
 	}
+	if s.sabotage == "pay-unreported" { // a generation outside the item's context: no report sees it
+		_, _ = s.c.Chat(context.Background(), request(it))
+	}
 	if s.sabotage == "swap-answers" && it.Key == "k1" {
 		return answerFor("k0"), nil
 	}

@@ -138,7 +138,7 @@ func OpenJournal(ctx context.Context, rdb redis.UniversalClient, job string, opt
 	var res []any
 	err := j.retrying(ctx, func(ctx context.Context) error {
 		var err error
-		res, err = openScript.Run(ctx, rdb, []string{j.lease, j.records},
+		res, err = openScript.Run(ctx, rdb, []string{j.lease, j.records, base + "shared"},
 			j.token, cfg.leaseTTL.Milliseconds(), j.epoch).Slice()
 		return err
 	})
@@ -149,7 +149,7 @@ func OpenJournal(ctx context.Context, rdb redis.UniversalClient, job string, opt
 		return nil, fmt.Errorf("redislimiter: opening the journal of job %q: unexpected answer %v", job, res)
 	}
 	if ok, _ := res[0].(int64); ok != 1 {
-		return nil, fmt.Errorf("%w: job %q is held by another journal (its lease expires within %v of its holder's death)", bulk.ErrJournalInUse, job, cfg.leaseTTL)
+		return nil, fmt.Errorf("%w: job %q is held by another journal, or shared by workers (OpenSharedJournal); a lease expires within %v of its holder's death", bulk.ErrJournalInUse, job, cfg.leaseTTL)
 	}
 	j.epoch, _ = res[1].(string)
 	go j.renew()
@@ -367,6 +367,7 @@ var (
 	openScript = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
 if cur and cur ~= ARGV[1] then return {0, ''} end
+if redis.call('EXISTS', KEYS[3]) == 1 then return {0, ''} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 local epoch = redis.call('HGET', KEYS[2], 'orjournal.epoch')
 if not epoch then

@@ -18,6 +18,7 @@
 //	go run ./examples/seo                         # the dozen sample articles, offline
 //	go run ./examples/seo -in ./posts -out ./site -cap 2.50
 //	OPENROUTER_API_KEY=sk-or-... go run ./examples/seo -journal seo.jsonl
+//	go run ./examples/seo -redis localhost:6379 -job seo-2026-12   # journal and pacing in Redis
 //	go run ./examples/seo -batch                  # rewrites through the Batch API, at about half price
 //	go run ./examples/seo -cover-compression 60 -cover-size 2K
 //	go run ./examples/seo -otel-stdout             # OpenTelemetry spans and metrics as JSON
@@ -43,6 +44,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
 	"github.com/routerkit/openrouter/examples/internal/demo"
@@ -60,6 +62,9 @@ type config struct {
 	cover          coverConfig
 	cap            float64
 	journal        string
+	redis, job     string // -redis, -job: the journal (and the pacing) in Redis
+	worker, report bool   // -worker: one of several workers on the job; -report: print the job's report
+	lease          time.Duration
 	images         bool
 	batch          bool
 	progressWriter io.Writer // where the live line goes (the terminal)
@@ -80,6 +85,11 @@ func main() {
 	flag.StringVar(&cfg.cover.aspect, "cover-aspect", "16:9", "cover aspect ratio, as the page's layout wants it")
 	flag.Float64Var(&cfg.cap, "cap", 0, "spending cap in USD (0: none)")
 	flag.StringVar(&cfg.journal, "journal", "", "JSON-lines journal: a rerun skips the articles already done")
+	flag.StringVar(&cfg.redis, "redis", "", "Redis address (host:port or redis:// URL) keeping the job's journal and pacing, instead of -journal")
+	flag.StringVar(&cfg.job, "job", defaultJob, "the job's name in Redis, with -redis")
+	flag.BoolVar(&cfg.worker, "worker", false, "with -redis: one of several workers sharing the job's articles (start as many as you like, anywhere)")
+	flag.BoolVar(&cfg.report, "report", false, "with -redis: print the whole job's report from Redis, running nothing")
+	flag.DurationVar(&cfg.lease, "lease", 0, "with -redis: how long after a worker dies its articles go to others (default 15s)")
 	flag.BoolVar(&cfg.images, "images", true, "generate a cover image for each article")
 	flag.BoolVar(&cfg.batch, "batch", false, "rewrite through the Batch API (about half price, results within 24 h)")
 	flag.BoolVar(&cfg.events, "events", false, "write every call, attempt, retry wait, limiter wait and item as a JSON line to stdout")
@@ -114,9 +124,20 @@ type output struct {
 }
 
 func run(ctx context.Context, out io.Writer, key string, cfg config) error {
+	if err := cfg.checkJournalFlags(); err != nil {
+		return err
+	}
 	articles, err := readArticles(cfg.in)
 	if err != nil {
 		return err
+	}
+	if cfg.report {
+		rdb, err := redisClient(cfg.redis)
+		if err != nil {
+			return err
+		}
+		defer rdb.Close()
+		return printJob(ctx, out, rdb, cfg, articles)
 	}
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 		return err
@@ -146,6 +167,19 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 		defer end() // after the report: the job's span and the metrics' totals
 	}
 	opts = append(opts, openrouter.WithObserver(watch))
+	var rdb *redis.Client
+	if cfg.redis != "" {
+		if rdb, err = redisClient(cfg.redis); err != nil {
+			return err
+		}
+		defer rdb.Close()
+		lim, err := sharedLimiter(rdb, cfg)
+		if err != nil {
+			return err
+		}
+		defer lim.Close()
+		opts = append(opts, openrouter.WithLimiter(lim))
+	}
 	c := demo.Client(key, srv, opts...)
 	// The catalogue gives each model's context window, so long articles
 	// are split only when they must be, and refuses image models that
@@ -159,21 +193,21 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 	}
 	fmt.Fprintf(out, "; results in %s\n", cfg.out)
 
+	j, closeJournal, err := openJournal(ctx, rdb, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeJournal()
 	b := bulk.Runner[article, output]{
+		Journal:     j,
 		Workers:     cfg.workers,
 		Limiter:     c.Limiter(),
 		Key:         func(a article) string { return a.Name },
 		SpendingCap: cfg.cap,
-		Progress:    func(p bulk.Progress) { fmt.Fprintf(cfg.progressWriter, "\r%-130s", obs.line(p)) },
-		Observer:    watch,
-	}
-	if cfg.journal != "" {
-		j, err := bulk.OpenJournal(cfg.journal)
-		if err != nil {
-			return err
-		}
-		defer j.Close()
-		b.Journal = j
+		Progress: func(p bulk.Progress) {
+			fmt.Fprintf(cfg.progressWriter, "\r%-130s", jobLine(ctx, j, p.Total)+obs.line(p))
+		},
+		Observer: watch,
 	}
 	rm := bulk.RewriteMode(c, rewriteRequest, openrouter.JSONRepair(1))
 	b.Bill = &bulk.Bill[article]{Client: c, Request: rm.Request}
@@ -269,6 +303,10 @@ func finish(ctx context.Context, c *openrouter.Client, cfg config, a article, re
 func report(out io.Writer, rep *bulk.Report[article, output], cfg config, covers *openrouter.CostEstimate) {
 	fmt.Fprintf(out, "\n%d articles: %d done, %d failed, %d not attempted in %v; cost $%.4f\n",
 		len(rep.Results), rep.Done, rep.Failed, rep.NotAttempted, rep.Elapsed.Round(time.Millisecond), rep.Cost)
+	if rep.MaybePaidTwice > 0 || rep.MaybeBilled > 0 || rep.ClaimsLost > 0 {
+		fmt.Fprintf(out, "  may have been paid twice: %d articles; billed without an answer: %d; taken over by another worker: %d\n",
+			rep.MaybePaidTwice, rep.MaybeBilled, rep.ClaimsLost)
+	}
 	if cfg.images {
 		n, cost := 0, 0.0
 		for _, r := range rep.Results {

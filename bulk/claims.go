@@ -1,0 +1,272 @@
+package bulk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/routerkit/openrouter"
+)
+
+// A run whose Journal is a SharedJournal claims each item before running
+// it (claimItem), writes the item's records through its claim, ends it
+// through its claim (End: done or failed, for the whole job) or releases
+// it (tried again later, not attempted), and at the end waits for the
+// items other workers hold (awaitHeld), taking over those whose claims
+// expire.
+
+// outcome is what a worker's End records of an item, for the other
+// workers' reports.
+type outcome struct {
+	Status string   `json:"status"` // stateDone or stateFailed
+	Error  string   `json:"error,omitempty"`
+	Names  []string `json:"names,omitempty"`
+	Cost   float64  `json:"cost,omitempty"` // what the item cost in all runs
+}
+
+// FailedElsewhere is the error of an item another worker of a shared job
+// (SharedJournal) ended Failed: it matches, with errors.Is, the sentinels
+// of package openrouter and of this package that the original error
+// matched (openrouter.ErrMaybeBilled among them).
+type FailedElsewhere struct {
+	// Text is the original error's text.
+	Text string
+	// Names are the names (openrouter.ErrorName) of the sentinels it
+	// matched.
+	Names []string
+}
+
+// Error returns the original error's text, saying where it comes from.
+func (e *FailedElsewhere) Error() string {
+	return e.Text + " (failed in another worker of the job)"
+}
+
+// Is reports whether target is one of the sentinels the original error
+// matched.
+func (e *FailedElsewhere) Is(target error) bool {
+	return slices.Contains(outcomeSentinels(), target) && slices.Contains(e.Names, openrouter.ErrorName(target))
+}
+
+// outcomeSentinels are the sentinels an ended item's outcome names.
+func outcomeSentinels() []error { return append(slices.Clone(sentinels), notForGood...) }
+
+// failedOutcome is the outcome of an item failed with err.
+func failedOutcome(err error, cost float64) outcome {
+	o := outcome{Status: stateFailed, Cost: cost}
+	if err != nil {
+		o.Error = err.Error()
+	}
+	for _, s := range outcomeSentinels() {
+		if err != nil && errors.Is(err, s) {
+			o.Names = append(o.Names, openrouter.ErrorName(s))
+		}
+	}
+	return o
+}
+
+// JobState is the state of a shared job (ReadJob): what its workers have
+// ended so far, and what they hold.
+type JobState struct {
+	// Done and Failed count the items ended (by any worker); Running
+	// those held by a live claim.
+	Done, Failed, Running int
+	// Cost is what the ended items cost, in USD, in all their runs.
+	Cost float64
+}
+
+// ReadJob reads the state of the whole job of a SharedJournal, for a
+// job-wide progress line: any worker, or a program that runs none, can
+// call it while the job runs. A worker's Report covers the whole job
+// once its run ends: it waits for the items other workers hold.
+func ReadJob(ctx context.Context, j SharedJournal) (JobState, error) {
+	ended, claimed, err := j.Ended(ctx)
+	if err != nil {
+		return JobState{}, err
+	}
+	st := JobState{Running: len(claimed)}
+	for k, raw := range ended {
+		var o outcome
+		if err := json.Unmarshal(raw, &o); err != nil {
+			return JobState{}, fmt.Errorf("bulk: the outcome of item %q does not decode: %v", k, err)
+		}
+		if o.Status == stateDone {
+			st.Done++
+		} else {
+			st.Failed++
+		}
+		st.Cost += o.Cost
+	}
+	return st, nil
+}
+
+// claimItem claims item i, counted in flight, before it runs; it
+// reports whether the item is this worker's to run. Otherwise it is
+// settled (ended by another worker, or by an earlier run), set aside
+// (another worker holds it), or not attempted (the claim failed: the run
+// stops), and no longer in flight.
+func (r *runner[T, R]) claimItem(i int) bool {
+	res := &r.rep.Results[i]
+	st, err := r.shared.Claim(context.WithoutCancel(r.items), res.Key)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.inFlight--
+		err = fmt.Errorf("bulk: claiming item %q in the shared journal: %w", res.Key, err)
+		r.stopLocked(err)
+		r.finishLocked(i, NotAttempted, err)
+		return false
+	}
+	switch st.Status {
+	case ClaimEnded:
+		r.inFlight--
+		r.settleEndedLocked(i, st.Outcome, st.Records[res.Key])
+		return false
+	case ClaimHeld:
+		r.inFlight--
+		r.holdLocked(i, st.Until)
+		return false
+	case ClaimGranted:
+	default:
+		r.inFlight--
+		err = fmt.Errorf("bulk: claiming item %q: the shared journal answered status %d", res.Key, st.Status)
+		r.stopLocked(err)
+		r.finishLocked(i, NotAttempted, err)
+		return false
+	}
+	r.claims[i] = st.Claim
+	var rec itemRecord
+	if raw, ok := st.Records[ItemStateKey(res.Key)]; ok {
+		if err := json.Unmarshal(raw, &rec); err == nil {
+			r.recs[res.Key] = rec
+			r.prior[i] = rec.Cost
+		}
+	}
+	if raw, ok := st.Records[res.Key]; ok { // recorded by a run that did not end it (not shared)
+		r.inFlight--
+		r.settleEndedLocked(i, nil, raw)
+		if res.Status == Done {
+			r.endClaimLocked(i, outcome{Status: stateDone, Cost: r.prior[i]}, nil)
+		}
+		return false
+	}
+	if rec.State == stateStarted && res.Attempts == 0 {
+		// In flight in a worker that died (its claim expired), or in an
+		// earlier run: it may have been paid for.
+		r.crashed[i] = true
+		if r.billed[i] == notBilled {
+			r.billed[i] = billedOnce
+		}
+	}
+	return true
+}
+
+// settleEndedLocked ends item i as a worker ended it: Done with the value
+// recorded (raw), or Failed with a *FailedElsewhere. A nil outcome is a
+// value recorded without one.
+func (r *runner[T, R]) settleEndedLocked(i int, out json.RawMessage, raw json.RawMessage) {
+	res := &r.rep.Results[i]
+	var o outcome
+	if out != nil {
+		if err := json.Unmarshal(out, &o); err != nil {
+			o = outcome{Status: stateFailed, Error: fmt.Sprintf("bulk: the outcome of item %q does not decode: %v", res.Key, err)}
+		}
+	} else {
+		o.Status = stateDone
+	}
+	res.Resumed = true
+	r.resumed++
+	if o.Status == stateDone {
+		if err := json.Unmarshal(raw, &res.Value); err != nil {
+			r.finishLocked(i, Failed, fmt.Errorf("bulk: the journal's result for item %q does not decode into %T (%v)", res.Key, res.Value, err))
+			return
+		}
+		r.finishLocked(i, Done, nil)
+		return
+	}
+	r.finishLocked(i, Failed, &FailedElsewhere{Text: o.Error, Names: o.Names})
+}
+
+// holdLocked sets item i aside: another worker holds it until until.
+func (r *runner[T, R]) holdLocked(i int, until time.Time) {
+	r.held = append(r.held, i)
+	if r.heldUntil.IsZero() || until.Before(r.heldUntil) {
+		r.heldUntil = until
+	}
+}
+
+// loseClaimLocked gives item i up to the worker that took its claim over:
+// its requests may have been paid twice (the other worker counts it in
+// MaybePaidTwice, this one in ClaimsLost), and its outcome comes from
+// that worker's End.
+func (r *runner[T, R]) loseClaimLocked(i int) {
+	r.claims[i] = nil
+	r.rep.ClaimsLost++
+	r.holdLocked(i, time.Time{})
+}
+
+// endClaimLocked ends item i for the whole job with o and records recs,
+// all or none, through its claim, which is then gone.
+func (r *runner[T, R]) endClaimLocked(i int, o outcome, recs []ItemRecord) error {
+	c := r.claims[i]
+	r.claims[i] = nil
+	raw, err := json.Marshal(o)
+	if err == nil {
+		err = c.End(context.WithoutCancel(r.items), raw, recs)
+	}
+	return err
+}
+
+// endFailedLocked ends item i's claim Failed with err, when it has one;
+// it reports whether the claim was lost (the item is then set aside, not
+// finished).
+func (r *runner[T, R]) endFailedLocked(i int, err error) (lost bool) {
+	if r.claims[i] == nil {
+		return false
+	}
+	res := &r.rep.Results[i]
+	if jerr := r.endClaimLocked(i, failedOutcome(err, r.prior[i]+res.Cost), nil); jerr != nil {
+		if errors.Is(jerr, ErrClaimLost) {
+			r.loseClaimLocked(i)
+			return true
+		}
+		r.stopLocked(fmt.Errorf("bulk: recording the end of item %q in the shared journal: %w", res.Key, jerr))
+	}
+	return false
+}
+
+// releaseClaim gives item i's claim back, when it still has one (the
+// item waits for a later pass, or was not attempted).
+func (r *runner[T, R]) releaseClaim(i int) {
+	r.mu.Lock()
+	c := r.claims[i]
+	r.claims[i] = nil
+	r.mu.Unlock()
+	if c != nil {
+		_ = c.Release(context.WithoutCancel(r.items)) // a release that fails leaves the claim to expire
+	}
+}
+
+// takeHeld returns the items set aside, and how long to wait before
+// claiming them again: until the first of their holders' leases would
+// expire, between 50 ms and 1 s (a holder may end its item sooner).
+func (r *runner[T, R]) takeHeld() ([]int, time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	held, until := r.held, r.heldUntil
+	r.held, r.heldUntil = nil, time.Time{}
+	slices.Sort(held)
+	return held, min(max(until.Sub(r.b.now()), 50*time.Millisecond), time.Second)
+}
+
+// errHeldElsewhere ends the items another worker still held when this
+// run stopped.
+var errHeldElsewhere = errors.New("bulk: another worker of the job held the item when this run stopped")
+
+// sharedJournal returns the run's journal when several workers share it.
+func sharedJournal(j Journal) SharedJournal {
+	s, _ := j.(SharedJournal)
+	return s
+}
