@@ -13,6 +13,8 @@
 # date, the commit and the load average, ready for BENCHMARKS.md. Whole-
 # process CPU and system calls per call come from scripts/syscalls.sh.
 # The pacing rows are TODO until their measurement is scripted.
+# scripts/benchdoc.sh writes a saved output into README.md and
+# BENCHMARKS.md between their bench.sh markers.
 #
 # Instructions per op are those of N+1 iterations less those of 1,
 # divided by N, so that start-up cancels out. Valgrind aborts on the Go
