@@ -51,16 +51,6 @@ allocs() {
 		awk '/allocs\/op/ { for (i = 1; i < NF; i++) if ($(i+1) == "allocs/op") print $1, $i }'
 }
 
-# writes BENCH N: write system calls of N iterations, less those of 1.
-writes() {
-	local one many
-	one=$(strace -f -c -e trace=write,writev,sendto,sendmsg "$bin/or.test" -test.run XXX -test.bench "$1" \
-		-test.benchtime 1x -test.cpu 1 2>&1 >/dev/null | awk '$NF=="total" { print $4 }')
-	many=$(strace -f -c -e trace=write,writev,sendto,sendmsg "$bin/or.test" -test.run XXX -test.bench "$1" \
-		-test.benchtime "$(($2 + 1))x" -test.cpu 1 2>&1 >/dev/null | awk '$NF=="total" { print $4 }')
-	awk -v a="$one" -v b="$many" -v n="$2" 'BEGIN { printf "%.2f", (b - a) / n }'
-}
-
 pick() { awk -v k="$1" '$1 ~ k { print $2; exit }'; }
 
 echo "Measured by scripts/bench.sh on $(date -u '+%Y-%m-%d %H:%M') UTC, commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo +changes), N=$N, load average $(cut -d' ' -f1 /proc/loadavg)."
@@ -93,10 +83,6 @@ row "bulk pacing, quiet and loaded: wall ÷ minimum" "" "" TODO 1.05
 [ -n "${QUICK:-}" ] && exit $fail
 NOHEADER=1 scripts/syscalls.sh "$bin/or.test" || fail=1
 
-if command -v strace >/dev/null; then
-	ratio "chat write syscalls/op (strace -c)" "$(writes '^BenchmarkChat$/^sdk$' "$N")" \
-		"$(writes '^BenchmarkChat$/^baseline$' "$N")" 1.00
-fi
 ratio "chat instructions/op" "$(perop '^BenchmarkChat$/^sdk$' "$N")" "$(perop '^BenchmarkChat$/^baseline$' "$N")" 1.05
 ratio "chat + 3 call options instructions/op" "$(perop '^BenchmarkChatCallOptions$' "$N")" \
 	"$(perop '^BenchmarkChat$/^baseline$' "$N")" 1.10

@@ -41,5 +41,13 @@ ratio() {
 		fail=1
 		return
 	fi
+	if awk -v s="$2" -v b="$3" 'BEGIN { exit (s > 0 && b > 0) }'; then
+		# A count below zero (N+1 iterations measured less than 1: the
+		# runtime's background work differs between the two runs) is
+		# no measure: said so, and counted as a miss.
+		printf "| %s | %s | %s | invalid | %s× | **INVALID** |\n" "$1" "$2" "$3" "$4"
+		fail=1
+		return
+	fi
 	row "$1" "$(human "$2")" "$(human "$3")" "$(awk -v s="$2" -v b="$3" 'BEGIN { print s / b }')" "$4"
 }
