@@ -67,6 +67,18 @@ type ImageRequest struct {
 	// Pointer, with ChatRequest.Extra's rules: a path the typed fields
 	// already set is refused, and so is "/stream".
 	Extra map[string]any
+
+	// Into, when it has spare capacity, is the storage the answer's
+	// images are decoded into, one after the other from len(Into) on:
+	// each Image.Data is then a slice of Into's array, and nothing is
+	// allocated for the images' bytes. This is what keeps an image of a
+	// chunked or gzip-encoded answer (no Content-Length) at its own size
+	// in memory: without Into such an image is decoded into blocks and
+	// copied once into one slice, about twice its size at the peak. An
+	// image that does not fit in what is left costs what it would
+	// without Into. Into's bytes past the images are overwritten; reuse
+	// it only once the images are no longer needed. Not sent.
+	Into []byte
 }
 
 // ImageInput is an image given to the model: bytes (their type is read
@@ -209,7 +221,11 @@ func (r *ImageRequest) validate() error {
 //
 // The answer is decoded as it streams in: an image's base64 text is never
 // held whole. With the answer's length known, an 8 MB image costs about
-// its own size in memory; a chunked answer, about twice.
+// its own size in memory (one buffer sized from the length). Without it
+// (a chunked or gzip-encoded answer) the size is known only at the end of
+// the base64 text, so the bytes are gathered in blocks and copied once:
+// about twice the image, unless ImageRequest.Into gives the storage to
+// decode into, which costs the image's size and nothing more.
 func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...CallOption) (*ImageResult, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
@@ -242,7 +258,7 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 
 	var extracted []dataurl.Extracted
 	decode := func(resp *http.Response, out any) error {
-		doc, imgs, err := dataurl.ExtractSized(newLimitedBody(resp.Body, c.cfg.limits.JSON, "the answer"), resp.ContentLength)
+		doc, imgs, err := dataurl.ExtractInto(newLimitedBody(resp.Body, c.cfg.limits.JSON, "the answer"), resp.ContentLength, req.Into)
 		if err != nil { // a cut answer (io.ErrUnexpectedEOF too) may have been billed
 			return readFailure(err)
 		}

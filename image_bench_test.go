@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -19,8 +17,11 @@ import (
 // SDK, which decodes the base64 text as the answer streams in, beside a
 // plain client that reads the body, json.Unmarshals it and decodes the
 // base64 string. B/op counts every byte allocated, so it bounds the peak
-// heap from above; x-image is B/op over the image's size. The handler
-// serves prepared bytes, so the server allocates next to nothing.
+// heap from above; x-image is B/op over the image's size (plus
+// ImageRequest.Into's capacity for the -into sides). The answer is served
+// with its Content-Length (sdk), chunked, and gzip-encoded (decompressed
+// by net/http, so also without a length). The handler serves prepared
+// bytes, so the server allocates next to nothing.
 //
 //	go test -run XXX -bench BenchmarkGenerateImage8MB -benchmem -count 3 .
 func BenchmarkGenerateImage8MB(b *testing.B) {
@@ -34,39 +35,12 @@ func BenchmarkGenerateImage8MBWebP(b *testing.B) {
 }
 
 func benchImage8MB(b *testing.B, mime string, img []byte) {
-	body := []byte(`{"id":"gen-1","model":"google/gemini-2.5-flash-image","choices":[{"index":0,"finish_reason":"stop",` +
-		`"message":{"role":"assistant","content":"Here it is.","images":[{"type":"image_url","image_url":{"url":"` +
-		openroutertest.DataURL(mime, img) + `"}}]}}],"usage":{"prompt_tokens":10,"completion_tokens":1290,"total_tokens":1300,"cost":0.039}}`)
-	serve := func(chunked bool) *httptest.Server {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			w.Header().Set("Content-Type", "application/json")
-			if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
-				// GenerateImage asks the image API's catalogue whether the
-				// model is image-only: this one is not there.
-				w.WriteHeader(http.StatusNotFound)
-				_, _ = io.WriteString(w, `{"error":{"code":404,"message":"Not Found"}}`)
-				return
-			}
-			if !chunked {
-				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-				_, _ = w.Write(body)
-				return
-			}
-			for i := 0; i < len(body); i += 64 << 10 {
-				_, _ = w.Write(body[i:min(i+64<<10, len(body))])
-				w.(http.Flusher).Flush()
-			}
-		}))
-		b.Cleanup(srv.Close)
-		return srv
-	}
-	ctx := context.Background()
+	body := chatImageBody(mime, img)
 	b.Run("baseline", func(b *testing.B) {
-		srv := serve(false)
+		srv := imageServer(b, body, "length")
 		hc := &http.Client{}
 		b.ReportAllocs()
-		reportImage(b, len(img), func() {
+		reportImage(b, len(img), 0, func() {
 			resp, err := hc.Post(srv.URL+"/chat/completions", "application/json", strings.NewReader(`{}`))
 			if err != nil {
 				b.Fatal(err)
@@ -92,17 +66,30 @@ func benchImage8MB(b *testing.B, mime string, img []byte) {
 			}
 		})
 	})
-	for _, chunked := range []bool{false, true} {
+	benchImageModes(b, img, body, openrouter.ImageRequest{Prompt: "x"}, mime)
+}
+
+// benchImageModes runs GenerateImage for req against body served with
+// its Content-Length ("sdk"), chunked, and gzip-encoded, the last two
+// also with ImageRequest.Into: x-image then counts Into's capacity too.
+func benchImageModes(b *testing.B, img, body []byte, req openrouter.ImageRequest, mime string) {
+	ctx := context.Background()
+	for _, mode := range []string{"length", "chunked", "gzip", "chunked-into", "gzip-into"} {
 		name := "sdk"
-		if chunked {
-			name = "sdk-chunked"
+		if mode != "length" {
+			name = "sdk-" + mode
 		}
 		b.Run(name, func(b *testing.B) {
-			srv := serve(chunked)
+			served, into := strings.CutSuffix(mode, "-into")
+			srv := imageServer(b, body, served)
 			c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(srv.URL))
+			req := req
+			if into {
+				req.Into = make([]byte, 0, len(img))
+			}
 			b.ReportAllocs()
-			reportImage(b, len(img), func() {
-				res, err := c.GenerateImage(ctx, openrouter.ImageRequest{Prompt: "x"})
+			reportImage(b, len(img), cap(req.Into), func() {
+				res, err := c.GenerateImage(ctx, req)
 				if err != nil || len(res.Images[0].Data) != len(img) || res.Images[0].MIME != mime || res.Images[0].Width == 0 {
 					b.Fatal(err)
 				}
@@ -112,10 +99,11 @@ func benchImage8MB(b *testing.B, mime string, img []byte) {
 }
 
 // reportImage runs op in the benchmark loop and reports x-image: the
-// bytes allocated per op (the B/op figure) over the image's size.
-func reportImage(b *testing.B, size int, op func()) {
+// bytes allocated per op (the B/op figure) plus the caller's storage
+// given to the call (storage), over the image's size.
+func reportImage(b *testing.B, size, storage int, op func()) {
 	_, bytes := measure(b, op)
-	b.ReportMetric(bytes/float64(size), "x-image")
+	b.ReportMetric((bytes+float64(storage))/float64(size), "x-image")
 }
 
 // BenchmarkImageAPI8MB measures the memory one 8 MB WebP costs through
@@ -125,28 +113,6 @@ func reportImage(b *testing.B, size int, op func()) {
 //	go test -run XXX -bench BenchmarkImageAPI8MB -benchmem -count 2 .
 func BenchmarkImageAPI8MB(b *testing.B) {
 	img := openroutertest.LargeWebP(8 << 20)
-	models, _ := json.Marshal(map[string]any{"data": []openroutertest.ImageModel{openroutertest.DefaultImageModels()[0]}})
-	body := []byte(`{"created":1,"data":[{"b64_json":"` + base64.StdEncoding.EncodeToString(img) +
-		`","media_type":"image/webp"}],"usage":{"prompt_tokens":0,"completion_tokens":4175,"total_tokens":4175,"cost":0.03}}`)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		if r.URL.Path == "/images/models" {
-			_, _ = w.Write(models)
-			return
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		_, _ = w.Write(body)
-	}))
-	b.Cleanup(srv.Close)
-	c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(srv.URL))
-	ctx := context.Background()
 	req := openrouter.ImageRequest{Model: "black-forest-labs/flux.2-pro", Prompt: "x", OutputFormat: "webp"}
-	b.ReportAllocs()
-	reportImage(b, len(img), func() {
-		res, err := c.GenerateImage(ctx, req)
-		if err != nil || len(res.Images[0].Data) != len(img) {
-			b.Fatal(err)
-		}
-	})
+	benchImageModes(b, img, imagesAPIBody(img), req, "image/webp")
 }

@@ -195,7 +195,7 @@ func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, m *
 	}
 	defer resp.Body.Close()
 	var out imagesAnswer
-	if err := c.decodeImagesAnswer(resp, &out); err != nil {
+	if err := c.decodeImagesAnswer(resp, &out, req.Into); err != nil {
 		return nil, st.annotate(err)
 	}
 	if out.Usage != nil {
@@ -232,10 +232,11 @@ type imagesAnswer struct {
 
 // decodeImagesAnswer reads an answer of POST /images into out, decoding
 // each image's base64 as it streams in (never held as text: an 8 MB
-// image costs about its size with the answer's length known), then the
-// rest of the document as decodeAnswer does.
-func (c *Client) decodeImagesAnswer(resp *http.Response, out *imagesAnswer) error {
-	doc, imgs, err := dataurl.ExtractSized(newLimitedBody(resp.Body, c.cfg.limits.JSON, "the answer"), resp.ContentLength)
+// image costs about its size with the answer's length known, or with
+// into, the caller's storage, whatever the answer), then the rest of the
+// document as decodeAnswer does.
+func (c *Client) decodeImagesAnswer(resp *http.Response, out *imagesAnswer, into []byte) error {
+	doc, imgs, err := dataurl.ExtractInto(newLimitedBody(resp.Body, c.cfg.limits.JSON, "the answer"), resp.ContentLength, into)
 	if err != nil {
 		return readFailure(err)
 	}

@@ -7,7 +7,14 @@
 # over its goal.
 #
 #	scripts/bench.sh            # everything (needs valgrind and strace)
-#	QUICK=1 scripts/bench.sh    # allocations only
+#	QUICK=1 scripts/bench.sh    # allocations and image peaks only
+#
+# The output is a Markdown table (scripts/benchlib.sh), headed by the
+# date, the commit and the load average, ready for BENCHMARKS.md. Whole-
+# process CPU and system calls per call come from scripts/syscalls.sh.
+# The pacing row reads the simulated-time pacing test (injected clock).
+# scripts/benchdoc.sh writes a saved output into README.md and
+# BENCHMARKS.md between their bench.sh markers.
 #
 # Instructions per op are those of N+1 iterations less those of 1,
 # divided by N, so that start-up cancels out. Valgrind aborts on the Go
@@ -21,16 +28,7 @@ bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 go test -c -o "$bin/or.test" .
 
-# ratio NAME SIDE BASE GOAL: prints one row and records a miss; a GOAL
-# of "-" prints the ratio for information.
-ratio() {
-	awk -v name="$1" -v s="$2" -v b="$3" -v goal="$4" 'BEGIN {
-		r = s / b
-		if (goal == "-") { printf "%-46s %14.1f %14.1f %7.3fx  (no goal)\n", name, s, b, r; exit 0 }
-		verdict = (r <= goal) ? "ok" : "OVER"
-		printf "%-46s %14.1f %14.1f %7.3fx  goal %.2fx  %s\n", name, s, b, r, goal, verdict
-		exit (r <= goal) ? 0 : 1 }' || fail=1
-}
+. scripts/benchlib.sh # header, row, ratio: Markdown rows with their verdicts
 
 # instr BENCH N: instructions of N iterations of one sub-benchmark.
 instr() {
@@ -53,19 +51,11 @@ allocs() {
 		awk '/allocs\/op/ { for (i = 1; i < NF; i++) if ($(i+1) == "allocs/op") print $1, $i }'
 }
 
-# writes BENCH N: write system calls of N iterations, less those of 1.
-writes() {
-	local one many
-	one=$(strace -f -c -e trace=write,writev,sendto,sendmsg "$bin/or.test" -test.run XXX -test.bench "$1" \
-		-test.benchtime 1x -test.cpu 1 2>&1 >/dev/null | awk '$NF=="total" { print $4 }')
-	many=$(strace -f -c -e trace=write,writev,sendto,sendmsg "$bin/or.test" -test.run XXX -test.bench "$1" \
-		-test.benchtime "$(($2 + 1))x" -test.cpu 1 2>&1 >/dev/null | awk '$NF=="total" { print $4 }')
-	awk -v a="$one" -v b="$many" -v n="$2" 'BEGIN { printf "%.2f", (b - a) / n }'
-}
-
 pick() { awk -v k="$1" '$1 ~ k { print $2; exit }'; }
 
-printf "%-46s %14s %14s %8s\n" "measure" "sdk" "baseline" "ratio"
+echo "Measured by scripts/bench.sh on $(date -u '+%Y-%m-%d %H:%M') UTC, commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo +changes), N=$N, load average $(cut -d' ' -f1 /proc/loadavg)."
+echo
+header
 a=$(allocs '^BenchmarkChat$' 2000)
 ratio "chat allocs/op" "$(pick '/sdk$' <<<"$a")" "$(pick '/baseline' <<<"$a")" -
 o=$(allocs '^BenchmarkChatCallOptions$' 2000)
@@ -76,13 +66,25 @@ s=$(allocs '^BenchmarkStream$' 20)
 ratio "stream 2,000 chunks allocs/op" "$(pick '/sdk' <<<"$s")" "$(pick '/baseline' <<<"$s")" -
 p=$(allocs '^BenchmarkParseJSONAnswer20KB$' 2000)
 ratio "structured output 20 KB allocs/op" "$(pick '/sdk' <<<"$p")" "$(pick '/baseline' <<<"$p")" -
+# xi BENCH: the x-image metric (bytes allocated plus ImageRequest.Into,
+# over the image) of each sub-benchmark, "name value" lines.
+xi() {
+	"$bin/or.test" -test.run XXX -test.bench "$1" -test.benchmem -test.benchtime 3x -test.cpu 1 |
+		awk '/x-image/ { for (i = 1; i < NF; i++) if ($(i+1) == "x-image") print $1, $i }'
+}
+m=$(xi '^BenchmarkGenerateImage8MB$')
+row "8 MB image, chat, Content-Length: peak ÷ image" "$(pick '/sdk$' <<<"$m")" "$(pick '/baseline' <<<"$m")" "$(pick '/sdk$' <<<"$m")" 1.20
+row "8 MB image, chat, chunked, Into: peak ÷ image" "$(pick '/sdk-chunked-into' <<<"$m")" "" "$(pick '/sdk-chunked-into' <<<"$m")" 1.20
+row "8 MB image, chat, gzip, Into: peak ÷ image" "$(pick '/sdk-gzip-into' <<<"$m")" "" "$(pick '/sdk-gzip-into' <<<"$m")" 1.20
+row "8 MB image, chat, chunked, no Into: peak ÷ image" "$(pick '/sdk-chunked$' <<<"$m")" "" "$(pick '/sdk-chunked$' <<<"$m")" -
+m=$(xi '^BenchmarkImageAPI8MB$')
+row "8 MB image, image API, Content-Length: peak ÷ image" "$(pick '/sdk$' <<<"$m")" "" "$(pick '/sdk$' <<<"$m")" 1.20
+row "8 MB image, image API, chunked, Into: peak ÷ image" "$(pick '/sdk-chunked-into' <<<"$m")" "" "$(pick '/sdk-chunked-into' <<<"$m")" 1.20
+row "8 MB image, image API, gzip, Into: peak ÷ image" "$(pick '/sdk-gzip-into' <<<"$m")" "" "$(pick '/sdk-gzip-into' <<<"$m")" 1.20
 ratio "pacing sim, 1,000 req quiet: wall/minimum" "$("$bin/or.test" -test.run '^TestPacingReachesServerRate$' -test.v | awk '/quiet wall\/minimum/ { print $NF }')" 1 1.01
 [ -n "${QUICK:-}" ] && exit $fail
+NOHEADER=1 scripts/syscalls.sh "$bin/or.test" || fail=1
 
-if command -v strace >/dev/null; then
-	ratio "chat write syscalls/op (strace -c)" "$(writes '^BenchmarkChat$/^sdk$' "$N")" \
-		"$(writes '^BenchmarkChat$/^baseline$' "$N")" 1.00
-fi
 ratio "chat instructions/op" "$(perop '^BenchmarkChat$/^sdk$' "$N")" "$(perop '^BenchmarkChat$/^baseline$' "$N")" 1.05
 # The options row's baseline does what the options do, by hand: the same
 # header, context.WithTimeout, the answer's fields kept in a struct.

@@ -92,6 +92,7 @@ type decoder struct {
 	// otherwise the last of the 1 MiB blocks.
 	blocks [][]byte
 	cur    []byte
+	caller bool // cur is the caller's storage: kept, whatever its spare capacity
 	err    error
 }
 
@@ -176,7 +177,7 @@ func (d *decoder) finish(declared string) (Image, error) {
 	if n == 0 {
 		return Image{}, errors.New("empty image data")
 	}
-	if len(d.blocks) == 0 && cap(d.cur)-n <= n/64+4096 {
+	if len(d.blocks) == 0 && (d.caller || cap(d.cur)-n <= n/64+4096) {
 		// Sized up front and filled (nearly) exactly: no copy.
 		data := d.cur[:n:n]
 		d.cur = nil

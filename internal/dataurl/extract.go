@@ -36,8 +36,23 @@ func Extract(r io.Reader) ([]byte, []Extracted, error) { return ExtractSized(r, 
 // one buffer sized from the text left to read, instead of 1 MiB blocks
 // copied at the end: an image then costs about its own size, not twice.
 func ExtractSized(r io.Reader, size int64) ([]byte, []Extracted, error) {
+	return ExtractInto(r, size, nil)
+}
+
+// ExtractInto is ExtractSized decoding into the caller's storage: the
+// images are decoded one after the other into into[len(into):cap(into)],
+// each Image.Data then a slice of into's array, and no memory is
+// allocated for them. This is how an image of a document of unknown size
+// costs its own size: without it, its bytes are decoded into blocks and
+// copied once at the end into one slice of their exact size (about twice
+// the image). An image that does not fit in what is left is decoded as
+// ExtractSized would, after what was decoded into into is copied out;
+// the space it used is given to the next image, and so is that of an
+// image that could not be decoded. The bytes of into past the images are
+// left undefined.
+func ExtractInto(r io.Reader, size int64, into []byte) ([]byte, []Extracted, error) {
 	cr := &countingReader{r: r}
-	x := extractor{br: bufio.NewReaderSize(cr, 64<<10), cr: cr, size: size}
+	x := extractor{br: bufio.NewReaderSize(cr, 64<<10), cr: cr, size: size, free: into[len(into):]}
 	err := x.run()
 	return x.out.Bytes(), x.images, err
 }
@@ -60,6 +75,7 @@ type extractor struct {
 	size   int64 // the document's length; -1 when unknown
 	out    bytes.Buffer
 	images []Extracted
+	free   []byte // the caller's storage left for images: len 0, its capacity
 
 	lastString []byte // the last short string read, a key if ':' follows
 	stringEnd  bool   // the last token was a string
@@ -195,7 +211,11 @@ func (x *extractor) readDataURL() error {
 // escape in it, and puts a placeholder in its place.
 func (x *extractor) readBase64(declared string) error {
 	var d decoder
-	if left := x.size - (x.cr.n - int64(x.br.Buffered())); x.size > 0 && left > 0 && left/4*3 <= maxPresize {
+	left := x.size - (x.cr.n - int64(x.br.Buffered()))
+	switch {
+	case cap(x.free) > 0:
+		d.cur, d.caller = x.free, true
+	case x.size > 0 && left > 0 && left/4*3 <= maxPresize:
 		// The base64 text is at most what is left of the document.
 		d.cur = make([]byte, 0, left/4*3+3)
 	}
@@ -227,6 +247,10 @@ func (x *extractor) readBase64(declared string) error {
 		}
 	}
 	img, derr := d.finish(declared)
+	if n := len(img.Data); derr == nil && n > 0 && n <= cap(x.free) && &img.Data[0] == &x.free[:1][0] {
+		// Decoded into the caller's storage: the next image follows it.
+		x.free = x.free[len(img.Data):len(img.Data)]
+	}
 	x.images = append(x.images, Extracted{Image: img, Err: derr})
 	x.out.WriteString(strconv.Quote(Placeholder + strconv.Itoa(len(x.images)-1)))
 	return nil
