@@ -209,7 +209,9 @@ func WithObserver(o Observer) Option {
 	return func(c *config) error {
 		c.observer = o
 		c.obsExt = observers{}
-		if o != nil {
+		if j, ok := o.(*joinedObservers); ok {
+			c.obsExt = j.extensions() // only those its members have
+		} else if o != nil {
 			c.obsExt.limiter, _ = o.(LimiterObserver)
 			c.obsExt.stream, _ = o.(StreamObserver)
 			c.obsExt.recovery, _ = o.(RecoveryObserver)
