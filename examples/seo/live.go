@@ -16,7 +16,7 @@ import (
 // limiter's waits and rate) and the runner's (bulk.Observer). It keeps
 // the counts the progress line shows and, with -events, writes each
 // event to events as a JSON line. With -otel-stdout, the OpenTelemetry
-// module's observer sees the same events (tee, otel.go).
+// module's observer sees the same events (withOTel, otel.go).
 type live struct {
 	mu     sync.Mutex
 	events io.Writer // nil: no event lines

@@ -158,10 +158,11 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 		events = out
 	}
 	obs := newLive(events, time.Now)
-	var watch observer = obs
+	var watch openrouter.Observer = obs // the client's
+	var watchRun bulk.Observer = obs    // the runner's
 	if cfg.otelStdout {
 		var end func()
-		if watch, ctx, end, err = withOTel(ctx, out, obs); err != nil {
+		if watch, watchRun, ctx, end, err = withOTel(ctx, out, obs); err != nil {
 			return err
 		}
 		defer end() // after the report: the job's span and the metrics' totals
@@ -207,7 +208,7 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 		Progress: func(p bulk.Progress) {
 			fmt.Fprintf(cfg.progressWriter, "\r%-130s", jobLine(ctx, j, p.Total)+obs.line(p))
 		},
-		Observer: watch,
+		Observer: watchRun,
 	}
 	rm := bulk.RewriteMode(c, rewriteRequest, openrouter.JSONRepair(1))
 	b.Bill = &bulk.Bill[article]{Client: c, Request: rm.Request}
