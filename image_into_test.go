@@ -9,11 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strconv"
 	"testing"
 
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/internal/memtest"
 	"github.com/routerkit/openrouter/openroutertest"
 )
 
@@ -74,19 +74,6 @@ func imagesAPIBody(img []byte) []byte {
 		`","media_type":"image/webp"}],"usage":{"prompt_tokens":0,"completion_tokens":4175,"total_tokens":4175,"cost":0.03}}`)
 }
 
-// allocatedBy returns the bytes the process allocates while f runs (the
-// runtime's TotalAlloc: every allocation counts, whether or not it is
-// still live, so it bounds the peak heap f adds from above, and does not
-// depend on when the collector runs).
-func allocatedBy(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // TestImageIntoKeepsUnsizedAnswersAtTheImagesSize checks issue 26's goal
 // for an 8 MB image whose answer has no Content-Length (chunked, or
 // gzip-encoded and decompressed by net/http): with ImageRequest.Into the
@@ -118,7 +105,7 @@ func TestImageIntoKeepsUnsizedAnswersAtTheImagesSize(t *testing.T) {
 			req.Into = make([]byte, 0, len(path.img))
 			var res *openrouter.ImageResult
 			var err error
-			n := allocatedBy(func() { res, err = c.GenerateImage(ctx, req) })
+			n := memtest.Allocated(func() { res, err = c.GenerateImage(ctx, req) })
 			if err != nil || len(res.Images) != 1 || !bytes.Equal(res.Images[0].Data, path.img) {
 				t.Fatalf("%s %s: err %v", path.name, mode, err)
 			}

@@ -7,6 +7,8 @@ import (
 	"image/jpeg"
 	"strings"
 	"testing"
+
+	"github.com/routerkit/openrouter/internal/memtest"
 )
 
 // TestIdentifyReadsEveryFormatsSize checks that the type comes from the
@@ -69,7 +71,7 @@ func TestExtractDecodesB64JSON(t *testing.T) {
 	doc := `{"created":1,"data":[{"b64_json":"` + base64.StdEncoding.EncodeToString(img) + `","media_type":"image/png"}],"note":"b64_json"}`
 	var out []byte
 	var imgs []Extracted
-	n := allocated(func() {
+	n := memtest.Allocated(func() {
 		out, imgs, _ = ExtractSized(strings.NewReader(doc), int64(len(doc)))
 	})
 	if len(imgs) != 1 || imgs[0].Err != nil || !bytes.Equal(imgs[0].Image.Data, img) || imgs[0].Image.MIME != "image/png" {

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/routerkit/openrouter/internal/memtest"
 )
 
 // TestExtractIntoFillsTheCallersStorage checks that, with no size known,
@@ -22,7 +24,7 @@ func TestExtractIntoFillsTheCallersStorage(t *testing.T) {
 	into := make([]byte, 3, 600<<10) // three bytes the caller keeps
 	copy(into, "abc")
 	var imgs []Extracted
-	n := allocated(func() { _, imgs, _ = ExtractInto(strings.NewReader(doc), -1, into) })
+	n := memtest.Allocated(func() { _, imgs, _ = ExtractInto(strings.NewReader(doc), -1, into) })
 	if len(imgs) != 4 || imgs[1].Err == nil {
 		t.Fatalf("%d images, the broken one: %v", len(imgs), imgs[1].Err)
 	}

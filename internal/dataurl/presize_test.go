@@ -3,9 +3,10 @@ package dataurl
 import (
 	"bytes"
 	"encoding/base64"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/routerkit/openrouter/internal/memtest"
 )
 
 // bigImage is n bytes that sniff as a PNG.
@@ -13,16 +14,6 @@ func bigImage(n int) []byte {
 	b := bytes.Repeat([]byte{0x5a, 0x17, 0xc3}, n/3+1)[:n]
 	copy(b, "\x89PNG\r\n\x1a\n")
 	return b
-}
-
-// allocated returns the bytes f allocates.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 // TestExtractSizedAllocatesTheImageOnce checks that, with the document's
@@ -34,7 +25,7 @@ func TestExtractSizedAllocatesTheImageOnce(t *testing.T) {
 	doc := `{"choices":[{"message":{"images":[{"image_url":{"url":"data:image/png;base64,` +
 		base64.StdEncoding.EncodeToString(img) + `"}}]}}]}`
 	var imgs []Extracted
-	n := allocated(func() {
+	n := memtest.Allocated(func() {
 		_, imgs, _ = ExtractSized(strings.NewReader(doc), int64(len(doc)))
 	})
 	if len(imgs) != 1 || imgs[0].Err != nil || !bytes.Equal(imgs[0].Image.Data, img) {
