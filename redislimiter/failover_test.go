@@ -273,33 +273,13 @@ func TestLeaseReleasedDuringRegisterIsRemoved(t *testing.T) {
 // run). When Redis answers again, that request, still in flight, is
 // counted there: the removal of the lost lease must not remove it.
 func TestFallbackLeaseOfALostAskCountedWhenRedisReturns(t *testing.T) {
-	s := startRedis(t)
-	p := newProxy(t, s.addr())
-	direct := client(t, s.addr())
-	l := newLimiter(t, client(t, p.addr()), "lostask", quiet(), LimitInFlight(2), withTicks(make(chan time.Time)))
-	timeouts := newTestTimeouts(nil)
-	l.withTimeout = timeouts.withTimeout
-	l.cfg.retryRedis = time.Hour
-	r, err := l.Acquire(context.Background()) // Redis answers
-	if err != nil {
-		t.Fatal(err)
-	}
-	r(openrouter.Outcome{StatusCode: 200})
-	p.muted.Store(true)
-	got := acquireAsync(l)
-	<-p.lost // Redis ran the script; its reply is gone
-	timeouts.fire()
-	res := <-got
+	a := loseAnAsk(t, "lostask", LimitInFlight(2))
+	l, res, direct := a.l, a.res, a.direct
 	if res.err != nil {
 		t.Fatal(res.err)
 	}
-	p.cut()
-	l.calls.Wait()
-	p.muted.Store(false)
-	l.mu.Lock()
-	l.downUntil = time.Time{} // Redis is tried again
-	l.mu.Unlock()
-	r, err = l.Acquire(context.Background()) // registers the fallback's request first
+	a.redisBack()
+	r, err := l.Acquire(context.Background()) // registers the fallback's request first
 	if err != nil {
 		t.Fatal(err)
 	}

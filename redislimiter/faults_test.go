@@ -68,6 +68,53 @@ func acquireAsync(l *Limiter) <-chan acquireResult {
 	return got
 }
 
+// lostAsk is a limiter, behind a proxy, whose Acquire ran its script in
+// Redis but lost the reply: one Acquire was answered first, then the
+// proxy went mute, and the Redis timeout of the next Acquire fired once
+// the proxy had thrown its reply away. res is what that Acquire returned.
+type lostAsk struct {
+	l      *Limiter
+	p      *proxy
+	direct *redis.Client // Redis, not through the proxy
+	res    acquireResult
+}
+
+// loseAnAsk returns a lostAsk of a limiter named name, with opts (besides
+// quiet and ticks of its own).
+func loseAnAsk(t *testing.T, name string, opts ...Option) lostAsk {
+	t.Helper()
+	s := startRedis(t)
+	p := newProxy(t, s.addr())
+	direct := client(t, s.addr())
+	l := newLimiter(t, client(t, p.addr()), name, append([]Option{quiet(), withTicks(make(chan time.Time))}, opts...)...)
+	timeouts := newTestTimeouts(nil)
+	l.withTimeout = timeouts.withTimeout
+	l.cfg.retryRedis = time.Hour
+	r, err := l.Acquire(context.Background()) // Redis answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	r(openrouter.Outcome{StatusCode: 200})
+	p.muted.Store(true)
+	got := acquireAsync(l) // the script runs; its reply is lost
+	<-p.lost               // Redis ran the script
+	if timeouts.fire() == 0 {
+		t.Fatal("no Redis timeout under way while the reply was lost")
+	}
+	return lostAsk{l: l, p: p, direct: direct, res: <-got}
+}
+
+// redisBack ends the lost ask's call and lets Redis answer again, tried
+// at the next Acquire.
+func (a lostAsk) redisBack() {
+	a.p.cut() // the abandoned call ends
+	a.l.calls.Wait()
+	a.p.muted.Store(false)
+	a.l.mu.Lock()
+	a.l.downUntil = time.Time{}
+	a.l.mu.Unlock()
+}
+
 // fellBack waits for an Acquire under way after its Redis timeout fired:
 // it must come back at once, with a slot from the fallback. The minute is
 // a bound on a failure (an Acquire still waiting on Redis), never reached
@@ -199,29 +246,12 @@ func TestStoppedRedisFallsBack(t *testing.T) {
 func TestLostReplyGivesTheLeaseBack(t *testing.T) {
 	for _, failClosed := range []bool{false, true} {
 		t.Run(fmt.Sprint("FailClosed=", failClosed), func(t *testing.T) {
-			s := startRedis(t)
-			p := newProxy(t, s.addr())
-			direct := client(t, s.addr())
-			opts := []Option{quiet(), LimitInFlight(1), withTicks(make(chan time.Time))}
+			opts := []Option{LimitInFlight(1)}
 			if failClosed {
 				opts = append(opts, FailClosed())
 			}
-			l := newLimiter(t, client(t, p.addr()), "lost", opts...)
-			timeouts := newTestTimeouts(nil)
-			l.withTimeout = timeouts.withTimeout
-			l.cfg.retryRedis = time.Hour
-			r, err := l.Acquire(context.Background()) // Redis answers
-			if err != nil {
-				t.Fatal(err)
-			}
-			r(openrouter.Outcome{StatusCode: 200})
-			p.muted.Store(true)
-			got := acquireAsync(l) // the script runs; its reply is lost
-			<-p.lost               // Redis ran the script
-			if timeouts.fire() == 0 {
-				t.Fatal("no Redis timeout under way while the reply was lost")
-			}
-			res := <-got
+			a := loseAnAsk(t, "lost", opts...)
+			l, res := a.l, a.res
 			switch {
 			case failClosed && !errors.Is(res.err, ErrUnavailable):
 				t.Fatalf("err = %v, want ErrUnavailable", res.err)
@@ -230,22 +260,17 @@ func TestLostReplyGivesTheLeaseBack(t *testing.T) {
 			case !failClosed:
 				res.r(openrouter.Outcome{StatusCode: 200})
 			}
-			if n := direct.ZCard(context.Background(), l.keys[0]).Val(); n != 1 {
+			if n := a.direct.ZCard(context.Background(), l.keys[0]).Val(); n != 1 {
 				t.Fatalf("%d leases in Redis, want the one whose reply was lost", n)
 			}
-			p.cut() // the abandoned call ends
-			l.calls.Wait()
-			p.muted.Store(false)
-			l.mu.Lock()
-			l.downUntil = time.Time{} // Redis is tried again
-			l.mu.Unlock()
+			a.redisBack()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			l.waitHook = func(string) {
 				t.Error("told to wait: the lost reply's lease still holds the only slot")
 				cancel()
 			}
-			r, err = l.Acquire(ctx)
+			r, err := l.Acquire(ctx)
 			if err != nil {
 				t.Fatalf("after Redis answered again: %v", err)
 			}
