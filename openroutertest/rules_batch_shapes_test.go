@@ -49,17 +49,29 @@ func shapeBatch(t *testing.T, endpoint string, bodies ...string) (batchObject, m
 	return b, out
 }
 
+// answeredShapes is shapeBatch for a batch that must complete: it
+// checks that each request was answered, with a body of the OpenAPI
+// component schema, and returns the bodies by custom ID.
+func answeredShapes(t *testing.T, endpoint, schema string, bodies ...string) map[string]json.RawMessage {
+	t.Helper()
+	b, answers := shapeBatch(t, endpoint, bodies...)
+	if b.Status != "completed" || b.RequestCounts.Completed != len(bodies) || len(answers) != len(bodies) {
+		t.Fatalf("batch %+v with %d answers; want completed with %d", b, len(answers), len(bodies))
+	}
+	sch := componentSchema(t, schema)
+	for _, body := range answers {
+		checkAgainst(t, sch, string(body))
+	}
+	return answers
+}
+
 // RULES.md T23: a Responses batch is answered with response objects, as
 // POST /responses answers (OpenAPI schemas/OpenResponsesResult).
 func TestBatchOfResponsesAnswersResponseObjects(t *testing.T) {
 	t.Parallel()
-	b, bodies := shapeBatch(t, "/v1/responses",
+	bodies := answeredShapes(t, "/v1/responses", "OpenResponsesResult",
 		`{"input":"Say hello"}`,
 		`{"input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"Say bye"}]}],"instructions":"Be brief"}`)
-	if b.Status != "completed" || b.RequestCounts.Completed != 2 || len(bodies) != 2 {
-		t.Fatalf("batch %+v with %d answers; want completed with 2", b, len(bodies))
-	}
-	sch := componentSchema(t, "OpenResponsesResult")
 	for id, body := range bodies {
 		var r struct {
 			Object string
@@ -68,7 +80,6 @@ func TestBatchOfResponsesAnswersResponseObjects(t *testing.T) {
 		if json.Unmarshal(body, &r) != nil || r.Object != "response" || len(r.Output) == 0 {
 			t.Errorf("%s: %s; want a response object with output", id, body)
 		}
-		checkAgainst(t, sch, string(body))
 	}
 	var r0 struct {
 		Output []struct{ Content []struct{ Text string } }
@@ -83,13 +94,9 @@ func TestBatchOfResponsesAnswersResponseObjects(t *testing.T) {
 // schemas/MessagesResult).
 func TestBatchOfMessagesAnswersMessages(t *testing.T) {
 	t.Parallel()
-	b, bodies := shapeBatch(t, "/v1/messages",
+	bodies := answeredShapes(t, "/v1/messages", "MessagesResult",
 		`{"max_tokens":32,"messages":[{"role":"user","content":"Say hello."}]}`,
 		`{"system":"Be brief","messages":[{"role":"user","content":[{"type":"text","text":"Say bye."}]}]}`)
-	if b.Status != "completed" || b.RequestCounts.Completed != 2 || len(bodies) != 2 {
-		t.Fatalf("batch %+v with %d answers; want completed with 2", b, len(bodies))
-	}
-	sch := componentSchema(t, "MessagesResult")
 	for id, body := range bodies {
 		var m struct {
 			Type    string
@@ -98,7 +105,6 @@ func TestBatchOfMessagesAnswersMessages(t *testing.T) {
 		if json.Unmarshal(body, &m) != nil || m.Type != "message" || len(m.Content) == 0 || m.Content[0].Type != "text" {
 			t.Errorf("%s: %s; want a message with a text block", id, body)
 		}
-		checkAgainst(t, sch, string(body))
 	}
 	if !strings.Contains(string(bodies["r0"]), "Say hello.") {
 		t.Errorf("r0 answers %s; want the message echoed", bodies["r0"])
