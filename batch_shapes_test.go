@@ -30,6 +30,22 @@ func runShapeBatch(t *testing.T, req *openrouter.BatchRequest, setup func(*openr
 	return final, results
 }
 
+// completedShapeBatch is runShapeBatch for a batch that must complete on
+// endpoint: it checks that every request has a result, and returns them.
+func completedShapeBatch(t *testing.T, req *openrouter.BatchRequest, endpoint string) map[string]*openrouter.BatchResult {
+	t.Helper()
+	b, results := runShapeBatch(t, req, nil)
+	if b.Endpoint != endpoint || b.RequestCounts.Completed != len(req.Requests) {
+		t.Fatalf("batch %+v; want %d completed on %s", b, len(req.Requests), endpoint)
+	}
+	for _, it := range req.Requests {
+		if results[it.CustomID] == nil {
+			t.Fatalf("no result for %s", it.CustomID)
+		}
+	}
+	return results
+}
+
 // A batch of Responses requests is sent to /v1/responses (inferred from
 // its items) and its results read as Responses answers.
 func TestBatchOfResponsesRoundTrip(t *testing.T) {
@@ -38,15 +54,9 @@ func TestBatchOfResponsesRoundTrip(t *testing.T) {
 		{CustomID: "a", Responses: &openrouter.ResponseRequest{Input: openrouter.ResponseText("alpha"), Instructions: "Be brief"}},
 		{CustomID: "b", Responses: &openrouter.ResponseRequest{Input: openrouter.ResponseText("beta"), MaxOutputTokens: 50}},
 	}}
-	b, results := runShapeBatch(t, req, nil)
-	if b.Endpoint != openrouter.BatchResponses || b.RequestCounts.Completed != 2 {
-		t.Fatalf("batch %+v; want 2 completed on %s", b, openrouter.BatchResponses)
-	}
+	results := completedShapeBatch(t, req, openrouter.BatchResponses)
 	for id, text := range map[string]string{"a": "alpha", "b": "beta"} {
 		r := results[id]
-		if r == nil {
-			t.Fatalf("no result for %s", id)
-		}
 		res, err := r.Responses()
 		if err != nil || !strings.Contains(res.OutputText(), text) || res.Cost() <= 0 {
 			t.Errorf("%s: Responses() = %q (cost %v), %v; want the text echoed, billed", id, res.OutputText(), res.Cost(), err)
@@ -70,15 +80,9 @@ func TestBatchOfMessagesRoundTrip(t *testing.T) {
 		{CustomID: "b", Messages: &openrouter.MessagesRequest{MaxTokens: 32,
 			Messages: []openrouter.MessagesMessage{{Role: "user", Blocks: []openrouter.MessagesBlock{{Type: "text", Text: "beta"}}}}}},
 	}}
-	b, results := runShapeBatch(t, req, nil)
-	if b.Endpoint != openrouter.BatchMessages || b.RequestCounts.Completed != 2 {
-		t.Fatalf("batch %+v; want 2 completed on %s", b, openrouter.BatchMessages)
-	}
+	results := completedShapeBatch(t, req, openrouter.BatchMessages)
 	for id, text := range map[string]string{"a": "alpha", "b": "beta"} {
 		r := results[id]
-		if r == nil {
-			t.Fatalf("no result for %s", id)
-		}
 		m, err := r.Messages()
 		if err != nil || !strings.Contains(m.Text(), text) || m.StopReason != "end_turn" || m.Cost() <= 0 || m.Usage.InputTokens == 0 {
 			t.Errorf("%s: Messages() = %+v, %v; want the text echoed, end_turn, billed", id, m, err)
