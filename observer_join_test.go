@@ -3,7 +3,6 @@ package openrouter_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"testing"
 
@@ -132,16 +131,8 @@ func TestJoinObserversNilAndOne(t *testing.T) {
 // limiter's waits.
 func TestJoinObserversOnClient(t *testing.T) {
 	ext, plain := &extRecorder{}, &obsRecorder{}
-	clk := openrouter.NewFakeClock()
-	lim := openrouter.NewAdaptiveLimiter()
-	openrouter.SetClock(lim, clk)
-	srv, c, _ := setup(t, nil, openrouter.WithObserver(openrouter.JoinObservers(ext, plain)), openrouter.WithLimiter(lim))
-	openrouter.SetNow(c, clk.Now)
-	srv.Enqueue(ort.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"2"}},
-		Error: &ort.ErrorBody{Code: 429, Message: "slow down"}}, ort.Reply{Content: "Hi"})
-	if _, err := c.Chat(context.Background(), hello()); err != nil {
-		t.Fatal(err)
-	}
+	srv, c, _ := limiterSetup(t, openrouter.JoinObservers(ext, plain))
+	chatAfter429(t, srv, c, "2", false)
 	want := []string{"call POST /chat/completions openai/gpt-4o-mini", "attempt", "attempt end", "wait", "attempt", "attempt end", "end"}
 	for _, r := range []*obsRecorder{&ext.obsRecorder, plain} {
 		if !slices.Equal(r.events, want) || !r.ctxOK {

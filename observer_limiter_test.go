@@ -12,7 +12,7 @@ import (
 
 // limiterSetup returns a client whose AdaptiveLimiter (opts) runs on a
 // fake clock, observed by rec.
-func limiterSetup(t *testing.T, rec *extRecorder, opts ...openrouter.LimiterOption) (*ort.Server, *openrouter.Client, *openrouter.AdaptiveLimiter) {
+func limiterSetup(t *testing.T, rec openrouter.Observer, opts ...openrouter.LimiterOption) (*ort.Server, *openrouter.Client, *openrouter.AdaptiveLimiter) {
 	t.Helper()
 	clk := openrouter.NewFakeClock()
 	lim := openrouter.NewAdaptiveLimiter(opts...)
@@ -22,6 +22,21 @@ func limiterSetup(t *testing.T, rec *extRecorder, opts ...openrouter.LimiterOpti
 	return srv, c, lim
 }
 
+// chatAfter429 sends a chat that srv answers first with a 429 of
+// Retry-After secs (scoped to the model, its provider full, when
+// toModel), then with "Hi".
+func chatAfter429(t *testing.T, srv *ort.Server, c *openrouter.Client, secs string, toModel bool) {
+	t.Helper()
+	e := &ort.ErrorBody{Code: 429, Message: "slow down"}
+	if toModel {
+		e = &ort.ErrorBody{Code: 429, Message: "provider at capacity", Metadata: map[string]any{"provider_name": "OpenAI"}}
+	}
+	srv.Enqueue(ort.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {secs}}, Error: e}, ort.Reply{Content: "Hi"})
+	if _, err := c.Chat(context.Background(), hello()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // The limiter's waits say which part held them: the account's gate after
 // a long Retry-After, the model's gate after a 429 scoped to the model
 // (its provider full), and pacing to a fixed rate.
@@ -29,11 +44,7 @@ func TestObserverLimiterWaitParts(t *testing.T) {
 	t.Run("gate", func(t *testing.T) {
 		rec := &extRecorder{}
 		srv, c, _ := limiterSetup(t, rec)
-		srv.Enqueue(ort.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"5"}},
-			Error: &ort.ErrorBody{Code: 429, Message: "slow down"}}, ort.Reply{Content: "Hi"})
-		if _, err := c.Chat(context.Background(), hello()); err != nil {
-			t.Fatal(err)
-		}
+		chatAfter429(t, srv, c, "5", false)
 		if len(rec.limWaits) != 2 || rec.limWaits[0].Cause() != "" || rec.limWaits[1].Gate < 4*time.Second ||
 			rec.limWaits[1].ModelGate != 0 || rec.limWaits[1].Cause() != "gate" {
 			t.Errorf("limiter waits = %+v, want none, then the account's gate", rec.limWaits)
@@ -42,11 +53,7 @@ func TestObserverLimiterWaitParts(t *testing.T) {
 	t.Run("model gate", func(t *testing.T) {
 		rec := &extRecorder{}
 		srv, c, _ := limiterSetup(t, rec)
-		srv.Enqueue(ort.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"5"}},
-			Error: &ort.ErrorBody{Code: 429, Message: "provider at capacity", Metadata: map[string]any{"provider_name": "OpenAI"}}}, ort.Reply{Content: "Hi"})
-		if _, err := c.Chat(context.Background(), hello()); err != nil {
-			t.Fatal(err)
-		}
+		chatAfter429(t, srv, c, "5", true)
 		if len(rec.limWaits) != 2 || rec.limWaits[1].ModelGate < 4*time.Second || rec.limWaits[1].Gate != 0 || rec.limWaits[1].Cause() != "model_gate" {
 			t.Errorf("limiter waits = %+v, want the model's gate", rec.limWaits)
 		}
@@ -71,11 +78,7 @@ func TestObserverLimiterRateChanges(t *testing.T) {
 	rec := &extRecorder{}
 	srv, c, lim := limiterSetup(t, rec)
 	for i := 0; i < 2; i++ {
-		srv.Enqueue(ort.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}},
-			Error: &ort.ErrorBody{Code: 429, Message: "slow down"}}, ort.Reply{Content: "Hi"})
-		if _, err := c.Chat(context.Background(), hello()); err != nil {
-			t.Fatal(err)
-		}
+		chatAfter429(t, srv, c, "1", false)
 	}
 	if len(rec.rates) == 0 || rec.rates[0].Previous != 0 || rec.rates[len(rec.rates)-1].Rate != lim.LearnedRate() {
 		t.Fatalf("rate changes = %+v, learned %v", rec.rates, lim.LearnedRate())
@@ -93,11 +96,7 @@ func TestObserverLimiterRateChanges(t *testing.T) {
 func TestObserverModelRateChange(t *testing.T) {
 	rec := &extRecorder{}
 	srv, c, lim := limiterSetup(t, rec)
-	srv.Enqueue(ort.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}},
-		Error: &ort.ErrorBody{Code: 429, Message: "provider at capacity", Metadata: map[string]any{"provider_name": "OpenAI"}}}, ort.Reply{Content: "Hi"})
-	if _, err := c.Chat(context.Background(), hello()); err != nil {
-		t.Fatal(err)
-	}
+	chatAfter429(t, srv, c, "1", true)
 	model := hello().Model
 	if len(rec.rates) != 1 || rec.rates[0].Model != model || rec.rates[0].Previous != 0 || rec.rates[0].Rate != lim.ModelRate(model) ||
 		lim.ModelRate(model) <= 0 || lim.LearnedRate() != 0 {
