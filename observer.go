@@ -204,7 +204,8 @@ type observers struct {
 
 // WithObserver sets the client's observer (default: none). See
 // [Observer]; o may also implement [LimiterObserver], [StreamObserver],
-// [RecoveryObserver] and [TraceObserver].
+// [RecoveryObserver] and [TraceObserver]. For several observers, set
+// their [JoinObservers].
 func WithObserver(o Observer) Option {
 	return func(c *config) error {
 		c.observer = o
