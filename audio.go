@@ -74,7 +74,7 @@ func (s *AudioService) Speech(ctx context.Context, req *SpeechRequest, w io.Writ
 	if w == nil {
 		return nil, invalid("Speech needs an io.Writer for the audio")
 	}
-	resp, st, err := s.c.do(ctx, http.MethodPost, "/audio/speech", body, req.Model, opts)
+	resp, st, err := s.client().do(ctx, http.MethodPost, "/audio/speech", body, req.Model, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (s *AudioService) Speech(ctx context.Context, req *SpeechRequest, w io.Writ
 	if mt, _, _ := mime.ParseMediaType(res.ContentType); mt == "application/json" || mt == "text/html" {
 		// A 200 that is no audio: an error object, or a page from a proxy.
 		var discard json.RawMessage
-		err := st.annotate(s.c.decodeAnswer(resp, &discard))
+		err := st.annotate(s.client().decodeAnswer(resp, &discard))
 		if err == nil {
 			err = malformed(req.Model, "the answer is %s, not audio: %s", mt, excerpt(discard))
 		}
@@ -263,18 +263,18 @@ func (s *AudioService) Transcribe(ctx context.Context, req *TranscriptionRequest
 	if err != nil {
 		return nil, err
 	}
-	resp, st, err := s.c.do(ctx, http.MethodPost, "/audio/transcriptions", body, req.Model, opts)
+	resp, st, err := s.client().do(ctx, http.MethodPost, "/audio/transcriptions", body, req.Model, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	var out Transcription
-	if err := st.annotate(s.c.decodeAnswer(resp, &out)); err != nil {
+	if err := st.annotate(s.client().decodeAnswer(resp, &out)); err != nil {
 		return nil, err
 	}
 	out.GenerationID = resp.Header.Get("X-Generation-Id")
 	if out.Usage.Cost > 0 {
-		s.c.spend(ctx, &Usage{Cost: out.Usage.Cost})
+		s.client().spend(ctx, &Usage{Cost: out.Usage.Cost})
 	}
 	return &out, nil
 }

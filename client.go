@@ -163,3 +163,43 @@ func checkKey(key, prefix string) error {
 	}
 	return nil
 }
+
+// unmade stands for the client of a service not made by NewClient (a
+// nil service field of a zero Client, or a service built by hand): it
+// is a Client without a key, whose every call fails in doCall with
+// ErrInvalidRequest before anything is sent. A fresh one each time, so
+// that no state is shared.
+func unmade(c *Client) *Client {
+	if c == nil {
+		return &Client{}
+	}
+	return c
+}
+
+func (s *AudioService) client() *Client {
+	if s == nil {
+		return unmade(nil)
+	}
+	return unmade(s.c)
+}
+
+func (s *VideosService) client() *Client {
+	if s == nil {
+		return unmade(nil)
+	}
+	return unmade(s.c)
+}
+
+func (s *BatchesService) client() *Client {
+	if s == nil {
+		return unmade(nil)
+	}
+	return unmade(s.c)
+}
+
+func (s *KeysService) client() *Client {
+	if s == nil {
+		return unmade(nil)
+	}
+	return unmade(s.c)
+}

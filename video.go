@@ -165,11 +165,11 @@ func (s *VideosService) Submit(ctx context.Context, req *VideoRequest, opts ...C
 	if err != nil {
 		return nil, err
 	}
-	resp, st, err := s.c.doOnce(ctx, http.MethodPost, "/videos", body, req.Model, opts)
+	resp, st, err := s.client().doOnce(ctx, http.MethodPost, "/videos", body, req.Model, opts)
 	if err == nil {
 		defer resp.Body.Close()
 		var job VideoJob
-		err = st.annotate(s.c.decodeBody(resp, &job))
+		err = st.annotate(s.client().decodeBody(resp, &job))
 		if err == nil && job.ID == "" {
 			err = malformed(req.Model, "the submission's answer carries no job ID")
 		}
@@ -193,7 +193,7 @@ func (s *VideosService) Get(ctx context.Context, id string, opts ...CallOption) 
 		return nil, err
 	}
 	var job VideoJob
-	if err := s.c.getWith(ctx, "/videos/"+p, &job, opts, s.c.decodeBody); err != nil {
+	if err := s.client().getWith(ctx, "/videos/"+p, &job, opts, s.client().decodeBody); err != nil {
 		return nil, err
 	}
 	if job.ID == "" {
@@ -217,14 +217,14 @@ func (s *VideosService) Download(ctx context.Context, id string, index int, w io
 	if w == nil {
 		return 0, invalid("Download needs an io.Writer for the video")
 	}
-	resp, st, err := s.c.do(ctx, http.MethodGet, "/videos/"+p+"/content?index="+strconv.Itoa(index), nil, "", opts)
+	resp, st, err := s.client().do(ctx, http.MethodGet, "/videos/"+p+"/content?index="+strconv.Itoa(index), nil, "", opts)
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		var discard json.RawMessage
-		if err := st.annotate(s.c.decodeAnswer(resp, &discard)); err != nil {
+		if err := st.annotate(s.client().decodeAnswer(resp, &discard)); err != nil {
 			return 0, err
 		}
 		return 0, malformed("", "the content's answer is JSON, not a video: %s", excerpt(discard))
@@ -265,7 +265,7 @@ func (s *VideosService) Models(ctx context.Context, opts ...CallOption) ([]Video
 	var out struct {
 		Data []VideoModel `json:"data"`
 	}
-	if err := s.c.getJSON(ctx, "/videos/models", &out, opts); err != nil {
+	if err := s.client().getJSON(ctx, "/videos/models", &out, opts); err != nil {
 		return nil, err
 	}
 	return out.Data, nil

@@ -65,7 +65,7 @@ func (s *VideosService) Wait(ctx context.Context, id string, w VideoWait, opts .
 			}
 			if job.Status.Terminal() {
 				if job.Usage != nil && job.Usage.Cost != nil && *job.Usage.Cost > 0 {
-					s.c.spend(ctx, &Usage{Cost: *job.Usage.Cost})
+					s.client().spend(ctx, &Usage{Cost: *job.Usage.Cost})
 				}
 				return job, nil
 			}

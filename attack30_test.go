@@ -1,0 +1,103 @@
+package openrouter_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/routerkit/openrouter"
+)
+
+// Every call of a Client not made by NewClient (a zero Client, whose
+// service fields are nil) and of a service made by hand fails with
+// ErrInvalidRequest, sends nothing and does not panic: the Responses
+// service did so, the others dereferenced their nil client.
+func TestServicesOfAClientNotMadeByNewClient(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var zero openrouter.Client
+	calls := map[string]func() error{
+		"Chat": func() error { _, err := zero.Chat(ctx, hello()); return err },
+		"ChatStream": func() error {
+			for _, err := range zero.ChatStream(ctx, hello()).Chunks() {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		"Rerank": func() error {
+			_, err := zero.Rerank(ctx, &openrouter.RerankRequest{Model: "m", Query: "q", Documents: openrouter.RerankTexts("a")})
+			return err
+		},
+		"Audio.Speech": func() error {
+			_, err := zero.Audio.Speech(ctx, &openrouter.SpeechRequest{Model: "m", Input: "x", Voice: "alloy"}, &bytes.Buffer{})
+			return err
+		},
+		"Audio.Speech/hand": func() error {
+			_, err := (&openrouter.AudioService{}).Speech(ctx, &openrouter.SpeechRequest{Model: "m", Input: "x", Voice: "alloy"}, &bytes.Buffer{})
+			return err
+		},
+		"Audio.Transcribe": func() error {
+			_, err := zero.Audio.Transcribe(ctx, &openrouter.TranscriptionRequest{Model: "m", Audio: []byte("ID3xxxxxxxxx"), Format: "mp3"})
+			return err
+		},
+		"Videos.Submit": func() error {
+			_, err := zero.Videos.Submit(ctx, &openrouter.VideoRequest{Model: "m", Prompt: "x"})
+			return err
+		},
+		"Videos.Get":      func() error { _, err := zero.Videos.Get(ctx, "job"); return err },
+		"Videos.Wait":     func() error { _, err := zero.Videos.Wait(ctx, "job", openrouter.VideoWait{}); return err },
+		"Videos.Download": func() error { _, err := zero.Videos.Download(ctx, "job", 0, &bytes.Buffer{}); return err },
+		"Videos.Models":   func() error { _, err := zero.Videos.Models(ctx); return err },
+		"Responses.Create": func() error {
+			_, err := zero.Responses.Create(ctx, &openrouter.ResponseRequest{Model: "m", Input: openrouter.ResponseText("x")})
+			return err
+		},
+		"Batches.Submit": func() error {
+			_, err := zero.Batches.Submit(ctx, &openrouter.BatchRequest{Model: "m", Requests: []openrouter.BatchItem{{CustomID: "a", Body: hello()}}})
+			return err
+		},
+		"Batches.SubmitEmbeddings": func() error {
+			_, err := zero.Batches.SubmitEmbeddings(ctx, &openrouter.EmbeddingRequest{Model: "m", Input: []string{"a"}})
+			return err
+		},
+		"Batches.Get":       func() error { _, err := zero.Batches.Get(ctx, "b"); return err },
+		"Batches.Cancel":    func() error { _, err := zero.Batches.Cancel(ctx, "b"); return err },
+		"Batches.Delete":    func() error { _, err := zero.Batches.Delete(ctx, "b"); return err },
+		"Batches.List":      func() error { _, err := zero.Batches.List(ctx, openrouter.BatchListOptions{}); return err },
+		"Batches.Wait":      func() error { _, err := zero.Batches.Wait(ctx, "b", openrouter.BatchWait{}); return err },
+		"Batches.ResultMap": func() error { _, err := zero.Batches.ResultMap(ctx, "b"); return err },
+		"Batches.Results": func() error {
+			for _, err := range zero.Batches.Results(ctx, "b") {
+				return err
+			}
+			return nil
+		},
+		"Batches.Marker": func() error { _, err := zero.Batches.Marker(nil); return err },
+		"Batches.Find":   func() error { _, err := zero.Batches.Find(ctx, openrouter.BatchMarker{Model: "m"}); return err },
+		"Batches.EmbeddingResults": func() error {
+			_, err := zero.Batches.EmbeddingResults(ctx, "b", &openrouter.EmbeddingRequest{Model: "m", Input: []string{"a"}})
+			return err
+		},
+		"Keys.Create": func() error { _, err := zero.Keys.Create(ctx, openrouter.NewKey{Name: "k"}); return err },
+		"Keys.List":   func() error { _, err := zero.Keys.List(ctx, openrouter.KeyListOptions{}); return err },
+		"Keys.Get":    func() error { _, err := zero.Keys.Get(ctx, "h"); return err },
+		"Keys.Update": func() error { _, err := zero.Keys.Update(ctx, "h", openrouter.KeyUpdate{}); return err },
+		"Keys.Delete": func() error { return zero.Keys.Delete(ctx, "h") },
+		"Keys.Find":   func() error { _, err := zero.Keys.Find(ctx, "k"); return err },
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("panicked: %v", r)
+				}
+			}()
+			if err := call(); !errors.Is(err, openrouter.ErrInvalidRequest) {
+				t.Errorf("err = %v; want ErrInvalidRequest", err)
+			}
+		})
+	}
+}
