@@ -145,8 +145,11 @@ func (r *MessagesRequest) validate() error {
 		if m.Role != "user" && m.Role != "assistant" {
 			return invalid("messages[%d]: role %q: the Messages API takes user and assistant turns (the system prompt is System)", i, m.Role)
 		}
-		if m.Text == "" && len(m.Blocks) == 0 {
+		switch {
+		case m.Text == "" && len(m.Blocks) == 0:
 			return invalid("messages[%d]: no content", i)
+		case m.Text != "" && len(m.Blocks) > 0:
+			return invalid("messages[%d]: set Text or Blocks, not both (put the text in a text block)", i)
 		}
 		for j, b := range m.Blocks {
 			if b.Type == "" {
