@@ -75,3 +75,26 @@ func TestBatchShapesRefuseWhatExtraAddsBeforeSending(t *testing.T) {
 		t.Errorf("a tool call whose arguments hold a \"type\" was refused: %v", err)
 	}
 }
+
+// A BYOK Messages answer costs what its usage says, the upstream
+// provider's charge included, as BatchResult.Cost and Response.Cost say
+// for the same answer; before, MessagesResponse.Cost dropped
+// usage.cost_details (the field was not even decoded).
+func TestMessagesCostIncludesBYOKUpstream(t *testing.T) {
+	t.Parallel()
+	body := `{"id":"msg_1","type":"message","role":"assistant","model":"anthropic/claude-sonnet-4","content":[{"type":"text","text":"hi"}],
+		"stop_reason":"end_turn","stop_sequence":null,
+		"usage":{"input_tokens":10,"output_tokens":5,"cost":0.001,"is_byok":true,"cost_details":{"upstream_inference_cost":0.02}}}`
+	r := &openrouter.BatchResult{CustomID: "a", Response: &openrouter.BatchResponse{StatusCode: 200, Body: json.RawMessage(body)}}
+	m, err := r.Messages()
+	if err != nil {
+		t.Fatalf("Messages: %v", err)
+	}
+	const want = 0.021
+	if got := m.Cost(); got < want-1e-12 || got > want+1e-12 {
+		t.Errorf("MessagesResponse.Cost() = %v; want %v (fee plus upstream)", got, want)
+	}
+	if got := r.Cost(); got < want-1e-12 || got > want+1e-12 {
+		t.Errorf("BatchResult.Cost() = %v; want %v", got, want)
+	}
+}
