@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/internal/openapischema"
 )
 
 // Every call of a Client not made by NewClient (a zero Client, whose
@@ -99,5 +103,48 @@ func TestServicesOfAClientNotMadeByNewClient(t *testing.T) {
 				t.Errorf("err = %v; want ErrInvalidRequest", err)
 			}
 		})
+	}
+}
+
+// The Responses API takes audio, video and inline files in an input
+// message (OpenAPI schemas/EasyInputMessage: InputAudio, InputVideo,
+// InputFile with file_data): Create sends them, in bodies that match the
+// document's ResponsesRequest. Before, input_audio and input_video parts
+// were refused as unknown and an input_file needed a URL.
+func TestResponsesMediaPartsMatchOpenAPI(t *testing.T) {
+	t.Parallel()
+	sch, err := openapischema.Compile("openroutertest/testdata/openapi.yaml", "/components/schemas/ResponsesRequest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, c, _ := setup(t, nil)
+	req := &openrouter.ResponseRequest{Model: "openai/gpt-4o-mini", Input: []openrouter.ResponseItem{{Type: "message", Role: "user",
+		Content: []openrouter.ResponsePart{{Type: "input_text", Text: "What is in these?"},
+			{Type: "input_audio", InputAudio: &openrouter.ResponseAudio{Data: "SGVsbG8=", Format: "wav"}},
+			{Type: "input_video", VideoURL: "https://example.com/v.mp4"},
+			{Type: "input_file", Filename: "a.pdf", FileData: "data:application/pdf;base64,JVBERi0="}}}}}
+	if _, err := c.Responses.Create(context.Background(), req); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	raw := srv.Requests()[0].Raw
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(v); err != nil {
+		t.Errorf("the body does not match ResponsesRequest: %v\n%s", err, raw)
+	}
+	for _, want := range []string{`"input_audio":{"data":"SGVsbG8=","format":"wav"}`, `"video_url":"https://example.com/v.mp4"`, `"file_data":"data:application/pdf`, `"filename":"a.pdf"`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("body lacks %s: %s", want, raw)
+		}
+	}
+	bad := &openrouter.ResponseRequest{Model: "openai/gpt-4o-mini", Input: []openrouter.ResponseItem{{Type: "message", Role: "user",
+		Content: []openrouter.ResponsePart{{Type: "input_audio", InputAudio: &openrouter.ResponseAudio{Data: "SGVsbG8=", Format: "ogg"}}}}}}
+	if _, err := c.Responses.Create(context.Background(), bad); !errors.Is(err, openrouter.ErrInvalidRequest) {
+		t.Errorf("an ogg input_audio: %v; want ErrInvalidRequest", err)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests reached the server; want 1", n)
 	}
 }
