@@ -247,13 +247,13 @@ func (r *Response) Cost() float64 {
 // matching [ErrServer], with the Response as it came. An answer lost
 // after the request was written matches [ErrMaybeBilled] and is not
 // sent again (see the package doc's Retries section).
-func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opts ...CallOption) (*Response, error) {
+func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opts ...CallOption) (_ *Response, err error) {
 	c := s.client()
 	body, model, err := c.encodeResponse(ctx, req, false)
 	if err != nil {
 		return nil, err
 	}
-	resp, st, err := c.do(ctx, http.MethodPost, "/responses", body, model, opts)
+	resp, st, err := c.doAnswer(ctx, http.MethodPost, "/responses", body, model, opts)
 	if err != nil {
 		return nil, c.suggestModels(err, model)
 	}
@@ -261,6 +261,7 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 	// A 200 is a response, whose "error" is set when it failed, or an
 	// OpenRouter error object alone.
 	r := &Response{}
+	defer func() { st.endAnswer(r.answer, err) }()
 	if err := c.decodeBody(resp, r); err != nil {
 		return nil, st.annotate(c.redactErr(err))
 	}
@@ -280,6 +281,12 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 		return r, st.annotate(err)
 	}
 	return r, nil
+}
+
+// answer is the response as the observer's CallEnd reads an answer: its
+// ID, model and usage.
+func (r *Response) answer() *ChatResponse {
+	return &ChatResponse{ID: r.ID, Model: r.Model, Usage: r.Usage.usage(), MaybeBilled: r.MaybeBilled}
 }
 
 // check returns an *APIError matching [ErrServer] for a response that is
