@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -146,5 +149,48 @@ func TestResponsesMediaPartsMatchOpenAPI(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 1 {
 		t.Errorf("%d requests reached the server; want 1", n)
+	}
+}
+
+// A video job's or a batch's error message is the server's text; when it
+// echoes the API key, the key is taken out of it, as it is of an
+// *APIError's message: VideoJob.Error, VideoJobError, Batch.Error and
+// BatchStatusError. Before, the key was printed in full.
+func TestJobErrorsRedactTheKey(t *testing.T) {
+	t.Parallel()
+	const key = "sk-or-v1-0123456789abcdef0123456789abcdef"
+	echo := "upstream refused the key " + key
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/videos/"):
+			fmt.Fprintf(w, `{"id":"job-1","status":"failed","polling_url":"https://example.com/p","error":%q}`, echo)
+		default:
+			fmt.Fprintf(w, `{"id":"batch_1","object":"batch","endpoint":"/v1/chat/completions","model":"openai/gpt-4o-mini","status":"failed",`+
+				`"completion_window":"24h","created_at":1782097200,"request_counts":{"total":1,"completed":0,"failed":0},"error":{"message":%q}}`, echo)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := openrouter.NewClient(key, openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	ctx := context.Background()
+	job, err := c.Videos.Get(ctx, "job-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Batches.Get(ctx, "batch_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.Err() == nil || b.Err() == nil {
+		t.Fatalf("job.Err() = %v, batch.Err() = %v; want both failed", job.Err(), b.Err())
+	}
+	for name, s := range map[string]string{"VideoJob.Error": job.Error, "VideoJob.Err": job.Err().Error(),
+		"Batch.Error": b.Error.Message, "Batch.Err": b.Err().Error(), "%+v job": fmt.Sprintf("%+v", job), "%+v batch error": fmt.Sprintf("%+v", *b.Error)} {
+		if strings.Contains(s, key) || strings.Contains(s, key[10:]) {
+			t.Errorf("%s holds the key: %s", name, s)
+		}
+		if !strings.Contains(s, "upstream refused the key") {
+			t.Errorf("%s lost the message: %s", name, s)
+		}
 	}
 }

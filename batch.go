@@ -244,8 +244,12 @@ func (b *Batch) check() error {
 }
 
 // redactResults gives the results a batch carries inline the client's
-// key redaction, as Batches.Results gives it to the results it reads.
+// key redaction, as Batches.Results gives it to the results it reads,
+// and takes the key out of the batch's error message.
 func (c *Client) redactResults(b *Batch) {
+	if b.Error != nil {
+		b.Error.Message = c.redactor().String(b.Error.Message)
+	}
 	for i := range b.Results {
 		b.Results[i].redact = c.redactError
 	}

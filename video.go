@@ -174,7 +174,7 @@ func (s *VideosService) Submit(ctx context.Context, req *VideoRequest, opts ...C
 			err = malformed(req.Model, "the submission's answer carries no job ID")
 		}
 		if err == nil {
-			job.Token = token
+			job.Token, job.Error = token, s.client().redactor().String(job.Error)
 			return &job, nil
 		}
 	}
@@ -199,6 +199,7 @@ func (s *VideosService) Get(ctx context.Context, id string, opts ...CallOption) 
 	if job.ID == "" {
 		return nil, malformed("", "the job's answer carries no ID")
 	}
+	job.Error = s.client().redactor().String(job.Error) // the server's text: it may echo the key
 	return &job, nil
 }
 
