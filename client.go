@@ -10,8 +10,16 @@ import (
 )
 
 // Client calls the OpenRouter API. It is safe for concurrent use; create
-// one and reuse it, so that its connections, pacing and spending total are
-// shared.
+// one with [NewClient] and reuse it, so that its connections, pacing and
+// spending total are shared. A Client not made by NewClient (a zero
+// Client) fails every call with [ErrInvalidRequest].
+//
+// The everyday calls are its methods: [Client.Chat] and
+// [Client.ChatStream], [Client.Embed], [Client.GenerateImage],
+// [Client.Rerank], [Client.Models], and for the account
+// [Client.CheckKey], [Client.Credits] and [Client.ReadBalance]. The
+// API's other families are on its fields: Responses, Audio, Videos,
+// Batches and Keys.
 type Client struct {
 	// Audio holds the speech and transcription calls.
 	Audio *AudioService
