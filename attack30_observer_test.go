@@ -90,3 +90,18 @@ func TestObserverSeesNewEndpointsEnd(t *testing.T) {
 		t.Errorf("Responses.Stream: %d CallEnds, last %+v; want one with the stream's cost %v", n-before, e, s.Response().Cost())
 	}
 }
+
+// Embed's calls end for the observer with their cost too.
+func TestObserverSeesEmbedCost(t *testing.T) {
+	t.Parallel()
+	rec := &obsRecorder{}
+	_, c, _ := setup(t, nil, openrouter.WithObserver(rec))
+	res, err := c.Embed(context.Background(), &openrouter.EmbeddingRequest{Model: "openai/text-embedding-3-small", Input: []string{"a", "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, n := lastCallEnd(rec)
+	if n != 1 || e.Err != nil || e.Usage == nil || math.Abs(e.Usage.TotalCost()-res.Cost()) > 1e-12 || res.Cost() <= 0 {
+		t.Errorf("%d CallEnds, last %+v; want one with the cost %v", n, e, res.Cost())
+	}
+}
