@@ -5,9 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -192,5 +195,59 @@ func TestJobErrorsRedactTheKey(t *testing.T) {
 		if !strings.Contains(s, "upstream refused the key") {
 			t.Errorf("%s lost the message: %s", name, s)
 		}
+	}
+}
+
+// An upscaling model's parameters (OpenAPI VideoGenerationRequest's
+// upscale_factor and creativity, which VideoModel lists) can be sent, in
+// a body that matches the document; a factor that is not a positive
+// number is refused before sending. Before, VideoRequest had no field
+// for them and no Extra.
+func TestVideoUpscaleParameters(t *testing.T) {
+	t.Parallel()
+	sch, err := openapischema.Compile("openroutertest/testdata/openapi.yaml", "/components/schemas/VideoGenerationRequest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var bodies [][]byte
+	received := func() [][]byte { mu.Lock(); defer mu.Unlock(); return bodies }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, b)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprint(w, `{"id":"job-1","status":"pending","polling_url":"/api/v1/videos/job-1"}`)
+	}))
+	t.Cleanup(srv.Close)
+	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
+	ctx := context.Background()
+	req := &openrouter.VideoRequest{Model: "topaz/video-upscale", UpscaleFactor: 2, Creativity: openrouter.Ptr(1),
+		References: []openrouter.VideoReference{{Type: "video_url", URL: "https://example.com/in.mp4"}}}
+	if _, err := c.Videos.Submit(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	got := received()
+	if len(got) != 1 || !strings.Contains(string(got[0]), `"upscale_factor":2`) || !strings.Contains(string(got[0]), `"creativity":1`) {
+		t.Fatalf("bodies %q: want upscale_factor and creativity sent", got)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(got[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(v); err != nil {
+		t.Errorf("the body does not match VideoGenerationRequest: %v\n%s", err, got[0])
+	}
+	for _, f := range []float64{-1, math.NaN(), math.Inf(1)} {
+		bad := *req
+		bad.UpscaleFactor = f
+		if _, err := c.Videos.Submit(ctx, &bad); !errors.Is(err, openrouter.ErrInvalidRequest) {
+			t.Errorf("UpscaleFactor %v: %v; want ErrInvalidRequest", f, err)
+		}
+	}
+	if n := len(received()); n != 1 {
+		t.Errorf("%d submissions reached the server; want 1", n)
 	}
 }

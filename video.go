@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,6 +37,11 @@ type VideoRequest struct {
 	Duration      int   `json:"duration,omitempty"`
 	GenerateAudio *bool `json:"generate_audio,omitempty"`
 	Seed          *int  `json:"seed,omitempty"`
+	// UpscaleFactor (more than 0) and Creativity are for video upscaling
+	// models only (see VideoModel.UpscaleFactor and Creativity); 0 and
+	// nil are not sent.
+	UpscaleFactor float64 `json:"upscale_factor,omitempty"`
+	Creativity    *int    `json:"creativity,omitempty"`
 	// FirstFrame and LastFrame are image URLs (or data URLs) the video
 	// starts or ends with.
 	FirstFrame string `json:"-"`
@@ -324,6 +330,8 @@ func (r *VideoRequest) validate() error {
 		return invalid("VideoRequest.Prompt is empty, and there is no frame image or reference to animate")
 	case r.Duration < 0:
 		return invalid("VideoRequest.Duration is %d: 0 (the model's) or more seconds", r.Duration)
+	case !(r.UpscaleFactor >= 0) || math.IsInf(r.UpscaleFactor, 0):
+		return invalid("VideoRequest.UpscaleFactor is %v: more than 0, or 0 (not sent)", r.UpscaleFactor)
 	case r.Size != "" && (r.Resolution != "" || r.AspectRatio != ""):
 		return invalid("VideoRequest.Size stands for Resolution and AspectRatio: give one or the other")
 	}
