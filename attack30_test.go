@@ -12,11 +12,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/internal/openapischema"
+	"github.com/routerkit/openrouter/openroutertest"
 )
 
 // Every call of a Client not made by NewClient (a zero Client, whose
@@ -249,5 +251,29 @@ func TestVideoUpscaleParameters(t *testing.T) {
 	}
 	if n := len(received()); n != 1 {
 		t.Errorf("%d submissions reached the server; want 1", n)
+	}
+}
+
+// A video job's cost is added to the client's spending total once,
+// however many times Wait sees it completed (a second Wait on the same
+// job, or two at once); before, each Wait added it again.
+func TestVideoWaitCountsAJobOnce(t *testing.T) {
+	t.Parallel()
+	_, c, _ := setup(t, []openroutertest.Option{openroutertest.WithVideoPolls(2)})
+	ctx := context.Background()
+	job, err := c.Videos.Submit(ctx, &openrouter.VideoRequest{Model: "google/veo-3.1", Prompt: "A lighthouse at dusk", Duration: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sleeps{}
+	w := openrouter.WithVideoSleep(openrouter.VideoWait{MinInterval: time.Second}, s.sleep)
+	for i := 0; i < 3; i++ {
+		done, err := c.Videos.Wait(ctx, job.ID, w)
+		if err != nil || done.Status != openrouter.VideoCompleted {
+			t.Fatalf("wait %d: %+v, %v", i, done, err)
+		}
+	}
+	if want := 8 * openroutertest.VideoCostPerSecond; c.Spent() != want {
+		t.Errorf("spent %v after three Waits; want the video's %v once", c.Spent(), want)
 	}
 }

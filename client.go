@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -51,7 +52,10 @@ type Client struct {
 
 	catalog *catalog
 	account account
-	roles   atomic.Pointer[Roles] // the config's, then SetRoles'; see Client.Roles
+	// videosCounted holds the IDs of the video jobs whose cost Wait added
+	// to the spending total, so that each is added once.
+	videosCounted sync.Map
+	roles         atomic.Pointer[Roles] // the config's, then SetRoles'; see Client.Roles
 	// header holds the headers every request carries. Requests share its
 	// one-element value slices: net/http never writes into them, and an
 	// Add by a transport appends past their capacity, into a new array.
