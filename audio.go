@@ -282,12 +282,6 @@ func (s *AudioService) Transcribe(ctx context.Context, req *TranscriptionRequest
 	return &out, nil
 }
 
-// answer is the transcription as the observer's CallEnd reads an answer.
-func (t *Transcription) answer() *ChatResponse {
-	u := &t.Usage
-	return &ChatResponse{ID: t.GenerationID, Usage: &Usage{Cost: u.Cost, PromptTokens: u.InputTokens, CompletionTokens: u.OutputTokens, TotalTokens: u.TotalTokens}}
-}
-
 // sttBody is the JSON of POST /audio/transcriptions.
 type sttBody struct {
 	Model      string `json:"model"`

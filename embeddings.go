@@ -358,15 +358,6 @@ func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to
 	return &ans, vecs, err
 }
 
-// answer is the embeddings' answer as the observer's CallEnd reads one.
-func (ans *embeddingAnswer) answer() *ChatResponse {
-	r := &ChatResponse{ID: ans.ID, Model: ans.Model}
-	if u := ans.Usage; u != nil {
-		r.Usage = &Usage{PromptTokens: u.PromptTokens, TotalTokens: u.TotalTokens, Cost: u.Cost, IsBYOK: u.IsBYOK}
-	}
-	return r
-}
-
 // vectors returns the answer's want vectors in input order, checking
 // that each input has exactly one, all of one size: dims values when
 // dims > 0.

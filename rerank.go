@@ -133,11 +133,6 @@ func (c *Client) Rerank(ctx context.Context, req *RerankRequest, opts ...CallOpt
 	return &out, nil
 }
 
-// answer is the rerank as the observer's CallEnd reads an answer.
-func (r *RerankResult) answer() *ChatResponse {
-	return &ChatResponse{ID: r.ID, Model: r.Model, Provider: r.Provider, Usage: &Usage{Cost: r.Usage.Cost, TotalTokens: r.Usage.TotalTokens}}
-}
-
 // validate refuses a rerank the API would refuse, naming the field.
 func (r *RerankRequest) validate() error {
 	switch {

@@ -283,12 +283,6 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 	return r, nil
 }
 
-// answer is the response as the observer's CallEnd reads an answer: its
-// ID, model and usage.
-func (r *Response) answer() *ChatResponse {
-	return &ChatResponse{ID: r.ID, Model: r.Model, Usage: r.Usage.usage(), MaybeBilled: r.MaybeBilled}
-}
-
 // check returns an *APIError matching [ErrServer] for a response that is
 // not what the API promises: no output item (unless incomplete), an item
 // with no type, or a message, reasoning or function call whose fields
