@@ -66,7 +66,7 @@ const maxVoiceSample = 15 << 20
 // written so far with an error matching [ErrMaybeBilled] (never sent
 // again); an error from w is returned as it is, the audio having been
 // billed.
-func (s *AudioService) Speech(ctx context.Context, req *SpeechRequest, w io.Writer, opts ...CallOption) (*SpeechResult, error) {
+func (s *AudioService) Speech(ctx context.Context, req *SpeechRequest, w io.Writer, opts ...CallOption) (_ *SpeechResult, err error) {
 	body, err := req.encode()
 	if err != nil {
 		return nil, err
@@ -74,16 +74,17 @@ func (s *AudioService) Speech(ctx context.Context, req *SpeechRequest, w io.Writ
 	if w == nil {
 		return nil, invalid("Speech needs an io.Writer for the audio")
 	}
-	resp, st, err := s.c.do(ctx, http.MethodPost, "/audio/speech", body, req.Model, opts)
+	resp, st, err := s.client().doAnswer(ctx, http.MethodPost, "/audio/speech", body, req.Model, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	defer func() { st.endAnswer(nil, err) }() // the audio ends the call; the answer carries no cost
 	res := &SpeechResult{ContentType: resp.Header.Get("Content-Type"), GenerationID: resp.Header.Get("X-Generation-Id")}
 	if mt, _, _ := mime.ParseMediaType(res.ContentType); mt == "application/json" || mt == "text/html" {
 		// A 200 that is no audio: an error object, or a page from a proxy.
 		var discard json.RawMessage
-		err := st.annotate(s.c.decodeAnswer(resp, &discard))
+		err := st.annotate(s.client().decodeAnswer(resp, &discard))
 		if err == nil {
 			err = malformed(req.Model, "the answer is %s, not audio: %s", mt, excerpt(discard))
 		}
@@ -258,23 +259,25 @@ type TranscriptionUsage struct {
 
 // Transcribe turns audio into text (POST /audio/transcriptions) and adds
 // its cost to the client's spending total.
-func (s *AudioService) Transcribe(ctx context.Context, req *TranscriptionRequest, opts ...CallOption) (*Transcription, error) {
+func (s *AudioService) Transcribe(ctx context.Context, req *TranscriptionRequest, opts ...CallOption) (_ *Transcription, err error) {
 	body, err := req.encode()
 	if err != nil {
 		return nil, err
 	}
-	resp, st, err := s.c.do(ctx, http.MethodPost, "/audio/transcriptions", body, req.Model, opts)
+	c := s.client()
+	resp, st, err := c.doAnswer(ctx, http.MethodPost, "/audio/transcriptions", body, req.Model, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	var out Transcription
-	if err := st.annotate(s.c.decodeAnswer(resp, &out)); err != nil {
+	defer func() { st.endAnswer(out.answer, err) }()
+	if err := st.annotate(c.decodeAnswer(resp, &out)); err != nil {
 		return nil, err
 	}
 	out.GenerationID = resp.Header.Get("X-Generation-Id")
 	if out.Usage.Cost > 0 {
-		s.c.spend(ctx, &Usage{Cost: out.Usage.Cost})
+		c.spend(ctx, &Usage{Cost: out.Usage.Cost})
 	}
 	return &out, nil
 }

@@ -218,7 +218,7 @@ func (c *Client) batchIDPath(id string, suffix string) (string, error) {
 // Get returns a batch's state (GET /batches/{id}). It is a read: the
 // client retries it freely.
 func (s *BatchesService) Get(ctx context.Context, id string, opts ...CallOption) (*Batch, error) {
-	c := s.c
+	c := s.client()
 	path, err := c.batchIDPath(id, "")
 	if err != nil {
 		return nil, err
@@ -244,8 +244,12 @@ func (b *Batch) check() error {
 }
 
 // redactResults gives the results a batch carries inline the client's
-// key redaction, as Batches.Results gives it to the results it reads.
+// key redaction, as Batches.Results gives it to the results it reads,
+// and takes the key out of the batch's error message.
 func (c *Client) redactResults(b *Batch) {
+	if b.Error != nil {
+		b.Error.Message = c.redactor().String(b.Error.Message)
+	}
 	for i := range b.Results {
 		b.Results[i].redact = c.redactError
 	}
@@ -256,7 +260,7 @@ func (c *Client) redactResults(b *Batch) {
 // keep their results and are billed. Cancelling twice is harmless, so the
 // call is retried like a read.
 func (s *BatchesService) Cancel(ctx context.Context, id string, opts ...CallOption) (*Batch, error) {
-	c := s.c
+	c := s.client()
 	path, err := c.batchIDPath(id, "/cancel")
 	if err != nil {
 		return nil, err
@@ -289,7 +293,7 @@ type BatchDeletion struct {
 // results (DELETE /batches/{id}); billing records stay. A batch still
 // running is refused with 409 ([ErrBadRequest]): cancel it first.
 func (s *BatchesService) Delete(ctx context.Context, id string, opts ...CallOption) (*BatchDeletion, error) {
-	c := s.c
+	c := s.client()
 	path, err := c.batchIDPath(id, "")
 	if err != nil {
 		return nil, err
@@ -327,7 +331,7 @@ type BatchList struct {
 // List returns one page of the account's batches (GET /batches).
 // Pass the page's LastID as After for the next one.
 func (s *BatchesService) List(ctx context.Context, o BatchListOptions, opts ...CallOption) (*BatchList, error) {
-	c := s.c
+	c := s.client()
 	if o.Limit < 0 || o.Limit > 100 {
 		return nil, invalid("batch list limit %d is outside 1..100", o.Limit)
 	}

@@ -65,7 +65,7 @@ func parseEmbeddingBatchID(id string, n int, sum string) (from, to int, ok bool)
 // otherwise a *[BatchSubmitError] lists the candidates, whose results
 // Batches.EmbeddingResults reads only if they are this request's.
 func (s *BatchesService) SubmitEmbeddings(ctx context.Context, req *EmbeddingRequest, opts ...CallOption) (*Batch, error) {
-	c := s.c
+	c := s.client()
 	body, marker, err := c.encodeEmbeddingBatch(req)
 	if err != nil {
 		return nil, err
@@ -158,7 +158,7 @@ func (c *Client) encodeEmbeddingBatch(req *EmbeddingRequest) ([]byte, BatchMarke
 // whose custom ID names no inputs of req (the batch of another request)
 // is such an error.
 func (s *BatchesService) EmbeddingResults(ctx context.Context, id string, req *EmbeddingRequest, opts ...CallOption) (*Embeddings, error) {
-	c := s.c
+	c := s.client()
 	if err := req.validate(); err != nil {
 		return nil, err
 	}

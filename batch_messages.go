@@ -98,9 +98,17 @@ type MessagesResponse struct {
 type MessagesUsage struct {
 	InputTokens  int `json:"input_tokens"`
 	OutputTokens int `json:"output_tokens"`
-	// Cost is what OpenRouter charged, in USD (an OpenRouter extension).
+	// Cost is what OpenRouter charged, in USD (an OpenRouter extension);
+	// for a BYOK request, its fee.
 	Cost   float64 `json:"cost"`
 	IsBYOK bool    `json:"is_byok"`
+	// CostDetails holds, for a BYOK request, the upstream provider's
+	// charge to the caller's own key.
+	CostDetails *CostDetails `json:"cost_details,omitempty"`
+	// CacheCreationInputTokens and CacheReadInputTokens are the prompt
+	// tokens written to and read from the prompt cache.
+	CacheCreationInputTokens int `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     int `json:"cache_read_input_tokens"`
 }
 
 // Text returns the text of the answer's text blocks, joined.
@@ -117,12 +125,14 @@ func (r *MessagesResponse) Text() string {
 	return b.String()
 }
 
-// Cost returns what the answer cost in USD; 0 when it gives no usage.
+// Cost returns what the answer cost in USD, BYOK charges included (as
+// Usage.TotalCost); 0 when it gives no usage.
 func (r *MessagesResponse) Cost() float64 {
 	if r == nil || r.Usage == nil {
 		return 0
 	}
-	return r.Usage.Cost
+	u := Usage{Cost: r.Usage.Cost, IsBYOK: r.Usage.IsBYOK, CostDetails: r.Usage.CostDetails}
+	return u.TotalCost()
 }
 
 // validate checks what the schema requires and a batch needs: at least
@@ -145,8 +155,11 @@ func (r *MessagesRequest) validate() error {
 		if m.Role != "user" && m.Role != "assistant" {
 			return invalid("messages[%d]: role %q: the Messages API takes user and assistant turns (the system prompt is System)", i, m.Role)
 		}
-		if m.Text == "" && len(m.Blocks) == 0 {
+		switch {
+		case m.Text == "" && len(m.Blocks) == 0:
 			return invalid("messages[%d]: no content", i)
+		case m.Text != "" && len(m.Blocks) > 0:
+			return invalid("messages[%d]: set Text or Blocks, not both (put the text in a text block)", i)
 		}
 		for j, b := range m.Blocks {
 			if b.Type == "" {

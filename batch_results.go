@@ -178,7 +178,7 @@ const batchResultsCountAfter = 500
 //		...
 //	}
 func (s *BatchesService) Results(ctx context.Context, id string, opts ...CallOption) iter.Seq2[*BatchResult, error] {
-	c := s.c
+	c := s.client()
 	return func(yield func(*BatchResult, error) bool) {
 		base, err := c.batchIDPath(id, "/results")
 		if err != nil {
@@ -303,7 +303,7 @@ func (c *Client) redactError(e *APIError) { c.redact(e) }
 // error ([ErrServer]): no result is dropped or filed silently, and a
 // server paging out results for ever cannot fill memory.
 func (s *BatchesService) ResultMap(ctx context.Context, id string, opts ...CallOption) (map[string]*BatchResult, error) {
-	c := s.c
+	c := s.client()
 	ctx, cancel, opts, err := prepareCall(ctx, opts) // one call across the pages and the count
 	if err != nil {
 		return nil, err

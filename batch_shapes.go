@@ -114,45 +114,106 @@ func chatItem(req, first *ChatRequest, model string) ([]byte, error) {
 // responsesItem is the body of a Responses request in a batch of model.
 // The quickstart's limitations: text only ("the Responses input_image
 // and input_file parts" are rejected); as for chat, the batch's model
-// and provider settings apply to every request.
+// and provider settings apply to every request. The encoded body is
+// checked, so that what Extra or an item kept raw adds is seen.
 func responsesItem(req *ResponseRequest, model string) ([]byte, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	switch {
-	case req.Model != "" && req.Model != model:
-		return nil, invalid("model %q differs from the batch's %q", req.Model, model)
-	case len(req.Models) > 0:
-		return nil, invalid("fallback models (Models) are not available in a batch; the batch's model runs every request")
-	case req.Provider != nil:
-		return nil, invalid("provider preferences go on the batch (BatchRequest.Provider: only, allow_fallbacks), not on a request")
-	}
-	for i, in := range req.Input {
-		for j, p := range in.Content {
-			if p.Type == "input_image" || p.Type == "input_file" {
-				return nil, invalid("input[%d].content[%d] is an %s part; batches are text only, send it with Responses.Create", i, j, p.Type)
-			}
-		}
-	}
 	b := req.wire(false)
-	return b.encode(req.Extra)
+	body, err := b.encode(req.Extra)
+	if err != nil {
+		return nil, err
+	}
+	return body, batchableShape(body, model, "input", responsesMedia, "Responses.Create")
 }
 
 // messagesItem is the body of a Messages request in a batch of model.
 // The quickstart's limitations: text only ("the Anthropic image and
-// document blocks" are rejected).
+// document blocks" are rejected); its encoded body is checked as a
+// Responses item's is.
 func messagesItem(req *MessagesRequest, model string) ([]byte, error) {
-	if req.Model != "" && req.Model != model {
-		return nil, invalid("model %q differs from the batch's %q", req.Model, model)
+	body, err := req.encode()
+	if err != nil {
+		return nil, err
 	}
-	for i, m := range req.Messages {
-		for j, b := range m.Blocks {
-			if b.Type == "image" || b.Type == "document" {
-				return nil, invalid("messages[%d].content[%d] is an %s block; batches are text only", i, j, b.Type)
+	return body, batchableShape(body, model, "messages", messagesMedia, "the sync API")
+}
+
+// responsesMedia and messagesMedia are the content parts a batch refuses
+// in each shape: "validation rejects any request that carries image,
+// audio, video, or file content parts" (the quickstart's Limitations).
+var (
+	responsesMedia = map[string]bool{"input_image": true, "input_file": true, "input_audio": true, "input_video": true}
+	messagesMedia  = map[string]bool{"image": true, "document": true}
+)
+
+// batchableShape is checkBatchableBody for an encoded Responses or
+// Messages body: its model is the batch's, it has no fallback models,
+// provider preferences, plugins or stream, and no media part in its
+// list ("input" or "messages"); sync names the call to send it with.
+func batchableShape(body []byte, model, list string, media map[string]bool, sync string) error {
+	var b map[string]json.RawMessage
+	if err := json.Unmarshal(body, &b); err != nil {
+		return invalid("the request's body cannot be read: %v", err)
+	}
+	var m string
+	_ = json.Unmarshal(b["model"], &m)
+	switch {
+	case m != "" && m != model:
+		return invalid("model %q differs from the batch's %q", m, model)
+	case hasJSON(b["models"]):
+		return invalid("fallback models are not available in a batch; the batch's model runs every request")
+	case hasJSON(b["provider"]):
+		return invalid("provider preferences go on the batch (BatchRequest.Provider: only, allow_fallbacks), not on a request")
+	case hasJSON(b["plugins"]):
+		return invalid("plugins are not available in a batch; send the request with %s", sync)
+	case hasJSON(b["stream"]) && string(b["stream"]) != "false":
+		return invalid("a batch request does not stream")
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(b[list], &items) != nil {
+		return nil // a string input: text
+	}
+	for i, it := range items {
+		if t, at := mediaPart(it, media); t != "" {
+			return invalid("%s[%d]%s is an %s part; batches are text only, send it with %s", list, i, at, t, sync)
+		}
+	}
+	return nil
+}
+
+// mediaPart finds a part of a media type in an item's content (or a
+// function or tool result's output or content, which may hold parts), and
+// returns its type and its path below the item. Other members, such as a
+// tool call's arguments, hold no parts and are not read.
+func mediaPart(raw json.RawMessage, media map[string]bool) (typ, at string) {
+	var obj struct {
+		Type    string          `json:"type"`
+		Content json.RawMessage `json:"content"`
+		Output  json.RawMessage `json:"output"`
+	}
+	if json.Unmarshal(raw, &obj) != nil {
+		return "", ""
+	}
+	if media[obj.Type] {
+		return obj.Type, ""
+	}
+	for _, sub := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"content", obj.Content}, {"output", obj.Output}} {
+		var parts []json.RawMessage
+		if json.Unmarshal(sub.raw, &parts) != nil {
+			continue
+		}
+		for j, p := range parts {
+			if t, below := mediaPart(p, media); t != "" {
+				return t, fmt.Sprintf(".%s[%d]%s", sub.name, j, below)
 			}
 		}
 	}
-	return req.encode()
+	return "", ""
 }
 
 // Responses returns the request's answer in the Responses API's shape

@@ -210,7 +210,7 @@ func writeRequests(b *bytes.Buffer, req *BatchRequest, m BatchMarker) error {
 // submit it again. It draws req.Token when it is empty, so that the
 // submission that follows carries the same token.
 func (s *BatchesService) Marker(req *BatchRequest) (BatchMarker, error) {
-	c := s.c
+	c := s.client()
 	m, err := c.batchMarker(req)
 	if err == nil && req.Token == "" {
 		req.Token = m.Token
@@ -245,8 +245,12 @@ func (c *Client) batchMarker(req *BatchRequest) (BatchMarker, error) {
 		_, _ = rand.Read(r[:])
 		token = "orb-" + hex.EncodeToString(r[:])
 	}
+	now := time.Now
+	if c.now != nil { // nil in a Client not made by NewClient, whose calls fail later
+		now = c.now
+	}
 	return BatchMarker{Token: token, Endpoint: endpoint, Model: model, Requests: len(req.Requests),
-		NotBefore: c.now().Add(-batchClockSkew).UTC().Truncate(time.Second)}, nil
+		NotBefore: now().Add(-batchClockSkew).UTC().Truncate(time.Second)}, nil
 }
 
 // writeJSONValue appends v's JSON; v is a string or a plain struct, which
@@ -272,7 +276,7 @@ func writeJSONValue(b *bytes.Buffer, v any) {
 // returns a *[BatchSubmitError] ([ErrMaybeBilled]) carrying the marker
 // and the candidates that may be it, to look up later.
 func (s *BatchesService) Submit(ctx context.Context, req *BatchRequest, opts ...CallOption) (*Batch, error) {
-	c := s.c
+	c := s.client()
 	body, marker, err := c.encodeBatch(req)
 	if err != nil {
 		return nil, err
@@ -379,7 +383,7 @@ func (c *Client) submitOnce(ctx context.Context, body []byte, model string, opts
 // was not stored (or is not listed yet); several cannot be told apart
 // by this API.
 func (s *BatchesService) Find(ctx context.Context, m BatchMarker, opts ...CallOption) ([]Batch, error) {
-	c := s.c
+	c := s.client()
 	if m.Model == "" || m.Requests <= 0 || m.NotBefore.IsZero() {
 		return nil, invalid("a BatchMarker needs Model, Requests and NotBefore")
 	}

@@ -33,7 +33,7 @@ type BatchWait struct {
 // ended without completing. It returns early with ctx's error. Polls are
 // reads, retried freely.
 func (s *BatchesService) Wait(ctx context.Context, id string, w BatchWait, opts ...CallOption) (*Batch, error) {
-	c := s.c
+	c := s.client()
 	if w.MinInterval <= 0 {
 		w.MinInterval = 5 * time.Second
 	}

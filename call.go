@@ -129,8 +129,11 @@ func (c *Client) doOnce(ctx context.Context, method, path string, body []byte, m
 
 func (c *Client) doCall(ctx context.Context, sc *stateCtx, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc.st.model, sc.st.client = model, c
-	if c == nil {
+	switch {
+	case c == nil:
 		return nil, &sc.st, invalid("nil *Client")
+	case c.secrets == nil:
+		return nil, &sc.st, invalid("a Client not made by NewClient (create it with NewClient)")
 	}
 	if c.cfg.observer != nil {
 		ctx = c.startCall(ctx, &sc.st, method, path)

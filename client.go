@@ -5,13 +5,22 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // Client calls the OpenRouter API. It is safe for concurrent use; create
-// one and reuse it, so that its connections, pacing and spending total are
-// shared.
+// one with [NewClient] and reuse it, so that its connections, pacing and
+// spending total are shared. A Client not made by NewClient (a zero
+// Client) fails every call with [ErrInvalidRequest].
+//
+// The everyday calls are its methods: [Client.Chat] and
+// [Client.ChatStream], [Client.Embed], [Client.GenerateImage],
+// [Client.Rerank], [Client.Models], and for the account
+// [Client.CheckKey], [Client.Credits] and [Client.ReadBalance]. The
+// API's other families are on its fields: Responses, Audio, Videos,
+// Batches and Keys.
 type Client struct {
 	// Audio holds the speech and transcription calls.
 	Audio *AudioService
@@ -43,7 +52,10 @@ type Client struct {
 
 	catalog *catalog
 	account account
-	roles   atomic.Pointer[Roles] // the config's, then SetRoles'; see Client.Roles
+	// videosCounted holds the IDs of the video jobs whose cost Wait added
+	// to the spending total, so that each is added once.
+	videosCounted sync.Map
+	roles         atomic.Pointer[Roles] // the config's, then SetRoles'; see Client.Roles
 	// header holds the headers every request carries. Requests share its
 	// one-element value slices: net/http never writes into them, and an
 	// Add by a transport appends past their capacity, into a new array.
@@ -162,4 +174,44 @@ func checkKey(key, prefix string) error {
 		return fmt.Errorf("%w: the API key does not start with %q", ErrUnauthorized, prefix)
 	}
 	return nil
+}
+
+// unmade stands for the client of a service not made by NewClient (a
+// nil service field of a zero Client, or a service built by hand): it
+// is a Client without a key, whose every call fails in doCall with
+// ErrInvalidRequest before anything is sent. A fresh one each time, so
+// that no state is shared.
+func unmade(c *Client) *Client {
+	if c == nil {
+		return &Client{}
+	}
+	return c
+}
+
+func (s *AudioService) client() *Client {
+	if s == nil {
+		return unmade(nil)
+	}
+	return unmade(s.c)
+}
+
+func (s *VideosService) client() *Client {
+	if s == nil {
+		return unmade(nil)
+	}
+	return unmade(s.c)
+}
+
+func (s *BatchesService) client() *Client {
+	if s == nil {
+		return unmade(nil)
+	}
+	return unmade(s.c)
+}
+
+func (s *KeysService) client() *Client {
+	if s == nil {
+		return unmade(nil)
+	}
+	return unmade(s.c)
 }

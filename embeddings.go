@@ -326,7 +326,7 @@ func (e *Embeddings) checkDimensions(model string) error {
 // embedBatch sends inputs [from, to) and returns their vectors in order.
 // An answer that arrived but is unusable is returned with the error, so
 // that its cost is counted.
-func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to int, opts []CallOption) (*embeddingAnswer, [][]float32, error) {
+func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to int, opts []CallOption) (_ *embeddingAnswer, _ [][]float32, err error) {
 	body := embeddingBody{Model: req.Model, Dimensions: req.Dimensions, EncodingFormat: req.EncodingFormat,
 		InputType: req.InputType, Provider: req.Provider, User: req.User}
 	if len(req.Input) > 0 {
@@ -341,8 +341,14 @@ func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to
 	if err != nil {
 		return nil, nil, err
 	}
+	resp, st, err := c.doAnswer(ctx, http.MethodPost, "/embeddings", raw, req.Model, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
 	var ans embeddingAnswer
-	if err := c.sendJSON(ctx, http.MethodPost, "/embeddings", json.RawMessage(raw), &ans, req.Model, opts); err != nil {
+	defer func() { st.endAnswer(ans.answer, err) }()
+	if err := st.annotate(c.decodeAnswer(resp, &ans)); err != nil {
 		return nil, nil, err
 	}
 	if ans.Usage != nil {

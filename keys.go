@@ -169,7 +169,7 @@ func managementHint(err error, what string) error {
 // finds the key by name, where a second Keys.Create would make a second key
 // with a budget of its own.
 func (s *KeysService) Create(ctx context.Context, k NewKey, opts ...CallOption) (*CreatedKey, error) {
-	c := s.c
+	c := s.client()
 	switch {
 	case k.Name == "":
 		return nil, invalid("a new key needs a name")
@@ -239,7 +239,7 @@ type KeyListOptions struct {
 // List returns the account's keys (GET /keys); it needs a management
 // key.
 func (s *KeysService) List(ctx context.Context, o KeyListOptions, opts ...CallOption) ([]ManagedKey, error) {
-	c := s.c
+	c := s.client()
 	if o.Offset < 0 {
 		return nil, invalid("offset %d is negative", o.Offset)
 	}
@@ -277,7 +277,7 @@ func keyPath(hash string) (string, error) {
 // Get returns the key of this hash (GET /keys/{hash}); it needs a
 // management key.
 func (s *KeysService) Get(ctx context.Context, hash string, opts ...CallOption) (*ManagedKey, error) {
-	c := s.c
+	c := s.client()
 	path, err := keyPath(hash)
 	if err != nil {
 		return nil, err
@@ -295,7 +295,7 @@ func (s *KeysService) Get(ctx context.Context, hash string, opts ...CallOption) 
 // it as changed; it needs a management key. Disable a key with
 // Disabled: &true.
 func (s *KeysService) Update(ctx context.Context, hash string, u KeyUpdate, opts ...CallOption) (*ManagedKey, error) {
-	c := s.c
+	c := s.client()
 	path, err := keyPath(hash)
 	if err != nil {
 		return nil, err
@@ -344,7 +344,7 @@ func (s *KeysService) Update(ctx context.Context, hash string, u KeyUpdate, opts
 // Delete deletes the key of this hash (DELETE /keys/{hash}); it needs
 // a management key.
 func (s *KeysService) Delete(ctx context.Context, hash string, opts ...CallOption) error {
-	c := s.c
+	c := s.client()
 	path, err := keyPath(hash)
 	if err != nil {
 		return err

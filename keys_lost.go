@@ -81,7 +81,7 @@ func keyMaybeCreated(name string, err error, answered2xx bool) error {
 // a management key. Several keys may share a name; none found means the
 // key was not created (or is not listed yet).
 func (s *KeysService) Find(ctx context.Context, name string, opts ...CallOption) ([]ManagedKey, error) {
-	c := s.c
+	c := s.client()
 	if name == "" {
 		return nil, invalid("Keys.Find: no name")
 	}

@@ -283,11 +283,26 @@ func (c *Client) doAnswer(ctx context.Context, method, path string, body []byte,
 	return c.doCall(ctx, sc, method, path, body, model, opts)
 }
 
-// doStream is doAnswer for a streamed chat completion.
-func (c *Client) doStream(ctx context.Context, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
+// doStream is doAnswer for a streamed answer: a chat completion
+// ("/chat/completions") or a response ("/responses").
+func (c *Client) doStream(ctx context.Context, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc := &stateCtx{}
 	sc.st.endLater, sc.st.stream = true, true
-	return c.doCall(ctx, sc, http.MethodPost, "/chat/completions", body, model, opts)
+	return c.doCall(ctx, sc, http.MethodPost, path, body, model, opts)
+}
+
+// endAnswer ends a call of doAnswer or doStream for the observer, when
+// there is one, with the answer that answer gives (nil: none read) and
+// the error the caller gets; a call already ended stays as it ended.
+func (st *callState) endAnswer(answer func() *ChatResponse, err error) {
+	if st == nil || st.client == nil || st.client.cfg.observer == nil {
+		return
+	}
+	var r *ChatResponse
+	if answer != nil {
+		r = answer()
+	}
+	st.endCall(r, err)
 }
 
 // observeStream returns yield, which also ends the call for the observer

@@ -101,13 +101,22 @@ type rerankBody struct {
 // added to the client's spending total. A rerank is billed: like any
 // POST, it is not sent again after its answer was lost (see the
 // package doc's Retries section).
-func (c *Client) Rerank(ctx context.Context, req *RerankRequest, opts ...CallOption) (*RerankResult, error) {
+func (c *Client) Rerank(ctx context.Context, req *RerankRequest, opts ...CallOption) (_ *RerankResult, err error) {
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	body := rerankBody{Model: req.Model, Query: req.Query, Documents: req.Documents, TopN: req.TopN, Provider: req.Provider}
+	body, err := json.Marshal(rerankBody{Model: req.Model, Query: req.Query, Documents: req.Documents, TopN: req.TopN, Provider: req.Provider})
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	resp, st, err := c.doAnswer(ctx, http.MethodPost, "/rerank", body, req.Model, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
 	var out RerankResult
-	if err := c.sendJSON(ctx, http.MethodPost, "/rerank", body, &out, req.Model, opts); err != nil {
+	defer func() { st.endAnswer(out.answer, err) }()
+	if err := st.annotate(c.decodeAnswer(resp, &out)); err != nil {
 		return nil, err
 	}
 	if out.Usage.Cost > 0 {

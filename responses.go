@@ -57,18 +57,31 @@ type ResponseItem struct {
 }
 
 // ResponsePart is one part of a message: "input_text", "input_image"
-// (ImageURL, a URL or data URL, and Detail) or "input_file" (FileURL) in
-// an input; "output_text" (Text, Annotations) or "refusal" in an output;
+// (ImageURL, a URL or data URL, and Detail), "input_file" (FileURL, or
+// FileData, a data URL, with Filename), "input_audio" (InputAudio) or
+// "input_video" (VideoURL, a URL or data URL) in an input;
+// "output_text" (Text, Annotations) or "refusal" in an output;
 // "summary_text" and "reasoning_text" in a reasoning item.
 type ResponsePart struct {
-	Type     string `json:"type"`
-	Text     string `json:"text,omitempty"`
-	ImageURL string `json:"image_url,omitempty"`
-	Detail   string `json:"detail,omitempty"`
-	FileURL  string `json:"file_url,omitempty"`
-	Refusal  string `json:"refusal,omitempty"`
+	Type       string         `json:"type"`
+	Text       string         `json:"text,omitempty"`
+	ImageURL   string         `json:"image_url,omitempty"`
+	Detail     string         `json:"detail,omitempty"`
+	FileURL    string         `json:"file_url,omitempty"`
+	FileData   string         `json:"file_data,omitempty"`
+	Filename   string         `json:"filename,omitempty"`
+	InputAudio *ResponseAudio `json:"input_audio,omitempty"`
+	VideoURL   string         `json:"video_url,omitempty"`
+	Refusal    string         `json:"refusal,omitempty"`
 	// Annotations are the output text's citations, as sent.
 	Annotations []json.RawMessage `json:"annotations,omitempty"`
+}
+
+// ResponseAudio is the audio of an input_audio part: Data in base64 and
+// its Format, "mp3" or "wav" (OpenAPI schemas/InputAudio).
+type ResponseAudio struct {
+	Data   string `json:"data"`
+	Format string `json:"format"`
 }
 
 // MarshalJSON sends a reasoning item's summary even when empty (the API
@@ -234,13 +247,13 @@ func (r *Response) Cost() float64 {
 // matching [ErrServer], with the Response as it came. An answer lost
 // after the request was written matches [ErrMaybeBilled] and is not
 // sent again (see the package doc's Retries section).
-func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opts ...CallOption) (*Response, error) {
+func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opts ...CallOption) (_ *Response, err error) {
 	c := s.client()
 	body, model, err := c.encodeResponse(ctx, req, false)
 	if err != nil {
 		return nil, err
 	}
-	resp, st, err := c.do(ctx, http.MethodPost, "/responses", body, model, opts)
+	resp, st, err := c.doAnswer(ctx, http.MethodPost, "/responses", body, model, opts)
 	if err != nil {
 		return nil, c.suggestModels(err, model)
 	}
@@ -248,6 +261,7 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 	// A 200 is a response, whose "error" is set when it failed, or an
 	// OpenRouter error object alone.
 	r := &Response{}
+	defer func() { st.endAnswer(r.answer, err) }()
 	if err := c.decodeBody(resp, r); err != nil {
 		return nil, st.annotate(c.redactErr(err))
 	}

@@ -147,7 +147,13 @@ func (s *ResponseStream) run(yield func(ResponseEvent, error) bool) {
 		WroteRequest:         func(httptrace.WroteRequestInfo) { wd.sent() },
 		GotFirstResponseByte: wd.answered,
 	})
-	resp, st, err := c.do(ctx, http.MethodPost, "/responses", body, model, s.opts)
+	resp, st, err := c.doStream(ctx, "/responses", body, model, s.opts)
+	if c.cfg.observer != nil && err == nil {
+		// The call ends for the observer with the error the caller gets,
+		// or after the last event with the response's usage.
+		yield = s.endsCall(st, yield)
+		defer func() { st.endAnswer(s.acc.response().answer, nil) }()
+	}
 	if st.call != nil {
 		defer func() {
 			r := s.acc.response()
@@ -279,6 +285,18 @@ func (s *ResponseStream) jsonAnswer(resp *http.Response, body io.Reader, model s
 		return
 	}
 	yield(ev, nil)
+}
+
+// endsCall returns yield, which also ends the call for the observer with
+// the error it passes on and the response so far (a failed response's
+// usage was billed).
+func (s *ResponseStream) endsCall(st *callState, yield func(ResponseEvent, error) bool) func(ResponseEvent, error) bool {
+	return func(ev ResponseEvent, err error) bool {
+		if err != nil {
+			st.endAnswer(s.acc.response().answer, err)
+		}
+		return yield(ev, err)
+	}
 }
 
 // responseFailer ends a stream that broke with a *StreamError, counting

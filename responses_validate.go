@@ -160,12 +160,20 @@ func (p *ResponsePart) validate() error {
 			return invalid("input_image detail %q is not auto, high, low or original", p.Detail)
 		}
 	case "input_file":
-		if p.FileURL == "" {
-			return invalid("input_file with no file_url")
+		if p.FileURL == "" && p.FileData == "" {
+			return invalid("input_file with neither file_url nor file_data")
+		}
+	case "input_audio":
+		if a := p.InputAudio; a == nil || a.Data == "" || (a.Format != "mp3" && a.Format != "wav") {
+			return invalid("input_audio needs its data and a format, mp3 or wav")
+		}
+	case "input_video":
+		if p.VideoURL == "" {
+			return invalid("input_video with no video_url")
 		}
 	case "refusal":
 	default:
-		return invalid("part type %q is not input_text, input_image or input_file", p.Type)
+		return invalid("part type %q is not input_text, input_image, input_file, input_audio or input_video", p.Type)
 	}
 	return nil
 }

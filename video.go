@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,6 +37,11 @@ type VideoRequest struct {
 	Duration      int   `json:"duration,omitempty"`
 	GenerateAudio *bool `json:"generate_audio,omitempty"`
 	Seed          *int  `json:"seed,omitempty"`
+	// UpscaleFactor (more than 0) and Creativity are for video upscaling
+	// models only (see VideoModel.UpscaleFactor and Creativity); 0 and
+	// nil are not sent.
+	UpscaleFactor float64 `json:"upscale_factor,omitempty"`
+	Creativity    *int    `json:"creativity,omitempty"`
 	// FirstFrame and LastFrame are image URLs (or data URLs) the video
 	// starts or ends with.
 	FirstFrame string `json:"-"`
@@ -165,16 +171,16 @@ func (s *VideosService) Submit(ctx context.Context, req *VideoRequest, opts ...C
 	if err != nil {
 		return nil, err
 	}
-	resp, st, err := s.c.doOnce(ctx, http.MethodPost, "/videos", body, req.Model, opts)
+	resp, st, err := s.client().doOnce(ctx, http.MethodPost, "/videos", body, req.Model, opts)
 	if err == nil {
 		defer resp.Body.Close()
 		var job VideoJob
-		err = st.annotate(s.c.decodeBody(resp, &job))
+		err = st.annotate(s.client().decodeBody(resp, &job))
 		if err == nil && job.ID == "" {
 			err = malformed(req.Model, "the submission's answer carries no job ID")
 		}
 		if err == nil {
-			job.Token = token
+			job.Token, job.Error = token, s.client().redactor().String(job.Error)
 			return &job, nil
 		}
 	}
@@ -193,12 +199,13 @@ func (s *VideosService) Get(ctx context.Context, id string, opts ...CallOption) 
 		return nil, err
 	}
 	var job VideoJob
-	if err := s.c.getWith(ctx, "/videos/"+p, &job, opts, s.c.decodeBody); err != nil {
+	if err := s.client().getWith(ctx, "/videos/"+p, &job, opts, s.client().decodeBody); err != nil {
 		return nil, err
 	}
 	if job.ID == "" {
 		return nil, malformed("", "the job's answer carries no ID")
 	}
+	job.Error = s.client().redactor().String(job.Error) // the server's text: it may echo the key
 	return &job, nil
 }
 
@@ -217,14 +224,14 @@ func (s *VideosService) Download(ctx context.Context, id string, index int, w io
 	if w == nil {
 		return 0, invalid("Download needs an io.Writer for the video")
 	}
-	resp, st, err := s.c.do(ctx, http.MethodGet, "/videos/"+p+"/content?index="+strconv.Itoa(index), nil, "", opts)
+	resp, st, err := s.client().do(ctx, http.MethodGet, "/videos/"+p+"/content?index="+strconv.Itoa(index), nil, "", opts)
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		var discard json.RawMessage
-		if err := st.annotate(s.c.decodeAnswer(resp, &discard)); err != nil {
+		if err := st.annotate(s.client().decodeAnswer(resp, &discard)); err != nil {
 			return 0, err
 		}
 		return 0, malformed("", "the content's answer is JSON, not a video: %s", excerpt(discard))
@@ -265,7 +272,7 @@ func (s *VideosService) Models(ctx context.Context, opts ...CallOption) ([]Video
 	var out struct {
 		Data []VideoModel `json:"data"`
 	}
-	if err := s.c.getJSON(ctx, "/videos/models", &out, opts); err != nil {
+	if err := s.client().getJSON(ctx, "/videos/models", &out, opts); err != nil {
 		return nil, err
 	}
 	return out.Data, nil
@@ -323,6 +330,8 @@ func (r *VideoRequest) validate() error {
 		return invalid("VideoRequest.Prompt is empty, and there is no frame image or reference to animate")
 	case r.Duration < 0:
 		return invalid("VideoRequest.Duration is %d: 0 (the model's) or more seconds", r.Duration)
+	case !(r.UpscaleFactor >= 0) || math.IsInf(r.UpscaleFactor, 0):
+		return invalid("VideoRequest.UpscaleFactor is %v: more than 0, or 0 (not sent)", r.UpscaleFactor)
 	case r.Size != "" && (r.Resolution != "" || r.AspectRatio != ""):
 		return invalid("VideoRequest.Size stands for Resolution and AspectRatio: give one or the other")
 	}

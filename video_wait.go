@@ -38,7 +38,7 @@ type VideoWait struct {
 // Wait polls a video job until it ends (completed, failed, cancelled or
 // expired) and returns it; the job's Err says whether it ended without
 // a video. A completed job's cost is added to the client's spending
-// total. It returns early with ctx's error. Polls are reads, retried
+// total, once however many Waits see it. It returns early with ctx's error. Polls are reads, retried
 // freely.
 func (s *VideosService) Wait(ctx context.Context, id string, w VideoWait, opts ...CallOption) (*VideoJob, error) {
 	if w.MinInterval <= 0 {
@@ -65,7 +65,10 @@ func (s *VideosService) Wait(ctx context.Context, id string, w VideoWait, opts .
 			}
 			if job.Status.Terminal() {
 				if job.Usage != nil && job.Usage.Cost != nil && *job.Usage.Cost > 0 {
-					s.c.spend(ctx, &Usage{Cost: *job.Usage.Cost})
+					c := s.client()
+					if _, counted := c.videosCounted.LoadOrStore(job.ID, struct{}{}); !counted {
+						c.spend(ctx, &Usage{Cost: *job.Usage.Cost})
+					}
 				}
 				return job, nil
 			}
