@@ -263,13 +263,18 @@ func (s *AudioService) Transcribe(ctx context.Context, req *TranscriptionRequest
 	if err != nil {
 		return nil, err
 	}
-	resp, st, err := s.c.do(ctx, http.MethodPost, "/audio/transcriptions", body, req.Model, opts)
+	resp, st, err := s.c.doAnswer(ctx, http.MethodPost, "/audio/transcriptions", body, req.Model, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	var out Transcription
-	if err := st.annotate(s.c.decodeAnswer(resp, &out)); err != nil {
+	err = st.annotate(s.c.decodeAnswer(resp, &out))
+	if st.obsCtx != nil { // the observer's CallEnd (observer_usage.go)
+		u := out.Usage
+		st.endUsage(&Usage{PromptTokens: u.InputTokens, CompletionTokens: u.OutputTokens, TotalTokens: u.TotalTokens, Cost: u.Cost}, err)
+	}
+	if err != nil {
 		return nil, err
 	}
 	out.GenerationID = resp.Header.Get("X-Generation-Id")

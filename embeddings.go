@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -342,7 +341,13 @@ func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to
 		return nil, nil, err
 	}
 	var ans embeddingAnswer
-	if err := c.sendJSON(ctx, http.MethodPost, "/embeddings", json.RawMessage(raw), &ans, req.Model, opts); err != nil {
+	usage := func() *Usage { // for the observer (observer_usage.go)
+		if ans.Usage == nil {
+			return nil
+		}
+		return &Usage{PromptTokens: ans.Usage.PromptTokens, TotalTokens: ans.Usage.TotalTokens, Cost: ans.Usage.Cost, IsBYOK: ans.Usage.IsBYOK}
+	}
+	if err := c.sendBilled(ctx, "/embeddings", json.RawMessage(raw), &ans, req.Model, opts, usage); err != nil {
 		return nil, nil, err
 	}
 	if ans.Usage != nil {

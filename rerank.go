@@ -3,7 +3,6 @@ package openrouter
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 )
 
@@ -107,7 +106,8 @@ func (c *Client) Rerank(ctx context.Context, req *RerankRequest, opts ...CallOpt
 	}
 	body := rerankBody{Model: req.Model, Query: req.Query, Documents: req.Documents, TopN: req.TopN, Provider: req.Provider}
 	var out RerankResult
-	if err := c.sendJSON(ctx, http.MethodPost, "/rerank", body, &out, req.Model, opts); err != nil {
+	usage := func() *Usage { return &Usage{TotalTokens: out.Usage.TotalTokens, Cost: out.Usage.Cost} } // for the observer
+	if err := c.sendBilled(ctx, "/rerank", body, &out, req.Model, opts, usage); err != nil {
 		return nil, err
 	}
 	if out.Usage.Cost > 0 {

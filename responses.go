@@ -240,11 +240,24 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 	if err != nil {
 		return nil, err
 	}
-	resp, st, err := c.do(ctx, http.MethodPost, "/responses", body, model, opts)
+	resp, st, err := c.doAnswer(ctx, http.MethodPost, "/responses", body, model, opts)
 	if err != nil {
 		return nil, c.suggestModels(err, model)
 	}
 	defer resp.Body.Close()
+	r, err := c.readResponse(ctx, st, resp, model)
+	if st.obsCtx != nil { // the observer's CallEnd, with the answer's usage
+		e := &ChatResponse{}
+		if r != nil {
+			e.ID, e.Model, e.Usage = r.ID, r.Model, r.Usage.usage()
+		}
+		st.endCall(e, err)
+	}
+	return r, err
+}
+
+// readResponse reads the answer of Create.
+func (c *Client) readResponse(ctx context.Context, st *callState, resp *http.Response, model string) (*Response, error) {
 	// A 200 is a response, whose "error" is set when it failed, or an
 	// OpenRouter error object alone.
 	r := &Response{}

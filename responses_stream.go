@@ -147,7 +147,11 @@ func (s *ResponseStream) run(yield func(ResponseEvent, error) bool) {
 		WroteRequest:         func(httptrace.WroteRequestInfo) { wd.sent() },
 		GotFirstResponseByte: wd.answered,
 	})
-	resp, st, err := c.do(ctx, http.MethodPost, "/responses", body, model, s.opts)
+	resp, st, err := c.doAnswerStream(ctx, "/responses", body, model, s.opts)
+	if st.obsCtx != nil { // the observer's CallEnd, with the stream's usage and error
+		yield = s.observe(st, yield)
+		defer func() { st.endUsage(s.acc.usage(), nil) }()
+	}
 	if st.call != nil {
 		defer func() {
 			r := s.acc.response()

@@ -1,0 +1,163 @@
+package orotel_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/openroutertest"
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+)
+
+// metricSums returns, by metric name, the sum of its data points (int
+// and float sums alike).
+func metricSums(t *testing.T, reader *sdkmetric.ManualReader) map[string]float64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					out[m.Name] += float64(p.Value)
+				}
+			case metricdata.Sum[float64]:
+				for _, p := range d.DataPoints {
+					out[m.Name] += p.Value
+				}
+			}
+		}
+	}
+	return out
+}
+
+// allEnded fails unless every span started was ended and no call is
+// counted in flight.
+func allEnded(t *testing.T, sr *tracetest.SpanRecorder, reader *sdkmetric.ManualReader) {
+	t.Helper()
+	if s, e := len(sr.Started()), len(sr.Ended()); s != e {
+		t.Errorf("%d spans started, %d ended", s, e)
+	}
+	if f := metricSums(t, reader)["openrouter.in_flight"]; f != 0 {
+		t.Errorf("in flight = %v after every call returned", f)
+	}
+}
+
+// Every call that reports a cost to the client's spending reports it to
+// the cost metric too: embeddings, rerank and the Responses API (a
+// stream too) as well as chat. The metric's total is the client's Spent.
+func TestCostMetricCoversEveryEndpoint(t *testing.T) {
+	srv, c, sr, reader, _ := setup(t)
+	ctx := context.Background()
+	srv.Enqueue(openroutertest.Reply{Content: "Hi", Cost: 0.001}, openroutertest.Reply{Content: "Hello", Cost: 0.002})
+	if _, err := c.Chat(ctx, hello()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Embed(ctx, &openrouter.EmbeddingRequest{Model: "openai/text-embedding-3-small", Input: []string{"one text", "two texts"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Rerank(ctx, &openrouter.RerankRequest{Model: "cohere/rerank-v3.5", Query: "q", Documents: openrouter.RerankTexts("a b", "c d")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Responses.Create(ctx, &openrouter.ResponseRequest{Model: "openai/gpt-4o-mini", Input: openrouter.ResponseText("Hi")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range c.Responses.Stream(ctx, &openrouter.ResponseRequest{Model: "openai/gpt-4o-mini", Input: openrouter.ResponseText("Hi")}).Events() {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	spent := c.Spent()
+	got := metricSums(t, reader)["openrouter.cost"]
+	if spent <= 0.003 || math.Abs(got-spent) > 1e-9 {
+		t.Errorf("cost metric = %v, the client spent %v", got, spent)
+	}
+	calls, _ := split(sr.Ended())
+	for _, s := range calls {
+		if _, ok := attrs(s.Attributes())["openrouter.cost_usd"]; !ok {
+			t.Errorf("call span %q has no cost", s.Name())
+		}
+	}
+	allEnded(t, sr, reader)
+}
+
+// The API key never reaches a span: not in an error answer that echoes
+// it (its status, the retry wait's reason, the attempt's status), nor in
+// a model name.
+func TestKeyInNoSpan(t *testing.T) {
+	srv, c, sr, reader, _ := setup(t)
+	key := srv.Key
+	echo := &openroutertest.ErrorBody{Code: 503, Message: "no such key " + key}
+	srv.Enqueue(openroutertest.Reply{Status: 503, Error: echo}, openroutertest.Reply{Status: 401, Error: &openroutertest.ErrorBody{Code: 401, Message: "bad key " + key}})
+	req := hello()
+	if _, err := c.Chat(context.Background(), req); err == nil {
+		t.Fatal("want an error")
+	}
+	allEnded(t, sr, reader)
+	for _, s := range sr.Ended() {
+		check := func(where string, kv []attribute.KeyValue) {
+			for _, a := range kv {
+				if strings.Contains(a.Value.Emit(), key) {
+					t.Errorf("span %q %s %s holds the key: %s", s.Name(), where, a.Key, a.Value.Emit())
+				}
+			}
+		}
+		check("attribute", s.Attributes())
+		for _, ev := range s.Events() {
+			check("event "+ev.Name, ev.Attributes)
+		}
+		if strings.Contains(s.Status().Description, key) {
+			t.Errorf("span %q status holds the key: %s", s.Name(), s.Status().Description)
+		}
+	}
+}
+
+// Every call ends its spans and leaves the in-flight count at 0 whatever
+// ends it: a cut, a cancelled context, a stream cut mid-way, a stream
+// its reader leaves early, a Responses stream left early.
+func TestSpansEndUnderFaults(t *testing.T) {
+	srv, c, sr, reader, _ := setup(t)
+	ctx := context.Background()
+	srv.Enqueue(openroutertest.Reply{Disconnect: true, Times: 4})
+	if _, err := c.Chat(ctx, hello()); err == nil {
+		t.Error("a cut chat: want an error")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := c.Chat(cctx, hello()); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled chat: %v", err)
+	}
+	srv.Enqueue(openroutertest.Reply{Content: "one two three four five six", Stream: openroutertest.StreamScript{After: 2, Cut: true}})
+	for _, err := range c.ChatStream(ctx, hello()).Chunks() {
+		if err != nil {
+			break
+		}
+	}
+	srv.Enqueue(openroutertest.Reply{Content: "one two three four five six"})
+	for range c.ChatStream(ctx, hello()).Chunks() {
+		break // left after the first chunk
+	}
+	for range c.Responses.Stream(ctx, &openrouter.ResponseRequest{Model: "openai/gpt-4o-mini", Input: openrouter.ResponseText("Hi")}).Events() {
+		break
+	}
+	allEnded(t, sr, reader)
+	calls, attempts := split(sr.Ended())
+	if len(calls) != 5 {
+		t.Errorf("%d call spans for 5 calls", len(calls))
+	}
+	if len(attempts) == 0 {
+		t.Error("no attempt spans")
+	}
+	_ = sdktrace.ReadOnlySpan(nil)
+}
