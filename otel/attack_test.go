@@ -9,6 +9,7 @@ import (
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/openroutertest"
+	orotel "github.com/routerkit/openrouter/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -160,4 +161,69 @@ func TestSpansEndUnderFaults(t *testing.T) {
 		t.Error("no attempt spans")
 	}
 	_ = sdktrace.ReadOnlySpan(nil)
+}
+
+// spanTexts returns every string a span recorded: attribute values,
+// event attributes, status descriptions, names.
+func spanTexts(spans []sdktrace.ReadOnlySpan) []string {
+	var out []string
+	for _, s := range spans {
+		out = append(out, s.Name(), s.Status().Description)
+		for _, a := range s.Attributes() {
+			out = append(out, a.Value.Emit())
+		}
+		for _, ev := range s.Events() {
+			for _, a := range ev.Attributes {
+				out = append(out, a.Value.Emit())
+			}
+		}
+	}
+	return out
+}
+
+// No completion reaches a span (the module records none unless opted
+// in): not through the error of an answer cut in its body, or of a
+// Responses output item out of shape, whose messages quote it. The
+// spans name the error (error.type) instead; WithErrorMessages opts in.
+func TestCompletionInNoSpan(t *testing.T) {
+	srv, c, sr, reader, _ := setup(t)
+	const secret = "SECRET-COMPLETION-TEXT"
+	srv.Enqueue(openroutertest.Reply{Body: `{"id":"gen-1","model":"openai/gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"` + secret + ` and more`})
+	_, err := c.Chat(context.Background(), hello())
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	t.Logf("the call's error: %v", err)
+	srv.Enqueue(openroutertest.Reply{Body: `{"id":"resp-1","object":"response","status":"completed","model":"openai/gpt-4o-mini","output":[{"role":"assistant","content":[{"type":"output_text","text":"` + secret + `"}]}]}`})
+	_, err = c.Responses.Create(context.Background(), &openrouter.ResponseRequest{Model: "openai/gpt-4o-mini", Input: openrouter.ResponseText("Hi")})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	t.Logf("the call's error: %v", err)
+	allEnded(t, sr, reader)
+	for _, s := range spanTexts(sr.Ended()) {
+		if strings.Contains(s, secret) {
+			t.Errorf("a span holds the completion: %s", s)
+		}
+	}
+	calls, _ := split(sr.Ended())
+	for _, s := range calls {
+		if d := s.Status().Description; d != "ErrServer (HTTP 200)" || attrs(s.Attributes())["error.type"].AsString() != "ErrServer" {
+			t.Errorf("call span %q: status %q, error.type %v", s.Name(), d, attrs(s.Attributes())["error.type"])
+		}
+	}
+
+	// Opted in, the message is recorded.
+	sr2 := tracetest.NewSpanRecorder()
+	o, err := orotel.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr2)), sdkmetric.NewMeterProvider(), orotel.WithErrorMessages())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Enqueue(openroutertest.Reply{Body: `{"id":"gen-1","choices":[{"message":{"content":"` + secret})
+	if _, err := srv.Client(openrouter.WithObserver(o), openrouter.WithLimiter(nil)).Chat(context.Background(), hello()); err == nil {
+		t.Fatal("want an error")
+	}
+	if calls, _ := split(sr2.Ended()); len(calls) != 1 || !strings.Contains(calls[0].Status().Description, secret) {
+		t.Errorf("WithErrorMessages: call spans %v", spanTexts(calls))
+	}
 }
