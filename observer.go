@@ -16,7 +16,16 @@ import (
 // call, but from many goroutines at once across calls: an Observer must be
 // safe for concurrent use. Its methods must return quickly and must not
 // retain the events' maps or slices. No event holds the API key, a prompt
-// or a completion.
+// or a completion (an event's error may quote an answer it could not
+// read).
+//
+// An Observer must not panic. The client does not recover its panics: a
+// panic reaches the goroutine that made the call, as one of the caller's
+// own code would (for a call the client splits over goroutines of its
+// own, as Embed's parts, it ends the program). When the caller recovers
+// it, the client has given back what the call held (its limiter slot,
+// its answer's body, a catalogue fetch others wait for) and stays
+// usable.
 type Observer interface {
 	// CallStart is called once per API call, before its first attempt.
 	// The context it returns is the call's from then on (an observer puts
@@ -268,7 +277,14 @@ func (st *callState) observeAttemptEnd(ctx context.Context, resp *http.Response,
 	if resp != nil {
 		e.Status = resp.StatusCode
 	}
+	told := false
+	defer func() {
+		if !told && resp != nil {
+			resp.Body.Close() // o panicked: the answer's slot and connection are given back
+		}
+	}()
 	o.AttemptEnd(ctx, e)
+	told = true
 }
 
 // doAnswer is do for a call whose answer carries its usage (a chat
