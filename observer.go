@@ -156,9 +156,10 @@ type RateChange struct {
 	Rate, Previous float64
 }
 
-// TraceObserver is an [Observer] that also links a chat request to the
-// caller's trace in OpenRouter's Broadcast (found by a type assertion in
-// [WithObserver]): before a chat request is encoded, the client asks it
+// TraceObserver is an [Observer] that also links a chat or Responses
+// request to the caller's trace in OpenRouter's Broadcast (found by a
+// type assertion in [WithObserver]): before such a request is encoded
+// (not a batch's requests, which run later), the client asks it
 // for the trace metadata of the call's context (the caller's span) and
 // puts its TraceID and ParentSpanID in the request's "trace" object, the
 // keys Broadcast reads to nest the generation under that span. The
@@ -339,24 +340,36 @@ func (c *Client) observeRecovery(ctx context.Context, id string, recovered bool,
 // TraceObserver for ctx, merged as TraceObserver says (a copy: the
 // caller's request is not changed); req itself when there is none to add.
 func (c *Client) withTrace(ctx context.Context, req *ChatRequest) *ChatRequest {
-	to := c.cfg.obsExt.trace
-	if to == nil || ctx == nil || req.Trace != nil && (req.Trace.TraceID != "" || req.Trace.ParentSpanID != "") {
+	t := c.broadcastTrace(ctx, req.Trace, req.Extra)
+	if t == req.Trace {
 		return req
 	}
-	if _, whole := req.Extra["/trace"]; whole || req.extraSets("/trace/trace_id") || req.extraSets("/trace/parent_span_id") {
-		return req
+	cp := *req
+	cp.Trace = t
+	return &cp
+}
+
+// broadcastTrace returns the trace object of a request whose own is own
+// and whose Extra is extra: own, unless the observer's TraceObserver has
+// trace IDs for ctx and the request sets none, then a new Trace with
+// them and own's names.
+func (c *Client) broadcastTrace(ctx context.Context, own *Trace, extra map[string]any) *Trace {
+	to := c.cfg.obsExt.trace
+	if to == nil || ctx == nil || own != nil && (own.TraceID != "" || own.ParentSpanID != "") {
+		return own
+	}
+	if _, whole := extra["/trace"]; whole || extraSetsIn(extra, "/trace/trace_id") || extraSetsIn(extra, "/trace/parent_span_id") {
+		return own
 	}
 	t := to.BroadcastTrace(ctx)
 	if t == nil || t.TraceID == "" && t.ParentSpanID == "" {
-		return req
+		return own
 	}
-	merged := Trace{TraceID: t.TraceID, ParentSpanID: t.ParentSpanID}
-	if req.Trace != nil {
-		merged.TraceName, merged.SpanName, merged.GenerationName = req.Trace.TraceName, req.Trace.SpanName, req.Trace.GenerationName
+	merged := &Trace{TraceID: t.TraceID, ParentSpanID: t.ParentSpanID}
+	if own != nil {
+		merged.TraceName, merged.SpanName, merged.GenerationName = own.TraceName, own.SpanName, own.GenerationName
 	}
-	cp := *req
-	cp.Trace = &merged
-	return &cp
+	return merged
 }
 
 // waitParts is where an AdaptiveLimiter puts the parts of its wait for
