@@ -3,11 +3,14 @@ package orotel_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
 	"github.com/routerkit/openrouter/openroutertest"
 	orotel "github.com/routerkit/openrouter/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -225,5 +228,73 @@ func TestCompletionInNoSpan(t *testing.T) {
 	}
 	if calls, _ := split(sr2.Ended()); len(calls) != 1 || !strings.Contains(calls[0].Status().Description, secret) {
 		t.Errorf("WithErrorMessages: call spans %v", spanTexts(calls))
+	}
+}
+
+// Under 429s, 5xx and cuts, with 8 workers at once, the spans and the
+// metrics still add up: an attempt span and an attempt counted per
+// request the server saw, a 429 counted per 429 answered, the bulk item
+// counts equal to the Report's, every span ended, none in flight.
+func TestMetricsAddUpUnderFaults(t *testing.T) {
+	sr := tracetest.NewSpanRecorder()
+	reader := sdkmetric.NewManualReader()
+	o, err := orotel.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)), sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, limited atomic.Int64
+	srv := openroutertest.NewServer(openroutertest.WithResponder(func(r openroutertest.Request) openroutertest.Reply {
+		switch n.Add(1) % 5 {
+		case 1:
+			limited.Add(1)
+			return openroutertest.Reply{Status: 429, Error: &openroutertest.ErrorBody{Code: 429, Message: "slow down"}}
+		case 2:
+			return openroutertest.Reply{Status: 502, Error: &openroutertest.ErrorBody{Code: 502, Message: "bad gateway"}}
+		case 3:
+			return openroutertest.Reply{Disconnect: true}
+		}
+		rep := r.DefaultReply()
+		rep.Cost = 0.001
+		return rep
+	}))
+	t.Cleanup(srv.Close)
+	c := srv.Client(openrouter.WithObserver(o), openrouter.WithRetry(2, 0, 0), openrouter.WithLimiter(nil))
+	in := make([]string, 60)
+	for i := range in {
+		in[i] = fmt.Sprint("item ", i)
+	}
+	rep, err := bulk.Runner[string, string]{Workers: 8, Observer: o}.Run(context.Background(), in, func(ctx context.Context, it string) (string, error) {
+		res, err := c.Chat(ctx, &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", Messages: []openrouter.Message{openrouter.UserMessage(it)}})
+		if err != nil {
+			return "", err
+		}
+		return res.Content(), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed == 0 || rep.Done == 0 {
+		t.Fatalf("report: %d done, %d failed: want both", rep.Done, rep.Failed)
+	}
+	allEnded(t, sr, reader)
+	seen := len(srv.Requests())
+	calls, attempts := split(sr.Ended())
+	sums := metricSums(t, reader)
+	if len(attempts) != seen || int(sums["openrouter.attempts"]) != seen {
+		t.Errorf("%d attempt spans, %v attempts counted, %d requests seen by the server", len(attempts), sums["openrouter.attempts"], seen)
+	}
+	if rep.Requests.Sync != seen || int(sums["openrouter.requests"]) != len(calls) {
+		t.Errorf("%d call spans, %v calls counted; report's requests %d, the server's %d", len(calls), sums["openrouter.requests"], rep.Requests.Sync, seen)
+	}
+	if int64(sums["openrouter.rate_limited"]) != limited.Load() {
+		t.Errorf("429s counted %v, answered %d", sums["openrouter.rate_limited"], limited.Load())
+	}
+	if math.Abs(sums["openrouter.cost"]-rep.Cost) > 1e-9 {
+		t.Errorf("cost metric %v, report %v", sums["openrouter.cost"], rep.Cost)
+	}
+	items, _ := collect(t, reader, "openrouter.bulk.status")
+	got := items["openrouter.bulk.items"]
+	if got["done"] != int64(rep.Done) || got["failed"] != int64(rep.Failed) || got["not_attempted"] != int64(rep.NotAttempted) {
+		t.Errorf("bulk items counted %v, report %d done %d failed %d not attempted", got, rep.Done, rep.Failed, rep.NotAttempted)
 	}
 }
