@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -296,5 +298,47 @@ func TestMetricsAddUpUnderFaults(t *testing.T) {
 	got := items["openrouter.bulk.items"]
 	if got["done"] != int64(rep.Done) || got["failed"] != int64(rep.Failed) || got["not_attempted"] != int64(rep.NotAttempted) {
 		t.Errorf("bulk items counted %v, report %d done %d failed %d not attempted", got, rep.Done, rep.Failed, rep.NotAttempted)
+	}
+}
+
+// Even with WithErrorMessages, neither the API key nor the management
+// key reaches a span when every answer echoes the Authorization header
+// (a proxy's error page), on a chat and on a keys call.
+func TestKeysInNoSpanWithMessages(t *testing.T) {
+	const key = "sk-or-v1-1111111111111111111111111111111111111111111111111111111111111111"
+	const mgmt = "sk-or-v1-2222222222222222222222222222222222222222222222222222222222222222"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprintf(w, `{"error":{"code":502,"message":"upstream refused %s","metadata":{"raw":"auth %s"}}}`, r.Header.Get("Authorization"), r.Header.Get("Authorization"))
+	}))
+	t.Cleanup(srv.Close)
+	sr := tracetest.NewSpanRecorder()
+	o, err := orotel.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)), sdkmetric.NewMeterProvider(), orotel.WithErrorMessages())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := openrouter.NewClient(key, openrouter.WithBaseURL(srv.URL), openrouter.WithManagementKey(mgmt), openrouter.WithObserver(o),
+		openrouter.WithRetry(1, 0, 0), openrouter.WithLimiter(nil))
+	if _, err := c.Chat(context.Background(), hello()); err == nil {
+		t.Fatal("want an error")
+	}
+	if _, err := c.Keys.List(context.Background(), openrouter.KeyListOptions{}); err == nil {
+		t.Fatal("want an error")
+	}
+	if len(sr.Ended()) < 4 {
+		t.Fatalf("%d spans", len(sr.Ended()))
+	}
+	quoted := 0
+	for _, s := range spanTexts(sr.Ended()) {
+		if strings.Contains(s, key[10:]) || strings.Contains(s, mgmt[10:]) {
+			t.Errorf("a span holds a key: %s", s)
+		}
+		if strings.Contains(s, "upstream refused") {
+			quoted++
+		}
+	}
+	if quoted == 0 {
+		t.Error("no span recorded the answers' messages: the check above saw nothing")
 	}
 }
