@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
@@ -341,4 +342,54 @@ func TestKeysInNoSpanWithMessages(t *testing.T) {
 	if quoted == 0 {
 		t.Error("no span recorded the answers' messages: the check above saw nothing")
 	}
+}
+
+// Call kinds beyond one chat: a ChatJSON whose answer is cut JSON, a batch
+// submitted, waited for and read, a lost batch submission (not resent):
+// one call span per HTTP call the server saw, every span ended, none in
+// flight.
+func TestEveryCallKindEndsItsSpans(t *testing.T) {
+	clock := openroutertest.NewClock(time.Now())
+	sr := tracetest.NewSpanRecorder()
+	reader := sdkmetric.NewManualReader()
+	o, err := orotel.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)), sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := openroutertest.NewServer(openroutertest.WithClock(clock.Now))
+	t.Cleanup(srv.Close)
+	c := srv.Client(openrouter.WithObserver(o), openrouter.WithRetry(2, 0, 0), openrouter.WithLimiter(nil))
+	ctx := context.Background()
+
+	type answer struct {
+		Title string `json:"title"`
+	}
+	srv.Enqueue(openroutertest.Reply{Content: `{"title": `}, openroutertest.Reply{Content: `{"title":"ok"}`})
+	_, _, _ = openrouter.ChatJSON[answer](ctx, c, hello()) // a cut JSON answer: an error or a repair, spans ended either way
+	batch, err := c.Batches.Submit(ctx, &openrouter.BatchRequest{Model: "openai/gpt-4o-mini", Requests: []openrouter.BatchItem{
+		{CustomID: "a", Body: hello()}, {CustomID: "b", Body: hello()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(10 * time.Minute)
+	if _, err := c.Batches.Wait(ctx, batch.ID, openrouter.BatchWait{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Batches.ResultMap(ctx, batch.ID); err != nil {
+		t.Fatal(err)
+	}
+	srv.LoseBatchSubmits(1)
+	if _, err := c.Batches.Submit(ctx, &openrouter.BatchRequest{Model: "openai/gpt-4o-mini", Requests: []openrouter.BatchItem{{CustomID: "c", Body: hello()}}}); err == nil {
+		t.Error("a lost submission: want an error")
+	}
+	allEnded(t, sr, reader)
+	calls, attempts := split(sr.Ended())
+	if len(calls) < 6 || len(attempts) < len(calls) {
+		t.Errorf("%d attempt spans, %d calls", len(attempts), len(calls))
+	}
+	sums := metricSums(t, reader)
+	if int(sums["openrouter.requests"]) != len(calls) || int(sums["openrouter.attempts"]) != len(attempts) {
+		t.Errorf("calls counted %v of %d spans, attempts counted %v of %d spans", sums["openrouter.requests"], len(calls), sums["openrouter.attempts"], len(attempts))
+	}
+	t.Logf("%d call spans, %d attempt spans", len(calls), len(attempts))
 }
