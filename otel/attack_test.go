@@ -1,6 +1,7 @@
 package orotel_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -62,8 +63,8 @@ func allEnded(t *testing.T, sr *tracetest.SpanRecorder, reader *sdkmetric.Manual
 }
 
 // Every call that reports a cost to the client's spending reports it to
-// the cost metric too: embeddings, rerank and the Responses API (a
-// stream too) as well as chat. The metric's total is the client's Spent.
+// the cost metric too: embeddings, rerank, a transcription and the
+// Responses API (a stream too) as well as chat. The metric's total is the client's Spent.
 func TestCostMetricCoversEveryEndpoint(t *testing.T) {
 	srv, c, sr, reader, _ := setup(t)
 	ctx := context.Background()
@@ -80,6 +81,17 @@ func TestCostMetricCoversEveryEndpoint(t *testing.T) {
 	if _, err := c.Responses.Create(ctx, &openrouter.ResponseRequest{Model: "openai/gpt-4o-mini", Input: openrouter.ResponseText("Hi")}); err != nil {
 		t.Fatal(err)
 	}
+	var audio bytes.Buffer
+	if _, err := c.Audio.Speech(ctx, &openrouter.SpeechRequest{Model: "openai/gpt-4o-mini-tts", Input: "Link related articles", Format: openrouter.SpeechMP3}, &audio); err != nil {
+		t.Fatal(err)
+	}
+	before := c.Spent()
+	if _, err := c.Audio.Transcribe(ctx, &openrouter.TranscriptionRequest{Model: "openai/whisper-large-v3", Reader: &audio}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Spent() == before {
+		t.Error("the transcription cost nothing: the check below would not see it")
+	}
 	for _, err := range c.Responses.Stream(ctx, &openrouter.ResponseRequest{Model: "openai/gpt-4o-mini", Input: openrouter.ResponseText("Hi")}).Events() {
 		if err != nil {
 			t.Fatal(err)
@@ -92,7 +104,7 @@ func TestCostMetricCoversEveryEndpoint(t *testing.T) {
 	}
 	calls, _ := split(sr.Ended())
 	for _, s := range calls {
-		if _, ok := attrs(s.Attributes())["openrouter.cost_usd"]; !ok {
+		if _, ok := attrs(s.Attributes())["openrouter.cost_usd"]; !ok && !strings.Contains(s.Name(), "speech") {
 			t.Errorf("call span %q has no cost", s.Name())
 		}
 	}
