@@ -149,9 +149,23 @@ func (c *Client) doCall(ctx context.Context, sc *stateCtx, method, path string, 
 		}
 	}
 	if c.cfg.observer != nil && (err != nil || !sc.st.endLater) {
-		sc.st.endCall(nil, err)
+		endBefore(&sc.st, resp, err)
 	}
 	return resp, &sc.st, err
+}
+
+// endBefore ends the call for the observer before its answer, resp, is
+// read; should the observer panic, resp's body is closed first (see
+// Observer).
+func endBefore(st *callState, resp *http.Response, err error) {
+	told := false
+	defer func() {
+		if !told && resp != nil {
+			resp.Body.Close()
+		}
+	}()
+	st.endCall(nil, err)
+	told = true
 }
 
 // getJSON sends a GET and decodes the answer's JSON into out. An error

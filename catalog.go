@@ -59,14 +59,7 @@ func (k *catalog) get(ctx context.Context, c *Client, query string, opts []CallO
 		k.mu.Unlock()
 
 		if leader {
-			f.models, f.err = c.fetchCatalog(ctx, query, opts)
-			k.mu.Lock()
-			e.cur = nil
-			if f.err == nil {
-				e.models, e.fetched = f.models, c.now()
-			}
-			k.mu.Unlock()
-			close(f.done)
+			k.lead(ctx, c, e, f, query, opts)
 		} else {
 			select {
 			case <-f.done:
@@ -91,6 +84,27 @@ func (k *catalog) get(ctx context.Context, c *Client, query string, opts []CallO
 		}
 		return nil, f.err
 	}
+}
+
+// errFetchPanicked is the error the waiters of a catalogue fetch get when
+// the fetch panicked (in an observer, say) instead of returning.
+var errFetchPanicked = errors.New("openrouter: the model catalogue's fetch panicked")
+
+// lead fetches the catalogue for f's waiters and ends f, even when the
+// fetch panics: the waiters then get errFetchPanicked, and the next call
+// fetches again, instead of every later call waiting forever.
+func (k *catalog) lead(ctx context.Context, c *Client, e *catEntry, f *fetch, query string, opts []CallOption) {
+	f.err = errFetchPanicked
+	defer func() {
+		k.mu.Lock()
+		e.cur = nil
+		if f.err == nil {
+			e.models, e.fetched = f.models, c.now()
+		}
+		k.mu.Unlock()
+		close(f.done)
+	}()
+	f.models, f.err = c.fetchCatalog(ctx, query, opts)
 }
 
 // entry returns the cached catalogue entry of a model ID (variant

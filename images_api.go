@@ -189,14 +189,16 @@ func (c *Client) generateWithImageAPI(ctx context.Context, req ImageRequest, m *
 		return nil, err
 	}
 	model := m.ID
-	resp, st, err := c.do(ctx, http.MethodPost, "/images", raw, model, opts)
+	resp, st, err := c.doAnswer(ctx, http.MethodPost, "/images", raw, model, opts)
 	if err != nil {
 		return nil, c.suggestModels(err, model)
 	}
 	defer resp.Body.Close()
 	var out imagesAnswer
-	if err := c.decodeImagesAnswer(resp, &out, req.Into); err != nil {
-		return nil, st.annotate(err)
+	err = st.annotate(c.decodeImagesAnswer(resp, &out, req.Into))
+	st.endAnswer(func() *ChatResponse { return &ChatResponse{Usage: out.Usage} }, err)
+	if err != nil {
+		return nil, err
 	}
 	if out.Usage != nil {
 		c.spend(ctx, out.Usage)

@@ -16,7 +16,16 @@ import (
 // call, but from many goroutines at once across calls: an Observer must be
 // safe for concurrent use. Its methods must return quickly and must not
 // retain the events' maps or slices. No event holds the API key, a prompt
-// or a completion.
+// or a completion (an event's error may quote an answer it could not
+// read).
+//
+// An Observer must not panic. The client does not recover its panics: a
+// panic reaches the goroutine that made the call, as one of the caller's
+// own code would (for a call the client splits over goroutines of its
+// own, as Embed's parts, it ends the program). When the caller recovers
+// it, the client has given back what the call held (its limiter slot,
+// its answer's body, a catalogue fetch others wait for) and stays
+// usable.
 type Observer interface {
 	// CallStart is called once per API call, before its first attempt.
 	// The context it returns is the call's from then on (an observer puts
@@ -147,9 +156,10 @@ type RateChange struct {
 	Rate, Previous float64
 }
 
-// TraceObserver is an [Observer] that also links a chat request to the
-// caller's trace in OpenRouter's Broadcast (found by a type assertion in
-// [WithObserver]): before a chat request is encoded, the client asks it
+// TraceObserver is an [Observer] that also links a chat or Responses
+// request to the caller's trace in OpenRouter's Broadcast (found by a
+// type assertion in [WithObserver]): before such a request is encoded
+// (not a batch's requests, which run later), the client asks it
 // for the trace metadata of the call's context (the caller's span) and
 // puts its TraceID and ParentSpanID in the request's "trace" object, the
 // keys Broadcast reads to nest the generation under that span. The
@@ -271,7 +281,14 @@ func (st *callState) observeAttemptEnd(ctx context.Context, resp *http.Response,
 	if resp != nil {
 		e.Status = resp.StatusCode
 	}
+	told := false
+	defer func() {
+		if !told && resp != nil {
+			resp.Body.Close() // o panicked: the answer's slot and connection are given back
+		}
+	}()
 	o.AttemptEnd(ctx, e)
+	told = true
 }
 
 // doAnswer is do for a call whose answer carries its usage (a chat
@@ -341,24 +358,36 @@ func (c *Client) observeRecovery(ctx context.Context, id string, recovered bool,
 // TraceObserver for ctx, merged as TraceObserver says (a copy: the
 // caller's request is not changed); req itself when there is none to add.
 func (c *Client) withTrace(ctx context.Context, req *ChatRequest) *ChatRequest {
-	to := c.cfg.obsExt.trace
-	if to == nil || ctx == nil || req.Trace != nil && (req.Trace.TraceID != "" || req.Trace.ParentSpanID != "") {
+	t := c.broadcastTrace(ctx, req.Trace, req.Extra)
+	if t == req.Trace {
 		return req
 	}
-	if _, whole := req.Extra["/trace"]; whole || req.extraSets("/trace/trace_id") || req.extraSets("/trace/parent_span_id") {
-		return req
+	cp := *req
+	cp.Trace = t
+	return &cp
+}
+
+// broadcastTrace returns the trace object of a request whose own is own
+// and whose Extra is extra: own, unless the observer's TraceObserver has
+// trace IDs for ctx and the request sets none, then a new Trace with
+// them and own's names.
+func (c *Client) broadcastTrace(ctx context.Context, own *Trace, extra map[string]any) *Trace {
+	to := c.cfg.obsExt.trace
+	if to == nil || ctx == nil || own != nil && (own.TraceID != "" || own.ParentSpanID != "") {
+		return own
+	}
+	if _, whole := extra["/trace"]; whole || extraSetsIn(extra, "/trace/trace_id") || extraSetsIn(extra, "/trace/parent_span_id") {
+		return own
 	}
 	t := to.BroadcastTrace(ctx)
 	if t == nil || t.TraceID == "" && t.ParentSpanID == "" {
-		return req
+		return own
 	}
-	merged := Trace{TraceID: t.TraceID, ParentSpanID: t.ParentSpanID}
-	if req.Trace != nil {
-		merged.TraceName, merged.SpanName, merged.GenerationName = req.Trace.TraceName, req.Trace.SpanName, req.Trace.GenerationName
+	merged := &Trace{TraceID: t.TraceID, ParentSpanID: t.ParentSpanID}
+	if own != nil {
+		merged.TraceName, merged.SpanName, merged.GenerationName = own.TraceName, own.SpanName, own.GenerationName
 	}
-	cp := *req
-	cp.Trace = &merged
-	return &cp
+	return merged
 }
 
 // waitParts is where an AdaptiveLimiter puts the parts of its wait for

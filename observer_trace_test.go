@@ -32,6 +32,8 @@ func TestObserverTraceInBody(t *testing.T) {
 	own.Trace = &openrouter.Trace{TraceID: "mine"}
 	extra := hello()
 	extra.Extra = map[string]any{"/trace/parent_span_id": "theirs"}
+	custom := hello() // a custom key of the trace object, as Trace's doc says
+	custom.Extra = map[string]any{"/trace/custom_key": "x"}
 	for _, tc := range []struct {
 		name string
 		ctx  context.Context
@@ -43,6 +45,7 @@ func TestObserverTraceInBody(t *testing.T) {
 		{"caller's trace", ctx, own, map[string]any{"trace_id": "mine"}},
 		{"caller's extra", ctx, extra, map[string]any{"parent_span_id": "theirs"}},
 		{"no span", context.Background(), hello(), nil},
+		{"caller's custom key", ctx, custom, map[string]any{"trace_id": "trace-span1", "parent_span_id": "span1", "custom_key": "x"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := tc.req.Trace
@@ -63,5 +66,45 @@ func TestObserverTraceInBody(t *testing.T) {
 				t.Errorf("the caller's request was changed: %+v", tc.req.Trace)
 			}
 		})
+	}
+}
+
+// A Responses request carries the caller's span in its trace object as a
+// chat request does (the API's ResponsesRequest has the same "trace"); a
+// request with trace IDs of its own keeps them.
+func TestObserverTraceInResponsesBody(t *testing.T) {
+	srv, c, _ := setup(t, nil, openrouter.WithObserver(&traceRecorder{}))
+	ctx := context.WithValue(context.Background(), spanKey{}, "span1")
+	req := &openrouter.ResponseRequest{Model: "openai/gpt-4o-mini", Input: openrouter.ResponseText("Hi")}
+	for _, tc := range []struct {
+		name  string
+		trace *openrouter.Trace
+		want  map[string]any
+	}{
+		{"span", nil, map[string]any{"trace_id": "trace-span1", "parent_span_id": "span1"}},
+		{"merged", &openrouter.Trace{TraceName: "job"}, map[string]any{"trace_id": "trace-span1", "parent_span_id": "span1", "trace_name": "job"}},
+		{"caller's trace", &openrouter.Trace{TraceID: "mine"}, map[string]any{"trace_id": "mine"}},
+	} {
+		req.Trace = tc.trace
+		if _, err := c.Responses.Create(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+		for range c.Responses.Stream(ctx, req).Events() {
+		}
+		reqs := srv.Requests()
+		for _, r := range reqs[len(reqs)-2:] {
+			got, _ := r.Body["trace"].(map[string]any)
+			if len(got) != len(tc.want) {
+				t.Fatalf("%s: trace = %v, want %v", tc.name, got, tc.want)
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("%s: trace[%s] = %v, want %v", tc.name, k, got[k], v)
+				}
+			}
+		}
+		if req.Trace != tc.trace {
+			t.Errorf("%s: the caller's request was changed", tc.name)
+		}
 	}
 }

@@ -379,8 +379,11 @@ func (m Message) Text() string {
 
 // extraSets reports whether Extra sets the field at pointer, or a field
 // inside it.
-func (r *ChatRequest) extraSets(pointer string) bool {
-	for k := range r.Extra {
+func (r *ChatRequest) extraSets(pointer string) bool { return extraSetsIn(r.Extra, pointer) }
+
+// extraSetsIn is extraSets for the Extra of any request.
+func extraSetsIn(extra map[string]any, pointer string) bool {
+	for k := range extra {
 		if k == pointer || strings.HasPrefix(k, pointer+"/") {
 			return true
 		}

@@ -44,6 +44,11 @@ type ResponseRequest struct {
 	// User identifies the end user; SessionID groups requests (each at
 	// most 256 characters).
 	User, SessionID string
+	// Trace is observability metadata passed to the account's broadcast
+	// destinations, as ChatRequest.Trace; a client with a TraceObserver
+	// (the OpenTelemetry module) fills in the caller's span when the
+	// request sets no trace IDs.
+	Trace *Trace
 	// Extra holds body fields this type does not model, keyed by JSON
 	// Pointer ("/top_k", "/plugins"), as ChatRequest.Extra does. A path
 	// the typed fields already set is refused, as is "/stream".
@@ -136,6 +141,7 @@ type responseBody struct {
 	Metadata          map[string]string   `json:"metadata,omitempty"`
 	User              string              `json:"user,omitempty"`
 	SessionID         string              `json:"session_id,omitempty"`
+	Trace             *Trace              `json:"trace,omitempty"`
 	Stream            bool                `json:"stream,omitempty"`
 }
 
@@ -152,6 +158,7 @@ func (c *Client) encodeResponse(ctx context.Context, req *ResponseRequest, strea
 		return nil, "", err
 	}
 	b := req.wire(stream)
+	b.Trace = c.broadcastTrace(ctx, req.Trace, req.Extra) // observer.go
 	if b.Model == "" && len(b.Models) == 0 {
 		b.Model = c.Roles().Standard
 	}
@@ -181,7 +188,7 @@ func (req *ResponseRequest) wire(stream bool) responseBody {
 	b := responseBody{Model: req.Model, Models: req.Models, Input: req.Input, Instructions: req.Instructions, Tools: req.Tools,
 		ParallelToolCalls: req.ParallelToolCalls, Reasoning: req.Reasoning, Text: req.Text, MaxOutputTokens: req.MaxOutputTokens,
 		Temperature: req.Temperature, TopP: req.TopP, Provider: req.Provider, Metadata: req.Metadata, User: req.User,
-		SessionID: req.SessionID, Stream: stream}
+		SessionID: req.SessionID, Trace: req.Trace, Stream: stream}
 	switch req.ToolChoice {
 	case "":
 	case "auto", "none", "required":

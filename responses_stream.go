@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"sync/atomic"
+	"time"
 
 	"github.com/routerkit/openrouter/internal/sse"
 )
@@ -289,12 +290,17 @@ func (s *ResponseStream) jsonAnswer(resp *http.Response, body io.Reader, model s
 
 // endsCall returns yield, which also ends the call for the observer with
 // the error it passes on and the response so far (a failed response's
-// usage was billed).
+// usage was billed), and tells a StreamObserver of the first event.
 func (s *ResponseStream) endsCall(st *callState, yield func(ResponseEvent, error) bool) func(ResponseEvent, error) bool {
+	so := st.client.cfg.obsExt.stream
+	first := true
 	return func(ev ResponseEvent, err error) bool {
 		if err != nil {
 			st.endAnswer(s.acc.response().answer, err)
+		} else if first && so != nil {
+			so.FirstChunk(st.obsCtx, FirstChunk{Model: st.model, Latency: time.Since(st.started)})
 		}
+		first = false
 		return yield(ev, err)
 	}
 }

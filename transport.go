@@ -1,6 +1,7 @@
 package openrouter
 
 import (
+	"context"
 	"errors"
 	"io"
 	"math"
@@ -45,7 +46,7 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if lo != nil {
 		e := st.limitParts
 		e.Model, e.Wait, e.Err = st.model, st.client.now().Sub(start), err
-		lo.LimiterWait(req.Context(), e)
+		observeWait(req.Context(), lo, e, release)
 		if err == nil {
 			release = t.observeRate(req, lo, release)
 		}
@@ -72,6 +73,19 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = rb
 	return resp, nil
+}
+
+// observeWait tells lo of an attempt's wait; should lo panic, the slot
+// the attempt got is given back first (see Observer).
+func observeWait(ctx context.Context, lo LimiterObserver, e LimiterWait, release func(Outcome)) {
+	told := false
+	defer func() {
+		if !told && release != nil {
+			release(Outcome{})
+		}
+	}()
+	lo.LimiterWait(ctx, e)
+	told = true
 }
 
 // observeRate returns release, which also tells lo when the limiter's

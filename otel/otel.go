@@ -19,11 +19,15 @@
 //	o, err := orotel.New(tracerProvider, meterProvider)
 //	c := openrouter.NewClient(key, openrouter.WithObserver(o))
 //
-// No prompt or completion is recorded.
+// No prompt or completion is recorded: an error is recorded by its name
+// and HTTP status (error.type), not its message, which may quote the
+// answer it could not read; [WithErrorMessages] opts in to messages.
 package orotel
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,6 +64,37 @@ type Observer struct {
 	batches     metric.Int64Counter
 	batchDone   metric.Float64Gauge
 	held        metric.Float64Counter
+	messages    bool // WithErrorMessages
+}
+
+// Option configures an Observer.
+type Option func(*Observer)
+
+// WithErrorMessages records each error's message (its Error()) in the
+// spans: a failed span's status, a retry wait's reason, a limiter's or a
+// batch's error. Off by default, as a message may quote what the SDK
+// could not read (an answer cut in its body, with its completion) or a
+// provider's message echoing the prompt; without it an error is
+// recorded by its name ([openrouter.ErrorName]) and HTTP status.
+func WithErrorMessages() Option { return func(o *Observer) { o.messages = true } }
+
+// errText is what a span records of err: its name and HTTP status, or
+// its message with WithErrorMessages.
+func (o *Observer) errText(err error) string {
+	if o.messages {
+		return err.Error()
+	}
+	name := openrouter.ErrorName(err)
+	if e := (*openrouter.APIError)(nil); errors.As(err, &e) && e.StatusCode != 0 {
+		return name + " (HTTP " + strconv.Itoa(e.StatusCode) + ")"
+	}
+	return name
+}
+
+// setError marks span as failed with err, by its name (error.type).
+func (o *Observer) setError(span trace.Span, err error) {
+	span.SetAttributes(attribute.String("error.type", openrouter.ErrorName(err)))
+	span.SetStatus(codes.Error, o.errText(err))
 }
 
 var (
@@ -74,9 +109,12 @@ var (
 )
 
 // New returns an Observer that records spans with tp and metrics with mp.
-func New(tp trace.TracerProvider, mp metric.MeterProvider) (*Observer, error) {
+func New(tp trace.TracerProvider, mp metric.MeterProvider, opts ...Option) (*Observer, error) {
 	m := mp.Meter(scope)
 	o := &Observer{tracer: tp.Tracer(scope)}
+	for _, opt := range opts {
+		opt(o)
+	}
 	var errs [17]error
 	o.requests, errs[0] = m.Int64Counter("openrouter.requests", metric.WithDescription("API calls ended"))
 	o.attempts, errs[1] = m.Int64Counter("openrouter.attempts", metric.WithDescription("HTTP attempts sent"))
@@ -206,7 +244,7 @@ func (o *Observer) AttemptEnd(ctx context.Context, e openrouter.AttemptEnd) {
 		attribute.Bool("openrouter.retry", e.Retry),
 	)
 	if e.Err != nil {
-		span.SetStatus(codes.Error, e.Err.Error())
+		o.setError(span, e.Err)
 	}
 	span.End()
 }
@@ -218,7 +256,7 @@ func (o *Observer) RetryWait(ctx context.Context, e openrouter.RetryWait) {
 		attribute.Float64("openrouter.wait_seconds", e.Wait.Seconds()),
 	}
 	if e.Reason != nil {
-		attrs = append(attrs, attribute.String("openrouter.reason", e.Reason.Error()))
+		attrs = append(attrs, attribute.String("openrouter.reason", o.errText(e.Reason)))
 	}
 	trace.SpanFromContext(ctx).AddEvent("openrouter.retry_wait", trace.WithAttributes(attrs...))
 }
@@ -255,7 +293,7 @@ func (o *Observer) CallEnd(ctx context.Context, e openrouter.CallEnd) {
 	outcome := "ok"
 	if e.Err != nil {
 		outcome = "error"
-		span.SetStatus(codes.Error, e.Err.Error())
+		o.setError(span, e.Err)
 	}
 	o.requests.Add(ctx, 1, metric.WithAttributes(model, attribute.String("openrouter.outcome", outcome)))
 	if e.MaybeBilled > 0 {
@@ -294,7 +332,7 @@ func (o *Observer) LimiterWait(ctx context.Context, e openrouter.LimiterWait) {
 		}
 	}
 	if e.Err != nil {
-		attrs = append(attrs, attribute.String("error.message", e.Err.Error()))
+		attrs = append(attrs, attribute.String("error.message", o.errText(e.Err)))
 	}
 	attemptSpan(ctx).AddEvent("openrouter.limiter_wait", trace.WithAttributes(attrs...))
 }
@@ -410,7 +448,7 @@ func (o *Observer) BatchEvent(ctx context.Context, e bulk.BatchEvent) {
 		attrs = append(attrs, attribute.Int("openrouter.batch.results", e.Results))
 	}
 	if e.Err != nil {
-		attrs = append(attrs, attribute.String("error.message", e.Err.Error()))
+		attrs = append(attrs, attribute.String("error.message", o.errText(e.Err)))
 	}
 	trace.SpanFromContext(ctx).AddEvent("openrouter.batch."+string(e.Phase), trace.WithAttributes(attrs...))
 }
