@@ -3,6 +3,7 @@ package bulk_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -146,5 +147,121 @@ func TestSharedRetryForEndsFailedForTheJob(t *testing.T) {
 	}
 	if repB.Failed != 1 || ran.n["x"] != 0 {
 		t.Errorf("b: failed %d, ran x %d times; want the job's outcome: failed, not run", repB.Failed, ran.n["x"])
+	}
+}
+
+// Two workers killed in turn with the same item in flight: the third
+// ends it, and the item's outcome counts both attempts (Uncosted 2), the
+// second counted by a taker whose report died with it: the count lives
+// in the item's records, not in a report.
+func TestSharedPaidTwiceSurvivesKilledTaker(t *testing.T) {
+	job, clk := newJob(3 * time.Second)
+	var c calls
+	die := func(name string) {
+		w := job.Worker(name)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		fn := func(_ context.Context, k string) (string, error) {
+			c.add(k)
+			w.Kill()
+			cancel()
+			return "lost", nil
+		}
+		if _, err := sharedRunner(w, clk, 1).Run(ctx, []string{"x"}, fn); err != nil {
+			t.Fatal(err)
+		}
+		clk.advance(4 * time.Second) // its lease expires
+	}
+	die("a")
+	die("b")
+	rep, err := sharedRunner(job.Worker("c"), clk, 1).Run(context.Background(), []string{"x"}, func(_ context.Context, k string) (string, error) {
+		c.add(k)
+		return "X", nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.n["x"] != 3 || job.TakenOver != 2 || rep.Done != 1 || rep.MaybePaidTwice != 1 {
+		t.Fatalf("x ran %d times, taken over %d, c done %d paid twice %d; want 3, 2, 1, 1", c.n["x"], job.TakenOver, rep.Done, rep.MaybePaidTwice)
+	}
+	st, err := bulk.ReadJob(context.Background(), job.Worker("reader"))
+	if err != nil || st.Done != 1 || st.MaybePaidTwice != 1 || st.Uncosted != 2 {
+		t.Errorf("ReadJob: %+v, %v; want 1 done, 1 maybe paid twice, 2 uncosted (a's and b's attempts)", st, err)
+	}
+}
+
+// A worker paused past its lease, its item taken over and ended by
+// another, resumes: its result is refused (ClaimsLost), it sends nothing
+// more of the item, and the job's outcome counts its attempt (Uncosted),
+// whatever becomes of its own report.
+func TestSharedPausedWorkerCountedInOutcome(t *testing.T) {
+	job, clk := newJob(3 * time.Second)
+	a, b := job.Worker("a"), job.Worker("b")
+	var c calls
+	fnA := func(_ context.Context, k string) (string, error) {
+		c.add("a:" + k)
+		if k == "x" {
+			a.StopRenewing()
+			clk.advance(4 * time.Second)
+			if _, err := sharedRunner(b, clk, 1).Run(context.Background(), []string{"x", "y"}, func(_ context.Context, k string) (string, error) {
+				c.add("b:" + k)
+				return "from b", nil
+			}); err != nil {
+				t.Error(err)
+			}
+		}
+		return "from a", nil
+	}
+	repA, err := sharedRunner(a, clk, 1).Run(context.Background(), []string{"x", "y"}, fnA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if repA.ClaimsLost != 1 || repA.Done != 2 || c.n["a:x"] != 1 || c.n["a:y"] != 0 || c.n["b:y"] != 1 {
+		t.Errorf("a: claims lost %d, done %d; runs %v; want 1, 2, x run by both, y by b alone", repA.ClaimsLost, repA.Done, c.n)
+	}
+	if o := jobOutcome(t, job, "x"); !o.PaidTwice || o.Uncosted != 1 {
+		t.Errorf("x's outcome %+v: want paid twice, 1 uncosted (a's attempt)", o)
+	}
+	if o := jobOutcome(t, job, "y"); o.PaidTwice || o.Uncosted != 0 {
+		t.Errorf("y's outcome %+v: want nothing uncosted", o)
+	}
+}
+
+// A late joiner, started once every item ended, runs nothing and reports
+// the whole job: the values others recorded, and an item another worker
+// failed billed without an answer as Failed matching ErrMaybeBilled;
+// ReadJob counts that item in MaybeBilled.
+func TestSharedLateJoinerReportsTheJob(t *testing.T) {
+	job, clk := newJob(3 * time.Second)
+	items := keys(3)
+	fn := func(_ context.Context, k string) (string, error) {
+		if k == "k001" {
+			return "", fmt.Errorf("cut after the write: %w", openrouter.ErrMaybeBilled)
+		}
+		return strings.ToUpper(k), nil
+	}
+	if _, err := sharedRunner(job.Worker("a"), clk, 2).Run(context.Background(), items, fn); err != nil {
+		t.Fatal(err)
+	}
+	var ran calls
+	rep, err := sharedRunner(job.Worker("late"), clk, 2).Run(context.Background(), items, func(_ context.Context, k string) (string, error) {
+		ran.add(k)
+		return "late", nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ran.n) != 0 || rep.Done != 2 || rep.Failed != 1 || rep.Cost != 0 {
+		t.Errorf("late: ran %v, done %d failed %d cost %v; want nothing run, 2 done, 1 failed, no cost", ran.n, rep.Done, rep.Failed, rep.Cost)
+	}
+	if res := rep.Results[1]; !res.Resumed || !errors.Is(res.Err, openrouter.ErrMaybeBilled) {
+		t.Errorf("late: k001 resumed %v err %v; want the job's failure, matching ErrMaybeBilled", res.Resumed, res.Err)
+	}
+	if rep.Results[0].Value != "K000" || rep.Results[2].Value != "K002" {
+		t.Errorf("late: values %q %q, want the job's", rep.Results[0].Value, rep.Results[2].Value)
+	}
+	st, err := bulk.ReadJob(context.Background(), job.Worker("reader"))
+	if err != nil || st.Done != 2 || st.Failed != 1 || st.MaybeBilled != 1 || st.Running != 0 {
+		t.Errorf("ReadJob: %+v, %v; want 2 done, 1 failed maybe billed, none running", st, err)
 	}
 }

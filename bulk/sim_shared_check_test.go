@@ -153,10 +153,17 @@ func (w *sharedWorld) checkBilled(runs []sharedRun, lost *lostJob, doneBy map[[2
 				Uncosted int
 			}
 			_ = json.Unmarshal(raw, &o)
-			// An item taken over more than once: the reports count it once
-			// in MaybePaidTwice (an item count), its outcome each time.
-			flagged += max(o.Uncosted-1, 0)
-			if _, own := doneBy[[2]string{fmt.Sprint(epoch), key}]; o.Status == "done" && !own {
+			_, own := doneBy[[2]string{fmt.Sprint(epoch), key}]
+			// The attempts left in flight that the item's outcome counts: a
+			// surviving report counts the item once in MaybePaidTwice (an
+			// item count, however many takeovers), a killed taker's report
+			// is lost with what it counted.
+			if own {
+				flagged += max(o.Uncosted-1, 0)
+			} else {
+				flagged += o.Uncosted
+			}
+			if o.Status == "done" && !own {
 				journaled++
 			}
 		}

@@ -55,6 +55,7 @@ var sharedRegressionSeeds = []uint64{
 	2716, 4046, 8688, 8792, // a takeover by a worker that had tried the item: paid twice uncounted
 	4415, 8643, 1023, // RetryFor's end: Failed in one report, Done in the job
 	264, 638, 1927, // an item taken over twice: its reports count it once (checkBilled reads the outcomes' Uncosted)
+	4689, // an attempt counted by a taker killed in turn: only the item's outcome has it
 }
 
 // retryFaults are the request faults of "kill+retry".
