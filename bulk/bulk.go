@@ -39,7 +39,10 @@ type Runner[T, R any] struct {
 	// RetryFor is how long after the start failed items whose error may
 	// pass (429, 5xx, timeouts, cut connections) are put back in the
 	// queue for another pass, after the client's own retries (default 10
-	// minutes; a negative value never puts them back).
+	// minutes; a negative value never puts them back). In a job shared by
+	// several workers (SharedJournal), an item whose time ran out ends
+	// Failed for the whole job (claimed again to end it), unless another
+	// worker ended it since: it then takes that outcome.
 	RetryFor time.Duration
 	// SpendingCap, in USD, stops the run before an item that would likely
 	// pass it, judged from the average cost of the items so far; 0 means
