@@ -165,6 +165,7 @@ func (r *runner[T, R]) claimItem(i int) bool {
 		return false
 	}
 	r.claims[i] = st.Claim
+	r.crashed[i] = false // until its records say another run left it in flight
 	var rec itemRecord
 	if raw, ok := st.Records[ItemStateKey(res.Key)]; ok {
 		if err := json.Unmarshal(raw, &rec); err == nil {

@@ -265,3 +265,38 @@ func TestSharedLateJoinerReportsTheJob(t *testing.T) {
 		t.Errorf("ReadJob: %+v, %v; want 2 done, 1 failed maybe billed, none running", st, err)
 	}
 }
+
+// An item taken over from a killed worker, then run again and failing
+// until RetryFor runs out, ends Failed with its own error: the takeover
+// was counted once (MaybePaidTwice), and does not make the final error
+// claim that the item may have been billed.
+func TestSharedGiveUpAfterTakeoverKeepsItsError(t *testing.T) {
+	job, clk := newJob(3 * time.Second)
+	a := job.Worker("a")
+	ctxA, cancelA := context.WithCancel(context.Background())
+	defer cancelA()
+	if _, err := sharedRunner(a, clk, 1).Run(ctxA, []string{"x"}, func(context.Context, string) (string, error) {
+		a.Kill()
+		cancelA()
+		return "lost", nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(4 * time.Second)
+	tick := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	b := bulk.WithClock(sharedRunner(job.Worker("b"), clk, 1), func() time.Time { tick = tick.Add(time.Minute); return tick })
+	b.RetryFor = 2 * time.Minute
+	rep, err := b.Run(context.Background(), []string{"x"}, func(context.Context, string) (string, error) {
+		return "", fmt.Errorf("upstream: %w", openrouter.ErrServer)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := rep.Results[0]
+	if rep.Failed != 1 || res.Attempts < 1 || rep.MaybePaidTwice != 1 || !errors.Is(res.Err, openrouter.ErrServer) || errors.Is(res.Err, openrouter.ErrMaybeBilled) {
+		t.Errorf("b: failed %d, attempts %d, paid twice %d, err %v; want failed with its own 5xx, counted paid twice once", rep.Failed, res.Attempts, rep.MaybePaidTwice, res.Err)
+	}
+	if o := jobOutcome(t, job, "x"); o.Status != "failed" || o.Uncosted != 1 || !o.PaidTwice {
+		t.Errorf("x's outcome %+v: want failed, paid twice, 1 uncosted (a's attempt)", o)
+	}
+}
