@@ -118,7 +118,10 @@ func checkJobRecords(inv invariant, records, outcomes map[string]json.RawMessage
 // reports' Cost, the items a killed worker ended done (their cost died
 // with its report), and what is flagged: maybe paid twice, maybe billed,
 // or left started in a journal that was lost (the loss's error says the
-// records are gone).
+// records are gone), or counted in an outcome only (the attempts a killed
+// taker had counted, an item a killed worker failed maybe billed). When
+// the journal was not lost, the job's outcomes alone must account for it
+// too (checkJobBilled).
 func (w *sharedWorld) checkBilled(runs []sharedRun, lost *lostJob, doneBy map[[2]string]string) []violation {
 	s := w.s
 	s.mu.Lock()
@@ -151,9 +154,14 @@ func (w *sharedWorld) checkBilled(runs []sharedRun, lost *lostJob, doneBy map[[2
 			var o struct {
 				Status   string
 				Uncosted int
+				Names    []string
 			}
 			_ = json.Unmarshal(raw, &o)
 			_, own := doneBy[[2]string{fmt.Sprint(epoch), key}]
+			if o.Status != "done" && !maybe[[2]string{fmt.Sprint(epoch), key}] &&
+				slices.Contains(o.Names, openrouter.ErrorName(openrouter.ErrMaybeBilled)) {
+				flagged++ // failed billed without an answer by a killed worker, in no surviving report
+			}
 			// The attempts left in flight that the item's outcome counts: a
 			// surviving report counts the item once in MaybePaidTwice (an
 			// item count, however many takeovers), a killed taker's report

@@ -56,6 +56,7 @@ var sharedRegressionSeeds = []uint64{
 	4415, 8643, 1023, // RetryFor's end: Failed in one report, Done in the job
 	264, 638, 1927, // an item taken over twice: its reports count it once (checkBilled reads the outcomes' Uncosted)
 	4689, // an attempt counted by a taker killed in turn: only the item's outcome has it
+	9971, // an item failed maybe billed by a killed worker, then the journal lost: in no surviving report
 }
 
 // retryFaults are the request faults of "kill+retry".
