@@ -39,7 +39,10 @@ type Runner[T, R any] struct {
 	// RetryFor is how long after the start failed items whose error may
 	// pass (429, 5xx, timeouts, cut connections) are put back in the
 	// queue for another pass, after the client's own retries (default 10
-	// minutes; a negative value never puts them back).
+	// minutes; a negative value never puts them back). In a job shared by
+	// several workers (SharedJournal), an item whose time ran out ends
+	// Failed for the whole job (claimed again to end it), unless another
+	// worker ended it since: it then takes that outcome.
 	RetryFor time.Duration
 	// SpendingCap, in USD, stops the run before an item that would likely
 	// pass it, judged from the average cost of the items so far; 0 means
@@ -161,6 +164,7 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 			return nil, fmt.Errorf("%w: bulk: RunBatch does not take a SharedJournal", openrouter.ErrInvalidRequest)
 		}
 		r.claims = make([]Claim, len(items))
+		r.runID, r.uncosted = newRunID(), make([]int, len(items))
 	}
 	if err := r.load(items); err != nil {
 		return nil, err
@@ -190,7 +194,12 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 			}
 		} else if pass > 0 && !r.fallbackPass() {
 			if r.stopped() != nil || r.b.RetryFor < 0 || r.b.now().Sub(r.start) > r.b.RetryFor {
-				break
+				if r.shared == nil || r.stopped() != nil {
+					break
+				}
+				r.giveUp(queue) // ended for the whole job, or left to the worker that holds them
+				queue = nil
+				continue
 			}
 			wait := min(time.Duration(pass)*5*time.Second, time.Minute)
 			r.observeHeld(ctx, RunHeld{Cause: HeldForRetry, Wait: wait})
@@ -251,6 +260,8 @@ type runner[T, R any] struct {
 
 	shared    SharedJournal // the journal, when several workers share it (claims.go)
 	claims    []Claim       // by item: the claim it runs under
+	runID     string        // this run's mark on its item records
+	uncosted  []int         // by item: attempts that may be billed without their cost (outcome.Uncosted)
 	held      []int         // items another worker holds: claimed again later
 	heldUntil time.Time     // when the first of their leases expires
 

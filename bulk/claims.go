@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,13 @@ type outcome struct {
 	Error  string   `json:"error,omitempty"`
 	Names  []string `json:"names,omitempty"`
 	Cost   float64  `json:"cost,omitempty"` // what the item cost in all runs
+	// PaidTwice: the item was run again after an attempt that may have
+	// been billed (the ending worker's Report.MaybePaidTwice counts it).
+	PaidTwice bool `json:"paid_twice,omitempty"`
+	// Uncosted counts the attempts that may have been billed without
+	// their cost in Cost: those left in flight by workers that died or
+	// lost their claims, and requests the client sent again after a cut.
+	Uncosted int `json:"uncosted,omitempty"`
 }
 
 // FailedElsewhere is the error of an item another worker of a shared job
@@ -75,6 +83,19 @@ type JobState struct {
 	Done, Failed, Running int
 	// Cost is what the ended items cost, in USD, in all their runs.
 	Cost float64
+	// MaybePaidTwice counts the items ended after an attempt that may
+	// have been billed (each worker's Report.MaybePaidTwice counts those
+	// it ended; this count survives a worker killed after ending them),
+	// and MaybeBilled those ended Failed with an error matching
+	// openrouter.ErrMaybeBilled.
+	MaybePaidTwice, MaybeBilled int
+	// Uncosted counts the attempts of the ended items that may have been
+	// billed without their cost in Cost: each left in flight by a worker
+	// that died or lost its claim (counted by the worker that took the
+	// item over, in the item's records), or sent again by the client
+	// after a cut. The account may have paid up to Cost plus these
+	// requests (and the MaybeBilled items' last).
+	Uncosted int
 }
 
 // ReadJob reads the state of the whole job of a SharedJournal, for a
@@ -96,8 +117,15 @@ func ReadJob(ctx context.Context, j SharedJournal) (JobState, error) {
 			st.Done++
 		} else {
 			st.Failed++
+			if slices.Contains(o.Names, openrouter.ErrorName(openrouter.ErrMaybeBilled)) {
+				st.MaybeBilled++
+			}
+		}
+		if o.PaidTwice {
+			st.MaybePaidTwice++
 		}
 		st.Cost += o.Cost
+		st.Uncosted += o.Uncosted
 	}
 	return st, nil
 }
@@ -137,30 +165,75 @@ func (r *runner[T, R]) claimItem(i int) bool {
 		return false
 	}
 	r.claims[i] = st.Claim
+	r.crashed[i] = false // until its records say another run left it in flight
 	var rec itemRecord
 	if raw, ok := st.Records[ItemStateKey(res.Key)]; ok {
 		if err := json.Unmarshal(raw, &rec); err == nil {
 			r.recs[res.Key] = rec
 			r.prior[i] = rec.Cost
+			if rec.Run != r.runID { // what this run wrote of it, it knows better
+				r.uncosted[i] = rec.Uncosted
+			}
 		}
 	}
 	if raw, ok := st.Records[res.Key]; ok { // recorded by a run that did not end it (not shared)
 		r.inFlight--
 		r.settleEndedLocked(i, nil, raw)
 		if res.Status == Done {
-			r.endClaimLocked(i, outcome{Status: stateDone, Cost: r.prior[i]}, nil)
+			r.endClaimLocked(i, r.doneOutcomeLocked(i, r.prior[i]), nil)
 		}
 		return false
 	}
-	if rec.State == stateStarted && res.Attempts == 0 {
-		// In flight in a worker that died (its claim expired), or in an
-		// earlier run: it may have been paid for.
+	if rec.State == stateStarted && rec.Run != r.runID {
+		// In flight in another worker that died or lost its claim (even
+		// when this run tried the item in an earlier pass), or in an
+		// earlier run: it may have been paid for. This run's own
+		// "started" record is an attempt it counted itself (billed).
 		r.crashed[i] = true
+		r.uncosted[i]++
 		if r.billed[i] == notBilled {
 			r.billed[i] = billedOnce
 		}
 	}
 	return true
+}
+
+// doneOutcomeLocked is the outcome of item i done, having cost cost in
+// all runs.
+func (r *runner[T, R]) doneOutcomeLocked(i int, cost float64) outcome {
+	return outcome{Status: stateDone, Cost: cost, PaidTwice: r.billed[i] == billedCounted, Uncosted: r.uncosted[i]}
+}
+
+// giveUp ends Failed, for the whole job, the items of a shared job whose
+// retries ran out (RetryFor): each is claimed again (its claim was
+// released for the next pass), so that no other worker ends it Done
+// while this one reports it Failed. An item another worker ended since
+// takes that outcome; one another worker holds is set aside (the run
+// waits for it, as for the other items held); one another worker left
+// in flight (it died, or lost its claim) ends Failed with an error
+// matching openrouter.ErrMaybeBilled.
+func (r *runner[T, R]) giveUp(queue []int) {
+	for _, i := range queue {
+		r.mu.Lock()
+		r.inFlight++ // claimItem's count
+		r.mu.Unlock()
+		if r.claimItem(i) {
+			r.mu.Lock()
+			r.inFlight--
+			err := r.rep.Results[i].Err
+			if r.crashed[i] {
+				err = fmt.Errorf("%w: %w (and another worker of the job left it in flight: it may have been paid for)", openrouter.ErrMaybeBilled, err)
+			}
+			r.finishLocked(i, Failed, err) // through its claim: set aside if lost
+			r.mu.Unlock()
+		}
+		r.mu.Lock()
+		ended := !slices.Contains(r.held, i)
+		r.mu.Unlock()
+		if ended && r.b.Observer != nil {
+			r.observeEnd(r.items, i, false)
+		}
+	}
 }
 
 // settleEndedLocked ends item i as a worker ended it: Done with the value
@@ -227,7 +300,9 @@ func (r *runner[T, R]) endFailedLocked(i int, err error) (lost bool) {
 		return false
 	}
 	res := &r.rep.Results[i]
-	if jerr := r.endClaimLocked(i, failedOutcome(err, r.prior[i]+res.Cost), nil); jerr != nil {
+	o := failedOutcome(err, r.prior[i]+res.Cost)
+	o.PaidTwice, o.Uncosted = r.billed[i] == billedCounted, r.uncosted[i]
+	if jerr := r.endClaimLocked(i, o, nil); jerr != nil {
 		if errors.Is(jerr, ErrClaimLost) {
 			r.loseClaimLocked(i)
 			return true
@@ -264,6 +339,9 @@ func (r *runner[T, R]) takeHeld() ([]int, time.Duration) {
 // errHeldElsewhere ends the items another worker still held when this
 // run stopped.
 var errHeldElsewhere = errors.New("bulk: another worker of the job held the item when this run stopped")
+
+// newRunID returns a run's mark on its item records (itemRecord.Run).
+func newRunID() string { return rand.Text()[:16] }
 
 // sharedJournal returns the run's journal when several workers share it.
 func sharedJournal(j Journal) SharedJournal {

@@ -82,6 +82,30 @@
 // limiter (redislimiter.New with the same name). RunBatch does not take a
 // SharedJournal.
 //
+// What may have been paid twice is in the job's records, not only in the
+// reports: a worker that takes an item over from another run's "started"
+// record (even one it tried itself in an earlier pass) counts that
+// attempt in the item's records and its outcome, so the count survives
+// the taker being killed in turn; [JobState] sums them (MaybePaidTwice,
+// Uncosted, MaybeBilled). An item whose retries ran out (RetryFor) is
+// claimed again to end it Failed for the job, or to take the outcome
+// another worker gave it since. Limits, by design:
+//   - A worker learns that its claim was taken over only at its next
+//     write of the item (its journal stops renewing the claim at once,
+//     but the run does not poll): the attempt it had in flight (with the
+//     client's own retries) runs to its end and may be paid for, its
+//     result is refused (ClaimsLost; the taker counted the attempt), and
+//     no new attempt of the item starts, since each starts with a fenced
+//     write.
+//   - ReadJob counts the items a worker ended. Results an earlier run
+//     recorded without sharing the journal count once a shared run has
+//     claimed them (it ends them Done for the job at once).
+//   - A run that stops (its context ended, or an error) while others hold
+//     items reports those NotAttempted (their error says another worker
+//     held them); the job's state (ReadJob) counts them Running until
+//     their holders end them, then Done or Failed, and a later run's
+//     report takes that outcome.
+//
 // # Batch mode
 //
 // Runner.RunBatch runs the items through the Batch API (BatchMode), at

@@ -53,6 +53,15 @@ type itemRecord struct {
 	// (openrouter.ErrorName) of the sentinels it matched.
 	Error string   `json:"error,omitempty"`
 	Names []string `json:"names,omitempty"`
+	// Run is the run that wrote the record, in a job shared by several
+	// workers (SharedJournal): a "started" record of another run is an
+	// attempt that run left in flight (it died, or lost its claim).
+	Run string `json:"run,omitempty"`
+	// Uncosted counts the item's attempts that may have been billed
+	// without their cost in Cost: those other runs left in flight, taken
+	// over (shared jobs), carried from record to record and into the
+	// item's outcome.
+	Uncosted int `json:"uncosted,omitempty"`
 }
 
 // loadItemRecords returns the item records of a journal's records, by
@@ -81,6 +90,9 @@ func (r *runner[T, R]) recordItemLocked(i int, rec itemRecord) error {
 	}
 	res := &r.rep.Results[i]
 	rec.Cost = r.prior[i] + res.Cost
+	if r.shared != nil {
+		rec.Run, rec.Uncosted = r.runID, r.uncosted[i]
+	}
 	if prev := r.recs[res.Key]; rec.Answer == nil && rec.Batch == "" && rec.State != stateDone && rec.State != stateFailed {
 		rec.Answer, rec.Batch = prev.Answer, prev.Batch // a repair restarted keeps its answer
 	}
@@ -149,10 +161,13 @@ func (r *runner[T, R]) finishRecordedLocked(i int, v R) bool {
 func (r *runner[T, R]) recordDoneLocked(i int, raw json.RawMessage) error {
 	res := &r.rep.Results[i]
 	rec := itemRecord{State: stateDone, Cost: r.prior[i] + res.Cost}
+	if r.shared != nil {
+		rec.Run, rec.Uncosted = r.runID, r.uncosted[i]
+	}
 	state, _ := json.Marshal(rec)
 	r.recs[res.Key] = rec
 	if r.claims != nil && r.claims[i] != nil { // the value, its state and the item's end, all or none
-		return r.endClaimLocked(i, outcome{Status: stateDone, Cost: rec.Cost},
+		return r.endClaimLocked(i, r.doneOutcomeLocked(i, rec.Cost),
 			[]ItemRecord{{Key: res.Key, Value: raw}, {Key: itemKeyPrefix + res.Key, Value: state}})
 	}
 	if jj, ok := r.b.Journal.(*JSONLJournal); ok {

@@ -170,6 +170,9 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 			r.billed[i] = billedCounted
 			r.rep.MaybePaidTwice++ // the client sent a request again after a cut
 		}
+		if r.uncosted != nil {
+			r.uncosted[i] += cut // the cut requests' cost is not in the meter's
+		}
 		res.Value = v
 		r.costDone++
 		r.finishRecordedLocked(i, v)
@@ -186,6 +189,9 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	case errors.Is(err, openrouter.ErrMaybeBilled), passes(err):
 		if errors.Is(err, openrouter.ErrMaybeBilled) && r.billed[i] == notBilled {
 			r.billed[i] = billedOnce
+		}
+		if errors.Is(err, openrouter.ErrMaybeBilled) && r.uncosted != nil {
+			r.uncosted[i]++ // run again: this attempt's cost is unknown
 		}
 		r.costDone++
 		res.Err = err

@@ -118,7 +118,10 @@ func checkJobRecords(inv invariant, records, outcomes map[string]json.RawMessage
 // reports' Cost, the items a killed worker ended done (their cost died
 // with its report), and what is flagged: maybe paid twice, maybe billed,
 // or left started in a journal that was lost (the loss's error says the
-// records are gone).
+// records are gone), or counted in an outcome only (the attempts a killed
+// taker had counted, an item a killed worker failed maybe billed). When
+// the journal was not lost, the job's outcomes alone must account for it
+// too (checkJobBilled).
 func (w *sharedWorld) checkBilled(runs []sharedRun, lost *lostJob, doneBy map[[2]string]string) []violation {
 	s := w.s
 	s.mu.Lock()
@@ -148,9 +151,27 @@ func (w *sharedWorld) checkBilled(runs []sharedRun, lost *lostJob, doneBy map[[2
 	journaled := 0
 	count := func(epoch int, records, outcomes map[string]json.RawMessage, wasLost bool) {
 		for key, raw := range outcomes {
-			var o struct{ Status string }
+			var o struct {
+				Status   string
+				Uncosted int
+				Names    []string
+			}
 			_ = json.Unmarshal(raw, &o)
-			if _, own := doneBy[[2]string{fmt.Sprint(epoch), key}]; o.Status == "done" && !own {
+			_, own := doneBy[[2]string{fmt.Sprint(epoch), key}]
+			if o.Status != "done" && !maybe[[2]string{fmt.Sprint(epoch), key}] &&
+				slices.Contains(o.Names, openrouter.ErrorName(openrouter.ErrMaybeBilled)) {
+				flagged++ // failed billed without an answer by a killed worker, in no surviving report
+			}
+			// The attempts left in flight that the item's outcome counts: a
+			// surviving report counts the item once in MaybePaidTwice (an
+			// item count, however many takeovers), a killed taker's report
+			// is lost with what it counted.
+			if own {
+				flagged += max(o.Uncosted-1, 0)
+			} else {
+				flagged += o.Uncosted
+			}
+			if o.Status == "done" && !own {
 				journaled++
 			}
 		}
@@ -169,6 +190,11 @@ func (w *sharedWorld) checkBilled(runs []sharedRun, lost *lostJob, doneBy map[[2
 		count(1, lost.records, lost.outcomes, true)
 	}
 	count(w.epoch, w.job.Records(), w.job.Outcomes(), false)
+	if lost == nil {
+		if v := checkJobBilled(billed, gens, w.job.Outcomes()); v != nil {
+			return []violation{*v}
+		}
+	}
 	if billed > accounted+float64(journaled+flagged)*simPrice+1e-9 {
 		return []violation{{invBilled, fmt.Sprintf("the fake billed $%.4f (%d generations); the reports account for $%.4f, killed workers ended %d, and %d are flagged",
 			billed, gens, accounted, journaled, flagged)}}
@@ -205,7 +231,11 @@ func TestSimulationShared(t *testing.T) {
 	if all {
 		replay = "SIM_ALL=1 "
 	}
-	for _, seed := range simSeeds(t, 300) {
+	seeds := simSeeds(t, 300)
+	if os.Getenv("SIM_SEED") == "" {
+		seeds = append(seeds, sharedRegressionSeeds...)
+	}
+	for _, seed := range seeds {
 		w := newSharedSim(t, seed, all)
 		runs, lost := w.play()
 		bad := w.check(runs, lost)
@@ -296,4 +326,32 @@ func TestSimSharedCatchesBreakage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkJobBilled: the job's record alone (its items' outcomes, as
+// bulk.ReadJob sums them) accounts for every generation the fake billed:
+// the items' Cost, their uncosted attempts (left in flight by workers
+// killed or fenced, sent again after a cut), and one for each item ended
+// failed with an error that may have been billed. No report is needed:
+// a killed worker's dies with it.
+func checkJobBilled(billed float64, gens int, outcomes map[string]json.RawMessage) *violation {
+	cost, extra := 0.0, 0
+	for _, raw := range outcomes {
+		var o struct {
+			Status   string
+			Cost     float64
+			Uncosted int
+			Names    []string
+		}
+		_ = json.Unmarshal(raw, &o)
+		cost += o.Cost
+		extra += o.Uncosted
+		if o.Status != "done" && slices.Contains(o.Names, openrouter.ErrorName(openrouter.ErrMaybeBilled)) {
+			extra++
+		}
+	}
+	if billed > cost+float64(extra)*simPrice+1e-9 {
+		return &violation{invBilled, fmt.Sprintf("the fake billed $%.4f (%d generations); the job's outcomes account for $%.4f and %d uncosted", billed, gens, cost, extra)}
+	}
+	return nil
 }

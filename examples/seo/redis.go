@@ -120,6 +120,10 @@ func printJob(ctx context.Context, out io.Writer, rdb *redis.Client, cfg config,
 	notAttempted := len(articles) - st.Done - st.Failed - st.Running
 	fmt.Fprintf(out, "%d articles: %d done, %d failed, %d not attempted in the job so far, %d running; cost $%.4f\n",
 		len(articles), st.Done, st.Failed, notAttempted, st.Running, st.Cost)
+	// What the job's records prove may have been billed beyond the cost,
+	// whichever worker ended the articles (a killed worker's report is lost).
+	fmt.Fprintf(out, "  job: may have been paid twice: %d articles; requests not in the cost: %d; billed without an answer: %d\n",
+		st.MaybePaidTwice, st.Uncosted, st.MaybeBilled)
 	for _, a := range articles {
 		_, isEnded := ended[a.Name]
 		raw, hasResult := recs[a.Name]
