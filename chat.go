@@ -1,6 +1,7 @@
 package openrouter
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -57,26 +58,47 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 
 // readChat reads a chat answer of sendChat.
 func (c *Client) readChat(ctx context.Context, st *callState, req *ChatRequest, resp *http.Response, decode func(*http.Response, any) error) (*ChatResponse, error) {
-	var out chatEnvelope
+	var out ChatResponse
+	var errObj json.RawMessage
 	if err := decode(resp, &out); err != nil {
 		resp.Body.Close() // frees the limiter's slot for a recovery's lookups
 		r, err := c.recoverChat(ctx, st, req, st.annotate(c.redactErr(err)))
 		if err != nil {
 			return nil, err
 		}
-		out.ChatResponse = *r // read back from its generation (recover.go)
+		out = *r // read back from its generation (recover.go)
+	} else {
+		errObj = errorMember(out.raw)
 	}
-	r := &out.ChatResponse
+	r := &out
 	c.spend(ctx, r.Usage)
 	if st.call != nil {
 		st.call.answered(r)
 	}
-	if e := c.answerError(out.Error); e != nil {
+	if e := c.answerError(errObj); e != nil {
 		e.RequestID, e.Response = r.ID, r
 		return r, st.annotate(e) // r for the observer: its usage was billed
 	}
 	r.MaybeBilled = st.maybeBilled
 	return r, nil
+}
+
+// errorMember returns the top-level "error" member of a chat answer's
+// body (the bytes decodeJSON kept in ChatResponse.raw). The body is
+// decoded a second time only when it holds the word, so that an answer
+// pays nothing for the check: a chatEnvelope costs a walk through its
+// embedded fields for every member.
+func errorMember(body []byte) json.RawMessage {
+	if !bytes.Contains(body, []byte(`"error"`)) {
+		return nil
+	}
+	var env struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &env) != nil {
+		return nil
+	}
+	return env.Error
 }
 
 // answerError is the one check of an answer's "error" member, for every

@@ -397,18 +397,46 @@ type streamOptions struct {
 }
 
 // encode returns the request's JSON body with Extra merged in, keys sorted,
-// and "stream": true when stream is set. Messages are converted to their
-// wire form here, once, rather than through a MarshalJSON call each.
+// and "stream": true when stream is set. A plain request is written by
+// appendPlain (chatencode.go), any other by marshal.
 func (r *ChatRequest) encode(stream bool) ([]byte, error) {
+	// A stream asks for its usage: OpenAI-compatible servers send it only
+	// then (OpenRouter always does, and accepts the field).
+	streamOpts := stream && !r.extraSets("/stream_options")
+	body, ok := r.appendPlain(make([]byte, 0, r.plainSize()), stream, streamOpts)
+	if !ok {
+		var err error
+		if body, err = r.marshal(stream, streamOpts); err != nil {
+			return nil, err
+		}
+	}
+	if len(r.Extra) == 0 {
+		return body, nil
+	}
+	return mergeExtra(body, r.Extra)
+}
+
+// plainSize is a capacity for a plain request's body: its texts and
+// room for the keys around them.
+func (r *ChatRequest) plainSize() int {
+	n := 128 + len(r.Model)
+	for i := range r.Messages {
+		n += 32 + len(r.Messages[i].Role) + len(r.Messages[i].Content)
+	}
+	return n
+}
+
+// marshal encodes the request with encoding/json. Messages are converted
+// to their wire form here, once, rather than through a MarshalJSON call
+// each.
+func (r *ChatRequest) marshal(stream, streamOpts bool) ([]byte, error) {
 	type wire ChatRequest
 	msgs := make([]wireMessage, len(r.Messages))
 	for i := range r.Messages {
 		msgs[i] = r.Messages[i].wire()
 	}
-	// A stream asks for its usage: OpenAI-compatible servers send it only
-	// then (OpenRouter always does, and accepts the field).
 	var so *streamOptions
-	if stream && !r.extraSets("/stream_options") {
+	if streamOpts {
 		so = &streamOptions{IncludeUsage: true}
 	}
 	// NaN and infinities are found by the encoder, on the error path only
@@ -425,8 +453,5 @@ func (r *ChatRequest) encode(stream bool) ([]byte, error) {
 		}
 		return nil, err
 	}
-	if len(r.Extra) == 0 {
-		return body, nil
-	}
-	return mergeExtra(body, r.Extra)
+	return body, nil
 }

@@ -62,9 +62,9 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		release(Outcome{})
 		return nil, err
 	}
-	o := Outcome{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), RateLimit: RateLimitInfo{Remaining: -1},
+	o := Outcome{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(headerValue(resp.Header, "Retry-After"), time.Now()), RateLimit: RateLimitInfo{Remaining: -1},
 		Model: ModelFromContext(req.Context())}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.Header.Get("X-RateLimit-Remaining") != "" {
+	if resp.StatusCode == http.StatusTooManyRequests || headerValue(resp.Header, "X-Ratelimit-Remaining") != "" {
 		o.RateLimit = parseRateLimit(resp.Header, nil)
 	}
 	rb := &releaseBody{ReadCloser: resp.Body, release: release, outcome: o}
@@ -86,6 +86,15 @@ func observeWait(ctx context.Context, lo LimiterObserver, e LimiterWait, release
 	}()
 	lo.LimiterWait(ctx, e)
 	told = true
+}
+
+// headerValue is h.Get(key) for a key spelled as http.Header stores it
+// (canonical): a map lookup, without Get's check and copy of the name.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // observeRate returns release, which also tells lo when the limiter's
