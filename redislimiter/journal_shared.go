@@ -128,6 +128,9 @@ func (s *SharedJournal) Record(key string, result json.RawMessage) error {
 
 // Claim claims the item key (see bulk.SharedJournal).
 func (s *SharedJournal) Claim(ctx context.Context, key string) (bulk.ClaimState, error) {
+	if key == epochField {
+		return bulk.ClaimState{}, fmt.Errorf("redislimiter: item key %q is reserved for the job's identity: %w", key, openrouter.ErrInvalidRequest)
+	}
 	if err := s.j.usable(); err != nil {
 		return bulk.ClaimState{}, err
 	}

@@ -42,14 +42,15 @@ if prev and prev ~= ARGV[4] then return {4, 0, rec, st} end
 return {1, 0, rec, st}`)
 
 	// sharedRecordScript: KEYS records, owners, ended, claim; ARGV epoch,
-	// item key ('' for a record under no claim), token, lease TTL, outcome
-	// ('' to record without ending), then records' keys and values.
-	// Answers 1, or -1 when the claim was taken over (nothing written).
+	// item key, token ('' for a record under no claim: an item's key may
+	// be ''), lease TTL, outcome ('' to record without ending), then
+	// records' keys and values. Answers 1, or -1 when the claim was taken
+	// over (nothing written).
 	sharedRecordScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'orjournal.epoch') ~= ARGV[1] then return 0 end
-if ARGV[2] ~= '' and redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[3] then return -1 end
+if ARGV[3] ~= '' and redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[3] then return -1 end
 for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1]) end
-if ARGV[2] == '' then return 1 end
+if ARGV[3] == '' then return 1 end
 if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[2], ARGV[5])
   if redis.call('GET', KEYS[4]) == ARGV[3] then redis.call('DEL', KEYS[4]) end

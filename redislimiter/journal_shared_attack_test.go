@@ -1,0 +1,103 @@
+package redislimiter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
+)
+
+// Attacks on the shared journal's claims (issue 31): item keys the
+// scripts could mistake for something else, hostile contents in the
+// job's keys. Both backends; lease expiry is miniredis's FastForward or,
+// on redis-server, the claim keys watched until they are gone.
+
+// An item whose key is "" (bulk.Runner's Key may return it) is fenced
+// like any other: a worker paused past its lease, whose claim another
+// worker took over, writes nothing of it, and the item ends once.
+func TestSharedJournalEmptyItemKeyFenced(t *testing.T) {
+	r := startRedis(t)
+	ttl := 300 * time.Millisecond
+	rdbA := client(t, r.addr())
+	a := openShared(t, rdbA, "job", WithJournalLease(ttl), WithJournalRetry(0))
+	b := openShared(t, client(t, r.addr()), "job", WithJournalLease(ttl), WithJournalRetry(0))
+	ctx := context.Background()
+	sa, err := a.Claim(ctx, "")
+	if err != nil || sa.Status != bulk.ClaimGranted {
+		t.Fatalf("a's claim: %+v %v", sa, err)
+	}
+	a.stopRenewing() // a pauses past its lease
+	expireClaims(t, r, rdbA, "job", ttl)
+	sb, err := b.Claim(ctx, "")
+	if err != nil || sb.Status != bulk.ClaimGranted || !sb.TakenOver {
+		t.Fatalf("b's claim after a's lease expired: %+v %v, want granted, taken over", sb, err)
+	}
+	if err := sa.Claim.End(ctx, json.RawMessage(`{"status":"done"}`), []bulk.ItemRecord{{Key: "", Value: json.RawMessage(`"a"`)}}); !errors.Is(err, bulk.ErrClaimLost) {
+		t.Fatalf("a's End after the takeover: %v, want ErrClaimLost", err)
+	}
+	if err := sb.Claim.End(ctx, json.RawMessage(`{"status":"done"}`), []bulk.ItemRecord{{Key: "", Value: json.RawMessage(`"b"`)}}); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := b.Claim(ctx, "")
+	if err != nil || sc.Status != bulk.ClaimEnded || string(sc.Records[""]) != `"b"` {
+		t.Fatalf("claim of the ended item: %+v %v, want ClaimEnded with b's result", sc, err)
+	}
+	ended, claimed, err := b.Ended(ctx)
+	if err != nil || len(ended) != 1 || len(claimed) != 0 {
+		t.Errorf("Ended: %v %v %v, want the item ended and no claim left", ended, claimed, err)
+	}
+}
+
+// The job's records hold its identity under a reserved field: an item
+// with that key is refused (ErrInvalidRequest) before it is claimed, not
+// granted with the identity as its result.
+func TestSharedJournalReservedItemKey(t *testing.T) {
+	r := startRedis(t)
+	s := openShared(t, client(t, r.addr()), "job", WithJournalRetry(0))
+	st, err := s.Claim(context.Background(), epochField)
+	if !errors.Is(err, openrouter.ErrInvalidRequest) {
+		t.Fatalf("Claim(%q): %+v %v, want ErrInvalidRequest", epochField, st, err)
+	}
+}
+
+// Hostile contents in the job's keys (another program wrote there):
+// every call answers a clear error or a value, never panics, and an
+// error Redis will answer again (a key of the wrong type) is not tried
+// again for the whole retry window.
+func TestSharedJournalGarbageInRedis(t *testing.T) {
+	r := startRedis(t)
+	rdb := client(t, r.addr())
+	ctx := context.Background()
+	attempts := 0
+	s := openShared(t, rdb, "job", WithJournalRetry(time.Hour), withAttemptHook(func() { attempts++ }))
+	base := "orjournal:{job}:"
+	// An outcome that is not JSON, an owner and a claim of the wrong type.
+	rdb.HSet(ctx, base+"ended", "bad", "not json{")
+	if _, err := bulk.ReadJob(ctx, s); err == nil || !strings.Contains(err.Error(), `"bad"`) {
+		t.Errorf("ReadJob with a garbage outcome: %v, want an error naming the item", err)
+	}
+	if st, err := s.Claim(ctx, "bad"); err != nil || st.Status != bulk.ClaimEnded {
+		t.Errorf("Claim of the item with a garbage outcome: %+v %v, want ClaimEnded (bulk decodes it)", st, err)
+	}
+	rdb.HSet(ctx, base+"claim:wrong", "f", "v") // a hash where a lease is a string
+	attempts = 0
+	if _, err := s.Claim(ctx, "wrong"); err == nil || attempts != 1 {
+		t.Errorf("Claim of an item whose lease key is a hash: %v after %d attempts, want an error after 1", err, attempts)
+	}
+	rdb.Del(ctx, base+"ended")
+	rdb.Set(ctx, base+"ended", "a string", 0)
+	attempts = 0
+	if _, _, err := s.Ended(ctx); err == nil || attempts != 1 {
+		t.Errorf("Ended with the outcomes' hash a string: %v after %d attempts, want an error after 1", err, attempts)
+	}
+}
+
+// withAttemptHook calls f before each attempt at a command.
+func withAttemptHook(f func()) JournalOption {
+	return func(c *journalConfig) error { c.onAttempt = f; return nil }
+}
