@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -289,8 +290,8 @@ func (j *Journal) renew() {
 	}
 }
 
-// retrying runs f until it succeeds, fails with ErrJournalLost, or the
-// retry window passes.
+// retrying runs f until it succeeds, fails with ErrJournalLost or an
+// error Redis would answer again (permanent), or the retry window passes.
 func (j *Journal) retrying(ctx context.Context, f func(context.Context) error) error {
 	deadline := time.Now().Add(j.cfg.retry)
 	wait := 20 * time.Millisecond
@@ -299,7 +300,7 @@ func (j *Journal) retrying(ctx context.Context, f func(context.Context) error) e
 			j.cfg.onAttempt()
 		}
 		err := f(ctx)
-		if err == nil || errors.Is(err, ErrJournalLost) || ctx.Err() != nil || !time.Now().Add(wait).Before(deadline) {
+		if err == nil || errors.Is(err, ErrJournalLost) || permanent(err) || ctx.Err() != nil || !time.Now().Add(wait).Before(deadline) {
 			return err
 		}
 		select {
@@ -309,6 +310,15 @@ func (j *Journal) retrying(ctx context.Context, f func(context.Context) error) e
 		}
 		wait = min(2*wait, time.Second)
 	}
+}
+
+// permanent reports whether err is an answer Redis would give again: a
+// key of the job holds a value of the wrong type (another program wrote
+// there), inside a script or not. A Redis that is loading, failing over
+// or busy answers errors that pass: those are tried again.
+func permanent(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr) && strings.Contains(rerr.Error(), "WRONGTYPE")
 }
 
 func (j *Journal) usable() error {

@@ -74,7 +74,7 @@ func TestSharedJournalGarbageInRedis(t *testing.T) {
 	rdb := client(t, r.addr())
 	ctx := context.Background()
 	attempts := 0
-	s := openShared(t, rdb, "job", WithJournalRetry(time.Hour), withAttemptHook(func() { attempts++ }))
+	s := openShared(t, rdb, "job", WithJournalRetry(3*time.Second), withAttemptHook(func() { attempts++ }))
 	base := "orjournal:{job}:"
 	// An outcome that is not JSON, an owner and a claim of the wrong type.
 	rdb.HSet(ctx, base+"ended", "bad", "not json{")
