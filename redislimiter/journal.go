@@ -74,6 +74,7 @@ type journalConfig struct {
 	replicas    int
 	replicaWait time.Duration
 	onAttempt   func() // a seam for tests: called before each attempt at a command
+	items       string // WithJobItems's fingerprint of the job's items ("" unchecked)
 }
 
 // JournalOption configures a Journal.

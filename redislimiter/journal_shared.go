@@ -70,8 +70,8 @@ func OpenSharedJournal(ctx context.Context, rdb redis.UniversalClient, job strin
 	var res []any
 	err := j.retrying(ctx, func(ctx context.Context) error {
 		var err error
-		res, err = sharedOpenScript.Run(ctx, rdb, []string{j.lease, j.records, s.shared},
-			cfg.leaseTTL.Milliseconds(), j.epoch).Slice()
+		res, err = sharedOpenScript.Run(ctx, rdb, []string{j.lease, j.records, s.shared, base + "items"},
+			cfg.leaseTTL.Milliseconds(), j.epoch, cfg.items).Slice()
 		return err
 	})
 	if err != nil {
@@ -80,7 +80,11 @@ func OpenSharedJournal(ctx context.Context, rdb redis.UniversalClient, job strin
 	if len(res) != 2 {
 		return nil, fmt.Errorf("redislimiter: opening the shared journal of job %q: unexpected answer %v", job, res)
 	}
-	if ok, _ := res[0].(int64); ok != 1 {
+	switch ok, _ := res[0].(int64); ok {
+	case 1:
+	case 2:
+		return nil, fmt.Errorf("redislimiter: job %q was opened with other items (WithJobItems): a job name is shared only by workers of the same items; give this list a job name of its own: %w", job, openrouter.ErrInvalidRequest)
+	default:
 		return nil, fmt.Errorf("%w: job %q is held by one journal (OpenJournal): it cannot be shared until that one is closed or its lease expires", bulk.ErrJournalInUse, job)
 	}
 	j.epoch, _ = res[1].(string)

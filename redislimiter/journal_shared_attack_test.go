@@ -101,3 +101,23 @@ func TestSharedJournalGarbageInRedis(t *testing.T) {
 func withAttemptHook(f func()) JournalOption {
 	return func(c *journalConfig) error { c.onAttempt = f; return nil }
 }
+
+// A job name given to two different lists of items is refused to the
+// second (WithJobItems), whatever the order of the keys; the same list
+// in another order joins the job, as does a worker that does not say.
+func TestSharedJournalRefusesAnotherItemList(t *testing.T) {
+	r := startRedis(t)
+	rdb := client(t, r.addr())
+	ctx := context.Background()
+	openShared(t, rdb, "job", WithJobItems([]string{"a", "b", "c"}))
+	openShared(t, rdb, "job", WithJobItems([]string{"c", "a", "b"}))
+	openShared(t, rdb, "job")
+	for _, other := range [][]string{{"a", "b"}, {"a", "b", "c", "d"}, {"ab", "c"}, {"a", "bc"}} {
+		if s, err := OpenSharedJournal(ctx, rdb, "job", WithJobItems(other)); !errors.Is(err, openrouter.ErrInvalidRequest) {
+			if s != nil {
+				s.Close()
+			}
+			t.Errorf("a worker of items %q on the job of a, b, c: %v, want ErrInvalidRequest", other, err)
+		}
+	}
+}

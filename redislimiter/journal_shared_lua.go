@@ -11,16 +11,25 @@ import "github.com/redis/go-redis/v9"
 // answers 0 (or {0, ...}) when the records' epoch is not the one the
 // journal opened: Redis lost the job.
 var (
-	// sharedOpenScript: KEYS lease, records, shared; ARGV lease TTL, epoch.
-	// Refused ({0, ''}) while OpenJournal's holder has the lease.
+	// sharedOpenScript: KEYS lease, records, shared, items; ARGV lease
+	// TTL, epoch, the items' fingerprint ('' unchecked). Refused ({0, ''})
+	// while OpenJournal's holder has the lease, and ({2, ''}) when the job
+	// has other items' fingerprint. A new job (or one Redis lost) takes
+	// this worker's fingerprint.
 	sharedOpenScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0, ''} end
-redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
 local epoch = redis.call('HGET', KEYS[2], 'orjournal.epoch')
+if epoch and ARGV[3] ~= '' then
+  local fp = redis.call('GET', KEYS[4])
+  if fp and fp ~= ARGV[3] then return {2, ''} end
+end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
 if not epoch then
   epoch = ARGV[2]
   redis.call('HSET', KEYS[2], 'orjournal.epoch', epoch)
+  redis.call('DEL', KEYS[4])
 end
+if ARGV[3] ~= '' then redis.call('SET', KEYS[4], ARGV[3], 'NX') end
 return {1, epoch}`)
 
 	// claimScript: KEYS records, owners, ended, claim; ARGV epoch, item
