@@ -122,10 +122,13 @@ func WithJournalReplicas(n int, timeout time.Duration) JournalOption {
 // OpenJournal takes the lease of the job named job in rdb and returns its
 // journal. It fails with bulk.ErrJournalInUse while another holder has
 // the lease, and with an error wrapping openrouter.ErrInvalidRequest on a
-// nil client, an empty job name or a bad option.
+// nil client, an empty job name, one with a '}', or a bad option.
 func OpenJournal(ctx context.Context, rdb redis.UniversalClient, job string, opts ...JournalOption) (*Journal, error) {
 	if rdb == nil || job == "" {
 		return nil, fmt.Errorf("redislimiter: OpenJournal: a Redis client and a job name are required: %w", openrouter.ErrInvalidRequest)
+	}
+	if err := checkJobName(job); err != nil {
+		return nil, fmt.Errorf("redislimiter: OpenJournal: %w", err)
 	}
 	cfg := journalConfig{leaseTTL: 15 * time.Second, retry: 30 * time.Second}
 	for _, o := range opts {
@@ -359,6 +362,19 @@ func randomToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// checkJobName refuses a job name with a "}": the job's keys are
+// "orjournal:{JOB}:...", whose braces put them in one Redis Cluster slot;
+// a "}" in the name would end the braces early (the keys of a job named
+// "}x" would be spread over slots, which its scripts cannot touch
+// together) and let one job's keys be another's ("x}:claim:y" and item
+// "y}:records" of job "x").
+func checkJobName(job string) error {
+	if strings.Contains(job, "}") {
+		return fmt.Errorf("job name %q has a '}', which would break its keys' Redis Cluster slot: %w", job, openrouter.ErrInvalidRequest)
+	}
+	return nil
 }
 
 // epochField is the records' field that holds the job's identity.

@@ -121,3 +121,41 @@ func TestSharedJournalRefusesAnotherItemList(t *testing.T) {
 		}
 	}
 }
+
+// A job name with a '}' would end the hash tag of the job's keys early
+// ("orjournal:{}x}:records" hashes whole, so a job's keys fall in several
+// Redis Cluster slots, and "x}:claim:y" is a claim key of job "x"): both
+// journals refuse it before touching Redis; other special characters
+// and a long name are fine.
+func TestJournalJobNameBraces(t *testing.T) {
+	r := startRedis(t)
+	rdb := client(t, r.addr())
+	ctx := context.Background()
+	for _, job := range []string{"}x", "x}:claim:y", "a}b"} {
+		if s, err := OpenSharedJournal(ctx, rdb, job); !errors.Is(err, openrouter.ErrInvalidRequest) {
+			if s != nil {
+				s.Close()
+			}
+			t.Errorf("OpenSharedJournal(%q): %v, want ErrInvalidRequest", job, err)
+		}
+		if j, err := OpenJournal(ctx, rdb, job); !errors.Is(err, openrouter.ErrInvalidRequest) {
+			if j != nil {
+				j.Close()
+			}
+			t.Errorf("OpenJournal(%q): %v, want ErrInvalidRequest", job, err)
+		}
+	}
+	for _, job := range []string{"{x", "a b*?[\n]", strings.Repeat("long", 4096)} {
+		s := openShared(t, rdb, job, WithJournalRetry(0))
+		st, err := s.Claim(ctx, "item {with} *special* \x00 bytes")
+		if err != nil || st.Status != bulk.ClaimGranted {
+			t.Fatalf("job %.20q: Claim: %+v %v", job, st, err)
+		}
+		if err := st.Claim.End(ctx, json.RawMessage(`{"status":"done"}`), []bulk.ItemRecord{{Key: "item {with} *special* \x00 bytes", Value: json.RawMessage(`1`)}}); err != nil {
+			t.Fatalf("job %.20q: End: %v", job, err)
+		}
+		if js, err := bulk.ReadJob(ctx, s); err != nil || js.Done != 1 {
+			t.Errorf("job %.20q: ReadJob: %+v %v", job, js, err)
+		}
+	}
+}
