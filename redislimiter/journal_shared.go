@@ -50,8 +50,8 @@ var _ bulk.SharedJournal = (*SharedJournal)(nil)
 // OpenSharedJournal opens the job named job in rdb as one of its
 // workers. It fails with bulk.ErrJournalInUse while OpenJournal holds
 // the job, and with an error wrapping openrouter.ErrInvalidRequest on a
-// nil client, an empty job name, one with a '}', or a bad option. Close it when the run
-// ends.
+// nil client, an empty job name, one with a '}', a bad option, or items
+// other than the job's (WithJobItems). Close it when the run ends.
 func OpenSharedJournal(ctx context.Context, rdb redis.UniversalClient, job string, opts ...JournalOption) (*SharedJournal, error) {
 	if rdb == nil || job == "" {
 		return nil, fmt.Errorf("redislimiter: OpenSharedJournal: a Redis client and a job name are required: %w", openrouter.ErrInvalidRequest)

@@ -159,3 +159,62 @@ func TestJournalJobNameBraces(t *testing.T) {
 		}
 	}
 }
+
+// Eight workers claim the same items at the same instant (released
+// together by one channel): each item is granted to exactly one, the
+// others find it held; once it ends, every claim finds it ended.
+func TestSharedJournalSimultaneousClaims(t *testing.T) {
+	r := startRedis(t)
+	const workers, items = 8, 20
+	js := make([]*SharedJournal, workers)
+	for w := range js {
+		js[w] = openShared(t, client(t, r.addr()), "job", WithJournalRetry(0))
+	}
+	ctx := context.Background()
+	go1 := make(chan struct{})
+	states := make([][]bulk.ClaimState, workers)
+	errs := make(chan error, workers)
+	for w := range js {
+		go func() {
+			<-go1
+			for i := range items {
+				st, err := js[w].Claim(ctx, itemKeys(items)[i])
+				if err != nil {
+					errs <- err
+					return
+				}
+				states[w] = append(states[w], st)
+			}
+			errs <- nil
+		}()
+	}
+	close(go1)
+	for range js {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, k := range itemKeys(items) {
+		var granted []bulk.Claim
+		for w := range js {
+			switch st := states[w][i]; st.Status {
+			case bulk.ClaimGranted:
+				granted = append(granted, st.Claim)
+			case bulk.ClaimHeld:
+			default:
+				t.Errorf("item %s, worker %d: status %d", k, w, st.Status)
+			}
+		}
+		if len(granted) != 1 {
+			t.Fatalf("item %s granted to %d workers at once, want 1", k, len(granted))
+		}
+		if err := granted[0].End(ctx, json.RawMessage(`{"status":"done"}`), nil); err != nil {
+			t.Fatal(err)
+		}
+		for w := range js {
+			if st, err := js[w].Claim(ctx, k); err != nil || st.Status != bulk.ClaimEnded {
+				t.Errorf("item %s, worker %d, after its end: %+v %v, want ClaimEnded", k, w, st, err)
+			}
+		}
+	}
+}
