@@ -36,6 +36,7 @@ import (
 type SharedJournal struct {
 	j                     *Journal // the job's keys, options, retries and failure state
 	owners, ended, shared string   // keys: the items' fencing tokens, their outcomes, the workers' mark
+	takeovers             string   // key: by item, the token of the claim that took it over last
 	mu                    sync.Mutex
 	claims                map[string]string // the claims this worker holds: item key -> token
 	stop, done            chan struct{}
@@ -67,7 +68,7 @@ func OpenSharedJournal(ctx context.Context, rdb redis.UniversalClient, job strin
 	}
 	base := "orjournal:{" + job + "}:"
 	j := &Journal{rdb: rdb, job: job, epoch: randomToken(), cfg: cfg, lease: base + "lease", records: base + "records"}
-	s := &SharedJournal{j: j, owners: base + "owners", ended: base + "ended", shared: base + "shared",
+	s := &SharedJournal{j: j, owners: base + "owners", ended: base + "ended", shared: base + "shared", takeovers: base + "takeovers",
 		claimPrefix: base + "claim:", claims: map[string]string{}, renewEvery: cfg.leaseTTL / 3,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	var res []any
@@ -145,7 +146,7 @@ func (s *SharedJournal) Claim(ctx context.Context, key string) (bulk.ClaimState,
 	var res []any
 	err := s.j.retrying(ctx, func(ctx context.Context) error {
 		var err error
-		res, err = claimScript.Run(ctx, s.j.rdb, []string{s.j.records, s.owners, s.ended, s.claimPrefix + key},
+		res, err = claimScript.Run(ctx, s.j.rdb, []string{s.j.records, s.owners, s.ended, s.claimPrefix + key, s.takeovers},
 			s.j.epoch, key, bulk.ItemStateKey(key), token, s.j.cfg.leaseTTL.Milliseconds()).Slice()
 		if err == nil && len(res) == 4 {
 			if n, _ := res[0].(int64); n == 0 {

@@ -218,3 +218,36 @@ func TestSharedJournalSimultaneousClaims(t *testing.T) {
 		}
 	}
 }
+
+// A claim that takes an expired claim over, whose reply is lost (Redis
+// ran the script; the connection is cut before the answer), is sent
+// again: the answer of the retry still says the item was taken over.
+func TestSharedJournalClaimReplyLostKeepsTakeover(t *testing.T) {
+	r := startRedis(t)
+	ttl := 300 * time.Millisecond
+	direct := client(t, r.addr())
+	a := openShared(t, direct, "job", WithJournalLease(ttl), WithJournalRetry(0))
+	p := newProxy(t, r.addr())
+	b := openShared(t, client(t, p.addr()), "job", WithJournalLease(time.Hour), WithJournalRetry(time.Hour))
+	ctx := context.Background()
+	if st, err := a.Claim(ctx, "x"); err != nil || st.Status != bulk.ClaimGranted {
+		t.Fatalf("a's claim: %+v %v", st, err)
+	}
+	a.stopRenewing() // a dies
+	expireClaims(t, r, direct, "job", ttl)
+	p.muted.Store(true)
+	got := make(chan bulk.ClaimState, 1)
+	go func() {
+		st, err := b.Claim(ctx, "x")
+		if err != nil {
+			t.Error(err)
+		}
+		got <- st
+	}()
+	<-p.lost // Redis ran the claim; its answer is gone
+	p.muted.Store(false)
+	p.cut()
+	if st := <-got; st.Status != bulk.ClaimGranted || !st.TakenOver {
+		t.Errorf("b's claim, sent again after its answer was lost: %+v, want granted and taken over", st)
+	}
+}

@@ -32,10 +32,12 @@ end
 if ARGV[3] ~= '' then redis.call('SET', KEYS[4], ARGV[3], 'NX') end
 return {1, epoch}`)
 
-	// claimScript: KEYS records, owners, ended, claim; ARGV epoch, item
-	// key, its state's key, token, lease TTL. Answers {status, x, result,
-	// state}: 1 granted, 4 granted taking over an expired claim, 2 held
-	// (x: the lease's PTTL), 3 ended (x: the outcome).
+	// claimScript: KEYS records, owners, ended, claim, takeovers; ARGV
+	// epoch, item key, its state's key, token, lease TTL. Answers {status,
+	// x, result, state}: 1 granted, 4 granted taking over an expired claim,
+	// 2 held (x: the lease's PTTL), 3 ended (x: the outcome). takeovers
+	// keeps, by item, the token that took it over last, so that a claim
+	// sent again (its answer was lost) is answered 4 again.
 	claimScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'orjournal.epoch') ~= ARGV[1] then return {0, 0, false, false} end
 local rec = redis.call('HGET', KEYS[1], ARGV[2])
@@ -47,7 +49,11 @@ if cur and cur ~= ARGV[4] then return {2, redis.call('PTTL', KEYS[4]), rec, st} 
 local prev = redis.call('HGET', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[4], ARGV[4], 'PX', ARGV[5])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
-if prev and prev ~= ARGV[4] then return {4, 0, rec, st} end
+if prev and prev ~= ARGV[4] then
+  redis.call('HSET', KEYS[5], ARGV[2], ARGV[4])
+  return {4, 0, rec, st}
+end
+if prev and redis.call('HGET', KEYS[5], ARGV[2]) == ARGV[4] then return {4, 0, rec, st} end
 return {1, 0, rec, st}`)
 
 	// sharedRecordScript: KEYS records, owners, ended, claim; ARGV epoch,
