@@ -64,7 +64,6 @@ func TestKill9HarnessCheckCatchesBreakage(t *testing.T) {
 		fails   bool
 	}{
 		{name: "good", breakIt: func(*jobReport, *billedAnswer) {}},
-		{name: "run twice, flagged", flagged: 1, breakIt: func(_ *jobReport, b *billedAnswer) { b.Total++; b.Spent += price }},
 		{name: "run twice, not flagged", fails: true, breakIt: func(_ *jobReport, b *billedAnswer) { b.Total++; b.Spent += price }},
 		{name: "missing", fails: true, breakIt: func(r *jobReport, _ *billedAnswer) { delete(r.titles, itemKey(1)) }},
 		{name: "twice in the report", fails: true, breakIt: func(r *jobReport, _ *billedAnswer) { r.failedKeys[itemKey(2)]++ }},
