@@ -178,6 +178,12 @@ func (s *SharedJournal) Claim(ctx context.Context, key string) (bulk.ClaimState,
 		s.mu.Unlock()
 	case 2:
 		ms, _ := res[1].(int64)
+		if ms < 0 { // -1: no expiry; -2: gone since (the script saw it)
+			if ms == -1 {
+				return bulk.ClaimState{}, fmt.Errorf("redislimiter: claiming %q: its claim in Redis has no expiry, which no worker writes (another program wrote %s): delete it to run the item", key, s.claimPrefix+key)
+			}
+			ms = 0
+		}
 		st.Status, st.Until = bulk.ClaimHeld, time.Now().Add(time.Duration(ms)*time.Millisecond)
 	case 3:
 		out, _ := res[1].(string)

@@ -251,3 +251,18 @@ func TestSharedJournalClaimReplyLostKeepsTakeover(t *testing.T) {
 		t.Errorf("b's claim, sent again after its answer was lost: %+v, want granted and taken over", st)
 	}
 }
+
+// A claim key without an expiry (another program wrote it: every claim
+// a worker writes has the lease TTL) would hold its item for ever, the
+// workers waiting for it: Claim answers a clear error instead.
+func TestSharedJournalClaimWithoutExpiry(t *testing.T) {
+	r := startRedis(t)
+	rdb := client(t, r.addr())
+	s := openShared(t, rdb, "job", WithJournalRetry(0))
+	ctx := context.Background()
+	rdb.Set(ctx, "orjournal:{job}:claim:x", "someone", 0)
+	st, err := s.Claim(ctx, "x")
+	if err == nil || !strings.Contains(err.Error(), "expiry") {
+		t.Errorf("Claim of an item whose claim never expires: %+v %v, want an error saying so", st, err)
+	}
+}

@@ -35,7 +35,8 @@ return {1, epoch}`)
 	// claimScript: KEYS records, owners, ended, claim, takeovers; ARGV
 	// epoch, item key, its state's key, token, lease TTL. Answers {status,
 	// x, result, state}: 1 granted, 4 granted taking over an expired claim,
-	// 2 held (x: the lease's PTTL), 3 ended (x: the outcome). takeovers
+	// 2 held (x: the lease's PTTL; -1 when the claim has no expiry: no
+	// worker wrote it), 3 ended (x: the outcome). takeovers
 	// keeps, by item, the token that took it over last, so that a claim
 	// sent again (its answer was lost) is answered 4 again.
 	claimScript = redis.NewScript(`
