@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,6 +74,7 @@ type journalConfig struct {
 	replicas    int
 	replicaWait time.Duration
 	onAttempt   func() // a seam for tests: called before each attempt at a command
+	items       string // WithJobItems's fingerprint of the job's items ("" unchecked)
 }
 
 // JournalOption configures a Journal.
@@ -120,10 +122,13 @@ func WithJournalReplicas(n int, timeout time.Duration) JournalOption {
 // OpenJournal takes the lease of the job named job in rdb and returns its
 // journal. It fails with bulk.ErrJournalInUse while another holder has
 // the lease, and with an error wrapping openrouter.ErrInvalidRequest on a
-// nil client, an empty job name or a bad option.
+// nil client, an empty job name, one with a '}', or a bad option.
 func OpenJournal(ctx context.Context, rdb redis.UniversalClient, job string, opts ...JournalOption) (*Journal, error) {
 	if rdb == nil || job == "" {
 		return nil, fmt.Errorf("redislimiter: OpenJournal: a Redis client and a job name are required: %w", openrouter.ErrInvalidRequest)
+	}
+	if err := checkJobName(job); err != nil {
+		return nil, fmt.Errorf("redislimiter: OpenJournal: %w", err)
 	}
 	cfg := journalConfig{leaseTTL: 15 * time.Second, retry: 30 * time.Second}
 	for _, o := range opts {
@@ -289,8 +294,8 @@ func (j *Journal) renew() {
 	}
 }
 
-// retrying runs f until it succeeds, fails with ErrJournalLost, or the
-// retry window passes.
+// retrying runs f until it succeeds, fails with ErrJournalLost or an
+// error Redis would answer again (permanent), or the retry window passes.
 func (j *Journal) retrying(ctx context.Context, f func(context.Context) error) error {
 	deadline := time.Now().Add(j.cfg.retry)
 	wait := 20 * time.Millisecond
@@ -299,7 +304,7 @@ func (j *Journal) retrying(ctx context.Context, f func(context.Context) error) e
 			j.cfg.onAttempt()
 		}
 		err := f(ctx)
-		if err == nil || errors.Is(err, ErrJournalLost) || ctx.Err() != nil || !time.Now().Add(wait).Before(deadline) {
+		if err == nil || errors.Is(err, ErrJournalLost) || permanent(err) || ctx.Err() != nil || !time.Now().Add(wait).Before(deadline) {
 			return err
 		}
 		select {
@@ -309,6 +314,15 @@ func (j *Journal) retrying(ctx context.Context, f func(context.Context) error) e
 		}
 		wait = min(2*wait, time.Second)
 	}
+}
+
+// permanent reports whether err is an answer Redis would give again: a
+// key of the job holds a value of the wrong type (another program wrote
+// there), inside a script or not. A Redis that is loading, failing over
+// or busy answers errors that pass: those are tried again.
+func permanent(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr) && strings.Contains(rerr.Error(), "WRONGTYPE")
 }
 
 func (j *Journal) usable() error {
@@ -348,6 +362,19 @@ func randomToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// checkJobName refuses a job name with a "}": the job's keys are
+// "orjournal:{JOB}:...", whose braces put them in one Redis Cluster slot;
+// a "}" in the name would end the braces early (the keys of a job named
+// "}x" would be spread over slots, which its scripts cannot touch
+// together) and let one job's keys be another's ("x}:claim:y" and item
+// "y}:records" of job "x").
+func checkJobName(job string) error {
+	if strings.Contains(job, "}") {
+		return fmt.Errorf("job name %q has a '}', which would break its keys' Redis Cluster slot: %w", job, openrouter.ErrInvalidRequest)
+	}
+	return nil
 }
 
 // epochField is the records' field that holds the job's identity.

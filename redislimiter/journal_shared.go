@@ -36,6 +36,7 @@ import (
 type SharedJournal struct {
 	j                     *Journal // the job's keys, options, retries and failure state
 	owners, ended, shared string   // keys: the items' fencing tokens, their outcomes, the workers' mark
+	takeovers             string   // key: by item, the token of the claim that took it over last
 	mu                    sync.Mutex
 	claims                map[string]string // the claims this worker holds: item key -> token
 	stop, done            chan struct{}
@@ -50,11 +51,14 @@ var _ bulk.SharedJournal = (*SharedJournal)(nil)
 // OpenSharedJournal opens the job named job in rdb as one of its
 // workers. It fails with bulk.ErrJournalInUse while OpenJournal holds
 // the job, and with an error wrapping openrouter.ErrInvalidRequest on a
-// nil client, an empty job name or a bad option. Close it when the run
-// ends.
+// nil client, an empty job name, one with a '}', a bad option, or items
+// other than the job's (WithJobItems). Close it when the run ends.
 func OpenSharedJournal(ctx context.Context, rdb redis.UniversalClient, job string, opts ...JournalOption) (*SharedJournal, error) {
 	if rdb == nil || job == "" {
 		return nil, fmt.Errorf("redislimiter: OpenSharedJournal: a Redis client and a job name are required: %w", openrouter.ErrInvalidRequest)
+	}
+	if err := checkJobName(job); err != nil {
+		return nil, fmt.Errorf("redislimiter: OpenSharedJournal: %w", err)
 	}
 	cfg := journalConfig{leaseTTL: 15 * time.Second, retry: 30 * time.Second}
 	for _, o := range opts {
@@ -64,14 +68,14 @@ func OpenSharedJournal(ctx context.Context, rdb redis.UniversalClient, job strin
 	}
 	base := "orjournal:{" + job + "}:"
 	j := &Journal{rdb: rdb, job: job, epoch: randomToken(), cfg: cfg, lease: base + "lease", records: base + "records"}
-	s := &SharedJournal{j: j, owners: base + "owners", ended: base + "ended", shared: base + "shared",
+	s := &SharedJournal{j: j, owners: base + "owners", ended: base + "ended", shared: base + "shared", takeovers: base + "takeovers",
 		claimPrefix: base + "claim:", claims: map[string]string{}, renewEvery: cfg.leaseTTL / 3,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	var res []any
 	err := j.retrying(ctx, func(ctx context.Context) error {
 		var err error
-		res, err = sharedOpenScript.Run(ctx, rdb, []string{j.lease, j.records, s.shared},
-			cfg.leaseTTL.Milliseconds(), j.epoch).Slice()
+		res, err = sharedOpenScript.Run(ctx, rdb, []string{j.lease, j.records, s.shared, base + "items"},
+			cfg.leaseTTL.Milliseconds(), j.epoch, cfg.items).Slice()
 		return err
 	})
 	if err != nil {
@@ -80,7 +84,11 @@ func OpenSharedJournal(ctx context.Context, rdb redis.UniversalClient, job strin
 	if len(res) != 2 {
 		return nil, fmt.Errorf("redislimiter: opening the shared journal of job %q: unexpected answer %v", job, res)
 	}
-	if ok, _ := res[0].(int64); ok != 1 {
+	switch ok, _ := res[0].(int64); ok {
+	case 1:
+	case 2:
+		return nil, fmt.Errorf("redislimiter: job %q was opened with other items (WithJobItems): a job name is shared only by workers of the same items; give this list a job name of its own: %w", job, openrouter.ErrInvalidRequest)
+	default:
 		return nil, fmt.Errorf("%w: job %q is held by one journal (OpenJournal): it cannot be shared until that one is closed or its lease expires", bulk.ErrJournalInUse, job)
 	}
 	j.epoch, _ = res[1].(string)
@@ -128,6 +136,9 @@ func (s *SharedJournal) Record(key string, result json.RawMessage) error {
 
 // Claim claims the item key (see bulk.SharedJournal).
 func (s *SharedJournal) Claim(ctx context.Context, key string) (bulk.ClaimState, error) {
+	if key == epochField {
+		return bulk.ClaimState{}, fmt.Errorf("redislimiter: item key %q is reserved for the job's identity: %w", key, openrouter.ErrInvalidRequest)
+	}
 	if err := s.j.usable(); err != nil {
 		return bulk.ClaimState{}, err
 	}
@@ -135,7 +146,7 @@ func (s *SharedJournal) Claim(ctx context.Context, key string) (bulk.ClaimState,
 	var res []any
 	err := s.j.retrying(ctx, func(ctx context.Context) error {
 		var err error
-		res, err = claimScript.Run(ctx, s.j.rdb, []string{s.j.records, s.owners, s.ended, s.claimPrefix + key},
+		res, err = claimScript.Run(ctx, s.j.rdb, []string{s.j.records, s.owners, s.ended, s.claimPrefix + key, s.takeovers},
 			s.j.epoch, key, bulk.ItemStateKey(key), token, s.j.cfg.leaseTTL.Milliseconds()).Slice()
 		if err == nil && len(res) == 4 {
 			if n, _ := res[0].(int64); n == 0 {
@@ -167,6 +178,12 @@ func (s *SharedJournal) Claim(ctx context.Context, key string) (bulk.ClaimState,
 		s.mu.Unlock()
 	case 2:
 		ms, _ := res[1].(int64)
+		if ms < 0 { // -1: no expiry; -2: gone since (the script saw it)
+			if ms == -1 {
+				return bulk.ClaimState{}, fmt.Errorf("redislimiter: claiming %q: its claim in Redis has no expiry, which no worker writes (another program wrote %s): delete it to run the item", key, s.claimPrefix+key)
+			}
+			ms = 0
+		}
 		st.Status, st.Until = bulk.ClaimHeld, time.Now().Add(time.Duration(ms)*time.Millisecond)
 	case 3:
 		out, _ := res[1].(string)

@@ -11,22 +11,34 @@ import "github.com/redis/go-redis/v9"
 // answers 0 (or {0, ...}) when the records' epoch is not the one the
 // journal opened: Redis lost the job.
 var (
-	// sharedOpenScript: KEYS lease, records, shared; ARGV lease TTL, epoch.
-	// Refused ({0, ''}) while OpenJournal's holder has the lease.
+	// sharedOpenScript: KEYS lease, records, shared, items; ARGV lease
+	// TTL, epoch, the items' fingerprint ('' unchecked). Refused ({0, ''})
+	// while OpenJournal's holder has the lease, and ({2, ''}) when the job
+	// has other items' fingerprint. A new job (or one Redis lost) takes
+	// this worker's fingerprint.
 	sharedOpenScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0, ''} end
-redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
 local epoch = redis.call('HGET', KEYS[2], 'orjournal.epoch')
+if epoch and ARGV[3] ~= '' then
+  local fp = redis.call('GET', KEYS[4])
+  if fp and fp ~= ARGV[3] then return {2, ''} end
+end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
 if not epoch then
   epoch = ARGV[2]
   redis.call('HSET', KEYS[2], 'orjournal.epoch', epoch)
+  redis.call('DEL', KEYS[4])
 end
+if ARGV[3] ~= '' then redis.call('SET', KEYS[4], ARGV[3], 'NX') end
 return {1, epoch}`)
 
-	// claimScript: KEYS records, owners, ended, claim; ARGV epoch, item
-	// key, its state's key, token, lease TTL. Answers {status, x, result,
-	// state}: 1 granted, 4 granted taking over an expired claim, 2 held
-	// (x: the lease's PTTL), 3 ended (x: the outcome).
+	// claimScript: KEYS records, owners, ended, claim, takeovers; ARGV
+	// epoch, item key, its state's key, token, lease TTL. Answers {status,
+	// x, result, state}: 1 granted, 4 granted taking over an expired claim,
+	// 2 held (x: the lease's PTTL; -1 when the claim has no expiry: no
+	// worker wrote it), 3 ended (x: the outcome). takeovers
+	// keeps, by item, the token that took it over last, so that a claim
+	// sent again (its answer was lost) is answered 4 again.
 	claimScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'orjournal.epoch') ~= ARGV[1] then return {0, 0, false, false} end
 local rec = redis.call('HGET', KEYS[1], ARGV[2])
@@ -38,18 +50,23 @@ if cur and cur ~= ARGV[4] then return {2, redis.call('PTTL', KEYS[4]), rec, st} 
 local prev = redis.call('HGET', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[4], ARGV[4], 'PX', ARGV[5])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
-if prev and prev ~= ARGV[4] then return {4, 0, rec, st} end
+if prev and prev ~= ARGV[4] then
+  redis.call('HSET', KEYS[5], ARGV[2], ARGV[4])
+  return {4, 0, rec, st}
+end
+if prev and redis.call('HGET', KEYS[5], ARGV[2]) == ARGV[4] then return {4, 0, rec, st} end
 return {1, 0, rec, st}`)
 
 	// sharedRecordScript: KEYS records, owners, ended, claim; ARGV epoch,
-	// item key ('' for a record under no claim), token, lease TTL, outcome
-	// ('' to record without ending), then records' keys and values.
-	// Answers 1, or -1 when the claim was taken over (nothing written).
+	// item key, token ('' for a record under no claim: an item's key may
+	// be ''), lease TTL, outcome ('' to record without ending), then
+	// records' keys and values. Answers 1, or -1 when the claim was taken
+	// over (nothing written).
 	sharedRecordScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'orjournal.epoch') ~= ARGV[1] then return 0 end
-if ARGV[2] ~= '' and redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[3] then return -1 end
+if ARGV[3] ~= '' and redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[3] then return -1 end
 for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1]) end
-if ARGV[2] == '' then return 1 end
+if ARGV[3] == '' then return 1 end
 if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[2], ARGV[5])
   if redis.call('GET', KEYS[4]) == ARGV[3] then redis.call('DEL', KEYS[4]) end

@@ -194,7 +194,7 @@ func run(ctx context.Context, out io.Writer, key string, cfg config) error {
 	}
 	fmt.Fprintf(out, "; results in %s\n", cfg.out)
 
-	j, closeJournal, err := openJournal(ctx, rdb, cfg)
+	j, closeJournal, err := openJournal(ctx, rdb, cfg, articles)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -15,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -154,7 +156,8 @@ func startWorker(exe string, args, env []string, log string) (*worker, error) {
 	return w, nil
 }
 
-// kill sends SIGKILL and waits for the end; false when it had ended.
+// kill sends SIGKILL and waits for the end; false when it had ended on
+// its own (done, or crashed: its error is then w.err, which run reports).
 func (w *worker) kill() bool {
 	select {
 	case <-w.done:
@@ -163,7 +166,19 @@ func (w *worker) kill() bool {
 	}
 	_ = w.cmd.Process.Kill()
 	<-w.done
-	return w.err != nil // nil: it had ended on its own
+	return killedBySIGKILL(w.err)
+}
+
+// killedBySIGKILL reports whether a process's Wait error says SIGKILL
+// ended it: not an exit of its own, with a status or without, which may
+// have come just before the kill (a crash is not a kill).
+func killedBySIGKILL(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }
 
 // env is the workers' environment: the fake's URL and key.

@@ -31,12 +31,13 @@ func redisClient(addr string) (*redis.Client, error) {
 }
 
 // openJournal opens the run's journal: with -redis the job's journal in
-// Redis (redislimiter.OpenJournal), with -journal the JSON-lines file,
+// Redis (redislimiter.OpenJournal; with -worker OpenSharedJournal, which
+// refuses a job of other articles), with -journal the JSON-lines file,
 // otherwise none (nil). close releases it.
-func openJournal(ctx context.Context, rdb *redis.Client, cfg config) (j bulk.Journal, close func() error, err error) {
+func openJournal(ctx context.Context, rdb *redis.Client, cfg config, articles []article) (j bulk.Journal, close func() error, err error) {
 	switch {
 	case rdb != nil && cfg.worker:
-		sj, err := redislimiter.OpenSharedJournal(ctx, rdb, cfg.jobName(), redislimiter.WithJournalLease(cfg.leaseTTL()))
+		sj, err := redislimiter.OpenSharedJournal(ctx, rdb, cfg.jobName(), redislimiter.WithJournalLease(cfg.leaseTTL()), jobItems(articles))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -100,7 +101,7 @@ func jobLine(ctx context.Context, j bulk.Journal, total int) string {
 // Redis (-report), running nothing: what every worker of it ended, done
 // or failed, what is still running and what no one has started.
 func printJob(ctx context.Context, out io.Writer, rdb *redis.Client, cfg config, articles []article) error {
-	sj, err := redislimiter.OpenSharedJournal(ctx, rdb, cfg.jobName(), redislimiter.WithJournalLease(cfg.leaseTTL()))
+	sj, err := redislimiter.OpenSharedJournal(ctx, rdb, cfg.jobName(), redislimiter.WithJournalLease(cfg.leaseTTL()), jobItems(articles))
 	if err != nil {
 		return err
 	}
@@ -138,6 +139,17 @@ func printJob(ctx context.Context, out io.Writer, rdb *redis.Client, cfg config,
 		}
 	}
 	return nil
+}
+
+// jobItems names the job's articles (the runner's keys) to the shared
+// journal: workers, or -report, given other articles under the same job
+// name are refused.
+func jobItems(articles []article) redislimiter.JournalOption {
+	keys := make([]string, len(articles))
+	for i, a := range articles {
+		keys[i] = a.Name
+	}
+	return redislimiter.WithJobItems(keys)
 }
 
 // jobName is the job's name in Redis.
