@@ -102,3 +102,19 @@ func TestIndexZero(t *testing.T) {
 		t.Error("Index accepted a negative index")
 	}
 }
+
+// TestExtractSizedHugeHintAllocatesNothingUpFront checks that a size hint
+// whose image would pass maxPresize (1 GiB of document: 768 MiB of image)
+// allocates no buffer up front: the image is decoded in blocks.
+func TestExtractSizedHugeHintAllocatesNothingUpFront(t *testing.T) {
+	img := bigImage(3000)
+	doc := `{"b64_json":"` + base64.StdEncoding.EncodeToString(img) + `"}`
+	var imgs []Extracted
+	n := allocated(func() { _, imgs, _ = ExtractSized(strings.NewReader(doc), 1<<30) })
+	if len(imgs) != 1 || !bytes.Equal(imgs[0].Image.Data, img) {
+		t.Fatal("the image was not decoded intact")
+	}
+	if n > 8<<20 {
+		t.Errorf("a 1 GiB size hint allocated %d bytes for a 3 KB image", n)
+	}
+}
