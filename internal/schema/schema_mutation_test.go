@@ -2,6 +2,7 @@ package schema
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -67,5 +68,71 @@ func TestZeroCountsInTags(t *testing.T) {
 	}
 	if err := s.applyTag("minLength=-1"); err == nil {
 		t.Error("applyTag accepted minLength=-1")
+	}
+}
+
+type bounded struct {
+	Tags  []string `json:"tags" jsonschema:"minItems=1,maxItems=2"`
+	Count float64  `json:"count" jsonschema:"minimum=1,maximum=3"`
+}
+
+// TestBoundsAreInclusive checks that a value at a bound (maxItems,
+// minimum, maximum) is valid, and one past it is not.
+func TestBoundsAreInclusive(t *testing.T) {
+	s, err := For(reflect.TypeOf(bounded{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, count := range []float64{1, 3} {
+		v := map[string]any{"tags": []any{"a", "b"}, "count": count}
+		if vs := s.Validate(v, false); len(vs) != 0 {
+			t.Errorf("%v: %v; want valid (at the bounds)", v, vs)
+		}
+	}
+	for _, v := range []map[string]any{
+		{"tags": []any{"a", "b", "c"}, "count": 2.0},
+		{"tags": []any{"a"}, "count": 0.5},
+		{"tags": []any{"a"}, "count": 3.5},
+	} {
+		if vs := s.Validate(v, false); len(vs) != 1 {
+			t.Errorf("%v: %v; want one violation", v, vs)
+		}
+	}
+}
+
+type lists struct {
+	B []byte `json:"b"`
+	N []int  `json:"n"`
+}
+
+// TestAssignBytesAndLists checks that Assign stores base64 text in a
+// []byte (and refuses text that is not base64), and every item of an
+// array, not only the first.
+func TestAssignBytesAndLists(t *testing.T) {
+	s, err := For(reflect.TypeOf(lists{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got lists
+	if err := s.Assign(reflect.ValueOf(&got).Elem(), map[string]any{"b": "aGk=", "n": []any{1.0, 2.0, 3.0}}); err != nil {
+		t.Fatal(err)
+	}
+	if string(got.B) != "hi" || !reflect.DeepEqual(got.N, []int{1, 2, 3}) {
+		t.Errorf("Assign = %+v; want b \"hi\", n [1 2 3]", got)
+	}
+	if err := s.Assign(reflect.ValueOf(&lists{}).Elem(), map[string]any{"b": "not base64!", "n": []any{}}); err == nil {
+		t.Error("Assign accepted text that is not base64 for a []byte")
+	}
+}
+
+// TestClipKeepsFortyCharacters checks that clip leaves a string of 40
+// characters whole and cuts one of 41.
+func TestClipKeepsFortyCharacters(t *testing.T) {
+	forty := strings.Repeat("é", 40)
+	if got := clip(forty); got != forty {
+		t.Errorf("clip(40 characters) = %q", got)
+	}
+	if got := clip(forty + "x"); got != forty+"..." {
+		t.Errorf("clip(41 characters) = %q", got)
 	}
 }
