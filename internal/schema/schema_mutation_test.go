@@ -136,3 +136,31 @@ func TestClipKeepsFortyCharacters(t *testing.T) {
 		t.Errorf("clip(41 characters) = %q", got)
 	}
 }
+
+type fixed struct {
+	A [2]int `json:"a"`
+}
+
+// TestAssignArray checks that Assign fills a Go array from a JSON array
+// of up to its length and refuses a longer one.
+func TestAssignArray(t *testing.T) {
+	s, err := For(reflect.TypeOf(fixed{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got fixed
+	if err := s.Assign(reflect.ValueOf(&got).Elem(), map[string]any{"a": []any{4.0, 5.0}}); err != nil || got.A != [2]int{4, 5} {
+		t.Errorf("Assign([4,5]) = %v, %v", got.A, err)
+	}
+	if err := s.Assign(reflect.ValueOf(&fixed{}).Elem(), map[string]any{"a": []any{1.0, 2.0, 3.0}}); err == nil {
+		t.Error("Assign put 3 items in a [2]int")
+	}
+}
+
+// TestNumberFromFloat checks that a float64 (json.Unmarshal's number)
+// is read back with all its digits.
+func TestNumberFromFloat(t *testing.T) {
+	if n, ok := number(2.5); !ok || n != "2.5" {
+		t.Errorf("number(2.5) = %q, %v", n, ok)
+	}
+}
