@@ -165,12 +165,22 @@ func TestPacerMaybeProbeTiming(t *testing.T) {
 		p.lastPaced = pacerT0.Add(1)
 		return p
 	}
-	p := mk()
-	p.maybeProbe(pacerT0.Add(guessSettle))
-	if !near(p.learned, 10*probeGuessed) {
-		t.Errorf("guessing, guessSettle after the 429: rate %v, want %v", p.learned, 10*probeGuessed)
+	for _, c := range []struct {
+		at   time.Duration // since the 429
+		want float64
+	}{
+		{guessSettle, 10 * probeGuessed}, // settled: probeGuessing since the last step is enough
+		{guessSettle - 1, 10},            // not settled: probeEvery is needed
+	} {
+		p := mk()
+		p.lastProbe = pacerT0.Add(c.at - probeGuessing)
+		p.lastPaced = p.lastProbe.Add(1)
+		p.maybeProbe(pacerT0.Add(c.at))
+		if !near(p.learned, c.want) {
+			t.Errorf("guessing, %v after the 429, probeGuessing after the last step: rate %v, want %v", c.at, p.learned, c.want)
+		}
 	}
-	p = mk()
+	p := mk()
 	p.measured = 10
 	p.learned = 5
 	p.maybeProbe(pacerT0.Add(probeEvery - 1))
