@@ -121,14 +121,16 @@ func TestPacerCutAfterMeasuredWindow(t *testing.T) {
 }
 
 // TestPacerCountsAtTheWindowStart checks that a success sent as the
-// window began counts in it (a tie), and one sent before does not.
+// window began counts in it (a tie), so does one sent after, and one
+// sent before does not.
 func TestPacerCountsAtTheWindowStart(t *testing.T) {
 	p := newPacer()
 	p.winStart, p.spanStart = pacerT0, pacerT0
-	p.learn(pacerT0, Outcome{StatusCode: 200}, 0, pacerT0, time.Minute, true)
-	p.learn(pacerT0, Outcome{StatusCode: 200}, 0, pacerT0.Add(-1), time.Minute, true)
-	if p.winN != 1 || p.spanN != 1 || p.accepted != 2 {
-		t.Errorf("window %d, span %d, accepted %d; want 1, 1, 2", p.winN, p.spanN, p.accepted)
+	for _, sent := range []time.Time{pacerT0, pacerT0.Add(1), pacerT0.Add(-1)} {
+		p.learn(pacerT0, Outcome{StatusCode: 200}, 0, sent, time.Minute, true)
+	}
+	if p.winN != 2 || p.spanN != 2 || p.accepted != 3 {
+		t.Errorf("window %d, span %d, accepted %d; want 2, 2, 3", p.winN, p.spanN, p.accepted)
 	}
 }
 
