@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Tests of the pacer's arithmetic at its edges, written for what mutation
@@ -259,5 +261,16 @@ func TestPacerPacedKeepsTheLatest(t *testing.T) {
 	p.paced(pacerT0.Add(3), false)
 	if !p.lastPaced.Equal(pacerT0.Add(2)) {
 		t.Errorf("lastPaced %v, want t0+2ns", p.lastPaced)
+	}
+}
+
+// TestPacerNoProbeBeforeARate checks that a success before any rate was
+// learned leaves the pace unlimited, whatever lastPaced says.
+func TestPacerNoProbeBeforeARate(t *testing.T) {
+	p := newPacer()
+	p.lastPaced = pacerT0.Add(time.Second)
+	p.maybeProbe(pacerT0.Add(time.Minute))
+	if p.pace.Limit() != rate.Inf || p.learned != 0 {
+		t.Errorf("pace %v, learned %v before any 429; want unlimited", p.pace.Limit(), p.learned)
 	}
 }
