@@ -274,3 +274,17 @@ func TestPacerNoProbeBeforeARate(t *testing.T) {
 		t.Errorf("pace %v, learned %v before any 429; want unlimited", p.pace.Limit(), p.learned)
 	}
 }
+
+// TestPacerHeadersAtTheRateDoNotDelayProbing checks that headers giving
+// the current rate exactly change nothing: the last step stays where it
+// was, so the next probe is not put off.
+func TestPacerHeadersAtTheRateDoNotDelayProbing(t *testing.T) {
+	p := newPacer()
+	p.setRate(pacerT0, 3)
+	p.lastProbe = pacerT0
+	now := pacerT0.Add(5 * time.Second)
+	p.gateByHeaders(now, RateLimitInfo{Remaining: 15, Reset: now.Add(5 * time.Second)}, time.Minute, true)
+	if p.learned != 3 || !p.lastProbe.Equal(pacerT0) {
+		t.Errorf("rate %v, last step %v; want 3 and the step kept at t0", p.learned, p.lastProbe)
+	}
+}
