@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/routerkit/openrouter/internal/memtest"
 )
 
 // TestExtractIntoExactFit checks that an image filling what is left of
@@ -83,7 +85,7 @@ func TestExtractSizedPresizesFromWhatIsLeft(t *testing.T) {
 		"ending the document": `{"b64_json":"` + b64 + `"}`,
 	} {
 		var imgs []Extracted
-		n := allocated(func() { _, imgs, _ = ExtractSized(strings.NewReader(doc), int64(len(doc))) })
+		n := memtest.Allocated(func() { _, imgs, _ = ExtractSized(strings.NewReader(doc), int64(len(doc))) })
 		if len(imgs) != 1 || imgs[0].Err != nil || !bytes.Equal(imgs[0].Image.Data, img) {
 			t.Fatalf("%s: the image was not decoded intact", name)
 		}
@@ -112,7 +114,7 @@ func TestExtractSizedHugeHintAllocatesNothingUpFront(t *testing.T) {
 	img := bigImage(3000)
 	doc := `{"b64_json":"` + base64.StdEncoding.EncodeToString(img) + `"}`
 	var imgs []Extracted
-	n := allocated(func() { _, imgs, _ = ExtractSized(strings.NewReader(doc), 1<<30) })
+	n := memtest.Allocated(func() { _, imgs, _ = ExtractSized(strings.NewReader(doc), 1<<30) })
 	if len(imgs) != 1 || !bytes.Equal(imgs[0].Image.Data, img) {
 		t.Fatal("the image was not decoded intact")
 	}
