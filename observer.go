@@ -210,11 +210,12 @@ type observers struct {
 	stream   StreamObserver
 	recovery RecoveryObserver
 	trace    TraceObserver
+	content  ContentObserver // observer_content.go
 }
 
 // WithObserver sets the client's observer (default: none). See
 // [Observer]; o may also implement [LimiterObserver], [StreamObserver],
-// [RecoveryObserver] and [TraceObserver]. For several observers, set
+// [RecoveryObserver], [TraceObserver] and [ContentObserver]. For several observers, set
 // their [JoinObservers].
 func WithObserver(o Observer) Option {
 	return func(c *config) error {
@@ -227,6 +228,9 @@ func WithObserver(o Observer) Option {
 			c.obsExt.stream, _ = o.(StreamObserver)
 			c.obsExt.recovery, _ = o.(RecoveryObserver)
 			c.obsExt.trace, _ = o.(TraceObserver)
+			if co, ok := o.(ContentObserver); ok && co.WantsContent() {
+				c.obsExt.content = co
+			}
 		}
 		return nil
 	}
@@ -270,6 +274,9 @@ func (st *callState) endCall(r *ChatResponse, err error) {
 		if r.MaybeBilled > e.MaybeBilled {
 			e.MaybeBilled = r.MaybeBilled
 		}
+	}
+	if st.content != nil {
+		st.observeContent(r)
 	}
 	c.cfg.observer.CallEnd(st.obsCtx, e)
 }
