@@ -15,9 +15,9 @@ import (
 // The client calls an Observer from the call's goroutine, in order for a
 // call, but from many goroutines at once across calls: an Observer must be
 // safe for concurrent use. Its methods must return quickly and must not
-// retain the events' maps or slices. No event holds the API key, a prompt
-// or a completion (an event's error may quote an answer it could not
-// read).
+// retain the events' maps or slices. No event holds the API key, and
+// none but a [ContentObserver]'s holds a prompt or a completion (an
+// event's error may quote an answer it could not read).
 //
 // An Observer must not panic. The client does not recover its panics: a
 // panic reaches the goroutine that made the call, as one of the caller's
@@ -307,8 +307,8 @@ func (c *Client) doAnswer(ctx context.Context, method, path string, body []byte,
 	return c.doCall(ctx, sc, method, path, body, model, opts)
 }
 
-// doStream is doAnswer for a streamed answer: a chat completion
-// ("/chat/completions") or a response ("/responses").
+// doStream is doAnswer for a streamed answer of "/responses" (a streamed
+// chat completion's is doChat's).
 func (c *Client) doStream(ctx context.Context, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc := &stateCtx{}
 	sc.st.endLater, sc.st.stream = true, true
