@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/routerkit/openrouter"
-	orotel "github.com/routerkit/openrouter/otel"
 	"github.com/routerkit/openrouter/openroutertest"
+	orotel "github.com/routerkit/openrouter/otel"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
