@@ -51,6 +51,9 @@ type callState struct {
 	// noResend marks a call that may not be sent twice (a batch
 	// submission): retried only when its attempt surely was not processed.
 	noResend bool
+	// content is the chat request whose messages the observer's
+	// ContentObserver gets at the call's end; nil without one.
+	content *ChatRequest
 
 	// The retry engine's bookkeeping (retryloop.go): final is the error
 	// the last attempt (or the wait after it) would end the call with;

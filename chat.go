@@ -41,7 +41,7 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 	if err != nil {
 		return nil, model, nil, err
 	}
-	resp, st, err := c.doAnswer(ctx, http.MethodPost, "/chat/completions", body, model, opts)
+	resp, st, err := c.doChat(ctx, req, body, model, false, opts)
 	if err != nil {
 		return nil, model, st, c.suggestModels(err, model)
 	}

@@ -15,9 +15,9 @@ import (
 // The client calls an Observer from the call's goroutine, in order for a
 // call, but from many goroutines at once across calls: an Observer must be
 // safe for concurrent use. Its methods must return quickly and must not
-// retain the events' maps or slices. No event holds the API key, a prompt
-// or a completion (an event's error may quote an answer it could not
-// read).
+// retain the events' maps or slices. No event holds the API key, and
+// none but a [ContentObserver]'s holds a prompt or a completion (an
+// event's error may quote an answer it could not read).
 //
 // An Observer must not panic. The client does not recover its panics: a
 // panic reaches the goroutine that made the call, as one of the caller's
@@ -210,11 +210,12 @@ type observers struct {
 	stream   StreamObserver
 	recovery RecoveryObserver
 	trace    TraceObserver
+	content  ContentObserver // observer_content.go
 }
 
 // WithObserver sets the client's observer (default: none). See
 // [Observer]; o may also implement [LimiterObserver], [StreamObserver],
-// [RecoveryObserver] and [TraceObserver]. For several observers, set
+// [RecoveryObserver], [TraceObserver] and [ContentObserver]. For several observers, set
 // their [JoinObservers].
 func WithObserver(o Observer) Option {
 	return func(c *config) error {
@@ -227,6 +228,9 @@ func WithObserver(o Observer) Option {
 			c.obsExt.stream, _ = o.(StreamObserver)
 			c.obsExt.recovery, _ = o.(RecoveryObserver)
 			c.obsExt.trace, _ = o.(TraceObserver)
+			if co, ok := o.(ContentObserver); ok && co.WantsContent() {
+				c.obsExt.content = co
+			}
 		}
 		return nil
 	}
@@ -271,6 +275,9 @@ func (st *callState) endCall(r *ChatResponse, err error) {
 			e.MaybeBilled = r.MaybeBilled
 		}
 	}
+	if st.content != nil {
+		st.observeContent(r)
+	}
 	c.cfg.observer.CallEnd(st.obsCtx, e)
 }
 
@@ -300,8 +307,8 @@ func (c *Client) doAnswer(ctx context.Context, method, path string, body []byte,
 	return c.doCall(ctx, sc, method, path, body, model, opts)
 }
 
-// doStream is doAnswer for a streamed answer: a chat completion
-// ("/chat/completions") or a response ("/responses").
+// doStream is doAnswer for a streamed answer of "/responses" (a streamed
+// chat completion's is doChat's).
 func (c *Client) doStream(ctx context.Context, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc := &stateCtx{}
 	sc.st.endLater, sc.st.stream = true, true

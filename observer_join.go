@@ -13,7 +13,9 @@ import "context"
 // it.
 //
 // The joined Observer has the methods of [LimiterObserver],
-// [StreamObserver], [RecoveryObserver] and [TraceObserver]; an event of
+// [StreamObserver], [RecoveryObserver], [TraceObserver] and
+// [ContentObserver] (a member counts for it when its WantsContent is
+// true); an event of
 // one of them goes only to the members that implement it, and
 // [WithObserver] sees only the extensions some member has (the client
 // does no work for the others). BroadcastTrace returns the first non-nil
@@ -57,6 +59,9 @@ func (j *joinedObservers) add(o Observer) {
 	if to, ok := o.(TraceObserver); ok {
 		j.trace = append(j.trace, to)
 	}
+	if co, ok := o.(ContentObserver); ok && co.WantsContent() {
+		j.content = append(j.content, co)
+	}
 }
 
 // joinedObservers is JoinObservers' Observer: its members, and those of
@@ -67,6 +72,7 @@ type joinedObservers struct {
 	stream   []StreamObserver
 	recovery []RecoveryObserver
 	trace    []TraceObserver
+	content  []ContentObserver // those whose WantsContent is true
 }
 
 // extensions returns the extensions that at least one member has, for
@@ -85,6 +91,9 @@ func (j *joinedObservers) extensions() observers {
 	}
 	if len(j.trace) > 0 {
 		x.trace = j
+	}
+	if len(j.content) > 0 {
+		x.content = j
 	}
 	return x
 }
@@ -164,4 +173,16 @@ func (j *joinedObservers) BroadcastTrace(ctx context.Context) *Trace {
 		}
 	}
 	return nil
+}
+
+// WantsContent implements [ContentObserver]: whether a member records
+// content.
+func (j *joinedObservers) WantsContent() bool { return len(j.content) > 0 }
+
+// CallContent implements [ContentObserver] for the members that record
+// content.
+func (j *joinedObservers) CallContent(ctx context.Context, e CallContent) {
+	for _, o := range j.content {
+		o.CallContent(ctx, e)
+	}
 }

@@ -51,7 +51,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 	r := &streamRun{s: s, c: c, model: model, wd: c.newWatchdog(cancel), yield: yield}
 	defer r.wd.stop()
 	defer func() { c.spend(ctx, s.acc.Response().Usage) }()
-	resp, st, err := c.doStream(r.traced(ctx), "/chat/completions", body, model, s.opts)
+	resp, st, err := c.doChat(r.traced(ctx), s.req, body, model, true, s.opts)
 	r.st = st
 	if st.obsCtx != nil { // the observer's CallEnd, with the stream's usage
 		r.yield = st.observeStream(&s.acc, r.yield)

@@ -19,9 +19,10 @@
 //	o, err := orotel.New(tracerProvider, meterProvider)
 //	c := openrouter.NewClient(key, openrouter.WithObserver(o))
 //
-// No prompt or completion is recorded: an error is recorded by its name
-// and HTTP status (error.type), not its message, which may quote the
-// answer it could not read; [WithErrorMessages] opts in to messages.
+// No prompt or completion is recorded unless the caller opts in with
+// [WithContent]; an error is recorded by its name and HTTP status
+// (error.type), not its message, which may quote the answer it could not
+// read; [WithErrorMessages] opts in to messages.
 package orotel
 
 import (
@@ -65,6 +66,7 @@ type Observer struct {
 	batchDone   metric.Float64Gauge
 	held        metric.Float64Counter
 	messages    bool // WithErrorMessages
+	content     bool // WithContent (content.go)
 }
 
 // Option configures an Observer.
