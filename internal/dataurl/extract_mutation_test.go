@@ -91,8 +91,11 @@ func TestExtractSizedPresizesFromWhatIsLeft(t *testing.T) {
 		}
 		ratio := float64(n) / float64(len(img))
 		t.Logf("%s: allocated %.2f times the image", name, ratio)
-		if ratio > 1.5 {
-			t.Errorf("%s: ExtractSized allocated %.2f times the image, want under 1.5", name, ratio)
+		// About 1.1-1.35x plainly and 1.6x under -race, whose
+		// instrumentation allocates too; sizing from the whole document
+		// instead of what is left of it gives 2.44x and more.
+		if ratio > 2 {
+			t.Errorf("%s: ExtractSized allocated %.2f times the image, want under 2", name, ratio)
 		}
 	}
 }
