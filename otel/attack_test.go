@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/routerkit/openrouter"
-	"github.com/routerkit/openrouter/bulk"
 	"github.com/routerkit/openrouter/openroutertest"
 	orotel "github.com/routerkit/openrouter/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -274,20 +273,7 @@ func TestMetricsAddUpUnderFaults(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	c := srv.Client(openrouter.WithObserver(o), openrouter.WithRetry(2, 0, 0), openrouter.WithLimiter(nil))
-	in := make([]string, 60)
-	for i := range in {
-		in[i] = fmt.Sprint("item ", i)
-	}
-	rep, err := bulk.Runner[string, string]{Workers: 8, Observer: o}.Run(context.Background(), in, func(ctx context.Context, it string) (string, error) {
-		res, err := c.Chat(ctx, &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", Messages: []openrouter.Message{openrouter.UserMessage(it)}})
-		if err != nil {
-			return "", err
-		}
-		return res.Content(), nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := runChats(t, c, o, 60, 8)
 	if rep.Failed == 0 || rep.Done == 0 {
 		t.Fatalf("report: %d done, %d failed: want both", rep.Done, rep.Failed)
 	}

@@ -31,20 +31,7 @@ func TestBulkMetricsAddUpToReport(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	c := srv.Client(openrouter.WithObserver(o), openrouter.WithRetry(0, 0, 0), openrouter.WithLimiter(nil))
-	in := make([]string, 30)
-	for i := range in {
-		in[i] = fmt.Sprint("item ", i)
-	}
-	rep, err := bulk.Runner[string, string]{Workers: 1, Observer: o}.Run(context.Background(), in, func(ctx context.Context, it string) (string, error) {
-		res, err := c.Chat(ctx, &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", Messages: []openrouter.Message{openrouter.UserMessage(it)}})
-		if err != nil {
-			return "", err
-		}
-		return res.Content(), nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := runChats(t, c, o, 30, 1)
 	if rep.Done == 0 || rep.NotAttempted == 0 {
 		t.Fatalf("report: %d done, %d not attempted: want a run stopped part way", rep.Done, rep.NotAttempted)
 	}
@@ -81,4 +68,25 @@ func TestBulkMetricsAddUpToReport(t *testing.T) {
 	if d := cost - rep.Cost; d > 1e-9 || d < -1e-9 {
 		t.Errorf("cost metric %v, report %v", cost, rep.Cost)
 	}
+}
+
+// runChats runs a bulk job of n chat calls ("item 0", ...) on c with
+// workers workers, observed by o, and returns its report.
+func runChats(t *testing.T, c *openrouter.Client, o *orotel.Observer, n, workers int) *bulk.Report[string, string] {
+	t.Helper()
+	in := make([]string, n)
+	for i := range in {
+		in[i] = fmt.Sprint("item ", i)
+	}
+	rep, err := bulk.Runner[string, string]{Workers: workers, Observer: o}.Run(context.Background(), in, func(ctx context.Context, it string) (string, error) {
+		res, err := c.Chat(ctx, &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", Messages: []openrouter.Message{openrouter.UserMessage(it)}})
+		if err != nil {
+			return "", err
+		}
+		return res.Content(), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
