@@ -179,7 +179,14 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	case drained, errors.Is(err, openrouter.ErrMaybeBilled) && !r.b.RequeueMaybeBilled:
 		// Never run again silently: it may have been paid for.
 		r.costDone++
+		lost := r.rep.ClaimsLost
 		r.finishLocked(i, Failed, err)
+		if r.rep.ClaimsLost > lost {
+			// Its end refused: another worker took the item over. Should
+			// that one die before its first record and this run claim the
+			// item again, this attempt is in no one's count but this one.
+			r.countMaybeBilledLocked(i)
+		}
 	case r.pauseForBudget(err), r.fallBack(err, usedFallback):
 		res.Err = err
 		return true
@@ -187,11 +194,8 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 		r.stopLocked(err)
 		r.finishLocked(i, NotAttempted, err)
 	case errors.Is(err, openrouter.ErrMaybeBilled), passes(err):
-		if errors.Is(err, openrouter.ErrMaybeBilled) && r.billed[i] == notBilled {
-			r.billed[i] = billedOnce
-		}
-		if errors.Is(err, openrouter.ErrMaybeBilled) && r.uncosted != nil {
-			r.uncosted[i]++ // run again: this attempt's cost is unknown
+		if errors.Is(err, openrouter.ErrMaybeBilled) {
+			r.countMaybeBilledLocked(i) // run again
 		}
 		r.costDone++
 		res.Err = err
@@ -201,4 +205,17 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 		r.failLocked(i, err)
 	}
 	return false
+}
+
+// countMaybeBilledLocked counts an attempt of item i that may have been
+// billed, with its cost unknown, before the item runs again: the next
+// attempt counts the item in MaybePaidTwice, and the item's outcome
+// counts this attempt in Uncosted (shared jobs).
+func (r *runner[T, R]) countMaybeBilledLocked(i int) {
+	if r.billed[i] == notBilled {
+		r.billed[i] = billedOnce
+	}
+	if r.uncosted != nil {
+		r.uncosted[i]++
+	}
 }

@@ -300,3 +300,57 @@ func TestSharedGiveUpAfterTakeoverKeepsItsError(t *testing.T) {
 		t.Errorf("x's outcome %+v: want failed, paid twice, 1 uncosted (a's attempt)", o)
 	}
 }
+
+// firstClaimFrom takes its first claim through another worker's journal
+// (a process paused past its lease), the later ones through its own: one
+// run whose first claim expires and whose next ones live.
+type firstClaimFrom struct {
+	bulk.SharedJournal
+	first bulk.SharedJournal
+	used  bool
+}
+
+func (j *firstClaimFrom) Claim(ctx context.Context, key string) (bulk.ClaimState, error) {
+	if !j.used {
+		j.used = true
+		return j.first.Claim(ctx, key)
+	}
+	return j.SharedJournal.Claim(ctx, key)
+}
+
+// A worker whose attempt may have been billed finds its end refused (its
+// lease expired, and another worker took the item over and died before
+// writing anything), claims the item again, and runs it: the job's
+// outcome counts the first attempt in Uncosted. (Before the fix it
+// counted nothing: its own "started" record read as an attempt already
+// counted; simulation seed 638, 1 run in 100.)
+func TestSharedRefusedMaybeBilledEndCounted(t *testing.T) {
+	job, clk := newJob(3 * time.Second)
+	paused := job.Worker("a")
+	var c calls
+	fn := func(_ context.Context, k string) (string, error) {
+		if c.add(k) > 1 {
+			return strings.ToUpper(k), nil
+		}
+		paused.StopRenewing()
+		clk.advance(4 * time.Second) // a's claim expires
+		b := job.Worker("b")
+		if st, err := b.Claim(context.Background(), k); err != nil || st.Status != bulk.ClaimGranted {
+			t.Fatalf("b's claim: %+v, %v", st, err)
+		}
+		b.Kill()
+		clk.advance(4 * time.Second) // b's expires
+		return "", fmt.Errorf("cut: %w", openrouter.ErrMaybeBilled)
+	}
+	j := &firstClaimFrom{SharedJournal: job.Worker("a"), first: paused}
+	rep, err := sharedRunner(j, clk, 1).Run(context.Background(), []string{"x"}, fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.n["x"] != 2 || rep.Done != 1 || rep.ClaimsLost != 1 || job.TakenOver != 2 {
+		t.Fatalf("x ran %d times, done %d, claims lost %d, taken over %d; want 2, 1, 1, 2: the schedule did not happen", c.n["x"], rep.Done, rep.ClaimsLost, job.TakenOver)
+	}
+	if o := jobOutcome(t, job, "x"); o.Status != "done" || !o.PaidTwice || o.Uncosted != 1 {
+		t.Errorf("x's outcome %+v: want done, paid twice, 1 uncosted (the refused attempt)", o)
+	}
+}
