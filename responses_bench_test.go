@@ -6,10 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"testing"
 
 	"github.com/routerkit/openrouter"
@@ -31,26 +27,19 @@ func responsesBody(n int) []byte {
 }
 
 // BenchmarkResponsesStream reads a 2,000-delta Responses stream from a
-// local handler: the SDK's typed events (SSE parsing, decoding,
-// assembly, checks) beside a plain bufio.Scanner + json.Unmarshal loop
-// over the same bytes. allocs/chunk is allocs/op over 2,000.
+// recorded body (recordedClient, as BenchmarkStream): the SDK's typed
+// events (SSE parsing, decoding, assembly, checks) beside a plain
+// bufio.Scanner + json.Unmarshal loop over the same bytes. allocs/chunk
+// is allocs/op over 2,000.
 //
 //	go test -run XXX -bench BenchmarkResponsesStream -benchmem -count 6 -cpu 1 .
 func BenchmarkResponsesStream(b *testing.B) {
 	const deltas = 2000
-	body := responsesBody(deltas)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		_, _ = w.Write(body)
-	}))
-	b.Cleanup(srv.Close)
+	hc := recordedClient(responsesBody(deltas), "text/event-stream")
 	b.Run("baseline", func(b *testing.B) {
-		hc := &http.Client{}
 		b.ReportAllocs()
 		perChunk(b, deltas, func() {
-			resp, err := hc.Post(srv.URL+"/responses", "application/json", bytes.NewReader([]byte(`{"stream":true}`)))
+			resp, err := hc.Post(recordedURL+"/responses", "application/json", bytes.NewReader([]byte(`{"stream":true}`)))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -78,7 +67,7 @@ func BenchmarkResponsesStream(b *testing.B) {
 		})
 	})
 	b.Run("sdk", func(b *testing.B) {
-		c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(srv.URL))
+		c := openrouter.NewClient(openroutertest.DefaultKey, openrouter.WithBaseURL(recordedURL), openrouter.WithHTTPClient(hc))
 		b.ReportAllocs()
 		perChunk(b, deltas, func() {
 			s := c.Responses.Stream(context.Background(), helloResponse())
