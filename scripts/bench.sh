@@ -92,8 +92,11 @@ ratio "chat + 3 call options instructions/op" "$(perop '^BenchmarkChatCallOption
 	"$(perop '^BenchmarkChatCallOptions$/^baseline$' "$N")" 1.10
 ratio "embeddings 1,000 texts instructions/op" "$(perop '^BenchmarkEmbed1000$/^sdk$' 10)" \
 	"$(perop '^BenchmarkEmbed1000$/^baseline$' 10)" 1.10
-ratio "stream instructions/op (2,000 chunks)" "$(perop '^BenchmarkStream$/^sdk$' 10)" \
-	"$(perop '^BenchmarkStream$/^baseline$' 10)" 1.10
+# The stream row reads a recorded body through an http.RoundTripper (no
+# server), with the collector off on both sides: its pacing follows the
+# clock, which valgrind slows unevenly, and moved this count by up to 7%.
+ratio "stream instructions/op (2,000 chunks, collector off)" "$(GOGC=off perop '^BenchmarkStream$/^sdk$' 10)" \
+	"$(GOGC=off perop '^BenchmarkStream$/^baseline$' 10)" 1.10
 ratio "structured output 20 KB instructions/op" "$(perop '^BenchmarkParseJSONAnswer20KB$/^sdk$' "$N")" \
 	"$(perop '^BenchmarkParseJSONAnswer20KB$/^baseline$' "$N")" 1.20
 exit $fail
