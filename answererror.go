@@ -1,9 +1,6 @@
 package openrouter
 
-import (
-	"errors"
-	"strings"
-)
+import "errors"
 
 // answerErr is redactErr for the errors found inside a 200 answer (a
 // choice that finished with "error", an empty answer), judged as over
@@ -18,20 +15,13 @@ func (c *Client) answerErr(err error) error {
 
 // markAnswered marks an error that came inside a 200 answer to a
 // generation as maybe billed (see APIError.answered), unless it is a
-// model-availability error before any output: error.availability says
-// then that no endpoint served the request (the model cannot be
-// served), so nothing was generated.
+// model-availability error: error.availability says that no endpoint
+// could serve the request (the model cannot be served), so it means the
+// same over HTTP and inside a 200.
 func (e *APIError) markAnswered() {
-	if e.Availability != nil && !hasOutput(e.Response) {
-		return
+	if e.Availability == nil {
+		e.answered = true
 	}
-	e.answered = true
-}
-
-// hasOutput reports whether a partial answer holds output: text, or a
-// cost.
-func hasOutput(r *ChatResponse) bool {
-	return r != nil && (strings.TrimSpace(r.Content()) != "" || r.Usage != nil && r.Usage.Cost > 0)
 }
 
 // judgeAnswer completes an error found inside a 200 answer as parseError
