@@ -13,6 +13,17 @@ func (c *Client) answerErr(err error) error {
 	return c.redactErr(err)
 }
 
+// markAnswered marks an error that came inside a 200 answer to a
+// generation as maybe billed (see APIError.answered), unless it is a
+// model-availability error: error.availability says that no endpoint
+// could serve the request (the model cannot be served), so it means the
+// same over HTTP and inside a 200.
+func (e *APIError) markAnswered() {
+	if e.Availability == nil {
+		e.answered = true
+	}
+}
+
 // judgeAnswer completes an error found inside a 200 answer as parseError
 // completes one answered over HTTP, so that the same payload means the
 // same whatever the transport: a rate limit whose wait passes the

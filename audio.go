@@ -86,11 +86,16 @@ func (s *AudioService) Speech(ctx context.Context, req *SpeechRequest, w io.Writ
 		var discard json.RawMessage
 		err := st.annotate(s.client().decodeAnswer(resp, &discard))
 		if err == nil {
-			err = malformed(req.Model, "the answer is %s, not audio: %s", mt, excerpt(discard))
+			err = st.annotate(malformed(req.Model, "the answer is %s, not audio: %s", mt, excerpt(discard)))
 		}
 		return nil, err
 	}
 	res.Bytes, err = copyAnswer(w, resp.Body, st)
+	if err == nil && res.Bytes == 0 {
+		e := malformed(req.Model, "the answer has no audio").(*APIError)
+		e.unusable = true // an empty body: its cost is unknown
+		err = st.annotate(e)
+	}
 	return res, err
 }
 

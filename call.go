@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -214,27 +213,75 @@ func (c *Client) decodeAnswer(resp *http.Response, out any) error {
 }
 
 // annotate fills in the model and attempt count of an *APIError found in
-// a 200 answer, removes the key from it (the answer may echo it), and
-// returns err.
+// a 2xx answer, removes the key from it (the answer may echo it), and
+// returns err. For a request that is not idempotent (a POST: a
+// generation, a submission), the answer means OpenRouter took the
+// request: an answer that could not be used (see unusableAnswer) is a
+// lost answer, counted as maybe billed and never sent again; an error
+// object inside it matches [ErrMaybeBilled] too (see APIError.answered).
 func (st *callState) annotate(err error) error {
-	var cut *answerCutError
-	if errors.As(err, &cut) && st.req != nil && !idempotent(st.req.Method) {
-		// The request was processed (its answer began): counted, never
-		// resent.
-		st.countMaybeBilled(st.req.Context())
-		st.call.lostAnswer()
-		te := st.failure(st.req, cut.err, "the answer was cut off after its headers")
-		te.GenerationID = st.header.Get("X-Generation-Id") // for a lookup, or a recovery (recover.go)
-		return te
+	var lost *TransportError
+	if err == nil || errors.As(err, &lost) {
+		return err // nil, or already annotated
 	}
+	paid := st.req != nil && !idempotent(st.req.Method)
 	var e *APIError
 	if errors.As(err, &e) {
 		e.Model, e.Attempts, e.MaybeBilled = st.model, st.attempts, st.maybeBilled
 		if st.client != nil {
 			st.client.redact(e)
 		}
+		if paid && (e.InStream || e.shape) {
+			e.markAnswered()
+		}
+		if e.answered && e.RequestID == "" {
+			e.RequestID = st.header.Get("X-Generation-Id")
+		}
+	}
+	if what := unusableAnswer(err); paid && what != "" {
+		// The request was processed (its answer began): counted, never
+		// resent.
+		st.countMaybeBilled(st.req.Context())
+		st.call.lostAnswer()
+		cause := err
+		if cut, ok := err.(*answerCutError); ok {
+			cause = cut.err
+		}
+		te := st.failure(st.req, cause, what)
+		te.GenerationID = st.header.Get("X-Generation-Id") // for a lookup, or a recovery (recover.go)
+		return te
 	}
 	return err
+}
+
+// generated marks the *APIError in err, if any, as come inside a 2xx
+// answer to a generation (see APIError.answered: it matches
+// [ErrMaybeBilled]), for the errors of a stream; it returns err.
+func generated(err error) error {
+	var e *APIError
+	if errors.As(err, &e) {
+		e.markAnswered()
+	}
+	return err
+}
+
+// unusableAnswer says why err is a 2xx answer that could not be used
+// whole: its body broke off, passed the client's bound, or is not the
+// JSON (or the shape) the API promises. "" for any other error (an
+// error object in the answer, an answer judged after it was read: no
+// content, not the JSON the caller asked the model for).
+func unusableAnswer(err error) string {
+	var cut *answerCutError
+	var e *APIError
+	switch {
+	case errors.As(err, &cut):
+		return "the answer was cut off after its headers"
+	case errors.Is(err, ErrTooLarge):
+		return "the answer was not read whole"
+	case errors.As(err, &e) && e.unusable:
+		return "the answer could not be used"
+	}
+	return ""
 }
 
 // answerCutError is a 2xx answer whose body broke off before its end.
@@ -244,10 +291,11 @@ func (e *answerCutError) Error() string { return "openrouter: reading the answer
 
 func (e *answerCutError) Unwrap() error { return e.err }
 
-// readFailure is the error of a 2xx answer's body that could not be read.
+// readFailure is the error of a 2xx answer's body that could not be
+// read: past a bound (an ErrTooLarge error, as it is), or cut.
 func readFailure(err error) error {
 	if errors.Is(err, ErrTooLarge) {
-		return fmt.Errorf("openrouter: reading the answer: %w", err)
+		return err
 	}
 	return &answerCutError{err: err}
 }
@@ -279,6 +327,7 @@ func decodeJSON(resp *http.Response, b []byte, out any) error {
 				e.kind = []error{ErrServer}
 				e.Message = "the answer is not the JSON expected: " + excerpt(b)
 			}
+			e.unusable = true
 			return e
 		}
 		return err

@@ -360,7 +360,7 @@ func TestAnswerContentOfWrongType(t *testing.T) {
 	srv, c, _ := setup(t, nil)
 	srv.Enqueue(ort.RawReply(200, `{"id":"gen-1","choices":[{"message":{"content":42}}]}`))
 	_, err := c.Chat(context.Background(), hello())
-	assertSentinels(t, err, "ErrServer")
+	assertSentinels(t, err, "ErrServer", "ErrMaybeBilled") // a 200 that cannot be used: maybe billed
 }
 
 func TestNewClientFromEnv(t *testing.T) { // not parallel: it sets the environment

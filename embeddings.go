@@ -355,7 +355,7 @@ func (c *Client) embedBatch(ctx context.Context, req *EmbeddingRequest, from, to
 		c.spend(ctx, &Usage{Cost: ans.Usage.Cost})
 	}
 	vecs, err := ans.vectors(req.Model, to-from, req.Dimensions)
-	return &ans, vecs, err
+	return &ans, vecs, st.annotate(err)
 }
 
 // vectors returns the answer's want vectors in input order, checking

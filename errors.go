@@ -95,8 +95,11 @@ var (
 	ErrUnreachable = errors.New("openrouter: cannot reach the server")
 	// ErrMaybeBilled: the request reached the server and its answer was
 	// lost (a timeout, a deadline, a connection cut after the request was
-	// written): it may have been processed and billed. The SDK does not
-	// send it again on its own; retrying is the caller's decision.
+	// written), or a generation's 200 answer could not be used (past a
+	// bound, cut, not the JSON promised) or carried an error (OpenRouter
+	// answers 200 once the model began): it may have been processed and
+	// billed. The SDK does not send it again on its own; retrying is the
+	// caller's decision.
 	ErrMaybeBilled = errors.New("openrouter: request may have been processed and billed")
 	// ErrTooLarge: an answer, an SSE line or event, or a decompressed body
 	// passed the client's size bounds (see WithAnswerLimits).
@@ -157,6 +160,18 @@ type APIError struct {
 
 	kind []error // sentinels this error matches, most specific first
 	hint string  // a remediation more precise than the sentinel's, when known
+	// answered: the error came inside a 2xx answer to a request that is
+	// not idempotent (a generation). OpenRouter answers 200 only once the
+	// model began processing the request (its errors page: the status
+	// "will be an error code unless the model started processing your
+	// request"), so it may have been billed: the error matches
+	// [ErrMaybeBilled].
+	answered bool
+	// unusable: a 2xx answer that is not JSON, or not the JSON expected
+	// (callState.annotate makes it a lost answer for a POST); shape: one
+	// whose JSON does not hold what the API promises (answered for a
+	// POST).
+	unusable, shape bool
 }
 
 // RateLimitInfo is what a 429 says about the limit through its
@@ -224,6 +239,14 @@ func (e *APIError) Error() string {
 		}
 		b.WriteByte(')')
 	}
+	if e.answered {
+		b.WriteString("; answered inside a 200, after the model began: the request may have been billed")
+		if e.RequestID != "" {
+			b.WriteString(" (generation ")
+			b.WriteString(e.RequestID)
+			b.WriteByte(')')
+		}
+	}
 	return b.String()
 }
 
@@ -241,11 +264,13 @@ func (e *APIError) category() string {
 // Is reports whether target is one of the sentinels this error stands for:
 // a 401 is [ErrUnauthorized], a 400 "is not a valid model ID" is
 // [ErrModelNotFound] and [ErrBadRequest], a 429 is [ErrRateLimited], and
-// so on; it is [ErrMaybeBilled] too when MaybeBilled is not zero. It is
+// so on; it is [ErrMaybeBilled] too when MaybeBilled is not zero, or
+// when it came inside a 200 answer to a generation (OpenRouter answers
+// 200 once the model began: the request may have been billed). It is
 // false for every other sentinel.
 func (e *APIError) Is(target error) bool {
 	if target == ErrMaybeBilled {
-		return e.MaybeBilled > 0
+		return e.MaybeBilled > 0 || e.answered
 	}
 	for _, k := range e.kind {
 		if k == target {

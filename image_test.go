@@ -210,12 +210,13 @@ func TestGenerateImageErrors(t *testing.T) {
 	srv.Enqueue(ort.ErrorReply(402, "Insufficient credits"))
 	_, err := c.GenerateImage(context.Background(), openrouter.ImageRequest{Prompt: "x"})
 	assertSentinels(t, err, "ErrInsufficientCredits")
+	// Inside a 200, or a 200 that cannot be used: maybe billed.
 	srv.Enqueue(ort.Reply{Images: []string{ort.PNGDataURL}, ChoiceError: &ort.ErrorBody{Code: 502, Message: "Provider disconnected"}})
 	_, err = c.GenerateImage(context.Background(), openrouter.ImageRequest{Prompt: "x"})
-	assertSentinels(t, err, "ErrServer")
+	assertSentinels(t, err, "ErrServer", "ErrMaybeBilled")
 	srv.Enqueue(ort.RawReply(200, `<html><title>Bad gateway</title></html>`))
 	_, err = c.GenerateImage(context.Background(), openrouter.ImageRequest{Prompt: "x"})
-	assertSentinels(t, err, "ErrServer")
+	assertSentinels(t, err, "ErrServer", "ErrMaybeBilled")
 }
 
 func TestGenerateLargeImage(t *testing.T) {

@@ -185,7 +185,8 @@ func (c *Client) recoverChat(ctx context.Context, st *callState, req *ChatReques
 	// After a timeout (the call's, the http.Client's) the caller's time
 	// is up, and the generation may still be running: the ID is for a
 	// lookup later.
-	if !c.recoveryOn(st.call) || ctx.Err() != nil || isTimeout(te.Err) || errors.Is(te.Err, context.Canceled) {
+	// An answer past the client's bound is not read back around it.
+	if !c.recoveryOn(st.call) || ctx.Err() != nil || isTimeout(te.Err) || errors.Is(te.Err, context.Canceled) || errors.Is(te.Err, ErrTooLarge) {
 		return nil, err
 	}
 	lookupCtx, cancel := recoveryContext(st.observed(ctx), st) // its lookups are the call's children
@@ -257,7 +258,7 @@ func (s *Stream) readBack(ctx context.Context, st *callState, lost *lostGenerati
 	s.c.logRecovered(ctx, lost.id)
 	if yield(ch, nil) {
 		if err := checkAnswer(s.acc.Response(), model); err != nil {
-			yield(Chunk{}, s.c.answerErr(err))
+			yield(Chunk{}, generated(s.c.answerErr(err)))
 		}
 	}
 	return true

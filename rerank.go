@@ -124,7 +124,7 @@ func (c *Client) Rerank(ctx context.Context, req *RerankRequest, opts ...CallOpt
 	}
 	for i, h := range out.Results {
 		if h.Index < 0 || h.Index >= len(req.Documents) {
-			return &out, malformed(req.Model, "results[%d] names document %d of %d", i, h.Index, len(req.Documents))
+			return &out, st.annotate(malformed(req.Model, "results[%d] names document %d of %d", i, h.Index, len(req.Documents)))
 		}
 	}
 	if out.Model == "" {

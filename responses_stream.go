@@ -177,7 +177,7 @@ func (s *ResponseStream) run(yield func(ResponseEvent, error) bool) {
 	br := bufio.NewReaderSize(newLimitedBody(resp.Body, lim.Stream, "the stream"), sseBuffer)
 	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct != "text/event-stream" {
 		if b, err := br.Peek(1); ct == "application/json" || err == nil && b[0] == '{' {
-			s.jsonAnswer(resp, br, model, yield)
+			s.jsonAnswer(f.st, resp, br, model, yield)
 			return
 		}
 		if b, _ := br.Peek(5); len(b) > 0 && !looksLikeSSE(b) {
@@ -258,31 +258,34 @@ func (s *ResponseStream) untypedError(data []byte) *APIError {
 func (s *ResponseStream) eventError(e *APIError, ev *ResponseEvent, model string, yield func(ResponseEvent, error) bool) {
 	e.Model = model
 	e.RequestID = s.acc.response().ID
+	e.markAnswered() // inside a 200 to a generation: it may have been billed
 	yield(*ev, e)
 }
 
 // jsonAnswer handles a 200 that is JSON rather than events: an error
 // object, or a whole response, yielded as one response.completed event.
-func (s *ResponseStream) jsonAnswer(resp *http.Response, body io.Reader, model string, yield func(ResponseEvent, error) bool) {
+func (s *ResponseStream) jsonAnswer(st *callState, resp *http.Response, body io.Reader, model string, yield func(ResponseEvent, error) bool) {
 	var out Response
 	b, err := readAll(body, s.c.cfg.limits.JSON)
-	if err == nil {
+	if err != nil {
+		err = readFailure(err)
+	} else {
 		err = decodeJSON(resp, b, &out)
 	}
 	if err != nil {
-		yield(ResponseEvent{}, s.c.redactErr(err))
+		yield(ResponseEvent{}, st.annotate(s.c.redactErr(err))) // a lost answer (callState.annotate)
 		return
 	}
 	if e := s.c.responseError(out.Error, out.ErrorType); e != nil {
 		e.Model, e.RequestID = model, out.ID
 		s.acc.r = &out
-		yield(ResponseEvent{}, e)
+		yield(ResponseEvent{}, st.annotate(e))
 		return
 	}
 	ev := ResponseEvent{Type: EventResponseCompleted, Response: &out, Raw: b}
 	s.acc.add(&ev)
 	if err := out.check(model); err != nil {
-		yield(ResponseEvent{}, err)
+		yield(ResponseEvent{}, st.annotate(err))
 		return
 	}
 	yield(ev, nil)
@@ -325,16 +328,15 @@ func (f *responseFailer) fail(reason string, cause error) {
 		id = f.s.acc.response().ID
 	}
 	e := &StreamError{Model: f.model, Reason: c.redactor().String(reason), Err: cause, Chunks: f.events, kind: ErrServer, GenerationID: id}
-	if streamCut(f.s.ctx, f.answered, cause, f.wd) && st != nil {
-		// The answer began and was lost: processed, its cost unknown.
+	if f.answered && st != nil && !errors.Is(f.s.ctx.Err(), context.Canceled) {
+		// The answer began and something other than the caller ended
+		// it (a cut, a stall, a bound, an event that is not JSON): it
+		// was processed, its cost unknown.
 		st.countMaybeBilled(f.s.ctx)
 		st.call.lostAnswer()
 	}
 	if st != nil {
 		e.Attempts, e.MaybeBilled = st.attempts, st.maybeBilled
-	}
-	if f.answered && f.wd.fired() != "" {
-		e.MaybeBilled++ // the answer began, then stalled: it may be billed
 	}
 	switch {
 	case f.wd.fired() != "":

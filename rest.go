@@ -36,7 +36,7 @@ func (c *Client) sendJSON(ctx context.Context, method, path string, in, out any,
 // malformed is the error of a 200 answer whose JSON decodes but does not
 // say what the API promises (a missing vector, an index out of range).
 func malformed(model, format string, args ...any) error {
-	e := &APIError{StatusCode: http.StatusOK, Model: model, kind: []error{ErrServer}}
+	e := &APIError{StatusCode: http.StatusOK, Model: model, kind: []error{ErrServer}, shape: true}
 	e.Message = "the answer is not what the API promises: " + fmt.Sprintf(format, args...)
 	return e
 }

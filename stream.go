@@ -113,6 +113,9 @@ func (e *StreamError) Error() string {
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
+	if e.MaybeBilled > 0 {
+		s += fmt.Sprintf(" (%d attempt(s) may have been billed)", e.MaybeBilled)
+	}
 	return s + lostGeneration{e.GenerationID, e.Generation, e.notRecovered}.note()
 }
 
@@ -250,19 +253,21 @@ func (v *sameString) UnmarshalJSON(b []byte) error {
 
 // jsonAnswer handles a 200 that is JSON rather than events: an error
 // object, or a whole completion, yielded as one chunk per choice.
-func (s *Stream) jsonAnswer(resp *http.Response, body io.Reader, model string, yield func(Chunk, error) bool) {
+func (s *Stream) jsonAnswer(st *callState, resp *http.Response, body io.Reader, model string, yield func(Chunk, error) bool) {
 	var out chatEnvelope
 	b, err := readAll(body, s.c.cfg.limits.JSON)
-	if err == nil {
+	if err != nil {
+		err = readFailure(err)
+	} else {
 		err = decodeJSON(resp, b, &out)
 	}
 	if err != nil {
-		yield(Chunk{}, s.c.redactErr(err))
+		yield(Chunk{}, st.annotate(s.c.redactErr(err))) // a lost answer (callState.annotate)
 		return
 	}
 	if e := s.c.answerError(out.Error); e != nil {
 		e.Model, e.RequestID = model, out.ID
-		yield(Chunk{}, e)
+		yield(Chunk{}, st.annotate(e))
 		return
 	}
 	r := &out.ChatResponse
@@ -276,7 +281,7 @@ func (s *Stream) jsonAnswer(resp *http.Response, body io.Reader, model string, y
 	}
 	s.acc.Add(ch)
 	if err := checkAnswer(s.acc.Response(), model); err != nil {
-		yield(Chunk{}, s.c.answerErr(err))
+		yield(Chunk{}, generated(s.c.answerErr(err)))
 		return
 	}
 	yield(ch, nil)

@@ -114,7 +114,7 @@ func (r *streamRun) notEvents(resp *http.Response, br *bufio.Reader) bool {
 		return false
 	}
 	if b, err := br.Peek(1); ct == "application/json" || err == nil && (b[0] == '{' || b[0] == '[') {
-		r.s.jsonAnswer(resp, br, r.model, r.yield)
+		r.s.jsonAnswer(r.st, resp, br, r.model, r.yield)
 		return true
 	}
 	if b, _ := br.Peek(5); len(b) > 0 && !looksLikeSSE(b) {
@@ -151,7 +151,7 @@ func (r *streamRun) readEvents(br *bufio.Reader) {
 		}
 	}
 	if err := checkAnswer(r.s.acc.Response(), r.model); err != nil {
-		r.yield(Chunk{}, r.c.answerErr(err))
+		r.yield(Chunk{}, generated(r.c.answerErr(err)))
 	}
 }
 
@@ -193,13 +193,14 @@ func (r *streamRun) chunk(chunk Chunk, evErr json.RawMessage, finished *bool) bo
 	s.acc.Add(chunk)
 	if e := c.answerError(evErr); e != nil {
 		e.Model, e.RequestID, e.Response = r.model, chunk.ID, s.acc.Response()
+		e.markAnswered()
 		r.yield(Chunk{}, e)
 		return false
 	}
 	r.wd.chunk(chunk.progress())
 	for _, ch := range chunk.Choices {
 		if ch.FinishReason == "error" {
-			r.yield(Chunk{}, c.answerErr(choiceError(s.acc.Response(), r.model)))
+			r.yield(Chunk{}, generated(c.answerErr(choiceError(s.acc.Response(), r.model))))
 			return false
 		}
 		if ch.FinishReason != "" {
@@ -220,9 +221,11 @@ func (r *streamRun) fail(reason string, cause error, n int) {
 	if done {
 		return
 	}
-	if !cut && r.answered && st != nil && (wd.fired() != "" || errors.Is(s.ctx.Err(), context.DeadlineExceeded) || st.callTimedOut()) {
-		// The answer began and a timeout ended it: the generation
-		// ran (and may still run), its usage never came.
+	if !cut && r.answered && st != nil && !errors.Is(s.ctx.Err(), context.Canceled) {
+		// The answer began and something other than the caller ended
+		// it (a timeout, a bound, a chunk that is not JSON, an early
+		// end): the generation ran (and may still run), its usage
+		// never came.
 		st.countMaybeBilled(s.ctx)
 		st.call.lostAnswer()
 	}

@@ -8,8 +8,11 @@ import (
 
 // TransportError is a call that ended without a usable HTTP answer: the
 // server could not be reached, the connection was cut, no answer came
-// before a timeout or the context's end, or the server redirected the
-// request where the client does not follow. It matches [ErrUnreachable]
+// before a timeout or the context's end, the server redirected the
+// request where the client does not follow, or a POST's 2xx answer could
+// not be used (past the client's bound, cut after its headers, not the
+// JSON expected: Err is then the ErrTooLarge error, the read's error or
+// the *APIError that says so). It matches [ErrUnreachable]
 // when nothing of the call reached the server, [ErrMaybeBilled] when at
 // least one attempt was sent and its answer lost (such a POST is not sent
 // again unless [WithResendAfterCut] or [CallResendAfterCut] allow it),
