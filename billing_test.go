@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -40,6 +41,36 @@ func slowGeneration(t *testing.T) (*httptest.Server, *slowCount) {
 type slowCount struct {
 	n       atomic.Int32
 	started chan struct{}
+}
+
+// whenStarted calls f once the server has started a generation (it has
+// read the request), unless done is closed first.
+func (sc *slowCount) whenStarted(done <-chan struct{}, f func()) {
+	select {
+	case <-sc.started:
+		sc.started <- struct{}{} // put it back for Load
+		f()
+	case <-done:
+	}
+}
+
+// deadlineOnSignal is a context whose deadline passes when pass is
+// called, not at a time: Err is then context.DeadlineExceeded.
+type deadlineOnSignal struct {
+	context.Context
+	once sync.Once
+	done chan struct{}
+}
+
+func (c *deadlineOnSignal) pass()                 { c.once.Do(func() { close(c.done) }) }
+func (c *deadlineOnSignal) Done() <-chan struct{} { return c.done }
+func (c *deadlineOnSignal) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
 }
 
 // Load returns the count once the server has started a first generation:
@@ -87,15 +118,16 @@ func TestClientTimeoutStartsOneGeneration(t *testing.T) {
 }
 
 // TestDeadlineAfterSendingIsNotResent: the context's deadline passes
-// while the generation runs. The error is both the deadline and a maybe
-// billed request.
+// while the generation runs (once the server has read the request). The
+// error is both the deadline and a maybe billed request.
 func TestDeadlineAfterSendingIsNotResent(t *testing.T) {
 	t.Parallel()
 	srv, n := slowGeneration(t)
 	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
 	openrouter.SetWaitHook(c, func(time.Duration) time.Duration { return 0 })
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
+	ctx := &deadlineOnSignal{Context: context.Background(), done: make(chan struct{})}
+	defer ctx.pass()
+	go n.whenStarted(ctx.done, ctx.pass)
 	_, err := c.Chat(ctx, hello())
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, openrouter.ErrMaybeBilled) {
 		t.Errorf("err = %v, want context.DeadlineExceeded and ErrMaybeBilled", err)
@@ -242,8 +274,9 @@ func TestCallerTraceIsKept(t *testing.T) {
 	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Add(1) },
 	})
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go n.whenStarted(ctx.Done(), cancel) // the caller gives up once the server has read the request
 	_, err := c.Chat(ctx, hello())
 	if !errors.Is(err, openrouter.ErrMaybeBilled) || n.Load() != 1 {
 		t.Errorf("err = %v after %d generations, want ErrMaybeBilled after 1", err, n.Load())

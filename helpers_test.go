@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -122,4 +123,42 @@ func measure(b *testing.B, op func()) (allocs, bytes float64) {
 	}
 	runtime.ReadMemStats(&after)
 	return float64(after.Mallocs-before.Mallocs) / float64(n), float64(after.TotalAlloc-before.TotalAlloc) / float64(n)
+}
+
+// goroutines returns the stacks of the running goroutines that belong to
+// net/http or this module, by their first line's ID.
+func goroutines() map[string]string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	out := map[string]string{}
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "net/http.") || strings.Contains(g, "routerkit/openrouter.") {
+			if !strings.Contains(g, "leak_test.go") && !strings.Contains(g, "testing.") {
+				id, _, _ := strings.Cut(g, "\n")
+				out[id] = g
+			}
+		}
+	}
+	return out
+}
+
+// noGoroutineLeft fails t when a goroutine of net/http or this module
+// that was not running at before (goroutines' answer) is still running.
+// Goroutines end asynchronously: it looks again for up to 10 s.
+func noGoroutineLeft(t *testing.T, before map[string]string) {
+	t.Helper()
+	var left []string
+	for i := 0; i < 1000; i++ { // goroutines end asynchronously: up to 10 s, for a loaded machine (a pass ends at once)
+		left = left[:0]
+		for id, g := range goroutines() {
+			if _, old := before[id]; !old {
+				left = append(left, g)
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("%d goroutines left behind:\n%s", len(left), strings.Join(left, "\n\n"))
 }

@@ -2,30 +2,12 @@ package openrouter_test
 
 import (
 	"context"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	ort "github.com/routerkit/openrouter/openroutertest"
 )
-
-// goroutines returns the stacks of the running goroutines that belong to
-// net/http or this module, by their first line's ID.
-func goroutines() map[string]string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	out := map[string]string{}
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "net/http.") || strings.Contains(g, "routerkit/openrouter.") {
-			if !strings.Contains(g, "leak_test.go") && !strings.Contains(g, "testing.") {
-				id, _, _ := strings.Cut(g, "\n")
-				out[id] = g
-			}
-		}
-	}
-	return out
-}
 
 // TestStreamsLeaveNoGoroutine runs streams that end every way (to the
 // end, broken off, cancelled, cut) and checks that, once the server is
@@ -55,18 +37,5 @@ func TestStreamsLeaveNoGoroutine(t *testing.T) {
 	_, _ = collect(c.ChatStream(context.Background(), hello()))
 	srv.Close()
 
-	var left []string
-	for i := 0; i < 1000; i++ { // goroutines end asynchronously: up to 10 s, for a loaded machine (a pass ends at once)
-		left = left[:0]
-		for id, g := range goroutines() {
-			if _, old := before[id]; !old {
-				left = append(left, g)
-			}
-		}
-		if len(left) == 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Errorf("%d goroutines left behind:\n%s", len(left), strings.Join(left, "\n\n"))
+	noGoroutineLeft(t, before)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/routerkit/openrouter"
 	ort "github.com/routerkit/openrouter/openroutertest"
@@ -43,18 +42,5 @@ func TestResponseStreamsLeaveNoGoroutine(t *testing.T) {
 	_, _, _ = collectEvents(c.Responses.Stream(context.Background(), req()))
 	srv.Close()
 
-	var left []string
-	for i := 0; i < 1000; i++ { // goroutines end asynchronously: up to 10 s, for a loaded machine (a pass ends at once)
-		left = left[:0]
-		for id, g := range goroutines() {
-			if _, old := before[id]; !old {
-				left = append(left, g)
-			}
-		}
-		if len(left) == 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Errorf("%d goroutines left behind:\n%s", len(left), strings.Join(left, "\n\n"))
+	noGoroutineLeft(t, before)
 }

@@ -231,11 +231,7 @@ func TestCompletionInNoSpan(t *testing.T) {
 	}
 
 	// Opted in, the message is recorded.
-	sr2 := tracetest.NewSpanRecorder()
-	o, err := orotel.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr2)), sdkmetric.NewMeterProvider(), orotel.WithErrorMessages())
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, sr2, _, _ := newObserver(t, orotel.WithErrorMessages())
 	srv.Enqueue(openroutertest.Reply{Body: `{"id":"gen-1","choices":[{"message":{"content":"` + secret})
 	if _, err := srv.Client(openrouter.WithObserver(o), openrouter.WithLimiter(nil)).Chat(context.Background(), hello()); err == nil {
 		t.Fatal("want an error")
@@ -250,12 +246,7 @@ func TestCompletionInNoSpan(t *testing.T) {
 // request the server saw, a 429 counted per 429 answered, the bulk item
 // counts equal to the Report's, every span ended, none in flight.
 func TestMetricsAddUpUnderFaults(t *testing.T) {
-	sr := tracetest.NewSpanRecorder()
-	reader := sdkmetric.NewManualReader()
-	o, err := orotel.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)), sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, sr, reader, _ := newObserver(t)
 	var n, limited atomic.Int64
 	srv := openroutertest.NewServer(openroutertest.WithResponder(func(r openroutertest.Request) openroutertest.Reply {
 		switch n.Add(1) % 5 {
@@ -312,11 +303,7 @@ func TestKeysInNoSpanWithMessages(t *testing.T) {
 		fmt.Fprintf(w, `{"error":{"code":502,"message":"upstream refused %s","metadata":{"raw":"auth %s"}}}`, r.Header.Get("Authorization"), r.Header.Get("Authorization"))
 	}))
 	t.Cleanup(srv.Close)
-	sr := tracetest.NewSpanRecorder()
-	o, err := orotel.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)), sdkmetric.NewMeterProvider(), orotel.WithErrorMessages())
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, sr, _, _ := newObserver(t, orotel.WithErrorMessages())
 	c := openrouter.NewClient(key, openrouter.WithBaseURL(srv.URL), openrouter.WithManagementKey(mgmt), openrouter.WithObserver(o),
 		openrouter.WithRetry(1, 0, 0), openrouter.WithLimiter(nil))
 	if _, err := c.Chat(context.Background(), hello()); err == nil {
@@ -348,12 +335,7 @@ func TestKeysInNoSpanWithMessages(t *testing.T) {
 // flight.
 func TestEveryCallKindEndsItsSpans(t *testing.T) {
 	clock := openroutertest.NewClock(time.Now())
-	sr := tracetest.NewSpanRecorder()
-	reader := sdkmetric.NewManualReader()
-	o, err := orotel.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)), sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, sr, reader, _ := newObserver(t)
 	srv := openroutertest.NewServer(openroutertest.WithClock(clock.Now))
 	t.Cleanup(srv.Close)
 	c := srv.Client(openrouter.WithObserver(o), openrouter.WithRetry(2, 0, 0), openrouter.WithLimiter(nil))

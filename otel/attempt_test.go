@@ -9,12 +9,9 @@ import (
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
 	"github.com/routerkit/openrouter/openroutertest"
-	orotel "github.com/routerkit/openrouter/otel"
 	"go.opentelemetry.io/otel/attribute"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 // events returns the names of a span's events.
@@ -66,11 +63,7 @@ func TestAttemptSpans(t *testing.T) {
 // held it (the client's side of this, LimiterWait's parts, is tested in
 // the SDK's module on a fake clock).
 func TestLimiterWaitEvents(t *testing.T) {
-	sr := tracetest.NewSpanRecorder()
-	o, err := orotel.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)), sdkmetric.NewMeterProvider())
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, sr, _, _ := newObserver(t)
 	ctx := o.CallStart(context.Background(), openrouter.CallStart{Method: "POST", Path: "/chat/completions", Model: "m"})
 	o.AttemptStart(ctx, openrouter.AttemptStart{Attempt: 1})
 	o.LimiterWait(ctx, openrouter.LimiterWait{Model: "m", Wait: 5 * time.Second, Gate: 4 * time.Second, Slot: time.Second})
@@ -125,13 +118,7 @@ func TestStreamSpans(t *testing.T) {
 // A bulk run's wait between passes is counted by cause and is an event
 // of the run's span.
 func TestRunHeld(t *testing.T) {
-	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
-	reader := sdkmetric.NewManualReader()
-	o, err := orotel.New(tp, sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, sr, reader, tp := newObserver(t)
 	ctx, span := tp.Tracer("test").Start(context.Background(), "job")
 	o.RunHeld(ctx, bulk.RunHeld{Cause: bulk.HeldForBudget, Wait: time.Hour, Until: time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)})
 	o.RunHeld(ctx, bulk.RunHeld{Cause: bulk.HeldForRetry, Wait: 5 * time.Second})

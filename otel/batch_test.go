@@ -9,12 +9,9 @@ import (
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
 	"github.com/routerkit/openrouter/openroutertest"
-	orotel "github.com/routerkit/openrouter/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 // collect reads the metrics: each int sum by metric and the value of
@@ -55,13 +52,7 @@ func collect(t *testing.T, reader *sdkmetric.ManualReader, key attribute.Key) (s
 // counts, each batch's progress ends at 1, and the batches' steps are
 // events of the caller's span.
 func TestBatchMetricsAddUpToReport(t *testing.T) {
-	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
-	reader := sdkmetric.NewManualReader()
-	o, err := orotel.New(tp, sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, sr, reader, tp := newObserver(t)
 	clock := openroutertest.NewClock(time.Now().UTC().Truncate(time.Second))
 	srv := openroutertest.NewServer(openroutertest.WithClock(clock.Now))
 	t.Cleanup(srv.Close)

@@ -9,21 +9,13 @@ import (
 	"github.com/routerkit/openrouter/bulk"
 	"github.com/routerkit/openrouter/openroutertest"
 	orotel "github.com/routerkit/openrouter/otel"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 // A bulk run stopped part way by a 402: its call spans are its requests,
 // and the bulk metrics add up to the Report's counts.
 func TestBulkMetricsAddUpToReport(t *testing.T) {
-	sr := tracetest.NewSpanRecorder()
-	reader := sdkmetric.NewManualReader()
-	o, err := orotel.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)), sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, sr, reader, _ := newObserver(t)
 	srv := openroutertest.NewServer(openroutertest.WithCredits(0.05), openroutertest.WithResponder(func(r openroutertest.Request) openroutertest.Reply {
 		rep := r.DefaultReply()
 		rep.Cost = 0.01

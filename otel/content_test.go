@@ -18,11 +18,7 @@ import (
 // content (WithContent), with its span recorder.
 func contentSetup(t *testing.T) (*openroutertest.Server, *openrouter.Client, *tracetest.SpanRecorder) {
 	t.Helper()
-	sr := tracetest.NewSpanRecorder()
-	o, err := orotel.New(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)), sdkmetric.NewMeterProvider(), orotel.WithContent())
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, sr, _, _ := newObserver(t, orotel.WithContent())
 	srv := openroutertest.NewServer()
 	t.Cleanup(srv.Close)
 	return srv, srv.Client(openrouter.WithObserver(o), openrouter.WithLimiter(nil), openrouter.WithRetry(3, 0, 0)), sr

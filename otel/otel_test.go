@@ -23,18 +23,26 @@ func setup(t *testing.T) (*openroutertest.Server, *openrouter.Client, *tracetest
 // of 3 without waits).
 func setupWith(t *testing.T, opts ...openrouter.Option) (*openroutertest.Server, *openrouter.Client, *tracetest.SpanRecorder, *sdkmetric.ManualReader, *sdktrace.TracerProvider) {
 	t.Helper()
-	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	o, err := orotel.New(tp, mp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, sr, reader, tp := newObserver(t)
 	srv := openroutertest.NewServer()
 	t.Cleanup(srv.Close)
 	c := srv.Client(append([]openrouter.Option{openrouter.WithObserver(o), openrouter.WithRetry(3, 0, 0)}, opts...)...)
 	return srv, c, sr, reader, tp
+}
+
+// newObserver returns an observer (with opts) that records its spans in
+// sr and its metrics for reader, and its tracer provider, for a test to
+// start spans of its own.
+func newObserver(t *testing.T, opts ...orotel.Option) (o *orotel.Observer, sr *tracetest.SpanRecorder, reader *sdkmetric.ManualReader, tp *sdktrace.TracerProvider) {
+	t.Helper()
+	sr = tracetest.NewSpanRecorder()
+	tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	reader = sdkmetric.NewManualReader()
+	o, err := orotel.New(tp, sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o, sr, reader, tp
 }
 
 func hello() *openrouter.ChatRequest {

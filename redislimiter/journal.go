@@ -124,11 +124,36 @@ func WithJournalReplicas(n int, timeout time.Duration) JournalOption {
 // the lease, and with an error wrapping openrouter.ErrInvalidRequest on a
 // nil client, an empty job name, one with a '}', or a bad option.
 func OpenJournal(ctx context.Context, rdb redis.UniversalClient, job string, opts ...JournalOption) (*Journal, error) {
+	j, err := newJournal("OpenJournal", rdb, job, opts)
+	if err != nil {
+		return nil, err
+	}
+	j.token, j.stop, j.done = randomToken(), make(chan struct{}), make(chan struct{})
+	ok, epoch, err := j.open(ctx, "journal", openScript, []string{j.lease, j.records, jobKeys(job) + "shared"},
+		j.token, j.cfg.leaseTTL.Milliseconds(), j.epoch)
+	if err != nil {
+		return nil, err
+	}
+	if ok != 1 {
+		return nil, fmt.Errorf("%w: job %q is held by another journal, or shared by workers (OpenSharedJournal); a lease expires within %v of its holder's death", bulk.ErrJournalInUse, job, j.cfg.leaseTTL)
+	}
+	j.epoch = epoch
+	go j.renew()
+	return j, nil
+}
+
+// jobKeys is the prefix of the job's keys in Redis.
+func jobKeys(job string) string { return "orjournal:{" + job + "}:" }
+
+// newJournal checks the arguments of an opening (fn, OpenJournal or
+// OpenSharedJournal, names it in errors) and returns the job's journal,
+// not yet opened in Redis, with a new epoch.
+func newJournal(fn string, rdb redis.UniversalClient, job string, opts []JournalOption) (*Journal, error) {
 	if rdb == nil || job == "" {
-		return nil, fmt.Errorf("redislimiter: OpenJournal: a Redis client and a job name are required: %w", openrouter.ErrInvalidRequest)
+		return nil, fmt.Errorf("redislimiter: %s: a Redis client and a job name are required: %w", fn, openrouter.ErrInvalidRequest)
 	}
 	if err := checkJobName(job); err != nil {
-		return nil, fmt.Errorf("redislimiter: OpenJournal: %w", err)
+		return nil, fmt.Errorf("redislimiter: %s: %w", fn, err)
 	}
 	cfg := journalConfig{leaseTTL: 15 * time.Second, retry: 30 * time.Second}
 	for _, o := range opts {
@@ -136,29 +161,29 @@ func OpenJournal(ctx context.Context, rdb redis.UniversalClient, job string, opt
 			return nil, fmt.Errorf("redislimiter: %w: %w", err, openrouter.ErrInvalidRequest)
 		}
 	}
-	base := "orjournal:{" + job + "}:"
-	j := &Journal{rdb: rdb, job: job, token: randomToken(), epoch: randomToken(), cfg: cfg,
-		lease: base + "lease", records: base + "records",
-		stop: make(chan struct{}), done: make(chan struct{})}
+	base := jobKeys(job)
+	return &Journal{rdb: rdb, job: job, epoch: randomToken(), cfg: cfg, lease: base + "lease", records: base + "records"}, nil
+}
+
+// open runs an opening script (with retries), which answers its verdict
+// and the job's epoch; what ("journal", "shared journal") names the
+// journal in errors.
+func (j *Journal) open(ctx context.Context, what string, sc *redis.Script, keys []string, args ...any) (verdict int64, epoch string, err error) {
 	var res []any
-	err := j.retrying(ctx, func(ctx context.Context) error {
+	err = j.retrying(ctx, func(ctx context.Context) error {
 		var err error
-		res, err = openScript.Run(ctx, rdb, []string{j.lease, j.records, base + "shared"},
-			j.token, cfg.leaseTTL.Milliseconds(), j.epoch).Slice()
+		res, err = sc.Run(ctx, j.rdb, keys, args...).Slice()
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("redislimiter: opening the journal of job %q: %w", job, err)
+		return 0, "", fmt.Errorf("redislimiter: opening the %s of job %q: %w", what, j.job, err)
 	}
 	if len(res) != 2 {
-		return nil, fmt.Errorf("redislimiter: opening the journal of job %q: unexpected answer %v", job, res)
+		return 0, "", fmt.Errorf("redislimiter: opening the %s of job %q: unexpected answer %v", what, j.job, res)
 	}
-	if ok, _ := res[0].(int64); ok != 1 {
-		return nil, fmt.Errorf("%w: job %q is held by another journal, or shared by workers (OpenSharedJournal); a lease expires within %v of its holder's death", bulk.ErrJournalInUse, job, cfg.leaseTTL)
-	}
-	j.epoch, _ = res[1].(string)
-	go j.renew()
-	return j, nil
+	verdict, _ = res[0].(int64)
+	epoch, _ = res[1].(string)
+	return verdict, epoch, nil
 }
 
 // Load returns every record of the job.
@@ -207,35 +232,36 @@ func (j *Journal) Record(key string, result json.RawMessage) error {
 }
 
 // recordOnce writes one record, fenced, and with WithJournalReplicas
-// waits for the replicas on the same connection (WAIT counts the writes
-// of its own connection).
+// waits for the replicas (runFenced).
 func (j *Journal) recordOnce(ctx context.Context, key string, result json.RawMessage) error {
-	keys := []string{j.lease, j.records}
-	args := []any{j.token, j.cfg.leaseTTL.Milliseconds(), j.epoch, key, string(result)}
-	if j.cfg.replicas == 0 {
-		n, err := recordScript.Run(ctx, j.rdb, keys, args...).Int()
-		if err != nil {
-			return err
-		}
-		return fenceError(n)
-	}
-	pipe := j.rdb.Pipeline()
-	rec := recordScript.Eval(ctx, pipe, keys, args...)
-	wait := pipe.Do(ctx, "WAIT", j.cfg.replicas, j.cfg.replicaWait.Milliseconds())
-	if _, err := pipe.Exec(ctx); err != nil {
-		return err
-	}
-	n, err := rec.Int()
+	n, err := j.runFenced(ctx, recordScript, []string{j.lease, j.records},
+		j.token, j.cfg.leaseTTL.Milliseconds(), j.epoch, key, string(result))
 	if err != nil {
 		return err
 	}
-	if err := fenceError(n); err != nil {
-		return err
+	return fenceError(n)
+}
+
+// runFenced runs a script that answers an integer, followed, with
+// WithJournalReplicas, by WAIT on the same connection.
+func (j *Journal) runFenced(ctx context.Context, sc *redis.Script, keys []string, args ...any) (int, error) {
+	if j.cfg.replicas == 0 {
+		return sc.Run(ctx, j.rdb, keys, args...).Int()
 	}
-	if got, _ := wait.Int(); got < j.cfg.replicas {
-		return fmt.Errorf("redislimiter: %d of %d replicas have the record", got, j.cfg.replicas)
+	pipe := j.rdb.Pipeline()
+	rec := sc.Eval(ctx, pipe, keys, args...)
+	wait := pipe.Do(ctx, "WAIT", j.cfg.replicas, j.cfg.replicaWait.Milliseconds())
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, err
 	}
-	return nil
+	n, err := rec.Int()
+	if err != nil {
+		return 0, err
+	}
+	if got, _ := wait.Int(); n == 1 && got < j.cfg.replicas {
+		return 0, fmt.Errorf("redislimiter: %d of %d replicas have the record", got, j.cfg.replicas)
+	}
+	return n, nil
 }
 
 // Close stops renewing the lease and releases it (when this journal still

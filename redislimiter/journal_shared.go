@@ -54,44 +54,27 @@ var _ bulk.SharedJournal = (*SharedJournal)(nil)
 // nil client, an empty job name, one with a '}', a bad option, or items
 // other than the job's (WithJobItems). Close it when the run ends.
 func OpenSharedJournal(ctx context.Context, rdb redis.UniversalClient, job string, opts ...JournalOption) (*SharedJournal, error) {
-	if rdb == nil || job == "" {
-		return nil, fmt.Errorf("redislimiter: OpenSharedJournal: a Redis client and a job name are required: %w", openrouter.ErrInvalidRequest)
-	}
-	if err := checkJobName(job); err != nil {
-		return nil, fmt.Errorf("redislimiter: OpenSharedJournal: %w", err)
-	}
-	cfg := journalConfig{leaseTTL: 15 * time.Second, retry: 30 * time.Second}
-	for _, o := range opts {
-		if err := o(&cfg); err != nil {
-			return nil, fmt.Errorf("redislimiter: %w: %w", err, openrouter.ErrInvalidRequest)
-		}
-	}
-	base := "orjournal:{" + job + "}:"
-	j := &Journal{rdb: rdb, job: job, epoch: randomToken(), cfg: cfg, lease: base + "lease", records: base + "records"}
-	s := &SharedJournal{j: j, owners: base + "owners", ended: base + "ended", shared: base + "shared", takeovers: base + "takeovers",
-		claimPrefix: base + "claim:", claims: map[string]string{}, renewEvery: cfg.leaseTTL / 3,
-		stop: make(chan struct{}), done: make(chan struct{})}
-	var res []any
-	err := j.retrying(ctx, func(ctx context.Context) error {
-		var err error
-		res, err = sharedOpenScript.Run(ctx, rdb, []string{j.lease, j.records, s.shared, base + "items"},
-			cfg.leaseTTL.Milliseconds(), j.epoch, cfg.items).Slice()
-		return err
-	})
+	j, err := newJournal("OpenSharedJournal", rdb, job, opts)
 	if err != nil {
-		return nil, fmt.Errorf("redislimiter: opening the shared journal of job %q: %w", job, err)
+		return nil, err
 	}
-	if len(res) != 2 {
-		return nil, fmt.Errorf("redislimiter: opening the shared journal of job %q: unexpected answer %v", job, res)
+	base := jobKeys(job)
+	s := &SharedJournal{j: j, owners: base + "owners", ended: base + "ended", shared: base + "shared", takeovers: base + "takeovers",
+		claimPrefix: base + "claim:", claims: map[string]string{}, renewEvery: j.cfg.leaseTTL / 3,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	ok, epoch, err := j.open(ctx, "shared journal", sharedOpenScript, []string{j.lease, j.records, s.shared, base + "items"},
+		j.cfg.leaseTTL.Milliseconds(), j.epoch, j.cfg.items)
+	if err != nil {
+		return nil, err
 	}
-	switch ok, _ := res[0].(int64); ok {
+	switch ok {
 	case 1:
 	case 2:
 		return nil, fmt.Errorf("redislimiter: job %q was opened with other items (WithJobItems): a job name is shared only by workers of the same items; give this list a job name of its own: %w", job, openrouter.ErrInvalidRequest)
 	default:
 		return nil, fmt.Errorf("%w: job %q is held by one journal (OpenJournal): it cannot be shared until that one is closed or its lease expires", bulk.ErrJournalInUse, job)
 	}
-	j.epoch, _ = res[1].(string)
+	j.epoch = epoch
 	go s.renew()
 	return s, nil
 }
@@ -331,28 +314,6 @@ func (s *SharedJournal) write(ctx context.Context, what string, sc *redis.Script
 	})
 	if err != nil {
 		return 0, s.j.fail(what, err)
-	}
-	return n, nil
-}
-
-// runFenced runs a script that answers an integer, followed, with
-// WithJournalReplicas, by WAIT on the same connection.
-func (j *Journal) runFenced(ctx context.Context, sc *redis.Script, keys []string, args ...any) (int, error) {
-	if j.cfg.replicas == 0 {
-		return sc.Run(ctx, j.rdb, keys, args...).Int()
-	}
-	pipe := j.rdb.Pipeline()
-	rec := sc.Eval(ctx, pipe, keys, args...)
-	wait := pipe.Do(ctx, "WAIT", j.cfg.replicas, j.cfg.replicaWait.Milliseconds())
-	if _, err := pipe.Exec(ctx); err != nil {
-		return 0, err
-	}
-	n, err := rec.Int()
-	if err != nil {
-		return 0, err
-	}
-	if got, _ := wait.Int(); n == 1 && got < j.cfg.replicas {
-		return 0, fmt.Errorf("redislimiter: %d of %d replicas have the record", got, j.cfg.replicas)
 	}
 	return n, nil
 }

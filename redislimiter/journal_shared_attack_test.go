@@ -21,18 +21,9 @@ import (
 // like any other: a worker paused past its lease, whose claim another
 // worker took over, writes nothing of it, and the item ends once.
 func TestSharedJournalEmptyItemKeyFenced(t *testing.T) {
-	r := startRedis(t)
-	ttl := 300 * time.Millisecond
-	rdbA := client(t, r.addr())
-	a := openShared(t, rdbA, "job", WithJournalLease(ttl), WithJournalRetry(0))
-	b := openShared(t, client(t, r.addr()), "job", WithJournalLease(ttl), WithJournalRetry(0))
+	b, sa, pauseA := claimedByA(t, "")
 	ctx := context.Background()
-	sa, err := a.Claim(ctx, "")
-	if err != nil || sa.Status != bulk.ClaimGranted {
-		t.Fatalf("a's claim: %+v %v", sa, err)
-	}
-	a.stopRenewing() // a pauses past its lease
-	expireClaims(t, r, rdbA, "job", ttl)
+	pauseA() // a pauses past its lease
 	sb, err := b.Claim(ctx, "")
 	if err != nil || sb.Status != bulk.ClaimGranted || !sb.TakenOver {
 		t.Fatalf("b's claim after a's lease expired: %+v %v, want granted, taken over", sb, err)

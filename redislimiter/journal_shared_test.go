@@ -72,6 +72,28 @@ func expireClaims(t *testing.T, r *testRedis, rdb redis.UniversalClient, job str
 	}
 }
 
+// claimedByA opens job "job" as two shared workers, each on its own Redis
+// client, with a lease of 300 ms and no retries, and has the first, a,
+// claim the item key. It returns the second worker, a's claim, and
+// pauseA, which stops a's renewals and waits until its claim has expired:
+// a paused past its lease.
+func claimedByA(t *testing.T, key string) (b *SharedJournal, sa bulk.ClaimState, pauseA func()) {
+	t.Helper()
+	r := startRedis(t)
+	ttl := 300 * time.Millisecond
+	rdbA := client(t, r.addr())
+	a := openShared(t, rdbA, "job", WithJournalLease(ttl), WithJournalRetry(0))
+	b = openShared(t, client(t, r.addr()), "job", WithJournalLease(ttl), WithJournalRetry(0))
+	sa, err := a.Claim(context.Background(), key)
+	if err != nil || sa.Status != bulk.ClaimGranted {
+		t.Fatalf("a's claim: %+v %v", sa, err)
+	}
+	return b, sa, func() {
+		a.stopRenewing()
+		expireClaims(t, r, rdbA, "job", ttl)
+	}
+}
+
 func byKey(s string) string { return s }
 
 // OpenJournal (one holder) and OpenSharedJournal (workers) exclude each
@@ -104,24 +126,15 @@ func TestSharedJournalExcludesOneHolder(t *testing.T) {
 // nothing more of the item, the one that took it over ends it, and
 // Claim then answers Ended with its outcome.
 func TestSharedJournalClaimFenced(t *testing.T) {
-	r := startRedis(t)
-	ttl := 300 * time.Millisecond
-	rdbA := client(t, r.addr())
-	a := openShared(t, rdbA, "job", WithJournalLease(ttl), WithJournalRetry(0))
-	b := openShared(t, client(t, r.addr()), "job", WithJournalLease(ttl), WithJournalRetry(0))
+	b, sa, pauseA := claimedByA(t, "x")
 	ctx := context.Background()
-	sa, err := a.Claim(ctx, "x")
-	if err != nil || sa.Status != bulk.ClaimGranted {
-		t.Fatalf("a's claim: %+v %v", sa, err)
-	}
 	if err := sa.Claim.Record(ctx, []bulk.ItemRecord{{Key: bulk.ItemStateKey("x"), Value: json.RawMessage(`{"state":"started"}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	if sb, err := b.Claim(ctx, "x"); err != nil || sb.Status != bulk.ClaimHeld || sb.Until.IsZero() {
 		t.Fatalf("b's claim of a held item: %+v %v, want ClaimHeld", sb, err)
 	}
-	a.stopRenewing() // a pauses past its lease
-	expireClaims(t, r, rdbA, "job", ttl)
+	pauseA() // a pauses past its lease
 	sb, err := b.Claim(ctx, "x")
 	if err != nil || sb.Status != bulk.ClaimGranted || !sb.TakenOver || string(sb.Records[bulk.ItemStateKey("x")]) != `{"state":"started"}` {
 		t.Fatalf("b's claim after a's lease expired: %+v %v, want granted, taken over, with a's started record", sb, err)

@@ -42,16 +42,34 @@ func TestSharedInFlightCap(t *testing.T) {
 	r(openrouter.Outcome{StatusCode: 200})
 }
 
+// A process that dies holding a slot gives it back when its lease
+// expires, not before. The two processes share a fake clock (the
+// scripts' time), their Redis timeouts never fire and no renewal ticks:
+// the clock alone says when the lease ends.
 func TestLeaseOfCrashedProcessExpires(t *testing.T) {
+	const ttl = 300 * time.Millisecond
 	s := startRedis(t)
-	crashed := newLimiter(t, client(t, s.addr()), "lease", LimitInFlight(1), WithLeaseTTL(300*time.Millisecond))
+	clk := &fakeClock{now: time.UnixMilli(1_800_000_000_000)}
+	never := make(chan time.Time)
+	crashed := newLimiter(t, client(t, s.addr()), "lease", LimitInFlight(1), WithLeaseTTL(ttl), withTicks(never))
+	b := newLimiter(t, client(t, s.addr()), "lease", LimitInFlight(1), WithLeaseTTL(ttl), withTicks(never))
+	onClock(crashed, clk)
+	onClock(b, clk)
 	if _, err := crashed.Acquire(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	crashed.Close() // it stops renewing and never releases: as if killed
-	b := newLimiter(t, client(t, s.addr()), "lease", LimitInFlight(1), WithLeaseTTL(300*time.Millisecond))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	clk.set(clk.Now().Add(ttl - time.Millisecond))
+	if !toldToWait(b) {
+		t.Fatal("a slot before the crashed process's lease expired: the cap was not held")
+	}
+	clk.set(clk.Now().Add(time.Millisecond))
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	b.waitHook = func(string) {
+		t.Error("told to wait once the crashed process's lease expired: its slot never came back")
+		cancel()
+	}
 	r, err := b.Acquire(ctx)
 	if err != nil {
 		t.Fatalf("the crashed process's slot never came back: %v", err)
