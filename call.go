@@ -266,7 +266,7 @@ func (c *Client) decodeBody(resp *http.Response, out any) error {
 
 // decodeJSON decodes the body b of resp into out; see decodeBody.
 func decodeJSON(resp *http.Response, b []byte, out any) error {
-	if r, ok := out.(*ChatResponse); ok && reflect.ValueOf(r).Elem().IsZero() && decodeChatFast(b, r) {
+	if r, ok := out.(*ChatResponse); ok && r != nil && reflect.ValueOf(r).Elem().IsZero() && decodeChatFast(b, r) {
 		r.raw = b // as keepRaw below
 		return nil
 	}
