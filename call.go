@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -313,6 +314,10 @@ func (c *Client) decodeBody(resp *http.Response, out any) error {
 
 // decodeJSON decodes the body b of resp into out; see decodeBody.
 func decodeJSON(resp *http.Response, b []byte, out any) error {
+	if r, ok := out.(*ChatResponse); ok && r != nil && reflect.ValueOf(r).Elem().IsZero() && decodeChatFast(b, r) {
+		r.raw = b // as keepRaw below
+		return nil
+	}
 	err := json.Unmarshal(b, out)
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && strings.HasSuffix(te.Field, "message.content") {

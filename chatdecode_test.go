@@ -1,0 +1,122 @@
+package openrouter
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"testing"
+)
+
+// fastAnswers are answers decodeChatFast reads itself: the benchmark's,
+// and OpenRouter's usual members (cost details, nulls, escapes, unknown
+// members, whitespace).
+var fastAnswers = []string{
+	`{"id":"gen-1727282430-aBcDeFgHiJkLmNoPqRsT","provider":"OpenAI","model":"openai/gpt-4o-mini","object":"chat.completion","created":1727282430,"system_fingerprint":"fp_44709d6fcb","choices":[{"index":0,"finish_reason":"stop","native_finish_reason":"stop","logprobs":null,"message":{"role":"assistant","content":"Go's errors.Is walks the chain.","refusal":null,"reasoning":null}}],"usage":{"prompt_tokens":24,"completion_tokens":46,"total_tokens":70,"cost":0.0000312,"is_byok":false,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`,
+	"{ \"id\" : \"g\",\n\t\"choices\" : [ { \"index\" : 1 , \"message\" : { \"role\" : \"assistant\", \"content\" : \"line\\none \\\"q\\\" \\u00e9\\ud83d\\ude00 caf\xc3\xa9\" } } ] ,\r\n \"usage\" : null }",
+	`{"id":"g","choices":[],"usage":{"cost":1e-7,"is_byok":true,"cost_details":{"upstream_inference_cost":0.5,"upstream_inference_prompt_cost":0.25,"upstream_inference_completions_cost":-0}}}`,
+	`{"id":"g","choices":[{"message":{"content":null,"refusal":"no","reasoning":"r"},"finish_reason":null}],"usage":{"cost_details":{"upstream_inference_cost":null},"prompt_tokens_details":null},"x":{"a":[1,{"b":"]"}],"c":"\"}"},"y":[],"z":-1.5E+3,"w":true}`,
+	`{"error":{"code":502,"message":"m"},"choices":[{"index":0,"finish_reason":"error","message":{"content":""}}]}`,
+	`{"created":-0,"service_tier":"default","choices":[{"index":-7}]}`,
+	"{\"id\":\"bad \xff utf-8\",\"choices\":[{\"message\":{\"content\":\"\xed\xa0\x80\"}}]}",
+}
+
+// declined are answers decodeChatFast leaves to json.Unmarshal: every
+// one either has a member it does not read, or breaks a rule of its own.
+var declined = []string{
+	`{"ID":"g","choices":[]}`, // a field's name in another case
+	`{"id":"a","id":"b"}`,     // a member twice
+	`{"choices":[{"message":{"content":[{"type":"text","text":"a"}]}}]}`, // content parts
+	`{"choices":[{"message":{"tool_calls":[{"id":"a","type":"function","function":{"name":"f","arguments":"{}"}}]}}]}`,
+	`{"choices":[{"message":{"content":"x","images":[{"type":"image_url","image_url":{"url":"data:,"}}]}}]}`,
+	`{"choices":[{"error":{"code":502},"finish_reason":"error"}]}`,
+	`{"choices":[{"logprobs":{"content":[]}}]}`,
+	`{"choices":[null]}`,
+	`{"usage":{"server_tool_use_details":{"web_search_requests":1}}}`,
+	`{"openrouter_metadata":{"strategy":"s"}}`,
+	`{"created":1.5}`,
+	`{"created":"1"}`,
+	`{"usage":{"prompt_tokens":12345678901}}`,
+	`{"usage":{"cost":1e400}}`,
+	`{"id":"g"} x`,
+	`{"id":"g",}`,
+	`{"x":01}`,
+	`{"x":"\q"}`,
+	`{"x":tru}`,
+	`{"\u0069d":"g"}`,
+	`null`,
+	`[]`,
+}
+
+// TestChatFastDecodeAsUnmarshal holds decodeChatFast to json.Unmarshal's
+// value on the answers it reads, and checks that it leaves the others.
+func TestChatFastDecodeAsUnmarshal(t *testing.T) {
+	for _, body := range fastAnswers {
+		var fast ChatResponse
+		if !decodeChatFast([]byte(body), &fast) {
+			t.Errorf("declined: %s", body)
+			continue
+		}
+		var want ChatResponse
+		if err := json.Unmarshal([]byte(body), &want); err != nil {
+			t.Fatalf("json.Unmarshal: %v on %s", err, body)
+		}
+		if !reflect.DeepEqual(fast, want) {
+			t.Errorf("%s\nfast %+v\nwant %+v", body, fast, want)
+		}
+	}
+	for _, body := range declined {
+		var fast ChatResponse
+		if decodeChatFast([]byte(body), &fast) {
+			t.Errorf("read, should decline: %s", body)
+		}
+		if !reflect.ValueOf(fast).IsZero() {
+			t.Errorf("declined but changed its answer: %s", body)
+		}
+	}
+}
+
+// TestChatFastDecodeKeepsNothingBack checks that the answers it declines
+// still arrive whole through decodeJSON: tool calls, images and content
+// parts are filled in.
+func TestChatFastDecodeKeepsNothingBack(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		ok   func(*ChatResponse) bool
+	}{
+		{declined[2], func(r *ChatResponse) bool { return len(r.Choices[0].Message.Parts) == 1 }},
+		{declined[3], func(r *ChatResponse) bool { return len(r.Choices[0].Message.ToolCalls) == 1 }},
+		{declined[4], func(r *ChatResponse) bool { return len(r.Choices[0].Message.Images) == 1 }},
+		{declined[8], func(r *ChatResponse) bool { return r.Usage.ServerToolUse.WebSearchRequests == 1 }},
+		{fastAnswers[0], func(r *ChatResponse) bool { return string(r.Raw()) == fastAnswers[0] && r.Usage.Cost == 0.0000312 }},
+	} {
+		var r ChatResponse
+		if err := decodeJSON(&http.Response{StatusCode: 200, Header: http.Header{}}, []byte(tc.body), &r); err != nil || !tc.ok(&r) {
+			t.Errorf("%s: %v, %+v", tc.body, err, r)
+		}
+	}
+}
+
+// FuzzChatFastDecode: on any body, decodeChatFast either declines or
+// gives exactly what json.Unmarshal gives, which then succeeds.
+// Seeds: testdata/fuzz/FuzzChatFastDecode.
+func FuzzChatFastDecode(f *testing.F) {
+	for _, s := range append(fastAnswers, declined...) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var fast ChatResponse
+		if !decodeChatFast(body, &fast) {
+			if !reflect.ValueOf(fast).IsZero() {
+				t.Fatalf("declined but changed its answer")
+			}
+			return
+		}
+		var want ChatResponse
+		if err := json.Unmarshal(body, &want); err != nil {
+			t.Fatalf("read what json.Unmarshal refuses (%v)", err)
+		}
+		if !reflect.DeepEqual(fast, want) {
+			t.Fatalf("fast %+v\nwant %+v", fast, want)
+		}
+	})
+}
