@@ -195,6 +195,18 @@ func (r *runner[T, R]) claimItem(i int) bool {
 			r.billed[i] = billedOnce
 		}
 	}
+	if v, ok := r.kept[i]; ok {
+		// Its value is in hand (its end was refused, and the worker that
+		// took it over ended nothing): it ends with it, not paid again.
+		delete(r.kept, i)
+		if r.billed[i] == billedOnce { // that worker's attempt may have been billed too
+			r.billed[i] = billedCounted
+			r.rep.MaybePaidTwice++
+		}
+		r.inFlight--
+		r.finishRecordedLocked(i, v)
+		return false
+	}
 	return true
 }
 
