@@ -164,7 +164,7 @@ func (b Runner[T, R]) Run(ctx context.Context, items []T, fn func(ctx context.Co
 			return nil, fmt.Errorf("%w: bulk: RunBatch does not take a SharedJournal", openrouter.ErrInvalidRequest)
 		}
 		r.claims = make([]Claim, len(items))
-		r.runID, r.uncosted = newRunID(), make([]int, len(items))
+		r.runID, r.uncosted, r.kept = newRunID(), make([]int, len(items)), map[int]R{}
 	}
 	if err := r.load(items); err != nil {
 		return nil, err
@@ -263,6 +263,7 @@ type runner[T, R any] struct {
 	runID     string        // this run's mark on its item records
 	uncosted  []int         // by item: attempts that may be billed without their cost (outcome.Uncosted)
 	held      []int         // items another worker holds: claimed again later
+	kept      map[int]R     // by item: a value whose end was refused (its claim lost)
 	heldUntil time.Time     // when the first of their leases expires
 
 	mu       sync.Mutex

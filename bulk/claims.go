@@ -195,6 +195,18 @@ func (r *runner[T, R]) claimItem(i int) bool {
 			r.billed[i] = billedOnce
 		}
 	}
+	if v, ok := r.kept[i]; ok {
+		// Its value is in hand (its end was refused, and the worker that
+		// took it over ended nothing): it ends with it, not paid again.
+		delete(r.kept, i)
+		if r.billed[i] == billedOnce { // that worker's attempt may have been billed too
+			r.billed[i] = billedCounted
+			r.rep.MaybePaidTwice++
+		}
+		r.inFlight--
+		r.finishRecordedLocked(i, v)
+		return false
+	}
 	return true
 }
 
@@ -313,14 +325,20 @@ func (r *runner[T, R]) endFailedLocked(i int, err error) (lost bool) {
 }
 
 // releaseClaim gives item i's claim back, when it still has one (the
-// item waits for a later pass, or was not attempted).
+// item waits for a later pass, or was not attempted). A release that
+// fails stops the run, as any journal failure does: the claim may still
+// hold the item (the journal may renew it until it is closed), and a run
+// that went on would claim the item again and wait for itself.
 func (r *runner[T, R]) releaseClaim(i int) {
 	r.mu.Lock()
 	c := r.claims[i]
 	r.claims[i] = nil
 	r.mu.Unlock()
-	if c != nil {
-		_ = c.Release(context.WithoutCancel(r.items)) // a release that fails leaves the claim to expire
+	if c == nil {
+		return
+	}
+	if err := c.Release(context.WithoutCancel(r.items)); err != nil && !errors.Is(err, ErrClaimLost) {
+		r.stop(fmt.Errorf("bulk: releasing the claim of item %q in the shared journal: %w", r.rep.Results[i].Key, err))
 	}
 }
 

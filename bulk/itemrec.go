@@ -140,8 +140,11 @@ func (r *runner[T, R]) finishRecordedLocked(i int, v R) bool {
 	if err == nil {
 		err = r.recordDoneLocked(i, raw)
 	}
-	if errors.Is(err, ErrClaimLost) { // another worker ran it again, and ends it
+	if errors.Is(err, ErrClaimLost) { // another worker runs it again, and ends it
 		r.loseClaimLocked(i)
+		if r.kept != nil {
+			r.kept[i] = v // should it die first, this run's next claim ends the item with v
+		}
 		return false
 	}
 	if err != nil {

@@ -125,11 +125,12 @@ func checkJobRecords(inv invariant, records, outcomes map[string]json.RawMessage
 func (w *sharedWorld) checkBilled(runs []sharedRun, lost *lostJob, doneBy map[[2]string]string) []violation {
 	s := w.s
 	s.mu.Lock()
-	billed, gens := 0.0, 0
+	billed, gens, perItem := 0.0, 0, map[string]int{}
 	for key, k := range s.answered {
 		if !strings.HasPrefix(key, "fail:") && key != "?" {
 			billed += float64(k) * simPrice
 			gens += k
+			perItem[key] = k
 		}
 	}
 	s.mu.Unlock()
@@ -191,7 +192,7 @@ func (w *sharedWorld) checkBilled(runs []sharedRun, lost *lostJob, doneBy map[[2
 	}
 	count(w.epoch, w.job.Records(), w.job.Outcomes(), false)
 	if lost == nil {
-		if v := checkJobBilled(billed, gens, w.job.Outcomes()); v != nil {
+		if v := checkJobBilled(billed, gens, perItem, w.job.Outcomes()); v != nil {
 			return []violation{*v}
 		}
 	}
@@ -333,21 +334,33 @@ func TestSimSharedCatchesBreakage(t *testing.T) {
 // the items' Cost, their uncosted attempts (left in flight by workers
 // killed or fenced, sent again after a cut), and one for each item ended
 // failed with an error that may have been billed. No report is needed:
-// a killed worker's dies with it.
-func checkJobBilled(billed float64, gens int, outcomes map[string]json.RawMessage) *violation {
+// a killed worker's dies with it. Item by item too (perItem: the
+// generations billed for each): an item's outcome accounts for its
+// generations (its Cost, its uncosted attempts, a failure that may have
+// been billed), and an item billed more than once is flagged: paid twice,
+// or failed maybe billed, or with attempts uncosted (a result in hand
+// run again was none of these).
+func checkJobBilled(billed float64, gens int, perItem map[string]int, outcomes map[string]json.RawMessage) *violation {
 	cost, extra := 0.0, 0
-	for _, raw := range outcomes {
+	for key, raw := range outcomes {
 		var o struct {
-			Status   string
-			Cost     float64
-			Uncosted int
-			Names    []string
+			Status    string
+			Cost      float64
+			Uncosted  int
+			Names     []string
+			PaidTwice bool `json:"paid_twice"`
 		}
 		_ = json.Unmarshal(raw, &o)
 		cost += o.Cost
 		extra += o.Uncosted
+		limit, maybe := int(math.Round(o.Cost/simPrice))+o.Uncosted, false
 		if o.Status != "done" && slices.Contains(o.Names, openrouter.ErrorName(openrouter.ErrMaybeBilled)) {
 			extra++
+			limit++
+			maybe = true
+		}
+		if perItem[key] > limit || perItem[key] > 1 && !o.PaidTwice && o.Uncosted == 0 && !maybe {
+			return &violation{invBilled, fmt.Sprintf("item %s was billed %d generations; its outcome %s accounts for %d", key, perItem[key], raw, limit)}
 		}
 	}
 	if billed > cost+float64(extra)*simPrice+1e-9 {
