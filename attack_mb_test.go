@@ -144,3 +144,73 @@ func TestAttackMBSaysOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackMBStream: a chat stream answered 200 whose SSE carries an
+// error object mid-stream matches ErrMaybeBilled and names the
+// generation of the headers; one carrying an availability error (the
+// documented shape: error_type and http_status, no code) does not.
+func TestAttackMBStream(t *testing.T) {
+	t.Parallel()
+	chunk := `data: {"id":"gen-mb-1","choices":[{"index":0,"delta":{"content":"Hi"}}]}` + "\n\n"
+	for _, b := range []struct {
+		name, body string
+		billed     bool
+	}{
+		{"error chunk", chunk + `data: {"error":{"code":502,"message":"Provider disconnected"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}` + "\n\n", true},
+		{"availability chunk", `data: {"error":{"message":"no capacity","error_type":"capacity_exhausted","http_status":503,"availability":{"code":"capacity_exhausted","retryable":true}}}` + "\n\n", false},
+	} {
+		c, n := mbServer(t, 200, "text/event-stream", b.body)
+		calls := map[string]func(context.Context) error{
+			"chat stream": func(ctx context.Context) error { _, err := drain(c.ChatStream(ctx, hello())); return err },
+			"responses stream": func(ctx context.Context) error {
+				_, _, err := collectEvents(c.Responses.Stream(ctx, helloResponse()))
+				return err
+			},
+		}
+		for name, call := range calls {
+			before := n.Load()
+			err := call(context.Background())
+			what := b.name + ", " + name
+			switch {
+			case err == nil:
+				t.Errorf("%s: no error", what)
+			case errors.Is(err, openrouter.ErrMaybeBilled) != b.billed:
+				t.Errorf("%s: %v, ErrMaybeBilled %v, want %v", what, err, !b.billed, b.billed)
+			case n.Load()-before != 1:
+				t.Errorf("%s: %d requests, want 1", what, n.Load()-before)
+			case b.billed && !strings.Contains(err.Error(), "gen-mb-1"):
+				t.Errorf("%s: %q does not name the generation", what, err)
+			}
+		}
+	}
+}
+
+// TestAttackMBNotWritten: a request never written (the caller's cancel
+// first, a server that refuses the connection) is not maybe billed, on
+// every paid endpoint.
+func TestAttackMBNotWritten(t *testing.T) {
+	t.Parallel()
+	hs := httptest.NewServer(http.NotFoundHandler())
+	url := hs.URL
+	hs.Close() // refused from now on
+	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(url+"/api/v1"), openrouter.WithLimiter(nil),
+		openrouter.WithRetry(1, time.Millisecond, time.Millisecond))
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls := paidCalls(c)
+	for k, v := range moreCalls(c) {
+		calls[k] = v
+	}
+	calls["keys create"] = func(ctx context.Context) error { _, err := c.Keys.Create(ctx, openrouter.NewKey{Name: "k"}); return err }
+	for name, call := range calls {
+		for ctxName, ctx := range map[string]context.Context{"refused": context.Background(), "canceled": canceled} {
+			err := call(ctx)
+			if err == nil || errors.Is(err, openrouter.ErrMaybeBilled) {
+				t.Errorf("%s, %s: %v, want an error that is not ErrMaybeBilled", ctxName, name, err)
+			}
+			if strings.Contains(fmt.Sprintf("%v %+v", err, err), ort.DefaultKey) {
+				t.Errorf("%s, %s: key in %v", ctxName, name, err)
+			}
+		}
+	}
+}
