@@ -201,7 +201,10 @@ func TestAttackMBNotWritten(t *testing.T) {
 	for k, v := range moreCalls(c) {
 		calls[k] = v
 	}
-	calls["keys create"] = func(ctx context.Context) error { _, err := c.Keys.Create(ctx, openrouter.NewKey{Name: "k"}); return err }
+	calls["keys create"] = func(ctx context.Context) error {
+		_, err := c.Keys.Create(ctx, openrouter.NewKey{Name: "k"})
+		return err
+	}
 	for name, call := range calls {
 		for ctxName, ctx := range map[string]context.Context{"refused": context.Background(), "canceled": canceled} {
 			err := call(ctx)
@@ -210,6 +213,33 @@ func TestAttackMBNotWritten(t *testing.T) {
 			}
 			if strings.Contains(fmt.Sprintf("%v %+v", err, err), ort.DefaultKey) {
 				t.Errorf("%s, %s: key in %v", ctxName, name, err)
+			}
+		}
+	}
+}
+
+// TestAttackMBHostileBodies: hostile 200 bodies on every paid endpoint
+// give an error or a result, never a panic, and never echo the key.
+func TestAttackMBHostileBodies(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		`null`, `{}`, `{"error":null}`, `{"error":"` + ort.DefaultKey + `"}`, `{"error":{"availability":null}}`,
+		`{"error":{"availability":{"code":null,"fallback_models":[null,1]}}}`, `{"error":{"code":"x","metadata":{"raw":1}}}`,
+		`{"choices":null}`, `{"choices":[null]}`, `{"choices":[{"message":null}]}`, `{"data":[null]}`, `{"results":[{"index":-1}]}`,
+		`{"id":"x","output":[null]}`, `{"usage":{"cost":"NaN"}}`, `{"choices":[{"message":{"images":[null,{"image_url":null}]}}]}`,
+		"data: {\"choices\":[null]}\n\n", "data: {\"error\":{\"availability\":{}}}\n\ndata: [DONE]\n\n", `[`, "\x00\xff",
+	} {
+		for _, ctype := range []string{"application/json", "text/event-stream"} {
+			c, _ := mbServer(t, 200, ctype, body)
+			calls := paidCalls(c)
+			for k, v := range moreCalls(c) {
+				calls[k] = v
+			}
+			for name, call := range calls {
+				err := call(context.Background())
+				if err != nil && strings.Contains(fmt.Sprintf("%v %+v", err, err), ort.DefaultKey) {
+					t.Errorf("%q (%s), %s: key in %v", body, ctype, name, err)
+				}
 			}
 		}
 	}
