@@ -110,7 +110,7 @@ func (e *BatchSubmitError) Error() string {
 	default:
 		b.WriteString("no batch matching it is listed yet")
 	}
-	b.WriteString("; it may exist: look it up with Batches.Find before submitting again")
+	b.WriteString("; it may exist and be billed: look it up with Batches.Find before submitting again")
 	return b.String()
 }
 

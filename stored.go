@@ -1,6 +1,7 @@
 package openrouter
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -18,7 +19,7 @@ func maybeStored(err error) bool {
 	if errors.Is(err, ErrMaybeBilled) { // whatever earlier answer it carries
 		return true
 	}
-	if errors.Is(err, ErrInvalidRequest) || errors.Is(err, ErrUnreachable) || nothingSent(err) {
+	if errors.Is(err, ErrInvalidRequest) || errors.Is(err, ErrUnreachable) || nothingSent(err) || notBegun(err) {
 		return false
 	}
 	var e *APIError
@@ -30,6 +31,17 @@ func maybeStored(err error) bool {
 		return false
 	}
 	return true
+}
+
+// notBegun reports whether err is the caller's context, ended before
+// the call began: a bare context error. One that ends a call under way
+// comes as a *TransportError (maybe billed once the request was
+// written).
+func notBegun(err error) bool {
+	var te *TransportError
+	var e *APIError
+	return (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) &&
+		!errors.As(err, &te) && !errors.As(err, &e)
 }
 
 // nothingSent reports whether a transport error happened before the
