@@ -222,7 +222,7 @@ func simulatePacing(s paceSim) paceResult {
 //
 //	go test -run TestPacingReachesServerRate -v .
 func TestPacingReachesServerRate(t *testing.T) {
-	quiet := 0.0
+	quiet, starved := 0.0, 0.0
 	for _, workers := range []int{20, 100} {
 		q := simulatePacing(paceSim{items: 1000, workers: workers, rate: 100, burst: 10})
 		quiet = math.Max(quiet, q.ratio())
@@ -240,8 +240,10 @@ func TestPacingReachesServerRate(t *testing.T) {
 			}
 		}
 		t.Logf("starved, %3d workers, worst of 10 seeds: %.4fx the minimum, %d 429s", workers, worst.ratio(), worst.n429)
+		starved = math.Max(starved, worst.ratio())
 	}
-	t.Logf("quiet wall/minimum, worst of 20 and 100 workers: %.4f", quiet) // scripts/bench.sh reads this line
+	t.Logf("quiet wall/minimum, worst of 20 and 100 workers: %.4f", quiet) // scripts/bench.sh reads these two lines
+	t.Logf("starved wall/minimum, worst of 10 seeds and 20 and 100 workers: %.4f", starved)
 }
 
 func checkPacing(t *testing.T, mode string, workers int, r paceResult, goal float64) {
