@@ -95,14 +95,7 @@ func TestSharedRefusedValueNotPaidAgain(t *testing.T) {
 	var c calls
 	fn := func(_ context.Context, k string) (string, error) {
 		if c.add(k) == 1 {
-			paused.StopRenewing()
-			clk.advance(4 * time.Second) // a's claim expires
-			b := job.Worker("b")
-			if st, err := b.Claim(context.Background(), k); err != nil || st.Status != bulk.ClaimGranted {
-				t.Fatalf("b's claim: %+v, %v", st, err)
-			}
-			b.Kill()
-			clk.advance(4 * time.Second) // b's expires
+			loseClaimToDeadTaker(t, job, clk, paused, k)
 		}
 		return strings.ToUpper(k), nil
 	}

@@ -332,14 +332,7 @@ func TestSharedRefusedMaybeBilledEndCounted(t *testing.T) {
 		if c.add(k) > 1 {
 			return strings.ToUpper(k), nil
 		}
-		paused.StopRenewing()
-		clk.advance(4 * time.Second) // a's claim expires
-		b := job.Worker("b")
-		if st, err := b.Claim(context.Background(), k); err != nil || st.Status != bulk.ClaimGranted {
-			t.Fatalf("b's claim: %+v, %v", st, err)
-		}
-		b.Kill()
-		clk.advance(4 * time.Second) // b's expires
+		loseClaimToDeadTaker(t, job, clk, paused, k)
 		return "", fmt.Errorf("cut: %w", openrouter.ErrMaybeBilled)
 	}
 	j := &firstClaimFrom{SharedJournal: job.Worker("a"), first: paused}
@@ -353,4 +346,19 @@ func TestSharedRefusedMaybeBilledEndCounted(t *testing.T) {
 	if o := jobOutcome(t, job, "x"); o.Status != "done" || !o.PaidTwice || o.Uncosted != 1 {
 		t.Errorf("x's outcome %+v: want done, paid twice, 1 uncosted (the refused attempt)", o)
 	}
+}
+
+// loseClaimToDeadTaker lets paused's claim of item k expire, a new worker
+// take the item over and die before writing anything, and that worker's
+// claim expire in turn.
+func loseClaimToDeadTaker(t *testing.T, job *bulk.MemJob, clk *jobClock, paused *bulk.MemWorker, k string) {
+	t.Helper()
+	paused.StopRenewing()
+	clk.advance(4 * time.Second) // paused's claim expires
+	b := job.Worker("b")
+	if st, err := b.Claim(context.Background(), k); err != nil || st.Status != bulk.ClaimGranted {
+		t.Errorf("b's claim: %+v, %v", st, err) // not Fatal: called from a run's worker goroutine
+	}
+	b.Kill()
+	clk.advance(4 * time.Second) // b's expires
 }
