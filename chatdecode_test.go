@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -45,6 +46,10 @@ var declined = []string{
 	`{"\u0069d":"g"}`,
 	`null`,
 	`[]`,
+	// nested 9998 deep under a message: valid alone, too deep for
+	// json.Unmarshal, which counts the four levels above it
+	`{"choices":[{"message":{"x":` + strings.Repeat("[", 9998) + strings.Repeat("]", 9998) + `}}]}`,
+	`{"x":` + strings.Repeat("[", maxSkipDepth+1) + strings.Repeat("]", maxSkipDepth+1) + `}`,
 }
 
 // TestChatFastDecodeAsUnmarshal holds decodeChatFast to json.Unmarshal's
