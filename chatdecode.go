@@ -198,6 +198,12 @@ func asciiFold(s string, b []byte) bool {
 	return true
 }
 
+// maxSkipDepth bounds the nesting of a skipped value. json.Valid checks
+// the value alone, while json.Unmarshal counts the nesting from the top
+// of the body, up to 10000: a value nested 9998 deep under a message
+// passes the one and fails the other. Far below that, it declines.
+const maxSkipDepth = 1000
+
 // skip reads any one value, checked by json.Valid.
 func (d *fastDec) skip() bool {
 	start := d.i
@@ -219,7 +225,9 @@ func (d *fastDec) skip() bool {
 				}
 				continue
 			case '{', '[':
-				depth++
+				if depth++; depth > maxSkipDepth {
+					return false
+				}
 			case '}', ']':
 				depth--
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -45,6 +46,42 @@ var declined = []string{
 	`{"\u0069d":"g"}`,
 	`null`,
 	`[]`,
+	// nested 9998 deep under a message: valid alone, too deep for
+	// json.Unmarshal, which counts the four levels above it
+	`{"choices":[{"message":{"x":` + strings.Repeat("[", 9998) + strings.Repeat("]", 9998) + `}}]}`,
+	`{"x":` + strings.Repeat("[", maxSkipDepth+1) + strings.Repeat("]", maxSkipDepth+1) + `}`,
+}
+
+// hostile are bodies at the edges of JSON and of the answer's shape
+// (BOM, control bytes, numbers out of range, lone surrogates, null for
+// every field, names of unexported or "-" fields, broken syntax in
+// skipped members): the fuzz seeds hold decodeChatFast to json.Unmarshal
+// on each, whether it reads them or declines.
+var hostile = []string{
+	"\xef\xbb\xbf{\"id\":\"g\"}",
+	"{\"id\":\"g\"}\x00",
+	"{\"id\":\"g\"}\u00a0",
+	`{"created":1e400}`, `{"created":-0}`, `{"created":007}`, `{"created":999999999999999999}`, `{"created":-999999999999999999}`,
+	`{"usage":{"cost":-0}}`, `{"usage":{"cost":1e-400}}`, `{"usage":{"cost":4.9e-324}}`, `{"usage":{"cost":1.7976931348623157e309}}`,
+	`{"usage":{"prompt_tokens":1.0}}`, `{"usage":{"prompt_tokens":-0}}`, `{"usage":{"prompt_tokens":999999999}}`,
+	`{"id":null,"model":null,"provider":null,"created":null,"system_fingerprint":null,"service_tier":null,"choices":null,"usage":null}`,
+	`{"choices":[{"index":null,"finish_reason":null,"native_finish_reason":null,"logprobs":null,"message":{"role":null,"content":null,"refusal":null,"reasoning":null}}],"usage":{"prompt_tokens":null,"completion_tokens":null,"total_tokens":null,"cost":null,"is_byok":null,"prompt_tokens_details":{"cached_tokens":null},"completion_tokens_details":{"reasoning_tokens":null},"cost_details":{"upstream_inference_cost":null,"upstream_inference_prompt_cost":null,"upstream_inference_completions_cost":null}}}`,
+	`{"choices":{}}`, `{"choices":"x"}`, `{"usage":[]}`, `{"":1}`, `{"":1,"":2}`,
+	`{"id":"\ud800"}`, `{"id":"\udc00\ud800"}`, "{\"id\":\"\xed\xa0\x80\"}", "{\"id\":\"\xef\xbf\xbd\"}", "{\"id\":\"a\x7f\"}",
+	`{"id":"\u0000"}`, "{\"id\":\"\x01\"}", `{"x":"\u00"}`, `{"x":"\uD83D\uDE00"}`,
+	`{"MaybeBilled":3,"Recovered":true,"raw":"x","Raw":"y","Parts":[1],"-":1}`,
+	`{"maybebilled":3}`, `{"choices":[{"message":{"parts":1,"Parts":2}}]}`,
+	`{"x":1 }`, `{"x":[1 , 2 ] , "y" : { } }`, `{"x":+1}`, `{"x":.5}`, `{"x":1.}`, `{"x":1e}`, `{"x":-}`, `{"x":0x1}`, `{"x":Infinity}`, `{"x":NaN}`,
+	`{"x":"a"}`, `{"x":'a'}`, `{"x":[}`, `{"x":{]}`, `{"x":{"a"}}`, `{"x":{"a":}}`, `{"x":[1,]}`, `{"x":{"a":1,}}`,
+	`{"is_byok":true}`, `{"usage":{"is_byok":true,"IS_BYOK":false}}`, `{"usage":{"is_byok":"true"}}`, `{"usage":{"is_byok":1}}`,
+	`{"choices":[{"logprobs":null,"logprobs":null}]}`, `{"choices":[{"Logprobs":null}]}`, `{"choices":[{"error":null}]}`,
+	`{"choices":[{"message":{"content":"a"}},{"message":{"content":"b"}}]}`, `{"choices":[ ]}`, `{"choices":[{}]}`, `{"choices":[{},]}`,
+	`{"usage":{"cost_details":{"upstream_inference_cost":-0}}}`, `{"usage":{"cost_details":null,"prompt_tokens_details":{},"completion_tokens_details":{}}}`,
+	`{"openrouter_metadata":null}`, `{"OpenRouter_Metadata":null}`, `{"server_tool_use_details":1}`, `{"usage":{"server_tool_use_details":null}}`,
+	" \t\r\n{ \t\r\n\"id\" \t\r\n: \t\r\n\"g\" \t\r\n} \t\r\n", "{\"id\":\"g\"}\f", "\v{}",
+	`{"x":"\"","id":"g"}`, `{"x":"\\","id":"g"}`, `{"x":["\\\"]"],"id":"g"}`,
+	`{"usage":{"prompt_tokens":1,"usage":2}}`, `{"choices":[{"message":{"role":"assistant","role":"user"}}]}`,
+	`{"x":true,"y":false,"z":null,"w":nul}`, `{"x":truex}`, `{"x":1}}`, `{"x":1}]`, `{}`, `{`, `{"id"`, `{"id":`, `{"id":"g"`, `{"id":"g",`,
 }
 
 // TestChatFastDecodeAsUnmarshal holds decodeChatFast to json.Unmarshal's
@@ -100,7 +137,7 @@ func TestChatFastDecodeKeepsNothingBack(t *testing.T) {
 // gives exactly what json.Unmarshal gives, which then succeeds.
 // Seeds: testdata/fuzz/FuzzChatFastDecode.
 func FuzzChatFastDecode(f *testing.F) {
-	for _, s := range append(fastAnswers, declined...) {
+	for _, s := range append(append(fastAnswers, declined...), hostile...) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
