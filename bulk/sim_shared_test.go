@@ -279,7 +279,9 @@ func (w *sharedWorld) round(round int, workers []int, faulty bool) []sharedRun {
 	for k, i := range workers {
 		ctx, cancel := context.WithCancel(context.Background())
 		name := fmt.Sprintf("w%d.%d", i, round)
+		w.mu.Lock() // a worker started before this one may already be replacing the job (loss-ignored)
 		j := &simWorker{name: name, mw: w.job.Worker(name), gen: w.gen, w: w, cancel: cancel}
+		w.mu.Unlock()
 		if faulty {
 			j.killAt, j.after, j.pauseAt = w.cfg.killAt[i], w.cfg.after[i], w.cfg.pauseAt[i]
 		}
