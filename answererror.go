@@ -14,14 +14,32 @@ func (c *Client) answerErr(err error) error {
 }
 
 // markAnswered marks an error that came inside a 200 answer to a
-// generation as maybe billed (see APIError.answered), unless it is a
-// model-availability error: error.availability says that no endpoint
-// could serve the request (the model cannot be served), so it means the
-// same over HTTP and inside a 200.
-func (e *APIError) markAnswered() {
-	if e.Availability == nil {
+// generation as maybe billed (see APIError.answered). A
+// model-availability error is the exception while no output has come
+// (output false): error.availability says that no endpoint could serve
+// the request, so it means the same over HTTP and inside a 200. Once the
+// model's output began, the generation ran whatever the error says:
+// OpenRouter answers 200 only when "the model started processing your
+// request" (docs: api-reference/errors-and-debugging).
+func (e *APIError) markAnswered(output bool) {
+	if e.Availability == nil || output {
 		e.answered = true
 	}
+}
+
+// hasOutput reports whether r holds any of the model's output: text,
+// reasoning, a refusal, tool calls, images or audio.
+func (r *ChatResponse) hasOutput() bool {
+	if r == nil {
+		return false
+	}
+	for i := range r.Choices {
+		m := &r.Choices[i].Message
+		if m.Content != "" || m.Reasoning != "" || m.Refusal != "" || len(m.ToolCalls) > 0 || len(m.Images) > 0 || m.Audio != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // judgeAnswer completes an error found inside a 200 answer as parseError

@@ -74,13 +74,14 @@ func parseHTTP(t *testing.T, status int, body string) *openrouter.APIError {
 // retry_after passes the client's maximum wait is ErrQuotaExhausted when
 // it comes in a choice's error (a 200 body, and a stream chunk without a
 // top-level error), as it is over HTTP and as a top-level stream error.
+// Both follow some output, so both match ErrMaybeBilled too.
 func TestChoiceErrorLongWaitIsQuota(t *testing.T) {
 	t.Parallel()
 	body := docsError(t, docsCapacityExhausted) // retry_after 40
 	srv, c, _ := setup(t, nil, openrouter.WithRetry(2, time.Millisecond, 10*time.Second))
 	srv.Enqueue(ort.Reply{Content: "Partial", ChoiceError: body})
 	_, err := c.Chat(context.Background(), hello())
-	assertSentinels(t, err, "ErrQuotaExhausted", "ErrRateLimited")
+	assertSentinels(t, err, "ErrQuotaExhausted", "ErrRateLimited", "ErrMaybeBilled")
 
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, []byte(docsCapacityExhausted)); err != nil {
@@ -95,7 +96,7 @@ func TestChoiceErrorLongWaitIsQuota(t *testing.T) {
 	t.Cleanup(hs.Close)
 	sc := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(hs.URL), openrouter.WithLimiter(nil), openrouter.WithRetry(2, time.Millisecond, 10*time.Second))
 	_, err = drain(sc.ChatStream(context.Background(), hello()))
-	assertSentinels(t, err, "ErrQuotaExhausted", "ErrRateLimited")
+	assertSentinels(t, err, "ErrQuotaExhausted", "ErrRateLimited", "ErrMaybeBilled")
 }
 
 // TestAvailabilityEchoedKeysRedacted checks that neither key shows when

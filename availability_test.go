@@ -80,7 +80,9 @@ func availabilityCases() []availabilityCase {
 // example payloads verbatim, the other codes as the docs' table says)
 // over HTTP (to a plain and a streaming request), inside a 200 body and
 // inside a stream, and checks that each transport gives the same
-// sentinels, retry verdict, status, Availability and Suggestions.
+// sentinels, retry verdict, status, Availability and Suggestions. The one
+// difference: an availability error after the stream's output began
+// also matches ErrMaybeBilled (the model ran; see markAnswered).
 func TestAvailabilitySentinels(t *testing.T) {
 	t.Parallel()
 	for _, tc := range availabilityCases() {
@@ -88,32 +90,41 @@ func TestAvailabilitySentinels(t *testing.T) {
 			t.Parallel()
 			body := tc.body(t)
 			transports := []struct {
-				name  string
-				reply ort.Reply
-				send  func(c *openrouter.Client) error
+				name        string
+				reply       ort.Reply
+				send        func(c *openrouter.Client) error
+				afterOutput bool
 			}{
 				{"http", ort.Reply{Status: body.HTTPStatus, Error: body}, func(c *openrouter.Client) error {
 					_, err := c.Chat(context.Background(), hello())
 					return err
-				}},
+				}, false},
 				{"200 body", ort.Reply{Error: body}.MidStream(), func(c *openrouter.Client) error {
 					_, err := c.Chat(context.Background(), hello())
 					return err
-				}},
+				}, false},
 				{"stream, before it starts", ort.Reply{Status: body.HTTPStatus, Error: body}, func(c *openrouter.Client) error {
 					_, err := drain(c.ChatStream(context.Background(), hello()))
 					return err
-				}},
-				{"stream", ort.Reply{Error: body}.MidStream(), func(c *openrouter.Client) error {
+				}, false},
+				{"stream, its first event", ort.Reply{Status: 200, Error: body}, func(c *openrouter.Client) error {
 					_, err := drain(c.ChatStream(context.Background(), hello()))
 					return err
-				}},
+				}, false},
+				{"stream, after output", ort.Reply{Error: body}.MidStream(), func(c *openrouter.Client) error {
+					_, err := drain(c.ChatStream(context.Background(), hello()))
+					return err
+				}, true},
 			}
 			for _, tr := range transports {
 				srv, c, _ := setup(t, nil, openrouter.WithRetry(0, time.Millisecond, time.Minute))
 				srv.Enqueue(tr.reply)
 				err := tr.send(c)
-				assertSentinels(t, err, tc.want...)
+				want := tc.want
+				if tr.afterOutput {
+					want = append(slices.Clone(want), "ErrMaybeBilled")
+				}
+				assertSentinels(t, err, want...)
 				var e *openrouter.APIError
 				if !errors.As(err, &e) {
 					t.Fatalf("%s: %T %v, want *APIError", tr.name, err, err)
@@ -221,7 +232,7 @@ func drain(s *openrouter.Stream) (*openrouter.ChatResponse, error) {
 func TestAvailabilityLongWaitIsQuota(t *testing.T) {
 	t.Parallel()
 	body := docsError(t, docsCapacityExhausted) // retry_after 40
-	for name, reply := range map[string]ort.Reply{"http": {Status: 429, Error: body}, "stream": ort.Reply{Error: body}.MidStream()} {
+	for name, reply := range map[string]ort.Reply{"http": {Status: 429, Error: body}, "stream": {Status: 200, Error: body}} {
 		srv, c, _ := setup(t, nil, openrouter.WithRetry(2, time.Millisecond, 10*time.Second))
 		srv.Enqueue(reply, ort.TextReply("ok"))
 		_, err := drain(c.ChatStream(context.Background(), hello()))

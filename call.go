@@ -233,7 +233,7 @@ func (st *callState) annotate(err error) error {
 			st.client.redact(e)
 		}
 		if paid && (e.InStream || e.shape) {
-			e.markAnswered()
+			e.markAnswered(e.Response.hasOutput())
 		}
 		if e.answered && e.RequestID == "" {
 			e.RequestID = st.header.Get("X-Generation-Id")
@@ -261,7 +261,7 @@ func (st *callState) annotate(err error) error {
 func generated(err error) error {
 	var e *APIError
 	if errors.As(err, &e) {
-		e.markAnswered()
+		e.markAnswered(e.Response.hasOutput())
 	}
 	return err
 }

@@ -16,6 +16,7 @@ type responseAccumulator struct {
 	items    []ResponseItem // by output index
 	texts    map[textKey]*strings.Builder
 	finished bool // a completed, incomplete or failed response came
+	output   bool // an output item or a delta of one came: the model's output began
 }
 
 // textKey names a text being streamed: content part part of output item
@@ -58,6 +59,7 @@ func (a *responseAccumulator) add(ev *ResponseEvent) (json.RawMessage, string) {
 		obj, _ := json.Marshal(map[string]string{"code": ev.Code, "message": ev.Message})
 		return obj, ""
 	case EventOutputItemAdded, EventOutputItemDone:
+		a.output = true
 		if it := a.item(ev.OutputIndex); it != nil && ev.Item != nil {
 			*it = *ev.Item // as sent: the texts streamed so far give way
 			for k := range a.texts {
@@ -67,8 +69,10 @@ func (a *responseAccumulator) add(ev *ResponseEvent) (json.RawMessage, string) {
 			}
 		}
 	case EventOutputTextDelta, EventRefusalDelta, EventReasoningDelta:
+		a.output = true
 		a.addText(ev)
 	case EventReasoningSummary:
+		a.output = true
 		if it := a.item(ev.OutputIndex); it != nil {
 			if len(it.Summary) == 0 {
 				it.Summary = []ResponsePart{{Type: "summary_text"}}
@@ -76,6 +80,7 @@ func (a *responseAccumulator) add(ev *ResponseEvent) (json.RawMessage, string) {
 			a.text(textKey{ev.OutputIndex, summaryPart}, it.Summary[len(it.Summary)-1].Text).WriteString(ev.Delta)
 		}
 	case EventFunctionArgsDelta:
+		a.output = true
 		if it := a.item(ev.OutputIndex); it != nil {
 			a.text(textKey{ev.OutputIndex, argsPart}, it.Arguments).WriteString(ev.Delta)
 		}

@@ -258,7 +258,7 @@ func (s *ResponseStream) untypedError(data []byte) *APIError {
 func (s *ResponseStream) eventError(e *APIError, ev *ResponseEvent, model string, yield func(ResponseEvent, error) bool) {
 	e.Model = model
 	e.RequestID = s.acc.response().ID
-	e.markAnswered() // inside a 200 to a generation: it may have been billed
+	e.markAnswered(s.acc.output) // inside a 200 to a generation: it may have been billed
 	yield(*ev, e)
 }
 

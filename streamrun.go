@@ -193,7 +193,7 @@ func (r *streamRun) chunk(chunk Chunk, evErr json.RawMessage, finished *bool) bo
 	s.acc.Add(chunk)
 	if e := c.answerError(evErr); e != nil {
 		e.Model, e.RequestID, e.Response = r.model, chunk.ID, s.acc.Response()
-		e.markAnswered()
+		e.markAnswered(e.Response.hasOutput())
 		r.yield(Chunk{}, e)
 		return false
 	}
