@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -56,6 +57,30 @@ func TestErrorInside200EveryEndpoint(t *testing.T) {
 		}
 		if _, known := c.Balance(); known {
 			t.Errorf("%s with no data: a balance is recorded", name)
+		}
+	}
+}
+
+// TestErrorMemberSpelledOtherwise: encoding/json takes "Error", "ERROR"
+// and an escaped name for the "error" member; so does the check of a 200
+// answer, for chat and the GETs alike, instead of reading an empty
+// answer and losing the server's reason.
+func TestErrorMemberSpelledOtherwise(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, name := range []string{`Error`, `ERROR`, `eRrOr`, `\u0065rror`, `err\u006Fr`} {
+		body := `{"id":"gen-1","` + name + `":{"code":401,"message":"User not found."}}`
+		c := serveBody(t, body)
+		if _, err := c.Chat(ctx, &ChatRequest{Model: "openai/gpt-4o-mini", Messages: []Message{{Role: "user", Content: "hi"}}}); !errors.Is(err, ErrUnauthorized) {
+			t.Errorf("chat, member %s: err = %v, want the error inside the 200", name, err)
+		}
+		if _, err := c.Credits(ctx); !errors.Is(err, ErrUnauthorized) {
+			t.Errorf("credits, member %s: err = %v, want the error inside the 200", name, err)
+		}
+	}
+	for _, body := range []string{`{"id":"gen-1","errors":1}`, `{"id":"gen-1","content":"an error\"x"}`, `{"terror":{}}`, `{"a":"b"}`, `"error"`, `error"`} {
+		if want := strings.Contains(body, `"error"`); mayHoldErrorKey([]byte(body)) != want {
+			t.Errorf("mayHoldErrorKey(%s) = %v, want %v", body, !want, want)
 		}
 	}
 }

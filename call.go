@@ -198,17 +198,8 @@ func (c *Client) decodeAnswer(resp *http.Response, out any) error {
 	if err != nil {
 		return readFailure(err)
 	}
-	// The catalogue is a megabyte: decode it twice only when it may hold
-	// an error member.
-	if bytes.Contains(b, []byte(`"error"`)) {
-		var env struct {
-			Error json.RawMessage `json:"error"`
-		}
-		if json.Unmarshal(b, &env) == nil {
-			if e := c.answerError(env.Error); e != nil {
-				return e
-			}
-		}
+	if e := c.answerError(errorMember(b)); e != nil {
+		return e
 	}
 	return c.redactErr(decodeJSON(resp, b, out))
 }

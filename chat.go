@@ -83,13 +83,14 @@ func (c *Client) readChat(ctx context.Context, st *callState, req *ChatRequest, 
 	return r, nil
 }
 
-// errorMember returns the top-level "error" member of a chat answer's
-// body (the bytes decodeJSON kept in ChatResponse.raw). The body is
-// decoded a second time only when it holds the word, so that an answer
-// pays nothing for the check: a chatEnvelope costs a walk through its
-// embedded fields for every member.
+// errorMember returns the top-level "error" member of an answer's body
+// (for a chat answer, the bytes decodeJSON kept in ChatResponse.raw).
+// The body is decoded a second time only when it may hold the member
+// (see mayHoldErrorKey), so that an answer pays almost nothing for the
+// check: a chatEnvelope costs a walk through its embedded fields for
+// every member, and the catalogue is a megabyte.
 func errorMember(body []byte) json.RawMessage {
-	if !bytes.Contains(body, []byte(`"error"`)) {
+	if !mayHoldErrorKey(body) {
 		return nil
 	}
 	var env struct {
@@ -99,6 +100,26 @@ func errorMember(body []byte) json.RawMessage {
 		return nil
 	}
 	return env.Error
+}
+
+// mayHoldErrorKey reports whether body may hold a member that
+// encoding/json takes for "error": the word in any case (json matches
+// names case-insensitively) before a closing quote, or a \u escape,
+// which may spell it.
+func mayHoldErrorKey(body []byte) bool {
+	if bytes.Contains(body, []byte(`"error"`)) || bytes.Contains(body, []byte(`\u`)) {
+		return true
+	}
+	for i := 0; ; {
+		q := bytes.IndexByte(body[i:], '"')
+		if q < 0 {
+			return false
+		}
+		i += q + 1
+		if end := i - 1; end >= 6 && body[end-6] == '"' && bytes.EqualFold(body[end-5:end], []byte("error")) {
+			return true
+		}
+	}
 }
 
 // answerError is the one check of an answer's "error" member, for every
