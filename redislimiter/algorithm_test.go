@@ -307,7 +307,9 @@ func TestSameDecisionsAsAdaptiveLimiter(t *testing.T) {
 			limiterclock.Set(core, cc)
 			// A Redis call may take long on a loaded machine: this test is
 			// about the algorithm, not the fallback a slow call would bring.
-			rl := newLimiter(t, client(t, s.addr()), "algo", append(tc.opts, WithRedisTimeout(10*time.Second))...)
+			// No renewal ticks: a renewal at real time would move the
+			// scripts' state between the steps.
+			rl := newLimiter(t, client(t, s.addr()), "algo", append(tc.opts, WithRedisTimeout(10*time.Second), withTicks(make(chan time.Time)))...)
 			rl.now, rl.sleep = rc.Now, rc.Sleep
 			ctx := context.Background()
 			var learned []learnedAt
@@ -382,9 +384,10 @@ func TestFirstGuessCountsInFlightAsAdaptiveLimiter(t *testing.T) {
 	cc, rc := &fakeClock{now: start}, &fakeClock{now: start}
 	core := openrouter.NewAdaptiveLimiter()
 	limiterclock.Set(core, cc)
-	rl := newLimiter(t, client(t, s.addr()), "first")
+	never := make(chan time.Time) // no renewal at real time between the steps
+	rl := newLimiter(t, client(t, s.addr()), "first", withTicks(never))
 	rl.now, rl.sleep = rc.Now, rc.Sleep
-	other := newLimiter(t, client(t, s.addr()), "first") // another process
+	other := newLimiter(t, client(t, s.addr()), "first", withTicks(never)) // another process
 	other.now, other.sleep = rc.Now, rc.Sleep
 	ctx := context.Background()
 	var relCore, relRedis []func(openrouter.Outcome)
