@@ -16,9 +16,12 @@ func (r *runner[T, R]) finish(i int, s Status, err error) {
 	r.finishLocked(i, s, err)
 }
 
-func (r *runner[T, R]) finishLocked(i int, s Status, err error) {
+// finishLocked ends item i with status s in the report (and, failed, in
+// a shared journal); ended is false when the shared journal refused the
+// end because another worker took the item over, which ends it.
+func (r *runner[T, R]) finishLocked(i int, s Status, err error) (ended bool) {
 	if s == Failed && r.shared != nil && r.endFailedLocked(i, err) {
-		return // lost to another worker, which ends it
+		return false // lost to another worker, which ends it
 	}
 	res := &r.rep.Results[i]
 	res.Status, res.Err = s, err
@@ -34,6 +37,7 @@ func (r *runner[T, R]) finishLocked(i int, s Status, err error) {
 		r.rep.MaybeBilled++ // not attempted too: its batch's submission may be stored
 	}
 	r.finished++
+	return true
 }
 
 func (r *runner[T, R]) stop(err error) {

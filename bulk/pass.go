@@ -179,9 +179,7 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	case drained, errors.Is(err, openrouter.ErrMaybeBilled) && !r.b.RequeueMaybeBilled:
 		// Never run again silently: it may have been paid for.
 		r.costDone++
-		lost := r.rep.ClaimsLost
-		r.finishLocked(i, Failed, err)
-		if r.rep.ClaimsLost > lost {
+		if !r.finishLocked(i, Failed, err) {
 			// Its end refused: another worker took the item over. Should
 			// that one die before its first record and this run claim the
 			// item again, this attempt is in no one's count but this one.
