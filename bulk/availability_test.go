@@ -65,16 +65,33 @@ func TestBulkStopsOnPermanentAvailability(t *testing.T) {
 		}
 	}
 
-	var busy atomic.Int32
-	_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
-		if busy.Add(1) <= 2 {
-			return ort.AvailabilityReply("capacity_exhausted", "openai/gpt-4o-mini").MidStream()
+	// A retryable code before any output passes on a later pass; after
+	// some output the model ran: the item fails, maybe billed, and is not
+	// run again.
+	for _, afterOutput := range []bool{false, true} {
+		var busy atomic.Int32
+		_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+			if busy.Add(1) <= 2 {
+				reply := ort.AvailabilityReply("capacity_exhausted", "openai/gpt-4o-mini")
+				if afterOutput {
+					return reply.MidStream()
+				}
+				reply.Status = 200 // the stream's first event
+				return reply
+			}
+			return r.DefaultReply()
+		})})
+		rep, err := bulk.NoPassWait(bulk.Runner[string, string]{Workers: 2}).Run(context.Background(), items(10), streamItem(c))
+		want := 10
+		if afterOutput {
+			want = 8
 		}
-		return r.DefaultReply()
-	})})
-	rep, err := bulk.NoPassWait(bulk.Runner[string, string]{Workers: 2}).Run(context.Background(), items(10), streamItem(c))
-	if err != nil || rep.Stopped != nil || rep.Done != 10 {
-		t.Errorf("capacity_exhausted: done %d, stopped %v (err %v), want every item done after a later pass", rep.Done, rep.Stopped, err)
+		if err != nil || rep.Stopped != nil || rep.Done != want || rep.MaybeBilled != 10-want {
+			t.Errorf("capacity_exhausted (after output %v): done %d, maybe billed %d, stopped %v (err %v), want %d done", afterOutput, rep.Done, rep.MaybeBilled, rep.Stopped, err, want)
+		}
+		if n := int(busy.Load()); n != 10+want-8 {
+			t.Errorf("capacity_exhausted (after output %v): %d requests, want %d", afterOutput, n, 10+want-8)
+		}
 	}
 }
 

@@ -179,6 +179,9 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	case drained, errors.Is(err, openrouter.ErrMaybeBilled) && !r.b.RequeueMaybeBilled:
 		// Never run again silently: it may have been paid for.
 		r.costDone++
+		if stops(err) {
+			r.stopLocked(err) // a key, credits or a model that fail every item: an error after output (a 402 mid-stream)
+		}
 		if !r.finishLocked(i, Failed, err) {
 			// Its end refused: another worker took the item over. Should
 			// that one die before its first record and this run claim the
