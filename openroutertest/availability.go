@@ -94,10 +94,10 @@ func AvailabilityReply(code, model string, fallback ...string) Reply {
 // MidStream returns r's error sent after the answer has started: a 200
 // whose stream carries some content and then the error event (a
 // streaming request), or whose body holds the error (a plain one), as
-// OpenRouter does once generation has begun. After that content the
-// model ran, so a client must treat the error as maybe billed, whatever
-// its code. For the error as a stream's first event, before any output,
-// set r.Status to 200 and leave Stream.After at 0.
+// OpenRouter does once generation has begun. After a stream's content
+// the model ran, so a client must treat the error as maybe billed,
+// whatever its code. For the error as a stream's first event, before any
+// output, set r.Status to 200 and leave Stream.After at 0.
 func (r Reply) MidStream() Reply {
 	r.Status = http.StatusOK
 	if r.Content == "" {
