@@ -1,0 +1,103 @@
+package openrouter_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/routerkit/openrouter"
+	ort "github.com/routerkit/openrouter/openroutertest"
+)
+
+// obsServer is mbServer with an observer recorder on the client.
+func obsServer(t *testing.T, status int, ctype, body string) (*openrouter.Client, *obsRecorder) {
+	t.Helper()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("X-Generation-Id", "gen-obs-1")
+		w.WriteHeader(status)
+		fmt.Fprint(w, body)
+	}))
+	t.Cleanup(hs.Close)
+	rec := &obsRecorder{}
+	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(hs.URL+"/api/v1"), openrouter.WithLimiter(nil),
+		openrouter.WithRetry(3, time.Millisecond, time.Millisecond), openrouter.WithObserver(rec))
+	return c, rec
+}
+
+// callEndOf is the last CallEnd of method and path (its query left
+// out) the recorder saw, and how many CallEnds it saw in all.
+func callEndOf(r *obsRecorder, method, path string) (openrouter.CallEnd, bool, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.calls) - 1; i >= 0; i-- {
+		e := r.calls[i]
+		if p, _, _ := strings.Cut(e.Path, "?"); e.Method == method && p == path {
+			return e, true, len(r.calls)
+		}
+	}
+	return openrouter.CallEnd{}, false, len(r.calls)
+}
+
+// TestAttack29ObserverSeesLostAnswerAfterHeaders: a call whose 200
+// answer is lost in its body (a video or batch submission answered with
+// HTML or without its ID, a GET answered with HTML) ends for the
+// observer as it ends for the caller: with its error and, for a paid
+// POST, its maybe-billed attempt. Before, such a call ended at its
+// headers: the observer saw a success, and the maybe-billed attempt the
+// caller was told of was never reported (nor counted by a metric built
+// on it); a submission answered without its ID was not counted as maybe
+// billed anywhere (ResponseInfo, CostMeter) though its error said so.
+func TestAttack29ObserverSeesLostAnswerAfterHeaders(t *testing.T) {
+	t.Parallel()
+	for _, body := range []struct{ ctype, body string }{{"text/html", "<html>proxy</html>"}, {"application/json", "{}"}} {
+		c, rec := obsServer(t, 200, body.ctype, body.body)
+		var info openrouter.ResponseInfo
+		ctx := context.Background()
+		calls := []struct {
+			method, path string
+			paid         bool
+			call         func() error
+		}{
+			{"POST", "/videos", true, func() error {
+				_, err := c.Videos.Submit(ctx, &openrouter.VideoRequest{Model: "google/veo-3.1", Prompt: "x"}, openrouter.CallResponseInto(&info))
+				return err
+			}},
+			{"POST", "/batches", true, func() error {
+				_, err := c.Batches.Submit(ctx, &openrouter.BatchRequest{Model: "openai/gpt-4o-mini", Requests: []openrouter.BatchItem{{CustomID: "a", Body: hello()}}}, openrouter.CallResponseInto(&info))
+				return err
+			}},
+			{"GET", "/credits", false, func() error { _, err := c.Credits(ctx); return err }},
+			{"GET", "/videos/job-1", false, func() error { _, err := c.Videos.Get(ctx, "job-1"); return err }},
+		}
+		for _, k := range calls {
+			what := body.body + ", " + k.method + " " + k.path
+			info = openrouter.ResponseInfo{}
+			_, _, before := callEndOf(rec, "", "")
+			err := k.call()
+			if err == nil {
+				if body.body == "{}" && !k.paid {
+					continue // an empty object is a GET's answer
+				}
+				t.Fatalf("%s: want an error", what)
+			}
+			e, ok, n := callEndOf(rec, k.method, k.path)
+			if !ok || n == before {
+				t.Errorf("%s: no CallEnd", what)
+				continue
+			}
+			if e.Err == nil && !(k.method == "GET" && body.body == "{}") {
+				t.Errorf("%s: the caller got %v; the observer's CallEnd has no error: %+v", what, err, e)
+			}
+			if k.paid && (!errors.Is(err, openrouter.ErrMaybeBilled) || e.MaybeBilled != 1 || info.MaybeBilled != 1) {
+				t.Errorf("%s: the caller got %v (maybe billed %v); the observer's CallEnd says MaybeBilled %d, ResponseInfo %d",
+					what, err, errors.Is(err, openrouter.ErrMaybeBilled), e.MaybeBilled, info.MaybeBilled)
+			}
+		}
+	}
+}
