@@ -200,8 +200,13 @@ type Recovery struct {
 	// Recovered reports that the answer was read back; its attempt is no
 	// longer counted as maybe billed.
 	Recovered bool
-	// Why says why it was not, when it was not.
+	// Why says why it was not, when it was not. It may quote Err's
+	// message, which may quote the answer it could not read (the stored
+	// generation's prompt and completion).
 	Why string
+	// Err is the lookup's error, when one made the recovery fail; nil
+	// otherwise.
+	Err error
 }
 
 // observers is a client's observer and the extensions it implements.
@@ -354,10 +359,10 @@ func (st *callState) observed(ctx context.Context) context.Context {
 	return ctx
 }
 
-// observeRecovery tells the observer of a recovery from generation id.
-func (c *Client) observeRecovery(ctx context.Context, id string, recovered bool, why string) {
+// observeRecovery tells the observer of a recovery, e.
+func (c *Client) observeRecovery(ctx context.Context, e Recovery) {
 	if ro := c.cfg.obsExt.recovery; ro != nil {
-		ro.Recovery(ctx, Recovery{GenerationID: id, Recovered: recovered, Why: why})
+		ro.Recovery(ctx, e)
 	}
 }
 

@@ -359,12 +359,20 @@ func (o *Observer) FirstChunk(ctx context.Context, e openrouter.FirstChunk) {
 	trace.SpanFromContext(ctx).AddEvent("gen_ai.first_chunk")
 }
 
-// Recovery counts a lookup of a lost answer and adds a span event.
+// Recovery counts a lookup of a lost answer and adds a span event, with
+// the reason it failed; a reason that quotes a lookup's error (which may
+// quote the stored prompt or completion) records that error by its name
+// instead, unless WithErrorMessages.
 func (o *Observer) Recovery(ctx context.Context, e openrouter.Recovery) {
 	o.recoveries.Add(ctx, 1, metric.WithAttributes(attribute.Bool("openrouter.recovered", e.Recovered)))
 	attrs := []attribute.KeyValue{attribute.String("openrouter.generation_id", e.GenerationID), attribute.Bool("openrouter.recovered", e.Recovered)}
-	if e.Why != "" {
-		attrs = append(attrs, attribute.String("openrouter.reason", e.Why))
+	why := e.Why
+	if e.Err != nil && !o.messages {
+		step, _, _ := strings.Cut(why, ": ")
+		why = step + ": " + o.errText(e.Err)
+	}
+	if why != "" {
+		attrs = append(attrs, attribute.String("openrouter.reason", why))
 	}
 	trace.SpanFromContext(ctx).AddEvent("openrouter.recovery", trace.WithAttributes(attrs...))
 }
