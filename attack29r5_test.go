@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,5 +100,98 @@ func TestAttack29ObserverSeesLostAnswerAfterHeaders(t *testing.T) {
 					what, err, errors.Is(err, openrouter.ErrMaybeBilled), e.MaybeBilled, info.MaybeBilled)
 			}
 		}
+	}
+}
+
+// fmtRecorder is an Observer, with every extension, that keeps each
+// event formatted with %+v.
+type fmtRecorder struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (r *fmtRecorder) add(name string, e any) {
+	r.mu.Lock()
+	r.events = append(r.events, fmt.Sprintf("%s %+v", name, e))
+	r.mu.Unlock()
+}
+func (r *fmtRecorder) CallStart(ctx context.Context, e openrouter.CallStart) context.Context {
+	r.add("CallStart", e)
+	return ctx
+}
+func (r *fmtRecorder) AttemptStart(_ context.Context, e openrouter.AttemptStart) {
+	r.add("AttemptStart", e)
+}
+func (r *fmtRecorder) AttemptEnd(_ context.Context, e openrouter.AttemptEnd) { r.add("AttemptEnd", e) }
+func (r *fmtRecorder) RetryWait(_ context.Context, e openrouter.RetryWait)   { r.add("RetryWait", e) }
+func (r *fmtRecorder) CallEnd(_ context.Context, e openrouter.CallEnd)       { r.add("CallEnd", e) }
+func (r *fmtRecorder) FirstChunk(_ context.Context, e openrouter.FirstChunk) { r.add("FirstChunk", e) }
+func (r *fmtRecorder) Recovery(_ context.Context, e openrouter.Recovery)     { r.add("Recovery", e) }
+
+// TestAttack29NoEventHoldsEchoedKey: Observer promises that no event
+// holds the API key. An answer that echoes it (a proxy's page, a
+// hostile server) in what CallEnd reports of it (the model, the
+// provider, the generation ID in the body or the header) or in the
+// record a recovery looks up does not bring it into an event. Before,
+// CallEnd passed them on as the server wrote them.
+func TestAttack29NoEventHoldsEchoedKey(t *testing.T) {
+	t.Parallel()
+	key := ort.DefaultKey
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Generation-Id", "gen-"+key)
+		switch {
+		case r.Method == http.MethodPost && r.Header.Get("X-Test-Stream") != "":
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.Header().Set("Content-Length", "5000")
+			w.WriteHeader(200)
+			fmt.Fprintf(w, "data: {\"id\":\"gen-%s\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\n", key)
+		case r.Method == http.MethodPost && r.Header.Get("X-Test-Cut") != "":
+			w.Header().Set("Content-Length", "500")
+			w.WriteHeader(200)
+			fmt.Fprint(w, `{"id":"gen-1","choices":[`)
+		case r.Method == http.MethodPost:
+			fmt.Fprintf(w, `{"id":"gen-%[1]s","model":"m-%[1]s","provider":"p-%[1]s","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2,"cost":0.001}}`, key)
+		default: // the generation lookup: another generation's record
+			fmt.Fprintf(w, `{"data":{"id":"other-%s","finish_reason":"stop"}}`, key)
+		}
+	}))
+	t.Cleanup(hs.Close)
+	rec := &fmtRecorder{}
+	c := openrouter.NewClient(key, openrouter.WithBaseURL(hs.URL+"/api/v1"), openrouter.WithLimiter(nil),
+		openrouter.WithRetry(0, 0, 0), openrouter.WithObserver(rec))
+	ctx := context.Background()
+	if _, err := c.Chat(ctx, hello()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Chat(ctx, hello(), openrouter.CallHeader("X-Test-Cut", "1"))
+	if err == nil {
+		t.Fatal("a cut answer: want an error")
+	}
+	var serr error
+	for _, e := range c.ChatStream(ctx, hello(), openrouter.CallHeader("X-Test-Stream", "1")).Chunks() {
+		if e != nil {
+			serr = e
+		}
+	}
+	if serr == nil {
+		t.Fatal("a cut stream: want an error")
+	}
+	for _, e := range []error{err, serr} {
+		if s := fmt.Sprintf("%v %+v", e, e); strings.Contains(s, key[12:]) {
+			t.Errorf("the caller's error holds the key: %s", s)
+		}
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	recovered := false
+	for _, e := range rec.events {
+		if strings.Contains(e, key) || strings.Contains(e, key[12:]) {
+			t.Errorf("an event holds the key: %s", e)
+		}
+		recovered = recovered || strings.HasPrefix(e, "Recovery")
+	}
+	if !recovered || len(rec.events) < 8 {
+		t.Errorf("events %q: want both calls and a recovery", rec.events)
 	}
 }

@@ -246,6 +246,9 @@ func (st *callState) annotate(err error) error {
 		if e.answered && e.RequestID == "" {
 			e.RequestID = st.header.Get("X-Generation-Id")
 		}
+		if st.client != nil {
+			e.RequestID = st.client.redactor().String(e.RequestID) // the server's: it may echo the key
+		}
 	}
 	if what := unusableAnswer(err); paid && what != "" {
 		// The request was processed (its answer began): counted, never
@@ -258,6 +261,9 @@ func (st *callState) annotate(err error) error {
 		}
 		te := st.failure(st.req, cause, what)
 		te.GenerationID = st.header.Get("X-Generation-Id") // for a lookup, or a recovery (recover.go)
+		if st.client != nil {
+			te.GenerationID = st.client.redactor().String(te.GenerationID) // the server's: it may echo the key
+		}
 		return te
 	}
 	return err

@@ -276,6 +276,10 @@ func (st *callState) endCall(r *ChatResponse, err error) {
 		if r.ID != "" {
 			e.GenerationID = r.ID
 		}
+	}
+	red := c.redactor() // the server's texts: they may echo the key
+	e.GenerationID, e.ResponseModel, e.Provider = red.String(e.GenerationID), red.String(e.ResponseModel), red.String(e.Provider)
+	if r != nil {
 		if r.MaybeBilled > e.MaybeBilled {
 			e.MaybeBilled = r.MaybeBilled
 		}

@@ -116,7 +116,7 @@ func (c *Client) recoverAnswer(ctx context.Context, id string, wantsImage bool) 
 	case g.ID != id:
 		// Another generation's record (a cache that ignores the query,
 		// say): its content is not the lost answer.
-		return nil, nil, fmt.Sprintf("the lookup answered with another generation (%q)", excerpt([]byte(g.ID))), nil
+		return nil, nil, fmt.Sprintf("the lookup answered with another generation (%q)", excerpt([]byte(c.redactor().String(g.ID)))), nil
 	case g.Cancelled:
 		return nil, g, "the generation was cancelled", nil
 	case g.FinishReason == "" || g.FinishReason == "error":
@@ -216,7 +216,7 @@ func (c *Client) recoverChat(ctx context.Context, st *callState, req *ChatReques
 // of the generation.
 func (s *Stream) recoverCut(st *callState, id, model string, cut bool, body io.Closer, yield func(Chunk, error) bool) (lostGeneration, bool) {
 	if id == "" {
-		id = s.acc.Response().ID // the chunks' id
+		id = s.c.redactor().String(s.acc.Response().ID) // the chunks' id
 	}
 	lost := lostGeneration{id: id}
 	if !cut || st == nil {
