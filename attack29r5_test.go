@@ -195,3 +195,68 @@ func TestAttack29NoEventHoldsEchoedKey(t *testing.T) {
 		t.Errorf("events %q: want both calls and a recovery", rec.events)
 	}
 }
+
+// TestAttack29ObserverPanicReleasesEveryCallKind: as
+// TestObserverPanicReleasesTheCall for the calls it leaves out (the
+// Responses API, streamed or not, speech, rerank, video and batch
+// submissions, a GET read after its headers): whichever hook panics, the
+// limiter's slot is given back and the client stays usable.
+func TestAttack29ObserverPanicReleasesEveryCallKind(t *testing.T) {
+	hooks := []string{"CallStart", "AttemptStart", "LimiterWait", "AttemptEnd", "RetryWait", "CallEnd", "RateChange", "FirstChunk"}
+	calls := map[string]func(context.Context, *openrouter.Client) error{
+		"responses": func(ctx context.Context, c *openrouter.Client) error {
+			_, err := c.Responses.Create(ctx, helloResponse())
+			return err
+		},
+		"responses stream": func(ctx context.Context, c *openrouter.Client) error {
+			for _, err := range c.Responses.Stream(ctx, helloResponse()).Events() {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		"speech": func(ctx context.Context, c *openrouter.Client) error {
+			var b strings.Builder
+			_, err := c.Audio.Speech(ctx, &openrouter.SpeechRequest{Model: "openai/gpt-4o-mini-tts", Input: "Hello", Format: openrouter.SpeechMP3}, &b)
+			return err
+		},
+		"rerank": func(ctx context.Context, c *openrouter.Client) error {
+			_, err := c.Rerank(ctx, &openrouter.RerankRequest{Model: "cohere/rerank-v3.5", Query: "q", Documents: openrouter.RerankTexts("a", "b")})
+			return err
+		},
+		"video": func(ctx context.Context, c *openrouter.Client) error {
+			_, err := c.Videos.Submit(ctx, &openrouter.VideoRequest{Model: "google/veo-3.1", Prompt: "a cat"})
+			return err
+		},
+		"batches": func(ctx context.Context, c *openrouter.Client) error {
+			_, err := c.Batches.List(ctx, openrouter.BatchListOptions{})
+			return err
+		},
+	}
+	for _, hook := range hooks {
+		for name, call := range calls {
+			t.Run(hook+"/"+name, func(t *testing.T) {
+				lim := &slotCounter{}
+				p := &panicker{at: hook}
+				_, c, _ := setup(t, nil, openrouter.WithLimiter(lim), openrouter.WithObserver(p))
+				func() {
+					defer func() { recover() }()
+					call(context.Background(), c)
+				}()
+				if n := lim.held.Load(); n != 0 {
+					t.Errorf("%d limiter slots held after the observer's panic in %s", n, hook)
+				}
+				p.at = ""
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				if err := call(ctx, c); err != nil {
+					t.Errorf("the next call: %v", err)
+				}
+				if n := lim.held.Load(); n != 0 {
+					t.Errorf("%d limiter slots held after a call without a panic", n)
+				}
+			})
+		}
+	}
+}
