@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/bulk"
 	"github.com/routerkit/openrouter/openroutertest"
 	orotel "github.com/routerkit/openrouter/otel"
 )
@@ -86,4 +88,48 @@ func TestAttack29RecoveryReasonQuotesNoContent(t *testing.T) {
 			t.Error("WithErrorMessages: the recovery's reason is not recorded")
 		}
 	}
+}
+
+// The items metric says which ended items may have been billed
+// (openrouter.maybe_billed): their count is the Report's MaybeBilled, in
+// a run whose requests are cut after they were written. Before, no
+// metric added up to Report.MaybeBilled: the maybe_billed counter counts
+// attempts, not items (a lost batch submission is one attempt for its
+// chunk's items; an item run again counts each).
+func TestAttack29MaybeBilledItemsAddUpToReport(t *testing.T) {
+	check := func(t *testing.T, what string, got map[string]int64, rep int) {
+		t.Helper()
+		if got["true"] != int64(rep) || rep == 0 {
+			t.Errorf("%s: items by openrouter.maybe_billed %v; the report's MaybeBilled %d (want it above 0)", what, got, rep)
+		}
+	}
+
+	// Sync: every third request cut after it was written.
+	o, _, reader, _ := newObserver(t)
+	var n atomic.Int64
+	srv := openroutertest.NewServer(openroutertest.WithResponder(func(r openroutertest.Request) openroutertest.Reply {
+		if n.Add(1)%3 == 1 {
+			return openroutertest.Reply{Disconnect: true}
+		}
+		return r.DefaultReply()
+	}))
+	t.Cleanup(srv.Close)
+	c := srv.Client(openrouter.WithObserver(o), openrouter.WithRetry(1, 0, 0), openrouter.WithLimiter(nil))
+	in := make([]string, 12)
+	for i := range in {
+		in[i] = fmt.Sprint("item ", i)
+	}
+	rep, err := bulk.Runner[string, string]{Workers: 3, Observer: o, RetryFor: -1}.Run(context.Background(), in, func(ctx context.Context, it string) (string, error) {
+		res, err := c.Chat(ctx, &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", Messages: []openrouter.Message{openrouter.UserMessage(it)}})
+		if err != nil {
+			return "", err
+		}
+		return res.Content(), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byMB, _ := collect(t, reader, "openrouter.maybe_billed")
+	check(t, "sync", byMB["openrouter.bulk.items"], rep.MaybeBilled)
+
 }

@@ -129,7 +129,7 @@ func New(tp trace.TracerProvider, mp metric.MeterProvider, opts ...Option) (*Obs
 	o.rate, errs[8] = m.Float64Gauge("openrouter.limiter.learned_rate", metric.WithUnit("{request}/s"), metric.WithDescription("the limiter's learned rate, the account's or a model's (by gen_ai.request.model); 0 is none"))
 	o.firstChunk, errs[9] = m.Float64Histogram("gen_ai.client.time_to_first_chunk", metric.WithUnit("s"), metric.WithDescription("a stream's time to its first chunk"))
 	o.recoveries, errs[10] = m.Int64Counter("openrouter.recoveries", metric.WithDescription("lost answers looked up, by openrouter.recovered"))
-	o.items, errs[11] = m.Int64Counter("openrouter.bulk.items", metric.WithDescription("bulk items ended, by openrouter.bulk.status (done, failed, not_attempted, again)"))
+	o.items, errs[11] = m.Int64Counter("openrouter.bulk.items", metric.WithDescription("bulk items ended, by openrouter.bulk.status (done, failed, not_attempted, again) and openrouter.maybe_billed"))
 	o.itemStarts, errs[12] = m.Int64Counter("openrouter.bulk.items_started", metric.WithDescription("bulk item runs started"))
 	o.batchReqs, errs[13] = m.Int64Counter("openrouter.bulk.batch.requests", metric.WithDescription("a bulk run's batch requests, by openrouter.bulk.request_kind (submit, lookup, poll, result_page): they add up to the Report's"))
 	o.batches, errs[14] = m.Int64Counter("openrouter.bulk.batches", metric.WithDescription("batches whose wait ended, by openrouter.batch.status"))
@@ -383,8 +383,11 @@ func (o *Observer) ItemStarted(ctx context.Context, _ bulk.ItemStarted) {
 }
 
 // ItemEnded counts a bulk item's end by its status ("again" for an item
-// put back in the queue): the counts of done, failed and not_attempted
-// add up to the Report's.
+// put back in the queue) and whether it may have been billed (an item
+// failed or not attempted with an error matching
+// openrouter.ErrMaybeBilled): the counts of done, failed and
+// not_attempted add up to the Report's, and those with
+// openrouter.maybe_billed true to its MaybeBilled.
 func (o *Observer) ItemEnded(ctx context.Context, e bulk.ItemEnded) {
 	status := "again"
 	if !e.Again {
@@ -397,10 +400,13 @@ func (o *Observer) ItemEnded(ctx context.Context, e bulk.ItemEnded) {
 			status = "not_attempted"
 		}
 	}
-	o.items.Add(ctx, 1, metric.WithAttributes(attribute.String("openrouter.bulk.status", status)))
+	billed := !e.Again && e.Status != bulk.Done && errors.Is(e.Err, openrouter.ErrMaybeBilled)
+	o.items.Add(ctx, 1, metric.WithAttributes(attribute.String("openrouter.bulk.status", status), attribute.Bool("openrouter.maybe_billed", billed)))
 }
 
-// RunEnded counts the items a stopped run never started as not attempted.
+// RunEnded adds the run's end, with the Report's counts and cost, to the
+// span of ctx as an event (the items that did not run are counted by
+// their ItemEnded, which the runner sends before it).
 func (o *Observer) RunEnded(ctx context.Context, e bulk.RunEnded) {
 	trace.SpanFromContext(ctx).AddEvent("openrouter.bulk.run_ended", trace.WithAttributes(
 		attribute.Int("openrouter.bulk.done", e.Done), attribute.Int("openrouter.bulk.failed", e.Failed),
