@@ -260,3 +260,35 @@ func TestAttack29ObserverPanicReleasesEveryCallKind(t *testing.T) {
 		}
 	}
 }
+
+// TestAttack29NoRetryPromisedPastTheDeadline: AttemptEnd.Retry promises
+// that another attempt follows. When the wait before it would pass the
+// context's deadline, the call ends at once without it: the attempt's
+// end must not say it will be retried, and no wait is reported. Before,
+// the attempt ended with Retry set, and no attempt followed.
+func TestAttack29NoRetryPromisedPastTheDeadline(t *testing.T) {
+	t.Parallel()
+	rec := &obsRecorder{}
+	srv := ort.NewServer()
+	t.Cleanup(srv.Close)
+	// No wait hook: the wait is judged against the deadline as it is.
+	c := srv.Client(openrouter.WithObserver(rec), openrouter.WithRetry(2, 0, 3*time.Hour), openrouter.WithLimiter(nil))
+	srv.Enqueue(ort.Reply{Status: 503, Error: &ort.ErrorBody{Code: 503, Message: "overloaded"}}.WithRetryAfter("7200"))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	_, err := c.Chat(ctx, hello())
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want the deadline's refusal of the wait, got %v", err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.starts) != 1 || len(rec.ends) != 1 || len(rec.calls) != 1 {
+		t.Fatalf("events %q", rec.events)
+	}
+	if rec.ends[0].Retry {
+		t.Errorf("the attempt's end says another attempt follows; none did: %+v", rec.ends[0])
+	}
+	if len(rec.waits) != 0 {
+		t.Errorf("waits reported: %+v", rec.waits)
+	}
+}

@@ -58,10 +58,12 @@ type callState struct {
 	// The retry engine's bookkeeping (retryloop.go): final is the error
 	// the last attempt (or the wait after it) would end the call with;
 	// waiting is set between the decision to retry and the next attempt;
-	// waitErr refuses a wait that would pass the context's deadline.
+	// waitErr refuses a wait that would pass the context's deadline;
+	// wait is the wait planned before the next attempt (planWait).
 	final   error
 	waiting bool
 	waitErr error
+	wait    time.Duration
 
 	// The call's options (nil without any) and the last answer's status
 	// and headers, for ResponseInfo and APIError.Header.
