@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
@@ -132,4 +133,47 @@ func TestAttack29MaybeBilledItemsAddUpToReport(t *testing.T) {
 	byMB, _ := collect(t, reader, "openrouter.maybe_billed")
 	check(t, "sync", byMB["openrouter.bulk.items"], rep.MaybeBilled)
 
+}
+
+// A call span's name and gen_ai.operation.name name the route, not the
+// call: no ID (a batch's, a video job's, a generation's) and no query
+// in them, nor a query in url.path. OpenTelemetry: a span's name
+// identifies a class of spans. Before, "batches/batch_…" and
+// "generation?id=gen-…" made a name per call.
+func TestAttack29SpanNamesHoldNoIDs(t *testing.T) {
+	clock := openroutertest.NewClock(time.Now())
+	o, sr, _, _ := newObserver(t)
+	srv := openroutertest.NewServer(openroutertest.WithClock(clock.Now))
+	t.Cleanup(srv.Close)
+	c := srv.Client(openrouter.WithObserver(o), openrouter.WithRetry(0, 0, 0), openrouter.WithLimiter(nil))
+	ctx := context.Background()
+	res, err := c.Chat(ctx, hello())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.Generation(ctx, res.ID)
+	b, err := c.Batches.Submit(ctx, &openrouter.BatchRequest{Model: "openai/gpt-4o-mini", Requests: []openrouter.BatchItem{{CustomID: "a", Body: hello()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Batches.Get(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.Batches.Cancel(ctx, b.ID)
+	_, _ = c.Batches.List(ctx, openrouter.BatchListOptions{Limit: 5})
+	calls, _ := split(sr.Ended())
+	if len(calls) < 6 {
+		t.Fatalf("%d call spans", len(calls))
+	}
+	for _, s := range calls {
+		a := attrs(s.Attributes())
+		for _, v := range []string{s.Name(), a["gen_ai.operation.name"].AsString()} {
+			if strings.Contains(v, "?") || strings.Contains(v, b.ID) || strings.Contains(v, res.ID) {
+				t.Errorf("span %q: %q names one call", s.Name(), v)
+			}
+		}
+		if p := a["url.path"].AsString(); strings.Contains(p, "?") {
+			t.Errorf("span %q: url.path %q holds the query", s.Name(), p)
+		}
+	}
 }

@@ -143,7 +143,8 @@ func New(tp trace.TracerProvider, mp metric.MeterProvider, opts ...Option) (*Obs
 	return o, nil
 }
 
-// operation is the GenAI operation name of an API path.
+// operation is the GenAI operation name of an API path (its query left
+// out): its route, with IDs as {id} (see route).
 func operation(path string) string {
 	switch {
 	case strings.HasPrefix(path, "/chat/completions"):
@@ -153,7 +154,43 @@ func operation(path string) string {
 	case strings.HasPrefix(path, "/completions"):
 		return "text_completion"
 	}
-	return strings.TrimPrefix(path, "/")
+	return strings.TrimPrefix(route(path), "/")
+}
+
+// routeWords are the words of the API's routes (OpenRouter's OpenAPI
+// document's paths, and the batches'); any other segment of a path is an
+// ID.
+var routeWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`activity analytics app-rankings assignments audio auth benchmarks budgets byok
+		chat classifications code coinbase completions content count credits datasets destinations embeddings endpoints
+		feedback files generation group-mappings groups guardrails images key keys members messages meta model models
+		observability organization presets providers query rankings-daily remove rerank responses scim session-cost speech
+		task transcriptions user versions videos workspaces zdr batches beta cancel results`) {
+		routeWords[w] = true
+	}
+}
+
+// route is path without its query, each segment that is not a word of
+// the API's routes (an ID: a batch's, a video job's, a key's hash, a
+// model's author and slug) replaced by {id}: a span's name and operation
+// stay few (OpenTelemetry: a span name is a class of spans, not one).
+func route(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i, s := range segs {
+		if !routeWords[s] {
+			segs[i] = "{id}"
+		}
+	}
+	return "/" + strings.Join(segs, "/")
+}
+
+// urlPath is path without its query (url.path holds none).
+func urlPath(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	return path
 }
 
 // callKey finds a call's record in the context CallStart returned.
@@ -178,7 +215,7 @@ func (o *Observer) CallStart(ctx context.Context, e openrouter.CallStart) contex
 		attribute.String("gen_ai.provider.name", "openrouter"),
 		attribute.String("gen_ai.request.model", e.Model),
 		attribute.String("http.request.method", e.Method),
-		attribute.String("url.path", e.Path),
+		attribute.String("url.path", urlPath(e.Path)),
 		attribute.Bool("openrouter.stream", e.Stream),
 	))
 	o.inFlight.Add(ctx, 1)
