@@ -292,3 +292,25 @@ func TestAttack29NoRetryPromisedPastTheDeadline(t *testing.T) {
 		t.Errorf("waits reported: %+v", rec.waits)
 	}
 }
+
+// TestAttack29ObserverSeesChatAnswerErrors: a chat answered 200 whose
+// answer the caller gets as an error (an error inside its choice, which
+// may have been billed; no content at all) ends for the observer with
+// that error, and its usage. Before, CallEnd said the call succeeded.
+func TestAttack29ObserverSeesChatAnswerErrors(t *testing.T) {
+	t.Parallel()
+	rec := &obsRecorder{}
+	srv, c, _ := setup(t, nil, openrouter.WithObserver(rec), openrouter.WithRetry(0, 0, 0))
+	srv.Enqueue(ort.Reply{ChoiceError: &ort.ErrorBody{Code: 502, Message: "provider failed mid-way"}, Cost: 0.001},
+		ort.Reply{Content: " ", Cost: 0.002})
+	for _, want := range []error{openrouter.ErrMaybeBilled, openrouter.ErrEmptyContent} {
+		_, err := c.Chat(context.Background(), hello())
+		if !errors.Is(err, want) {
+			t.Fatalf("want %v, got %v", want, err)
+		}
+		e, n := lastCallEnd(rec)
+		if e.Err == nil || !errors.Is(e.Err, want) || e.Usage == nil {
+			t.Errorf("the caller got %v; CallEnd %d is %+v", err, n, e)
+		}
+	}
+}
