@@ -177,3 +177,46 @@ func TestAttack29SpanNamesHoldNoIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestAttack29BatchCostInMetrics: a batch run's results are billed at
+// the batch price, and no call's answer carries their usage (the pages
+// of results are reads): the cost metric adds up to the Report's Cost,
+// and the tokens metric counts the results' tokens. Before, a batch run
+// showed $0 and no tokens on a dashboard, whatever it cost.
+func TestAttack29BatchCostInMetrics(t *testing.T) {
+	o, _, reader, _ := newObserver(t)
+	clock := openroutertest.NewClock(time.Now().UTC().Truncate(time.Second))
+	srv := openroutertest.NewServer(openroutertest.WithClock(clock.Now))
+	t.Cleanup(srv.Close)
+	c := srv.Client(openrouter.WithObserver(o), openrouter.WithRetry(0, 0, 0), openrouter.WithLimiter(nil))
+	in := make([]string, 12)
+	for i := range in {
+		in[i] = fmt.Sprint("item ", i)
+	}
+	m := bulk.BatchMode[string, string]{
+		Client: c,
+		Request: func(s string) (*openrouter.ChatRequest, error) {
+			return &openrouter.ChatRequest{Model: "openai/gpt-4o-mini", MaxTokens: 50, Messages: []openrouter.Message{openrouter.UserMessage(s)}}, nil
+		},
+		Result: func(_ context.Context, _ string, ans *openrouter.ChatResponse) (string, error) {
+			return ans.Content(), nil
+		},
+		ChunkSize: 5,
+		Wait: openrouter.BatchWait{MinInterval: time.Nanosecond, MaxInterval: time.Nanosecond,
+			OnPoll: func(*openrouter.Batch) { clock.Advance(time.Minute) }},
+	}
+	rep, err := bulk.Runner[string, string]{Observer: o}.RunBatch(context.Background(), in, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := metricSums(t, reader)
+	if rep.Done != len(in) || rep.BatchCost <= 0 {
+		t.Fatalf("report: %d done, batch cost %v", rep.Done, rep.BatchCost)
+	}
+	if got := sums["openrouter.cost"]; got < rep.Cost-1e-12 || got > rep.Cost+1e-12 {
+		t.Errorf("cost metric %v, report %v (batch %v, sync %v)", got, rep.Cost, rep.BatchCost, rep.SyncCost)
+	}
+	if sums["gen_ai.client.token.usage"] < float64(len(in)) {
+		t.Errorf("tokens metric %v for %d results", sums["gen_ai.client.token.usage"], len(in))
+	}
+}

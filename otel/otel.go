@@ -476,7 +476,9 @@ var batchKinds = map[bulk.BatchPhase]string{
 
 // BatchEvent adds a step of a batch's life to the span of ctx (the run's
 // caller's) as an event, counts its requests by kind, the batches ended
-// by status, and records a polled batch's progress.
+// by status, a collected batch's cost and tokens (with openrouter.batch
+// true: the cost metric adds up to Report.Cost), and records a polled
+// batch's progress.
 func (o *Observer) BatchEvent(ctx context.Context, e bulk.BatchEvent) {
 	id := attribute.String("openrouter.batch.id", e.Batch)
 	if kind, ok := batchKinds[e.Phase]; ok && e.Requests > 0 {
@@ -488,6 +490,17 @@ func (o *Observer) BatchEvent(ctx context.Context, e bulk.BatchEvent) {
 	if e.Phase == bulk.BatchEnded {
 		o.batches.Add(ctx, 1, metric.WithAttributes(attribute.String("openrouter.batch.status", string(e.Status))))
 	}
+	if e.Phase == bulk.BatchCollected {
+		// The batch's results: no call's answer carries their usage.
+		batch := attribute.Bool("openrouter.batch", true)
+		if e.Cost != 0 {
+			o.cost.Add(ctx, e.Cost, metric.WithAttributes(batch))
+		}
+		if e.InputTokens != 0 || e.OutputTokens != 0 {
+			o.tokens.Add(ctx, int64(e.InputTokens), metric.WithAttributes(batch, attribute.String("gen_ai.token.type", "input")))
+			o.tokens.Add(ctx, int64(e.OutputTokens), metric.WithAttributes(batch, attribute.String("gen_ai.token.type", "output")))
+		}
+	}
 	attrs := []attribute.KeyValue{id, attribute.String("openrouter.batch.token", e.Token), attribute.Int("openrouter.bulk.items", e.Items)}
 	if e.Status != "" {
 		attrs = append(attrs, attribute.String("openrouter.batch.status", string(e.Status)),
@@ -498,7 +511,7 @@ func (o *Observer) BatchEvent(ctx context.Context, e bulk.BatchEvent) {
 		attrs = append(attrs, attribute.Int("openrouter.requests", e.Requests))
 	}
 	if e.Phase == bulk.BatchCollected {
-		attrs = append(attrs, attribute.Int("openrouter.batch.results", e.Results))
+		attrs = append(attrs, attribute.Int("openrouter.batch.results", e.Results), attribute.Float64("openrouter.cost_usd", e.Cost))
 	}
 	if e.Err != nil {
 		attrs = append(attrs, attribute.String("error.message", o.errText(e.Err)))
