@@ -67,7 +67,9 @@ type AttemptEnd struct {
 	// MaybeBilled is the call's count so far of attempts whose answer was
 	// lost after they were sent.
 	MaybeBilled int
-	// Retry reports that another attempt will follow.
+	// Retry reports that another attempt will follow, after the wait
+	// RetryWait reports (unless the context ends during it); false when
+	// the wait would pass the context's deadline.
 	Retry bool
 	// Err is the attempt's error; nil for a success.
 	Err error
