@@ -146,6 +146,13 @@ func TestAttack29NoEventHoldsEchoedKey(t *testing.T) {
 			w.Header().Set("Content-Length", "5000")
 			w.WriteHeader(200)
 			fmt.Fprintf(w, "data: {\"id\":\"gen-%s\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\n", key)
+		case r.Method == http.MethodPost && r.Header.Get("X-Test-Cut2") != "":
+			w.Header().Set("X-Generation-Id", "gen-ok")
+			w.Header().Set("Content-Length", "500")
+			w.WriteHeader(200)
+			fmt.Fprint(w, `{"id":"gen-ok","choices":[`)
+		case r.URL.Query().Get("id") == "gen-ok": // its record, finished with the key as its reason
+			fmt.Fprintf(w, `{"data":{"id":"gen-ok","finish_reason":"%s","total_cost":0.001}}`, key)
 		case r.Method == http.MethodPost && r.Header.Get("X-Test-Cut") != "":
 			w.Header().Set("Content-Length", "500")
 			w.WriteHeader(200)
@@ -168,6 +175,10 @@ func TestAttack29NoEventHoldsEchoedKey(t *testing.T) {
 	if err == nil {
 		t.Fatal("a cut answer: want an error")
 	}
+	_, err2 := c.Chat(ctx, hello(), openrouter.CallHeader("X-Test-Cut2", "1"))
+	if err2 == nil {
+		t.Fatal("a cut answer: want an error")
+	}
 	var serr error
 	for _, e := range c.ChatStream(ctx, hello(), openrouter.CallHeader("X-Test-Stream", "1")).Chunks() {
 		if e != nil {
@@ -177,7 +188,7 @@ func TestAttack29NoEventHoldsEchoedKey(t *testing.T) {
 	if serr == nil {
 		t.Fatal("a cut stream: want an error")
 	}
-	for _, e := range []error{err, serr} {
+	for _, e := range []error{err, err2, serr} {
 		if s := fmt.Sprintf("%v %+v", e, e); strings.Contains(s, key[12:]) {
 			t.Errorf("the caller's error holds the key: %s", s)
 		}

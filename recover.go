@@ -112,6 +112,10 @@ func (c *Client) recoverAnswer(ctx context.Context, id string, wantsImage bool) 
 	if err != nil {
 		return nil, nil, "looking its generation up: " + strings.TrimPrefix(err.Error(), "openrouter: "), err
 	}
+	// Its finish reasons are quoted by the error of an answer not
+	// recovered (lostGeneration.note): the server's, they may echo the key.
+	red := c.redactor()
+	g.FinishReason, g.NativeFinishReason = red.String(g.FinishReason), red.String(g.NativeFinishReason)
 	switch {
 	case g.ID != id:
 		// Another generation's record (a cache that ignores the query,
