@@ -259,7 +259,7 @@ func (c *Client) redactResults(b *Batch) {
 // and returns its state, usually cancelling. Requests already finished
 // keep their results and are billed. Cancelling twice is harmless, so the
 // call is retried like a read.
-func (s *BatchesService) Cancel(ctx context.Context, id string, opts ...CallOption) (*Batch, error) {
+func (s *BatchesService) Cancel(ctx context.Context, id string, opts ...CallOption) (_ *Batch, err error) {
 	c := s.client()
 	path, err := c.batchIDPath(id, "/cancel")
 	if err != nil {
@@ -270,6 +270,7 @@ func (s *BatchesService) Cancel(ctx context.Context, id string, opts ...CallOpti
 		return nil, err
 	}
 	defer resp.Body.Close()
+	defer func() { st.endAnswer(nil, err) }()
 	var b Batch
 	if err := c.decodeBody(resp, &b); err != nil {
 		return nil, st.annotate(err)
@@ -292,7 +293,7 @@ type BatchDeletion struct {
 // Delete removes a finished batch and its stored requests and
 // results (DELETE /batches/{id}); billing records stay. A batch still
 // running is refused with 409 ([ErrBadRequest]): cancel it first.
-func (s *BatchesService) Delete(ctx context.Context, id string, opts ...CallOption) (*BatchDeletion, error) {
+func (s *BatchesService) Delete(ctx context.Context, id string, opts ...CallOption) (_ *BatchDeletion, err error) {
 	c := s.client()
 	path, err := c.batchIDPath(id, "")
 	if err != nil {
@@ -303,6 +304,7 @@ func (s *BatchesService) Delete(ctx context.Context, id string, opts ...CallOpti
 		return nil, err
 	}
 	defer resp.Body.Close()
+	defer func() { st.endAnswer(nil, err) }()
 	var d BatchDeletion
 	if err := c.decodeBody(resp, &d); err != nil {
 		return nil, st.annotate(err)

@@ -358,19 +358,21 @@ func (c *Client) batchHolds(ctx context.Context, b *Batch, req *BatchRequest, op
 
 // submitOnce sends the submission with resending forbidden (see
 // callState.unprocessed) and decodes the batch it answers.
-func (c *Client) submitOnce(ctx context.Context, body []byte, model string, opts []CallOption) (*Batch, error) {
+func (c *Client) submitOnce(ctx context.Context, body []byte, model string, opts []CallOption) (_ *Batch, err error) {
 	resp, st, err := c.doOnce(ctx, http.MethodPost, c.batchPath(), body, model, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	defer func() { st.endAnswer(nil, err) }()
 	var b Batch
 	if err := c.decodeBody(resp, &b); err != nil {
 		return nil, st.annotate(err)
 	}
 	if b.ID == "" {
-		return nil, &APIError{StatusCode: resp.StatusCode, kind: []error{ErrServer}, Model: model,
-			Message: "the submission's answer carries no batch ID"}
+		// A lost answer: the batch may exist, and be billed.
+		return nil, st.annotate(&APIError{StatusCode: resp.StatusCode, kind: []error{ErrServer}, Model: model,
+			Message: "the submission's answer carries no batch ID", unusable: true})
 	}
 	return &b, nil
 }

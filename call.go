@@ -58,10 +58,12 @@ type callState struct {
 	// The retry engine's bookkeeping (retryloop.go): final is the error
 	// the last attempt (or the wait after it) would end the call with;
 	// waiting is set between the decision to retry and the next attempt;
-	// waitErr refuses a wait that would pass the context's deadline.
+	// waitErr refuses a wait that would pass the context's deadline;
+	// wait is the wait planned before the next attempt (planWait).
 	final   error
 	waiting bool
 	waitErr error
+	wait    time.Duration
 
 	// The call's options (nil without any) and the last answer's status
 	// and headers, for ResponseInfo and APIError.Header.
@@ -116,8 +118,15 @@ func (c *stateCtx) Value(key any) any {
 // the typed error of the last attempt. body is replayed intact on each
 // attempt; model names the model for errors. The call's state is returned
 // too, for errors found later in the body.
+//
+// A call that returns a response ends for the observer when its caller
+// has read the answer: the caller defers st.endAnswer with its error, so
+// that an answer lost in its body (maybe billed) is seen as the caller
+// sees it, not as the success its headers announced.
 func (c *Client) do(ctx context.Context, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
-	return c.doCall(ctx, &stateCtx{}, method, path, body, model, opts)
+	sc := &stateCtx{}
+	sc.st.endLater = true
+	return c.doCall(ctx, sc, method, path, body, model, opts)
 }
 
 // doOnce is do for a request that must not be sent twice even after an
@@ -126,7 +135,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, model
 // (see callState.unprocessed).
 func (c *Client) doOnce(ctx context.Context, method, path string, body []byte, model string, opts []CallOption) (*http.Response, *callState, error) {
 	sc := &stateCtx{}
-	sc.st.noResend = true
+	sc.st.noResend, sc.st.endLater = true, true // ended as do's
 	return c.doCall(ctx, sc, method, path, body, model, opts)
 }
 
@@ -180,12 +189,13 @@ func (c *Client) getJSON(ctx context.Context, path string, out any, opts []CallO
 // getWith sends a GET and decodes the answer with decode: decodeAnswer,
 // or decodeBody for an answer whose "error" is a field of its own (a
 // failed batch).
-func (c *Client) getWith(ctx context.Context, path string, out any, opts []CallOption, decode func(*http.Response, any) error) error {
+func (c *Client) getWith(ctx context.Context, path string, out any, opts []CallOption, decode func(*http.Response, any) error) (err error) {
 	resp, st, err := c.do(ctx, http.MethodGet, path, nil, "", opts)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
+	defer func() { st.endAnswer(nil, err) }()
 	return st.annotate(decode(resp, out))
 }
 
@@ -229,6 +239,9 @@ func (st *callState) annotate(err error) error {
 		if e.answered && e.RequestID == "" {
 			e.RequestID = st.header.Get("X-Generation-Id")
 		}
+		if st.client != nil {
+			e.RequestID = st.client.redactor().String(e.RequestID) // the server's: it may echo the key
+		}
 	}
 	if what := unusableAnswer(err); paid && what != "" {
 		// The request was processed (its answer began): counted, never
@@ -241,6 +254,9 @@ func (st *callState) annotate(err error) error {
 		}
 		te := st.failure(st.req, cause, what)
 		te.GenerationID = st.header.Get("X-Generation-Id") // for a lookup, or a recovery (recover.go)
+		if st.client != nil {
+			te.GenerationID = st.client.redactor().String(te.GenerationID) // the server's: it may echo the key
+		}
 		return te
 	}
 	return err

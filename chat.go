@@ -21,8 +21,11 @@ func (c *Client) Chat(ctx context.Context, req *ChatRequest, opts ...CallOption)
 		return nil, err
 	}
 	if err := checkAnswer(r, model); err != nil {
-		return nil, st.annotate(c.answerErr(err))
+		err = st.annotate(c.answerErr(err))
+		st.endCall(r, err) // the answer, billed, and the error the caller gets
+		return nil, err
 	}
+	st.endCall(r, nil)
 	return r, nil
 }
 
@@ -36,6 +39,8 @@ type chatEnvelope struct {
 // sendChat sends a chat request and decodes the 200 answer with decode,
 // then adds its cost to the client's spending and turns an error object
 // in it into an *APIError. It is the one path of Chat and GenerateImage.
+// A call that fails here ends for the observer here; one that succeeds
+// is ended by the caller (st.endCall), once it has judged the answer.
 func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*http.Response, any) error, opts []CallOption) (*ChatResponse, string, *callState, error) {
 	body, model, err := c.encodeChat(ctx, req, false)
 	if err != nil {
@@ -47,7 +52,7 @@ func (c *Client) sendChat(ctx context.Context, req *ChatRequest, decode func(*ht
 	}
 	defer resp.Body.Close()
 	r, err := c.readChat(ctx, st, req, resp, decode)
-	if st.obsCtx != nil {
+	if err != nil && st.obsCtx != nil {
 		st.endCall(r, err)
 	}
 	if err != nil {

@@ -270,7 +270,9 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 		return nil, err
 	}
 	if err := choiceError(r, model); err != nil {
-		return nil, st.annotate(c.answerErr(err))
+		err = st.annotate(c.answerErr(err))
+		st.endCall(r, err)
+		return nil, err
 	}
 	res := &ImageResult{Model: r.Model, ID: r.ID, Usage: r.Usage, Text: r.Content(), FinishReason: r.FinishReason(), MaybeBilled: r.MaybeBilled}
 	for _, ch := range r.Choices {
@@ -293,8 +295,10 @@ func (c *Client) GenerateImage(ctx context.Context, req ImageRequest, opts ...Ca
 		if entry != nil {
 			e.CatalogueKnown, e.CatalogueImageOutput = true, entry.OutputsImage()
 		}
+		st.endCall(r, e)
 		return nil, e
 	}
+	st.endCall(r, nil)
 	return res, nil
 }
 

@@ -168,7 +168,7 @@ func managementHint(err error, what string) error {
 // matching [ErrKeyMaybeCreated] and [ErrMaybeBilled], and [KeysService.Find]
 // finds the key by name, where a second Keys.Create would make a second key
 // with a budget of its own.
-func (s *KeysService) Create(ctx context.Context, k NewKey, opts ...CallOption) (*CreatedKey, error) {
+func (s *KeysService) Create(ctx context.Context, k NewKey, opts ...CallOption) (_ *CreatedKey, err error) {
 	c := s.client()
 	switch {
 	case k.Name == "":
@@ -192,11 +192,12 @@ func (s *KeysService) Create(ctx context.Context, k NewKey, opts ...CallOption) 
 	if err != nil {
 		return nil, invalid("%v", err)
 	}
-	resp, _, err := c.doOnce(ctx, http.MethodPost, "/keys", in, "", opts) // a second key would have a budget of its own
+	resp, st, err := c.doOnce(ctx, http.MethodPost, "/keys", in, "", opts) // a second key would have a budget of its own
 	if err != nil {
 		return nil, keyMaybeCreated(k.Name, managementHint(err, "Creating a key"), false)
 	}
 	defer resp.Body.Close()
+	defer func() { st.endAnswer(nil, err) }()
 	// Decoded here, not by decodeBody: the error of an answer that is not
 	// the JSON expected quotes the answer, which holds the new secret.
 	raw, err := readBody(resp, c.cfg.limits.JSON)

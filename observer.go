@@ -67,7 +67,9 @@ type AttemptEnd struct {
 	// MaybeBilled is the call's count so far of attempts whose answer was
 	// lost after they were sent.
 	MaybeBilled int
-	// Retry reports that another attempt will follow.
+	// Retry reports that another attempt will follow, after the wait
+	// RetryWait reports (unless the context ends during it); false when
+	// the wait would pass the context's deadline.
 	Retry bool
 	// Err is the attempt's error; nil for a success.
 	Err error
@@ -200,8 +202,13 @@ type Recovery struct {
 	// Recovered reports that the answer was read back; its attempt is no
 	// longer counted as maybe billed.
 	Recovered bool
-	// Why says why it was not, when it was not.
+	// Why says why it was not, when it was not. It may quote Err's
+	// message, which may quote the answer it could not read (the stored
+	// generation's prompt and completion).
 	Why string
+	// Err is the lookup's error, when one made the recovery fail; nil
+	// otherwise.
+	Err error
 }
 
 // observers is a client's observer and the extensions it implements.
@@ -271,6 +278,10 @@ func (st *callState) endCall(r *ChatResponse, err error) {
 		if r.ID != "" {
 			e.GenerationID = r.ID
 		}
+	}
+	red := c.redactor() // the server's texts: they may echo the key
+	e.GenerationID, e.ResponseModel, e.Provider = red.String(e.GenerationID), red.String(e.ResponseModel), red.String(e.Provider)
+	if r != nil {
 		if r.MaybeBilled > e.MaybeBilled {
 			e.MaybeBilled = r.MaybeBilled
 		}
@@ -354,10 +365,10 @@ func (st *callState) observed(ctx context.Context) context.Context {
 	return ctx
 }
 
-// observeRecovery tells the observer of a recovery from generation id.
-func (c *Client) observeRecovery(ctx context.Context, id string, recovered bool, why string) {
+// observeRecovery tells the observer of a recovery, e.
+func (c *Client) observeRecovery(ctx context.Context, e Recovery) {
 	if ro := c.cfg.obsExt.recovery; ro != nil {
-		ro.Recovery(ctx, Recovery{GenerationID: id, Recovered: recovered, Why: why})
+		ro.Recovery(ctx, e)
 	}
 }
 

@@ -105,32 +105,37 @@ func (l lostGeneration) note() string {
 // recoverAnswer looks up the generation of a lost answer and reads its
 // stored content back, as a whole chat answer with the generation's
 // usage and cost. It never resends the request. It returns the answer,
-// or nil and why not; g is the generation's record when it was found.
-func (c *Client) recoverAnswer(ctx context.Context, id string, wantsImage bool) (r *ChatResponse, g *Generation, why string) {
+// or nil and why not; g is the generation's record when it was found,
+// and cause the lookup's error when why quotes one.
+func (c *Client) recoverAnswer(ctx context.Context, id string, wantsImage bool) (r *ChatResponse, g *Generation, why string, cause error) {
 	g, err := c.awaitGeneration(ctx, id)
 	if err != nil {
-		return nil, nil, "looking its generation up: " + strings.TrimPrefix(err.Error(), "openrouter: ")
+		return nil, nil, "looking its generation up: " + strings.TrimPrefix(err.Error(), "openrouter: "), err
 	}
+	// Its finish reasons are quoted by the error of an answer not
+	// recovered (lostGeneration.note): the server's, they may echo the key.
+	red := c.redactor()
+	g.FinishReason, g.NativeFinishReason = red.String(g.FinishReason), red.String(g.NativeFinishReason)
 	switch {
 	case g.ID != id:
 		// Another generation's record (a cache that ignores the query,
 		// say): its content is not the lost answer.
-		return nil, nil, fmt.Sprintf("the lookup answered with another generation (%q)", excerpt([]byte(g.ID)))
+		return nil, nil, fmt.Sprintf("the lookup answered with another generation (%q)", excerpt([]byte(c.redactor().String(g.ID)))), nil
 	case g.Cancelled:
-		return nil, g, "the generation was cancelled"
+		return nil, g, "the generation was cancelled", nil
 	case g.FinishReason == "" || g.FinishReason == "error":
-		return nil, g, "the generation did not finish with an answer"
+		return nil, g, "the generation did not finish with an answer", nil
 	case g.FinishReason == "tool_calls":
-		return nil, g, "the answer asked for tool calls, which the stored content does not hold"
+		return nil, g, "the answer asked for tool calls, which the stored content does not hold", nil
 	case wantsImage:
-		return nil, g, "the request asked for images, which the stored content does not hold"
+		return nil, g, "the request asked for images, which the stored content does not hold", nil
 	}
 	gc, err := c.GenerationContent(ctx, id, c.lookupOptions()...)
 	switch {
 	case errors.Is(err, ErrNotFound) || err == nil && !gc.HasCompletion:
-		return nil, g, "its content is not stored (the account's Input & Output Logging is off)"
+		return nil, g, "its content is not stored (the account's Input & Output Logging is off)", nil
 	case err != nil:
-		return nil, g, "reading its content: " + strings.TrimPrefix(err.Error(), "openrouter: ")
+		return nil, g, "reading its content: " + strings.TrimPrefix(err.Error(), "openrouter: "), err
 	}
 	r = &ChatResponse{ID: id, Model: g.Model, Provider: g.ProviderName, ServiceTier: g.ServiceTier, Recovered: true,
 		Choices: []Choice{{FinishReason: g.FinishReason, NativeFinishReason: g.NativeFinishReason,
@@ -143,7 +148,7 @@ func (c *Client) recoverAnswer(ctx context.Context, id string, wantsImage bool) 
 	if !g.CreatedAt.IsZero() {
 		r.Created = g.CreatedAt.Unix()
 	}
-	return r, g, ""
+	return r, g, "", nil
 }
 
 // awaitGeneration looks a generation up, again after each of
@@ -190,9 +195,9 @@ func (c *Client) recoverChat(ctx context.Context, st *callState, req *ChatReques
 		return nil, err
 	}
 	lookupCtx, cancel := recoveryContext(st.observed(ctx), st) // its lookups are the call's children
-	r, g, why := c.recoverAnswer(lookupCtx, id, req.wantsImage())
+	r, g, why, cause := c.recoverAnswer(lookupCtx, id, req.wantsImage())
 	cancel()
-	c.observeRecovery(st.observed(ctx), id, r != nil, why)
+	c.observeRecovery(st.observed(ctx), Recovery{GenerationID: id, Recovered: r != nil, Why: why, Err: cause})
 	if r == nil {
 		te.Generation, te.notRecovered = g, why
 		return nil, err
@@ -215,7 +220,7 @@ func (c *Client) recoverChat(ctx context.Context, st *callState, req *ChatReques
 // of the generation.
 func (s *Stream) recoverCut(st *callState, id, model string, cut bool, body io.Closer, yield func(Chunk, error) bool) (lostGeneration, bool) {
 	if id == "" {
-		id = s.acc.Response().ID // the chunks' id
+		id = s.c.redactor().String(s.acc.Response().ID) // the chunks' id
 	}
 	lost := lostGeneration{id: id}
 	if !cut || st == nil {
@@ -239,19 +244,19 @@ func (s *Stream) recoverCut(st *callState, id, model string, cut bool, body io.C
 // readBack reads a cut stream's answer back from its generation and
 // yields the rest of it; false, with why in lost, when it cannot.
 func (s *Stream) readBack(ctx context.Context, st *callState, lost *lostGeneration, model string, yield func(Chunk, error) bool) bool {
-	r, g, why := s.c.recoverAnswer(ctx, lost.id, s.req.wantsImage())
+	r, g, why, cause := s.c.recoverAnswer(ctx, lost.id, s.req.wantsImage())
 	lost.gen, lost.why = g, why
 	if r == nil {
-		s.c.observeRecovery(st.observed(s.ctx), lost.id, false, why)
+		s.c.observeRecovery(st.observed(s.ctx), Recovery{GenerationID: lost.id, Why: why, Err: cause})
 		return false
 	}
 	ch, ok := continuation(s.acc.Response(), r)
 	if !ok {
 		lost.why = "the stored completion does not continue the chunks received"
-		s.c.observeRecovery(st.observed(s.ctx), lost.id, false, lost.why)
+		s.c.observeRecovery(st.observed(s.ctx), Recovery{GenerationID: lost.id, Why: lost.why})
 		return false
 	}
-	s.c.observeRecovery(st.observed(s.ctx), lost.id, true, "")
+	s.c.observeRecovery(st.observed(s.ctx), Recovery{GenerationID: lost.id, Recovered: true})
 	s.acc.Add(ch)
 	s.recovered = true
 	st.call.recovered(false) // not counted as maybe billed (recoverCut counts only a loss)

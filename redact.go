@@ -113,7 +113,7 @@ func (r *redactor) Header(h http.Header) http.Header {
 // in case a proxy or provider echoed it.
 func (c *Client) redact(e *APIError) {
 	r := c.redactor()
-	e.Message, e.Code = r.String(e.Message), r.String(e.Code)
+	e.Message, e.Code, e.RequestID = r.String(e.Message), r.String(e.Code), r.String(e.RequestID)
 	md := &e.Metadata
 	md.Raw, md.ProviderMessage = r.String(md.Raw), r.String(md.ProviderMessage)
 	md.FlaggedInput, md.RemedyHint = r.String(md.FlaggedInput), r.String(md.RemedyHint)

@@ -171,7 +171,7 @@ func (s *ResponseStream) run(yield func(ResponseEvent, error) bool) {
 		return
 	}
 	defer resp.Body.Close()
-	f.answered, f.genID = true, resp.Header.Get("X-Generation-Id")
+	f.answered, f.genID = true, c.redactor().String(resp.Header.Get("X-Generation-Id"))
 	wd.resume()
 	lim := c.cfg.limits
 	br := bufio.NewReaderSize(newLimitedBody(resp.Body, lim.Stream, "the stream"), sseBuffer)
@@ -257,7 +257,7 @@ func (s *ResponseStream) untypedError(data []byte) *APIError {
 // eventError yields the *APIError of an error event or a failed response.
 func (s *ResponseStream) eventError(e *APIError, ev *ResponseEvent, model string, yield func(ResponseEvent, error) bool) {
 	e.Model = model
-	e.RequestID = s.acc.response().ID
+	e.RequestID = s.c.redactor().String(s.acc.response().ID)
 	e.markAnswered(s.acc.output) // inside a 200 to a generation: it may have been billed
 	yield(*ev, e)
 }
@@ -325,7 +325,7 @@ func (f *responseFailer) fail(reason string, cause error) {
 	c, st := f.s.c, f.st
 	id := f.genID
 	if id == "" {
-		id = f.s.acc.response().ID
+		id = c.redactor().String(f.s.acc.response().ID)
 	}
 	e := &StreamError{Model: f.model, Reason: c.redactor().String(reason), Err: cause, Chunks: f.events, kind: ErrServer, GenerationID: id}
 	if f.answered && st != nil && !errors.Is(f.s.ctx.Err(), context.Canceled) {

@@ -13,7 +13,7 @@ import (
 // the client's one path (limiter, retries, typed errors, answer bounds),
 // and decodes the answer into out (nil: the answer is read and dropped).
 // model names the model for errors.
-func (c *Client) sendJSON(ctx context.Context, method, path string, in, out any, model string, opts []CallOption) error {
+func (c *Client) sendJSON(ctx context.Context, method, path string, in, out any, model string, opts []CallOption) (err error) {
 	var body []byte
 	if in != nil {
 		var err error
@@ -26,6 +26,7 @@ func (c *Client) sendJSON(ctx context.Context, method, path string, in, out any,
 		return err
 	}
 	defer resp.Body.Close()
+	defer func() { st.endAnswer(nil, err) }()
 	if out == nil {
 		var discard json.RawMessage
 		out = &discard

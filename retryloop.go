@@ -143,31 +143,46 @@ func checkRetryHook(ctx context.Context, resp *http.Response, err error) (bool, 
 	status := resp
 	_, retry, err := st.client.checkRetry(ctx, st, st.req, resp, err)
 	st.final = err
+	if retry {
+		st.client.planWait(ctx, st)
+	}
 	if st.client.cfg.observer != nil {
-		st.observeAttemptEnd(ctx, status, retry, err)
+		// A wait refused by the deadline ends the call: no attempt follows.
+		st.observeAttemptEnd(ctx, status, retry && st.waitErr == nil, err)
 	}
 	return retry, err
 }
 
-// retryWait is the engine's Backoff for one call: backoff's wait, unless
-// it would pass the context's deadline, which prepareRetry then reports
-// at once instead of waiting in vain.
-func (c *Client) retryWait(sc *stateCtx) time.Duration {
-	st := &sc.st
-	st.waiting = true
+// planWait plans the wait before the next attempt, after the attempt
+// whose error is st.final: backoff's wait, unless it would pass the
+// context's deadline, which prepareRetry then reports at once instead of
+// waiting in vain (st.waitErr). It is planned when the attempt ends, so
+// that the attempt's end says whether another follows.
+func (c *Client) planWait(ctx context.Context, st *callState) {
 	var retryAfter time.Duration
 	if e, ok := st.final.(*APIError); ok {
 		retryAfter = e.RetryAfter
 	}
 	d := c.backoff(retryAfter, st.attempts-1)
-	if dl, ok := sc.Context.Deadline(); ok && d > 0 && time.Until(dl) < d {
+	st.wait = d
+	if dl, ok := ctx.Deadline(); ok && d > 0 && time.Until(dl) < d {
 		st.waitErr = fmt.Errorf("the wait of %v before the next attempt would pass the context's deadline: %w", d.Round(time.Millisecond), context.DeadlineExceeded)
+		st.wait = 0
+	}
+}
+
+// retryWait is the engine's Backoff for one call: the wait planWait
+// planned (0 when the deadline refused it).
+func (c *Client) retryWait(sc *stateCtx) time.Duration {
+	st := &sc.st
+	st.waiting = true
+	if st.waitErr != nil {
 		return 0
 	}
 	if o := c.cfg.observer; o != nil {
-		o.RetryWait(sc, RetryWait{Attempt: st.attempts, Wait: d, Reason: st.final})
+		o.RetryWait(sc, RetryWait{Attempt: st.attempts, Wait: st.wait, Reason: st.final})
 	}
-	return d
+	return st.wait
 }
 
 // prepareRetry is the engine's prepare-retry hook, called after the wait with a

@@ -65,7 +65,7 @@ func (s *Stream) run(yield func(Chunk, error) bool) {
 		return
 	}
 	defer resp.Body.Close()
-	r.answered, r.genID, r.answerBody = true, resp.Header.Get("X-Generation-Id"), resp.Body
+	r.answered, r.genID, r.answerBody = true, c.redactor().String(resp.Header.Get("X-Generation-Id")), resp.Body
 	r.wd.resume()
 	br := bufio.NewReaderSize(newLimitedBody(resp.Body, c.cfg.limits.Stream, "the stream"), sseBuffer)
 	if r.notEvents(resp, br) {
@@ -192,7 +192,7 @@ func (r *streamRun) chunk(chunk Chunk, evErr json.RawMessage, finished *bool) bo
 	s, c := r.s, r.c
 	s.acc.Add(chunk)
 	if e := c.answerError(evErr); e != nil {
-		e.Model, e.RequestID, e.Response = r.model, chunk.ID, s.acc.Response()
+		e.Model, e.RequestID, e.Response = r.model, c.redactor().String(chunk.ID), s.acc.Response()
 		e.markAnswered(e.Response.hasOutput())
 		r.yield(Chunk{}, e)
 		return false

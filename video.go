@@ -166,7 +166,7 @@ func (e *VideoSubmitError) Unwrap() []error { return []error{ErrMaybeBilled, e.E
 // A submission is never sent twice blindly: it is resent only when it
 // surely was not processed (nothing reached the server, or a 429); when
 // it may have been stored, Submit returns a *[VideoSubmitError].
-func (s *VideosService) Submit(ctx context.Context, req *VideoRequest, opts ...CallOption) (*VideoJob, error) {
+func (s *VideosService) Submit(ctx context.Context, req *VideoRequest, opts ...CallOption) (_ *VideoJob, err error) {
 	body, token, err := req.encode()
 	if err != nil {
 		return nil, err
@@ -174,10 +174,13 @@ func (s *VideosService) Submit(ctx context.Context, req *VideoRequest, opts ...C
 	resp, st, err := s.client().doOnce(ctx, http.MethodPost, "/videos", body, req.Model, opts)
 	if err == nil {
 		defer resp.Body.Close()
+		defer func() { st.endAnswer(nil, err) }()
 		var job VideoJob
 		err = st.annotate(s.client().decodeBody(resp, &job))
 		if err == nil && job.ID == "" {
-			err = malformed(req.Model, "the submission's answer carries no job ID")
+			e := malformed(req.Model, "the submission's answer carries no job ID").(*APIError)
+			e.unusable = true // a lost answer: the job may exist, and be billed
+			err = st.annotate(e)
 		}
 		if err == nil {
 			job.Token, job.Error = token, s.client().redactor().String(job.Error)
@@ -213,7 +216,7 @@ func (s *VideosService) Get(ctx context.Context, id string, opts ...CallOption) 
 // (GET /videos/{jobId}/content) as it arrives, in bounded memory, and
 // returns the bytes written. A download is a read: it is retried, and
 // may be made again.
-func (s *VideosService) Download(ctx context.Context, id string, index int, w io.Writer, opts ...CallOption) (int64, error) {
+func (s *VideosService) Download(ctx context.Context, id string, index int, w io.Writer, opts ...CallOption) (_ int64, err error) {
 	p, err := pathSegment("video job ID", id)
 	if err != nil {
 		return 0, err
@@ -229,6 +232,7 @@ func (s *VideosService) Download(ctx context.Context, id string, index int, w io
 		return 0, err
 	}
 	defer resp.Body.Close()
+	defer func() { st.endAnswer(nil, err) }()
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		var discard json.RawMessage
 		if err := st.annotate(s.client().decodeAnswer(resp, &discard)); err != nil {

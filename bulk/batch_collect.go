@@ -47,7 +47,11 @@ func (br *batchRun[T, R]) collect(ctx context.Context, ch *chunk) (retry []int) 
 	if err == nil {
 		br.observeBatch(ctx, ch, BatchEvent{Phase: BatchCollecting, Status: b.Status, Counts: b.RequestCounts})
 		sent = br.count(ctx, &r.rep.Requests.ResultPages, func(ctx context.Context) { results, err = c.Batches.ResultMap(ctx, ch.rec.ID) })
-		br.observeBatch(ctx, ch, BatchEvent{Phase: BatchCollected, Status: b.Status, Counts: b.RequestCounts, Requests: sent, Results: len(results), Err: err})
+		if br.batchObserver() != nil {
+			e := BatchEvent{Phase: BatchCollected, Status: b.Status, Counts: b.RequestCounts, Requests: sent, Results: len(results), Err: err}
+			e.Cost, e.InputTokens, e.OutputTokens = resultsUsage(ch, results)
+			br.observeBatch(ctx, ch, e)
+		}
 		if err != nil && b.Err() != nil && errors.Is(err, openrouter.ErrNotFound) {
 			// The inline shape gives no results for a batch that did not
 			// complete: its items have none to read.

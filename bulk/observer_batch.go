@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/routerkit/openrouter"
 )
@@ -66,7 +67,41 @@ type BatchEvent struct {
 	Requests int
 	// Results is how many results were read (BatchCollected).
 	Results int
-	Err     error
+	// Cost (USD) and InputTokens and OutputTokens are what the results
+	// read for the batch's items say they used (BatchCollected), as
+	// their cost is counted in Report.BatchCost: no call's answer
+	// carries them (the pages of results are reads).
+	Cost                      float64
+	InputTokens, OutputTokens int
+	Err                       error
+}
+
+// resultsUsage adds up the cost and tokens of the results of chunk ch's
+// items, as settle counts their cost.
+func resultsUsage(ch *chunk, results map[string]*openrouter.BatchResult) (cost float64, in, out int) {
+	for _, id := range ch.cids {
+		res := results[id]
+		if res == nil {
+			continue
+		}
+		cost += res.Cost()
+		if res.Response == nil || len(res.Response.Body) == 0 {
+			continue
+		}
+		var body struct {
+			Usage *struct {
+				PromptTokens     int `json:"prompt_tokens"`
+				InputTokens      int `json:"input_tokens"`
+				CompletionTokens int `json:"completion_tokens"`
+				OutputTokens     int `json:"output_tokens"`
+			} `json:"usage"`
+		}
+		if json.Unmarshal(res.Response.Body, &body) == nil && body.Usage != nil {
+			in += body.Usage.PromptTokens + body.Usage.InputTokens
+			out += body.Usage.CompletionTokens + body.Usage.OutputTokens
+		}
+	}
+	return cost, in, out
 }
 
 // batchObserver returns the run's BatchObserver; nil when none.

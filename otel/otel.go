@@ -129,7 +129,7 @@ func New(tp trace.TracerProvider, mp metric.MeterProvider, opts ...Option) (*Obs
 	o.rate, errs[8] = m.Float64Gauge("openrouter.limiter.learned_rate", metric.WithUnit("{request}/s"), metric.WithDescription("the limiter's learned rate, the account's or a model's (by gen_ai.request.model); 0 is none"))
 	o.firstChunk, errs[9] = m.Float64Histogram("gen_ai.client.time_to_first_chunk", metric.WithUnit("s"), metric.WithDescription("a stream's time to its first chunk"))
 	o.recoveries, errs[10] = m.Int64Counter("openrouter.recoveries", metric.WithDescription("lost answers looked up, by openrouter.recovered"))
-	o.items, errs[11] = m.Int64Counter("openrouter.bulk.items", metric.WithDescription("bulk items ended, by openrouter.bulk.status (done, failed, not_attempted, again)"))
+	o.items, errs[11] = m.Int64Counter("openrouter.bulk.items", metric.WithDescription("bulk items ended, by openrouter.bulk.status (done, failed, not_attempted, again) and openrouter.maybe_billed"))
 	o.itemStarts, errs[12] = m.Int64Counter("openrouter.bulk.items_started", metric.WithDescription("bulk item runs started"))
 	o.batchReqs, errs[13] = m.Int64Counter("openrouter.bulk.batch.requests", metric.WithDescription("a bulk run's batch requests, by openrouter.bulk.request_kind (submit, lookup, poll, result_page): they add up to the Report's"))
 	o.batches, errs[14] = m.Int64Counter("openrouter.bulk.batches", metric.WithDescription("batches whose wait ended, by openrouter.batch.status"))
@@ -143,7 +143,8 @@ func New(tp trace.TracerProvider, mp metric.MeterProvider, opts ...Option) (*Obs
 	return o, nil
 }
 
-// operation is the GenAI operation name of an API path.
+// operation is the GenAI operation name of an API path (its query left
+// out): its route, with IDs as {id} (see route).
 func operation(path string) string {
 	switch {
 	case strings.HasPrefix(path, "/chat/completions"):
@@ -153,7 +154,43 @@ func operation(path string) string {
 	case strings.HasPrefix(path, "/completions"):
 		return "text_completion"
 	}
-	return strings.TrimPrefix(path, "/")
+	return strings.TrimPrefix(route(path), "/")
+}
+
+// routeWords are the words of the API's routes (OpenRouter's OpenAPI
+// document's paths, and the batches'); any other segment of a path is an
+// ID.
+var routeWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`activity analytics app-rankings assignments audio auth benchmarks budgets byok
+		chat classifications code coinbase completions content count credits datasets destinations embeddings endpoints
+		feedback files generation group-mappings groups guardrails images key keys members messages meta model models
+		observability organization presets providers query rankings-daily remove rerank responses scim session-cost speech
+		task transcriptions user versions videos workspaces zdr batches beta cancel results`) {
+		routeWords[w] = true
+	}
+}
+
+// route is path without its query, each segment that is not a word of
+// the API's routes (an ID: a batch's, a video job's, a key's hash, a
+// model's author and slug) replaced by {id}: a span's name and operation
+// stay few (OpenTelemetry: a span name is a class of spans, not one).
+func route(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i, s := range segs {
+		if !routeWords[s] {
+			segs[i] = "{id}"
+		}
+	}
+	return "/" + strings.Join(segs, "/")
+}
+
+// urlPath is path without its query (url.path holds none).
+func urlPath(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	return path
 }
 
 // callKey finds a call's record in the context CallStart returned.
@@ -178,7 +215,7 @@ func (o *Observer) CallStart(ctx context.Context, e openrouter.CallStart) contex
 		attribute.String("gen_ai.provider.name", "openrouter"),
 		attribute.String("gen_ai.request.model", e.Model),
 		attribute.String("http.request.method", e.Method),
-		attribute.String("url.path", e.Path),
+		attribute.String("url.path", urlPath(e.Path)),
 		attribute.Bool("openrouter.stream", e.Stream),
 	))
 	o.inFlight.Add(ctx, 1)
@@ -359,12 +396,20 @@ func (o *Observer) FirstChunk(ctx context.Context, e openrouter.FirstChunk) {
 	trace.SpanFromContext(ctx).AddEvent("gen_ai.first_chunk")
 }
 
-// Recovery counts a lookup of a lost answer and adds a span event.
+// Recovery counts a lookup of a lost answer and adds a span event, with
+// the reason it failed; a reason that quotes a lookup's error (which may
+// quote the stored prompt or completion) records that error by its name
+// instead, unless WithErrorMessages.
 func (o *Observer) Recovery(ctx context.Context, e openrouter.Recovery) {
 	o.recoveries.Add(ctx, 1, metric.WithAttributes(attribute.Bool("openrouter.recovered", e.Recovered)))
 	attrs := []attribute.KeyValue{attribute.String("openrouter.generation_id", e.GenerationID), attribute.Bool("openrouter.recovered", e.Recovered)}
-	if e.Why != "" {
-		attrs = append(attrs, attribute.String("openrouter.reason", e.Why))
+	why := e.Why
+	if e.Err != nil && !o.messages {
+		step, _, _ := strings.Cut(why, ": ")
+		why = step + ": " + o.errText(e.Err)
+	}
+	if why != "" {
+		attrs = append(attrs, attribute.String("openrouter.reason", why))
 	}
 	trace.SpanFromContext(ctx).AddEvent("openrouter.recovery", trace.WithAttributes(attrs...))
 }
@@ -375,8 +420,11 @@ func (o *Observer) ItemStarted(ctx context.Context, _ bulk.ItemStarted) {
 }
 
 // ItemEnded counts a bulk item's end by its status ("again" for an item
-// put back in the queue): the counts of done, failed and not_attempted
-// add up to the Report's.
+// put back in the queue) and whether it may have been billed (an item
+// failed or not attempted with an error matching
+// openrouter.ErrMaybeBilled): the counts of done, failed and
+// not_attempted add up to the Report's, and those with
+// openrouter.maybe_billed true to its MaybeBilled.
 func (o *Observer) ItemEnded(ctx context.Context, e bulk.ItemEnded) {
 	status := "again"
 	if !e.Again {
@@ -389,10 +437,13 @@ func (o *Observer) ItemEnded(ctx context.Context, e bulk.ItemEnded) {
 			status = "not_attempted"
 		}
 	}
-	o.items.Add(ctx, 1, metric.WithAttributes(attribute.String("openrouter.bulk.status", status)))
+	billed := !e.Again && e.Status != bulk.Done && errors.Is(e.Err, openrouter.ErrMaybeBilled)
+	o.items.Add(ctx, 1, metric.WithAttributes(attribute.String("openrouter.bulk.status", status), attribute.Bool("openrouter.maybe_billed", billed)))
 }
 
-// RunEnded counts the items a stopped run never started as not attempted.
+// RunEnded adds the run's end, with the Report's counts and cost, to the
+// span of ctx as an event (the items that did not run are counted by
+// their ItemEnded, which the runner sends before it).
 func (o *Observer) RunEnded(ctx context.Context, e bulk.RunEnded) {
 	trace.SpanFromContext(ctx).AddEvent("openrouter.bulk.run_ended", trace.WithAttributes(
 		attribute.Int("openrouter.bulk.done", e.Done), attribute.Int("openrouter.bulk.failed", e.Failed),
@@ -425,7 +476,9 @@ var batchKinds = map[bulk.BatchPhase]string{
 
 // BatchEvent adds a step of a batch's life to the span of ctx (the run's
 // caller's) as an event, counts its requests by kind, the batches ended
-// by status, and records a polled batch's progress.
+// by status, a collected batch's cost and tokens (with openrouter.batch
+// true: the cost metric adds up to Report.Cost), and records a polled
+// batch's progress.
 func (o *Observer) BatchEvent(ctx context.Context, e bulk.BatchEvent) {
 	id := attribute.String("openrouter.batch.id", e.Batch)
 	if kind, ok := batchKinds[e.Phase]; ok && e.Requests > 0 {
@@ -437,6 +490,17 @@ func (o *Observer) BatchEvent(ctx context.Context, e bulk.BatchEvent) {
 	if e.Phase == bulk.BatchEnded {
 		o.batches.Add(ctx, 1, metric.WithAttributes(attribute.String("openrouter.batch.status", string(e.Status))))
 	}
+	if e.Phase == bulk.BatchCollected {
+		// The batch's results: no call's answer carries their usage.
+		batch := attribute.Bool("openrouter.batch", true)
+		if e.Cost != 0 {
+			o.cost.Add(ctx, e.Cost, metric.WithAttributes(batch))
+		}
+		if e.InputTokens != 0 || e.OutputTokens != 0 {
+			o.tokens.Add(ctx, int64(e.InputTokens), metric.WithAttributes(batch, attribute.String("gen_ai.token.type", "input")))
+			o.tokens.Add(ctx, int64(e.OutputTokens), metric.WithAttributes(batch, attribute.String("gen_ai.token.type", "output")))
+		}
+	}
 	attrs := []attribute.KeyValue{id, attribute.String("openrouter.batch.token", e.Token), attribute.Int("openrouter.bulk.items", e.Items)}
 	if e.Status != "" {
 		attrs = append(attrs, attribute.String("openrouter.batch.status", string(e.Status)),
@@ -447,7 +511,7 @@ func (o *Observer) BatchEvent(ctx context.Context, e bulk.BatchEvent) {
 		attrs = append(attrs, attribute.Int("openrouter.requests", e.Requests))
 	}
 	if e.Phase == bulk.BatchCollected {
-		attrs = append(attrs, attribute.Int("openrouter.batch.results", e.Results))
+		attrs = append(attrs, attribute.Int("openrouter.batch.results", e.Results), attribute.Float64("openrouter.cost_usd", e.Cost))
 	}
 	if e.Err != nil {
 		attrs = append(attrs, attribute.String("error.message", o.errText(e.Err)))

@@ -124,6 +124,11 @@ func (l *live) BatchEvent(_ context.Context, e bulk.BatchEvent) {
 	if e.Status != "" {
 		ev["status"], ev["completed"], ev["failed"], ev["total"] = e.Status, e.Counts.Completed, e.Counts.Failed, e.Counts.Total
 	}
+	if e.Phase == bulk.BatchCollected { // the results' usage: no call's answer carries it
+		l.tokens += e.InputTokens + e.OutputTokens
+		l.cost += e.Cost
+		ev["tokens"], ev["cost"] = e.InputTokens+e.OutputTokens, e.Cost
+	}
 	if e.Err != nil {
 		ev["error"] = e.Err.Error()
 	}
