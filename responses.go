@@ -163,6 +163,34 @@ type Response struct {
 	// MaybeBilled counts earlier attempts of this call that were sent and
 	// lost (each may have been billed besides this answer).
 	MaybeBilled int `json:"-"`
+
+	raw []byte
+}
+
+// Raw returns the response's JSON as received, for the fields the SDK
+// does not model (truncation, the request's settings as the API echoes
+// them, fields added later); for a stream, the response member of its
+// last response event; nil when there was none. The caller must not
+// modify it.
+func (r *Response) Raw() json.RawMessage {
+	if r == nil {
+		return nil
+	}
+	return r.raw
+}
+
+// UnmarshalJSON decodes a response and keeps its JSON for Raw.
+func (r *Response) UnmarshalJSON(b []byte) error {
+	type plain Response
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*r = Response(p)
+	if string(b) != "null" {
+		r.raw = append([]byte(nil), b...)
+	}
+	return nil
 }
 
 // ResponseUsage is the tokens and cost of a response.
