@@ -60,7 +60,7 @@ func (m MessagesMessage) MarshalJSON() ([]byte, error) {
 // "text" (Text); "tool_use" (ID, Name, Input), a call the model makes;
 // "tool_result" (ToolUseID, Content), the caller's answer to one. An
 // answer's blocks of other types ("thinking", server tools') keep their
-// Type; their other fields are not modelled.
+// Type; their other fields are not modelled, and are in Raw.
 type MessagesBlock struct {
 	Type      string          `json:"type"`
 	Text      string          `json:"text,omitempty"`
@@ -69,6 +69,44 @@ type MessagesBlock struct {
 	Input     json.RawMessage `json:"input,omitempty"`
 	ToolUseID string          `json:"tool_use_id,omitempty"`
 	Content   string          `json:"content,omitempty"`
+	// Raw is the block as received. A block whose fields are not of the
+	// types above (a server tool's result, whose content is a list of
+	// blocks) is sent back as Raw holds it.
+	Raw    json.RawMessage `json:"-"`
+	opaque bool            // decoded from Raw only in part
+}
+
+// UnmarshalJSON keeps the block's JSON in Raw. A block whose fields are
+// not of the types modelled is not an error: its type and IDs are read,
+// and it is kept whole in Raw.
+func (b *MessagesBlock) UnmarshalJSON(data []byte) error {
+	type plain MessagesBlock
+	var p plain
+	opaque := false
+	if err := json.Unmarshal(data, &p); err != nil {
+		var head struct {
+			Type      string `json:"type"`
+			ID        string `json:"id"`
+			Name      string `json:"name"`
+			ToolUseID string `json:"tool_use_id"`
+		}
+		if json.Unmarshal(data, &head) != nil {
+			return err
+		}
+		p, opaque = plain{Type: head.Type, ID: head.ID, Name: head.Name, ToolUseID: head.ToolUseID}, true
+	}
+	*b = MessagesBlock(p)
+	b.Raw, b.opaque = append(json.RawMessage(nil), data...), opaque
+	return nil
+}
+
+// MarshalJSON sends a block kept whole in Raw as it came.
+func (b MessagesBlock) MarshalJSON() ([]byte, error) {
+	if b.opaque && len(b.Raw) > 0 {
+		return b.Raw, nil
+	}
+	type plain MessagesBlock
+	return json.Marshal(plain(b))
 }
 
 // MessagesTool is a function the model may call; InputSchema is the JSON
