@@ -1,0 +1,240 @@
+package openrouter_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/routerkit/openrouter"
+	ort "github.com/routerkit/openrouter/openroutertest"
+)
+
+// A 200 to a transcription without its text (required by the OpenAPI
+// document's STTResponse) is a lost answer, maybe billed and sent once;
+// it came back as an empty transcript, the cost of the audio lost with
+// it. An empty text is a transcript of silence, and is kept.
+func TestR5TranscriptionWithoutTextIsLost(t *testing.T) {
+	t.Parallel()
+	req := &openrouter.TranscriptionRequest{Model: "openai/whisper-large-v3", Audio: []byte("ID3xxxxxxxxx")}
+	for _, body := range []string{`{}`, `null`, `{"usage":{"cost":0.01,"seconds":3}}`, `{"text":null,"usage":{"cost":0.01}}`} {
+		c, n := mbServer(t, 200, "application/json", body)
+		tr, err := c.Audio.Transcribe(context.Background(), req)
+		switch {
+		case !errors.Is(err, openrouter.ErrMaybeBilled) || !errors.Is(err, openrouter.ErrServer):
+			t.Errorf("%s: %+v, %v; want ErrMaybeBilled and ErrServer", body, tr, err)
+		case n.Load() != 1:
+			t.Errorf("%s: sent %d times", body, n.Load())
+		case strings.Contains(body, "0.01") && (tr == nil || tr.Usage.Cost != 0.01 || c.Spent() != 0.01):
+			t.Errorf("%s: the billed cost is lost: %+v, spent %v", body, tr, c.Spent())
+		}
+	}
+	c, _ := mbServer(t, 200, "application/json", `{"text":"","usage":{"cost":0.01}}`)
+	if tr, err := c.Audio.Transcribe(context.Background(), req); err != nil || tr.Text != "" {
+		t.Errorf("an empty transcript: %+v, %v", tr, err)
+	}
+}
+
+// A rerank answer is checked as the OpenAPI document gives it: without
+// "results" (required), or naming a document twice, it is a lost answer
+// (both came back as a success: no order, or [0 0]); results that come
+// in another order than relevance are sorted, as RerankResult and Order
+// promise ("most relevant first").
+func TestR5RerankAnswersChecked(t *testing.T) {
+	t.Parallel()
+	req := &openrouter.RerankRequest{Model: "cohere/rerank-v3.5", Query: "q", Documents: openrouter.RerankTexts("a", "b", "c")}
+	hit := func(i int, score float64) string {
+		return fmt.Sprintf(`{"index":%d,"relevance_score":%v,"document":{"text":"x"}}`, i, score)
+	}
+	for _, body := range []string{`{}`, `null`, `{"model":"cohere/rerank-v3.5","usage":{"cost":0.001}}`, `{"model":"m","results":null}`,
+		`{"model":"m","results":[` + hit(0, 0.9) + `,` + hit(0, 0.5) + `]}`} {
+		c, n := mbServer(t, 200, "application/json", body)
+		res, err := c.Rerank(context.Background(), req)
+		if !errors.Is(err, openrouter.ErrMaybeBilled) || n.Load() != 1 {
+			t.Errorf("%s: order %v, %v (sent %d); want ErrMaybeBilled, sent once", body, res.Order(), err, n.Load())
+		}
+	}
+	c, _ := mbServer(t, 200, "application/json", `{"model":"m","results":[`+hit(2, 0.1)+`,`+hit(0, 0.8)+`,`+hit(1, 0.8)+`]}`)
+	res, err := c.Rerank(context.Background(), req)
+	if err != nil || !slices.Equal(res.Order(), []int{0, 1, 2}) || res.Results[0].Score != 0.8 {
+		t.Errorf("order %v, %v; want [0 1 2], most relevant first, ties as sent", res.Order(), err)
+	}
+	c, _ = mbServer(t, 200, "application/json", `{"model":"m","results":[]}`)
+	if res, err := c.Rerank(context.Background(), req); err != nil || len(res.Order()) != 0 {
+		t.Errorf("no result: %v, %v", res.Order(), err)
+	}
+	var none *openrouter.RerankResult
+	if none.Order() != nil {
+		t.Error("a nil result's order")
+	}
+}
+
+// A 200 whose Content-Type says text or JSON (a proxy's text page, an
+// RFC 9457 problem) is not audio or video: Speech and Download wrote it
+// to the caller's writer as if it were, and reported success.
+func TestR5TextAnswersAreNotMedia(t *testing.T) {
+	t.Parallel()
+	for _, ct := range []string{"text/plain; charset=utf-8", "application/problem+json", "text/html"} {
+		c, n := mbServer(t, 200, ct, `{"title":"Bad Gateway","status":502}`)
+		var w bytes.Buffer
+		res, err := c.Audio.Speech(context.Background(), &openrouter.SpeechRequest{Model: "openai/gpt-4o-mini-tts", Input: "hi"}, &w)
+		if !errors.Is(err, openrouter.ErrMaybeBilled) || w.Len() != 0 || n.Load() != 1 {
+			t.Errorf("speech, %s: %+v, %v, %d bytes written, sent %d", ct, res, err, w.Len(), n.Load())
+		}
+		k, err := c.Videos.Download(context.Background(), "job-1", 0, &w)
+		if !errors.Is(err, openrouter.ErrServer) || k != 0 || w.Len() != 0 {
+			t.Errorf("download, %s: %d bytes, %v, %d written", ct, k, err, w.Len())
+		}
+	}
+	for _, ct := range []string{"audio/mpeg", "video/mp4", "application/octet-stream", ""} {
+		c, _ := mbServer(t, 200, ct, "ID3 bytes")
+		var w bytes.Buffer
+		if _, err := c.Audio.Speech(context.Background(), &openrouter.SpeechRequest{Model: "m/x", Input: "hi"}, &w); err != nil || w.String() != "ID3 bytes" {
+			t.Errorf("speech, %q: %v, %q", ct, err, w.String())
+		}
+	}
+}
+
+// A poll answered with another job's state is not this job's: Get took
+// it, and Wait returned it as this job, completed, counting its cost.
+func TestR5VideoPollOfAnotherJob(t *testing.T) {
+	t.Parallel()
+	c, _ := mbServer(t, 200, "application/json", `{"id":"job-other","status":"completed","polling_url":"/api/v1/videos/job-other","usage":{"cost":2}}`)
+	if job, err := c.Videos.Get(context.Background(), "job-1"); !errors.Is(err, openrouter.ErrServer) {
+		t.Errorf("Get: %+v, %v; want ErrServer", job, err)
+	}
+	w := openrouter.WithVideoSleep(openrouter.VideoWait{MaxPollErrors: 2}, func(ctx context.Context, d time.Duration, _ <-chan struct{}) (bool, error) {
+		return false, nil
+	})
+	if job, err := c.Videos.Wait(context.Background(), "job-1", w); err == nil || c.Spent() != 0 {
+		t.Errorf("Wait: %+v, %v, spent %v", job, err, c.Spent())
+	}
+	// The guide's signed storage URLs are kept.
+	c, _ = mbServer(t, 200, "application/json", `{"id":"job-1","status":"completed","polling_url":"p","unsigned_urls":["u"],"urls":["https://storage.example/v.mp4?sig=1"]}`)
+	if job, err := c.Videos.Get(context.Background(), "job-1"); err != nil || len(job.SignedURLs) != 1 || job.URLs[0] != "u" {
+		t.Errorf("Get: %+v, %v", job, err)
+	}
+}
+
+// Events of a type the SDK does not read are passed on whatever their
+// members (new event types ship without notice): one whose member
+// shares a name with a modelled one but not its type ("delta" an object)
+// ended the stream, its answer lost and maybe billed. An event of a type
+// the SDK reads still must have its documented shape.
+func TestR5UnknownStreamEventsPassOn(t *testing.T) {
+	t.Parallel()
+	sse := func(events ...string) string {
+		var b strings.Builder
+		for _, e := range events {
+			b.WriteString("data: " + e + "\n\n")
+		}
+		return b.String()
+	}
+	created := `{"type":"response.created","sequence_number":0,"response":{"id":"r1","object":"response","status":"in_progress","model":"m/x","output":[]}}`
+	done := `{"type":"response.completed","sequence_number":9,"response":{"id":"r1","object":"response","status":"completed","model":"m/x",` +
+		`"output":[{"type":"message","id":"m1","role":"assistant","status":"completed","content":[{"type":"output_text","text":"hi","annotations":[]}]}],` +
+		`"usage":{"input_tokens":1,"output_tokens":1,"total_tokens":2,"cost":0.5},"truncation":"auto"}}`
+	for _, other := range []string{`{"type":"response.audio.delta","sequence_number":3,"delta":{"b64":"AAAA"}}`,
+		`{"type":"response.custom","sequence_number":3,"code":5,"response":"x","item":"x","part":[1],"output_index":"1"}`} {
+		c, _ := mbServer(t, 200, "text/event-stream", sse(created, other, done))
+		s := c.Responses.Stream(context.Background(), &openrouter.ResponseRequest{Model: "m/x", Input: openrouter.ResponseText("hi")})
+		var got []openrouter.ResponseEvent
+		for ev, err := range s.Events() {
+			if err != nil {
+				t.Fatalf("%s: %v", other, err)
+			}
+			got = append(got, ev)
+		}
+		if len(got) != 3 || got[1].SequenceNumber != 3 || string(got[1].Raw) != other || s.Response().OutputText() != "hi" {
+			t.Errorf("%s: events %+v, text %q", other, got, s.Response().OutputText())
+		}
+		if !strings.Contains(string(s.Response().Raw()), `"truncation":"auto"`) {
+			t.Errorf("the final response's JSON is lost: %s", s.Response().Raw())
+		}
+	}
+	bad := `{"type":"response.output_text.delta","sequence_number":3,"output_index":0,"content_index":0,"delta":{"b64":"AAAA"}}`
+	c, _ := mbServer(t, 200, "text/event-stream", sse(created, bad, done))
+	var err error
+	for _, e := range c.Responses.Stream(context.Background(), &openrouter.ResponseRequest{Model: "m/x", Input: openrouter.ResponseText("hi")}).Events() {
+		if e != nil {
+			err = e
+		}
+	}
+	if !errors.Is(err, openrouter.ErrMaybeBilled) {
+		t.Errorf("a text delta not in its shape: %v", err)
+	}
+}
+
+// Create keeps the response's JSON for the fields the SDK does not model
+// (it kept none, where Chat keeps ChatResponse.Raw).
+func TestR5ResponseKeepsItsJSON(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	srv.Enqueue(ort.RawReply(200, `{"id":"resp_1","object":"response","status":"completed","model":"m/x","truncation":"auto","safety_identifier":"s1",`+
+		`"output":[{"type":"message","id":"m1","role":"assistant","content":[{"type":"output_text","text":"ok","annotations":[]}]}]}`))
+	res, err := c.Responses.Create(context.Background(), helloResponse())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if json.Unmarshal(res.Raw(), &m) != nil || m["safety_identifier"] != "s1" || m["truncation"] != "auto" {
+		t.Errorf("Raw %s", res.Raw())
+	}
+	var none *openrouter.Response
+	if none.Raw() != nil {
+		t.Error("a nil response's Raw")
+	}
+}
+
+// A Messages answer holding a server tool's result block, whose content
+// is a list (Anthropic's web_search_tool_result), decodes, keeping the
+// block's Type as the doc comment promises, and the block goes back as
+// it came in the next turn; it failed to decode, the whole answer lost.
+func TestR5MessagesServerToolBlocks(t *testing.T) {
+	t.Parallel()
+	block := `{"type":"web_search_tool_result","tool_use_id":"srvtoolu_1","content":[{"type":"web_search_result","url":"https://example.com","title":"x"}]}`
+	var res openrouter.MessagesResponse
+	if err := json.Unmarshal([]byte(`{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[`+block+`,{"type":"text","text":"hi"}],"stop_reason":"end_turn"}`), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Text() != "hi" || res.Content[0].Type != "web_search_tool_result" || res.Content[0].ToolUseID != "srvtoolu_1" {
+		t.Fatalf("%+v", res)
+	}
+	b, err := json.Marshal(openrouter.MessagesMessage{Role: "assistant", Blocks: res.Content})
+	if err != nil || !strings.Contains(string(b), block) || !strings.Contains(string(b), `{"type":"text","text":"hi"}`) {
+		t.Errorf("sent back as %s, %v", b, err)
+	}
+}
+
+// VideoWebhookHandler passes on the delivery's idempotency key, which
+// ParseVideoWebhook's doc names as what tells repeated deliveries apart;
+// the handler dropped it.
+func TestR5WebhookIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	const secret = "whsec_test"
+	now := time.Unix(1_800_000_000, 0)
+	body := []byte(`{"type":"video.generation.completed","created_at":"2027-01-15T08:00:00Z","data":{"id":"job-1","status":"completed","polling_url":"p"}}`)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "%d,", now.Unix())
+	mac.Write(body)
+	var got *openrouter.VideoWebhook
+	h := openrouter.VideoWebhookHandler(secret, func() time.Time { return now }, func(ev *openrouter.VideoWebhook) { got = ev })
+	r := httptest.NewRequest(http.MethodPost, "/hook?openrouter_video_token=orv-1", bytes.NewReader(body))
+	r.Header.Set("X-OpenRouter-Signature", fmt.Sprintf("t=%d,v1=%s", now.Unix(), hex.EncodeToString(mac.Sum(nil))))
+	r.Header.Set("X-OpenRouter-Idempotency-Key", "job-1-completed")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != http.StatusNoContent || got == nil || got.IdempotencyKey != "job-1-completed" || got.Token != "orv-1" {
+		t.Errorf("%d, %+v", rec.Code, got)
+	}
+}
