@@ -238,3 +238,36 @@ func TestR5WebhookIdempotencyKey(t *testing.T) {
 		t.Errorf("%d, %+v", rec.Code, got)
 	}
 }
+
+// A response whose status is "failed" but which gives no error object
+// is an *APIError (ErrServer), returned with the Response, in Create, in
+// a stream answered with JSON and in a batch result, as a failed stream
+// event already was: each returned it as a success, its partial output
+// taken for the answer.
+func TestR5FailedResponseWithoutErrorObject(t *testing.T) {
+	t.Parallel()
+	item := `[{"type":"message","id":"m1","role":"assistant","content":[{"type":"output_text","text":"part","annotations":[]}]}]`
+	for _, body := range []string{`{"id":"r1","object":"response","status":"failed","model":"m/x","error":null,"output":` + item + `}`,
+		`{"id":"r1","object":"response","status":"failed","model":"m/x","output":` + item + `}`} {
+		c, n := mbServer(t, 200, "application/json", body)
+		req := &openrouter.ResponseRequest{Model: "m/x", Input: openrouter.ResponseText("hi")}
+		res, err := c.Responses.Create(context.Background(), req)
+		var e *openrouter.APIError
+		if !errors.As(err, &e) || !errors.Is(err, openrouter.ErrServer) || res == nil || res.OutputText() != "part" || n.Load() != 1 {
+			t.Errorf("Create, %s: %+v, %v", body, res, err)
+		}
+		var serr error
+		for _, err := range c.Responses.Stream(context.Background(), req).Events() {
+			if err != nil {
+				serr = err
+			}
+		}
+		if !errors.Is(serr, openrouter.ErrServer) {
+			t.Errorf("Stream, %s: %v", body, serr)
+		}
+		r := &openrouter.BatchResult{CustomID: "a", Response: &openrouter.BatchResponse{StatusCode: 200, Body: json.RawMessage(body)}}
+		if res, err := r.Responses(); !errors.Is(err, openrouter.ErrServer) || res == nil {
+			t.Errorf("batch result, %s: %+v, %v", body, res, err)
+		}
+	}
+}

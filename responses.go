@@ -298,7 +298,7 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 	if st.call != nil {
 		st.call.answered(&ChatResponse{ID: r.ID, Model: r.Model}) // for CallResponseInto
 	}
-	if e := c.responseError(r.Error, r.ErrorType); e != nil {
+	if e := c.responseError(r.errorObject()); e != nil {
 		e.RequestID = r.ID
 		if r.ID == "" {
 			return nil, st.annotate(e) // an error object alone
@@ -328,6 +328,20 @@ func (r *Response) check(model string) error {
 		}
 	}
 	return nil
+}
+
+// failedResponse is the error object of a failed response that gives
+// none.
+var failedResponse = json.RawMessage(`{"code":"server_error","message":"the response failed"}`)
+
+// errorObject returns the response's error object and error_type: a
+// "failed" response without one stands for a server error; nil for a
+// response that did not fail.
+func (r *Response) errorObject() (json.RawMessage, string) {
+	if r.Status == "failed" && !hasJSON(r.Error) {
+		return failedResponse, r.ErrorType
+	}
+	return r.Error, r.ErrorType
 }
 
 // responseError is the *APIError of a response's error object, nil when

@@ -305,7 +305,7 @@ func (s *ResponseStream) jsonAnswer(st *callState, resp *http.Response, body io.
 		yield(ResponseEvent{}, st.annotate(s.c.redactErr(err))) // a lost answer (callState.annotate)
 		return
 	}
-	if e := s.c.responseError(out.Error, out.ErrorType); e != nil {
+	if e := s.c.responseError(out.errorObject()); e != nil {
 		e.Model, e.RequestID = model, out.ID
 		s.acc.r = &out
 		yield(ResponseEvent{}, st.annotate(e))
