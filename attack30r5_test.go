@@ -271,3 +271,39 @@ func TestR5FailedResponseWithoutErrorObject(t *testing.T) {
 		}
 	}
 }
+
+// The key a server's error message echoes is removed from everything a
+// failed response hands the caller, not only from the *APIError: the
+// Response's Error and Raw (Create, and a stream answered with JSON),
+// and the failed or error event yielded with the error (its Raw,
+// Message, Response). Each held the key.
+func TestR5FailedResponsesHoldNoKey(t *testing.T) {
+	t.Parallel()
+	k := ort.DefaultKey
+	failed := `{"id":"r1","object":"response","status":"failed","model":"m/x","error":{"code":"server_error","message":"bad key ` + k + `"},"output":[]}`
+	req := &openrouter.ResponseRequest{Model: "m/x", Input: openrouter.ResponseText("hi")}
+	has := func(v ...any) bool { return strings.Contains(fmt.Sprintf("%s %v %+v", v, v, v), k) }
+	for _, ct := range []string{"application/json", "text/event-stream"} {
+		c, _ := mbServer(t, 200, ct, failed)
+		res, err := c.Responses.Create(context.Background(), req)
+		if err == nil || res == nil || has(err, res.Error, res.Raw()) {
+			t.Errorf("Create (%s): %v; the key is in the response: %s", ct, err, res.Raw())
+		}
+	}
+	for _, body := range []string{failed, "data: " + `{"type":"response.failed","sequence_number":1,"response":` + failed + "}\n\n",
+		"data: " + `{"type":"error","sequence_number":1,"code":"server_error","message":"key ` + k + `","param":"` + k + `"}` + "\n\n",
+		"data: " + `{"type":"error","sequence_number":1,"code":500,"message":"key ` + k + `"}` + "\n\n"} {
+		c, _ := mbServer(t, 200, "text/event-stream", body)
+		s := c.Responses.Stream(context.Background(), req)
+		n := 0
+		for ev, err := range s.Events() {
+			n++
+			if err == nil || has(err, ev.Raw, ev.Message, ev.Param, ev.Code) || ev.Response != nil && has(ev.Response.Error, ev.Response.Raw()) {
+				t.Errorf("%.60s: the event holds the key or no error: %s, %v", body, ev.Raw, err)
+			}
+		}
+		if r := s.Response(); n != 1 || has(r.Error, r.Raw()) {
+			t.Errorf("%.60s: %d events; Response holds the key: %s", body, n, r.Raw())
+		}
+	}
+}

@@ -298,6 +298,7 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 	if st.call != nil {
 		st.call.answered(&ChatResponse{ID: r.ID, Model: r.Model}) // for CallResponseInto
 	}
+	c.redactFailed(r)
 	if e := c.responseError(r.errorObject()); e != nil {
 		e.RequestID = r.ID
 		if r.ID == "" {
@@ -342,6 +343,17 @@ func (r *Response) errorObject() (json.RawMessage, string) {
 		return failedResponse, r.ErrorType
 	}
 	return r.Error, r.ErrorType
+}
+
+// redactFailed removes the key from a failed response's error object and
+// JSON, which the caller gets besides the (redacted) *APIError: the
+// server's message may echo the key.
+func (c *Client) redactFailed(r *Response) {
+	if r == nil || (!hasJSON(r.Error) && r.Status != "failed") {
+		return
+	}
+	rd := c.redactor()
+	r.Error, r.raw = rd.Bytes(r.Error), rd.Bytes(r.raw)
 }
 
 // responseError is the *APIError of a response's error object, nil when

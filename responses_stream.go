@@ -285,6 +285,9 @@ func (s *ResponseStream) untypedError(data []byte) *APIError {
 
 // eventError yields the *APIError of an error event or a failed response.
 func (s *ResponseStream) eventError(e *APIError, ev *ResponseEvent, model string, yield func(ResponseEvent, error) bool) {
+	rd := s.c.redactor() // the event is the caller's too: its message may echo the key
+	ev.Raw, ev.Code, ev.Message, ev.Param = rd.Bytes(ev.Raw), rd.String(ev.Code), rd.String(ev.Message), rd.String(ev.Param)
+	s.c.redactFailed(ev.Response) // the accumulator's too
 	e.Model = model
 	e.RequestID = s.acc.response().ID
 	e.markAnswered() // inside a 200 to a generation: it may have been billed
@@ -305,6 +308,7 @@ func (s *ResponseStream) jsonAnswer(st *callState, resp *http.Response, body io.
 		yield(ResponseEvent{}, st.annotate(s.c.redactErr(err))) // a lost answer (callState.annotate)
 		return
 	}
+	s.c.redactFailed(&out)
 	if e := s.c.responseError(out.errorObject()); e != nil {
 		e.Model, e.RequestID = model, out.ID
 		s.acc.r = &out
