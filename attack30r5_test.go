@@ -16,7 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/routerkit/openrouter"
+	"github.com/routerkit/openrouter/internal/openapischema"
 	ort "github.com/routerkit/openrouter/openroutertest"
 )
 
@@ -306,4 +309,65 @@ func TestR5FailedResponsesHoldNoKey(t *testing.T) {
 			t.Errorf("%.60s: %d events; Response holds the key: %s", body, n, r.Raw())
 		}
 	}
+}
+
+// Input items are sent as the OpenAPI document's ResponsesRequest takes
+// them: a function's empty output and a call's empty arguments are sent
+// ("" was dropped, the required member missing: a 400 for a function
+// that returns nothing); a reasoning item without its id, and output
+// parts outside an assistant message with an id, are refused before
+// sending (they were sent, and refused by the schema).
+func TestR5InputItemsMatchOpenAPI(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := setup(t, nil)
+	req := helloResponse()
+	req.Input = append(req.Input, openrouter.ResponseItem{Type: "function_call", ID: "fc_1", CallID: "c1", Name: "ping"}, openrouter.ResponseFunctionOutput("c1", ""))
+	if _, err := c.Responses.Create(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	sent := string(srv.Requests()[0].Raw)
+	for _, want := range []string{`"arguments":""`, `"output":""`} {
+		if !strings.Contains(sent, want) {
+			t.Errorf("%s is not sent: %s", want, sent)
+		}
+	}
+	if n := checkResponsesRequests(t, srv); n != 1 {
+		t.Errorf("%d requests", n)
+	}
+	for name, it := range map[string]openrouter.ResponseItem{
+		"reasoning without id":     {Type: "reasoning", Summary: []openrouter.ResponsePart{{Type: "summary_text", Text: "s"}}},
+		"output_text in user":      {Type: "message", Role: "user", Content: []openrouter.ResponsePart{{Type: "output_text", Text: "x"}}},
+		"assistant output, no id":  {Type: "message", Role: "assistant", Content: []openrouter.ResponsePart{{Type: "output_text", Text: "x"}}},
+		"refusal in system":        {Type: "message", Role: "system", ID: "m1", Content: []openrouter.ResponsePart{{Type: "refusal", Refusal: "no"}}},
+		"assistant refusal, no id": {Type: "message", Role: "assistant", Content: []openrouter.ResponsePart{{Type: "refusal", Refusal: "no"}}},
+	} {
+		req := helloResponse()
+		req.Input = append(req.Input, it)
+		if _, err := c.Responses.Create(context.Background(), req); !errors.Is(err, openrouter.ErrInvalidRequest) {
+			t.Errorf("%s: %v; want ErrInvalidRequest", name, err)
+		}
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+// checkResponsesRequests validates every /responses body the fake
+// received against the document's ResponsesRequest, and counts them.
+func checkResponsesRequests(t *testing.T, srv *ort.Server) int {
+	t.Helper()
+	sch, err := openapischema.Compile("openroutertest/testdata/openapi.yaml", "/components/schemas/ResponsesRequest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range srv.Requests() {
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(r.Raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(v); err != nil {
+			t.Errorf("request %d does not match ResponsesRequest: %v\n%s", i, err, r.Raw)
+		}
+	}
+	return len(srv.Requests())
 }

@@ -84,14 +84,27 @@ type ResponseAudio struct {
 	Format string `json:"format"`
 }
 
-// MarshalJSON sends a reasoning item's summary even when empty (the API
-// requires it) and an item of a type not modelled as it came.
+// MarshalJSON sends a reasoning item's summary, a function call's
+// arguments and a function output's output even when empty (the API
+// requires them), and an item of a type not modelled as it came.
 func (it ResponseItem) MarshalJSON() ([]byte, error) {
 	if len(it.Raw) > 0 && (it.opaque || !modelledItem(it.Type)) {
 		return it.Raw, nil
 	}
 	type plain ResponseItem
-	if it.Type != "reasoning" {
+	switch it.Type {
+	case "function_call": // arguments are required, "" included
+		return json.Marshal(struct {
+			plain
+			Arguments string `json:"arguments"`
+		}{plain(it), it.Arguments})
+	case "function_call_output": // so is the output: a function may return ""
+		return json.Marshal(struct {
+			plain
+			Output string `json:"output"`
+		}{plain(it), it.Output})
+	case "reasoning":
+	default:
 		return json.Marshal(plain(it))
 	}
 	summary := it.Summary
