@@ -371,3 +371,48 @@ func checkResponsesRequests(t *testing.T, srv *ort.Server) int {
 	}
 	return len(srv.Requests())
 }
+
+// A Messages batch item is checked as the OpenAPI document's
+// MessagesRequest takes it before anything is sent: a text block without
+// text, a tool call without its id, a tool result without its call's id,
+// a block of a type not modelled made by hand, a tool whose input_schema
+// is no object (each was sent, and the stored batch failed validation).
+// A thinking block from an answer goes back whole, signature included
+// (its thinking and signature were dropped).
+func TestR5MessagesItemsMatchOpenAPI(t *testing.T) {
+	t.Parallel()
+	srv, _, c := batchServer(t)
+	user := openrouter.MessagesMessage{Role: "user", Text: "hi"}
+	blocks := func(role string, b ...openrouter.MessagesBlock) openrouter.MessagesMessage {
+		return openrouter.MessagesMessage{Role: role, Blocks: b}
+	}
+	call := blocks("assistant", openrouter.MessagesBlock{Type: "tool_use", ID: "t1", Name: "f", Input: json.RawMessage(`{}`)})
+	for name, req := range map[string]*openrouter.MessagesRequest{
+		"empty text":           {Messages: []openrouter.MessagesMessage{blocks("user", openrouter.MessagesBlock{Type: "text"})}},
+		"tool_use without id":  {Messages: []openrouter.MessagesMessage{user, blocks("assistant", openrouter.MessagesBlock{Type: "tool_use", Name: "f"})}},
+		"tool_result, no call": {Messages: []openrouter.MessagesMessage{user, call, blocks("user", openrouter.MessagesBlock{Type: "tool_result", Content: "ok"})}},
+		"hand-made other type": {Messages: []openrouter.MessagesMessage{blocks("user", openrouter.MessagesBlock{Type: "image"})}},
+		"schema not an object": {Messages: []openrouter.MessagesMessage{user}, Tools: []openrouter.MessagesTool{{Name: "f", InputSchema: json.RawMessage(`"x"`)}}},
+	} {
+		_, err := c.Batches.Submit(context.Background(), &openrouter.BatchRequest{Model: batchModel, Requests: []openrouter.BatchItem{{CustomID: "a", Messages: req}}})
+		if !errors.Is(err, openrouter.ErrInvalidRequest) {
+			t.Errorf("%s: %v; want ErrInvalidRequest", name, err)
+		}
+	}
+	if n := srv.BatchCount(); n != 0 {
+		t.Errorf("%d batches stored", n)
+	}
+	var res openrouter.MessagesResponse
+	thinking := `{"type":"thinking","thinking":"Let me see.","signature":"sig-1"}`
+	if err := json.Unmarshal([]byte(`{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[`+thinking+`,{"type":"text","text":"hi"}]}`), &res); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(blocks("assistant", res.Content...))
+	if err != nil || !strings.Contains(string(b), thinking) {
+		t.Errorf("the thinking block is sent back as %s, %v", b, err)
+	}
+	req := &openrouter.MessagesRequest{Messages: []openrouter.MessagesMessage{user, blocks("assistant", res.Content...), {Role: "user", Text: "more"}}}
+	if _, err := c.Batches.Submit(context.Background(), &openrouter.BatchRequest{Model: batchModel, Requests: []openrouter.BatchItem{{CustomID: "a", Messages: req}}}); err != nil {
+		t.Errorf("an answer's blocks sent back: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package openrouter
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -100,9 +101,10 @@ func (b *MessagesBlock) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// MarshalJSON sends a block kept whole in Raw as it came.
+// MarshalJSON sends a block kept whole in Raw, or one of a type not
+// modelled ("thinking", with its signature), as it came.
 func (b MessagesBlock) MarshalJSON() ([]byte, error) {
-	if b.opaque && len(b.Raw) > 0 {
+	if len(b.Raw) > 0 && (b.opaque || !modelledBlock(b.Type)) {
 		return b.Raw, nil
 	}
 	type plain MessagesBlock
@@ -200,15 +202,39 @@ func (r *MessagesRequest) validate() error {
 			return invalid("messages[%d]: set Text or Blocks, not both (put the text in a text block)", i)
 		}
 		for j, b := range m.Blocks {
-			if b.Type == "" {
-				return invalid("messages[%d].content[%d]: a block needs a type", i, j)
+			if err := b.validate(); err != nil {
+				return invalid("messages[%d].content[%d]: %v", i, j, err)
 			}
 		}
 	}
 	for i, t := range r.Tools {
-		if t.Name == "" || !json.Valid(t.InputSchema) {
-			return invalid("tools[%d]: a tool needs a name and an input_schema (a JSON Schema)", i)
+		if t.Name == "" || !json.Valid(t.InputSchema) || !strings.HasPrefix(strings.TrimSpace(string(t.InputSchema)), "{") {
+			return invalid("tools[%d]: a tool needs a name and an input_schema (a JSON Schema object)", i)
 		}
+	}
+	return nil
+}
+
+func modelledBlock(t string) bool { return t == "text" || t == "tool_use" || t == "tool_result" }
+
+// validate checks a block as the OpenAPI document's MessagesRequest
+// takes it: a text block's text, a tool call's id and name, a tool
+// result's tool_use_id; a block of another type is sent as its Raw.
+func (b *MessagesBlock) validate() error {
+	if len(b.Raw) > 0 && (b.opaque || !modelledBlock(b.Type)) {
+		return nil // sent as it came
+	}
+	switch {
+	case b.Type == "":
+		return errors.New("a block needs a type")
+	case b.Type == "text" && b.Text == "":
+		return errors.New("a text block with no text")
+	case b.Type == "tool_use" && (b.ID == "" || b.Name == ""):
+		return errors.New("a tool_use block needs its id and name")
+	case b.Type == "tool_result" && b.ToolUseID == "":
+		return errors.New("a tool_result block needs the tool_use_id of its call")
+	case !modelledBlock(b.Type):
+		return fmt.Errorf("a %s block is sent as it came from an answer (Raw); typed blocks are text, tool_use and tool_result", b.Type)
 	}
 	return nil
 }
