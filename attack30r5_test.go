@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -414,5 +415,57 @@ func TestR5MessagesItemsMatchOpenAPI(t *testing.T) {
 	req := &openrouter.MessagesRequest{Messages: []openrouter.MessagesMessage{user, blocks("assistant", res.Content...), {Role: "user", Text: "more"}}}
 	if _, err := c.Batches.Submit(context.Background(), &openrouter.BatchRequest{Model: batchModel, Requests: []openrouter.BatchItem{{CustomID: "a", Messages: req}}}); err != nil {
 		t.Errorf("an answer's blocks sent back: %v", err)
+	}
+}
+
+// deadlineCtx is a context whose deadline passes when expire is called.
+type deadlineCtx struct {
+	context.Context
+	once sync.Once
+	done chan struct{}
+}
+
+func newDeadlineCtx() *deadlineCtx {
+	return &deadlineCtx{Context: context.Background(), done: make(chan struct{})}
+}
+func (c *deadlineCtx) Deadline() (time.Time, bool) { return time.Now().Add(time.Hour), true }
+func (c *deadlineCtx) Done() <-chan struct{}       { return c.done }
+func (c *deadlineCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+func (c *deadlineCtx) expire() { c.once.Do(func() { close(c.done) }) }
+
+type expireOnWrite struct {
+	bytes.Buffer
+	ctx *deadlineCtx
+}
+
+func (w *expireOnWrite) Write(p []byte) (int, error) { w.ctx.expire(); return w.Buffer.Write(p) }
+
+// A download cut by the caller's deadline matches ErrTimeout, as every
+// other call ended by a deadline does (it matched only
+// context.DeadlineExceeded, an untyped "reading the answer" error). The
+// deadline passes when the first bytes are written: no timing.
+func TestR5DownloadCutByDeadlineIsTimeout(t *testing.T) {
+	t.Parallel()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "video/mp4")
+		w.WriteHeader(200)
+		w.Write([]byte("ftyp some video"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer hs.Close()
+	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(hs.URL+"/api/v1"), openrouter.WithLimiter(nil))
+	ctx := newDeadlineCtx()
+	w := &expireOnWrite{ctx: ctx}
+	k, err := c.Videos.Download(ctx, "job-1", 0, w)
+	if !errors.Is(err, openrouter.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) || k != int64(w.Len()) || k == 0 {
+		t.Errorf("%d bytes (%d written): %v; want ErrTimeout and context.DeadlineExceeded", k, w.Len(), err)
 	}
 }
