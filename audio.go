@@ -81,7 +81,7 @@ func (s *AudioService) Speech(ctx context.Context, req *SpeechRequest, w io.Writ
 	defer resp.Body.Close()
 	defer func() { st.endAnswer(nil, err) }() // the audio ends the call; the answer carries no cost
 	res := &SpeechResult{ContentType: resp.Header.Get("Content-Type"), GenerationID: resp.Header.Get("X-Generation-Id")}
-	if mt, _, _ := mime.ParseMediaType(res.ContentType); mt == "application/json" || mt == "text/html" {
+	if mt, ok := notMedia(res.ContentType); ok {
 		// A 200 that is no audio: an error object, or a page from a proxy.
 		var discard json.RawMessage
 		err := st.annotate(s.client().decodeAnswer(resp, &discard))
@@ -144,6 +144,15 @@ func providerOptions(o map[string]any) map[string]any {
 		return nil
 	}
 	return map[string]any{"options": o}
+}
+
+// notMedia returns the media type of a 2xx answer's Content-Type and
+// whether it says the answer is JSON or text (an error object, a proxy's
+// page) rather than the audio or video asked for ("audio/*" in the
+// OpenAPI document). No type, or application/octet-stream, may be media.
+func notMedia(contentType string) (string, bool) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt, mt == "application/json" || strings.HasSuffix(mt, "+json") || strings.HasPrefix(mt, "text/")
 }
 
 // copyAnswer copies a 2xx body to w through one 32-kibibyte buffer and
@@ -226,6 +235,27 @@ type Transcription struct {
 	Usage    TranscriptionUsage  `json:"usage"`
 	// GenerationID names the generation (X-Generation-Id).
 	GenerationID string `json:"-"`
+
+	hasText bool // the answer had its required "text" (STTResponse)
+}
+
+// UnmarshalJSON decodes a transcription and notes whether it had its
+// text, which the API requires (an answer without it is lost, not an
+// empty transcript).
+func (t *Transcription) UnmarshalJSON(b []byte) error {
+	type plain Transcription
+	var p struct {
+		plain
+		Text *string `json:"text"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*t = Transcription(p.plain)
+	if p.Text != nil {
+		t.Text, t.hasText = *p.Text, true
+	}
+	return nil
 }
 
 // TranscriptSegment is a timed piece of a transcript, in seconds.
@@ -263,7 +293,9 @@ type TranscriptionUsage struct {
 }
 
 // Transcribe turns audio into text (POST /audio/transcriptions) and adds
-// its cost to the client's spending total.
+// its cost to the client's spending total. An answer without its text
+// (which the API requires) is an *[APIError] matching [ErrServer] and
+// [ErrMaybeBilled], returned with the Transcription as it came.
 func (s *AudioService) Transcribe(ctx context.Context, req *TranscriptionRequest, opts ...CallOption) (_ *Transcription, err error) {
 	body, err := req.encode()
 	if err != nil {
@@ -283,6 +315,9 @@ func (s *AudioService) Transcribe(ctx context.Context, req *TranscriptionRequest
 	out.GenerationID = resp.Header.Get("X-Generation-Id")
 	if out.Usage.Cost > 0 {
 		c.spend(ctx, &Usage{Cost: out.Usage.Cost})
+	}
+	if !out.hasText { // "text" is required (OpenAPI schemas/STTResponse)
+		return &out, st.annotate(malformed(req.Model, "the transcription has no text"))
 	}
 	return &out, nil
 }

@@ -3,6 +3,7 @@ package openrouter
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -60,7 +61,7 @@ func (m MessagesMessage) MarshalJSON() ([]byte, error) {
 // "text" (Text); "tool_use" (ID, Name, Input), a call the model makes;
 // "tool_result" (ToolUseID, Content), the caller's answer to one. An
 // answer's blocks of other types ("thinking", server tools') keep their
-// Type; their other fields are not modelled.
+// Type; their other fields are not modelled, and are in Raw.
 type MessagesBlock struct {
 	Type      string          `json:"type"`
 	Text      string          `json:"text,omitempty"`
@@ -69,6 +70,45 @@ type MessagesBlock struct {
 	Input     json.RawMessage `json:"input,omitempty"`
 	ToolUseID string          `json:"tool_use_id,omitempty"`
 	Content   string          `json:"content,omitempty"`
+	// Raw is the block as received. A block whose fields are not of the
+	// types above (a server tool's result, whose content is a list of
+	// blocks) is sent back as Raw holds it.
+	Raw    json.RawMessage `json:"-"`
+	opaque bool            // decoded from Raw only in part
+}
+
+// UnmarshalJSON keeps the block's JSON in Raw. A block whose fields are
+// not of the types modelled is not an error: its type and IDs are read,
+// and it is kept whole in Raw.
+func (b *MessagesBlock) UnmarshalJSON(data []byte) error {
+	type plain MessagesBlock
+	var p plain
+	opaque := false
+	if err := json.Unmarshal(data, &p); err != nil {
+		var head struct {
+			Type      string `json:"type"`
+			ID        string `json:"id"`
+			Name      string `json:"name"`
+			ToolUseID string `json:"tool_use_id"`
+		}
+		if json.Unmarshal(data, &head) != nil {
+			return err
+		}
+		p, opaque = plain{Type: head.Type, ID: head.ID, Name: head.Name, ToolUseID: head.ToolUseID}, true
+	}
+	*b = MessagesBlock(p)
+	b.Raw, b.opaque = append(json.RawMessage(nil), data...), opaque
+	return nil
+}
+
+// MarshalJSON sends a block kept whole in Raw, or one of a type not
+// modelled ("thinking", with its signature), as it came.
+func (b MessagesBlock) MarshalJSON() ([]byte, error) {
+	if len(b.Raw) > 0 && (b.opaque || !modelledBlock(b.Type)) {
+		return b.Raw, nil
+	}
+	type plain MessagesBlock
+	return json.Marshal(plain(b))
 }
 
 // MessagesTool is a function the model may call; InputSchema is the JSON
@@ -162,15 +202,39 @@ func (r *MessagesRequest) validate() error {
 			return invalid("messages[%d]: set Text or Blocks, not both (put the text in a text block)", i)
 		}
 		for j, b := range m.Blocks {
-			if b.Type == "" {
-				return invalid("messages[%d].content[%d]: a block needs a type", i, j)
+			if err := b.validate(); err != nil {
+				return invalid("messages[%d].content[%d]: %v", i, j, err)
 			}
 		}
 	}
 	for i, t := range r.Tools {
-		if t.Name == "" || !json.Valid(t.InputSchema) {
-			return invalid("tools[%d]: a tool needs a name and an input_schema (a JSON Schema)", i)
+		if t.Name == "" || !json.Valid(t.InputSchema) || !strings.HasPrefix(strings.TrimSpace(string(t.InputSchema)), "{") {
+			return invalid("tools[%d]: a tool needs a name and an input_schema (a JSON Schema object)", i)
 		}
+	}
+	return nil
+}
+
+func modelledBlock(t string) bool { return t == "text" || t == "tool_use" || t == "tool_result" }
+
+// validate checks a block as the OpenAPI document's MessagesRequest
+// takes it: a text block's text, a tool call's id and name, a tool
+// result's tool_use_id; a block of another type is sent as its Raw.
+func (b *MessagesBlock) validate() error {
+	if len(b.Raw) > 0 && (b.opaque || !modelledBlock(b.Type)) {
+		return nil // sent as it came
+	}
+	switch {
+	case b.Type == "":
+		return errors.New("a block needs a type")
+	case b.Type == "text" && b.Text == "":
+		return errors.New("a text block with no text")
+	case b.Type == "tool_use" && (b.ID == "" || b.Name == ""):
+		return errors.New("a tool_use block needs its id and name")
+	case b.Type == "tool_result" && b.ToolUseID == "":
+		return errors.New("a tool_result block needs the tool_use_id of its call")
+	case !modelledBlock(b.Type):
+		return fmt.Errorf("a %s block is sent as it came from an answer (Raw); typed blocks are text, tool_use and tool_result", b.Type)
 	}
 	return nil
 }

@@ -231,8 +231,8 @@ func (r *BatchResult) Responses() (*Response, error) {
 	if err := r.decode(body, res); err != nil {
 		return nil, err
 	}
-	if hasJSON(res.Error) {
-		e := errorFromObject(withErrorType(res.Error, res.ErrorType))
+	if obj, errorType := res.errorObject(); hasJSON(obj) {
+		e := errorFromObject(withErrorType(obj, errorType))
 		e.RequestID = res.ID
 		return res, r.finish(e)
 	}

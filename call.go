@@ -299,6 +299,11 @@ func (e *answerCutError) Error() string { return "openrouter: reading the answer
 
 func (e *answerCutError) Unwrap() error { return e.err }
 
+// Is matches [ErrTimeout] for a body cut by a deadline or timeout (a
+// GET's, such as a video's download, which is not turned into a
+// *TransportError), as a *TransportError does.
+func (e *answerCutError) Is(target error) bool { return target == ErrTimeout && isTimeout(e.err) }
+
 // readFailure is the error of a 2xx answer's body that could not be
 // read: past a bound (an ErrTooLarge error, as it is), or cut.
 func readFailure(err error) error {

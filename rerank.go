@@ -1,9 +1,11 @@
 package openrouter
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -78,8 +80,11 @@ type RerankUsage struct {
 }
 
 // Order returns the indexes of the ranked documents, most relevant
-// first.
+// first; nil for a nil result.
 func (r *RerankResult) Order() []int {
+	if r == nil {
+		return nil
+	}
 	out := make([]int, len(r.Results))
 	for i, h := range r.Results {
 		out[i] = h.Index
@@ -122,15 +127,36 @@ func (c *Client) Rerank(ctx context.Context, req *RerankRequest, opts ...CallOpt
 	if out.Usage.Cost > 0 {
 		c.spend(ctx, &Usage{Cost: out.Usage.Cost})
 	}
-	for i, h := range out.Results {
-		if h.Index < 0 || h.Index >= len(req.Documents) {
-			return &out, st.annotate(malformed(req.Model, "results[%d] names document %d of %d", i, h.Index, len(req.Documents)))
-		}
+	if err := out.check(len(req.Documents)); err != nil {
+		return &out, st.annotate(err)
 	}
+	// The API says results are sorted by relevance; Order and the
+	// caller rely on it, whatever order they came in.
+	slices.SortStableFunc(out.Results, func(a, b RerankHit) int { return cmp.Compare(b.Score, a.Score) })
 	if out.Model == "" {
 		out.Model = req.Model
 	}
 	return &out, nil
+}
+
+// check returns an *APIError matching [ErrServer] for an answer that is
+// not what the API promises: no "results" (required), a result naming a
+// document the request did not have, or two naming the same document.
+func (r *RerankResult) check(docs int) error {
+	if r.Results == nil {
+		return malformed(r.Model, "the answer has no results")
+	}
+	seen := make(map[int]bool, len(r.Results))
+	for i, h := range r.Results {
+		switch {
+		case h.Index < 0 || h.Index >= docs:
+			return malformed(r.Model, "results[%d] names document %d of %d", i, h.Index, docs)
+		case seen[h.Index]:
+			return malformed(r.Model, "results[%d] names document %d a second time", i, h.Index)
+		}
+		seen[h.Index] = true
+	}
+	return nil
 }
 
 // validate refuses a rerank the API would refuse, naming the field.

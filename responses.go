@@ -84,14 +84,27 @@ type ResponseAudio struct {
 	Format string `json:"format"`
 }
 
-// MarshalJSON sends a reasoning item's summary even when empty (the API
-// requires it) and an item of a type not modelled as it came.
+// MarshalJSON sends a reasoning item's summary, a function call's
+// arguments and a function output's output even when empty (the API
+// requires them), and an item of a type not modelled as it came.
 func (it ResponseItem) MarshalJSON() ([]byte, error) {
 	if len(it.Raw) > 0 && (it.opaque || !modelledItem(it.Type)) {
 		return it.Raw, nil
 	}
 	type plain ResponseItem
-	if it.Type != "reasoning" {
+	switch it.Type {
+	case "function_call": // arguments are required, "" included
+		return json.Marshal(struct {
+			plain
+			Arguments string `json:"arguments"`
+		}{plain(it), it.Arguments})
+	case "function_call_output": // so is the output: a function may return ""
+		return json.Marshal(struct {
+			plain
+			Output string `json:"output"`
+		}{plain(it), it.Output})
+	case "reasoning":
+	default:
 		return json.Marshal(plain(it))
 	}
 	summary := it.Summary
@@ -163,6 +176,34 @@ type Response struct {
 	// MaybeBilled counts earlier attempts of this call that were sent and
 	// lost (each may have been billed besides this answer).
 	MaybeBilled int `json:"-"`
+
+	raw []byte
+}
+
+// Raw returns the response's JSON as received, for the fields the SDK
+// does not model (truncation, the request's settings as the API echoes
+// them, fields added later); for a stream, the response member of its
+// last response event; nil when there was none. The caller must not
+// modify it.
+func (r *Response) Raw() json.RawMessage {
+	if r == nil {
+		return nil
+	}
+	return r.raw
+}
+
+// UnmarshalJSON decodes a response and keeps its JSON for Raw.
+func (r *Response) UnmarshalJSON(b []byte) error {
+	type plain Response
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*r = Response(p)
+	if string(b) != "null" {
+		r.raw = append([]byte(nil), b...)
+	}
+	return nil
 }
 
 // ResponseUsage is the tokens and cost of a response.
@@ -270,7 +311,8 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 	if st.call != nil {
 		st.call.answered(&ChatResponse{ID: r.ID, Model: r.Model}) // for CallResponseInto
 	}
-	if e := c.responseError(r.Error, r.ErrorType); e != nil {
+	c.redactFailed(r)
+	if e := c.responseError(r.errorObject()); e != nil {
 		e.RequestID = r.ID
 		if r.ID == "" {
 			return nil, st.annotate(e) // an error object alone
@@ -300,6 +342,31 @@ func (r *Response) check(model string) error {
 		}
 	}
 	return nil
+}
+
+// failedResponse is the error object of a failed response that gives
+// none.
+var failedResponse = json.RawMessage(`{"code":"server_error","message":"the response failed"}`)
+
+// errorObject returns the response's error object and error_type: a
+// "failed" response without one stands for a server error; nil for a
+// response that did not fail.
+func (r *Response) errorObject() (json.RawMessage, string) {
+	if r.Status == "failed" && !hasJSON(r.Error) {
+		return failedResponse, r.ErrorType
+	}
+	return r.Error, r.ErrorType
+}
+
+// redactFailed removes the key from a failed response's error object and
+// JSON, which the caller gets besides the (redacted) *APIError: the
+// server's message may echo the key.
+func (c *Client) redactFailed(r *Response) {
+	if r == nil || (!hasJSON(r.Error) && r.Status != "failed") {
+		return
+	}
+	rd := c.redactor()
+	r.Error, r.raw = rd.Bytes(r.Error), rd.Bytes(r.raw)
 }
 
 // responseError is the *APIError of a response's error object, nil when

@@ -48,11 +48,11 @@ func (a *responseAccumulator) add(ev *ResponseEvent) (json.RawMessage, string) {
 	case EventResponseFailed:
 		a.finished = true
 		if ev.Response == nil {
-			return json.RawMessage(`{"code":"server_error","message":"the response failed"}`), ""
+			return failedResponse, ""
 		}
 		a.r = ev.Response
-		if len(a.r.Error) == 0 || string(a.r.Error) == "null" {
-			return json.RawMessage(`{"code":"server_error","message":"the response failed"}`), a.r.ErrorType
+		if !hasJSON(a.r.Error) {
+			return failedResponse, a.r.ErrorType
 		}
 		return a.r.Error, a.r.ErrorType
 	case EventError:

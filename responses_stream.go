@@ -217,8 +217,12 @@ func (s *ResponseStream) read(rd *sse.Reader, f *responseFailer) {
 				s.eventError(e, &ResponseEvent{Type: EventError, Raw: append(json.RawMessage(nil), data...)}, f.model, f.yield)
 				return
 			}
-			f.fail("an event is not a typed JSON object: "+excerpt(data), err)
-			return
+			other, ok := unknownEvent(data)
+			if err == nil || !ok {
+				f.fail("an event is not a typed JSON object: "+excerpt(data), err)
+				return
+			}
+			ev = other
 		}
 		ev.Raw = append(json.RawMessage(nil), data...)
 		f.events++
@@ -231,6 +235,31 @@ func (s *ResponseStream) read(rd *sse.Reader, f *responseFailer) {
 			return
 		}
 	}
+}
+
+// readEvents are the event types whose members this package reads (see
+// responseAccumulator.add): one of them not in the documented shape ends
+// the stream.
+var readEvents = map[string]bool{EventResponseCreated: true, EventResponseInProgress: true, EventOutputItemAdded: true,
+	EventOutputItemDone: true, EventContentPartAdded: true, EventContentPartDone: true, EventOutputTextDelta: true,
+	EventOutputTextDone: true, EventRefusalDelta: true, EventReasoningDelta: true, EventReasoningSummary: true,
+	EventFunctionArgsDelta: true, EventFunctionArgsDone: true, EventResponseCompleted: true, EventResponseIncomplete: true,
+	EventResponseFailed: true, EventError: true, "response.done": true}
+
+// unknownEvent is an event of a type this package does not read whose
+// members do not decode into ResponseEvent's (an object where it has a
+// string, say): new event types ship without notice, so it is passed on
+// with its Type, SequenceNumber and Raw rather than ending the stream.
+// ok is false for an event of a type it reads, or one with no type.
+func unknownEvent(data []byte) (ev ResponseEvent, ok bool) {
+	var head struct {
+		Type           string `json:"type"`
+		SequenceNumber int    `json:"sequence_number"`
+	}
+	if json.Unmarshal(data, &head) != nil || head.Type == "" || readEvents[head.Type] {
+		return ResponseEvent{}, false
+	}
+	return ResponseEvent{Type: head.Type, SequenceNumber: head.SequenceNumber}, true
 }
 
 // untypedError returns the error an event that did not decode stands
@@ -256,6 +285,9 @@ func (s *ResponseStream) untypedError(data []byte) *APIError {
 
 // eventError yields the *APIError of an error event or a failed response.
 func (s *ResponseStream) eventError(e *APIError, ev *ResponseEvent, model string, yield func(ResponseEvent, error) bool) {
+	rd := s.c.redactor() // the event is the caller's too: its message may echo the key
+	ev.Raw, ev.Code, ev.Message, ev.Param = rd.Bytes(ev.Raw), rd.String(ev.Code), rd.String(ev.Message), rd.String(ev.Param)
+	s.c.redactFailed(ev.Response) // the accumulator's too
 	e.Model = model
 	e.RequestID = s.c.redactor().String(s.acc.response().ID)
 	e.markAnswered(s.acc.output) // inside a 200 to a generation: it may have been billed
@@ -276,7 +308,8 @@ func (s *ResponseStream) jsonAnswer(st *callState, resp *http.Response, body io.
 		yield(ResponseEvent{}, st.annotate(s.c.redactErr(err))) // a lost answer (callState.annotate)
 		return
 	}
-	if e := s.c.responseError(out.Error, out.ErrorType); e != nil {
+	s.c.redactFailed(&out)
+	if e := s.c.responseError(out.errorObject()); e != nil {
 		e.Model, e.RequestID = model, out.ID
 		s.acc.r = &out
 		yield(ResponseEvent{}, st.annotate(e))

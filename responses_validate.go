@@ -127,6 +127,12 @@ func (it *ResponseItem) validate() error {
 			if err := p.validate(); err != nil {
 				return invalid("content[%d]: %s", j, err.Error())
 			}
+			// An output part is sent back in the assistant message of a
+			// response, with its id (OpenAPI schemas/OutputMessage); other
+			// messages hold input parts (schemas/EasyInputMessage).
+			if (p.Type == "output_text" || p.Type == "refusal") && (it.Role != "assistant" || it.ID == "") {
+				return invalid("content[%d]: %s parts belong in an assistant message of a response, with its id; give the text as input_text", j, p.Type)
+			}
 		}
 	case "function_call":
 		if it.CallID == "" || it.Name == "" {
@@ -137,6 +143,9 @@ func (it *ResponseItem) validate() error {
 			return invalid("a function_call_output needs the call_id of its call")
 		}
 	case "reasoning":
+		if it.ID == "" { // OpenAPI schemas/OutputItemReasoning: sent back as it came
+			return invalid("a reasoning item needs the id of the response's item")
+		}
 	default:
 		return invalid("type %q is not message, reasoning, function_call or function_call_output", it.Type)
 	}

@@ -92,8 +92,11 @@ type VideoJob struct {
 	PollingURL   string      `json:"polling_url"`
 	// URLs are the videos' download URLs once completed; Download reads
 	// them through the API.
-	URLs  []string    `json:"unsigned_urls,omitempty"`
-	Usage *VideoUsage `json:"usage,omitempty"`
+	URLs []string `json:"unsigned_urls,omitempty"`
+	// SignedURLs are signed storage URLs of the videos, when the API
+	// gives them (the video guide's "urls"): read without the API key.
+	SignedURLs []string    `json:"urls,omitempty"`
+	Usage      *VideoUsage `json:"usage,omitempty"`
 	// Error says why a failed job failed.
 	Error string `json:"error,omitempty"`
 	// Model is the job's model (in webhooks).
@@ -205,8 +208,8 @@ func (s *VideosService) Get(ctx context.Context, id string, opts ...CallOption) 
 	if err := s.client().getWith(ctx, "/videos/"+p, &job, opts, s.client().decodeBody); err != nil {
 		return nil, err
 	}
-	if job.ID == "" {
-		return nil, malformed("", "the job's answer carries no ID")
+	if job.ID != id { // another job's state (and cost) is not this one's
+		return nil, malformed("", "the answer for video job %q names job %q", id, job.ID)
 	}
 	job.Error = s.client().redactor().String(job.Error) // the server's text: it may echo the key
 	return &job, nil
@@ -233,12 +236,12 @@ func (s *VideosService) Download(ctx context.Context, id string, index int, w io
 	}
 	defer resp.Body.Close()
 	defer func() { st.endAnswer(nil, err) }()
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+	if mt, ok := notMedia(resp.Header.Get("Content-Type")); ok { // an error object, a proxy's page
 		var discard json.RawMessage
 		if err := st.annotate(s.client().decodeAnswer(resp, &discard)); err != nil {
 			return 0, err
 		}
-		return 0, malformed("", "the content's answer is JSON, not a video: %s", excerpt(discard))
+		return 0, malformed("", "the content's answer is %s, not a video: %s", mt, excerpt(discard))
 	}
 	return copyAnswer(w, resp.Body, st)
 }

@@ -106,6 +106,10 @@ type VideoWebhook struct {
 	// (VideoWebhookHandler fills it in): the submission's VideoJob.Token,
 	// or VideoSubmitError.Token when its answer was lost.
 	Token string `json:"-"`
+	// IdempotencyKey is the delivery's X-OpenRouter-Idempotency-Key
+	// header ("<job id>-<status>"; VideoWebhookHandler fills it in): a
+	// repeated delivery has the same.
+	IdempotencyKey string `json:"-"`
 }
 
 // maxWebhookBody bounds a webhook's body.
@@ -114,7 +118,7 @@ const maxWebhookBody = 1 << 20
 // VideoWebhookHandler returns the handler of a video job's callback URL:
 // it checks each delivery with ParseVideoWebhook (401 when it fails, 400
 // for a body over 1 MiB), answers 204, and passes the event to on, with
-// its Token. now is the clock of the signature's age (nil: time.Now).
+// its Token and IdempotencyKey. now is the clock of the signature's age (nil: time.Now).
 // Deliveries may repeat: on must tolerate a second one. To wake a Wait,
 // send on its VideoWait.Notify without blocking.
 func VideoWebhookHandler(secret string, now func() time.Time, on func(*VideoWebhook)) http.Handler {
@@ -137,6 +141,7 @@ func VideoWebhookHandler(secret string, now func() time.Time, on func(*VideoWebh
 			return
 		}
 		ev.Token = r.URL.Query().Get("openrouter_video_token")
+		ev.IdempotencyKey = r.Header.Get("X-OpenRouter-Idempotency-Key")
 		if on != nil {
 			on(ev)
 		}
