@@ -226,6 +226,9 @@ func (st *callState) annotate(err error) error {
 	if err == nil || errors.As(err, &lost) {
 		return err // nil, or already annotated
 	}
+	if cut, ok := err.(*answerCutError); ok && st.callTimedOut() {
+		cut.err = timeoutAfter(st.req.Context(), st.call.timeout, cut.err) // named, as CallTimeout promises
+	}
 	paid := st.req != nil && !idempotent(st.req.Method)
 	var e *APIError
 	if errors.As(err, &e) {
