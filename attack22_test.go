@@ -105,9 +105,13 @@ func TestStreamTimeoutAfterItBeganIsMaybeBilled(t *testing.T) {
 		t.Errorf("idle timeout: %v; meter %d, info %d: want 1 maybe billed everywhere", err, meter.MaybeBilled(), info.MaybeBilled)
 	}
 
-	c2 := stalledStream(t)
-	dctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
+	// The deadline's clock starts once the stream has begun: started with
+	// the call, a loaded machine may pass it before the request is
+	// written.
+	deadline := newStartedDeadline(context.Background(), 100*time.Millisecond)
+	defer deadline.cancel()
+	c2 := stalledStream(t, deadline.start)
+	dctx := context.Context(deadline)
 	dctx, meter2 := openrouter.TrackCost(dctx)
 	err = nil
 	for _, e := range c2.ChatStream(dctx, hello()).Chunks() {
@@ -376,15 +380,20 @@ func TestEchoedKeyInResponseHeadersIsNotPrinted(t *testing.T) {
 
 // TestStreamRecoveryStopsAtTheCallTimeout: a stream cut mid-way is read
 // back from its generation, but a lookup that hangs does not keep the
-// call past its CallTimeout.
+// call past its CallTimeout. The CallTimeout's clock starts once the
+// server has read the POST (startedDeadline): started with the call, a
+// loaded machine may pass it before the request is written, which is not
+// maybe billed.
 func TestStreamRecoveryStopsAtTheCallTimeout(t *testing.T) {
 	t.Parallel()
+	next := make(chan *startedDeadline, 2) // the CallTimeouts to start, in the order of the POSTs
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
 			<-r.Context().Done() // the lookup hangs
 			return
 		}
 		_, _ = io.Copy(io.Discard, r.Body)
+		(<-next).start()
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.Header().Set("X-Generation-Id", "gen-cut")
 		_, _ = io.WriteString(w, `data: {"id":"gen-cut","model":"m/x","choices":[{"index":0,"delta":{"content":"hi"}}]}`+"\n\n")
@@ -394,6 +403,7 @@ func TestStreamRecoveryStopsAtTheCallTimeout(t *testing.T) {
 	defer srv.Close()
 	c := openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(srv.URL), openrouter.WithLimiter(nil))
 	openrouter.SetRecoverSleep(c, func(time.Duration) {})
+	startedCallTimeouts(c, next)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a safety net, not the test's clock
 	defer cancel()
 	var err error
@@ -413,6 +423,7 @@ func TestStreamRecoveryStopsAtTheCallTimeout(t *testing.T) {
 			return
 		}
 		_, _ = io.Copy(io.Discard, r.Body)
+		(<-next).start()
 		w.Header().Set("X-Generation-Id", "gen-cut")
 		w.Header().Set("Content-Length", "100")
 		_, _ = io.WriteString(w, `{"id":"gen-cut","choices":[`) // cut
@@ -420,6 +431,7 @@ func TestStreamRecoveryStopsAtTheCallTimeout(t *testing.T) {
 	defer chat.Close()
 	c = openrouter.NewClient("sk-or-v1-test", openrouter.WithBaseURL(chat.URL), openrouter.WithLimiter(nil))
 	openrouter.SetRecoverSleep(c, func(time.Duration) {})
+	startedCallTimeouts(c, next)
 	_, err = c.Chat(ctx, hello(), openrouter.CallTimeout(300*time.Millisecond))
 	if !errors.Is(err, openrouter.ErrMaybeBilled) || ctx.Err() != nil {
 		t.Errorf("a cut chat answer whose lookup hangs: %v (caller's context: %v); want ErrMaybeBilled once the CallTimeout passed", err, ctx.Err())

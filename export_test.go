@@ -73,6 +73,14 @@ func WithBatchSleep(w BatchWait, f func(ctx context.Context, d time.Duration, no
 	return w
 }
 
+// SetCallTimeout replaces how a client bounds a request by its
+// CallTimeout (context.WithTimeout), so that a test has the deadline pass
+// when it says rather than at a time. Calls of several requests
+// (prepareCall) are not affected.
+func SetCallTimeout(c *Client, f func(context.Context, time.Duration) (context.Context, context.CancelFunc)) {
+	c.withTimeout = f
+}
+
 // SetRecoverSleep replaces the waits between the lookups of a lost
 // answer's generation: f sees each wait, and nothing sleeps.
 func SetRecoverSleep(c *Client, f func(time.Duration)) {

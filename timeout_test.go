@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,17 +16,21 @@ import (
 
 // stalledStream is a server that sends one chunk of a stream, then nothing
 // more until the client goes away; a chat request gets nothing at all.
-func stalledStream(t *testing.T) *openrouter.Client {
+// It calls read once it has read a request (for a stream, once it has
+// sent the chunk), before anything more.
+func stalledStream(t *testing.T, read func()) *openrouter.Client {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		if len(b) > 0 && !contains(b, `"stream":true`) {
+			read()
 			<-r.Context().Done()
 			return
 		}
 		w.Header().Set("Content-Type", "text/event-stream")
 		_, _ = io.WriteString(w, `data: {"id":"gen-1","model":"m/x","choices":[{"index":0,"delta":{"content":"hi"}}]}`+"\n\n")
 		w.(http.Flusher).Flush()
+		read()
 		<-r.Context().Done()
 	}))
 	t.Cleanup(srv.Close)
@@ -38,11 +43,17 @@ func contains(b []byte, s string) bool { return strings.Contains(string(b), s) }
 // mid-way gives the error a context deadline gives (ErrTimeout, and
 // context.DeadlineExceeded), not ErrServer's "temporary trouble"; so does
 // one that ends a chat call before its answer (ErrMaybeBilled too: the
-// request was written). The outcome does not depend on when the timeout
-// comes: the server never finishes.
+// request was written). The deadlines' clocks start once the server has
+// the request (startedDeadline): with timers started with the call, a
+// loaded machine passed the Chat's 100 ms before the request was written
+// (5 runs in 50 beside 4 CPU burners under -race), which is not maybe
+// billed. The outcome does not depend on when the timeout comes after
+// that: the server never finishes.
 func TestCallTimeoutEndsAStreamAsADeadline(t *testing.T) {
 	t.Parallel()
-	c := stalledStream(t)
+	next := make(chan *startedDeadline, 4) // the deadlines to start, in the order of the requests
+	c := stalledStream(t, func() { (<-next).start() })
+	startedCallTimeouts(c, next)
 	req := &openrouter.ChatRequest{Model: "m/x", Messages: []openrouter.Message{openrouter.UserMessage("hi")}}
 	streamErr := func(ctx context.Context, opts ...openrouter.CallOption) error {
 		var err error
@@ -53,12 +64,12 @@ func TestCallTimeoutEndsAStreamAsADeadline(t *testing.T) {
 		}
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	cases := map[string]error{
-		"stream, context deadline": streamErr(ctx),
-		"stream, CallTimeout":      streamErr(context.Background(), openrouter.CallTimeout(200*time.Millisecond)),
-	}
+	cases := map[string]error{}
+	ctx := newStartedDeadline(context.Background(), 200*time.Millisecond)
+	next <- ctx
+	cases["stream, context deadline"] = streamErr(ctx)
+	ctx.cancel()
+	cases["stream, CallTimeout"] = streamErr(context.Background(), openrouter.CallTimeout(200*time.Millisecond))
 	for name, err := range cases {
 		if !errors.Is(err, openrouter.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, openrouter.ErrServer) {
 			t.Errorf("%s: %v; want ErrTimeout and context.DeadlineExceeded, not ErrServer", name, err)
@@ -69,4 +80,71 @@ func TestCallTimeoutEndsAStreamAsADeadline(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Chat past its CallTimeout: %v; want context.DeadlineExceeded", err)
 	}
+}
+
+// startedDeadline is a deadline whose clock starts when start is called
+// (by the server, once it has read the request), not when the call begins: on a loaded machine a timer started
+// with the call may pass before the request is written, which is
+// another outcome (not maybe billed). After start it passes d later, as
+// context.WithTimeout would; the tests' outcomes do not depend on when.
+// It ends early with its parent.
+type startedDeadline struct {
+	parent context.Context
+	d      time.Duration
+	once   sync.Once
+	mu     sync.Mutex
+	dl     time.Time
+	err    error
+	done   chan struct{}
+}
+
+func newStartedDeadline(parent context.Context, d time.Duration) *startedDeadline {
+	c := &startedDeadline{parent: parent, d: d, done: make(chan struct{})}
+	context.AfterFunc(parent, func() { c.end(parent.Err()) })
+	return c
+}
+
+// start starts the clock (again: a no-op).
+func (c *startedDeadline) start() {
+	c.once.Do(func() {
+		c.mu.Lock()
+		c.dl = time.Now().Add(c.d)
+		c.mu.Unlock()
+		time.AfterFunc(c.d, func() { c.end(context.DeadlineExceeded) })
+	})
+}
+
+func (c *startedDeadline) end(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = err
+		close(c.done)
+	}
+}
+
+func (c *startedDeadline) cancel() { c.end(context.Canceled) }
+
+func (c *startedDeadline) Deadline() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dl, !c.dl.IsZero()
+}
+func (c *startedDeadline) Done() <-chan struct{} { return c.done }
+func (c *startedDeadline) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+func (c *startedDeadline) Value(key any) any { return c.parent.Value(key) }
+
+// startedCallTimeouts makes c's CallTimeouts startedDeadlines, sent on
+// made as they are made (before their request is sent), for the test to
+// start.
+func startedCallTimeouts(c *openrouter.Client, made chan<- *startedDeadline) {
+	openrouter.SetCallTimeout(c, func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+		dl := newStartedDeadline(ctx, d)
+		made <- dl
+		return dl, dl.cancel
+	})
 }
