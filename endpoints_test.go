@@ -124,15 +124,18 @@ func TestKeysInvalid(t *testing.T) {
 	}
 }
 
+// TestActivity runs on the fake's clock: the day it reports as today
+// does not change under the test at midnight.
 func TestActivity(t *testing.T) {
-	srv, _, _ := setup(t, nil)
-	yesterday := time.Now().UTC().AddDate(0, 0, -1)
+	now := time.Date(2026, 3, 1, 23, 59, 59, 0, time.UTC)
+	srv, _, _ := setup(t, []ort.Option{ort.WithClock(func() time.Time { return now })})
+	yesterday := now.AddDate(0, 0, -1)
 	day := yesterday.Format("2006-01-02")
 	srv.AddActivity(
 		ort.ActivityRow{Date: day, Model: "openai/gpt-4o-mini", Usage: 1.25, Requests: 100},
 		ort.ActivityRow{Date: day, Model: "anthropic/claude-haiku-4.5", Usage: 0.75, Requests: 10},
 		ort.ActivityRow{Date: yesterday.AddDate(0, 0, -1).Format("2006-01-02"), Model: "openai/gpt-4o-mini", Usage: 2, Requests: 3},
-		ort.ActivityRow{Date: time.Now().UTC().Format("2006-01-02"), Model: "openai/gpt-4o-mini", Usage: 9, Requests: 1}, // today: not reported
+		ort.ActivityRow{Date: now.Format("2006-01-02"), Model: "openai/gpt-4o-mini", Usage: 9, Requests: 1}, // today: not reported
 	)
 	c := managementClient(srv)
 	all, err := c.Activity(context.Background(), openrouter.ActivityFilter{})

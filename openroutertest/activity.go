@@ -61,8 +61,9 @@ func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
 		}
 		byWorkspace = true
 	}
-	today := time.Now().UTC().Format("2006-01-02")
-	oldest := time.Now().UTC().AddDate(0, 0, -30).Format("2006-01-02")
+	now := s.clock().UTC()
+	today := now.Format("2006-01-02")
+	oldest := now.AddDate(0, 0, -30).Format("2006-01-02")
 	s.ext.mu.Lock()
 	rows := append([]ActivityRow(nil), s.ext.activity...)
 	s.ext.mu.Unlock()

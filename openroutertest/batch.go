@@ -43,8 +43,9 @@ func (c *Clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// WithClock sets the clock that drives the batches' progress (default
-// time.Now); pass a Clock's Now to control it.
+// WithClock sets the clock that drives the batches' progress and says
+// which day it is for GET /activity (default time.Now); pass a Clock's
+// Now to control it.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // BatchTiming is how long a batch spends in each phase.
