@@ -81,6 +81,7 @@ func TestPaidAnswerUnusableIsMaybeBilled(t *testing.T) {
 		}))
 		c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(hs.URL+"/api/v1"), openrouter.WithLimiter(nil),
 			openrouter.WithRetry(3, time.Millisecond, time.Minute))
+		openrouter.SetRecoverSleep(c, func(time.Duration) {}) // the lookups of the lost answer wait on no clock
 		for name, call := range paidCalls(c) {
 			before := posts.Load()
 			err := call(context.Background())
