@@ -325,3 +325,27 @@ func TestAttack29ObserverSeesChatAnswerErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestObserverSeesChatReadErrors: a chat whose 200 answer fails as it is
+// read (an error object in the body, a body that is not JSON) ends for
+// the observer once, with the caller's error: sendChat ends it, since
+// Chat returns before judging the answer.
+func TestObserverSeesChatReadErrors(t *testing.T) {
+	t.Parallel()
+	rec := &obsRecorder{}
+	srv, c, _ := setup(t, nil, openrouter.WithObserver(rec), openrouter.WithRetry(0, 0, 0))
+	srv.Enqueue(ort.Reply{Error: &ort.ErrorBody{Code: 502, Message: "provider failed"}}.MidStream(),
+		ort.Reply{Body: "<html>bad gateway</html>"})
+	for i := 1; i <= 2; i++ {
+		_, err := c.Chat(context.Background(), hello())
+		if err == nil {
+			t.Fatalf("call %d: no error", i)
+		}
+		rec.mu.Lock()
+		calls := append([]openrouter.CallEnd(nil), rec.calls...)
+		rec.mu.Unlock()
+		if len(calls) != i || calls[i-1].Err == nil || calls[i-1].Err.Error() != err.Error() {
+			t.Errorf("call %d: the caller got %v; CallEnds %+v, want %d, the last with that error", i, err, calls, i)
+		}
+	}
+}
