@@ -188,3 +188,22 @@ func TestAttackMB5ResponsesCreateFailedWithOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackMB5DuplicateErrorMember: a 200 chat answer with an error
+// member followed by a null one of the same name (encoding/json keeps
+// the last) is the error, maybe billed, not a success; a GET's is the
+// error too.
+func TestAttackMB5DuplicateErrorMember(t *testing.T) {
+	t.Parallel()
+	for _, dup := range []string{`"Error":null`, `"error":null`, `"\u0065rror":null`} {
+		body := `{"id":"gen-1","error":{"code":502,"message":"Provider disconnected"},"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hi"}}],` + dup + `}`
+		c, n := mb5Server(t, "application/json", body)
+		_, err := c.Chat(context.Background(), hello())
+		if !errors.Is(err, openrouter.ErrServer) || !errors.Is(err, openrouter.ErrMaybeBilled) || n.Load() != 1 {
+			t.Errorf("chat, then %s: %v after %d requests, want the error, maybe billed, sent once", dup, err, n.Load())
+		}
+		if _, err := c.Credits(context.Background()); !errors.Is(err, openrouter.ErrServer) {
+			t.Errorf("credits, then %s: %v, want the error", dup, err)
+		}
+	}
+}
