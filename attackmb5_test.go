@@ -207,3 +207,22 @@ func TestAttackMB5DuplicateErrorMember(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackMB5StreamDuplicateErrorMember: in a chat stream, an error
+// event whose "error" member is followed by a null one, and a 200
+// answered with JSON so, are the error, not a chunk or a completion.
+func TestAttackMB5StreamDuplicateErrorMember(t *testing.T) {
+	t.Parallel()
+	errObj := `"error":{"code":502,"message":"Provider disconnected"}`
+	for _, tc := range []struct{ name, ctype, body string }{
+		{"event", "text/event-stream", sse(`{"id":"gen-1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}`,
+			`{"id":"gen-1","object":"chat.completion.chunk",`+errObj+`,"choices":[{"index":0,"delta":{"content":" there"},"finish_reason":"stop"}],"ERROR":null}`)},
+		{"JSON answer", "application/json", `{"id":"gen-1",` + errObj + `,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hi"}}],"Error":null}`},
+	} {
+		c, n := mb5Server(t, tc.ctype, tc.body)
+		_, err := drain(c.ChatStream(context.Background(), hello()))
+		if !errors.Is(err, openrouter.ErrServer) || !errors.Is(err, openrouter.ErrMaybeBilled) || n.Load() != 1 {
+			t.Errorf("%s: %v after %d requests, want the error, maybe billed, sent once", tc.name, err, n.Load())
+		}
+	}
+}
