@@ -226,3 +226,32 @@ func TestAttackMB5StreamDuplicateErrorMember(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackMB5JSONFallbackAfterOutput: ChatJSON with a fallback model
+// does not send the fallback after an availability error that followed
+// output of any kind (maybe billed: a second generation behind the
+// caller's back), and does after one with no output (no endpoint could
+// serve the first model).
+func TestAttackMB5JSONFallbackAfterOutput(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, message string
+		usage         string
+		requests      int32
+	}{
+		{"content parts", `{"role":"assistant","content":[{"type":"text","text":"{\"A\":"}]}`, "", 1},
+		{"reasoning blocks", `{"role":"assistant","content":"","reasoning_details":[{"type":"reasoning.encrypted","data":"x"}]}`, "", 1},
+		{"charged usage", `{"role":"assistant","content":""}`, `,"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8,"cost":0.0001}`, 1},
+		{"no output", `{"role":"assistant","content":""}`, "", 2},
+	} {
+		body := `{"id":"gen-1","choices":[{"index":0,"finish_reason":"error","error":` + mb5Avail + `,"message":` + tc.message + `}]` + tc.usage + `}`
+		c, n := mb5Server(t, "application/json", body)
+		_, _, err := openrouter.ChatJSON[mbResult](context.Background(), c, hello(), openrouter.JSONFallbackModels("anthropic/claude-sonnet-4.5"))
+		if err == nil || n.Load() != tc.requests {
+			t.Errorf("%s: %v after %d requests, want an error after %d", tc.name, err, n.Load(), tc.requests)
+		}
+		if billed := errors.Is(err, openrouter.ErrMaybeBilled); billed != (tc.requests == 1) {
+			t.Errorf("%s: ErrMaybeBilled = %v (%v)", tc.name, billed, err)
+		}
+	}
+}
