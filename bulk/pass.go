@@ -189,6 +189,9 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 			r.countMaybeBilledLocked(i)
 		}
 	case r.pauseForBudget(err), r.fallBack(err, usedFallback):
+		if errors.Is(err, openrouter.ErrMaybeBilled) {
+			r.countMaybeBilledLocked(i) // run again after an attempt that may have been billed (RequeueMaybeBilled)
+		}
 		res.Err = err
 		return true
 	case stops(err):
