@@ -2,8 +2,13 @@ package bulk_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/routerkit/openrouter"
 	"github.com/routerkit/openrouter/bulk"
@@ -45,5 +50,65 @@ func TestAttackMB5RequeuedMaybeBilledCountsTwice(t *testing.T) {
 	}
 	if want := int(failed.Load()); rep.MaybePaidTwice != want {
 		t.Errorf("MaybePaidTwice = %d, want %d: each item run again after a maybe-billed attempt", rep.MaybePaidTwice, want)
+	}
+}
+
+// TestAttackMB5SharedMaybeBilledStop: on a shared job, an item that fails
+// maybe billed with an error that fails every item (credits spent
+// mid-stream) stops its worker's run and ends once, Failed and maybe
+// billed, never run again; the other worker ends the rest; every item
+// runs at most once and the counts add up.
+func TestAttackMB5SharedMaybeBilledStop(t *testing.T) {
+	job, clk := newJob(10 * time.Second)
+	items := keys(40)
+	var c calls
+	fn := func(_ context.Context, k string) (string, error) {
+		c.add(k)
+		if k == "k010" {
+			return "", fmt.Errorf("stream: %w (%w)", openrouter.ErrInsufficientCredits, openrouter.ErrMaybeBilled)
+		}
+		return strings.ToUpper(k), nil
+	}
+	reps := make([]*bulk.Report[string, string], 2)
+	var wg sync.WaitGroup
+	for w := range reps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rep, err := sharedRunner(job.Worker(fmt.Sprint(w)), clk, 2).Run(context.Background(), items, fn)
+			if err != nil {
+				t.Error(err)
+			}
+			reps[w] = rep
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	stopped := 0
+	for w, rep := range reps {
+		checkCounts(t, rep, len(items))
+		if rep.Stopped != nil {
+			stopped++
+			if !errors.Is(rep.Stopped, openrouter.ErrInsufficientCredits) {
+				t.Errorf("worker %d stopped by %v", w, rep.Stopped)
+			}
+		}
+		if bad := rep.Results[10]; bad.Status != bulk.Failed || !errors.Is(bad.Err, openrouter.ErrMaybeBilled) {
+			t.Errorf("worker %d: k010 %v %v, want Failed, maybe billed", w, bad.Status, bad.Err)
+		}
+	}
+	if stopped != 1 {
+		t.Errorf("%d workers stopped, want the one that ran k010", stopped)
+	}
+	for _, k := range items {
+		if c.n[k] > 1 {
+			t.Errorf("item %s ran %d times", k, c.n[k])
+		}
+	}
+	st, err := bulk.ReadJob(context.Background(), job.Worker("reader"))
+	if err != nil || st.Failed != 1 || st.MaybeBilled != 1 || st.Running != 0 || st.Done+st.Failed != len(items) {
+		t.Errorf("ReadJob: %+v, %v; want %d done, 1 failed maybe billed, none running", st, err, len(items)-1)
 	}
 }
