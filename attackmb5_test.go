@@ -255,3 +255,34 @@ func TestAttackMB5JSONFallbackAfterOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackMB5CallerDeadlineNotCallTimeout: the caller's own deadline,
+// shorter than CallTimeout, cutting an answer's body is not named as the
+// CallTimeout (which did not pass); the error is a timeout all the same.
+// The server never finishes the body, so the caller's deadline is what
+// ends each call.
+func TestAttackMB5CallerDeadlineNotCallTimeout(t *testing.T) {
+	t.Parallel()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte(`{"id":"gen-1","choices":[`))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(hs.Close)
+	c := openrouter.NewClient(ort.DefaultKey, openrouter.WithBaseURL(hs.URL), openrouter.WithLimiter(nil), openrouter.WithRetry(0, time.Millisecond, time.Minute),
+		openrouter.WithStreamTimeouts(0, 0))
+	timeout := openrouter.CallTimeout(time.Hour)
+	for name, call := range map[string]func(ctx context.Context) error{
+		"chat":    func(ctx context.Context) error { _, err := c.Chat(ctx, hello(), timeout); return err },
+		"credits": func(ctx context.Context) error { _, err := c.Credits(ctx, timeout); return err },
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		err := call(ctx)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "CallTimeout") {
+			t.Errorf("%s: err = %v, want context.DeadlineExceeded, not naming CallTimeout (it did not pass)", name, err)
+		}
+	}
+}
