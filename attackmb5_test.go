@@ -286,3 +286,20 @@ func TestAttackMB5CallerDeadlineNotCallTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackMB5StreamAnsweredWithJSON: a stream request answered with
+// JSON holding output and an availability error (a chat completion with
+// content, a failed response with an output item) is maybe billed, as
+// the same answer to Chat or Create is.
+func TestAttackMB5StreamAnsweredWithJSON(t *testing.T) {
+	t.Parallel()
+	c, n := mb5Server(t, "application/json", `{"id":"gen-1","error":`+mb5Avail+`,"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hi"}}]}`)
+	if _, err := drain(c.ChatStream(context.Background(), hello())); !errors.Is(err, openrouter.ErrMaybeBilled) || n.Load() != 1 {
+		t.Errorf("chat stream: %v after %d requests, want maybe billed, sent once", err, n.Load())
+	}
+	c, n = mb5Server(t, "application/json", `{"id":"resp_1","object":"response","status":"failed","output":[{"type":"message","id":"msg_1","role":"assistant","status":"incomplete","content":[{"type":"output_text","text":"Part"}]}],`+
+		`"error":{"code":"server_error","message":"unavailable","error_type":"provider_unavailable","http_status":503,"availability":{"code":"temporarily_unavailable","retryable":true}}}`)
+	if _, _, err := collectEvents(c.Responses.Stream(context.Background(), helloResponse())); !errors.Is(err, openrouter.ErrMaybeBilled) || n.Load() != 1 {
+		t.Errorf("responses stream: %v after %d requests, want maybe billed, sent once", err, n.Load())
+	}
+}

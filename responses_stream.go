@@ -312,6 +312,9 @@ func (s *ResponseStream) jsonAnswer(st *callState, resp *http.Response, body io.
 	if e := s.c.responseError(out.errorObject()); e != nil {
 		e.Model, e.RequestID = model, out.ID
 		s.acc.r = &out
+		if out.hasOutput() {
+			e.markAnswered(true) // the model ran, whatever the error says (an availability error), as in Create
+		}
 		yield(ResponseEvent{}, st.annotate(e))
 		return
 	}

@@ -269,7 +269,7 @@ func (s *Stream) jsonAnswer(st *callState, resp *http.Response, body io.Reader, 
 		return
 	}
 	if e := s.c.answerError(errorMember(b)); e != nil { // as Chat reads it: the first non-null error member
-		e.Model, e.RequestID = model, out.ID
+		e.Model, e.RequestID, e.Response = model, out.ID, &out.ChatResponse // its output makes an availability error maybe billed
 		yield(Chunk{}, st.annotate(e))
 		return
 	}
