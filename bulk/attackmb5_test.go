@@ -112,3 +112,61 @@ func TestAttackMB5SharedMaybeBilledStop(t *testing.T) {
 		t.Errorf("ReadJob: %+v, %v; want %d done, 1 failed maybe billed, none running", st, err, len(items)-1)
 	}
 }
+
+// TestAttackMB5MaybeBilledPermanentFallsBack: without RequeueMaybeBilled,
+// an item whose stream failed after output with a permanent availability
+// error ends Failed, maybe billed, and is not run again; but the run
+// switches to its FallbackModel for the other items, as it does when the
+// error comes before output, instead of stopping.
+func TestAttackMB5MaybeBilledPermanentFallsBack(t *testing.T) {
+	t.Parallel()
+	const total = 6
+	_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+		if r.Model == "openai/gpt-4o-mini" {
+			return ort.AvailabilityReply("model_deprecated", "openai/gpt-4o-mini").MidStream()
+		}
+		return r.DefaultReply()
+	})})
+	fn := func(ctx context.Context, it string) (string, error) {
+		s := c.ChatStream(ctx, &openrouter.ChatRequest{Model: bulk.Model(ctx, "openai/gpt-4o-mini"), Messages: []openrouter.Message{openrouter.UserMessage(it)}})
+		for _, err := range s.Chunks() {
+			if err != nil {
+				return "", err
+			}
+		}
+		return s.Response().Content(), nil
+	}
+	rep, err := bulk.NoPassWait(bulk.Runner[string, string]{Workers: 1, FallbackModel: "anthropic/claude-sonnet-4.5"}).Run(context.Background(), items(total), fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, rep, total)
+	if rep.Stopped != nil || rep.FellBack == nil || rep.Done != total-1 || rep.Failed != 1 || rep.MaybeBilled != 1 {
+		t.Errorf("stopped %v, fell back %v, done %d, failed %d, maybe billed %d; want the run on the fallback, %d done, 1 failed maybe billed",
+			rep.Stopped, rep.FellBack, rep.Done, rep.Failed, rep.MaybeBilled, total-1)
+	}
+}
+
+// TestAttackMB5StopCountsOnlyItsItemMaybeBilled: a run stopped by an
+// item whose stream failed maybe billed with an error that fails every
+// item (a permanent availability code after output, no fallback) counts
+// that item in MaybeBilled, not the items never sent, which end not
+// attempted with the stop's error.
+func TestAttackMB5StopCountsOnlyItsItemMaybeBilled(t *testing.T) {
+	t.Parallel()
+	const total = 8
+	var sent atomic.Int32
+	_, c := setup(t, []ort.Option{ort.WithResponder(func(r ort.Request) ort.Reply {
+		sent.Add(1)
+		return ort.AvailabilityReply("model_deprecated", "openai/gpt-4o-mini").MidStream()
+	})})
+	rep, err := bulk.NoPassWait(bulk.Runner[string, string]{Workers: 1}).Run(context.Background(), items(total), streamItem(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, rep, total)
+	if rep.Stopped == nil || rep.Failed != int(sent.Load()) || rep.MaybeBilled != int(sent.Load()) || rep.NotAttempted != total-int(sent.Load()) {
+		t.Errorf("stopped %v, failed %d, maybe billed %d, not attempted %d after %d requests; want only the items sent counted maybe billed",
+			rep.Stopped, rep.Failed, rep.MaybeBilled, rep.NotAttempted, sent.Load())
+	}
+}

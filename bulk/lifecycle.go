@@ -20,6 +20,27 @@ func (r *runner[T, R]) finish(i int, s Status, err error) {
 // a shared journal); ended is false when the shared journal refused the
 // end because another worker took the item over, which ends it.
 func (r *runner[T, R]) finishLocked(i int, s Status, err error) (ended bool) {
+	return r.endLocked(i, s, err, s != Done && errors.Is(err, openrouter.ErrMaybeBilled))
+}
+
+// endNotRunLocked ends item i, not run (again) because the run stopped,
+// as NotAttempted: with its own last error when that one may have been
+// billed (an attempt put back by RequeueMaybeBilled), else with the
+// error that stopped the run, which counts it in MaybeBilled only when
+// the item itself may have been billed (a run that died in it): another
+// item's maybe-billed error (credits spent mid-stream) says nothing of
+// this one, never sent.
+func (r *runner[T, R]) endNotRunLocked(i int) {
+	if own := r.rep.Results[i].Err; errors.Is(own, openrouter.ErrMaybeBilled) {
+		r.endLocked(i, NotAttempted, own, true)
+		return
+	}
+	r.endLocked(i, NotAttempted, r.stopErr, r.billed[i] == billedOnce && errors.Is(r.stopErr, openrouter.ErrMaybeBilled))
+}
+
+// endLocked is finishLocked, counting the item in MaybeBilled when
+// maybeBilled is set.
+func (r *runner[T, R]) endLocked(i int, s Status, err error, maybeBilled bool) (ended bool) {
 	if s == Failed && r.shared != nil && r.endFailedLocked(i, err) {
 		return false // lost to another worker, which ends it
 	}
@@ -33,7 +54,7 @@ func (r *runner[T, R]) finishLocked(i int, s Status, err error) (ended bool) {
 	case NotAttempted:
 		r.rep.NotAttempted++
 	}
-	if s != Done && errors.Is(err, openrouter.ErrMaybeBilled) {
+	if maybeBilled {
 		r.rep.MaybeBilled++ // not attempted too: its batch's submission may be stored
 	}
 	r.finished++
