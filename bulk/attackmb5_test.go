@@ -169,4 +169,17 @@ func TestAttackMB5StopCountsOnlyItsItemMaybeBilled(t *testing.T) {
 		t.Errorf("stopped %v, failed %d, maybe billed %d, not attempted %d after %d requests; want only the items sent counted maybe billed",
 			rep.Stopped, rep.Failed, rep.MaybeBilled, rep.NotAttempted, sent.Load())
 	}
+	billed := 0 // as an observer counts them (orotel): the Report's count
+	for _, res := range rep.Results {
+		if res.Status != bulk.Done && errors.Is(res.Err, openrouter.ErrMaybeBilled) {
+			billed++
+		}
+		var ae *openrouter.APIError
+		if res.Status == bulk.NotAttempted && (!errors.As(res.Err, &ae) || ae.Availability == nil || !errors.Is(res.Err, openrouter.ErrModelNotFound) && !errors.Is(res.Err, rep.Stopped)) {
+			t.Errorf("%s not attempted with %v, want the stop's availability error", res.Key, res.Err)
+		}
+	}
+	if billed != rep.MaybeBilled {
+		t.Errorf("%d results maybe billed, Report.MaybeBilled %d", billed, rep.MaybeBilled)
+	}
 }

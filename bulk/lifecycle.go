@@ -20,27 +20,6 @@ func (r *runner[T, R]) finish(i int, s Status, err error) {
 // a shared journal); ended is false when the shared journal refused the
 // end because another worker took the item over, which ends it.
 func (r *runner[T, R]) finishLocked(i int, s Status, err error) (ended bool) {
-	return r.endLocked(i, s, err, s != Done && errors.Is(err, openrouter.ErrMaybeBilled))
-}
-
-// endNotRunLocked ends item i, not run (again) because the run stopped,
-// as NotAttempted: with its own last error when that one may have been
-// billed (an attempt put back by RequeueMaybeBilled), else with the
-// error that stopped the run, which counts it in MaybeBilled only when
-// the item itself may have been billed (a run that died in it): another
-// item's maybe-billed error (credits spent mid-stream) says nothing of
-// this one, never sent.
-func (r *runner[T, R]) endNotRunLocked(i int) {
-	if own := r.rep.Results[i].Err; errors.Is(own, openrouter.ErrMaybeBilled) {
-		r.endLocked(i, NotAttempted, own, true)
-		return
-	}
-	r.endLocked(i, NotAttempted, r.stopErr, r.billed[i] == billedOnce && errors.Is(r.stopErr, openrouter.ErrMaybeBilled))
-}
-
-// endLocked is finishLocked, counting the item in MaybeBilled when
-// maybeBilled is set.
-func (r *runner[T, R]) endLocked(i int, s Status, err error, maybeBilled bool) (ended bool) {
 	if s == Failed && r.shared != nil && r.endFailedLocked(i, err) {
 		return false // lost to another worker, which ends it
 	}
@@ -54,12 +33,41 @@ func (r *runner[T, R]) endLocked(i int, s Status, err error, maybeBilled bool) (
 	case NotAttempted:
 		r.rep.NotAttempted++
 	}
-	if maybeBilled {
+	if s != Done && errors.Is(err, openrouter.ErrMaybeBilled) {
 		r.rep.MaybeBilled++ // not attempted too: its batch's submission may be stored
 	}
 	r.finished++
 	return true
 }
+
+// endNotRunLocked ends item i, not run (again) because the run stopped,
+// as NotAttempted: with its own last error when that one may have been
+// billed (an attempt put back by RequeueMaybeBilled), else with the
+// error that stopped the run, which does not make it maybe billed:
+// another item's maybe-billed error (credits spent mid-stream) says
+// nothing of this one, never sent.
+func (r *runner[T, R]) endNotRunLocked(i int) {
+	err := r.stopErr
+	if own := r.rep.Results[i].Err; errors.Is(own, openrouter.ErrMaybeBilled) {
+		err = own
+	} else if errors.Is(err, openrouter.ErrMaybeBilled) {
+		err = &notRunError{err}
+	}
+	r.finishLocked(i, NotAttempted, err)
+}
+
+// notRunError is the error of an item not run because another item's
+// maybe-billed error stopped the run: it quotes that error and matches
+// what it matches (errors.Is, errors.As), but ErrMaybeBilled.
+type notRunError struct{ err error }
+
+func (e *notRunError) Error() string { return "not sent, the run stopped: " + e.err.Error() }
+
+func (e *notRunError) Is(target error) bool {
+	return target != openrouter.ErrMaybeBilled && errors.Is(e.err, target)
+}
+
+func (e *notRunError) As(target any) bool { return errors.As(e.err, target) }
 
 func (r *runner[T, R]) stop(err error) {
 	r.mu.Lock()
