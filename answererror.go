@@ -27,19 +27,35 @@ func (e *APIError) markAnswered(output bool) {
 	}
 }
 
-// hasOutput reports whether r holds any of the model's output: text,
-// reasoning, a refusal, tool calls, images or audio.
+// hasOutput reports whether r holds any of the model's output: text (a
+// string or parts), reasoning (its text or its blocks), a refusal, tool
+// calls, images or audio; or usage that shows the model ran or the
+// request was charged (completion tokens, a cost).
 func (r *ChatResponse) hasOutput() bool {
 	if r == nil {
 		return false
 	}
 	for i := range r.Choices {
 		m := &r.Choices[i].Message
-		if m.Content != "" || m.Reasoning != "" || m.Refusal != "" || len(m.ToolCalls) > 0 || len(m.Images) > 0 || m.Audio != nil {
+		if m.Content != "" || m.Text() != "" || m.Reasoning != "" || len(m.ReasoningDetails) > 0 || m.Refusal != "" ||
+			len(m.ToolCalls) > 0 || len(m.Images) > 0 || m.Audio != nil {
 			return true
 		}
 	}
-	return false
+	return r.Usage.ran()
+}
+
+// ran reports whether usage shows that the model generated or that the
+// request was charged.
+func (u *Usage) ran() bool {
+	return u != nil && (u.CompletionTokens > 0 || u.Cost > 0)
+}
+
+// hasOutput reports whether a response (a failed one, say) holds any of
+// the model's output: an output item, or usage that shows the model ran
+// or the request was charged.
+func (r *Response) hasOutput() bool {
+	return r != nil && (len(r.Output) > 0 || r.Usage.usage().ran())
 }
 
 // judgeAnswer completes an error found inside a 200 answer as parseError

@@ -26,7 +26,7 @@ func (c *Client) doWith(ctx context.Context, sc *stateCtx, method, path string, 
 	st.call = cc
 	cancel := context.CancelFunc(nil)
 	if cc.timeout > 0 && ctx != nil {
-		ctx, cancel = c.withTimeout(ctx, cc.timeout)
+		ctx, cancel = c.withTimeout(ctx, cc.timeout, errCallTimeout)
 	}
 	resp, err := c.send(ctx, sc, method, path, body)
 	if err != nil {

@@ -330,9 +330,13 @@ type callTimeoutKey struct{}
 
 // withCallTimeout is context.WithTimeout, remembering d for the error.
 func withCallTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithTimeout(ctx, d)
+	ctx, cancel := context.WithTimeoutCause(ctx, d, errCallTimeout)
 	return context.WithValue(ctx, callTimeoutKey{}, d), cancel
 }
+
+// errCallTimeout is the cause of a context ended by its CallTimeout, so
+// that a deadline of the caller's passing first is not named as it.
+var errCallTimeout = errors.New("openrouter: the call's timeout passed")
 
 // timeoutError names the CallTimeout when it is why err happened, for a
 // context made by withCallTimeout.
@@ -349,8 +353,8 @@ func timeoutError(ctx context.Context, err error) error {
 // err as it is. A call of one request knows d and needs no context value
 // (one allocation less).
 func timeoutAfter(ctx context.Context, d time.Duration, err error) error {
-	if ctx == nil || err == nil || d <= 0 || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return err
+	if ctx == nil || err == nil || d <= 0 || !errors.Is(ctx.Err(), context.DeadlineExceeded) || context.Cause(ctx) != errCallTimeout {
+		return err // no CallTimeout, or a deadline of the caller's passed first
 	}
 	return &callTimeoutError{d: d, err: err}
 }
@@ -359,7 +363,7 @@ func timeoutAfter(ctx context.Context, d time.Duration, err error) error {
 // requests' context ended at its deadline.
 func (st *callState) callTimedOut() bool {
 	return st.call != nil && st.call.timeout > 0 && st.req != nil &&
-		errors.Is(st.req.Context().Err(), context.DeadlineExceeded)
+		errors.Is(st.req.Context().Err(), context.DeadlineExceeded) && context.Cause(st.req.Context()) == errCallTimeout
 }
 
 // callTimeoutError is a call ended by its CallTimeout. It wraps the

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 )
 
 // Chat completions: Chat, and the encoding and reading of a chat request
@@ -89,39 +90,138 @@ func (c *Client) readChat(ctx context.Context, st *callState, req *ChatRequest, 
 }
 
 // errorMember returns the top-level "error" member of an answer's body
-// (for a chat answer, the bytes decodeJSON kept in ChatResponse.raw).
-// The body is decoded a second time only when it may hold the member
-// (see mayHoldErrorKey), so that an answer pays almost nothing for the
-// check: a chatEnvelope costs a walk through its embedded fields for
-// every member, and the catalogue is a megabyte.
+// (for a chat answer, the bytes decodeJSON kept in ChatResponse.raw):
+// the first member whose name encoding/json would take for "error" (any
+// case, an escaped name) and whose value is not null, so that a second
+// member of that name (a null one, which encoding/json would keep) does
+// not hide the error. nil for a body that is not a JSON object. The
+// members are walked only when a name may be "error" (see
+// mayHoldErrorKey), so that an answer pays almost nothing for the check:
+// the catalogue is a megabyte.
 func errorMember(body []byte) json.RawMessage {
 	if !mayHoldErrorKey(body) {
 		return nil
 	}
-	var env struct {
-		Error json.RawMessage `json:"error"`
-	}
-	if json.Unmarshal(body, &env) != nil {
+	d := fastDec{b: body}
+	d.ws()
+	if !d.next('{') {
 		return nil
 	}
-	return env.Error
+	var found json.RawMessage
+	for {
+		d.ws()
+		if d.i >= len(d.b) || d.b[d.i] != '"' {
+			break // the end of an empty object, or not JSON: json.Valid below
+		}
+		start := d.i
+		if !d.skipString() {
+			return nil
+		}
+		name := d.b[start:d.i]
+		d.ws()
+		if !d.next(':') {
+			return nil
+		}
+		d.ws()
+		v := d.i
+		if !d.skipRaw() {
+			return nil
+		}
+		if found == nil && errorName(name) && string(d.b[v:d.i]) != "null" {
+			found = d.b[v:d.i]
+		}
+		d.ws()
+		if !d.next(',') {
+			break
+		}
+	}
+	if found == nil || !json.Valid(body) {
+		return nil
+	}
+	return found
+}
+
+// skipRaw reads any one value, unchecked (errorMember checks the body
+// once it found an error member).
+func (d *fastDec) skipRaw() bool {
+	if d.i >= len(d.b) {
+		return false
+	}
+	switch d.b[d.i] {
+	case '"':
+		return d.skipString()
+	case '{', '[':
+		depth := 0
+		for d.i < len(d.b) {
+			switch d.b[d.i] {
+			case '"':
+				if !d.skipString() {
+					return false
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			}
+			d.i++
+			if depth == 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for d.i < len(d.b) { // a number or a literal: up to the next delimiter
+		switch d.b[d.i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return true
+		}
+		d.i++
+	}
+	return true
+}
+
+// errorName reports whether quoted, a JSON string, is a name
+// encoding/json takes for "error": the word in any case, its letters
+// perhaps \u escapes. (encoding/json folds a name's non-ASCII letters by
+// Unicode, but none folds to a letter of "error".)
+func errorName(quoted []byte) bool {
+	name := quoted[1 : len(quoted)-1]
+	if len(name) == 5 {
+		return bytes.EqualFold(name, []byte("error"))
+	}
+	if len(name) > 5*len(`\u0065`) || bytes.IndexByte(name, '\\') < 0 {
+		return false
+	}
+	var s string
+	return json.Unmarshal(quoted, &s) == nil && len(s) == 5 && strings.EqualFold(s, "error")
 }
 
 // mayHoldErrorKey reports whether body may hold a member that
-// encoding/json takes for "error": the word in any case (json matches
-// names case-insensitively) before a closing quote, or a \u escape,
-// which may spell it.
+// encoding/json takes for "error" (see errorName), at any depth: a name
+// is a string followed by a colon, and one that spells "error" takes at
+// most 30 bytes. It looks at the colons only, so that a megabyte with
+// many quotes and escapes (the catalogue) costs a fraction of its
+// decoding; a colon inside a string value may make it say yes wrongly,
+// never no.
 func mayHoldErrorKey(body []byte) bool {
-	if bytes.Contains(body, []byte(`"error"`)) || bytes.Contains(body, []byte(`\u`)) {
-		return true
-	}
+	const longest = 5 * len(`\u0065`)
 	for i := 0; ; {
-		q := bytes.IndexByte(body[i:], '"')
-		if q < 0 {
+		c := bytes.IndexByte(body[i:], ':')
+		if c < 0 {
 			return false
 		}
-		i += q + 1
-		if end := i - 1; end >= 6 && body[end-6] == '"' && bytes.EqualFold(body[end-5:end], []byte("error")) {
+		i += c + 1
+		end := i - 2 // the name's closing quote, after any whitespace
+		for end >= 0 && (body[end] == ' ' || body[end] == '\t' || body[end] == '\n' || body[end] == '\r') {
+			end--
+		}
+		if end < 1 || body[end] != '"' {
+			continue
+		}
+		from := max(0, end-longest-1)
+		open := bytes.LastIndexByte(body[from:end], '"')
+		if open >= 0 && errorName(body[from+open:end+1]) {
 			return true
 		}
 	}

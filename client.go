@@ -65,9 +65,10 @@ type Client struct {
 	now       func() time.Time
 	waitHook  func(time.Duration) time.Duration     // tests: observe and shorten retry waits
 	afterFunc func(time.Duration, func()) stopTimer // the stream watchdog's timers; tests replace it
-	// withTimeout bounds a request by its CallTimeout (context.WithTimeout);
-	// tests replace it to have the deadline pass when they say.
-	withTimeout func(context.Context, time.Duration) (context.Context, context.CancelFunc)
+	// withTimeout bounds a request by its CallTimeout
+	// (context.WithTimeoutCause, the cause naming it); tests replace it to
+	// have the deadline pass when they say.
+	withTimeout func(context.Context, time.Duration, error) (context.Context, context.CancelFunc)
 }
 
 // NewClient returns a client that authenticates with apiKey. The key is
@@ -83,7 +84,7 @@ type Client struct {
 //	})
 func NewClient(apiKey string, opts ...Option) *Client {
 	c := &Client{cfg: defaultConfig(), secrets: newSecrets(apiKey), now: time.Now,
-		afterFunc: func(d time.Duration, f func()) stopTimer { return time.AfterFunc(d, f) }, withTimeout: context.WithTimeout}
+		afterFunc: func(d time.Duration, f func()) stopTimer { return time.AfterFunc(d, f) }, withTimeout: context.WithTimeoutCause}
 	defaultLimiter := c.cfg.limiter
 	for _, o := range opts {
 		if err := o(&c.cfg); err != nil && c.cfgErr == nil {

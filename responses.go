@@ -314,6 +314,9 @@ func (s *ResponsesService) Create(ctx context.Context, req *ResponseRequest, opt
 	c.redactFailed(r)
 	if e := c.responseError(r.errorObject()); e != nil {
 		e.RequestID = r.ID
+		if r.hasOutput() {
+			e.markAnswered(true) // the model ran, whatever the error says (an availability error)
+		}
 		if r.ID == "" {
 			return nil, st.annotate(e) // an error object alone
 		}

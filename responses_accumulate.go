@@ -1,6 +1,7 @@
 package openrouter
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -88,6 +89,13 @@ func (a *responseAccumulator) add(ev *ResponseEvent) (json.RawMessage, string) {
 		if it := a.item(ev.OutputIndex); it != nil {
 			it.Arguments = ev.Arguments
 			delete(a.texts, textKey{ev.OutputIndex, argsPart})
+		}
+	default:
+		// Another event about an output item (a part, an annotation, a
+		// partial image, a tool's progress, a type this package does not
+		// read): the model's output began.
+		if ev.ItemID != "" || ev.Item != nil || ev.Delta != "" || bytes.Contains(ev.Raw, []byte(`"output_index"`)) {
+			a.output = true
 		}
 	}
 	return nil, ""

@@ -290,7 +290,7 @@ func (s *ResponseStream) eventError(e *APIError, ev *ResponseEvent, model string
 	s.c.redactFailed(ev.Response) // the accumulator's too
 	e.Model = model
 	e.RequestID = s.c.redactor().String(s.acc.response().ID)
-	e.markAnswered(s.acc.output) // inside a 200 to a generation: it may have been billed
+	e.markAnswered(s.acc.output || s.acc.r.hasOutput()) // inside a 200 to a generation: it may have been billed; output shows that the model ran
 	yield(*ev, e)
 }
 
@@ -312,6 +312,9 @@ func (s *ResponseStream) jsonAnswer(st *callState, resp *http.Response, body io.
 	if e := s.c.responseError(out.errorObject()); e != nil {
 		e.Model, e.RequestID = model, out.ID
 		s.acc.r = &out
+		if out.hasOutput() {
+			e.markAnswered(true) // the model ran, whatever the error says (an availability error), as in Create
+		}
 		yield(ResponseEvent{}, st.annotate(e))
 		return
 	}

@@ -232,6 +232,9 @@ func (w *chunkWire) decode(data []byte) (Chunk, json.RawMessage, error) {
 	if err := json.Unmarshal(data, w); err != nil {
 		return Chunk{}, nil, err
 	}
+	if string(w.Error) == "null" {
+		w.Error = errorMember(data) // a null "error" member after another (encoding/json keeps the last) does not hide it
+	}
 	return Chunk{ID: w.ID.s, Model: w.Model.s, Provider: w.Provider.s, Created: w.Created, Choices: w.Choices, Usage: w.Usage,
 		SystemFingerprint: w.SystemFingerprint.s, ServiceTier: w.ServiceTier.s, RouterMetadata: w.RouterMetadata, Debug: w.Debug}, w.Error, nil
 }
@@ -265,8 +268,8 @@ func (s *Stream) jsonAnswer(st *callState, resp *http.Response, body io.Reader, 
 		yield(Chunk{}, st.annotate(s.c.redactErr(err))) // a lost answer (callState.annotate)
 		return
 	}
-	if e := s.c.answerError(out.Error); e != nil {
-		e.Model, e.RequestID = model, out.ID
+	if e := s.c.answerError(errorMember(b)); e != nil { // as Chat reads it: the first non-null error member
+		e.Model, e.RequestID, e.Response = model, out.ID, &out.ChatResponse // its output makes an availability error maybe billed
 		yield(Chunk{}, st.annotate(e))
 		return
 	}

@@ -40,6 +40,35 @@ func (r *runner[T, R]) finishLocked(i int, s Status, err error) (ended bool) {
 	return true
 }
 
+// endNotRunLocked ends item i, not run (again) because the run stopped,
+// as NotAttempted: with its own last error when that one may have been
+// billed (an attempt put back by RequeueMaybeBilled), else with the
+// error that stopped the run, which does not make it maybe billed:
+// another item's maybe-billed error (credits spent mid-stream) says
+// nothing of this one, never sent.
+func (r *runner[T, R]) endNotRunLocked(i int) {
+	err := r.stopErr
+	if own := r.rep.Results[i].Err; errors.Is(own, openrouter.ErrMaybeBilled) {
+		err = own
+	} else if errors.Is(err, openrouter.ErrMaybeBilled) {
+		err = &notRunError{err}
+	}
+	r.finishLocked(i, NotAttempted, err)
+}
+
+// notRunError is the error of an item not run because another item's
+// maybe-billed error stopped the run: it quotes that error and matches
+// what it matches (errors.Is, errors.As), but ErrMaybeBilled.
+type notRunError struct{ err error }
+
+func (e *notRunError) Error() string { return "not sent, the run stopped: " + e.err.Error() }
+
+func (e *notRunError) Is(target error) bool {
+	return target != openrouter.ErrMaybeBilled && errors.Is(e.err, target)
+}
+
+func (e *notRunError) As(target any) bool { return errors.As(e.err, target) }
+
 func (r *runner[T, R]) stop(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -25,7 +25,7 @@ func (r *runner[T, R]) pass(parent context.Context, queue []int) []int {
 				stopped := r.stopErr
 				if stopped != nil { // the stop came while the item was being handed over
 					r.inFlight--
-					r.finishLocked(i, NotAttempted, stopped)
+					r.endNotRunLocked(i)
 				}
 				r.mu.Unlock()
 				if stopped != nil {
@@ -75,7 +75,7 @@ func (r *runner[T, R]) pass(parent context.Context, queue []int) []int {
 		return append(later, queue[handed:]...)
 	}
 	for _, i := range queue[handed:] {
-		r.finishLocked(i, NotAttempted, r.stopErr)
+		r.endNotRunLocked(i)
 	}
 	return later
 }
@@ -179,8 +179,13 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 	case drained, errors.Is(err, openrouter.ErrMaybeBilled) && !r.b.RequeueMaybeBilled:
 		// Never run again silently: it may have been paid for.
 		r.costDone++
-		if stops(err) {
-			r.stopLocked(err) // a key, credits or a model that fail every item: an error after output (a 402 mid-stream)
+		if stops(err) && !r.pauseForBudget(err) && !r.fallBack(err, usedFallback) {
+			// A key, credits or a model that fail every item: an error
+			// after output (a 402 mid-stream). A budget waited out, or a
+			// model with a fallback, pauses the run or switches it as
+			// the same error before output does; this item, maybe
+			// billed, is not run again.
+			r.stopLocked(err)
 		}
 		if !r.finishLocked(i, Failed, err) {
 			// Its end refused: another worker took the item over. Should
@@ -189,6 +194,9 @@ func (r *runner[T, R]) runItem(parent context.Context, i int) (again bool) {
 			r.countMaybeBilledLocked(i)
 		}
 	case r.pauseForBudget(err), r.fallBack(err, usedFallback):
+		if errors.Is(err, openrouter.ErrMaybeBilled) {
+			r.countMaybeBilledLocked(i) // run again after an attempt that may have been billed (RequeueMaybeBilled)
+		}
 		res.Err = err
 		return true
 	case stops(err):
