@@ -76,10 +76,11 @@ func WithBatchSleep(w BatchWait, f func(ctx context.Context, d time.Duration, no
 // SetCallTimeout replaces how a client bounds a request by its
 // CallTimeout (context.WithTimeoutCause), so that a test has the deadline
 // pass when it says rather than at a time. Calls of several requests
-// (prepareCall) are not affected. f's contexts carry no cause: an error
-// they end does not name the CallTimeout.
-func SetCallTimeout(c *Client, f func(context.Context, time.Duration) (context.Context, context.CancelFunc)) {
-	c.withTimeout = func(ctx context.Context, d time.Duration, _ error) (context.Context, context.CancelFunc) { return f(ctx, d) }
+// (prepareCall) are not affected. f's contexts must end with cause (see
+// context.Cause), as context.WithTimeoutCause's do: it names the
+// CallTimeout in the error.
+func SetCallTimeout(c *Client, f func(ctx context.Context, d time.Duration, cause error) (context.Context, context.CancelFunc)) {
+	c.withTimeout = f
 }
 
 // SetRecoverSleep replaces the waits between the lookups of a lost

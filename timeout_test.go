@@ -86,20 +86,27 @@ func TestCallTimeoutEndsAStreamAsADeadline(t *testing.T) {
 // (by the server, once it has read the request), not when the call begins: on a loaded machine a timer started
 // with the call may pass before the request is written, which is
 // another outcome (not maybe billed). After start it passes d later, as
-// context.WithTimeout would; the tests' outcomes do not depend on when.
-// It ends early with its parent.
+// context.WithTimeoutCause would (with cause, if any: a CallTimeout's),
+// the tests' outcomes do not depend on when. It ends early with its
+// parent.
 type startedDeadline struct {
 	parent context.Context
 	d      time.Duration
+	cause  error
 	once   sync.Once
 	mu     sync.Mutex
-	dl     time.Time
+	inner  context.Context // the real deadline, from start on: its Value answers context.Cause
+	stop   context.CancelFunc
 	err    error
 	done   chan struct{}
 }
 
 func newStartedDeadline(parent context.Context, d time.Duration) *startedDeadline {
-	c := &startedDeadline{parent: parent, d: d, done: make(chan struct{})}
+	return newStartedDeadlineCause(parent, d, nil)
+}
+
+func newStartedDeadlineCause(parent context.Context, d time.Duration, cause error) *startedDeadline {
+	c := &startedDeadline{parent: parent, d: d, cause: cause, done: make(chan struct{})}
 	context.AfterFunc(parent, func() { c.end(parent.Err()) })
 	return c
 }
@@ -107,10 +114,11 @@ func newStartedDeadline(parent context.Context, d time.Duration) *startedDeadlin
 // start starts the clock (again: a no-op).
 func (c *startedDeadline) start() {
 	c.once.Do(func() {
+		inner, stop := context.WithTimeoutCause(c.parent, c.d, c.cause)
 		c.mu.Lock()
-		c.dl = time.Now().Add(c.d)
+		c.inner, c.stop = inner, stop
 		c.mu.Unlock()
-		time.AfterFunc(c.d, func() { c.end(context.DeadlineExceeded) })
+		context.AfterFunc(inner, func() { c.end(inner.Err()) })
 	})
 }
 
@@ -123,12 +131,22 @@ func (c *startedDeadline) end(err error) {
 	}
 }
 
-func (c *startedDeadline) cancel() { c.end(context.Canceled) }
+func (c *startedDeadline) cancel() {
+	c.end(context.Canceled)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stop != nil {
+		c.stop()
+	}
+}
 
 func (c *startedDeadline) Deadline() (time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.dl, !c.dl.IsZero()
+	if c.inner == nil {
+		return time.Time{}, false
+	}
+	return c.inner.Deadline()
 }
 func (c *startedDeadline) Done() <-chan struct{} { return c.done }
 func (c *startedDeadline) Err() error {
@@ -136,14 +154,22 @@ func (c *startedDeadline) Err() error {
 	defer c.mu.Unlock()
 	return c.err
 }
-func (c *startedDeadline) Value(key any) any { return c.parent.Value(key) }
+func (c *startedDeadline) Value(key any) any {
+	c.mu.Lock()
+	inner := c.inner
+	c.mu.Unlock()
+	if inner != nil {
+		return inner.Value(key)
+	}
+	return c.parent.Value(key)
+}
 
 // startedCallTimeouts makes c's CallTimeouts startedDeadlines, sent on
 // made as they are made (before their request is sent), for the test to
 // start.
 func startedCallTimeouts(c *openrouter.Client, made chan<- *startedDeadline) {
-	openrouter.SetCallTimeout(c, func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-		dl := newStartedDeadline(ctx, d)
+	openrouter.SetCallTimeout(c, func(ctx context.Context, d time.Duration, cause error) (context.Context, context.CancelFunc) {
+		dl := newStartedDeadlineCause(ctx, d, cause)
 		made <- dl
 		return dl, dl.cancel
 	})
