@@ -194,14 +194,22 @@ func (s *redisServer) stop() {
 
 func client(t *testing.T, addr string) *redis.Client {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	// A dial on a loaded machine (8 CPU burners, -race) can take longer
+	// than the 200 ms this once was: a refused connection fails at once
+	// whatever the bound.
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 5 * time.Second})
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
 }
 
+// newLimiter makes a limiter for a test. Its Redis timeout is 10 s unless
+// opts say otherwise: on a loaded machine a Redis call can pass the
+// default 500 ms, and the limiter then falls back where the test expects
+// Redis's answer. The tests of the timeout itself fire it on events
+// (testTimeouts) or set their own.
 func newLimiter(t *testing.T, rdb redis.UniversalClient, name string, opts ...Option) *Limiter {
 	t.Helper()
-	l, err := New(rdb, name, opts...)
+	l, err := New(rdb, name, append([]Option{WithRedisTimeout(10 * time.Second)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
