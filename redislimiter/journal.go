@@ -73,8 +73,9 @@ type journalConfig struct {
 	retry       time.Duration
 	replicas    int
 	replicaWait time.Duration
-	onAttempt   func() // a seam for tests: called before each attempt at a command
-	items       string // WithJobItems's fingerprint of the job's items ("" unchecked)
+	onAttempt   func()           // a seam for tests: called before each attempt at a command
+	ticks       <-chan time.Time // the renewal's ticks, a seam for tests (nil: a ticker every third of the lease TTL)
+	items       string           // WithJobItems's fingerprint of the job's items ("" unchecked)
 }
 
 // JournalOption configures a Journal.
@@ -302,13 +303,13 @@ func (j *Journal) fence(ctx context.Context) error {
 // lease found lost makes the journal fail.
 func (j *Journal) renew() {
 	defer close(j.done)
-	t := time.NewTicker(j.cfg.leaseTTL / 3)
-	defer t.Stop()
+	ticks, stop := j.cfg.renewTicks(j.cfg.leaseTTL / 3)
+	defer stop()
 	for {
 		select {
 		case <-j.stop:
 			return
-		case <-t.C:
+		case <-ticks:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), j.cfg.leaseTTL/3)
 		err := j.fence(ctx)
@@ -318,6 +319,16 @@ func (j *Journal) renew() {
 			return
 		}
 	}
+}
+
+// renewTicks returns the renewal's ticks, every period unless a test
+// gave its own, and what stops them.
+func (c *journalConfig) renewTicks(every time.Duration) (<-chan time.Time, func()) {
+	if c.ticks != nil {
+		return c.ticks, func() {}
+	}
+	t := time.NewTicker(every)
+	return t.C, t.Stop
 }
 
 // retrying runs f until it succeeds, fails with ErrJournalLost or an

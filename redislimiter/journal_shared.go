@@ -245,13 +245,13 @@ func (s *SharedJournal) stopRenewing() {
 // Redis anyway); a job found lost makes the journal fail.
 func (s *SharedJournal) renew() {
 	defer close(s.done)
-	t := time.NewTicker(s.renewEvery)
-	defer t.Stop()
+	ticks, stop := s.j.cfg.renewTicks(s.renewEvery)
+	defer stop()
 	for {
 		select {
 		case <-s.stop:
 			return
-		case <-t.C:
+		case <-ticks:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), s.renewEvery)
 		err := s.renewOnce(ctx)

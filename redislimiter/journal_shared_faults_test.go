@@ -152,9 +152,8 @@ func TestSharedJobRedisHung(t *testing.T) {
 // MaybePaidTwice; every item ends once in the job.
 func TestSharedJobWorkerKilled(t *testing.T) {
 	r := startRedis(t)
-	ttl := 300 * time.Millisecond
 	rdbA := redis.NewClient(&redis.Options{Addr: r.addr(), MaxRetries: -1})
-	a := openShared(t, rdbA, "job", WithJournalLease(ttl), WithJournalRetry(0))
+	a := openShared(t, rdbA, "job", WithJournalLease(time.Hour), WithJournalRetry(0))
 	items := itemKeys(8)
 	var c runCounter
 	ctxA, cancelA := context.WithCancel(context.Background())
@@ -175,8 +174,8 @@ func TestSharedJobWorkerKilled(t *testing.T) {
 		t.Fatalf("worker a: done %d before its death, want 3", repA.Done)
 	}
 	rdbB := client(t, r.addr())
-	expireClaims(t, r, rdbB, "job", ttl)
-	b := openShared(t, rdbB, "job", WithJournalLease(ttl))
+	expireClaims(t, r, rdbB, "job")
+	b := openShared(t, rdbB, "job", WithJournalLease(time.Hour))
 	repB, err := bulk.Runner[string, string]{Workers: 2, Key: byKey, Journal: b}.Run(context.Background(), items, func(_ context.Context, k string) (string, error) {
 		c.add(k)
 		return strings.ToUpper(k), nil

@@ -19,9 +19,8 @@ import (
 // that lost it writes nothing and its Release leaves the new claim alone.
 func TestSharedJournalConcurrentTakeovers(t *testing.T) {
 	r := startRedis(t)
-	ttl := 300 * time.Millisecond
 	rdbA := client(t, r.addr())
-	a := openShared(t, rdbA, "job", WithJournalLease(ttl), WithJournalRetry(0))
+	a := openShared(t, rdbA, "job", WithJournalLease(time.Hour), WithJournalRetry(0))
 	const workers = 8
 	js := make([]*SharedJournal, workers)
 	for w := range js {
@@ -33,7 +32,7 @@ func TestSharedJournalConcurrentTakeovers(t *testing.T) {
 		t.Fatalf("a's claim: %+v %v", sa, err)
 	}
 	a.stopRenewing() // a pauses past its lease
-	expireClaims(t, r, rdbA, "job", ttl)
+	expireClaims(t, r, rdbA, "job")
 	start := make(chan struct{})
 	states := make([]bulk.ClaimState, workers)
 	errs := make(chan error, workers)
@@ -89,9 +88,8 @@ func TestSharedJournalConcurrentTakeovers(t *testing.T) {
 // Never both, never neither.
 func TestSharedJournalEndRacesTakeover(t *testing.T) {
 	r := startRedis(t)
-	ttl := 300 * time.Millisecond
 	rdbA := client(t, r.addr())
-	a := openShared(t, rdbA, "job", WithJournalLease(ttl), WithJournalRetry(0))
+	a := openShared(t, rdbA, "job", WithJournalLease(time.Hour), WithJournalRetry(0))
 	b := openShared(t, client(t, r.addr()), "job", WithJournalLease(time.Hour), WithJournalRetry(0))
 	a.stopRenewing() // every claim of a expires
 	ctx := context.Background()
@@ -101,7 +99,7 @@ func TestSharedJournalEndRacesTakeover(t *testing.T) {
 		if err != nil || sa.Status != bulk.ClaimGranted {
 			t.Fatalf("a's claim of %s: %+v %v", key, sa, err)
 		}
-		expireClaims(t, r, rdbA, "job", ttl)
+		expireClaims(t, r, rdbA, "job")
 		start := make(chan struct{})
 		endErr := make(chan error, 1)
 		go func() {
@@ -145,9 +143,8 @@ func TestSharedJournalEndRacesTakeover(t *testing.T) {
 // takeover it gives up nothing: the new claim keeps holding the item.
 func TestSharedJournalReleaseAfterExpiry(t *testing.T) {
 	r := startRedis(t)
-	ttl := 300 * time.Millisecond
 	rdbA := client(t, r.addr())
-	a := openShared(t, rdbA, "job", WithJournalLease(ttl), WithJournalRetry(0))
+	a := openShared(t, rdbA, "job", WithJournalLease(time.Hour), WithJournalRetry(0))
 	b := openShared(t, client(t, r.addr()), "job", WithJournalLease(time.Hour), WithJournalRetry(0))
 	c := openShared(t, client(t, r.addr()), "job", WithJournalLease(time.Hour), WithJournalRetry(0))
 	a.stopRenewing()
@@ -164,7 +161,7 @@ func TestSharedJournalReleaseAfterExpiry(t *testing.T) {
 	if sx.Status != bulk.ClaimGranted || sy.Status != bulk.ClaimGranted {
 		t.Fatalf("a's claims: %+v %+v", sx, sy)
 	}
-	expireClaims(t, r, rdbA, "job", ttl)
+	expireClaims(t, r, rdbA, "job")
 	if err := sx.Claim.Release(ctx); err != nil {
 		t.Fatalf("a's Release of x after its lease expired: %v", err)
 	}

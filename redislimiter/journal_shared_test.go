@@ -51,46 +51,69 @@ func (c *runCounter) add(k string) {
 
 func (c *runCounter) get(k string) int { c.mu.Lock(); defer c.mu.Unlock(); return c.n[k] }
 
-// expireClaims waits until the claims of a worker that stopped renewing
-// have expired: miniredis moves its clock on; redis-server is watched
-// until no claim of the job is left (an event, not a duration).
-func expireClaims(t *testing.T, r *testRedis, rdb redis.UniversalClient, job string, ttl time.Duration) {
+// expireClaims makes the claims of a worker that stopped renewing
+// expire now, whatever their TTL: see expireKeys. Each claim of the job
+// (a key per item claimed) must still be there.
+func expireClaims(t *testing.T, r *testRedis, rdb redis.UniversalClient, job string) {
 	t.Helper()
+	ks, err := rdb.Keys(context.Background(), "orjournal:{"+job+"}:claim:*").Result()
+	if err != nil || len(ks) == 0 {
+		t.Fatalf("no claim of job %q to expire: %v %v", job, ks, err)
+	}
+	expireKeys(t, r, rdb, ks...)
+}
+
+// expireKeys makes keys that have a TTL (a dead holder's lease, a dead
+// worker's claims) expire now, without waiting for their TTL: their TTL
+// is cut to 1 ms (PEXPIRE), and that millisecond passes on miniredis's
+// clock (FastForward) or, on redis-server, is waited for as an event
+// (the keys gone). Other keys' TTLs move by 1 ms at most. A key already
+// gone fails the test (a lease that should have lived did not), and so
+// does one without a TTL (it would never expire by itself).
+func expireKeys(t *testing.T, r *testRedis, rdb redis.UniversalClient, keys ...string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, k := range keys {
+		if left, err := rdb.PTTL(ctx, k).Result(); err != nil || left <= 0 {
+			t.Fatalf("%q before its expiry: PTTL %v %v, want a key with a TTL", k, left, err)
+		}
+		if ok, err := rdb.PExpire(ctx, k, time.Millisecond).Result(); err != nil || !ok {
+			t.Fatalf("expiring %q: %v %v (want it still there)", k, ok, err)
+		}
+	}
 	if r.mini != nil {
-		r.mini.FastForward(ttl + time.Millisecond)
-		return
+		r.mini.FastForward(time.Millisecond)
 	}
 	for i := 0; ; i++ {
-		ks, err := rdb.Keys(context.Background(), "orjournal:{"+job+"}:claim:*").Result()
-		if err == nil && len(ks) == 0 {
+		n, err := rdb.Exists(ctx, keys...).Result()
+		if err == nil && n == 0 {
 			return
 		}
-		if i == 2000 {
-			t.Fatalf("the claims %v did not expire", ks)
+		if i == 10000 {
+			t.Fatalf("the keys %v did not expire (%d left, %v)", keys, n, err)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(time.Millisecond) // redis-server: the millisecond its keys have left
 	}
 }
 
 // claimedByA opens job "job" as two shared workers, each on its own Redis
-// client, with a lease of 300 ms and no retries, and has the first, a,
+// client, with a lease of an hour and no retries, and has the first, a,
 // claim the item key. It returns the second worker, a's claim, and
-// pauseA, which stops a's renewals and waits until its claim has expired:
-// a paused past its lease.
+// pauseA, which stops a's renewals and makes its claim expire: a paused
+// past its lease.
 func claimedByA(t *testing.T, key string) (b *SharedJournal, sa bulk.ClaimState, pauseA func()) {
 	t.Helper()
 	r := startRedis(t)
-	ttl := 300 * time.Millisecond
 	rdbA := client(t, r.addr())
-	a := openShared(t, rdbA, "job", WithJournalLease(ttl), WithJournalRetry(0))
-	b = openShared(t, client(t, r.addr()), "job", WithJournalLease(ttl), WithJournalRetry(0))
+	a := openShared(t, rdbA, "job", WithJournalLease(time.Hour), WithJournalRetry(0))
+	b = openShared(t, client(t, r.addr()), "job", WithJournalLease(time.Hour), WithJournalRetry(0))
 	sa, err := a.Claim(context.Background(), key)
 	if err != nil || sa.Status != bulk.ClaimGranted {
 		t.Fatalf("a's claim: %+v %v", sa, err)
 	}
 	return b, sa, func() {
 		a.stopRenewing()
-		expireClaims(t, r, rdbA, "job", ttl)
+		expireClaims(t, r, rdbA, "job")
 	}
 }
 
@@ -229,38 +252,41 @@ func TestSharedJournalTwoWorkersSharePacing(t *testing.T) {
 }
 
 // A live worker's claim outlives its lease TTL: the journal renews it,
-// and another worker's Claim finds it held. The test waits for renewals
-// (the claim's TTL going up), not for durations; miniredis's clock is
-// moved on between them.
+// and another worker's Claim finds it held. a's renewal runs when the
+// test sends it a tick, after two thirds of the lease have passed
+// (miniredis's clock moved on; on redis-server the claim's TTL cut to a
+// third), four times: past the lease TTL.
 func TestSharedJournalRenewsClaims(t *testing.T) {
 	r := startRedis(t)
-	ttl := 300 * time.Millisecond
+	ttl := time.Hour
 	rdb := client(t, r.addr())
-	a := openShared(t, rdb, "job", WithJournalLease(ttl))
-	b := openShared(t, client(t, r.addr()), "job", WithJournalLease(ttl))
+	ticks := make(chan time.Time)
+	a := openShared(t, rdb, "job", WithJournalLease(ttl), withJournalTicks(ticks))
+	b := openShared(t, client(t, r.addr()), "job", WithJournalLease(ttl), withJournalTicks(make(chan time.Time)))
 	ctx := context.Background()
 	if st, err := a.Claim(ctx, "x"); err != nil || st.Status != bulk.ClaimGranted {
 		t.Fatalf("a's claim: %+v %v", st, err)
 	}
 	key := "orjournal:{job}:claim:x"
-	for round := 0; round < 4; round++ { // four renewals: past the lease TTL
+	for round := 0; round < 4; round++ {
 		if r.mini != nil {
 			r.mini.FastForward(2 * ttl / 3)
+		} else if err := rdb.PExpire(ctx, key, ttl/3).Err(); err != nil {
+			t.Fatal(err)
 		}
-		last := rdb.PTTL(ctx, key).Val()
-		for i := 0; ; i++ { // until the TTL goes up between two reads
-			cur := rdb.PTTL(ctx, key).Val()
-			if cur > last {
-				break
-			}
-			if i == 2000 {
-				t.Fatalf("round %d: the claim was not renewed (PTTL %v)", round, cur)
-			}
-			last = cur
-			time.Sleep(5 * time.Millisecond)
+		ticks <- time.Time{} // a renews
+		ticks <- time.Time{} // a's renewal loop took the next tick: the renewal before it is done
+		if left := rdb.PTTL(ctx, key).Val(); left <= ttl/2 {
+			t.Fatalf("round %d: the claim was not renewed (PTTL %v of a lease of %v)", round, left, ttl)
 		}
 	}
 	if st, err := b.Claim(ctx, "x"); err != nil || st.Status != bulk.ClaimHeld {
 		t.Fatalf("b's claim of a renewed claim: %+v %v, want ClaimHeld", st, err)
 	}
+}
+
+// withJournalTicks gives a journal's renewal the ticks of ch instead of
+// a ticker: with a channel the test never sends on, it never renews.
+func withJournalTicks(ch <-chan time.Time) JournalOption {
+	return func(c *journalConfig) error { c.ticks = ch; return nil }
 }

@@ -1,12 +1,14 @@
 package redislimiter
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,49 +147,88 @@ func (r *testRedis) resume() {
 
 // redisServer is a redis-server the tests start on a free loopback port.
 type redisServer struct {
-	t    *testing.T
-	port int
-	cmd  *exec.Cmd
+	t      *testing.T
+	port   int
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when cmd has exited
 }
 
+// startRedisServer starts a redis-server on a port found free. The port
+// is free when found and taken by redis-server later: another process
+// can take it in between, and then redis-server exits (or answers as a
+// Redis of another process): then the server is started again, on
+// another port.
 func startRedisServer(t *testing.T) *redisServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s := &redisServer{t: t, port: port}
-	s.start()
+	s := &redisServer{t: t}
 	t.Cleanup(s.stop)
-	return s
+	var err error
+	for try := 0; try < 5; try++ {
+		if try > 0 {
+			t.Logf("redis-server, try %d: %v", try, err)
+		}
+		ln, lerr := net.Listen("tcp", "127.0.0.1:0")
+		if lerr != nil {
+			t.Fatal(lerr)
+		}
+		s.port = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if err = s.launch(); err == nil {
+			return s
+		}
+	}
+	t.Fatalf("redis-server did not start: %v", err)
+	return nil
 }
 
 func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 
+// start starts the server again on its port.
 func (s *redisServer) start() {
 	s.t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := s.cmd.Start(); err != nil {
+	if err := s.launch(); err != nil {
 		s.t.Fatal(err)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: s.addr()})
+}
+
+// launch starts redis-server on s.port and waits until it answers: an
+// error when it exits first, or when what answers on the port is not it.
+func (s *redisServer) launch() error {
+	cmd := exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	var out bytes.Buffer // read once the process has exited
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	s.cmd, s.exited = cmd, exited
+	rdb := redis.NewClient(&redis.Options{Addr: s.addr(), MaxRetries: -1})
 	defer rdb.Close()
 	for i := 0; i < 1000; i++ { // a new process takes a moment to listen: up to 10 s on a loaded machine
-		if rdb.Ping(context.Background()).Err() == nil {
-			return
+		select {
+		case <-exited:
+			s.cmd = nil
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			return fmt.Errorf("redis-server on port %d exited: %s", s.port, strings.Join(lines[max(0, len(lines)-2):], " / "))
+		default:
 		}
+		info, err := rdb.Info(context.Background(), "server").Result()
+		if err == nil && strings.Contains(info, "\nprocess_id:"+strconv.Itoa(cmd.Process.Pid)+"\r") {
+			return nil
+		}
+		// Not listening yet, or another Redis on the port (this one then exits).
 		time.Sleep(10 * time.Millisecond)
 	}
-	s.t.Fatal("redis-server did not start")
+	s.stop()
+	return fmt.Errorf("redis-server on port %d did not answer", s.port)
 }
 
 func (s *redisServer) stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		s.resume() // a stopped process dies only once resumed
 		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
+		<-s.exited
 		s.cmd = nil
 	}
 }
