@@ -124,7 +124,7 @@ func errorMember(body []byte) json.RawMessage {
 		}
 		d.ws()
 		v := d.i
-		if !d.skipRaw() {
+		if !d.skipRaw(0) {
 			return nil
 		}
 		if found == nil && errorName(name) && string(d.b[v:d.i]) != "null" {
@@ -139,46 +139,6 @@ func errorMember(body []byte) json.RawMessage {
 		return nil
 	}
 	return found
-}
-
-// skipRaw reads any one value, unchecked (errorMember checks the body
-// once it found an error member).
-func (d *fastDec) skipRaw() bool {
-	if d.i >= len(d.b) {
-		return false
-	}
-	switch d.b[d.i] {
-	case '"':
-		return d.skipString()
-	case '{', '[':
-		depth := 0
-		for d.i < len(d.b) {
-			switch d.b[d.i] {
-			case '"':
-				if !d.skipString() {
-					return false
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-			}
-			d.i++
-			if depth == 0 {
-				return true
-			}
-		}
-		return false
-	}
-	for d.i < len(d.b) { // a number or a literal: up to the next delimiter
-		switch d.b[d.i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return true
-		}
-		d.i++
-	}
-	return true
 }
 
 // errorName reports whether quoted, a JSON string, is a name

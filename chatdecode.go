@@ -204,17 +204,23 @@ func asciiFold(s string, b []byte) bool {
 // passes the one and fails the other. Far below that, it declines.
 const maxSkipDepth = 1000
 
-// skip reads any one value, checked by json.Valid.
+// skip reads any one value, checked by json.Valid, no deeper than
+// maxSkipDepth.
 func (d *fastDec) skip() bool {
 	start := d.i
+	return d.skipRaw(maxSkipDepth) && json.Valid(d.b[start:d.i])
+}
+
+// skipRaw reads any one value, unchecked (skip checks it; errorMember
+// checks the whole body once it found an error member), no deeper than
+// maxDepth (0: any depth).
+func (d *fastDec) skipRaw(maxDepth int) bool {
 	if d.i >= len(d.b) {
 		return false
 	}
 	switch d.b[d.i] {
 	case '"':
-		if !d.skipString() {
-			return false
-		}
+		return d.skipString()
 	case '{', '[':
 		depth := 0
 		for d.i < len(d.b) {
@@ -225,7 +231,7 @@ func (d *fastDec) skip() bool {
 				}
 				continue
 			case '{', '[':
-				if depth++; depth > maxSkipDepth {
+				if depth++; maxDepth > 0 && depth > maxDepth {
 					return false
 				}
 			case '}', ']':
@@ -233,19 +239,19 @@ func (d *fastDec) skip() bool {
 			}
 			d.i++
 			if depth == 0 {
-				break
+				return true
 			}
 		}
-	default: // a number or a literal: up to the next delimiter
-		for d.i < len(d.b) {
-			switch d.b[d.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return json.Valid(d.b[start:d.i])
-			}
-			d.i++
-		}
+		return false
 	}
-	return json.Valid(d.b[start:d.i])
+	for d.i < len(d.b) { // a number or a literal: up to the next delimiter
+		switch d.b[d.i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return true
+		}
+		d.i++
+	}
+	return true
 }
 
 // skipString reads a string up to its closing quote, unchecked.
