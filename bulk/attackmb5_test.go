@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,20 +68,7 @@ func TestAttackMB5SharedMaybeBilledStop(t *testing.T) {
 		}
 		return strings.ToUpper(k), nil
 	}
-	reps := make([]*bulk.Report[string, string], 2)
-	var wg sync.WaitGroup
-	for w := range reps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rep, err := sharedRunner(job.Worker(fmt.Sprint(w)), clk, 2).Run(context.Background(), items, fn)
-			if err != nil {
-				t.Error(err)
-			}
-			reps[w] = rep
-		}()
-	}
-	wg.Wait()
+	reps := runTwoWorkers(t, job, clk, 2, items, fn)
 	if t.Failed() {
 		return
 	}

@@ -83,20 +83,7 @@ func TestSharedTwoWorkersRunEachItemOnce(t *testing.T) {
 		}
 		return strings.ToUpper(k), nil
 	}
-	reps := make([]*bulk.Report[string, string], 2)
-	var wg sync.WaitGroup
-	for w := range reps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rep, err := sharedRunner(job.Worker(fmt.Sprint(w)), clk, 3).Run(context.Background(), items, fn)
-			if err != nil {
-				t.Error(err)
-			}
-			reps[w] = rep
-		}()
-	}
-	wg.Wait()
+	reps := runTwoWorkers(t, job, clk, 3, items, fn)
 	if t.Failed() {
 		return
 	}
@@ -211,4 +198,25 @@ func TestSharedClaimLostIsFenced(t *testing.T) {
 	if got := string(job.Records()["x"]); got != `"from b"` {
 		t.Errorf("the job's record of x: %s, want b's", got)
 	}
+}
+
+// runTwoWorkers runs two workers, threads each, on job at once over
+// items and returns their reports; a run that cannot start fails t.
+func runTwoWorkers(t *testing.T, job *bulk.MemJob, clk *jobClock, threads int, items []string, fn func(context.Context, string) (string, error)) []*bulk.Report[string, string] {
+	t.Helper()
+	reps := make([]*bulk.Report[string, string], 2)
+	var wg sync.WaitGroup
+	for w := range reps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rep, err := sharedRunner(job.Worker(fmt.Sprint(w)), clk, threads).Run(context.Background(), items, fn)
+			if err != nil {
+				t.Error(err)
+			}
+			reps[w] = rep
+		}()
+	}
+	wg.Wait()
+	return reps
 }
