@@ -72,12 +72,7 @@ func TestAttackMB5ChatOutputKinds(t *testing.T) {
 			t.Errorf("%s: %v, want an *APIError", tc.name, err)
 			continue
 		}
-		if got := errors.Is(err, openrouter.ErrMaybeBilled); got != tc.billed {
-			t.Errorf("%s: ErrMaybeBilled = %v, want %v (%v)", tc.name, got, tc.billed, err)
-		}
-		if tc.billed && n.Load() != 1 {
-			t.Errorf("%s: %d requests, want 1", tc.name, n.Load())
-		}
+		checkMB5Billed(t, tc.name, err, tc.billed, n.Load())
 	}
 }
 
@@ -180,12 +175,7 @@ func TestAttackMB5ResponsesCreateFailedWithOutput(t *testing.T) {
 			t.Errorf("%s: %v, want an availability *APIError", tc.name, err)
 			continue
 		}
-		if got := errors.Is(err, openrouter.ErrMaybeBilled); got != tc.billed {
-			t.Errorf("%s: ErrMaybeBilled = %v, want %v (%v)", tc.name, got, tc.billed, err)
-		}
-		if tc.billed && n.Load() != 1 {
-			t.Errorf("%s: %d requests, want 1", tc.name, n.Load())
-		}
+		checkMB5Billed(t, tc.name, err, tc.billed, n.Load())
 	}
 }
 
@@ -301,5 +291,17 @@ func TestAttackMB5StreamAnsweredWithJSON(t *testing.T) {
 		`"error":{"code":"server_error","message":"unavailable","error_type":"provider_unavailable","http_status":503,"availability":{"code":"temporarily_unavailable","retryable":true}}}`)
 	if _, _, err := collectEvents(c.Responses.Stream(context.Background(), helloResponse())); !errors.Is(err, openrouter.ErrMaybeBilled) || n.Load() != 1 {
 		t.Errorf("responses stream: %v after %d requests, want maybe billed, sent once", err, n.Load())
+	}
+}
+
+// checkMB5Billed checks that err matches ErrMaybeBilled exactly when
+// billed, and that a maybe-billed call was sent once (requests).
+func checkMB5Billed(t *testing.T, name string, err error, billed bool, requests int32) {
+	t.Helper()
+	if got := errors.Is(err, openrouter.ErrMaybeBilled); got != billed {
+		t.Errorf("%s: ErrMaybeBilled = %v, want %v (%v)", name, got, billed, err)
+	}
+	if billed && requests != 1 {
+		t.Errorf("%s: %d requests, want 1", name, requests)
 	}
 }
